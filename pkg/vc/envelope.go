@@ -1,0 +1,131 @@
+package vc
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/url"
+	"strings"
+)
+
+// Enveloped is a credential or presentation secured by an enveloping proof
+// and carried in JSON as {"@context": [...], "id": "data:<media type>,<token>",
+// "type": "EnvelopedVerifiableCredential"} (VC Data Model 2.0 section 4.13).
+type Enveloped struct {
+	// MediaType is the media type of the data: URL, e.g. MediaTypeVCJWT.
+	MediaType string
+	// Data is the enveloped token (a compact JWS or an SD-JWT).
+	Data string
+	// Presentation is true for EnvelopedVerifiablePresentation.
+	Presentation bool
+}
+
+// Format maps the media type to a credential format ("" when unknown).
+func (e *Enveloped) Format() Format {
+	switch e.MediaType {
+	case MediaTypeVCJWT, MediaTypeVPJWT:
+		return FormatVCJOSE
+	case MediaTypeSDJWT, "application/vc+sd-jwt":
+		return FormatSDJWT
+	}
+	return ""
+}
+
+// envelopedWire is the JSON shape of an enveloped value.
+type envelopedWire struct {
+	Context json.RawMessage `json:"@context"`
+	ID      string          `json:"id"`
+	Type    json.RawMessage `json:"type"`
+}
+
+// IsEnveloped reports cheaply whether b looks like an enveloped credential or
+// presentation (its type mentions Enveloped). Use ParseEnveloped to check it.
+func IsEnveloped(b []byte) bool {
+	return strings.Contains(string(b), "EnvelopedVerifiable")
+}
+
+// ParseEnveloped reads an enveloped credential or presentation. It checks
+// @context, the type and the data: URL, and returns the media type and the
+// token. Errors wrap ErrNotEnveloped or ErrMalformed.
+func ParseEnveloped(b []byte) (*Enveloped, error) {
+	if len(b) > MaxDocumentBytes {
+		return nil, fmt.Errorf("%w: %d bytes, limit %d", ErrTooLarge, len(b), MaxDocumentBytes)
+	}
+	var w envelopedWire
+	if err := json.Unmarshal(b, &w); err != nil {
+		return nil, malformed("enveloped credential: %v", err)
+	}
+	types, _, err := decodeStrings(w.Type, "type")
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrNotEnveloped, err)
+	}
+	var e Enveloped
+	switch {
+	case hasType(types, TypeEnveloped):
+	case hasType(types, TypeEnvelopedPresentation):
+		e.Presentation = true
+	default:
+		return nil, fmt.Errorf("%w: type is %v", ErrNotEnveloped, types)
+	}
+	ctx, err := decodeContext(w.Context)
+	if err != nil {
+		return nil, err
+	}
+	if versionOf(ctx) != 2 {
+		return nil, malformed("an enveloped credential needs @context %q first", ContextV2)
+	}
+	e.MediaType, e.Data, err = ParseDataURL(w.ID)
+	if err != nil {
+		return nil, err
+	}
+	return &e, nil
+}
+
+// ParseDataURL splits a data: URL "data:<media type>[;params],<data>" into its
+// media type (without parameters) and its data (percent-decoded).
+// Base64 data URLs are refused: enveloped tokens are base64url text already.
+func ParseDataURL(s string) (mediaType, data string, err error) {
+	rest, ok := strings.CutPrefix(s, "data:")
+	if !ok {
+		return "", "", malformed("id is not a data: URL")
+	}
+	head, body, ok := strings.Cut(rest, ",")
+	if !ok {
+		return "", "", malformed("data: URL without a comma")
+	}
+	mt, params, _ := strings.Cut(head, ";")
+	if strings.Contains(";"+params+";", ";base64;") {
+		return "", "", malformed("base64 data: URLs are not supported for enveloped credentials")
+	}
+	if mt == "" {
+		return "", "", malformed("data: URL without a media type")
+	}
+	if strings.Contains(body, "%") {
+		if body, err = url.PathUnescape(body); err != nil {
+			return "", "", malformed("data: URL: %v", err)
+		}
+	}
+	if body == "" {
+		return "", "", malformed("data: URL without data")
+	}
+	return strings.ToLower(mt), body, nil
+}
+
+// Envelope returns the JSON of an EnvelopedVerifiableCredential carrying
+// token with the given media type (MediaTypeVCJWT or MediaTypeSDJWT).
+func Envelope(mediaType, token string) []byte {
+	return envelope(TypeEnveloped, mediaType, token)
+}
+
+// EnvelopePresentation returns the JSON of an EnvelopedVerifiablePresentation.
+func EnvelopePresentation(mediaType, token string) []byte {
+	return envelope(TypeEnvelopedPresentation, mediaType, token)
+}
+
+func envelope(typ, mediaType, token string) []byte {
+	b, _ := json.Marshal(struct {
+		Context []string `json:"@context"`
+		ID      string   `json:"id"`
+		Type    string   `json:"type"`
+	}{[]string{ContextV2}, "data:" + mediaType + "," + token, typ})
+	return b
+}

@@ -1,0 +1,237 @@
+package vc
+
+import (
+	"bytes"
+	"encoding/json"
+	"net/url"
+	"sort"
+	"strings"
+	"time"
+)
+
+// splitMembers decodes a JSON object into its members.
+func splitMembers(b []byte, what string) (map[string]json.RawMessage, error) {
+	b = bytes.TrimSpace(b)
+	if len(b) == 0 || b[0] != '{' {
+		return nil, malformed("%s is not a JSON object", what)
+	}
+	var m map[string]json.RawMessage
+	if err := json.Unmarshal(b, &m); err != nil {
+		return nil, malformed("%s: %v", what, err)
+	}
+	return m, nil
+}
+
+// take removes and returns member name from m.
+func take(m map[string]json.RawMessage, name string) (json.RawMessage, bool) {
+	v, ok := m[name]
+	if ok {
+		delete(m, name)
+	}
+	return v, ok
+}
+
+// isArray reports whether raw is a JSON array.
+func isArray(raw json.RawMessage) bool {
+	raw = bytes.TrimSpace(raw)
+	return len(raw) > 0 && raw[0] == '['
+}
+
+// decodeContext decodes @context keeping its order. Strings stay strings;
+// objects stay as their exact JSON bytes (json.RawMessage).
+func decodeContext(raw json.RawMessage) ([]any, error) {
+	var items []json.RawMessage
+	if isArray(raw) {
+		if err := json.Unmarshal(raw, &items); err != nil {
+			return nil, malformed("@context: %v", err)
+		}
+	} else {
+		items = []json.RawMessage{raw}
+	}
+	out := make([]any, 0, len(items))
+	for i, it := range items {
+		it = bytes.TrimSpace(it)
+		switch {
+		case len(it) > 0 && it[0] == '"':
+			var s string
+			if err := json.Unmarshal(it, &s); err != nil {
+				return nil, malformed("@context[%d]: %v", i, err)
+			}
+			out = append(out, s)
+		case len(it) > 0 && it[0] == '{':
+			out = append(out, json.RawMessage(append([]byte(nil), it...)))
+		default:
+			return nil, malformed("@context[%d] is neither a URL nor an object", i)
+		}
+	}
+	return out, nil
+}
+
+// decodeStrings decodes a string or an array of strings.
+func decodeStrings(raw json.RawMessage, name string) (vals []string, single bool, err error) {
+	if !isArray(raw) {
+		var s string
+		if err := json.Unmarshal(raw, &s); err != nil {
+			return nil, false, malformed("%s must be a string or an array of strings", name)
+		}
+		return []string{s}, true, nil
+	}
+	if err := json.Unmarshal(raw, &vals); err != nil {
+		return nil, false, malformed("%s must be a string or an array of strings", name)
+	}
+	return vals, false, nil
+}
+
+// decodeObjects decodes an object or an array of objects.
+func decodeObjects(raw json.RawMessage, name string) (vals []map[string]any, single bool, err error) {
+	if !isArray(raw) {
+		var o map[string]any
+		if err := json.Unmarshal(raw, &o); err != nil || o == nil {
+			return nil, false, malformed("%s must be an object or an array of objects", name)
+		}
+		return []map[string]any{o}, true, nil
+	}
+	if err := json.Unmarshal(raw, &vals); err != nil {
+		return nil, false, malformed("%s must be an object or an array of objects", name)
+	}
+	for i, o := range vals {
+		if o == nil {
+			return nil, false, malformed("%s[%d] must be an object", name, i)
+		}
+	}
+	return vals, false, nil
+}
+
+// decodeTime decodes an XML Schema dateTimeStamp (RFC 3339 with a time zone).
+func decodeTime(raw json.RawMessage, name string) (*time.Time, string, error) {
+	var s string
+	if err := json.Unmarshal(raw, &s); err != nil {
+		return nil, "", malformed("%s must be a string", name)
+	}
+	t, err := ParseTime(s)
+	if err != nil {
+		return nil, "", malformed("%s: %v", name, err)
+	}
+	return &t, s, nil
+}
+
+// ParseTime parses an XML Schema dateTimeStamp as the data model requires:
+// RFC 3339 date and time with a time zone offset or Z.
+func ParseTime(s string) (time.Time, error) {
+	t, err := time.Parse(time.RFC3339Nano, s)
+	if err != nil {
+		return time.Time{}, err
+	}
+	return t, nil
+}
+
+// FormatTime formats t the way this package writes dates: RFC 3339 in UTC,
+// with fractional seconds only when present.
+func FormatTime(t time.Time) string { return t.UTC().Format(time.RFC3339Nano) }
+
+// IsURL reports whether s is an absolute URL (it has a scheme), which is what
+// the data model requires of id, issuer and similar members. DIDs and URNs
+// are absolute URLs in this sense.
+func IsURL(s string) bool {
+	if s == "" || strings.ContainsAny(s, " \t\r\n") {
+		return false
+	}
+	u, err := url.Parse(s)
+	return err == nil && u.Scheme != ""
+}
+
+// objWriter writes a JSON object member by member in a fixed order.
+type objWriter struct {
+	buf   bytes.Buffer
+	first bool
+	err   error
+}
+
+func newObjWriter() *objWriter {
+	w := &objWriter{first: true}
+	w.buf.WriteByte('{')
+	return w
+}
+
+// raw writes a member whose value is already JSON.
+func (w *objWriter) raw(name string, v []byte) {
+	if w.err != nil {
+		return
+	}
+	if !w.first {
+		w.buf.WriteByte(',')
+	}
+	w.first = false
+	k, _ := json.Marshal(name)
+	w.buf.Write(k)
+	w.buf.WriteByte(':')
+	w.buf.Write(v)
+}
+
+// value writes a member by marshalling v.
+func (w *objWriter) value(name string, v any) {
+	if w.err != nil {
+		return
+	}
+	b, err := json.Marshal(v)
+	if err != nil {
+		w.err = err
+		return
+	}
+	w.raw(name, b)
+}
+
+// extra writes the members of m in sorted key order.
+func (w *objWriter) extra(m map[string]json.RawMessage) {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		w.raw(k, m[k])
+	}
+}
+
+func (w *objWriter) bytes() ([]byte, error) {
+	if w.err != nil {
+		return nil, w.err
+	}
+	w.buf.WriteByte('}')
+	return w.buf.Bytes(), nil
+}
+
+// stringsValue returns the wire form of a string list: a bare string when it
+// was one on input (single) and holds one element.
+func stringsValue(v []string, single bool) any {
+	if single && len(v) == 1 {
+		return v[0]
+	}
+	return v
+}
+
+// objectsValue is stringsValue for object lists.
+func objectsValue(v []map[string]any, single bool) any {
+	if single && len(v) == 1 {
+		return v[0]
+	}
+	return v
+}
+
+// contextValue returns @context for marshalling.
+func contextValue(ctx []any) []any {
+	if ctx == nil {
+		return []any{}
+	}
+	return ctx
+}
+
+// hasType reports whether types contains t.
+func hasType(types []string, t string) bool {
+	for _, x := range types {
+		if x == t {
+			return true
+		}
+	}
+	return false
+}

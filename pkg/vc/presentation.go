@@ -1,0 +1,154 @@
+package vc
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+)
+
+// Presentation is a verifiable presentation of data model 1.1 or 2.0.
+type Presentation struct {
+	// Context is @context in order, as in Credential.
+	Context []any
+	// ID is the optional presentation id.
+	ID string
+	// Type lists the presentation types; it includes VerifiablePresentation.
+	Type []string
+	// Holder is the holder URL (the id when holder is an object).
+	Holder string
+	// Credentials holds verifiableCredential entries as exact JSON: objects
+	// (embedded or enveloped credentials) or strings (JWT credentials).
+	Credentials []json.RawMessage
+	// Proof is the embedded proof, if any.
+	Proof json.RawMessage
+	// Extra holds every other member.
+	Extra map[string]json.RawMessage
+
+	holderRaw                    json.RawMessage // holder as given, when it was an object
+	typeSingle, credentialSingle bool
+}
+
+// Version returns 2, 1 or 0 as Credential.Version does.
+func (p *Presentation) Version() int { return versionOf(p.Context) }
+
+// ParsePresentation decodes a presentation and validates it.
+func ParsePresentation(b []byte) (*Presentation, error) {
+	if len(b) > MaxDocumentBytes {
+		return nil, fmt.Errorf("%w: %d bytes, limit %d", ErrTooLarge, len(b), MaxDocumentBytes)
+	}
+	var p Presentation
+	if err := json.Unmarshal(b, &p); err != nil {
+		return nil, wrapDecode(err)
+	}
+	if err := p.Validate(); err != nil {
+		return nil, err
+	}
+	return &p, nil
+}
+
+// UnmarshalJSON decodes a presentation without validating it.
+func (p *Presentation) UnmarshalJSON(b []byte) error {
+	m, err := splitMembers(b, "presentation")
+	if err != nil {
+		return err
+	}
+	var out Presentation
+	if raw, ok := take(m, "@context"); ok {
+		if out.Context, err = decodeContext(raw); err != nil {
+			return err
+		}
+	}
+	if raw, ok := take(m, "id"); ok {
+		if err := json.Unmarshal(raw, &out.ID); err != nil {
+			return malformed("id must be a string")
+		}
+	}
+	if raw, ok := take(m, "type"); ok {
+		if out.Type, out.typeSingle, err = decodeStrings(raw, "type"); err != nil {
+			return err
+		}
+	}
+	if raw, ok := take(m, "holder"); ok {
+		var h Issuer
+		if err := h.UnmarshalJSON(raw); err != nil {
+			return malformed("holder must be a URL or an object with an id")
+		}
+		out.Holder = h.ID
+		if h.Object {
+			out.holderRaw = raw
+		}
+	}
+	if raw, ok := take(m, "verifiableCredential"); ok {
+		if isArray(raw) {
+			if err := json.Unmarshal(raw, &out.Credentials); err != nil {
+				return malformed("verifiableCredential: %v", err)
+			}
+		} else {
+			out.Credentials = []json.RawMessage{raw}
+			out.credentialSingle = true
+		}
+		for i, c := range out.Credentials {
+			c = bytes.TrimSpace(c)
+			if len(c) == 0 || (c[0] != '{' && c[0] != '"') {
+				return malformed("verifiableCredential[%d] must be an object or a string", i)
+			}
+		}
+	}
+	if raw, ok := take(m, "proof"); ok {
+		out.Proof = raw
+	}
+	if len(m) > 0 {
+		out.Extra = m
+	}
+	*p = out
+	return nil
+}
+
+// MarshalJSON encodes the presentation.
+func (p Presentation) MarshalJSON() ([]byte, error) {
+	w := newObjWriter()
+	w.value("@context", contextValue(p.Context))
+	if p.ID != "" {
+		w.value("id", p.ID)
+	}
+	w.value("type", stringsValue(p.Type, p.typeSingle))
+	if p.holderRaw != nil {
+		var h Issuer
+		if err := h.UnmarshalJSON(p.holderRaw); err == nil && h.ID == p.Holder {
+			w.raw("holder", p.holderRaw)
+		} else {
+			w.value("holder", p.Holder)
+		}
+	} else if p.Holder != "" {
+		w.value("holder", p.Holder)
+	}
+	if len(p.Credentials) > 0 {
+		if p.credentialSingle && len(p.Credentials) == 1 {
+			w.raw("verifiableCredential", p.Credentials[0])
+		} else {
+			w.value("verifiableCredential", p.Credentials)
+		}
+	}
+	w.extra(p.Extra)
+	if len(p.Proof) > 0 {
+		w.raw("proof", p.Proof)
+	}
+	return w.bytes()
+}
+
+// Validate checks the data model rules for presentations.
+func (p *Presentation) Validate() error {
+	if err := validateContext(p.Context); err != nil {
+		return err
+	}
+	if p.ID != "" && !IsURL(p.ID) {
+		return malformed("id %q is not a URL", p.ID)
+	}
+	if err := validateTypes(p.Type, TypePresentation); err != nil {
+		return err
+	}
+	if p.Holder != "" && !IsURL(p.Holder) {
+		return malformed("holder %q is not a URL", p.Holder)
+	}
+	return validateProof(p.Proof)
+}
