@@ -1,0 +1,168 @@
+package httpx
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/gin-gonic/gin"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+)
+
+const (
+	requestIDKey = "idport.request_id"
+	loggerKey    = "idport.logger"
+	maxBodyKey   = "idport.max_body"
+	maxDepthKey  = "idport.max_depth"
+	// RequestIDHeader carries the request id in and out.
+	RequestIDHeader = "X-Request-Id"
+)
+
+func init() { gin.SetMode(gin.ReleaseMode) }
+
+// Options configures NewEngine.
+type Options struct {
+	// Name labels metrics and logs ("registry", "issuer", "verifier").
+	Name string
+	// Logger receives one JSON line per request; nil means slog.Default().
+	Logger *slog.Logger
+	// MaxBodyBytes limits request bodies; zero means DefaultMaxBodyBytes.
+	MaxBodyBytes int64
+	// MaxJSONDepth limits JSON nesting; zero means DefaultMaxJSONDepth.
+	MaxJSONDepth int
+	// Ready reports readiness for /readyz; nil means always ready.
+	Ready func() error
+	// Registry receives the HTTP metrics; nil means a fresh registry with Go and process collectors.
+	Registry *prometheus.Registry
+	// QuietPaths are not access-logged (health probes, metrics scrapes).
+	QuietPaths []string
+}
+
+// NewEngine returns a gin engine with idport's middleware and the /healthz, /readyz and /metrics
+// endpoints. Unknown routes and methods answer problem+json, and so do panics.
+func NewEngine(o Options) *gin.Engine {
+	if o.Logger == nil {
+		o.Logger = slog.Default()
+	}
+	if o.MaxBodyBytes <= 0 {
+		o.MaxBodyBytes = DefaultMaxBodyBytes
+	}
+	if o.MaxJSONDepth <= 0 {
+		o.MaxJSONDepth = DefaultMaxJSONDepth
+	}
+	if o.Registry == nil {
+		o.Registry = prometheus.NewRegistry()
+		o.Registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	}
+	m := newMetrics(o.Name, o.Registry)
+	quiet := map[string]bool{"/healthz": true, "/readyz": true, "/metrics": true}
+	for _, p := range o.QuietPaths {
+		quiet[p] = true
+	}
+
+	e := gin.New()
+	e.HandleMethodNotAllowed = true
+	e.ContextWithFallback = true
+	e.Use(func(c *gin.Context) {
+		start := time.Now()
+		id := c.GetHeader(RequestIDHeader)
+		if !validRequestID(id) {
+			id = newRequestID()
+		}
+		c.Header(RequestIDHeader, id)
+		c.Set(requestIDKey, id)
+		logger := o.Logger.With("request_id", id)
+		c.Set(loggerKey, logger)
+		c.Set(maxBodyKey, o.MaxBodyBytes)
+		c.Set(maxDepthKey, o.MaxJSONDepth)
+		c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, o.MaxBodyBytes+1)
+		c.Next()
+		route := c.FullPath()
+		if route == "" {
+			route = "unmatched"
+		}
+		elapsed := time.Since(start)
+		status := c.Writer.Status()
+		m.requests.WithLabelValues(route, c.Request.Method, strconv.Itoa(status)).Inc()
+		m.duration.WithLabelValues(route, c.Request.Method).Observe(elapsed.Seconds())
+		if !quiet[c.Request.URL.Path] {
+			logger.Info("http request", "service", o.Name, "method", c.Request.Method, "route", route,
+				"status", status, "duration_ms", float64(elapsed.Microseconds())/1000, "bytes", c.Writer.Size())
+		}
+	})
+	e.Use(gin.CustomRecoveryWithWriter(nil, func(c *gin.Context, rec any) {
+		LoggerFrom(c).Error("panic while serving request", "panic", rec)
+		WriteProblem(c, Problem{Status: http.StatusInternalServerError, Code: CodeInternal,
+			Detail: "internal error; see the server log for this request id"})
+	}))
+	e.NoRoute(func(c *gin.Context) {
+		WriteProblem(c, Problem{Status: http.StatusNotFound, Code: CodeNotFound, Detail: "no such endpoint: " + c.Request.URL.Path})
+	})
+	e.NoMethod(func(c *gin.Context) {
+		WriteProblem(c, Problem{Status: http.StatusMethodNotAllowed, Code: CodeMethodNotAllowed,
+			Detail: "method " + c.Request.Method + " is not allowed on " + c.Request.URL.Path})
+	})
+	e.GET("/healthz", func(c *gin.Context) { c.JSON(http.StatusOK, gin.H{"status": "ok"}) })
+	e.GET("/readyz", func(c *gin.Context) {
+		if o.Ready != nil {
+			if err := o.Ready(); err != nil {
+				WriteProblem(c, Problem{Status: http.StatusServiceUnavailable, Code: CodeNotReady, Detail: err.Error()})
+				return
+			}
+		}
+		c.JSON(http.StatusOK, gin.H{"status": "ready"})
+	})
+	e.GET("/metrics", gin.WrapH(promhttp.HandlerFor(o.Registry, promhttp.HandlerOpts{Registry: o.Registry})))
+	return e
+}
+
+type metrics struct {
+	requests *prometheus.CounterVec
+	duration *prometheus.HistogramVec
+}
+
+func newMetrics(service string, reg *prometheus.Registry) *metrics {
+	labels := prometheus.Labels{"service": service}
+	m := &metrics{
+		requests: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "idport_http_requests_total",
+			Help: "HTTP requests by route template, method and status.", ConstLabels: labels}, []string{"route", "method", "status"}),
+		duration: prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "idport_http_request_duration_seconds",
+			Help: "HTTP request latency by route template and method.", ConstLabels: labels,
+			Buckets: []float64{.0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5}}, []string{"route", "method"}),
+	}
+	reg.MustRegister(m.requests, m.duration)
+	return m
+}
+
+func validRequestID(id string) bool {
+	if id == "" || len(id) > 64 {
+		return false
+	}
+	for _, r := range id {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '_' || r == '.') {
+			return false
+		}
+	}
+	return true
+}
+
+func newRequestID() string {
+	var b [12]byte
+	_, _ = rand.Read(b[:])
+	return hex.EncodeToString(b[:])
+}
+
+// BearerToken returns the token of an "Authorization: Bearer <token>" header, or "".
+func BearerToken(c *gin.Context) string {
+	h := c.GetHeader("Authorization")
+	const prefix = "Bearer "
+	if len(h) > len(prefix) && (h[:len(prefix)] == prefix || h[:len(prefix)] == "bearer ") {
+		return h[len(prefix):]
+	}
+	return ""
+}

@@ -1,0 +1,161 @@
+package httpx
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gin-gonic/gin"
+)
+
+func newTestEngine(ready func() error) *gin.Engine {
+	e := NewEngine(Options{Name: "test", MaxBodyBytes: 1024, MaxJSONDepth: 8, Ready: ready,
+		Logger: nil})
+	e.POST("/echo", func(c *gin.Context) {
+		var v map[string]any
+		if err := DecodeJSON(c, &v); err != nil {
+			WriteError(c, err)
+			return
+		}
+		c.JSON(http.StatusOK, v)
+	})
+	e.GET("/panic", func(c *gin.Context) { panic("boom") })
+	e.GET("/plain-error", func(c *gin.Context) { WriteError(c, errors.New("secret internals")) })
+	return e
+}
+
+func TestBadInputAnswersProblemJSON(t *testing.T) {
+	e := newTestEngine(nil)
+	cases := []struct {
+		name, method, path, ctype, body string
+		status                          int
+		code                            string
+	}{
+		{"malformed", "POST", "/echo", "application/json", `{"a":`, 400, CodeMalformedJSON},
+		{"trailing data", "POST", "/echo", "application/json", `{"a":1} {}`, 400, CodeMalformedJSON},
+		{"wrong content type", "POST", "/echo", "text/plain", `{}`, 415, CodeUnsupportedMediaType},
+		{"no content type", "POST", "/echo", "", `{}`, 415, CodeUnsupportedMediaType},
+		{"too large", "POST", "/echo", "application/json", `{"a":"` + strings.Repeat("x", 2000) + `"}`, 413, CodeBodyTooLarge},
+		{"too deep", "POST", "/echo", "application/json", strings.Repeat("[", 9) + strings.Repeat("]", 9), 400, CodeJSONTooDeep},
+		{"unknown route", "GET", "/nope", "", "", 404, CodeNotFound},
+		{"wrong method", "GET", "/echo", "", "", 405, CodeMethodNotAllowed},
+		{"panic", "GET", "/panic", "", "", 500, CodeInternal},
+		{"uncoded error", "GET", "/plain-error", "", "", 500, CodeInternal},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			req := httptest.NewRequest(tc.method, tc.path, strings.NewReader(tc.body))
+			if tc.ctype != "" {
+				req.Header.Set("Content-Type", tc.ctype)
+			}
+			rec := httptest.NewRecorder()
+			e.ServeHTTP(rec, req)
+			if rec.Code != tc.status {
+				t.Fatalf("status %d, want %d: %s", rec.Code, tc.status, rec.Body)
+			}
+			if ct := rec.Header().Get("Content-Type"); !strings.HasPrefix(ct, ProblemContentType) {
+				t.Fatalf("content type %q", ct)
+			}
+			var p map[string]any
+			if err := json.Unmarshal(rec.Body.Bytes(), &p); err != nil {
+				t.Fatal(err)
+			}
+			if p["code"] != tc.code || p["status"] != float64(tc.status) || p["request_id"] == "" {
+				t.Fatalf("problem %v", p)
+			}
+			if strings.Contains(rec.Body.String(), "secret internals") {
+				t.Fatal("internal error detail leaked to the client")
+			}
+		})
+	}
+}
+
+func TestDeepJSONIsRefusedFast(t *testing.T) {
+	deep := strings.Repeat("[", 10000) + strings.Repeat("]", 10000)
+	if err := CheckDepth([]byte(deep), 64); !errors.Is(err, ErrTooDeep) {
+		t.Fatalf("got %v", err)
+	}
+	// Brackets inside strings do not count.
+	if err := CheckDepth([]byte(`{"a":"[[[[[[[[[[[[\"]]]"}`), 2); err != nil {
+		t.Fatalf("got %v", err)
+	}
+}
+
+func TestValidJSONAndRequestID(t *testing.T) {
+	e := newTestEngine(nil)
+	req := httptest.NewRequest("POST", "/echo", strings.NewReader(`{"a":[1,2]}`))
+	req.Header.Set("Content-Type", "application/json; charset=utf-8")
+	req.Header.Set(RequestIDHeader, "abc-123")
+	rec := httptest.NewRecorder()
+	e.ServeHTTP(rec, req)
+	if rec.Code != 200 || rec.Header().Get(RequestIDHeader) != "abc-123" {
+		t.Fatalf("status %d id %q body %s", rec.Code, rec.Header().Get(RequestIDHeader), rec.Body)
+	}
+	req = httptest.NewRequest("GET", "/healthz", nil)
+	req.Header.Set(RequestIDHeader, "bad id with spaces\n")
+	rec = httptest.NewRecorder()
+	e.ServeHTTP(rec, req)
+	if id := rec.Header().Get(RequestIDHeader); id == "" || strings.Contains(id, " ") {
+		t.Fatalf("request id %q was not replaced", id)
+	}
+}
+
+func TestReadyzAndMetrics(t *testing.T) {
+	ready := errors.New("registry not synced")
+	e := newTestEngine(func() error { return ready })
+	rec := httptest.NewRecorder()
+	e.ServeHTTP(rec, httptest.NewRequest("GET", "/readyz", nil))
+	if rec.Code != 503 || !strings.Contains(rec.Body.String(), "registry not synced") {
+		t.Fatalf("readyz %d %s", rec.Code, rec.Body)
+	}
+	ready = nil
+	rec = httptest.NewRecorder()
+	e.ServeHTTP(rec, httptest.NewRequest("GET", "/readyz", nil))
+	if rec.Code != 200 {
+		t.Fatalf("readyz %d", rec.Code)
+	}
+	rec = httptest.NewRecorder()
+	e.ServeHTTP(rec, httptest.NewRequest("GET", "/metrics", nil))
+	if !strings.Contains(rec.Body.String(), `idport_http_requests_total{method="GET",route="/readyz",service="test",status="503"} 1`) {
+		t.Fatalf("metrics missing request counter:\n%s", rec.Body)
+	}
+}
+
+func TestServerRunShutsDownGracefully(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	addrc := make(chan net.Addr, 1)
+	slow := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		time.Sleep(200 * time.Millisecond)
+		io.WriteString(w, "done")
+	})
+	s := &Server{Addr: "127.0.0.1:0", Handler: slow, Name: "test", OnListen: func(a net.Addr) { addrc <- a }}
+	errc := make(chan error, 1)
+	go func() { errc <- s.Run(ctx) }()
+	addr := <-addrc
+	respc := make(chan string, 1)
+	go func() {
+		resp, err := http.Get("http://" + addr.String() + "/")
+		if err != nil {
+			respc <- err.Error()
+			return
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		respc <- string(b)
+	}()
+	time.Sleep(50 * time.Millisecond) // let the request reach the handler before shutdown starts
+	cancel()
+	if got := <-respc; got != "done" {
+		t.Fatalf("in-flight request got %q", got)
+	}
+	if err := <-errc; err != nil {
+		t.Fatalf("Run: %v", err)
+	}
+}

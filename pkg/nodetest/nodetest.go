@@ -1,0 +1,146 @@
+// Package nodetest runs interop scripts against independent JavaScript implementations from tests.
+//
+// The peers are pinned in testdata/interop/package-lock.json. The first test that needs them runs
+// `npm ci` there once (guarded by a file lock, so parallel test binaries do not collide, and by a
+// stamp of the lock file, so later runs skip it). A test skips, saying so loudly, only when node
+// or npm is not installed; with IDPORT_REQUIRE_NODE=1 (set by .ci/run) it fails instead.
+package nodetest
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// ScriptTimeout bounds one script run.
+const ScriptTimeout = 60 * time.Second
+
+var (
+	installOnce sync.Once
+	installErr  error
+	interopDir  string
+)
+
+// Dir returns the absolute path of testdata/interop, installing the npm peers if needed.
+// It skips t when node or npm is absent (fails when IDPORT_REQUIRE_NODE=1).
+func Dir(t testing.TB) string {
+	t.Helper()
+	for _, tool := range []string{"node", "npm"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			msg := fmt.Sprintf("INTEROP TEST NOT RUN: %s is not installed; install Node.js 20+ to run the tests against independent implementations", tool)
+			if os.Getenv("IDPORT_REQUIRE_NODE") == "1" {
+				t.Fatal(msg)
+			}
+			t.Skip(msg)
+		}
+	}
+	installOnce.Do(func() { interopDir, installErr = install() })
+	if installErr != nil {
+		t.Fatalf("installing npm interop peers: %v", installErr)
+	}
+	return interopDir
+}
+
+// Run executes `node testdata/interop/<script>` with input encoded as JSON on stdin and decodes
+// the script's JSON stdout into output (when output is not nil). A non-zero exit fails the test
+// with the script's stderr.
+func Run(t testing.TB, script string, input, output any) {
+	t.Helper()
+	out, err := RunErr(t, script, input)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if output != nil {
+		if err := json.Unmarshal(out, output); err != nil {
+			t.Fatalf("%s: decoding its output: %v\noutput: %s", script, err, out)
+		}
+	}
+}
+
+// RunErr is Run returning the raw stdout and the error instead of failing the test.
+func RunErr(t testing.TB, script string, input any) ([]byte, error) {
+	t.Helper()
+	dir := Dir(t)
+	in, err := json.Marshal(input)
+	if err != nil {
+		return nil, fmt.Errorf("%s: encoding input: %w", script, err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), ScriptTimeout)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, "node", filepath.Join(dir, script))
+	cmd.Dir = dir
+	cmd.Stdin = bytes.NewReader(in)
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Run(); err != nil {
+		return stdout.Bytes(), fmt.Errorf("node %s: %w\nstderr: %s", script, err, stderr.String())
+	}
+	return stdout.Bytes(), nil
+}
+
+func install() (string, error) {
+	dir, err := findInteropDir()
+	if err != nil {
+		return "", err
+	}
+	lockPath := filepath.Join(dir, "package-lock.json")
+	lockBytes, err := os.ReadFile(lockPath)
+	if err != nil {
+		return "", fmt.Errorf("read %s: %w", lockPath, err)
+	}
+	sum := sha256.Sum256(lockBytes)
+	want := hex.EncodeToString(sum[:])
+	stamp := filepath.Join(dir, "node_modules", ".idport-lock-sha256")
+
+	guard, err := os.OpenFile(filepath.Join(os.TempDir(), "idport-npm-install.lock"), os.O_CREATE|os.O_RDWR, 0o600)
+	if err != nil {
+		return "", fmt.Errorf("open install lock: %w", err)
+	}
+	defer guard.Close()
+	if err := syscall.Flock(int(guard.Fd()), syscall.LOCK_EX); err != nil {
+		return "", fmt.Errorf("take install lock: %w", err)
+	}
+	defer syscall.Flock(int(guard.Fd()), syscall.LOCK_UN)
+
+	if got, err := os.ReadFile(stamp); err == nil && string(got) == want {
+		return dir, nil
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, "npm", "ci", "--no-audit", "--no-fund", "--ignore-scripts")
+	cmd.Dir = dir
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		return "", fmt.Errorf("npm ci in %s: %w\n%s", dir, err, out)
+	}
+	if err := os.WriteFile(stamp, []byte(want), 0o600); err != nil {
+		return "", fmt.Errorf("write install stamp: %w", err)
+	}
+	return dir, nil
+}
+
+func findInteropDir() (string, error) {
+	wd, err := os.Getwd()
+	if err != nil {
+		return "", err
+	}
+	for dir := wd; ; dir = filepath.Dir(dir) {
+		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
+			return filepath.Join(dir, "testdata", "interop"), nil
+		}
+		if filepath.Dir(dir) == dir {
+			return "", errors.New("no go.mod above the working directory")
+		}
+	}
+}
