@@ -1,0 +1,167 @@
+// Command idport runs the idport services: the trust registry, the issuer and the verifier, each
+// as its own HTTP server with its own data directory, plus the regulators' admin tool and a demo
+// that tells the whole Singapore -> Lingang story.
+//
+//	idport registry --addr 127.0.0.1:8441 --data ./data/registry
+//	idport issuer   --addr 127.0.0.1:8442 --data ./data/issuer --registry http://127.0.0.1:8441
+//	idport verifier --addr 127.0.0.1:8443 --data ./data/verifier --registry http://127.0.0.1:8441 --registry-key registry.jwk
+//	idport admin bootstrap --data ./data/registry --account alice --role proposer
+//	idport demo
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"sort"
+	"strings"
+	"syscall"
+)
+
+func main() { os.Exit(exitCode(runMain(os.Args[1:]))) }
+
+// Env is what a subcommand may take from its surroundings: output streams, environment
+// variables and the logger. Tests pass their own.
+type Env struct {
+	Stdout, Stderr io.Writer
+	// Lookup reads an environment variable (os.LookupEnv in the binary).
+	Lookup func(key string) (string, bool)
+	// Logger is the JSON logger services log to.
+	Logger *slog.Logger
+}
+
+func osEnv() Env {
+	return Env{Stdout: os.Stdout, Stderr: os.Stderr, Lookup: os.LookupEnv,
+		Logger: slog.New(slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: logLevel(os.Getenv("IDPORT_LOG_LEVEL"))}))}
+}
+
+func runMain(args []string) error {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	return run(ctx, args, osEnv())
+}
+
+// errUsage marks an error whose message is already the help text.
+var errUsage = errors.New("usage")
+
+type command struct {
+	summary string
+	run     func(ctx context.Context, args []string, env Env) error
+}
+
+func commands() map[string]command {
+	return map[string]command{
+		"registry": {"run the trust registry service (public queries, snapshots, regulator admin API)", runRegistry},
+		"issuer":   {"run the issuer service, or manage its keys and API keys", runIssuer},
+		"verifier": {"run the verifier service", runVerifier},
+		"admin":    {"regulator tools: bootstrap accounts, proposals, audit", runAdmin},
+		"demo":     {"start all three services and tell the Singapore -> Lingang story", runDemo},
+	}
+}
+
+// run dispatches to a subcommand. It is main without the process: tests call it directly.
+func run(ctx context.Context, args []string, env Env) error {
+	cmds := commands()
+	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
+		fmt.Fprint(env.Stdout, usage(cmds))
+		return nil
+	}
+	cmd, ok := cmds[args[0]]
+	if !ok {
+		fmt.Fprint(env.Stderr, usage(cmds))
+		return fmt.Errorf("unknown command %q", args[0])
+	}
+	return cmd.run(ctx, args[1:], env)
+}
+
+func usage(cmds map[string]command) string {
+	names := make([]string, 0, len(cmds))
+	for n := range cmds {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	var b strings.Builder
+	b.WriteString("idport: cross-border mutual recognition of digital identity with W3C verifiable credentials\n\nUsage: idport <command> [flags]\n\nCommands:\n")
+	for _, n := range names {
+		fmt.Fprintf(&b, "  %-9s %s\n", n, cmds[n].summary)
+	}
+	b.WriteString("\nRun 'idport <command> --help' for its flags. Every flag can also be set as IDPORT_<FLAG>\n(upper case, dashes as underscores), e.g. IDPORT_DATA=/var/lib/idport.\n")
+	return b.String()
+}
+
+// parseFlags parses args into fs, then fills every flag not given on the command line from its
+// IDPORT_* environment variable (--registry-key <- IDPORT_REGISTRY_KEY). --help prints the flags
+// with their variables and returns errUsage.
+func parseFlags(fs *flag.FlagSet, args []string, env Env) error {
+	fs.SetOutput(io.Discard)
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			fmt.Fprint(env.Stdout, flagHelp(fs))
+			return errUsage
+		}
+		return fmt.Errorf("%w\n\n%s", err, flagHelp(fs))
+	}
+	return bindEnv(fs, env)
+}
+
+// bindEnv sets each flag that was not given on the command line from its environment variable.
+func bindEnv(fs *flag.FlagSet, env Env) error {
+	if env.Lookup == nil {
+		return nil
+	}
+	given := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { given[f.Name] = true })
+	var errs []error
+	fs.VisitAll(func(f *flag.Flag) {
+		if given[f.Name] {
+			return
+		}
+		if v, ok := env.Lookup(envName(f.Name)); ok {
+			if err := fs.Set(f.Name, v); err != nil {
+				errs = append(errs, fmt.Errorf("environment %s=%q: %w", envName(f.Name), v, err))
+			}
+		}
+	})
+	return errors.Join(errs...)
+}
+
+func envName(flagName string) string {
+	return "IDPORT_" + strings.ToUpper(strings.ReplaceAll(flagName, "-", "_"))
+}
+
+func flagHelp(fs *flag.FlagSet) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "Usage: idport %s [flags]\n\nFlags:\n", fs.Name())
+	fs.VisitAll(func(f *flag.Flag) {
+		def := ""
+		if f.DefValue != "" && f.DefValue != "false" {
+			def = fmt.Sprintf(" (default %s)", f.DefValue)
+		}
+		fmt.Fprintf(&b, "  --%s\n      %s%s [%s]\n", f.Name, f.Usage, def, envName(f.Name))
+	})
+	return b.String()
+}
+
+func exitCode(err error) int {
+	switch {
+	case err == nil, errors.Is(err, errUsage):
+		return 0
+	case errors.Is(err, context.Canceled):
+		return 0
+	}
+	fmt.Fprintln(os.Stderr, "idport:", err)
+	return 1
+}
+
+func logLevel(s string) slog.Level {
+	var l slog.Level
+	if err := l.UnmarshalText([]byte(s)); err != nil {
+		return slog.LevelInfo
+	}
+	return l
+}
