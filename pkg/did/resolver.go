@@ -1,0 +1,243 @@
+package did
+
+import (
+	"context"
+	"crypto"
+	"crypto/x509"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"golang.org/x/sync/singleflight"
+
+	"github.com/idport/idport/pkg/keys"
+)
+
+// Resolver resolves a DID to its document. Implementations must return a
+// document whose ID equals the DID asked for.
+type Resolver interface {
+	Resolve(ctx context.Context, did string) (*Document, error)
+}
+
+// ResolverOptions configures NewResolver. The zero value resolves did:key
+// and did:jwk, and did:web over HTTPS to public addresses only.
+type ResolverOptions struct {
+	// CacheSize bounds the number of cached did:web documents (default 1024).
+	CacheSize int
+	// TTL is how long a fetched did:web document is used (default 5 min).
+	TTL time.Duration
+	// Timeout bounds one did:web fetch (default 5 s).
+	Timeout time.Duration
+	// MaxDocumentBytes bounds a did:web response body (default and maximum
+	// MaxDocumentBytes, 256 KiB).
+	MaxDocumentBytes int64
+	// AllowHosts, AllowPrivate, RootCAs, ExtraRoots and AllowHTTP are passed
+	// to SafeHTTPClient; see NetOptions.
+	AllowHosts   []string
+	AllowPrivate bool
+	RootCAs      *x509.CertPool
+	ExtraRoots   []*x509.Certificate
+	AllowHTTP    bool
+	// HTTPClient replaces the SafeHTTPClient built from the fields above.
+	// The SSRF guard is then the caller's business.
+	HTTPClient *http.Client
+	// Now is the clock (default time.Now).
+	Now func() time.Time
+	// Logger receives fetch failures at debug level (default slog.Default()).
+	Logger *slog.Logger
+}
+
+// Net returns the NetOptions embedded in o.
+func (o ResolverOptions) Net() NetOptions {
+	return NetOptions{
+		Timeout: o.Timeout, AllowHosts: o.AllowHosts, AllowPrivate: o.AllowPrivate,
+		RootCAs: o.RootCAs, ExtraRoots: o.ExtraRoots, AllowHTTP: o.AllowHTTP,
+	}
+}
+
+// CachingResolver resolves did:key and did:jwk locally and did:web over
+// HTTPS, caching did:web documents (LRU + TTL) and running at most one
+// fetch per DID at a time. It is safe for concurrent use.
+type CachingResolver struct {
+	client   *http.Client
+	cache    *lru
+	group    singleflight.Group
+	ttl      time.Duration
+	timeout  time.Duration
+	maxBytes int64
+	scheme   string
+	now      func() time.Time
+	log      *slog.Logger
+}
+
+// NewResolver returns a CachingResolver configured by o.
+func NewResolver(o ResolverOptions) *CachingResolver {
+	r := &CachingResolver{
+		client: o.HTTPClient, ttl: o.TTL, timeout: o.Timeout,
+		maxBytes: o.MaxDocumentBytes, scheme: "https", now: o.Now, log: o.Logger,
+	}
+	if r.client == nil {
+		r.client = SafeHTTPClient(o.Net())
+	}
+	size := o.CacheSize
+	if size <= 0 {
+		size = 1024
+	}
+	r.cache = newLRU(size)
+	if r.ttl <= 0 {
+		r.ttl = 5 * time.Minute
+	}
+	if r.timeout <= 0 {
+		r.timeout = defaultTimeout
+	}
+	if r.maxBytes <= 0 || r.maxBytes > MaxDocumentBytes {
+		r.maxBytes = MaxDocumentBytes
+	}
+	if o.AllowHTTP {
+		// Tests serve did:web over plain HTTP from httptest.NewServer.
+		r.scheme = "http"
+	}
+	if r.now == nil {
+		r.now = time.Now
+	}
+	if r.log == nil {
+		r.log = slog.Default()
+	}
+	return r
+}
+
+// Resolve returns the DID document of did. did:key and did:jwk documents
+// are derived from the DID itself; did:web documents come from the cache or
+// are fetched, checked (ParseDocument, id equal to did) and cached.
+func (r *CachingResolver) Resolve(ctx context.Context, did string) (*Document, error) {
+	d, err := Parse(did)
+	if err != nil {
+		return nil, err
+	}
+	switch d.Method {
+	case MethodKey:
+		return resolveKeyDID(d)
+	case MethodJWK:
+		return resolveJWKDID(d)
+	case MethodWeb:
+		return r.resolveWeb(ctx, d)
+	default:
+		return nil, fmt.Errorf("%w: %q", ErrUnsupportedMethod, d.Method)
+	}
+}
+
+// CacheLen returns the number of cached did:web documents.
+func (r *CachingResolver) CacheLen() int { return r.cache.len() }
+
+func (r *CachingResolver) resolveWeb(ctx context.Context, d DID) (*Document, error) {
+	key := d.String()
+	if e, ok := r.cache.get(key, r.now()); ok {
+		return e.doc, nil
+	}
+	u, err := webURL(d, r.scheme)
+	if err != nil {
+		return nil, err
+	}
+	ch := r.group.DoChan(key, func() (any, error) {
+		// The fetch is shared by every waiting caller, so it must not die
+		// with the first caller's context; it has its own timeout.
+		// A caller that missed the cache just before the previous flight
+		// stored its result finds it here instead of fetching again.
+		if e, ok := r.cache.get(key, r.now()); ok {
+			return e.doc, nil
+		}
+		fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), r.timeout)
+		defer cancel()
+		doc, err := r.fetch(fctx, key, u)
+		if err != nil {
+			r.log.Debug("did:web resolution failed", "did", key, "err", err)
+			return nil, err
+		}
+		now := r.now()
+		r.cache.put(lruEntry{key: key, doc: doc, fetched: now, expires: now.Add(r.ttl)})
+		return doc, nil
+	})
+	select {
+	case res := <-ch:
+		if res.Err != nil {
+			return nil, res.Err
+		}
+		return res.Val.(*Document), nil
+	case <-ctx.Done():
+		return nil, fmt.Errorf("%w: %s: %w", ErrResolution, key, ctx.Err())
+	}
+}
+
+func (r *CachingResolver) fetch(ctx context.Context, did, u string) (*Document, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %s: %w", ErrResolution, did, err)
+	}
+	req.Header.Set("Accept", "application/did+json, application/did+ld+json;q=0.9, application/json;q=0.8, */*;q=0.1")
+	resp, err := r.client.Do(req)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %s: %w", ErrResolution, did, err)
+	}
+	defer resp.Body.Close()
+	switch {
+	case resp.StatusCode == http.StatusNotFound || resp.StatusCode == http.StatusGone:
+		return nil, fmt.Errorf("%w: %s: HTTP %d from %s", ErrNotFound, did, resp.StatusCode, u)
+	case resp.StatusCode != http.StatusOK:
+		return nil, fmt.Errorf("%w: %s: HTTP %d from %s", ErrResolution, did, resp.StatusCode, u)
+	}
+	// Content type is deliberately not checked: servers publish did.json as
+	// application/json, application/did+json, application/did+ld+json,
+	// text/plain or octet-stream. The body must parse as a DID document.
+	body, err := io.ReadAll(io.LimitReader(resp.Body, r.maxBytes+1))
+	if err != nil {
+		return nil, fmt.Errorf("%w: %s: reading body: %w", ErrResolution, did, err)
+	}
+	if int64(len(body)) > r.maxBytes {
+		return nil, fmt.Errorf("%w: %s: document larger than %d bytes", ErrInvalidDocument, did, r.maxBytes)
+	}
+	doc, err := ParseDocument(body)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", did, err)
+	}
+	if doc.ID != did {
+		return nil, fmt.Errorf("%w: document id %q is not the DID %q", ErrInvalidDocument, truncate(doc.ID), did)
+	}
+	return doc, nil
+}
+
+// ResolveKey resolves a key id (a DID URL with a fragment) to the public key
+// and algorithm of the verification method it names, looking in the DID's
+// own document for any purpose. It fails with ErrKeyNotFound when the key
+// id has no fragment or the document has no such method, and with
+// ErrInvalidDocument when the resolver returns a document for another DID.
+func ResolveKey(ctx context.Context, r Resolver, kid string) (crypto.PublicKey, keys.Alg, error) {
+	return ResolveKeyFor(ctx, r, kid, AnyPurpose)
+}
+
+// ResolveKeyFor is ResolveKey restricted to the methods the document lists
+// under purpose (AssertionMethod for credentials, Authentication for
+// presentations).
+func ResolveKeyFor(ctx context.Context, r Resolver, kid string, purpose Purpose) (crypto.PublicKey, keys.Alg, error) {
+	u, err := ParseURL(kid)
+	if err != nil {
+		return nil, "", err
+	}
+	if u.Fragment == "" {
+		return nil, "", fmt.Errorf("%w: %q: %w", ErrKeyNotFound, truncate(kid), errNoFragment)
+	}
+	did := u.DID.String()
+	doc, err := r.Resolve(ctx, did)
+	if err != nil {
+		return nil, "", err
+	}
+	if doc.ID != did {
+		return nil, "", fmt.Errorf("%w: document id %q is not the DID %q", ErrInvalidDocument, truncate(doc.ID), did)
+	}
+	vm, err := doc.FindMethod(kid, purpose)
+	if err != nil {
+		return nil, "", err
+	}
+	return vm.PublicKey()
+}
