@@ -1,0 +1,51 @@
+package verifier
+
+import "errors"
+
+// Code is a stable machine-readable reason for a failed check or a warning.
+// Codes are part of the API: they do not change between releases.
+type Code string
+
+// Stable codes of errors and warnings.
+const (
+	CodeMalformed                   Code = "malformed"
+	CodeUnsupportedFormat           Code = "unsupported_format"
+	CodeAlgNotAllowed               Code = "alg_not_allowed"
+	CodeKeyNotFound                 Code = "key_not_found"
+	CodeSignatureInvalid            Code = "signature_invalid"
+	CodeExpired                     Code = "expired"
+	CodeNotYetValid                 Code = "not_yet_valid"
+	CodeRevoked                     Code = "revoked"
+	CodeSuspended                   Code = "suspended"
+	CodeStatusUnavailable           Code = "status_unavailable"
+	CodeIssuerNotRecognised         Code = "issuer_not_recognised"
+	CodeAuthoritySuspended          Code = "authority_suspended"
+	CodeTypeNotRecognised           Code = "type_not_recognised"
+	CodeAssuranceTooLow             Code = "assurance_too_low"
+	CodeClaimNotAllowedAcrossBorder Code = "claim_not_allowed_across_border"
+	CodeChallengeInvalid            Code = "challenge_invalid"
+	CodeChallengeReused             Code = "challenge_reused"
+	CodeHolderBindingFailed         Code = "holder_binding_failed"
+	CodeRegistryStale               Code = "registry_stale"
+	CodeRecognitionNotChecked       Code = "recognition_not_checked"
+	CodeJurisdictionNotAccepted     Code = "jurisdiction_not_accepted"
+	CodeSchemeNotAccepted           Code = "scheme_not_accepted"
+	CodeCredentialTypeNotAccepted   Code = "credential_type_not_accepted"
+	CodeRequiredClaimMissing        Code = "required_claim_missing"
+	CodeClaimStripped               Code = "claim_stripped"
+	CodeStatusNotChecked            Code = "status_not_checked"
+)
+
+// Sentinel errors returned by the SDK (not verification failures, which are
+// reported in a Result with Verified false and a nil error).
+var (
+	// ErrConfig: the Config given to New is not usable.
+	ErrConfig = errors.New("verifier: invalid configuration")
+	// ErrChallengeUnknown: the challenge was never issued or has expired.
+	ErrChallengeUnknown = errors.New("verifier: challenge unknown or expired")
+	// ErrChallengeUsed: the challenge was already consumed once.
+	ErrChallengeUsed = errors.New("verifier: challenge already used")
+	// ErrNotCredential: the input is not a credential or presentation at
+	// all (empty, not JSON, not a JWT): the HTTP layer answers 422.
+	ErrNotCredential = errors.New("verifier: input is not a credential")
+)

@@ -1,0 +1,155 @@
+package verifier
+
+import (
+	"bytes"
+	"crypto"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/idport/idport/pkg/keys"
+	"github.com/idport/idport/pkg/vc"
+)
+
+// MaxInputBytes bounds a credential or presentation given to the SDK.
+const MaxInputBytes = 1 << 20
+
+// credential is a parsed credential of any format, normalised for the
+// checks. Only the fields the checks need are filled.
+type credential struct {
+	format vc.Format
+	issuer string
+	kid    string
+	alg    keys.Alg
+
+	// JOSE formats: what the signature covers.
+	signingInput, signature []byte
+	// Data Integrity: the whole document.
+	document []byte
+
+	types                           []string
+	subject                         string
+	claims                          map[string]any
+	issuedAt, validFrom, validUntil time.Time
+	status                          []StatusRef
+
+	// SD-JWT VC.
+	holderKey crypto.PublicKey // cnf.jwk
+	disclosed []string
+	kbJWT     string // key binding JWT, when presented
+	sdHashIn  []byte // the presented SD-JWT up to and including the last '~'
+}
+
+// parseError carries the stable code of a parse failure.
+type parseError struct {
+	code Code
+	err  error
+}
+
+func (e *parseError) Error() string { return e.err.Error() }
+func (e *parseError) Unwrap() error { return e.err }
+
+func perr(code Code, format string, args ...any) error {
+	return &parseError{code: code, err: fmt.Errorf(format, args...)}
+}
+
+// parseCredential detects the format of raw and parses it without checking
+// any signature. It returns the code of a failure.
+func parseCredential(raw []byte) (*credential, Code, error) {
+	c, err := parseAny(raw)
+	if err != nil {
+		var pe *parseError
+		if errors.As(err, &pe) {
+			return nil, pe.code, err
+		}
+		return nil, CodeMalformed, err
+	}
+	return c, "", nil
+}
+
+func parseAny(raw []byte) (*credential, error) {
+	if len(raw) > MaxInputBytes {
+		return nil, perr(CodeMalformed, "credential of %d bytes exceeds the limit of %d", len(raw), MaxInputBytes)
+	}
+	raw = bytes.TrimSpace(raw)
+	if len(raw) == 0 {
+		return nil, perr(CodeMalformed, "empty credential")
+	}
+	switch raw[0] {
+	case '"':
+		var s string
+		if err := json.Unmarshal(raw, &s); err != nil {
+			return nil, perr(CodeMalformed, "credential string: %v", err)
+		}
+		return parseCompact(s)
+	case '{':
+		if vc.IsEnveloped(raw) {
+			env, err := vc.ParseEnveloped(raw)
+			if err != nil {
+				return nil, perr(CodeMalformed, "enveloped credential: %v", err)
+			}
+			if env.Presentation {
+				return nil, perr(CodeUnsupportedFormat, "an enveloped presentation is not a credential")
+			}
+			switch env.Format() {
+			case vc.FormatVCJOSE, vc.FormatSDJWT:
+				return parseCompact(env.Data)
+			}
+			return nil, perr(CodeUnsupportedFormat, "enveloped media type %q is not supported", env.MediaType)
+		}
+		return parseDataIntegrity(raw)
+	}
+	return parseCompact(string(raw))
+}
+
+// parseDataIntegrity reads a JSON-LD credential with an embedded proof.
+func parseDataIntegrity(raw []byte) (*credential, error) {
+	cred, err := vc.ParseCredential(raw)
+	if err != nil {
+		return nil, perr(CodeMalformed, "credential: %v", err)
+	}
+	if len(cred.Proof) == 0 {
+		return nil, perr(CodeMalformed, "credential has no proof")
+	}
+	c := &credential{format: vc.FormatDI, document: raw}
+	if err := fillFromCredential(c, cred); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// fillFromCredential copies the data model members of cred into c.
+func fillFromCredential(c *credential, cred *vc.Credential) error {
+	if c.issuer == "" {
+		c.issuer = cred.Issuer.ID
+	}
+	c.types = cred.Type
+	if cred.ValidFrom != nil {
+		c.validFrom = *cred.ValidFrom
+		if cred.Version() == 1 {
+			c.issuedAt = *cred.ValidFrom // issuanceDate
+		}
+	}
+	if cred.ValidUntil != nil {
+		c.validUntil = *cred.ValidUntil
+	}
+	if len(cred.Subject) > 0 {
+		c.claims = make(map[string]any, len(cred.Subject[0]))
+		for k, v := range cred.Subject[0] {
+			if k == "id" {
+				c.subject, _ = v.(string)
+				continue
+			}
+			c.claims[k] = v
+		}
+	}
+	if len(cred.Status) > 0 {
+		refs, err := statusRefs(cred.Status)
+		if err != nil {
+			return perr(CodeMalformed, "%v", err)
+		}
+		c.status = refs
+	}
+	return nil
+}

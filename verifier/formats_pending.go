@@ -1,0 +1,28 @@
+package verifier
+
+import (
+	"context"
+	"crypto"
+	"errors"
+	"time"
+)
+
+func parseSDJWT(s string) (*credential, error) {
+	return nil, perr(CodeUnsupportedFormat, "SD-JWT VC: not wired yet")
+}
+
+func (v *Verifier) checkDataIntegrity(ctx context.Context, c *credential) (string, Code, error) {
+	return "", CodeUnsupportedFormat, errors.New("data integrity: not wired yet")
+}
+
+func parseDIPresentation(raw []byte) (*presentation, error) {
+	return nil, perr(CodeUnsupportedFormat, "data integrity presentations: not wired yet")
+}
+
+func (v *Verifier) checkDIPresentation(ctx context.Context, pr *presentation, o PresentationOptions) (crypto.PublicKey, Code, error) {
+	return nil, CodeUnsupportedFormat, errors.New("not wired yet")
+}
+
+func (v *Verifier) verifySDPresentation(ctx context.Context, pr *presentation, r *Result, p *Policy, o PresentationOptions, now time.Time) {
+	r.fail(CheckPresentation, CodeUnsupportedFormat, "not wired yet")
+}

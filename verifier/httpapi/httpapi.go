@@ -1,0 +1,251 @@
+// Package httpapi serves the verifier over HTTP, following the W3C VC-API
+// (VCALM) verifier endpoints:
+//
+//	POST /credentials/verify    {"verifiableCredential": <object|string>, "options": {...}}
+//	POST /presentations/verify  {"verifiablePresentation": <object|string>, "options": {"challenge", "domain", ...}}
+//	POST /challenges            -> {"challenge": "...", "expires": "..."}
+//
+// A verify answer is {"verified", "errors", "warnings", "results",
+// "recognition", "claims"}. Status codes follow the W3C VC-API verifier
+// test suite where it and the VCALM text differ: 200 only when verified;
+// 400 with the full result body when the credential or presentation was
+// examined and not verified (including malformed credentials and
+// unsupported formats); 422 (problem+json, code not_a_credential) when the
+// request does not carry a credential or presentation at all (the member
+// is missing, or is neither an object nor a string). Request-level
+// failures (content type, body size, JSON depth, malformed JSON) are
+// problem+json from pkg/httpx: 415, 413, 400.
+//
+// Handlers are thin: decode, one call into package verifier, render.
+package httpapi
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/gin-gonic/gin"
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/idport/idport/pkg/httpx"
+	"github.com/idport/idport/verifier"
+)
+
+// Stable problem codes of this API (besides pkg/httpx's).
+const (
+	// CodeNotACredential: the request carries no credential or presentation.
+	CodeNotACredential = "not_a_credential"
+	// CodeNotVerified is the problem code of a 400 verification answer.
+	CodeNotVerified = "not_verified"
+	// CodeChallengeUnavailable: a challenge could not be issued.
+	CodeChallengeUnavailable = "challenge_unavailable"
+)
+
+// Options configures the handler.
+type Options struct {
+	// Logger receives access and error logs (slog.Default when nil).
+	Logger *slog.Logger
+	// Registry receives the HTTP metrics (a fresh one when nil).
+	Registry *prometheus.Registry
+	// MaxBodyBytes and MaxJSONDepth bound requests (httpx defaults when 0).
+	MaxBodyBytes int64
+	MaxJSONDepth int
+}
+
+// New returns the verifier's HTTP handler (a gin engine from pkg/httpx
+// with /healthz, /readyz and /metrics). /readyz fails while the
+// verifier's trust source is not ready or stale.
+func New(v *verifier.Verifier, o Options) *gin.Engine {
+	e := httpx.NewEngine(httpx.Options{
+		Name: "verifier", Logger: o.Logger, Registry: o.Registry,
+		MaxBodyBytes: o.MaxBodyBytes, MaxJSONDepth: o.MaxJSONDepth,
+		Ready: v.Ready,
+	})
+	h := &handlers{v: v}
+	e.POST("/credentials/verify", h.verifyCredential)
+	e.POST("/presentations/verify", h.verifyPresentation)
+	e.POST("/challenges", h.challenge)
+	return e
+}
+
+type handlers struct{ v *verifier.Verifier }
+
+// Options of a verify request. challenge and domain are VC-API's; the rest
+// narrows the verifier's policy for this request (never loosens it).
+type requestOptions struct {
+	Challenge string `json:"challenge,omitempty"`
+	Domain    string `json:"domain,omitempty"`
+	verifier.RequestPolicy
+}
+
+type credentialRequest struct {
+	VerifiableCredential json.RawMessage `json:"verifiableCredential"`
+	Options              requestOptions  `json:"options"`
+}
+
+type presentationRequest struct {
+	VerifiablePresentation json.RawMessage `json:"verifiablePresentation"`
+	Options                requestOptions  `json:"options"`
+}
+
+// Response is the body of a verify answer.
+type Response struct {
+	Verified    bool                  `json:"verified"`
+	Errors      []ProblemDetail       `json:"errors"`
+	Warnings    []ProblemDetail       `json:"warnings"`
+	Results     Results               `json:"results"`
+	Recognition *verifier.Recognition `json:"recognition,omitempty"`
+	Claims      map[string]any        `json:"claims,omitempty"`
+}
+
+// ProblemDetail is an error or warning in VCALM's problem details shape
+// with idport's stable code.
+type ProblemDetail struct {
+	Type   string `json:"type"`
+	Code   string `json:"code"`
+	Title  string `json:"title"`
+	Detail string `json:"detail,omitempty"`
+}
+
+// Results carries the explanation of a verify answer.
+type Results struct {
+	Format      string               `json:"format,omitempty"`
+	Checks      []verifier.Check     `json:"checks"`
+	Issuer      string               `json:"issuer,omitempty"`
+	Subject     string               `json:"subject,omitempty"`
+	Holder      string               `json:"holder,omitempty"`
+	Types       []string             `json:"types,omitempty"`
+	ValidFrom   *time.Time           `json:"validFrom,omitempty"`
+	ValidUntil  *time.Time           `json:"validUntil,omitempty"`
+	Status      *verifier.StatusInfo `json:"status,omitempty"`
+	Disclosed   []string             `json:"disclosed,omitempty"`
+	Stripped    []string             `json:"stripped,omitempty"`
+	Credentials []Response           `json:"credentials,omitempty"`
+}
+
+// ProblemTypeBase prefixes the type URI of every problem detail.
+const ProblemTypeBase = "https://idport.dev/problems#"
+
+func problems(ps []verifier.Problem) []ProblemDetail {
+	out := make([]ProblemDetail, len(ps))
+	for i, p := range ps {
+		out[i] = ProblemDetail{Type: ProblemTypeBase + string(p.Code), Code: string(p.Code), Title: string(p.Code), Detail: p.Message}
+	}
+	return out
+}
+
+// Render converts a verifier.Result into the HTTP answer body.
+func Render(r *verifier.Result) Response {
+	resp := Response{
+		Verified: r.Verified, Errors: problems(r.Errors), Warnings: problems(r.Warnings),
+		Recognition: r.Recognition, Claims: r.Claims,
+		Results: Results{
+			Format: string(r.Format), Checks: r.Checks, Issuer: r.Issuer, Subject: r.Subject, Holder: r.Holder,
+			Types: r.Types, Status: r.Status, Disclosed: r.Disclosed, Stripped: r.Stripped,
+		},
+	}
+	if resp.Results.Checks == nil {
+		resp.Results.Checks = []verifier.Check{}
+	}
+	if !r.ValidFrom.IsZero() {
+		t := r.ValidFrom
+		resp.Results.ValidFrom = &t
+	}
+	if !r.ValidUntil.IsZero() {
+		t := r.ValidUntil
+		resp.Results.ValidUntil = &t
+	}
+	for _, c := range r.Credentials {
+		resp.Results.Credentials = append(resp.Results.Credentials, Render(c))
+	}
+	return resp
+}
+
+// payload returns the credential bytes of a request member: an object as
+// is, a JSON string unquoted (compact JWS / SD-JWT). Anything else is not
+// a credential (422).
+func payload(raw json.RawMessage, member string) ([]byte, error) {
+	raw = bytes.TrimSpace(raw)
+	if len(raw) == 0 || bytes.Equal(raw, []byte("null")) {
+		return nil, httpx.Errorf(http.StatusUnprocessableEntity, CodeNotACredential, "the request has no %s", member)
+	}
+	switch raw[0] {
+	case '{':
+		return raw, nil
+	case '"':
+		var s string
+		if err := json.Unmarshal(raw, &s); err != nil {
+			return nil, httpx.Errorf(http.StatusBadRequest, httpx.CodeMalformedJSON, "%s: %v", member, err)
+		}
+		if s == "" {
+			return nil, httpx.Errorf(http.StatusUnprocessableEntity, CodeNotACredential, "%s is an empty string", member)
+		}
+		return []byte(s), nil
+	}
+	return nil, httpx.Errorf(http.StatusUnprocessableEntity, CodeNotACredential, "%s must be an object or a string", member)
+}
+
+func (h *handlers) policy(o requestOptions) *verifier.Policy {
+	p := h.v.Policy().Narrow(o.RequestPolicy)
+	return &p
+}
+
+func (h *handlers) verifyCredential(c *gin.Context) {
+	var req credentialRequest
+	if err := httpx.DecodeJSON(c, &req); err != nil {
+		httpx.WriteError(c, err)
+		return
+	}
+	raw, err := payload(req.VerifiableCredential, "verifiableCredential")
+	if err != nil {
+		httpx.WriteError(c, err)
+		return
+	}
+	res, err := h.v.VerifyCredentialWith(c.Request.Context(), raw, verifier.CredentialOptions{Policy: h.policy(req.Options)})
+	h.answer(c, res, err)
+}
+
+func (h *handlers) verifyPresentation(c *gin.Context) {
+	var req presentationRequest
+	if err := httpx.DecodeJSON(c, &req); err != nil {
+		httpx.WriteError(c, err)
+		return
+	}
+	raw, err := payload(req.VerifiablePresentation, "verifiablePresentation")
+	if err != nil {
+		httpx.WriteError(c, err)
+		return
+	}
+	res, err := h.v.VerifyPresentation(c.Request.Context(), raw, verifier.PresentationOptions{
+		Challenge: req.Options.Challenge, Domain: req.Options.Domain, Policy: h.policy(req.Options),
+	})
+	h.answer(c, res, err)
+}
+
+func (h *handlers) answer(c *gin.Context, res *verifier.Result, err error) {
+	if err != nil {
+		if errors.Is(err, verifier.ErrNotCredential) {
+			httpx.WriteError(c, httpx.NewError(http.StatusUnprocessableEntity, CodeNotACredential, err))
+			return
+		}
+		httpx.WriteError(c, err)
+		return
+	}
+	status := http.StatusOK
+	if !res.Verified {
+		status = http.StatusBadRequest
+	}
+	c.JSON(status, Render(res))
+}
+
+func (h *handlers) challenge(c *gin.Context) {
+	ch, exp, err := h.v.IssueChallenge(c.Request.Context())
+	if err != nil {
+		httpx.WriteError(c, httpx.NewError(http.StatusServiceUnavailable, CodeChallengeUnavailable, err))
+		return
+	}
+	c.JSON(http.StatusOK, gin.H{"challenge": ch, "expires": exp.UTC().Format(time.RFC3339)})
+}

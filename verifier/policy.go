@@ -1,0 +1,151 @@
+package verifier
+
+import (
+	"slices"
+	"time"
+)
+
+// ClaimMode says what to do with a disclosed claim outside the cross-border
+// allow-list of the recognition.
+type ClaimMode int
+
+// Claim modes. The zero value refuses.
+const (
+	// ClaimsRefuse fails the verification with claim_not_allowed_across_border.
+	ClaimsRefuse ClaimMode = iota
+	// ClaimsStrip removes the claim from the result and warns.
+	ClaimsStrip
+	// ClaimsAllow accepts every disclosed claim.
+	ClaimsAllow
+)
+
+// StatusMode says what to do when a status list cannot be had.
+type StatusMode int
+
+// Status modes. The zero value fails closed.
+const (
+	// StatusFailClosed fails the verification with status_unavailable.
+	StatusFailClosed StatusMode = iota
+	// StatusWarn accepts the credential with a status_unavailable warning.
+	StatusWarn
+)
+
+// DefaultClockSkew is the clock skew tolerated when Policy.ClockSkew is 0.
+const DefaultClockSkew = time.Minute
+
+// DefaultAssuranceLevels orders the local assurance levels from low to
+// high when Policy.AssuranceLevels is empty.
+var DefaultAssuranceLevels = []string{"low", "substantial", "high"}
+
+// Policy is what a verifier accepts. The zero Policy is strict: recognition
+// required, status fail-closed, disclosures outside the allow-list refused.
+type Policy struct {
+	// LocalScheme is the verifier's own scheme, the one that recognises
+	// foreign schemes.
+	LocalScheme string `json:"localScheme,omitempty"`
+	// RecognitionOptional skips recognition (pure cryptographic
+	// verification) with a recognition_not_checked warning.
+	RecognitionOptional bool `json:"recognitionOptional,omitempty"`
+	// AcceptValidWhenIssued accepts a credential of a suspended authority
+	// when it was issued while the authority was recognised and the
+	// suspension is not back-dated before its issuance.
+	AcceptValidWhenIssued bool `json:"acceptValidWhenIssued,omitempty"`
+	// Jurisdictions, when set, lists the accepted issuer jurisdictions.
+	Jurisdictions []string `json:"jurisdictions,omitempty"`
+	// Schemes, when set, lists the accepted foreign schemes.
+	Schemes []string `json:"schemes,omitempty"`
+	// CredentialTypes, when set, lists the accepted credential types (one
+	// of them must be present).
+	CredentialTypes []string `json:"credentialTypes,omitempty"`
+	// MinAssurance is the lowest local assurance level accepted ("" = any).
+	MinAssurance string `json:"minAssurance,omitempty"`
+	// AssuranceLevels orders local levels from low to high
+	// (DefaultAssuranceLevels when empty).
+	AssuranceLevels []string `json:"assuranceLevels,omitempty"`
+	// RequiredClaims lists local claim names that must be present.
+	RequiredClaims []string `json:"requiredClaims,omitempty"`
+	// CrossBorder is the treatment of disclosures outside the allow-list.
+	CrossBorder ClaimMode `json:"crossBorder,omitempty"`
+	// ClockSkew is the tolerance on validity times (0: DefaultClockSkew,
+	// negative: none).
+	ClockSkew time.Duration `json:"clockSkew,omitempty"`
+	// StatusFailMode is the treatment of an unavailable status list.
+	StatusFailMode StatusMode `json:"statusFailMode,omitempty"`
+	// AllowCallerChallenge lets callers of VerifyPresentation supply a
+	// challenge this verifier did not issue (it is then only compared,
+	// not consumed).
+	AllowCallerChallenge bool `json:"allowCallerChallenge,omitempty"`
+}
+
+func (p *Policy) skew() time.Duration {
+	switch {
+	case p.ClockSkew == 0:
+		return DefaultClockSkew
+	case p.ClockSkew < 0:
+		return 0
+	}
+	return p.ClockSkew
+}
+
+// assuranceRank returns the rank of level, or -1 when unknown.
+func (p *Policy) assuranceRank(level string) int {
+	levels := p.AssuranceLevels
+	if len(levels) == 0 {
+		levels = DefaultAssuranceLevels
+	}
+	return slices.Index(levels, level)
+}
+
+// RequestPolicy narrows a verifier's Policy for one request. A request can
+// only make a policy stricter, never looser.
+type RequestPolicy struct {
+	Jurisdictions   []string `json:"jurisdictions,omitempty"`
+	Schemes         []string `json:"schemes,omitempty"`
+	CredentialTypes []string `json:"credentialTypes,omitempty"`
+	MinAssurance    string   `json:"minAssurance,omitempty"`
+	RequiredClaims  []string `json:"requiredClaims,omitempty"`
+	// StripClaims asks for disclosures outside the allow-list to be
+	// stripped when the verifier policy would allow them (a request never
+	// turns a refusal into an acceptance).
+	StripClaims bool `json:"stripClaims,omitempty"`
+}
+
+// Narrow returns p made stricter by r.
+func (p Policy) Narrow(r RequestPolicy) Policy {
+	out := p
+	out.Jurisdictions = narrowList(p.Jurisdictions, r.Jurisdictions)
+	out.Schemes = narrowList(p.Schemes, r.Schemes)
+	out.CredentialTypes = narrowList(p.CredentialTypes, r.CredentialTypes)
+	if r.MinAssurance != "" && (p.MinAssurance == "" || p.assuranceRank(r.MinAssurance) > p.assuranceRank(p.MinAssurance)) {
+		out.MinAssurance = r.MinAssurance
+	}
+	if len(r.RequiredClaims) > 0 {
+		out.RequiredClaims = append(slices.Clip(p.RequiredClaims), r.RequiredClaims...)
+	}
+	if r.StripClaims && p.CrossBorder == ClaimsAllow {
+		out.CrossBorder = ClaimsStrip
+	}
+	return out
+}
+
+// narrowList intersects an accepted list with a requested one; an empty
+// list accepts everything.
+func narrowList(have, want []string) []string {
+	if len(want) == 0 {
+		return have
+	}
+	if len(have) == 0 {
+		return want
+	}
+	out := make([]string, 0, len(want))
+	for _, w := range want {
+		if slices.Contains(have, w) {
+			out = append(out, w)
+		}
+	}
+	if len(out) == 0 {
+		// Nothing acceptable remains: accept nothing.
+		return []string{"\x00none"}
+	}
+	return out
+}

@@ -1,0 +1,164 @@
+package verifier
+
+import (
+	"time"
+
+	"github.com/idport/idport/pkg/vc"
+)
+
+// Outcome is the outcome of one check.
+type Outcome string
+
+// Check outcomes.
+const (
+	Passed  Outcome = "passed"
+	Failed  Outcome = "failed"
+	Warned  Outcome = "warning"
+	Skipped Outcome = "skipped"
+)
+
+// Names of the checks, in the order they run.
+const (
+	CheckFormat       = "format"
+	CheckSignature    = "signature"
+	CheckValidity     = "validity"
+	CheckStatus       = "status"
+	CheckRecognition  = "recognition"
+	CheckAssurance    = "assurance"
+	CheckPolicy       = "policy"
+	CheckDisclosures  = "disclosures"
+	CheckChallenge    = "challenge"
+	CheckHolder       = "holder_binding"
+	CheckPresentation = "presentation_signature"
+)
+
+// Check is one check performed, in order.
+type Check struct {
+	Name    string  `json:"name"`
+	Outcome Outcome `json:"outcome"`
+	Code    Code    `json:"code,omitempty"`
+}
+
+// Problem is an error or a warning with a stable code.
+type Problem struct {
+	Code    Code   `json:"code"`
+	Message string `json:"message"`
+}
+
+// Recognition holds the registry facts that ground the acceptance of a
+// foreign issuer.
+type Recognition struct {
+	Authority        string `json:"authority"`
+	Scheme           string `json:"scheme"`
+	Jurisdiction     string `json:"jurisdiction"`
+	Agreement        string `json:"agreement,omitempty"`
+	Recognition      string `json:"recognition,omitempty"`
+	LocalAssurance   string `json:"localAssurance,omitempty"`
+	ForeignAssurance string `json:"foreignAssurance,omitempty"`
+	RegistryVersion  uint64 `json:"registryVersion"`
+	// ValidWhenIssued is true when the authority is suspended now but the
+	// policy accepted the credential because it was issued before a
+	// suspension that is not back-dated.
+	ValidWhenIssued bool `json:"validWhenIssued,omitempty"`
+}
+
+// StatusInfo reports the status check of a credential.
+type StatusInfo struct {
+	// Checked is true when a status list was consulted.
+	Checked bool `json:"checked"`
+	// Purpose is the status purpose (revocation, suspension) or "token".
+	Purpose string `json:"purpose,omitempty"`
+	// List is the URL of the status list.
+	List string `json:"list,omitempty"`
+	// Value is the status value found (0 = valid).
+	Value uint8 `json:"value"`
+	// CacheAge is how old the consulted copy of the list was.
+	CacheAge time.Duration `json:"cacheAgeNanos"`
+}
+
+// Result is the explained outcome of a verification.
+type Result struct {
+	// Verified is true when every check passed (warnings allowed).
+	Verified bool `json:"verified"`
+	// Format is the detected securing format.
+	Format vc.Format `json:"format,omitempty"`
+	// Checks lists the checks performed in order.
+	Checks []Check `json:"checks"`
+	// Errors lists the failures; empty when Verified.
+	Errors []Problem `json:"errors"`
+	// Warnings lists what passed with a reservation.
+	Warnings []Problem `json:"warnings"`
+	// Recognition holds the registry grounds, when recognition passed.
+	Recognition *Recognition `json:"recognition,omitempty"`
+	// Claims are the subject claims under local names (mapped through the
+	// recognition's claim mapping; unmapped claims keep their names).
+	Claims map[string]any `json:"claims,omitempty"`
+	// Issuer is the issuer identifier (a DID).
+	Issuer string `json:"issuer,omitempty"`
+	// Subject is the subject identifier, if any.
+	Subject string `json:"subject,omitempty"`
+	// Types lists the credential types.
+	Types []string `json:"types,omitempty"`
+	// IssuedAt, ValidFrom and ValidUntil are the validity facts used.
+	IssuedAt   time.Time `json:"issuedAt,omitzero"`
+	ValidFrom  time.Time `json:"validFrom,omitzero"`
+	ValidUntil time.Time `json:"validUntil,omitzero"`
+	// Status reports the status check, if the credential has a status.
+	Status *StatusInfo `json:"status,omitempty"`
+	// Disclosed lists the names of SD-JWT claims disclosed by the holder.
+	Disclosed []string `json:"disclosed,omitempty"`
+	// Stripped lists disclosed claims removed because the cross-border
+	// allow-list does not cover them.
+	Stripped []string `json:"stripped,omitempty"`
+	// Holder is the presenter (presentations only).
+	Holder string `json:"holder,omitempty"`
+	// Credentials holds the results of the credentials of a presentation.
+	Credentials []*Result `json:"credentials,omitempty"`
+}
+
+// HasError reports whether r carries an error with code c.
+func (r *Result) HasError(c Code) bool {
+	for _, p := range r.Errors {
+		if p.Code == c {
+			return true
+		}
+	}
+	return false
+}
+
+// HasWarning reports whether r carries a warning with code c.
+func (r *Result) HasWarning(c Code) bool {
+	for _, p := range r.Warnings {
+		if p.Code == c {
+			return true
+		}
+	}
+	return false
+}
+
+// FirstError returns the code of the first error, or "".
+func (r *Result) FirstError() Code {
+	if len(r.Errors) == 0 {
+		return ""
+	}
+	return r.Errors[0].Code
+}
+
+func (r *Result) pass(name string) {
+	r.Checks = append(r.Checks, Check{Name: name, Outcome: Passed})
+}
+
+func (r *Result) fail(name string, code Code, msg string) {
+	r.Checks = append(r.Checks, Check{Name: name, Outcome: Failed, Code: code})
+	r.Errors = append(r.Errors, Problem{Code: code, Message: msg})
+	r.Verified = false
+}
+
+func (r *Result) warn(name string, code Code, msg string) {
+	r.Checks = append(r.Checks, Check{Name: name, Outcome: Warned, Code: code})
+	r.Warnings = append(r.Warnings, Problem{Code: code, Message: msg})
+}
+
+func (r *Result) skip(name string, code Code) {
+	r.Checks = append(r.Checks, Check{Name: name, Outcome: Skipped, Code: code})
+}

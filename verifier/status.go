@@ -1,0 +1,137 @@
+package verifier
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"time"
+)
+
+// StatusKind names the status list mechanism of a credential.
+type StatusKind int
+
+// Status list kinds.
+const (
+	// BitstringStatus is a W3C Bitstring Status List entry
+	// (BitstringStatusListEntry, or the older StatusList2021Entry).
+	BitstringStatus StatusKind = iota + 1
+	// TokenStatus is an IETF Token Status List reference (SD-JWT VC).
+	TokenStatus
+)
+
+// StatusRef points at one entry of a status list.
+type StatusRef struct {
+	Kind StatusKind
+	// URL is the status list credential URL (Bitstring) or token URI.
+	URL string
+	// Index is the entry index.
+	Index int
+	// Purpose is the Bitstring statusPurpose (revocation, suspension,
+	// message, ...); empty for a token status list.
+	Purpose string
+}
+
+// StatusValue is the value of a status entry.
+type StatusValue struct {
+	// Value is the entry: for Bitstring lists 1 means set (revoked or
+	// suspended per purpose); for token lists 0 valid, 1 invalid,
+	// 2 suspended.
+	Value uint8
+	// Age is how old the copy of the list consulted is.
+	Age time.Duration
+}
+
+// StatusFetcher looks up status entries. Implementations cache decoded
+// lists for a bounded time so that a lookup is a bit test. See
+// StatusLists for the adapter over pkg/statuslist.
+type StatusFetcher interface {
+	Lookup(ctx context.Context, ref StatusRef) (StatusValue, error)
+}
+
+// maxStatusEntries bounds the status entries of one credential.
+const maxStatusEntries = 8
+
+// statusRefs reads credentialStatus entries of a W3C credential.
+func statusRefs(entries []map[string]any) ([]StatusRef, error) {
+	if len(entries) > maxStatusEntries {
+		return nil, fmt.Errorf("%d credentialStatus entries, at most %d", len(entries), maxStatusEntries)
+	}
+	var out []StatusRef
+	for i, e := range entries {
+		typ, _ := e["type"].(string)
+		switch typ {
+		case "BitstringStatusListEntry", "StatusList2021Entry":
+		default:
+			return nil, fmt.Errorf("credentialStatus[%d]: unsupported type %q", i, typ)
+		}
+		u, _ := e["statusListCredential"].(string)
+		purpose, _ := e["statusPurpose"].(string)
+		var idx int
+		switch x := e["statusListIndex"].(type) {
+		case string:
+			n, err := strconv.Atoi(x)
+			if err != nil || n < 0 {
+				return nil, fmt.Errorf("credentialStatus[%d]: bad statusListIndex %q", i, x)
+			}
+			idx = n
+		case float64:
+			if x < 0 || x != float64(int(x)) {
+				return nil, fmt.Errorf("credentialStatus[%d]: bad statusListIndex", i)
+			}
+			idx = int(x)
+		default:
+			return nil, fmt.Errorf("credentialStatus[%d]: missing statusListIndex", i)
+		}
+		if u == "" || purpose == "" {
+			return nil, fmt.Errorf("credentialStatus[%d]: missing statusListCredential or statusPurpose", i)
+		}
+		out = append(out, StatusRef{Kind: BitstringStatus, URL: u, Index: idx, Purpose: purpose})
+	}
+	return out, nil
+}
+
+// checkStatus consults every status entry of c.
+func (v *Verifier) checkStatus(ctx context.Context, c *credential, r *Result, p *Policy) {
+	if len(c.status) == 0 {
+		return
+	}
+	if v.status == nil {
+		v.statusUnavailable(r, p, "no status fetcher configured")
+		return
+	}
+	for _, ref := range c.status {
+		val, err := v.status.Lookup(ctx, ref)
+		if err != nil {
+			v.statusUnavailable(r, p, "status list "+ref.URL+": "+err.Error())
+			return
+		}
+		purpose := ref.Purpose
+		if ref.Kind == TokenStatus {
+			purpose = "token"
+		}
+		r.Status = &StatusInfo{Checked: true, Purpose: purpose, List: ref.URL, Value: val.Value, CacheAge: val.Age}
+		switch {
+		case val.Value == 0:
+			continue
+		case ref.Kind == TokenStatus && val.Value == 2, ref.Kind == BitstringStatus && ref.Purpose == "suspension":
+			r.fail(CheckStatus, CodeSuspended, "credential is suspended ("+ref.URL+" #"+strconv.Itoa(ref.Index)+")")
+			return
+		case ref.Kind == TokenStatus && val.Value == 1, ref.Kind == BitstringStatus && ref.Purpose == "revocation":
+			r.fail(CheckStatus, CodeRevoked, "credential is revoked ("+ref.URL+" #"+strconv.Itoa(ref.Index)+")")
+			return
+		case ref.Kind == TokenStatus:
+			r.fail(CheckStatus, CodeRevoked, "credential has status "+strconv.Itoa(int(val.Value))+" in its token status list")
+			return
+		}
+		// Other purposes (message, ...) carry information, not validity.
+	}
+	r.pass(CheckStatus)
+}
+
+func (v *Verifier) statusUnavailable(r *Result, p *Policy, msg string) {
+	if p.StatusFailMode == StatusWarn {
+		r.warn(CheckStatus, CodeStatusUnavailable, msg)
+		return
+	}
+	r.fail(CheckStatus, CodeStatusUnavailable, msg)
+}

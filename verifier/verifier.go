@@ -1,0 +1,411 @@
+package verifier
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"slices"
+	"time"
+
+	"github.com/idport/idport/pkg/did"
+	"github.com/idport/idport/pkg/vc"
+)
+
+// Clock returns the current time.
+type Clock func() time.Time
+
+// Config configures a Verifier.
+type Config struct {
+	// TrustSource answers recognition questions. Nil means Unavailable:
+	// every credential is then rejected with registry_stale unless the
+	// policy makes recognition optional.
+	TrustSource TrustSource
+	// Resolver resolves issuer and holder DIDs (did:key, did:jwk, did:web).
+	// Nil means a local resolver for did:key and did:jwk only.
+	Resolver did.Resolver
+	// StatusFetcher reads status lists. Nil means credentials with a
+	// status fail with status_unavailable (or warn, by policy).
+	StatusFetcher StatusFetcher
+	// Policy is the default policy of every verification.
+	Policy Policy
+	// Clock is the time source; nil means time.Now.
+	Clock Clock
+	// Logger receives diagnostic logs; nil means slog.Default().
+	Logger *slog.Logger
+	// ChallengeStore issues and consumes presentation challenges; nil
+	// means an in-memory store.
+	ChallengeStore ChallengeStore
+	// ChallengeTTL is the lifetime of issued challenges
+	// (DefaultChallengeTTL when 0).
+	ChallengeTTL time.Duration
+	// KeyCacheTTL bounds how long a resolved did:web key is reused
+	// (DefaultKeyCacheTTL when 0). did:key and did:jwk keys never change.
+	KeyCacheTTL time.Duration
+}
+
+// Verifier verifies credentials and presentations. It is safe for
+// concurrent use.
+type Verifier struct {
+	trust      TrustSource
+	resolver   did.Resolver
+	status     StatusFetcher
+	policy     Policy
+	now        Clock
+	log        *slog.Logger
+	challenges ChallengeStore
+	challTTL   time.Duration
+	keys       *keyCache
+}
+
+// New returns a Verifier for cfg.
+func New(cfg Config) (*Verifier, error) {
+	v := &Verifier{
+		trust:      cfg.TrustSource,
+		resolver:   cfg.Resolver,
+		status:     cfg.StatusFetcher,
+		policy:     cfg.Policy,
+		now:        cfg.Clock,
+		log:        cfg.Logger,
+		challenges: cfg.ChallengeStore,
+		challTTL:   cfg.ChallengeTTL,
+	}
+	if v.trust == nil {
+		v.trust = Unavailable("no trust source configured")
+	}
+	if v.resolver == nil {
+		v.resolver = did.NewResolver(did.ResolverOptions{})
+	}
+	if v.now == nil {
+		v.now = time.Now
+	}
+	if v.log == nil {
+		v.log = slog.Default()
+	}
+	if v.challenges == nil {
+		v.challenges = NewMemoryChallenges()
+	}
+	if cfg.Policy.MinAssurance != "" && cfg.Policy.assuranceRank(cfg.Policy.MinAssurance) < 0 {
+		return nil, fmt.Errorf("%w: minimum assurance %q is not one of %v", ErrConfig, cfg.Policy.MinAssurance, cfg.Policy.AssuranceLevels)
+	}
+	ttl := cfg.KeyCacheTTL
+	if ttl <= 0 {
+		ttl = DefaultKeyCacheTTL
+	}
+	v.keys = newKeyCache(v.resolver, ttl)
+	return v, nil
+}
+
+// Policy returns the verifier's default policy.
+func (v *Verifier) Policy() Policy { return v.policy }
+
+// TrustStatus reports the state of the trust source.
+func (v *Verifier) TrustStatus() TrustStatus { return v.trust.Status() }
+
+// Ready returns nil when the trust source is ready and fresh, an error
+// saying why not otherwise (for /readyz).
+func (v *Verifier) Ready() error {
+	st := v.trust.Status()
+	switch {
+	case !st.Ready:
+		return fmt.Errorf("trust registry not ready: %s", st.Reason)
+	case st.Stale:
+		return fmt.Errorf("trust registry state is stale (version %d, last update %s): %s", st.Version, st.LastUpdate.Format(time.RFC3339), st.Reason)
+	}
+	return nil
+}
+
+// IssueChallenge creates a single-use presentation challenge.
+func (v *Verifier) IssueChallenge(ctx context.Context) (string, time.Time, error) {
+	return IssueChallenge(ctx, v.challenges, v.now(), v.challTTL)
+}
+
+// CredentialOptions are per-request options of VerifyCredentialWith.
+type CredentialOptions struct {
+	// Policy replaces the verifier's policy for this request when set.
+	Policy *Policy
+}
+
+// VerifyCredential verifies one credential in any supported format: a
+// compact JWS or SD-JWT (as bytes or as a JSON string), an
+// EnvelopedVerifiableCredential object, or a JSON-LD credential with a Data
+// Integrity proof. A credential that fails a check yields a Result with
+// Verified false and nil error; an error means the verification could not
+// be carried out (ctx done).
+func (v *Verifier) VerifyCredential(ctx context.Context, raw []byte) (*Result, error) {
+	return v.verifyCredential(ctx, raw, &v.policy)
+}
+
+// VerifyCredentialWith is VerifyCredential with per-request options.
+func (v *Verifier) VerifyCredentialWith(ctx context.Context, raw []byte, o CredentialOptions) (*Result, error) {
+	p := &v.policy
+	if o.Policy != nil {
+		p = o.Policy
+	}
+	return v.verifyCredential(ctx, raw, p)
+}
+
+func (v *Verifier) verifyCredential(ctx context.Context, raw []byte, p *Policy) (*Result, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("verifier: %w", err)
+	}
+	r := newResult()
+	c, code, err := parseCredential(raw)
+	if err != nil {
+		r.fail(CheckFormat, code, err.Error())
+		return r, nil
+	}
+	r.Format = c.format
+	r.pass(CheckFormat)
+	now := v.now()
+	v.checkCredential(ctx, c, r, p, now)
+	return r, nil
+}
+
+func newResult() *Result {
+	return &Result{Verified: true, Checks: make([]Check, 0, 8), Errors: []Problem{}, Warnings: []Problem{}}
+}
+
+// checkCredential runs the checks after parsing, in order.
+func (v *Verifier) checkCredential(ctx context.Context, c *credential, r *Result, p *Policy, now time.Time) {
+	r.Issuer, r.Subject, r.Types = c.issuer, c.subject, c.types
+	r.IssuedAt, r.ValidFrom, r.ValidUntil = c.issuedAt, c.validFrom, c.validUntil
+	r.Disclosed = c.disclosed
+
+	// Signature (and, for Data Integrity, the proof) first: nothing else
+	// is worth reporting about a forgery.
+	thumb, code, err := v.checkSignature(ctx, c)
+	if err != nil {
+		r.fail(CheckSignature, code, err.Error())
+		r.Claims = nil
+		return
+	}
+	r.pass(CheckSignature)
+
+	v.checkValidity(c, r, p, now)
+	v.checkStatus(ctx, c, r, p)
+	d, recognised := v.checkRecognition(ctx, c, r, p, thumb, now)
+	claims := c.claims
+	if recognised {
+		v.checkAssurance(d, r, p)
+		claims = v.checkDisclosures(c, d, r, p)
+	}
+	r.Claims = mapClaims(claims, d.ClaimMapping)
+	v.checkPolicy(c, d, r, p, recognised)
+}
+
+func (v *Verifier) checkValidity(c *credential, r *Result, p *Policy, now time.Time) {
+	skew := p.skew()
+	switch {
+	case !c.validUntil.IsZero() && now.After(c.validUntil.Add(skew)):
+		r.fail(CheckValidity, CodeExpired, "credential expired at "+c.validUntil.UTC().Format(time.RFC3339))
+	case !c.validFrom.IsZero() && now.Add(skew).Before(c.validFrom):
+		r.fail(CheckValidity, CodeNotYetValid, "credential is not valid before "+c.validFrom.UTC().Format(time.RFC3339))
+	case c.validFrom.IsZero() && !c.issuedAt.IsZero() && now.Add(skew).Before(c.issuedAt):
+		r.fail(CheckValidity, CodeNotYetValid, "credential is issued in the future, at "+c.issuedAt.UTC().Format(time.RFC3339))
+	default:
+		r.pass(CheckValidity)
+	}
+}
+
+// issuance returns the best known issuance time of c.
+func (c *credential) issuance() time.Time {
+	switch {
+	case !c.issuedAt.IsZero():
+		return c.issuedAt
+	case !c.validFrom.IsZero():
+		return c.validFrom
+	}
+	return time.Time{}
+}
+
+// checkRecognition asks the trust source whether the issuer is recognised
+// for one of the credential types, now and at issuance.
+func (v *Verifier) checkRecognition(ctx context.Context, c *credential, r *Result, p *Policy, thumb string, now time.Time) (TrustDecision, bool) {
+	if p.RecognitionOptional {
+		r.warn(CheckRecognition, CodeRecognitionNotChecked, "recognition by the trust registry was not checked (policy)")
+		return TrustDecision{}, false
+	}
+	st := v.trust.Status()
+	if !st.Ready || st.Stale {
+		msg := "trust registry state is not usable"
+		if st.Reason != "" {
+			msg += ": " + st.Reason
+		}
+		r.fail(CheckRecognition, CodeRegistryStale, msg)
+		return TrustDecision{}, false
+	}
+	issued := c.issuance()
+	if issued.IsZero() {
+		issued = now
+	}
+	var first TrustDecision
+	firstSet := false
+	for _, typ := range c.types {
+		if typ == vc.TypeCredential {
+			continue
+		}
+		q := TrustQuery{Issuer: c.issuer, KeyThumbprint: thumb, CredentialType: typ, IssuedAt: issued, At: now, LocalScheme: p.LocalScheme}
+		d, err := v.trust.Decide(ctx, q)
+		if err != nil {
+			r.fail(CheckRecognition, CodeRegistryStale, "trust registry could not answer: "+err.Error())
+			return TrustDecision{}, false
+		}
+		validWhenIssued := false
+		if !d.Recognised && d.Code == string(CodeAuthoritySuspended) && p.AcceptValidWhenIssued && issued.Before(now) {
+			// Accept when the authority was recognised at issuance as the
+			// registry knows it now: a back-dated suspension covers the
+			// issuance time and is refused here.
+			q.At = issued
+			if di, err := v.trust.Decide(ctx, q); err == nil && di.Recognised && (d.SuspendedFrom.IsZero() || issued.Before(d.SuspendedFrom)) {
+				d, validWhenIssued = di, true
+			}
+		} else if d.Recognised && issued.Before(now) {
+			// Recognised now: it must also have been at issuance.
+			q.At = issued
+			di, err := v.trust.Decide(ctx, q)
+			if err != nil {
+				r.fail(CheckRecognition, CodeRegistryStale, "trust registry could not answer: "+err.Error())
+				return TrustDecision{}, false
+			}
+			if !di.Recognised {
+				di.Message = "not recognised when the credential was issued: " + di.Message
+				d = di
+			}
+		}
+		if d.Recognised {
+			r.Recognition = &Recognition{
+				Authority: d.Authority, Scheme: d.Scheme, Jurisdiction: d.Jurisdiction,
+				Agreement: d.Agreement, Recognition: d.Recognition,
+				LocalAssurance: d.LocalAssurance, ForeignAssurance: d.ForeignAssurance,
+				RegistryVersion: d.RegistryVersion, ValidWhenIssued: validWhenIssued,
+			}
+			if validWhenIssued {
+				r.warn(CheckRecognition, CodeAuthoritySuspended, "authority is suspended now; accepted as valid when issued (policy)")
+			} else {
+				r.pass(CheckRecognition)
+			}
+			return d, true
+		}
+		if !firstSet || (first.Code == string(CodeTypeNotRecognised) && d.Code != string(CodeTypeNotRecognised)) {
+			first, firstSet = d, true
+		}
+	}
+	if !firstSet {
+		first = TrustDecision{Code: string(CodeTypeNotRecognised), Message: "credential has no specific type"}
+	}
+	code := Code(first.Code)
+	if code == "" {
+		code = CodeIssuerNotRecognised
+	}
+	msg := first.Message
+	if msg == "" {
+		msg = "issuer " + c.issuer + " is not recognised"
+	}
+	r.fail(CheckRecognition, code, msg)
+	return TrustDecision{}, false
+}
+
+func (v *Verifier) checkAssurance(d TrustDecision, r *Result, p *Policy) {
+	if p.MinAssurance == "" {
+		return
+	}
+	have := p.assuranceRank(d.LocalAssurance)
+	if have < 0 || have < p.assuranceRank(p.MinAssurance) {
+		r.fail(CheckAssurance, CodeAssuranceTooLow, fmt.Sprintf("local assurance %q is below the required %q", d.LocalAssurance, p.MinAssurance))
+		return
+	}
+	r.pass(CheckAssurance)
+}
+
+// checkDisclosures enforces the cross-border allow-list on selectively
+// disclosed claims and returns the claims to report.
+func (v *Verifier) checkDisclosures(c *credential, d TrustDecision, r *Result, p *Policy) map[string]any {
+	if c.format != vc.FormatSDJWT || d.AllowedClaims == nil || p.CrossBorder == ClaimsAllow {
+		return c.claims
+	}
+	var outside []string
+	for _, name := range c.disclosed {
+		if !claimAllowed(name, d) {
+			outside = append(outside, name)
+		}
+	}
+	if len(outside) == 0 {
+		r.pass(CheckDisclosures)
+		return c.claims
+	}
+	msg := fmt.Sprintf("disclosed claims outside the cross-border allow-list: %v", outside)
+	if p.CrossBorder == ClaimsRefuse {
+		r.fail(CheckDisclosures, CodeClaimNotAllowedAcrossBorder, msg)
+		return c.claims
+	}
+	claims := make(map[string]any, len(c.claims))
+	for k, val := range c.claims {
+		if !slices.Contains(outside, k) {
+			claims[k] = val
+		}
+	}
+	r.Stripped = outside
+	r.warn(CheckDisclosures, CodeClaimStripped, msg+" (stripped)")
+	return claims
+}
+
+func claimAllowed(name string, d TrustDecision) bool {
+	if slices.Contains(d.AllowedClaims, name) {
+		return true
+	}
+	if local, ok := d.ClaimMapping[name]; ok && slices.Contains(d.AllowedClaims, local) {
+		return true
+	}
+	return false
+}
+
+// checkPolicy applies the accepted lists and required claims.
+func (v *Verifier) checkPolicy(c *credential, d TrustDecision, r *Result, p *Policy, recognised bool) {
+	if len(p.Jurisdictions) == 0 && len(p.Schemes) == 0 && len(p.CredentialTypes) == 0 && len(p.RequiredClaims) == 0 {
+		return
+	}
+	ok := true
+	if recognised && len(p.Jurisdictions) > 0 && !slices.Contains(p.Jurisdictions, d.Jurisdiction) {
+		r.fail(CheckPolicy, CodeJurisdictionNotAccepted, "issuer jurisdiction "+d.Jurisdiction+" is not accepted by policy")
+		ok = false
+	}
+	if recognised && len(p.Schemes) > 0 && !slices.Contains(p.Schemes, d.Scheme) {
+		r.fail(CheckPolicy, CodeSchemeNotAccepted, "scheme "+d.Scheme+" is not accepted by policy")
+		ok = false
+	}
+	if len(p.CredentialTypes) > 0 && !slices.ContainsFunc(c.types, func(t string) bool { return slices.Contains(p.CredentialTypes, t) }) {
+		r.fail(CheckPolicy, CodeCredentialTypeNotAccepted, fmt.Sprintf("credential types %v are not accepted by policy", c.types))
+		ok = false
+	}
+	for _, name := range p.RequiredClaims {
+		if _, has := r.Claims[name]; !has {
+			r.fail(CheckPolicy, CodeRequiredClaimMissing, "required claim "+name+" is missing")
+			ok = false
+		}
+	}
+	if ok {
+		r.pass(CheckPolicy)
+	}
+}
+
+// mapClaims renames subject claims to local names. The map is new; values
+// are shared with the parsed credential.
+func mapClaims(claims map[string]any, mapping map[string]string) map[string]any {
+	if len(claims) == 0 {
+		return map[string]any{}
+	}
+	out := make(map[string]any, len(claims))
+	for k, val := range claims {
+		if local, ok := mapping[k]; ok && local != "" {
+			k = local
+		}
+		out[k] = val
+	}
+	return out
+}
+
+// keyBelongsTo reports whether kid is a key id of issuer: issuer + "#" + fragment.
+// Paths, queries and other DIDs are refused (kid path tricks).
+func keyBelongsTo(kid, issuer string) bool {
+	return len(kid) > len(issuer)+1 && kid[:len(issuer)] == issuer && kid[len(issuer)] == '#'
+}
