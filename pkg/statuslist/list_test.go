@@ -1,0 +1,265 @@
+package statuslist
+
+import (
+	"bytes"
+	"compress/gzip"
+	"compress/zlib"
+	"encoding/base64"
+	"errors"
+	"strings"
+	"testing"
+)
+
+// specEmptyList is the encodedList of the Bitstring Status List v1.0
+// example credential: 131,072 zero bits.
+const specEmptyList = "uH4sIAAAAAAAAA-3BMQEAAADCoPVPbQwfoAAAAAAAAAAAAAAAAAAAAIC3AYbSVKsAQAAA"
+
+func TestBitstringSpecVector(t *testing.T) {
+	b, err := DecodeBitstring(specEmptyList)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b.Len() != MinEntries {
+		t.Fatalf("Len = %d", b.Len())
+	}
+	for i := 0; i < b.Len(); i++ {
+		if v, _ := b.Get(i); v {
+			t.Fatalf("bit %d set", i)
+		}
+	}
+}
+
+// TestBitstringBitOrder checks that index 0 is the most significant bit of
+// the first byte, as the Bitstring Status List specification requires.
+func TestBitstringBitOrder(t *testing.T) {
+	tests := []struct {
+		set   []int
+		first []byte
+	}{
+		{[]int{0}, []byte{0x80, 0}},
+		{[]int{7}, []byte{0x01, 0}},
+		{[]int{8}, []byte{0, 0x80}},
+		{[]int{0, 1, 6, 9, 15}, []byte{0xC2, 0x41}},
+	}
+	for _, tt := range tests {
+		b, _ := NewBitstring(MinEntries)
+		for _, i := range tt.set {
+			if err := b.Set(i, true); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if got := b.Bytes()[:2]; !bytes.Equal(got, tt.first) {
+			t.Errorf("set %v: bytes %x, want %x", tt.set, got, tt.first)
+		}
+		enc, err := b.Encode()
+		if err != nil || !strings.HasPrefix(enc, "uH4sI") {
+			t.Fatalf("Encode = %q %v", enc, err)
+		}
+		d, err := DecodeBitstring(enc)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, i := range tt.set {
+			if v, _ := d.Get(i); !v {
+				t.Errorf("decoded bit %d not set", i)
+			}
+			if err := d.Set(i, false); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if !bytes.Equal(d.Bytes(), make([]byte, MinEntries/8)) {
+			t.Errorf("clearing the set bits left others")
+		}
+	}
+}
+
+func TestBitstringBounds(t *testing.T) {
+	if _, err := NewBitstring(MinEntries - 1); err == nil {
+		t.Error("NewBitstring below minimum accepted")
+	}
+	b, _ := NewBitstring(MinEntries + 3) // rounds up to a byte
+	if b.Len() != MinEntries+8 {
+		t.Errorf("Len = %d", b.Len())
+	}
+	for _, i := range []int{-1, b.Len(), 1 << 40} {
+		if _, err := b.Get(i); !errors.Is(err, ErrIndexOutOfRange) {
+			t.Errorf("Get(%d) err = %v", i, err)
+		}
+		if err := b.Set(i, true); !errors.Is(err, ErrIndexOutOfRange) {
+			t.Errorf("Set(%d) err = %v", i, err)
+		}
+	}
+}
+
+func gz(t testing.TB, raw []byte) []byte {
+	var buf bytes.Buffer
+	w := gzip.NewWriter(&buf)
+	w.Write(raw)
+	w.Close()
+	return buf.Bytes()
+}
+
+func zl(t testing.TB, raw []byte) []byte {
+	var buf bytes.Buffer
+	w := zlib.NewWriter(&buf)
+	w.Write(raw)
+	w.Close()
+	return buf.Bytes()
+}
+
+func TestDecodeBitstringRejects(t *testing.T) {
+	enc := base64.RawURLEncoding.EncodeToString
+	bomb := enc(gz(t, make([]byte, MaxListBytes+1)))
+	short := enc(gz(t, make([]byte, MinEntries/8-1)))
+	ok := enc(gz(t, make([]byte, MinEntries/8)))
+	tests := map[string]string{
+		"no prefix":      ok,
+		"base58 prefix":  "z" + ok,
+		"not base64":     "u!!!!",
+		"not gzip":       "u" + enc([]byte("hello world, not gzip")),
+		"zlib not gzip":  "u" + enc(zl(t, make([]byte, MinEntries/8))),
+		"too short":      "u" + short,
+		"gzip bomb":      "u" + bomb,
+		"truncated gzip": "u" + ok[:len(ok)-8],
+		"empty":          "",
+		"only prefix":    "u",
+	}
+	for name, s := range tests {
+		if _, err := DecodeBitstring(s); !errors.Is(err, ErrInvalidList) {
+			t.Errorf("%s: err = %v, want ErrInvalidList", name, err)
+		}
+	}
+	// Padding is tolerated.
+	if _, err := DecodeBitstring("u" + base64.URLEncoding.EncodeToString(gz(t, make([]byte, MinEntries/8)))); err != nil {
+		t.Errorf("padded: %v", err)
+	}
+}
+
+// TestTokenListSpecVectors decodes the examples of
+// draft-ietf-oauth-status-list (section 4.1): entry 0 in the least
+// significant bits of the first byte.
+func TestTokenListSpecVectors(t *testing.T) {
+	tests := []struct {
+		bits   int
+		lst    string
+		status []uint8
+	}{
+		{1, "eNrbuRgAAhcBXQ", []uint8{1, 0, 0, 1, 1, 1, 0, 1, 1, 1, 0, 0, 0, 1, 0, 1}},
+		{2, "eNo76fITAAPfAgc", []uint8{1, 2, 0, 3, 0, 1, 0, 1, 1, 2, 3, 3}},
+	}
+	for _, tt := range tests {
+		l, err := DecodeTokenList(tt.bits, tt.lst)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, want := range tt.status {
+			if got, _ := l.Get(i); got != want {
+				t.Errorf("bits %d: status[%d] = %d, want %d", tt.bits, i, got, want)
+			}
+		}
+		// Re-encoding the same statuses gives the same bytes.
+		m := &TokenList{bits: tt.bits, lst: make([]byte, len(l.lst))}
+		for i, s := range tt.status {
+			if err := m.Set(i, s); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if !bytes.Equal(m.lst, l.lst) {
+			t.Errorf("bits %d: Set gives %x, want %x", tt.bits, m.lst, l.lst)
+		}
+	}
+}
+
+func TestTokenListRoundTrip(t *testing.T) {
+	for _, bits := range []int{1, 2, 4, 8} {
+		l, err := NewTokenList(MinEntries, bits)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if l.Len() != MinEntries {
+			t.Fatalf("Len = %d", l.Len())
+		}
+		max := uint8(1<<bits - 1)
+		if bits == 8 {
+			max = 255
+		}
+		idx := []int{0, 1, 2, 3, 4, 5, 6, 7, 8, 1000, MinEntries - 1}
+		for k, i := range idx {
+			if err := l.Set(i, uint8(k)%max+1); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if bits < 8 {
+			if err := l.Set(0, max+1); err == nil {
+				t.Errorf("bits %d: Set(%d) accepted", bits, max+1)
+			}
+		}
+		enc, err := l.Encode()
+		if err != nil {
+			t.Fatal(err)
+		}
+		d, err := DecodeTokenList(bits, enc)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for k, i := range idx {
+			if got, _ := d.Get(i); got != uint8(k)%max+1 {
+				t.Errorf("bits %d: status[%d] = %d", bits, i, got)
+			}
+		}
+		if got, _ := d.Get(9); got != Valid {
+			t.Errorf("bits %d: untouched entry = %d", bits, got)
+		}
+		if _, err := d.Get(d.Len()); !errors.Is(err, ErrIndexOutOfRange) {
+			t.Errorf("bits %d: Get(Len) err = %v", bits, err)
+		}
+	}
+	if _, err := NewTokenList(MinEntries, 3); err == nil {
+		t.Error("bits 3 accepted")
+	}
+	if _, err := DecodeTokenList(3, "eNrbuRgAAhcBXQ"); !errors.Is(err, ErrInvalidList) {
+		t.Errorf("decode bits 3: %v", err)
+	}
+	bomb := base64.RawURLEncoding.EncodeToString(zl(t, make([]byte, MaxListBytes+1)))
+	if _, err := DecodeTokenList(1, bomb); !errors.Is(err, ErrInvalidList) {
+		t.Errorf("zlib bomb: %v", err)
+	}
+}
+
+func TestPickIndex(t *testing.T) {
+	const size = 1000
+	s := NewIndexSet(size)
+	for range size {
+		if _, err := s.Allocate(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if s.Len() != size {
+		t.Fatalf("Len = %d", s.Len())
+	}
+	for i := range size {
+		if !s.Has(i) {
+			t.Fatalf("index %d never handed out", i)
+		}
+	}
+	if _, err := s.Allocate(); !errors.Is(err, ErrListFull) {
+		t.Fatalf("full set err = %v", err)
+	}
+	if _, err := PickIndex(size, s.Has); !errors.Is(err, ErrListFull) {
+		t.Fatalf("PickIndex full err = %v", err)
+	}
+	r, err := IndexSetFromBytes(size, s.Bytes())
+	if err != nil || r.Len() != size {
+		t.Fatalf("restore = %v %v", r, err)
+	}
+	// Random, not sequential: the first 64 picks of a large list are not 0..63.
+	big := NewIndexSet(MinEntries)
+	seq := true
+	for k := range 64 {
+		i, _ := big.Allocate()
+		seq = seq && i == k
+	}
+	if seq {
+		t.Error("allocation looks sequential")
+	}
+}
