@@ -1,0 +1,606 @@
+package vcld
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/piprate/json-gold/ld"
+)
+
+// trapVocab is appended as "@vocab" to every document context that defines
+// no vocabulary of its own. json-gold silently drops terms that do not
+// expand; with the trap they expand under this IRI instead, and safe mode
+// refuses any IRI that starts with it.
+const trapVocab = "urn:idport:vcld:undefined-term:"
+
+// Limits bound the work spent on one document before and during
+// canonicalisation. Zero fields take the defaults.
+type Limits struct {
+	// MaxDocumentBytes is the largest accepted JSON input (default 256 KiB).
+	MaxDocumentBytes int
+	// MaxDepth is the deepest JSON nesting accepted (default 32).
+	MaxDepth int
+	// MaxBlankNodes is the most blank nodes in the RDF dataset (default 128).
+	MaxBlankNodes int
+	// MaxQuads is the most quads in the RDF dataset (default 4096).
+	MaxQuads int
+	// MaxAmbiguousBlankNodes is the most blank nodes whose first-degree hash
+	// they share with another blank node (default 8). Only such nodes make
+	// RDFC-1.0 do its expensive n-degree search; a blank-node clique is the
+	// classic poison and is refused by this bound.
+	MaxAmbiguousBlankNodes int
+	// MaxAmbiguousGroup is the largest set of blank nodes sharing one
+	// first-degree hash (default 3).
+	MaxAmbiguousGroup int
+	// Timeout bounds one Sign or Verify call on top of the caller's context
+	// (default 2 s).
+	Timeout time.Duration
+}
+
+func (l Limits) withDefaults() Limits {
+	def := func(v *int, d int) {
+		if *v <= 0 {
+			*v = d
+		}
+	}
+	def(&l.MaxDocumentBytes, 256<<10)
+	def(&l.MaxDepth, 32)
+	def(&l.MaxBlankNodes, 128)
+	def(&l.MaxQuads, 4096)
+	def(&l.MaxAmbiguousBlankNodes, 8)
+	def(&l.MaxAmbiguousGroup, 3)
+	if l.Timeout <= 0 {
+		l.Timeout = 2 * time.Second
+	}
+	return l
+}
+
+// Options configure a Processor.
+type Options struct {
+	// Contexts are extra JSON-LD context documents (URL -> JSON bytes with a
+	// top-level @context member), e.g. an idport credential-type context.
+	// They join the pinned contexts; nothing is ever fetched.
+	Contexts map[string][]byte
+	// Limits bound the processing of one document.
+	Limits Limits
+	// Now is the clock used for proof creation times (default time.Now).
+	Now func() time.Time
+}
+
+// Processor signs and verifies JSON-LD credentials and presentations with
+// Data Integrity proofs. It is safe for concurrent use; build one and reuse
+// it, since it caches processed JSON-LD contexts.
+type Processor struct {
+	loader *loader
+	limits Limits
+	now    func() time.Time
+	cache  contextCache
+}
+
+// New returns a Processor over the pinned contexts plus o.Contexts.
+func New(o Options) (*Processor, error) {
+	l, err := newLoader(o.Contexts)
+	if err != nil {
+		return nil, err
+	}
+	p := &Processor{loader: l, limits: o.Limits.withDefaults(), now: o.Now}
+	if p.now == nil {
+		p.now = time.Now
+	}
+	return p, nil
+}
+
+var defaultProcessor = sync.OnceValue(func() *Processor {
+	p, err := New(Options{})
+	if err != nil {
+		panic(err) // pinned contexts are embedded; cannot fail
+	}
+	return p
+})
+
+// Default returns a shared Processor with the pinned contexts only and
+// default limits.
+func Default() *Processor { return defaultProcessor() }
+
+func (p *Processor) ldOptions() *ld.JsonLdOptions {
+	o := ld.NewJsonLdOptions("")
+	o.ProcessingMode = ld.JsonLd_1_1
+	o.DocumentLoader = p.loader
+	o.Algorithm = "URDNA2015"
+	o.Format = "application/n-quads"
+	o.SafeMode = true
+	return o
+}
+
+// decode parses JSON input under the size and depth limits into the generic
+// form json-gold works on.
+func (p *Processor) decode(b []byte) (map[string]any, error) {
+	if len(b) > p.limits.MaxDocumentBytes {
+		return nil, fmt.Errorf("vcld: document is %d bytes, limit %d: %w", len(b), p.limits.MaxDocumentBytes, ErrTooComplex)
+	}
+	if err := checkDepth(b, p.limits.MaxDepth); err != nil {
+		return nil, err
+	}
+	var doc map[string]any
+	if err := json.Unmarshal(b, &doc); err != nil {
+		return nil, fmt.Errorf("vcld: decode document: %v: %w", err, ErrMalformed)
+	}
+	if doc == nil {
+		return nil, fmt.Errorf("vcld: document is not a JSON object: %w", ErrMalformed)
+	}
+	return doc, nil
+}
+
+// checkDepth refuses JSON nested deeper than max without building it.
+func checkDepth(b []byte, max int) error {
+	depth := 0
+	inString, escaped := false, false
+	for _, c := range b {
+		if inString {
+			switch {
+			case escaped:
+				escaped = false
+			case c == '\\':
+				escaped = true
+			case c == '"':
+				inString = false
+			}
+			continue
+		}
+		switch c {
+		case '"':
+			inString = true
+		case '{', '[':
+			depth++
+			if depth > max {
+				return fmt.Errorf("vcld: JSON nested deeper than %d: %w", max, ErrTooComplex)
+			}
+		case '}', ']':
+			depth--
+		}
+	}
+	return nil
+}
+
+// activeContext returns the processed active context for a document's
+// @context value, with the undefined-term trap appended when the context has
+// no @vocab of its own. Results are cached by the JSON of the value.
+func (p *Processor) activeContext(ctxVal any) (*processedContext, error) {
+	keyBytes, err := json.Marshal(ctxVal)
+	if err != nil {
+		return nil, fmt.Errorf("vcld: @context: %v: %w", err, ErrMalformed)
+	}
+	key := string(keyBytes)
+	if pc, ok := p.cache.get(key); ok {
+		return pc, pc.err
+	}
+	pc := &processedContext{}
+	pc.ctx, pc.err = p.processContext(ctxVal)
+	if pc.err == nil {
+		pc.idAliases = map[string]bool{"@id": true}
+		for term, td := range pc.ctx.TermDefinitions {
+			if td != nil && td.ID == "@id" {
+				pc.idAliases[term] = true
+			}
+		}
+	}
+	// Failures are properties of the context value alone, so they cache too.
+	p.cache.put(key, pc)
+	return pc, pc.err
+}
+
+func (p *Processor) processContext(ctxVal any) (*ld.Context, error) {
+	if err := checkContextValue(ctxVal); err != nil {
+		return nil, err
+	}
+	opts := p.ldOptions()
+	base := ld.NewContext(nil, opts)
+	active, err := base.Parse(ctxVal)
+	if err != nil {
+		return nil, contextError(err)
+	}
+	if active.Values != nil && active.Values.Vocab != nil {
+		return active, nil
+	}
+	withTrap := append(ld.Arrayify(ld.CloneDocument(ctxVal)), map[string]any{"@vocab": trapVocab})
+	active, err = base.Parse(withTrap)
+	if err != nil {
+		return nil, contextError(err)
+	}
+	return active, nil
+}
+
+func checkContextValue(v any) error {
+	switch c := v.(type) {
+	case nil:
+		return fmt.Errorf("vcld: document has no @context: %w", ErrMalformed)
+	case string, map[string]any:
+		return nil
+	case []any:
+		if len(c) == 0 {
+			return fmt.Errorf("vcld: empty @context: %w", ErrMalformed)
+		}
+		for _, e := range c {
+			switch e.(type) {
+			case string, map[string]any:
+			default:
+				return fmt.Errorf("vcld: @context entry of type %T: %w", e, ErrMalformed)
+			}
+		}
+		return nil
+	default:
+		return fmt.Errorf("vcld: @context of type %T: %w", v, ErrMalformed)
+	}
+}
+
+// contextError maps json-gold context failures to our classes, keeping the
+// loader's ErrContextNotAllowed visible.
+func contextError(err error) error {
+	var lde *ld.JsonLdError
+	if errors.As(err, &lde) && lde.Code == ld.LoadingRemoteContextFailed {
+		return fmt.Errorf("vcld: %s: %w", lde.Details, ErrContextNotAllowed)
+	}
+	if errors.Is(err, ErrContextNotAllowed) {
+		return err
+	}
+	return fmt.Errorf("vcld: process @context: %v: %w", err, ErrUnsafeDocument)
+}
+
+// canonicalize returns the RDFC-1.0 (URDNA2015) canonical N-Quads of doc, in
+// safe mode and within the processor's limits. doc is not modified.
+func (p *Processor) canonicalize(ctx context.Context, doc map[string]any) (string, error) {
+	if err := ctx.Err(); err != nil {
+		return "", fmt.Errorf("vcld: canonicalize: %w: %w", ErrTooComplex, err)
+	}
+	active, err := p.activeContext(doc["@context"])
+	if err != nil {
+		return "", err
+	}
+	if err := checkKeys(doc); err != nil {
+		return "", err
+	}
+	in := make(map[string]any, len(doc))
+	for k, v := range doc {
+		in[k] = v
+	}
+	in["@context"] = active.ctx // json-gold uses a *Context as is (no re-processing)
+
+	opts := p.ldOptions()
+	proc := ld.NewJsonLdProcessor()
+	expanded, err := proc.Expand(in, opts)
+	if err != nil {
+		return "", expandError(err)
+	}
+	if err := checkExpanded(expanded); err != nil {
+		return "", err
+	}
+	if nr, ne := countRaw(doc, active.idAliases), countExpanded(expanded); nr != ne {
+		return "", fmt.Errorf("vcld: %d properties in the document but %d after JSON-LD expansion (a term maps to nothing or two terms collide): %w", nr, ne, ErrUnsafeDocument)
+	}
+	if err := ctx.Err(); err != nil {
+		return "", fmt.Errorf("vcld: canonicalize: %w: %w", ErrTooComplex, err)
+	}
+	api := ld.NewJsonLdApi()
+	dataset, err := api.ToRDF(expanded, opts)
+	if err != nil {
+		return "", fmt.Errorf("vcld: to RDF: %v: %w", err, ErrUnsafeDocument)
+	}
+	if err := p.checkDataset(dataset); err != nil {
+		return "", err
+	}
+	if err := ctx.Err(); err != nil {
+		return "", fmt.Errorf("vcld: canonicalize: %w: %w", ErrTooComplex, err)
+	}
+	out, err := ld.NewNormalisationAlgorithm("URDNA2015").Main(dataset, opts)
+	if err != nil {
+		return "", fmt.Errorf("vcld: canonicalize: %v: %w", err, ErrMalformed)
+	}
+	s, _ := out.(string)
+	return s, nil
+}
+
+func expandError(err error) error {
+	var lde *ld.JsonLdError
+	if errors.As(err, &lde) {
+		switch lde.Code {
+		case ld.LoadingRemoteContextFailed, ld.LoadingDocumentFailed:
+			return fmt.Errorf("vcld: expand: %v: %w", lde.Details, ErrContextNotAllowed)
+		}
+	}
+	return fmt.Errorf("vcld: expand: %v: %w", err, ErrUnsafeDocument)
+}
+
+// jsonLDKeywords are the keywords of JSON-LD 1.1. Other keys of the form
+// "@" + letters are ignored by JSON-LD processors, so they could carry
+// unsigned data: safe mode refuses them.
+var jsonLDKeywords = map[string]bool{
+	"@base": true, "@container": true, "@context": true, "@direction": true, "@graph": true,
+	"@id": true, "@import": true, "@included": true, "@index": true, "@json": true,
+	"@language": true, "@list": true, "@nest": true, "@none": true, "@prefix": true,
+	"@propagate": true, "@protected": true, "@reverse": true, "@set": true, "@type": true,
+	"@value": true, "@version": true, "@vocab": true,
+}
+
+// checkKeys walks the raw document and refuses keyword-like keys that are
+// not keywords, and empty keys.
+func checkKeys(v any) error {
+	switch t := v.(type) {
+	case map[string]any:
+		for k, e := range t {
+			if k == "" {
+				return fmt.Errorf("vcld: empty key: %w", ErrUnsafeDocument)
+			}
+			if k[0] == '@' && !jsonLDKeywords[k] {
+				return fmt.Errorf("vcld: key %q looks like a JSON-LD keyword but is not one: %w", k, ErrUnsafeDocument)
+			}
+			if k == "@context" {
+				continue
+			}
+			if err := checkKeys(e); err != nil {
+				return err
+			}
+		}
+	case []any:
+		for _, e := range t {
+			if err := checkKeys(e); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// checkExpanded enforces safe mode on expanded JSON-LD: every property and
+// type is an absolute IRI that did not fall through to the trap vocabulary,
+// every @id is absolute or a blank node.
+func checkExpanded(v any) error {
+	switch t := v.(type) {
+	case []any:
+		for _, e := range t {
+			if err := checkExpanded(e); err != nil {
+				return err
+			}
+		}
+	case map[string]any:
+		if val, ok := t["@value"]; ok {
+			if dt, ok := t["@type"].(string); ok && dt != "@json" {
+				if err := checkIRI("datatype", dt, false); err != nil {
+					return err
+				}
+			}
+			_ = val
+			return nil
+		}
+		for k, e := range t {
+			switch k {
+			case "@id":
+				s, _ := e.(string)
+				if err := checkIRI("@id", s, true); err != nil {
+					return err
+				}
+			case "@type":
+				for _, ty := range ld.Arrayify(e) {
+					s, _ := ty.(string)
+					if err := checkIRI("type", s, true); err != nil {
+						return err
+					}
+				}
+			default:
+				if k[0] != '@' {
+					if err := checkIRI("property", k, false); err != nil {
+						return err
+					}
+				}
+				if err := checkExpanded(e); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	return nil
+}
+
+func checkIRI(what, s string, blankOK bool) error {
+	switch {
+	case strings.HasPrefix(s, trapVocab):
+		return fmt.Errorf("vcld: %s %q is not defined by any context: %w", what, strings.TrimPrefix(s, trapVocab), ErrUnsafeDocument)
+	case strings.HasPrefix(s, "_:"):
+		if !blankOK {
+			return fmt.Errorf("vcld: %s %q is a blank node: %w", what, s, ErrUnsafeDocument)
+		}
+		return nil
+	case !isAbsoluteIRI(s):
+		return fmt.Errorf("vcld: %s %q is not an absolute IRI: %w", what, s, ErrUnsafeDocument)
+	}
+	return nil
+}
+
+// isAbsoluteIRI reports whether s has a scheme (RFC 3986: ALPHA *( ALPHA /
+// DIGIT / "+" / "-" / "." ) ":").
+func isAbsoluteIRI(s string) bool {
+	i := strings.IndexByte(s, ':')
+	if i <= 0 {
+		return false
+	}
+	for j := 0; j < i; j++ {
+		c := s[j]
+		switch {
+		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z':
+		case j > 0 && (c >= '0' && c <= '9' || c == '+' || c == '-' || c == '.'):
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+// countRaw counts the (key, non-null value) pairs of every object of the raw
+// document that JSON-LD turns into a property or a type, skipping @context
+// values, identifiers and the insides of value objects.
+func countRaw(v any, idAliases map[string]bool) int {
+	n := 0
+	switch t := v.(type) {
+	case []any:
+		for _, e := range t {
+			n += countRaw(e, idAliases)
+		}
+	case map[string]any:
+		if isRawValueObject(t) {
+			return 0
+		}
+		for k, e := range t {
+			if k == "@context" || e == nil || idAliases[k] {
+				continue
+			}
+			n++
+			n += countRaw(e, idAliases)
+		}
+	}
+	return n
+}
+
+func isRawValueObject(m map[string]any) bool {
+	_, ok := m["@value"]
+	return ok
+}
+
+// countExpanded counts the properties and @type members of expanded node
+// objects; value objects count as nothing, graph and list wrappers are
+// transparent.
+func countExpanded(v any) int {
+	n := 0
+	switch t := v.(type) {
+	case []any:
+		for _, e := range t {
+			n += countExpanded(e)
+		}
+	case map[string]any:
+		if _, ok := t["@value"]; ok {
+			return 0
+		}
+		for k, e := range t {
+			switch k {
+			case "@id":
+			case "@graph", "@list", "@set", "@included":
+				n += countExpanded(e)
+			case "@index", "@reverse":
+				n++
+				n += countExpanded(e)
+			default:
+				n++
+				n += countExpanded(e)
+			}
+		}
+	}
+	return n
+}
+
+// checkDataset bounds the dataset before URDNA2015 runs: quads, blank nodes,
+// and the blank nodes whose first-degree hash is not unique (the only ones
+// that make canonicalisation do more than linear work).
+func (p *Processor) checkDataset(ds *ld.RDFDataset) error {
+	quads := 0
+	byNode := make(map[string][]*ld.Quad)
+	for g, qs := range ds.Graphs {
+		quads += len(qs)
+		if quads > p.limits.MaxQuads {
+			return fmt.Errorf("vcld: more than %d quads: %w", p.limits.MaxQuads, ErrTooComplex)
+		}
+		for _, q := range qs {
+			for _, n := range []ld.Node{q.Subject, q.Object} {
+				if n != nil && ld.IsBlankNode(n) {
+					id := n.GetValue()
+					byNode[id] = appendQuadOnce(byNode[id], q)
+				}
+			}
+			if strings.HasPrefix(g, "_:") {
+				byNode[g] = appendQuadOnce(byNode[g], q)
+			}
+		}
+	}
+	if len(byNode) > p.limits.MaxBlankNodes {
+		return fmt.Errorf("vcld: %d blank nodes, limit %d: %w", len(byNode), p.limits.MaxBlankNodes, ErrTooComplex)
+	}
+	if len(byNode) < 2 {
+		return nil
+	}
+	groups := make(map[[32]byte]int, len(byNode))
+	graphOf := make(map[*ld.Quad]string)
+	for g, qs := range ds.Graphs {
+		for _, q := range qs {
+			graphOf[q] = g
+		}
+	}
+	for id, qs := range byNode {
+		groups[firstDegreeHash(id, qs, graphOf)]++
+	}
+	ambiguous := 0
+	for _, c := range groups {
+		if c > 1 {
+			ambiguous += c
+			if c > p.limits.MaxAmbiguousGroup {
+				return fmt.Errorf("vcld: %d blank nodes are indistinguishable, limit %d: %w", c, p.limits.MaxAmbiguousGroup, ErrTooComplex)
+			}
+		}
+	}
+	if ambiguous > p.limits.MaxAmbiguousBlankNodes {
+		return fmt.Errorf("vcld: %d blank nodes need n-degree canonicalisation, limit %d: %w", ambiguous, p.limits.MaxAmbiguousBlankNodes, ErrTooComplex)
+	}
+	return nil
+}
+
+func appendQuadOnce(qs []*ld.Quad, q *ld.Quad) []*ld.Quad {
+	if len(qs) > 0 && qs[len(qs)-1] == q {
+		return qs
+	}
+	return append(qs, q)
+}
+
+// firstDegreeHash is RDFC-1.0's "hash first degree quads" up to serialisation
+// details: only equality between nodes matters here.
+func firstDegreeHash(id string, qs []*ld.Quad, graphOf map[*ld.Quad]string) [32]byte {
+	lines := make([]string, 0, len(qs))
+	term := func(n ld.Node) string {
+		if n == nil {
+			return ""
+		}
+		if ld.IsBlankNode(n) {
+			if n.GetValue() == id {
+				return "_:a"
+			}
+			return "_:z"
+		}
+		if l, ok := n.(*ld.Literal); ok {
+			return "\"" + l.Value + "\"^^" + l.Datatype + "@" + l.Language
+		}
+		return "<" + n.GetValue() + ">"
+	}
+	for _, q := range qs {
+		g := graphOf[q]
+		switch {
+		case g == "@default":
+			g = ""
+		case g == id:
+			g = "_:a"
+		case strings.HasPrefix(g, "_:"):
+			g = "_:z"
+		}
+		lines = append(lines, term(q.Subject)+" "+term(q.Predicate)+" "+term(q.Object)+" "+g)
+	}
+	sort.Strings(lines)
+	h := sha256.New()
+	for _, l := range lines {
+		h.Write([]byte(l))
+		h.Write([]byte{'\n'})
+	}
+	var out [32]byte
+	h.Sum(out[:0])
+	return out
+}

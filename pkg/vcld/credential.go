@@ -1,0 +1,237 @@
+package vcld
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"time"
+)
+
+// Result is what a verified credential says, read from the verified JSON.
+// Safe mode guarantees that every member of that JSON was covered by the
+// signature.
+type Result struct {
+	// ID is the credential's id, if any.
+	ID string
+	// Version is the VC Data Model version, 1 (1.1) or 2 (2.0), from the
+	// first @context.
+	Version int
+	// Issuer is the issuer id (the string, or the id of the issuer object).
+	Issuer string
+	// Types are the credential's types in document order.
+	Types []string
+	// ValidFrom and ValidUntil are validFrom/validUntil (VC 2.0) or
+	// issuanceDate/expirationDate (VC 1.1), nil when absent.
+	ValidFrom, ValidUntil *time.Time
+	// Subject holds the credentialSubject object(s).
+	Subject []map[string]any
+	// Status holds the credentialStatus object(s).
+	Status []map[string]any
+	// VerificationMethod and Suite are those of the (first) proof.
+	VerificationMethod string
+	Suite              Suite
+	// Proofs describe every verified proof.
+	Proofs []ProofInfo
+}
+
+// credentialShape is the part of the data model vcld needs.
+func credentialShape(doc map[string]any) (version int, issuer string, err error) {
+	version, err = modelVersion(doc)
+	if err != nil {
+		return 0, "", err
+	}
+	types := stringsOf(doc["type"])
+	if !slices.Contains(types, "VerifiableCredential") {
+		return 0, "", fmt.Errorf("vcld: type does not include VerifiableCredential: %w", ErrMalformed)
+	}
+	switch is := doc["issuer"].(type) {
+	case string:
+		issuer = is
+	case map[string]any:
+		issuer, _ = is["id"].(string)
+	}
+	if issuer == "" || !isAbsoluteIRI(issuer) {
+		return 0, "", fmt.Errorf("vcld: issuer is missing or not an IRI: %w", ErrMalformed)
+	}
+	if doc["credentialSubject"] == nil {
+		return 0, "", fmt.Errorf("vcld: credentialSubject missing: %w", ErrMalformed)
+	}
+	return version, issuer, nil
+}
+
+func modelVersion(doc map[string]any) (int, error) {
+	ctxs := asSlice(doc["@context"])
+	if len(ctxs) == 0 {
+		return 0, fmt.Errorf("vcld: no @context: %w", ErrMalformed)
+	}
+	switch ctxs[0] {
+	case ContextCredentialsV1:
+		return 1, nil
+	case ContextCredentialsV2:
+		return 2, nil
+	}
+	return 0, fmt.Errorf("vcld: first @context is %v, not a VC 1.1 or 2.0 context: %w", ctxs[0], ErrMalformed)
+}
+
+// stringsOf returns the strings of a string-or-array value.
+func stringsOf(v any) []string {
+	var out []string
+	for _, e := range asSlice(v) {
+		if s, ok := e.(string); ok {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+func objects(v any) []map[string]any {
+	var out []map[string]any
+	for _, e := range asSlice(v) {
+		if m, ok := e.(map[string]any); ok {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+// SignCredential adds a Data Integrity proof to an unsigned VC 1.1 or 2.0
+// credential (JSON) and returns the secured credential. For a VC 1.1
+// credential the Data Integrity v2 context (or the Ed25519Signature2020
+// context) is appended to @context when missing, as the JavaScript
+// implementations do. Member order and values of the input are kept.
+func (p *Processor) SignCredential(ctx context.Context, doc []byte, o SignOptions) ([]byte, error) {
+	ctx, cancel := context.WithTimeout(ctx, p.limits.Timeout)
+	defer cancel()
+	m, err := p.decode(doc)
+	if err != nil {
+		return nil, err
+	}
+	if _, ok := m["proof"]; ok {
+		return nil, fmt.Errorf("vcld: sign: credential already has a proof: %w", ErrMalformed)
+	}
+	_, issuer, err := credentialShape(m)
+	if err != nil {
+		return nil, err
+	}
+	if got := controllerOf(o.VerificationMethod); got != issuer {
+		return nil, fmt.Errorf("vcld: sign: verification method %q is not the issuer's (%s): %w", o.VerificationMethod, issuer, ErrProofMismatch)
+	}
+	return p.signDocument(ctx, doc, m, o, PurposeAssertionMethod)
+}
+
+func (p *Processor) signDocument(ctx context.Context, raw []byte, m map[string]any, o SignOptions, purpose string) ([]byte, error) {
+	before := m["@context"]
+	proof, err := p.sign(ctx, m, o, purpose)
+	if err != nil {
+		return nil, err
+	}
+	var set []member
+	if !sameJSON(before, m["@context"]) {
+		b, err := marshal(m["@context"])
+		if err != nil {
+			return nil, fmt.Errorf("vcld: encode @context: %w", err)
+		}
+		set = append(set, member{"@context", b})
+	}
+	pb, err := marshal(proof)
+	if err != nil {
+		return nil, fmt.Errorf("vcld: encode proof: %w", err)
+	}
+	set = append(set, member{"proof", pb})
+	return withMembers(raw, set)
+}
+
+func sameJSON(a, b any) bool {
+	x, err1 := jsonCanon(a)
+	y, err2 := jsonCanon(b)
+	return err1 == nil && err2 == nil && string(x) == string(y)
+}
+
+// VerifyCredential verifies a credential secured with eddsa-rdfc-2022 or
+// Ed25519Signature2020 proofs (every proof must verify, at least one is
+// required). Each proof must have purpose assertionMethod and a
+// verification method of the issuer's DID. It checks signatures and safe
+// JSON-LD only: validity times, status and trust are the caller's.
+func (p *Processor) VerifyCredential(ctx context.Context, doc []byte, keys KeyResolver) (*Result, error) {
+	ctx, cancel := context.WithTimeout(ctx, p.limits.Timeout)
+	defer cancel()
+	m, err := p.decode(doc)
+	if err != nil {
+		return nil, err
+	}
+	return p.verifyCredentialMap(ctx, m, keys)
+}
+
+func (p *Processor) verifyCredentialMap(ctx context.Context, m map[string]any, keys KeyResolver) (*Result, error) {
+	version, issuer, err := credentialShape(m)
+	if err != nil {
+		return nil, err
+	}
+	proofs := asSlice(m["proof"])
+	unsecured := make(map[string]any, len(m))
+	for k, v := range m {
+		if k != "proof" {
+			unsecured[k] = v
+		}
+	}
+	infos, err := p.verifyProofs(ctx, unsecured, proofs, keys, func(pi ProofInfo) error {
+		if pi.ProofPurpose != PurposeAssertionMethod {
+			return fmt.Errorf("vcld: credential proof purpose %q, want assertionMethod: %w", pi.ProofPurpose, ErrProofMismatch)
+		}
+		if controllerOf(pi.VerificationMethod) != issuer {
+			return fmt.Errorf("vcld: verification method %q is not controlled by the issuer %s: %w", pi.VerificationMethod, issuer, ErrProofMismatch)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	r := &Result{
+		Version:            version,
+		Issuer:             issuer,
+		Types:              stringsOf(m["type"]),
+		Subject:            objects(m["credentialSubject"]),
+		Status:             objects(m["credentialStatus"]),
+		VerificationMethod: infos[0].VerificationMethod,
+		Suite:              infos[0].Suite,
+		Proofs:             infos,
+	}
+	r.ID, _ = m["id"].(string)
+	from, until := "validFrom", "validUntil"
+	if version == 1 {
+		from, until = "issuanceDate", "expirationDate"
+	}
+	if r.ValidFrom, err = optTime(m, from); err != nil {
+		return nil, err
+	}
+	if r.ValidUntil, err = optTime(m, until); err != nil {
+		return nil, err
+	}
+	return r, nil
+}
+
+func optTime(m map[string]any, k string) (*time.Time, error) {
+	v, ok := m[k]
+	if !ok || v == nil {
+		return nil, nil
+	}
+	s, ok := v.(string)
+	if !ok {
+		return nil, fmt.Errorf("vcld: %s is %T, not a string: %w", k, v, ErrMalformed)
+	}
+	t, err := time.Parse(time.RFC3339Nano, s)
+	if err != nil {
+		return nil, fmt.Errorf("vcld: %s %q is not an RFC 3339 date-time: %w", k, s, ErrMalformed)
+	}
+	return &t, nil
+}
+
+// SignCredential signs with the Default processor.
+func SignCredential(ctx context.Context, doc []byte, o SignOptions) ([]byte, error) {
+	return Default().SignCredential(ctx, doc, o)
+}
+
+// VerifyCredential verifies with the Default processor.
+func VerifyCredential(ctx context.Context, doc []byte, keys KeyResolver) (*Result, error) {
+	return Default().VerifyCredential(ctx, doc, keys)
+}

@@ -1,0 +1,121 @@
+package vcld
+
+import (
+	"context"
+	"errors"
+	"testing"
+
+	"github.com/idport/idport/pkg/nodetest"
+)
+
+type jsSigned struct {
+	DID                string         `json:"did"`
+	VerificationMethod string         `json:"verificationMethod"`
+	Signed             map[string]any `json:"signed"`
+}
+
+type jsVerified struct {
+	Verified bool   `json:"verified"`
+	Error    string `json:"error"`
+}
+
+type interopCase struct {
+	name  string
+	cred  map[string]any
+	suite Suite
+}
+
+// interopCases are the credential shapes both directions exercise.
+func interopCases(k testKey) []interopCase {
+	return []interopCase{
+		{"vc2-eddsa-rdfc-2022", credV2(k.did), EddsaRdfc2022},
+		{"vc1-eddsa-rdfc-2022", credV1(k.did), EddsaRdfc2022},
+		{"vc1-Ed25519Signature2020", credV1(k.did), Ed25519Signature2020},
+	}
+}
+
+// TestInteropGoSignedVerifiesInJS: credentials signed here verify with
+// @digitalbazaar/vc and its suites.
+func TestInteropGoSignedVerifiesInJS(t *testing.T) {
+	p := newTestProcessor(t)
+	k := newTestKey(2)
+	for _, tc := range interopCases(k) {
+		t.Run(tc.name, func(t *testing.T) {
+			signed, err := p.SignCredential(context.Background(), mustJSON(t, tc.cred), SignOptions{Signer: k.priv, VerificationMethod: k.vm, Suite: tc.suite})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var out jsVerified
+			nodetest.Run(t, "vcld-verify.mjs", map[string]any{"credential": mustMap(t, signed)}, &out)
+			if !out.Verified {
+				t.Fatalf("JS did not verify our credential: %s\n%s", out.Error, signed)
+			}
+			// And a tampered copy must fail in JS too (the test checks JS checks).
+			m := mustMap(t, signed)
+			m["credentialSubject"].(map[string]any)["id"] = "did:example:someone-else"
+			nodetest.Run(t, "vcld-verify.mjs", map[string]any{"credential": m}, &out)
+			if out.Verified {
+				t.Fatal("JS verified a tampered credential")
+			}
+		})
+	}
+}
+
+// TestInteropJSSignedVerifiesInGo: credentials signed by @digitalbazaar/vc
+// verify here, and tampered or extended copies fail with the right class.
+func TestInteropJSSignedVerifiesInGo(t *testing.T) {
+	p := newTestProcessor(t)
+	k := newTestKey(3)
+	for _, tc := range interopCases(k) {
+		t.Run(tc.name, func(t *testing.T) {
+			var js jsSigned
+			nodetest.Run(t, "vcld-sign.mjs", map[string]any{"seed": k.seedHex, "credential": tc.cred, "suite": string(tc.suite)}, &js)
+			if js.DID != k.did {
+				t.Fatalf("JS derived %s, we derive %s", js.DID, k.did)
+			}
+			signed := mustJSON(t, js.Signed)
+			r, err := p.VerifyCredential(context.Background(), signed, didKeyResolver)
+			if err != nil {
+				t.Fatalf("JS-signed credential does not verify: %v\n%s", err, signed)
+			}
+			if r.Issuer != k.did || r.Suite != tc.suite || r.VerificationMethod != js.VerificationMethod {
+				t.Fatalf("result %+v", r)
+			}
+
+			mutations := []struct {
+				name   string
+				mutate func(m map[string]any)
+				want   error
+			}{
+				{"tampered subject", func(m map[string]any) { m["credentialSubject"].(map[string]any)["id"] = "did:example:other" }, ErrSignatureInvalid},
+				{"tampered proof created", func(m map[string]any) { m["proof"].(map[string]any)["created"] = "2020-01-01T00:00:00Z" }, ErrSignatureInvalid},
+				{"unsigned undefined term", func(m map[string]any) { m["credentialSubject"].(map[string]any)["nationality"] = "SG" }, ErrUnsafeDocument},
+				{"unsigned top-level undefined term", func(m map[string]any) { m["approvedBy"] = "regulator" }, ErrUnsafeDocument},
+				{"unsigned @-junk key", func(m map[string]any) { m["@approved"] = true }, ErrUnsafeDocument},
+				{"unsigned term mapped to null by an inline context", func(m map[string]any) {
+					m["@context"] = append(m["@context"].([]any), map[string]any{"extra": nil})
+					m["extra"] = "unsigned"
+				}, ErrUnsafeDocument},
+				{"unknown context", func(m map[string]any) {
+					m["@context"] = append(m["@context"].([]any), "https://evil.example/ctx")
+				}, ErrContextNotAllowed},
+				{"relative type", func(m map[string]any) {
+					m["@context"] = append(m["@context"].([]any), map[string]any{"@base": "https://x.example/"})
+				}, nil},
+				{"proofValue garbage", func(m map[string]any) { m["proof"].(map[string]any)["proofValue"] = "z111" }, ErrSignatureInvalid},
+				{"proof purpose", func(m map[string]any) { m["proof"].(map[string]any)["proofPurpose"] = "authentication" }, ErrProofMismatch},
+			}
+			for _, mu := range mutations {
+				m := mustMap(t, signed)
+				mu.mutate(m)
+				_, err := p.VerifyCredential(context.Background(), mustJSON(t, m), didKeyResolver)
+				if mu.want == nil {
+					continue
+				}
+				if !errors.Is(err, mu.want) {
+					t.Errorf("%s: got %v, want %v", mu.name, err, mu.want)
+				}
+			}
+		})
+	}
+}

@@ -1,0 +1,372 @@
+package vcld
+
+import (
+	"bytes"
+	"context"
+	"crypto"
+	"crypto/ed25519"
+	"crypto/rand"
+	"crypto/sha256"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/mr-tron/base58"
+)
+
+// Suite names a Data Integrity / Linked Data proof suite.
+type Suite string
+
+// Supported suites.
+const (
+	// EddsaRdfc2022 is a DataIntegrityProof with cryptosuite eddsa-rdfc-2022
+	// (Ed25519 over RDFC-1.0 canonical N-Quads). It is what this package signs.
+	EddsaRdfc2022 Suite = "eddsa-rdfc-2022"
+	// Ed25519Signature2020 is the older Linked Data proof type of the same
+	// construction, common in the VC 1.1 world. Verified, and signed on
+	// request.
+	Ed25519Signature2020 Suite = "Ed25519Signature2020"
+)
+
+// Proof purposes.
+const (
+	PurposeAssertionMethod = "assertionMethod"
+	PurposeAuthentication  = "authentication"
+)
+
+// KeyResolver returns the public key of a verification method (a DID URL
+// such as did:key:z6Mk...#z6Mk... or did:web:example.com#key-1). Only
+// ed25519.PublicKey is supported by the current suites.
+type KeyResolver func(ctx context.Context, verificationMethod string) (crypto.PublicKey, error)
+
+// SignOptions say how to make a proof.
+type SignOptions struct {
+	// Signer holds the Ed25519 private key (an ed25519.PrivateKey is a
+	// crypto.Signer). Required.
+	Signer crypto.Signer
+	// VerificationMethod is the key id placed in the proof, a DID URL whose
+	// DID is the credential's issuer (or the presentation's holder). Required.
+	VerificationMethod string
+	// Suite defaults to EddsaRdfc2022.
+	Suite Suite
+	// Created defaults to the processor's clock; it is written to the
+	// second, in UTC.
+	Created time.Time
+	// ProofPurpose defaults to assertionMethod for credentials and
+	// authentication for presentations.
+	ProofPurpose string
+	// Challenge and Domain go into presentation proofs (and any proof when
+	// set).
+	Challenge, Domain string
+}
+
+// ProofInfo describes a verified proof.
+type ProofInfo struct {
+	Suite              Suite
+	VerificationMethod string
+	ProofPurpose       string
+	Created            time.Time
+	Challenge, Domain  string
+}
+
+// suiteContext is the context that defines the proof type of a suite for
+// documents whose base context does not.
+func suiteContext(s Suite) string {
+	if s == Ed25519Signature2020 {
+		return ContextEd25519Signature2020V1
+	}
+	return ContextDataIntegrityV2
+}
+
+// ensureSuiteContext appends the suite's context to doc's @context when the
+// document's contexts do not already define the proof type. It reports
+// whether it changed the document.
+func ensureSuiteContext(doc map[string]any, s Suite) bool {
+	ctxs := asSlice(doc["@context"])
+	has := func(urls ...string) bool {
+		for _, c := range ctxs {
+			if u, ok := c.(string); ok && slices.Contains(urls, u) {
+				return true
+			}
+		}
+		return false
+	}
+	switch s {
+	case EddsaRdfc2022:
+		if has(ContextCredentialsV2, ContextDataIntegrityV1, ContextDataIntegrityV2) {
+			return false
+		}
+	case Ed25519Signature2020:
+		if has(ContextEd25519Signature2020V1) {
+			return false
+		}
+	}
+	doc["@context"] = append(slices.Clone(ctxs), suiteContext(s))
+	return true
+}
+
+// sign adds a proof to doc (which must not have one) and returns it.
+func (p *Processor) sign(ctx context.Context, doc map[string]any, o SignOptions, defaultPurpose string) (map[string]any, error) {
+	if o.Signer == nil {
+		return nil, fmt.Errorf("vcld: sign: no signer: %w", ErrMalformed)
+	}
+	if _, ok := o.Signer.Public().(ed25519.PublicKey); !ok {
+		return nil, fmt.Errorf("vcld: sign: key is %T, need Ed25519: %w", o.Signer.Public(), ErrUnsupportedSuite)
+	}
+	if o.VerificationMethod == "" || !isAbsoluteIRI(o.VerificationMethod) {
+		return nil, fmt.Errorf("vcld: sign: verification method %q is not an absolute IRI: %w", o.VerificationMethod, ErrMalformed)
+	}
+	if o.Suite == "" {
+		o.Suite = EddsaRdfc2022
+	}
+	if o.ProofPurpose == "" {
+		o.ProofPurpose = defaultPurpose
+	}
+	created := o.Created
+	if created.IsZero() {
+		created = p.now()
+	}
+	proof := map[string]any{}
+	switch o.Suite {
+	case EddsaRdfc2022:
+		proof["type"] = "DataIntegrityProof"
+		proof["cryptosuite"] = string(EddsaRdfc2022)
+	case Ed25519Signature2020:
+		proof["type"] = string(Ed25519Signature2020)
+	default:
+		return nil, fmt.Errorf("vcld: sign: suite %q: %w", o.Suite, ErrUnsupportedSuite)
+	}
+	proof["created"] = created.UTC().Truncate(time.Second).Format(time.RFC3339)
+	proof["verificationMethod"] = o.VerificationMethod
+	proof["proofPurpose"] = o.ProofPurpose
+	if o.Challenge != "" {
+		proof["challenge"] = o.Challenge
+	}
+	if o.Domain != "" {
+		proof["domain"] = o.Domain
+	}
+	ensureSuiteContext(doc, o.Suite)
+	data, err := p.hashData(ctx, doc, proof)
+	if err != nil {
+		return nil, err
+	}
+	sig, err := o.Signer.Sign(rand.Reader, data, crypto.Hash(0))
+	if err != nil {
+		return nil, fmt.Errorf("vcld: sign: %w", err)
+	}
+	proof["proofValue"] = "z" + base58.Encode(sig)
+	return proof, nil
+}
+
+// hashData is the data signed by both suites: SHA-256 of the canonical proof
+// configuration (the proof without proofValue, under the document's
+// @context) followed by SHA-256 of the canonical unsecured document.
+func (p *Processor) hashData(ctx context.Context, unsecured map[string]any, proof map[string]any) ([]byte, error) {
+	docHash, err := p.canonicalHash(ctx, unsecured)
+	if err != nil {
+		return nil, err
+	}
+	return p.hashDataWith(ctx, unsecured, proof, docHash)
+}
+
+func (p *Processor) canonicalHash(ctx context.Context, doc map[string]any) ([32]byte, error) {
+	c, err := p.canonicalize(ctx, doc)
+	if err != nil {
+		return [32]byte{}, err
+	}
+	return sha256.Sum256([]byte(c)), nil
+}
+
+func (p *Processor) hashDataWith(ctx context.Context, unsecured, proof map[string]any, docHash [32]byte) ([]byte, error) {
+	cfg := make(map[string]any, len(proof)+1)
+	for k, v := range proof {
+		switch k {
+		case "proofValue", "jws", "signatureValue", "@context":
+			continue
+		}
+		cfg[k] = v
+	}
+	cfg["@context"] = unsecured["@context"]
+	c, err := p.canonicalize(ctx, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("vcld: proof options: %w", err)
+	}
+	ph := sha256.Sum256([]byte(c))
+	return append(ph[:], docHash[:]...), nil
+}
+
+// parseProof checks one proof object's shape and returns its parts.
+func parseProof(v any) (map[string]any, ProofInfo, []byte, error) {
+	proof, ok := v.(map[string]any)
+	if !ok {
+		return nil, ProofInfo{}, nil, fmt.Errorf("vcld: proof is %T, not an object: %w", v, ErrMalformed)
+	}
+	var info ProofInfo
+	typ, _ := proof["type"].(string)
+	switch typ {
+	case "DataIntegrityProof":
+		cs, _ := proof["cryptosuite"].(string)
+		if cs != string(EddsaRdfc2022) {
+			return nil, info, nil, fmt.Errorf("vcld: cryptosuite %q: %w", cs, ErrUnsupportedSuite)
+		}
+		info.Suite = EddsaRdfc2022
+	case string(Ed25519Signature2020):
+		info.Suite = Ed25519Signature2020
+	default:
+		return nil, info, nil, fmt.Errorf("vcld: proof type %q: %w", typ, ErrUnsupportedSuite)
+	}
+	str := func(k string) (string, error) {
+		switch s := proof[k].(type) {
+		case nil:
+			return "", nil
+		case string:
+			return s, nil
+		default:
+			return "", fmt.Errorf("vcld: proof %s is %T, not a string: %w", k, s, ErrMalformed)
+		}
+	}
+	var err error
+	if info.VerificationMethod, err = str("verificationMethod"); err != nil {
+		return nil, info, nil, err
+	}
+	if info.ProofPurpose, err = str("proofPurpose"); err != nil {
+		return nil, info, nil, err
+	}
+	if info.Challenge, err = str("challenge"); err != nil {
+		return nil, info, nil, err
+	}
+	if info.Domain, err = str("domain"); err != nil {
+		return nil, info, nil, err
+	}
+	created, err := str("created")
+	if err != nil {
+		return nil, info, nil, err
+	}
+	if created != "" {
+		if info.Created, err = time.Parse(time.RFC3339, created); err != nil {
+			return nil, info, nil, fmt.Errorf("vcld: proof created %q: %w", created, ErrMalformed)
+		}
+	}
+	pv, err := str("proofValue")
+	if err != nil {
+		return nil, info, nil, err
+	}
+	if info.VerificationMethod == "" || pv == "" {
+		return nil, info, nil, fmt.Errorf("vcld: proof lacks verificationMethod or proofValue: %w", ErrMalformed)
+	}
+	if pv[0] != 'z' {
+		return nil, info, nil, fmt.Errorf("vcld: proofValue is not multibase base58btc: %w", ErrMalformed)
+	}
+	sig, err := base58.Decode(pv[1:])
+	if err != nil || len(sig) != ed25519.SignatureSize {
+		return nil, info, nil, fmt.Errorf("vcld: proofValue is not a base58btc Ed25519 signature: %w", ErrSignatureInvalid)
+	}
+	return proof, info, sig, nil
+}
+
+// verifyProofs verifies every proof of a secured document. unsecured is the
+// document without its proof member. check inspects each parsed proof
+// before any key is resolved (purpose, controller, challenge).
+func (p *Processor) verifyProofs(ctx context.Context, unsecured map[string]any, proofs []any, keys KeyResolver, check func(ProofInfo) error) ([]ProofInfo, error) {
+	if len(proofs) == 0 {
+		return nil, ErrNoProof
+	}
+	if keys == nil {
+		return nil, fmt.Errorf("vcld: verify: no key resolver: %w", ErrKeyNotFound)
+	}
+	type parsed struct {
+		proof map[string]any
+		info  ProofInfo
+		sig   []byte
+	}
+	ps := make([]parsed, 0, len(proofs))
+	for _, v := range proofs {
+		proof, info, sig, err := parseProof(v)
+		if err != nil {
+			return nil, err
+		}
+		if proof["@context"] != nil {
+			if err := checkProofContext(unsecured["@context"], proof["@context"]); err != nil {
+				return nil, err
+			}
+		}
+		if err := check(info); err != nil {
+			return nil, err
+		}
+		ps = append(ps, parsed{proof, info, sig})
+	}
+	docHash, err := p.canonicalHash(ctx, unsecured)
+	if err != nil {
+		return nil, err
+	}
+	infos := make([]ProofInfo, 0, len(ps))
+	for _, pp := range ps {
+		pub, err := keys(ctx, pp.info.VerificationMethod)
+		if err != nil {
+			return nil, fmt.Errorf("vcld: resolve %q: %w: %w", pp.info.VerificationMethod, ErrKeyNotFound, err)
+		}
+		edPub, ok := pub.(ed25519.PublicKey)
+		if !ok {
+			if pk, ok2 := pub.(*ed25519.PublicKey); ok2 && pk != nil {
+				edPub, ok = *pk, true
+			}
+		}
+		if !ok || len(edPub) != ed25519.PublicKeySize {
+			return nil, fmt.Errorf("vcld: key of %q is %T, need Ed25519: %w", pp.info.VerificationMethod, pub, ErrUnsupportedSuite)
+		}
+		data, err := p.hashDataWith(ctx, unsecured, pp.proof, docHash)
+		if err != nil {
+			return nil, err
+		}
+		if !ed25519.Verify(edPub, data, pp.sig) {
+			return nil, fmt.Errorf("vcld: %s proof by %s: %w", pp.info.Suite, pp.info.VerificationMethod, ErrSignatureInvalid)
+		}
+		infos = append(infos, pp.info)
+	}
+	return infos, nil
+}
+
+// checkProofContext: a proof's own @context must be a prefix of the
+// document's (Data Integrity: the document's contexts start with the
+// proof's, in the same order).
+func checkProofContext(docCtx, proofCtx any) error {
+	d, pc := asSlice(docCtx), asSlice(proofCtx)
+	if len(pc) > len(d) {
+		return fmt.Errorf("vcld: proof @context is not a prefix of the document's: %w", ErrProofMismatch)
+	}
+	for i := range pc {
+		a, _ := jsonCanon(pc[i])
+		b, _ := jsonCanon(d[i])
+		if !bytes.Equal(a, b) {
+			return fmt.Errorf("vcld: proof @context is not a prefix of the document's: %w", ErrProofMismatch)
+		}
+	}
+	return nil
+}
+
+// controllerOf returns the DID of a DID URL (the part before '#' or '?').
+func controllerOf(vm string) string {
+	if i := strings.IndexAny(vm, "#?"); i >= 0 {
+		return vm[:i]
+	}
+	return vm
+}
+
+func asSlice(v any) []any {
+	switch t := v.(type) {
+	case nil:
+		return nil
+	case []any:
+		return t
+	default:
+		return []any{t}
+	}
+}
+
+// isClass reports whether err wraps one of our sentinel errors.
+func isClass(err error) bool {
+	var e *Error
+	return errors.As(err, &e)
+}
