@@ -1,0 +1,133 @@
+package trust
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"time"
+)
+
+// AuditRecord is one applied change set in the append-only, hash-chained audit log. Record Seq
+// n applies registry version n.
+type AuditRecord struct {
+	Seq        uint64    `json:"seq"`
+	Version    uint64    `json:"version"`
+	ProposalID string    `json:"proposal_id"`
+	Proposer   string    `json:"proposer"`
+	Approvers  []string  `json:"approvers"`
+	ProposedAt time.Time `json:"proposed_at"`
+	AppliedAt  time.Time `json:"applied_at"`
+	Reason     string    `json:"reason"`
+	Diff       []Change  `json:"diff"`
+	PrevHash   string    `json:"prev_hash"`
+	Hash       string    `json:"hash"`
+}
+
+// GenesisHash is the PrevHash of the first record.
+const GenesisHash = "0000000000000000000000000000000000000000000000000000000000000000"
+
+// ComputeHash returns the hex SHA-256 of the record's canonical JSON with Hash left empty.
+// The canonical JSON is encoding/json of this fixed struct (fields in declaration order, map
+// keys sorted, RawMessage compacted), which includes PrevHash: that links the chain.
+func (r AuditRecord) ComputeHash() (string, error) {
+	r.Hash = ""
+	b, err := json.Marshal(r)
+	if err != nil {
+		return "", fmt.Errorf("encoding audit record %d: %w", r.Seq, err)
+	}
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:]), nil
+}
+
+// Chain links r after prev (nil for the first record): it sets Seq, PrevHash and Hash.
+func Chain(prev *AuditRecord, r *AuditRecord) error {
+	r.Seq, r.PrevHash = 1, GenesisHash
+	if prev != nil {
+		r.Seq, r.PrevHash = prev.Seq+1, prev.Hash
+	}
+	h, err := r.ComputeHash()
+	if err != nil {
+		return err
+	}
+	r.Hash = h
+	return nil
+}
+
+// AuditError reports the first record (1-based position in the log) at which the chain breaks.
+type AuditError struct {
+	Record int
+	Reason string
+}
+
+// Error implements error.
+func (e *AuditError) Error() string {
+	return fmt.Sprintf("audit record %d: %s", e.Record, e.Reason)
+}
+
+// Unwrap returns ErrAuditBroken.
+func (e *AuditError) Unwrap() error { return ErrAuditBroken }
+
+// AuditVerifier checks a log record by record, so a backend can stream it.
+type AuditVerifier struct {
+	n    int
+	prev *AuditRecord
+}
+
+// Next checks the next record in log order.
+func (v *AuditVerifier) Next(r AuditRecord) error {
+	v.n++
+	want := uint64(v.n)
+	if r.Seq != want {
+		return &AuditError{Record: v.n, Reason: fmt.Sprintf("sequence %d where %d was expected (record removed or reordered)", r.Seq, want)}
+	}
+	if r.Version != want {
+		return &AuditError{Record: v.n, Reason: fmt.Sprintf("applies version %d where %d was expected", r.Version, want)}
+	}
+	prevHash := GenesisHash
+	if v.prev != nil {
+		prevHash = v.prev.Hash
+	}
+	if r.PrevHash != prevHash {
+		return &AuditError{Record: v.n, Reason: "previous-hash link does not match the record before it (record removed, reordered or altered)"}
+	}
+	h, err := r.ComputeHash()
+	if err != nil {
+		return &AuditError{Record: v.n, Reason: err.Error()}
+	}
+	if h != r.Hash {
+		return &AuditError{Record: v.n, Reason: "content does not match its hash (record altered)"}
+	}
+	v.prev = &r
+	return nil
+}
+
+// Finish checks that the log ends at registry version head (a removed tail record shows here).
+func (v *AuditVerifier) Finish(head uint64) error {
+	if uint64(v.n) != head {
+		return &AuditError{Record: v.n + 1, Reason: fmt.Sprintf("log ends at record %d but the registry is at version %d (records removed)", v.n, head)}
+	}
+	return nil
+}
+
+// Count returns how many records were checked.
+func (v *AuditVerifier) Count() int { return v.n }
+
+// LastHash returns the hash of the last checked record (GenesisHash before any).
+func (v *AuditVerifier) LastHash() string {
+	if v.prev == nil {
+		return GenesisHash
+	}
+	return v.prev.Hash
+}
+
+// VerifyAudit checks a whole log against the registry head version.
+func VerifyAudit(records []AuditRecord, head uint64) error {
+	var v AuditVerifier
+	for _, r := range records {
+		if err := v.Next(r); err != nil {
+			return err
+		}
+	}
+	return v.Finish(head)
+}
