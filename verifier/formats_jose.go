@@ -59,29 +59,7 @@ func joseError(err error) error {
 }
 
 // parseVCJOSE reads a VC-JOSE-COSE payload: the credential itself.
-func parseVCJOSE(t *jws.Token) (*credential, error) {
-	cred, err := vc.ParseCredential(t.Payload)
-	if err != nil {
-		return nil, perr(CodeMalformed, "vc+jwt payload: %v", err)
-	}
-	if cred.Version() != 2 {
-		return nil, perr(CodeMalformed, "vc+jwt payload must be a VC Data Model 2.0 credential")
-	}
-	if len(cred.Proof) > 0 {
-		return nil, perr(CodeMalformed, "vc+jwt payload must not carry an embedded proof")
-	}
-	c := &credential{format: vc.FormatVCJOSE}
-	if err := fillFromCredential(c, cred); err != nil {
-		return nil, err
-	}
-	var reg struct {
-		Iat *float64 `json:"iat"`
-	}
-	if json.Unmarshal(t.Payload, &reg) == nil && reg.Iat != nil {
-		c.issuedAt = time.Unix(int64(*reg.Iat), 0)
-	}
-	return c, nil
-}
+func parseVCJOSE(t *jws.Token) (*credential, error) { return parseVCJOSEPayload(t.Payload) }
 
 // jwtVC11 is the claim set of a VC Data Model 1.1 JWT.
 type jwtVC11 struct {

@@ -7,7 +7,7 @@ package jws
 import (
 	"bytes"
 	"encoding/base64"
-	"encoding/json"
+	json "github.com/goccy/go-json"
 	"errors"
 	"fmt"
 	"strings"
