@@ -7,9 +7,9 @@ package jws
 import (
 	"bytes"
 	"encoding/base64"
-	json "github.com/goccy/go-json"
 	"errors"
 	"fmt"
+	json "github.com/goccy/go-json"
 	"strings"
 
 	"github.com/idport/idport/pkg/keys"
