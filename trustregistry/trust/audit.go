@@ -1,6 +1,7 @@
 package trust
 
 import (
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -130,4 +131,44 @@ func VerifyAudit(records []AuditRecord, head uint64) error {
 		}
 	}
 	return v.Finish(head)
+}
+
+// VerifyStoreAudit streams the audit log of s through an AuditVerifier and checks it ends at the
+// store's version. It returns the number of records checked and the hash of the last one.
+func VerifyStoreAudit(ctx context.Context, s Store) (int, string, error) {
+	head, err := s.Version(ctx)
+	if err != nil {
+		return 0, "", err
+	}
+	var v AuditVerifier
+	var after uint64
+	for {
+		recs, err := s.Audit(ctx, after, 1000)
+		if err != nil {
+			// Find the exact undecodable record by reading one at a time.
+			for {
+				one, err1 := s.Audit(ctx, after, 1)
+				if err1 != nil {
+					return v.Count(), v.LastHash(), &AuditError{Record: v.Count() + 1, Reason: err1.Error()}
+				}
+				if len(one) == 0 {
+					return v.Count(), v.LastHash(), &AuditError{Record: v.Count() + 1, Reason: err.Error()}
+				}
+				if err := v.Next(one[0]); err != nil {
+					return v.Count(), v.LastHash(), err
+				}
+				after = one[0].Seq
+			}
+		}
+		for _, r := range recs {
+			if err := v.Next(r); err != nil {
+				return v.Count(), v.LastHash(), err
+			}
+		}
+		if len(recs) < 1000 {
+			break
+		}
+		after = recs[len(recs)-1].Seq
+	}
+	return v.Count(), v.LastHash(), v.Finish(head)
 }

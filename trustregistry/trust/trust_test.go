@@ -170,7 +170,9 @@ func TestValidation(t *testing.T) {
 		{"malformed DID", auth(func(a *Authority) { a.DIDs = []string{"did:web"} }), ErrInvalid, "ops[0].authority.dids[0]"},
 		{"DID with uppercase method", auth(func(a *Authority) { a.DIDs = []string{"did:WEB:x"} }), ErrInvalid, "ops[0].authority.dids[0]"},
 		{"bad thumbprint", auth(func(a *Authority) { a.Keys = []AuthorityKey{{Thumbprint: "abc", Provenance: Provenance{Method: "x"}}} }), ErrInvalid, "ops[0].authority.keys[0].thumbprint"},
-		{"malformed JWK", auth(func(a *Authority) { a.Keys = []AuthorityKey{{JWK: []byte(`{"kty":"oct","k":"AAAA"}`), Provenance: Provenance{Method: "x"}}} }), ErrInvalid, "ops[0].authority.keys[0].jwk"},
+		{"malformed JWK", auth(func(a *Authority) {
+			a.Keys = []AuthorityKey{{JWK: []byte(`{"kty":"oct","k":"AAAA"}`), Provenance: Provenance{Method: "x"}}}
+		}), ErrInvalid, "ops[0].authority.keys[0].jwk"},
 		{"key without provenance", auth(func(a *Authority) {
 			a.Keys = []AuthorityKey{{Thumbprint: "NzbLsXh8uDCcd-6MNwXF4W_7noWXFZAfHkxZsRGC9Xs"}}
 		}), ErrInvalid, "ops[0].authority.keys[0].provenance.method"},

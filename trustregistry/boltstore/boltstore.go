@@ -1,0 +1,510 @@
+// Package boltstore is the trust registry's Store on bbolt: one file, one writer process. Every
+// change set is applied in one bbolt transaction together with its history revisions, its
+// audit record and the version bump, so a crash leaves either all of it or none.
+package boltstore
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/idport/idport/pkg/boltkv"
+	"github.com/idport/idport/trustregistry/trust"
+	bolt "go.etcd.io/bbolt"
+)
+
+// Bucket names; exported so tamper tests can edit the file directly.
+var (
+	BucketMeta      = []byte("meta")
+	BucketObjects   = []byte("objects")
+	BucketRevisions = []byte("revisions")
+	BucketAudit     = []byte("audit")
+	BucketProposals = []byte("proposals")
+	BucketAccounts  = []byte("accounts")
+	BucketTokens    = []byte("tokens")
+	BucketIdem      = []byte("idempotency")
+	BucketSnapshots = []byte("snapshots")
+	BucketRotations = []byte("rotations")
+	BucketSecrets   = []byte("secrets")
+
+	keyVersion = []byte("version")
+	keyLatest  = []byte("latest")
+)
+
+var allBuckets = [][]byte{BucketMeta, BucketObjects, BucketRevisions, BucketAudit, BucketProposals, BucketAccounts,
+	BucketTokens, BucketIdem, BucketSnapshots, BucketRotations, BucketSecrets}
+
+// Store implements trust.Store on a bbolt file.
+type Store struct {
+	db *bolt.DB
+}
+
+var _ trust.Store = (*Store)(nil)
+
+// Open opens or creates the registry database at path.
+func Open(path string) (*Store, error) {
+	db, err := boltkv.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	if err := db.Update(func(tx *bolt.Tx) error {
+		for _, b := range allBuckets {
+			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
+				return fmt.Errorf("bucket %s: %w", b, err)
+			}
+		}
+		return nil
+	}); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("initialise %s: %w", path, err)
+	}
+	return &Store{db: db}, nil
+}
+
+// DB exposes the underlying database (tests, backups).
+func (s *Store) DB() *bolt.DB { return s.db }
+
+// Close closes the file.
+func (s *Store) Close() error { return s.db.Close() }
+
+func objKey(k trust.Kind, id string) []byte {
+	return append(append([]byte(k), 0), id...)
+}
+
+func revKey(k trust.Kind, id string, v uint64) []byte {
+	return append(append(objKey(k, id), 0), boltkv.Uint64Key(v)...)
+}
+
+func version(tx *bolt.Tx) uint64 {
+	return boltkv.KeyUint64(tx.Bucket(BucketMeta).Get(keyVersion))
+}
+
+// Version implements trust.Store.
+func (s *Store) Version(ctx context.Context) (uint64, error) {
+	var v uint64
+	err := s.db.View(func(tx *bolt.Tx) error { v = version(tx); return nil })
+	return v, err
+}
+
+// LoadState implements trust.Store.
+func (s *Store) LoadState(ctx context.Context) (*trust.State, error) {
+	st := trust.NewState()
+	err := s.db.View(func(tx *bolt.Tx) error {
+		st.Version = version(tx)
+		return tx.Bucket(BucketObjects).ForEach(func(k, v []byte) error {
+			kind, id, ok := bytes.Cut(k, []byte{0})
+			if !ok {
+				return fmt.Errorf("malformed object key %q", k)
+			}
+			return st.SetObject(trust.Kind(kind), string(id), v)
+		})
+	})
+	if err != nil {
+		return nil, fmt.Errorf("load state: %w", err)
+	}
+	if st.Version > 0 {
+		if rec, err := s.Audit(ctx, st.Version-1, 1); err == nil && len(rec) == 1 {
+			st.UpdatedAt = rec[0].AppliedAt
+		}
+	}
+	return st, nil
+}
+
+// StateAt implements trust.Store.
+func (s *Store) StateAt(ctx context.Context, v uint64) (*trust.State, error) {
+	var revs []trust.Revision
+	err := s.db.View(func(tx *bolt.Tx) error {
+		if v > version(tx) {
+			return fmt.Errorf("version %d is past the head %d: %w", v, version(tx), trust.ErrNotFound)
+		}
+		return tx.Bucket(BucketRevisions).ForEach(func(k, val []byte) error {
+			if len(k) < 8 || boltkv.KeyUint64(k[len(k)-8:]) > v {
+				return nil
+			}
+			var r trust.Revision
+			if err := json.Unmarshal(val, &r); err != nil {
+				return fmt.Errorf("decode revision %q: %w", k, err)
+			}
+			revs = append(revs, r)
+			return nil
+		})
+	})
+	if err != nil {
+		return nil, err
+	}
+	return trust.StateFromRevisions(revs, v)
+}
+
+// Apply implements trust.Store: one bbolt transaction for objects, revisions, audit, version
+// and proposal.
+func (s *Store) Apply(ctx context.Context, c trust.Commit) (trust.AuditRecord, error) {
+	rec := c.Audit
+	err := s.db.Update(func(tx *bolt.Tx) error {
+		head := version(tx)
+		if head != c.BaseVersion {
+			return fmt.Errorf("store at version %d, commit based on %d: %w", head, c.BaseVersion, trust.ErrVersionConflict)
+		}
+		next := head + 1
+		var prev *trust.AuditRecord
+		if k, v := tx.Bucket(BucketAudit).Cursor().Last(); k != nil {
+			prev = new(trust.AuditRecord)
+			if err := json.Unmarshal(v, prev); err != nil {
+				return fmt.Errorf("decode last audit record: %w", err)
+			}
+		}
+		rec.Version = next
+		rec.Diff = c.Changes
+		if err := trust.Chain(prev, &rec); err != nil {
+			return err
+		}
+		objs, revs := tx.Bucket(BucketObjects), tx.Bucket(BucketRevisions)
+		for _, ch := range c.Changes {
+			if err := objs.Put(objKey(ch.Kind, ch.ID), ch.After); err != nil {
+				return err
+			}
+			r, err := json.Marshal(trust.Revision{Kind: ch.Kind, ID: ch.ID, Version: next, RecordedAt: c.RecordedAt, Object: ch.After})
+			if err != nil {
+				return err
+			}
+			if err := revs.Put(revKey(ch.Kind, ch.ID, next), r); err != nil {
+				return err
+			}
+		}
+		if err := boltkv.PutJSON(tx, BucketAudit, boltkv.Uint64Key(rec.Seq), rec); err != nil {
+			return err
+		}
+		if c.Proposal != nil {
+			if err := putProposal(tx, c.Proposal); err != nil {
+				return err
+			}
+		}
+		return tx.Bucket(BucketMeta).Put(keyVersion, boltkv.Uint64Key(next))
+	})
+	if err != nil {
+		return trust.AuditRecord{}, fmt.Errorf("apply change set: %w", err)
+	}
+	return rec, nil
+}
+
+// History implements trust.Store.
+func (s *Store) History(ctx context.Context, kind trust.Kind, id string) ([]trust.Revision, error) {
+	var out []trust.Revision
+	prefix := append(objKey(kind, id), 0)
+	err := s.db.View(func(tx *bolt.Tx) error {
+		c := tx.Bucket(BucketRevisions).Cursor()
+		for k, v := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
+			if len(k) != len(prefix)+8 {
+				continue
+			}
+			var r trust.Revision
+			if err := json.Unmarshal(v, &r); err != nil {
+				return fmt.Errorf("decode revision: %w", err)
+			}
+			out = append(out, r)
+		}
+		return nil
+	})
+	if err == nil && len(out) == 0 {
+		err = fmt.Errorf("%s %q: %w", kind, id, trust.ErrNotFound)
+	}
+	return out, err
+}
+
+// Audit implements trust.Store.
+func (s *Store) Audit(ctx context.Context, after uint64, limit int) ([]trust.AuditRecord, error) {
+	var out []trust.AuditRecord
+	err := s.db.View(func(tx *bolt.Tx) error {
+		c := tx.Bucket(BucketAudit).Cursor()
+		for k, v := c.Seek(boltkv.Uint64Key(after + 1)); k != nil && (limit <= 0 || len(out) < limit); k, v = c.Next() {
+			var r trust.AuditRecord
+			if err := json.Unmarshal(v, &r); err != nil {
+				return fmt.Errorf("audit record at key %x: %w: %w", k, trust.ErrAuditBroken, err)
+			}
+			out = append(out, r)
+		}
+		return nil
+	})
+	return out, err
+}
+
+// CreateProposal implements trust.Store.
+func (s *Store) CreateProposal(ctx context.Context, p *trust.Proposal) error {
+	return s.db.Update(func(tx *bolt.Tx) error {
+		if tx.Bucket(BucketProposals).Get([]byte(p.ID)) != nil {
+			return fmt.Errorf("proposal %q: %w", p.ID, trust.ErrExists)
+		}
+		p.Rev = 1
+		return boltkv.PutJSON(tx, BucketProposals, []byte(p.ID), p)
+	})
+}
+
+// GetProposal implements trust.Store.
+func (s *Store) GetProposal(ctx context.Context, id string) (*trust.Proposal, error) {
+	p := new(trust.Proposal)
+	var ok bool
+	err := s.db.View(func(tx *bolt.Tx) (err error) {
+		ok, err = boltkv.GetJSON(tx, BucketProposals, []byte(id), p)
+		return err
+	})
+	if err == nil && !ok {
+		err = fmt.Errorf("proposal %q: %w", id, trust.ErrNotFound)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+// ListProposals implements trust.Store.
+func (s *Store) ListProposals(ctx context.Context, f trust.ProposalFilter) ([]*trust.Proposal, error) {
+	var out []*trust.Proposal
+	err := s.db.View(func(tx *bolt.Tx) error {
+		c := tx.Bucket(BucketProposals).Cursor()
+		k, v := c.First()
+		if f.After != "" {
+			k, v = c.Seek([]byte(f.After))
+			if k != nil && string(k) == f.After {
+				k, v = c.Next()
+			}
+		}
+		for ; k != nil && (f.Limit <= 0 || len(out) < f.Limit); k, v = c.Next() {
+			p := new(trust.Proposal)
+			if err := json.Unmarshal(v, p); err != nil {
+				return fmt.Errorf("decode proposal %q: %w", k, err)
+			}
+			if f.Status == "" || p.Status == f.Status {
+				out = append(out, p)
+			}
+		}
+		return nil
+	})
+	return out, err
+}
+
+func putProposal(tx *bolt.Tx, p *trust.Proposal) error {
+	var cur trust.Proposal
+	ok, err := boltkv.GetJSON(tx, BucketProposals, []byte(p.ID), &cur)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return fmt.Errorf("proposal %q: %w", p.ID, trust.ErrNotFound)
+	}
+	if cur.Rev != p.Rev {
+		return fmt.Errorf("proposal %q changed concurrently (rev %d, expected %d): %w", p.ID, cur.Rev, p.Rev, trust.ErrVersionConflict)
+	}
+	p.Rev++
+	if err := boltkv.PutJSON(tx, BucketProposals, []byte(p.ID), p); err != nil {
+		p.Rev--
+		return err
+	}
+	return nil
+}
+
+// UpdateProposal implements trust.Store.
+func (s *Store) UpdateProposal(ctx context.Context, p *trust.Proposal) error {
+	rev := p.Rev
+	err := s.db.Update(func(tx *bolt.Tx) error { return putProposal(tx, p) })
+	if err != nil {
+		p.Rev = rev
+	}
+	return err
+}
+
+// PutAccount implements trust.Store.
+func (s *Store) PutAccount(ctx context.Context, a trust.Account, create bool) error {
+	return s.db.Update(func(tx *bolt.Tx) error {
+		var old trust.Account
+		exists, err := boltkv.GetJSON(tx, BucketAccounts, []byte(a.Name), &old)
+		if err != nil {
+			return err
+		}
+		if create && exists {
+			return fmt.Errorf("account %q: %w", a.Name, trust.ErrExists)
+		}
+		if !create && !exists {
+			return fmt.Errorf("account %q: %w", a.Name, trust.ErrNotFound)
+		}
+		tokens := tx.Bucket(BucketTokens)
+		if exists && old.TokenHash != "" && old.TokenHash != a.TokenHash {
+			if err := tokens.Delete([]byte(old.TokenHash)); err != nil {
+				return err
+			}
+		}
+		if a.TokenHash != "" {
+			if o := tokens.Get([]byte(a.TokenHash)); o != nil && string(o) != a.Name {
+				return fmt.Errorf("token hash already used by another account: %w", trust.ErrExists)
+			}
+			if err := tokens.Put([]byte(a.TokenHash), []byte(a.Name)); err != nil {
+				return err
+			}
+		}
+		return boltkv.PutJSON(tx, BucketAccounts, []byte(a.Name), a)
+	})
+}
+
+// GetAccount implements trust.Store.
+func (s *Store) GetAccount(ctx context.Context, name string) (trust.Account, error) {
+	var a trust.Account
+	var ok bool
+	err := s.db.View(func(tx *bolt.Tx) (err error) {
+		ok, err = boltkv.GetJSON(tx, BucketAccounts, []byte(name), &a)
+		return err
+	})
+	if err == nil && !ok {
+		err = fmt.Errorf("account %q: %w", name, trust.ErrNotFound)
+	}
+	return a, err
+}
+
+// AccountByTokenHash implements trust.Store.
+func (s *Store) AccountByTokenHash(ctx context.Context, h string) (trust.Account, error) {
+	var a trust.Account
+	var ok bool
+	err := s.db.View(func(tx *bolt.Tx) (err error) {
+		name := tx.Bucket(BucketTokens).Get([]byte(h))
+		if name == nil {
+			return nil
+		}
+		ok, err = boltkv.GetJSON(tx, BucketAccounts, name, &a)
+		return err
+	})
+	if err == nil && !ok {
+		err = fmt.Errorf("token: %w", trust.ErrNotFound)
+	}
+	return a, err
+}
+
+// ListAccounts implements trust.Store.
+func (s *Store) ListAccounts(ctx context.Context) ([]trust.Account, error) {
+	var out []trust.Account
+	err := s.db.View(func(tx *bolt.Tx) error {
+		return tx.Bucket(BucketAccounts).ForEach(func(k, v []byte) error {
+			var a trust.Account
+			if err := json.Unmarshal(v, &a); err != nil {
+				return fmt.Errorf("decode account %q: %w", k, err)
+			}
+			out = append(out, a)
+			return nil
+		})
+	})
+	return out, err
+}
+
+// PutIdempotency implements trust.Store.
+func (s *Store) PutIdempotency(ctx context.Context, r trust.IdempotencyRecord) error {
+	return s.db.Update(func(tx *bolt.Tx) error {
+		if tx.Bucket(BucketIdem).Get([]byte(r.Key)) != nil {
+			return fmt.Errorf("idempotency key: %w", trust.ErrExists)
+		}
+		return boltkv.PutJSON(tx, BucketIdem, []byte(r.Key), r)
+	})
+}
+
+// GetIdempotency implements trust.Store.
+func (s *Store) GetIdempotency(ctx context.Context, key string) (trust.IdempotencyRecord, error) {
+	var r trust.IdempotencyRecord
+	var ok bool
+	err := s.db.View(func(tx *bolt.Tx) (err error) {
+		ok, err = boltkv.GetJSON(tx, BucketIdem, []byte(key), &r)
+		return err
+	})
+	if err == nil && !ok {
+		err = fmt.Errorf("idempotency key: %w", trust.ErrNotFound)
+	}
+	return r, err
+}
+
+// PurgeIdempotency implements trust.Store.
+func (s *Store) PurgeIdempotency(ctx context.Context, before time.Time) error {
+	return s.db.Update(func(tx *bolt.Tx) error {
+		b := tx.Bucket(BucketIdem)
+		var dead [][]byte
+		err := b.ForEach(func(k, v []byte) error {
+			var r trust.IdempotencyRecord
+			if json.Unmarshal(v, &r) != nil || r.CreatedAt.Before(before) {
+				dead = append(dead, bytes.Clone(k))
+			}
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		for _, k := range dead {
+			if err := b.Delete(k); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// PutSnapshot implements trust.Store.
+func (s *Store) PutSnapshot(ctx context.Context, r trust.SnapshotRecord) error {
+	return s.db.Update(func(tx *bolt.Tx) error {
+		var cur trust.SnapshotRecord
+		ok, err := boltkv.GetJSON(tx, BucketSnapshots, keyLatest, &cur)
+		if err != nil {
+			return err
+		}
+		if ok && r.Sequence <= cur.Sequence {
+			return fmt.Errorf("snapshot sequence %d not after %d: %w", r.Sequence, cur.Sequence, trust.ErrVersionConflict)
+		}
+		if r.Rotation {
+			if err := boltkv.PutJSON(tx, BucketRotations, boltkv.Uint64Key(r.Sequence), r); err != nil {
+				return err
+			}
+		}
+		return boltkv.PutJSON(tx, BucketSnapshots, keyLatest, r)
+	})
+}
+
+// LatestSnapshot implements trust.Store.
+func (s *Store) LatestSnapshot(ctx context.Context) (trust.SnapshotRecord, error) {
+	var r trust.SnapshotRecord
+	var ok bool
+	err := s.db.View(func(tx *bolt.Tx) (err error) {
+		ok, err = boltkv.GetJSON(tx, BucketSnapshots, keyLatest, &r)
+		return err
+	})
+	if err == nil && !ok {
+		err = fmt.Errorf("snapshot: %w", trust.ErrNotFound)
+	}
+	return r, err
+}
+
+// Rotations implements trust.Store.
+func (s *Store) Rotations(ctx context.Context) ([]trust.SnapshotRecord, error) {
+	var out []trust.SnapshotRecord
+	err := s.db.View(func(tx *bolt.Tx) error {
+		return tx.Bucket(BucketRotations).ForEach(func(k, v []byte) error {
+			var r trust.SnapshotRecord
+			if err := json.Unmarshal(v, &r); err != nil {
+				return err
+			}
+			out = append(out, r)
+			return nil
+		})
+	})
+	return out, err
+}
+
+// PutSecret implements trust.Store.
+func (s *Store) PutSecret(ctx context.Context, name string, b []byte) error {
+	return s.db.Update(func(tx *bolt.Tx) error { return tx.Bucket(BucketSecrets).Put([]byte(name), b) })
+}
+
+// GetSecret implements trust.Store.
+func (s *Store) GetSecret(ctx context.Context, name string) ([]byte, error) {
+	var out []byte
+	err := s.db.View(func(tx *bolt.Tx) error {
+		out = bytes.Clone(tx.Bucket(BucketSecrets).Get([]byte(name)))
+		return nil
+	})
+	if err == nil && out == nil {
+		err = fmt.Errorf("secret %q: %w", name, trust.ErrNotFound)
+	}
+	return out, err
+}

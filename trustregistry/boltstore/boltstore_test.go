@@ -1,0 +1,20 @@
+package boltstore_test
+
+import (
+	"path/filepath"
+	"testing"
+
+	"github.com/idport/idport/trustregistry/boltstore"
+	"github.com/idport/idport/trustregistry/storetest"
+	"github.com/idport/idport/trustregistry/trust"
+)
+
+func TestConformance(t *testing.T) {
+	storetest.Run(t, func(t *testing.T) trust.Store {
+		s, err := boltstore.Open(filepath.Join(t.TempDir(), "registry.db"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s
+	})
+}
