@@ -122,7 +122,7 @@ func (r *CachingResolver) Resolve(ctx context.Context, did string) (*Document, e
 	case MethodJWK:
 		return resolveJWKDID(d)
 	case MethodWeb:
-		return r.resolveWeb(ctx, d)
+		return r.resolveWeb(ctx, did, d)
 	default:
 		return nil, fmt.Errorf("%w: %q", ErrUnsupportedMethod, d.Method)
 	}
@@ -131,8 +131,8 @@ func (r *CachingResolver) Resolve(ctx context.Context, did string) (*Document, e
 // CacheLen returns the number of cached did:web documents.
 func (r *CachingResolver) CacheLen() int { return r.cache.len() }
 
-func (r *CachingResolver) resolveWeb(ctx context.Context, d DID) (*Document, error) {
-	key := d.String()
+func (r *CachingResolver) resolveWeb(ctx context.Context, key string, d DID) (*Document, error) {
+	// key is the DID as given: Parse accepted it, so it is canonical.
 	if e, ok := r.cache.get(key, r.now()); ok {
 		return e.doc, nil
 	}
