@@ -57,7 +57,7 @@ func benchSetup(b *testing.B, alg keys.Alg) (*verifier.Verifier, *issuer, []byte
 	st := &bitstringStatus{url: "https://status.example/list/1", bits: make([]byte, 131072/8)}
 	st.bits[4242/8] |= 0x80 >> (4242 % 8)
 	v := newVerifier(b, benchTrust(b, 10000, is), st, verifier.Policy{MinAssurance: "substantial"})
-	raw := []byte(is.joseVC(b, credentialJSON(is.did, testNow.Add(-time.Hour), testNow.Add(time.Hour), statusEntry("revocation", "1234"))))
+	raw := []byte(is.joseVC(b, credentialJSON(is.DID, testNow.Add(-time.Hour), testNow.Add(time.Hour), statusEntry("revocation", "1234"))))
 	res, err := v.VerifyCredential(context.Background(), raw)
 	if err != nil || !res.Verified {
 		b.Fatalf("setup: %v %+v", err, res)
@@ -80,7 +80,7 @@ func signingParts(b *testing.B, compact string) ([]byte, []byte) {
 func BenchmarkRawEd25519Verify(b *testing.B) {
 	_, is, raw := benchSetup(b, keys.EdDSA)
 	in, sig := signingParts(b, string(raw))
-	pub := is.key.Public.(ed25519.PublicKey)
+	pub := is.Key.Public.(ed25519.PublicKey)
 	b.ReportAllocs()
 	for b.Loop() {
 		if !ed25519.Verify(pub, in, sig) {
@@ -107,7 +107,7 @@ func BenchmarkVerifyCredentialJOSEEdDSA(b *testing.B) {
 func BenchmarkRawECDSAVerify(b *testing.B) {
 	_, is, raw := benchSetup(b, keys.ES256)
 	in, sig := signingParts(b, string(raw))
-	pub := is.key.Public.(*ecdsa.PublicKey)
+	pub := is.Key.Public.(*ecdsa.PublicKey)
 	b.ReportAllocs()
 	for b.Loop() {
 		d := sha256.Sum256(in)

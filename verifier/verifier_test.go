@@ -9,14 +9,8 @@ import (
 
 	"github.com/idport/idport/pkg/keys"
 	"github.com/idport/idport/verifier"
+	"github.com/idport/idport/verifier/internal/testutil"
 )
-
-func statusEntry(purpose string, idx string) map[string]any {
-	return map[string]any{
-		"id": "https://status.example/list/1#" + idx, "type": "BitstringStatusListEntry",
-		"statusPurpose": purpose, "statusListIndex": idx, "statusListCredential": "https://status.example/list/1",
-	}
-}
 
 func TestVerifyCredentialJOSE(t *testing.T) {
 	ctx := context.Background()
@@ -24,10 +18,10 @@ func TestVerifyCredentialJOSE(t *testing.T) {
 	es := newIssuer(t, keys.ES256)
 	other := newIssuer(t, keys.EdDSA)
 	trust := verifier.NewStaticTrust(7, ed.authority(), es.authority())
-	st := &fakeStatus{values: map[string]uint8{"https://status.example/list/1#42": 1}}
+	st := &fakeStatus{Values: map[string]uint8{"https://status.example/list/1#42": 1}}
 	from, until := testNow.Add(-24*time.Hour), testNow.Add(365*24*time.Hour)
 
-	good := ed.joseVC(t, credentialJSON(ed.did, from, until, nil))
+	good := ed.joseVC(t, credentialJSON(ed.DID, from, until, nil))
 	tampered := good[:len(good)-6] + "AAAAAA"
 
 	tests := []struct {
@@ -38,17 +32,17 @@ func TestVerifyCredentialJOSE(t *testing.T) {
 		want   verifier.Code // "" = verified
 	}{
 		{"eddsa verified", good, verifier.Policy{}, nil, ""},
-		{"es256 verified", es.joseVC(t, credentialJSON(es.did, from, until, nil)), verifier.Policy{}, nil, ""},
+		{"es256 verified", es.joseVC(t, credentialJSON(es.DID, from, until, nil)), verifier.Policy{}, nil, ""},
 		{"tampered", tampered, verifier.Policy{}, nil, verifier.CodeSignatureInvalid},
-		{"expired", ed.joseVC(t, credentialJSON(ed.did, from.Add(-48*time.Hour), testNow.Add(-2*time.Hour), nil)), verifier.Policy{}, nil, verifier.CodeExpired},
-		{"not yet valid", ed.joseVC(t, credentialJSON(ed.did, testNow.Add(2*time.Hour), until, nil)), verifier.Policy{}, nil, verifier.CodeNotYetValid},
-		{"within skew", ed.joseVC(t, credentialJSON(ed.did, testNow.Add(30*time.Second), until, nil)), verifier.Policy{}, nil, ""},
-		{"unrecognised issuer", other.joseVC(t, credentialJSON(other.did, from, until, nil)), verifier.Policy{}, nil, verifier.CodeIssuerNotRecognised},
-		{"signed by another key", signJWS(t, other.key, map[string]any{"alg": "EdDSA", "kid": ed.kid, "typ": "vc+jwt"}, credentialJSON(ed.did, from, until, nil)), verifier.Policy{}, nil, verifier.CodeSignatureInvalid},
-		{"kid of another DID", signJWS(t, other.key, map[string]any{"alg": "EdDSA", "kid": other.kid, "typ": "vc+jwt"}, credentialJSON(ed.did, from, until, nil)), verifier.Policy{}, nil, verifier.CodeKeyNotFound},
-		{"revoked", ed.joseVC(t, credentialJSON(ed.did, from, until, statusEntry("revocation", "42"))), verifier.Policy{}, nil, verifier.CodeRevoked},
-		{"suspended", ed.joseVC(t, credentialJSON(ed.did, from, until, statusEntry("suspension", "42"))), verifier.Policy{}, nil, verifier.CodeSuspended},
-		{"status ok", ed.joseVC(t, credentialJSON(ed.did, from, until, statusEntry("revocation", "7"))), verifier.Policy{}, nil, ""},
+		{"expired", ed.joseVC(t, credentialJSON(ed.DID, from.Add(-48*time.Hour), testNow.Add(-2*time.Hour), nil)), verifier.Policy{}, nil, verifier.CodeExpired},
+		{"not yet valid", ed.joseVC(t, credentialJSON(ed.DID, testNow.Add(2*time.Hour), until, nil)), verifier.Policy{}, nil, verifier.CodeNotYetValid},
+		{"within skew", ed.joseVC(t, credentialJSON(ed.DID, testNow.Add(30*time.Second), until, nil)), verifier.Policy{}, nil, ""},
+		{"unrecognised issuer", other.joseVC(t, credentialJSON(other.DID, from, until, nil)), verifier.Policy{}, nil, verifier.CodeIssuerNotRecognised},
+		{"signed by another key", testutil.SignJWS(t, other.Key, map[string]any{"alg": "EdDSA", "kid": ed.Kid, "typ": "vc+jwt"}, credentialJSON(ed.DID, from, until, nil)), verifier.Policy{}, nil, verifier.CodeSignatureInvalid},
+		{"kid of another DID", testutil.SignJWS(t, other.Key, map[string]any{"alg": "EdDSA", "kid": other.Kid, "typ": "vc+jwt"}, credentialJSON(ed.DID, from, until, nil)), verifier.Policy{}, nil, verifier.CodeKeyNotFound},
+		{"revoked", ed.joseVC(t, credentialJSON(ed.DID, from, until, statusEntry("revocation", "42"))), verifier.Policy{}, nil, verifier.CodeRevoked},
+		{"suspended", ed.joseVC(t, credentialJSON(ed.DID, from, until, statusEntry("suspension", "42"))), verifier.Policy{}, nil, verifier.CodeSuspended},
+		{"status ok", ed.joseVC(t, credentialJSON(ed.DID, from, until, statusEntry("revocation", "7"))), verifier.Policy{}, nil, ""},
 		{"assurance too low", good, verifier.Policy{MinAssurance: "high"}, nil, verifier.CodeAssuranceTooLow},
 		{"assurance ok", good, verifier.Policy{MinAssurance: "substantial"}, nil, ""},
 		{"jurisdiction not accepted", good, verifier.Policy{Jurisdictions: []string{"HK"}}, nil, verifier.CodeJurisdictionNotAccepted},
@@ -56,7 +50,7 @@ func TestVerifyCredentialJOSE(t *testing.T) {
 		{"required claim missing", good, verifier.Policy{RequiredClaims: []string{"taxId"}}, nil, verifier.CodeRequiredClaimMissing},
 		{"type not accepted", good, verifier.Policy{CredentialTypes: []string{"Passport"}}, nil, verifier.CodeCredentialTypeNotAccepted},
 		{"registry unavailable", good, verifier.Policy{}, verifier.Unavailable("no registry"), verifier.CodeRegistryStale},
-		{"recognition optional", other.joseVC(t, credentialJSON(other.did, from, until, nil)), verifier.Policy{RecognitionOptional: true}, nil, ""},
+		{"recognition optional", other.joseVC(t, credentialJSON(other.DID, from, until, nil)), verifier.Policy{RecognitionOptional: true}, nil, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -85,9 +79,9 @@ func TestVerifyCredentialJOSE(t *testing.T) {
 func TestResultExplains(t *testing.T) {
 	ed := newIssuer(t, keys.EdDSA)
 	trust := verifier.NewStaticTrust(7, ed.authority())
-	st := &fakeStatus{values: map[string]uint8{}}
+	st := &fakeStatus{Values: map[string]uint8{}}
 	v := newVerifier(t, trust, st, verifier.Policy{MinAssurance: "low"})
-	raw := ed.joseVC(t, credentialJSON(ed.did, testNow.Add(-time.Hour), time.Time{}, statusEntry("revocation", "3")))
+	raw := ed.joseVC(t, credentialJSON(ed.DID, testNow.Add(-time.Hour), time.Time{}, statusEntry("revocation", "3")))
 	res, err := v.VerifyCredential(context.Background(), []byte(raw))
 	if err != nil || !res.Verified {
 		t.Fatalf("err=%v res=%+v", err, res)
@@ -110,7 +104,7 @@ func TestResultExplains(t *testing.T) {
 	if res.Status == nil || !res.Status.Checked || res.Status.CacheAge != 3*time.Second {
 		t.Fatalf("status %+v", res.Status)
 	}
-	if res.Issuer != ed.did || res.Subject != "did:example:acme" || !slices.Contains(res.Types, "BusinessRegistration") {
+	if res.Issuer != ed.DID || res.Subject != "did:example:acme" || !slices.Contains(res.Types, "BusinessRegistration") {
 		t.Fatalf("issuer/subject/types %q %q %v", res.Issuer, res.Subject, res.Types)
 	}
 }
@@ -119,7 +113,7 @@ func TestSuspensionAndValidWhenIssued(t *testing.T) {
 	ctx := context.Background()
 	ed := newIssuer(t, keys.EdDSA)
 	issued := testNow.Add(-10 * 24 * time.Hour)
-	raw := []byte(ed.joseVC(t, credentialJSON(ed.did, issued, time.Time{}, nil)))
+	raw := []byte(ed.joseVC(t, credentialJSON(ed.DID, issued, time.Time{}, nil)))
 
 	tests := []struct {
 		name        string
@@ -135,7 +129,7 @@ func TestSuspensionAndValidWhenIssued(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			trust := verifier.NewStaticTrust(1, ed.authority())
-			trust.Suspend(ed.did, tt.suspendedAt)
+			trust.Suspend(ed.DID, tt.suspendedAt)
 			v := newVerifier(t, trust, nil, tt.policy)
 			res, err := v.VerifyCredential(ctx, raw)
 			if err != nil {
@@ -157,8 +151,8 @@ func TestSuspensionAndValidWhenIssued(t *testing.T) {
 func TestStatusUnavailable(t *testing.T) {
 	ed := newIssuer(t, keys.EdDSA)
 	trust := verifier.NewStaticTrust(1, ed.authority())
-	raw := []byte(ed.joseVC(t, credentialJSON(ed.did, testNow.Add(-time.Hour), time.Time{}, statusEntry("revocation", "1"))))
-	down := &fakeStatus{err: errors.New("connection refused")}
+	raw := []byte(ed.joseVC(t, credentialJSON(ed.DID, testNow.Add(-time.Hour), time.Time{}, statusEntry("revocation", "1"))))
+	down := &fakeStatus{Err: errors.New("connection refused")}
 
 	v := newVerifier(t, trust, down, verifier.Policy{})
 	res, _ := v.VerifyCredential(context.Background(), raw)

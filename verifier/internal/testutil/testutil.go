@@ -1,0 +1,145 @@
+// Package testutil builds credentials, presentations and trust sources for
+// the verifier's tests, examples and benchmarks. It signs with plain
+// pkg/keys so that tests do not depend on the code under test.
+package testutil
+
+import (
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/idport/idport/pkg/did"
+	"github.com/idport/idport/pkg/keys"
+	"github.com/idport/idport/verifier"
+)
+
+// Now is the fixed clock of the tests.
+var Now = time.Date(2026, 6, 1, 12, 0, 0, 0, time.UTC)
+
+// Clock returns Now.
+func Clock() time.Time { return Now }
+
+// Party is a did:key issuer or holder.
+type Party struct {
+	Key *keys.Key
+	DID string
+	Kid string
+}
+
+// NewParty generates a did:key party.
+func NewParty(t testing.TB, alg keys.Alg) *Party {
+	t.Helper()
+	k, err := keys.Generate(alg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, kid, err := did.KeyDID(k.Public)
+	if err != nil {
+		t.Fatal(err)
+	}
+	k.ID = kid
+	return &Party{Key: k, DID: d, Kid: kid}
+}
+
+// SignJWS signs header and payload as a compact JWS.
+func SignJWS(t testing.TB, k *keys.Key, header map[string]any, payload []byte) string {
+	t.Helper()
+	hb, err := json.Marshal(header)
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := base64.RawURLEncoding.EncodeToString(hb) + "." + base64.RawURLEncoding.EncodeToString(payload)
+	sig, err := k.Sign([]byte(in))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return in + "." + base64.RawURLEncoding.EncodeToString(sig)
+}
+
+// Cred describes a VC 2.0 BusinessRegistration credential.
+type Cred struct {
+	Issuer      string
+	Subject     string // default did:example:acme
+	From, Until time.Time
+	Status      map[string]any
+}
+
+// JSON returns the credential JSON.
+func (c Cred) JSON() []byte {
+	sub := c.Subject
+	if sub == "" {
+		sub = "did:example:acme"
+	}
+	m := map[string]any{
+		"@context":  []any{"https://www.w3.org/ns/credentials/v2"},
+		"id":        "urn:uuid:5e8f5a44-7b0c-4f4e-9a1c-000000000001",
+		"type":      []any{"VerifiableCredential", "BusinessRegistration"},
+		"issuer":    c.Issuer,
+		"validFrom": c.From.UTC().Format(time.RFC3339),
+		"credentialSubject": map[string]any{
+			"id": sub, "uen": "201912345K", "legalName": "ACME Pte Ltd",
+		},
+	}
+	if !c.Until.IsZero() {
+		m["validUntil"] = c.Until.UTC().Format(time.RFC3339)
+	}
+	if c.Status != nil {
+		m["credentialStatus"] = c.Status
+	}
+	b, _ := json.Marshal(m)
+	return b
+}
+
+// JOSE signs payload as a vc+jwt by p.
+func (p *Party) JOSE(t testing.TB, payload []byte) string {
+	return SignJWS(t, p.Key, map[string]any{"alg": string(p.Key.Alg), "kid": p.Kid, "typ": "vc+jwt", "cty": "vc"}, payload)
+}
+
+// JWTVP signs a VC-JWT 1.1 presentation of creds by p with nonce and aud.
+func (p *Party) JWTVP(t testing.TB, nonce, aud string, creds ...any) string {
+	claims := map[string]any{
+		"iss": p.DID, "nonce": nonce, "aud": aud, "iat": Now.Unix(), "exp": Now.Add(5 * time.Minute).Unix(),
+		"vp": map[string]any{
+			"@context": []any{"https://www.w3.org/2018/credentials/v1"}, "type": []any{"VerifiablePresentation"},
+			"verifiableCredential": creds,
+		},
+	}
+	b, _ := json.Marshal(claims)
+	return SignJWS(t, p.Key, map[string]any{"alg": string(p.Key.Alg), "kid": p.Kid, "typ": "JWT"}, b)
+}
+
+// Authority returns the StaticAuthority of p (a Singapore corporate registry).
+func (p *Party) Authority() verifier.StaticAuthority {
+	return verifier.StaticAuthority{
+		Issuer: p.DID, Authority: "sg-acra", Scheme: "sg.corporate", Jurisdiction: "SG",
+		Agreement: "sg-cn-dea-2025", Recognition: "cn-sh-lg/sg.corporate",
+		Types: []string{"BusinessRegistration"}, LocalAssurance: "substantial", ForeignAssurance: "high",
+		ClaimMapping:  map[string]string{"uen": "registrationNumber"},
+		AllowedClaims: []string{"uen", "legalName"},
+	}
+}
+
+// StatusEntry returns a BitstringStatusListEntry on https://status.example/list/1.
+func StatusEntry(purpose, idx string) map[string]any {
+	return map[string]any{
+		"id": "https://status.example/list/1#" + idx, "type": "BitstringStatusListEntry",
+		"statusPurpose": purpose, "statusListIndex": idx, "statusListCredential": "https://status.example/list/1",
+	}
+}
+
+// Status is an in-memory StatusFetcher: url#index -> value.
+type Status struct {
+	Values map[string]uint8
+	Err    error
+}
+
+// Lookup implements verifier.StatusFetcher.
+func (f *Status) Lookup(_ context.Context, ref verifier.StatusRef) (verifier.StatusValue, error) {
+	if f.Err != nil {
+		return verifier.StatusValue{}, f.Err
+	}
+	return verifier.StatusValue{Value: f.Values[fmt.Sprintf("%s#%d", ref.URL, ref.Index)], Age: 3 * time.Second}, nil
+}
