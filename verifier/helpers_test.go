@@ -16,7 +16,7 @@ type issuer struct{ *testutil.Party }
 func newIssuer(t testing.TB, alg keys.Alg) *issuer { return &issuer{testutil.NewParty(t, alg)} }
 
 func (is *issuer) joseVC(t testing.TB, payload []byte) string { return is.JOSE(t, payload) }
-func (is *issuer) authority() verifier.StaticAuthority       { return is.Authority() }
+func (is *issuer) authority() verifier.StaticAuthority        { return is.Authority() }
 
 func credentialJSON(issuerDID string, from, until time.Time, status map[string]any) []byte {
 	return testutil.Cred{Issuer: issuerDID, From: from, Until: until, Status: status}.JSON()
