@@ -1,0 +1,252 @@
+// Package boltstore is the issuer's Store on an embedded bbolt file. Writes on the issuance
+// path go through bbolt's db.Batch, so concurrent issuances share one fsync while each stays
+// durable before it is acknowledged.
+package boltstore
+
+import (
+	"context"
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+
+	"github.com/idport/idport/issuer/internal/core"
+	"github.com/idport/idport/pkg/boltkv"
+)
+
+var (
+	bucketKeys    = []byte("keys")
+	bucketKeyExp  = []byte("key_expiry")
+	bucketCreds   = []byte("credentials")
+	bucketAlloc   = []byte("status_alloc")
+	bucketStatus  = []byte("status_state")
+	bucketAPIKeys = []byte("api_keys")
+	allBuckets    = [][]byte{bucketKeys, bucketKeyExp, bucketCreds, bucketAlloc, bucketStatus, bucketAPIKeys}
+)
+
+// Options tunes the store.
+type Options struct {
+	// MaxBatchSize is the most writes one bbolt transaction (one fsync) carries; 0 means 256.
+	MaxBatchSize int
+	// MaxBatchDelay is how long a write waits for others to share its transaction; 0 means 1 ms.
+	MaxBatchDelay time.Duration
+}
+
+// Store implements core.Store on bbolt.
+type Store struct {
+	db *bolt.DB
+}
+
+// Open opens (creating) the bbolt file at path.
+func Open(path string, o Options) (*Store, error) {
+	db, err := boltkv.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", core.ErrStore, err)
+	}
+	if o.MaxBatchSize <= 0 {
+		o.MaxBatchSize = 256
+	}
+	if o.MaxBatchDelay <= 0 {
+		o.MaxBatchDelay = time.Millisecond
+	}
+	db.MaxBatchSize = o.MaxBatchSize
+	db.MaxBatchDelay = o.MaxBatchDelay
+	if err := db.Update(func(tx *bolt.Tx) error {
+		for _, b := range allBuckets {
+			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
+				return err
+			}
+		}
+		return nil
+	}); err != nil {
+		_ = db.Close()
+		return nil, fmt.Errorf("%w: creating buckets in %s: %w", core.ErrStore, path, err)
+	}
+	return &Store{db: db}, nil
+}
+
+// DB exposes the bbolt handle (tests and tools).
+func (s *Store) DB() *bolt.DB { return s.db }
+
+// Close closes the file.
+func (s *Store) Close() error { return s.db.Close() }
+
+func refKey(r core.StatusRef) []byte { return boltkv.Uint64Key(uint64(r.Set)<<32 | uint64(r.Index)) }
+
+func keyRef(k []byte) core.StatusRef {
+	n := boltkv.KeyUint64(k)
+	return core.StatusRef{Set: uint32(n >> 32), Index: uint32(n)}
+}
+
+func wrap(op string, err error) error {
+	if err == nil {
+		return nil
+	}
+	if errors.Is(err, core.ErrIndexTaken) || errors.Is(err, core.ErrDuplicateCredential) {
+		return err
+	}
+	return fmt.Errorf("%w: %s: %w", core.ErrStore, op, err)
+}
+
+// Record implements core.Store: one batched transaction writes the allocation, the log
+// entry and the key's expiry mark.
+func (s *Store) Record(ctx context.Context, rec core.IssueRecord) error {
+	if err := ctx.Err(); err != nil {
+		return wrap("record", err)
+	}
+	val, err := json.Marshal(rec)
+	if err != nil {
+		return wrap("encode record", err)
+	}
+	rk := refKey(rec.Status)
+	exp := rec.Expires
+	if exp.IsZero() {
+		exp = core.MaxTime
+	}
+	return wrap("record", s.db.Batch(func(tx *bolt.Tx) error {
+		alloc := tx.Bucket(bucketAlloc)
+		if v := alloc.Get(rk); v != nil && string(v) != rec.ID {
+			return fmt.Errorf("%w: %d/%d belongs to %s", core.ErrIndexTaken, rec.Status.Set, rec.Status.Index, v)
+		}
+		creds := tx.Bucket(bucketCreds)
+		if old := creds.Get([]byte(rec.ID)); old != nil {
+			var o core.IssueRecord
+			if err := json.Unmarshal(old, &o); err != nil {
+				return err
+			}
+			if o.Status != rec.Status {
+				return fmt.Errorf("%w: %q", core.ErrDuplicateCredential, rec.ID)
+			}
+		}
+		if err := alloc.Put(rk, []byte(rec.ID)); err != nil {
+			return err
+		}
+		if err := creds.Put([]byte(rec.ID), val); err != nil {
+			return err
+		}
+		ke := tx.Bucket(bucketKeyExp)
+		if cur := ke.Get([]byte(rec.KeyID)); len(cur) == 8 && int64(binary.BigEndian.Uint64(cur)) >= exp.Unix() {
+			return nil
+		}
+		return ke.Put([]byte(rec.KeyID), boltkv.Uint64Key(uint64(exp.Unix())))
+	}))
+}
+
+// Credential implements core.Store.
+func (s *Store) Credential(ctx context.Context, id string) (core.IssueRecord, bool, error) {
+	var rec core.IssueRecord
+	var ok bool
+	err := s.db.View(func(tx *bolt.Tx) error {
+		var err error
+		ok, err = boltkv.GetJSON(tx, bucketCreds, []byte(id), &rec)
+		return err
+	})
+	return rec, ok, wrap("credential", err)
+}
+
+// SetState implements core.Store (batched; a valid state deletes the entry).
+func (s *Store) SetState(ctx context.Context, ref core.StatusRef, st core.State) error {
+	if err := ctx.Err(); err != nil {
+		return wrap("set state", err)
+	}
+	rk := refKey(ref)
+	return wrap("set state", s.db.Batch(func(tx *bolt.Tx) error {
+		b := tx.Bucket(bucketStatus)
+		if st == core.StateValid {
+			return b.Delete(rk)
+		}
+		return b.Put(rk, []byte{byte(st)})
+	}))
+}
+
+// LoadStatus implements core.Store.
+func (s *Store) LoadStatus(ctx context.Context, fn func(core.StatusRef, core.State) error) error {
+	return wrap("load status", s.db.View(func(tx *bolt.Tx) error {
+		states := map[uint64]core.State{}
+		if err := tx.Bucket(bucketStatus).ForEach(func(k, v []byte) error {
+			if len(v) == 1 {
+				states[boltkv.KeyUint64(k)] = core.State(v[0])
+			}
+			return nil
+		}); err != nil {
+			return err
+		}
+		return tx.Bucket(bucketAlloc).ForEach(func(k, _ []byte) error {
+			return fn(keyRef(k), states[boltkv.KeyUint64(k)])
+		})
+	}))
+}
+
+// PutKey implements core.Store.
+func (s *Store) PutKey(ctx context.Context, k core.KeyRecord) error {
+	return wrap("put key", s.db.Update(func(tx *bolt.Tx) error {
+		return boltkv.PutJSON(tx, bucketKeys, []byte(k.ID), k)
+	}))
+}
+
+// Keys implements core.Store (oldest first).
+func (s *Store) Keys(ctx context.Context) ([]core.KeyRecord, error) {
+	var out []core.KeyRecord
+	err := s.db.View(func(tx *bolt.Tx) error {
+		return tx.Bucket(bucketKeys).ForEach(func(k, v []byte) error {
+			var r core.KeyRecord
+			if err := json.Unmarshal(v, &r); err != nil {
+				return fmt.Errorf("key %s: %w", k, err)
+			}
+			out = append(out, r)
+			return nil
+		})
+	})
+	sortKeys(out)
+	return out, wrap("keys", err)
+}
+
+func sortKeys(ks []core.KeyRecord) {
+	for i := 1; i < len(ks); i++ {
+		for j := i; j > 0 && ks[j].Created.Before(ks[j-1].Created); j-- {
+			ks[j], ks[j-1] = ks[j-1], ks[j]
+		}
+	}
+}
+
+// KeyExpiries implements core.Store.
+func (s *Store) KeyExpiries(ctx context.Context) (map[string]time.Time, error) {
+	out := map[string]time.Time{}
+	err := s.db.View(func(tx *bolt.Tx) error {
+		return tx.Bucket(bucketKeyExp).ForEach(func(k, v []byte) error {
+			if len(v) == 8 {
+				out[string(k)] = time.Unix(int64(binary.BigEndian.Uint64(v)), 0).UTC()
+			}
+			return nil
+		})
+	})
+	return out, wrap("key expiries", err)
+}
+
+// PutAPIKey implements core.Store.
+func (s *Store) PutAPIKey(ctx context.Context, k core.APIKeyRecord) error {
+	return wrap("put API key", s.db.Update(func(tx *bolt.Tx) error {
+		return boltkv.PutJSON(tx, bucketAPIKeys, []byte(k.ID), k)
+	}))
+}
+
+// APIKeys implements core.Store.
+func (s *Store) APIKeys(ctx context.Context) ([]core.APIKeyRecord, error) {
+	var out []core.APIKeyRecord
+	err := s.db.View(func(tx *bolt.Tx) error {
+		return tx.Bucket(bucketAPIKeys).ForEach(func(k, v []byte) error {
+			var r core.APIKeyRecord
+			if err := json.Unmarshal(v, &r); err != nil {
+				return fmt.Errorf("API key %s: %w", k, err)
+			}
+			out = append(out, r)
+			return nil
+		})
+	})
+	return out, wrap("API keys", err)
+}
+
+var _ core.Store = (*Store)(nil)

@@ -1,0 +1,30 @@
+package boltstore_test
+
+import (
+	"path/filepath"
+	"testing"
+
+	"github.com/idport/idport/issuer/boltstore"
+	"github.com/idport/idport/issuer/internal/core"
+	"github.com/idport/idport/issuer/storetest"
+)
+
+func TestConformance(t *testing.T) {
+	open := func(t *testing.T, path string) *boltstore.Store {
+		s, err := boltstore.Open(path, boltstore.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { _ = s.Close() })
+		return s
+	}
+	storetest.Run(t, func(t *testing.T) core.Store {
+		return open(t, filepath.Join(t.TempDir(), "issuer.db"))
+	}, func(t *testing.T, s core.Store) core.Store {
+		path := s.(*boltstore.Store).DB().Path()
+		if err := s.Close(); err != nil {
+			t.Fatal(err)
+		}
+		return open(t, path)
+	})
+}

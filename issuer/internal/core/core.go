@@ -1,0 +1,209 @@
+// Package core is the issuer's engine in plain Go: credential types, validation, the four
+// credential formats (composed from pkg/vcjwt and pkg/vcld), sealed keys with rotation, status
+// allocation and changes, status-list publication, and API-key authentication. It knows no
+// HTTP; issuer/httpapi renders it and package issuer wires it to a store.
+package core
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"log/slog"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/idport/idport/pkg/keys"
+	"github.com/idport/idport/pkg/vc"
+)
+
+// Config configures an Issuer.
+type Config struct {
+	// Store persists keys, the issuance log, status entries and API keys. Required.
+	Store Store
+	// BaseURL is the public URL of the service (https://issuer.example.sg); it names the
+	// did:web and prefixes status-list URLs. Required.
+	BaseURL string
+	// Identity is IdentityWeb (default), IdentityKey or IdentityJWK.
+	Identity string
+	// Alg is the algorithm of generated keys: keys.EdDSA (default) or keys.ES256.
+	Alg keys.Alg
+	// Secret seals private keys at rest (at least keys.MinSecretBytes). Required.
+	Secret []byte
+	// Types are the credential types; nil means DefaultTypes().
+	Types []CredentialType
+	// AcceptForeignIssuer lets a client-supplied credential keep an issuer value other than
+	// the instance's own DID (the W3C test suites expect it); off by default.
+	AcceptForeignIssuer bool
+	// DefaultFormat applies to client-supplied VC 2.0 credentials without a format option;
+	// empty means vc+jwt. VC 1.1 credentials default to jwt_vc_json.
+	DefaultFormat vc.Format
+	// MaxStatusSets bounds the number of status-list sets (0: unlimited).
+	MaxStatusSets uint32
+	// StatusTTL is how long a published status list is valid and may be cached (default 5 min).
+	StatusTTL time.Duration
+	// Clock returns the current time; nil means time.Now.
+	Clock func() time.Time
+	// Logger receives operational logs (never subject claims); nil means slog.Default().
+	Logger *slog.Logger
+}
+
+// Issuer issues credentials, changes their status and publishes keys and status lists.
+// It is safe for concurrent use.
+type Issuer struct {
+	cfg     Config
+	types   map[string]*CredentialType
+	order   []string
+	ring    *keyRing
+	status  *statusTable
+	apiKeys *apiKeys
+	lists   listCache
+	locks   [64]sync.Mutex // status changes, striped by index
+	closed  atomic.Bool
+	log     *slog.Logger
+}
+
+// New opens an issuer over cfg.Store: it loads (or, the first time, generates) the keys, the
+// status entries and the API keys.
+func New(ctx context.Context, cfg Config) (*Issuer, error) {
+	if cfg.Store == nil {
+		return nil, fmt.Errorf("%w: no store", ErrConfig)
+	}
+	if cfg.Clock == nil {
+		cfg.Clock = time.Now
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	if cfg.Identity == "" {
+		cfg.Identity = IdentityWeb
+	}
+	if cfg.Alg == "" {
+		cfg.Alg = keys.EdDSA
+	}
+	if !keys.IsAllowed(cfg.Alg) {
+		return nil, fmt.Errorf("%w: %q (allowed: %v)", ErrAlgNotAllowed, cfg.Alg, keys.Allowed)
+	}
+	if cfg.StatusTTL <= 0 {
+		cfg.StatusTTL = 5 * time.Minute
+	}
+	cfg.BaseURL = strings.TrimRight(cfg.BaseURL, "/")
+	webDID, err := webDIDFor(cfg.BaseURL)
+	if err != nil {
+		return nil, err
+	}
+	if cfg.DefaultFormat != "" {
+		if cfg.DefaultFormat, err = ParseFormat(string(cfg.DefaultFormat)); err != nil {
+			return nil, fmt.Errorf("%w: default format: %w", ErrConfig, err)
+		}
+	}
+	if len(cfg.Secret) < keys.MinSecretBytes {
+		return nil, fmt.Errorf("%w: the key-sealing secret must have at least %d bytes", ErrNoSecret, keys.MinSecretBytes)
+	}
+	sealer, err := keys.NewSealer(cfg.Secret)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrNoSecret, err)
+	}
+	if cfg.Types == nil {
+		cfg.Types = DefaultTypes()
+	}
+	ts, err := CheckTypes(cfg.Types)
+	if err != nil {
+		return nil, err
+	}
+	is := &Issuer{cfg: cfg, types: map[string]*CredentialType{}, log: cfg.Logger,
+		status:  newStatusTable(cfg.MaxStatusSets),
+		apiKeys: &apiKeys{store: cfg.Store, byID: map[string]APIKeyRecord{}}}
+	for i := range ts {
+		is.types[ts[i].Name] = &ts[i]
+		is.order = append(is.order, ts[i].Name)
+	}
+	is.lists.entries = map[string]*cachedList{}
+	is.ring = &keyRing{store: cfg.Store, sealer: sealer, identity: cfg.Identity, webDID: webDID, alg: cfg.Alg, clock: cfg.Clock}
+	switch cfg.Identity {
+	case IdentityWeb, IdentityKey, IdentityJWK:
+	default:
+		return nil, fmt.Errorf("%w: identity %q (want did:web, did:key or did:jwk)", ErrConfig, cfg.Identity)
+	}
+	if err := is.ring.load(ctx); err != nil {
+		return nil, err
+	}
+	if err := cfg.Store.LoadStatus(ctx, is.status.load); err != nil {
+		return nil, fmt.Errorf("%w: loading status entries: %w", ErrStore, err)
+	}
+	if err := is.apiKeys.load(ctx); err != nil {
+		return nil, err
+	}
+	return is, nil
+}
+
+// Close marks the issuer closed; it does not close the store (its owner does).
+func (is *Issuer) Close() { is.closed.Store(true) }
+
+// DID returns the DID the issuer currently signs as.
+func (is *Issuer) DID() string { return is.ring.signer().did }
+
+// KID returns the verification method id of the current key.
+func (is *Issuer) KID() string { return is.ring.signer().key.ID }
+
+// BaseURL returns the configured public base URL (without a trailing slash).
+func (is *Issuer) BaseURL() string { return is.cfg.BaseURL }
+
+// Types returns the configured credential types in configuration order.
+func (is *Issuer) Types() []CredentialType {
+	out := make([]CredentialType, 0, len(is.order))
+	for _, n := range is.order {
+		out = append(out, *is.types[n])
+	}
+	return out
+}
+
+// Keys lists the issuer's keys.
+func (is *Issuer) Keys() []KeyInfo { return is.ring.list(is.cfg.Clock()) }
+
+// Rotate makes a new current key (alg "" keeps the configured algorithm); the old key is
+// retired and stays published until the last credential it signed expires.
+func (is *Issuer) Rotate(ctx context.Context, alg keys.Alg) (KeyInfo, error) {
+	sk, err := is.ring.rotate(ctx, alg)
+	if err != nil {
+		return KeyInfo{}, err
+	}
+	is.log.Info("issuer key rotated", "kid", sk.key.ID, "alg", sk.key.Alg)
+	for _, k := range is.Keys() {
+		if k.ID == sk.local {
+			return k, nil
+		}
+	}
+	return KeyInfo{}, nil
+}
+
+// CreateAPIKey makes an API key for an issuance client with scopes (credential type names or
+// "*"), stores its hash and returns the token, which cannot be shown again.
+func (is *Issuer) CreateAPIKey(ctx context.Context, name string, scopes []string) (string, error) {
+	for _, s := range scopes {
+		if _, ok := is.types[s]; !ok && s != ScopeAll && !typeNameRE.MatchString(s) {
+			return "", fmt.Errorf("%w: scope %q is not a credential type name or \"*\"", ErrInvalidRequest, s)
+		}
+	}
+	token, rec, err := is.apiKeys.create(ctx, name, scopes, is.cfg.Clock().UTC())
+	if err != nil {
+		return "", err
+	}
+	is.log.Info("API key created", "key_id", rec.ID, "scopes", rec.Scopes)
+	return token, nil
+}
+
+// Authenticate returns the client of an API key token.
+func (is *Issuer) Authenticate(token string) (*Client, error) { return is.apiKeys.authenticate(token) }
+
+// newID returns a fresh urn:uuid (version 4).
+func newID() string {
+	var b [16]byte
+	_, _ = rand.Read(b[:])
+	b[6] = b[6]&0x0f | 0x40
+	b[8] = b[8]&0x3f | 0x80
+	h := hex.EncodeToString(b[:])
+	return "urn:uuid:" + h[:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:]
+}

@@ -1,0 +1,37 @@
+package core
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+
+	"github.com/idport/idport/pkg/vc"
+	"github.com/idport/idport/pkg/vcjwt"
+	"github.com/idport/idport/pkg/vcld"
+)
+
+// sign secures the planned credential in its format. Every format is implemented by the pkg
+// that owns it: VC-JWT 1.1, VC-JOSE-COSE and SD-JWT VC by pkg/vcjwt, Data Integrity by pkg/vcld.
+func (is *Issuer) sign(ctx context.Context, p *plan, out *Issued) error {
+	var err error
+	switch p.format {
+	case vc.FormatVCJOSE:
+		out.Token, err = vcjwt.SignVCJOSE(p.sk.key, p.cred)
+	case vc.FormatVCJWT11:
+		out.Token, err = vcjwt.SignVC11(p.sk.key, p.cred)
+	case vc.FormatSDJWT:
+		out.Token, err = is.signSDJWT(p)
+	case vc.FormatDI:
+		var doc []byte
+		if doc, err = json.Marshal(p.cred); err == nil {
+			out.Document, err = vcld.SignCredential(ctx, doc, vcld.SignOptions{Signer: p.sk.key.Signer,
+				VerificationMethod: p.sk.key.ID, Created: p.issuedAt})
+		}
+	default:
+		return fmt.Errorf("%w: %q", ErrUnsupportedFormat, p.format)
+	}
+	if err != nil {
+		return fmt.Errorf("%w: signing %s credential: %w", ErrInvalidCredential, p.format, err)
+	}
+	return nil
+}

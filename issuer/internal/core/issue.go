@@ -1,0 +1,400 @@
+package core
+
+import (
+	"context"
+	"crypto"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/idport/idport/pkg/did"
+	"github.com/idport/idport/pkg/keys"
+	"github.com/idport/idport/pkg/vc"
+)
+
+// ContextStatusV1 is the Bitstring Status List context, added to VC 1.1 credentials that get
+// a BitstringStatusListEntry (VC 2.0's base context defines the terms already).
+const ContextStatusV1 = "https://www.w3.org/ns/credentials/status/v1"
+
+// Request asks for one credential: either a credential type with subject claims (the
+// template path), or a complete unsigned credential as VC-API clients send it.
+type Request struct {
+	// Type names a configured credential type (template path).
+	Type string
+	// Subject holds the subject claims (template path); "id" may carry the subject's DID.
+	Subject map[string]any
+	// Credential is a complete unsigned credential, VC 1.1 or 2.0 (VC-API path).
+	Credential json.RawMessage
+	// Format is the credential format; empty means the type's default (template path) or
+	// the configured default for the credential's data model version.
+	Format string
+	// HolderJWK is the holder's public key as a JWK: SD-JWT VC binds it through cnf.jwk; W3C
+	// formats use its did:jwk as credentialSubject.id when the subject has no id.
+	HolderJWK json.RawMessage
+	// Disclosable overrides the type's selectively disclosable claims (SD-JWT VC only);
+	// nil keeps the type's list.
+	Disclosable []string
+	// Client is the authenticated caller; nil for trusted in-process callers.
+	Client *Client
+}
+
+// Issued is a signed credential.
+type Issued struct {
+	// ID is the credential id (for status changes).
+	ID string
+	// Type is the credential type recorded in the log.
+	Type string
+	// Format is the format it was secured with.
+	Format vc.Format
+	// Token is the compact JWT or SD-JWT (JOSE formats).
+	Token string
+	// Document is the JSON-LD credential with its proof (Data Integrity).
+	Document json.RawMessage
+	// Status is the allocated status entry.
+	Status StatusRef
+	// KID is the verification method id of the signing key.
+	KID string
+	// ValidUntil is the end of validity (zero: none).
+	ValidUntil time.Time
+}
+
+// holder is a parsed holder key.
+type holder struct {
+	pub crypto.PublicKey
+	jwk json.RawMessage
+	did string
+}
+
+func parseHolder(b json.RawMessage) (*holder, error) {
+	if len(b) == 0 || string(b) == "null" {
+		return nil, nil
+	}
+	pub, _, err := keys.ParsePublicJWK(b)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrInvalidHolderKey, err)
+	}
+	jwk, err := keys.PublicJWK(pub, "")
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrInvalidHolderKey, err)
+	}
+	d, _, err := did.JWKDID(pub)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrInvalidHolderKey, err)
+	}
+	return &holder{pub: pub, jwk: jwk, did: d}, nil
+}
+
+// Issue validates the request, allocates a status entry, signs the credential, and records
+// it durably before returning it.
+func (is *Issuer) Issue(ctx context.Context, req Request) (*Issued, error) {
+	if is.closed.Load() {
+		return nil, ErrClosed
+	}
+	switch {
+	case len(req.Credential) > 0 && req.Type != "":
+		return nil, fmt.Errorf("%w: give either a credential or a type with subject claims, not both", ErrInvalidRequest)
+	case len(req.Credential) > 0:
+		return is.issueCredential(ctx, req)
+	case req.Type != "":
+		return is.issueTemplate(ctx, req)
+	}
+	return nil, fmt.Errorf("%w: give a credential, or a type with subject claims", ErrInvalidRequest)
+}
+
+// plan is a credential ready to sign.
+type plan struct {
+	format      vc.Format
+	typ         string
+	cred        *vc.Credential // W3C formats
+	sd          *sdPlan        // SD-JWT VC
+	validUntil  time.Time
+	sk          *signingKey
+	ref         StatusRef
+	clientID    string
+	credID      string
+	issuedAt    time.Time
+	holderJWK   json.RawMessage
+	disclosable []string
+}
+
+// sdPlan is the content of an SD-JWT VC.
+type sdPlan struct {
+	vct    string
+	claims map[string]any
+}
+
+func (is *Issuer) pickFormat(f string, fallback vc.Format) (vc.Format, error) {
+	if f == "" {
+		return fallback, nil
+	}
+	return ParseFormat(f)
+}
+
+func checkAlg(f vc.Format, sk *signingKey) error {
+	if f == vc.FormatDI && sk.key.Alg != keys.EdDSA {
+		return fmt.Errorf("%w: Data Integrity eddsa-rdfc-2022 needs an Ed25519 key; this issuer signs with %s", ErrAlgNotAllowed, sk.key.Alg)
+	}
+	return nil
+}
+
+func (is *Issuer) issueTemplate(ctx context.Context, req Request) (*Issued, error) {
+	t, ok := is.types[req.Type]
+	if !ok {
+		return nil, fmt.Errorf("%w: %q (configured: %s)", ErrUnknownType, req.Type, strings.Join(is.order, ", "))
+	}
+	if !req.Client.Allows(t.Name) {
+		return nil, fmt.Errorf("%w: API key %s may not issue %s", ErrScope, req.Client.ID, t.Name)
+	}
+	def := t.DefaultFormat
+	if def == "" {
+		def = vc.FormatVCJOSE
+	}
+	format, err := is.pickFormat(req.Format, def)
+	if err != nil {
+		return nil, err
+	}
+	if req.Subject == nil {
+		req.Subject = map[string]any{}
+	}
+	if err := t.CheckSubject(req.Subject); err != nil {
+		return nil, err
+	}
+	h, err := parseHolder(req.HolderJWK)
+	if err != nil {
+		return nil, err
+	}
+	disclosable := t.Disclosable()
+	if req.Disclosable != nil {
+		for _, n := range req.Disclosable {
+			if _, ok := t.claim(n); !ok {
+				return nil, fmt.Errorf("%w: disclosable claim %q is not a claim of %s", ErrUnknownClaim, n, t.Name)
+			}
+		}
+		disclosable = req.Disclosable
+	}
+	sk := is.ring.signer()
+	if err := checkAlg(format, sk); err != nil {
+		return nil, err
+	}
+	now := is.cfg.Clock().UTC().Truncate(time.Second)
+	p := &plan{format: format, typ: t.Name, sk: sk, issuedAt: now, validUntil: now.Add(t.ValidityOrDefault()),
+		credID: newID(), disclosable: disclosable}
+	if req.Client != nil {
+		p.clientID = req.Client.ID
+	}
+	subject := make(map[string]any, len(req.Subject)+1)
+	for k, v := range req.Subject {
+		subject[k] = v
+	}
+	if h != nil {
+		p.holderJWK = h.jwk
+		if _, ok := subject["id"]; !ok && format != vc.FormatSDJWT {
+			subject["id"] = h.did
+		}
+	}
+	if format == vc.FormatSDJWT {
+		vct := t.VCT
+		if vct == "" {
+			vct = is.cfg.BaseURL + "/types/" + t.Name
+		}
+		if id, ok := subject["id"].(string); ok {
+			delete(subject, "id")
+			subject["sub"] = id
+		}
+		p.sd = &sdPlan{vct: vct, claims: subject}
+		return is.finish(ctx, p)
+	}
+	ctxs := []any{vc.ContextV2}
+	if format == vc.FormatVCJWT11 {
+		ctxs = []any{vc.ContextV1}
+	}
+	for _, c := range t.Contexts {
+		ctxs = append(ctxs, c)
+	}
+	if format == vc.FormatDI {
+		ctxs = append(ctxs, t.InlineContext())
+	}
+	vu := p.validUntil
+	p.cred = &vc.Credential{Context: ctxs, ID: p.credID, Type: []string{vc.TypeCredential, t.Name},
+		Issuer: vc.Issuer{ID: sk.did}, ValidFrom: &now, ValidUntil: &vu, Subject: []map[string]any{subject}}
+	return is.finish(ctx, p)
+}
+
+func (is *Issuer) issueCredential(ctx context.Context, req Request) (*Issued, error) {
+	var c vc.Credential
+	if err := json.Unmarshal(req.Credential, &c); err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrInvalidCredential, err)
+	}
+	if len(c.Proof) > 0 {
+		return nil, fmt.Errorf("%w: the credential already has a proof", ErrInvalidCredential)
+	}
+	sk := is.ring.signer()
+	switch {
+	case c.Issuer.ID == "":
+		c.Issuer.ID = sk.did
+	case c.Issuer.ID != sk.did && !is.cfg.AcceptForeignIssuer:
+		return nil, fmt.Errorf("%w: issuer %q is not this issuer (%s)", ErrIssuerMismatch, c.Issuer.ID, sk.did)
+	}
+	now := is.cfg.Clock().UTC().Truncate(time.Second)
+	if c.ValidFrom == nil && (c.Version() == 1 || c.Version() == 2) {
+		c.ValidFrom = &now
+	}
+	if err := c.Validate(); err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrInvalidCredential, err)
+	}
+	typ := ""
+	for _, t := range c.Type {
+		if t != vc.TypeCredential {
+			typ = t
+			break
+		}
+	}
+	allowed := req.Client.Allows(vc.TypeCredential)
+	for _, t := range c.Type {
+		allowed = allowed || (t != vc.TypeCredential && req.Client.Allows(t))
+	}
+	if !allowed {
+		return nil, fmt.Errorf("%w: API key %s may not issue %v", ErrScope, req.Client.ID, c.Type)
+	}
+	if typ == "" {
+		typ = vc.TypeCredential
+	}
+	def := vc.FormatVCJWT11
+	if c.Version() == 2 {
+		def = is.cfg.DefaultFormat
+		if def == "" {
+			def = vc.FormatVCJOSE
+		}
+	}
+	format, err := is.pickFormat(req.Format, def)
+	if err != nil {
+		return nil, err
+	}
+	switch {
+	case format == vc.FormatSDJWT:
+		return nil, fmt.Errorf("%w: an SD-JWT VC is issued from a credential type, not from a W3C credential", ErrUnsupportedFormat)
+	case format == vc.FormatVCJOSE && c.Version() != 2:
+		return nil, fmt.Errorf("%w: VC-JOSE-COSE (vc+jwt) secures VC Data Model 2.0 credentials only; use jwt_vc_json for 1.1", ErrUnsupportedFormat)
+	case format == vc.FormatVCJWT11 && c.Version() != 1:
+		return nil, fmt.Errorf("%w: jwt_vc_json secures VC Data Model 1.1 credentials only; use vc+jwt for 2.0", ErrUnsupportedFormat)
+	}
+	if err := checkAlg(format, sk); err != nil {
+		return nil, err
+	}
+	if err := is.checkClientStatus(c.Status); err != nil {
+		return nil, err
+	}
+	h, err := parseHolder(req.HolderJWK)
+	if err != nil {
+		return nil, err
+	}
+	if h != nil && len(c.Subject) > 0 {
+		if _, ok := c.Subject[0]["id"]; !ok {
+			c.Subject[0]["id"] = h.did
+		}
+	}
+	if c.ID == "" {
+		c.ID = newID()
+	}
+	p := &plan{format: format, typ: typ, sk: sk, issuedAt: now, cred: &c, credID: c.ID}
+	if c.ValidUntil != nil {
+		p.validUntil = c.ValidUntil.UTC()
+	}
+	if req.Client != nil {
+		p.clientID = req.Client.ID
+	}
+	return is.finish(ctx, p)
+}
+
+// checkClientStatus validates a client-supplied credentialStatus: typed objects; Bitstring
+// entries well formed; and none pointing at this issuer's own lists, whose indexes only the
+// issuer allocates.
+func (is *Issuer) checkClientStatus(entries []map[string]any) error {
+	for i, e := range entries {
+		t, _ := e["type"].(string)
+		if t == "" {
+			return fmt.Errorf("%w: credentialStatus[%d] has no type", ErrInvalidStatus, i)
+		}
+		if id, ok := e["id"]; ok {
+			if s, isStr := id.(string); !isStr || !vc.IsURL(s) {
+				return fmt.Errorf("%w: credentialStatus[%d].id is not a URL", ErrInvalidStatus, i)
+			}
+		}
+		if t != "BitstringStatusListEntry" {
+			continue
+		}
+		purpose, _ := e["statusPurpose"].(string)
+		switch purpose {
+		case "revocation", "suspension", "refresh", "message":
+		default:
+			return fmt.Errorf("%w: credentialStatus[%d].statusPurpose %q", ErrInvalidStatus, i, purpose)
+		}
+		idx, _ := e["statusListIndex"].(string)
+		if n, err := strconv.ParseUint(idx, 10, 63); err != nil || (idx != "0" && strings.HasPrefix(idx, "0")) || n > 1<<40 {
+			return fmt.Errorf("%w: credentialStatus[%d].statusListIndex must be a non-negative integer as a string", ErrInvalidStatus, i)
+		}
+		list, _ := e["statusListCredential"].(string)
+		if !vc.IsURL(list) {
+			return fmt.Errorf("%w: credentialStatus[%d].statusListCredential must be a URL", ErrInvalidStatus, i)
+		}
+		if strings.HasPrefix(list, is.cfg.BaseURL+"/") {
+			return fmt.Errorf("%w: credentialStatus[%d] points at this issuer's own status list; the issuer allocates its entries", ErrInvalidStatus, i)
+		}
+	}
+	return nil
+}
+
+// w3cStatus returns the Bitstring entries (revocation and suspension) of a status ref.
+func (is *Issuer) w3cStatus(ref StatusRef) []map[string]any {
+	idx := strconv.FormatUint(uint64(ref.Index), 10)
+	out := make([]map[string]any, 0, 2)
+	for _, purpose := range []string{"revocation", "suspension"} {
+		list := is.BitstringURL(purpose, ref.Set)
+		out = append(out, map[string]any{"id": list + "#" + idx, "type": "BitstringStatusListEntry",
+			"statusPurpose": purpose, "statusListIndex": idx, "statusListCredential": list})
+	}
+	return out
+}
+
+// BitstringURL is the URL of a Bitstring status list credential.
+func (is *Issuer) BitstringURL(purpose string, set uint32) string {
+	return is.cfg.BaseURL + "/status/bitstring/" + purpose + "-" + strconv.FormatUint(uint64(set), 10)
+}
+
+// TokenListURL is the URL of a Token Status List.
+func (is *Issuer) TokenListURL(set uint32) string {
+	return is.cfg.BaseURL + "/status/token/" + strconv.FormatUint(uint64(set), 10)
+}
+
+// finish allocates the status entry, signs, and records the credential durably.
+func (is *Issuer) finish(ctx context.Context, p *plan) (*Issued, error) {
+	ref, err := is.status.allocate()
+	if err != nil {
+		return nil, err
+	}
+	p.ref = ref
+	out := &Issued{ID: p.credID, Type: p.typ, Format: p.format, Status: ref, KID: p.sk.key.ID, ValidUntil: p.validUntil}
+	if p.cred != nil {
+		p.cred.Status = append(p.cred.Status, is.w3cStatus(ref)...)
+		if p.cred.Version() == 1 && !slices.Contains(p.cred.Context, any(ContextStatusV1)) {
+			p.cred.Context = append(p.cred.Context, ContextStatusV1)
+		}
+	}
+	if err := is.sign(ctx, p, out); err != nil {
+		return nil, err
+	}
+	exp := p.validUntil
+	if exp.IsZero() {
+		exp = MaxTime
+	}
+	rec := IssueRecord{ID: p.credID, Type: p.typ, Format: string(p.format), Status: ref, KeyID: p.sk.local,
+		Issued: p.issuedAt, Expires: p.validUntil, Client: p.clientID}
+	if err := is.cfg.Store.Record(ctx, rec); err != nil {
+		return nil, fmt.Errorf("recording credential %s: %w", p.credID, err)
+	}
+	p.sk.raiseExpiry(exp)
+	return out, nil
+}

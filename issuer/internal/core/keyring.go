@@ -1,0 +1,272 @@
+package core
+
+import (
+	"context"
+	"fmt"
+	"net/url"
+	"sort"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/idport/idport/pkg/did"
+	"github.com/idport/idport/pkg/keys"
+)
+
+// Identity kinds: how the issuer names itself.
+const (
+	IdentityWeb = "did:web"
+	IdentityKey = "did:key"
+	IdentityJWK = "did:jwk"
+)
+
+// signingKey is a key of the ring: the key with its verification method id as ID, the DID it
+// signs as, and the latest expiry of the credentials it signed (unix seconds, atomically raised).
+type signingKey struct {
+	local   string    // stable local id (thumbprint)
+	key     *keys.Key // ID = verification method id (DID URL)
+	did     string
+	rec     KeyRecord
+	lastExp atomic.Int64 // 0: signed nothing known
+}
+
+func (k *signingKey) raiseExpiry(t time.Time) {
+	v := t.Unix()
+	for {
+		cur := k.lastExp.Load()
+		if cur >= v || k.lastExp.CompareAndSwap(cur, v) {
+			return
+		}
+	}
+}
+
+// published reports whether the key belongs in the DID document and JWKS at now: the current
+// key always; a retired key while a credential it signed may still be valid.
+func (k *signingKey) published(now time.Time, current bool) bool {
+	if current {
+		return true
+	}
+	exp := k.lastExp.Load()
+	return exp != 0 && now.Unix() < exp
+}
+
+// keyRing holds the issuer's keys: one current key that signs, and retired keys kept for
+// publication.
+type keyRing struct {
+	store    Store
+	sealer   *keys.Sealer
+	identity string
+	webDID   string // for did:web
+	alg      keys.Alg
+	clock    func() time.Time
+
+	mu      sync.RWMutex
+	current *signingKey
+	all     []*signingKey
+}
+
+// webDIDFor returns the did:web of a base URL: host[:port] and path segments.
+func webDIDFor(base string) (string, error) {
+	u, err := url.Parse(base)
+	if err != nil || u.Host == "" || (u.Scheme != "https" && u.Scheme != "http") {
+		return "", fmt.Errorf("%w: base URL %q must be an absolute http(s) URL", ErrConfig, base)
+	}
+	var segs []string
+	for _, s := range strings.Split(strings.Trim(u.Path, "/"), "/") {
+		if s != "" {
+			segs = append(segs, s)
+		}
+	}
+	return did.WebDID(u.Host, segs...), nil
+}
+
+// vmFor returns the DID and verification method id of a key under the identity kind.
+func (r *keyRing) vmFor(k *keys.Key) (string, string, error) {
+	switch r.identity {
+	case IdentityWeb:
+		return r.webDID, r.webDID + "#" + k.ID, nil
+	case IdentityKey:
+		return did.KeyDID(k.Public)
+	case IdentityJWK:
+		return did.JWKDID(k.Public)
+	}
+	return "", "", fmt.Errorf("%w: identity %q (want did:web, did:key or did:jwk)", ErrConfig, r.identity)
+}
+
+func (r *keyRing) wrap(k *keys.Key, rec KeyRecord) (*signingKey, error) {
+	d, vm, err := r.vmFor(k)
+	if err != nil {
+		return nil, fmt.Errorf("%w: key %s: %w", ErrConfig, rec.ID, err)
+	}
+	sk := *k
+	sk.ID = vm
+	return &signingKey{local: rec.ID, key: &sk, did: d, rec: rec}, nil
+}
+
+// load opens every stored key; it generates the first key when there is none.
+func (r *keyRing) load(ctx context.Context) error {
+	recs, err := r.store.Keys(ctx)
+	if err != nil {
+		return fmt.Errorf("%w: loading keys: %w", ErrStore, err)
+	}
+	exps, err := r.store.KeyExpiries(ctx)
+	if err != nil {
+		return fmt.Errorf("%w: loading key expiries: %w", ErrStore, err)
+	}
+	var all []*signingKey
+	var current *signingKey
+	for _, rec := range recs {
+		k, err := r.sealer.OpenKey(rec.Sealed)
+		if err != nil {
+			return fmt.Errorf("%w: opening sealed key %s (is the key secret the one this data directory was created with?): %w", ErrNoSecret, rec.ID, err)
+		}
+		sk, err := r.wrap(k, rec)
+		if err != nil {
+			return err
+		}
+		if t, ok := exps[rec.ID]; ok {
+			sk.raiseExpiry(t)
+		}
+		all = append(all, sk)
+		if rec.RetiredAt == nil && (current == nil || rec.Created.After(current.rec.Created)) {
+			current = sk
+		}
+	}
+	r.mu.Lock()
+	r.all, r.current = all, current
+	r.mu.Unlock()
+	if current == nil {
+		_, err := r.rotate(ctx, r.alg)
+		return err
+	}
+	return nil
+}
+
+// rotate generates a new current key and retires the old one. The new key is stored before
+// the old one is marked retired, so a crash in between leaves two unretired keys, and the
+// newest wins at the next start.
+func (r *keyRing) rotate(ctx context.Context, alg keys.Alg) (*signingKey, error) {
+	if alg == "" {
+		alg = r.alg
+	}
+	if !keys.IsAllowed(alg) {
+		return nil, fmt.Errorf("%w: %q", ErrAlgNotAllowed, alg)
+	}
+	k, err := keys.Generate(alg)
+	if err != nil {
+		return nil, fmt.Errorf("%w: generating key: %w", ErrConfig, err)
+	}
+	now := r.clock().UTC()
+	k.Created = now
+	sealed, err := r.sealer.SealKey(k)
+	if err != nil {
+		return nil, fmt.Errorf("%w: sealing key: %w", ErrNoSecret, err)
+	}
+	rec := KeyRecord{ID: k.ID, Alg: string(k.Alg), Sealed: sealed, Created: now}
+	sk, err := r.wrap(k, rec)
+	if err != nil {
+		return nil, err
+	}
+	if err := r.store.PutKey(ctx, rec); err != nil {
+		return nil, fmt.Errorf("%w: storing key: %w", ErrStore, err)
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if old := r.current; old != nil {
+		t := now
+		oldRec := old.rec
+		oldRec.RetiredAt = &t
+		oldKey := *old.key
+		oldKey.ID = old.local
+		oldKey.RetiredAt = &t
+		if oldRec.Sealed, err = r.sealer.SealKey(&oldKey); err != nil {
+			return nil, fmt.Errorf("%w: resealing retired key: %w", ErrNoSecret, err)
+		}
+		if err := r.store.PutKey(ctx, oldRec); err != nil {
+			return nil, fmt.Errorf("%w: retiring key %s: %w", ErrStore, old.local, err)
+		}
+		old.rec = oldRec
+		old.key.RetiredAt = &t
+	}
+	r.all = append(r.all, sk)
+	r.current = sk
+	return sk, nil
+}
+
+// signer returns the current key.
+func (r *keyRing) signer() *signingKey {
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	return r.current
+}
+
+// byLocal finds a key by local id.
+func (r *keyRing) byLocal(id string) *signingKey {
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	for _, k := range r.all {
+		if k.local == id {
+			return k
+		}
+	}
+	return nil
+}
+
+// publishedKeys returns the public keys to publish at now (current first, then retired
+// keys whose credentials may still be valid, newest first) for DID and JWKS documents.
+// With did:key / did:jwk identities only keys of the given DID are returned when did != "".
+func (r *keyRing) publishedKeys(now time.Time) []*signingKey {
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	var out []*signingKey
+	for _, k := range r.all {
+		if k.published(now, k == r.current) {
+			out = append(out, k)
+		}
+	}
+	sort.SliceStable(out, func(i, j int) bool {
+		if (out[i] == r.current) != (out[j] == r.current) {
+			return out[i] == r.current
+		}
+		return out[i].rec.Created.After(out[j].rec.Created)
+	})
+	return out
+}
+
+// KeyInfo describes a key for `idport issuer keys list` and operators.
+type KeyInfo struct {
+	// ID is the stable local key id (JWK thumbprint).
+	ID string `json:"id"`
+	// KID is the verification method id used as JWS kid.
+	KID string `json:"kid"`
+	// DID is the DID the key signs as.
+	DID string `json:"did"`
+	// Alg is the JOSE algorithm.
+	Alg string `json:"alg"`
+	// Created is the creation time.
+	Created time.Time `json:"created"`
+	// RetiredAt is set for retired keys.
+	RetiredAt *time.Time `json:"retiredAt,omitempty"`
+	// Current marks the signing key.
+	Current bool `json:"current"`
+	// LastExpiry is the latest expiry of a credential the key signed (zero: none known).
+	LastExpiry time.Time `json:"lastExpiry,omitzero"`
+	// Published reports whether the key is in the DID document and JWKS now.
+	Published bool `json:"published"`
+}
+
+func (r *keyRing) list(now time.Time) []KeyInfo {
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	out := make([]KeyInfo, 0, len(r.all))
+	for _, k := range r.all {
+		ki := KeyInfo{ID: k.local, KID: k.key.ID, DID: k.did, Alg: string(k.key.Alg), Created: k.rec.Created,
+			RetiredAt: k.rec.RetiredAt, Current: k == r.current, Published: k.published(now, k == r.current)}
+		if e := k.lastExp.Load(); e != 0 {
+			ki.LastExpiry = time.Unix(e, 0).UTC()
+		}
+		out = append(out, ki)
+	}
+	return out
+}

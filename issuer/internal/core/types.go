@@ -1,0 +1,424 @@
+package core
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/idport/idport/pkg/vc"
+)
+
+// ClaimType is the JSON type a subject claim must have.
+type ClaimType string
+
+// Claim types.
+const (
+	ClaimString  ClaimType = "string"
+	ClaimNumber  ClaimType = "number"
+	ClaimInteger ClaimType = "integer"
+	ClaimBoolean ClaimType = "boolean"
+	// ClaimDate is a string holding an RFC 3339 date (2006-01-02) or date-time.
+	ClaimDate   ClaimType = "date"
+	ClaimObject ClaimType = "object"
+	ClaimArray  ClaimType = "array"
+)
+
+// Claim declares one subject claim of a credential type.
+type Claim struct {
+	// Name is the claim name as it appears in credentialSubject.
+	Name string `json:"name" yaml:"name"`
+	// Type is the JSON type the value must have.
+	Type ClaimType `json:"type" yaml:"type"`
+	// Required claims must be present in every request.
+	Required bool `json:"required,omitempty" yaml:"required,omitempty"`
+	// Disclosable makes the claim selectively disclosable in SD-JWT VC by default.
+	Disclosable bool `json:"disclosable,omitempty" yaml:"disclosable,omitempty"`
+}
+
+// Duration is a time.Duration that reads "8760h", "90m" or "365d" from JSON and YAML.
+type Duration time.Duration
+
+// ParseDuration reads a Go duration or a whole number of days with the suffix "d".
+func ParseDuration(s string) (Duration, error) {
+	if d, ok := strings.CutSuffix(s, "d"); ok {
+		n, err := strconv.Atoi(d)
+		if err != nil || n <= 0 {
+			return 0, fmt.Errorf("%w: duration %q: bad day count", ErrConfig, s)
+		}
+		return Duration(time.Duration(n) * 24 * time.Hour), nil
+	}
+	d, err := time.ParseDuration(s)
+	if err != nil {
+		return 0, fmt.Errorf("%w: duration %q: %v", ErrConfig, s, err)
+	}
+	return Duration(d), nil
+}
+
+// String formats the duration like time.Duration.
+func (d Duration) String() string { return time.Duration(d).String() }
+
+// MarshalJSON writes the duration as a string.
+func (d Duration) MarshalJSON() ([]byte, error) { return json.Marshal(d.String()) }
+
+// UnmarshalJSON reads a duration string.
+func (d *Duration) UnmarshalJSON(b []byte) error {
+	var s string
+	if err := json.Unmarshal(b, &s); err != nil {
+		return fmt.Errorf("%w: duration must be a string like \"8760h\" or \"365d\"", ErrConfig)
+	}
+	v, err := ParseDuration(s)
+	*d = v
+	return err
+}
+
+// UnmarshalYAML reads a duration string.
+func (d *Duration) UnmarshalYAML(n *yaml.Node) error {
+	v, err := ParseDuration(n.Value)
+	*d = v
+	return err
+}
+
+// CredentialType is a credential template: the subject claims a business posts, and how the
+// issuer turns them into a complete credential.
+type CredentialType struct {
+	// Name is the credential type, added to "type" after VerifiableCredential
+	// (e.g. "BusinessRegistration"). It is what API-key scopes name.
+	Name string `json:"name" yaml:"name"`
+	// VCT is the SD-JWT VC type; empty means "<base URL>/types/<Name>".
+	VCT string `json:"vct,omitempty" yaml:"vct,omitempty"`
+	// Contexts are extra JSON-LD contexts appended after the base context (URLs; they must be
+	// known to verifiers' pinned loaders). The VC 2.0 base context's @vocab covers the rest.
+	Contexts []string `json:"contexts,omitempty" yaml:"contexts,omitempty"`
+	// Claims declares the subject claims. Claims not declared are refused (unknown_claim).
+	Claims []Claim `json:"claims" yaml:"claims"`
+	// Validity is how long credentials of this type are valid; zero means one year.
+	Validity Duration `json:"validity,omitempty" yaml:"validity,omitempty"`
+	// DefaultFormat is used when a request names none; empty means vc+jwt.
+	DefaultFormat vc.Format `json:"defaultFormat,omitempty" yaml:"defaultFormat,omitempty"`
+	// Description is shown in metadata.
+	Description string `json:"description,omitempty" yaml:"description,omitempty"`
+}
+
+// Vocab is the IRI prefix of the terms idport defines for its credential types.
+const Vocab = "https://w3id.org/idport/vocab#"
+
+// InlineContext returns a JSON-LD context object defining the type name and every claim of
+// t under Vocab (object and array claims as JSON literals), so that Data Integrity
+// credentials of the type are safe-mode JSON-LD without a context fetched from anywhere.
+func (t *CredentialType) InlineContext() json.RawMessage {
+	m := map[string]any{t.Name: Vocab + t.Name}
+	for _, c := range t.Claims {
+		switch c.Type {
+		case ClaimObject, ClaimArray:
+			m[c.Name] = map[string]any{"@id": Vocab + c.Name, "@type": "@json"}
+		default:
+			m[c.Name] = Vocab + c.Name
+		}
+	}
+	b, _ := json.Marshal(m)
+	return b
+}
+
+// Limits on subjects.
+const (
+	// MaxSubjectClaims bounds the number of top-level claims in a subject.
+	MaxSubjectClaims = 64
+	// MaxSubjectBytes bounds the JSON size of a subject.
+	MaxSubjectBytes = 16 << 10
+)
+
+var typeNameRE = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9_.-]{0,63}$`)
+
+// Formats lists the credential formats the issuer can produce.
+var Formats = []vc.Format{vc.FormatVCJOSE, vc.FormatVCJWT11, vc.FormatSDJWT, vc.FormatDI}
+
+// ParseFormat checks a format name; it also accepts a few common aliases
+// ("vc+sd-jwt", "jwt_vc", "di", "ldp").
+func ParseFormat(s string) (vc.Format, error) {
+	switch s {
+	case string(vc.FormatVCJOSE), "jwt_vc_json-ld+jose", "vc-jose":
+		return vc.FormatVCJOSE, nil
+	case string(vc.FormatVCJWT11), "jwt_vc", "vc-jwt":
+		return vc.FormatVCJWT11, nil
+	case string(vc.FormatSDJWT), "vc+sd-jwt", "sd-jwt":
+		return vc.FormatSDJWT, nil
+	case string(vc.FormatDI), "di", "ldp":
+		return vc.FormatDI, nil
+	}
+	return "", fmt.Errorf("%w: %q; supported: %v", ErrUnsupportedFormat, s, Formats)
+}
+
+// check validates a credential type definition.
+func (t *CredentialType) check() error {
+	if !typeNameRE.MatchString(t.Name) {
+		return fmt.Errorf("%w: credential type name %q must match %s", ErrConfig, t.Name, typeNameRE)
+	}
+	if t.DefaultFormat != "" {
+		f, err := ParseFormat(string(t.DefaultFormat))
+		if err != nil {
+			return fmt.Errorf("%w: type %s: %w", ErrConfig, t.Name, err)
+		}
+		t.DefaultFormat = f
+	}
+	if t.Validity < 0 {
+		return fmt.Errorf("%w: type %s: negative validity", ErrConfig, t.Name)
+	}
+	seen := map[string]bool{}
+	for _, c := range t.Claims {
+		if c.Name == "" || c.Name == "id" || strings.HasPrefix(c.Name, "@") || strings.HasPrefix(c.Name, "_") {
+			return fmt.Errorf("%w: type %s: bad claim name %q", ErrConfig, t.Name, c.Name)
+		}
+		if seen[c.Name] {
+			return fmt.Errorf("%w: type %s: claim %q declared twice", ErrConfig, t.Name, c.Name)
+		}
+		seen[c.Name] = true
+		switch c.Type {
+		case ClaimString, ClaimNumber, ClaimInteger, ClaimBoolean, ClaimDate, ClaimObject, ClaimArray:
+		default:
+			return fmt.Errorf("%w: type %s: claim %q has unknown type %q", ErrConfig, t.Name, c.Name, c.Type)
+		}
+	}
+	for _, u := range t.Contexts {
+		if !vc.IsURL(u) {
+			return fmt.Errorf("%w: type %s: context %q is not a URL", ErrConfig, t.Name, u)
+		}
+	}
+	return nil
+}
+
+// ValidityOrDefault returns the validity duration, one year when unset.
+func (t *CredentialType) ValidityOrDefault() time.Duration {
+	if t.Validity == 0 {
+		return 365 * 24 * time.Hour
+	}
+	return time.Duration(t.Validity)
+}
+
+// Disclosable returns the claims selectively disclosable by default.
+func (t *CredentialType) Disclosable() []string {
+	var out []string
+	for _, c := range t.Claims {
+		if c.Disclosable {
+			out = append(out, c.Name)
+		}
+	}
+	return out
+}
+
+func (t *CredentialType) claim(name string) (Claim, bool) {
+	for _, c := range t.Claims {
+		if c.Name == name {
+			return c, true
+		}
+	}
+	return Claim{}, false
+}
+
+// CheckSubject validates subject claims against the type: size, unknown claims, required
+// claims and JSON types. "id" is always allowed and must be a URL.
+func (t *CredentialType) CheckSubject(subject map[string]any) error {
+	if len(subject) > MaxSubjectClaims {
+		return fmt.Errorf("%w: %d claims, limit %d", ErrSubjectTooLarge, len(subject), MaxSubjectClaims)
+	}
+	b, err := json.Marshal(subject)
+	if err != nil {
+		return fmt.Errorf("%w: subject is not JSON: %v", ErrClaimType, err)
+	}
+	if len(b) > MaxSubjectBytes {
+		return fmt.Errorf("%w: %d bytes, limit %d", ErrSubjectTooLarge, len(b), MaxSubjectBytes)
+	}
+	names := make([]string, 0, len(subject))
+	for name := range subject {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		v := subject[name]
+		if name == "id" {
+			if s, ok := v.(string); !ok || !vc.IsURL(s) {
+				return fmt.Errorf("%w: id must be a URL string", ErrClaimType)
+			}
+			continue
+		}
+		c, ok := t.claim(name)
+		if !ok {
+			return fmt.Errorf("%w: %q is not a claim of %s", ErrUnknownClaim, name, t.Name)
+		}
+		if !hasType(v, c.Type) {
+			return fmt.Errorf("%w: %q must be of type %s", ErrClaimType, name, c.Type)
+		}
+	}
+	for _, c := range t.Claims {
+		if _, ok := subject[c.Name]; c.Required && !ok {
+			return fmt.Errorf("%w: %q is required by %s", ErrMissingClaim, c.Name, t.Name)
+		}
+	}
+	return nil
+}
+
+func hasType(v any, ct ClaimType) bool {
+	switch ct {
+	case ClaimString:
+		_, ok := v.(string)
+		return ok
+	case ClaimDate:
+		s, ok := v.(string)
+		if !ok {
+			return false
+		}
+		if _, err := time.Parse(time.DateOnly, s); err == nil {
+			return true
+		}
+		_, err := time.Parse(time.RFC3339, s)
+		return err == nil
+	case ClaimBoolean:
+		_, ok := v.(bool)
+		return ok
+	case ClaimNumber:
+		switch x := v.(type) {
+		case float64, int, int64:
+			return true
+		case json.Number:
+			_, err := x.Float64()
+			return err == nil
+		}
+	case ClaimInteger:
+		switch x := v.(type) {
+		case int, int64:
+			return true
+		case float64:
+			return x == float64(int64(x)) && x < 1<<53 && x > -(1<<53)
+		case json.Number:
+			_, err := x.Int64()
+			return err == nil
+		}
+	case ClaimObject:
+		_, ok := v.(map[string]any)
+		return ok
+	case ClaimArray:
+		_, ok := v.([]any)
+		return ok
+	}
+	return false
+}
+
+// DefaultTypes returns the built-in credential types: BusinessRegistration (Singapore company
+// registration, VC-JOSE-COSE) and PersonIdentity (a Hong Kong / Singapore resident, SD-JWT VC
+// with selectively disclosable personal claims).
+func DefaultTypes() []CredentialType {
+	return []CredentialType{
+		{
+			Name:          "BusinessRegistration",
+			Description:   "A company's registration with its national business registry (e.g. Singapore ACRA).",
+			Validity:      Duration(365 * 24 * time.Hour),
+			DefaultFormat: vc.FormatVCJOSE,
+			Claims: []Claim{
+				{Name: "uen", Type: ClaimString, Required: true},
+				{Name: "legalName", Type: ClaimString, Required: true},
+				{Name: "registeredAddress", Type: ClaimString, Required: true, Disclosable: true},
+				{Name: "incorporationDate", Type: ClaimDate, Required: true},
+				{Name: "entityType", Type: ClaimString, Required: true},
+				{Name: "jurisdiction", Type: ClaimString},
+				{Name: "status", Type: ClaimString},
+				{Name: "industryCode", Type: ClaimString, Disclosable: true},
+			},
+		},
+		{
+			Name:          "PersonIdentity",
+			Description:   "A Hong Kong or Singapore resident's identity for cross-border use.",
+			Validity:      Duration(180 * 24 * time.Hour),
+			DefaultFormat: vc.FormatSDJWT,
+			Claims: []Claim{
+				{Name: "givenName", Type: ClaimString, Required: true, Disclosable: true},
+				{Name: "familyName", Type: ClaimString, Required: true, Disclosable: true},
+				{Name: "birthDate", Type: ClaimDate, Required: true, Disclosable: true},
+				{Name: "nationality", Type: ClaimString, Required: true, Disclosable: true},
+				{Name: "residency", Type: ClaimString, Disclosable: true},
+				{Name: "idNumber", Type: ClaimString, Disclosable: true},
+				{Name: "ageOver18", Type: ClaimBoolean, Disclosable: true},
+				{Name: "address", Type: ClaimObject, Disclosable: true},
+			},
+		},
+	}
+}
+
+// typesFile is the shape of a credential types file.
+type typesFile struct {
+	// Replace drops the built-in types; otherwise the file's types add to or override them.
+	Replace bool             `json:"replace,omitempty" yaml:"replace,omitempty"`
+	Types   []CredentialType `json:"types" yaml:"types"`
+}
+
+// LoadTypesFile reads credential types from a YAML (.yaml/.yml) or JSON file and merges them
+// over the built-in defaults (a type of the same name replaces the default; "replace: true"
+// drops the defaults).
+func LoadTypesFile(path string) ([]CredentialType, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("%w: reading types file: %w", ErrConfig, err)
+	}
+	return ParseTypes(b, filepath.Ext(path))
+}
+
+// ParseTypes reads a types document (ext ".json", ".yaml" or ".yml") and merges it over the
+// built-in defaults.
+func ParseTypes(b []byte, ext string) ([]CredentialType, error) {
+	var f typesFile
+	switch strings.ToLower(ext) {
+	case ".json":
+		dec := json.NewDecoder(bytes.NewReader(b))
+		dec.DisallowUnknownFields()
+		if err := dec.Decode(&f); err != nil {
+			return nil, fmt.Errorf("%w: types file: %v", ErrConfig, err)
+		}
+	default:
+		dec := yaml.NewDecoder(bytes.NewReader(b))
+		dec.KnownFields(true)
+		if err := dec.Decode(&f); err != nil {
+			return nil, fmt.Errorf("%w: types file: %v", ErrConfig, err)
+		}
+	}
+	var out []CredentialType
+	if !f.Replace {
+		out = DefaultTypes()
+	}
+	for _, t := range f.Types {
+		replaced := false
+		for i := range out {
+			if out[i].Name == t.Name {
+				out[i], replaced = t, true
+			}
+		}
+		if !replaced {
+			out = append(out, t)
+		}
+	}
+	return CheckTypes(out)
+}
+
+// CheckTypes validates a list of credential types and returns it with formats normalised.
+func CheckTypes(ts []CredentialType) ([]CredentialType, error) {
+	out := make([]CredentialType, len(ts))
+	seen := map[string]bool{}
+	for i, t := range ts {
+		t.Claims = append([]Claim(nil), t.Claims...)
+		if err := t.check(); err != nil {
+			return nil, err
+		}
+		if seen[t.Name] {
+			return nil, fmt.Errorf("%w: credential type %q defined twice", ErrConfig, t.Name)
+		}
+		seen[t.Name] = true
+		out[i] = t
+	}
+	return out, nil
+}

@@ -1,0 +1,235 @@
+// Package storetest is the conformance suite every issuer Store backend passes:
+// storetest.Run(t, newStore) with a constructor returning a fresh, empty store.
+package storetest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/idport/idport/issuer/internal/core"
+)
+
+// Run runs the suite. newStore returns an empty store; reopen, when not nil, closes a store
+// and opens the same data again (durability checks).
+func Run(t *testing.T, newStore func(t *testing.T) core.Store, reopen func(t *testing.T, s core.Store) core.Store) {
+	t.Run("RecordAndRead", func(t *testing.T) { testRecord(t, newStore(t)) })
+	t.Run("IndexTaken", func(t *testing.T) { testIndexTaken(t, newStore(t)) })
+	t.Run("DuplicateCredential", func(t *testing.T) { testDuplicate(t, newStore(t)) })
+	t.Run("States", func(t *testing.T) { testStates(t, newStore(t)) })
+	t.Run("KeysAndExpiry", func(t *testing.T) { testKeys(t, newStore(t)) })
+	t.Run("APIKeys", func(t *testing.T) { testAPIKeys(t, newStore(t)) })
+	t.Run("ConcurrentRecords", func(t *testing.T) { testConcurrent(t, newStore(t)) })
+	if reopen != nil {
+		t.Run("Durable", func(t *testing.T) { testDurable(t, newStore(t), reopen) })
+	}
+}
+
+var t0 = time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+
+func rec(id string, set, idx uint32, kid string, exp time.Time) core.IssueRecord {
+	return core.IssueRecord{ID: id, Type: "BusinessRegistration", Format: "vc+jwt", Status: core.StatusRef{Set: set, Index: idx},
+		KeyID: kid, Issued: t0, Expires: exp, Client: "idpi_test"}
+}
+
+func testRecord(t *testing.T, s core.Store) {
+	ctx := context.Background()
+	r := rec("urn:uuid:1", 1, 42, "k1", t0.Add(time.Hour))
+	if err := s.Record(ctx, r); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Record(ctx, r); err != nil {
+		t.Fatalf("recording the same record twice: %v", err)
+	}
+	got, ok, err := s.Credential(ctx, "urn:uuid:1")
+	if err != nil || !ok {
+		t.Fatalf("Credential: ok=%v err=%v", ok, err)
+	}
+	if got.ID != r.ID || got.Status != r.Status || got.KeyID != r.KeyID || !got.Issued.Equal(r.Issued) || !got.Expires.Equal(r.Expires) || got.Type != r.Type {
+		t.Fatalf("Credential = %+v, want %+v", got, r)
+	}
+	if _, ok, err := s.Credential(ctx, "urn:uuid:none"); ok || err != nil {
+		t.Fatalf("unknown credential: ok=%v err=%v", ok, err)
+	}
+	var refs []core.StatusRef
+	if err := s.LoadStatus(ctx, func(r core.StatusRef, st core.State) error {
+		refs = append(refs, r)
+		if st != core.StateValid {
+			return fmt.Errorf("state %v", st)
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if len(refs) != 1 || refs[0] != (core.StatusRef{Set: 1, Index: 42}) {
+		t.Fatalf("LoadStatus = %v", refs)
+	}
+}
+
+func testIndexTaken(t *testing.T, s core.Store) {
+	ctx := context.Background()
+	if err := s.Record(ctx, rec("urn:uuid:a", 1, 7, "k", t0)); err != nil {
+		t.Fatal(err)
+	}
+	err := s.Record(ctx, rec("urn:uuid:b", 1, 7, "k", t0))
+	if !errors.Is(err, core.ErrIndexTaken) {
+		t.Fatalf("second credential on the same index: %v, want ErrIndexTaken", err)
+	}
+	if _, ok, _ := s.Credential(ctx, "urn:uuid:b"); ok {
+		t.Fatal("refused record was stored")
+	}
+	if err := s.Record(ctx, rec("urn:uuid:c", 2, 7, "k", t0)); err != nil {
+		t.Fatalf("same index in another set: %v", err)
+	}
+}
+
+func testDuplicate(t *testing.T, s core.Store) {
+	ctx := context.Background()
+	if err := s.Record(ctx, rec("urn:uuid:d", 1, 1, "k", t0)); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Record(ctx, rec("urn:uuid:d", 1, 2, "k", t0)); !errors.Is(err, core.ErrDuplicateCredential) {
+		t.Fatalf("same id, other index: %v, want ErrDuplicateCredential", err)
+	}
+}
+
+func testStates(t *testing.T, s core.Store) {
+	ctx := context.Background()
+	for i := uint32(0); i < 3; i++ {
+		if err := s.Record(ctx, rec(fmt.Sprintf("urn:uuid:s%d", i), 1, i, "k", t0)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	steps := []struct {
+		idx uint32
+		st  core.State
+	}{{0, core.StateRevoked}, {1, core.StateSuspended}, {1, core.StateValid}, {2, core.StateSuspended}}
+	for _, st := range steps {
+		if err := s.SetState(ctx, core.StatusRef{Set: 1, Index: st.idx}, st.st); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want := map[uint32]core.State{0: core.StateRevoked, 1: core.StateValid, 2: core.StateSuspended}
+	got := map[uint32]core.State{}
+	if err := s.LoadStatus(ctx, func(r core.StatusRef, st core.State) error { got[r.Index] = st; return nil }); err != nil {
+		t.Fatal(err)
+	}
+	for i, w := range want {
+		if got[i] != w {
+			t.Errorf("index %d: state %v, want %v", i, got[i], w)
+		}
+	}
+}
+
+func testKeys(t *testing.T, s core.Store) {
+	ctx := context.Background()
+	k1 := core.KeyRecord{ID: "k1", Alg: "EdDSA", Sealed: []byte("sealed-1"), Created: t0}
+	k2 := core.KeyRecord{ID: "k2", Alg: "ES256", Sealed: []byte("sealed-2"), Created: t0.Add(time.Hour)}
+	for _, k := range []core.KeyRecord{k2, k1} {
+		if err := s.PutKey(ctx, k); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ret := t0.Add(2 * time.Hour)
+	k1.RetiredAt = &ret
+	if err := s.PutKey(ctx, k1); err != nil {
+		t.Fatal(err)
+	}
+	ks, err := s.Keys(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ks) != 2 || ks[0].ID != "k1" || ks[1].ID != "k2" || ks[0].RetiredAt == nil || string(ks[1].Sealed) != "sealed-2" {
+		t.Fatalf("Keys = %+v", ks)
+	}
+	late, early := t0.Add(48*time.Hour), t0.Add(24*time.Hour)
+	for i, r := range []core.IssueRecord{rec("urn:uuid:e1", 1, 1, "k1", late), rec("urn:uuid:e2", 1, 2, "k1", early),
+		rec("urn:uuid:e3", 1, 3, "k2", time.Time{})} {
+		if err := s.Record(ctx, r); err != nil {
+			t.Fatalf("record %d: %v", i, err)
+		}
+	}
+	exp, err := s.KeyExpiries(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !exp["k1"].Equal(late) {
+		t.Errorf("k1 expiry %v, want the latest %v", exp["k1"], late)
+	}
+	if !exp["k2"].Equal(core.MaxTime) {
+		t.Errorf("k2 expiry %v, want MaxTime for a credential without expiry", exp["k2"])
+	}
+}
+
+func testAPIKeys(t *testing.T, s core.Store) {
+	ctx := context.Background()
+	a := core.APIKeyRecord{ID: "idpi_a", Hash: []byte{1, 2, 3}, Scopes: []string{"BusinessRegistration"}, Created: t0}
+	if err := s.PutAPIKey(ctx, a); err != nil {
+		t.Fatal(err)
+	}
+	ks, err := s.APIKeys(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ks) != 1 || ks[0].ID != "idpi_a" || len(ks[0].Hash) != 3 || ks[0].Scopes[0] != "BusinessRegistration" {
+		t.Fatalf("APIKeys = %+v", ks)
+	}
+}
+
+func testConcurrent(t *testing.T, s core.Store) {
+	ctx := context.Background()
+	const n = 200
+	var wg sync.WaitGroup
+	errs := make(chan error, n)
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errs <- s.Record(ctx, rec(fmt.Sprintf("urn:uuid:c%d", i), 3, uint32(i), "k", t0))
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	count := 0
+	if err := s.LoadStatus(ctx, func(core.StatusRef, core.State) error { count++; return nil }); err != nil {
+		t.Fatal(err)
+	}
+	if count != n {
+		t.Fatalf("%d entries after %d concurrent records", count, n)
+	}
+}
+
+func testDurable(t *testing.T, s core.Store, reopen func(*testing.T, core.Store) core.Store) {
+	ctx := context.Background()
+	if err := s.Record(ctx, rec("urn:uuid:x", 5, 9, "k", t0)); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.SetState(ctx, core.StatusRef{Set: 5, Index: 9}, core.StateRevoked); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.PutAPIKey(ctx, core.APIKeyRecord{ID: "idpi_x", Hash: []byte{9}, Scopes: []string{"*"}}); err != nil {
+		t.Fatal(err)
+	}
+	s = reopen(t, s)
+	if _, ok, err := s.Credential(ctx, "urn:uuid:x"); !ok || err != nil {
+		t.Fatalf("after reopen: ok=%v err=%v", ok, err)
+	}
+	var st core.State
+	if err := s.LoadStatus(ctx, func(r core.StatusRef, x core.State) error { st = x; return nil }); err != nil {
+		t.Fatal(err)
+	}
+	if st != core.StateRevoked {
+		t.Fatalf("state after reopen %v", st)
+	}
+	if ks, _ := s.APIKeys(ctx); len(ks) != 1 {
+		t.Fatalf("API keys after reopen: %d", len(ks))
+	}
+}
