@@ -1,0 +1,106 @@
+package vcjwt
+
+import (
+	"crypto/ecdsa"
+	"crypto/ed25519"
+	"crypto/sha256"
+	"math/big"
+	"testing"
+
+	"github.com/idport/idport/pkg/keys"
+)
+
+// The raw baselines and the lean paths below are meant to be read as ratios
+// in one run: go test ./pkg/vcjwt -run '^$' -bench . -benchmem -count 3
+
+// benchToken signs the sample VC-JOSE credential and returns the token and
+// its signing input (the bytes a raw verify covers).
+func benchToken(b *testing.B, alg keys.Alg) (*keys.Key, string, []byte) {
+	k := mustKey(b, alg)
+	tok, err := SignVCJOSE(k, sampleCredential(b, 2))
+	if err != nil {
+		b.Fatal(err)
+	}
+	parsed, err := Parse(tok)
+	if err != nil {
+		b.Fatal(err)
+	}
+	return k, tok, parsed.SigningInput
+}
+
+func BenchmarkRawEd25519Verify(b *testing.B) {
+	k, tok, input := benchToken(b, keys.EdDSA)
+	p, _ := Parse(tok)
+	pub := k.Public.(ed25519.PublicKey)
+	for b.Loop() {
+		if !ed25519.Verify(pub, input, p.Signature) {
+			b.Fatal("verify")
+		}
+	}
+}
+
+func BenchmarkVerifyVCJOSE_EdDSA(b *testing.B) {
+	k, tok, _ := benchToken(b, keys.EdDSA)
+	benchVerify(b, k, tok)
+}
+
+func BenchmarkRawECDSAVerify(b *testing.B) {
+	k, tok, input := benchToken(b, keys.ES256)
+	p, _ := Parse(tok)
+	pub := k.Public.(*ecdsa.PublicKey)
+	for b.Loop() {
+		d := sha256.Sum256(input)
+		r := new(big.Int).SetBytes(p.Signature[:32])
+		s := new(big.Int).SetBytes(p.Signature[32:])
+		if !ecdsa.Verify(pub, d[:], r, s) {
+			b.Fatal("verify")
+		}
+	}
+}
+
+func BenchmarkVerifyVCJOSE_ES256(b *testing.B) {
+	k, tok, _ := benchToken(b, keys.ES256)
+	benchVerify(b, k, tok)
+}
+
+func benchVerify(b *testing.B, k *keys.Key, tok string) {
+	b.ReportAllocs()
+	for b.Loop() {
+		p, err := ParseCredential(tok)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if _, err := p.Verify(k.Public); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkVerifySDJWT_9Disclosures(b *testing.B) {
+	k := mustKey(b, keys.EdDSA)
+	sd, err := SignSDJWT(k, sdParams(9, nil))
+	if err != nil {
+		b.Fatal(err)
+	}
+	benchVerify(b, k, sd)
+}
+
+func BenchmarkRawEd25519Sign(b *testing.B) {
+	k := mustKey(b, keys.EdDSA)
+	_, _, input := benchToken(b, keys.EdDSA)
+	priv := k.Signer.(ed25519.PrivateKey)
+	for b.Loop() {
+		ed25519.Sign(priv, input)
+	}
+}
+
+func BenchmarkSignVCJOSE(b *testing.B) {
+	k := mustKey(b, keys.EdDSA)
+	c := sampleCredential(b, 2)
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := SignVCJOSE(k, c); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

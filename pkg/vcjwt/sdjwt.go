@@ -1,0 +1,509 @@
+package vcjwt
+
+import (
+	"crypto"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/json"
+	"fmt"
+	"maps"
+	"slices"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/idport/idport/pkg/keys"
+	"github.com/idport/idport/pkg/vc"
+)
+
+// SDAlg is the only SD-JWT digest algorithm used and accepted.
+const SDAlg = "sha-256"
+
+// reservedSD are payload claims that SD-JWT VC gives a fixed meaning; they
+// can neither be selectively disclosed nor be set through SDJWTParams.Claims.
+var reservedSD = []string{"iss", "iat", "nbf", "exp", "cnf", "vct", "vct#integrity", "status", "sub", "jti", "_sd", "_sd_alg", "..."}
+
+// TokenStatusRef points at an entry of an IETF Token Status List.
+type TokenStatusRef struct {
+	Idx int
+	URI string
+}
+
+// SDJWTParams describes an SD-JWT VC to sign.
+type SDJWTParams struct {
+	// Issuer is iss (a DID or an HTTPS URL with jwt-vc-issuer metadata).
+	Issuer string
+	// VCT is the credential type (vct).
+	VCT string
+	// Subject is sub, optional and always disclosed.
+	Subject string
+	// IssuedAt is iat; zero means now.
+	IssuedAt time.Time
+	// NotBefore and Expiry are nbf and exp; zero omits them.
+	NotBefore, Expiry time.Time
+	// Claims are the credential claims (top level of the payload).
+	Claims map[string]any
+	// Disclose lists the selectively disclosable claims by path: "name" for
+	// a top-level claim, "address.street" for a member of an object claim.
+	// Listing both "address" and "address.street" nests the disclosures.
+	Disclose []string
+	// Decoys is the number of decoy digests added to the top-level _sd.
+	Decoys int
+	// HolderKey is put into cnf.jwk for holder binding; nil for none.
+	HolderKey crypto.PublicKey
+	// Status is the Token Status List entry; nil for none.
+	Status *TokenStatusRef
+}
+
+// sdNode is a tree of disclosure paths.
+type sdNode struct {
+	self     bool
+	children map[string]*sdNode
+}
+
+func buildSDTree(paths []string) (*sdNode, error) {
+	root := &sdNode{}
+	for _, p := range paths {
+		n := root
+		for _, seg := range strings.Split(p, ".") {
+			if seg == "" || slices.Contains(reservedSD, seg) {
+				return nil, fmt.Errorf("%w: claim path %q cannot be disclosable", ErrMalformed, p)
+			}
+			if n.children == nil {
+				n.children = map[string]*sdNode{}
+			}
+			c := n.children[seg]
+			if c == nil {
+				c = &sdNode{}
+				n.children[seg] = c
+			}
+			n = c
+		}
+		n.self = true
+	}
+	return root, nil
+}
+
+// newDisclosure encodes one disclosure [salt, name, value] and returns it
+// with its digest.
+func newDisclosure(name string, value any) (disclosure, digest string, err error) {
+	salt := make([]byte, 16)
+	if _, err := rand.Read(salt); err != nil {
+		return "", "", fmt.Errorf("vcjwt: salt: %w", err)
+	}
+	b, err := json.Marshal([]any{b64.EncodeToString(salt), name, value})
+	if err != nil {
+		return "", "", fmt.Errorf("vcjwt: encode disclosure %q: %w", name, err)
+	}
+	disclosure = b64.EncodeToString(b)
+	return disclosure, sdDigest(disclosure), nil
+}
+
+// sdDigest is base64url(SHA-256(ASCII(s))).
+func sdDigest(s string) string {
+	sum := sha256.Sum256([]byte(s))
+	return b64.EncodeToString(sum[:])
+}
+
+// applySD replaces the claims of obj named in node with digests, innermost
+// first, appending the disclosures to out. It returns a new map.
+func applySD(obj map[string]any, node *sdNode, path string, decoys int, out *[]string) (map[string]any, error) {
+	res := maps.Clone(obj)
+	var digests []string
+	names := slices.Sorted(maps.Keys(node.children))
+	for _, name := range names {
+		child := node.children[name]
+		val, ok := res[name]
+		if !ok {
+			return nil, fmt.Errorf("%w: disclosable claim %q is not in the credential", ErrMalformed, path+name)
+		}
+		if len(child.children) > 0 {
+			inner, ok := val.(map[string]any)
+			if !ok {
+				return nil, fmt.Errorf("%w: claim %q has members to disclose but is not an object", ErrMalformed, path+name)
+			}
+			if val, err := applySD(inner, child, path+name+".", 0, out); err != nil {
+				return nil, err
+			} else {
+				res[name] = val
+			}
+		}
+		if child.self {
+			d, dig, err := newDisclosure(name, res[name])
+			if err != nil {
+				return nil, err
+			}
+			*out = append(*out, d)
+			digests = append(digests, dig)
+			delete(res, name)
+		}
+	}
+	for range decoys {
+		_, dig, err := newDisclosure("", nil)
+		if err != nil {
+			return nil, err
+		}
+		digests = append(digests, dig)
+	}
+	if len(digests) > 0 {
+		sort.Strings(digests) // hide the original claim order
+		res["_sd"] = digests
+	}
+	return res, nil
+}
+
+// SignSDJWT signs an SD-JWT VC (typ dc+sd-jwt) and returns it in the
+// issuance form "<jwt>~<disclosure>~...~".
+func SignSDJWT(k *keys.Key, p SDJWTParams) (string, error) {
+	if p.Issuer == "" || p.VCT == "" {
+		return "", fmt.Errorf("%w: SD-JWT VC needs iss and vct", ErrMalformed)
+	}
+	for _, r := range reservedSD {
+		if _, ok := p.Claims[r]; ok {
+			return "", fmt.Errorf("%w: claim %q is reserved in SD-JWT VC", ErrMalformed, r)
+		}
+	}
+	tree, err := buildSDTree(p.Disclose)
+	if err != nil {
+		return "", err
+	}
+	var disclosures []string
+	payload, err := applySD(p.Claims, tree, "", p.Decoys, &disclosures)
+	if err != nil {
+		return "", err
+	}
+	if payload == nil {
+		payload = map[string]any{}
+	}
+	iat := p.IssuedAt
+	if iat.IsZero() {
+		iat = time.Now()
+	}
+	payload["iss"], payload["vct"], payload["iat"] = p.Issuer, p.VCT, iat.Unix()
+	if len(disclosures) > 0 || p.Decoys > 0 {
+		payload["_sd_alg"] = SDAlg
+	}
+	if p.Subject != "" {
+		payload["sub"] = p.Subject
+	}
+	if !p.NotBefore.IsZero() {
+		payload["nbf"] = p.NotBefore.Unix()
+	}
+	if !p.Expiry.IsZero() {
+		payload["exp"] = p.Expiry.Unix()
+	}
+	if p.HolderKey != nil {
+		j, err := keys.PublicJWK(p.HolderKey, "")
+		if err != nil {
+			return "", fmt.Errorf("vcjwt: holder key: %w", err)
+		}
+		payload["cnf"] = map[string]any{"jwk": json.RawMessage(j)}
+	}
+	if p.Status != nil {
+		payload["status"] = map[string]any{"status_list": map[string]any{"idx": p.Status.Idx, "uri": p.Status.URI}}
+	}
+	body, err := json.Marshal(payload)
+	if err != nil {
+		return "", fmt.Errorf("vcjwt: encode SD-JWT payload: %w", err)
+	}
+	jwt, err := signJWS(k, TypSDJWT, "", KeyID(p.Issuer, k), body)
+	if err != nil {
+		return "", err
+	}
+	var sb strings.Builder
+	sb.WriteString(jwt)
+	sb.WriteByte('~')
+	for _, d := range disclosures {
+		sb.WriteString(d)
+		sb.WriteByte('~')
+	}
+	return sb.String(), nil
+}
+
+// Disclosure is one decoded SD-JWT disclosure.
+type Disclosure struct {
+	// Raw is the disclosure as it appears in the SD-JWT.
+	Raw string
+	// Digest is its base64url SHA-256 digest.
+	Digest string
+	// Name is the claim name; "" for an array element disclosure.
+	Name string
+	// Value is the disclosed value.
+	Value any
+	// Path is where the disclosure was found in the payload ("a.b", "list[]").
+	Path string
+}
+
+// SDJWT is a parsed SD-JWT: the issuer-signed JWT, its disclosures and an
+// optional key-binding JWT.
+type SDJWT struct {
+	// IssuerJWT is the compact issuer-signed JWT.
+	IssuerJWT string
+	// Disclosures in presentation order.
+	Disclosures []Disclosure
+	// KBJWT is the key-binding JWT, "" when none was presented.
+	KBJWT string
+	// hashInput is everything before the key-binding JWT, for sd_hash.
+	hashInput string
+}
+
+// ParseSDJWT splits an SD-JWT (with or without a key-binding JWT) and
+// decodes its disclosures. It bounds the size and disclosure count and
+// refuses empty or repeated disclosures. Digests are matched against the
+// payload by ParseCredential.
+func ParseSDJWT(s string) (*SDJWT, error) {
+	if len(s) > MaxTokenBytes {
+		return nil, fmt.Errorf("%w: SD-JWT of %d bytes, limit %d", ErrTooLarge, len(s), MaxTokenBytes)
+	}
+	if n := strings.Count(s, "~"); n > MaxDisclosures+1 {
+		return nil, fmt.Errorf("%w: %d disclosures, limit %d", ErrTooLarge, n-1, MaxDisclosures)
+	} else if n == 0 {
+		return nil, fmt.Errorf("%w: an SD-JWT has at least one '~'", ErrMalformed)
+	}
+	last := strings.LastIndexByte(s, '~')
+	sd := &SDJWT{hashInput: s[:last+1], KBJWT: s[last+1:]}
+	parts := strings.Split(s[:last], "~")
+	sd.IssuerJWT = parts[0]
+	seen := make(map[string]struct{}, len(parts)-1)
+	sd.Disclosures = make([]Disclosure, 0, len(parts)-1)
+	for i, raw := range parts[1:] {
+		d, err := decodeDisclosure(raw)
+		if err != nil {
+			return nil, fmt.Errorf("disclosure %d: %w", i, err)
+		}
+		if _, dup := seen[d.Digest]; dup {
+			return nil, fmt.Errorf("%w: disclosure %d is repeated", ErrDisclosure, i)
+		}
+		seen[d.Digest] = struct{}{}
+		sd.Disclosures = append(sd.Disclosures, d)
+	}
+	return sd, nil
+}
+
+// decodeDisclosure decodes base64url JSON [salt, name, value] or [salt, value].
+func decodeDisclosure(raw string) (Disclosure, error) {
+	if raw == "" {
+		return Disclosure{}, fmt.Errorf("%w: empty disclosure", ErrDisclosure)
+	}
+	b, err := b64.DecodeString(raw)
+	if err != nil {
+		return Disclosure{}, fmt.Errorf("%w: base64url: %w", ErrDisclosure, err)
+	}
+	var arr []json.RawMessage
+	if err := json.Unmarshal(b, &arr); err != nil {
+		return Disclosure{}, fmt.Errorf("%w: not a JSON array: %w", ErrDisclosure, err)
+	}
+	d := Disclosure{Raw: raw, Digest: sdDigest(raw)}
+	var salt string
+	if len(arr) < 2 || len(arr) > 3 || json.Unmarshal(arr[0], &salt) != nil {
+		return Disclosure{}, fmt.Errorf("%w: want [salt, name, value] or [salt, value]", ErrDisclosure)
+	}
+	val := arr[len(arr)-1]
+	if len(arr) == 3 {
+		if err := json.Unmarshal(arr[1], &d.Name); err != nil {
+			return Disclosure{}, fmt.Errorf("%w: claim name is not a string", ErrDisclosure)
+		}
+		if d.Name == "" || d.Name == "_sd" || d.Name == "..." {
+			return Disclosure{}, fmt.Errorf("%w: claim name %q not allowed", ErrDisclosure, d.Name)
+		}
+	}
+	if err := json.Unmarshal(val, &d.Value); err != nil {
+		return Disclosure{}, fmt.Errorf("%w: value: %w", ErrDisclosure, err)
+	}
+	return d, nil
+}
+
+// sdState matches digests in a payload with disclosures.
+type sdState struct {
+	byDigest map[string]*Disclosure
+	seen     map[string]struct{}
+	used     int
+}
+
+// reference records digest as seen once and returns its disclosure, if any.
+func (s *sdState) reference(dig any) (*Disclosure, error) {
+	ds, ok := dig.(string)
+	if !ok {
+		return nil, fmt.Errorf("%w: a digest is not a string", ErrMalformed)
+	}
+	if _, dup := s.seen[ds]; dup {
+		return nil, fmt.Errorf("%w: digest %s appears twice", ErrDisclosure, ds)
+	}
+	s.seen[ds] = struct{}{}
+	d := s.byDigest[ds]
+	if d != nil {
+		s.used++
+	}
+	return d, nil
+}
+
+// object replaces the _sd digests of obj with the disclosed claims and walks on.
+func (s *sdState) object(obj map[string]any, path string) error {
+	if raw, ok := obj["_sd"]; ok {
+		list, ok := raw.([]any)
+		if !ok {
+			return fmt.Errorf("%w: _sd at %q is not an array", ErrMalformed, path)
+		}
+		delete(obj, "_sd")
+		for _, dig := range list {
+			d, err := s.reference(dig)
+			if err != nil || d == nil {
+				if err != nil {
+					return err
+				}
+				continue // a decoy, or a claim not disclosed
+			}
+			if d.Name == "" {
+				return fmt.Errorf("%w: array element disclosure referenced from an object", ErrDisclosure)
+			}
+			if _, exists := obj[d.Name]; exists {
+				return fmt.Errorf("%w: claim %q is both plain and disclosed", ErrDisclosure, path+d.Name)
+			}
+			obj[d.Name] = d.Value
+			d.Path = path + d.Name
+		}
+	}
+	for name, v := range obj {
+		if err := s.value(&v, path+name); err != nil {
+			return err
+		}
+		obj[name] = v
+	}
+	return nil
+}
+
+// value walks into objects and arrays.
+func (s *sdState) value(v *any, path string) error {
+	switch x := (*v).(type) {
+	case map[string]any:
+		return s.object(x, path+".")
+	case []any:
+		out := x[:0]
+		for _, el := range x {
+			if m, ok := el.(map[string]any); ok && len(m) == 1 {
+				if dig, ok := m["..."]; ok {
+					d, err := s.reference(dig)
+					if err != nil {
+						return err
+					}
+					if d == nil {
+						continue // undisclosed element: drop it
+					}
+					if d.Name != "" {
+						return fmt.Errorf("%w: object property disclosure referenced from an array", ErrDisclosure)
+					}
+					d.Path = path + "[]"
+					el = d.Value
+				}
+			}
+			if err := s.value(&el, path+"[]"); err != nil {
+				return err
+			}
+			out = append(out, el)
+		}
+		*v = out
+	}
+	return nil
+}
+
+// resolve applies the disclosures to payload and checks that each one is
+// referenced exactly once.
+func (sd *SDJWT) resolve(payload map[string]any) error {
+	if alg, ok := payload["_sd_alg"]; ok && alg != SDAlg {
+		return fmt.Errorf("%w: _sd_alg %v (only %s)", ErrDisclosure, alg, SDAlg)
+	}
+	delete(payload, "_sd_alg")
+	st := sdState{byDigest: make(map[string]*Disclosure, len(sd.Disclosures)), seen: map[string]struct{}{}}
+	for i := range sd.Disclosures {
+		st.byDigest[sd.Disclosures[i].Digest] = &sd.Disclosures[i]
+	}
+	if err := st.object(payload, ""); err != nil {
+		return err
+	}
+	if st.used != len(sd.Disclosures) {
+		for _, d := range sd.Disclosures {
+			if d.Path == "" {
+				return fmt.Errorf("%w: disclosure of %q is not referenced by the credential", ErrDisclosure, d.Name)
+			}
+		}
+	}
+	return nil
+}
+
+// sdPayload holds the registered claims of an SD-JWT VC payload.
+type sdPayload struct {
+	jwtClaims
+	VCT string `json:"vct"`
+	Cnf *struct {
+		JWK json.RawMessage `json:"jwk"`
+	} `json:"cnf"`
+	Status *struct {
+		StatusList *struct {
+			Idx *int   `json:"idx"`
+			URI string `json:"uri"`
+		} `json:"status_list"`
+	} `json:"status"`
+}
+
+// parseSDJWTCredential reads an SD-JWT VC: issuer JWT, disclosures matched
+// against the payload, registered claims, and the optional key-binding JWT
+// (verified later with SDJWT.VerifyKeyBinding).
+func parseSDJWTCredential(raw string) (*Parsed, error) {
+	sd, err := ParseSDJWT(raw)
+	if err != nil {
+		return nil, err
+	}
+	tok, err := Parse(sd.IssuerJWT)
+	if err != nil {
+		return nil, err
+	}
+	if tok.Typ != TypSDJWT && tok.Typ != typLegacySD {
+		return nil, fmt.Errorf("%w: SD-JWT VC with typ %q", ErrUnsupportedFormat, tok.Typ)
+	}
+	var reg sdPayload
+	if err := json.Unmarshal(tok.Payload, &reg); err != nil {
+		return nil, fmt.Errorf("%w: SD-JWT payload: %w", ErrMalformed, err)
+	}
+	var claims map[string]any
+	if err := json.Unmarshal(tok.Payload, &claims); err != nil {
+		return nil, fmt.Errorf("%w: SD-JWT payload: %w", ErrMalformed, err)
+	}
+	if reg.Iss == "" || reg.VCT == "" {
+		return nil, fmt.Errorf("%w: SD-JWT VC needs iss and vct", ErrMalformed)
+	}
+	if err := sd.resolve(claims); err != nil {
+		return nil, err
+	}
+	p := &Parsed{Format: vc.FormatSDJWT, Token: tok, SD: sd}
+	v := &p.v
+	v.Format, v.Alg, v.Payload = vc.FormatSDJWT, tok.Alg, tok.Payload
+	v.Issuer, v.Subject, v.ID, v.VCT, v.Types = reg.Iss, reg.Sub, reg.Jti, reg.VCT, []string{reg.VCT}
+	applyJWTTimes(v, &reg.jwtClaims)
+	if reg.Cnf != nil && len(reg.Cnf.JWK) > 0 {
+		if v.HolderKey, _, err = keys.ParsePublicJWK(reg.Cnf.JWK); err != nil {
+			return nil, fmt.Errorf("%w: cnf.jwk: %w", ErrMalformed, err)
+		}
+	}
+	if reg.Status != nil && reg.Status.StatusList != nil {
+		sl := reg.Status.StatusList
+		if sl.Idx == nil || *sl.Idx < 0 || sl.URI == "" {
+			return nil, fmt.Errorf("%w: status.status_list needs idx >= 0 and uri", ErrMalformed)
+		}
+		v.Status = []StatusRef{{Type: TypeTokenStatusList, URI: sl.URI, Index: *sl.Idx,
+			Raw: map[string]any{"idx": *sl.Idx, "uri": sl.URI}}}
+	}
+	for _, r := range reservedSD {
+		delete(claims, r)
+	}
+	v.Claims = claims
+	for _, d := range sd.Disclosures {
+		if slices.Contains(reservedSD, d.Path) {
+			return nil, fmt.Errorf("%w: registered claim %q must not be selectively disclosed", ErrDisclosure, d.Path)
+		}
+		v.Disclosed = append(v.Disclosed, d.Path)
+	}
+	if v.Kid, err = resolveKid(v.Issuer, tok.Kid); err != nil {
+		return nil, err
+	}
+	return p, nil
+}
