@@ -1,0 +1,250 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"net"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"golang.org/x/sync/errgroup"
+
+	"github.com/idport/idport/issuer"
+	"github.com/idport/idport/pkg/httpx"
+	"github.com/idport/idport/pkg/keys"
+	"github.com/idport/idport/pkg/vc"
+)
+
+// devSecretFile holds the generated key-sealing secret of a --dev issuer, so that a dev data
+// directory can be reopened.
+const devSecretFile = "dev-key-secret"
+
+// issuerFlags are the flags shared by the issuer service and its management subcommands.
+type issuerFlags struct {
+	addr, data, registry, baseURL, didMethod, alg, secretFile, typesFile, defaultFormat string
+	dev, acceptForeign                                                                  bool
+}
+
+func (f *issuerFlags) register(fs *flag.FlagSet, service bool) {
+	fs.StringVar(&f.data, "data", "./data/issuer", "data directory (holds issuer.db)")
+	fs.StringVar(&f.secretFile, "key-secret-file", "", "file holding the secret that seals the signing keys at rest (or set IDPORT_KEY_SECRET)")
+	fs.BoolVar(&f.dev, "dev", false, "development mode: generate and keep a key secret in the data directory, create an API key (loud warnings)")
+	fs.StringVar(&f.baseURL, "base-url", "", "public base URL: names the did:web and prefixes status-list URLs (default http://<addr>)")
+	fs.StringVar(&f.didMethod, "did-method", "did:web", "issuer identity: did:web, did:key or did:jwk")
+	fs.StringVar(&f.alg, "alg", "EdDSA", "algorithm of generated keys: EdDSA (Ed25519) or ES256 (P-256)")
+	fs.StringVar(&f.typesFile, "types-file", "", "YAML or JSON file of credential types, merged over the built-in ones")
+	fs.StringVar(&f.addr, "addr", "127.0.0.1:8442", "listen address host:port")
+	if service {
+		fs.StringVar(&f.registry, "registry", "", "trust registry URL (recorded for operators; issuance does not depend on it)")
+		fs.BoolVar(&f.acceptForeign, "accept-foreign-issuer", false, "accept client-supplied credentials naming another issuer (W3C test suites)")
+		fs.StringVar(&f.defaultFormat, "default-format", "", "format for client-supplied VC 2.0 credentials: vc+jwt (default) or ldp_vc")
+	}
+}
+
+// secret returns the key-sealing secret: --key-secret-file, IDPORT_KEY_SECRET, or in --dev a
+// generated one kept in the data directory.
+func (f *issuerFlags) secret(env Env) ([]byte, error) {
+	if f.secretFile != "" {
+		b, err := os.ReadFile(f.secretFile)
+		if err != nil {
+			return nil, fmt.Errorf("reading --key-secret-file: %w", err)
+		}
+		return []byte(strings.TrimSpace(string(b))), nil
+	}
+	if env.Lookup != nil {
+		if v, ok := env.Lookup("IDPORT_KEY_SECRET"); ok && v != "" {
+			return []byte(v), nil
+		}
+	}
+	if !f.dev {
+		return nil, fmt.Errorf("%w: the issuer seals its signing keys with a secret: give --key-secret-file FILE or set IDPORT_KEY_SECRET (at least %d bytes); --dev generates one for development",
+			issuer.ErrNoSecret, keys.MinSecretBytes)
+	}
+	path := filepath.Join(f.data, devSecretFile)
+	if b, err := os.ReadFile(path); err == nil {
+		fmt.Fprintf(env.Stderr, "WARNING: --dev: using the development key secret in %s; never use --dev in production\n", path)
+		return b, nil
+	}
+	var raw [32]byte
+	if _, err := rand.Read(raw[:]); err != nil {
+		return nil, err
+	}
+	s := []byte(hex.EncodeToString(raw[:]))
+	if err := os.MkdirAll(f.data, 0o700); err != nil {
+		return nil, fmt.Errorf("creating data directory: %w", err)
+	}
+	if err := os.WriteFile(path, s, 0o600); err != nil {
+		return nil, fmt.Errorf("writing dev key secret: %w", err)
+	}
+	fmt.Fprintf(env.Stderr, "WARNING: --dev: GENERATED a key-sealing secret and stored it IN CLEAR at %s; never use --dev in production\n", path)
+	return s, nil
+}
+
+func (f *issuerFlags) config(env Env) (issuer.Config, error) {
+	secret, err := f.secret(env)
+	if err != nil {
+		return issuer.Config{}, err
+	}
+	cfg := issuer.Config{DataDir: f.data, BaseURL: f.baseURL, Identity: f.didMethod, Alg: keys.Alg(f.alg), Secret: secret,
+		AcceptForeignIssuer: f.acceptForeign, DefaultFormat: vc.Format(f.defaultFormat), Logger: env.Logger}
+	if cfg.BaseURL == "" {
+		cfg.BaseURL = "http://" + f.addr
+	}
+	if f.typesFile != "" {
+		if cfg.CredentialTypes, err = issuer.LoadTypesFile(f.typesFile); err != nil {
+			return issuer.Config{}, err
+		}
+	}
+	return cfg, nil
+}
+
+const issuerUsage = `Usage: idport issuer [flags]                      run the issuer service
+       idport issuer keys list   --data DIR          list signing keys
+       idport issuer keys rotate --data DIR [--alg]  make a new signing key (the old one stays published until its credentials expire)
+       idport issuer apikey create --data DIR --scope TYPE [--scope TYPE ...] [--name NAME]
+                                                     create an API key; prints it once, alone on the last line
+The management commands open the data directory, so they run while the service is stopped.
+`
+
+// runIssuer runs the issuer service or one of its management subcommands.
+func runIssuer(ctx context.Context, args []string, env Env) error {
+	if len(args) > 0 {
+		switch args[0] {
+		case "keys":
+			return runIssuerKeys(ctx, args[1:], env)
+		case "apikey":
+			return runIssuerAPIKey(ctx, args[1:], env)
+		case "help":
+			fmt.Fprint(env.Stdout, issuerUsage)
+			return nil
+		}
+	}
+	var f issuerFlags
+	fs := flag.NewFlagSet("issuer", flag.ContinueOnError)
+	f.register(fs, true)
+	if err := parseFlags(fs, args, env); err != nil {
+		if errors.Is(err, errUsage) {
+			fmt.Fprint(env.Stdout, "\n"+issuerUsage)
+		}
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("issuer: unexpected argument %q\n\n%s", fs.Arg(0), issuerUsage)
+	}
+	if strings.HasSuffix(f.addr, ":0") && f.baseURL == "" {
+		// Pick the port now so that the did:web and status URLs name it.
+		ln, err := net.Listen("tcp", f.addr)
+		if err != nil {
+			return fmt.Errorf("issuer: listen on %s: %w", f.addr, err)
+		}
+		f.addr = ln.Addr().String()
+		_ = ln.Close()
+	}
+	cfg, err := f.config(env)
+	if err != nil {
+		return fmt.Errorf("issuer: %w", err)
+	}
+	svc, err := issuer.NewService(cfg)
+	if err != nil {
+		return fmt.Errorf("issuer: %w", err)
+	}
+	defer svc.Close()
+	if f.dev {
+		tok, err := svc.CreateAPIKey(ctx, "dev", "*")
+		if err != nil {
+			return fmt.Errorf("issuer: dev API key: %w", err)
+		}
+		fmt.Fprintf(env.Stderr, "WARNING: --dev: created an API key with every scope; use it as 'Authorization: Bearer <key>':\n")
+		fmt.Fprintln(env.Stdout, tok)
+	}
+	env.Logger.Info("issuer ready", "did", svc.DID(), "base_url", cfg.BaseURL, "data", f.data, "registry", f.registry)
+	g, ctx := errgroup.WithContext(ctx)
+	srv := &httpx.Server{Addr: f.addr, Handler: svc.Handler(), Logger: env.Logger, Name: "issuer"}
+	g.Go(func() error { return srv.Run(ctx) })
+	g.Go(func() error { return svc.Run(ctx) })
+	return g.Wait()
+}
+
+func openIssuerForTool(args []string, env Env, name string, extra func(fs *flag.FlagSet)) (*issuer.Service, *flag.FlagSet, error) {
+	var f issuerFlags
+	fs := flag.NewFlagSet("issuer "+name, flag.ContinueOnError)
+	f.register(fs, false)
+	if extra != nil {
+		extra(fs)
+	}
+	if err := parseFlags(fs, args, env); err != nil {
+		return nil, nil, err
+	}
+	cfg, err := f.config(env)
+	if err != nil {
+		return nil, nil, fmt.Errorf("issuer %s: %w", name, err)
+	}
+	svc, err := issuer.NewService(cfg)
+	if err != nil {
+		return nil, nil, fmt.Errorf("issuer %s: %w", name, err)
+	}
+	return svc, fs, nil
+}
+
+func runIssuerKeys(ctx context.Context, args []string, env Env) error {
+	if len(args) == 0 || (args[0] != "list" && args[0] != "rotate") {
+		fmt.Fprint(env.Stderr, issuerUsage)
+		return fmt.Errorf("issuer keys: want list or rotate")
+	}
+	var alg string
+	svc, _, err := openIssuerForTool(args[1:], env, "keys "+args[0], func(fs *flag.FlagSet) {
+		if args[0] == "rotate" {
+			fs.StringVar(&alg, "new-alg", "", "algorithm of the new key (default: --alg)")
+		}
+	})
+	if err != nil {
+		return err
+	}
+	defer svc.Close()
+	if args[0] == "rotate" {
+		k, err := svc.Issuer().Rotate(ctx, keys.Alg(alg))
+		if err != nil {
+			return fmt.Errorf("issuer keys rotate: %w", err)
+		}
+		fmt.Fprintf(env.Stdout, "new signing key %s (%s); the previous key stays published until the last credential it signed expires\n", k.KID, k.Alg)
+		return nil
+	}
+	enc := json.NewEncoder(env.Stdout)
+	enc.SetIndent("", "  ")
+	return enc.Encode(svc.Issuer().Keys())
+}
+
+// scopes collects repeated --scope flags.
+type scopes []string
+
+func (s *scopes) String() string     { return strings.Join(*s, ",") }
+func (s *scopes) Set(v string) error { *s = append(*s, v); return nil }
+
+func runIssuerAPIKey(ctx context.Context, args []string, env Env) error {
+	if len(args) == 0 || args[0] != "create" {
+		fmt.Fprint(env.Stderr, issuerUsage)
+		return fmt.Errorf("issuer apikey: want create")
+	}
+	var sc scopes
+	var name string
+	svc, _, err := openIssuerForTool(args[1:], env, "apikey create", func(fs *flag.FlagSet) {
+		fs.Var(&sc, "scope", "credential type the key may issue and manage (repeatable; * for all)")
+		fs.StringVar(&name, "name", "", "label for operators")
+	})
+	if err != nil {
+		return err
+	}
+	defer svc.Close()
+	tok, err := svc.CreateAPIKey(ctx, name, sc...)
+	if err != nil {
+		return fmt.Errorf("issuer apikey create: %w", err)
+	}
+	fmt.Fprintf(env.Stdout, "API key for scopes %s (shown once; only its hash is stored):\n%s\n", sc.String(), tok)
+	return nil
+}
