@@ -10,6 +10,7 @@ import (
 
 	"github.com/idport/idport/pkg/keys"
 	"github.com/idport/idport/pkg/vc"
+	"github.com/idport/idport/pkg/vcjwt"
 )
 
 // MaxInputBytes bounds a credential or presentation given to the SDK.
@@ -23,8 +24,6 @@ type credential struct {
 	kid    string
 	alg    keys.Alg
 
-	// JOSE formats: what the signature covers.
-	signingInput, signature []byte
 	// Data Integrity: the whole document.
 	document []byte
 
@@ -34,11 +33,14 @@ type credential struct {
 	issuedAt, validFrom, validUntil time.Time
 	status                          []StatusRef
 
+	// JOSE formats: the parsed token (nil for Data Integrity).
+	jose *vcjwt.Parsed
+	// token is set instead of jose on the VC-JOSE hot path.
+	token *vcjwt.Token
+
 	// SD-JWT VC.
 	holderKey crypto.PublicKey // cnf.jwk
 	disclosed []string
-	kbJWT     string // key binding JWT, when presented
-	sdHashIn  []byte // the presented SD-JWT up to and including the last '~'
 }
 
 // parseError carries the stable code of a parse failure.

@@ -7,10 +7,6 @@ import (
 	"time"
 )
 
-func parseSDJWT(s string) (*credential, error) {
-	return nil, perr(CodeUnsupportedFormat, "SD-JWT VC: not wired yet")
-}
-
 func (v *Verifier) checkDataIntegrity(ctx context.Context, c *credential) (string, Code, error) {
 	return "", CodeUnsupportedFormat, errors.New("data integrity: not wired yet")
 }

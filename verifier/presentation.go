@@ -11,9 +11,8 @@ import (
 	"time"
 
 	"github.com/idport/idport/pkg/did"
-	"github.com/idport/idport/pkg/keys"
 	"github.com/idport/idport/pkg/vc"
-	"github.com/idport/idport/verifier/internal/jws"
+	"github.com/idport/idport/pkg/vcjwt"
 )
 
 // PresentationOptions are per-request options of VerifyPresentation.
@@ -35,10 +34,8 @@ type presentation struct {
 	format       vc.Format
 	holder       string
 	kid          string
-	alg          keys.Alg
-	signingInput []byte
-	signature    []byte
-	document     []byte // Data Integrity
+	jwt          *vcjwt.ParsedVP // JWT presentations
+	document     []byte          // Data Integrity
 	nonce        string
 	expires      time.Time
 	audience     []string
@@ -201,71 +198,31 @@ func parsePresentationAny(raw []byte) (*presentation, error) {
 
 func parseCompactPresentation(s string) (*presentation, error) {
 	if strings.IndexByte(s, '~') >= 0 {
-		c, err := parseSDJWT(s)
+		c, err := parseCompact(s)
 		if err != nil {
 			return nil, err
 		}
+		if c.format != vc.FormatSDJWT {
+			return nil, perr(CodeUnsupportedFormat, "not an SD-JWT presentation")
+		}
 		return &presentation{format: vc.FormatSDJWT, sd: c}, nil
 	}
-	if strings.Count(s, ".") != 2 {
-		return nil, perr(CodeMalformed, "not a presentation: neither JSON nor a compact JWS")
-	}
-	t, err := jws.Parse(s)
+	vp, err := vcjwt.ParseVPJWT(s)
 	if err != nil {
 		return nil, joseError(err)
 	}
-	pr := &presentation{kid: t.Kid, alg: t.Alg, signingInput: t.SigningInput, signature: t.Signature}
-	var claims struct {
-		Iss   string          `json:"iss"`
-		Aud   json.RawMessage `json:"aud"`
-		Nonce string          `json:"nonce"`
-		VP    json.RawMessage `json:"vp"`
-		Exp   *float64        `json:"exp"`
+	pr := &presentation{
+		format: vc.FormatVCJWT11, holder: vp.Holder, kid: vp.Kid, jwt: vp,
+		nonce: vp.Nonce, audience: vp.Audience, expires: vp.Expiry,
 	}
-	if err := json.Unmarshal(t.Payload, &claims); err != nil {
-		return nil, perr(CodeMalformed, "presentation claims: %v", err)
-	}
-	pr.nonce, pr.holder = claims.Nonce, claims.Iss
-	if len(claims.Aud) > 0 {
-		var one string
-		if json.Unmarshal(claims.Aud, &one) == nil {
-			pr.audience = []string{one}
-		} else if err := json.Unmarshal(claims.Aud, &pr.audience); err != nil {
-			return nil, perr(CodeMalformed, "aud must be a string or an array of strings")
-		}
-	}
-	var body []byte
-	switch t.Typ {
-	case "vp+jwt", "vp+ld+jwt":
+	if vp.Version == 2 {
 		pr.format = vc.FormatVCJOSE
-		body = t.Payload
-	case "JWT", "":
-		pr.format = vc.FormatVCJWT11
-		body = claims.VP
-		if len(body) == 0 {
-			return nil, perr(CodeUnsupportedFormat, "JWT has no vp claim")
-		}
-	default:
-		return nil, perr(CodeUnsupportedFormat, "JWS typ %q is not a presentation format", t.Typ)
 	}
-	var vp vc.Presentation
-	if err := json.Unmarshal(body, &vp); err != nil {
-		return nil, perr(CodeMalformed, "presentation: %v", err)
+	if len(vp.Credentials) > maxPresentedCredentials {
+		return nil, perr(CodeMalformed, "%d credentials in one presentation, at most %d", len(vp.Credentials), maxPresentedCredentials)
 	}
-	if !containsString(vp.Type, vc.TypePresentation) {
-		return nil, perr(CodeMalformed, "presentation type must include VerifiablePresentation")
-	}
-	if pr.holder == "" {
-		pr.holder = vp.Holder
-	} else if vp.Holder != "" && vp.Holder != pr.holder {
-		return nil, perr(CodeMalformed, "iss %q and holder %q differ", truncate(pr.holder), truncate(vp.Holder))
-	}
-	if pr.holder == "" {
-		return nil, perr(CodeMalformed, "presentation has no holder")
-	}
-	pr.expires = unixTime(claims.Exp)
-	if err := addCredentials(pr, vp.Credentials); err != nil {
-		return nil, err
+	for _, c := range vp.Credentials {
+		pr.credentials = append(pr.credentials, []byte(c))
 	}
 	return pr, nil
 }
@@ -286,28 +243,17 @@ func (v *Verifier) checkPresentationSignature(ctx context.Context, pr *presentat
 	if pr.format == vc.FormatDI {
 		return v.checkDIPresentation(ctx, pr, o)
 	}
-	kid := pr.kid
-	switch {
-	case kid == "":
-		id, err := v.keys.firstMethod(ctx, pr.holder, did.Authentication)
-		if err != nil {
-			return nil, CodeKeyNotFound, err
-		}
-		kid = id
-	case kid[0] == '#':
-		kid = pr.holder + kid
-	}
-	if !keyBelongsTo(kid, pr.holder) {
-		return nil, CodeHolderBindingFailed, fmt.Errorf("key id %q is not a key of the holder %q", truncate(kid), truncate(pr.holder))
-	}
-	e, err := v.keys.get(ctx, kid, did.Authentication, v.now())
+	e, code, err := v.issuerKey(ctx, pr.holder, pr.kid, did.Authentication)
 	if err != nil {
-		return nil, CodeKeyNotFound, err
+		if code == CodeKeyNotFound && pr.kid != "" && pr.kid[0] != '#' && !keyBelongsTo(pr.kid, pr.holder) {
+			code = CodeHolderBindingFailed
+		}
+		return nil, code, err
 	}
-	if e.alg != pr.alg {
-		return nil, CodeAlgNotAllowed, fmt.Errorf("alg %s does not match the %s key %s", pr.alg, e.alg, truncate(kid))
+	if e.alg != pr.jwt.Token.Alg {
+		return nil, CodeAlgNotAllowed, fmt.Errorf("alg %s does not match the %s key of %s", pr.jwt.Token.Alg, e.alg, truncate(pr.holder))
 	}
-	if err := keys.Verify(pr.alg, e.pub, pr.signingInput, pr.signature); err != nil {
+	if err := pr.jwt.Token.Verify(e.pub); err != nil {
 		return nil, CodeSignatureInvalid, fmt.Errorf("presenter signature: %w", err)
 	}
 	return e.pub, "", nil

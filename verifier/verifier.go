@@ -167,19 +167,18 @@ func newResult() *Result {
 
 // checkCredential runs the checks after parsing, in order.
 func (v *Verifier) checkCredential(ctx context.Context, c *credential, r *Result, p *Policy, now time.Time) {
-	r.Issuer, r.Subject, r.Types = c.issuer, c.subject, c.types
-	r.IssuedAt, r.ValidFrom, r.ValidUntil = c.issuedAt, c.validFrom, c.validUntil
-	r.Disclosed = c.disclosed
-
+	r.Issuer = c.issuer
 	// Signature (and, for Data Integrity, the proof) first: nothing else
 	// is worth reporting about a forgery.
 	thumb, code, err := v.checkSignature(ctx, c)
 	if err != nil {
 		r.fail(CheckSignature, code, err.Error())
-		r.Claims = nil
 		return
 	}
 	r.pass(CheckSignature)
+	r.Issuer, r.Subject, r.Types = c.issuer, c.subject, c.types
+	r.IssuedAt, r.ValidFrom, r.ValidUntil = c.issuedAt, c.validFrom, c.validUntil
+	r.Disclosed = c.disclosed
 
 	v.checkValidity(c, r, p, now)
 	v.checkStatus(ctx, c, r, p)
