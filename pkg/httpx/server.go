@@ -33,6 +33,9 @@ type Server struct {
 	TLSConfig *tls.Config
 	// OnListen, when set, is called with the bound address before serving starts.
 	OnListen func(addr net.Addr)
+	// Listener, when set, is served instead of listening on Addr (a caller that must know the
+	// address before it builds the handler listens first).
+	Listener net.Listener
 }
 
 // Run listens and serves until ctx ends, then shuts down gracefully, waiting up to
@@ -42,9 +45,12 @@ func (s *Server) Run(ctx context.Context) error {
 	if logger == nil {
 		logger = slog.Default()
 	}
-	ln, err := net.Listen("tcp", s.Addr)
-	if err != nil {
-		return fmt.Errorf("%s: listen on %s: %w", s.Name, s.Addr, err)
+	ln := s.Listener
+	if ln == nil {
+		var err error
+		if ln, err = net.Listen("tcp", s.Addr); err != nil {
+			return fmt.Errorf("%s: listen on %s: %w", s.Name, s.Addr, err)
+		}
 	}
 	if s.TLSConfig != nil {
 		ln = tls.NewListener(ln, s.TLSConfig)
