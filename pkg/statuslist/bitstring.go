@@ -110,18 +110,13 @@ func BitstringFromBytes(raw []byte) (*Bitstring, error) {
 // Encode returns the encodedList value: GZIP-compressed bitstring,
 // base64url without padding, with the multibase prefix 'u'.
 func (b *Bitstring) Encode() (string, error) {
-	var buf bytes.Buffer
-	zw, err := gzip.NewWriterLevel(&buf, gzip.BestCompression)
+	z, err := compress(b.bits, func(w io.Writer) (io.WriteCloser, error) {
+		return gzip.NewWriterLevel(w, gzip.BestCompression)
+	})
 	if err != nil {
 		return "", fmt.Errorf("statuslist: gzip: %w", err)
 	}
-	if _, err := zw.Write(b.bits); err != nil {
-		return "", fmt.Errorf("statuslist: gzip: %w", err)
-	}
-	if err := zw.Close(); err != nil {
-		return "", fmt.Errorf("statuslist: gzip: %w", err)
-	}
-	return "u" + base64.RawURLEncoding.EncodeToString(buf.Bytes()), nil
+	return "u" + base64.RawURLEncoding.EncodeToString(z), nil
 }
 
 // DecodeBitstring decodes an encodedList value: multibase 'u' base64url
@@ -171,4 +166,20 @@ func readBounded(r io.Reader) ([]byte, error) {
 		return nil, fmt.Errorf("decompresses to more than %d bytes", MaxListBytes)
 	}
 	return raw, nil
+}
+
+// compress writes data through the compressor newW makes and returns the output.
+func compress(data []byte, newW func(io.Writer) (io.WriteCloser, error)) ([]byte, error) {
+	var buf bytes.Buffer
+	zw, err := newW(&buf)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := zw.Write(data); err != nil {
+		return nil, err
+	}
+	if err := zw.Close(); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
 }

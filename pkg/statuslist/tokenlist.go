@@ -5,6 +5,7 @@ import (
 	"compress/zlib"
 	"encoding/base64"
 	"fmt"
+	"io"
 )
 
 // Status values of the IETF Token Status List.
@@ -77,18 +78,13 @@ func (l *TokenList) Bytes() []byte { return bytes.Clone(l.lst) }
 // Encode returns the lst value: zlib (DEFLATE) compressed status array,
 // base64url without padding.
 func (l *TokenList) Encode() (string, error) {
-	var buf bytes.Buffer
-	zw, err := zlib.NewWriterLevel(&buf, zlib.BestCompression)
+	z, err := compress(l.lst, func(w io.Writer) (io.WriteCloser, error) {
+		return zlib.NewWriterLevel(w, zlib.BestCompression)
+	})
 	if err != nil {
 		return "", fmt.Errorf("statuslist: zlib: %w", err)
 	}
-	if _, err := zw.Write(l.lst); err != nil {
-		return "", fmt.Errorf("statuslist: zlib: %w", err)
-	}
-	if err := zw.Close(); err != nil {
-		return "", fmt.Errorf("statuslist: zlib: %w", err)
-	}
-	return base64.RawURLEncoding.EncodeToString(buf.Bytes()), nil
+	return base64.RawURLEncoding.EncodeToString(z), nil
 }
 
 // DecodeTokenList decodes a status_list claim's lst with its bits. Lists
