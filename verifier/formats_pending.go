@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto"
 	"errors"
-	"time"
 )
 
 func (v *Verifier) checkDataIntegrity(ctx context.Context, c *credential) (string, Code, error) {
@@ -17,8 +16,4 @@ func parseDIPresentation(raw []byte) (*presentation, error) {
 
 func (v *Verifier) checkDIPresentation(ctx context.Context, pr *presentation, o PresentationOptions) (crypto.PublicKey, Code, error) {
 	return nil, CodeUnsupportedFormat, errors.New("not wired yet")
-}
-
-func (v *Verifier) verifySDPresentation(ctx context.Context, pr *presentation, r *Result, p *Policy, o PresentationOptions, now time.Time) {
-	r.fail(CheckPresentation, CodeUnsupportedFormat, "not wired yet")
 }

@@ -2,8 +2,8 @@ package verifier
 
 import (
 	"bytes"
-	"strings"
 	json "github.com/goccy/go-json"
+	"strings"
 	"time"
 
 	"github.com/idport/idport/pkg/vc"

@@ -31,15 +31,15 @@ const maxPresentedCredentials = 16
 
 // presentation is a parsed presentation of any format.
 type presentation struct {
-	format       vc.Format
-	holder       string
-	kid          string
-	jwt          *vcjwt.ParsedVP // JWT presentations
-	document     []byte          // Data Integrity
-	nonce        string
-	expires      time.Time
-	audience     []string
-	credentials  [][]byte
+	format      vc.Format
+	holder      string
+	kid         string
+	jwt         *vcjwt.ParsedVP // JWT presentations
+	document    []byte          // Data Integrity
+	nonce       string
+	expires     time.Time
+	audience    []string
+	credentials [][]byte
 	// sd is the credential of an SD-JWT+KB presentation.
 	sd *credential
 }

@@ -13,6 +13,7 @@ import (
 
 	"github.com/idport/idport/pkg/did"
 	"github.com/idport/idport/pkg/keys"
+	"github.com/idport/idport/pkg/vcjwt"
 	"github.com/idport/idport/verifier"
 )
 
@@ -116,9 +117,9 @@ func (p *Party) Authority() verifier.StaticAuthority {
 	return verifier.StaticAuthority{
 		Issuer: p.DID, Authority: "sg-acra", Scheme: "sg.corporate", Jurisdiction: "SG",
 		Agreement: "sg-cn-dea-2025", Recognition: "cn-sh-lg/sg.corporate",
-		Types: []string{"BusinessRegistration"}, LocalAssurance: "substantial", ForeignAssurance: "high",
+		Types: []string{"BusinessRegistration", "HKResidentIdentity"}, LocalAssurance: "substantial", ForeignAssurance: "high",
 		ClaimMapping:  map[string]string{"uen": "registrationNumber"},
-		AllowedClaims: []string{"uen", "legalName"},
+		AllowedClaims: []string{"uen", "legalName", "given_name", "family_name", "resident"},
 	}
 }
 
@@ -142,4 +143,40 @@ func (f *Status) Lookup(_ context.Context, ref verifier.StatusRef) (verifier.Sta
 		return verifier.StatusValue{}, f.Err
 	}
 	return verifier.StatusValue{Value: f.Values[fmt.Sprintf("%s#%d", ref.URL, ref.Index)], Age: 3 * time.Second}, nil
+}
+
+// SDJWT issues an SD-JWT VC of type vct by p with the given disclosable
+// claims (all disclosed), bound to holder when holder is not nil.
+func (p *Party) SDJWT(t testing.TB, vct string, claims map[string]any, holder *Party, status *vcjwt.TokenStatusRef) string {
+	t.Helper()
+	var names []string
+	for k := range claims {
+		names = append(names, k)
+	}
+	params := vcjwt.SDJWTParams{
+		Issuer: p.DID, VCT: vct, IssuedAt: Now.Add(-time.Hour), Expiry: Now.Add(24 * time.Hour),
+		Claims: claims, Disclose: names, Status: status,
+	}
+	if holder != nil {
+		params.HolderKey = holder.Key.Public
+	}
+	s, err := vcjwt.SignSDJWT(p.Key, params)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+// Present keeps the disclosures in keep and adds a key binding JWT by p.
+func (p *Party) Present(t testing.TB, sdjwt string, keep []string, nonce, aud string) string {
+	t.Helper()
+	s, err := vcjwt.Present(sdjwt, keep)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := vcjwt.SignKeyBinding(p.Key, s, nonce, aud, Now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
 }

@@ -1,0 +1,164 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"strings"
+	"time"
+
+	"golang.org/x/sync/errgroup"
+
+	"github.com/idport/idport/pkg/did"
+	"github.com/idport/idport/pkg/httpx"
+	"github.com/idport/idport/pkg/statuslist"
+	"github.com/idport/idport/verifier"
+	"github.com/idport/idport/verifier/httpapi"
+)
+
+const verifierUsage = `The verifier checks credentials and presentations (VC-JWT 1.1, VC-JOSE-COSE,
+SD-JWT VC, Data Integrity) and whether their issuers are recognised by the trust
+registry, whose signed snapshot it keeps in sync (pinned registry key).
+
+  POST /credentials/verify    POST /presentations/verify    POST /challenges
+
+Without --registry it starts only with --dev, reports unready on /readyz and
+rejects every credential with registry_stale.
+`
+
+// verifierFlags are the flags of 'idport verifier'.
+type verifierFlags struct {
+	addr, data, registry, registryKey       string
+	localScheme, minAssurance, allowHosts   string
+	statusMode, crossBorder                 string
+	clockSkew                               time.Duration
+	dev, recognitionOptional, validIfIssued bool
+	allowCallerChallenge                    bool
+}
+
+func (f *verifierFlags) register(fs *flag.FlagSet) {
+	fs.StringVar(&f.addr, "addr", "127.0.0.1:8443", "listen address (host:port; port 0 picks a free one)")
+	fs.StringVar(&f.data, "data", "./data/verifier", "data directory (verifier.db: challenges; the registry replica)")
+	fs.StringVar(&f.registry, "registry", "", "trust registry URL whose signed snapshots the verifier follows")
+	fs.StringVar(&f.registryKey, "registry-key", "", "file with the pinned registry public key (JWK)")
+	fs.StringVar(&f.localScheme, "local-scheme", "", "this verifier's own scheme, the one that recognises foreign schemes")
+	fs.StringVar(&f.minAssurance, "min-assurance", "", "lowest local assurance level accepted (low, substantial, high)")
+	fs.StringVar(&f.allowHosts, "allow-hosts", "", "comma-separated hosts that did:web and status-list fetches may reach although loopback/private (tests, private deployments)")
+	fs.StringVar(&f.statusMode, "status-fail-mode", "closed", "when a status list cannot be had: closed (reject) or warn")
+	fs.StringVar(&f.crossBorder, "cross-border-claims", "refuse", "SD-JWT disclosures outside the recognition's allow-list: refuse, strip or allow")
+	fs.DurationVar(&f.clockSkew, "clock-skew", verifier.DefaultClockSkew, "tolerated clock skew on validity times")
+	fs.BoolVar(&f.recognitionOptional, "recognition-optional", false, "verify cryptographically only; recognition is reported as not checked (outside cross-border flows)")
+	fs.BoolVar(&f.validIfIssued, "accept-valid-when-issued", false, "accept credentials of a suspended authority issued before a suspension that is not back-dated")
+	fs.BoolVar(&f.allowCallerChallenge, "allow-caller-challenge", false, "let callers of /presentations/verify supply their own challenge")
+	fs.BoolVar(&f.dev, "dev", false, "development mode: start without a registry (unready, rejecting everything) ")
+}
+
+// policy builds the verification policy from the flags.
+func (f *verifierFlags) policy() (verifier.Policy, error) {
+	p := verifier.Policy{
+		LocalScheme: f.localScheme, MinAssurance: f.minAssurance, RecognitionOptional: f.recognitionOptional,
+		AcceptValidWhenIssued: f.validIfIssued, AllowCallerChallenge: f.allowCallerChallenge, ClockSkew: f.clockSkew,
+	}
+	if f.clockSkew == 0 {
+		p.ClockSkew = -1 // an explicit zero means no tolerance
+	}
+	switch f.statusMode {
+	case "closed", "":
+		p.StatusFailMode = verifier.StatusFailClosed
+	case "warn":
+		p.StatusFailMode = verifier.StatusWarn
+	default:
+		return p, fmt.Errorf("--status-fail-mode %q: want closed or warn", f.statusMode)
+	}
+	switch f.crossBorder {
+	case "refuse", "":
+		p.CrossBorder = verifier.ClaimsRefuse
+	case "strip":
+		p.CrossBorder = verifier.ClaimsStrip
+	case "allow":
+		p.CrossBorder = verifier.ClaimsAllow
+	default:
+		return p, fmt.Errorf("--cross-border-claims %q: want refuse, strip or allow", f.crossBorder)
+	}
+	return p, nil
+}
+
+func splitList(s string) []string {
+	var out []string
+	for _, x := range strings.Split(s, ",") {
+		if x = strings.TrimSpace(x); x != "" {
+			out = append(out, x)
+		}
+	}
+	return out
+}
+
+// runVerifier runs the verifier service until ctx ends.
+func runVerifier(ctx context.Context, args []string, env Env) error {
+	var f verifierFlags
+	fs := flag.NewFlagSet("verifier", flag.ContinueOnError)
+	f.register(fs)
+	if err := parseFlags(fs, args, env); err != nil {
+		if errors.Is(err, errUsage) {
+			fmt.Fprint(env.Stdout, "\n"+verifierUsage)
+		}
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("verifier: unexpected argument %q\n\n%s", fs.Arg(0), verifierUsage)
+	}
+	pol, err := f.policy()
+	if err != nil {
+		return fmt.Errorf("verifier: %w", err)
+	}
+	hosts := splitList(f.allowHosts)
+	resolver := did.NewResolver(did.ResolverOptions{AllowHosts: hosts, Logger: env.Logger})
+
+	g, ctx := errgroup.WithContext(ctx)
+	var trust verifier.TrustSource
+	switch {
+	case f.registry != "":
+		if f.registryKey == "" {
+			return errors.New("verifier: --registry needs --registry-key (the pinned registry public key)")
+		}
+		// newRegistryTrustSource (cmd/idport/trust.go) adapts the registry's
+		// sync client to verifier.TrustSource; run keeps the replica in sync.
+		ts, run, err := newRegistryTrustSource(ctx, f.registry, f.registryKey, f.data, env.Logger)
+		if err != nil {
+			return fmt.Errorf("verifier: %w", err)
+		}
+		trust = ts
+		if run != nil {
+			g.Go(func() error { return run(ctx) })
+		}
+	case f.dev:
+		fmt.Fprintln(env.Stderr, "WARNING: --dev without --registry: the verifier is unready and rejects every credential with registry_stale")
+		trust = verifier.Unavailable("no registry configured (--dev without --registry)")
+	default:
+		return errors.New("verifier: --registry URL and --registry-key FILE are required (or --dev to start without a registry)")
+	}
+
+	sf, err := statuslist.NewFetcher(statuslist.FetcherOptions{
+		Net: did.NetOptions{AllowHosts: hosts}, Resolver: resolver, Logger: env.Logger,
+	})
+	if err != nil {
+		return fmt.Errorf("verifier: status lists: %w", err)
+	}
+	svc, err := httpapi.NewService(httpapi.ServiceConfig{
+		DataDir: f.data, Logger: env.Logger,
+		Verifier: verifier.Config{
+			TrustSource: trust, Resolver: resolver, Policy: pol, Logger: env.Logger,
+			StatusFetcher: verifier.StatusLists(sf),
+		},
+	})
+	if err != nil {
+		return fmt.Errorf("verifier: %w", err)
+	}
+	defer svc.Close()
+	env.Logger.Info("verifier ready", "data", f.data, "registry", f.registry, "local_scheme", f.localScheme, "min_assurance", f.minAssurance)
+	srv := &httpx.Server{Addr: f.addr, Handler: svc.Handler(), Logger: env.Logger, Name: "verifier"}
+	g.Go(func() error { return srv.Run(ctx) })
+	g.Go(func() error { return svc.Run(ctx) })
+	return g.Wait()
+}
