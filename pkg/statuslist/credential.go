@@ -84,17 +84,26 @@ func BitstringCredential(p BitstringParams) (*vc.Credential, error) {
 	if p.TTL > 0 {
 		subject["ttl"] = p.TTL.Milliseconds()
 	}
-	c := &vc.Credential{
-		Context:   []any{vc.ContextV2},
-		ID:        p.ID,
-		Type:      []string{vc.TypeCredential, TypeBitstringCredential},
-		Issuer:    vc.Issuer{ID: p.Issuer},
-		ValidFrom: &from,
-		Subject:   []map[string]any{subject},
+	doc := map[string]any{
+		"@context":          []any{vc.ContextV2},
+		"id":                p.ID,
+		"type":              []string{vc.TypeCredential, TypeBitstringCredential},
+		"issuer":            p.Issuer,
+		"validFrom":         vc.FormatTime(from),
+		"credentialSubject": subject, // an object, as peers expect, not an array
 	}
 	if !p.ValidUntil.IsZero() {
-		until := p.ValidUntil.UTC().Truncate(time.Second)
-		c.ValidUntil = &until
+		doc["validUntil"] = vc.FormatTime(p.ValidUntil.UTC().Truncate(time.Second))
+	}
+	// Going through ParseCredential validates the result and makes the
+	// returned value marshal with the same shapes (single subject object).
+	b, err := json.Marshal(doc)
+	if err != nil {
+		return nil, fmt.Errorf("statuslist: list credential: %w", err)
+	}
+	c, err := vc.ParseCredential(b)
+	if err != nil {
+		return nil, fmt.Errorf("statuslist: list credential: %w", err)
 	}
 	return c, nil
 }
