@@ -66,6 +66,15 @@ type Cred struct {
 	Subject     string // default did:example:acme
 	From, Until time.Time
 	Status      map[string]any
+	// LD adds an inline context defining the terms (for Data Integrity).
+	LD bool
+}
+
+// LDContext defines the terms of the test credentials for JSON-LD.
+var LDContext = map[string]any{
+	"BusinessRegistration": "https://idport.dev/ns#BusinessRegistration",
+	"uen":                  "https://idport.dev/ns#uen",
+	"legalName":            "https://idport.dev/ns#legalName",
 }
 
 // JSON returns the credential JSON.
@@ -83,6 +92,9 @@ func (c Cred) JSON() []byte {
 		"credentialSubject": map[string]any{
 			"id": sub, "uen": "201912345K", "legalName": "ACME Pte Ltd",
 		},
+	}
+	if c.LD {
+		m["@context"] = []any{"https://www.w3.org/ns/credentials/v2", LDContext}
 	}
 	if !c.Until.IsZero() {
 		m["validUntil"] = c.Until.UTC().Format(time.RFC3339)
