@@ -104,3 +104,30 @@ func BenchmarkSignVCJOSE(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkParseVCJOSE is the lean path without the signature check: the
+// whole overhead over a raw verify.
+func BenchmarkParseVCJOSE(b *testing.B) {
+	_, tok, _ := benchToken(b, keys.EdDSA)
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := ParseCredential(tok); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkParseSDJWT_9Disclosures is the SD-JWT work without the signature check.
+func BenchmarkParseSDJWT_9Disclosures(b *testing.B) {
+	k := mustKey(b, keys.EdDSA)
+	sd, err := SignSDJWT(k, sdParams(9, nil))
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := ParseCredential(sd); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -170,48 +170,76 @@ func ParseCredential(raw string) (*Parsed, error) {
 	return nil, fmt.Errorf("%w: typ %q", ErrUnsupportedFormat, tok.Typ)
 }
 
-// vcJOSEPayload is a VC-JOSE-COSE payload: the credential, and JWT claims if any.
-type vcJOSEPayload struct {
-	credWire
-	jwtClaims
-}
-
 func parseVCJOSE(tok *Token) (*Parsed, error) {
 	if tok.Cty != "" && tok.Cty != ctyVC && tok.Cty != "vc+ld+json" {
 		return nil, fmt.Errorf("%w: cty %q", ErrUnsupportedFormat, tok.Cty)
 	}
-	var pl vcJOSEPayload
-	if err := json.Unmarshal(tok.Payload, &pl); err != nil {
-		return nil, fmt.Errorf("%w: VC-JOSE payload: %w", ErrMalformed, err)
+	var (
+		c  credWire
+		jc jwtClaims
+	)
+	// The payload is the credential; JWT claims may stand beside its members.
+	s := scanner{b: tok.Payload}
+	err := s.object(func(name []byte) error {
+		if ok, err := c.member(&s, name); ok || err != nil {
+			return err
+		}
+		if ok, err := jc.member(&s, name); ok || err != nil {
+			return err
+		}
+		return s.skip()
+	})
+	if err == nil {
+		err = s.end()
 	}
-	if err := pl.credWire.check(2); err != nil {
+	if err != nil {
+		return nil, fmt.Errorf("VC-JOSE payload: %w", err)
+	}
+	if err := c.check(2); err != nil {
 		return nil, err
 	}
-	return newParsed(vc.FormatVCJOSE, tok, &pl.credWire, &pl.jwtClaims)
-}
-
-// vc11Payload is a VC-JWT 1.1 payload.
-type vc11Payload struct {
-	jwtClaims
-	VC *credWire `json:"vc"`
+	return newParsed(vc.FormatVCJOSE, tok, &c, &jc)
 }
 
 func parseVC11(tok *Token) (*Parsed, error) {
-	var pl vc11Payload
-	if err := json.Unmarshal(tok.Payload, &pl); err != nil {
-		return nil, fmt.Errorf("%w: VC-JWT payload: %w", ErrMalformed, err)
+	var (
+		c     credWire
+		jc    jwtClaims
+		hasVC bool
+	)
+	s := scanner{b: tok.Payload}
+	err := s.object(func(name []byte) error {
+		if string(name) == "vc" {
+			hasVC = true
+			return s.object(func(name []byte) error {
+				if ok, err := c.member(&s, name); ok || err != nil {
+					return err
+				}
+				return s.skip()
+			})
+		}
+		if ok, err := jc.member(&s, name); ok || err != nil {
+			return err
+		}
+		return s.skip()
+	})
+	if err == nil {
+		err = s.end()
 	}
-	if pl.VC == nil {
+	if err != nil {
+		return nil, fmt.Errorf("VC-JWT payload: %w", err)
+	}
+	if !hasVC {
 		return nil, fmt.Errorf("%w: a JWT without a vc claim", ErrUnsupportedFormat)
 	}
 	// VC-JWT 1.1 lets iss, sub, jti, nbf, exp stand in for credential members.
-	if pl.VC.Issuer == "" {
-		pl.VC.Issuer = idRef(pl.Iss)
+	if c.Issuer == "" {
+		c.Issuer = jc.Iss
 	}
-	if err := pl.VC.check(0); err != nil {
+	if err := c.check(0); err != nil {
 		return nil, err
 	}
-	return newParsed(vc.FormatVCJWT11, tok, pl.VC, &pl.jwtClaims)
+	return newParsed(vc.FormatVCJWT11, tok, &c, &jc)
 }
 
 // newParsed combines credential members and JWT claims.

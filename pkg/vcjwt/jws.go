@@ -12,10 +12,8 @@
 package vcjwt
 
 import (
-	"bytes"
 	"crypto"
 	"encoding/base64"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -141,34 +139,42 @@ func Parse(compact string) (*Token, error) {
 // signatures and ES256 r||s are 64 bytes.
 const sigLen = 64
 
-// parseHeader reads a protected header. Members are matched exactly through
-// a map, so that "ALG" or "Jku" are not taken for "alg" or "jku".
+// parseHeader reads a protected header. Member names match exactly (so
+// "ALG" or "Jku" are not taken for "alg" or "jku"), and repeated names are
+// refused, so no other JOSE library can read a different header from it.
 func parseHeader(b []byte) (Header, error) {
-	b = bytes.TrimSpace(b)
-	if len(b) == 0 || b[0] != '{' {
-		return Header{}, fmt.Errorf("%w: header is not a JSON object", ErrMalformed)
-	}
-	var m map[string]json.RawMessage
-	if err := json.Unmarshal(b, &m); err != nil {
-		return Header{}, fmt.Errorf("%w: header: %w", ErrMalformed, err)
-	}
-	for _, name := range deniedHeaders {
-		if _, ok := m[name]; ok {
-			return Header{}, fmt.Errorf("%w: %q", ErrHeaderNotAllowed, name)
-		}
-	}
 	var h Header
-	for _, f := range []struct {
-		name string
-		dst  *string
-	}{{"alg", (*string)(&h.Alg)}, {"kid", &h.Kid}, {"typ", &h.Typ}, {"cty", &h.Cty}} {
-		raw, ok := m[f.name]
-		if !ok {
-			continue
+	s := scanner{b: b}
+	err := s.object(func(name []byte) error {
+		var (
+			v   string
+			err error
+		)
+		switch string(name) {
+		case "alg":
+			v, err = s.str()
+			h.Alg = keys.Alg(v)
+		case "kid":
+			h.Kid, err = s.str()
+		case "typ":
+			h.Typ, err = s.str()
+		case "cty":
+			h.Cty, err = s.str()
+		default:
+			for _, d := range deniedHeaders {
+				if d == string(name) {
+					return fmt.Errorf("%w: %q", ErrHeaderNotAllowed, d)
+				}
+			}
+			return s.skip()
 		}
-		if err := json.Unmarshal(raw, f.dst); err != nil {
-			return Header{}, fmt.Errorf("%w: header %s must be a string", ErrMalformed, f.name)
-		}
+		return err
+	})
+	if err == nil {
+		err = s.end()
+	}
+	if err != nil {
+		return Header{}, fmt.Errorf("header: %w", err)
 	}
 	if !keys.IsAllowed(h.Alg) {
 		return Header{}, fmt.Errorf("%w: %q", ErrAlgNotAllowed, h.Alg)

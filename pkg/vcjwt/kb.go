@@ -12,10 +12,37 @@ import (
 
 // kbPayload is the payload of a key-binding JWT.
 type kbPayload struct {
-	Iat    *numericDate `json:"iat"`
-	Aud    strList      `json:"aud"`
-	Nonce  string       `json:"nonce"`
-	SDHash string       `json:"sd_hash"`
+	jwtClaims
+	Aud    []string
+	Nonce  string
+	SDHash string
+}
+
+// readKBPayload reads a key-binding JWT payload.
+func readKBPayload(b []byte) (*kbPayload, error) {
+	var p kbPayload
+	s := scanner{b: b}
+	err := s.object(func(name []byte) error {
+		if ok, err := p.member(&s, name); ok || err != nil {
+			return err
+		}
+		var err error
+		switch string(name) {
+		case "aud":
+			p.Aud, err = s.strings()
+		case "nonce":
+			p.Nonce, err = s.str()
+		case "sd_hash":
+			p.SDHash, err = s.str()
+		default:
+			err = s.skip()
+		}
+		return err
+	})
+	if err == nil {
+		err = s.end()
+	}
+	return &p, err
 }
 
 // SignKeyBinding appends a key-binding JWT (typ kb+jwt; iat, aud, nonce,
@@ -61,8 +88,8 @@ func (sd *SDJWT) VerifyKeyBinding(holderPub crypto.PublicKey, nonce, aud string,
 	if err := tok.Verify(holderPub); err != nil {
 		return fmt.Errorf("%w: key-binding JWT: %w", ErrHolderBinding, err)
 	}
-	var p kbPayload
-	if err := json.Unmarshal(tok.Payload, &p); err != nil {
+	p, err := readKBPayload(tok.Payload)
+	if err != nil {
 		return fmt.Errorf("%w: key-binding JWT payload: %w", ErrHolderBinding, err)
 	}
 	if p.SDHash != sdDigest(sd.hashInput) {

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"maps"
+	"math"
 	"slices"
 	"sort"
 	"strings"
@@ -289,26 +290,34 @@ func decodeDisclosure(raw string) (Disclosure, error) {
 	if err != nil {
 		return Disclosure{}, fmt.Errorf("%w: base64url: %w", ErrDisclosure, err)
 	}
-	var arr []json.RawMessage
-	if err := json.Unmarshal(b, &arr); err != nil {
-		return Disclosure{}, fmt.Errorf("%w: not a JSON array: %w", ErrDisclosure, err)
+	sc := scanner{b: b}
+	if sc.peek() != '[' {
+		return Disclosure{}, fmt.Errorf("%w: not a JSON array", ErrDisclosure)
 	}
-	d := Disclosure{Raw: raw, Digest: sdDigest(raw)}
-	var salt string
-	if len(arr) < 2 || len(arr) > 3 || json.Unmarshal(arr[0], &salt) != nil {
+	v, err := sc.value()
+	if err == nil {
+		err = sc.end()
+	}
+	if err != nil {
+		return Disclosure{}, fmt.Errorf("%w: %w", ErrDisclosure, err)
+	}
+	arr := v.([]any)
+	if len(arr) < 2 || len(arr) > 3 {
 		return Disclosure{}, fmt.Errorf("%w: want [salt, name, value] or [salt, value]", ErrDisclosure)
 	}
-	val := arr[len(arr)-1]
+	if _, ok := arr[0].(string); !ok {
+		return Disclosure{}, fmt.Errorf("%w: salt is not a string", ErrDisclosure)
+	}
+	d := Disclosure{Raw: raw, Digest: sdDigest(raw), Value: arr[len(arr)-1]}
 	if len(arr) == 3 {
-		if err := json.Unmarshal(arr[1], &d.Name); err != nil {
+		name, ok := arr[1].(string)
+		if !ok {
 			return Disclosure{}, fmt.Errorf("%w: claim name is not a string", ErrDisclosure)
 		}
-		if d.Name == "" || d.Name == "_sd" || d.Name == "..." {
-			return Disclosure{}, fmt.Errorf("%w: claim name %q not allowed", ErrDisclosure, d.Name)
+		if name == "" || name == "_sd" || name == "..." {
+			return Disclosure{}, fmt.Errorf("%w: claim name %q not allowed", ErrDisclosure, name)
 		}
-	}
-	if err := json.Unmarshal(val, &d.Value); err != nil {
-		return Disclosure{}, fmt.Errorf("%w: value: %w", ErrDisclosure, err)
+		d.Name = name
 	}
 	return d, nil
 }
@@ -409,10 +418,6 @@ func (s *sdState) value(v *any, path string) error {
 // resolve applies the disclosures to payload and checks that each one is
 // referenced exactly once.
 func (sd *SDJWT) resolve(payload map[string]any) error {
-	if alg, ok := payload["_sd_alg"]; ok && alg != SDAlg {
-		return fmt.Errorf("%w: _sd_alg %v (only %s)", ErrDisclosure, alg, SDAlg)
-	}
-	delete(payload, "_sd_alg")
 	st := sdState{byDigest: make(map[string]*Disclosure, len(sd.Disclosures)), seen: map[string]struct{}{}}
 	for i := range sd.Disclosures {
 		st.byDigest[sd.Disclosures[i].Digest] = &sd.Disclosures[i]
@@ -430,19 +435,93 @@ func (sd *SDJWT) resolve(payload map[string]any) error {
 	return nil
 }
 
-// sdPayload holds the registered claims of an SD-JWT VC payload.
-type sdPayload struct {
+// sdRegistered holds the registered claims of an SD-JWT VC payload.
+type sdRegistered struct {
 	jwtClaims
-	VCT string `json:"vct"`
-	Cnf *struct {
-		JWK json.RawMessage `json:"jwk"`
-	} `json:"cnf"`
-	Status *struct {
-		StatusList *struct {
-			Idx *int   `json:"idx"`
-			URI string `json:"uri"`
-		} `json:"status_list"`
-	} `json:"status"`
+	vct, sdAlg string
+	cnfJWK     []byte // raw JSON of cnf.jwk
+	status     *StatusRef
+}
+
+// readSDPayload reads an SD-JWT VC payload: registered claims into reg, all
+// other members (including _sd) into the returned claims.
+func readSDPayload(b []byte, reg *sdRegistered) (map[string]any, error) {
+	claims := make(map[string]any, 16)
+	s := scanner{b: b}
+	err := s.object(func(name []byte) error {
+		if ok, err := reg.member(&s, name); ok || err != nil {
+			return err
+		}
+		var err error
+		switch string(name) {
+		case "vct":
+			reg.vct, err = s.str()
+		case "_sd_alg":
+			reg.sdAlg, err = s.str()
+		case "cnf":
+			err = s.object(func(name []byte) error {
+				if string(name) != "jwk" {
+					return s.skip()
+				}
+				s.ws()
+				start := s.i
+				err := s.skip()
+				reg.cnfJWK = s.b[start:s.i]
+				return err
+			})
+		case "status":
+			err = s.object(func(name []byte) error {
+				if string(name) != "status_list" {
+					return s.skip()
+				}
+				reg.status, err = readStatusListRef(&s)
+				return err
+			})
+		default:
+			var v any
+			v, err = s.value()
+			claims[string(name)] = v
+		}
+		return err
+	})
+	if err == nil {
+		err = s.end()
+	}
+	if err != nil {
+		return nil, fmt.Errorf("SD-JWT payload: %w", err)
+	}
+	return claims, nil
+}
+
+// readStatusListRef reads status.status_list {"idx": n, "uri": "..."}.
+func readStatusListRef(s *scanner) (*StatusRef, error) {
+	r := &StatusRef{Type: TypeTokenStatusList, Index: -1}
+	err := s.object(func(name []byte) error {
+		var err error
+		switch string(name) {
+		case "idx":
+			var f float64
+			if f, err = s.number(); err == nil {
+				if f < 0 || f != math.Trunc(f) || f > math.MaxInt32 {
+					return fmt.Errorf("%w: status_list.idx %v", ErrMalformed, f)
+				}
+				r.Index = int(f)
+			}
+		case "uri":
+			r.URI, err = s.str()
+		default:
+			err = s.skip()
+		}
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	if r.Index < 0 || r.URI == "" {
+		return nil, fmt.Errorf("%w: status.status_list needs idx >= 0 and uri", ErrMalformed)
+	}
+	r.Raw = map[string]any{"idx": r.Index, "uri": r.URI}
+	return r, nil
 }
 
 // parseSDJWTCredential reads an SD-JWT VC: issuer JWT, disclosures matched
@@ -460,16 +539,16 @@ func parseSDJWTCredential(raw string) (*Parsed, error) {
 	if tok.Typ != TypSDJWT && tok.Typ != typLegacySD {
 		return nil, fmt.Errorf("%w: SD-JWT VC with typ %q", ErrUnsupportedFormat, tok.Typ)
 	}
-	var reg sdPayload
-	if err := json.Unmarshal(tok.Payload, &reg); err != nil {
-		return nil, fmt.Errorf("%w: SD-JWT payload: %w", ErrMalformed, err)
+	var reg sdRegistered
+	claims, err := readSDPayload(tok.Payload, &reg)
+	if err != nil {
+		return nil, err
 	}
-	var claims map[string]any
-	if err := json.Unmarshal(tok.Payload, &claims); err != nil {
-		return nil, fmt.Errorf("%w: SD-JWT payload: %w", ErrMalformed, err)
-	}
-	if reg.Iss == "" || reg.VCT == "" {
+	if reg.Iss == "" || reg.vct == "" {
 		return nil, fmt.Errorf("%w: SD-JWT VC needs iss and vct", ErrMalformed)
+	}
+	if reg.sdAlg != "" && reg.sdAlg != SDAlg {
+		return nil, fmt.Errorf("%w: _sd_alg %q (only %s)", ErrDisclosure, reg.sdAlg, SDAlg)
 	}
 	if err := sd.resolve(claims); err != nil {
 		return nil, err
@@ -477,20 +556,15 @@ func parseSDJWTCredential(raw string) (*Parsed, error) {
 	p := &Parsed{Format: vc.FormatSDJWT, Token: tok, SD: sd}
 	v := &p.v
 	v.Format, v.Alg, v.Payload = vc.FormatSDJWT, tok.Alg, tok.Payload
-	v.Issuer, v.Subject, v.ID, v.VCT, v.Types = reg.Iss, reg.Sub, reg.Jti, reg.VCT, []string{reg.VCT}
+	v.Issuer, v.Subject, v.ID, v.VCT, v.Types = reg.Iss, reg.Sub, reg.Jti, reg.vct, []string{reg.vct}
 	applyJWTTimes(v, &reg.jwtClaims)
-	if reg.Cnf != nil && len(reg.Cnf.JWK) > 0 {
-		if v.HolderKey, _, err = keys.ParsePublicJWK(reg.Cnf.JWK); err != nil {
+	if reg.cnfJWK != nil {
+		if v.HolderKey, _, err = keys.ParsePublicJWK(reg.cnfJWK); err != nil {
 			return nil, fmt.Errorf("%w: cnf.jwk: %w", ErrMalformed, err)
 		}
 	}
-	if reg.Status != nil && reg.Status.StatusList != nil {
-		sl := reg.Status.StatusList
-		if sl.Idx == nil || *sl.Idx < 0 || sl.URI == "" {
-			return nil, fmt.Errorf("%w: status.status_list needs idx >= 0 and uri", ErrMalformed)
-		}
-		v.Status = []StatusRef{{Type: TypeTokenStatusList, URI: sl.URI, Index: *sl.Idx,
-			Raw: map[string]any{"idx": *sl.Idx, "uri": sl.URI}}}
+	if reg.status != nil {
+		v.Status = []StatusRef{*reg.status}
 	}
 	for _, r := range reservedSD {
 		delete(claims, r)

@@ -68,21 +68,104 @@ func (n *numericDate) time() time.Time {
 }
 
 // credWire is the credential members the verify path reads (VC 1.1 in a vc
-// claim, or VC 2.0 as a VC-JOSE payload), decoded into a struct.
+// claim, or VC 2.0 as a VC-JOSE payload).
 type credWire struct {
-	Context        []json.RawMessage `json:"@context"`
-	ID             string            `json:"id"`
-	Type           strList           `json:"type"`
-	Issuer         idRef             `json:"issuer"`
-	ValidFrom      string            `json:"validFrom"`
-	ValidUntil     string            `json:"validUntil"`
-	IssuanceDate   string            `json:"issuanceDate"`
-	ExpirationDate string            `json:"expirationDate"`
-	Subject        json.RawMessage   `json:"credentialSubject"`
-	Status         json.RawMessage   `json:"credentialStatus"`
+	version                                                  int // from @context[0]; 0 when unknown
+	hasContext, hasSubject                                   bool
+	ID                                                       string
+	Type                                                     []string
+	Issuer                                                   string
+	ValidFrom, ValidUntil, IssuanceDate, ExpirationDate      string
+	Subject                                                  map[string]any // the first subject
+	Status                                                   []StatusRef
 }
 
-// jwtClaims are the registered JWT claims, plus the vc and cnf claims.
+// member reads the credential member name, if it is one we use.
+func (c *credWire) member(s *scanner, name []byte) (bool, error) {
+	var err error
+	switch string(name) {
+	case "@context":
+		c.hasContext = true
+		c.version, err = readContext(s)
+	case "id":
+		c.ID, err = s.str()
+	case "type":
+		c.Type, err = s.strings()
+	case "issuer":
+		c.Issuer, err = s.idRef()
+	case "validFrom":
+		c.ValidFrom, err = s.str()
+	case "validUntil":
+		c.ValidUntil, err = s.str()
+	case "issuanceDate":
+		c.IssuanceDate, err = s.str()
+	case "expirationDate":
+		c.ExpirationDate, err = s.str()
+	case "credentialSubject":
+		c.hasSubject = true
+		c.Subject, err = readFirstObject(s, "credentialSubject")
+	case "credentialStatus":
+		c.Status, err = readStatus(s)
+	default:
+		return false, nil
+	}
+	return true, err
+}
+
+// readContext reads @context and returns the version its first entry names.
+func readContext(s *scanner) (int, error) {
+	version, first := 0, true
+	read := func() error {
+		if first && s.peek() == '"' {
+			first = false
+			v, err := s.rawString()
+			switch string(v) {
+			case vc.ContextV2:
+				version = 2
+			case vc.ContextV1:
+				version = 1
+			}
+			return err
+		}
+		first = false
+		return s.skip()
+	}
+	if s.peek() == '[' {
+		return version, s.array(read)
+	}
+	return version, read()
+}
+
+// readFirstObject reads an object, or an array of objects and keeps the first.
+func readFirstObject(s *scanner, name string) (map[string]any, error) {
+	var first map[string]any
+	read := func() error {
+		v, err := s.value()
+		if err != nil {
+			return err
+		}
+		m, ok := v.(map[string]any)
+		if !ok {
+			return fmt.Errorf("%w: %s must hold objects", ErrMalformed, name)
+		}
+		if first == nil {
+			first = m
+		}
+		return nil
+	}
+	var err error
+	if s.peek() == '[' {
+		err = s.array(read)
+	} else {
+		err = read()
+	}
+	if err == nil && first == nil {
+		err = fmt.Errorf("%w: %s is empty", ErrMalformed, name)
+	}
+	return first, err
+}
+
+// jwtClaims are the registered JWT claims.
 type jwtClaims struct {
 	Iss string       `json:"iss"`
 	Sub string       `json:"sub"`
@@ -90,6 +173,33 @@ type jwtClaims struct {
 	Iat *numericDate `json:"iat"`
 	Nbf *numericDate `json:"nbf"`
 	Exp *numericDate `json:"exp"`
+}
+
+// member reads a registered JWT claim, if name is one.
+func (j *jwtClaims) member(s *scanner, name []byte) (bool, error) {
+	var err error
+	readDate := func() (*numericDate, error) {
+		f, err := s.number()
+		n := numericDate(f)
+		return &n, err
+	}
+	switch string(name) {
+	case "iss":
+		j.Iss, err = s.str()
+	case "sub":
+		j.Sub, err = s.str()
+	case "jti":
+		j.Jti, err = s.str()
+	case "iat":
+		j.Iat, err = readDate()
+	case "nbf":
+		j.Nbf, err = readDate()
+	case "exp":
+		j.Exp, err = readDate()
+	default:
+		return false, nil
+	}
+	return true, err
 }
 
 // contextVersion returns the data model version from the first @context entry.
@@ -108,8 +218,8 @@ func contextVersion(ctx []json.RawMessage) int {
 
 // check applies the data model rules the lean path enforces.
 func (c *credWire) check(wantVersion int) error {
-	v := contextVersion(c.Context)
-	if v == 0 {
+	v := c.version
+	if !c.hasContext || v == 0 {
 		return fmt.Errorf("%w: credential @context must start with a VC base context", ErrMalformed)
 	}
 	if wantVersion != 0 && v != wantVersion {
@@ -121,7 +231,7 @@ func (c *credWire) check(wantVersion int) error {
 	if c.Issuer == "" {
 		return fmt.Errorf("%w: credential has no issuer", ErrMalformed)
 	}
-	if len(c.Subject) == 0 {
+	if !c.hasSubject {
 		return fmt.Errorf("%w: credential has no credentialSubject", ErrMalformed)
 	}
 	return nil
@@ -132,8 +242,8 @@ func (c *credWire) fill(v *Verified) error {
 	v.ID = c.ID
 	v.Types = c.Type
 	if v.Issuer == "" {
-		v.Issuer = string(c.Issuer)
-	} else if string(c.Issuer) != v.Issuer {
+		v.Issuer = c.Issuer
+	} else if c.Issuer != v.Issuer {
 		return fmt.Errorf("%w: iss %q and credential issuer %q differ", ErrMalformed, v.Issuer, c.Issuer)
 	}
 	from, until := c.ValidFrom, c.ValidUntil
@@ -153,54 +263,27 @@ func (c *credWire) fill(v *Verified) error {
 		}
 		*d.dst = t
 	}
-	subj, err := firstObject(c.Subject, "credentialSubject")
-	if err != nil {
-		return err
-	}
+	subj := c.Subject
 	if id, ok := subj["id"].(string); ok {
 		v.Subject = id
 		delete(subj, "id")
 	}
 	v.Claims = subj
-	if len(c.Status) > 0 {
-		if v.Status, err = decodeStatus(c.Status); err != nil {
-			return err
-		}
-	}
+	v.Status = c.Status
 	return nil
 }
 
-// firstObject decodes an object, or the first object of an array.
-func firstObject(raw json.RawMessage, name string) (map[string]any, error) {
-	raw = bytes.TrimSpace(raw)
-	if len(raw) > 0 && raw[0] == '[' {
-		var list []map[string]any
-		if err := json.Unmarshal(raw, &list); err != nil || len(list) == 0 || list[0] == nil {
-			return nil, fmt.Errorf("%w: %s must be an object or a non-empty array of objects", ErrMalformed, name)
+// readStatus reads credentialStatus entries (Bitstring Status List and others).
+func readStatus(s *scanner) ([]StatusRef, error) {
+	var out []StatusRef
+	read := func() error {
+		v, err := s.value()
+		if err != nil {
+			return err
 		}
-		return list[0], nil
-	}
-	var m map[string]any
-	if err := json.Unmarshal(raw, &m); err != nil || m == nil {
-		return nil, fmt.Errorf("%w: %s must be an object", ErrMalformed, name)
-	}
-	return m, nil
-}
-
-// decodeStatus reads credentialStatus entries (Bitstring Status List and others).
-func decodeStatus(raw json.RawMessage) ([]StatusRef, error) {
-	raw = bytes.TrimSpace(raw)
-	var list []map[string]any
-	if len(raw) > 0 && raw[0] == '{' {
-		raw = append(append([]byte{'['}, raw...), ']')
-	}
-	if err := json.Unmarshal(raw, &list); err != nil {
-		return nil, fmt.Errorf("%w: credentialStatus: %w", ErrMalformed, err)
-	}
-	out := make([]StatusRef, 0, len(list))
-	for i, e := range list {
-		if e == nil {
-			return nil, fmt.Errorf("%w: credentialStatus[%d] is null", ErrMalformed, i)
+		e, ok := v.(map[string]any)
+		if !ok {
+			return fmt.Errorf("%w: credentialStatus entries must be objects", ErrMalformed)
 		}
 		r := StatusRef{Raw: e, Index: -1}
 		r.ID, _ = e["id"].(string)
@@ -211,18 +294,22 @@ func decodeStatus(raw json.RawMessage) ([]StatusRef, error) {
 		case string:
 			n, err := strconv.Atoi(idx)
 			if err != nil || n < 0 {
-				return nil, fmt.Errorf("%w: credentialStatus[%d].statusListIndex %q", ErrMalformed, i, idx)
+				return fmt.Errorf("%w: statusListIndex %q", ErrMalformed, idx)
 			}
 			r.Index = n
 		case float64:
 			if idx < 0 || idx != math.Trunc(idx) || idx > math.MaxInt32 {
-				return nil, fmt.Errorf("%w: credentialStatus[%d].statusListIndex %v", ErrMalformed, i, idx)
+				return fmt.Errorf("%w: statusListIndex %v", ErrMalformed, idx)
 			}
 			r.Index = int(idx)
 		}
 		out = append(out, r)
+		return nil
 	}
-	return out, nil
+	if s.peek() == '[' {
+		return out, s.array(read)
+	}
+	return out, read()
 }
 
 func contains(list []string, s string) bool {
