@@ -2,11 +2,10 @@ package vcld
 
 import (
 	"context"
-	"crypto/sha256"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"sort"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -31,14 +30,12 @@ type Limits struct {
 	MaxBlankNodes int
 	// MaxQuads is the most quads in the RDF dataset (default 4096).
 	MaxQuads int
-	// MaxAmbiguousBlankNodes is the most blank nodes whose first-degree hash
-	// they share with another blank node (default 8). Only such nodes make
-	// RDFC-1.0 do its expensive n-degree search; a blank-node clique is the
-	// classic poison and is refused by this bound.
-	MaxAmbiguousBlankNodes int
-	// MaxAmbiguousGroup is the largest set of blank nodes sharing one
-	// first-degree hash (default 3).
-	MaxAmbiguousGroup int
+	// WorkFactor bounds RDFC-1.0's n-degree search as rdf-canonize's
+	// maxWorkFactor does (default 1, its default): at most n^WorkFactor
+	// Hash N-Degree Quads calls, n being the number of blank nodes whose
+	// first-degree hash is not unique. A blank-node clique, the classic
+	// poison, is refused fast.
+	WorkFactor int
 	// Timeout bounds one Sign or Verify call on top of the caller's context
 	// (default 2 s).
 	Timeout time.Duration
@@ -54,8 +51,7 @@ func (l Limits) withDefaults() Limits {
 	def(&l.MaxDepth, 32)
 	def(&l.MaxBlankNodes, 128)
 	def(&l.MaxQuads, 4096)
-	def(&l.MaxAmbiguousBlankNodes, 8)
-	def(&l.MaxAmbiguousGroup, 3)
+	def(&l.WorkFactor, 1)
 	if l.Timeout <= 0 {
 		l.Timeout = 2 * time.Second
 	}
@@ -82,6 +78,8 @@ type Processor struct {
 	limits Limits
 	now    func() time.Time
 	cache  contextCache
+	// templates hold canonical proof configurations per shape.
+	templates templateCache
 }
 
 // New returns a Processor over the pinned contexts plus o.Contexts.
@@ -190,6 +188,7 @@ func (p *Processor) activeContext(ctxVal any) (*processedContext, error) {
 				pc.idAliases[term] = true
 			}
 		}
+		pc.wrapEmbeddedCredentials = graphContainerLost(pc.ctx)
 	}
 	// Failures are properties of the context value alone, so they cache too.
 	p.cache.put(key, pc)
@@ -287,23 +286,11 @@ func (p *Processor) canonicalize(ctx context.Context, doc map[string]any) (strin
 	if err := ctx.Err(); err != nil {
 		return "", fmt.Errorf("vcld: canonicalize: %w: %w", ErrTooComplex, err)
 	}
-	api := ld.NewJsonLdApi()
-	dataset, err := api.ToRDF(expanded, opts)
+	quads, err := toDataset(expanded, p.limits.MaxQuads)
 	if err != nil {
-		return "", fmt.Errorf("vcld: to RDF: %v: %w", err, ErrUnsafeDocument)
-	}
-	if err := p.checkDataset(dataset); err != nil {
 		return "", err
 	}
-	if err := ctx.Err(); err != nil {
-		return "", fmt.Errorf("vcld: canonicalize: %w: %w", ErrTooComplex, err)
-	}
-	out, err := ld.NewNormalisationAlgorithm("URDNA2015").Main(dataset, opts)
-	if err != nil {
-		return "", fmt.Errorf("vcld: canonicalize: %v: %w", err, ErrMalformed)
-	}
-	s, _ := out.(string)
-	return s, nil
+	return canonicalNQuads(ctx, quads, p.limits.MaxBlankNodes, p.limits.WorkFactor)
 }
 
 func expandError(err error) error {
@@ -459,7 +446,12 @@ func countRaw(v any, idAliases map[string]bool) int {
 			if k == "@context" || e == nil || idAliases[k] {
 				continue
 			}
-			n++
+			switch k {
+			case "@graph", "@list", "@set", "@included", "@nest":
+				// transparent in expanded form
+			default:
+				n++
+			}
 			n += countRaw(e, idAliases)
 		}
 	}
@@ -502,105 +494,20 @@ func countExpanded(v any) int {
 	return n
 }
 
-// checkDataset bounds the dataset before URDNA2015 runs: quads, blank nodes,
-// and the blank nodes whose first-degree hash is not unique (the only ones
-// that make canonicalisation do more than linear work).
-func (p *Processor) checkDataset(ds *ld.RDFDataset) error {
-	quads := 0
-	byNode := make(map[string][]*ld.Quad)
-	for g, qs := range ds.Graphs {
-		quads += len(qs)
-		if quads > p.limits.MaxQuads {
-			return fmt.Errorf("vcld: more than %d quads: %w", p.limits.MaxQuads, ErrTooComplex)
+// graphContainerLost reports whether, in a presentation under active, the
+// verifiableCredential term is a graph container with a property-scoped
+// context of its own. json-gold (to v0.9.1) checks container mappings
+// against the property-scoped context, where the term is not defined, so
+// it drops "@container": "@graph" (VC 2.0's term has "@context": null).
+func graphContainerLost(active *ld.Context) bool {
+	c := active
+	if td := active.TermDefinitions["VerifiablePresentation"]; td != nil && td.HasContext {
+		scoped, err := active.Parse(td.Context)
+		if err != nil {
+			return false
 		}
-		for _, q := range qs {
-			for _, n := range []ld.Node{q.Subject, q.Object} {
-				if n != nil && ld.IsBlankNode(n) {
-					id := n.GetValue()
-					byNode[id] = appendQuadOnce(byNode[id], q)
-				}
-			}
-			if strings.HasPrefix(g, "_:") {
-				byNode[g] = appendQuadOnce(byNode[g], q)
-			}
-		}
+		c = scoped
 	}
-	if len(byNode) > p.limits.MaxBlankNodes {
-		return fmt.Errorf("vcld: %d blank nodes, limit %d: %w", len(byNode), p.limits.MaxBlankNodes, ErrTooComplex)
-	}
-	if len(byNode) < 2 {
-		return nil
-	}
-	groups := make(map[[32]byte]int, len(byNode))
-	graphOf := make(map[*ld.Quad]string)
-	for g, qs := range ds.Graphs {
-		for _, q := range qs {
-			graphOf[q] = g
-		}
-	}
-	for id, qs := range byNode {
-		groups[firstDegreeHash(id, qs, graphOf)]++
-	}
-	ambiguous := 0
-	for _, c := range groups {
-		if c > 1 {
-			ambiguous += c
-			if c > p.limits.MaxAmbiguousGroup {
-				return fmt.Errorf("vcld: %d blank nodes are indistinguishable, limit %d: %w", c, p.limits.MaxAmbiguousGroup, ErrTooComplex)
-			}
-		}
-	}
-	if ambiguous > p.limits.MaxAmbiguousBlankNodes {
-		return fmt.Errorf("vcld: %d blank nodes need n-degree canonicalisation, limit %d: %w", ambiguous, p.limits.MaxAmbiguousBlankNodes, ErrTooComplex)
-	}
-	return nil
-}
-
-func appendQuadOnce(qs []*ld.Quad, q *ld.Quad) []*ld.Quad {
-	if len(qs) > 0 && qs[len(qs)-1] == q {
-		return qs
-	}
-	return append(qs, q)
-}
-
-// firstDegreeHash is RDFC-1.0's "hash first degree quads" up to serialisation
-// details: only equality between nodes matters here.
-func firstDegreeHash(id string, qs []*ld.Quad, graphOf map[*ld.Quad]string) [32]byte {
-	lines := make([]string, 0, len(qs))
-	term := func(n ld.Node) string {
-		if n == nil {
-			return ""
-		}
-		if ld.IsBlankNode(n) {
-			if n.GetValue() == id {
-				return "_:a"
-			}
-			return "_:z"
-		}
-		if l, ok := n.(*ld.Literal); ok {
-			return "\"" + l.Value + "\"^^" + l.Datatype + "@" + l.Language
-		}
-		return "<" + n.GetValue() + ">"
-	}
-	for _, q := range qs {
-		g := graphOf[q]
-		switch {
-		case g == "@default":
-			g = ""
-		case g == id:
-			g = "_:a"
-		case strings.HasPrefix(g, "_:"):
-			g = "_:z"
-		}
-		lines = append(lines, term(q.Subject)+" "+term(q.Predicate)+" "+term(q.Object)+" "+g)
-	}
-	sort.Strings(lines)
-	h := sha256.New()
-	for _, l := range lines {
-		h.Write([]byte(l))
-		h.Write([]byte{'\n'})
-	}
-	var out [32]byte
-	h.Sum(out[:0])
-	return out
+	td := c.TermDefinitions["verifiableCredential"]
+	return td != nil && td.HasContext && slices.Contains(td.Container, "@graph")
 }

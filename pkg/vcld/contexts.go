@@ -132,7 +132,11 @@ type processedContext struct {
 	// idAliases are "@id" and the terms the context maps to it; safe mode's
 	// property count leaves them out (coerced IRIs become {"@id": ...}).
 	idAliases map[string]bool
-	err       error
+	// wrapEmbeddedCredentials: verifiableCredential (in a presentation) is
+	// a graph container whose term also has a scoped context; json-gold
+	// then loses the container, see presentationView.
+	wrapEmbeddedCredentials bool
+	err                     error
 }
 
 func (c *contextCache) get(key string) (*processedContext, bool) {

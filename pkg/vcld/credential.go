@@ -116,12 +116,12 @@ func (p *Processor) SignCredential(ctx context.Context, doc []byte, o SignOption
 	if got := controllerOf(o.VerificationMethod); got != issuer {
 		return nil, fmt.Errorf("vcld: sign: verification method %q is not the issuer's (%s): %w", o.VerificationMethod, issuer, ErrProofMismatch)
 	}
-	return p.signDocument(ctx, doc, m, o, PurposeAssertionMethod)
+	return p.signDocument(ctx, doc, m, o, PurposeAssertionMethod, nil)
 }
 
-func (p *Processor) signDocument(ctx context.Context, raw []byte, m map[string]any, o SignOptions, purpose string) ([]byte, error) {
+func (p *Processor) signDocument(ctx context.Context, raw []byte, m map[string]any, o SignOptions, purpose string, view func(map[string]any) map[string]any) ([]byte, error) {
 	before := m["@context"]
-	proof, err := p.sign(ctx, m, o, purpose)
+	proof, err := p.sign(ctx, m, o, purpose, view)
 	if err != nil {
 		return nil, err
 	}

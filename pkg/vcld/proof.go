@@ -107,8 +107,9 @@ func ensureSuiteContext(doc map[string]any, s Suite) bool {
 	return true
 }
 
-// sign adds a proof to doc (which must not have one) and returns it.
-func (p *Processor) sign(ctx context.Context, doc map[string]any, o SignOptions, defaultPurpose string) (map[string]any, error) {
+// sign adds a proof to doc (which must not have one) and returns it. view,
+// when not nil, gives the form of the document that is canonicalised.
+func (p *Processor) sign(ctx context.Context, doc map[string]any, o SignOptions, defaultPurpose string, view func(map[string]any) map[string]any) (map[string]any, error) {
 	if o.Signer == nil {
 		return nil, fmt.Errorf("vcld: sign: no signer: %w", ErrMalformed)
 	}
@@ -148,7 +149,11 @@ func (p *Processor) sign(ctx context.Context, doc map[string]any, o SignOptions,
 		proof["domain"] = o.Domain
 	}
 	ensureSuiteContext(doc, o.Suite)
-	data, err := p.hashData(ctx, doc, proof)
+	unsecured := doc
+	if view != nil {
+		unsecured = view(doc)
+	}
+	data, err := p.hashData(ctx, unsecured, proof)
 	if err != nil {
 		return nil, err
 	}
@@ -189,7 +194,7 @@ func (p *Processor) hashDataWith(ctx context.Context, unsecured, proof map[strin
 		cfg[k] = v
 	}
 	cfg["@context"] = unsecured["@context"]
-	c, err := p.canonicalize(ctx, cfg)
+	c, err := p.canonicalProofConfig(ctx, cfg)
 	if err != nil {
 		return nil, fmt.Errorf("vcld: proof options: %w", err)
 	}

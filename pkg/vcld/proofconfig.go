@@ -1,0 +1,180 @@
+package vcld
+
+import (
+	"context"
+	"sort"
+	"strings"
+	"sync"
+)
+
+// Canonicalising a proof configuration (the proof without its value, under
+// the document's @context) is half the JSON-LD work of a verification, yet
+// for one @context and one set of proof members it differs only in a few
+// string values. A template is made once per such shape by canonicalising
+// the configuration with placeholder values through the full safe-mode path;
+// later configurations of that shape only substitute their values, escaped
+// exactly as N-Quads serialisation would. This is sound because the
+// configuration is one blank node with single-valued, distinct predicates:
+// the canonical label and the line order do not depend on the values.
+
+// templated are the proof members whose values vary per proof.
+var templated = map[string]string{
+	"created":            "2000-01-01T00:00:00Z",
+	"verificationMethod": "urn:vcld:template:verification-method",
+	"challenge":          "vcld-template-challenge",
+	"domain":             "vcld-template-domain",
+}
+
+// fastIRISchemes are the schemes a verification method may use on the fast
+// path; a compact IRI whose prefix is a term would expand differently.
+var fastIRISchemes = map[string]bool{"did": true, "urn": true, "https": true, "http": true}
+
+type configTemplate struct {
+	ok    bool
+	parts []string // len(slots)+1 pieces around the slots
+	slots []string // member names, in text order
+	iri   []bool   // slot is an IRI (else a string literal)
+}
+
+type templateCache struct {
+	mu sync.RWMutex
+	m  map[string]*configTemplate
+}
+
+func (c *templateCache) get(k string) *configTemplate {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	return c.m[k]
+}
+
+func (c *templateCache) put(k string, t *configTemplate) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.m == nil || len(c.m) >= maxProcessedContextCacheEntries {
+		c.m = make(map[string]*configTemplate)
+	}
+	c.m[k] = t
+}
+
+// canonicalProofConfig returns the canonical N-Quads of cfg.
+func (p *Processor) canonicalProofConfig(ctx context.Context, cfg map[string]any) (string, error) {
+	key, ok := templateKey(cfg)
+	if !ok {
+		return p.canonicalize(ctx, cfg)
+	}
+	t := p.templates.get(key)
+	if t == nil {
+		t = p.makeTemplate(ctx, cfg)
+		p.templates.put(key, t)
+	}
+	if !t.ok {
+		return p.canonicalize(ctx, cfg)
+	}
+	var b strings.Builder
+	for i, slot := range t.slots {
+		b.WriteString(t.parts[i])
+		v := cfg[slot].(string)
+		if t.iri[i] {
+			scheme, _, _ := strings.Cut(v, ":")
+			if !fastIRISchemes[scheme] || !isAbsoluteIRI(v) {
+				return p.canonicalize(ctx, cfg)
+			}
+			writeIRI(&b, v)
+		} else {
+			writeString(&b, v)
+		}
+	}
+	b.WriteString(t.parts[len(t.slots)])
+	return b.String(), nil
+}
+
+// templateKey describes the shape of cfg: its @context and members, with
+// the values of templated members left out. ok is false when a templated
+// member is not a string.
+func templateKey(cfg map[string]any) (string, bool) {
+	keys := make([]string, 0, len(cfg))
+	for k := range cfg {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	var b strings.Builder
+	for _, k := range keys {
+		b.WriteString(k)
+		if _, ok := templated[k]; ok {
+			if _, isString := cfg[k].(string); !isString {
+				return "", false
+			}
+			b.WriteString("=*\x00")
+			continue
+		}
+		v, err := jsonCanon(cfg[k])
+		if err != nil {
+			return "", false
+		}
+		b.WriteByte('=')
+		b.Write(v)
+		b.WriteByte(0)
+	}
+	return b.String(), true
+}
+
+func (p *Processor) makeTemplate(ctx context.Context, cfg map[string]any) *configTemplate {
+	ph := make(map[string]any, len(cfg))
+	for k, v := range cfg {
+		ph[k] = v
+		if s, ok := templated[k]; ok {
+			ph[k] = s
+		}
+	}
+	text, err := p.canonicalize(ctx, ph)
+	if err != nil {
+		return &configTemplate{}
+	}
+	if pc, err := p.activeContext(cfg["@context"]); err != nil {
+		return &configTemplate{}
+	} else {
+		for s := range fastIRISchemes {
+			if _, defined := pc.ctx.TermDefinitions[s]; defined {
+				return &configTemplate{}
+			}
+		}
+	}
+	type hit struct {
+		at   int
+		slot string
+		tok  string
+		iri  bool
+	}
+	var hits []hit
+	for k, v := range templated {
+		if _, present := cfg[k]; !present {
+			continue
+		}
+		var lit, ref strings.Builder
+		writeString(&lit, v)
+		writeIRI(&ref, v)
+		nl, nr := strings.Count(text, lit.String()), strings.Count(text, ref.String())
+		switch {
+		case nl == 1 && nr == 0:
+			hits = append(hits, hit{strings.Index(text, lit.String()), k, lit.String(), false})
+		case nr == 1 && nl == 0:
+			hits = append(hits, hit{strings.Index(text, ref.String()), k, ref.String(), true})
+		default:
+			return &configTemplate{}
+		}
+	}
+	if strings.Count(text, "_:") != strings.Count(text, "_:c14n0 ") {
+		return &configTemplate{} // more than one blank node: labels could depend on values
+	}
+	sort.Slice(hits, func(i, j int) bool { return hits[i].at < hits[j].at })
+	t := &configTemplate{ok: true}
+	last := 0
+	for _, h := range hits {
+		t.parts = append(t.parts, text[last:h.at])
+		t.slots = append(t.slots, h.slot)
+		t.iri = append(t.iri, h.iri)
+		last = h.at + len(h.tok)
+	}
+	t.parts = append(t.parts, text[last:])
+	return t
+}
