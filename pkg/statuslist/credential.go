@@ -8,6 +8,7 @@ import (
 
 	"github.com/idport/idport/pkg/keys"
 	"github.com/idport/idport/pkg/vc"
+	"github.com/idport/idport/pkg/vcjwt"
 )
 
 // Status purposes of the Bitstring Status List.
@@ -27,8 +28,6 @@ const (
 	typeMediaVCJWT           = "application/vc+jwt"
 	typeMediaStatusListJWT   = "application/statuslist+jwt"
 	typStatusListJWT         = "statuslist+jwt"
-	typVCJWT                 = "vc+jwt"
-	ctyVC                    = "vc"
 	defaultTokenValidity     = 24 * time.Hour
 	defaultBitstringValidity = 24 * time.Hour
 )
@@ -124,11 +123,11 @@ func SignBitstringCredential(k *keys.Key, issuer, id, purpose string, list *Bits
 	if err != nil {
 		return "", err
 	}
-	payload, err := json.Marshal(c)
+	jwt, err := vcjwt.SignVCJOSE(k, c)
 	if err != nil {
-		return "", fmt.Errorf("statuslist: marshal list credential: %w", err)
+		return "", fmt.Errorf("statuslist: sign list credential: %w", err)
 	}
-	return signCompact(k, typVCJWT, ctyVC, keyID(issuer, k), payload)
+	return jwt, nil
 }
 
 // ListCredential is a decoded Bitstring Status List credential.

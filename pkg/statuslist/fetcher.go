@@ -22,8 +22,8 @@ import (
 	"golang.org/x/sync/singleflight"
 
 	"github.com/idport/idport/pkg/did"
-	"github.com/idport/idport/pkg/keys"
 	"github.com/idport/idport/pkg/vc"
+	"github.com/idport/idport/pkg/vcjwt"
 )
 
 // KeyFunc returns the public key a list signer's kid names.
@@ -52,7 +52,8 @@ type FetcherOptions struct {
 	// StaleIfError, when positive, lets a list whose refresh fails be used
 	// for that long past its expiry, reported as Meta.Stale.
 	StaleIfError time.Duration
-	// MaxBytes bounds a response body (default 8 MiB).
+	// MaxBytes bounds a response body (default 1 MiB; a JWS is further
+	// bounded by vcjwt.MaxTokenBytes, 256 KiB).
 	MaxBytes int64
 	// MaxLists bounds the number of cached lists (default 1024).
 	MaxLists int
@@ -117,7 +118,7 @@ func NewFetcher(o FetcherOptions) (*Fetcher, error) {
 		o.MaxTTL = 5 * time.Minute
 	}
 	if o.MaxBytes <= 0 {
-		o.MaxBytes = maxTokenBytes
+		o.MaxBytes = vc.MaxDocumentBytes
 	}
 	if o.MaxLists <= 0 {
 		o.MaxLists = 1024
@@ -373,26 +374,25 @@ func (f *Fetcher) fetchBitstring(ctx context.Context, u string, body []byte, htt
 		}
 	}
 	if credJSON == nil {
-		tok, err := parseCompact(string(body))
+		tok, err := parseJWS(body)
 		if err != nil {
 			return nil, err
 		}
-		switch tok.typ {
-		case typVCJWT, "vc+ld+json+jwt", "vc+ld+jwt", "JWT", "jwt", "":
+		switch tok.Typ {
+		case vcjwt.TypVCJOSE, "vc+ld+json+jwt", "vc+ld+jwt", "JWT", "jwt", "":
 		default:
-			return nil, invalidf("list credential JWS typ %q", tok.typ)
+			return nil, invalidf("list credential JWS typ %q", tok.Typ)
 		}
-		if credJSON, err = credentialFromJWT(tok.payload); err != nil {
+		if credJSON, err = credentialFromJWT(tok.Payload); err != nil {
 			return nil, err
 		}
 		lc, err := ParseBitstringCredential(credJSON)
 		if err != nil {
 			return nil, err
 		}
-		if err := f.verify(ctx, tok, lc.Issuer); err != nil {
+		if kid, err = f.verify(ctx, tok, lc.Issuer); err != nil {
 			return nil, err
 		}
-		kid = tok.kid
 		return f.bitstringEntry(u, lc, kid, httpMaxAge)
 	}
 	lc, err := ParseBitstringCredential(credJSON)
@@ -423,24 +423,25 @@ func (f *Fetcher) bitstringEntry(u string, lc *ListCredential, kid string, httpM
 
 // fetchToken verifies and decodes a Status List Token (statuslist+jwt).
 func (f *Fetcher) fetchToken(ctx context.Context, u string, body []byte, httpMaxAge time.Duration) (*entry, error) {
-	tok, err := parseCompact(string(body))
+	tok, err := parseJWS(body)
 	if err != nil {
 		return nil, err
 	}
-	if tok.typ != typStatusListJWT {
-		return nil, invalidf("status list token typ %q, want %s", tok.typ, typStatusListJWT)
+	if tok.Typ != typStatusListJWT {
+		return nil, invalidf("status list token typ %q, want %s", tok.Typ, typStatusListJWT)
 	}
-	c, err := ParseTokenClaims(tok.payload)
+	c, err := ParseTokenClaims(tok.Payload)
 	if err != nil {
 		return nil, err
 	}
 	issuer := c.Issuer
 	if issuer == "" {
-		if du, err := did.ParseURL(tok.kid); err == nil {
+		if du, err := did.ParseURL(tok.Kid); err == nil {
 			issuer = du.DID.String()
 		}
 	}
-	if err := f.verify(ctx, tok, issuer); err != nil {
+	kid, err := f.verify(ctx, tok, issuer)
+	if err != nil {
 		return nil, err
 	}
 	now := f.o.Now()
@@ -456,7 +457,7 @@ func (f *Fetcher) fetchToken(ctx context.Context, u string, body []byte, httpMax
 	ttl := f.ttl(now, c.TTL, c.Expiry, httpMaxAge)
 	return &entry{
 		tok:        c.List,
-		meta:       Meta{URL: u, Issuer: issuer, Kid: tok.kid, FetchedAt: now, Expires: now.Add(ttl)},
+		meta:       Meta{URL: u, Issuer: issuer, Kid: kid, FetchedAt: now, Expires: now.Add(ttl)},
 		staleUntil: now.Add(ttl + f.o.StaleIfError),
 	}, nil
 }
@@ -476,41 +477,50 @@ func (f *Fetcher) ttl(now time.Time, listTTL time.Duration, until time.Time, htt
 	return max(ttl, 0)
 }
 
-// verify checks the JWS signature with the key its kid names. With a
-// Resolver, the kid (made absolute against a DID issuer) must be a DID URL
-// of the issuer listed under assertionMethod.
-func (f *Fetcher) verify(ctx context.Context, tok *jwsToken, issuer string) error {
+// parseJWS reads a compact JWS on vcjwt's lean path (EdDSA/ES256 only, no
+// jku/jwk/x5u/x5c/crit, kid path tricks refused, size bounded).
+func parseJWS(body []byte) (*vcjwt.Token, error) {
+	tok, err := vcjwt.Parse(string(body))
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrInvalidList, err)
+	}
+	return tok, nil
+}
+
+// verify checks the JWS signature with the key its kid names and returns
+// the absolute kid. With a Resolver, the kid (made absolute against a DID
+// issuer) must be a DID URL of the issuer listed under assertionMethod.
+func (f *Fetcher) verify(ctx context.Context, tok *vcjwt.Token, issuer string) (string, error) {
 	var (
 		pub crypto.PublicKey
 		err error
 	)
-	kid := tok.kid
+	kid := tok.Kid
 	if strings.HasPrefix(kid, "#") && strings.HasPrefix(issuer, "did:") {
 		kid = issuer + kid
-		tok.kid = kid
 	}
 	if f.o.Keys != nil {
 		pub, err = f.o.Keys(ctx, kid)
 	} else {
 		du, perr := did.ParseURL(kid)
 		if perr != nil {
-			return fmt.Errorf("%w: kid: %w", ErrInvalidList, perr)
+			return "", fmt.Errorf("%w: kid: %w", ErrInvalidList, perr)
 		}
 		if du.DID.String() != issuer {
-			return invalidf("kid %q is not a key of the list issuer %q", kid, issuer)
+			return "", invalidf("kid %q is not a key of the list issuer %q", kid, issuer)
 		}
 		pub, _, err = did.ResolveKeyFor(ctx, f.o.Resolver, kid, did.AssertionMethod)
 	}
 	if err != nil {
 		if isUnavailable(err) {
-			return fmt.Errorf("%w: list signing key %q: %w", ErrUnavailable, kid, err)
+			return "", fmt.Errorf("%w: list signing key %q: %w", ErrUnavailable, kid, err)
 		}
-		return fmt.Errorf("%w: list signing key %q: %w", ErrInvalidList, kid, err)
+		return "", fmt.Errorf("%w: list signing key %q: %w", ErrInvalidList, kid, err)
 	}
-	if err := keys.Verify(tok.alg, pub, tok.signingInput, tok.sig); err != nil {
-		return fmt.Errorf("%w: list signature: %w", ErrInvalidList, err)
+	if err := tok.Verify(pub); err != nil {
+		return "", fmt.Errorf("%w: list signature: %w", ErrInvalidList, err)
 	}
-	return nil
+	return kid, nil
 }
 
 // isUnavailable reports whether a key resolution error is transient.

@@ -234,7 +234,7 @@ func TestFetchRejects(t *testing.T) {
 	past := time.Now().Add(-2 * time.Hour)
 	expiredCred, _ := BitstringCredential(BitstringParams{Issuer: iss.did, ID: s.url("/expired"), Purpose: PurposeRevocation, List: list, ValidFrom: past, ValidUntil: past.Add(time.Hour)})
 	expiredPayload, _ := json.Marshal(expiredCred)
-	expired, _ := signCompact(iss.key, typVCJWT, ctyVC, iss.key.ID, expiredPayload)
+	expired, _ := signCompact(iss.key, "vc+jwt", "vc", iss.key.ID, expiredPayload)
 	wrongSub, _ := SignTokenList(iss.key, iss.did, "https://elsewhere.example/tsl", tl, 0)
 	wrongTyp, _ := signCompact(iss.key, "JWT", "", iss.key.ID, []byte(`{"sub":"`+s.url("/wrongtyp")+`","iat":1,"status_list":{"bits":1,"lst":"eNrbuRgAAhcBXQ"}}`))
 	none := "eyJhbGciOiJub25lIn0." + strings.Split(good, ".")[1] + "."

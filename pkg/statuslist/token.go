@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/idport/idport/pkg/keys"
+	"github.com/idport/idport/pkg/vcjwt"
 )
 
 // TokenClaims are the claims of a Status List Token (statuslist+jwt).
@@ -72,7 +73,7 @@ func SignTokenClaims(k *keys.Key, c TokenClaims) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("statuslist: marshal token claims: %w", err)
 	}
-	return signCompact(k, typStatusListJWT, "", keyID(c.Issuer, k), payload)
+	return signCompact(k, typStatusListJWT, "", vcjwt.KeyID(c.Issuer, k), payload)
 }
 
 // ParseTokenClaims decodes the payload of a Status List Token whose
