@@ -172,3 +172,14 @@ func VerifyStoreAudit(ctx context.Context, s Store) (int, string, error) {
 	}
 	return v.Count(), v.LastHash(), v.Finish(head)
 }
+
+// AuditReport is the outcome of an audit chain check.
+type AuditReport struct {
+	OK       bool   `json:"ok"`
+	Records  int    `json:"records"`
+	Version  uint64 `json:"version"`
+	LastHash string `json:"last_hash"`
+	// BrokenAt is the 1-based record number where the chain breaks (0 when OK).
+	BrokenAt int    `json:"broken_at,omitempty"`
+	Error    string `json:"error,omitempty"`
+}

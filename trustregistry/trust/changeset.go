@@ -96,7 +96,7 @@ func Apply(prev *State, cs ChangeSet, now time.Time) (*State, []Change, error) {
 	}
 	var changes []Change
 	for _, k := range Kinds {
-		for _, id := range keys(touched[k]) {
+		for _, id := range mapKeys(touched[k]) {
 			after, err := json.Marshal(next.Object(k, id))
 			if err != nil {
 				return nil, nil, fmt.Errorf("encoding %s %q: %w", k, id, err)

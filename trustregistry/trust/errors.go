@@ -60,3 +60,21 @@ func invalidf(op int, path, format string, args ...any) error {
 }
 
 func fmtErr(format string, args ...any) error { return fmt.Errorf(format, args...) }
+
+// Admin failure classes (maker-checker).
+var (
+	// ErrUnauthenticated: no valid credentials.
+	ErrUnauthenticated = errors.New("unauthenticated")
+	// ErrForbidden: the account lacks the role for the action.
+	ErrForbidden = errors.New("forbidden")
+	// ErrSelfApproval: the proposer tried to approve their own proposal.
+	ErrSelfApproval = errors.New("proposer cannot approve own proposal")
+	// ErrDuplicateApproval: the account approved this proposal already.
+	ErrDuplicateApproval = errors.New("already approved by this account")
+	// ErrProposalClosed: the proposal is no longer pending.
+	ErrProposalClosed = errors.New("proposal is not pending")
+	// ErrProposalExpired: the proposal expired before reaching its quorum.
+	ErrProposalExpired = errors.New("proposal expired")
+	// ErrChangeConflict: the change set no longer applies to the current registry.
+	ErrChangeConflict = errors.New("change set conflicts with the current registry")
+)

@@ -281,15 +281,15 @@ func (s *State) IDs(k Kind) []string {
 	var ids []string
 	switch k {
 	case KindJurisdiction:
-		ids = keys(s.Jurisdictions)
+		ids = mapKeys(s.Jurisdictions)
 	case KindScheme:
-		ids = keys(s.Schemes)
+		ids = mapKeys(s.Schemes)
 	case KindAuthority:
-		ids = keys(s.Authorities)
+		ids = mapKeys(s.Authorities)
 	case KindAgreement:
-		ids = keys(s.Agreements)
+		ids = mapKeys(s.Agreements)
 	case KindRecognition:
-		ids = keys(s.Recognitions)
+		ids = mapKeys(s.Recognitions)
 	}
 	return ids
 }

@@ -239,14 +239,14 @@ func (r *Recognition) validate(op int) error {
 // mappings use levels the schemes have, identifiers belong to one authority, and recognitions of
 // one scheme pair do not cover a type over overlapping windows.
 func ValidateState(s *State) error {
-	for _, id := range keys(s.Schemes) {
+	for _, id := range mapKeys(s.Schemes) {
 		sc := s.Schemes[id]
 		if _, ok := s.Jurisdictions[sc.Jurisdiction]; !ok {
 			return verr(ErrUnknownReference, fmt.Sprintf("scheme %q.jurisdiction", id), "unknown jurisdiction %q", sc.Jurisdiction)
 		}
 	}
 	owner := map[string]string{}
-	for _, id := range keys(s.Authorities) {
+	for _, id := range mapKeys(s.Authorities) {
 		a := s.Authorities[id]
 		sc, ok := s.Schemes[a.Scheme]
 		if !ok {
@@ -263,7 +263,7 @@ func ValidateState(s *State) error {
 			owner[e] = id
 		}
 	}
-	for _, id := range keys(s.Agreements) {
+	for _, id := range mapKeys(s.Agreements) {
 		g := s.Agreements[id]
 		for i, p := range g.Parties {
 			if _, ok := s.Jurisdictions[p]; !ok {
@@ -271,7 +271,7 @@ func ValidateState(s *State) error {
 			}
 		}
 	}
-	for _, id := range keys(s.Recognitions) {
+	for _, id := range mapKeys(s.Recognitions) {
 		r := s.Recognitions[id]
 		p := fmt.Sprintf("recognition %q", id)
 		local, ok := s.Schemes[r.LocalScheme]
@@ -296,7 +296,7 @@ func ValidateState(s *State) error {
 		}
 	}
 	// Overlap: same pair, shared type, overlapping windows, neither revoked.
-	recs := keys(s.Recognitions)
+	recs := mapKeys(s.Recognitions)
 	for i, a := range recs {
 		ra := s.Recognitions[a]
 		if revoked(ra.Statuses) {
@@ -350,7 +350,7 @@ func thumbprints(a *Authority) []string {
 	return out
 }
 
-func keys[V any](m map[string]V) []string {
+func mapKeys[V any](m map[string]V) []string {
 	out := make([]string, 0, len(m))
 	for k := range m {
 		out = append(out, k)
@@ -359,4 +359,4 @@ func keys[V any](m map[string]V) []string {
 	return out
 }
 
-func sortedKeys(m map[string]string) []string { return keys(m) }
+func sortedKeys(m map[string]string) []string { return mapKeys(m) }

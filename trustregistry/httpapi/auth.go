@@ -1,0 +1,177 @@
+package httpapi
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"net/http"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/gin-gonic/gin"
+	"github.com/idport/idport/pkg/httpx"
+	"github.com/idport/idport/trustregistry/trust"
+)
+
+const accountKey = "idport.registry.account"
+
+func contextWithTimeout(c *gin.Context, d time.Duration) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(c.Request.Context(), d)
+}
+
+// limiter counts failed authentications per client IP in fixed windows.
+type limiter struct {
+	mu     sync.Mutex
+	max    int
+	window time.Duration
+	now    func() time.Time
+	ips    map[string]*window
+}
+
+type window struct {
+	start time.Time
+	n     int
+}
+
+func newLimiter(max int, w time.Duration, now func() time.Time) *limiter {
+	return &limiter{max: max, window: w, now: now, ips: map[string]*window{}}
+}
+
+// blocked reports whether ip is over its budget and for how long.
+func (l *limiter) blocked(ip string) (time.Duration, bool) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	w, ok := l.ips[ip]
+	if !ok {
+		return 0, false
+	}
+	left := w.start.Add(l.window).Sub(l.now())
+	if left <= 0 {
+		delete(l.ips, ip)
+		return 0, false
+	}
+	return left, w.n >= l.max
+}
+
+func (l *limiter) fail(ip string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	now := l.now()
+	if len(l.ips) > 100000 { // bound memory under a spray of addresses
+		for k, w := range l.ips {
+			if now.Sub(w.start) > l.window {
+				delete(l.ips, k)
+			}
+		}
+	}
+	w, ok := l.ips[ip]
+	if !ok || now.Sub(w.start) > l.window {
+		w = &window{start: now}
+		l.ips[ip] = w
+	}
+	w.n++
+}
+
+// authenticate resolves the account from a verified mTLS client certificate or a bearer token,
+// and answers 401 (or 429 after too many failures from one IP).
+func (a *api) authenticate(c *gin.Context) {
+	ip := c.ClientIP()
+	if left, blocked := a.limiter.blocked(ip); blocked {
+		c.Header("Retry-After", strconv.Itoa(int(math.Ceil(left.Seconds()))))
+		writeErr(c, httpx.Errorf(http.StatusTooManyRequests, httpx.CodeRateLimited, "too many failed authentications from this address; retry later"))
+		return
+	}
+	var acct trust.Account
+	var err error
+	if tls := c.Request.TLS; tls != nil && len(tls.VerifiedChains) > 0 && len(tls.PeerCertificates) > 0 {
+		acct, err = a.b.AccountForCert(c, tls.PeerCertificates[0])
+	} else if tok := httpx.BearerToken(c); tok != "" {
+		acct, err = a.b.Authenticate(c, tok)
+	} else {
+		err = fmt.Errorf("no bearer token or client certificate: %w", trust.ErrUnauthenticated)
+	}
+	if err != nil {
+		if errors.Is(err, trust.ErrUnauthenticated) {
+			a.limiter.fail(ip)
+		}
+		writeErr(c, err)
+		return
+	}
+	c.Set(accountKey, acct)
+	c.Next()
+}
+
+func account(c *gin.Context) trust.Account {
+	v, _ := c.Get(accountKey)
+	a, _ := v.(trust.Account)
+	return a
+}
+
+// recorder keeps a copy of what a handler writes.
+type recorder struct {
+	gin.ResponseWriter
+	buf bytes.Buffer
+}
+
+func (r *recorder) Write(b []byte) (int, error) {
+	r.buf.Write(b)
+	return r.ResponseWriter.Write(b)
+}
+
+func (r *recorder) WriteString(s string) (int, error) {
+	r.buf.WriteString(s)
+	return r.ResponseWriter.WriteString(s)
+}
+
+// idempotency replays the stored answer of a POST carrying an Idempotency-Key the same account
+// sent before with the same body, and refuses the key with another body (422).
+func (a *api) idempotency(c *gin.Context) {
+	key := c.GetHeader(HeaderIdempotencyKey)
+	if c.Request.Method != http.MethodPost || key == "" {
+		c.Next()
+		return
+	}
+	if len(key) > 255 {
+		writeErr(c, badParam("Idempotency-Key longer than 255 characters"))
+		return
+	}
+	body, err := httpx.ReadBody(c)
+	if err != nil {
+		writeErr(c, err)
+		return
+	}
+	c.Request.Body = io.NopCloser(bytes.NewReader(body))
+	acct := account(c)
+	sum := sha256.Sum256(append([]byte(c.Request.Method+" "+c.Request.URL.Path+"\n"), body...))
+	reqHash := hex.EncodeToString(sum[:])
+	storeKey := acct.Name + "\x00" + key
+	if prev, err := a.b.GetIdempotency(c, storeKey); err == nil {
+		if prev.RequestHash != reqHash {
+			writeErr(c, httpx.Errorf(http.StatusUnprocessableEntity, CodeIdempotencyReused, "Idempotency-Key %q was used for a different request", key))
+			return
+		}
+		c.Header("Idempotent-Replayed", "true")
+		c.Data(prev.Status, "application/json; charset=utf-8", prev.Body)
+		c.Abort()
+		return
+	} else if !errors.Is(err, trust.ErrNotFound) {
+		writeErr(c, err)
+		return
+	}
+	rec := &recorder{ResponseWriter: c.Writer}
+	c.Writer = rec
+	c.Next()
+	if st := rec.Status(); st < 500 && st != http.StatusTooManyRequests && st != http.StatusUnauthorized {
+		err := a.b.PutIdempotency(c, trust.IdempotencyRecord{Key: storeKey, Account: acct.Name, RequestHash: reqHash,
+			Status: st, Body: rec.buf.Bytes(), CreatedAt: time.Now().UTC()})
+		if err != nil && !errors.Is(err, trust.ErrExists) {
+			httpx.LoggerFrom(c).Error("storing idempotency record", "err", err)
+		}
+	}
+}

@@ -1,0 +1,81 @@
+package httpapi
+
+import (
+	"errors"
+	"net/http"
+
+	"github.com/gin-gonic/gin"
+	"github.com/idport/idport/pkg/httpx"
+	"github.com/idport/idport/trustregistry/trust"
+)
+
+// Problem codes of the registry API, beyond httpx's own.
+const (
+	CodeUnknownReference  = "unknown_reference"
+	CodeOverlap           = "overlapping_recognition"
+	CodeDuplicateID       = "duplicate_identifier"
+	CodeStatusTransition  = "status_transition"
+	CodeConflict          = "conflict"
+	CodeAlreadyExists     = "already_exists"
+	CodeChangeConflict    = "change_set_conflict"
+	CodeSelfApproval      = "self_approval"
+	CodeDuplicateApproval = "duplicate_approval"
+	CodeProposalClosed    = "proposal_closed"
+	CodeProposalExpired   = "proposal_expired"
+	CodeBadParameter      = "bad_parameter"
+	CodeUnsupportedAction = "unsupported_action"
+	CodeIdempotencyReused = "idempotency_key_reused"
+	CodeNoSnapshot        = "no_snapshot"
+)
+
+// errorTable maps sentinel errors to status and code, most specific first.
+var errorTable = []struct {
+	err    error
+	status int
+	code   string
+}{
+	{trust.ErrChangeConflict, http.StatusConflict, CodeChangeConflict},
+	{trust.ErrUnknownReference, http.StatusBadRequest, CodeUnknownReference},
+	{trust.ErrOverlap, http.StatusBadRequest, CodeOverlap},
+	{trust.ErrDuplicate, http.StatusBadRequest, CodeDuplicateID},
+	{trust.ErrTransition, http.StatusConflict, CodeStatusTransition},
+	{trust.ErrInvalid, http.StatusBadRequest, httpx.CodeValidationFailed},
+	{trust.ErrNotFound, http.StatusNotFound, httpx.CodeNotFound},
+	{trust.ErrExists, http.StatusConflict, CodeAlreadyExists},
+	{trust.ErrVersionConflict, http.StatusConflict, CodeConflict},
+	{trust.ErrUnauthenticated, http.StatusUnauthorized, httpx.CodeUnauthorized},
+	{trust.ErrSelfApproval, http.StatusForbidden, CodeSelfApproval},
+	{trust.ErrForbidden, http.StatusForbidden, httpx.CodeForbidden},
+	{trust.ErrDuplicateApproval, http.StatusConflict, CodeDuplicateApproval},
+	{trust.ErrProposalClosed, http.StatusConflict, CodeProposalClosed},
+	{trust.ErrProposalExpired, http.StatusConflict, CodeProposalExpired},
+}
+
+// writeErr renders err as problem+json through the one error table; validation errors carry
+// the failing field as "path".
+func writeErr(c *gin.Context, err error) {
+	var coded httpx.Coded
+	if errors.As(err, &coded) {
+		httpx.WriteError(c, err)
+		return
+	}
+	for _, e := range errorTable {
+		if errors.Is(err, e.err) {
+			p := httpx.Problem{Status: e.status, Code: e.code, Detail: err.Error()}
+			var ve *trust.ValidationError
+			if errors.As(err, &ve) && ve.Path != "" {
+				p.Extra = map[string]any{"path": ve.Path}
+			}
+			if e.status == http.StatusUnauthorized {
+				c.Header("WWW-Authenticate", `Bearer realm="idport-registry"`)
+			}
+			httpx.WriteProblem(c, p)
+			return
+		}
+	}
+	httpx.WriteError(c, err)
+}
+
+func badParam(format string, args ...any) error {
+	return httpx.Errorf(http.StatusBadRequest, CodeBadParameter, format, args...)
+}

@@ -1,0 +1,142 @@
+// Package httpapi serves the trust registry over HTTP with gin: public queries (object lists,
+// TRQP v2 authorization and recognition, signed snapshots with long-poll) and the regulators'
+// admin API under /admin/v1. Handlers are thin: decode, validate, one Backend call, render.
+package httpapi
+
+import (
+	"context"
+	"crypto/x509"
+	"log/slog"
+	"time"
+
+	"github.com/gin-gonic/gin"
+	"github.com/idport/idport/pkg/httpx"
+	"github.com/idport/idport/trustregistry/trust"
+)
+
+// Backend is what the handlers need from the registry service (trustregistry.Service).
+type Backend interface {
+	Ready() error
+	Index() *trust.Index
+	Decide(ctx context.Context, q trust.Query) (trust.Decision, error)
+	DecideRecognition(ctx context.Context, q trust.RecognitionQuery, asOf uint64) (trust.Decision, error)
+	Snapshot() (trust.SnapshotRecord, bool)
+	WaitSnapshot(ctx context.Context, after uint64) (trust.SnapshotRecord, bool)
+	Rotations(ctx context.Context) ([]trust.SnapshotRecord, error)
+	PublicKeyJWK() ([]byte, error)
+	SignJWS(typ string, payload []byte) ([]byte, error)
+
+	Authenticate(ctx context.Context, token string) (trust.Account, error)
+	AccountForCert(ctx context.Context, cert *x509.Certificate) (trust.Account, error)
+	CreateAccount(ctx context.Context, actor *trust.Account, name string, roles []trust.Role) (trust.Account, string, error)
+	ListAccounts(ctx context.Context, actor trust.Account) ([]trust.Account, error)
+	Propose(ctx context.Context, actor trust.Account, cs trust.ChangeSet, reason string, ttl time.Duration) (*trust.Proposal, error)
+	GetProposal(ctx context.Context, id string) (*trust.Proposal, error)
+	ListProposals(ctx context.Context, f trust.ProposalFilter) ([]*trust.Proposal, error)
+	Approve(ctx context.Context, actor trust.Account, id, comment string) (*trust.Proposal, error)
+	Reject(ctx context.Context, actor trust.Account, id, reason string) (*trust.Proposal, error)
+	History(ctx context.Context, kind trust.Kind, id string) ([]trust.Revision, error)
+	Audit(ctx context.Context, actor trust.Account, after uint64, limit int) ([]trust.AuditRecord, error)
+	VerifyAudit(ctx context.Context, actor trust.Account) (trust.AuditReport, error)
+	GetIdempotency(ctx context.Context, key string) (trust.IdempotencyRecord, error)
+	PutIdempotency(ctx context.Context, r trust.IdempotencyRecord) error
+}
+
+// Options tunes the HTTP layer.
+type Options struct {
+	// MaxBodyBytes limits request bodies (default 4 MiB: change sets can be large).
+	MaxBodyBytes int64
+	// AuthFailures failed authentications per client IP within AuthWindow before 429 (default 10 per minute).
+	AuthFailures int
+	AuthWindow   time.Duration
+	// MaxWait caps the long-poll wait of GET /v1/snapshot (default 60s).
+	MaxWait time.Duration
+	// Now is the clock for rate limiting (tests).
+	Now func() time.Time
+}
+
+// Media types.
+const (
+	ContentTypeJOSE = "application/jose"
+	// ResponseType is the JWS typ of signed TRQP answers.
+	ResponseType = "idport-trqp-response+jwt"
+	// HeaderSequence carries the snapshot sequence of GET /v1/snapshot answers.
+	HeaderSequence = "X-Registry-Sequence"
+	// HeaderVersion carries the registry version.
+	HeaderVersion = "X-Registry-Version"
+	// HeaderIdempotencyKey names the idempotency header of admin writes.
+	HeaderIdempotencyKey = "Idempotency-Key"
+)
+
+type api struct {
+	b       Backend
+	o       Options
+	limiter *limiter
+}
+
+// New returns the registry's gin engine.
+func New(b Backend, o Options, logger *slog.Logger) *gin.Engine {
+	if o.MaxBodyBytes <= 0 {
+		o.MaxBodyBytes = 4 << 20
+	}
+	if o.AuthFailures <= 0 {
+		o.AuthFailures = 10
+	}
+	if o.AuthWindow <= 0 {
+		o.AuthWindow = time.Minute
+	}
+	if o.MaxWait <= 0 {
+		o.MaxWait = 60 * time.Second
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	a := &api{b: b, o: o, limiter: newLimiter(o.AuthFailures, o.AuthWindow, o.Now)}
+	e := httpx.NewEngine(httpx.Options{Name: "registry", Logger: logger, MaxBodyBytes: o.MaxBodyBytes, Ready: b.Ready})
+	pub := e.Group("/v1")
+	pub.GET("/registry", a.registryInfo)
+	for _, k := range trust.Kinds {
+		pub.GET("/"+plural(k), a.list(k))
+		pub.GET("/"+plural(k)+"/:id", a.get(k))
+	}
+	pub.GET("/snapshot", a.snapshot)
+	pub.GET("/snapshot/key", a.snapshotKey)
+	pub.GET("/snapshot/rotations", a.rotations)
+	e.POST("/authorization", a.authorization)
+	e.POST("/recognition", a.recognition)
+
+	adm := e.Group("/admin/v1", a.authenticate, a.idempotency)
+	adm.GET("/whoami", a.whoami)
+	adm.GET("/accounts", a.listAccounts)
+	adm.POST("/accounts", a.createAccount)
+	adm.GET("/proposals", a.listProposals)
+	adm.POST("/proposals", a.propose)
+	adm.GET("/proposals/:id", a.getProposal)
+	adm.POST("/proposals/:id/approve", a.approve)
+	adm.POST("/proposals/:id/reject", a.reject)
+	adm.GET("/history/:kind/:id", a.history)
+	adm.GET("/audit", a.audit)
+	adm.GET("/audit/verify", a.verifyAudit)
+	return e
+}
+
+// plural maps a kind to its path segment.
+func plural(k trust.Kind) string {
+	if k == trust.KindAuthority {
+		return "authorities"
+	}
+	if k == trust.KindJurisdiction {
+		return "jurisdictions"
+	}
+	return string(k) + "s"
+}
+
+// KindOfPath maps a path segment (plural or singular) back to its kind.
+func KindOfPath(p string) (trust.Kind, bool) {
+	for _, k := range trust.Kinds {
+		if p == plural(k) || p == string(k) {
+			return k, true
+		}
+	}
+	return "", false
+}

@@ -1,0 +1,310 @@
+package httpapi
+
+import (
+	"encoding/json"
+	"fmt"
+	"mime"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gin-gonic/gin"
+	"github.com/idport/idport/pkg/httpx"
+	"github.com/idport/idport/trustregistry/trust"
+)
+
+const (
+	defaultLimit = 100
+	maxLimit     = 1000
+)
+
+func pageParams(c *gin.Context) (after string, limit int, err error) {
+	limit = defaultLimit
+	if s := c.Query("limit"); s != "" {
+		n, perr := strconv.Atoi(s)
+		if perr != nil || n < 1 || n > maxLimit {
+			return "", 0, badParam("limit %q must be an integer from 1 to %d", s, maxLimit)
+		}
+		limit = n
+	}
+	after = c.Query("after")
+	if len(after) > 256 {
+		return "", 0, badParam("after cursor longer than 256 characters")
+	}
+	return after, limit, nil
+}
+
+// Page is the envelope of list answers.
+type Page struct {
+	Items           []any  `json:"items"`
+	Next            string `json:"next,omitempty"`
+	RegistryVersion uint64 `json:"registry_version"`
+}
+
+func (a *api) list(k trust.Kind) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		after, limit, err := pageParams(c)
+		if err != nil {
+			writeErr(c, err)
+			return
+		}
+		idx := a.b.Index()
+		items, next := idx.Page(k, after, limit)
+		c.JSON(http.StatusOK, Page{Items: items, Next: next, RegistryVersion: idx.Version()})
+	}
+}
+
+func (a *api) get(k trust.Kind) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		idx := a.b.Index()
+		o := idx.State().Object(k, c.Param("id"))
+		if o == nil {
+			writeErr(c, fmt.Errorf("%s %q: %w", k, c.Param("id"), trust.ErrNotFound))
+			return
+		}
+		c.Header(HeaderVersion, strconv.FormatUint(idx.Version(), 10))
+		c.JSON(http.StatusOK, o)
+	}
+}
+
+func (a *api) registryInfo(c *gin.Context) {
+	idx := a.b.Index()
+	st := idx.State()
+	out := gin.H{"version": st.Version, "updated_at": st.UpdatedAt, "counts": gin.H{
+		"jurisdictions": len(st.Jurisdictions), "schemes": len(st.Schemes), "authorities": len(st.Authorities),
+		"agreements": len(st.Agreements), "recognitions": len(st.Recognitions)}}
+	if r, ok := a.b.Snapshot(); ok {
+		out["snapshot_sequence"] = r.Sequence
+	}
+	c.JSON(http.StatusOK, out)
+}
+
+// GET /v1/snapshot[?after=SEQ&wait=25s]: the latest signed snapshot (application/jose). With
+// after, it waits up to wait for a snapshot newer than SEQ and answers 204 if none came.
+func (a *api) snapshot(c *gin.Context) {
+	var after uint64
+	if s := c.Query("after"); s != "" {
+		n, err := strconv.ParseUint(s, 10, 64)
+		if err != nil {
+			writeErr(c, badParam("after %q is not a sequence number", s))
+			return
+		}
+		after = n
+	}
+	var wait time.Duration
+	if s := c.Query("wait"); s != "" {
+		d, err := time.ParseDuration(s)
+		if err != nil {
+			n, nerr := strconv.Atoi(s)
+			if nerr != nil {
+				writeErr(c, badParam("wait %q is not a duration (25s) or seconds", s))
+				return
+			}
+			d = time.Duration(n) * time.Second
+		}
+		if d < 0 {
+			writeErr(c, badParam("wait %q is negative", s))
+			return
+		}
+		wait = min(d, a.o.MaxWait)
+	}
+	rec, ok := a.b.Snapshot()
+	if !ok {
+		writeErr(c, httpx.Errorf(http.StatusServiceUnavailable, CodeNoSnapshot, "no snapshot published yet"))
+		return
+	}
+	if after > 0 && rec.Sequence <= after {
+		if wait > 0 {
+			ctx, cancel := contextWithTimeout(c, wait)
+			rec, ok = a.b.WaitSnapshot(ctx, after)
+			cancel()
+		} else {
+			ok = false
+		}
+		if !ok {
+			cur, _ := a.b.Snapshot()
+			c.Header(HeaderSequence, strconv.FormatUint(cur.Sequence, 10))
+			c.Status(http.StatusNoContent)
+			return
+		}
+	}
+	c.Header(HeaderSequence, strconv.FormatUint(rec.Sequence, 10))
+	c.Header(HeaderVersion, strconv.FormatUint(rec.Version, 10))
+	c.Header("Cache-Control", "no-cache")
+	c.Data(http.StatusOK, ContentTypeJOSE, rec.JWS)
+}
+
+func (a *api) snapshotKey(c *gin.Context) {
+	b, err := a.b.PublicKeyJWK()
+	if err != nil {
+		writeErr(c, err)
+		return
+	}
+	c.Data(http.StatusOK, "application/jwk+json", b)
+}
+
+func (a *api) rotations(c *gin.Context) {
+	rs, err := a.b.Rotations(c)
+	if err != nil {
+		writeErr(c, err)
+		return
+	}
+	out := make([]string, 0, len(rs))
+	for _, r := range rs {
+		out = append(out, string(r.JWS))
+	}
+	c.JSON(http.StatusOK, gin.H{"rotations": out})
+}
+
+// TRQPContext is the context member of TRQP requests; time, issued_at and as_of_version are
+// understood, other members are echoed back.
+type TRQPContext struct {
+	Time        *time.Time `json:"time,omitempty"`
+	IssuedAt    *time.Time `json:"issued_at,omitempty"`
+	AsOfVersion uint64     `json:"as_of_version,omitempty"`
+}
+
+// TRQPRequest is a TRQP v2 authorization or recognition query.
+type TRQPRequest struct {
+	EntityID    string          `json:"entity_id"`
+	AuthorityID string          `json:"authority_id"`
+	Action      string          `json:"action"`
+	Resource    string          `json:"resource"`
+	Context     json.RawMessage `json:"context,omitempty"`
+}
+
+// TRQPResponse answers a TRQP query with our grounds block.
+type TRQPResponse struct {
+	EntityID      string          `json:"entity_id"`
+	AuthorityID   string          `json:"authority_id"`
+	Action        string          `json:"action"`
+	Resource      string          `json:"resource"`
+	Authorized    *bool           `json:"authorized,omitempty"`
+	Recognized    *bool           `json:"recognized,omitempty"`
+	TimeRequested time.Time       `json:"time_requested"`
+	TimeEvaluated time.Time       `json:"time_evaluated"`
+	Message       string          `json:"message"`
+	Context       json.RawMessage `json:"context,omitempty"`
+	Grounds       trust.Decision  `json:"grounds"`
+}
+
+func (a *api) decodeTRQP(c *gin.Context, actions ...string) (TRQPRequest, TRQPContext, error) {
+	var req TRQPRequest
+	var tc TRQPContext
+	if err := httpx.DecodeJSON(c, &req); err != nil {
+		return req, tc, err
+	}
+	if len(req.Context) > 0 && string(req.Context) != "null" {
+		if err := json.Unmarshal(req.Context, &tc); err != nil {
+			return req, tc, httpx.Errorf(http.StatusBadRequest, httpx.CodeValidationFailed, "context: %v", err)
+		}
+	}
+	if req.EntityID == "" || len(req.EntityID) > 2048 {
+		return req, tc, httpx.Errorf(http.StatusBadRequest, httpx.CodeValidationFailed, "entity_id is required (at most 2048 characters)")
+	}
+	if len(req.AuthorityID) > 256 || len(req.Resource) > 256 {
+		return req, tc, httpx.Errorf(http.StatusBadRequest, httpx.CodeValidationFailed, "authority_id and resource are at most 256 characters")
+	}
+	if req.Action == "" {
+		req.Action = actions[0]
+	}
+	ok := false
+	for _, x := range actions {
+		ok = ok || req.Action == x
+	}
+	if !ok {
+		return req, tc, httpx.Errorf(http.StatusBadRequest, CodeUnsupportedAction, "action %q is not supported here (use %s)", req.Action, strings.Join(actions, " or "))
+	}
+	return req, tc, nil
+}
+
+// POST /authorization: is entity_id (an issuer DID or key thumbprint) authorised to issue
+// resource (a credential type), recognised by authority_id (the local scheme; empty = any)?
+func (a *api) authorization(c *gin.Context) {
+	req, tc, err := a.decodeTRQP(c, "issue")
+	if err != nil {
+		writeErr(c, err)
+		return
+	}
+	if req.Resource == "" {
+		writeErr(c, httpx.Errorf(http.StatusBadRequest, httpx.CodeValidationFailed, "resource (the credential type) is required"))
+		return
+	}
+	now := time.Now().UTC()
+	q := trust.Query{Entity: req.EntityID, CredentialType: req.Resource, LocalScheme: req.AuthorityID, At: now, AsOfVersion: tc.AsOfVersion}
+	if tc.Time != nil {
+		q.At = tc.Time.UTC()
+	}
+	if tc.IssuedAt != nil {
+		q.IssuedAt = tc.IssuedAt.UTC()
+	}
+	d, err := a.b.Decide(c, q)
+	if err != nil {
+		writeErr(c, err)
+		return
+	}
+	ok := d.Recognised
+	a.answer(c, TRQPResponse{EntityID: req.EntityID, AuthorityID: req.AuthorityID, Action: req.Action, Resource: req.Resource,
+		Authorized: &ok, TimeRequested: q.At, TimeEvaluated: now, Message: d.Message, Context: req.Context, Grounds: d})
+}
+
+// POST /recognition: does authority_id (the local scheme) recognise entity_id (a foreign
+// scheme) for resource (a credential type; empty = any)?
+func (a *api) recognition(c *gin.Context) {
+	req, tc, err := a.decodeTRQP(c, "recognize", "recognise")
+	if err != nil {
+		writeErr(c, err)
+		return
+	}
+	if req.AuthorityID == "" {
+		writeErr(c, httpx.Errorf(http.StatusBadRequest, httpx.CodeValidationFailed, "authority_id (the recognising scheme) is required"))
+		return
+	}
+	now := time.Now().UTC()
+	q := trust.RecognitionQuery{LocalScheme: req.AuthorityID, ForeignScheme: req.EntityID, CredentialType: req.Resource, At: now}
+	if tc.Time != nil {
+		q.At = tc.Time.UTC()
+	}
+	d, err := a.b.DecideRecognition(c, q, tc.AsOfVersion)
+	if err != nil {
+		writeErr(c, err)
+		return
+	}
+	ok := d.Recognised
+	a.answer(c, TRQPResponse{EntityID: req.EntityID, AuthorityID: req.AuthorityID, Action: req.Action, Resource: req.Resource,
+		Recognized: &ok, TimeRequested: q.At, TimeEvaluated: now, Message: d.Message, Context: req.Context, Grounds: d})
+}
+
+// answer renders JSON, or a JWS signed by the registry key when ?signed=true or Accept asks
+// for application/jose.
+func (a *api) answer(c *gin.Context, resp TRQPResponse) {
+	if !wantsJOSE(c) {
+		c.JSON(http.StatusOK, resp)
+		return
+	}
+	b, err := json.Marshal(resp)
+	if err != nil {
+		writeErr(c, err)
+		return
+	}
+	jws, err := a.b.SignJWS(ResponseType, b)
+	if err != nil {
+		writeErr(c, err)
+		return
+	}
+	c.Data(http.StatusOK, ContentTypeJOSE, jws)
+}
+
+func wantsJOSE(c *gin.Context) bool {
+	if v := c.Query("signed"); v != "" {
+		b, _ := strconv.ParseBool(v)
+		return b
+	}
+	for _, part := range strings.Split(c.GetHeader("Accept"), ",") {
+		if mt, _, err := mime.ParseMediaType(strings.TrimSpace(part)); err == nil && mt == ContentTypeJOSE {
+			return true
+		}
+	}
+	return false
+}

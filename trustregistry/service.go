@@ -1,0 +1,594 @@
+// Package trustregistry runs the idport trust registry: it wires the core (package trust) to a
+// Store, keeps the decision index, runs the maker-checker admin workflow, publishes signed
+// snapshots with long-poll notification, and serves it all over HTTP (package httpapi).
+//
+//	svc, err := trustregistry.NewService(trustregistry.Config{DataDir: dir, KeySecret: secret})
+//	go svc.Run(ctx)
+//	http.ListenAndServe(addr, svc.Handler())
+package trustregistry
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"crypto/subtle"
+	"crypto/x509"
+	"encoding/base64"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"os"
+	"path/filepath"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/idport/idport/pkg/keys"
+	"github.com/idport/idport/trustregistry/boltstore"
+	"github.com/idport/idport/trustregistry/httpapi"
+	"github.com/idport/idport/trustregistry/trust"
+)
+
+// Type aliases so that users of the service need not import package trust for the basics.
+type (
+	// Decision is trust.Decision.
+	Decision = trust.Decision
+	// Query is trust.Query.
+	Query = trust.Query
+	// ChangeSet is trust.ChangeSet.
+	ChangeSet = trust.ChangeSet
+	// Role is trust.Role.
+	Role = trust.Role
+)
+
+// Defaults.
+const (
+	DefaultQuorum           = 2
+	DefaultSnapshotInterval = time.Hour
+	DefaultProposalTTL      = 72 * time.Hour
+	idempotencyTTL          = 24 * time.Hour
+	// DBFile is the registry's bbolt file inside the data directory.
+	DBFile = "registry.db"
+	// DevSecretFile holds the generated key-sealing secret in --dev mode.
+	DevSecretFile    = "dev-key-secret"
+	secretCurrentKey = "registry-key"
+)
+
+// Config configures a Service.
+type Config struct {
+	// DataDir holds registry.db (ignored when Store is set).
+	DataDir string
+	// Store overrides the bbolt store (another backend, tests).
+	Store trust.Store
+	// Quorum is the number of distinct accounts, proposer included, that must agree on a change
+	// (default 2, minimum 2).
+	Quorum int
+	// KeySecret seals the registry signing key at rest (at least 32 bytes). Required unless Dev.
+	KeySecret []byte
+	// Dev generates and keeps a key secret in DataDir when KeySecret is empty (loud warning).
+	Dev bool
+	// Alg of the registry key generated on first start (default EdDSA).
+	Alg keys.Alg
+	// Issuer names the registry in snapshots (default "idport-registry").
+	Issuer string
+	// SnapshotInterval is the distance from a snapshot's issue to its next-update time; the
+	// registry re-issues a snapshot at half of it even without changes (default 1h).
+	SnapshotInterval time.Duration
+	// ProposalTTL is how long a proposal waits for approval by default (default 72h).
+	ProposalTTL time.Duration
+	// CertAccounts maps client certificates (hex SHA-256 of the DER, or "CN=<common name>") to
+	// account names, for mTLS authentication of the admin API.
+	CertAccounts map[string]string
+	// Logger for events (default slog.Default()).
+	Logger *slog.Logger
+	// Now is the clock (tests); default time.Now.
+	Now func() time.Time
+	// HTTP tunes the HTTP layer (limits, rate limits).
+	HTTP httpapi.Options
+}
+
+// Service is a running trust registry.
+type Service struct {
+	cfg     Config
+	store   trust.Store
+	log     *slog.Logger
+	now     func() time.Time
+	idx     atomic.Pointer[trust.Index]
+	snap    atomic.Pointer[trust.SnapshotRecord]
+	meta    atomic.Pointer[snapMeta]
+	mu      sync.Mutex // serialises writes: applies, snapshots, key rotation
+	key     atomic.Pointer[keys.Key]
+	sealer  *keys.Sealer
+	notifyM sync.Mutex
+	notify  chan struct{}
+	asOfM   sync.Mutex
+	asOf    map[uint64]*trust.Index
+	handler http.Handler
+}
+
+// NewService opens (or creates) the registry and prepares its index, key and latest snapshot.
+func NewService(cfg Config) (*Service, error) {
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.Quorum == 0 {
+		cfg.Quorum = DefaultQuorum
+	}
+	if cfg.Quorum < 2 {
+		return nil, fmt.Errorf("quorum %d: maker-checker needs at least 2 distinct accounts", cfg.Quorum)
+	}
+	if cfg.SnapshotInterval <= 0 {
+		cfg.SnapshotInterval = DefaultSnapshotInterval
+	}
+	if cfg.ProposalTTL <= 0 {
+		cfg.ProposalTTL = DefaultProposalTTL
+	}
+	if cfg.Alg == "" {
+		cfg.Alg = keys.EdDSA
+	}
+	if cfg.Issuer == "" {
+		cfg.Issuer = "idport-registry"
+	}
+	secret, err := keySecret(cfg)
+	if err != nil {
+		return nil, err
+	}
+	sealer, err := keys.NewSealer(secret)
+	if err != nil {
+		return nil, fmt.Errorf("registry key secret: %w", err)
+	}
+	st := cfg.Store
+	if st == nil {
+		if cfg.DataDir == "" {
+			return nil, errors.New("registry: DataDir or Store is required")
+		}
+		if st, err = boltstore.Open(filepath.Join(cfg.DataDir, DBFile)); err != nil {
+			return nil, err
+		}
+	}
+	s := &Service{cfg: cfg, store: st, log: cfg.Logger, now: cfg.Now, sealer: sealer, notify: make(chan struct{}), asOf: map[uint64]*trust.Index{}}
+	if err := s.open(context.Background()); err != nil {
+		st.Close()
+		return nil, err
+	}
+	s.handler = httpapi.New(s, cfg.HTTP, cfg.Logger)
+	return s, nil
+}
+
+func keySecret(cfg Config) ([]byte, error) {
+	if len(cfg.KeySecret) > 0 {
+		return cfg.KeySecret, nil
+	}
+	if !cfg.Dev {
+		return nil, errors.New("registry: a key secret (--key-secret-file) is required outside --dev")
+	}
+	if cfg.DataDir == "" {
+		cfg.Logger.Warn("DEV MODE: registry key sealed with an ephemeral secret; it will not survive a restart")
+		b := make([]byte, 32)
+		rand.Read(b)
+		return b, nil
+	}
+	path := filepath.Join(cfg.DataDir, DevSecretFile)
+	if b, err := os.ReadFile(path); err == nil && len(b) >= 32 {
+		cfg.Logger.Warn("DEV MODE: registry key sealed with a generated secret kept next to the data; never do this in production", "file", path)
+		return b, nil
+	}
+	b := make([]byte, 32)
+	if _, err := rand.Read(b); err != nil {
+		return nil, err
+	}
+	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
+		return nil, fmt.Errorf("dev secret: %w", err)
+	}
+	if err := os.WriteFile(path, b, 0o600); err != nil {
+		return nil, fmt.Errorf("dev secret: %w", err)
+	}
+	cfg.Logger.Warn("DEV MODE: generated a registry key secret next to the data; never do this in production", "file", path)
+	return b, nil
+}
+
+func (s *Service) open(ctx context.Context) error {
+	st, err := s.store.LoadState(ctx)
+	if err != nil {
+		return err
+	}
+	s.idx.Store(trust.NewIndex(st))
+	sealed, err := s.store.GetSecret(ctx, secretCurrentKey)
+	var k *keys.Key
+	switch {
+	case errors.Is(err, trust.ErrNotFound):
+		if k, err = keys.Generate(s.cfg.Alg); err != nil {
+			return err
+		}
+		if err := s.storeKey(ctx, k); err != nil {
+			return err
+		}
+		s.log.Info("generated registry signing key", "kid", k.ID, "alg", k.Alg)
+	case err != nil:
+		return err
+	default:
+		if k, err = s.sealer.OpenKey(sealed); err != nil {
+			return fmt.Errorf("opening the registry key (wrong key secret?): %w", err)
+		}
+	}
+	s.key.Store(k)
+	if rec, err := s.store.LatestSnapshot(ctx); err == nil {
+		s.snap.Store(&rec)
+		if h, err := trust.PeekJWS(rec.JWS); err == nil && h.Kid == k.ID {
+			if snap, err := trust.VerifySnapshot(rec.JWS, k.Public); err == nil {
+				s.meta.Store(&snapMeta{issuedAt: snap.IssuedAt, nextUpdate: snap.NextUpdate, kid: h.Kid})
+			}
+		}
+	} else if !errors.Is(err, trust.ErrNotFound) {
+		return err
+	}
+	return s.refreshSnapshot(ctx, false)
+}
+
+func (s *Service) storeKey(ctx context.Context, k *keys.Key) error {
+	b, err := s.sealer.SealKey(k)
+	if err != nil {
+		return err
+	}
+	return s.store.PutSecret(ctx, secretCurrentKey, b)
+}
+
+// refreshSnapshot issues a new snapshot when the latest is missing, behind the state, signed by
+// another key, or half-way to its next update (or always when force).
+func (s *Service) refreshSnapshot(ctx context.Context, force bool) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.refreshLocked(ctx, force)
+}
+
+func (s *Service) refreshLocked(ctx context.Context, force bool) error {
+	cur, meta := s.snap.Load(), s.meta.Load()
+	if !force && cur != nil && meta != nil && cur.Version == s.idx.Load().Version() && meta.kid == s.key.Load().ID &&
+		s.now().Before(meta.issuedAt.Add(meta.nextUpdate.Sub(meta.issuedAt)/2)) {
+		return nil
+	}
+	_, err := s.issueLocked(ctx, nil)
+	return err
+}
+
+// snapMeta caches what refresh decisions need about the latest snapshot.
+type snapMeta struct {
+	issuedAt, nextUpdate time.Time
+	kid                  string
+}
+
+// issueLocked signs and publishes the next snapshot; nextKey announces a rotation.
+func (s *Service) issueLocked(ctx context.Context, nextKey []byte) (trust.SnapshotRecord, error) {
+	seq := uint64(1)
+	if cur := s.snap.Load(); cur != nil {
+		seq = cur.Sequence + 1
+	}
+	idx := s.idx.Load()
+	now := s.now().UTC()
+	snap := &trust.Snapshot{Issuer: s.cfg.Issuer, Sequence: seq, Version: idx.Version(), IssuedAt: now,
+		NextUpdate: now.Add(s.cfg.SnapshotInterval), NextKey: nextKey, State: idx.State()}
+	jws, err := trust.SignSnapshot(s.key.Load(), snap)
+	if err != nil {
+		return trust.SnapshotRecord{}, err
+	}
+	rec := trust.SnapshotRecord{Sequence: seq, Version: snap.Version, JWS: jws, Rotation: nextKey != nil}
+	if err := s.store.PutSnapshot(ctx, rec); err != nil {
+		return rec, fmt.Errorf("storing snapshot %d: %w", seq, err)
+	}
+	s.snap.Store(&rec)
+	s.meta.Store(&snapMeta{issuedAt: snap.IssuedAt, nextUpdate: snap.NextUpdate, kid: s.key.Load().ID})
+	s.notifyM.Lock()
+	close(s.notify)
+	s.notify = make(chan struct{})
+	s.notifyM.Unlock()
+	s.log.Info("published registry snapshot", "sequence", seq, "version", snap.Version, "bytes", len(jws), "rotation", nextKey != nil)
+	return rec, nil
+}
+
+// RotateKey generates a new registry key, announces it in a snapshot signed by the old key,
+// then publishes a snapshot signed by the new key.
+func (s *Service) RotateKey(ctx context.Context) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	nk, err := keys.Generate(s.cfg.Alg)
+	if err != nil {
+		return err
+	}
+	jwk, err := nk.PublicJWK()
+	if err != nil {
+		return err
+	}
+	if _, err := s.issueLocked(ctx, jwk); err != nil {
+		return err
+	}
+	if err := s.storeKey(ctx, nk); err != nil {
+		return err
+	}
+	s.key.Store(nk)
+	s.log.Info("rotated registry signing key", "kid", nk.ID)
+	_, err = s.issueLocked(ctx, nil)
+	return err
+}
+
+// Handler returns the HTTP handler (gin engine) of the registry.
+func (s *Service) Handler() http.Handler { return s.handler }
+
+// Store returns the underlying store.
+func (s *Service) Store() trust.Store { return s.store }
+
+// Close closes the store.
+func (s *Service) Close() error { return s.store.Close() }
+
+// Run runs the background loop until ctx ends: proposal expiry, idempotency purge and periodic
+// snapshot re-issue before next-update.
+func (s *Service) Run(ctx context.Context) error {
+	t := time.NewTicker(time.Second)
+	defer t.Stop()
+	var purged time.Time
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-t.C:
+		}
+		if err := s.ExpireProposals(ctx); err != nil {
+			s.log.Error("expiring proposals", "err", err)
+		}
+		if now := s.now(); now.Sub(purged) > 10*time.Minute {
+			purged = now
+			if err := s.store.PurgeIdempotency(ctx, now.Add(-idempotencyTTL)); err != nil {
+				s.log.Error("purging idempotency keys", "err", err)
+			}
+		}
+		if err := s.refreshSnapshot(ctx, false); err != nil {
+			s.log.Error("refreshing snapshot", "err", err)
+		}
+	}
+}
+
+// Ready reports whether the registry can serve (a signed snapshot exists).
+func (s *Service) Ready() error {
+	if s.snap.Load() == nil {
+		return errors.New("no snapshot published yet")
+	}
+	return nil
+}
+
+// Index returns the current decision index.
+func (s *Service) Index() *trust.Index { return s.idx.Load() }
+
+// Decide answers q, routing as-of-version questions to an index rebuilt from history.
+func (s *Service) Decide(ctx context.Context, q trust.Query) (trust.Decision, error) {
+	idx, err := s.indexAt(ctx, q.AsOfVersion)
+	if err != nil {
+		return trust.Decision{}, err
+	}
+	if idx == nil {
+		return trust.Decision{Code: trust.CodeVersionUnknown, Message: fmt.Sprintf("registry version %d does not exist yet", q.AsOfVersion),
+			RegistryVersion: s.idx.Load().Version(), EvaluatedAt: s.now()}, nil
+	}
+	return idx.Decide(q), nil
+}
+
+// DecideRecognition answers a scheme recognition question at the latest or an older version.
+func (s *Service) DecideRecognition(ctx context.Context, q trust.RecognitionQuery, asOf uint64) (trust.Decision, error) {
+	idx, err := s.indexAt(ctx, asOf)
+	if err != nil {
+		return trust.Decision{}, err
+	}
+	if idx == nil {
+		return trust.Decision{Code: trust.CodeVersionUnknown, Message: fmt.Sprintf("registry version %d does not exist yet", asOf),
+			RegistryVersion: s.idx.Load().Version(), EvaluatedAt: s.now()}, nil
+	}
+	return idx.DecideRecognition(q), nil
+}
+
+// indexAt returns the index of version v (0 = latest), nil when v is in the future.
+func (s *Service) indexAt(ctx context.Context, v uint64) (*trust.Index, error) {
+	cur := s.idx.Load()
+	if v == 0 || v == cur.Version() {
+		return cur, nil
+	}
+	if v > cur.Version() {
+		return nil, nil
+	}
+	s.asOfM.Lock()
+	x, ok := s.asOf[v]
+	s.asOfM.Unlock()
+	if ok {
+		return x, nil
+	}
+	st, err := s.store.StateAt(ctx, v)
+	if err != nil {
+		return nil, fmt.Errorf("state at version %d: %w", v, err)
+	}
+	x = trust.NewIndex(st)
+	s.asOfM.Lock()
+	if len(s.asOf) >= 16 {
+		clear(s.asOf)
+	}
+	s.asOf[v] = x
+	s.asOfM.Unlock()
+	return x, nil
+}
+
+// Snapshot returns the latest published snapshot.
+func (s *Service) Snapshot() (trust.SnapshotRecord, bool) {
+	r := s.snap.Load()
+	if r == nil {
+		return trust.SnapshotRecord{}, false
+	}
+	return *r, true
+}
+
+// WaitSnapshot returns the latest snapshot once its sequence is above after, or ok=false when
+// ctx ends first (long-poll).
+func (s *Service) WaitSnapshot(ctx context.Context, after uint64) (trust.SnapshotRecord, bool) {
+	for {
+		s.notifyM.Lock()
+		ch := s.notify
+		s.notifyM.Unlock()
+		if r := s.snap.Load(); r != nil && r.Sequence > after {
+			return *r, true
+		}
+		select {
+		case <-ctx.Done():
+			return trust.SnapshotRecord{}, false
+		case <-ch:
+		}
+	}
+}
+
+// Rotations returns the key rotation announcements, oldest first.
+func (s *Service) Rotations(ctx context.Context) ([]trust.SnapshotRecord, error) {
+	return s.store.Rotations(ctx)
+}
+
+// PublicKeyJWK returns the public JWK of the current registry key (what clients pin).
+func (s *Service) PublicKeyJWK() ([]byte, error) { return s.key.Load().PublicJWK() }
+
+// SignJWS signs payload with the registry key.
+func (s *Service) SignJWS(typ string, payload []byte) ([]byte, error) {
+	return trust.SignJWS(s.key.Load(), typ, payload)
+}
+
+// --- accounts ---
+
+// HashToken returns the stored form of a bearer token (hex SHA-256).
+func HashToken(token string) string {
+	sum := sha256.Sum256([]byte(token))
+	return hex.EncodeToString(sum[:])
+}
+
+// NewToken returns a fresh bearer token: 32 random bytes, base64url.
+func NewToken() (string, error) {
+	b := make([]byte, 32)
+	if _, err := rand.Read(b); err != nil {
+		return "", err
+	}
+	return base64.RawURLEncoding.EncodeToString(b), nil
+}
+
+// Authenticate returns the enabled account of a bearer token.
+func (s *Service) Authenticate(ctx context.Context, token string) (trust.Account, error) {
+	if len(token) < 16 || len(token) > 256 {
+		return trust.Account{}, fmt.Errorf("malformed token: %w", trust.ErrUnauthenticated)
+	}
+	h := HashToken(token)
+	a, err := s.store.AccountByTokenHash(ctx, h)
+	if errors.Is(err, trust.ErrNotFound) {
+		return trust.Account{}, fmt.Errorf("unknown token: %w", trust.ErrUnauthenticated)
+	}
+	if err != nil {
+		return trust.Account{}, err
+	}
+	if subtle.ConstantTimeCompare([]byte(a.TokenHash), []byte(h)) != 1 || a.Disabled {
+		return trust.Account{}, fmt.Errorf("account %q: %w", a.Name, trust.ErrUnauthenticated)
+	}
+	return a, nil
+}
+
+// AccountForCert maps a verified client certificate to its account (mTLS).
+func (s *Service) AccountForCert(ctx context.Context, cert *x509.Certificate) (trust.Account, error) {
+	sum := sha256.Sum256(cert.Raw)
+	name, ok := s.cfg.CertAccounts[hex.EncodeToString(sum[:])]
+	if !ok {
+		name, ok = s.cfg.CertAccounts["CN="+cert.Subject.CommonName]
+	}
+	if !ok {
+		return trust.Account{}, fmt.Errorf("client certificate not mapped to an account: %w", trust.ErrUnauthenticated)
+	}
+	a, err := s.store.GetAccount(ctx, name)
+	if err != nil || a.Disabled {
+		return trust.Account{}, fmt.Errorf("account %q of client certificate: %w", name, trust.ErrUnauthenticated)
+	}
+	return a, nil
+}
+
+// CreateAccount creates an account and returns it with its token (shown once). actor nil means
+// the system (bootstrap, in-process seeding); otherwise actor needs the admin role.
+func (s *Service) CreateAccount(ctx context.Context, actor *trust.Account, name string, roles []trust.Role) (trust.Account, string, error) {
+	if actor != nil && !actor.Has(trust.RoleAdmin) {
+		return trust.Account{}, "", fmt.Errorf("creating accounts needs the admin role: %w", trust.ErrForbidden)
+	}
+	by := "system"
+	if actor != nil {
+		by = actor.Name
+	}
+	return createAccount(ctx, s.store, name, roles, by, s.now())
+}
+
+func createAccount(ctx context.Context, st trust.Store, name string, roles []trust.Role, by string, now time.Time) (trust.Account, string, error) {
+	if !validAccountName(name) {
+		return trust.Account{}, "", &trust.ValidationError{Path: "name", Reason: fmt.Sprintf("account name %q must be 1-64 letters, digits, '.', '_' or '-'", name), Err: trust.ErrInvalid}
+	}
+	if len(roles) == 0 {
+		return trust.Account{}, "", &trust.ValidationError{Path: "roles", Reason: "at least one role is required", Err: trust.ErrInvalid}
+	}
+	for i, r := range roles {
+		if !r.Valid() {
+			return trust.Account{}, "", &trust.ValidationError{Path: fmt.Sprintf("roles[%d]", i), Reason: fmt.Sprintf("unknown role %q (proposer, approver, auditor, admin)", r), Err: trust.ErrInvalid}
+		}
+	}
+	tok, err := NewToken()
+	if err != nil {
+		return trust.Account{}, "", err
+	}
+	a := trust.Account{Name: name, Roles: slices.Compact(slices.Sorted(slices.Values(roles))), TokenHash: HashToken(tok), CreatedAt: now.UTC(), CreatedBy: by}
+	if err := st.PutAccount(ctx, a, true); err != nil {
+		return trust.Account{}, "", err
+	}
+	return a, tok, nil
+}
+
+func validAccountName(n string) bool {
+	if len(n) == 0 || len(n) > 64 {
+		return false
+	}
+	for _, c := range n {
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '.' || c == '_' || c == '-') {
+			return false
+		}
+	}
+	return true
+}
+
+// ListAccounts lists accounts without their token hashes.
+func (s *Service) ListAccounts(ctx context.Context, actor trust.Account) ([]trust.Account, error) {
+	if !actor.Has(trust.RoleAdmin) && !actor.Has(trust.RoleAuditor) {
+		return nil, fmt.Errorf("listing accounts needs the admin or auditor role: %w", trust.ErrForbidden)
+	}
+	as, err := s.store.ListAccounts(ctx)
+	for i := range as {
+		as[i].TokenHash = ""
+	}
+	return as, err
+}
+
+// Bootstrap creates an account offline in the registry at dataDir (the service must not be
+// running: bbolt allows one process) and returns its token, shown once.
+func Bootstrap(ctx context.Context, dataDir, name string, roles []trust.Role) (string, error) {
+	st, err := boltstore.Open(filepath.Join(dataDir, DBFile))
+	if err != nil {
+		return "", err
+	}
+	defer st.Close()
+	_, tok, err := createAccount(ctx, st, name, roles, "bootstrap", time.Now())
+	return tok, err
+}
+
+// VerifyAuditOffline checks the audit chain of the registry at dataDir.
+func VerifyAuditOffline(ctx context.Context, dataDir string) (trust.AuditReport, error) {
+	st, err := boltstore.Open(filepath.Join(dataDir, DBFile))
+	if err != nil {
+		return trust.AuditReport{}, err
+	}
+	defer st.Close()
+	return verifyAudit(ctx, st)
+}

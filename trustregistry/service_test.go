@@ -1,0 +1,411 @@
+package trustregistry_test
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/idport/idport/trustregistry"
+	"github.com/idport/idport/trustregistry/client"
+	"github.com/idport/idport/trustregistry/trust"
+)
+
+const demoDID = "did:web:registrar.example.sg"
+
+var secret = []byte("0123456789abcdef0123456789abcdef")
+
+type env struct {
+	svc                         *trustregistry.Service
+	srv                         *httptest.Server
+	alice, bob, carol, auditor *client.Admin
+	dir                         string
+	clock                       *atomic.Pointer[time.Time]
+}
+
+func quietLogger() *slog.Logger { return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn})) }
+
+func newEnv(t *testing.T, mut func(*trustregistry.Config)) *env {
+	t.Helper()
+	dir := t.TempDir()
+	clock := new(atomic.Pointer[time.Time])
+	cfg := trustregistry.Config{DataDir: dir, KeySecret: secret, Logger: quietLogger(),
+		Now: func() time.Time {
+			if p := clock.Load(); p != nil {
+				return *p
+			}
+			return time.Now()
+		}}
+	if mut != nil {
+		mut(&cfg)
+	}
+	svc, err := trustregistry.NewService(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(svc.Handler())
+	t.Cleanup(func() { srv.Close(); svc.Close() })
+	e := &env{svc: svc, srv: srv, dir: dir, clock: clock}
+	mk := func(name string, roles ...trust.Role) *client.Admin {
+		_, tok, err := svc.CreateAccount(context.Background(), nil, name, roles)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return client.NewAdmin(srv.URL, tok)
+	}
+	e.alice = mk("alice", trust.RoleProposer)
+	e.bob = mk("bob", trust.RoleApprover)
+	e.carol = mk("carol", trust.RoleApprover, trust.RoleProposer)
+	e.auditor = mk("audrey", trust.RoleAuditor, trust.RoleAdmin)
+	return e
+}
+
+func (e *env) replica(t *testing.T, cache string) *client.Replica {
+	t.Helper()
+	jwk, err := e.svc.PublicKeyJWK()
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := client.New(client.Config{URL: e.srv.URL, PinnedKey: jwk, CacheFile: cache, Logger: quietLogger(), PollInterval: 50 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+func waitVersion(t *testing.T, r *client.Replica, v uint64) {
+	t.Helper()
+	for i := 0; r.Status().Version < v; i++ {
+		if i > 3000 {
+			t.Fatalf("replica stuck at version %d, want %d (%+v)", r.Status().Version, v, r.Status())
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+func TestStoryOverHTTP(t *testing.T) {
+	e := newEnv(t, nil)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	cache := filepath.Join(t.TempDir(), "replica.json")
+	r := e.replica(t, cache)
+	go r.Run(ctx)
+
+	if r.Decide(trust.Query{Entity: demoDID}).Code != trust.CodeRegistryStale {
+		t.Log("replica may have synced the empty snapshot already")
+	}
+	v, err := client.SeedDemo(ctx, e.alice, e.bob, demoDID, time.Now().Add(-time.Hour))
+	if err != nil || v != 1 {
+		t.Fatalf("seed: v%d %v", v, err)
+	}
+	waitVersion(t, r, 1)
+	q := trust.Query{Entity: demoDID, CredentialType: trust.DemoType, LocalScheme: trust.DemoLocalScheme}
+	d := r.Decide(q)
+	if !d.Recognised || d.ClaimMapping["uen"] != "registrationNumber" || d.LocalAssurance != "L3" {
+		t.Fatalf("decision: %+v", d)
+	}
+	if err := r.Ready(); err != nil {
+		t.Fatal(err)
+	}
+
+	// A regulator suspends the authority; measure approval -> visibility in the synced replica.
+	p, err := e.alice.Propose(ctx, trust.SuspendAuthority(trust.DemoAuthorityID, "licence under review", time.Now()), "licence under review", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.alice.Approve(ctx, p.ID, ""); !isCode(err, "forbidden") {
+		t.Fatalf("proposer without approver role approving: %v", err)
+	}
+	start := time.Now()
+	ap, err := e.bob.Approve(ctx, p.ID, "agreed")
+	if err != nil || ap.Status != trust.ProposalApplied || ap.AppliedVersion != 2 {
+		t.Fatalf("approve: %+v %v", ap, err)
+	}
+	waitVersion(t, r, 2)
+	t.Logf("propagation: approval answered -> replica at version 2 in %v", time.Since(start))
+	if d := r.Decide(q); d.Code != trust.CodeAuthoritySuspended {
+		t.Fatalf("after suspension: %+v", d)
+	}
+
+	// History, audit and audit verify over the API.
+	h, err := e.bob.History(ctx, trust.KindAuthority, trust.DemoAuthorityID)
+	if err != nil || len(h) != 2 {
+		t.Fatalf("history: %d %v", len(h), err)
+	}
+	if _, err := e.bob.Audit(ctx); !isCode(err, "forbidden") {
+		t.Fatalf("audit by approver: %v", err)
+	}
+	recs, err := e.auditor.Audit(ctx)
+	if err != nil || len(recs) != 2 || recs[1].Proposer != "alice" || recs[1].Approvers[0] != "bob" || recs[1].Reason != "licence under review" {
+		t.Fatalf("audit: %+v %v", recs, err)
+	}
+	rep, err := e.auditor.VerifyAudit(ctx)
+	if err != nil || !rep.OK || rep.Records != 2 {
+		t.Fatalf("verify: %+v %v", rep, err)
+	}
+
+	// The cache file lets a new replica (and an offline one) start from the last good snapshot.
+	cancel()
+	jwk, _ := e.svc.PublicKeyJWK()
+	off, err := client.FromSnapshotFile(cache, jwk)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := off.Decide(q); d.Code != trust.CodeAuthoritySuspended || d.RegistryVersion != 2 {
+		t.Fatalf("offline: %+v", d)
+	}
+}
+
+func isCode(err error, code string) bool {
+	var p *client.Problem
+	return errors.As(err, &p) && p.Code == code
+}
+
+func TestMakerChecker(t *testing.T) {
+	e := newEnv(t, func(c *trustregistry.Config) { c.Quorum = 3 })
+	ctx := context.Background()
+	p, err := e.carol.Propose(ctx, trust.DemoSeed(demoDID, time.Now()), "seed", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.carol.Approve(ctx, p.ID, ""); !isCode(err, "self_approval") {
+		t.Fatalf("self approval: %v", err)
+	}
+	ap, err := e.bob.Approve(ctx, p.ID, "")
+	if err != nil || ap.Status != trust.ProposalPending {
+		t.Fatalf("first approval with quorum 3: %+v %v", ap, err)
+	}
+	if _, err := e.bob.Approve(ctx, p.ID, ""); !isCode(err, "duplicate_approval") {
+		t.Fatalf("second approval by bob: %v", err)
+	}
+	if v := e.svc.Index().Version(); v != 0 {
+		t.Fatalf("applied before quorum: v%d", v)
+	}
+	// A third distinct account completes the quorum.
+	_, tok, _ := e.svc.CreateAccount(ctx, nil, "dave", []trust.Role{trust.RoleApprover})
+	ap, err = client.NewAdmin(e.srv.URL, tok).Approve(ctx, p.ID, "")
+	if err != nil || ap.Status != trust.ProposalApplied || e.svc.Index().Version() != 1 {
+		t.Fatalf("quorum approval: %+v %v", ap, err)
+	}
+	if _, err := e.bob.Approve(ctx, p.ID, ""); !isCode(err, "proposal_closed") {
+		t.Fatalf("approve applied: %v", err)
+	}
+
+	// Validation happens at proposal time with a precise path.
+	_, err = e.alice.Propose(ctx, trust.SuspendAuthority("nobody", "x", time.Now()), "x", "")
+	var prob *client.Problem
+	if !errors.As(err, &prob) || prob.Code != "unknown_reference" || prob.Path != "ops[0].id" {
+		t.Fatalf("bad proposal: %+v", err)
+	}
+
+	// Reject and withdraw.
+	p2, _ := e.alice.Propose(ctx, trust.SuspendAuthority(trust.DemoAuthorityID, "x", time.Now()), "x", "")
+	if _, err := e.bob.Reject(ctx, p2.ID, ""); !isCode(err, "validation_failed") {
+		t.Fatalf("reject without reason: %v", err)
+	}
+	if rp, err := e.bob.Reject(ctx, p2.ID, "not justified"); err != nil || rp.Status != trust.ProposalRejected {
+		t.Fatalf("reject: %+v %v", rp, err)
+	}
+	p3, _ := e.alice.Propose(ctx, trust.SuspendAuthority(trust.DemoAuthorityID, "x", time.Now()), "x", "")
+	if _, err := e.carol.Reject(ctx, p3.ID, "not mine"); err != nil { // carol is an approver too
+		t.Fatalf("approver reject: %v", err)
+	}
+	p4, _ := e.alice.Propose(ctx, trust.SuspendAuthority(trust.DemoAuthorityID, "x", time.Now()), "x", "")
+	if rp, err := e.alice.Reject(ctx, p4.ID, "withdrawn"); err != nil || rp.Status != trust.ProposalRejected {
+		t.Fatalf("withdraw: %+v %v", rp, err)
+	}
+
+	// Expiry.
+	p5, _ := e.alice.Propose(ctx, trust.SuspendAuthority(trust.DemoAuthorityID, "x", time.Now()), "x", "")
+	later := time.Now().Add(trustregistry.DefaultProposalTTL + time.Hour)
+	e.clock.Store(&later)
+	if err := e.svc.ExpireProposals(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := e.bob.GetProposal(ctx, p5.ID); got.Status != trust.ProposalExpired {
+		t.Fatalf("expired: %+v", got)
+	}
+	if _, err := e.bob.Approve(ctx, p5.ID, ""); !isCode(err, "proposal_closed") {
+		t.Fatalf("approve expired: %v", err)
+	}
+	pend, err := e.bob.ListProposals(ctx, trust.ProposalPending)
+	if err != nil || len(pend) != 0 {
+		t.Fatalf("pending: %d %v", len(pend), err)
+	}
+}
+
+func TestConflictingProposalsApplyOnce(t *testing.T) {
+	e := newEnv(t, nil)
+	ctx := context.Background()
+	if _, err := client.SeedDemo(ctx, e.alice, e.bob, demoDID, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	revoke := trust.ChangeSet{Ops: []trust.Op{{Op: trust.OpSetAuthorityStatus, ID: trust.DemoAuthorityID, Status: trust.StatusRevoked, Reason: "fraud"}}}
+	p1, _ := e.alice.Propose(ctx, revoke, "fraud", "")
+	p2, _ := e.alice.Propose(ctx, revoke, "fraud again", "")
+	if _, err := e.bob.Approve(ctx, p1.ID, ""); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.bob.Approve(ctx, p2.ID, ""); !isCode(err, "change_set_conflict") {
+		t.Fatalf("second revoke: %v", err)
+	}
+}
+
+func TestAsOfVersionAndBackdating(t *testing.T) {
+	e := newEnv(t, nil)
+	ctx := context.Background()
+	t0 := time.Now().Add(-72 * time.Hour).Truncate(time.Second)
+	if _, err := client.SeedDemo(ctx, e.alice, e.bob, demoDID, t0); err != nil {
+		t.Fatal(err)
+	}
+	leak := t0.Add(24 * time.Hour)
+	if _, err := client.ProposeAndApprove(ctx, e.alice, e.bob, trust.SuspendAuthority(trust.DemoAuthorityID, "key leaked", leak), "back-dated: key leaked"); err != nil {
+		t.Fatal(err)
+	}
+	q := trust.Query{Entity: demoDID, CredentialType: trust.DemoType, LocalScheme: trust.DemoLocalScheme, At: leak.Add(time.Hour)}
+	now, _ := e.svc.Decide(ctx, q)
+	q.AsOfVersion = 1
+	then, _ := e.svc.Decide(ctx, q)
+	q.AsOfVersion = 9
+	future, _ := e.svc.Decide(ctx, q)
+	if now.Code != trust.CodeAuthoritySuspended || !then.Recognised || then.RegistryVersion != 1 || future.Code != trust.CodeVersionUnknown {
+		t.Fatalf("now %+v\nthen %+v\nfuture %+v", now, then, future)
+	}
+}
+
+func TestKeyRotationFollowedByReplica(t *testing.T) {
+	e := newEnv(t, nil)
+	ctx := context.Background()
+	r := e.replica(t, "")
+	if _, err := r.Sync(ctx, 0); err != nil {
+		t.Fatal(err)
+	}
+	oldKid := r.Status().KeyID
+	if err := e.svc.RotateKey(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := client.SeedDemo(ctx, e.alice, e.bob, demoDID, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	// The replica missed the rotation announcement: it fetches the rotations and follows them.
+	if ok, err := r.Sync(ctx, 0); err != nil || !ok {
+		t.Fatalf("sync after rotation: %v %v", ok, err)
+	}
+	if st := r.Status(); st.KeyID == oldKid || st.Version != 1 {
+		t.Fatalf("status: %+v", st)
+	}
+	// A replica pinned to an unrelated key refuses everything.
+	other := newEnv(t, nil)
+	jwk, _ := other.svc.PublicKeyJWK()
+	bad, _ := client.New(client.Config{URL: e.srv.URL, PinnedKey: jwk, Logger: quietLogger()})
+	if _, err := bad.Sync(ctx, 0); !errors.Is(err, trust.ErrSnapshot) {
+		t.Fatalf("wrong pin: %v", err)
+	}
+	if bad.Ready() == nil || bad.Decide(trust.Query{Entity: demoDID}).Code != trust.CodeRegistryStale {
+		t.Fatal("unsynced replica must fail closed")
+	}
+}
+
+func TestRestartKeepsKeyStateAndAudit(t *testing.T) {
+	e := newEnv(t, nil)
+	ctx := context.Background()
+	if _, err := client.SeedDemo(ctx, e.alice, e.bob, demoDID, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	jwk, _ := e.svc.PublicKeyJWK()
+	e.srv.Close()
+	e.svc.Close()
+	if _, err := trustregistry.NewService(trustregistry.Config{DataDir: e.dir, KeySecret: []byte("another secret of at least 32 bytes!!"), Logger: quietLogger()}); err == nil {
+		t.Fatal("opened the sealed key with the wrong secret")
+	}
+	svc, err := trustregistry.NewService(trustregistry.Config{DataDir: e.dir, KeySecret: secret, Logger: quietLogger()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer svc.Close()
+	jwk2, _ := svc.PublicKeyJWK()
+	if string(jwk) != string(jwk2) || svc.Index().Version() != 1 {
+		t.Fatalf("restart changed key or version")
+	}
+	svc.Close()
+	rep, err := trustregistry.VerifyAuditOffline(ctx, e.dir)
+	if err != nil || !rep.OK || rep.Records != 1 {
+		t.Fatalf("offline verify: %+v %v", rep, err)
+	}
+	tok, err := trustregistry.Bootstrap(ctx, e.dir, "eve", []trust.Role{trust.RoleAuditor})
+	if err != nil || len(tok) != 43 {
+		t.Fatalf("bootstrap: %q %v", tok, err)
+	}
+	if _, err := trustregistry.Bootstrap(ctx, e.dir, "eve", []trust.Role{trust.RoleAuditor}); !errors.Is(err, trust.ErrExists) {
+		t.Fatalf("bootstrap twice: %v", err)
+	}
+}
+
+func TestDevModeAndConfigErrors(t *testing.T) {
+	if _, err := trustregistry.NewService(trustregistry.Config{DataDir: t.TempDir(), Logger: quietLogger()}); err == nil {
+		t.Fatal("started without a key secret outside dev")
+	}
+	if _, err := trustregistry.NewService(trustregistry.Config{DataDir: t.TempDir(), KeySecret: secret, Quorum: 1, Logger: quietLogger()}); err == nil {
+		t.Fatal("accepted quorum 1")
+	}
+	dir := t.TempDir()
+	svc, err := trustregistry.NewService(trustregistry.Config{DataDir: dir, Dev: true, Logger: quietLogger()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	svc.Close()
+	if fi, err := os.Stat(filepath.Join(dir, trustregistry.DevSecretFile)); err != nil || fi.Mode().Perm() != 0o600 {
+		t.Fatalf("dev secret: %v %v", fi, err)
+	}
+	svc, err = trustregistry.NewService(trustregistry.Config{DataDir: dir, Dev: true, Logger: quietLogger()})
+	if err != nil {
+		t.Fatalf("dev restart: %v", err)
+	}
+	svc.Close()
+}
+
+func TestStaleReplicaFailsClosed(t *testing.T) {
+	e := newEnv(t, func(c *trustregistry.Config) { c.SnapshotInterval = time.Minute })
+	ctx := context.Background()
+	if _, err := client.SeedDemo(ctx, e.alice, e.bob, demoDID, time.Now().Add(-time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	jwk, _ := e.svc.PublicKeyJWK()
+	clock := new(atomic.Pointer[time.Time])
+	now := time.Now()
+	clock.Store(&now)
+	r, _ := client.New(client.Config{URL: e.srv.URL, PinnedKey: jwk, Grace: time.Minute, Logger: quietLogger(), Now: func() time.Time { return *clock.Load() }})
+	if _, err := r.Sync(ctx, 0); err != nil {
+		t.Fatal(err)
+	}
+	q := trust.Query{Entity: demoDID, CredentialType: trust.DemoType, LocalScheme: trust.DemoLocalScheme}
+	if !r.Decide(q).Recognised || r.Ready() != nil {
+		t.Fatal("fresh replica not ready")
+	}
+	later := now.Add(3 * time.Minute) // past next-update (1m) + grace (1m)
+	clock.Store(&later)
+	if d := r.Decide(q); d.Code != trust.CodeRegistryStale || r.Ready() == nil || !r.Status().Stale {
+		t.Fatalf("stale replica: %+v", d)
+	}
+	// The registry re-issues snapshots on its own before next-update (Run loop).
+	runCtx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	seq := r.Status().Sequence
+	go e.svc.Run(runCtx)
+	svcLater := time.Now().Add(45 * time.Second)
+	e.clock.Store(&svcLater)
+	for i := 0; ; i++ {
+		if rec, _ := e.svc.Snapshot(); rec.Sequence > seq {
+			break
+		}
+		if i > 2000 {
+			t.Fatal("no re-issued snapshot")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
