@@ -1,6 +1,7 @@
 package verifier_test
 
 import (
+	"encoding/json"
 	"testing"
 	"time"
 
@@ -34,3 +35,16 @@ func newVerifier(t testing.TB, trust verifier.TrustSource, st verifier.StatusFet
 	}
 	return v
 }
+
+// newVerifierWithStore returns a verifier sharing the challenge store of
+// other (so that a challenge other issued can be consumed).
+func newVerifierWithStore(t testing.TB, trust verifier.TrustSource, other *verifier.Verifier) *verifier.Verifier {
+	t.Helper()
+	v, err := verifier.New(verifier.Config{TrustSource: trust, ChallengeStore: other.Challenges(), Clock: testutil.Clock})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return v
+}
+
+func jsonBytes(v any) ([]byte, error) { return json.Marshal(v) }

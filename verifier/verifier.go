@@ -114,6 +114,9 @@ func (v *Verifier) Ready() error {
 	return nil
 }
 
+// Challenges returns the verifier's challenge store.
+func (v *Verifier) Challenges() ChallengeStore { return v.challenges }
+
 // IssueChallenge creates a single-use presentation challenge.
 func (v *Verifier) IssueChallenge(ctx context.Context) (string, time.Time, error) {
 	return IssueChallenge(ctx, v.challenges, v.now(), v.challTTL)

@@ -192,3 +192,10 @@ func (p *Party) Present(t testing.TB, sdjwt string, keep []string, nonce, aud st
 	}
 	return out
 }
+
+// NewPartyAuthority returns the test authority grounds for an issuer DID
+// made elsewhere (interop peers).
+func NewPartyAuthority(issuer string) verifier.StaticAuthority {
+	a := (&Party{DID: issuer}).Authority()
+	return a
+}
