@@ -21,14 +21,16 @@ const demoDID = "did:web:registrar.example.sg"
 var secret = []byte("0123456789abcdef0123456789abcdef")
 
 type env struct {
-	svc                         *trustregistry.Service
-	srv                         *httptest.Server
+	svc                        *trustregistry.Service
+	srv                        *httptest.Server
 	alice, bob, carol, auditor *client.Admin
-	dir                         string
-	clock                       *atomic.Pointer[time.Time]
+	dir                        string
+	clock                      *atomic.Pointer[time.Time]
 }
 
-func quietLogger() *slog.Logger { return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn})) }
+func quietLogger() *slog.Logger {
+	return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+}
 
 func newEnv(t *testing.T, mut func(*trustregistry.Config)) *env {
 	t.Helper()
