@@ -2,6 +2,7 @@ package did
 
 import (
 	"context"
+	"strings"
 	"testing"
 
 	"github.com/idport/idport/pkg/keys"
@@ -12,7 +13,20 @@ func BenchmarkResolveKeyDID(b *testing.B) {
 	for _, alg := range keys.Allowed {
 		k, _ := keys.Generate(alg)
 		_, kid, _ := KeyDID(k.Public)
-		b.Run(string(alg), func(b *testing.B) {
+		b.Run(string(alg)+"/uncached", func(b *testing.B) {
+			b.ReportAllocs()
+			d, _ := Parse(strings.TrimSuffix(kid, kid[strings.IndexByte(kid, '#'):]))
+			for b.Loop() {
+				doc, err := resolveKeyDID(d)
+				if err != nil {
+					b.Fatal(err)
+				}
+				if _, _, err := doc.VerificationMethod[0].PublicKey(); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+		b.Run(string(alg)+"/cached", func(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {
 				if _, _, err := ResolveKey(context.Background(), r, kid); err != nil {

@@ -133,16 +133,27 @@ func checkMethodSpecificID(id string) error {
 	if id[len(id)-1] == ':' {
 		return errors.New("method-specific id ends with ':'")
 	}
-	return checkChars(id, "method-specific id", func(c byte) bool { return isIDChar(c) || c == ':' })
+	return checkChars(id, "method-specific id", &idTable)
 }
 
-// checkChars checks that s holds only characters ok accepts and valid
+// Character classes: idchar and ':' for method-specific ids; RFC 3986
+// unreserved, sub-delims, ':' and '@' for fragments ('/' and '?' excluded).
+var idTable, fragmentTable = func() (id, frag [256]bool) {
+	for c := 0; c < 256; c++ {
+		b := byte(c)
+		id[c] = isIDChar(b) || b == ':'
+		frag[c] = isIDChar(b) || b == '~' || b == ':' || b == '@' || strings.IndexByte("!$&'()*+,;=", b) >= 0
+	}
+	return id, frag
+}()
+
+// checkChars checks that s holds only characters in ok and valid
 // percent-encoded octets.
-func checkChars(s, what string, ok func(byte) bool) error {
+func checkChars(s, what string, ok *[256]bool) error {
 	for i := 0; i < len(s); i++ {
 		c := s[i]
 		switch {
-		case ok(c):
+		case ok[c]:
 		case c == '%':
 			if i+2 >= len(s) || !isHex(s[i+1]) || !isHex(s[i+2]) {
 				return fmt.Errorf("bad percent-encoding in %s", what)
@@ -192,7 +203,5 @@ func checkFragment(f string) error {
 	if f == "" {
 		return errors.New("empty fragment")
 	}
-	return checkChars(f, "fragment", func(c byte) bool {
-		return isIDChar(c) || c == '~' || c == ':' || c == '@' || strings.IndexByte("!$&'()*+,;=", c) >= 0
-	})
+	return checkChars(f, "fragment", &fragmentTable)
 }

@@ -47,6 +47,7 @@ const MaxDocumentBytes = 256 << 10
 const maxMethods = 256
 
 // Document is a DID document, reduced to what verification needs.
+// Documents returned by a Resolver may be shared: do not modify them.
 // Members this type does not model (service, controller, alsoKnownAs, ...)
 // are ignored when parsing.
 type Document struct {
@@ -75,12 +76,20 @@ type VerificationMethod struct {
 	PublicKeyJwk json.RawMessage `json:"publicKeyJwk,omitempty"`
 	// PublicKeyMultibase is the Multikey encoding, for multibase-based types.
 	PublicKeyMultibase string `json:"publicKeyMultibase,omitempty"`
+
+	// pub and alg hold the key decoded once by the resolver (nil when the
+	// method was built or decoded elsewhere, or its key is not supported).
+	pub crypto.PublicKey
+	alg keys.Alg
 }
 
 // PublicKey decodes the method's key material: publicKeyJwk (Ed25519 OKP or
 // P-256 EC only, no private members) or publicKeyMultibase (ed25519-pub,
 // p256-pub). A method with both, or neither, is refused.
 func (vm *VerificationMethod) PublicKey() (crypto.PublicKey, keys.Alg, error) {
+	if vm.pub != nil {
+		return vm.pub, vm.alg, nil
+	}
 	hasJWK := len(vm.PublicKeyJwk) > 0 && !bytes.Equal(bytes.TrimSpace(vm.PublicKeyJwk), []byte("null"))
 	hasMB := vm.PublicKeyMultibase != ""
 	switch {
@@ -222,11 +231,11 @@ func (d *Document) FindMethod(id string, purpose Purpose) (*VerificationMethod, 
 		for _, e := range rel {
 			switch v := e.(type) {
 			case string:
-				if r, err := d.absolute(v); err == nil && r == abs {
+				if d.sameID(v, abs) {
 					referenced = true
 				}
 			case map[string]any:
-				if r, err := d.absolute(stringOf(v["id"])); err == nil && r == abs {
+				if d.sameID(stringOf(v["id"]), abs) {
 					vm, err := embeddedMethod(v)
 					if err != nil {
 						return nil, fmt.Errorf("%w: %w", ErrInvalidDocument, err)
@@ -241,12 +250,22 @@ func (d *Document) FindMethod(id string, purpose Purpose) (*VerificationMethod, 
 		return nil, fmt.Errorf("%w: %q is not listed under %s", ErrKeyNotFound, abs, purpose)
 	}
 	for i := range d.VerificationMethod {
-		if d.VerificationMethod[i].ID == abs {
+		if d.sameID(d.VerificationMethod[i].ID, abs) {
 			vm := d.VerificationMethod[i]
 			return &vm, nil
 		}
 	}
 	return nil, fmt.Errorf("%w: %q", ErrKeyNotFound, abs)
+}
+
+// sameID reports whether the method id id (absolute, or relative "#frag")
+// names abs, an absolute id already checked by absolute. It does not
+// allocate: it runs for every entry of every lookup.
+func (d *Document) sameID(id, abs string) bool {
+	if len(id) > 0 && id[0] == '#' {
+		return len(abs) == len(d.ID)+len(id) && abs[:len(d.ID)] == d.ID && abs[len(d.ID):] == id
+	}
+	return id == abs
 }
 
 func stringOf(v any) string {
@@ -349,3 +368,15 @@ func singleKeyDocument(ctx []any, did string, vm VerificationMethod) *Document {
 }
 
 var errNoFragment = errors.New("key id has no fragment")
+
+// predecode decodes every verification method key once, so that documents
+// served from the resolver cache hand out keys without decoding them again.
+// Methods with unsupported keys are left as they are.
+func (d *Document) predecode() {
+	for i := range d.VerificationMethod {
+		vm := &d.VerificationMethod[i]
+		if pub, alg, err := vm.PublicKey(); err == nil {
+			vm.pub, vm.alg = pub, alg
+		}
+	}
+}

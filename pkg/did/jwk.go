@@ -49,11 +49,13 @@ func resolveJWKDID(d DID) (*Document, error) {
 	if err != nil {
 		return nil, invalid(d.String(), "did:jwk is not base64url: %v", err)
 	}
-	if _, _, err := keys.ParsePublicJWK(b); err != nil {
+	pub, alg, err := keys.ParsePublicJWK(b)
+	if err != nil {
 		return nil, fmt.Errorf("%w: did:jwk: %w", ErrUnsupportedKey, err)
 	}
 	s := d.String()
 	return singleKeyDocument([]any{ContextDIDv1, ContextJWS2020}, s, VerificationMethod{
 		ID: s + "#0", Type: TypeJsonWebKey2020, Controller: s, PublicKeyJwk: json.RawMessage(b),
+		pub: pub, alg: alg,
 	}), nil
 }

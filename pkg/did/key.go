@@ -4,6 +4,8 @@ import (
 	"crypto"
 	"fmt"
 	"strings"
+
+	"github.com/idport/idport/pkg/keys"
 )
 
 // KeyDID returns the did:key of an Ed25519 or P-256 public key and the id of
@@ -23,11 +25,17 @@ func resolveKeyDID(d DID) (*Document, error) {
 	if strings.Contains(d.ID, ":") {
 		return nil, invalid(d.String(), "did:key has a version or extra segments")
 	}
-	if _, err := ParseMultibaseKey(d.ID); err != nil {
+	pub, err := ParseMultibaseKey(d.ID)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %q: %w", ErrInvalidDID, truncate(d.String()), err)
+	}
+	alg, err := keys.AlgOf(pub)
+	if err != nil {
 		return nil, fmt.Errorf("%w: %q: %w", ErrInvalidDID, truncate(d.String()), err)
 	}
 	s := d.String()
 	return singleKeyDocument([]any{ContextDIDv1, ContextMultikey}, s, VerificationMethod{
 		ID: s + "#" + d.ID, Type: TypeMultikey, Controller: s, PublicKeyMultibase: d.ID,
+		pub: pub, alg: alg,
 	}), nil
 }

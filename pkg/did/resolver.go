@@ -63,6 +63,7 @@ func (o ResolverOptions) Net() NetOptions {
 type CachingResolver struct {
 	client   *http.Client
 	cache    *lru
+	local    *lru
 	group    singleflight.Group
 	ttl      time.Duration
 	timeout  time.Duration
@@ -86,6 +87,7 @@ func NewResolver(o ResolverOptions) *CachingResolver {
 		size = 1024
 	}
 	r.cache = newLRU(size)
+	r.local = newLRU(size)
 	if r.ttl <= 0 {
 		r.ttl = 5 * time.Minute
 	}
@@ -117,16 +119,40 @@ func (r *CachingResolver) Resolve(ctx context.Context, did string) (*Document, e
 		return nil, err
 	}
 	switch d.Method {
-	case MethodKey:
-		return resolveKeyDID(d)
-	case MethodJWK:
-		return resolveJWKDID(d)
+	case MethodKey, MethodJWK:
+		return r.resolveLocal(did, d)
 	case MethodWeb:
 		return r.resolveWeb(ctx, did, d)
 	default:
 		return nil, fmt.Errorf("%w: %q", ErrUnsupportedMethod, d.Method)
 	}
 }
+
+// resolveLocal derives did:key and did:jwk documents, keeping them in their
+// own LRU (they never change, so only its size bounds them).
+func (r *CachingResolver) resolveLocal(key string, d DID) (*Document, error) {
+	now := r.now()
+	if e, ok := r.local.get(key, now); ok {
+		return e.doc, nil
+	}
+	var (
+		doc *Document
+		err error
+	)
+	if d.Method == MethodKey {
+		doc, err = resolveKeyDID(d)
+	} else {
+		doc, err = resolveJWKDID(d)
+	}
+	if err != nil {
+		return nil, err
+	}
+	r.local.put(lruEntry{key: key, doc: doc, fetched: now, expires: now.Add(localTTL)})
+	return doc, nil
+}
+
+// localTTL is the lifetime of cached did:key and did:jwk documents.
+const localTTL = 24 * time.Hour
 
 // CacheLen returns the number of cached did:web documents.
 func (r *CachingResolver) CacheLen() int { return r.cache.len() }
@@ -204,6 +230,7 @@ func (r *CachingResolver) fetch(ctx context.Context, did, u string) (*Document, 
 	if doc.ID != did {
 		return nil, fmt.Errorf("%w: document id %q is not the DID %q", ErrInvalidDocument, truncate(doc.ID), did)
 	}
+	doc.predecode()
 	return doc, nil
 }
 
