@@ -3,7 +3,6 @@ package vc
 import (
 	"bytes"
 	"encoding/json"
-	"net/url"
 	"sort"
 	"strings"
 	"time"
@@ -129,28 +128,48 @@ func ParseTime(s string) (time.Time, error) {
 // with fractional seconds only when present.
 func FormatTime(t time.Time) string { return t.UTC().Format(time.RFC3339Nano) }
 
-// IsURL reports whether s is an absolute URL (it has a scheme), which is what
-// the data model requires of id, issuer and similar members. DIDs and URNs
-// are absolute URLs in this sense.
+// IsURL reports whether s is an absolute URL (RFC 3986: a scheme, a colon
+// and more, no white space or control characters), which is what the data
+// model requires of id, issuer and similar members. DIDs and URNs are
+// absolute URLs in this sense.
 func IsURL(s string) bool {
-	if s == "" || strings.ContainsAny(s, " \t\r\n") {
+	colon := strings.IndexByte(s, ':')
+	if colon < 1 || colon == len(s)-1 {
 		return false
 	}
-	u, err := url.Parse(s)
-	return err == nil && u.Scheme != ""
+	for i := 0; i < colon; i++ {
+		c := s[i]
+		alpha := c|0x20 >= 'a' && c|0x20 <= 'z'
+		if !alpha && (i == 0 || !(c >= '0' && c <= '9' || c == '+' || c == '-' || c == '.')) {
+			return false
+		}
+	}
+	for i := colon + 1; i < len(s); i++ {
+		if c := s[i]; c <= ' ' || c == 0x7f {
+			return false
+		}
+	}
+	return true
 }
 
 // objWriter writes a JSON object member by member in a fixed order.
 type objWriter struct {
-	buf   bytes.Buffer
+	buf   []byte
 	first bool
 	err   error
 }
 
 func newObjWriter() *objWriter {
-	w := &objWriter{first: true}
-	w.buf.WriteByte('{')
-	return w
+	return &objWriter{first: true, buf: append(make([]byte, 0, 1024), '{')}
+}
+
+// name writes the separator and the member name.
+func (w *objWriter) name(name string) {
+	if !w.first {
+		w.buf = append(w.buf, ',')
+	}
+	w.first = false
+	w.buf = append(appendString(w.buf, name), ':')
 }
 
 // raw writes a member whose value is already JSON.
@@ -158,27 +177,26 @@ func (w *objWriter) raw(name string, v []byte) {
 	if w.err != nil {
 		return
 	}
-	if !w.first {
-		w.buf.WriteByte(',')
-	}
-	w.first = false
-	k, _ := json.Marshal(name)
-	w.buf.Write(k)
-	w.buf.WriteByte(':')
-	w.buf.Write(v)
+	w.name(name)
+	w.buf = append(w.buf, v...)
 }
 
-// value writes a member by marshalling v.
+// value writes a member by encoding v.
 func (w *objWriter) value(name string, v any) {
 	if w.err != nil {
 		return
 	}
-	b, err := json.Marshal(v)
-	if err != nil {
-		w.err = err
+	if m, ok := v.(json.Marshaler); ok {
+		b, err := m.MarshalJSON()
+		if err != nil {
+			w.err = err
+			return
+		}
+		w.raw(name, b)
 		return
 	}
-	w.raw(name, b)
+	w.name(name)
+	w.buf, w.err = appendJSON(w.buf, v)
 }
 
 // extra writes the members of m in sorted key order.
@@ -197,8 +215,7 @@ func (w *objWriter) bytes() ([]byte, error) {
 	if w.err != nil {
 		return nil, w.err
 	}
-	w.buf.WriteByte('}')
-	return w.buf.Bytes(), nil
+	return append(w.buf, '}'), nil
 }
 
 // stringsValue returns the wire form of a string list: a bare string when it

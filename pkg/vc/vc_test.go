@@ -351,3 +351,16 @@ func FuzzParsePresentation(f *testing.F) {
 		}
 	})
 }
+
+func TestIsURL(t *testing.T) {
+	for s, want := range map[string]bool{
+		"did:web:example.com": true, "https://x.example/a?b#c": true, "urn:uuid:1234": true,
+		"data:application/vc+jwt,a.b.c": true, "a+b-c.d:x": true,
+		"": false, "abc": false, ":x": false, "1http://x": false, "http:": false,
+		"http://x y": false, "ht tp://x": false, "http://x\n": false, "did:\x7f": false,
+	} {
+		if got := IsURL(s); got != want {
+			t.Errorf("IsURL(%q) = %v, want %v", s, got, want)
+		}
+	}
+}

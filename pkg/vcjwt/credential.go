@@ -179,8 +179,8 @@ func parseVCJOSE(tok *Token) (*Parsed, error) {
 		jc jwtClaims
 	)
 	// The payload is the credential; JWT claims may stand beside its members.
-	s := scanner{b: tok.Payload}
-	err := s.object(func(name []byte) error {
+	s := scanner{b: string(tok.Payload)}
+	err := s.object(func(name string) error {
 		if ok, err := c.member(&s, name); ok || err != nil {
 			return err
 		}
@@ -207,11 +207,11 @@ func parseVC11(tok *Token) (*Parsed, error) {
 		jc    jwtClaims
 		hasVC bool
 	)
-	s := scanner{b: tok.Payload}
-	err := s.object(func(name []byte) error {
-		if string(name) == "vc" {
+	s := scanner{b: string(tok.Payload)}
+	err := s.object(func(name string) error {
+		if name == "vc" {
 			hasVC = true
-			return s.object(func(name []byte) error {
+			return s.object(func(name string) error {
 				if ok, err := c.member(&s, name); ok || err != nil {
 					return err
 				}
@@ -337,7 +337,7 @@ func SignVCJOSE(k *keys.Key, c *vc.Credential) (string, error) {
 	if err := c.Validate(); err != nil {
 		return "", fmt.Errorf("vcjwt: sign VC-JOSE: %w", err)
 	}
-	payload, err := json.Marshal(c.WithoutProof())
+	payload, err := c.WithoutProof().MarshalJSON() // direct: json.Marshal would re-scan the output
 	if err != nil {
 		return "", fmt.Errorf("vcjwt: encode credential: %w", err)
 	}

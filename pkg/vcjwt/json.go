@@ -15,8 +15,11 @@ const maxJSONDepth = 100
 // duplicate member names in the objects it reads, invalid UTF-8, and nesting
 // deeper than maxJSONDepth. Values decode as encoding/json would into any:
 // map[string]any, []any, string, float64, bool, nil.
+//
+// It works on a string: unescaped strings and member names are substrings
+// of the input and cost no allocation.
 type scanner struct {
-	b     []byte
+	b     string
 	i     int
 	depth int
 }
@@ -54,11 +57,11 @@ func (s *scanner) end() error {
 	return nil
 }
 
-// rawString reads a string and returns its bytes: a view into the input
-// when it has no escapes, a decoded copy otherwise.
-func (s *scanner) rawString() ([]byte, error) {
+// rawString reads a string: a substring of the input when it has no
+// escapes, a decoded copy otherwise.
+func (s *scanner) rawString() (string, error) {
 	if s.peek() != '"' {
-		return nil, s.fail("want a string")
+		return "", s.fail("want a string")
 	}
 	s.i++
 	start := s.i
@@ -72,32 +75,32 @@ func (s *scanner) rawString() ([]byte, error) {
 		case c == '\\':
 			return s.slowString(start)
 		case c < 0x20:
-			return nil, s.fail("control character in a string")
+			return "", s.fail("control character in a string")
 		case c >= 0x80:
-			r, n := utf8.DecodeRune(s.b[s.i:])
+			r, n := utf8.DecodeRuneInString(s.b[s.i:])
 			if r == utf8.RuneError && n == 1 {
-				return nil, s.fail("invalid UTF-8")
+				return "", s.fail("invalid UTF-8")
 			}
 			s.i += n
 		default:
 			s.i++
 		}
 	}
-	return nil, s.fail("unterminated string")
+	return "", s.fail("unterminated string")
 }
 
 // slowString decodes a string with escapes, from start (after the quote).
-func (s *scanner) slowString(start int) ([]byte, error) {
+func (s *scanner) slowString(start int) (string, error) {
 	out := append(make([]byte, 0, s.i-start+16), s.b[start:s.i]...)
 	for s.i < len(s.b) {
 		c := s.b[s.i]
 		switch {
 		case c == '"':
 			s.i++
-			return out, nil
+			return string(out), nil
 		case c == '\\':
 			if s.i+1 >= len(s.b) {
-				return nil, s.fail("unterminated escape")
+				return "", s.fail("unterminated escape")
 			}
 			e := s.b[s.i+1]
 			s.i += 2
@@ -117,7 +120,7 @@ func (s *scanner) slowString(start int) ([]byte, error) {
 			case 'u':
 				r, ok := s.hex4()
 				if !ok {
-					return nil, s.fail("bad \\u escape")
+					return "", s.fail("bad \\u escape")
 				}
 				if utf16.IsSurrogate(r) {
 					r2 := rune(-1)
@@ -125,7 +128,7 @@ func (s *scanner) slowString(start int) ([]byte, error) {
 						save := s.i
 						s.i += 2
 						if r2, ok = s.hex4(); !ok {
-							return nil, s.fail("bad \\u escape")
+							return "", s.fail("bad \\u escape")
 						}
 						if d := utf16.DecodeRune(r, r2); d != utf8.RuneError {
 							out = utf8.AppendRune(out, d)
@@ -137,14 +140,14 @@ func (s *scanner) slowString(start int) ([]byte, error) {
 				}
 				out = utf8.AppendRune(out, r)
 			default:
-				return nil, s.fail("bad escape")
+				return "", s.fail("bad escape")
 			}
 		case c < 0x20:
-			return nil, s.fail("control character in a string")
+			return "", s.fail("control character in a string")
 		case c >= 0x80:
-			r, n := utf8.DecodeRune(s.b[s.i:])
+			r, n := utf8.DecodeRuneInString(s.b[s.i:])
 			if r == utf8.RuneError && n == 1 {
-				return nil, s.fail("invalid UTF-8")
+				return "", s.fail("invalid UTF-8")
 			}
 			out = append(out, s.b[s.i:s.i+n]...)
 			s.i += n
@@ -153,7 +156,7 @@ func (s *scanner) slowString(start int) ([]byte, error) {
 			s.i++
 		}
 	}
-	return nil, s.fail("unterminated string")
+	return "", s.fail("unterminated string")
 }
 
 // hex4 reads four hex digits.
@@ -162,7 +165,7 @@ func (s *scanner) hex4() (rune, bool) {
 		return 0, false
 	}
 	var r rune
-	for _, c := range s.b[s.i : s.i+4] {
+	for _, c := range []byte(s.b[s.i : s.i+4]) {
 		switch {
 		case c >= '0' && c <= '9':
 			c -= '0'
@@ -180,10 +183,7 @@ func (s *scanner) hex4() (rune, bool) {
 }
 
 // str reads a string value.
-func (s *scanner) str() (string, error) {
-	b, err := s.rawString()
-	return string(b), err
-}
+func (s *scanner) str() (string, error) { return s.rawString() }
 
 // number reads a JSON number as float64.
 func (s *scanner) number() (float64, error) {
@@ -215,7 +215,7 @@ func (s *scanner) number() (float64, error) {
 			return 0, s.fail("want digits in the exponent")
 		}
 	}
-	f, err := strconv.ParseFloat(string(s.b[start:s.i]), 64)
+	f, err := strconv.ParseFloat(s.b[start:s.i], 64)
 	if err != nil {
 		return 0, s.fail("number out of range")
 	}
@@ -237,7 +237,7 @@ func (s *scanner) literal() (any, error) {
 		text string
 		v    any
 	}{{"true", true}, {"false", false}, {"null", nil}} {
-		if len(s.b)-s.i >= len(l.text) && string(s.b[s.i:s.i+len(l.text)]) == l.text {
+		if len(s.b)-s.i >= len(l.text) && s.b[s.i:s.i+len(l.text)] == l.text {
 			s.i += len(l.text)
 			return l.v, nil
 		}
@@ -245,10 +245,10 @@ func (s *scanner) literal() (any, error) {
 	return nil, s.fail("invalid literal")
 }
 
-// object walks the members of an object, calling fn with each name (a view
-// valid until the next read); fn must read or skip the member's value.
+// object walks the members of an object, calling fn with each name; fn
+// must read or skip the member's value.
 // Duplicate names are refused.
-func (s *scanner) object(fn func(name []byte) error) error {
+func (s *scanner) object(fn func(name string) error) error {
 	if s.peek() != '{' {
 		return s.fail("want an object")
 	}
@@ -258,7 +258,7 @@ func (s *scanner) object(fn func(name []byte) error) error {
 	s.i++
 	// Duplicate names: a linear scan over views for small objects, a map
 	// for large ones, so that a 100,000-member object stays linear.
-	var seenBuf [16][]byte
+	var seenBuf [16]string
 	seen := seenBuf[:0]
 	var seenMap map[string]struct{}
 	if s.peek() == '}' {
@@ -273,7 +273,7 @@ func (s *scanner) object(fn func(name []byte) error) error {
 		}
 		if seenMap == nil {
 			for _, n := range seen {
-				if string(n) == string(name) {
+				if n == name {
 					return s.fail(fmt.Sprintf("duplicate member %q", name))
 				}
 			}
@@ -281,14 +281,14 @@ func (s *scanner) object(fn func(name []byte) error) error {
 			if len(seen) > 32 {
 				seenMap = make(map[string]struct{}, 64)
 				for _, n := range seen {
-					seenMap[string(n)] = struct{}{}
+					seenMap[n] = struct{}{}
 				}
 			}
 		} else {
-			if _, dup := seenMap[string(name)]; dup {
+			if _, dup := seenMap[name]; dup {
 				return s.fail(fmt.Sprintf("duplicate member %q", name))
 			}
-			seenMap[string(name)] = struct{}{}
+			seenMap[name] = struct{}{}
 		}
 		if s.peek() != ':' {
 			return s.fail("want ':'")
@@ -345,13 +345,7 @@ func (s *scanner) array(fn func() error) error {
 func (s *scanner) value() (any, error) {
 	switch c := s.peek(); {
 	case c == '{':
-		m := map[string]any{}
-		err := s.object(func(name []byte) error {
-			v, err := s.value()
-			m[string(name)] = v
-			return err
-		})
-		return m, err
+		return s.objectValue()
 	case c == '[':
 		list := []any{}
 		err := s.array(func() error {
@@ -370,11 +364,52 @@ func (s *scanner) value() (any, error) {
 	return nil, s.fail("want a value")
 }
 
+// objectValue decodes an object into a map; the map itself catches
+// repeated names.
+func (s *scanner) objectValue() (map[string]any, error) {
+	if s.depth++; s.depth > maxJSONDepth {
+		return nil, s.fail("nested too deep")
+	}
+	s.i++ // '{'
+	m := make(map[string]any)
+	if s.peek() == '}' {
+		s.i++
+		s.depth--
+		return m, nil
+	}
+	for {
+		name, err := s.rawString()
+		if err != nil {
+			return nil, err
+		}
+		if _, dup := m[name]; dup {
+			return nil, s.fail(fmt.Sprintf("duplicate member %q", name))
+		}
+		if s.peek() != ':' {
+			return nil, s.fail("want ':'")
+		}
+		s.i++
+		if m[name], err = s.value(); err != nil {
+			return nil, err
+		}
+		switch s.peek() {
+		case ',':
+			s.i++
+		case '}':
+			s.i++
+			s.depth--
+			return m, nil
+		default:
+			return nil, s.fail("want ',' or '}'")
+		}
+	}
+}
+
 // skip validates and skips a value.
 func (s *scanner) skip() error {
 	switch c := s.peek(); {
 	case c == '{':
-		return s.object(func([]byte) error { return s.skip() })
+		return s.object(func(string) error { return s.skip() })
 	case c == '[':
 		return s.array(s.skip)
 	case c == '"':
@@ -411,8 +446,8 @@ func (s *scanner) idRef() (string, error) {
 		return s.str()
 	}
 	var id string
-	err := s.object(func(name []byte) error {
-		if string(name) == "id" {
+	err := s.object(func(name string) error {
+		if name == "id" {
 			var err error
 			id, err = s.str()
 			return err
@@ -420,20 +455,4 @@ func (s *scanner) idRef() (string, error) {
 		return s.skip()
 	})
 	return id, err
-}
-
-// parseObject decodes a whole document that must be an object.
-func parseObject(b []byte) (map[string]any, error) {
-	s := scanner{b: b}
-	if s.peek() != '{' {
-		return nil, s.fail("want an object")
-	}
-	v, err := s.value()
-	if err != nil {
-		return nil, err
-	}
-	if err := s.end(); err != nil {
-		return nil, err
-	}
-	return v.(map[string]any), nil
 }

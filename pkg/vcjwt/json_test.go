@@ -12,7 +12,7 @@ import (
 
 // scanAll decodes a whole document with the scanner.
 func scanAll(b []byte) (any, error) {
-	s := scanner{b: b}
+	s := scanner{b: string(b)}
 	v, err := s.value()
 	if err == nil {
 		err = s.end()

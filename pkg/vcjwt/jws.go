@@ -144,13 +144,13 @@ const sigLen = 64
 // refused, so no other JOSE library can read a different header from it.
 func parseHeader(b []byte) (Header, error) {
 	var h Header
-	s := scanner{b: b}
-	err := s.object(func(name []byte) error {
+	s := scanner{b: string(b)}
+	err := s.object(func(name string) error {
 		var (
 			v   string
 			err error
 		)
-		switch string(name) {
+		switch name {
 		case "alg":
 			v, err = s.str()
 			h.Alg = keys.Alg(v)
@@ -162,7 +162,7 @@ func parseHeader(b []byte) (Header, error) {
 			h.Cty, err = s.str()
 		default:
 			for _, d := range deniedHeaders {
-				if d == string(name) {
+				if d == name {
 					return fmt.Errorf("%w: %q", ErrHeaderNotAllowed, d)
 				}
 			}

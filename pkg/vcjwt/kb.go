@@ -21,13 +21,13 @@ type kbPayload struct {
 // readKBPayload reads a key-binding JWT payload.
 func readKBPayload(b []byte) (*kbPayload, error) {
 	var p kbPayload
-	s := scanner{b: b}
-	err := s.object(func(name []byte) error {
+	s := scanner{b: string(b)}
+	err := s.object(func(name string) error {
 		if ok, err := p.member(&s, name); ok || err != nil {
 			return err
 		}
 		var err error
-		switch string(name) {
+		switch name {
 		case "aud":
 			p.Aud, err = s.strings()
 		case "nonce":

@@ -290,7 +290,7 @@ func decodeDisclosure(raw string) (Disclosure, error) {
 	if err != nil {
 		return Disclosure{}, fmt.Errorf("%w: base64url: %w", ErrDisclosure, err)
 	}
-	sc := scanner{b: b}
+	sc := scanner{b: string(b)}
 	if sc.peek() != '[' {
 		return Disclosure{}, fmt.Errorf("%w: not a JSON array", ErrDisclosure)
 	}
@@ -439,7 +439,7 @@ func (sd *SDJWT) resolve(payload map[string]any) error {
 type sdRegistered struct {
 	jwtClaims
 	vct, sdAlg string
-	cnfJWK     []byte // raw JSON of cnf.jwk
+	cnfJWK     string // raw JSON of cnf.jwk
 	status     *StatusRef
 }
 
@@ -447,20 +447,20 @@ type sdRegistered struct {
 // other members (including _sd) into the returned claims.
 func readSDPayload(b []byte, reg *sdRegistered) (map[string]any, error) {
 	claims := make(map[string]any, 16)
-	s := scanner{b: b}
-	err := s.object(func(name []byte) error {
+	s := scanner{b: string(b)}
+	err := s.object(func(name string) error {
 		if ok, err := reg.member(&s, name); ok || err != nil {
 			return err
 		}
 		var err error
-		switch string(name) {
+		switch name {
 		case "vct":
 			reg.vct, err = s.str()
 		case "_sd_alg":
 			reg.sdAlg, err = s.str()
 		case "cnf":
-			err = s.object(func(name []byte) error {
-				if string(name) != "jwk" {
+			err = s.object(func(name string) error {
+				if name != "jwk" {
 					return s.skip()
 				}
 				s.ws()
@@ -470,8 +470,8 @@ func readSDPayload(b []byte, reg *sdRegistered) (map[string]any, error) {
 				return err
 			})
 		case "status":
-			err = s.object(func(name []byte) error {
-				if string(name) != "status_list" {
+			err = s.object(func(name string) error {
+				if name != "status_list" {
 					return s.skip()
 				}
 				reg.status, err = readStatusListRef(&s)
@@ -480,7 +480,7 @@ func readSDPayload(b []byte, reg *sdRegistered) (map[string]any, error) {
 		default:
 			var v any
 			v, err = s.value()
-			claims[string(name)] = v
+			claims[name] = v
 		}
 		return err
 	})
@@ -496,9 +496,9 @@ func readSDPayload(b []byte, reg *sdRegistered) (map[string]any, error) {
 // readStatusListRef reads status.status_list {"idx": n, "uri": "..."}.
 func readStatusListRef(s *scanner) (*StatusRef, error) {
 	r := &StatusRef{Type: TypeTokenStatusList, Index: -1}
-	err := s.object(func(name []byte) error {
+	err := s.object(func(name string) error {
 		var err error
-		switch string(name) {
+		switch name {
 		case "idx":
 			var f float64
 			if f, err = s.number(); err == nil {
@@ -558,8 +558,8 @@ func parseSDJWTCredential(raw string) (*Parsed, error) {
 	v.Format, v.Alg, v.Payload = vc.FormatSDJWT, tok.Alg, tok.Payload
 	v.Issuer, v.Subject, v.ID, v.VCT, v.Types = reg.Iss, reg.Sub, reg.Jti, reg.vct, []string{reg.vct}
 	applyJWTTimes(v, &reg.jwtClaims)
-	if reg.cnfJWK != nil {
-		if v.HolderKey, _, err = keys.ParsePublicJWK(reg.cnfJWK); err != nil {
+	if reg.cnfJWK != "" {
+		if v.HolderKey, _, err = keys.ParsePublicJWK([]byte(reg.cnfJWK)); err != nil {
 			return nil, fmt.Errorf("%w: cnf.jwk: %w", ErrMalformed, err)
 		}
 	}

@@ -70,20 +70,20 @@ func (n *numericDate) time() time.Time {
 // credWire is the credential members the verify path reads (VC 1.1 in a vc
 // claim, or VC 2.0 as a VC-JOSE payload).
 type credWire struct {
-	version                                                  int // from @context[0]; 0 when unknown
-	hasContext, hasSubject                                   bool
-	ID                                                       string
-	Type                                                     []string
-	Issuer                                                   string
-	ValidFrom, ValidUntil, IssuanceDate, ExpirationDate      string
-	Subject                                                  map[string]any // the first subject
-	Status                                                   []StatusRef
+	version                                             int // from @context[0]; 0 when unknown
+	hasContext, hasSubject                              bool
+	ID                                                  string
+	Type                                                []string
+	Issuer                                              string
+	ValidFrom, ValidUntil, IssuanceDate, ExpirationDate string
+	Subject                                             map[string]any // the first subject
+	Status                                              []StatusRef
 }
 
 // member reads the credential member name, if it is one we use.
-func (c *credWire) member(s *scanner, name []byte) (bool, error) {
+func (c *credWire) member(s *scanner, name string) (bool, error) {
 	var err error
-	switch string(name) {
+	switch name {
 	case "@context":
 		c.hasContext = true
 		c.version, err = readContext(s)
@@ -176,14 +176,14 @@ type jwtClaims struct {
 }
 
 // member reads a registered JWT claim, if name is one.
-func (j *jwtClaims) member(s *scanner, name []byte) (bool, error) {
+func (j *jwtClaims) member(s *scanner, name string) (bool, error) {
 	var err error
 	readDate := func() (*numericDate, error) {
 		f, err := s.number()
 		n := numericDate(f)
 		return &n, err
 	}
-	switch string(name) {
+	switch name {
 	case "iss":
 		j.Iss, err = s.str()
 	case "sub":
