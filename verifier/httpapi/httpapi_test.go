@@ -112,6 +112,7 @@ func TestCredentialsVerify(t *testing.T) {
 		{"malformed JSON", "application/json", []byte(`{"verifiableCredential":`), 400, "malformed_json"},
 		{"wrong content type", "text/plain", []byte(`{}`), 415, "unsupported_media_type"},
 		{"2 MB body", "application/json", jsonBody(map[string]any{"verifiableCredential": strings.Repeat("a", 2<<20)}), 413, "body_too_large"},
+		{"10000 disclosures", "application/json", jsonBody(map[string]any{"verifiableCredential": good + strings.Repeat("~WyJzYWx0IiwibmFtZSIsInZhbHVlIl0", 10000) + "~"}), 400, "malformed"},
 		{"nested 10000 deep", "application/json", []byte(`{"verifiableCredential":` + deep + `}`), 400, "json_too_deep"},
 	}
 	for _, tt := range tests {
