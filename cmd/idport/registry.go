@@ -142,7 +142,9 @@ func runRegistry(ctx context.Context, args []string, env Env) error {
 	g, ctx := errgroup.WithContext(ctx)
 	g.Go(func() error { return svc.Run(ctx) })
 	srv := &httpx.Server{Addr: f.addr, Handler: svc.Handler(), Logger: env.Logger, TLSConfig: tlsCfg,
-		OnListen: func(a net.Addr) { env.Logger.Info("registry listening", "addr", a.String(), "data", f.data, "quorum", f.quorum) }}
+		OnListen: func(a net.Addr) {
+			env.Logger.Info("registry listening", "addr", a.String(), "data", f.data, "quorum", f.quorum)
+		}}
 	g.Go(func() error { return srv.Run(ctx) })
 	return g.Wait()
 }

@@ -25,7 +25,7 @@ type syncBuf struct {
 }
 
 func (s *syncBuf) Write(p []byte) (int, error) { s.mu.Lock(); defer s.mu.Unlock(); return s.b.Write(p) }
-func (s *syncBuf) String() string               { s.mu.Lock(); defer s.mu.Unlock(); return s.b.String() }
+func (s *syncBuf) String() string              { s.mu.Lock(); defer s.mu.Unlock(); return s.b.String() }
 
 func regEnv(vars map[string]string) (Env, *syncBuf, *syncBuf) {
 	out, errb := new(syncBuf), new(syncBuf)
@@ -84,7 +84,9 @@ func TestRegistryAndAdminCommands(t *testing.T) {
 	env, _, errb := regEnv(map[string]string{"IDPORT_KEY_SECRET_FILE": secretFile, "IDPORT_QUORUM": "2"})
 	done := make(chan error, 1)
 	keyFile := filepath.Join(dir, "registry.jwk")
-	go func() { done <- run(ctx, []string{"registry", "--addr", addr, "--data", data, "--export-key", keyFile}, env) }()
+	go func() {
+		done <- run(ctx, []string{"registry", "--addr", addr, "--data", data, "--export-key", keyFile}, env)
+	}()
 	url := "http://" + addr
 	for i := 0; ; i++ {
 		resp, err := http.Get(url + "/readyz")
