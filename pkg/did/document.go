@@ -85,13 +85,25 @@ type VerificationMethod struct {
 
 // PublicKey decodes the method's key material: publicKeyJwk (Ed25519 OKP or
 // P-256 EC only, no private members) or publicKeyMultibase (ed25519-pub,
-// p256-pub). A method with both, or neither, is refused.
+// p256-pub). A method with both, or neither, or with the encoding its known
+// type does not use (JsonWebKey2020/JsonWebKey: JWK; Multikey,
+// Ed25519VerificationKey2020: multibase) is refused.
 func (vm *VerificationMethod) PublicKey() (crypto.PublicKey, keys.Alg, error) {
 	if vm.pub != nil {
 		return vm.pub, vm.alg, nil
 	}
 	hasJWK := len(vm.PublicKeyJwk) > 0 && !bytes.Equal(bytes.TrimSpace(vm.PublicKeyJwk), []byte("null"))
 	hasMB := vm.PublicKeyMultibase != ""
+	switch vm.Type {
+	case TypeJsonWebKey2020, TypeJsonWebKey:
+		if hasMB {
+			return nil, "", fmt.Errorf("%w: method %q of type %s carries publicKeyMultibase", ErrUnsupportedKey, vm.ID, vm.Type)
+		}
+	case TypeMultikey, TypeEd25519VerificationKey2020:
+		if hasJWK {
+			return nil, "", fmt.Errorf("%w: method %q of type %s carries publicKeyJwk", ErrUnsupportedKey, vm.ID, vm.Type)
+		}
+	}
 	switch {
 	case hasJWK && hasMB:
 		return nil, "", fmt.Errorf("%w: method %q has both publicKeyJwk and publicKeyMultibase", ErrUnsupportedKey, vm.ID)

@@ -416,6 +416,8 @@ func TestDocumentFindMethod(t *testing.T) {
 		{ID: d + "#a", Type: "JsonWebKey2020", PublicKeyJwk: []byte(jwk), PublicKeyMultibase: "z6MkmjY8GnV5i9YTDtPETC2uUAW6ejw3nk5mXF5yci5ab7th"},
 		{ID: d + "#a", Type: "Ed25519VerificationKey2020", PublicKeyMultibase: "zDnaerx9CtbPJ1q36T5Ln5wYt3MQYeGRG5ehnPAmxcf5mDZpv"},
 		{ID: d + "#a", Type: "Multikey", PublicKeyMultibase: "u7QE"},
+		{ID: d + "#a", Type: "Multikey", PublicKeyJwk: []byte(jwk)},
+		{ID: d + "#a", Type: "JsonWebKey2020", PublicKeyMultibase: "z6MkmjY8GnV5i9YTDtPETC2uUAW6ejw3nk5mXF5yci5ab7th"},
 	}
 	for i, vm := range bad {
 		if _, _, err := vm.PublicKey(); !errors.Is(err, ErrUnsupportedKey) {

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/idport/idport/pkg/keys"
@@ -191,6 +192,11 @@ func ParseBitstringCredential(b []byte) (*ListCredential, error) {
 		out.TTL = time.Duration(ms) * time.Millisecond
 	}
 	enc, _ := s["encodedList"].(string)
+	if t, _ := s["type"].(string); t == typeStatusList2021 && strings.HasPrefix(enc, "H4sI") {
+		// StatusList2021 lists carry base64url GZIP without the multibase
+		// prefix; "H4sI" is the encoding of the GZIP magic bytes.
+		enc = "u" + enc
+	}
 	if out.List, err = DecodeBitstring(enc); err != nil {
 		return nil, err
 	}

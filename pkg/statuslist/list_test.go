@@ -5,9 +5,11 @@ import (
 	"compress/gzip"
 	"compress/zlib"
 	"encoding/base64"
+	"encoding/json"
 	"errors"
 	"strings"
 	"testing"
+	"time"
 )
 
 // specEmptyList is the encodedList of the Bitstring Status List v1.0
@@ -261,5 +263,64 @@ func TestPickIndex(t *testing.T) {
 	}
 	if seq {
 		t.Error("allocation looks sequential")
+	}
+}
+
+// TestParseBitstringCredential reads the Bitstring Status List v1.0 example
+// credential and a StatusList2021 credential whose encodedList has no
+// multibase prefix.
+func TestParseBitstringCredential(t *testing.T) {
+	spec := `{"@context":["https://www.w3.org/ns/credentials/v2"],"id":"https://example.com/credentials/status/3",
+	"type":["VerifiableCredential","BitstringStatusListCredential"],"issuer":"did:example:12345","validFrom":"2021-04-05T14:27:40Z",
+	"credentialSubject":{"id":"https://example.com/status/3#list","type":"BitstringStatusList","ttl":500,"statusPurpose":"revocation",
+	"encodedList":"` + specEmptyList + `"}}`
+	lc, err := ParseBitstringCredential([]byte(spec))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if lc.ID != "https://example.com/credentials/status/3" || lc.Issuer != "did:example:12345" || !lc.HasPurpose(PurposeRevocation) ||
+		lc.TTL != 500*time.Millisecond || lc.List.Len() != MinEntries || lc.ValidFrom.IsZero() {
+		t.Errorf("parsed %+v", lc)
+	}
+	legacy := `{"@context":["https://www.w3.org/2018/credentials/v1","https://w3id.org/vc/status-list/2021/v1"],
+	"type":["VerifiableCredential","StatusList2021Credential"],"issuer":"did:example:1","issuanceDate":"2021-04-05T14:27:40Z",
+	"credentialSubject":{"type":"StatusList2021","statusPurpose":["revocation","suspension"],"encodedList":"` + specEmptyList[1:] + `"}}`
+	lc, err = ParseBitstringCredential([]byte(legacy))
+	if err != nil || !lc.HasPurpose(PurposeSuspension) {
+		t.Fatalf("legacy: %+v %v", lc, err)
+	}
+	for name, bad := range map[string]string{
+		"not a list credential": strings.Replace(spec, `"BitstringStatusListCredential"`, `"Other"`, 1),
+		"no purpose":            strings.Replace(spec, `"statusPurpose":"revocation",`, ``, 1),
+		"negative ttl":          strings.Replace(spec, `"ttl":500`, `"ttl":-1`, 1),
+		"no prefix (v1.0)":      strings.Replace(spec, `"encodedList":"u`, `"encodedList":"`, 1),
+		"two subjects":          strings.Replace(strings.Replace(spec, `"credentialSubject":{`, `"credentialSubject":[{"id":"https://x.example"},{`, 1), `"}}`, `"}]}`, 1),
+	} {
+		_, err := ParseBitstringCredential([]byte(bad))
+		if !errors.Is(err, ErrInvalidList) || strings.Contains(err.Error(), "malformed") {
+			t.Errorf("%s: err = %v", name, err)
+		}
+	}
+	// The unsigned credential built for Data Integrity signing marshals
+	// with a single subject object and parses back.
+	list, _ := NewBitstring(MinEntries)
+	list.Set(3, true)
+	c, err := BitstringCredential(BitstringParams{Issuer: "did:example:1", ID: "https://example.com/l/1", Purpose: PurposeSuspension, List: list, TTL: time.Minute})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := json.Marshal(c)
+	if !strings.Contains(string(b), `"credentialSubject":{`) {
+		t.Errorf("subject is not an object: %s", b)
+	}
+	lc, err = ParseBitstringCredential(b)
+	if err != nil || lc.TTL != time.Minute || !lc.HasPurpose(PurposeSuspension) {
+		t.Fatalf("round trip: %+v %v", lc, err)
+	}
+	if v, _ := lc.List.Get(3); !v {
+		t.Error("bit 3 lost")
+	}
+	if _, err := BitstringCredential(BitstringParams{Issuer: "did:example:1", ID: "https://example.com/l/1", Purpose: "message", List: list}); err == nil {
+		t.Error("purpose message accepted")
 	}
 }
