@@ -254,7 +254,14 @@ func contextError(err error) error {
 
 // canonicalize returns the RDFC-1.0 (URDNA2015) canonical N-Quads of doc, in
 // safe mode and within the processor's limits. doc is not modified.
-func (p *Processor) canonicalize(ctx context.Context, doc map[string]any) (string, error) {
+func (p *Processor) canonicalize(ctx context.Context, doc map[string]any) (_ string, err error) {
+	// json-gold type-asserts its way through documents; a shape it does not
+	// expect must be a refused input, not a crashed process.
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("vcld: JSON-LD processing failed: %v: %w", r, ErrUnsafeDocument)
+		}
+	}()
 	if err := ctx.Err(); err != nil {
 		return "", fmt.Errorf("vcld: canonicalize: %w: %w", ErrTooComplex, err)
 	}
@@ -316,7 +323,7 @@ var jsonLDKeywords = map[string]bool{
 }
 
 // checkKeys walks the raw document and refuses keyword-like keys that are
-// not keywords, and empty keys.
+// not keywords, empty keys and arrays nested in arrays.
 func checkKeys(v any) error {
 	switch t := v.(type) {
 	case map[string]any:
@@ -336,6 +343,11 @@ func checkKeys(v any) error {
 		}
 	case []any:
 		for _, e := range t {
+			if _, nested := e.([]any); nested {
+				// Lists of lists: json-gold drops nested arrays that
+				// jsonld.js keeps, so the two would sign different data.
+				return fmt.Errorf("vcld: array nested directly in an array: %w", ErrUnsafeDocument)
+			}
 			if err := checkKeys(e); err != nil {
 				return err
 			}
@@ -409,8 +421,9 @@ func checkIRI(what, s string, blankOK bool) error {
 	return nil
 }
 
-// isAbsoluteIRI reports whether s has a scheme (RFC 3986: ALPHA *( ALPHA /
-// DIGIT / "+" / "-" / "." ) ":").
+// isAbsoluteIRI is jsonld.js's test (url.isAbsolute): a scheme matching
+// [A-Za-z][A-Za-z0-9+,-.]* (its character class really includes ','), a
+// colon, and no whitespace anywhere.
 func isAbsoluteIRI(s string) bool {
 	i := strings.IndexByte(s, ':')
 	if i <= 0 {
@@ -420,12 +433,21 @@ func isAbsoluteIRI(s string) bool {
 		c := s[j]
 		switch {
 		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z':
-		case j > 0 && (c >= '0' && c <= '9' || c == '+' || c == '-' || c == '.'):
+		case j > 0 && (c >= '0' && c <= '9' || c >= '+' && c <= '.'):
 		default:
 			return false
 		}
 	}
-	return true
+	return !strings.ContainsFunc(s, isJSSpace)
+}
+
+// isJSSpace is JavaScript's \s.
+func isJSSpace(r rune) bool {
+	switch r {
+	case ' ', '\t', '\n', '\v', '\f', '\r', 0xa0, 0x1680, 0x2028, 0x2029, 0x202f, 0x205f, 0x3000, 0xfeff:
+		return true
+	}
+	return r >= 0x2000 && r <= 0x200a
 }
 
 // countRaw counts the (key, non-null value) pairs of every object of the raw

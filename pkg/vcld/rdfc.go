@@ -253,7 +253,8 @@ func literal(m map[string]any, v any) (term, error) {
 			if !validLanguageTag(lang) {
 				return term{}, fmt.Errorf("vcld: language tag %q: %w", lang, ErrUnsafeDocument)
 			}
-			return term{kind: kindLiteral, value: x, datatype: rdfLangString, lang: lang}, nil
+			// jsonld.js normalises language tags to lower case.
+			return term{kind: kindLiteral, value: x, datatype: rdfLangString, lang: strings.ToLower(lang)}, nil
 		}
 		return lit(x, xsdString), nil
 	}
