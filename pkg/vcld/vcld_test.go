@@ -285,7 +285,6 @@ func TestSignAndVerifyErrors(t *testing.T) {
 	}
 }
 
-
 func TestErrorsCarryProblemCodes(t *testing.T) {
 	for _, e := range []*Error{ErrMalformed, ErrUnsafeDocument, ErrContextNotAllowed, ErrTooComplex, ErrSignatureInvalid, ErrUnsupportedSuite, ErrNoProof, ErrKeyNotFound, ErrProofMismatch, ErrChallenge} {
 		status, code := e.ProblemCode()
