@@ -88,6 +88,7 @@ type Credential struct {
 // credentialWire remembers wire details of a parsed credential so that it
 // marshals back the way it came.
 type credentialWire struct {
+	parsed                                  bool // decoded from JSON: keep its array/value forms
 	typeSingle, subjectSingle, statusSingle bool
 	validFrom, validUntil                   string // raw date strings
 	validFromAt, validUntilAt               time.Time
@@ -149,7 +150,7 @@ func (c *Credential) UnmarshalJSON(b []byte) error {
 	if err != nil {
 		return err
 	}
-	var out Credential
+	out := Credential{wire: credentialWire{parsed: true}}
 	if raw, ok := take(m, "@context"); ok {
 		if out.Context, err = decodeContext(raw); err != nil {
 			return err
@@ -222,11 +223,13 @@ func (c Credential) MarshalJSON() ([]byte, error) {
 	if c.ValidUntil != nil {
 		w.value(untilName, timeString(*c.ValidUntil, c.wire.validUntil, c.wire.validUntilAt))
 	}
+	// A credential built in Go writes a single subject or status as an
+	// object, as most implementations do; a parsed one keeps its form.
 	if len(c.Subject) > 0 {
-		w.value("credentialSubject", objectsValue(c.Subject, c.wire.subjectSingle))
+		w.value("credentialSubject", objectsValue(c.Subject, c.wire.subjectSingle || !c.wire.parsed))
 	}
 	if len(c.Status) > 0 {
-		w.value("credentialStatus", objectsValue(c.Status, c.wire.statusSingle))
+		w.value("credentialStatus", objectsValue(c.Status, c.wire.statusSingle || !c.wire.parsed))
 	}
 	w.extra(c.Extra)
 	if len(c.Proof) > 0 {

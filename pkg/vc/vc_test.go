@@ -121,7 +121,7 @@ func TestNewCredentialMarshal(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := `{"@context":["https://www.w3.org/ns/credentials/v2"],"type":["VerifiableCredential","X"],"issuer":"did:web:i.example","validFrom":"2026-05-01T00:00:00Z","credentialSubject":[{"id":"did:example:s","k":"v"}]}`
+	want := `{"@context":["https://www.w3.org/ns/credentials/v2"],"type":["VerifiableCredential","X"],"issuer":"did:web:i.example","validFrom":"2026-05-01T00:00:00Z","credentialSubject":{"id":"did:example:s","k":"v"}}`
 	if string(b) != want {
 		t.Fatalf("got  %s\nwant %s", b, want)
 	}
