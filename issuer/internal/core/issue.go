@@ -19,6 +19,16 @@ import (
 // a BitstringStatusListEntry (VC 2.0's base context defines the terms already).
 const ContextStatusV1 = "https://www.w3.org/ns/credentials/status/v1"
 
+// subjectObjectSkeleton is a parsed credential whose only use is the wire form it remembers:
+// a single credentialSubject object. Template credentials start as a copy of it.
+var subjectObjectSkeleton = func() vc.Credential {
+	var c vc.Credential
+	if err := json.Unmarshal([]byte(`{"@context":["`+vc.ContextV2+`"],"type":["VerifiableCredential"],"credentialSubject":{"id":"urn:x"}}`), &c); err != nil {
+		panic(err)
+	}
+	return c
+}()
+
 // Request asks for one credential: either a credential type with subject claims (the
 // template path), or a complete unsigned credential as VC-API clients send it.
 type Request struct {
@@ -218,8 +228,10 @@ func (is *Issuer) issueTemplate(ctx context.Context, req Request) (*Issued, erro
 		ctxs = append(ctxs, t.InlineContext())
 	}
 	vu := p.validUntil
-	p.cred = &vc.Credential{Context: ctxs, ID: p.credID, Type: []string{vc.TypeCredential, t.Name},
-		Issuer: vc.Issuer{ID: sk.did}, ValidFrom: &now, ValidUntil: &vu, Subject: []map[string]any{subject}}
+	c := subjectObjectSkeleton // a copy: marshals credentialSubject as an object, not an array
+	c.Context, c.ID, c.Type = ctxs, p.credID, []string{vc.TypeCredential, t.Name}
+	c.Issuer, c.ValidFrom, c.ValidUntil, c.Subject = vc.Issuer{ID: sk.did}, &now, &vu, []map[string]any{subject}
+	p.cred = &c
 	return is.finish(ctx, p)
 }
 
@@ -378,9 +390,9 @@ func (is *Issuer) finish(ctx context.Context, p *plan) (*Issued, error) {
 	p.ref = ref
 	out := &Issued{ID: p.credID, Type: p.typ, Format: p.format, Status: ref, KID: p.sk.key.ID, ValidUntil: p.validUntil}
 	if p.cred != nil {
-		p.cred.Status = append(p.cred.Status, is.w3cStatus(ref)...)
+		p.cred.Status = append(slices.Clip(p.cred.Status), is.w3cStatus(ref)...)
 		if p.cred.Version() == 1 && !slices.Contains(p.cred.Context, any(ContextStatusV1)) {
-			p.cred.Context = append(p.cred.Context, ContextStatusV1)
+			p.cred.Context = append(slices.Clip(p.cred.Context), ContextStatusV1)
 		}
 	}
 	if err := is.sign(ctx, p, out); err != nil {

@@ -387,6 +387,13 @@ func ParseTypes(b []byte, ext string) ([]CredentialType, error) {
 			return nil, fmt.Errorf("%w: types file: %v", ErrConfig, err)
 		}
 	}
+	inFile := map[string]bool{}
+	for _, t := range f.Types {
+		if inFile[t.Name] {
+			return nil, fmt.Errorf("%w: credential type %q defined twice in the types file", ErrConfig, t.Name)
+		}
+		inFile[t.Name] = true
+	}
 	var out []CredentialType
 	if !f.Replace {
 		out = DefaultTypes()
