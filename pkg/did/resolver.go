@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto"
 	"crypto/x509"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -30,6 +31,11 @@ type ResolverOptions struct {
 	TTL time.Duration
 	// Timeout bounds one did:web fetch (default 5 s).
 	Timeout time.Duration
+	// MinRefresh is the minimum age of a cached document that Refresh (and
+	// ResolveKey on an unknown key id) fetches again (default 30 s).
+	MinRefresh time.Duration
+	// MaxInFlight bounds concurrent did:web fetches (default 64).
+	MaxInFlight int
 	// MaxDocumentBytes bounds a did:web response body (default and maximum
 	// MaxDocumentBytes, 256 KiB).
 	MaxDocumentBytes int64
@@ -61,16 +67,18 @@ func (o ResolverOptions) Net() NetOptions {
 // HTTPS, caching did:web documents (LRU + TTL) and running at most one
 // fetch per DID at a time. It is safe for concurrent use.
 type CachingResolver struct {
-	client   *http.Client
-	cache    *lru
-	local    *lru
-	group    singleflight.Group
-	ttl      time.Duration
-	timeout  time.Duration
-	maxBytes int64
-	scheme   string
-	now      func() time.Time
-	log      *slog.Logger
+	client     *http.Client
+	cache      *lru
+	local      *lru
+	group      singleflight.Group
+	ttl        time.Duration
+	minRefresh time.Duration
+	sem        chan struct{}
+	timeout    time.Duration
+	maxBytes   int64
+	scheme     string
+	now        func() time.Time
+	log        *slog.Logger
 }
 
 // NewResolver returns a CachingResolver configured by o.
@@ -94,6 +102,15 @@ func NewResolver(o ResolverOptions) *CachingResolver {
 	if r.timeout <= 0 {
 		r.timeout = defaultTimeout
 	}
+	r.minRefresh = o.MinRefresh
+	if r.minRefresh <= 0 {
+		r.minRefresh = 30 * time.Second
+	}
+	inFlight := o.MaxInFlight
+	if inFlight <= 0 {
+		inFlight = 64
+	}
+	r.sem = make(chan struct{}, inFlight)
 	if r.maxBytes <= 0 || r.maxBytes > MaxDocumentBytes {
 		r.maxBytes = MaxDocumentBytes
 	}
@@ -162,20 +179,53 @@ func (r *CachingResolver) resolveWeb(ctx context.Context, key string, d DID) (*D
 	if e, ok := r.cache.get(key, r.now()); ok {
 		return e.doc, nil
 	}
+	return r.fetchShared(ctx, key, d, func(lruEntry) bool { return true })
+}
+
+// Refresh resolves did again, bypassing a cached did:web document unless it
+// was fetched less than MinRefresh ago (so bogus key ids cannot make the
+// resolver fetch more than once per MinRefresh). ResolveKey calls it when
+// a key id is missing from a cached document, so that a freshly rotated key
+// is found without waiting for the TTL. For did:key and did:jwk it is Resolve.
+func (r *CachingResolver) Refresh(ctx context.Context, did string) (*Document, error) {
+	d, err := Parse(did)
+	if err != nil {
+		return nil, err
+	}
+	if d.Method != MethodWeb {
+		return r.Resolve(ctx, did)
+	}
+	now := r.now()
+	recent := func(e lruEntry) bool { return now.Sub(e.fetched) < r.minRefresh }
+	if e, ok := r.cache.get(did, now); ok && recent(e) {
+		return e.doc, nil
+	}
+	return r.fetchShared(ctx, did, d, recent)
+}
+
+// fetchShared fetches the document of d, one fetch per DID at a time,
+// unless the cache holds an entry that usable accepts.
+func (r *CachingResolver) fetchShared(ctx context.Context, key string, d DID, usable func(lruEntry) bool) (*Document, error) {
 	u, err := webURL(d, r.scheme)
 	if err != nil {
 		return nil, err
 	}
 	ch := r.group.DoChan(key, func() (any, error) {
-		// The fetch is shared by every waiting caller, so it must not die
-		// with the first caller's context; it has its own timeout.
 		// A caller that missed the cache just before the previous flight
 		// stored its result finds it here instead of fetching again.
-		if e, ok := r.cache.get(key, r.now()); ok {
+		if e, ok := r.cache.get(key, r.now()); ok && usable(e) {
 			return e.doc, nil
 		}
+		// The fetch is shared by every waiting caller, so it must not die
+		// with the first caller's context; it has its own timeout.
 		fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), r.timeout)
 		defer cancel()
+		select {
+		case r.sem <- struct{}{}:
+			defer func() { <-r.sem }()
+		case <-fctx.Done():
+			return nil, fmt.Errorf("%w: %s: too many did:web fetches in flight: %w", ErrResolution, key, fctx.Err())
+		}
 		doc, err := r.fetch(fctx, key, u)
 		if err != nil {
 			r.log.Debug("did:web resolution failed", "did", key, "err", err)
@@ -236,7 +286,9 @@ func (r *CachingResolver) fetch(ctx context.Context, did, u string) (*Document, 
 
 // ResolveKey resolves a key id (a DID URL with a fragment) to the public key
 // and algorithm of the verification method it names, looking in the DID's
-// own document for any purpose. It fails with ErrKeyNotFound when the key
+// own document for any purpose. When the key is missing and r is a
+// Refresher (CachingResolver is), the document is fetched again once, so
+// that keys rotated in since it was cached are found. It fails with ErrKeyNotFound when the key
 // id has no fragment or the document has no such method, and with
 // ErrInvalidDocument when the resolver returns a document for another DID.
 func ResolveKey(ctx context.Context, r Resolver, kid string) (crypto.PublicKey, keys.Alg, error) {
@@ -263,8 +315,22 @@ func ResolveKeyFor(ctx context.Context, r Resolver, kid string, purpose Purpose)
 		return nil, "", fmt.Errorf("%w: document id %q is not the DID %q", ErrInvalidDocument, truncate(doc.ID), did)
 	}
 	vm, err := doc.FindMethod(kid, purpose)
+	if errors.Is(err, ErrKeyNotFound) {
+		// The key may be newer than the cached document (a rotation).
+		if rf, ok := r.(Refresher); ok {
+			fresh, rerr := rf.Refresh(ctx, did)
+			if rerr == nil && fresh != doc && fresh.ID == did {
+				vm, err = fresh.FindMethod(kid, purpose)
+			}
+		}
+	}
 	if err != nil {
 		return nil, "", err
 	}
 	return vm.PublicKey()
+}
+
+// Refresher is a Resolver that can bypass its cache for one DID.
+type Refresher interface {
+	Refresh(ctx context.Context, did string) (*Document, error)
 }

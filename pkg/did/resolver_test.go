@@ -469,3 +469,60 @@ func TestDialGuardOnRealListener(t *testing.T) {
 		t.Fatalf("err = %v", err)
 	}
 }
+
+// TestRefreshOnRotatedKey: a key id missing from a cached document makes
+// the resolver fetch the document again, at most once per MinRefresh.
+func TestRefreshOnRotatedKey(t *testing.T) {
+	f := newWebFixture(t)
+	ks := genKeys(t)
+	did, _ := f.publish(t, ks[:1])
+	clk := time.Unix(1_800_000_000, 0)
+	var mu sync.Mutex
+	now := func() time.Time { mu.Lock(); defer mu.Unlock(); return clk }
+	r := f.resolver(ResolverOptions{Now: now, TTL: time.Hour})
+	ctx := context.Background()
+	if _, _, err := ResolveKey(ctx, r, did+"#"+ks[0].ID); err != nil {
+		t.Fatal(err)
+	}
+	f.publish(t, ks[:2]) // rotation: a second key appears
+	if _, _, err := ResolveKey(ctx, r, did+"#"+ks[1].ID); !errors.Is(err, ErrKeyNotFound) {
+		t.Fatalf("within MinRefresh: err = %v", err)
+	}
+	if h := f.hits.Load(); h != 1 {
+		t.Fatalf("hits = %d, want 1 (no refetch within MinRefresh)", h)
+	}
+	mu.Lock()
+	clk = clk.Add(31 * time.Second)
+	mu.Unlock()
+	if _, _, err := ResolveKey(ctx, r, did+"#"+ks[1].ID); err != nil {
+		t.Fatalf("after MinRefresh: %v", err)
+	}
+	for range 3 { // bogus kids do not cause more fetches
+		if _, _, err := ResolveKey(ctx, r, did+"#bogus"); !errors.Is(err, ErrKeyNotFound) {
+			t.Fatal(err)
+		}
+	}
+	if h := f.hits.Load(); h != 2 {
+		t.Fatalf("hits = %d, want 2", h)
+	}
+}
+
+// TestMaxInFlight: with every fetch slot taken, a fetch waits for one and
+// gives up at its timeout without reaching the server.
+func TestMaxInFlight(t *testing.T) {
+	f := newWebFixture(t)
+	b, _ := f.publish(t, genKeys(t)[:1], "b")
+	r := f.resolver(ResolverOptions{MaxInFlight: 1, Timeout: 50 * time.Millisecond})
+	r.sem <- struct{}{} // the only slot is busy
+	_, err := r.Resolve(context.Background(), b)
+	if !errors.Is(err, ErrResolution) || !strings.Contains(err.Error(), "in flight") {
+		t.Fatalf("err = %v", err)
+	}
+	if h := f.hits.Load(); h != 0 {
+		t.Fatalf("hits = %d", h)
+	}
+	<-r.sem
+	if _, err := r.Resolve(context.Background(), b); err != nil {
+		t.Fatal(err)
+	}
+}
