@@ -38,8 +38,9 @@ func DemoSeed(authorityDID string, effective time.Time) ChangeSet {
 		{Op: OpUpsertRecognition, Recognition: &Recognition{ID: DemoRecognitionID, LocalScheme: DemoLocalScheme,
 			ForeignScheme: DemoForeignScheme, Agreement: DemoAgreementID, CredentialTypes: []string{DemoType},
 			AssuranceMapping: map[string]string{"substantial": "L2", "high": "L3"},
-			ClaimMapping:     map[string]string{"uen": "registrationNumber", "name": "legalName"},
-			AllowedClaims:    []string{"uen", "name", "address"}, ValidFrom: effective}},
+			ClaimMapping: map[string]string{"uen": "registrationNumber", "legalName": "enterpriseName",
+				"registeredAddress": "registeredAddress", "incorporationDate": "establishmentDate", "entityType": "enterpriseType"},
+			AllowedClaims: []string{"uen", "legalName", "registeredAddress", "incorporationDate", "entityType"}, ValidFrom: effective}},
 	}}
 }
 
