@@ -32,7 +32,7 @@ func quietLogger() *slog.Logger {
 	return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 }
 
-func newEnv(t *testing.T, mut func(*trustregistry.Config)) *env {
+func newEnv(t testing.TB, mut func(*trustregistry.Config)) *env {
 	t.Helper()
 	dir := t.TempDir()
 	clock := new(atomic.Pointer[time.Time])

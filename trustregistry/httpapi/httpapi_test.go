@@ -328,7 +328,7 @@ func TestMTLSClientCertificate(t *testing.T) {
 	sum := sha256.Sum256(cliDER)
 
 	cfg := trustregistry.Config{DataDir: t.TempDir(), KeySecret: []byte("0123456789abcdef0123456789abcdef"),
-		Logger: slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError})),
+		Logger:       slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError})),
 		CertAccounts: map[string]string{hex.EncodeToString(sum[:]): "bob"}}
 	svc, err := trustregistry.NewService(cfg)
 	if err != nil {

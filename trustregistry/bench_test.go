@@ -1,0 +1,51 @@
+package trustregistry_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/idport/idport/trustregistry/client"
+	"github.com/idport/idport/trustregistry/trust"
+)
+
+// BenchmarkPropagation measures the time from a maker-checker approval (the approve call
+// returning) to the change being visible in a replica synced over long-poll on loopback.
+// The "visible-ms" metric is that time; ns/op also includes proposing.
+func BenchmarkPropagation(b *testing.B) {
+	e := newEnv(b, nil)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	if _, err := client.SeedDemo(ctx, e.alice, e.bob, demoDID, time.Now().Add(-time.Hour)); err != nil {
+		b.Fatal(err)
+	}
+	jwk, _ := e.svc.PublicKeyJWK()
+	r, _ := client.New(client.Config{URL: e.srv.URL, PinnedKey: jwk, Logger: quietLogger()})
+	go r.Run(ctx)
+	for r.Status().Version < 1 {
+		time.Sleep(time.Millisecond)
+	}
+	var total time.Duration
+	suspend := true
+	for b.Loop() {
+		cs := trust.SuspendAuthority(trust.DemoAuthorityID, "bench", time.Now())
+		if !suspend {
+			cs = trust.ReinstateAuthority(trust.DemoAuthorityID, "bench", time.Now())
+		}
+		suspend = !suspend
+		p, err := e.alice.Propose(ctx, cs, "bench", "")
+		if err != nil {
+			b.Fatal(err)
+		}
+		start := time.Now()
+		ap, err := e.bob.Approve(ctx, p.ID, "")
+		if err != nil {
+			b.Fatal(err)
+		}
+		for r.Status().Version < ap.AppliedVersion {
+			time.Sleep(50 * time.Microsecond)
+		}
+		total += time.Since(start)
+	}
+	b.ReportMetric(float64(total.Microseconds())/1000/float64(b.N), "visible-ms")
+}

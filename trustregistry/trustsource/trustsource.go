@@ -1,0 +1,103 @@
+// Package trustsource plugs the trust registry into the verifier SDK: it adapts a registry
+// replica (trustregistry/client) to verifier.TrustSource, and gives SDK users one-call setups,
+// from a registry URL with a pinned key or from a snapshot file.
+//
+// The verifier package never imports the registry (it declares the TrustSource it needs); this
+// package is the one place where the two meet.
+package trustsource
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"os"
+
+	"github.com/idport/idport/trustregistry/client"
+	"github.com/idport/idport/trustregistry/trust"
+	"github.com/idport/idport/verifier"
+)
+
+// Source is a verifier.TrustSource answering from a registry replica's in-memory index.
+type Source struct {
+	replica *client.Replica
+}
+
+// New adapts replica to verifier.TrustSource.
+func New(replica *client.Replica) *Source { return &Source{replica: replica} }
+
+// Replica returns the adapted replica.
+func (s *Source) Replica() *client.Replica { return s.replica }
+
+// Decide implements verifier.TrustSource. The issuer is looked up by DID first, then by the
+// RFC 7638 thumbprint of its signing key, for authorities registered by pinned key.
+func (s *Source) Decide(_ context.Context, q verifier.TrustQuery) (verifier.TrustDecision, error) {
+	tq := trust.Query{Entity: q.Issuer, CredentialType: q.CredentialType, LocalScheme: q.LocalScheme, At: q.At, IssuedAt: q.IssuedAt}
+	d := s.replica.Decide(tq)
+	if !d.Recognised && d.Code == trust.CodeIssuerNotRecognised && q.KeyThumbprint != "" {
+		tq.Entity = q.KeyThumbprint
+		if byKey := s.replica.Decide(tq); byKey.Code != trust.CodeIssuerNotRecognised {
+			d = byKey
+		}
+	}
+	return verifier.TrustDecision{
+		Recognised: d.Recognised, Code: d.Code, Message: d.Message,
+		Authority: d.Authority, Scheme: d.Scheme, Jurisdiction: d.Jurisdiction, Agreement: d.Agreement,
+		Recognition: d.Recognition, LocalAssurance: d.LocalAssurance, ForeignAssurance: d.ForeignAssurance,
+		RegistryVersion: d.RegistryVersion, ClaimMapping: d.ClaimMapping, AllowedClaims: d.AllowedClaims,
+	}, nil
+}
+
+// Status implements verifier.TrustSource.
+func (s *Source) Status() verifier.TrustStatus {
+	st := s.replica.Status()
+	return verifier.TrustStatus{Ready: st.Ready, Version: st.Version, Stale: st.Stale, LastUpdate: st.LastUpdate, Reason: st.Reason}
+}
+
+// SyncConfig configures Sync.
+type SyncConfig struct {
+	// URL of the registry, e.g. https://registry.lingang.example.
+	URL string
+	// PinnedKey is the registry's public JWK, obtained out of band.
+	PinnedKey []byte
+	// CacheFile keeps the last good snapshot so a restart works while the registry is down.
+	CacheFile string
+	// HTTPClient fetches snapshots (default: the replica's, 35 s timeout).
+	HTTPClient *http.Client
+	// Logger receives sync events (default slog.Default()).
+	Logger *slog.Logger
+}
+
+// Sync returns a Source kept in sync with a registry, and the loop that keeps it so: run it
+// (go run(ctx)) for as long as the Source is used. The Source is unready until the first
+// verified snapshot arrives (or CacheFile held a valid one).
+func Sync(cfg SyncConfig) (*Source, func(ctx context.Context) error, error) {
+	r, err := client.New(client.Config{URL: cfg.URL, PinnedKey: cfg.PinnedKey, CacheFile: cfg.CacheFile,
+		HTTPClient: cfg.HTTPClient, Logger: cfg.Logger})
+	if err != nil {
+		return nil, nil, fmt.Errorf("registry replica for %s: %w", cfg.URL, err)
+	}
+	return New(r), r.Run, nil
+}
+
+// FromSnapshotFile returns a Source over a signed snapshot file (as served by the registry's
+// GET /v1/snapshot), verified against pinnedKey, for verifiers without network access to the
+// registry. It goes stale at the snapshot's next-update plus grace, like any replica.
+func FromSnapshotFile(path string, pinnedKey []byte) (*Source, error) {
+	r, err := client.FromSnapshotFile(path, pinnedKey)
+	if err != nil {
+		return nil, fmt.Errorf("snapshot file %s: %w", path, err)
+	}
+	return New(r), nil
+}
+
+// ReadKeyFile reads a pinned registry key (a public JWK) from a file.
+func ReadKeyFile(path string) ([]byte, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("read pinned registry key: %w", err)
+	}
+	return b, nil
+}
+
+var _ verifier.TrustSource = (*Source)(nil)
