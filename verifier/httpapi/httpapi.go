@@ -176,6 +176,13 @@ func payload(raw json.RawMessage, member string) ([]byte, error) {
 	case '{':
 		return raw, nil
 	case '"':
+		if len(raw) >= 2 && raw[len(raw)-1] == '"' && bytes.IndexByte(raw, '\\') < 0 {
+			// A compact token has no escapes: take it as is.
+			if len(raw) == 2 {
+				return nil, httpx.Errorf(http.StatusUnprocessableEntity, CodeNotACredential, "%s is an empty string", member)
+			}
+			return raw[1 : len(raw)-1], nil
+		}
 		var s string
 		if err := json.Unmarshal(raw, &s); err != nil {
 			return nil, httpx.Errorf(http.StatusBadRequest, httpx.CodeMalformedJSON, "%s: %v", member, err)
