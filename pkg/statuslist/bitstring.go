@@ -95,6 +95,24 @@ func (b *Bitstring) Set(i int, v bool) error {
 	return nil
 }
 
+// Value reads the status of entry index in a list of entries of size bits
+// (a BitstringStatusListEntry's statusSize, 1 to 8): bits index*size to
+// index*size+size-1, most significant first. Value(i, 1) is Get(i) as 0/1.
+func (b *Bitstring) Value(index, size int) (uint8, error) {
+	if size < 1 || size > 8 {
+		return 0, fmt.Errorf("statuslist: statusSize %d (want 1 to 8)", size)
+	}
+	n := len(b.bits) * 8 / size
+	if uint(index) >= uint(n) {
+		return 0, fmt.Errorf("%w: %d of %d entries of %d bits", ErrIndexOutOfRange, index, n, size)
+	}
+	var v uint8
+	for bit := index * size; bit < index*size+size; bit++ {
+		v = v<<1 | b.bits[bit>>3]>>(7-bit&7)&1
+	}
+	return v, nil
+}
+
 // Bytes returns a copy of the raw bitstring.
 func (b *Bitstring) Bytes() []byte { return bytes.Clone(b.bits) }
 

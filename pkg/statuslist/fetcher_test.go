@@ -417,3 +417,53 @@ func TestMaxAge(t *testing.T) {
 		}
 	}
 }
+
+// TestFetchDIDWebIssuer: the list issuer is a did:web served by the same
+// loopback server; the Fetcher resolves the signing key through the
+// resolver, and a list signed by a key rotated in after the DID document
+// was cached still verifies (the resolver refetches the document).
+func TestFetchDIDWebIssuer(t *testing.T) {
+	s := newListServer(t)
+	host := strings.TrimPrefix(s.srv.URL, "https://")
+	issuerDID := did.WebDID(host)
+	k1, _ := keys.Generate(keys.EdDSA)
+	k2, _ := keys.Generate(keys.ES256)
+	publish := func(ks ...*keys.Key) {
+		doc, err := did.NewDocumentErr(issuerDID, ks)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := doc.Marshal()
+		s.put("/.well-known/did.json", string(b))
+	}
+	publish(k1)
+	clk := &clock{t: time.Now()}
+	r := did.NewResolver(did.ResolverOptions{AllowHosts: []string{"127.0.0.1"}, RootCAs: s.roots(), Now: clk.now, TTL: time.Hour})
+	f := s.fetcher(t, FetcherOptions{Resolver: r, Now: clk.now, MaxTTL: time.Minute})
+	list, _ := NewBitstring(MinEntries)
+	list.Set(5, true)
+	jwt, _ := SignBitstringCredential(k1, issuerDID, s.url("/l"), PurposeRevocation, list, time.Hour)
+	s.put("/l", jwt)
+	ctx := context.Background()
+	v, m, err := f.BitstringStatus(ctx, s.url("/l"), PurposeRevocation, 5)
+	if err != nil || !v || m.Kid != issuerDID+"#"+k1.ID {
+		t.Fatalf("k1: %v %+v %v", v, m, err)
+	}
+	// Rotation: k2 joins the document, the list is re-signed with k2.
+	publish(k1, k2)
+	list.Set(6, true)
+	jwt, _ = SignBitstringCredential(k2, issuerDID, s.url("/l"), PurposeRevocation, list, time.Hour)
+	s.put("/l", jwt)
+	clk.add(time.Minute) // the list expires from the cache; the DID document does not
+	v, m, err = f.BitstringStatus(ctx, s.url("/l"), PurposeRevocation, 6)
+	if err != nil || !v || m.Kid != issuerDID+"#"+k2.ID {
+		t.Fatalf("k2: %v %+v %v", v, m, err)
+	}
+	// A key that is not in the issuer's document is refused.
+	k3, _ := keys.Generate(keys.EdDSA)
+	jwt, _ = SignBitstringCredential(k3, issuerDID, s.url("/l3"), PurposeRevocation, list, time.Hour)
+	s.put("/l3", jwt)
+	if _, _, err := f.Bitstring(ctx, s.url("/l3")); !errors.Is(err, ErrInvalidList) || !errors.Is(err, did.ErrKeyNotFound) {
+		t.Fatalf("unknown key: %v", err)
+	}
+}

@@ -324,3 +324,24 @@ func TestParseBitstringCredential(t *testing.T) {
 		t.Error("purpose message accepted")
 	}
 }
+
+func TestBitstringValue(t *testing.T) {
+	b, _ := NewBitstring(MinEntries)
+	// Entry 1 of size 2 is bits 2 and 3: set bit 2 (the high bit) -> 0b10.
+	b.Set(2, true)
+	// Entry 1 of size 3 is bits 3..5; entry 0 of size 8 is the first byte.
+	for _, c := range []struct{ index, size, want int }{
+		{2, 1, 1}, {3, 1, 0}, {1, 2, 2}, {0, 2, 0}, {0, 3, 1}, {1, 3, 0}, {0, 8, 0x20}, {0, 4, 2},
+	} {
+		v, err := b.Value(c.index, c.size)
+		if err != nil || int(v) != c.want {
+			t.Errorf("Value(%d, %d) = %d %v, want %d", c.index, c.size, v, err, c.want)
+		}
+	}
+	if _, err := b.Value(MinEntries/2, 2); !errors.Is(err, ErrIndexOutOfRange) {
+		t.Errorf("out of range: %v", err)
+	}
+	if _, err := b.Value(0, 9); err == nil {
+		t.Error("size 9 accepted")
+	}
+}
