@@ -34,7 +34,7 @@ type verifierFlags struct {
 	statusMode, crossBorder                 string
 	clockSkew                               time.Duration
 	dev, recognitionOptional, validIfIssued bool
-	allowCallerChallenge                    bool
+	allowCallerChallenge, allowHTTP         bool
 }
 
 func (f *verifierFlags) register(fs *flag.FlagSet) {
@@ -51,6 +51,7 @@ func (f *verifierFlags) register(fs *flag.FlagSet) {
 	fs.BoolVar(&f.recognitionOptional, "recognition-optional", false, "verify cryptographically only; recognition is reported as not checked (outside cross-border flows)")
 	fs.BoolVar(&f.validIfIssued, "accept-valid-when-issued", false, "accept credentials of a suspended authority issued before a suspension that is not back-dated")
 	fs.BoolVar(&f.allowCallerChallenge, "allow-caller-challenge", false, "let callers of /presentations/verify supply their own challenge")
+	fs.BoolVar(&f.allowHTTP, "allow-http", false, "let did:web and status-list fetches use plain http:// (tests and the demo only; never in production)")
 	fs.BoolVar(&f.dev, "dev", false, "development mode: start without a registry (unready, rejecting everything) ")
 }
 
@@ -113,7 +114,7 @@ func runVerifier(ctx context.Context, args []string, env Env) error {
 		return fmt.Errorf("verifier: %w", err)
 	}
 	hosts := splitList(f.allowHosts)
-	resolver := did.NewResolver(did.ResolverOptions{AllowHosts: hosts, Logger: env.Logger})
+	resolver := did.NewResolver(did.ResolverOptions{AllowHosts: hosts, AllowHTTP: f.allowHTTP, Logger: env.Logger})
 
 	g, ctx := errgroup.WithContext(ctx)
 	var trust verifier.TrustSource
@@ -140,7 +141,7 @@ func runVerifier(ctx context.Context, args []string, env Env) error {
 	}
 
 	sf, err := statuslist.NewFetcher(statuslist.FetcherOptions{
-		Net: did.NetOptions{AllowHosts: hosts}, Resolver: resolver, Logger: env.Logger,
+		Net: did.NetOptions{AllowHosts: hosts, AllowHTTP: f.allowHTTP}, Resolver: resolver, Logger: env.Logger,
 	})
 	if err != nil {
 		return fmt.Errorf("verifier: status lists: %w", err)
