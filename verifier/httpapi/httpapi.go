@@ -29,6 +29,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
 
 	"github.com/idport/idport/pkg/httpx"
 	"github.com/idport/idport/verifier"
@@ -59,19 +60,31 @@ type Options struct {
 // with /healthz, /readyz and /metrics). /readyz fails while the
 // verifier's trust source is not ready or stale.
 func New(v *verifier.Verifier, o Options) *gin.Engine {
+	reg := o.Registry
+	if reg == nil {
+		reg = prometheus.NewRegistry()
+		reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	}
 	e := httpx.NewEngine(httpx.Options{
-		Name: "verifier", Logger: o.Logger, Registry: o.Registry,
+		Name: "verifier", Logger: o.Logger, Registry: reg,
 		MaxBodyBytes: o.MaxBodyBytes, MaxJSONDepth: o.MaxJSONDepth,
 		Ready: v.Ready,
 	})
-	h := &handlers{v: v}
+	h := &handlers{v: v, outcomes: prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "idport_verifier_verifications_total",
+		Help: "Verifications by kind (credential, presentation), format and outcome (verified or the first error code).",
+	}, []string{"kind", "format", "outcome"})}
+	reg.MustRegister(h.outcomes)
 	e.POST("/credentials/verify", h.verifyCredential)
 	e.POST("/presentations/verify", h.verifyPresentation)
 	e.POST("/challenges", h.challenge)
 	return e
 }
 
-type handlers struct{ v *verifier.Verifier }
+type handlers struct {
+	v        *verifier.Verifier
+	outcomes *prometheus.CounterVec
+}
 
 // Options of a verify request. challenge and domain are VC-API's; the rest
 // narrows the verifier's policy for this request (never loosens it).
@@ -212,7 +225,7 @@ func (h *handlers) verifyCredential(c *gin.Context) {
 		return
 	}
 	res, err := h.v.VerifyCredentialWith(c.Request.Context(), raw, verifier.CredentialOptions{Policy: h.policy(req.Options)})
-	h.answer(c, res, err)
+	h.answer(c, "credential", res, err)
 }
 
 func (h *handlers) verifyPresentation(c *gin.Context) {
@@ -229,10 +242,10 @@ func (h *handlers) verifyPresentation(c *gin.Context) {
 	res, err := h.v.VerifyPresentation(c.Request.Context(), raw, verifier.PresentationOptions{
 		Challenge: req.Options.Challenge, Domain: req.Options.Domain, Policy: h.policy(req.Options),
 	})
-	h.answer(c, res, err)
+	h.answer(c, "presentation", res, err)
 }
 
-func (h *handlers) answer(c *gin.Context, res *verifier.Result, err error) {
+func (h *handlers) answer(c *gin.Context, kind string, res *verifier.Result, err error) {
 	if err != nil {
 		if errors.Is(err, verifier.ErrNotCredential) {
 			httpx.WriteError(c, httpx.NewError(http.StatusUnprocessableEntity, CodeNotACredential, err))
@@ -241,10 +254,11 @@ func (h *handlers) answer(c *gin.Context, res *verifier.Result, err error) {
 		httpx.WriteError(c, err)
 		return
 	}
-	status := http.StatusOK
+	status, outcome := http.StatusOK, "verified"
 	if !res.Verified {
-		status = http.StatusBadRequest
+		status, outcome = http.StatusBadRequest, string(res.FirstError())
 	}
+	h.outcomes.WithLabelValues(kind, string(res.Format), outcome).Inc()
 	c.JSON(status, Render(res))
 }
 

@@ -135,6 +135,16 @@ func TestCredentialsVerify(t *testing.T) {
 	if m["verified"] != true || rec["authority"] != "sg-acra" || rec["jurisdiction"] != "SG" || rec["registryVersion"] != 3.0 || claims["registrationNumber"] != "201912345K" {
 		t.Fatalf("answer %v", m)
 	}
+	// Outcomes are counted by code, never by personal data.
+	resp, err := http.Get(f.srv.URL + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	metrics, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if !strings.Contains(string(metrics), `idport_verifier_verifications_total{format="vc+jwt",kind="credential",outcome="revoked"} 1`) {
+		t.Fatalf("metrics lack the outcome counter:\n%s", metrics)
+	}
 	// A suspension is seen at once.
 	f.trust.Suspend(f.issuer.DID, testutil.Now.Add(-time.Minute))
 	status, m := post(t, f.srv.URL+"/credentials/verify", "application/json", jsonBody(map[string]any{"verifiableCredential": good}))
