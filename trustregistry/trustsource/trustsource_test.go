@@ -1,0 +1,145 @@
+package trustsource_test
+
+import (
+	"context"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/idport/idport/pkg/keys"
+	"github.com/idport/idport/trustregistry"
+	"github.com/idport/idport/trustregistry/client"
+	"github.com/idport/idport/trustregistry/trust"
+	"github.com/idport/idport/trustregistry/trustsource"
+	"github.com/idport/idport/verifier"
+)
+
+const authorityDID = "did:web:registrar.sg.example"
+
+// registry starts a real registry on loopback, seeded with the demo story through maker-checker,
+// and returns its URL, its pinned key and the two regulators.
+func registry(t *testing.T, ctx context.Context) (string, []byte, *client.Admin, *client.Admin) {
+	t.Helper()
+	dir := t.TempDir()
+	tokA, err := trustregistry.Bootstrap(ctx, dir, "alice", []trust.Role{trust.RoleProposer})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tokB, err := trustregistry.Bootstrap(ctx, dir, "bob", []trust.Role{trust.RoleApprover})
+	if err != nil {
+		t.Fatal(err)
+	}
+	svc, err := trustregistry.NewService(trustregistry.Config{DataDir: dir, Dev: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { svc.Close() })
+	go svc.Run(ctx)
+	srv := httptest.NewServer(svc.Handler())
+	t.Cleanup(srv.Close)
+	alice, bob := client.NewAdmin(srv.URL, tokA), client.NewAdmin(srv.URL, tokB)
+	if _, err := client.SeedDemo(ctx, alice, bob, authorityDID, time.Now().Add(-time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	key, err := svc.PublicKeyJWK()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return srv.URL, key, alice, bob
+}
+
+func query() verifier.TrustQuery {
+	now := time.Now()
+	return verifier.TrustQuery{Issuer: authorityDID, CredentialType: trust.DemoType, LocalScheme: trust.DemoLocalScheme,
+		IssuedAt: now.Add(-time.Minute), At: now}
+}
+
+func waitFor(t *testing.T, ctx context.Context, what string, ok func() bool) {
+	t.Helper()
+	for !ok() {
+		select {
+		case <-ctx.Done():
+			t.Fatalf("timed out waiting for %s", what)
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+}
+
+func TestSyncedSourceAnswersWithGroundsAndFollowsSuspension(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	url, key, alice, bob := registry(t, ctx)
+
+	src, run, err := trustsource.Sync(trustsource.SyncConfig{URL: url, PinnedKey: key, CacheFile: filepath.Join(t.TempDir(), "cache")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if src.Status().Ready {
+		t.Fatal("a source with no snapshot yet must not be ready")
+	}
+	go run(ctx)
+	waitFor(t, ctx, "the first snapshot", func() bool { return src.Status().Ready })
+
+	d, err := src.Decide(ctx, query())
+	if err != nil || !d.Recognised {
+		t.Fatalf("decision %+v err %v", d, err)
+	}
+	if d.Authority != trust.DemoAuthorityID || d.Jurisdiction != "SG" || d.Agreement != trust.DemoAgreementID ||
+		d.LocalAssurance != "L3" || d.ClaimMapping["uen"] != "registrationNumber" || d.RegistryVersion == 0 {
+		t.Fatalf("grounds %+v", d)
+	}
+
+	unknown := query()
+	unknown.Issuer, unknown.KeyThumbprint = "did:web:stranger.example", "no-such-thumbprint"
+	if d, _ := src.Decide(ctx, unknown); d.Recognised || d.Code != "issuer_not_recognised" {
+		t.Fatalf("unknown issuer: %+v", d)
+	}
+
+	if _, err := client.SuspendAuthority(ctx, alice, bob, trust.DemoAuthorityID, "key compromise"); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, ctx, "the suspension", func() bool {
+		d, _ := src.Decide(ctx, query())
+		return d.Code == "authority_suspended"
+	})
+}
+
+func TestSnapshotFileSourceWorksOfflineAndRefusesAnotherKey(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	url, key, _, _ := registry(t, ctx)
+	resp, err := http.Get(url + "/v1/snapshot")
+	if err != nil {
+		t.Fatal(err)
+	}
+	snap, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	file := filepath.Join(t.TempDir(), "lingang.snapshot.jws")
+	if err := os.WriteFile(file, snap, 0o600); err != nil {
+		t.Fatal(err)
+	}
+
+	src, err := trustsource.FromSnapshotFile(file, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d, _ := src.Decide(ctx, query()); !d.Recognised {
+		t.Fatalf("offline decision %+v", d)
+	}
+
+	other, err := keys.Generate(keys.EdDSA)
+	if err != nil {
+		t.Fatal(err)
+	}
+	otherJWK, err := keys.PublicJWK(other.Public, "other")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := trustsource.FromSnapshotFile(file, otherJWK); err == nil {
+		t.Fatal("a snapshot signed by another key than the pinned one must be refused")
+	}
+}
