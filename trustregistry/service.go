@@ -316,6 +316,19 @@ func (s *Service) RotateKey(ctx context.Context) error {
 	return err
 }
 
+// RotateKeyAs rotates the registry key for an account with the admin role and returns the
+// new public JWK.
+func (s *Service) RotateKeyAs(ctx context.Context, actor trust.Account) ([]byte, error) {
+	if !actor.Has(trust.RoleAdmin) {
+		return nil, fmt.Errorf("rotating the registry key needs the admin role: %w", trust.ErrForbidden)
+	}
+	if err := s.RotateKey(ctx); err != nil {
+		return nil, err
+	}
+	s.log.Info("registry key rotated", "by", actor.Name)
+	return s.PublicKeyJWK()
+}
+
 // Handler returns the HTTP handler (gin engine) of the registry.
 func (s *Service) Handler() http.Handler { return s.handler }
 

@@ -2,11 +2,13 @@ package trustregistry_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"log/slog"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -288,8 +290,9 @@ func TestKeyRotationFollowedByReplica(t *testing.T) {
 		t.Fatal(err)
 	}
 	oldKid := r.Status().KeyID
-	if err := e.svc.RotateKey(ctx); err != nil {
-		t.Fatal(err)
+	var jwk json.RawMessage
+	if err := e.auditor.Do(ctx, "POST", "/admin/v1/key/rotate", nil, &jwk, ""); err != nil || !strings.Contains(string(jwk), `"OKP"`) {
+		t.Fatalf("rotate over the API: %s %v", jwk, err)
 	}
 	if _, err := client.SeedDemo(ctx, e.alice, e.bob, demoDID, time.Now()); err != nil {
 		t.Fatal(err)
@@ -303,8 +306,8 @@ func TestKeyRotationFollowedByReplica(t *testing.T) {
 	}
 	// A replica pinned to an unrelated key refuses everything.
 	other := newEnv(t, nil)
-	jwk, _ := other.svc.PublicKeyJWK()
-	bad, _ := client.New(client.Config{URL: e.srv.URL, PinnedKey: jwk, Logger: quietLogger()})
+	otherJWK, _ := other.svc.PublicKeyJWK()
+	bad, _ := client.New(client.Config{URL: e.srv.URL, PinnedKey: otherJWK, Logger: quietLogger()})
 	if _, err := bad.Sync(ctx, 0); !errors.Is(err, trust.ErrSnapshot) {
 		t.Fatalf("wrong pin: %v", err)
 	}

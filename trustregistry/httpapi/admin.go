@@ -214,3 +214,14 @@ func (a *api) verifyAudit(c *gin.Context) {
 	}
 	c.JSON(http.StatusOK, r)
 }
+
+// POST /admin/v1/key/rotate (admin role): a new registry key, announced in a snapshot signed by
+// the old one. Answers the new public JWK.
+func (a *api) rotateKey(c *gin.Context) {
+	jwk, err := a.b.RotateKeyAs(c, account(c))
+	if err != nil {
+		writeErr(c, err)
+		return
+	}
+	c.Data(http.StatusOK, "application/jwk+json", jwk)
+}

@@ -38,6 +38,7 @@ type Backend interface {
 	History(ctx context.Context, kind trust.Kind, id string) ([]trust.Revision, error)
 	Audit(ctx context.Context, actor trust.Account, after uint64, limit int) ([]trust.AuditRecord, error)
 	VerifyAudit(ctx context.Context, actor trust.Account) (trust.AuditReport, error)
+	RotateKeyAs(ctx context.Context, actor trust.Account) ([]byte, error)
 	GetIdempotency(ctx context.Context, key string) (trust.IdempotencyRecord, error)
 	PutIdempotency(ctx context.Context, r trust.IdempotencyRecord) error
 }
@@ -51,6 +52,9 @@ type Options struct {
 	AuthWindow   time.Duration
 	// MaxWait caps the long-poll wait of GET /v1/snapshot (default 60s).
 	MaxWait time.Duration
+	// TrustedProxies may set X-Forwarded-For for the rate limiter's client IP; by default none
+	// is trusted and the peer address counts (so the limit cannot be dodged with a header).
+	TrustedProxies []string
 	// Now is the clock for rate limiting (tests).
 	Now func() time.Time
 }
@@ -93,6 +97,10 @@ func New(b Backend, o Options, logger *slog.Logger) *gin.Engine {
 	}
 	a := &api{b: b, o: o, limiter: newLimiter(o.AuthFailures, o.AuthWindow, o.Now)}
 	e := httpx.NewEngine(httpx.Options{Name: "registry", Logger: logger, MaxBodyBytes: o.MaxBodyBytes, Ready: b.Ready})
+	if err := e.SetTrustedProxies(o.TrustedProxies); err != nil {
+		logger.Error("ignoring invalid trusted proxies", "err", err)
+		_ = e.SetTrustedProxies(nil)
+	}
 	pub := e.Group("/v1")
 	pub.GET("/registry", a.registryInfo)
 	for _, k := range trust.Kinds {
@@ -117,6 +125,7 @@ func New(b Backend, o Options, logger *slog.Logger) *gin.Engine {
 	adm.GET("/history/:kind/:id", a.history)
 	adm.GET("/audit", a.audit)
 	adm.GET("/audit/verify", a.verifyAudit)
+	adm.POST("/key/rotate", a.rotateKey)
 	return e
 }
 

@@ -180,6 +180,7 @@ func TestBadInputAnswers4xxProblem(t *testing.T) {
 		{"create account bad name", "POST", "/admin/v1/accounts", audrey, js, `{"name":"a b","roles":["auditor"]}`, 400, "validation_failed"},
 		{"create account exists", "POST", "/admin/v1/accounts", audrey, js, `{"name":"alice","roles":["auditor"]}`, 409, "already_exists"},
 		{"create account not admin", "POST", "/admin/v1/accounts", bob, js, `{"name":"x","roles":["auditor"]}`, 403, "forbidden"},
+		{"rotate key as approver", "POST", "/admin/v1/key/rotate", bob, "", "", 403, "forbidden"},
 		{"long idempotency key", "POST", "/admin/v1/proposals", alice, js, `{}`, 400, "bad_parameter"},
 	}
 	for _, c := range cases {
@@ -211,6 +212,10 @@ func TestAuthFailureRateLimit(t *testing.T) {
 	resp, body := f.do(t, "GET", "/admin/v1/whoami", f.tokens["alice"], "", nil)
 	if resp.StatusCode != http.StatusTooManyRequests || !strings.Contains(string(body), `"code":"rate_limited"`) || resp.Header.Get("Retry-After") == "" {
 		t.Fatalf("after failures: %d %s", resp.StatusCode, body)
+	}
+	// A forged X-Forwarded-For does not reset the budget.
+	if resp, _ := f.do(t, "GET", "/admin/v1/whoami", f.tokens["alice"], "", nil, "X-Forwarded-For", "203.0.113.9"); resp.StatusCode != http.StatusTooManyRequests {
+		t.Fatalf("spoofed XFF: %d", resp.StatusCode)
 	}
 	// Public endpoints are not affected.
 	if resp, _ := f.do(t, "GET", "/v1/registry", "", "", nil); resp.StatusCode != 200 {

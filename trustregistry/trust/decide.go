@@ -20,6 +20,7 @@ const (
 	CodeRecognitionInactive   = "recognition_inactive"
 	CodeAgreementInactive     = "agreement_inactive"
 	CodeAssuranceNotMapped    = "assurance_not_mapped"
+	CodeKeyNotPinned          = "key_not_pinned"
 	CodeRegistryStale         = "registry_stale"
 	CodeVersionUnknown        = "version_unknown"
 	CodeInvalidQuery          = "invalid_query"
@@ -30,7 +31,11 @@ const (
 // Query asks whether Entity may issue CredentialType recognised by LocalScheme at time At.
 type Query struct {
 	// Entity is the issuer's DID or the RFC 7638 thumbprint of its key.
-	Entity         string `json:"entity"`
+	Entity string `json:"entity"`
+	// KeyThumbprint is the RFC 7638 thumbprint of the key that signed the credential. It finds
+	// the authority when Entity does not, and when the authority pins keys it must be one of them
+	// (else CodeKeyNotPinned). Empty skips the key check.
+	KeyThumbprint  string `json:"key_thumbprint,omitempty"`
 	CredentialType string `json:"credential_type"`
 	// LocalScheme is the recognising scheme; empty means any scheme recognising the issuer's.
 	LocalScheme string `json:"local_scheme,omitempty"`
@@ -159,11 +164,17 @@ func (x *Index) Decide(q Query) Decision {
 	}
 	d := Decision{RegistryVersion: x.state.Version, EvaluatedAt: at}
 	e, ok := x.entities[q.Entity]
+	if !ok && q.KeyThumbprint != "" {
+		e, ok = x.entities[q.KeyThumbprint]
+	}
 	if !ok {
 		return deny(d, CodeIssuerNotRecognised, fmt.Sprintf("%q is not the DID or key of any authority in the registry", q.Entity))
 	}
 	a, sc := e.a, e.scheme
 	d.Authority, d.Scheme, d.Jurisdiction, d.ForeignAssurance = a.ID, sc.ID, sc.Jurisdiction, a.Assurance
+	if q.KeyThumbprint != "" && len(a.Keys) > 0 && !slices.ContainsFunc(a.Keys, func(k AuthorityKey) bool { return k.Thumbprint == q.KeyThumbprint }) {
+		return deny(d, CodeKeyNotPinned, fmt.Sprintf("authority %q pins its keys and %q is not one of them", a.ID, q.KeyThumbprint))
+	}
 	if code, msg := authorityActive(a, at, "at "); code != "" {
 		return deny(d, code, msg)
 	}

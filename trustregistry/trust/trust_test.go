@@ -237,6 +237,14 @@ func TestJWKKeys(t *testing.T) {
 	if d := NewIndex(s2).Decide(Query{Entity: tp, CredentialType: DemoType, LocalScheme: DemoLocalScheme, At: t0.Add(time.Hour)}); !d.Recognised {
 		t.Fatalf("by thumbprint: %+v", d)
 	}
+	d := NewIndex(s2).Decide(Query{Entity: demoDID, KeyThumbprint: "NzbLsXh8uDCcd-6MNwXF4W_7noWXFZAfHkxZsRGC9Xs", CredentialType: DemoType, LocalScheme: DemoLocalScheme, At: t0.Add(time.Hour)})
+	if d.Code != CodeKeyNotPinned {
+		t.Fatalf("unpinned key: %+v", d)
+	}
+	d = NewIndex(s2).Decide(Query{Entity: "did:web:unknown.example", KeyThumbprint: tp, CredentialType: DemoType, LocalScheme: DemoLocalScheme, At: t0.Add(time.Hour)})
+	if !d.Recognised {
+		t.Fatalf("by pinned key with another DID: %+v", d)
+	}
 	priv := []byte(`{"kty":"OKP","crv":"Ed25519","d":"nWGxne_9WmC6hEr0kuwsxERJxWl7MmkZcDusAxyuf2A","x":"11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo"}`)
 	if _, err := JWKThumbprint(priv); err == nil {
 		t.Fatal("private JWK accepted")
