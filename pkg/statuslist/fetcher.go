@@ -52,6 +52,10 @@ type FetcherOptions struct {
 	// StaleIfError, when positive, lets a list whose refresh fails be used
 	// for that long past its expiry, reported as Meta.Stale.
 	StaleIfError time.Duration
+	// ErrorTTL is how long a failed fetch is remembered: lookups of that list
+	// fail at once with the same error instead of waiting on a list that is
+	// down (default 5 s; negative disables).
+	ErrorTTL time.Duration
 	// MaxBytes bounds a response body (default 1 MiB; a JWS is further
 	// bounded by vcjwt.MaxTokenBytes, 256 KiB).
 	MaxBytes int64
@@ -107,6 +111,14 @@ type Fetcher struct {
 	// store (copy on write): lookups take no lock at all.
 	lists [2]atomic.Pointer[map[string]*entry]
 	mu    sync.Mutex // serialises stores
+
+	errMu  sync.Mutex
+	failed map[string]failure // flight key -> recent failure
+}
+
+type failure struct {
+	err   error
+	until time.Time
 }
 
 // NewFetcher returns a Fetcher.
@@ -116,6 +128,9 @@ func NewFetcher(o FetcherOptions) (*Fetcher, error) {
 	}
 	if o.MaxTTL <= 0 {
 		o.MaxTTL = 5 * time.Minute
+	}
+	if o.ErrorTTL == 0 {
+		o.ErrorTTL = 5 * time.Second
 	}
 	if o.MaxBytes <= 0 {
 		o.MaxBytes = vc.MaxDocumentBytes
@@ -132,7 +147,7 @@ func NewFetcher(o FetcherOptions) (*Fetcher, error) {
 	if o.Logger == nil {
 		o.Logger = slog.Default()
 	}
-	f := &Fetcher{o: o, client: o.HTTPClient}
+	f := &Fetcher{o: o, client: o.HTTPClient, failed: map[string]failure{}}
 	for i := range f.lists {
 		f.lists[i].Store(&map[string]*entry{})
 	}
@@ -203,7 +218,7 @@ const (
 
 // get serves a fresh cached entry, or fetches one (one fetch per list at a
 // time), or serves a stale entry within StaleIfError when the fetch fails.
-// A fresh cache hit takes a read lock and does not allocate.
+// A fresh cache hit takes no lock and does not allocate.
 func (f *Fetcher) get(ctx context.Context, kind listKind, u string) (entry, error) {
 	now := f.o.Now()
 	e, ok := (*f.lists[kind].Load())[u]
@@ -216,10 +231,14 @@ func (f *Fetcher) get(ctx context.Context, kind listKind, u string) (entry, erro
 }
 
 func (f *Fetcher) miss(ctx context.Context, kind listKind, u string, old *entry) (entry, error) {
-	ch := f.group.DoChan(strconv.Itoa(int(kind))+" "+u, func() (any, error) {
+	key := strconv.Itoa(int(kind)) + " " + u
+	ch := f.group.DoChan(key, func() (any, error) {
 		cur, ok := (*f.lists[kind].Load())[u]
 		if ok && f.o.Now().Before(cur.meta.Expires) {
 			return cur, nil
+		}
+		if err := f.recentFailure(key); err != nil {
+			return nil, err
 		}
 		// Shared by every waiter: detached from the first caller's context.
 		fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), f.timeout())
@@ -231,6 +250,7 @@ func (f *Fetcher) miss(ctx context.Context, kind listKind, u string, old *entry)
 		fresh, err := f.fetch(fctx, u, decode)
 		if err != nil {
 			f.o.Logger.Debug("status list fetch failed", "url", u, "err", err)
+			f.remember(key, err)
 			return nil, err
 		}
 		f.store(kind, u, fresh)
@@ -254,6 +274,39 @@ func (f *Fetcher) miss(ctx context.Context, kind listKind, u string, old *entry)
 	out := *res.Val.(*entry)
 	out.meta.Age = now.Sub(out.meta.FetchedAt)
 	return out, nil
+}
+
+// recentFailure returns the error of a fetch of key that failed less than
+// ErrorTTL ago.
+func (f *Fetcher) recentFailure(key string) error {
+	f.errMu.Lock()
+	defer f.errMu.Unlock()
+	fl, ok := f.failed[key]
+	if !ok {
+		return nil
+	}
+	if !f.o.Now().Before(fl.until) {
+		delete(f.failed, key)
+		return nil
+	}
+	return fl.err
+}
+
+func (f *Fetcher) remember(key string, err error) {
+	if f.o.ErrorTTL < 0 {
+		return
+	}
+	now := f.o.Now()
+	f.errMu.Lock()
+	defer f.errMu.Unlock()
+	if len(f.failed) >= f.o.MaxLists {
+		for k, fl := range f.failed {
+			if !now.Before(fl.until) || len(f.failed) >= f.o.MaxLists {
+				delete(f.failed, k)
+			}
+		}
+	}
+	f.failed[key] = failure{err: err, until: now.Add(f.o.ErrorTTL)}
 }
 
 func (f *Fetcher) timeout() time.Duration {

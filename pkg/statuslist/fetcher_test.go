@@ -467,3 +467,32 @@ func TestFetchDIDWebIssuer(t *testing.T) {
 		t.Fatalf("unknown key: %v", err)
 	}
 }
+
+// TestFetchErrorTTL: a failed fetch is remembered for ErrorTTL, so lookups
+// of a list that is down fail at once instead of each waiting on it.
+func TestFetchErrorTTL(t *testing.T) {
+	s := newListServer(t)
+	iss := newIssuer(t, keys.EdDSA)
+	list, _ := NewBitstring(MinEntries)
+	jwt, _ := SignBitstringCredential(iss.key, iss.did, s.url("/l"), PurposeRevocation, list, time.Hour)
+	s.fail("/l", http.StatusBadGateway)
+	clk := &clock{t: time.Now()}
+	f := s.fetcher(t, FetcherOptions{Now: clk.now, ErrorTTL: 10 * time.Second})
+	ctx := context.Background()
+	for range 3 {
+		if _, _, err := f.Bitstring(ctx, s.url("/l")); !errors.Is(err, ErrUnavailable) {
+			t.Fatalf("err = %v", err)
+		}
+	}
+	if h := s.hits.Load(); h != 1 {
+		t.Fatalf("hits = %d, want 1", h)
+	}
+	s.put("/l", jwt) // back up
+	clk.add(10 * time.Second)
+	if _, _, err := f.Bitstring(ctx, s.url("/l")); err != nil {
+		t.Fatal(err)
+	}
+	if h := s.hits.Load(); h != 2 {
+		t.Fatalf("hits = %d, want 2", h)
+	}
+}
