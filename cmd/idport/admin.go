@@ -36,6 +36,7 @@ Over the admin API (--registry URL, --token TOKEN or --token-file FILE):
   audit export                                             the whole audit log (JSON lines)
   audit verify                                             ask the registry to check its audit chain
   account create --name NAME --role ROLE[,ROLE]            (admin role) create an account; prints its token last
+  rotate-key                                               (admin role) new registry key, announced under the old one
 
 Every command takes --json for machine-readable output. Roles: proposer, approver, auditor, admin.
 `
@@ -147,7 +148,7 @@ func runAdmin(ctx context.Context, args []string, env Env) error {
 	case "account create":
 		fs.StringVar(&name, "name", "", "account name")
 		fs.StringVar(&roles, "role", "", "role(s), comma-separated")
-	case "whoami", "proposals show", "history", "audit export":
+	case "whoami", "proposals show", "history", "audit export", "rotate-key":
 	default:
 		fmt.Fprint(env.Stderr, adminUsage)
 		return fmt.Errorf("admin: unknown command %q", cmd)
@@ -269,6 +270,17 @@ func runAdmin(ctx context.Context, args []string, env Env) error {
 				return err
 			}
 		}
+		return nil
+	case "rotate-key":
+		var jwk json.RawMessage
+		if err := c.Do(ctx, "POST", "/admin/v1/key/rotate", nil, &jwk, ""); err != nil {
+			return err
+		}
+		if a.jsonOut {
+			_, err := fmt.Fprintf(env.Stdout, "%s\n", jwk)
+			return err
+		}
+		fmt.Fprintf(env.Stdout, "Registry key rotated; replicas follow the announcement signed by the old key.\nNew public key (JWK) for new verifiers to pin:\n%s\n", jwk)
 		return nil
 	case "account create":
 		tok, err := c.CreateAccount(ctx, name, parseRoles(roles)...)

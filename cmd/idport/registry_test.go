@@ -155,6 +155,9 @@ func TestRegistryAndAdminCommands(t *testing.T) {
 	if out, err = adminCmd(t, map[string]string{"IDPORT_REGISTRY": url, "IDPORT_TOKEN": regLastLine(out)}, "whoami", "--json"); err != nil || !strings.Contains(out, `"carol"`) {
 		t.Fatalf("whoami: %q %v", out, err)
 	}
+	if out, err = adminCmd(t, as("audrey"), "rotate-key", "--json"); err != nil || !strings.Contains(out, `"kty"`) {
+		t.Fatalf("rotate-key: %q %v", out, err)
+	}
 	if _, err := adminCmd(t, as("bob"), "frobnicate"); err == nil {
 		t.Fatal("unknown command accepted")
 	}
