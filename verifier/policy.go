@@ -2,6 +2,8 @@ package verifier
 
 import (
 	"slices"
+	"strconv"
+	"strings"
 	"time"
 )
 
@@ -59,8 +61,8 @@ type Policy struct {
 	CredentialTypes []string `json:"credentialTypes,omitempty"`
 	// MinAssurance is the lowest local assurance level accepted ("" = any).
 	MinAssurance string `json:"minAssurance,omitempty"`
-	// AssuranceLevels orders local levels from low to high
-	// (DefaultAssuranceLevels when empty).
+	// AssuranceLevels orders local levels from low to high. When empty,
+	// DefaultAssuranceLevels and numbered levels (L1 < L2 < ...) are used.
 	AssuranceLevels []string `json:"assuranceLevels,omitempty"`
 	// RequiredClaims lists local claim names that must be present.
 	RequiredClaims []string `json:"requiredClaims,omitempty"`
@@ -87,13 +89,33 @@ func (p *Policy) skew() time.Duration {
 	return p.ClockSkew
 }
 
-// assuranceRank returns the rank of level, or -1 when unknown.
+// assuranceRank returns the rank of level, or -1 when unknown. Without
+// configured levels, eIDAS names (low, substantial, high) and numbered
+// levels ("L3", "3", "level 3") are understood.
 func (p *Policy) assuranceRank(level string) int {
-	levels := p.AssuranceLevels
-	if len(levels) == 0 {
-		levels = DefaultAssuranceLevels
+	if len(p.AssuranceLevels) > 0 {
+		return slices.Index(p.AssuranceLevels, level)
 	}
-	return slices.Index(levels, level)
+	if i := slices.Index(DefaultAssuranceLevels, strings.ToLower(level)); i >= 0 {
+		return i
+	}
+	return numberedLevel(level)
+}
+
+// numberedLevel reads "L3", "3", "level3" or "level 3" as 3, else -1.
+func numberedLevel(s string) int {
+	s = strings.ToLower(strings.TrimSpace(s))
+	for _, prefix := range []string{"level", "loa", "l"} {
+		if rest, ok := strings.CutPrefix(s, prefix); ok {
+			s = strings.TrimSpace(rest)
+			break
+		}
+	}
+	n, err := strconv.Atoi(s)
+	if err != nil || n < 0 || n > 100 {
+		return -1
+	}
+	return n
 }
 
 // RequestPolicy narrows a verifier's Policy for one request. A request can

@@ -166,6 +166,26 @@ func TestStatusUnavailable(t *testing.T) {
 	}
 }
 
+func TestAssuranceLevels(t *testing.T) {
+	ed := newIssuer(t, keys.EdDSA)
+	a := ed.authority()
+	a.LocalAssurance = "L3"
+	raw := []byte(ed.joseVC(t, credentialJSON(ed.DID, testNow.Add(-time.Hour), time.Time{}, nil)))
+	for _, tt := range []struct {
+		min  string
+		want bool
+	}{{"L2", true}, {"L3", true}, {"L4", false}, {"3", true}} {
+		v := newVerifier(t, verifier.NewStaticTrust(1, a), nil, verifier.Policy{MinAssurance: tt.min})
+		res, _ := v.VerifyCredential(context.Background(), raw)
+		if res.Verified != tt.want {
+			t.Errorf("min %s: verified %v, errors %+v", tt.min, res.Verified, res.Errors)
+		}
+	}
+	if _, err := verifier.New(verifier.Config{Policy: verifier.Policy{MinAssurance: "very"}}); !errors.Is(err, verifier.ErrConfig) {
+		t.Fatalf("unknown level: %v", err)
+	}
+}
+
 func TestPolicyNarrowOnlyTightens(t *testing.T) {
 	base := verifier.Policy{Jurisdictions: []string{"SG", "HK"}, MinAssurance: "substantial", CrossBorder: verifier.ClaimsRefuse}
 	n := base.Narrow(verifier.RequestPolicy{Jurisdictions: []string{"HK", "US"}, MinAssurance: "low", StripClaims: true})

@@ -31,6 +31,7 @@ rejects every credential with registry_stale.
 type verifierFlags struct {
 	addr, data, registry, registryKey       string
 	localScheme, minAssurance, allowHosts   string
+	assuranceLevels                         string
 	statusMode, crossBorder                 string
 	clockSkew                               time.Duration
 	dev, recognitionOptional, validIfIssued bool
@@ -43,7 +44,8 @@ func (f *verifierFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.registry, "registry", "", "trust registry URL whose signed snapshots the verifier follows")
 	fs.StringVar(&f.registryKey, "registry-key", "", "file with the pinned registry public key (JWK)")
 	fs.StringVar(&f.localScheme, "local-scheme", "", "this verifier's own scheme, the one that recognises foreign schemes")
-	fs.StringVar(&f.minAssurance, "min-assurance", "", "lowest local assurance level accepted (low, substantial, high)")
+	fs.StringVar(&f.minAssurance, "min-assurance", "", "lowest local assurance level accepted (e.g. substantial, or L3)")
+	fs.StringVar(&f.assuranceLevels, "assurance-levels", "", "comma-separated local assurance levels from low to high (default: low,substantial,high and numbered L1 < L2 < ...)")
 	fs.StringVar(&f.allowHosts, "allow-hosts", "", "comma-separated hosts that did:web and status-list fetches may reach although loopback/private (tests, private deployments)")
 	fs.StringVar(&f.statusMode, "status-fail-mode", "closed", "when a status list cannot be had: closed (reject) or warn")
 	fs.StringVar(&f.crossBorder, "cross-border-claims", "refuse", "SD-JWT disclosures outside the recognition's allow-list: refuse, strip or allow")
@@ -60,6 +62,7 @@ func (f *verifierFlags) policy() (verifier.Policy, error) {
 	p := verifier.Policy{
 		LocalScheme: f.localScheme, MinAssurance: f.minAssurance, RecognitionOptional: f.recognitionOptional,
 		AcceptValidWhenIssued: f.validIfIssued, AllowCallerChallenge: f.allowCallerChallenge, ClockSkew: f.clockSkew,
+		AssuranceLevels: splitList(f.assuranceLevels),
 	}
 	if f.clockSkew == 0 {
 		p.ClockSkew = -1 // an explicit zero means no tolerance
