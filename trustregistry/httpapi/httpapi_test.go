@@ -148,7 +148,8 @@ func TestBadInputAnswers4xxProblem(t *testing.T) {
 		{"authz context not object", "POST", "/authorization", "", js, `{"entity_id":"did:web:x","resource":"X","context":[1]}`, 400, "validation_failed"},
 		{"authz wrong field type", "POST", "/authorization", "", js, `{"entity_id":5}`, 400, "malformed_json"},
 		{"recognition no authority", "POST", "/recognition", "", js, `{"entity_id":"sg.corporate"}`, 400, "validation_failed"},
-		{"recognition bad action", "POST", "/recognition", "", js, `{"entity_id":"sg.corporate","authority_id":"x","action":"issue"}`, 400, "unsupported_action"},
+		{"recognition bad action", "POST", "/recognition", "", js, `{"entity_id":"sg.corporate","authority_id":"x","action":"revoke"}`, 400, "unsupported_action"},
+		{"recognition issuer without type", "POST", "/recognition", "", js, `{"entity_id":"` + demoDID + `","authority_id":"cn-sh-lg.corporate"}`, 400, "validation_failed"},
 		{"recognition malformed", "POST", "/recognition", "", js, `[`, 400, "malformed_json"},
 		{"propose malformed", "POST", "/admin/v1/proposals", alice, js, `{`, 400, "malformed_json"},
 		{"propose wrong type", "POST", "/admin/v1/proposals", alice, "text/xml", `<x/>`, 415, "unsupported_media_type"},
@@ -271,6 +272,10 @@ func TestTRQP(t *testing.T) {
 	resp, body = f.do(t, "POST", "/recognition", "", "application/json", []byte(`{"entity_id":"sg.corporate","authority_id":"cn-sh-lg.corporate","action":"recognize","resource":"BusinessRegistration"}`))
 	if resp.StatusCode != 200 || !strings.Contains(string(body), `"recognized":true`) {
 		t.Fatalf("recognition: %d %s", resp.StatusCode, body)
+	}
+	resp, body = f.do(t, "POST", "/recognition", "", "application/json", []byte(`{"entity_id":"`+demoDID+`","authority_id":"cn-sh-lg.corporate","action":"issue","resource":"BusinessRegistration"}`))
+	if resp.StatusCode != 200 || !strings.Contains(string(body), `"recognized":true`) || !strings.Contains(string(body), `"authority":"sg-demo-registrar"`) {
+		t.Fatalf("recognition of an issuer: %d %s", resp.StatusCode, body)
 	}
 	resp, body = f.do(t, "POST", "/authorization", "", "application/json", []byte(`{"entity_id":"did:web:unknown.example","resource":"BusinessRegistration"}`))
 	if resp.StatusCode != 200 || !strings.Contains(string(body), `"authorized":false`) || !strings.Contains(string(body), trust.CodeIssuerNotRecognised) {

@@ -249,10 +249,12 @@ func (a *api) authorization(c *gin.Context) {
 		Authorized: &ok, TimeRequested: q.At, TimeEvaluated: now, Message: d.Message, Context: req.Context, Grounds: d})
 }
 
-// POST /recognition: does authority_id (the local scheme) recognise entity_id (a foreign
-// scheme) for resource (a credential type; empty = any)?
+// POST /recognition: does authority_id (the local scheme) recognise entity_id for resource (a
+// credential type)? entity_id is a foreign scheme id (scheme-to-scheme recognition; resource
+// empty = any type) or an issuer's DID or key thumbprint (then resource is required and the
+// answer is the full issuer decision).
 func (a *api) recognition(c *gin.Context) {
-	req, tc, err := a.decodeTRQP(c, "recognize", "recognise")
+	req, tc, err := a.decodeTRQP(c, "recognize", "recognise", "issue")
 	if err != nil {
 		writeErr(c, err)
 		return
@@ -262,18 +264,31 @@ func (a *api) recognition(c *gin.Context) {
 		return
 	}
 	now := time.Now().UTC()
-	q := trust.RecognitionQuery{LocalScheme: req.AuthorityID, ForeignScheme: req.EntityID, CredentialType: req.Resource, At: now}
+	at := now
 	if tc.Time != nil {
-		q.At = tc.Time.UTC()
+		at = tc.Time.UTC()
 	}
-	d, err := a.b.DecideRecognition(c, q, tc.AsOfVersion)
+	var d trust.Decision
+	if _, isEntity := a.b.Index().AuthorityByEntity(req.EntityID); isEntity {
+		if req.Resource == "" {
+			writeErr(c, httpx.Errorf(http.StatusBadRequest, httpx.CodeValidationFailed, "resource (the credential type) is required when entity_id is an issuer"))
+			return
+		}
+		q := trust.Query{Entity: req.EntityID, CredentialType: req.Resource, LocalScheme: req.AuthorityID, At: at, AsOfVersion: tc.AsOfVersion}
+		if tc.IssuedAt != nil {
+			q.IssuedAt = tc.IssuedAt.UTC()
+		}
+		d, err = a.b.Decide(c, q)
+	} else {
+		d, err = a.b.DecideRecognition(c, trust.RecognitionQuery{LocalScheme: req.AuthorityID, ForeignScheme: req.EntityID, CredentialType: req.Resource, At: at}, tc.AsOfVersion)
+	}
 	if err != nil {
 		writeErr(c, err)
 		return
 	}
 	ok := d.Recognised
 	a.answer(c, TRQPResponse{EntityID: req.EntityID, AuthorityID: req.AuthorityID, Action: req.Action, Resource: req.Resource,
-		Recognized: &ok, TimeRequested: q.At, TimeEvaluated: now, Message: d.Message, Context: req.Context, Grounds: d})
+		Recognized: &ok, TimeRequested: at, TimeEvaluated: now, Message: d.Message, Context: req.Context, Grounds: d})
 }
 
 // answer renders JSON, or a JWS signed by the registry key when ?signed=true or Accept asks
