@@ -18,26 +18,6 @@ import (
 	"github.com/idport/idport/verifier/internal/testutil"
 )
 
-// bitstringStatus is a StatusFetcher over one decoded, cached Bitstring
-// status list: a lookup is a bit test, as with pkg/statuslist's Fetcher.
-type bitstringStatus struct {
-	url  string
-	bits []byte
-}
-
-func (b *bitstringStatus) Lookup(_ context.Context, ref verifier.StatusRef) (verifier.StatusValue, error) {
-	if ref.URL != b.url {
-		return verifier.StatusValue{}, fmt.Errorf("unknown list %s", ref.URL)
-	}
-	if ref.Index < 0 || ref.Index >= len(b.bits)*8 {
-		return verifier.StatusValue{}, fmt.Errorf("index %d out of range", ref.Index)
-	}
-	if b.bits[ref.Index/8]&(0x80>>(ref.Index%8)) != 0 {
-		return verifier.StatusValue{Value: 1, Age: time.Second}, nil
-	}
-	return verifier.StatusValue{Age: time.Second}, nil
-}
-
 // benchTrust returns a StaticTrust of n authorities including is.
 func benchTrust(b *testing.B, n int, is ...*issuer) *verifier.StaticTrust {
 	b.Helper()
@@ -56,10 +36,11 @@ func benchTrust(b *testing.B, n int, is ...*issuer) *verifier.StaticTrust {
 
 func benchSetup(b *testing.B, alg keys.Alg) (*verifier.Verifier, *issuer, []byte) {
 	is := newIssuer(b, alg)
-	st := &bitstringStatus{url: "https://status.example/list/1", bits: make([]byte, 131072/8)}
-	st.bits[4242/8] |= 0x80 >> (4242 % 8)
-	v := newVerifier(b, benchTrust(b, 10000, is), st, verifier.Policy{MinAssurance: "substantial"})
-	raw := []byte(is.joseVC(b, credentialJSON(is.DID, testNow.Add(-time.Hour), testNow.Add(time.Hour), statusEntry("revocation", "1234"))))
+	// A real pkg/statuslist Fetcher over loopback, warmed by the setup
+	// verification: the benchmark reads the cached decoded list.
+	ss := testutil.NewStatusServer(b, is.Party)
+	v := newVerifier(b, benchTrust(b, 10000, is), verifier.StatusLists(ss.Fetcher), verifier.Policy{MinAssurance: "substantial"})
+	raw := []byte(is.joseVC(b, credentialJSON(is.DID, testNow.Add(-time.Hour), testNow.Add(time.Hour), ss.Entry("1234"))))
 	res, err := v.VerifyCredential(context.Background(), raw)
 	if err != nil || !res.Verified {
 		b.Fatalf("setup: %v %+v", err, res)

@@ -5,6 +5,9 @@ package testutil
 
 import (
 	"context"
+	"net/http"
+	"net/http/httptest"
+	"sync/atomic"
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
@@ -13,6 +16,7 @@ import (
 
 	"github.com/idport/idport/pkg/did"
 	"github.com/idport/idport/pkg/keys"
+	"github.com/idport/idport/pkg/statuslist"
 	"github.com/idport/idport/pkg/vcjwt"
 	"github.com/idport/idport/verifier"
 )
@@ -198,4 +202,61 @@ func (p *Party) Present(t testing.TB, sdjwt string, keep []string, nonce, aud st
 func NewPartyAuthority(issuer string) verifier.StaticAuthority {
 	a := (&Party{DID: issuer}).Authority()
 	return a
+}
+
+// StatusServer serves a signed Bitstring status list (purpose revocation,
+// issued by p) at <URL>/list/1 on a loopback httptest server; index 4242
+// is set. Fetcher reads it through the real pkg/statuslist Fetcher.
+type StatusServer struct {
+	URL     string
+	ListURL string
+	Fetcher *statuslist.Fetcher
+	fail    atomic.Bool
+}
+
+// Fail makes the server answer 500 from now on.
+func (s *StatusServer) Fail() { s.fail.Store(true) }
+
+// NewStatusServer starts the server and a Fetcher allowed to reach it.
+func NewStatusServer(t testing.TB, p *Party) *StatusServer {
+	t.Helper()
+	list, err := statuslist.NewBitstring(statuslist.MinEntries)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := list.Set(4242, true); err != nil {
+		t.Fatal(err)
+	}
+	s := &StatusServer{}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if s.fail.Load() {
+			http.Error(w, "down", http.StatusInternalServerError)
+			return
+		}
+		jws, err := statuslist.SignBitstringCredential(p.Key, p.DID, s.ListURL, "revocation", list, time.Hour)
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusInternalServerError)
+			return
+		}
+		w.Header().Set("Content-Type", "application/vc+jwt")
+		_, _ = w.Write([]byte(jws))
+	}))
+	t.Cleanup(srv.Close)
+	s.URL, s.ListURL = srv.URL, srv.URL+"/list/1"
+	s.Fetcher, err = statuslist.NewFetcher(statuslist.FetcherOptions{
+		Net:      did.NetOptions{AllowHosts: []string{"127.0.0.1"}, AllowHTTP: true},
+		Resolver: did.NewResolver(did.ResolverOptions{}), MaxTTL: time.Hour, ErrorTTL: -1,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+// Entry returns a revocation entry of the served list.
+func (s *StatusServer) Entry(idx string) map[string]any {
+	return map[string]any{
+		"id": s.ListURL + "#" + idx, "type": "BitstringStatusListEntry",
+		"statusPurpose": "revocation", "statusListIndex": idx, "statusListCredential": s.ListURL,
+	}
 }
