@@ -16,6 +16,13 @@
 // failures (content type, body size, JSON depth, malformed JSON) are
 // problem+json from pkg/httpx: 415, 413, 400.
 //
+// Besides challenge and domain, "options" may narrow the verifier's policy
+// for one request, never loosen it: jurisdictions, schemes,
+// credentialTypes (lists intersected with the configured ones),
+// minAssurance (raised only), requiredClaims (added, local names) and
+// stripClaims (strip instead of accept disclosures outside the
+// cross-border allow-list).
+//
 // Handlers are thin: decode, one call into package verifier, render.
 package httpapi
 
