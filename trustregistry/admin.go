@@ -102,6 +102,9 @@ func (s *Service) Approve(ctx context.Context, actor trust.Account, id, comment 
 		return nil, err
 	}
 	s.idx.Store(trust.NewIndex(next))
+	s.asOfM.Lock()
+	s.applied = append(s.applied, now)
+	s.asOfM.Unlock()
 	s.log.Info("change set applied", "proposal", p.ID, "version", next.Version, "audit_seq", rec.Seq, "approvers", approvers)
 	if _, err := s.issueLocked(ctx, nil); err != nil {
 		s.log.Error("publishing snapshot after apply", "err", err)

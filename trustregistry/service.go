@@ -106,6 +106,7 @@ type Service struct {
 	notify  chan struct{}
 	asOfM   sync.Mutex
 	asOf    map[uint64]*trust.Index
+	applied []time.Time // applied[v-1] is when version v was recorded; guarded by asOfM
 	handler http.Handler
 }
 
@@ -199,6 +200,19 @@ func (s *Service) open(ctx context.Context) error {
 		return err
 	}
 	s.idx.Store(trust.NewIndex(st))
+	for after := uint64(0); ; {
+		recs, err := s.store.Audit(ctx, after, 1000)
+		if err != nil {
+			return fmt.Errorf("reading audit times: %w", err)
+		}
+		for _, r := range recs {
+			s.applied = append(s.applied, r.AppliedAt)
+		}
+		if len(recs) < 1000 {
+			break
+		}
+		after = recs[len(recs)-1].Seq
+	}
 	sealed, err := s.store.GetSecret(ctx, secretCurrentKey)
 	var k *keys.Key
 	switch {
@@ -378,6 +392,16 @@ func (s *Service) Index() *trust.Index { return s.idx.Load() }
 
 // Decide answers q, routing as-of-version questions to an index rebuilt from history.
 func (s *Service) Decide(ctx context.Context, q trust.Query) (trust.Decision, error) {
+	if !q.AsKnownAt.IsZero() {
+		v := s.VersionAt(q.AsKnownAt)
+		if v == 0 {
+			return trust.Decision{Code: trust.CodeVersionUnknown, Message: fmt.Sprintf("the registry held nothing at %s", q.AsKnownAt.UTC().Format(time.RFC3339)),
+				RegistryVersion: s.idx.Load().Version(), EvaluatedAt: s.now()}, nil
+		}
+		if q.AsOfVersion == 0 || v < q.AsOfVersion {
+			q.AsOfVersion = v
+		}
+	}
 	idx, err := s.indexAt(ctx, q.AsOfVersion)
 	if err != nil {
 		return trust.Decision{}, err
@@ -400,6 +424,20 @@ func (s *Service) DecideRecognition(ctx context.Context, q trust.RecognitionQuer
 			RegistryVersion: s.idx.Load().Version(), EvaluatedAt: s.now()}, nil
 	}
 	return idx.DecideRecognition(q), nil
+}
+
+// VersionAt returns the registry version in force at recorded time t: the last one applied at or
+// before t (0 when none was).
+func (s *Service) VersionAt(t time.Time) uint64 {
+	s.asOfM.Lock()
+	defer s.asOfM.Unlock()
+	i, _ := slices.BinarySearchFunc(s.applied, t, func(a, t time.Time) int {
+		if a.After(t) {
+			return 1
+		}
+		return -1
+	})
+	return uint64(i)
 }
 
 // indexAt returns the index of version v (0 = latest), nil when v is in the future.

@@ -280,6 +280,31 @@ func TestAsOfVersionAndBackdating(t *testing.T) {
 	if now.Code != trust.CodeAuthoritySuspended || !then.Recognised || then.RegistryVersion != 1 || future.Code != trust.CodeVersionUnknown {
 		t.Fatalf("now %+v\nthen %+v\nfuture %+v", now, then, future)
 	}
+	// "As known at" a recorded time: between the two applies the registry knew version 1.
+	recs, _ := e.auditor.Audit(ctx)
+	q.AsOfVersion = 0
+	q.AsKnownAt = recs[0].AppliedAt.Add(time.Nanosecond)
+	if d, _ := e.svc.Decide(ctx, q); !d.Recognised || d.RegistryVersion != 1 {
+		t.Fatalf("as known after v1: %+v", d)
+	}
+	q.AsKnownAt = recs[1].AppliedAt
+	if d, _ := e.svc.Decide(ctx, q); d.Code != trust.CodeAuthoritySuspended || d.RegistryVersion != 2 {
+		t.Fatalf("as known at v2: %+v", d)
+	}
+	q.AsKnownAt = recs[0].AppliedAt.Add(-time.Second)
+	if d, _ := e.svc.Decide(ctx, q); d.Code != trust.CodeVersionUnknown {
+		t.Fatalf("as known before anything: %+v", d)
+	}
+	// The same over TRQP.
+	body := map[string]any{"entity_id": demoDID, "authority_id": trust.DemoLocalScheme, "resource": trust.DemoType,
+		"context": map[string]any{"time": leak.Add(time.Hour), "as_known_at": recs[0].AppliedAt.Add(time.Nanosecond)}}
+	var ans struct {
+		Authorized bool           `json:"authorized"`
+		Grounds    trust.Decision `json:"grounds"`
+	}
+	if err := e.bob.Do(ctx, "POST", "/authorization", body, &ans, ""); err != nil || !ans.Authorized || ans.Grounds.RegistryVersion != 1 {
+		t.Fatalf("TRQP as_known_at: %+v %v", ans, err)
+	}
 }
 
 func TestKeyRotationFollowedByReplica(t *testing.T) {

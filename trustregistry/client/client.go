@@ -339,6 +339,10 @@ func (r *Replica) Decide(q trust.Query) trust.Decision {
 		}
 		return d
 	}
+	if !q.AsKnownAt.IsZero() && q.AsKnownAt.Before(v.snap.State.UpdatedAt) {
+		return trust.Decision{Code: trust.CodeVersionUnknown, Message: fmt.Sprintf("replica holds version %d recorded at %s only; ask the registry about earlier knowledge", v.snap.Version, v.snap.State.UpdatedAt.Format(time.RFC3339)),
+			RegistryVersion: v.snap.Version, EvaluatedAt: now}
+	}
 	if q.AsOfVersion != 0 && q.AsOfVersion != v.snap.Version {
 		return trust.Decision{Code: trust.CodeVersionUnknown, Message: fmt.Sprintf("replica holds version %d only; ask the registry for version %d", v.snap.Version, q.AsOfVersion),
 			RegistryVersion: v.snap.Version, EvaluatedAt: now}

@@ -163,6 +163,7 @@ type TRQPContext struct {
 	Time        *time.Time `json:"time,omitempty"`
 	IssuedAt    *time.Time `json:"issued_at,omitempty"`
 	AsOfVersion uint64     `json:"as_of_version,omitempty"`
+	AsKnownAt   *time.Time `json:"as_known_at,omitempty"`
 }
 
 // TRQPRequest is a TRQP v2 authorization or recognition query.
@@ -233,6 +234,9 @@ func (a *api) authorization(c *gin.Context) {
 	}
 	now := time.Now().UTC()
 	q := trust.Query{Entity: req.EntityID, CredentialType: req.Resource, LocalScheme: req.AuthorityID, At: now, AsOfVersion: tc.AsOfVersion}
+	if tc.AsKnownAt != nil {
+		q.AsKnownAt = tc.AsKnownAt.UTC()
+	}
 	if tc.Time != nil {
 		q.At = tc.Time.UTC()
 	}
@@ -275,6 +279,9 @@ func (a *api) recognition(c *gin.Context) {
 			return
 		}
 		q := trust.Query{Entity: req.EntityID, CredentialType: req.Resource, LocalScheme: req.AuthorityID, At: at, AsOfVersion: tc.AsOfVersion}
+		if tc.AsKnownAt != nil {
+			q.AsKnownAt = tc.AsKnownAt.UTC()
+		}
 		if tc.IssuedAt != nil {
 			q.IssuedAt = tc.IssuedAt.UTC()
 		}

@@ -45,6 +45,9 @@ type Query struct {
 	IssuedAt time.Time `json:"issued_at,omitzero"`
 	// AsOfVersion asks the question as the registry knew it at that version (0 = latest).
 	AsOfVersion uint64 `json:"as_of_version,omitempty"`
+	// AsKnownAt asks the question as the registry knew it at that (recorded) time: the holder
+	// maps it to the last version applied by then. Zero means now.
+	AsKnownAt time.Time `json:"as_known_at,omitzero"`
 }
 
 // Decision is the answer to a Query with its grounds. ClaimMapping and AllowedClaims are shared
