@@ -220,11 +220,22 @@ func (d *Document) absolute(id string) (string, error) {
 // is found. A method id must belong to the document: its DID part must be
 // the document id. ErrKeyNotFound otherwise.
 func (d *Document) FindMethod(id string, purpose Purpose) (*VerificationMethod, error) {
+	vm, err := d.findMethod(id, purpose)
+	if err != nil {
+		return nil, err
+	}
+	cp := *vm
+	return &cp, nil
+}
+
+// findMethod is FindMethod returning a pointer into the document (or to an
+// embedded method decoded for this call): callers must not modify it.
+func (d *Document) findMethod(id string, purpose Purpose) (*VerificationMethod, error) {
 	abs, err := d.absolute(id)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrKeyNotFound, err)
 	}
-	if !strings.HasPrefix(abs, d.ID+"#") {
+	if len(abs) <= len(d.ID) || abs[:len(d.ID)] != d.ID || abs[len(d.ID)] != '#' {
 		return nil, fmt.Errorf("%w: %q is not a key of %q", ErrKeyNotFound, abs, d.ID)
 	}
 	var rels [][]any
@@ -263,8 +274,7 @@ func (d *Document) FindMethod(id string, purpose Purpose) (*VerificationMethod, 
 	}
 	for i := range d.VerificationMethod {
 		if d.sameID(d.VerificationMethod[i].ID, abs) {
-			vm := d.VerificationMethod[i]
-			return &vm, nil
+			return &d.VerificationMethod[i], nil
 		}
 	}
 	return nil, fmt.Errorf("%w: %q", ErrKeyNotFound, abs)

@@ -306,7 +306,7 @@ func ResolveKeyFor(ctx context.Context, r Resolver, kid string, purpose Purpose)
 	if u.Fragment == "" {
 		return nil, "", fmt.Errorf("%w: %q: %w", ErrKeyNotFound, truncate(kid), errNoFragment)
 	}
-	did := u.DID.String()
+	did := kid[:len(kid)-len(u.Fragment)-1] // the DID part, without allocating
 	doc, err := r.Resolve(ctx, did)
 	if err != nil {
 		return nil, "", err
@@ -314,13 +314,13 @@ func ResolveKeyFor(ctx context.Context, r Resolver, kid string, purpose Purpose)
 	if doc.ID != did {
 		return nil, "", fmt.Errorf("%w: document id %q is not the DID %q", ErrInvalidDocument, truncate(doc.ID), did)
 	}
-	vm, err := doc.FindMethod(kid, purpose)
+	vm, err := doc.findMethod(kid, purpose)
 	if errors.Is(err, ErrKeyNotFound) {
 		// The key may be newer than the cached document (a rotation).
 		if rf, ok := r.(Refresher); ok {
 			fresh, rerr := rf.Refresh(ctx, did)
 			if rerr == nil && fresh != doc && fresh.ID == did {
-				vm, err = fresh.FindMethod(kid, purpose)
+				vm, err = fresh.findMethod(kid, purpose)
 			}
 		}
 	}
