@@ -44,6 +44,8 @@ var (
 	ErrStale = errors.New("registry replica stale")
 	// ErrOlder: a snapshot with a sequence not after the current one.
 	ErrOlder = errors.New("snapshot sequence not newer")
+	// ErrUnknownKey: a snapshot signed by a key that no known rotation leads to.
+	ErrUnknownKey = errors.New("snapshot signed by an untrusted key")
 )
 
 // Config configures a Replica.
@@ -148,7 +150,9 @@ func New(cfg Config) (*Replica, error) {
 }
 
 // FromSnapshotFile makes an offline replica from a snapshot file (a compact JWS as served by
-// GET /v1/snapshot, or a replica cache file), verified against pinnedKey.
+// GET /v1/snapshot, or a replica cache file), verified against pinnedKey. It fails closed like
+// any replica once the snapshot is past next-update plus DefaultGrace; for a longer offline
+// life use New(Config{PinnedKey, Grace}) and LoadFile.
 func FromSnapshotFile(path string, pinnedKey []byte) (*Replica, error) {
 	r, err := New(Config{PinnedKey: pinnedKey})
 	if err != nil {
@@ -234,7 +238,7 @@ func (r *Replica) accept(jws []byte, rotations [][]byte, persist bool) (bool, er
 		rots = append(rots, rj)
 	}
 	if h.Kid != kid {
-		return false, fmt.Errorf("%w: signed by key %q, trusted key is %q and no rotation signed by it announces the new one", trust.ErrSnapshot, h.Kid, kid)
+		return false, fmt.Errorf("%w: %w: signed by key %q, trusted key is %q and no rotation signed by it announces the new one", trust.ErrSnapshot, ErrUnknownKey, h.Kid, kid)
 	}
 	snap, err := trust.VerifySnapshot(jws, key)
 	if err != nil {
@@ -407,7 +411,7 @@ func (r *Replica) Sync(ctx context.Context, wait time.Duration) (bool, error) {
 		return false, fmt.Errorf("GET %s: HTTP %d", u, status)
 	}
 	ok, err := r.Accept(b, nil)
-	if err != nil && strings.Contains(err.Error(), "no rotation signed by it") {
+	if errors.Is(err, ErrUnknownKey) {
 		rots, rerr := r.fetchRotations(ctx)
 		if rerr != nil {
 			return false, fmt.Errorf("%w (fetching rotations: %v)", err, rerr)
