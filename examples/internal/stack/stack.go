@@ -1,0 +1,436 @@
+// Package stack starts idport's three services in-process on loopback for the examples: a trust
+// registry with regulator accounts, issuers and verifiers, each a real service (its own bbolt
+// file in a temporary directory, its real gin handler behind a real HTTP listener on
+// 127.0.0.1). It is the one place the examples share, so each example reads as its story.
+package stack
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"github.com/idport/idport/issuer"
+	"github.com/idport/idport/pkg/did"
+	"github.com/idport/idport/pkg/statuslist"
+	"github.com/idport/idport/trustregistry"
+	"github.com/idport/idport/trustregistry/client"
+	"github.com/idport/idport/trustregistry/trust"
+	"github.com/idport/idport/trustregistry/trustsource"
+	"github.com/idport/idport/verifier"
+	"github.com/idport/idport/verifier/httpapi"
+)
+
+// ErrUnexpected marks an outcome of a story that is not the one the story promises.
+var ErrUnexpected = errors.New("unexpected outcome")
+
+// Unexpectedf returns an error wrapping ErrUnexpected.
+func Unexpectedf(format string, args ...any) error {
+	return fmt.Errorf("%w: %s", ErrUnexpected, fmt.Sprintf(format, args...))
+}
+
+// Stack owns the temporary directory and every service started in it. Close stops them all.
+type Stack struct {
+	// Dir is the temporary directory holding each service's data directory.
+	Dir string
+	// Logger receives the services' logs (discarded unless IDPORT_EXAMPLE_LOG=1).
+	Logger *slog.Logger
+
+	ctx     context.Context
+	cancel  context.CancelFunc
+	wg      sync.WaitGroup
+	servers []*httptest.Server
+	closers []func() error
+}
+
+// New makes a Stack in a fresh temporary directory. Services stop when ctx ends or on Close.
+func New(ctx context.Context) (*Stack, error) {
+	dir, err := os.MkdirTemp("", "idport-example-")
+	if err != nil {
+		return nil, fmt.Errorf("stack: temporary directory: %w", err)
+	}
+	var h slog.Handler = slog.NewJSONHandler(io.Discard, nil)
+	if os.Getenv("IDPORT_EXAMPLE_LOG") == "1" {
+		h = slog.NewJSONHandler(os.Stderr, nil)
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	return &Stack{Dir: dir, Logger: slog.New(h), ctx: ctx, cancel: cancel}, nil
+}
+
+// Close stops every service, closes their stores and removes the temporary directory.
+func (s *Stack) Close() error {
+	s.cancel()
+	for _, srv := range s.servers {
+		srv.CloseClientConnections() // long-polls end now, not after their wait
+		srv.Close()
+	}
+	s.wg.Wait()
+	var errs []error
+	for i := len(s.closers) - 1; i >= 0; i-- {
+		errs = append(errs, s.closers[i]())
+	}
+	errs = append(errs, os.RemoveAll(s.Dir))
+	return errors.Join(errs...)
+}
+
+// serve starts h on a loopback listener (already open, so its URL can be known before the
+// service is built) and returns the server.
+func (s *Stack) serve(ln net.Listener, h http.Handler) *httptest.Server {
+	srv := httptest.NewUnstartedServer(h)
+	srv.Listener.Close()
+	srv.Listener = ln
+	srv.Start()
+	s.servers = append(s.servers, srv)
+	return srv
+}
+
+// background runs fn until the stack stops.
+func (s *Stack) background(fn func(context.Context) error) {
+	s.wg.Add(1)
+	go func() {
+		defer s.wg.Done()
+		if err := fn(s.ctx); err != nil && s.ctx.Err() == nil {
+			s.Logger.Error("background loop ended", "err", err)
+		}
+	}()
+}
+
+func listen() (net.Listener, string, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, "", fmt.Errorf("stack: listen on loopback: %w", err)
+	}
+	return ln, "http://" + ln.Addr().String(), nil
+}
+
+// Registry is a running trust registry with three regulator accounts.
+type Registry struct {
+	// URL is the registry's base URL.
+	URL string
+	// Service is the registry itself.
+	Service *trustregistry.Service
+	// Key is the registry's public JWK, the key verifiers pin.
+	Key []byte
+	// Alice may propose changes, Bob may approve them, Carol audits.
+	Alice, Bob, Carol *client.Admin
+	// DataDir holds registry.db.
+	DataDir string
+
+	server *httptest.Server
+}
+
+// StartRegistry starts a registry in dev mode (generated key secret) and creates the accounts
+// alice (proposer), bob (approver) and carol (auditor) as `idport admin bootstrap` would.
+func (s *Stack) StartRegistry(ctx context.Context) (*Registry, error) {
+	dir := filepath.Join(s.Dir, "registry")
+	svc, err := trustregistry.NewService(trustregistry.Config{DataDir: dir, Dev: true, Logger: s.Logger})
+	if err != nil {
+		return nil, fmt.Errorf("stack: registry: %w", err)
+	}
+	s.closers = append(s.closers, svc.Close)
+	key, err := svc.PublicKeyJWK()
+	if err != nil {
+		return nil, fmt.Errorf("stack: registry key: %w", err)
+	}
+	ln, url, err := listen()
+	if err != nil {
+		return nil, err
+	}
+	r := &Registry{URL: url, Service: svc, Key: key, DataDir: dir}
+	for _, a := range []struct {
+		name string
+		role trust.Role
+		dst  **client.Admin
+	}{{"alice", trust.RoleProposer, &r.Alice}, {"bob", trust.RoleApprover, &r.Bob}, {"carol", trust.RoleAuditor, &r.Carol}} {
+		_, tok, err := svc.CreateAccount(ctx, nil, a.name, []trust.Role{a.role})
+		if err != nil {
+			return nil, fmt.Errorf("stack: account %s: %w", a.name, err)
+		}
+		*a.dst = client.NewAdmin(url, tok)
+	}
+	s.background(svc.Run)
+	r.server = s.serve(ln, svc.Handler())
+	return r, nil
+}
+
+// Stop stops the registry's HTTP listener: from then on nothing can reach it.
+func (r *Registry) Stop() {
+	r.server.CloseClientConnections()
+	r.server.Close()
+}
+
+// Issuer is a running issuer service.
+type Issuer struct {
+	// URL is the issuer's base URL.
+	URL string
+	// DID is the DID it signs as.
+	DID string
+	// APIKey is a bearer token allowed to issue and manage every type.
+	APIKey string
+	// Service is the issuer itself.
+	Service *issuer.Service
+}
+
+// IssuerOptions configure StartIssuer.
+type IssuerOptions struct {
+	// Name names the data directory (several issuers may run in one stack).
+	Name string
+	// DIDMethod is did:key (default), did:jwk or did:web.
+	DIDMethod string
+	// StatusTTL bounds how long its status lists may be cached (default: the issuer's).
+	StatusTTL time.Duration
+}
+
+// StartIssuer starts an issuer signing as a did:key (unless o says otherwise) with an API key
+// for every credential type.
+func (s *Stack) StartIssuer(ctx context.Context, o IssuerOptions) (*Issuer, error) {
+	if o.Name == "" {
+		o.Name = "issuer"
+	}
+	if o.DIDMethod == "" {
+		o.DIDMethod = issuer.IdentityKey
+	}
+	ln, url, err := listen()
+	if err != nil {
+		return nil, err
+	}
+	svc, err := issuer.NewService(issuer.Config{DataDir: filepath.Join(s.Dir, o.Name), BaseURL: url, Identity: o.DIDMethod,
+		Secret: []byte("example secret: never use a constant in production"), StatusTTL: o.StatusTTL, Logger: s.Logger})
+	if err != nil {
+		ln.Close()
+		return nil, fmt.Errorf("stack: issuer %s: %w", o.Name, err)
+	}
+	s.closers = append(s.closers, svc.Close)
+	tok, err := svc.CreateAPIKey(ctx, o.Name+"-portal", "*")
+	if err != nil {
+		ln.Close()
+		return nil, fmt.Errorf("stack: issuer API key: %w", err)
+	}
+	s.background(svc.Run)
+	s.serve(ln, svc.Handler())
+	return &Issuer{URL: url, DID: svc.DID(), APIKey: tok, Service: svc}, nil
+}
+
+// Verifier is a running verifier service following a registry.
+type Verifier struct {
+	// URL is the verifier's base URL.
+	URL string
+	// Service is the verifier itself.
+	Service *httpapi.Service
+	// Trust is its registry replica.
+	Trust *trustsource.Source
+}
+
+// NewStatusFetcher returns the status-list fetcher the examples' verifiers use: loopback and
+// plain HTTP allowed (the issuers run on 127.0.0.1), decoded lists kept at most maxTTL.
+func (s *Stack) NewStatusFetcher(maxTTL time.Duration) (verifier.StatusFetcher, error) {
+	f, err := statuslist.NewFetcher(statuslist.FetcherOptions{Net: did.NetOptions{AllowHosts: []string{"127.0.0.1"}, AllowHTTP: true},
+		Resolver: did.NewResolver(did.ResolverOptions{}), MaxTTL: maxTTL, ErrorTTL: -1, Logger: s.Logger})
+	if err != nil {
+		return nil, fmt.Errorf("stack: status fetcher: %w", err)
+	}
+	return verifier.StatusLists(f), nil
+}
+
+// StartVerifier starts a verifier service whose trust source follows reg (pinned key, signed
+// snapshots) and whose status lists are cached at most statusTTL (default 1 minute). It
+// returns once the verifier holds a verified snapshot.
+func (s *Stack) StartVerifier(ctx context.Context, name string, reg *Registry, policy verifier.Policy, statusTTL time.Duration) (*Verifier, error) {
+	if statusTTL <= 0 {
+		statusTTL = time.Minute
+	}
+	dir := filepath.Join(s.Dir, name)
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, fmt.Errorf("stack: verifier: %w", err)
+	}
+	src, run, err := trustsource.Sync(trustsource.SyncConfig{URL: reg.URL, PinnedKey: reg.Key,
+		CacheFile: filepath.Join(dir, "registry-snapshot.cache"), Logger: s.Logger})
+	if err != nil {
+		return nil, fmt.Errorf("stack: verifier trust source: %w", err)
+	}
+	s.background(run)
+	sf, err := s.NewStatusFetcher(statusTTL)
+	if err != nil {
+		return nil, err
+	}
+	svc, err := httpapi.NewService(httpapi.ServiceConfig{DataDir: dir, Logger: s.Logger,
+		Verifier: verifier.Config{TrustSource: src, StatusFetcher: sf, Policy: policy, Logger: s.Logger}})
+	if err != nil {
+		return nil, fmt.Errorf("stack: verifier: %w", err)
+	}
+	s.closers = append(s.closers, svc.Close)
+	s.background(svc.Run)
+	ln, url, err := listen()
+	if err != nil {
+		return nil, err
+	}
+	s.serve(ln, svc.Handler())
+	v := &Verifier{URL: url, Service: svc, Trust: src}
+	if err := Eventually(ctx, func() (bool, error) { return src.Status().Ready, nil }); err != nil {
+		return nil, fmt.Errorf("stack: verifier never got a registry snapshot: %w", err)
+	}
+	return v, nil
+}
+
+// Eventually polls cond every 20 ms until it is true, it fails, or ctx ends.
+func Eventually(ctx context.Context, cond func() (bool, error)) error {
+	for {
+		ok, err := cond()
+		if err != nil || ok {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("condition not met in time: %w", ctx.Err())
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+}
+
+var httpClient = &http.Client{Timeout: 10 * time.Second}
+
+// Call sends a JSON request (in may be nil) with an optional bearer token and, when the answer's
+// status is one of want, decodes its JSON body into out (when not nil). It returns the status
+// and the answer's headers.
+func Call(ctx context.Context, method, url, token string, in, out any, want ...int) (int, http.Header, error) {
+	var body io.Reader
+	if in != nil {
+		b, err := json.Marshal(in)
+		if err != nil {
+			return 0, nil, fmt.Errorf("encode request: %w", err)
+		}
+		body = bytes.NewReader(b)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, url, body)
+	if err != nil {
+		return 0, nil, fmt.Errorf("%s %s: %w", method, url, err)
+	}
+	if in != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	resp, err := httpClient.Do(req)
+	if err != nil {
+		return 0, nil, fmt.Errorf("%s %s: %w", method, url, err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(io.LimitReader(resp.Body, 8<<20))
+	if err != nil {
+		return resp.StatusCode, resp.Header, fmt.Errorf("%s %s: read answer: %w", method, url, err)
+	}
+	for _, w := range want {
+		if resp.StatusCode != w {
+			continue
+		}
+		if out != nil {
+			if raw, ok := out.(*[]byte); ok {
+				*raw = b
+			} else if err := json.Unmarshal(b, out); err != nil {
+				return resp.StatusCode, resp.Header, fmt.Errorf("%s %s: decode answer: %w", method, url, err)
+			}
+		}
+		return resp.StatusCode, resp.Header, nil
+	}
+	return resp.StatusCode, resp.Header, fmt.Errorf("%w: %s %s: HTTP %d: %s", ErrUnexpected, method, url, resp.StatusCode, b)
+}
+
+// Issue asks the issuer for a credential (POST /credentials/issue, idport's template form) and
+// returns the verifiableCredential member as sent (an object or a JSON string) and its id.
+func (is *Issuer) Issue(ctx context.Context, credType, format string, subject map[string]any, extra map[string]any) (json.RawMessage, string, error) {
+	req := map[string]any{"type": credType, "format": format, "credentialSubject": subject}
+	for k, v := range extra {
+		req[k] = v
+	}
+	var out struct {
+		VerifiableCredential json.RawMessage `json:"verifiableCredential"`
+	}
+	_, h, err := Call(ctx, http.MethodPost, is.URL+"/credentials/issue", is.APIKey, req, &out, http.StatusCreated)
+	if err != nil {
+		return nil, "", fmt.Errorf("issue %s: %w", credType, err)
+	}
+	return out.VerifiableCredential, h.Get("Idport-Credential-Id"), nil
+}
+
+// SetStatus revokes, suspends or reinstates a credential (POST /credentials/status).
+func (is *Issuer) SetStatus(ctx context.Context, credentialID, action string) (issuer.StatusResult, error) {
+	var out issuer.StatusResult
+	_, _, err := Call(ctx, http.MethodPost, is.URL+"/credentials/status", is.APIKey,
+		map[string]any{"credentialId": credentialID, "action": action}, &out, http.StatusOK)
+	if err != nil {
+		return out, fmt.Errorf("%s %s: %w", action, credentialID, err)
+	}
+	return out, nil
+}
+
+// VerifyCredential posts a credential to the verifier (POST /credentials/verify) and returns
+// the answer with its HTTP status (200 verified, 400 not verified).
+func (v *Verifier) VerifyCredential(ctx context.Context, cred json.RawMessage) (*httpapi.Response, int, error) {
+	return v.verify(ctx, "/credentials/verify", map[string]any{"verifiableCredential": cred})
+}
+
+// VerifyPresentation posts a presentation with its domain (POST /presentations/verify).
+func (v *Verifier) VerifyPresentation(ctx context.Context, vp string, domain string) (*httpapi.Response, int, error) {
+	return v.verify(ctx, "/presentations/verify", map[string]any{"verifiablePresentation": vp, "options": map[string]any{"domain": domain}})
+}
+
+func (v *Verifier) verify(ctx context.Context, path string, body any) (*httpapi.Response, int, error) {
+	var res httpapi.Response
+	status, _, err := Call(ctx, http.MethodPost, v.URL+path, "", body, &res, http.StatusOK, http.StatusBadRequest)
+	if err != nil {
+		return nil, status, err
+	}
+	return &res, status, nil
+}
+
+// Challenge asks the verifier for a single-use challenge (POST /challenges).
+func (v *Verifier) Challenge(ctx context.Context) (string, error) {
+	var out struct {
+		Challenge string `json:"challenge"`
+	}
+	if _, _, err := Call(ctx, http.MethodPost, v.URL+"/challenges", "", nil, &out, http.StatusOK, http.StatusCreated); err != nil {
+		return "", err
+	}
+	return out.Challenge, nil
+}
+
+// FirstError returns the code of the first error of a verify answer, or "".
+func FirstError(r *httpapi.Response) string {
+	if len(r.Errors) == 0 {
+		return ""
+	}
+	return r.Errors[0].Code
+}
+
+// HasError reports whether a verify answer carries an error with code.
+func HasError(r *httpapi.Response, code string) bool {
+	for _, e := range r.Errors {
+		if e.Code == code {
+			return true
+		}
+	}
+	return false
+}
+
+// Summary is a one-line account of a verify answer.
+func Summary(r *httpapi.Response) string {
+	if r.Verified {
+		return "verified"
+	}
+	s := "not verified:"
+	for _, e := range r.Errors {
+		s += " " + e.Code + " (" + e.Detail + ")"
+	}
+	return s
+}
