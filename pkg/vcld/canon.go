@@ -80,6 +80,9 @@ type Processor struct {
 	cache  contextCache
 	// templates hold canonical proof configurations per shape.
 	templates templateCache
+	// slowContexts disables the pre-processed type-scoped contexts (tests
+	// compare both paths).
+	slowContexts bool
 }
 
 // New returns a Processor over the pinned contexts plus o.Contexts.
@@ -189,6 +192,7 @@ func (p *Processor) activeContext(ctxVal any) (*processedContext, error) {
 			}
 		}
 		pc.wrapEmbeddedCredentials = graphContainerLost(pc.ctx)
+		pc.fast = buildFastContext(pc.ctx)
 	}
 	// Failures are properties of the context value alone, so they cache too.
 	p.cache.put(key, pc)
@@ -277,6 +281,9 @@ func (p *Processor) canonicalize(ctx context.Context, doc map[string]any) (_ str
 		in[k] = v
 	}
 	in["@context"] = active.ctx // json-gold uses a *Context as is (no re-processing)
+	if !p.slowContexts && active.fast.fastEligible(doc) {
+		in["@context"] = active.fast.ctx
+	}
 
 	opts := p.ldOptions()
 	proc := ld.NewJsonLdProcessor()

@@ -136,7 +136,9 @@ type processedContext struct {
 	// a graph container whose term also has a scoped context; json-gold
 	// then loses the container, see presentationView.
 	wrapEmbeddedCredentials bool
-	err                     error
+	// fast is the context with pre-processed type-scoped contexts.
+	fast *fastContext
+	err  error
 }
 
 func (c *contextCache) get(key string) (*processedContext, bool) {

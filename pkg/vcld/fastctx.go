@@ -1,0 +1,118 @@
+package vcld
+
+import (
+	"github.com/piprate/json-gold/ld"
+)
+
+// json-gold re-processes a type-scoped context (VC 2.0's VerifiableCredential
+// context has dozens of terms) every time a node of that type is expanded:
+// a third of a verification. processContext therefore also builds a "fast"
+// active context in which each type term's scoped context is replaced by its
+// processed form (json-gold uses a *ld.Context it is handed as is).
+//
+// That replacement is exact only where the active context, when the type is
+// applied, has the content of the document's top-level context, and where at
+// most one scoped type applies to a node. fastEligible checks this on the
+// raw document before the fast context is used: no embedded @context below
+// the top, no key that is a term with a property-scoped context, at most one
+// scoped type per node. Tests compare both paths on the canonicalisation
+// corpus and a fuzz target compares them on arbitrary documents.
+
+// fastContext describes the fast form of a processed context.
+type fastContext struct {
+	ctx *ld.Context
+	// scopedTypes are the type terms whose scoped context was pre-processed.
+	scopedTypes map[string]bool
+	// scopedTerms are all terms, in the context or in a pre-processed
+	// scoped context, that carry a scoped context: as a key they disqualify
+	// a document from the fast path.
+	scopedTerms map[string]bool
+	typeAliases map[string]bool
+}
+
+func buildFastContext(active *ld.Context) *fastContext {
+	fast := ld.CopyContext(active)
+	fc := &fastContext{ctx: fast, scopedTypes: map[string]bool{}, scopedTerms: map[string]bool{}, typeAliases: map[string]bool{"@type": true}}
+	for term, td := range active.TermDefinitions {
+		if td == nil {
+			continue
+		}
+		if td.ID == "@type" {
+			fc.typeAliases[term] = true
+		}
+		if !td.HasContext {
+			continue
+		}
+		fc.scopedTerms[term] = true
+		scoped, isMap := td.Context.(map[string]any)
+		if !isMap {
+			continue
+		}
+		if _, has := scoped["@propagate"]; has {
+			continue
+		}
+		local := make(map[string]any, len(scoped)+1)
+		for k, v := range scoped {
+			local[k] = v
+		}
+		local["@propagate"] = false // what json-gold passes for a type-scoped context
+		processed, err := fast.Parse(local)
+		if err != nil {
+			continue
+		}
+		for t, std := range processed.TermDefinitions {
+			if std != nil && std.HasContext && active.TermDefinitions[t] != std {
+				fc.scopedTerms[t] = true
+			}
+		}
+		sub := td.Copy()
+		sub.Context = processed
+		fast.TermDefinitions[term] = sub
+		fc.scopedTypes[term] = true
+	}
+	return fc
+}
+
+// fastEligible reports whether doc may be expanded with the fast context.
+func (fc *fastContext) fastEligible(doc map[string]any) bool {
+	return fc != nil && fc.eligible(doc, true)
+}
+
+func (fc *fastContext) eligible(v any, top bool) bool {
+	switch t := v.(type) {
+	case []any:
+		for _, e := range t {
+			if !fc.eligible(e, false) {
+				return false
+			}
+		}
+	case map[string]any:
+		scopedTypes := 0
+		for k, e := range t {
+			if k == "@context" {
+				if !top {
+					return false
+				}
+				continue
+			}
+			if fc.scopedTerms[k] {
+				return false
+			}
+			if fc.typeAliases[k] {
+				for _, ty := range asSlice(e) {
+					if s, ok := ty.(string); ok && fc.scopedTypes[s] {
+						scopedTypes++
+					}
+				}
+				continue
+			}
+			if !fc.eligible(e, false) {
+				return false
+			}
+		}
+		if scopedTypes > 1 {
+			return false
+		}
+	}
+	return true
+}

@@ -1,0 +1,67 @@
+package vcld
+
+import (
+	"context"
+	"testing"
+)
+
+func slowProcessor(t testing.TB) *Processor {
+	p := newTestProcessor(t)
+	p.slowContexts = true
+	return p
+}
+
+// TestFastContextEqualsSlowPath: the pre-processed type-scoped contexts give
+// the canonical form json-gold's own per-call processing gives.
+func TestFastContextEqualsSlowPath(t *testing.T) {
+	fast, slow := newTestProcessor(t), slowProcessor(t)
+	k := newTestKey(30)
+	docs := canonCorpus(k.did)
+	docs["clique-4"] = cliqueCredential(k.did, 4)
+	b := credV2(k.did)
+	b["credentialSubject"] = map[string]any{"id": "did:example:x", "type": "VerifiableCredential", "name": "nested typed"}
+	docs["nested-scoped-type"] = b
+	two := credV2(k.did)
+	two["type"] = []any{"VerifiableCredential", "VerifiablePresentation"}
+	docs["two-scoped-types"] = two
+	eligible := 0
+	for name, doc := range docs {
+		doc = mustMap(t, mustJSON(t, doc))
+		pc, err := fast.activeContext(doc["@context"])
+		if err != nil {
+			t.Fatal(err)
+		}
+		if pc.fast.fastEligible(doc) {
+			eligible++
+		}
+		a, errA := fast.canonicalize(context.Background(), doc)
+		b, errB := slow.canonicalize(context.Background(), doc)
+		if a != b || (errA == nil) != (errB == nil) {
+			t.Errorf("%s: fast (%v):\n%s\nslow (%v):\n%s", name, errA, a, errB, b)
+		}
+	}
+	if eligible < 5 {
+		t.Fatalf("only %d corpus documents take the fast path", eligible)
+	}
+}
+
+// FuzzFastContextEqualsSlowPath compares both paths on arbitrary documents.
+func FuzzFastContextEqualsSlowPath(f *testing.F) {
+	k := newTestKey(31)
+	for _, doc := range canonCorpus(k.did) {
+		f.Add(mustJSON(f, doc))
+	}
+	f.Add(mustJSON(f, withStatus(credV2(k.did))))
+	fast, slow := newTestProcessor(f), slowProcessor(f)
+	f.Fuzz(func(t *testing.T, b []byte) {
+		doc, err := fast.decode(b)
+		if err != nil {
+			return
+		}
+		x, errX := fast.canonicalize(context.Background(), doc)
+		y, errY := slow.canonicalize(context.Background(), doc)
+		if x != y || (errX == nil) != (errY == nil) {
+			t.Fatalf("fast (%v):\n%s\nslow (%v):\n%s", errX, x, errY, y)
+		}
+	})
+}
