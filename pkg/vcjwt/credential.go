@@ -25,7 +25,8 @@ type StatusRef struct {
 	URI string
 	// Index is statusListIndex or status_list.idx; -1 when absent.
 	Index int
-	// Raw is the whole entry as decoded JSON.
+	// Raw is the whole credentialStatus entry as decoded JSON; nil for a
+	// token status list reference (Index and URI are all it has).
 	Raw map[string]any
 }
 

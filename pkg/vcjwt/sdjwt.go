@@ -246,6 +246,7 @@ type SDJWT struct {
 	KBJWT string
 	// hashInput is everything before the key-binding JWT, for sd_hash.
 	hashInput string
+	byDigest  map[string]*Disclosure
 }
 
 // ParseSDJWT splits an SD-JWT (with or without a key-binding JWT) and
@@ -263,63 +264,105 @@ func ParseSDJWT(s string) (*SDJWT, error) {
 	}
 	last := strings.LastIndexByte(s, '~')
 	sd := &SDJWT{hashInput: s[:last+1], KBJWT: s[last+1:]}
-	parts := strings.Split(s[:last], "~")
-	sd.IssuerJWT = parts[0]
-	seen := make(map[string]struct{}, len(parts)-1)
-	sd.Disclosures = make([]Disclosure, 0, len(parts)-1)
-	for i, raw := range parts[1:] {
-		d, err := decodeDisclosure(raw)
+	jwt, rest, found := strings.Cut(s[:last], "~")
+	sd.IssuerJWT = jwt
+	if !found {
+		return sd, nil
+	}
+	// One copy of the disclosures as bytes (base64 input and digest input)
+	// and one buffer for all decoded JSON, instead of two allocations each.
+	n := strings.Count(rest, "~") + 1
+	src := []byte(rest)
+	dec := make([]byte, b64.DecodedLen(len(rest)))
+	type span struct{ raw0, raw1, dec0, dec1 int }
+	spans := make([]span, 0, n)
+	off := 0
+	for pos := 0; pos <= len(rest); {
+		end := strings.IndexByte(rest[pos:], '~')
+		if end < 0 {
+			end = len(rest)
+		} else {
+			end += pos
+		}
+		if end == pos {
+			return nil, fmt.Errorf("disclosure %d: %w: empty disclosure", len(spans), ErrDisclosure)
+		}
+		m, err := b64.Decode(dec[off:], src[pos:end])
 		if err != nil {
+			return nil, fmt.Errorf("disclosure %d: %w: base64url: %w", len(spans), ErrDisclosure, err)
+		}
+		spans = append(spans, span{pos, end, off, off + m})
+		off += m
+		pos = end + 1
+	}
+	decoded := string(dec[:off])
+	sd.Disclosures = make([]Disclosure, len(spans))
+	sd.byDigest = make(map[string]*Disclosure, len(spans))
+	for i, sp := range spans {
+		d := &sd.Disclosures[i]
+		if err := decodeDisclosure(decoded[sp.dec0:sp.dec1], d); err != nil {
 			return nil, fmt.Errorf("disclosure %d: %w", i, err)
 		}
-		if _, dup := seen[d.Digest]; dup {
+		sum := sha256.Sum256(src[sp.raw0:sp.raw1])
+		d.Raw, d.Digest = rest[sp.raw0:sp.raw1], b64.EncodeToString(sum[:])
+		if _, dup := sd.byDigest[d.Digest]; dup {
 			return nil, fmt.Errorf("%w: disclosure %d is repeated", ErrDisclosure, i)
 		}
-		seen[d.Digest] = struct{}{}
-		sd.Disclosures = append(sd.Disclosures, d)
+		sd.byDigest[d.Digest] = d
 	}
 	return sd, nil
 }
 
-// decodeDisclosure decodes base64url JSON [salt, name, value] or [salt, value].
-func decodeDisclosure(raw string) (Disclosure, error) {
-	if raw == "" {
-		return Disclosure{}, fmt.Errorf("%w: empty disclosure", ErrDisclosure)
+var errDisclosureShape = fmt.Errorf("%w: want [salt, name, value] or [salt, value]", ErrDisclosure)
+
+// decodeDisclosure reads the JSON of a disclosure, [salt, name, value] or
+// [salt, value], into d.
+func decodeDisclosure(js string, d *Disclosure) error {
+	s := scanner{b: js}
+	if s.peek() != '[' {
+		return fmt.Errorf("%w: not a JSON array", ErrDisclosure)
 	}
-	b, err := b64.DecodeString(raw)
-	if err != nil {
-		return Disclosure{}, fmt.Errorf("%w: base64url: %w", ErrDisclosure, err)
+	s.i++
+	if _, err := s.rawString(); err != nil {
+		return fmt.Errorf("%w: salt: %w", ErrDisclosure, err)
 	}
-	sc := scanner{b: string(b)}
-	if sc.peek() != '[' {
-		return Disclosure{}, fmt.Errorf("%w: not a JSON array", ErrDisclosure)
+	if s.peek() != ',' {
+		return errDisclosureShape
 	}
-	v, err := sc.value()
-	if err == nil {
-		err = sc.end()
-	}
-	if err != nil {
-		return Disclosure{}, fmt.Errorf("%w: %w", ErrDisclosure, err)
-	}
-	arr := v.([]any)
-	if len(arr) < 2 || len(arr) > 3 {
-		return Disclosure{}, fmt.Errorf("%w: want [salt, name, value] or [salt, value]", ErrDisclosure)
-	}
-	if _, ok := arr[0].(string); !ok {
-		return Disclosure{}, fmt.Errorf("%w: salt is not a string", ErrDisclosure)
-	}
-	d := Disclosure{Raw: raw, Digest: sdDigest(raw), Value: arr[len(arr)-1]}
-	if len(arr) == 3 {
-		name, ok := arr[1].(string)
-		if !ok {
-			return Disclosure{}, fmt.Errorf("%w: claim name is not a string", ErrDisclosure)
+	s.i++
+	var err error
+	if s.peek() == '"' {
+		var str string
+		if str, err = s.rawString(); err != nil {
+			return fmt.Errorf("%w: %w", ErrDisclosure, err)
 		}
-		if name == "" || name == "_sd" || name == "..." {
-			return Disclosure{}, fmt.Errorf("%w: claim name %q not allowed", ErrDisclosure, name)
+		if s.peek() == ',' {
+			s.i++
+			if str == "" || str == "_sd" || str == "..." {
+				return fmt.Errorf("%w: claim name %q not allowed", ErrDisclosure, str)
+			}
+			d.Name = str
+			d.Value, err = s.value()
+		} else {
+			d.Value = str
 		}
-		d.Name = name
+	} else {
+		d.Value, err = s.value()
+		if err == nil && s.peek() == ',' {
+			return fmt.Errorf("%w: claim name is not a string", ErrDisclosure)
+		}
 	}
-	return d, nil
+	if err != nil {
+		return fmt.Errorf("%w: value: %w", ErrDisclosure, err)
+	}
+	if s.peek() != ']' {
+		return errDisclosureShape
+	}
+	s.i++
+	if err := s.end(); err != nil {
+		return fmt.Errorf("%w: %w", ErrDisclosure, err)
+	}
+	return nil
 }
 
 // sdState matches digests in a payload with disclosures.
@@ -330,23 +373,37 @@ type sdState struct {
 }
 
 // reference records digest as seen once and returns its disclosure, if any.
-func (s *sdState) reference(dig any) (*Disclosure, error) {
-	ds, ok := dig.(string)
-	if !ok {
-		return nil, fmt.Errorf("%w: a digest is not a string", ErrMalformed)
+func (s *sdState) reference(dig string) (*Disclosure, error) {
+	if _, dup := s.seen[dig]; dup {
+		return nil, fmt.Errorf("%w: digest %s appears twice", ErrDisclosure, dig)
 	}
-	if _, dup := s.seen[ds]; dup {
-		return nil, fmt.Errorf("%w: digest %s appears twice", ErrDisclosure, ds)
-	}
-	s.seen[ds] = struct{}{}
-	d := s.byDigest[ds]
+	s.seen[dig] = struct{}{}
+	d := s.byDigest[dig]
 	if d != nil {
 		s.used++
 	}
 	return d, nil
 }
 
-// object replaces the _sd digests of obj with the disclosed claims and walks on.
+// disclose puts the claim behind digest dig, if disclosed, into obj.
+func (s *sdState) disclose(obj map[string]any, dig, path string) error {
+	d, err := s.reference(dig)
+	if err != nil || d == nil {
+		return err // nil, nil: a decoy, or a claim not disclosed
+	}
+	if d.Name == "" {
+		return fmt.Errorf("%w: array element disclosure referenced from an object", ErrDisclosure)
+	}
+	if _, exists := obj[d.Name]; exists {
+		return fmt.Errorf("%w: claim %q is both plain and disclosed", ErrDisclosure, path+d.Name)
+	}
+	obj[d.Name] = d.Value
+	d.Path = path + d.Name
+	return nil
+}
+
+// object replaces the _sd digests of obj with the disclosed claims and
+// walks into its object and array members.
 func (s *sdState) object(obj map[string]any, path string) error {
 	if raw, ok := obj["_sd"]; ok {
 		list, ok := raw.([]any)
@@ -355,72 +412,87 @@ func (s *sdState) object(obj map[string]any, path string) error {
 		}
 		delete(obj, "_sd")
 		for _, dig := range list {
-			d, err := s.reference(dig)
-			if err != nil || d == nil {
-				if err != nil {
-					return err
-				}
-				continue // a decoy, or a claim not disclosed
+			ds, ok := dig.(string)
+			if !ok {
+				return fmt.Errorf("%w: a digest is not a string", ErrMalformed)
 			}
-			if d.Name == "" {
-				return fmt.Errorf("%w: array element disclosure referenced from an object", ErrDisclosure)
-			}
-			if _, exists := obj[d.Name]; exists {
-				return fmt.Errorf("%w: claim %q is both plain and disclosed", ErrDisclosure, path+d.Name)
-			}
-			obj[d.Name] = d.Value
-			d.Path = path + d.Name
-		}
-	}
-	for name, v := range obj {
-		if err := s.value(&v, path+name); err != nil {
-			return err
-		}
-		obj[name] = v
-	}
-	return nil
-}
-
-// value walks into objects and arrays.
-func (s *sdState) value(v *any, path string) error {
-	switch x := (*v).(type) {
-	case map[string]any:
-		return s.object(x, path+".")
-	case []any:
-		out := x[:0]
-		for _, el := range x {
-			if m, ok := el.(map[string]any); ok && len(m) == 1 {
-				if dig, ok := m["..."]; ok {
-					d, err := s.reference(dig)
-					if err != nil {
-						return err
-					}
-					if d == nil {
-						continue // undisclosed element: drop it
-					}
-					if d.Name != "" {
-						return fmt.Errorf("%w: object property disclosure referenced from an array", ErrDisclosure)
-					}
-					d.Path = path + "[]"
-					el = d.Value
-				}
-			}
-			if err := s.value(&el, path+"[]"); err != nil {
+			if err := s.disclose(obj, ds, path); err != nil {
 				return err
 			}
-			out = append(out, el)
 		}
-		*v = out
+	}
+	return s.members(obj, path)
+}
+
+// members walks into the object and array members of obj.
+func (s *sdState) members(obj map[string]any, path string) error {
+	for name, v := range obj {
+		switch x := v.(type) {
+		case map[string]any:
+			if err := s.object(x, path+name+"."); err != nil {
+				return err
+			}
+		case []any:
+			list, err := s.array(x, path+name+"[]")
+			if err != nil {
+				return err
+			}
+			obj[name] = list
+		}
 	}
 	return nil
 }
 
-// resolve applies the disclosures to payload and checks that each one is
-// referenced exactly once.
-func (sd *SDJWT) resolve(payload map[string]any) error {
-	st := sdState{byDigest: make(map[string]*Disclosure, len(sd.Disclosures)), seen: map[string]struct{}{}}
-	for i := range sd.Disclosures {
-		st.byDigest[sd.Disclosures[i].Digest] = &sd.Disclosures[i]
+// array replaces {"...": digest} elements by the disclosed values, drops
+// undisclosed ones, and walks into the rest.
+func (s *sdState) array(x []any, path string) ([]any, error) {
+	out := x[:0]
+	for _, el := range x {
+		if m, ok := el.(map[string]any); ok && len(m) == 1 {
+			if dig, ok := m["..."]; ok {
+				ds, ok := dig.(string)
+				if !ok {
+					return nil, fmt.Errorf("%w: a digest is not a string", ErrMalformed)
+				}
+				d, err := s.reference(ds)
+				if err != nil {
+					return nil, err
+				}
+				if d == nil {
+					continue // undisclosed element: drop it
+				}
+				if d.Name != "" {
+					return nil, fmt.Errorf("%w: object property disclosure referenced from an array", ErrDisclosure)
+				}
+				d.Path = path
+				el = d.Value
+			}
+		}
+		switch y := el.(type) {
+		case map[string]any:
+			if err := s.object(y, path+"."); err != nil {
+				return nil, err
+			}
+		case []any:
+			list, err := s.array(y, path+"[]")
+			if err != nil {
+				return nil, err
+			}
+			el = list
+		}
+		out = append(out, el)
+	}
+	return out, nil
+}
+
+// resolve applies the disclosures to payload, whose top-level digests are
+// topSD, and checks that each disclosure is referenced exactly once.
+func (sd *SDJWT) resolve(payload map[string]any, topSD []string) error {
+	st := sdState{byDigest: sd.byDigest, seen: make(map[string]struct{}, len(topSD)+len(sd.Disclosures))}
+	for _, dig := range topSD {
+		if err := st.disclose(payload, dig, ""); err != nil {
+			return err
+		}
 	}
 	if err := st.object(payload, ""); err != nil {
 		return err
@@ -441,6 +513,7 @@ type sdRegistered struct {
 	vct, sdAlg string
 	cnfJWK     string // raw JSON of cnf.jwk
 	status     *StatusRef
+	topSD      []string // the top-level _sd digests
 }
 
 // readSDPayload reads an SD-JWT VC payload: registered claims into reg, all
@@ -458,6 +531,11 @@ func readSDPayload(b []byte, reg *sdRegistered) (map[string]any, error) {
 			reg.vct, err = s.str()
 		case "_sd_alg":
 			reg.sdAlg, err = s.str()
+		case "_sd":
+			if s.peek() != '[' {
+				return fmt.Errorf("%w: _sd is not an array", ErrMalformed)
+			}
+			reg.topSD, err = s.strings()
 		case "cnf":
 			err = s.object(func(name string) error {
 				if name != "jwk" {
@@ -520,7 +598,6 @@ func readStatusListRef(s *scanner) (*StatusRef, error) {
 	if r.Index < 0 || r.URI == "" {
 		return nil, fmt.Errorf("%w: status.status_list needs idx >= 0 and uri", ErrMalformed)
 	}
-	r.Raw = map[string]any{"idx": r.Index, "uri": r.URI}
 	return r, nil
 }
 
@@ -550,7 +627,7 @@ func parseSDJWTCredential(raw string) (*Parsed, error) {
 	if reg.sdAlg != "" && reg.sdAlg != SDAlg {
 		return nil, fmt.Errorf("%w: _sd_alg %q (only %s)", ErrDisclosure, reg.sdAlg, SDAlg)
 	}
-	if err := sd.resolve(claims); err != nil {
+	if err := sd.resolve(claims, reg.topSD); err != nil {
 		return nil, err
 	}
 	p := &Parsed{Format: vc.FormatSDJWT, Token: tok, SD: sd}
@@ -570,6 +647,7 @@ func parseSDJWTCredential(raw string) (*Parsed, error) {
 		delete(claims, r)
 	}
 	v.Claims = claims
+	v.Disclosed = make([]string, 0, len(sd.Disclosures))
 	for _, d := range sd.Disclosures {
 		if slices.Contains(reservedSD, d.Path) {
 			return nil, fmt.Errorf("%w: registered claim %q must not be selectively disclosed", ErrDisclosure, d.Path)
