@@ -1,0 +1,16 @@
+package main
+
+import (
+	"testing"
+
+	"github.com/idport/idport/examples/internal/storytest"
+)
+
+func TestRegulatorSuspension(t *testing.T) {
+	storytest.Run(t, run,
+		"maker-checker: alice cannot approve her own proposal (HTTP 403",
+		"rejected: HTTP 400 authority_suspended",
+		"as known at version 1: authorized=true code=recognised",
+		"as known at version 2: authorized=false code=authority_suspended",
+		"audit chain intact: 2 records")
+}
