@@ -110,7 +110,7 @@ func parseDIPresentation(raw []byte) (*presentation, error) {
 
 // checkDIPresentation verifies the presentation proof and reads its
 // challenge and domain.
-func (v *Verifier) checkDIPresentation(ctx context.Context, pr *presentation, o PresentationOptions) (crypto.PublicKey, Code, error) {
+func (v *Verifier) checkDIPresentation(ctx context.Context, pr *presentation, o PresentationOptions) (Code, error) {
 	// vcld resolves the keys of the embedded credentials with the same
 	// resolver and checks that each proof's key is controlled by its issuer
 	// or holder, for the right proof purpose.
@@ -118,10 +118,10 @@ func (v *Verifier) checkDIPresentation(ctx context.Context, pr *presentation, o 
 	res, err := vcld.VerifyPresentation(ctx, pr.document, v.diKeys("", did.AnyPurpose, &e),
 		vcld.PresentationOptions{Challenge: o.Challenge, Domain: o.Domain})
 	if err != nil {
-		return nil, diError(err), fmt.Errorf("presentation proof: %w", err)
+		return diError(err), fmt.Errorf("presentation proof: %w", err)
 	}
 	if e == nil {
-		return nil, CodeKeyNotFound, errors.New("presentation proof: no key resolved")
+		return CodeKeyNotFound, errors.New("presentation proof: no key resolved")
 	}
 	if pr.holder == "" {
 		// No holder member: the presenter is the DID of the proof key.
@@ -131,5 +131,5 @@ func (v *Verifier) checkDIPresentation(ctx context.Context, pr *presentation, o 
 	if res.Proof.Domain != "" {
 		pr.audience = []string{res.Proof.Domain}
 	}
-	return nil, "", nil
+	return "", nil
 }

@@ -3,7 +3,6 @@ package verifier
 import (
 	"bytes"
 	"context"
-	"crypto"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -73,12 +72,10 @@ func (v *Verifier) VerifyPresentation(ctx context.Context, raw []byte, o Present
 		return r, nil
 	}
 
-	holderKey, code, err := v.checkPresentationSignature(ctx, pr, o)
-	if err != nil {
+	if code, err := v.checkPresentationSignature(ctx, pr, o); err != nil {
 		r.fail(CheckPresentation, code, err.Error())
 		return r, nil
 	}
-	_ = holderKey
 	r.Holder = pr.holder
 	if !pr.expires.IsZero() && now.After(pr.expires.Add(p.skew())) {
 		r.fail(CheckPresentation, CodeExpired, "presentation expired at "+pr.expires.UTC().Format(time.RFC3339))
@@ -239,7 +236,7 @@ func addCredentials(pr *presentation, creds []json.RawMessage) error {
 
 // checkPresentationSignature verifies the presenter's signature with a key
 // of the holder DID listed for authentication.
-func (v *Verifier) checkPresentationSignature(ctx context.Context, pr *presentation, o PresentationOptions) (crypto.PublicKey, Code, error) {
+func (v *Verifier) checkPresentationSignature(ctx context.Context, pr *presentation, o PresentationOptions) (Code, error) {
 	if pr.format == vc.FormatDI {
 		return v.checkDIPresentation(ctx, pr, o)
 	}
@@ -248,13 +245,13 @@ func (v *Verifier) checkPresentationSignature(ctx context.Context, pr *presentat
 		if code == CodeKeyNotFound && pr.kid != "" && pr.kid[0] != '#' && !keyBelongsTo(pr.kid, pr.holder) {
 			code = CodeHolderBindingFailed
 		}
-		return nil, code, err
+		return code, err
 	}
 	if e.alg != pr.jwt.Token.Alg {
-		return nil, CodeAlgNotAllowed, fmt.Errorf("alg %s does not match the %s key of %s", pr.jwt.Token.Alg, e.alg, truncate(pr.holder))
+		return CodeAlgNotAllowed, fmt.Errorf("alg %s does not match the %s key of %s", pr.jwt.Token.Alg, e.alg, truncate(pr.holder))
 	}
 	if err := pr.jwt.Token.Verify(e.pub); err != nil {
-		return nil, CodeSignatureInvalid, fmt.Errorf("presenter signature: %w", err)
+		return CodeSignatureInvalid, fmt.Errorf("presenter signature: %w", err)
 	}
-	return e.pub, "", nil
+	return "", nil
 }
