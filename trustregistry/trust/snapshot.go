@@ -3,6 +3,7 @@ package trust
 import (
 	"bytes"
 	"crypto"
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"time"
@@ -65,33 +66,58 @@ type JWSHeader struct {
 	Typ string `json:"typ"`
 }
 
-// PeekJWS returns the protected header of a compact JWS without verifying it. It refuses
-// algorithms off the allow-list and headers that would point at keys (jku, jwk, x5u, x5c) or
-// carry critical extensions.
-func PeekJWS(compact []byte) (JWSHeader, error) {
-	var h JWSHeader
-	msg, err := jws.Parse(compact)
+// maxHeaderBytes bounds the encoded protected header.
+const maxHeaderBytes = 4096
+
+// splitJWS splits a compact JWS and decodes its protected header. It refuses algorithms off the
+// allow-list and headers that point at keys (jku, jwk, x5u, x5c), carry critical extensions or
+// unencoded payloads (b64).
+func splitJWS(compact []byte) (h JWSHeader, signingInput, payloadB64, sig []byte, err error) {
+	first := bytes.IndexByte(compact, '.')
+	last := bytes.LastIndexByte(compact, '.')
+	if first <= 0 || last == first || bytes.IndexByte(compact[first+1:last], '.') >= 0 {
+		return h, nil, nil, nil, fmt.Errorf("%w: not a compact JWS", ErrSnapshot)
+	}
+	if first > maxHeaderBytes {
+		return h, nil, nil, nil, fmt.Errorf("%w: protected header too large", ErrSnapshot)
+	}
+	hb, err := base64.RawURLEncoding.DecodeString(string(compact[:first]))
 	if err != nil {
-		return h, fmt.Errorf("%w: malformed JWS: %w", ErrSnapshot, err)
+		return h, nil, nil, nil, fmt.Errorf("%w: header encoding: %w", ErrSnapshot, err)
 	}
-	sigs := msg.Signatures()
-	if len(sigs) != 1 {
-		return h, fmt.Errorf("%w: want one signature, got %d", ErrSnapshot, len(sigs))
+	var members map[string]json.RawMessage
+	if err := json.Unmarshal(hb, &members); err != nil {
+		return h, nil, nil, nil, fmt.Errorf("%w: header: %w", ErrSnapshot, err)
 	}
-	ph := sigs[0].ProtectedHeaders()
-	if ph.JWKSetURL() != "" || ph.JWK() != nil || ph.X509URL() != "" || (ph.X509CertChain() != nil && ph.X509CertChain().Len() > 0) || len(ph.Critical()) > 0 {
-		return h, fmt.Errorf("%w: header carries jku, jwk, x5u, x5c or crit", ErrSnapshot)
+	for _, m := range []string{"jku", "jwk", "x5u", "x5c", "crit", "b64"} {
+		if _, ok := members[m]; ok {
+			return h, nil, nil, nil, fmt.Errorf("%w: header member %q not accepted", ErrSnapshot, m)
+		}
 	}
-	h.Alg, h.Kid, h.Typ = ph.Algorithm().String(), ph.KeyID(), ph.Type()
+	if err := json.Unmarshal(hb, &h); err != nil {
+		return h, nil, nil, nil, fmt.Errorf("%w: header: %w", ErrSnapshot, err)
+	}
 	if !keys.IsAllowed(keys.Alg(h.Alg)) {
-		return h, fmt.Errorf("%w: algorithm %q not allowed", ErrSnapshot, h.Alg)
+		return h, nil, nil, nil, fmt.Errorf("%w: algorithm %q not allowed", ErrSnapshot, h.Alg)
 	}
-	return h, nil
+	sig, err = base64.RawURLEncoding.DecodeString(string(compact[last+1:]))
+	if err != nil {
+		return h, nil, nil, nil, fmt.Errorf("%w: signature encoding: %w", ErrSnapshot, err)
+	}
+	return h, compact[:last], compact[first+1 : last], sig, nil
 }
 
-// VerifyJWS checks a compact JWS of typ with pub and returns its payload.
+// PeekJWS returns the protected header of a compact JWS without verifying it (same refusals
+// as VerifyJWS).
+func PeekJWS(compact []byte) (JWSHeader, error) {
+	h, _, _, _, err := splitJWS(compact)
+	return h, err
+}
+
+// VerifyJWS checks a compact JWS of typ with pub and returns its payload. This is the lean
+// verify path: one header decode, one signature check (pkg/keys), one payload decode.
 func VerifyJWS(compact []byte, typ string, pub crypto.PublicKey) ([]byte, JWSHeader, error) {
-	h, err := PeekJWS(compact)
+	h, input, payloadB64, sig, err := splitJWS(compact)
 	if err != nil {
 		return nil, h, err
 	}
@@ -105,11 +131,15 @@ func VerifyJWS(compact []byte, typ string, pub crypto.PublicKey) ([]byte, JWSHea
 	if string(alg) != h.Alg {
 		return nil, h, fmt.Errorf("%w: signed with %s, pinned key is %s", ErrSnapshot, h.Alg, alg)
 	}
-	payload, err := jws.Verify(compact, jws.WithKey(jwa.SignatureAlgorithm(alg), pub))
-	if err != nil {
+	if err := keys.Verify(alg, pub, input, sig); err != nil {
 		return nil, h, fmt.Errorf("%w: signature: %w", ErrSnapshot, err)
 	}
-	return payload, h, nil
+	payload := make([]byte, base64.RawURLEncoding.DecodedLen(len(payloadB64)))
+	n, err := base64.RawURLEncoding.Decode(payload, payloadB64)
+	if err != nil {
+		return nil, h, fmt.Errorf("%w: payload encoding: %w", ErrSnapshot, err)
+	}
+	return payload[:n], h, nil
 }
 
 // VerifySnapshot checks a signed snapshot against pub and decodes it. It does not judge

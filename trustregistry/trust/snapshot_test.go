@@ -2,6 +2,7 @@ package trust
 
 import (
 	"bytes"
+	"encoding/base64"
 	"errors"
 	"testing"
 	"time"
@@ -95,5 +96,35 @@ func BenchmarkSnapshotBuildSignVerify(b *testing.B) {
 				NewIndex(snap.State)
 			}
 		})
+	}
+}
+
+func TestJWSHeaderRefusals(t *testing.T) {
+	k, _ := keys.Generate(keys.EdDSA)
+	payload := base64.RawURLEncoding.EncodeToString([]byte(`{}`))
+	for name, hdr := range map[string]string{
+		"alg none":  `{"alg":"none","typ":"x"}`,
+		"HS256":     `{"alg":"HS256","typ":"x"}`,
+		"jwk":       `{"alg":"EdDSA","typ":"x","jwk":{"kty":"OKP"}}`,
+		"jku":       `{"alg":"EdDSA","typ":"x","jku":"https://evil"}`,
+		"crit":      `{"alg":"EdDSA","typ":"x","crit":["exp"]}`,
+		"b64 false": `{"alg":"EdDSA","typ":"x","b64":false}`,
+	} {
+		t.Run(name, func(t *testing.T) {
+			input := base64.RawURLEncoding.EncodeToString([]byte(hdr)) + "." + payload
+			sig, err := k.Sign([]byte(input))
+			if err != nil {
+				t.Fatal(err)
+			}
+			jws := []byte(input + "." + base64.RawURLEncoding.EncodeToString(sig))
+			if _, _, err := VerifyJWS(jws, "x", k.Public); !errors.Is(err, ErrSnapshot) {
+				t.Fatalf("accepted: %v", err)
+			}
+		})
+	}
+	for _, bad := range []string{"", "a", "a.b", "a.b.c.d", ".b.c", "!!.b.c"} {
+		if _, _, err := VerifyJWS([]byte(bad), "x", k.Public); !errors.Is(err, ErrSnapshot) {
+			t.Fatalf("%q: %v", bad, err)
+		}
 	}
 }
