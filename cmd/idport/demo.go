@@ -276,13 +276,13 @@ func (d *demo) verify(ctx context.Context, cred json.RawMessage) (*verifyResult,
 }
 
 func (d *demo) printCurls() {
-	d.say("\nThe services keep running (Ctrl-C stops them). Public endpoints:")
+	d.say("\nThe services keep running (Ctrl-C stops them); the authority stays suspended, so the registry now answers authorized=false. Public endpoints:")
 	for _, l := range []string{
 		"curl -s " + d.registryURL + "/v1/registry",
 		"curl -s " + d.registryURL + "/v1/authorities",
 		"curl -s " + d.registryURL + "/v1/snapshot",
 		"curl -s " + d.registryURL + "/v1/snapshot/key",
-		"curl -s -X POST -H 'Content-Type: application/json' " + d.registryURL + "/recognition -d '{\"entity_id\":\"" + d.issuerDID + "\",\"authority_id\":\"" + trust.DemoLocalScheme + "\",\"action\":\"issue\",\"resource\":\"" + trust.DemoType + "\"}'",
+		"curl -s -X POST -H 'Content-Type: application/json' " + d.registryURL + "/authorization -d '{\"entity_id\":\"" + d.issuerDID + "\",\"authority_id\":\"" + trust.DemoLocalScheme + "\",\"action\":\"issue\",\"resource\":\"" + trust.DemoType + "\"}'",
 		"curl -s " + d.issuerURL + "/.well-known/did.json",
 		"curl -s " + d.issuerURL + "/.well-known/jwks.json",
 		"curl -s " + d.issuerURL + "/credential-types",
