@@ -180,17 +180,20 @@ func (a *api) issue(c *gin.Context) {
 		return
 	}
 	a.issued.WithLabelValues(out.Type, string(out.Format)).Inc()
-	var v any
+	var v []byte
 	switch out.Format {
 	case vc.FormatVCJOSE:
-		v = json.RawMessage(vc.Envelope(vc.MediaTypeVCJWT, out.Token))
+		v = vc.Envelope(vc.MediaTypeVCJWT, out.Token)
 	case vc.FormatDI:
 		v = out.Document
 	default:
-		v = out.Token
+		v, _ = json.Marshal(out.Token)
 	}
+	// The credential is JSON already; wrap it without re-encoding it.
+	body := make([]byte, 0, len(v)+26)
+	body = append(append(append(body, `{"verifiableCredential":`...), v...), '}')
 	c.Header(CredentialIDHeader, out.ID)
-	c.JSON(http.StatusCreated, gin.H{"verifiableCredential": v})
+	c.Data(http.StatusCreated, "application/json; charset=utf-8", body)
 }
 
 func bytesTrim(b []byte) []byte { return []byte(strings.TrimSpace(string(b))) }

@@ -362,13 +362,13 @@ func (is *Issuer) checkClientStatus(entries []map[string]any) error {
 // w3cStatus returns the Bitstring entries (revocation and suspension) of a status ref.
 func (is *Issuer) w3cStatus(ref StatusRef) []map[string]any {
 	idx := strconv.FormatUint(uint64(ref.Index), 10)
-	out := make([]map[string]any, 0, 2)
-	for _, purpose := range []string{"revocation", "suspension"} {
-		list := is.BitstringURL(purpose, ref.Set)
-		out = append(out, map[string]any{"id": list + "#" + idx, "type": "BitstringStatusListEntry",
-			"statusPurpose": purpose, "statusListIndex": idx, "statusListCredential": list})
+	rev, sus := is.BitstringURL("revocation", ref.Set), is.BitstringURL("suspension", ref.Set)
+	return []map[string]any{
+		{"id": rev + "#" + idx, "type": "BitstringStatusListEntry", "statusPurpose": "revocation",
+			"statusListIndex": idx, "statusListCredential": rev},
+		{"id": sus + "#" + idx, "type": "BitstringStatusListEntry", "statusPurpose": "suspension",
+			"statusListIndex": idx, "statusListCredential": sus},
 	}
-	return out
 }
 
 // BitstringURL is the URL of a Bitstring status list credential.

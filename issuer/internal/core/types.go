@@ -229,12 +229,8 @@ func (t *CredentialType) CheckSubject(subject map[string]any) error {
 	if len(subject) > MaxSubjectClaims {
 		return fmt.Errorf("%w: %d claims, limit %d", ErrSubjectTooLarge, len(subject), MaxSubjectClaims)
 	}
-	b, err := json.Marshal(subject)
-	if err != nil {
-		return fmt.Errorf("%w: subject is not JSON: %v", ErrClaimType, err)
-	}
-	if len(b) > MaxSubjectBytes {
-		return fmt.Errorf("%w: %d bytes, limit %d", ErrSubjectTooLarge, len(b), MaxSubjectBytes)
+	if n := jsonSize(subject, 0); n > MaxSubjectBytes {
+		return fmt.Errorf("%w: about %d bytes of JSON, limit %d", ErrSubjectTooLarge, n, MaxSubjectBytes)
 	}
 	names := make([]string, 0, len(subject))
 	for name := range subject {
@@ -263,6 +259,43 @@ func (t *CredentialType) CheckSubject(subject map[string]any) error {
 		}
 	}
 	return nil
+}
+
+// jsonSize estimates the JSON size of a decoded value without encoding it (strings count
+// their bytes plus quotes; escapes are not counted). Values nested deeper than 32 levels
+// count as too large.
+func jsonSize(v any, depth int) int {
+	if depth > 32 {
+		return MaxSubjectBytes + 1
+	}
+	switch x := v.(type) {
+	case string:
+		return len(x) + 2
+	case json.Number:
+		return len(x)
+	case map[string]any:
+		n := 2
+		for k, e := range x {
+			n += len(k) + 4 + jsonSize(e, depth+1)
+			if n > MaxSubjectBytes {
+				return n
+			}
+		}
+		return n
+	case []any:
+		n := 2
+		for _, e := range x {
+			n += 1 + jsonSize(e, depth+1)
+			if n > MaxSubjectBytes {
+				return n
+			}
+		}
+		return n
+	case bool, nil:
+		return 5
+	default:
+		return 24 // numbers
+	}
 }
 
 func hasType(v any, ct ClaimType) bool {
