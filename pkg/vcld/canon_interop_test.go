@@ -3,8 +3,6 @@ package vcld
 import (
 	"context"
 	"testing"
-
-	"github.com/idport/idport/pkg/nodetest"
 )
 
 type jsCanon struct {
@@ -12,13 +10,23 @@ type jsCanon struct {
 	Error  string `json:"error"`
 }
 
-// jsCanonicalize returns what @digitalbazaar/eddsa-rdfc-2022-cryptosuite
-// canonicalises doc to (jsonld.js toRDF in safe mode + rdf-canonize).
-func jsCanonicalize(t *testing.T, doc map[string]any) jsCanon {
+// jsCanonicalizeAll returns what @digitalbazaar/eddsa-rdfc-2022-cryptosuite
+// canonicalises each document to (jsonld.js toRDF in safe mode +
+// rdf-canonize), in one node run.
+func jsCanonicalizeAll(t *testing.T, docs map[string]map[string]any) map[string]jsCanon {
 	t.Helper()
-	var out jsCanon
-	nodetest.Run(t, "vcld-canon.mjs", map[string]any{"doc": doc}, &out)
-	return out
+	names := make([]string, 0, len(docs))
+	var reqs []any
+	for name, doc := range docs {
+		names = append(names, name)
+		reqs = append(reqs, map[string]any{"doc": doc})
+	}
+	out := jsBatch[jsCanon](t, "vcld-canon.mjs", reqs)
+	m := make(map[string]jsCanon, len(out))
+	for i, name := range names {
+		m[name] = out[i]
+	}
+	return m
 }
 
 // canonCorpus are documents that exercise literal forms, escaping, sort
@@ -117,11 +125,16 @@ func canonRefused(did string) map[string]map[string]any {
 // TestCanonicalRefusalsMatchJS: documents JS refuses in safe mode (or for
 // canonicalisation work) we refuse too.
 func TestCanonicalRefusalsMatchJS(t *testing.T) {
+	t.Parallel()
 	p := newTestProcessor(t)
-	for name, doc := range canonRefused(newTestKey(4).did) {
+	docs := canonRefused(newTestKey(4).did)
+	for name, doc := range docs {
+		docs[name] = mustMap(t, mustJSON(t, doc))
+	}
+	js := jsCanonicalizeAll(t, docs)
+	for name, doc := range docs {
 		t.Run(name, func(t *testing.T) {
-			doc = mustMap(t, mustJSON(t, doc))
-			want := jsCanonicalize(t, doc)
+			want := js[name]
 			_, err := p.canonicalize(context.Background(), doc)
 			if want.Error == "" || err == nil {
 				t.Fatalf("JS error %q, ours %v: both must refuse", want.Error, err)
@@ -133,15 +146,17 @@ func TestCanonicalRefusalsMatchJS(t *testing.T) {
 // TestCanonicalFormMatchesJS proves our JSON-LD -> RDF -> RDFC-1.0 path is
 // byte-identical to the JS peers' on the corpus.
 func TestCanonicalFormMatchesJS(t *testing.T) {
+	t.Parallel()
 	p := newTestProcessor(t)
-	k := newTestKey(4)
-	for name, doc := range canonCorpus(k.did) {
-		if name == "cycle" {
-			continue // refused by both, see TestCanonicalRefusalsMatchJS
-		}
+	docs := canonCorpus(newTestKey(4).did)
+	delete(docs, "cycle") // refused by both, see TestCanonicalRefusalsMatchJS
+	for name, doc := range docs {
+		docs[name] = mustMap(t, mustJSON(t, doc)) // numbers as JSON gives them
+	}
+	js := jsCanonicalizeAll(t, docs)
+	for name, doc := range docs {
 		t.Run(name, func(t *testing.T) {
-			doc = mustMap(t, mustJSON(t, doc)) // numbers as JSON gives them
-			want := jsCanonicalize(t, doc)
+			want := js[name]
 			got, err := p.canonicalize(context.Background(), doc)
 			if want.Error != "" {
 				t.Fatalf("JS refuses a corpus document: %s (we: %v)", want.Error, err)

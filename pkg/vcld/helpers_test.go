@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/idport/idport/pkg/nodetest"
 	"github.com/mr-tron/base58"
 )
 
@@ -99,4 +100,16 @@ func newTestProcessor(t testing.TB) *Processor {
 		t.Fatal(err)
 	}
 	return p
+}
+
+// jsBatch runs one node process for many requests of an interop script
+// (see serve in testdata/interop/vcld-lib.mjs).
+func jsBatch[T any](t testing.TB, script string, reqs []any) []T {
+	t.Helper()
+	var out []T
+	nodetest.Run(t, script, map[string]any{"batch": reqs}, &out)
+	if len(out) != len(reqs) {
+		t.Fatalf("%s: %d answers for %d requests", script, len(out), len(reqs))
+	}
+	return out
 }

@@ -4,8 +4,6 @@ import (
 	"context"
 	"errors"
 	"testing"
-
-	"github.com/idport/idport/pkg/nodetest"
 )
 
 type jsSigned struct {
@@ -35,41 +33,49 @@ func interopCases(k testKey) []interopCase {
 }
 
 // TestInteropGoSignedVerifiesInJS: credentials signed here verify with
-// @digitalbazaar/vc and its suites.
+// @digitalbazaar/vc and its suites, and tampered copies do not (so the
+// check checks).
 func TestInteropGoSignedVerifiesInJS(t *testing.T) {
+	t.Parallel()
 	p := newTestProcessor(t)
 	k := newTestKey(2)
-	for _, tc := range interopCases(k) {
-		t.Run(tc.name, func(t *testing.T) {
-			signed, err := p.SignCredential(context.Background(), mustJSON(t, tc.cred), SignOptions{Signer: k.priv, VerificationMethod: k.vm, Suite: tc.suite})
-			if err != nil {
-				t.Fatal(err)
-			}
-			var out jsVerified
-			nodetest.Run(t, "vcld-verify.mjs", map[string]any{"credential": mustMap(t, signed)}, &out)
-			if !out.Verified {
-				t.Fatalf("JS did not verify our credential: %s\n%s", out.Error, signed)
-			}
-			// And a tampered copy must fail in JS too (the test checks JS checks).
-			m := mustMap(t, signed)
-			m["credentialSubject"].(map[string]any)["id"] = "did:example:someone-else"
-			nodetest.Run(t, "vcld-verify.mjs", map[string]any{"credential": m}, &out)
-			if out.Verified {
-				t.Fatal("JS verified a tampered credential")
-			}
-		})
+	var reqs []any
+	cases := interopCases(k)
+	for _, tc := range cases {
+		signed, err := p.SignCredential(context.Background(), mustJSON(t, tc.cred), SignOptions{Signer: k.priv, VerificationMethod: k.vm, Suite: tc.suite})
+		if err != nil {
+			t.Fatalf("%s: %v", tc.name, err)
+		}
+		tampered := mustMap(t, signed)
+		tampered["credentialSubject"].(map[string]any)["id"] = "did:example:someone-else"
+		reqs = append(reqs, map[string]any{"credential": mustMap(t, signed)}, map[string]any{"credential": tampered})
+	}
+	out := jsBatch[jsVerified](t, "vcld-verify.mjs", reqs)
+	for i, tc := range cases {
+		if !out[2*i].Verified {
+			t.Errorf("%s: JS did not verify our credential: %s", tc.name, out[2*i].Error)
+		}
+		if out[2*i+1].Verified {
+			t.Errorf("%s: JS verified a tampered credential", tc.name)
+		}
 	}
 }
 
 // TestInteropJSSignedVerifiesInGo: credentials signed by @digitalbazaar/vc
 // verify here, and tampered or extended copies fail with the right class.
 func TestInteropJSSignedVerifiesInGo(t *testing.T) {
+	t.Parallel()
 	p := newTestProcessor(t)
 	k := newTestKey(3)
-	for _, tc := range interopCases(k) {
+	cases := interopCases(k)
+	var reqs []any
+	for _, tc := range cases {
+		reqs = append(reqs, map[string]any{"seed": k.seedHex, "credential": tc.cred, "suite": string(tc.suite)})
+	}
+	signedByJS := jsBatch[jsSigned](t, "vcld-sign.mjs", reqs)
+	for i, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			var js jsSigned
-			nodetest.Run(t, "vcld-sign.mjs", map[string]any{"seed": k.seedHex, "credential": tc.cred, "suite": string(tc.suite)}, &js)
+			js := signedByJS[i]
 			if js.DID != k.did {
 				t.Fatalf("JS derived %s, we derive %s", js.DID, k.did)
 			}

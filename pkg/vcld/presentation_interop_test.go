@@ -4,8 +4,6 @@ import (
 	"context"
 	"errors"
 	"testing"
-
-	"github.com/idport/idport/pkg/nodetest"
 )
 
 func vpSkeleton(version int) map[string]any {
@@ -16,52 +14,63 @@ func vpSkeleton(version int) map[string]any {
 	return map[string]any{"@context": []any{c}, "type": []any{"VerifiablePresentation"}}
 }
 
-// TestInteropJSPresentationVerifiesInGo: a presentation made by
+var versionName = map[int]string{1: "vc1", 2: "vc2"}
+
+// TestInteropJSPresentationVerifiesInGo: presentations made by
 // @digitalbazaar/vc (eddsa-rdfc-2022, challenge + domain) embedding a
-// JS-signed credential verifies here; the canonical form of our view of it
-// equals the JS one; wrong challenges and tampering fail.
+// JS-signed credential verify here, VC 1.1 and 2.0; the canonical form of
+// our view of each equals the JS one; wrong challenges and tampering fail.
 func TestInteropJSPresentationVerifiesInGo(t *testing.T) {
+	t.Parallel()
 	p := newTestProcessor(t)
 	issuerKey, holderKey := newTestKey(5), newTestKey(6)
-	for _, version := range []int{2, 1} {
-		t.Run(map[int]string{1: "vc1", 2: "vc2"}[version], func(t *testing.T) {
-			cred := credV2(issuerKey.did)
-			if version == 1 {
-				cred = credV1(issuerKey.did)
+	versions := []int{2, 1}
+	var vcReqs, vpReqs []any
+	for _, v := range versions {
+		cred := credV2(issuerKey.did)
+		if v == 1 {
+			cred = credV1(issuerKey.did)
+		}
+		vcReqs = append(vcReqs, map[string]any{"seed": issuerKey.seedHex, "credential": cred})
+	}
+	vcs := jsBatch[jsSigned](t, "vcld-sign.mjs", vcReqs)
+	for i, v := range versions {
+		vpReqs = append(vpReqs, map[string]any{
+			"seed": holderKey.seedHex, "presentation": vpSkeleton(v),
+			"credentials": []any{vcs[i].Signed}, "challenge": "c-123", "domain": "verifier.example",
+		})
+	}
+	vps := jsBatch[jsSigned](t, "vcld-sign.mjs", vpReqs)
+	unsecured := map[string]map[string]any{}
+	for i, v := range versions {
+		u := map[string]any{}
+		for k, val := range vps[i].Signed {
+			if k != "proof" {
+				u[k] = val
 			}
-			var vcOut jsSigned
-			nodetest.Run(t, "vcld-sign.mjs", map[string]any{"seed": issuerKey.seedHex, "credential": cred}, &vcOut)
-			var vpOut jsSigned
-			nodetest.Run(t, "vcld-sign.mjs", map[string]any{
-				"seed": holderKey.seedHex, "presentation": vpSkeleton(version),
-				"credentials": []any{vcOut.Signed}, "challenge": "c-123", "domain": "verifier.example",
-			}, &vpOut)
-			vp := vpOut.Signed
+		}
+		unsecured[versionName[v]] = u
+	}
+	jsCanon := jsCanonicalizeAll(t, unsecured)
 
-			// Canonical form of the unsecured presentation, ours vs JS.
-			unsecured := map[string]any{}
-			for k, v := range vp {
-				if k != "proof" {
-					unsecured[k] = v
-				}
-			}
-			got, err := p.canonicalize(context.Background(), p.presentationView(unsecured))
+	for i, v := range versions {
+		t.Run(versionName[v], func(t *testing.T) {
+			vp := vps[i].Signed
+			got, err := p.canonicalize(context.Background(), p.presentationView(unsecured[versionName[v]]))
 			if err != nil {
 				t.Fatal(err)
 			}
-			if want := jsCanonicalize(t, unsecured); got != want.NQuads {
+			if want := jsCanon[versionName[v]]; got != want.NQuads {
 				t.Fatalf("presentation canonical forms differ\nGo:\n%s\nJS:\n%s%s", got, want.NQuads, want.Error)
 			}
-
 			opts := PresentationOptions{Challenge: "c-123", Domain: "verifier.example"}
 			r, err := p.VerifyPresentation(context.Background(), mustJSON(t, vp), didKeyResolver, opts)
 			if err != nil {
 				t.Fatalf("JS presentation does not verify: %v", err)
 			}
-			if r.Holder != holderKey.did || len(r.Credentials) != 1 || r.Credentials[0].Issuer != issuerKey.did || r.Proof.Challenge != "c-123" {
+			if r.Holder != holderKey.did || len(r.Credentials) != 1 || r.Credentials[0].Issuer != issuerKey.did || r.Proof.Challenge != "c-123" || r.Version != v {
 				t.Fatalf("result %+v", r)
 			}
-
 			cases := []struct {
 				name   string
 				opts   PresentationOptions
@@ -74,8 +83,12 @@ func TestInteropJSPresentationVerifiesInGo(t *testing.T) {
 					m["verifiableCredential"].([]any)[0].(map[string]any)["credentialSubject"].(map[string]any)["id"] = "did:example:x"
 				}, ErrSignatureInvalid},
 				{"unsigned addition to presentation", opts, func(m map[string]any) { m["note"] = "unsigned" }, ErrUnsafeDocument},
+				{"unsigned addition to embedded credential", opts, func(m map[string]any) {
+					m["verifiableCredential"].([]any)[0].(map[string]any)["credentialSubject"].(map[string]any)["nationality"] = "SG"
+				}, ErrUnsafeDocument},
 				{"holder swapped", opts, func(m map[string]any) { m["holder"] = issuerKey.did }, ErrProofMismatch},
 				{"proof purpose", opts, func(m map[string]any) { m["proof"].(map[string]any)["proofPurpose"] = "assertionMethod" }, ErrProofMismatch},
+				{"credential dropped", opts, func(m map[string]any) { delete(m, "verifiableCredential") }, ErrSignatureInvalid},
 			}
 			for _, tc := range cases {
 				m := mustMap(t, mustJSON(t, vp))
@@ -93,41 +106,45 @@ func TestInteropJSPresentationVerifiesInGo(t *testing.T) {
 
 // TestInteropGoPresentationVerifiesInJS: presentations made here (embedding
 // credentials made here) verify with @digitalbazaar/vc, challenge and
-// domain included.
+// domain included, VC 1.1 and 2.0; with another challenge they do not.
 func TestInteropGoPresentationVerifiesInJS(t *testing.T) {
+	t.Parallel()
 	p := newTestProcessor(t)
 	issuerKey, holderKey := newTestKey(8), newTestKey(9)
-	for _, version := range []int{2, 1} {
-		t.Run(map[int]string{1: "vc1", 2: "vc2"}[version], func(t *testing.T) {
-			cred := credV2(issuerKey.did)
-			if version == 1 {
-				cred = credV1(issuerKey.did)
-			}
-			signedVC, err := p.SignCredential(context.Background(), mustJSON(t, cred), SignOptions{Signer: issuerKey.priv, VerificationMethod: issuerKey.vm})
-			if err != nil {
-				t.Fatal(err)
-			}
-			vp := vpSkeleton(version)
-			vp["holder"] = holderKey.did
-			vp["verifiableCredential"] = []any{mustMap(t, signedVC)}
-			signedVP, err := p.SignPresentation(context.Background(), mustJSON(t, vp), SignOptions{
-				Signer: holderKey.priv, VerificationMethod: holderKey.vm, Challenge: "n-42", Domain: "verifier.example",
-			})
-			if err != nil {
-				t.Fatal(err)
-			}
-			if _, err := p.VerifyPresentation(context.Background(), signedVP, didKeyResolver, PresentationOptions{Challenge: "n-42", Domain: "verifier.example"}); err != nil {
-				t.Fatalf("own presentation does not verify: %v", err)
-			}
-			var out jsVerified
-			nodetest.Run(t, "vcld-verify.mjs", map[string]any{"presentation": mustMap(t, signedVP), "challenge": "n-42", "domain": "verifier.example"}, &out)
-			if !out.Verified {
-				t.Fatalf("JS does not verify our presentation: %s\n%s", out.Error, signedVP)
-			}
-			nodetest.Run(t, "vcld-verify.mjs", map[string]any{"presentation": mustMap(t, signedVP), "challenge": "other", "domain": "verifier.example"}, &out)
-			if out.Verified {
-				t.Fatal("JS verified our presentation with another challenge")
-			}
+	versions := []int{2, 1}
+	var reqs []any
+	for _, v := range versions {
+		cred := credV2(issuerKey.did)
+		if v == 1 {
+			cred = credV1(issuerKey.did)
+		}
+		signedVC, err := p.SignCredential(context.Background(), mustJSON(t, cred), SignOptions{Signer: issuerKey.priv, VerificationMethod: issuerKey.vm})
+		if err != nil {
+			t.Fatal(err)
+		}
+		vp := vpSkeleton(v)
+		vp["holder"] = holderKey.did
+		vp["verifiableCredential"] = []any{mustMap(t, signedVC)}
+		signedVP, err := p.SignPresentation(context.Background(), mustJSON(t, vp), SignOptions{
+			Signer: holderKey.priv, VerificationMethod: holderKey.vm, Challenge: "n-42", Domain: "verifier.example",
 		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := p.VerifyPresentation(context.Background(), signedVP, didKeyResolver, PresentationOptions{Challenge: "n-42", Domain: "verifier.example"}); err != nil {
+			t.Fatalf("own presentation does not verify: %v", err)
+		}
+		reqs = append(reqs,
+			map[string]any{"presentation": mustMap(t, signedVP), "challenge": "n-42", "domain": "verifier.example"},
+			map[string]any{"presentation": mustMap(t, signedVP), "challenge": "other", "domain": "verifier.example"})
+	}
+	out := jsBatch[jsVerified](t, "vcld-verify.mjs", reqs)
+	for i, v := range versions {
+		if !out[2*i].Verified {
+			t.Errorf("%s: JS does not verify our presentation: %s", versionName[v], out[2*i].Error)
+		}
+		if out[2*i+1].Verified {
+			t.Errorf("%s: JS verified our presentation with another challenge", versionName[v])
+		}
 	}
 }

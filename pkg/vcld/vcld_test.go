@@ -18,6 +18,7 @@ import (
 )
 
 func TestPinnedContextsAreTheNPMBytes(t *testing.T) {
+	t.Parallel()
 	var out map[string]struct {
 		File string `json:"file"`
 		Text string `json:"text"`
@@ -69,6 +70,7 @@ var businessContext = []byte(`{"@context": {"@protected": true,
 // TestRegisteredContext: a caller-registered credential-type context signs
 // and verifies here and in JS (given the same document), and is needed.
 func TestRegisteredContext(t *testing.T) {
+	t.Parallel()
 	p, err := New(Options{Contexts: map[string][]byte{businessContextURL: businessContext}})
 	if err != nil {
 		t.Fatal(err)

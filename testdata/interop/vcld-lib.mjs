@@ -107,6 +107,21 @@ export function writeOutput(v) {
   process.stdout.write(JSON.stringify(v));
 }
 
+// serve answers one request, or a batch: {"batch": [request...]} ->
+// [answer...] (one node start for many operations keeps tests fast).
+export async function serve(handler) {
+  const input = await readInput();
+  if(Array.isArray(input.batch)) {
+    const out = [];
+    for(const item of input.batch) {
+      out.push(await handler(item));
+    }
+    writeOutput(out);
+  } else {
+    writeOutput(await handler(input));
+  }
+}
+
 // errorText flattens the nested errors jsonld-signatures returns.
 export function errorText(e) {
   if(!e) {

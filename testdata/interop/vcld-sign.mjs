@@ -10,54 +10,56 @@
 //   "contexts": {url: doc}          extra contexts for the offline loader
 // }
 // stdout: {"did", "verificationMethod", "publicKeyMultibase", "signed": {...}}
+// A batch {"batch": [request...]} answers [answer...].
 import * as vc from '@digitalbazaar/vc';
 import {DataIntegrityProof} from '@digitalbazaar/data-integrity';
 import {cryptosuite as eddsaRdfc2022CryptoSuite} from '@digitalbazaar/eddsa-rdfc-2022-cryptosuite';
 import * as Ed25519Multikey from '@digitalbazaar/ed25519-multikey';
 import {Ed25519Signature2020} from '@digitalbazaar/ed25519-signature-2020';
 import {Ed25519VerificationKey2020} from '@digitalbazaar/ed25519-verification-key-2020';
-import {makeDocumentLoader, readInput, writeOutput} from './vcld-lib.mjs';
+import {makeDocumentLoader, serve} from './vcld-lib.mjs';
 
-const input = await readInput();
-const documentLoader = makeDocumentLoader(input.contexts || {});
-const seed = Uint8Array.from(Buffer.from(input.seed, 'hex'));
-const key = await Ed25519Multikey.generate({seed});
-const did = `did:key:${key.publicKeyMultibase}`;
-const vmId = `${did}#${key.publicKeyMultibase}`;
-key.id = vmId;
-key.controller = did;
+await serve(async input => {
+  const documentLoader = makeDocumentLoader(input.contexts || {});
+  const seed = Uint8Array.from(Buffer.from(input.seed, 'hex'));
+  const key = await Ed25519Multikey.generate({seed});
+  const did = `did:key:${key.publicKeyMultibase}`;
+  const vmId = `${did}#${key.publicKeyMultibase}`;
+  key.id = vmId;
+  key.controller = did;
 
-let suite;
-if(input.suite === 'Ed25519Signature2020') {
-  const k2020 = await Ed25519VerificationKey2020.generate({seed, id: vmId, controller: did});
-  suite = new Ed25519Signature2020({key: k2020});
-} else {
-  suite = new DataIntegrityProof({signer: key.signer(), cryptosuite: eddsaRdfc2022CryptoSuite});
-}
-if(input.created) {
-  suite.date = input.created;
-}
+  let suite;
+  if(input.suite === 'Ed25519Signature2020') {
+    const k2020 = await Ed25519VerificationKey2020.generate({seed, id: vmId, controller: did});
+    suite = new Ed25519Signature2020({key: k2020});
+  } else {
+    suite = new DataIntegrityProof({signer: key.signer(), cryptosuite: eddsaRdfc2022CryptoSuite});
+  }
+  if(input.created) {
+    suite.date = input.created;
+  }
 
-let signed;
-if(input.credential) {
-  const credential = structuredClone(input.credential);
-  if(!input.keepIssuer) {
-    if(typeof credential.issuer === 'object' && credential.issuer !== null) {
-      credential.issuer.id = did;
-    } else {
-      credential.issuer = did;
+  let signed;
+  if(input.credential) {
+    const credential = structuredClone(input.credential);
+    if(!input.keepIssuer) {
+      if(typeof credential.issuer === 'object' && credential.issuer !== null) {
+        credential.issuer.id = did;
+      } else {
+        credential.issuer = did;
+      }
     }
+    signed = await vc.issue({credential, suite, documentLoader});
+  } else {
+    const presentation = structuredClone(input.presentation);
+    presentation.holder = did;
+    if(input.credentials) {
+      presentation.verifiableCredential = input.credentials;
+    }
+    signed = await vc.signPresentation({
+      presentation, suite, documentLoader,
+      challenge: input.challenge, domain: input.domain
+    });
   }
-  signed = await vc.issue({credential, suite, documentLoader});
-} else {
-  const presentation = structuredClone(input.presentation);
-  presentation.holder = did;
-  if(input.credentials) {
-    presentation.verifiableCredential = input.credentials;
-  }
-  signed = await vc.signPresentation({
-    presentation, suite, documentLoader,
-    challenge: input.challenge, domain: input.domain
-  });
-}
-writeOutput({did, verificationMethod: vmId, publicKeyMultibase: key.publicKeyMultibase, signed});
+  return {did, verificationMethod: vmId, publicKeyMultibase: key.publicKeyMultibase, signed};
+});

@@ -3,30 +3,31 @@
 // for pkg/vcld's interop tests; did:key resolved locally, contexts offline.
 // stdin: {"credential": {...}} or {"presentation": {...}, "challenge", "domain"},
 //        "contexts": {url: doc}
-// stdout: {"verified": bool, "error": "text"}
+// stdout: {"verified": bool, "error": "text"}; a batch {"batch": [request...]} answers [answer...].
 import * as vc from '@digitalbazaar/vc';
 import {DataIntegrityProof} from '@digitalbazaar/data-integrity';
 import {cryptosuite as eddsaRdfc2022CryptoSuite} from '@digitalbazaar/eddsa-rdfc-2022-cryptosuite';
 import {Ed25519Signature2020} from '@digitalbazaar/ed25519-signature-2020';
-import {errorText, makeDocumentLoader, readInput, writeOutput} from './vcld-lib.mjs';
+import {errorText, makeDocumentLoader, serve} from './vcld-lib.mjs';
 
-const input = await readInput();
-const documentLoader = makeDocumentLoader(input.contexts || {});
 const suite = [
   new DataIntegrityProof({cryptosuite: eddsaRdfc2022CryptoSuite}),
   new Ed25519Signature2020(),
 ];
-let result;
-try {
-  if(input.credential) {
-    result = await vc.verifyCredential({credential: input.credential, suite, documentLoader});
-  } else {
-    result = await vc.verify({
-      presentation: input.presentation, suite, documentLoader,
-      challenge: input.challenge, domain: input.domain
-    });
+await serve(async input => {
+  const documentLoader = makeDocumentLoader(input.contexts || {});
+  try {
+    let result;
+    if(input.credential) {
+      result = await vc.verifyCredential({credential: input.credential, suite, documentLoader});
+    } else {
+      result = await vc.verify({
+        presentation: input.presentation, suite, documentLoader,
+        challenge: input.challenge, domain: input.domain
+      });
+    }
+    return {verified: !!result.verified, error: result.verified ? '' : errorText(result.error || result)};
+  } catch(e) {
+    return {verified: false, error: errorText(e)};
   }
-  writeOutput({verified: !!result.verified, error: result.verified ? '' : errorText(result.error || result)});
-} catch(e) {
-  writeOutput({verified: false, error: errorText(e)});
-}
+});
