@@ -12,6 +12,8 @@ import (
 	"github.com/gin-gonic/gin"
 	"github.com/idport/idport/pkg/httpx"
 	"github.com/idport/idport/trustregistry/trust"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
 )
 
 // Backend is what the handlers need from the registry service (trustregistry.Service).
@@ -50,7 +52,8 @@ type Options struct {
 	// AuthFailures failed authentications per client IP within AuthWindow before 429 (default 10 per minute).
 	AuthFailures int
 	AuthWindow   time.Duration
-	// MaxWait caps the long-poll wait of GET /v1/snapshot (default 60s).
+	// MaxWait caps the long-poll wait of GET /v1/snapshot (default 50s, under the server's
+	// write timeout).
 	MaxWait time.Duration
 	// TrustedProxies may set X-Forwarded-For for the rate limiter's client IP; by default none
 	// is trusted and the peer address counts (so the limit cannot be dodged with a header).
@@ -90,13 +93,21 @@ func New(b Backend, o Options, logger *slog.Logger) *gin.Engine {
 		o.AuthWindow = time.Minute
 	}
 	if o.MaxWait <= 0 {
-		o.MaxWait = 60 * time.Second
+		o.MaxWait = 50 * time.Second // under httpx.WriteTimeout
 	}
 	if o.Now == nil {
 		o.Now = time.Now
 	}
 	a := &api{b: b, o: o, limiter: newLimiter(o.AuthFailures, o.AuthWindow, o.Now)}
-	e := httpx.NewEngine(httpx.Options{Name: "registry", Logger: logger, MaxBodyBytes: o.MaxBodyBytes, Ready: b.Ready})
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "idport_registry_version", Help: "Current registry version (applied change sets)."},
+			func() float64 { return float64(b.Index().Version()) }),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "idport_registry_snapshot_sequence", Help: "Sequence of the latest signed snapshot."},
+			func() float64 { r, _ := b.Snapshot(); return float64(r.Sequence) }),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "idport_registry_authorities", Help: "Authorities in the registry."},
+			func() float64 { return float64(len(b.Index().IDs(trust.KindAuthority))) }))
+	e := httpx.NewEngine(httpx.Options{Name: "registry", Logger: logger, MaxBodyBytes: o.MaxBodyBytes, Ready: b.Ready, Registry: reg})
 	if err := e.SetTrustedProxies(o.TrustedProxies); err != nil {
 		logger.Error("ignoring invalid trusted proxies", "err", err)
 		_ = e.SetTrustedProxies(nil)
