@@ -188,6 +188,9 @@ func parseVCJOSE(tok *Token) (*Parsed, error) {
 		if ok, err := jc.member(&s, name); ok || err != nil {
 			return err
 		}
+		if name == "proof" {
+			return fmt.Errorf("%w: a vc+jwt payload must not carry an embedded proof", ErrMalformed)
+		}
 		return s.skip()
 	})
 	if err == nil {

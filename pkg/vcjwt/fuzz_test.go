@@ -3,6 +3,7 @@ package vcjwt
 import (
 	"errors"
 	"testing"
+	"time"
 
 	"github.com/idport/idport/pkg/keys"
 )
@@ -78,6 +79,36 @@ func FuzzParseSDJWT(f *testing.F) {
 		}
 		if err := p.SD.VerifyKeyBinding(mustKey(t, keys.EdDSA).Public, "n", "a", fixedNow, 0); err == nil {
 			t.Fatal("key binding verified with a fresh key")
+		}
+	})
+}
+
+func FuzzParseVPJWT(f *testing.F) {
+	holder := mustKey(f, keys.EdDSA)
+	cred, err := SignVCJOSE(holder, sampleCredential(f, 2))
+	if err != nil {
+		f.Fatal(err)
+	}
+	for _, v := range []int{1, 2} {
+		tok, err := SignVPJWT(holder, VPParams{Version: v, Holder: "did:web:h.example", Credentials: []string{cred}, Nonce: "n", Audience: "a"})
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(tok)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		p, err := ParseVPJWT(s)
+		if err != nil {
+			if !classified(err) {
+				t.Fatalf("unclassified error: %v", err)
+			}
+			return
+		}
+		if p.Holder == "" {
+			t.Fatal("presentation without holder accepted")
+		}
+		if err := p.Verify(mustKey(t, p.Token.Alg).Public, p.Nonce, "a", fixedNow, time.Hour); err == nil {
+			t.Fatal("verified with a fresh key")
 		}
 	})
 }

@@ -186,6 +186,7 @@ func TestParseRejects(t *testing.T) {
 		{"repeated payload member", forge(t, hdr(""), strings.Replace(payload, `"type":["VerifiableCredential"`, `"issuer":"did:web:evil.example","type":["VerifiableCredential"`, 1), k), ErrMalformed},
 		{"VC 1.1 credential as vc+jwt", forge(t, hdr(""), strings.Replace(payload, vc.ContextV2, vc.ContextV1, 1), k), ErrUnsupportedFormat},
 		{"no type", forge(t, hdr(""), strings.Replace(payload, `"VerifiableCredential"`, `"X"`, 1), k), ErrMalformed},
+		{"embedded proof", forge(t, hdr(""), strings.Replace(payload, `"type":["VerifiableCredential"`, `"proof":{"type":"DataIntegrityProof"},"type":["VerifiableCredential"`, 1), k), ErrMalformed},
 		{"two parts", parts[0] + "." + parts[1], ErrMalformed},
 		{"four parts", good + ".x", ErrMalformed},
 		{"bad base64 header", "!!!." + parts[1] + "." + parts[2], ErrMalformed},
