@@ -7,11 +7,11 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
-	"syscall"
 	"testing"
 	"time"
 
 	"github.com/idport/idport/issuer"
+	"github.com/idport/idport/issuer/internal/benchutil"
 )
 
 // BenchmarkHTTPIssue is an issuance load run over loopback: a real listener, the full
@@ -25,13 +25,13 @@ func BenchmarkHTTPIssue(b *testing.B) {
 	_, priv, _ := ed25519.GenerateKey(rand.Reader)
 	input := make([]byte, 900)
 	b.Run("raw/ed25519-sign", func(b *testing.B) {
-		cpu0, start := cpuTime(), time.Now()
+		cpu0, start := benchutil.CPUTime(), time.Now()
 		b.RunParallel(func(pb *testing.PB) {
 			for pb.Next() {
 				_ = ed25519.Sign(priv, input)
 			}
 		})
-		reportRates(b, start, cpu0)
+		benchutil.ReportRates(b, start, cpu0)
 	})
 	for _, f := range []struct{ name, body string }{
 		{"vc+jwt", `{"type":"BusinessRegistration","credentialSubject":{"uen":"201912345K","legalName":"Lion City Robotics Pte. Ltd.","registeredAddress":"1 Fusionopolis Way, Singapore 138632","incorporationDate":"2019-04-01","entityType":"Private Company Limited by Shares"}}`},
@@ -63,7 +63,7 @@ func BenchmarkHTTPIssue(b *testing.B) {
 			}
 			b.SetParallelism(32) // 64 clients on 2 cores
 			b.ResetTimer()
-			cpu0, start := cpuTime(), time.Now()
+			cpu0, start := benchutil.CPUTime(), time.Now()
 			b.RunParallel(func(pb *testing.PB) {
 				for pb.Next() {
 					if err := do(); err != nil {
@@ -72,24 +72,7 @@ func BenchmarkHTTPIssue(b *testing.B) {
 					}
 				}
 			})
-			reportRates(b, start, cpu0)
+			benchutil.ReportRates(b, start, cpu0)
 		})
-	}
-}
-
-// cpuTime is the CPU time (user + system) this process has used.
-func cpuTime() time.Duration {
-	var ru syscall.Rusage
-	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
-}
-
-// reportRates reports operations per wall-clock second and per CPU-second of this process.
-// On a shared, overloaded machine the second is the stable one: 2 idle cores give at most
-// twice its value.
-func reportRates(b *testing.B, start time.Time, cpu0 time.Duration) {
-	b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "ops/s")
-	if cpu := cpuTime() - cpu0; cpu > 0 {
-		b.ReportMetric(float64(b.N)/cpu.Seconds(), "ops/cpu-s")
 	}
 }

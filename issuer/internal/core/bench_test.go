@@ -7,11 +7,11 @@ import (
 	"log/slog"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
 	"github.com/idport/idport/issuer/boltstore"
+	"github.com/idport/idport/issuer/internal/benchutil"
 	"github.com/idport/idport/issuer/internal/core"
 	"github.com/idport/idport/issuer/internal/memstore"
 )
@@ -31,13 +31,13 @@ func BenchmarkIssue(b *testing.B) {
 	_, priv, _ := ed25519.GenerateKey(rand.Reader)
 	input := signingInput(b)
 	b.Run("raw/ed25519-sign", func(b *testing.B) {
-		cpu0, start := cpuTime(), time.Now()
+		cpu0, start := benchutil.CPUTime(), time.Now()
 		b.RunParallel(func(pb *testing.PB) {
 			for pb.Next() {
 				_ = ed25519.Sign(priv, input)
 			}
 		})
-		reportRates(b, start, cpu0)
+		benchutil.ReportRates(b, start, cpu0)
 	})
 	stores := []struct {
 		name string
@@ -79,7 +79,7 @@ func BenchmarkIssue(b *testing.B) {
 				}
 				b.ReportAllocs()
 				b.ResetTimer()
-				cpu0, start := cpuTime(), time.Now()
+				cpu0, start := benchutil.CPUTime(), time.Now()
 				b.RunParallel(func(pb *testing.PB) {
 					for pb.Next() {
 						if _, err := is.Issue(context.Background(), req); err != nil {
@@ -88,7 +88,7 @@ func BenchmarkIssue(b *testing.B) {
 						}
 					}
 				})
-				reportRates(b, start, cpu0)
+				benchutil.ReportRates(b, start, cpu0)
 			})
 		}
 	}
@@ -126,22 +126,5 @@ func BenchmarkIssueDataIntegrityLatency(b *testing.B) {
 		if _, err := is.Issue(context.Background(), req); err != nil {
 			b.Fatal(err)
 		}
-	}
-}
-
-// cpuTime is the CPU time (user + system) this process has used.
-func cpuTime() time.Duration {
-	var ru syscall.Rusage
-	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
-}
-
-// reportRates reports operations per wall-clock second and per CPU-second of this process.
-// On a shared, overloaded machine the second is the stable one: 2 idle cores give at most
-// twice its value.
-func reportRates(b *testing.B, start time.Time, cpu0 time.Duration) {
-	b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "ops/s")
-	if cpu := cpuTime() - cpu0; cpu > 0 {
-		b.ReportMetric(float64(b.N)/cpu.Seconds(), "ops/cpu-s")
 	}
 }
