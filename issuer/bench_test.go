@@ -2,6 +2,7 @@ package issuer_test
 
 import (
 	"bytes"
+	"context"
 	"crypto/ed25519"
 	"crypto/rand"
 	"encoding/json"
@@ -12,6 +13,8 @@ import (
 
 	"github.com/idport/idport/issuer"
 	"github.com/idport/idport/issuer/internal/benchutil"
+	"github.com/idport/idport/pkg/did"
+	"github.com/idport/idport/pkg/statuslist"
 )
 
 // BenchmarkHTTPIssue is an issuance load run over loopback: a real listener, the full
@@ -74,5 +77,36 @@ func BenchmarkHTTPIssue(b *testing.B) {
 			})
 			benchutil.ReportRates(b, start, cpu0)
 		})
+	}
+}
+
+// BenchmarkStatusVisibility is the time from a revocation answered 200 over HTTP to a
+// verifier (pkg/statuslist Fetcher, cold cache, resolving the did:web over HTTP) seeing the
+// bit set in the re-signed list. A verifier with a warm cache sees it when the list's
+// Cache-Control max-age (at most 60 s, StatusTTL/2) runs out.
+//
+//	go test -run '^$' -bench BenchmarkStatusVisibility -benchtime 200x ./issuer/
+func BenchmarkStatusVisibility(b *testing.B) {
+	e := start(b, nil)
+	res := e.resolver()
+	ids := make([]string, b.N)
+	for i := range ids {
+		_, ids[i] = e.issue(b, map[string]any{"type": "BusinessRegistration", "credentialSubject": business})
+	}
+	ctx := context.Background()
+	b.ResetTimer()
+	for i := range b.N {
+		if code, out, _ := e.post(b, "/credentials/status", e.token, map[string]any{"credentialId": ids[i], "action": "revoke"}); code != 200 {
+			b.Fatalf("revoke: %d %s", code, out)
+		}
+		st, _ := e.svc.Issuer().Status(ctx, ids[i])
+		f, err := statuslist.NewFetcher(statuslist.FetcherOptions{Resolver: res, Net: did.NetOptions{AllowHTTP: true, AllowHosts: []string{"127.0.0.1"}}})
+		if err != nil {
+			b.Fatal(err)
+		}
+		on, _, err := f.BitstringStatus(ctx, e.srv.URL+"/status/bitstring/revocation-1", "revocation", int(st.Status.Index))
+		if err != nil || !on {
+			b.Fatalf("revocation not visible: %v %v", on, err)
+		}
 	}
 }

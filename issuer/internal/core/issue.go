@@ -395,18 +395,20 @@ func (is *Issuer) finish(ctx context.Context, p *plan) (*Issued, error) {
 			p.cred.Context = append(slices.Clip(p.cred.Context), ContextStatusV1)
 		}
 	}
-	if err := is.sign(ctx, p, out); err != nil {
-		return nil, err
-	}
 	exp := p.validUntil
 	if exp.IsZero() {
 		exp = MaxTime
+	}
+	// Raise the key's publication mark before the credential exists, so that a rotation
+	// racing with this issuance never unpublishes the key that signs it.
+	p.sk.raiseExpiry(exp)
+	if err := is.sign(ctx, p, out); err != nil {
+		return nil, err
 	}
 	rec := IssueRecord{ID: p.credID, Type: p.typ, Format: string(p.format), Status: ref, KeyID: p.sk.local,
 		Issued: p.issuedAt, Expires: p.validUntil, Client: p.clientID}
 	if err := is.cfg.Store.Record(ctx, rec); err != nil {
 		return nil, fmt.Errorf("recording credential %s: %w", p.credID, err)
 	}
-	p.sk.raiseExpiry(exp)
 	return out, nil
 }
