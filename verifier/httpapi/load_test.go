@@ -8,10 +8,12 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -67,6 +69,7 @@ func load(b *testing.B, url string, body []byte, wantStatus int) {
 	var failed error
 	var failOnce sync.Once
 	b.ResetTimer()
+	cpu0 := processCPU()
 	start := time.Now()
 	var wg sync.WaitGroup
 	for range loadConcurrency {
@@ -100,6 +103,7 @@ func load(b *testing.B, url string, body []byte, wantStatus int) {
 	}
 	wg.Wait()
 	elapsed := time.Since(start)
+	cpu := processCPU() - cpu0
 	b.StopTimer()
 	if failed != nil {
 		b.Fatal(failed)
@@ -109,6 +113,21 @@ func load(b *testing.B, url string, body []byte, wantStatus int) {
 	b.ReportMetric(float64(lat[len(lat)/2].Microseconds())/1000, "p50-ms")
 	b.ReportMetric(float64(lat[len(lat)*99/100].Microseconds())/1000, "p99-ms")
 	b.ReportMetric(rssMB(), "RSS-MB")
+	// CPU per request (server and clients in this process) and the
+	// throughput it allows on all cores: a figure that a loaded, shared
+	// machine does not distort the way it distorts wall-clock req/s.
+	perReq := float64(cpu.Microseconds()) / float64(b.N)
+	b.ReportMetric(perReq, "cpu-us/req")
+	b.ReportMetric(float64(runtime.NumCPU())*1e6/perReq, "cpu-bound-req/s")
+}
+
+// processCPU returns the user and system CPU time of this process.
+func processCPU() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 type statusError struct{ code int }
