@@ -177,14 +177,10 @@ func (a *api) history(c *gin.Context) {
 }
 
 func (a *api) audit(c *gin.Context) {
-	var after uint64
-	if s := c.Query("after"); s != "" {
-		n, err := strconv.ParseUint(s, 10, 64)
-		if err != nil {
-			writeErr(c, badParam("after %q is not a sequence number", s))
-			return
-		}
-		after = n
+	after, err := seqParam(c, "after")
+	if err != nil {
+		writeErr(c, err)
+		return
 	}
 	limit := 1000
 	if s := c.Query("limit"); s != "" {

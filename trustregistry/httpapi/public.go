@@ -42,6 +42,19 @@ type Page struct {
 	RegistryVersion uint64 `json:"registry_version"`
 }
 
+// seqParam reads an optional sequence-number query parameter (0 when absent).
+func seqParam(c *gin.Context, name string) (uint64, error) {
+	s := c.Query(name)
+	if s == "" {
+		return 0, nil
+	}
+	n, err := strconv.ParseUint(s, 10, 64)
+	if err != nil {
+		return 0, badParam("%s %q is not a sequence number", name, s)
+	}
+	return n, nil
+}
+
 func (a *api) list(k trust.Kind) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		after, limit, err := pageParams(c)
@@ -83,14 +96,10 @@ func (a *api) registryInfo(c *gin.Context) {
 // GET /v1/snapshot[?after=SEQ&wait=25s]: the latest signed snapshot (application/jose). With
 // after, it waits up to wait for a snapshot newer than SEQ and answers 204 if none came.
 func (a *api) snapshot(c *gin.Context) {
-	var after uint64
-	if s := c.Query("after"); s != "" {
-		n, err := strconv.ParseUint(s, 10, 64)
-		if err != nil {
-			writeErr(c, badParam("after %q is not a sequence number", s))
-			return
-		}
-		after = n
+	after, err := seqParam(c, "after")
+	if err != nil {
+		writeErr(c, err)
+		return
 	}
 	var wait time.Duration
 	if s := c.Query("wait"); s != "" {

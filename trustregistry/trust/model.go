@@ -230,49 +230,37 @@ func (s *State) Object(k Kind, id string) any {
 // SetObject decodes raw JSON of kind k and stores it under id (nil raw deletes). Backends use it
 // to rebuild a State from stored objects.
 func (s *State) SetObject(k Kind, id string, raw []byte) error {
-	if raw == nil {
-		switch k {
-		case KindJurisdiction:
-			delete(s.Jurisdictions, id)
-		case KindScheme:
-			delete(s.Schemes, id)
-		case KindAuthority:
-			delete(s.Authorities, id)
-		case KindAgreement:
-			delete(s.Agreements, id)
-		case KindRecognition:
-			delete(s.Recognitions, id)
-		}
-		return nil
-	}
 	var err error
 	switch k {
 	case KindJurisdiction:
-		v := new(Jurisdiction)
-		err = json.Unmarshal(raw, v)
-		s.Jurisdictions[id] = v
+		err = setObject(s.Jurisdictions, id, raw)
 	case KindScheme:
-		v := new(Scheme)
-		err = json.Unmarshal(raw, v)
-		s.Schemes[id] = v
+		err = setObject(s.Schemes, id, raw)
 	case KindAuthority:
-		v := new(Authority)
-		err = json.Unmarshal(raw, v)
-		s.Authorities[id] = v
+		err = setObject(s.Authorities, id, raw)
 	case KindAgreement:
-		v := new(Agreement)
-		err = json.Unmarshal(raw, v)
-		s.Agreements[id] = v
+		err = setObject(s.Agreements, id, raw)
 	case KindRecognition:
-		v := new(Recognition)
-		err = json.Unmarshal(raw, v)
-		s.Recognitions[id] = v
+		err = setObject(s.Recognitions, id, raw)
 	default:
 		return invalidf(-1, "kind", "unknown kind %q", k)
 	}
 	if err != nil {
 		return fmtErr("decoding %s %q: %w", k, id, err)
 	}
+	return nil
+}
+
+func setObject[T any](m map[string]*T, id string, raw []byte) error {
+	if raw == nil {
+		delete(m, id)
+		return nil
+	}
+	v := new(T)
+	if err := json.Unmarshal(raw, v); err != nil {
+		return err
+	}
+	m[id] = v
 	return nil
 }
 
