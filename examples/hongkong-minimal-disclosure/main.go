@@ -37,21 +37,13 @@ const verifierAudience = "https://verifier.lingang.example"
 
 func run(ctx context.Context, w io.Writer) error {
 	t := &stack.Teller{W: w}
-	s, err := stack.New(ctx)
+	s, reg, hk, err := stack.NewWorld(ctx, "hk-issuer")
 	if err != nil {
 		return err
 	}
 	defer s.Close()
 
 	t.Step("The registry and the Hong Kong issuer start; the resident has a key of her own")
-	reg, err := s.StartRegistry(ctx)
-	if err != nil {
-		return err
-	}
-	hk, err := s.StartIssuer(ctx, stack.IssuerOptions{Name: "hk-issuer"})
-	if err != nil {
-		return err
-	}
 	holder, err := keys.Generate(keys.EdDSA)
 	if err != nil {
 		return err

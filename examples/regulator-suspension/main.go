@@ -26,25 +26,12 @@ func main() { stack.Main(run) }
 
 func run(ctx context.Context, w io.Writer) error {
 	t := &stack.Teller{W: w}
-	s, err := stack.New(ctx)
+	t.Step("A Singapore authority is recognised in Lingang; a company holds its credential")
+	s, reg, sg, before, err := stack.NewDemoWorld(ctx, time.Now().Add(-2*time.Hour))
 	if err != nil {
 		return err
 	}
 	defer s.Close()
-
-	t.Step("A Singapore authority is recognised in Lingang; a company holds its credential")
-	reg, err := s.StartRegistry(ctx)
-	if err != nil {
-		return err
-	}
-	sg, err := s.StartIssuer(ctx, stack.IssuerOptions{Name: "sg-issuer"})
-	if err != nil {
-		return err
-	}
-	before, err := client.SeedDemo(ctx, reg.Alice, reg.Bob, sg.DID, time.Now().Add(-2*time.Hour))
-	if err != nil {
-		return err
-	}
 	// A lenient verifier: it accepts credentials of a suspended authority that were issued
 	// before the suspension took effect. A back-dated suspension moves that point back.
 	v, err := s.StartVerifier(ctx, "lingang-verifier", reg, verifier.Policy{LocalScheme: trust.DemoLocalScheme, AcceptValidWhenIssued: true}, 0)

@@ -29,21 +29,13 @@ func main() { stack.Main(run) }
 
 func run(ctx context.Context, w io.Writer) error {
 	t := &stack.Teller{W: w}
-	s, err := stack.New(ctx)
+	s, reg, sg, err := stack.NewWorld(ctx, "sg-issuer")
 	if err != nil {
 		return err
 	}
 	defer s.Close()
 
 	t.Step("Lingang's trust registry and a Singapore authority's issuer start on loopback")
-	reg, err := s.StartRegistry(ctx)
-	if err != nil {
-		return err
-	}
-	sg, err := s.StartIssuer(ctx, stack.IssuerOptions{Name: "sg-issuer"})
-	if err != nil {
-		return err
-	}
 	t.Say("registry %s, issuer %s signing as %s", reg.URL, sg.URL, stack.Short(sg.DID))
 
 	t.Step("Regulators recognise Singapore's corporate scheme (alice proposes, bob approves)")

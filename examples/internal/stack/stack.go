@@ -70,11 +70,11 @@ func New(ctx context.Context) (*Stack, error) {
 // Close stops every service, closes their stores and removes the temporary directory.
 func (s *Stack) Close() error {
 	s.cancel()
+	s.wg.Wait() // background loops (sync long-polls included) end with the context
 	for _, srv := range s.servers {
-		srv.CloseClientConnections() // long-polls end now, not after their wait
+		srv.CloseClientConnections()
 		srv.Close()
 	}
-	s.wg.Wait()
 	var errs []error
 	for i := len(s.closers) - 1; i >= 0; i-- {
 		errs = append(errs, s.closers[i]())
@@ -433,4 +433,37 @@ func Summary(r *httpapi.Response) string {
 		s += " " + e.Code + " (" + e.Detail + ")"
 	}
 	return s
+}
+
+// NewWorld starts what every story begins with: a Stack holding a trust registry and one issuer
+// (a did:key, data directory issuerName). The caller closes the Stack.
+func NewWorld(ctx context.Context, issuerName string) (*Stack, *Registry, *Issuer, error) {
+	s, err := New(ctx)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	reg, err := s.StartRegistry(ctx)
+	if err != nil {
+		return nil, nil, nil, errors.Join(err, s.Close())
+	}
+	is, err := s.StartIssuer(ctx, IssuerOptions{Name: issuerName})
+	if err != nil {
+		return nil, nil, nil, errors.Join(err, s.Close())
+	}
+	return s, reg, is, nil
+}
+
+// NewDemoWorld is NewWorld with the demo recognition in place (trust.DemoSeed through
+// maker-checker): Lingang recognises the Singapore authority that the issuer "sg-issuer" signs
+// for, from effective on. It returns the registry version after the seed.
+func NewDemoWorld(ctx context.Context, effective time.Time) (*Stack, *Registry, *Issuer, uint64, error) {
+	s, reg, sg, err := NewWorld(ctx, "sg-issuer")
+	if err != nil {
+		return nil, nil, nil, 0, err
+	}
+	version, err := client.SeedDemo(ctx, reg.Alice, reg.Bob, sg.DID, effective)
+	if err != nil {
+		return nil, nil, nil, 0, errors.Join(err, s.Close())
+	}
+	return s, reg, sg, version, nil
 }

@@ -1,0 +1,11 @@
+package main
+
+import (
+	"testing"
+
+	"github.com/idport/idport/examples/internal/storytest"
+)
+
+func TestRevocation(t *testing.T) {
+	storytest.Run(t, run, "HTTP 400 revoked", "HTTP 400 suspended", "verified again after")
+}
