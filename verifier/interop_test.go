@@ -28,6 +28,7 @@ type interopOut struct {
 	SDJwt          string `json:"sdJwt"`
 	SDJwtKB        string `json:"sdJwtKB"`
 	DIVC           any    `json:"diVC"`
+	DIVP           any    `json:"diVP"`
 }
 
 func seedHex(t *testing.T) string {
@@ -143,5 +144,18 @@ func TestInteropPeers(t *testing.T) {
 	res, _ = v(trust, valid).VerifyPresentation(ctx, []byte(out.SDJwtKB), verifier.PresentationOptions{Challenge: "another", Domain: aud})
 	if res.Verified || !res.HasError(verifier.CodeChallengeInvalid) {
 		t.Fatalf("SD-JWT+KB wrong nonce: %+v", res.Errors)
+	}
+	// The Data Integrity presentation (embedded credential, VC 2.0).
+	diVP, err := jsonBytes(out.DIVP)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err = v(trust, valid).VerifyPresentation(ctx, diVP, verifier.PresentationOptions{Challenge: nonce, Domain: aud})
+	if err != nil || !res.Verified || res.Holder != out.HolderDidKey || res.Claims["registrationNumber"] != "201912345K" {
+		t.Fatalf("digitalbazaar DI presentation: %v %+v", err, res.Errors)
+	}
+	res, _ = v(trust, valid).VerifyPresentation(ctx, diVP, verifier.PresentationOptions{Challenge: "another", Domain: aud})
+	if res.Verified || !res.HasError(verifier.CodeChallengeInvalid) {
+		t.Fatalf("DI presentation, wrong challenge: %+v", res.Errors)
 	}
 }

@@ -14,7 +14,7 @@
 //   "joseEdDSA", "joseES256", "joseExpired"     vc+jwt by `jose` (did:jwk issuers),
 //   "didJwtVC", "didJwtVP"                       VC-JWT 1.1 and JWT VP by `did-jwt-vc` (did:key),
 //   "sdJwt", "sdJwtKB"                           SD-JWT VC (+ key binding) by `@sd-jwt/sd-jwt-vc` (did:jwk, ES256),
-//   "diVC"                                       eddsa-rdfc-2022 by `@digitalbazaar/vc` (did:key)
+//   "diVC", "diVP"                               eddsa-rdfc-2022 credential and presentation by `@digitalbazaar/vc` (did:key)
 // }
 import crypto from 'node:crypto';
 import * as jose from 'jose';
@@ -56,7 +56,7 @@ const issuerEd = ed25519FromSeed(input.seed);
 const holderEd = ed25519FromSeed(input.holderSeed);
 const edDidJwk = didJwk(issuerEd.jwk);
 const {did: edDidKey, key: edMultikey} = await didKeyOf(input.seed);
-const {did: holderDidKey} = await didKeyOf(input.holderSeed);
+const {did: holderDidKey, key: holderMultikey} = await didKeyOf(input.holderSeed);
 
 function credential(issuer, subject, from, until, withStatus) {
   const c = {
@@ -147,5 +147,19 @@ suite.date = iso(now - 3600);
 const diCred = credential(edDidKey, holderDidKey, now - 3600, now + 86400, true);
 diCred['@context'].push(input.ldContext);
 out.diVC = await vc.issue({credential: diCred, suite, documentLoader});
+
+// 5. A Data Integrity presentation of that credential by its subject
+// (eddsa-rdfc-2022 over challenge and domain), `@digitalbazaar/vc`.
+const holderSuite = new DataIntegrityProof({signer: holderMultikey.signer(), cryptosuite: eddsaRdfc2022CryptoSuite});
+holderSuite.date = iso(now);
+out.diVP = await vc.signPresentation({
+  presentation: {
+    '@context': ['https://www.w3.org/ns/credentials/v2'],
+    type: ['VerifiablePresentation'],
+    holder: holderDidKey,
+    verifiableCredential: [out.diVC],
+  },
+  suite: holderSuite, documentLoader, challenge: input.nonce, domain: input.aud,
+});
 
 writeOutput(out);
