@@ -25,8 +25,14 @@ type PresentationResult struct {
 	// Proof is the first (verified) presentation proof; Proofs all of them.
 	Proof  ProofInfo
 	Proofs []ProofInfo
-	// Credentials are the embedded credentials, each verified, in order.
+	// Credentials are the embedded Data Integrity credentials, each
+	// verified, in order.
 	Credentials []*Result
+	// Enveloped are the ids (data: URLs) of embedded
+	// EnvelopedVerifiableCredential objects (VC-JOSE/COSE). They are covered
+	// by the presentation proof but not verified here: that is the job of
+	// the caller's JOSE path.
+	Enveloped []string
 }
 
 func presentationShape(doc map[string]any) (version int, holder string, err error) {
@@ -124,8 +130,9 @@ func (p *Processor) SignPresentation(ctx context.Context, doc []byte, o SignOpti
 // VerifyPresentation verifies a presentation's Data Integrity proofs
 // (purpose authentication, challenge and domain as expected, verification
 // method of the holder when one is named) and every embedded credential
-// (as VerifyCredential does). Enveloped or otherwise non-Data-Integrity
-// embedded credentials are refused with ErrUnsupportedSuite.
+// (as VerifyCredential does). Enveloped credentials are listed in
+// PresentationResult.Enveloped for the caller to verify; embedded values
+// that are not objects are refused with ErrUnsupportedSuite.
 func (p *Processor) VerifyPresentation(ctx context.Context, doc []byte, keys KeyResolver, o PresentationOptions) (*PresentationResult, error) {
 	ctx, cancel := context.WithTimeout(ctx, p.limits.Timeout)
 	defer cancel()
@@ -167,6 +174,14 @@ func (p *Processor) VerifyPresentation(ctx context.Context, doc []byte, keys Key
 		cm, ok := it.(map[string]any)
 		if !ok {
 			return nil, fmt.Errorf("vcld: verifiableCredential[%d] is %T, not an embedded credential: %w", i, it, ErrUnsupportedSuite)
+		}
+		if slices.Contains(stringsOf(cm["type"]), "EnvelopedVerifiableCredential") {
+			id, _ := cm["id"].(string)
+			if id == "" {
+				return nil, fmt.Errorf("vcld: verifiableCredential[%d]: enveloped credential without id: %w", i, ErrMalformed)
+			}
+			r.Enveloped = append(r.Enveloped, id)
+			continue
 		}
 		if _, has := cm["@context"]; !has {
 			cm = withContext(cm, m["@context"])

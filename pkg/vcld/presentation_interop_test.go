@@ -148,3 +148,38 @@ func TestInteropGoPresentationVerifiesInJS(t *testing.T) {
 		}
 	}
 }
+
+// TestPresentationViewMatchesJS: unsecured presentations (embedded Data
+// Integrity credential, enveloped credential, none, VC 1.1 and 2.0)
+// canonicalise here, through presentationView, as in jsonld.js.
+func TestPresentationViewMatchesJS(t *testing.T) {
+	t.Parallel()
+	p := newTestProcessor(t)
+	k := newTestKey(43)
+	docs := map[string]map[string]any{}
+	for _, v := range []int{1, 2} {
+		cred := credV2(k.did)
+		if v == 1 {
+			cred = credV1(k.did)
+		}
+		signed, err := p.SignCredential(context.Background(), mustJSON(t, cred), SignOptions{Signer: k.priv, VerificationMethod: k.vm})
+		if err != nil {
+			t.Fatal(err)
+		}
+		vp := vpSkeleton(v)
+		vp["holder"] = k.did
+		docs[versionName[v]+"-empty"] = mustMap(t, mustJSON(t, vp))
+		vp["verifiableCredential"] = []any{mustMap(t, signed), mustMap(t, signed)}
+		docs[versionName[v]+"-two-embedded"] = mustMap(t, mustJSON(t, vp))
+	}
+	vp := vpSkeleton(2)
+	vp["verifiableCredential"] = map[string]any{"@context": ContextCredentialsV2, "id": "data:application/vc+jwt,eyJ9.e30.c2ln", "type": "EnvelopedVerifiableCredential"}
+	docs["vc2-enveloped"] = mustMap(t, mustJSON(t, vp))
+	js := jsCanonicalizeAll(t, docs)
+	for name, doc := range docs {
+		got, err := p.canonicalize(context.Background(), p.presentationView(doc))
+		if err != nil || js[name].Error != "" || got != js[name].NQuads {
+			t.Errorf("%s: ours (%v):\n%s\nJS (%s):\n%s", name, err, got, js[name].Error, js[name].NQuads)
+		}
+	}
+}

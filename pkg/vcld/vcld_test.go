@@ -361,3 +361,34 @@ func TestEd25519PrivateKeyPointerAndResolverForms(t *testing.T) {
 		t.Fatalf("*ed25519.PublicKey: %v", err)
 	}
 }
+
+// TestPresentationWithEnvelopedCredential: an enveloped (VC-JOSE)
+// credential travels under the presentation proof and is handed back.
+func TestPresentationWithEnvelopedCredential(t *testing.T) {
+	p := newTestProcessor(t)
+	issuer, holder := newTestKey(41), newTestKey(42)
+	signedVC, err := p.SignCredential(context.Background(), mustJSON(t, credV2(issuer.did)), SignOptions{Signer: issuer.priv, VerificationMethod: issuer.vm})
+	if err != nil {
+		t.Fatal(err)
+	}
+	env := "data:application/vc+jwt,eyJhbGciOiJFZERTQSJ9.e30.c2ln"
+	vp := vpSkeleton(2)
+	vp["holder"] = holder.did
+	vp["verifiableCredential"] = []any{mustMap(t, signedVC), map[string]any{"@context": ContextCredentialsV2, "id": env, "type": "EnvelopedVerifiableCredential"}}
+	signed, err := p.SignPresentation(context.Background(), mustJSON(t, vp), SignOptions{Signer: holder.priv, VerificationMethod: holder.vm, Challenge: "x"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := p.VerifyPresentation(context.Background(), signed, didKeyResolver, PresentationOptions{Challenge: "x"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(r.Credentials) != 1 || len(r.Enveloped) != 1 || r.Enveloped[0] != env {
+		t.Fatalf("result %+v", r)
+	}
+	m := mustMap(t, signed)
+	m["verifiableCredential"].([]any)[1].(map[string]any)["id"] = "data:application/vc+jwt,other"
+	if _, err := p.VerifyPresentation(context.Background(), mustJSON(t, m), didKeyResolver, PresentationOptions{Challenge: "x"}); !errors.Is(err, ErrSignatureInvalid) {
+		t.Fatalf("swapped enveloped credential: %v", err)
+	}
+}
