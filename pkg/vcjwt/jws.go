@@ -108,30 +108,35 @@ func Parse(compact string) (*Token, error) {
 	if b64.DecodedLen(len(h)) > MaxHeaderBytes {
 		return nil, fmt.Errorf("%w: header of %d bytes", ErrTooLarge, len(h))
 	}
-	hdrJSON, err := b64.DecodeString(h)
+	// One copy of the token serves as signing input and base64 source, and
+	// one buffer takes the decoded header, signature and payload.
+	raw := []byte(compact)
+	in := raw[:len(h)+1+len(p)]
+	buf := make([]byte, b64.DecodedLen(len(h))+sigLen+b64.DecodedLen(len(p)))
+	hn, err := b64.Decode(buf, raw[:len(h)])
 	if err != nil {
 		return nil, fmt.Errorf("%w: header base64url: %w", ErrMalformed, err)
 	}
-	hdr, err := parseHeader(hdrJSON)
+	hdr, err := parseHeader(buf[:hn])
 	if err != nil {
 		return nil, err
 	}
-	sig, err := b64.DecodeString(s)
-	if err != nil {
-		return nil, fmt.Errorf("%w: signature base64url: %w", ErrMalformed, err)
+	if len(s) != b64.EncodedLen(sigLen) {
+		return nil, fmt.Errorf("%w: signature of %d base64url characters, want %d", ErrSignatureInvalid, len(s), b64.EncodedLen(sigLen))
 	}
-	if len(sig) != sigLen {
-		return nil, fmt.Errorf("%w: %s signature of %d bytes, want %d", ErrSignatureInvalid, hdr.Alg, len(sig), sigLen)
+	sig := buf[hn : hn+sigLen]
+	if n, err := b64.Decode(sig, raw[len(in)+1:]); err != nil || n != sigLen {
+		return nil, fmt.Errorf("%w: signature base64url: %v", ErrMalformed, err)
 	}
-	payload, err := b64.DecodeString(p)
+	pn, err := b64.Decode(buf[hn+sigLen:], raw[len(h)+1:len(in)])
 	if err != nil {
 		return nil, fmt.Errorf("%w: payload base64url: %w", ErrMalformed, err)
 	}
 	return &Token{
 		Header:       hdr,
-		Payload:      payload,
-		SigningInput: []byte(compact[:len(h)+1+len(p)]),
-		Signature:    sig,
+		Payload:      buf[hn+sigLen : hn+sigLen+pn : hn+sigLen+pn],
+		SigningInput: in[:len(in):len(in)],
+		Signature:    sig[:sigLen:sigLen],
 	}, nil
 }
 
@@ -199,6 +204,9 @@ func checkKid(kid string) error {
 	}
 	if strings.Contains(kid, "..") {
 		return fmt.Errorf("%w: kid contains \"..\"", ErrMalformed)
+	}
+	if strings.IndexByte(kid, '%') < 0 {
+		return nil
 	}
 	if l := strings.ToLower(kid); strings.Contains(l, "%2e") || strings.Contains(l, "%2f") || strings.Contains(l, "%5c") || strings.Contains(l, "%00") {
 		return fmt.Errorf("%w: kid contains an encoded dot, slash, backslash or NUL", ErrMalformed)

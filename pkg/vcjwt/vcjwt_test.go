@@ -154,7 +154,7 @@ func TestParseRejects(t *testing.T) {
 		want  error
 	}{
 		{"alg none", forge(t, `{"alg":"none","typ":"vc+jwt"}`, payload, nil), ErrAlgNotAllowed},
-		{"alg none empty sig", strings.TrimSuffix(forge(t, `{"alg":"none","typ":"vc+jwt"}`, payload, nil), parts[2]), ErrAlgNotAllowed},
+		{"alg none empty sig", b64.EncodeToString([]byte(`{"alg":"none","typ":"vc+jwt"}`)) + "." + parts[1] + ".", ErrAlgNotAllowed},
 		{"alg None", forge(t, `{"alg":"None","typ":"vc+jwt"}`, payload, nil), ErrAlgNotAllowed},
 		{"HS256 with public key as secret", hs256, ErrAlgNotAllowed},
 		{"RS256", forge(t, `{"alg":"RS256","typ":"vc+jwt"}`, payload, nil), ErrAlgNotAllowed},
