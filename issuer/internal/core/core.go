@@ -8,6 +8,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"log/slog"
 	"strings"
@@ -55,6 +56,7 @@ type Config struct {
 type Issuer struct {
 	cfg     Config
 	types   map[string]*CredentialType
+	inline  map[string]json.RawMessage // per type: InlineContext, computed once
 	order   []string
 	ring    *keyRing
 	status  *statusTable
@@ -116,8 +118,10 @@ func New(ctx context.Context, cfg Config) (*Issuer, error) {
 	is := &Issuer{cfg: cfg, types: map[string]*CredentialType{}, log: cfg.Logger,
 		status:  newStatusTable(cfg.MaxStatusSets),
 		apiKeys: &apiKeys{store: cfg.Store, byID: map[string]APIKeyRecord{}}}
+	is.inline = map[string]json.RawMessage{}
 	for i := range ts {
 		is.types[ts[i].Name] = &ts[i]
+		is.inline[ts[i].Name] = ts[i].InlineContext()
 		is.order = append(is.order, ts[i].Name)
 	}
 	is.lists.entries = map[string]*cachedList{}

@@ -225,7 +225,7 @@ func (is *Issuer) issueTemplate(ctx context.Context, req Request) (*Issued, erro
 		ctxs = append(ctxs, c)
 	}
 	if format == vc.FormatDI {
-		ctxs = append(ctxs, t.InlineContext())
+		ctxs = append(ctxs, is.inline[t.Name])
 	}
 	vu := p.validUntil
 	c := subjectObjectSkeleton // a copy: marshals credentialSubject as an object, not an array
