@@ -57,7 +57,9 @@ func (s *Store) Put(_ context.Context, challenge string, expires time.Time) erro
 	if challenge == "" || len(challenge) > maxChallengeLen {
 		return fmt.Errorf("boltstore: challenge length %d: %w", len(challenge), verifier.ErrChallengeUnknown)
 	}
-	err := s.db.Update(func(tx *bbolt.Tx) error {
+	// Batch coalesces concurrent writers into one fsync; fn is idempotent
+	// (bbolt may run it again alone if another fn of the batch fails).
+	err := s.db.Batch(func(tx *bbolt.Tx) error {
 		b := tx.Bucket(bucketChallenges)
 		if b.Get([]byte(challenge)) != nil {
 			return ErrChallengeExists
@@ -72,12 +74,14 @@ func (s *Store) Put(_ context.Context, challenge string, expires time.Time) erro
 
 // Consume implements verifier.ChallengeStore: the check and the marking
 // happen in one write transaction, so two concurrent presentations of the
-// same challenge cannot both succeed.
+// same challenge cannot both succeed. Concurrent consumes share an fsync
+// through db.Batch; a batch member that fails is re-run alone, so each
+// answer reflects the committed state.
 func (s *Store) Consume(_ context.Context, challenge string, now time.Time) error {
 	if challenge == "" || len(challenge) > maxChallengeLen {
 		return verifier.ErrChallengeUnknown
 	}
-	err := s.db.Update(func(tx *bbolt.Tx) error {
+	err := s.db.Batch(func(tx *bbolt.Tx) error {
 		b := tx.Bucket(bucketChallenges)
 		v := b.Get([]byte(challenge))
 		if len(v) != 9 {
