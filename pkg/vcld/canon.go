@@ -139,32 +139,61 @@ func (p *Processor) decode(b []byte) (map[string]any, error) {
 	return doc, nil
 }
 
-// checkDepth refuses JSON nested deeper than max without building it.
+// checkDepth refuses, before anything is built, JSON nested deeper than
+// max and objects with a repeated member name. Parsers disagree on which of
+// two equal names wins (Go and JavaScript take the last, others the first),
+// so a duplicate could make the verified document differ from the one a
+// caller reads. Syntax errors are left to the decoder.
 func checkDepth(b []byte, max int) error {
-	depth := 0
-	inString, escaped := false, false
-	for _, c := range b {
-		if inString {
-			switch {
-			case escaped:
-				escaped = false
-			case c == '\\':
-				escaped = true
-			case c == '"':
-				inString = false
-			}
-			continue
-		}
-		switch c {
+	type frame struct {
+		object    bool
+		expectKey bool
+		keys      []string
+	}
+	stack := make([]frame, 0, 16)
+	for i := 0; i < len(b); i++ {
+		switch c := b[i]; c {
 		case '"':
-			inString = true
+			j := i + 1
+			escaped := false
+			for ; j < len(b); j++ {
+				if b[j] == '\\' {
+					j++
+					escaped = true
+					continue
+				}
+				if b[j] == '"' {
+					break
+				}
+			}
+			if n := len(stack); n > 0 && stack[n-1].object && stack[n-1].expectKey && j < len(b) {
+				key := string(b[i+1 : j])
+				if escaped {
+					var k string
+					if err := json.Unmarshal(b[i:j+1], &k); err == nil {
+						key = k
+					}
+				}
+				if slices.Contains(stack[n-1].keys, key) {
+					return fmt.Errorf("vcld: member %q appears twice in one object: %w", key, ErrMalformed)
+				}
+				stack[n-1].keys = append(stack[n-1].keys, key)
+				stack[n-1].expectKey = false
+			}
+			i = j
 		case '{', '[':
-			depth++
-			if depth > max {
+			if len(stack) >= max {
 				return fmt.Errorf("vcld: JSON nested deeper than %d: %w", max, ErrTooComplex)
 			}
+			stack = append(stack, frame{object: c == '{', expectKey: c == '{'})
 		case '}', ']':
-			depth--
+			if len(stack) > 0 {
+				stack = stack[:len(stack)-1]
+			}
+		case ',':
+			if n := len(stack); n > 0 && stack[n-1].object {
+				stack[n-1].expectKey = true
+			}
 		}
 	}
 	return nil

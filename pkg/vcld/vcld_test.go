@@ -392,3 +392,32 @@ func TestPresentationWithEnvelopedCredential(t *testing.T) {
 		t.Fatalf("swapped enveloped credential: %v", err)
 	}
 }
+
+func TestDuplicateMembersRefused(t *testing.T) {
+	p := newTestProcessor(t)
+	k := newTestKey(44)
+	signed, err := p.SignCredential(context.Background(), mustJSON(t, credV2(k.did)), SignOptions{Signer: k.priv, VerificationMethod: k.vm})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := string(signed)
+	for name, doc := range map[string]string{
+		"top-level":    strings.Replace(s, `"issuer":`, `"issuer":"did:example:evil","issuer":`, 1),
+		"escaped twin": strings.Replace(s, `"issuer":`, `"\u0069ssuer":"did:example:evil","issuer":`, 1),
+		"nested":       strings.Replace(s, `"name":"Acme Pte Ltd"`, `"name":"Evil","name":"Acme Pte Ltd"`, 1),
+	} {
+		if doc == s {
+			t.Fatalf("%s: replacement did not apply", name)
+		}
+		if _, err := p.VerifyCredential(context.Background(), []byte(doc), didKeyResolver); !errors.Is(err, ErrMalformed) {
+			t.Errorf("%s: %v, want ErrMalformed", name, err)
+		}
+	}
+	// Equal names in different objects, and strings that look like keys, are fine.
+	if _, err := p.VerifyCredential(context.Background(), signed, didKeyResolver); err != nil {
+		t.Fatal(err)
+	}
+	if err := checkDepth([]byte(`{"a":{"a":"\"a\":1,"},"b":["a","a"],"c":{"a":1}}`), 8); err != nil {
+		t.Fatal(err)
+	}
+}
