@@ -114,6 +114,7 @@ func New(b Backend, o Options, logger *slog.Logger) *gin.Engine {
 	}
 	pub := e.Group("/v1")
 	pub.GET("/registry", a.registryInfo)
+	pub.GET("/openapi.yaml", serveOpenAPI)
 	for _, k := range trust.Kinds {
 		pub.GET("/"+plural(k), a.list(k))
 		pub.GET("/"+plural(k)+"/:id", a.get(k))

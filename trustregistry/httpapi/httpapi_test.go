@@ -29,6 +29,7 @@ import (
 	"github.com/idport/idport/trustregistry/client"
 	"github.com/idport/idport/trustregistry/httpapi"
 	"github.com/idport/idport/trustregistry/trust"
+	"gopkg.in/yaml.v3"
 )
 
 const demoDID = "did:web:registrar.example.sg"
@@ -405,4 +406,44 @@ func FuzzTRQPAuthorization(f *testing.F) {
 			}
 		}
 	})
+}
+
+// Every registered route (but httpx's health and metrics) is described in openapi.yaml.
+func TestOpenAPICoversEveryRoute(t *testing.T) {
+	f := newFixture(t, nil)
+	var doc struct {
+		Paths map[string]map[string]any `yaml:"paths"`
+	}
+	if err := yaml.Unmarshal(httpapi.OpenAPI, &doc); err != nil {
+		t.Fatal(err)
+	}
+	match := func(tmpl, path string) bool {
+		a, b := strings.Split(tmpl, "/"), strings.Split(path, "/")
+		if len(a) != len(b) {
+			return false
+		}
+		for i := range a {
+			if !(a[i] == b[i] || strings.HasPrefix(a[i], "{") && (strings.HasPrefix(b[i], ":") || !strings.HasPrefix(tmpl, "/admin"))) {
+				return false
+			}
+		}
+		return true
+	}
+	for _, r := range f.svc.Handler().(*gin.Engine).Routes() {
+		if r.Path == "/healthz" || r.Path == "/readyz" || r.Path == "/metrics" {
+			continue
+		}
+		found := false
+		for p, ops := range doc.Paths {
+			if _, ok := ops[strings.ToLower(r.Method)]; ok && match(p, r.Path) {
+				found = true
+			}
+		}
+		if !found {
+			t.Errorf("%s %s is not in openapi.yaml", r.Method, r.Path)
+		}
+	}
+	if resp, body := f.do(t, "GET", "/v1/openapi.yaml", "", "", nil); resp.StatusCode != 200 || !bytes.Contains(body, []byte("openapi: 3")) {
+		t.Fatalf("served: %d", resp.StatusCode)
+	}
 }
