@@ -14,6 +14,7 @@ import (
 // strList is a JSON string or array of strings.
 type strList []string
 
+// UnmarshalJSON reads a string or an array of strings.
 func (s *strList) UnmarshalJSON(b []byte) error {
 	b = bytes.TrimSpace(b)
 	if len(b) > 0 && b[0] == '"' {
@@ -35,6 +36,7 @@ func (s *strList) UnmarshalJSON(b []byte) error {
 // idRef is a URL given as a string or as an object with an id (issuer, holder).
 type idRef string
 
+// UnmarshalJSON reads a URL string or an object with an id.
 func (r *idRef) UnmarshalJSON(b []byte) error {
 	b = bytes.TrimSpace(b)
 	if len(b) > 0 && b[0] == '{' {
