@@ -100,26 +100,32 @@ func objects(v any) []map[string]any {
 // context) is appended to @context when missing, as the JavaScript
 // implementations do. Member order and values of the input are kept.
 func (p *Processor) SignCredential(ctx context.Context, doc []byte, o SignOptions) ([]byte, error) {
+	return p.signDocument(ctx, doc, o, "credential", func(m map[string]any) (string, error) {
+		_, issuer, err := credentialShape(m)
+		if err == nil && controllerOf(o.VerificationMethod) != issuer {
+			err = fmt.Errorf("vcld: sign: verification method %q is not the issuer's (%s): %w", o.VerificationMethod, issuer, ErrProofMismatch)
+		}
+		return PurposeAssertionMethod, err
+	}, nil)
+}
+
+// signDocument decodes raw, lets check validate it (and give the default
+// proof purpose), signs the view of it and writes the proof into raw.
+func (p *Processor) signDocument(ctx context.Context, raw []byte, o SignOptions, what string,
+	check func(map[string]any) (string, error), view func(map[string]any) map[string]any) ([]byte, error) {
 	ctx, cancel := context.WithTimeout(ctx, p.limits.Timeout)
 	defer cancel()
-	m, err := p.decode(doc)
+	m, err := p.decode(raw)
 	if err != nil {
 		return nil, err
 	}
 	if _, ok := m["proof"]; ok {
-		return nil, fmt.Errorf("vcld: sign: credential already has a proof: %w", ErrMalformed)
+		return nil, fmt.Errorf("vcld: sign: %s already has a proof: %w", what, ErrMalformed)
 	}
-	_, issuer, err := credentialShape(m)
+	purpose, err := check(m)
 	if err != nil {
 		return nil, err
 	}
-	if got := controllerOf(o.VerificationMethod); got != issuer {
-		return nil, fmt.Errorf("vcld: sign: verification method %q is not the issuer's (%s): %w", o.VerificationMethod, issuer, ErrProofMismatch)
-	}
-	return p.signDocument(ctx, doc, m, o, PurposeAssertionMethod, nil)
-}
-
-func (p *Processor) signDocument(ctx context.Context, raw []byte, m map[string]any, o SignOptions, purpose string, view func(map[string]any) map[string]any) ([]byte, error) {
 	before := m["@context"]
 	proof, err := p.sign(ctx, m, o, purpose, view)
 	if err != nil {

@@ -108,23 +108,13 @@ func isGraphObject(m map[string]any) bool {
 // Embedded credentials are signed over as they are; they are not verified
 // here.
 func (p *Processor) SignPresentation(ctx context.Context, doc []byte, o SignOptions) ([]byte, error) {
-	ctx, cancel := context.WithTimeout(ctx, p.limits.Timeout)
-	defer cancel()
-	m, err := p.decode(doc)
-	if err != nil {
-		return nil, err
-	}
-	if _, ok := m["proof"]; ok {
-		return nil, fmt.Errorf("vcld: sign: presentation already has a proof: %w", ErrMalformed)
-	}
-	_, holder, err := presentationShape(m)
-	if err != nil {
-		return nil, err
-	}
-	if holder != "" && controllerOf(o.VerificationMethod) != holder {
-		return nil, fmt.Errorf("vcld: sign: verification method %q is not the holder's (%s): %w", o.VerificationMethod, holder, ErrProofMismatch)
-	}
-	return p.signDocument(ctx, doc, m, o, PurposeAuthentication, p.presentationView)
+	return p.signDocument(ctx, doc, o, "presentation", func(m map[string]any) (string, error) {
+		_, holder, err := presentationShape(m)
+		if err == nil && holder != "" && controllerOf(o.VerificationMethod) != holder {
+			err = fmt.Errorf("vcld: sign: verification method %q is not the holder's (%s): %w", o.VerificationMethod, holder, ErrProofMismatch)
+		}
+		return PurposeAuthentication, err
+	}, p.presentationView)
 }
 
 // VerifyPresentation verifies a presentation's Data Integrity proofs
