@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/idport/idport/pkg/keys"
+	"github.com/idport/idport/pkg/vcld"
 	"github.com/idport/idport/pkg/vcjwt"
 	"github.com/idport/idport/verifier"
 	"github.com/idport/idport/verifier/internal/testutil"
@@ -22,7 +23,12 @@ func fuzzSeeds(f *testing.F) (*verifier.Verifier, []string) {
 	kb := holder.Present(f, sd, []string{"given_name"}, "nonce-1", "aud")
 	vp := holder.JWTVP(f, "nonce-2", "aud", jose)
 	env := `{"@context":["https://www.w3.org/ns/credentials/v2"],"id":"data:application/vc+jwt,` + jose + `","type":"EnvelopedVerifiableCredential"}`
-	return v, []string{jose, sd, kb, vp, env, `"` + jose + `"`, "{}", "~", "a.b.c", `{"proof":{}}`}
+	di, err := vcld.SignCredential(context.Background(), testutil.Cred{Issuer: is.DID, Subject: holder.DID, From: testNow.Add(-time.Hour), LD: true}.JSON(),
+		vcld.SignOptions{Signer: is.Key.Signer, VerificationMethod: is.Kid, Created: testNow.Add(-time.Hour)})
+	if err != nil {
+		f.Fatal(err)
+	}
+	return v, []string{jose, sd, kb, vp, env, string(di), `"` + jose + `"`, "{}", "~", "a.b.c", `{"proof":{}}`}
 }
 
 // FuzzVerifyCredential: any input gives a result, never a panic, and a
