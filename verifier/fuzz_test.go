@@ -6,8 +6,8 @@ import (
 	"time"
 
 	"github.com/idport/idport/pkg/keys"
-	"github.com/idport/idport/pkg/vcld"
 	"github.com/idport/idport/pkg/vcjwt"
+	"github.com/idport/idport/pkg/vcld"
 	"github.com/idport/idport/verifier"
 	"github.com/idport/idport/verifier/internal/testutil"
 )
