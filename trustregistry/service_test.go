@@ -15,6 +15,7 @@ import (
 
 	"github.com/idport/idport/trustregistry"
 	"github.com/idport/idport/trustregistry/client"
+	"github.com/idport/idport/trustregistry/memstore"
 	"github.com/idport/idport/trustregistry/trust"
 )
 
@@ -437,5 +438,27 @@ func TestStaleReplicaFailsClosed(t *testing.T) {
 			t.Fatal("no re-issued snapshot")
 		}
 		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+func TestInMemoryStore(t *testing.T) {
+	ctx := context.Background()
+	svc, err := trustregistry.NewService(trustregistry.Config{Store: memstore.New(), KeySecret: secret, Logger: quietLogger()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer svc.Close()
+	alice, _, _ := svc.CreateAccount(ctx, nil, "alice", []trust.Role{trust.RoleProposer})
+	bob, _, _ := svc.CreateAccount(ctx, nil, "bob", []trust.Role{trust.RoleApprover})
+	p, err := svc.Propose(ctx, alice, trust.DemoSeed(demoDID, time.Now().Add(-time.Minute)), "seed", 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := svc.Approve(ctx, bob, p.ID, ""); err != nil {
+		t.Fatal(err)
+	}
+	d, _ := svc.Decide(ctx, trust.Query{Entity: demoDID, CredentialType: trust.DemoType, LocalScheme: trust.DemoLocalScheme})
+	if !d.Recognised {
+		t.Fatalf("%+v", d)
 	}
 }

@@ -1,0 +1,13 @@
+package memstore_test
+
+import (
+	"testing"
+
+	"github.com/idport/idport/trustregistry/memstore"
+	"github.com/idport/idport/trustregistry/storetest"
+	"github.com/idport/idport/trustregistry/trust"
+)
+
+func TestConformance(t *testing.T) {
+	storetest.Run(t, func(t *testing.T) trust.Store { return memstore.New() })
+}
