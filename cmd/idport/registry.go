@@ -34,6 +34,7 @@ offline with 'idport admin bootstrap'.
 type registryFlags struct {
 	addr, data, keySecretFile, exportKey    string
 	tlsCert, tlsKey, clientCA, certAccounts string
+	trustedProxies                          string
 	quorum                                  int
 	snapshotInterval, proposalTTL           time.Duration
 	dev                                     bool
@@ -51,6 +52,7 @@ func (f *registryFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.tlsKey, "tls-key", "", "TLS private key file (PEM)")
 	fs.StringVar(&f.clientCA, "client-ca", "", "CA bundle (PEM) for admin client certificates (mTLS, optional)")
 	fs.StringVar(&f.certAccounts, "cert-accounts", "", "comma-separated CERT=ACCOUNT pairs: CERT is the hex SHA-256 of a client certificate or CN=<common name>")
+	fs.StringVar(&f.trustedProxies, "trusted-proxies", "", "comma-separated proxy addresses/CIDRs whose X-Forwarded-For names the client (for the failed-login rate limit); default none")
 	fs.BoolVar(&f.dev, "dev", false, "development mode: generate and keep a key secret in the data directory (loud warning)")
 }
 
@@ -108,6 +110,7 @@ func runRegistry(ctx context.Context, args []string, env Env) error {
 	}
 	cfg := trustregistry.Config{DataDir: f.data, Quorum: f.quorum, Dev: f.dev, Logger: env.Logger,
 		SnapshotInterval: f.snapshotInterval, ProposalTTL: f.proposalTTL}
+	cfg.HTTP.TrustedProxies = splitList(f.trustedProxies)
 	if f.keySecretFile != "" {
 		b, err := os.ReadFile(f.keySecretFile)
 		if err != nil {
