@@ -195,9 +195,12 @@ func (is *Issuer) issueTemplate(ctx context.Context, req Request) (*Issued, erro
 	if req.Client != nil {
 		p.clientID = req.Client.ID
 	}
-	subject := make(map[string]any, len(req.Subject)+1)
-	for k, v := range req.Subject {
-		subject[k] = v
+	subject := req.Subject // read only, unless a holder id or SD-JWT's sub changes it
+	if h != nil || format == vc.FormatSDJWT {
+		subject = make(map[string]any, len(req.Subject)+1)
+		for k, v := range req.Subject {
+			subject[k] = v
+		}
 	}
 	if h != nil {
 		p.holderJWK = h.jwk

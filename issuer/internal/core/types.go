@@ -232,25 +232,19 @@ func (t *CredentialType) CheckSubject(subject map[string]any) error {
 	if n := jsonSize(subject, 0); n > MaxSubjectBytes {
 		return fmt.Errorf("%w: about %d bytes of JSON, limit %d", ErrSubjectTooLarge, n, MaxSubjectBytes)
 	}
-	names := make([]string, 0, len(subject))
-	for name := range subject {
-		names = append(names, name)
-	}
-	sort.Strings(names)
-	for _, name := range names {
-		v := subject[name]
-		if name == "id" {
-			if s, ok := v.(string); !ok || !vc.IsURL(s) {
-				return fmt.Errorf("%w: id must be a URL string", ErrClaimType)
+	for name, v := range subject {
+		if err := t.checkClaim(name, v); err != nil {
+			// Report the first failing claim in name order, so errors are deterministic.
+			names := make([]string, 0, len(subject))
+			for n := range subject {
+				names = append(names, n)
 			}
-			continue
-		}
-		c, ok := t.claim(name)
-		if !ok {
-			return fmt.Errorf("%w: %q is not a claim of %s", ErrUnknownClaim, name, t.Name)
-		}
-		if !hasType(v, c.Type) {
-			return fmt.Errorf("%w: %q must be of type %s", ErrClaimType, name, c.Type)
+			sort.Strings(names)
+			for _, n := range names {
+				if err := t.checkClaim(n, subject[n]); err != nil {
+					return err
+				}
+			}
 		}
 	}
 	for _, c := range t.Claims {
@@ -261,8 +255,24 @@ func (t *CredentialType) CheckSubject(subject map[string]any) error {
 	return nil
 }
 
-// jsonSize estimates the JSON size of a decoded value without encoding it (strings count
-// their bytes plus quotes; escapes are not counted). Values nested deeper than 32 levels
+// checkClaim checks one subject claim against the type.
+func (t *CredentialType) checkClaim(name string, v any) error {
+	if name == "id" {
+		if s, ok := v.(string); !ok || !vc.IsURL(s) {
+			return fmt.Errorf("%w: id must be a URL string", ErrClaimType)
+		}
+		return nil
+	}
+	c, ok := t.claim(name)
+	if !ok {
+		return fmt.Errorf("%w: %q is not a claim of %s", ErrUnknownClaim, name, t.Name)
+	}
+	if !hasType(v, c.Type) {
+		return fmt.Errorf("%w: %q must be of type %s", ErrClaimType, name, c.Type)
+	}
+	return nil
+}
+
 // count as too large.
 func jsonSize(v any, depth int) int {
 	if depth > 32 {
