@@ -3,7 +3,6 @@ package vc
 import (
 	"bytes"
 	"encoding/json"
-	"fmt"
 	"time"
 )
 
@@ -123,17 +122,7 @@ func dateNames(v int) (from, until string) {
 // model of its version. Errors wrap ErrMalformed, ErrUnsupportedVersion or
 // ErrTooLarge with a precise reason.
 func ParseCredential(b []byte) (*Credential, error) {
-	if len(b) > MaxDocumentBytes {
-		return nil, fmt.Errorf("%w: %d bytes, limit %d", ErrTooLarge, len(b), MaxDocumentBytes)
-	}
-	var c Credential
-	if err := json.Unmarshal(b, &c); err != nil {
-		return nil, wrapDecode(err)
-	}
-	if err := c.Validate(); err != nil {
-		return nil, err
-	}
-	return &c, nil
+	return parseValidated[Credential](b)
 }
 
 // wrapDecode makes sure a json decoding error wraps ErrMalformed.
@@ -151,20 +140,8 @@ func (c *Credential) UnmarshalJSON(b []byte) error {
 		return err
 	}
 	out := Credential{wire: credentialWire{parsed: true}}
-	if raw, ok := take(m, "@context"); ok {
-		if out.Context, err = decodeContext(raw); err != nil {
-			return err
-		}
-	}
-	if raw, ok := take(m, "id"); ok {
-		if err := json.Unmarshal(raw, &out.ID); err != nil {
-			return malformed("id must be a string")
-		}
-	}
-	if raw, ok := take(m, "type"); ok {
-		if out.Type, out.wire.typeSingle, err = decodeStrings(raw, "type"); err != nil {
-			return err
-		}
+	if out.Context, out.ID, out.Type, out.wire.typeSingle, err = decodeHead(m); err != nil {
+		return err
 	}
 	if raw, ok := take(m, "issuer"); ok {
 		if err := out.Issuer.UnmarshalJSON(raw); err != nil {
@@ -194,12 +171,7 @@ func (c *Credential) UnmarshalJSON(b []byte) error {
 			return err
 		}
 	}
-	if raw, ok := take(m, "proof"); ok {
-		out.Proof = raw
-	}
-	if len(m) > 0 {
-		out.Extra = m
-	}
+	out.Proof, out.Extra = decodeTail(m)
 	*c = out
 	return nil
 }

@@ -3,6 +3,7 @@ package vc
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"sort"
 	"strings"
 	"time"
@@ -19,6 +20,54 @@ func splitMembers(b []byte, what string) (map[string]json.RawMessage, error) {
 		return nil, malformed("%s: %v", what, err)
 	}
 	return m, nil
+}
+
+// decodeHead takes @context, id and type, which credentials and
+// presentations share, out of m.
+func decodeHead(m map[string]json.RawMessage) (ctx []any, id string, types []string, typeSingle bool, err error) {
+	if raw, ok := take(m, "@context"); ok {
+		if ctx, err = decodeContext(raw); err != nil {
+			return nil, "", nil, false, err
+		}
+	}
+	if raw, ok := take(m, "id"); ok {
+		if err := json.Unmarshal(raw, &id); err != nil {
+			return nil, "", nil, false, malformed("id must be a string")
+		}
+	}
+	if raw, ok := take(m, "type"); ok {
+		if types, typeSingle, err = decodeStrings(raw, "type"); err != nil {
+			return nil, "", nil, false, err
+		}
+	}
+	return ctx, id, types, typeSingle, nil
+}
+
+// decodeTail takes the proof out of m and returns it with the members left.
+func decodeTail(m map[string]json.RawMessage) (proof json.RawMessage, extra map[string]json.RawMessage) {
+	proof, _ = take(m, "proof")
+	if len(m) > 0 {
+		extra = m
+	}
+	return proof, extra
+}
+
+// parseValidated decodes a credential or presentation and validates it.
+func parseValidated[T any, PT interface {
+	*T
+	Validate() error
+}](b []byte) (*T, error) {
+	if len(b) > MaxDocumentBytes {
+		return nil, fmt.Errorf("%w: %d bytes, limit %d", ErrTooLarge, len(b), MaxDocumentBytes)
+	}
+	v := new(T)
+	if err := json.Unmarshal(b, v); err != nil {
+		return nil, wrapDecode(err)
+	}
+	if err := PT(v).Validate(); err != nil {
+		return nil, err
+	}
+	return v, nil
 }
 
 // take removes and returns member name from m.

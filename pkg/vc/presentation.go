@@ -3,7 +3,6 @@ package vc
 import (
 	"bytes"
 	"encoding/json"
-	"fmt"
 )
 
 // Presentation is a verifiable presentation of data model 1.1 or 2.0.
@@ -33,17 +32,7 @@ func (p *Presentation) Version() int { return versionOf(p.Context) }
 
 // ParsePresentation decodes a presentation and validates it.
 func ParsePresentation(b []byte) (*Presentation, error) {
-	if len(b) > MaxDocumentBytes {
-		return nil, fmt.Errorf("%w: %d bytes, limit %d", ErrTooLarge, len(b), MaxDocumentBytes)
-	}
-	var p Presentation
-	if err := json.Unmarshal(b, &p); err != nil {
-		return nil, wrapDecode(err)
-	}
-	if err := p.Validate(); err != nil {
-		return nil, err
-	}
-	return &p, nil
+	return parseValidated[Presentation](b)
 }
 
 // UnmarshalJSON decodes a presentation without validating it.
@@ -53,20 +42,8 @@ func (p *Presentation) UnmarshalJSON(b []byte) error {
 		return err
 	}
 	var out Presentation
-	if raw, ok := take(m, "@context"); ok {
-		if out.Context, err = decodeContext(raw); err != nil {
-			return err
-		}
-	}
-	if raw, ok := take(m, "id"); ok {
-		if err := json.Unmarshal(raw, &out.ID); err != nil {
-			return malformed("id must be a string")
-		}
-	}
-	if raw, ok := take(m, "type"); ok {
-		if out.Type, out.typeSingle, err = decodeStrings(raw, "type"); err != nil {
-			return err
-		}
+	if out.Context, out.ID, out.Type, out.typeSingle, err = decodeHead(m); err != nil {
+		return err
 	}
 	if raw, ok := take(m, "holder"); ok {
 		var h Issuer
@@ -94,12 +71,7 @@ func (p *Presentation) UnmarshalJSON(b []byte) error {
 			}
 		}
 	}
-	if raw, ok := take(m, "proof"); ok {
-		out.Proof = raw
-	}
-	if len(m) > 0 {
-		out.Extra = m
-	}
+	out.Proof, out.Extra = decodeTail(m)
 	*p = out
 	return nil
 }
