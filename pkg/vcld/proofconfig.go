@@ -5,6 +5,8 @@ import (
 	"sort"
 	"strings"
 	"sync"
+
+	"github.com/piprate/json-gold/ld"
 )
 
 // Canonicalising a proof configuration (the proof without its value, under
@@ -130,11 +132,23 @@ func (p *Processor) makeTemplate(ctx context.Context, cfg map[string]any) *confi
 	if err != nil {
 		return &configTemplate{}
 	}
-	if pc, err := p.activeContext(cfg["@context"]); err != nil {
+	pc, err := p.activeContext(cfg["@context"])
+	if err != nil {
 		return &configTemplate{}
-	} else {
+	}
+	// A scheme that is also a term (in the context or in the proof type's
+	// scoped context) would turn a verification method into a compact IRI.
+	contexts := []*ld.Context{pc.ctx}
+	if typ, ok := cfg["type"].(string); ok {
+		if td := pc.fast.ctx.TermDefinitions[typ]; td != nil {
+			if scoped, ok := td.Context.(*ld.Context); ok {
+				contexts = append(contexts, scoped)
+			}
+		}
+	}
+	for _, c := range contexts {
 		for s := range fastIRISchemes {
-			if _, defined := pc.ctx.TermDefinitions[s]; defined {
+			if _, defined := c.TermDefinitions[s]; defined {
 				return &configTemplate{}
 			}
 		}

@@ -421,3 +421,21 @@ func TestDuplicateMembersRefused(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+func TestTemplateRefusesSchemeTerms(t *testing.T) {
+	p, err := New(Options{Contexts: map[string][]byte{"https://x.example/did-term": []byte(`{"@context":{"did":"https://x.example/did#"}}`)}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	k := newTestKey(45)
+	cfg := map[string]any{"@context": []any{ContextCredentialsV2, "https://x.example/did-term"}, "type": "DataIntegrityProof",
+		"cryptosuite": "eddsa-rdfc-2022", "verificationMethod": k.vm, "proofPurpose": PurposeAssertionMethod, "created": "2026-01-02T03:04:05Z"}
+	fast, err1 := p.canonicalProofConfig(context.Background(), cfg)
+	full, err2 := p.canonicalize(context.Background(), cfg)
+	if fast != full || (err1 == nil) != (err2 == nil) {
+		t.Fatalf("fast %q (%v), full %q (%v)", fast, err1, full, err2)
+	}
+	if !strings.Contains(full, "https://x.example/did#key:") {
+		t.Fatalf("the did term should rewrite the verification method:\n%s", full)
+	}
+}
