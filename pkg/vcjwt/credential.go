@@ -93,12 +93,34 @@ func (v *Verified) Credential() (*vc.Credential, error) {
 		return vc.ParseCredential(v.Payload)
 	case vc.FormatVCJWT11:
 		var p struct {
-			VC json.RawMessage `json:"vc"`
+			VC vc.Credential `json:"vc"`
 		}
 		if err := json.Unmarshal(v.Payload, &p); err != nil {
 			return nil, fmt.Errorf("%w: %w", ErrMalformed, err)
 		}
-		return vc.ParseCredential(p.VC)
+		// VC-JWT 1.1 (section 6.3.1): JWT claims stand in for missing members.
+		c := &p.VC
+		if c.Issuer.ID == "" {
+			c.Issuer.ID = v.Issuer
+		}
+		if c.ID == "" {
+			c.ID = v.ID
+		}
+		if c.ValidFrom == nil && !v.NotBefore.IsZero() {
+			t := v.NotBefore
+			c.ValidFrom = &t
+		}
+		if c.ValidUntil == nil && !v.Expiry.IsZero() {
+			t := v.Expiry
+			c.ValidUntil = &t
+		}
+		if len(c.Subject) > 0 && v.Subject != "" && c.Subject[0]["id"] == nil {
+			c.Subject[0]["id"] = v.Subject
+		}
+		if err := c.Validate(); err != nil {
+			return nil, err
+		}
+		return c, nil
 	}
 	return nil, fmt.Errorf("%w: %s has no W3C credential", ErrUnsupportedFormat, v.Format)
 }

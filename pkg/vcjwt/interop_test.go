@@ -217,6 +217,10 @@ func TestInteropWeVerifyJS(t *testing.T) {
 				if v.Claims["uen"] != "201912345K" || v.Subject != js.HolderDID {
 					t.Fatalf("claims %v subject %s", v.Claims, v.Subject)
 				}
+				// The full data model view validates too, JWT claims standing in.
+				if full, err := v.Credential(); err != nil || full.Issuer.ID != js.IssuerDID {
+					t.Fatalf("full credential: %v", err)
+				}
 			}
 			// One flipped payload character breaks the signature.
 			parts := strings.SplitN(tc.token, ".", 3)

@@ -277,6 +277,13 @@ func TestVC11Lenient(t *testing.T) {
 	if v.Issuer != "did:web:x" || v.Subject != "did:example:s" || v.NotBefore.Unix() != now-10 || v.Expiry.Unix() != now+100 {
 		t.Fatalf("%+v", v)
 	}
+	full, err := v.Credential()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if full.Issuer.ID != "did:web:x" || full.SubjectID() != "did:example:s" || full.ValidFrom.Unix() != now-10 || full.ValidUntil.Unix() != now+100 {
+		t.Fatalf("full credential %+v", full)
+	}
 	bad := strings.Replace(payload, `"credentialSubject":{"name":"A"}`, `"credentialSubject":{"id":"did:example:other"}`, 1)
 	if _, err := ParseCredential(forge(t, `{"alg":"ES256","typ":"JWT"}`, bad, k)); !errors.Is(err, ErrMalformed) {
 		t.Fatalf("sub and subject id differ: %v", err)
