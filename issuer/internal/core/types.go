@@ -273,6 +273,8 @@ func (t *CredentialType) checkClaim(name string, v any) error {
 	return nil
 }
 
+// jsonSize estimates the JSON size of a decoded value without encoding it (strings count
+// their bytes plus quotes; escapes are not counted). Values nested deeper than 32 levels
 // count as too large.
 func jsonSize(v any, depth int) int {
 	if depth > 32 {
