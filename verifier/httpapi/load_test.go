@@ -57,19 +57,19 @@ func rssMB() float64 {
 	return 0
 }
 
-// load sends b.N POST requests from loadConcurrency clients and reports
-// requests/s, p50 and p99 latency and RSS.
-func load(b *testing.B, url string, body []byte, wantStatus int) {
+func newClient(b *testing.B) *http.Client {
 	tr := &http.Transport{MaxIdleConns: 2 * loadConcurrency, MaxIdleConnsPerHost: 2 * loadConcurrency, IdleConnTimeout: time.Minute}
-	client := &http.Client{Transport: tr, Timeout: 10 * time.Second}
 	b.Cleanup(tr.CloseIdleConnections)
-	lat := make([]time.Duration, b.N)
+	return &http.Client{Transport: tr, Timeout: 10 * time.Second}
+}
+
+// burst sends len(lat) POST requests from loadConcurrency clients, records
+// each latency in lat and returns the wall time taken.
+func burst(client *http.Client, url string, body []byte, wantStatus int, lat []time.Duration) (time.Duration, error) {
 	var next sync.Mutex
 	i := 0
 	var failed error
 	var failOnce sync.Once
-	b.ResetTimer()
-	cpu0 := processCPU()
 	start := time.Now()
 	var wg sync.WaitGroup
 	for range loadConcurrency {
@@ -81,7 +81,7 @@ func load(b *testing.B, url string, body []byte, wantStatus int) {
 				n := i
 				i++
 				next.Unlock()
-				if n >= b.N {
+				if n >= len(lat) {
 					return
 				}
 				t0 := time.Now()
@@ -102,11 +102,21 @@ func load(b *testing.B, url string, body []byte, wantStatus int) {
 		}()
 	}
 	wg.Wait()
-	elapsed := time.Since(start)
+	return time.Since(start), failed
+}
+
+// load sends b.N POST requests from loadConcurrency clients and reports
+// requests/s, p50 and p99 latency and RSS.
+func load(b *testing.B, url string, body []byte, wantStatus int) {
+	client := newClient(b)
+	lat := make([]time.Duration, b.N)
+	b.ResetTimer()
+	cpu0 := processCPU()
+	elapsed, err := burst(client, url, body, wantStatus, lat)
 	cpu := processCPU() - cpu0
 	b.StopTimer()
-	if failed != nil {
-		b.Fatal(failed)
+	if err != nil {
+		b.Fatal(err)
 	}
 	slices.Sort(lat)
 	b.ReportMetric(float64(b.N)/elapsed.Seconds(), "req/s")
@@ -167,6 +177,56 @@ func BenchmarkHTTPVerify(b *testing.B) {
 // middleware) with a handler that only decodes the same JSON body.
 func BenchmarkHTTPDecodeOnly(b *testing.B) {
 	body, _, _ := loadBody(b)
+	load(b, serve(b, decodeOnly())+"/credentials/verify", body, http.StatusOK)
+}
+
+// BenchmarkHTTPVerifyVsDecode runs the verifier and the decode-only
+// baseline side by side, alternating rounds of 500 requests at concurrency
+// 32, so that both see the same machine load; it reports each one's req/s,
+// p50 and p99 and the ratio of their throughputs (goal >= 0.40).
+func BenchmarkHTTPVerifyVsDecode(b *testing.B) {
+	body, trust, _ := loadBody(b)
+	svc, err := httpapi.NewService(httpapi.ServiceConfig{
+		DataDir: b.TempDir(), Logger: slog.New(slog.DiscardHandler),
+		Verifier: verifier.Config{TrustSource: trust, Clock: testutil.Clock, StatusFetcher: &testutil.Status{Values: map[string]uint8{}}},
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { _ = svc.Close() })
+	urls := [2]string{serve(b, svc.Handler()) + "/credentials/verify", serve(b, decodeOnly()) + "/credentials/verify"}
+	client := newClient(b)
+	const round = 500
+	rounds := max(1, b.N/round)
+	var wall [2]time.Duration
+	lat := [2][]time.Duration{make([]time.Duration, rounds*round), make([]time.Duration, rounds*round)}
+	b.ResetTimer()
+	for r := range rounds {
+		for k := range 2 {
+			d, err := burst(client, urls[k], body, http.StatusOK, lat[k][r*round:(r+1)*round])
+			if err != nil {
+				b.Fatal(err)
+			}
+			wall[k] += d
+		}
+	}
+	b.StopTimer()
+	names := [2]string{"verify", "decode"}
+	var rps [2]float64
+	for k := range 2 {
+		slices.Sort(lat[k])
+		rps[k] = float64(rounds*round) / wall[k].Seconds()
+		b.ReportMetric(rps[k], names[k]+"-req/s")
+		b.ReportMetric(float64(lat[k][len(lat[k])/2].Microseconds())/1000, names[k]+"-p50-ms")
+		b.ReportMetric(float64(lat[k][len(lat[k])*99/100].Microseconds())/1000, names[k]+"-p99-ms")
+	}
+	b.ReportMetric(rps[0]/rps[1], "x-decode")
+	b.ReportMetric(rssMB(), "RSS-MB")
+}
+
+// decodeOnly is the baseline engine: pkg/httpx middleware and a handler
+// that decodes the request body and answers a constant.
+func decodeOnly() http.Handler {
 	e := httpx.NewEngine(httpx.Options{Name: "baseline", Logger: slog.New(slog.DiscardHandler)})
 	e.POST("/credentials/verify", func(c *gin.Context) {
 		var req struct {
@@ -179,5 +239,5 @@ func BenchmarkHTTPDecodeOnly(b *testing.B) {
 		}
 		c.JSON(http.StatusOK, gin.H{"verified": true})
 	})
-	load(b, serve(b, e)+"/credentials/verify", body, http.StatusOK)
+	return e
 }
