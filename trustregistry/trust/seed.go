@@ -56,10 +56,11 @@ func ReinstateAuthority(id, reason string, effective time.Time) ChangeSet {
 	return ChangeSet{Ops: []Op{{Op: OpSetAuthorityStatus, ID: id, Status: StatusActive, Reason: reason, EffectiveAt: &e}}}
 }
 
-// SyntheticState builds a large valid state for benchmarks and load tests: nSchemes schemes in
-// as many jurisdictions, nAuthorities authorities spread over the foreign schemes (DIDs
-// did:web:authority-N.example), and recognitions of every foreign scheme by scheme 0.
-func SyntheticState(nAuthorities, nSchemes int, effective time.Time) (*State, error) {
+// SyntheticChangeSets returns the change sets (each within MaxOps) that build a large valid
+// registry for benchmarks and load tests: nSchemes schemes in as many jurisdictions,
+// nAuthorities authorities spread over the foreign schemes (DIDs did:web:authority-N.example),
+// and recognitions of every foreign scheme by scheme-0.
+func SyntheticChangeSets(nAuthorities, nSchemes int, effective time.Time) []ChangeSet {
 	var ops []Op
 	for i := 0; i < nSchemes; i++ {
 		j := fmt.Sprintf("X%c-J%d", 'A'+byte(i%26), i)
@@ -78,9 +79,18 @@ func SyntheticState(nAuthorities, nSchemes int, effective time.Time) (*State, er
 			Scheme: fmt.Sprintf("scheme-%d", 1+i%max(1, nSchemes-1)), LegalName: "Authority", DIDs: []string{fmt.Sprintf("did:web:authority-%d.example", i)},
 			CredentialTypes: []string{"BusinessRegistration"}, Assurance: "high"}})
 	}
-	s := NewState()
+	var out []ChangeSet
 	for start := 0; start < len(ops); start += MaxOps {
-		next, _, err := Apply(s, ChangeSet{Ops: ops[start:min(start+MaxOps, len(ops))]}, effective)
+		out = append(out, ChangeSet{Ops: ops[start:min(start+MaxOps, len(ops))]})
+	}
+	return out
+}
+
+// SyntheticState applies SyntheticChangeSets to an empty state.
+func SyntheticState(nAuthorities, nSchemes int, effective time.Time) (*State, error) {
+	s := NewState()
+	for _, cs := range SyntheticChangeSets(nAuthorities, nSchemes, effective) {
+		next, _, err := Apply(s, cs, effective)
 		if err != nil {
 			return nil, err
 		}
