@@ -49,7 +49,9 @@ type parseError struct {
 	err  error
 }
 
+// Error implements error.
 func (e *parseError) Error() string { return e.err.Error() }
+// Unwrap returns the underlying error.
 func (e *parseError) Unwrap() error { return e.err }
 
 func perr(code Code, format string, args ...any) error {

@@ -114,6 +114,7 @@ func (v *Verifier) VerifyPresentation(ctx context.Context, raw []byte, o Present
 	}
 	first := r.Credentials[0]
 	r.Issuer, r.Subject, r.Types, r.Recognition, r.Claims = first.Issuer, first.Subject, first.Types, first.Recognition, first.Claims
+	v.debug(ctx, "presentation", r)
 	return r, nil
 }
 

@@ -76,10 +76,12 @@ func Unavailable(reason string) TrustSource { return unavailable{reason: reason}
 
 type unavailable struct{ reason string }
 
+// Decide answers registry_stale: there is no registry state.
 func (u unavailable) Decide(context.Context, TrustQuery) (TrustDecision, error) {
 	return TrustDecision{Code: string(CodeRegistryStale), Message: u.reason}, nil
 }
 
+// Status reports the source as never ready.
 func (u unavailable) Status() TrustStatus { return TrustStatus{Reason: u.reason} }
 
 // StaticAuthority is one recognised authority of a StaticTrust.

@@ -161,7 +161,18 @@ func (v *Verifier) verifyCredential(ctx context.Context, raw []byte, p *Policy) 
 	r.pass(CheckFormat)
 	now := v.now()
 	v.checkCredential(ctx, c, r, p, now)
+	v.debug(ctx, "credential", r)
 	return r, nil
+}
+
+// debug logs the outcome of a verification at debug level (codes and
+// registry facts only: no claims, no subject).
+func (v *Verifier) debug(ctx context.Context, kind string, r *Result) {
+	if !v.log.Enabled(ctx, slog.LevelDebug) {
+		return
+	}
+	v.log.LogAttrs(ctx, slog.LevelDebug, "verification", slog.String("kind", kind), slog.String("format", string(r.Format)),
+		slog.Bool("verified", r.Verified), slog.String("first_error", string(r.FirstError())), slog.String("issuer", r.Issuer))
 }
 
 func newResult() *Result {
