@@ -51,6 +51,7 @@ type parseError struct {
 
 // Error implements error.
 func (e *parseError) Error() string { return e.err.Error() }
+
 // Unwrap returns the underlying error.
 func (e *parseError) Unwrap() error { return e.err }
 
