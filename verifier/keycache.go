@@ -80,15 +80,9 @@ func (k *keyCache) resolve(ctx context.Context, kid string, purpose did.Purpose,
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", errKeyNotFound, err)
 	}
-	doc, err := k.r.Resolve(ctx, u.DID.String())
-	if err != nil {
-		return nil, fmt.Errorf("%w: resolve %s: %w", errKeyNotFound, u.DID.String(), err)
-	}
-	vm, err := doc.FindMethod(kid, purpose)
-	if err != nil {
-		return nil, fmt.Errorf("%w: %w", errKeyNotFound, err)
-	}
-	pub, alg, err := vm.PublicKey()
+	// did.ResolveKeyFor refreshes a cached did:web document once (bounded
+	// by the resolver's MinRefresh) when the key is newer than it.
+	pub, alg, err := did.ResolveKeyFor(ctx, k.r, kid, purpose)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", errKeyNotFound, err)
 	}
