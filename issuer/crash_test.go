@@ -30,6 +30,9 @@ func TestMain(m *testing.M) {
 		crashChild(dir)
 		return
 	}
+	if spec := os.Getenv(loadChildEnv); spec != "" {
+		os.Exit(loadChild(spec))
+	}
 	os.Exit(m.Run())
 }
 
