@@ -48,6 +48,25 @@ func BenchmarkVerifyEddsaRdfc2022(b *testing.B) {
 	benchVerify(b, credV2(newTestKey(7).did), EddsaRdfc2022)
 }
 
+// BenchmarkVerifyEddsaRdfc2022Parallel verifies from GOMAXPROCS goroutines
+// sharing one Processor (throughput on all cores; ns/op is per verify).
+func BenchmarkVerifyEddsaRdfc2022Parallel(b *testing.B) {
+	p := newTestProcessor(b)
+	k := newTestKey(7)
+	signed := benchSigned(b, p, k, credV2(k.did), EddsaRdfc2022)
+	b.ReportAllocs()
+	b.ResetTimer()
+	defer cpuTimer(b)()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			if _, err := p.VerifyCredential(context.Background(), signed, didKeyResolver); err != nil {
+				b.Error(err)
+				return
+			}
+		}
+	})
+}
+
 // BenchmarkVerifyEddsaRdfc2022VC11 is the same on a VC 1.1 credential.
 func BenchmarkVerifyEddsaRdfc2022VC11(b *testing.B) {
 	benchVerify(b, credV1(newTestKey(7).did), EddsaRdfc2022)

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"runtime"
 	"slices"
 	"strings"
 	"sync"
@@ -212,16 +213,17 @@ func (p *Processor) activeContext(ctxVal any) (*processedContext, error) {
 		return pc, pc.err
 	}
 	pc := &processedContext{}
-	pc.ctx, pc.err = p.processContext(ctxVal)
+	pc.master, pc.err = p.processContext(ctxVal)
 	if pc.err == nil {
 		pc.idAliases = map[string]bool{"@id": true}
-		for term, td := range pc.ctx.TermDefinitions {
+		for term, td := range pc.master.TermDefinitions {
 			if td != nil && td.ID == "@id" {
 				pc.idAliases[term] = true
 			}
 		}
-		pc.wrapEmbeddedCredentials = graphContainerLost(pc.ctx)
-		pc.fast = buildFastContext(pc.ctx)
+		pc.wrapEmbeddedCredentials = graphContainerLost(pc.master)
+		pc.fast = buildFastContext(pc.master)
+		pc.instances = make(chan *ctxInstance, 2*runtime.GOMAXPROCS(0))
 	}
 	// Failures are properties of the context value alone, so they cache too.
 	p.cache.put(key, pc)
@@ -309,9 +311,12 @@ func (p *Processor) canonicalize(ctx context.Context, doc map[string]any) (_ str
 	for k, v := range doc {
 		in[k] = v
 	}
-	in["@context"] = active.ctx // json-gold uses a *Context as is (no re-processing)
+	// json-gold uses a *Context it is handed as is (no re-processing).
+	inst := active.instance()
+	defer active.release(inst)
+	in["@context"] = inst.slow
 	if !p.slowContexts && active.fast.fastEligible(doc) {
-		in["@context"] = active.fast.ctx
+		in["@context"] = inst.fast
 	}
 
 	opts := p.ldOptions()

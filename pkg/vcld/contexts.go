@@ -128,7 +128,11 @@ type contextCache struct {
 }
 
 type processedContext struct {
-	ctx *ld.Context
+	// master is the processed context; it is never handed to json-gold
+	// (see ctxInstance) and only read once built.
+	master *ld.Context
+	// instances is a free list of private json-gold contexts.
+	instances chan *ctxInstance
 	// idAliases are "@id" and the terms the context maps to it; safe mode's
 	// property count leaves them out (coerced IRIs become {"@id": ...}).
 	idAliases map[string]bool
@@ -161,4 +165,22 @@ func (c *contextCache) put(key string, p *processedContext) {
 		clear(c.m)
 	}
 	c.m[key] = p
+}
+
+// instance takes a private set of json-gold contexts; give it back with
+// release.
+func (pc *processedContext) instance() *ctxInstance {
+	select {
+	case in := <-pc.instances:
+		return in
+	default:
+		return newInstance(pc.master, pc.fast)
+	}
+}
+
+func (pc *processedContext) release(in *ctxInstance) {
+	select {
+	case pc.instances <- in:
+	default:
+	}
 }

@@ -18,22 +18,47 @@ import (
 // scoped type per node. Tests compare both paths on the canonicalisation
 // corpus and a fuzz target compares them on arbitrary documents.
 
-// fastContext describes the fast form of a processed context.
+// fastContext describes the fast form of a processed context. It is
+// read-only once built; the json-gold contexts themselves live in
+// ctxInstance values (see processedContext.instance).
 type fastContext struct {
-	ctx *ld.Context
-	// scopedTypes are the type terms whose scoped context was pre-processed.
+	// scopedTypes are the type terms whose scoped context is pre-processed.
 	scopedTypes map[string]bool
 	// scopedTerms are all terms, in the context or in a pre-processed
 	// scoped context, that carry a scoped context: as a key they disqualify
 	// a document from the fast path.
 	scopedTerms map[string]bool
 	typeAliases map[string]bool
+	// scoped are the processed scoped contexts of scopedTypes, for
+	// read-only lookups (never handed to json-gold).
+	scoped map[string]*ld.Context
 }
 
-func buildFastContext(active *ld.Context) *fastContext {
-	fast := ld.CopyContext(active)
-	fc := &fastContext{ctx: fast, scopedTypes: map[string]bool{}, scopedTerms: map[string]bool{}, typeAliases: map[string]bool{"@type": true}}
-	for term, td := range active.TermDefinitions {
+// scopedLocal returns the local context json-gold processes for a
+// type-scoped term, with the @propagate: false it implies made explicit,
+// or false when td's scoped context is not one we pre-process.
+func scopedLocal(td *ld.TermDefinition) (map[string]any, bool) {
+	if td == nil || !td.HasContext {
+		return nil, false
+	}
+	scoped, isMap := td.Context.(map[string]any)
+	if !isMap {
+		return nil, false
+	}
+	if _, has := scoped["@propagate"]; has {
+		return nil, false
+	}
+	local := make(map[string]any, len(scoped)+1)
+	for k, v := range scoped {
+		local[k] = v
+	}
+	local["@propagate"] = false // what json-gold passes for a type-scoped context
+	return local, true
+}
+
+func buildFastContext(master *ld.Context) *fastContext {
+	fc := &fastContext{scopedTypes: map[string]bool{}, scopedTerms: map[string]bool{}, typeAliases: map[string]bool{"@type": true}, scoped: map[string]*ld.Context{}}
+	for term, td := range master.TermDefinitions {
 		if td == nil {
 			continue
 		}
@@ -44,33 +69,48 @@ func buildFastContext(active *ld.Context) *fastContext {
 			continue
 		}
 		fc.scopedTerms[term] = true
-		scoped, isMap := td.Context.(map[string]any)
-		if !isMap {
+		local, ok := scopedLocal(td)
+		if !ok {
 			continue
 		}
-		if _, has := scoped["@propagate"]; has {
-			continue
-		}
-		local := make(map[string]any, len(scoped)+1)
-		for k, v := range scoped {
-			local[k] = v
-		}
-		local["@propagate"] = false // what json-gold passes for a type-scoped context
-		processed, err := fast.Parse(local)
+		processed, err := master.Parse(local)
 		if err != nil {
 			continue
 		}
 		for t, std := range processed.TermDefinitions {
-			if std != nil && std.HasContext && active.TermDefinitions[t] != std {
+			if std != nil && std.HasContext && master.TermDefinitions[t] != std {
 				fc.scopedTerms[t] = true
 			}
 		}
-		sub := td.Copy()
-		sub.Context = processed
-		fast.TermDefinitions[term] = sub
 		fc.scopedTypes[term] = true
+		fc.scoped[term] = processed
 	}
 	return fc
+}
+
+// ctxInstance is a private set of json-gold contexts for one expansion at
+// a time: json-gold writes (the same value) into a *ld.Context it is handed
+// (Values.processingMode), so instances are never shared between
+// concurrent calls.
+type ctxInstance struct {
+	slow *ld.Context // the document's processed context
+	fast *ld.Context // the same with pre-processed type-scoped contexts
+}
+
+func newInstance(master *ld.Context, fc *fastContext) *ctxInstance {
+	in := &ctxInstance{slow: ld.CopyContext(master), fast: ld.CopyContext(master)}
+	for term := range fc.scopedTypes {
+		td := in.fast.TermDefinitions[term]
+		local, _ := scopedLocal(td)
+		processed, err := in.fast.Parse(local) // previousContext: in.fast, with the substitutions
+		if err != nil {
+			continue
+		}
+		sub := td.Copy()
+		sub.Context = processed
+		in.fast.TermDefinitions[term] = sub
+	}
+	return in
 }
 
 // fastEligible reports whether doc may be expanded with the fast context.

@@ -138,13 +138,9 @@ func (p *Processor) makeTemplate(ctx context.Context, cfg map[string]any) *confi
 	}
 	// A scheme that is also a term (in the context or in the proof type's
 	// scoped context) would turn a verification method into a compact IRI.
-	contexts := []*ld.Context{pc.ctx}
-	if typ, ok := cfg["type"].(string); ok {
-		if td := pc.fast.ctx.TermDefinitions[typ]; td != nil {
-			if scoped, ok := td.Context.(*ld.Context); ok {
-				contexts = append(contexts, scoped)
-			}
-		}
+	contexts := []*ld.Context{pc.master}
+	if typ, ok := cfg["type"].(string); ok && pc.fast.scoped[typ] != nil {
+		contexts = append(contexts, pc.fast.scoped[typ])
 	}
 	for _, c := range contexts {
 		for s := range fastIRISchemes {

@@ -439,3 +439,51 @@ func TestTemplateRefusesSchemeTerms(t *testing.T) {
 		t.Fatalf("the did term should rewrite the verification method:\n%s", full)
 	}
 }
+
+// TestConcurrentUse shares one Processor (and its cached, pre-processed
+// json-gold contexts and templates) between goroutines; run with -race.
+func TestConcurrentUse(t *testing.T) {
+	p := newTestProcessor(t)
+	issuer, holder := newTestKey(46), newTestKey(47)
+	var docs [][]byte
+	for _, c := range []map[string]any{credV2(issuer.did), credV1(issuer.did), withStatus(credV2(issuer.did))} {
+		signed, err := p.SignCredential(context.Background(), mustJSON(t, c), SignOptions{Signer: issuer.priv, VerificationMethod: issuer.vm})
+		if err != nil {
+			t.Fatal(err)
+		}
+		docs = append(docs, signed)
+	}
+	vp := vpSkeleton(2)
+	vp["holder"] = holder.did
+	vp["verifiableCredential"] = []any{mustMap(t, docs[0])}
+	signedVP, err := p.SignPresentation(context.Background(), mustJSON(t, vp), SignOptions{Signer: holder.priv, VerificationMethod: holder.vm, Challenge: "c"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	errs := make(chan error, 64)
+	for g := range 8 {
+		go func() {
+			for i := range 10 {
+				var err error
+				switch (g + i) % 5 {
+				case 3:
+					_, err = p.VerifyPresentation(context.Background(), signedVP, didKeyResolver, PresentationOptions{Challenge: "c"})
+				case 4:
+					_, err = p.SignCredential(context.Background(), mustJSON(t, credV2(issuer.did)), SignOptions{Signer: issuer.priv, VerificationMethod: issuer.vm, Created: fixedTime.Add(time.Duration(i) * time.Second)})
+				default:
+					_, err = p.VerifyCredential(context.Background(), docs[(g+i)%5%3], didKeyResolver)
+				}
+				if err != nil {
+					errs <- err
+					return
+				}
+			}
+			errs <- nil
+		}()
+	}
+	for range 8 {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+}
