@@ -223,7 +223,17 @@ func (s *Service) GetIdempotency(ctx context.Context, key string) (trust.Idempot
 	return s.store.GetIdempotency(ctx, key)
 }
 
-// PutIdempotency stores the answer of an idempotency key.
+// FinishIdempotency stores the answer of a reserved idempotency key.
+func (s *Service) FinishIdempotency(ctx context.Context, r trust.IdempotencyRecord) error {
+	return s.store.FinishIdempotency(ctx, r)
+}
+
+// DeleteIdempotency drops a reserved idempotency key.
+func (s *Service) DeleteIdempotency(ctx context.Context, key string) error {
+	return s.store.DeleteIdempotency(ctx, key)
+}
+
+// PutIdempotency stores (reserves) an idempotency key.
 func (s *Service) PutIdempotency(ctx context.Context, r trust.IdempotencyRecord) error {
 	return s.store.PutIdempotency(ctx, r)
 }

@@ -403,6 +403,29 @@ func (s *Store) PutIdempotency(ctx context.Context, r trust.IdempotencyRecord) e
 	})
 }
 
+// FinishIdempotency implements trust.Store.
+func (s *Store) FinishIdempotency(ctx context.Context, r trust.IdempotencyRecord) error {
+	return s.db.Update(func(tx *bolt.Tx) error {
+		var cur trust.IdempotencyRecord
+		ok, err := boltkv.GetJSON(tx, BucketIdem, []byte(r.Key), &cur)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return fmt.Errorf("idempotency key: %w", trust.ErrNotFound)
+		}
+		if cur.Status != 0 {
+			return fmt.Errorf("idempotency key answered already: %w", trust.ErrVersionConflict)
+		}
+		return boltkv.PutJSON(tx, BucketIdem, []byte(r.Key), r)
+	})
+}
+
+// DeleteIdempotency implements trust.Store.
+func (s *Store) DeleteIdempotency(ctx context.Context, key string) error {
+	return s.db.Update(func(tx *bolt.Tx) error { return tx.Bucket(BucketIdem).Delete([]byte(key)) })
+}
+
 // GetIdempotency implements trust.Store.
 func (s *Store) GetIdempotency(ctx context.Context, key string) (trust.IdempotencyRecord, error) {
 	var r trust.IdempotencyRecord

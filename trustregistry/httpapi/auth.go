@@ -21,6 +21,9 @@ import (
 
 const accountKey = "idport.registry.account"
 
+// abandonedAfter is when a reserved idempotency key whose request never answered is taken over.
+const abandonedAfter = time.Minute
+
 func contextWithTimeout(c *gin.Context, d time.Duration) (context.Context, context.CancelFunc) {
 	return context.WithTimeout(c.Request.Context(), d)
 }
@@ -151,27 +154,56 @@ func (a *api) idempotency(c *gin.Context) {
 	sum := sha256.Sum256(append([]byte(c.Request.Method+" "+c.Request.URL.Path+"\n"), body...))
 	reqHash := hex.EncodeToString(sum[:])
 	storeKey := acct.Name + "\x00" + key
-	if prev, err := a.b.GetIdempotency(c, storeKey); err == nil {
+	now := time.Now().UTC()
+	reservation := trust.IdempotencyRecord{Key: storeKey, Account: acct.Name, RequestHash: reqHash, CreatedAt: now}
+	for attempt := 0; ; attempt++ {
+		err := a.b.PutIdempotency(c, reservation)
+		if err == nil {
+			break
+		}
+		if !errors.Is(err, trust.ErrExists) || attempt > 0 {
+			writeErr(c, err)
+			return
+		}
+		prev, err := a.b.GetIdempotency(c, storeKey)
+		if errors.Is(err, trust.ErrNotFound) {
+			continue // finished and purged meanwhile: reserve again
+		}
+		if err != nil {
+			writeErr(c, err)
+			return
+		}
 		if prev.RequestHash != reqHash {
 			writeErr(c, httpx.Errorf(http.StatusUnprocessableEntity, CodeIdempotencyReused, "Idempotency-Key %q was used for a different request", key))
 			return
+		}
+		if prev.Status == 0 {
+			if now.Sub(prev.CreatedAt) < abandonedAfter {
+				writeErr(c, httpx.Errorf(http.StatusConflict, CodeIdempotencyInProgress, "a request with Idempotency-Key %q is still in progress; retry later", key))
+				return
+			}
+			// The first attempt died without an answer: take the key over.
+			if err := a.b.DeleteIdempotency(c, storeKey); err != nil {
+				writeErr(c, err)
+				return
+			}
+			continue
 		}
 		c.Header("Idempotent-Replayed", "true")
 		c.Data(prev.Status, "application/json; charset=utf-8", prev.Body)
 		c.Abort()
 		return
-	} else if !errors.Is(err, trust.ErrNotFound) {
-		writeErr(c, err)
-		return
 	}
 	rec := &recorder{ResponseWriter: c.Writer}
 	c.Writer = rec
 	c.Next()
+	// Remember answers that a retry should see again; free the key for retries otherwise.
 	if st := rec.Status(); st < 500 && st != http.StatusTooManyRequests && st != http.StatusUnauthorized {
-		err := a.b.PutIdempotency(c, trust.IdempotencyRecord{Key: storeKey, Account: acct.Name, RequestHash: reqHash,
-			Status: st, Body: rec.buf.Bytes(), CreatedAt: time.Now().UTC()})
-		if err != nil && !errors.Is(err, trust.ErrExists) {
-			httpx.LoggerFrom(c).Error("storing idempotency record", "err", err)
+		reservation.Status, reservation.Body = st, rec.buf.Bytes()
+		if err := a.b.FinishIdempotency(c, reservation); err != nil {
+			httpx.LoggerFrom(c).Error("storing idempotency answer", "err", err)
 		}
+	} else if err := a.b.DeleteIdempotency(c, storeKey); err != nil {
+		httpx.LoggerFrom(c).Error("releasing idempotency key", "err", err)
 	}
 }

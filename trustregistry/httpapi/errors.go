@@ -11,21 +11,22 @@ import (
 
 // Problem codes of the registry API, beyond httpx's own.
 const (
-	CodeUnknownReference  = "unknown_reference"
-	CodeOverlap           = "overlapping_recognition"
-	CodeDuplicateID       = "duplicate_identifier"
-	CodeStatusTransition  = "status_transition"
-	CodeConflict          = "conflict"
-	CodeAlreadyExists     = "already_exists"
-	CodeChangeConflict    = "change_set_conflict"
-	CodeSelfApproval      = "self_approval"
-	CodeDuplicateApproval = "duplicate_approval"
-	CodeProposalClosed    = "proposal_closed"
-	CodeProposalExpired   = "proposal_expired"
-	CodeBadParameter      = "bad_parameter"
-	CodeUnsupportedAction = "unsupported_action"
-	CodeIdempotencyReused = "idempotency_key_reused"
-	CodeNoSnapshot        = "no_snapshot"
+	CodeUnknownReference      = "unknown_reference"
+	CodeOverlap               = "overlapping_recognition"
+	CodeDuplicateID           = "duplicate_identifier"
+	CodeStatusTransition      = "status_transition"
+	CodeConflict              = "conflict"
+	CodeAlreadyExists         = "already_exists"
+	CodeChangeConflict        = "change_set_conflict"
+	CodeSelfApproval          = "self_approval"
+	CodeDuplicateApproval     = "duplicate_approval"
+	CodeProposalClosed        = "proposal_closed"
+	CodeProposalExpired       = "proposal_expired"
+	CodeBadParameter          = "bad_parameter"
+	CodeUnsupportedAction     = "unsupported_action"
+	CodeIdempotencyReused     = "idempotency_key_reused"
+	CodeIdempotencyInProgress = "idempotency_key_in_progress"
+	CodeNoSnapshot            = "no_snapshot"
 )
 
 // errorTable maps sentinel errors to status and code, most specific first.

@@ -43,6 +43,8 @@ type Backend interface {
 	RotateKeyAs(ctx context.Context, actor trust.Account) ([]byte, error)
 	GetIdempotency(ctx context.Context, key string) (trust.IdempotencyRecord, error)
 	PutIdempotency(ctx context.Context, r trust.IdempotencyRecord) error
+	FinishIdempotency(ctx context.Context, r trust.IdempotencyRecord) error
+	DeleteIdempotency(ctx context.Context, key string) error
 }
 
 // Options tunes the HTTP layer.

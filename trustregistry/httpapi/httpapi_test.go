@@ -248,6 +248,28 @@ func TestIdempotencyKey(t *testing.T) {
 	if r3.StatusCode != 422 || !strings.Contains(string(b3), "idempotency_key_reused") {
 		t.Fatalf("reuse: %d %s", r3.StatusCode, b3)
 	}
+	// Concurrent retries of one request create one proposal: the others replay or wait (409).
+	statuses := make(chan int, 6)
+	for i := 0; i < 6; i++ {
+		go func() {
+			r, _ := f.do(t, "POST", "/admin/v1/proposals", f.tokens["alice"], "application/json", body, "Idempotency-Key", "k-2")
+			statuses <- r.StatusCode
+		}()
+	}
+	for i := 0; i < 6; i++ {
+		if st := <-statuses; st != 201 && st != 409 {
+			t.Fatalf("concurrent retry: %d", st)
+		}
+	}
+	ps, _ = f.admin("bob").ListProposals(context.Background(), "")
+	if len(ps) != 2 {
+		t.Fatalf("%d proposals after concurrent retries, want 2", len(ps))
+	}
+	// A failed request (400) is remembered too; a different account may reuse the key.
+	r4, _ := f.do(t, "POST", "/admin/v1/proposals", f.tokens["bob"], "application/json", body, "Idempotency-Key", "k-1")
+	if r4.StatusCode != 403 || r4.Header.Get("Idempotent-Replayed") != "" {
+		t.Fatalf("other account, same key: %d", r4.StatusCode)
+	}
 }
 
 func TestTRQP(t *testing.T) {

@@ -320,6 +320,31 @@ func (s *Store) PutIdempotency(ctx context.Context, r trust.IdempotencyRecord) e
 	return nil
 }
 
+// FinishIdempotency implements trust.Store.
+func (s *Store) FinishIdempotency(ctx context.Context, r trust.IdempotencyRecord) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	b, ok := s.idem[r.Key]
+	if !ok {
+		return fmt.Errorf("idempotency key: %w", trust.ErrNotFound)
+	}
+	var cur trust.IdempotencyRecord
+	json.Unmarshal(b, &cur)
+	if cur.Status != 0 {
+		return fmt.Errorf("idempotency key answered already: %w", trust.ErrVersionConflict)
+	}
+	s.idem[r.Key] = enc(r)
+	return nil
+}
+
+// DeleteIdempotency implements trust.Store.
+func (s *Store) DeleteIdempotency(ctx context.Context, key string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	delete(s.idem, key)
+	return nil
+}
+
 // GetIdempotency implements trust.Store.
 func (s *Store) GetIdempotency(ctx context.Context, k string) (trust.IdempotencyRecord, error) {
 	s.mu.RLock()

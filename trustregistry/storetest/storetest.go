@@ -327,6 +327,30 @@ func testIdempotency(t *testing.T, s trust.Store) {
 	if err != nil || got.Status != 201 || string(got.Body) != `{"id":"p1"}` {
 		t.Fatalf("get = %+v, %v", got, err)
 	}
+	// Reserve, then finish once.
+	res := trust.IdempotencyRecord{Key: "alice:k3", Account: "alice", RequestHash: "def", CreatedAt: t0.Add(3 * time.Hour)}
+	if err := s.PutIdempotency(ctx, res); err != nil {
+		t.Fatal(err)
+	}
+	res.Status, res.Body = 200, []byte(`{}`)
+	if err := s.FinishIdempotency(ctx, res); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.FinishIdempotency(ctx, res); !errors.Is(err, trust.ErrVersionConflict) {
+		t.Fatalf("finish twice: %v", err)
+	}
+	if err := s.FinishIdempotency(ctx, trust.IdempotencyRecord{Key: "nope"}); !errors.Is(err, trust.ErrNotFound) {
+		t.Fatalf("finish missing: %v", err)
+	}
+	if got, _ := s.GetIdempotency(ctx, "alice:k3"); got.Status != 200 {
+		t.Fatalf("finished = %+v", got)
+	}
+	if err := s.DeleteIdempotency(ctx, "alice:k3"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.GetIdempotency(ctx, "alice:k3"); !errors.Is(err, trust.ErrNotFound) {
+		t.Fatalf("deleted: %v", err)
+	}
 	newer := r
 	newer.Key, newer.CreatedAt = "alice:k2", t0.Add(2*time.Hour)
 	s.PutIdempotency(ctx, newer)

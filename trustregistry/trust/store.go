@@ -98,12 +98,13 @@ type Commit struct {
 
 // IdempotencyRecord remembers the answer to a write sent with an Idempotency-Key.
 type IdempotencyRecord struct {
-	Key         string    `json:"key"`
-	Account     string    `json:"account"`
-	RequestHash string    `json:"request_hash"`
-	Status      int       `json:"status"`
-	Body        []byte    `json:"body"`
-	CreatedAt   time.Time `json:"created_at"`
+	Key         string `json:"key"`
+	Account     string `json:"account"`
+	RequestHash string `json:"request_hash"`
+	// Status 0 marks a request in progress (the key is reserved, the answer not yet known).
+	Status    int       `json:"status"`
+	Body      []byte    `json:"body"`
+	CreatedAt time.Time `json:"created_at"`
 }
 
 // SnapshotRecord is a signed snapshot as published.
@@ -156,6 +157,11 @@ type Store interface {
 	PutIdempotency(ctx context.Context, r IdempotencyRecord) error
 	// GetIdempotency returns the record of a key or ErrNotFound.
 	GetIdempotency(ctx context.Context, key string) (IdempotencyRecord, error)
+	// FinishIdempotency replaces a reserved record (Status 0) with the answer; ErrNotFound when
+	// absent, ErrVersionConflict when it holds an answer already.
+	FinishIdempotency(ctx context.Context, r IdempotencyRecord) error
+	// DeleteIdempotency removes a key (a reservation whose request failed).
+	DeleteIdempotency(ctx context.Context, key string) error
 	// PurgeIdempotency removes records created before t.
 	PurgeIdempotency(ctx context.Context, before time.Time) error
 
