@@ -175,13 +175,14 @@ func decodeCoord(s string, n int, name string) ([]byte, error) {
 	return b, nil
 }
 
-// Thumbprint returns the RFC 7638 JWK thumbprint (SHA-256, base64url) of pub.
-func Thumbprint(pub crypto.PublicKey) (string, error) {
+// MinimalJWK returns the public JWK of pub with only its required members
+// in lexicographic order and no white space: the RFC 7638 thumbprint input,
+// and the plain key a cnf claim carries.
+func MinimalJWK(pub crypto.PublicKey) ([]byte, error) {
 	kty, crv, x, y, err := rawPoint(pub)
 	if err != nil {
-		return "", err
+		return nil, err
 	}
-	// Required members in lexicographic order, no whitespace (RFC 7638 3.2).
 	var buf bytes.Buffer
 	enc := base64.RawURLEncoding
 	buf.WriteString(`{"crv":"` + crv + `","kty":"` + kty + `","x":"` + enc.EncodeToString(x) + `"`)
@@ -189,8 +190,17 @@ func Thumbprint(pub crypto.PublicKey) (string, error) {
 		buf.WriteString(`,"y":"` + enc.EncodeToString(y) + `"`)
 	}
 	buf.WriteByte('}')
-	sum := sha256.Sum256(buf.Bytes())
-	return enc.EncodeToString(sum[:]), nil
+	return buf.Bytes(), nil
+}
+
+// Thumbprint returns the RFC 7638 JWK thumbprint (SHA-256, base64url) of pub.
+func Thumbprint(pub crypto.PublicKey) (string, error) {
+	b, err := MinimalJWK(pub)
+	if err != nil {
+		return "", err
+	}
+	sum := sha256.Sum256(b)
+	return base64.RawURLEncoding.EncodeToString(sum[:]), nil
 }
 
 // PublicJWK returns the public JWK of k with its ID as kid.

@@ -9,11 +9,15 @@ import (
 	"unicode/utf8"
 )
 
-// appendJSON appends the JSON encoding of v to b. It handles the types a
-// decoded credential holds (maps, slices, strings, float64, bool, nil,
-// json.RawMessage) without reflection, with map keys sorted and strings
-// escaped as encoding/json does; any other type goes through json.Marshal.
-// Credential issuance marshals on every call, so this is a hot path.
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// json.Marshal writes. It handles the types decoded JSON holds (maps,
+// slices, strings, float64, bool, nil, json.RawMessage, and int, int64,
+// []string, []map[string]any) without reflection; any other type goes
+// through json.Marshal. Issuance encodes claims on every call: a hot path.
+func AppendJSON(b []byte, v any) ([]byte, error) {
+	return appendJSON(b, v)
+}
+
 func appendJSON(b []byte, v any) ([]byte, error) {
 	switch x := v.(type) {
 	case nil:

@@ -172,3 +172,23 @@ func BenchmarkJWXVerifyVCJOSE_EdDSA(b *testing.B) {
 		}
 	})
 }
+
+func BenchmarkSignVC11(b *testing.B) {
+	k := mustKey(b, keys.EdDSA)
+	c := sampleCredential(b, 1)
+	loop(b, func() {
+		if _, err := SignVC11(k, c); err != nil {
+			b.Fatal(err)
+		}
+	})
+}
+
+func BenchmarkSignSDJWT_9Disclosures(b *testing.B) {
+	k, holder := mustKey(b, keys.EdDSA), mustKey(b, keys.EdDSA)
+	p := sdParams(9, holder)
+	loop(b, func() {
+		if _, err := SignSDJWT(k, p); err != nil {
+			b.Fatal(err)
+		}
+	})
+}

@@ -85,19 +85,54 @@ func buildSDTree(paths []string) (*sdNode, error) {
 	return root, nil
 }
 
-// newDisclosure encodes one disclosure [salt, name, value] and returns it
-// with its digest.
-func newDisclosure(name string, value any) (disclosure, digest string, err error) {
-	salt := make([]byte, 16)
-	if _, err := rand.Read(salt); err != nil {
-		return "", "", fmt.Errorf("vcjwt: salt: %w", err)
+// sdMaker makes disclosures and digests for SignSDJWT, drawing salts from
+// one crypto/rand read per batch.
+type sdMaker struct {
+	rnd         []byte
+	disclosures []string
+}
+
+// salt returns 16 fresh random bytes.
+func (m *sdMaker) salt() ([]byte, error) {
+	if len(m.rnd) < 16 {
+		m.rnd = make([]byte, 16*16)
+		if _, err := rand.Read(m.rnd); err != nil {
+			return nil, fmt.Errorf("vcjwt: salt: %w", err)
+		}
 	}
-	b, err := json.Marshal([]any{b64.EncodeToString(salt), name, value})
+	s := m.rnd[:16]
+	m.rnd = m.rnd[16:]
+	return s, nil
+}
+
+// disclose encodes the disclosure [salt, name, value], keeps it and
+// returns its digest.
+func (m *sdMaker) disclose(name string, value any) (string, error) {
+	salt, err := m.salt()
 	if err != nil {
-		return "", "", fmt.Errorf("vcjwt: encode disclosure %q: %w", name, err)
+		return "", err
 	}
-	disclosure = b64.EncodeToString(b)
-	return disclosure, sdDigest(disclosure), nil
+	b := append(make([]byte, 0, 64+len(name)), `["`...)
+	b = append(b64.AppendEncode(b, salt), `",`...)
+	if b, err = vc.AppendJSON(b, name); err == nil {
+		b, err = vc.AppendJSON(append(b, ','), value)
+	}
+	if err != nil {
+		return "", fmt.Errorf("vcjwt: encode disclosure %q: %w", name, err)
+	}
+	d := b64.EncodeToString(append(b, ']'))
+	m.disclosures = append(m.disclosures, d)
+	return sdDigest(d), nil
+}
+
+// decoy returns a decoy digest: the digest of random bytes.
+func (m *sdMaker) decoy() (string, error) {
+	salt, err := m.salt()
+	if err != nil {
+		return "", err
+	}
+	sum := sha256.Sum256(salt)
+	return b64.EncodeToString(sum[:]), nil
 }
 
 // sdDigest is base64url(SHA-256(ASCII(s))).
@@ -107,8 +142,8 @@ func sdDigest(s string) string {
 }
 
 // applySD replaces the claims of obj named in node with digests, innermost
-// first, appending the disclosures to out. It returns a new map.
-func applySD(obj map[string]any, node *sdNode, path string, decoys int, out *[]string) (map[string]any, error) {
+// first, keeping the disclosures. It returns a new map.
+func (m *sdMaker) applySD(obj map[string]any, node *sdNode, path string, decoys int) (map[string]any, error) {
 	res := maps.Clone(obj)
 	var digests []string
 	names := slices.Sorted(maps.Keys(node.children))
@@ -123,24 +158,23 @@ func applySD(obj map[string]any, node *sdNode, path string, decoys int, out *[]s
 			if !ok {
 				return nil, fmt.Errorf("%w: claim %q has members to disclose but is not an object", ErrMalformed, path+name)
 			}
-			if val, err := applySD(inner, child, path+name+".", 0, out); err != nil {
+			if val, err := m.applySD(inner, child, path+name+".", 0); err != nil {
 				return nil, err
 			} else {
 				res[name] = val
 			}
 		}
 		if child.self {
-			d, dig, err := newDisclosure(name, res[name])
+			dig, err := m.disclose(name, res[name])
 			if err != nil {
 				return nil, err
 			}
-			*out = append(*out, d)
 			digests = append(digests, dig)
 			delete(res, name)
 		}
 	}
 	for range decoys {
-		_, dig, err := newDisclosure("", nil)
+		dig, err := m.decoy()
 		if err != nil {
 			return nil, err
 		}
@@ -168,11 +202,12 @@ func SignSDJWT(k *keys.Key, p SDJWTParams) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	var disclosures []string
-	payload, err := applySD(p.Claims, tree, "", p.Decoys, &disclosures)
+	var m sdMaker
+	payload, err := m.applySD(p.Claims, tree, "", p.Decoys)
 	if err != nil {
 		return "", err
 	}
+	disclosures := m.disclosures
 	if payload == nil {
 		payload = map[string]any{}
 	}
@@ -194,7 +229,7 @@ func SignSDJWT(k *keys.Key, p SDJWTParams) (string, error) {
 		payload["exp"] = p.Expiry.Unix()
 	}
 	if p.HolderKey != nil {
-		j, err := keys.PublicJWK(p.HolderKey, "")
+		j, err := keys.MinimalJWK(p.HolderKey)
 		if err != nil {
 			return "", fmt.Errorf("vcjwt: holder key: %w", err)
 		}
@@ -203,7 +238,7 @@ func SignSDJWT(k *keys.Key, p SDJWTParams) (string, error) {
 	if p.Status != nil {
 		payload["status"] = map[string]any{"status_list": map[string]any{"idx": p.Status.Idx, "uri": p.Status.URI}}
 	}
-	body, err := json.Marshal(payload)
+	body, err := vc.AppendJSON(make([]byte, 0, 1024), payload)
 	if err != nil {
 		return "", fmt.Errorf("vcjwt: encode SD-JWT payload: %w", err)
 	}
