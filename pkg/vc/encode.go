@@ -9,11 +9,12 @@ import (
 	"unicode/utf8"
 )
 
-// AppendJSON appends the JSON encoding of v to b, byte for byte what
-// json.Marshal writes. It handles the types decoded JSON holds (maps,
-// slices, strings, float64, bool, nil, json.RawMessage, and int, int64,
-// []string, []map[string]any) without reflection; any other type goes
-// through json.Marshal. Issuance encodes claims on every call: a hot path.
+// AppendJSON appends the JSON encoding of v to b: for values decoded from
+// JSON, byte for byte what json.Marshal writes. It handles map[string]any,
+// []any, string, float64, bool, nil, int, int64, []string and
+// []map[string]any without reflection and copies a json.RawMessage as it
+// is; any other type goes through json.Marshal. Issuance encodes claims on
+// every call: a hot path.
 func AppendJSON(b []byte, v any) ([]byte, error) {
 	return appendJSON(b, v)
 }
