@@ -29,6 +29,7 @@ type interopOut struct {
 	SDJwtKB        string `json:"sdJwtKB"`
 	DIVC           any    `json:"diVC"`
 	DIVP           any    `json:"diVP"`
+	JoseVP         string `json:"joseVP"`
 }
 
 func seedHex(t *testing.T) string {
@@ -144,6 +145,11 @@ func TestInteropPeers(t *testing.T) {
 	res, _ = v(trust, valid).VerifyPresentation(ctx, []byte(out.SDJwtKB), verifier.PresentationOptions{Challenge: "another", Domain: aud})
 	if res.Verified || !res.HasError(verifier.CodeChallengeInvalid) {
 		t.Fatalf("SD-JWT+KB wrong nonce: %+v", res.Errors)
+	}
+	// The jose vp+jwt with an enveloped credential.
+	res, err = v(trust, valid).VerifyPresentation(ctx, []byte(out.JoseVP), verifier.PresentationOptions{Challenge: nonce, Domain: aud})
+	if err != nil || !res.Verified || res.Holder != out.HolderDidKey || res.Format != "vc+jwt" {
+		t.Fatalf("jose vp+jwt: %v %+v", err, res.Errors)
 	}
 	// The Data Integrity presentation (embedded credential, VC 2.0).
 	diVP, err := jsonBytes(out.DIVP)

@@ -12,6 +12,7 @@
 // stdout: {
 //   "ed25519DidKey", "ed25519DidJwk", "p256DidJwk", "holderDidKey",
 //   "joseEdDSA", "joseES256", "joseExpired"     vc+jwt by `jose` (did:jwk issuers),
+//   "joseVP"                                     vp+jwt by `jose` (holder did:key, enveloped credential),
 //   "didJwtVC", "didJwtVP"                       VC-JWT 1.1 and JWT VP by `did-jwt-vc` (did:key),
 //   "sdJwt", "sdJwtKB"                           SD-JWT VC (+ key binding) by `@sd-jwt/sd-jwt-vc` (did:jwk, ES256),
 //   "diVC", "diVP"                               eddsa-rdfc-2022 credential and presentation by `@digitalbazaar/vc` (did:key)
@@ -93,6 +94,21 @@ const p256 = await jose.generateKeyPair('ES256', {extractable: true});
 const p256Jwk = await jose.exportJWK(p256.publicKey);
 out.p256DidJwk = didJwk({kty: p256Jwk.kty, crv: p256Jwk.crv, x: p256Jwk.x, y: p256Jwk.y});
 out.joseES256 = await joseVC(p256.privateKey, 'ES256', out.p256DidJwk, credential(out.p256DidJwk, holderDidKey, now - 3600, 0, false));
+
+// A VC 2.0 presentation secured with `jose` (typ vp+jwt) by the holder's
+// did:key, carrying the EdDSA credential in its enveloped form.
+out.joseVP = await new jose.CompactSign(new TextEncoder().encode(JSON.stringify({
+  '@context': ['https://www.w3.org/ns/credentials/v2'],
+  type: ['VerifiablePresentation'],
+  holder: holderDidKey,
+  verifiableCredential: [{
+    '@context': ['https://www.w3.org/ns/credentials/v2'],
+    id: `data:application/vc+jwt,${out.joseEdDSA}`,
+    type: 'EnvelopedVerifiableCredential',
+  }],
+  nonce: input.nonce, aud: input.aud, iat: now, exp: now + 300,
+}))).setProtectedHeader({alg: 'EdDSA', typ: 'vp+jwt', cty: 'vp', kid: `${holderDidKey}#${holderDidKey.slice('did:key:'.length)}`})
+  .sign(holderEd.privateKey);
 
 // 2. VC-JWT 1.1 and a JWT VP with `did-jwt-vc` (did:key issuer, no kid).
 const djIssuer = {did: edDidKey, signer: EdDSASigner(issuerEd.seed), alg: 'EdDSA'};
