@@ -15,6 +15,7 @@
 package httpapi
 
 import (
+	_ "embed"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -77,8 +78,14 @@ func New(is *core.Issuer, o Options) *gin.Engine {
 	e.GET("/status/bitstring/:list", a.bitstring)
 	e.GET("/status/token/:list", a.tokenList)
 	e.GET("/credential-types", a.types)
+	e.GET("/openapi.yaml", func(c *gin.Context) { c.Data(http.StatusOK, "application/yaml", OpenAPI) })
 	return e
 }
+
+// OpenAPI is the OpenAPI 3 description of the issuer API, served at GET /openapi.yaml.
+//
+//go:embed openapi.yaml
+var OpenAPI []byte
 
 const clientKey = "idport.issuer.client"
 

@@ -15,7 +15,11 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/gin-gonic/gin"
+	"gopkg.in/yaml.v3"
+
 	"github.com/idport/idport/issuer"
+	"github.com/idport/idport/issuer/httpapi"
 )
 
 func newServer(t testing.TB) (*httptest.Server, *issuer.Service, string) {
@@ -232,5 +236,37 @@ func TestPublicEndpoints(t *testing.T) {
 				t.Errorf("%s: conditional GET %d (etag %q)", path, r2.StatusCode, etag)
 			}
 		}
+	}
+}
+
+// Every registered route (but httpx's health and metrics) is described in openapi.yaml.
+func TestOpenAPICoversEveryRoute(t *testing.T) {
+	srv, svc, _ := newServer(t)
+	var doc struct {
+		OpenAPI string                    `yaml:"openapi"`
+		Paths   map[string]map[string]any `yaml:"paths"`
+	}
+	if err := yaml.Unmarshal(httpapi.OpenAPI, &doc); err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range svc.Handler().(*gin.Engine).Routes() {
+		if r.Path == "/healthz" || r.Path == "/readyz" || r.Path == "/metrics" {
+			continue
+		}
+		path := r.Path
+		if i := strings.Index(path, "/:"); i >= 0 {
+			path = path[:i] + "/{" + path[i+2:] + "}"
+		}
+		if _, ok := doc.Paths[path][strings.ToLower(r.Method)]; !ok {
+			t.Errorf("%s %s is not in openapi.yaml", r.Method, r.Path)
+		}
+	}
+	resp, err := srv.Client().Get(srv.URL + "/openapi.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 200 || !strings.HasPrefix(doc.OpenAPI, "3.") {
+		t.Fatalf("served %d, version %q", resp.StatusCode, doc.OpenAPI)
 	}
 }
