@@ -162,7 +162,9 @@ func parseHeader(b []byte) (Header, error) {
 		case "kid":
 			h.Kid, err = s.str()
 		case "typ":
-			h.Typ, err = s.str()
+			var typ string
+			typ, err = s.str()
+			h.Typ = normalizeTyp(typ)
 		case "cty":
 			h.Cty, err = s.str()
 		default:
@@ -188,6 +190,25 @@ func parseHeader(b []byte) (Header, error) {
 		return Header{}, err
 	}
 	return h, nil
+}
+
+// normalizeTyp gives typ its canonical spelling: media type names are
+// case-insensitive and "application/" may be left out (RFC 7515 4.1.9), so
+// "application/VC+JWT" is "vc+jwt"; "jwt" in any case is "JWT".
+func normalizeTyp(typ string) string {
+	if strings.EqualFold(typ, TypJWT) {
+		return TypJWT
+	}
+	for i := 0; i < len(typ); i++ {
+		if c := typ[i]; c >= 'A' && c <= 'Z' || c == '/' {
+			typ = strings.ToLower(typ)
+			if rest, ok := strings.CutPrefix(typ, "application/"); ok && !strings.Contains(rest, "/") {
+				return rest
+			}
+			return typ
+		}
+	}
+	return typ
 }
 
 // checkKid refuses kids that could steer a key lookup somewhere else: path

@@ -305,3 +305,21 @@ func TestStrictBase64(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+func TestNormalizeTyp(t *testing.T) {
+	for in, want := range map[string]string{
+		"vc+jwt": "vc+jwt", "application/vc+jwt": "vc+jwt", "Application/VC+JWT": "vc+jwt",
+		"jwt": "JWT", "JWT": "JWT", "dc+sd-jwt": "dc+sd-jwt", "text/plain": "text/plain", "": "",
+	} {
+		if got := normalizeTyp(in); got != want {
+			t.Errorf("normalizeTyp(%q) = %q, want %q", in, got, want)
+		}
+	}
+	k := mustKey(t, keys.EdDSA)
+	tok, _ := SignVCJOSE(k, sampleCredential(t, 2))
+	payload := mustJSON(t, payloadOf(t, tok))
+	p, err := ParseCredential(forge(t, `{"alg":"EdDSA","typ":"application/vc+jwt"}`, payload, k))
+	if err != nil || p.Format != vc.FormatVCJOSE {
+		t.Fatalf("application/vc+jwt: %v", err)
+	}
+}

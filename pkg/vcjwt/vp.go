@@ -5,6 +5,7 @@ import (
 	"crypto"
 	"encoding/json"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/idport/idport/pkg/keys"
@@ -123,9 +124,17 @@ type vpPayload struct {
 	VP    *vpWire `json:"vp"`
 }
 
-// ParseVPJWT reads a JWT presentation (VC 1.1 vp claim or VC 2.0 vp+jwt),
-// on the lean path, without checking its signature.
+// ParseVPJWT reads a JWT presentation (VC 1.1 vp claim or VC 2.0 vp+jwt,
+// compact or as an EnvelopedVerifiablePresentation JSON object), on the lean
+// path, without checking its signature.
 func ParseVPJWT(s string) (*ParsedVP, error) {
+	if s = strings.TrimSpace(s); strings.HasPrefix(s, "{") {
+		env, err := vc.ParseEnveloped([]byte(s))
+		if err != nil || !env.Presentation {
+			return nil, fmt.Errorf("%w: JSON that is not an enveloped presentation (%v)", ErrUnsupportedFormat, err)
+		}
+		s = env.Data
+	}
 	tok, err := Parse(s)
 	if err != nil {
 		return nil, err

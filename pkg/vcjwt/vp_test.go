@@ -42,6 +42,12 @@ func TestVPJWT(t *testing.T) {
 			if err := p.Verify(holder.Public, "n1", "did:web:verifier.example", now, time.Minute); err != nil {
 				t.Fatal(err)
 			}
+			if pe, err := ParseVPJWT(string(vc.EnvelopePresentation(vc.MediaTypeVPJWT, tok))); err != nil || pe.Holder != holderDID {
+				t.Fatalf("enveloped presentation: %v", err)
+			}
+			if _, err := ParseVPJWT(string(vc.Envelope(vc.MediaTypeVCJWT, cred))); !errors.Is(err, ErrUnsupportedFormat) {
+				t.Fatalf("enveloped credential as a presentation: %v", err)
+			}
 			for name, tc := range map[string]struct {
 				pub        any
 				nonce, aud string
