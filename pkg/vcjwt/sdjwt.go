@@ -299,6 +299,9 @@ func ParseSDJWT(s string) (*SDJWT, error) {
 	}
 	last := strings.LastIndexByte(s, '~')
 	sd := &SDJWT{hashInput: s[:last+1], KBJWT: s[last+1:]}
+	if sd.KBJWT != "" && strings.Count(sd.KBJWT, ".") != 2 {
+		return nil, fmt.Errorf("%w: an SD-JWT ends with '~' or a key-binding JWT", ErrMalformed)
+	}
 	jwt, rest, found := strings.Cut(s[:last], "~")
 	sd.IssuerJWT = jwt
 	if !found {

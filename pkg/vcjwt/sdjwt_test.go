@@ -210,6 +210,7 @@ func TestSDJWTRejects(t *testing.T) {
 		{"disclosure name _sd", sdForge(t, k, TypSDJWT, base(), disc(`["s","_sd",1]`)), ErrDisclosure},
 		{"disclosure name number", sdForge(t, k, TypSDJWT, base(), disc(`["s",5,1]`)), ErrDisclosure},
 		{"empty disclosure", forge(t, `{"alg":"EdDSA","typ":"dc+sd-jwt"}`, base(), k) + "~~", ErrDisclosure},
+		{"no trailing tilde", strings.TrimSuffix(sdForge(t, k, TypSDJWT, base(sdDigest(d1)), d1), "~"), ErrMalformed},
 		{"_sd not array", sdForge(t, k, TypSDJWT, `{"iss":"did:web:x","vct":"v","_sd":"x"}`), ErrMalformed},
 		{"no vct", sdForge(t, k, TypSDJWT, `{"iss":"did:web:x"}`), ErrMalformed},
 		{"wrong typ", sdForge(t, k, "JWT", base()), ErrUnsupportedFormat},
