@@ -610,6 +610,46 @@ func validAccountName(n string) bool {
 	return true
 }
 
+// DisableAccount disables an account (admin role); its token stops working at once.
+func (s *Service) DisableAccount(ctx context.Context, actor trust.Account, name string) (trust.Account, error) {
+	if !actor.Has(trust.RoleAdmin) {
+		return trust.Account{}, fmt.Errorf("disabling accounts needs the admin role: %w", trust.ErrForbidden)
+	}
+	a, err := s.store.GetAccount(ctx, name)
+	if err != nil {
+		return trust.Account{}, err
+	}
+	a.Disabled = true
+	if err := s.store.PutAccount(ctx, a, false); err != nil {
+		return trust.Account{}, err
+	}
+	s.log.Info("account disabled", "account", name, "by", actor.Name)
+	a.TokenHash = ""
+	return a, nil
+}
+
+// RotateToken gives an account a new token (shown once) and invalidates the old one. Accounts
+// rotate their own; the admin role rotates any.
+func (s *Service) RotateToken(ctx context.Context, actor trust.Account, name string) (string, error) {
+	if actor.Name != name && !actor.Has(trust.RoleAdmin) {
+		return "", fmt.Errorf("rotating another account's token needs the admin role: %w", trust.ErrForbidden)
+	}
+	a, err := s.store.GetAccount(ctx, name)
+	if err != nil {
+		return "", err
+	}
+	tok, err := NewToken()
+	if err != nil {
+		return "", err
+	}
+	a.TokenHash = HashToken(tok)
+	if err := s.store.PutAccount(ctx, a, false); err != nil {
+		return "", err
+	}
+	s.log.Info("account token rotated", "account", name, "by", actor.Name)
+	return tok, nil
+}
+
 // ListAccounts lists accounts without their token hashes.
 func (s *Service) ListAccounts(ctx context.Context, actor trust.Account) ([]trust.Account, error) {
 	if !actor.Has(trust.RoleAdmin) && !actor.Has(trust.RoleAuditor) {

@@ -7,6 +7,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net/url"
 	"os"
 	"strings"
 	"text/tabwriter"
@@ -36,6 +37,8 @@ Over the admin API (--registry URL, --token TOKEN or --token-file FILE):
   audit export                                             the whole audit log (JSON lines)
   audit verify                                             ask the registry to check its audit chain
   account create --name NAME --role ROLE[,ROLE]            (admin role) create an account; prints its token last
+  account disable --name NAME                              (admin role) disable an account at once
+  account rotate-token [--name NAME]                       new token for yourself (or, admin role, another); prints it last
   rotate-key                                               (admin role) new registry key, announced under the old one
 
 Every command takes --json for machine-readable output. Roles: proposer, approver, auditor, admin.
@@ -148,6 +151,8 @@ func runAdmin(ctx context.Context, args []string, env Env) error {
 	case "account create":
 		fs.StringVar(&name, "name", "", "account name")
 		fs.StringVar(&roles, "role", "", "role(s), comma-separated")
+	case "account disable", "account rotate-token":
+		fs.StringVar(&name, "name", "", "account name (rotate-token: default yourself)")
 	case "whoami", "proposals show", "history", "audit export", "rotate-key":
 	default:
 		fmt.Fprint(env.Stderr, adminUsage)
@@ -281,6 +286,34 @@ func runAdmin(ctx context.Context, args []string, env Env) error {
 			return err
 		}
 		fmt.Fprintf(env.Stdout, "Registry key rotated; replicas follow the announcement signed by the old key.\nNew public key (JWK) for new verifiers to pin:\n%s\n", jwk)
+		return nil
+	case "account disable":
+		if name == "" {
+			return errors.New("admin account disable: --name is required")
+		}
+		var acct trust.Account
+		if err := c.Do(ctx, "POST", "/admin/v1/accounts/"+url.PathEscape(name)+"/disable", nil, &acct, ""); err != nil {
+			return err
+		}
+		return out.print(acct, func(w io.Writer) { fmt.Fprintf(w, "account %s disabled; its token no longer works\n", name) })
+	case "account rotate-token":
+		if name == "" {
+			me, err := c.Whoami(ctx)
+			if err != nil {
+				return err
+			}
+			name = me.Name
+		}
+		var body struct {
+			Token string `json:"token"`
+		}
+		if err := c.Do(ctx, "POST", "/admin/v1/accounts/"+url.PathEscape(name)+"/token", nil, &body, ""); err != nil {
+			return err
+		}
+		if a.jsonOut {
+			return json.NewEncoder(env.Stdout).Encode(map[string]string{"account": name, "token": body.Token})
+		}
+		fmt.Fprintf(env.Stdout, "New token for %q; the old one no longer works. Shown once:\n%s\n", name, body.Token)
 		return nil
 	case "account create":
 		tok, err := c.CreateAccount(ctx, name, parseRoles(roles)...)

@@ -155,6 +155,17 @@ func TestRegistryAndAdminCommands(t *testing.T) {
 	if out, err = adminCmd(t, map[string]string{"IDPORT_REGISTRY": url, "IDPORT_TOKEN": regLastLine(out)}, "whoami", "--json"); err != nil || !strings.Contains(out, `"carol"`) {
 		t.Fatalf("whoami: %q %v", out, err)
 	}
+	out, err = adminCmd(t, as("bob"), "account", "rotate-token")
+	if err != nil || len(regLastLine(out)) != 43 {
+		t.Fatalf("rotate-token: %q %v", out, err)
+	}
+	tokens["bob"] = regLastLine(out)
+	if _, err = adminCmd(t, as("bob"), "whoami"); err != nil {
+		t.Fatalf("new token: %v", err)
+	}
+	if out, err = adminCmd(t, as("audrey"), "account", "disable", "--name", "carol"); err != nil || !strings.Contains(out, "disabled") {
+		t.Fatalf("disable: %q %v", out, err)
+	}
 	if out, err = adminCmd(t, as("audrey"), "rotate-key", "--json"); err != nil || !strings.Contains(out, `"kty"`) {
 		t.Fatalf("rotate-key: %q %v", out, err)
 	}

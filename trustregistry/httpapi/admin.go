@@ -53,6 +53,25 @@ func (a *api) createAccount(c *gin.Context) {
 	c.JSON(http.StatusCreated, CreateAccountResponse{Account: acct, Token: tok})
 }
 
+func (a *api) disableAccount(c *gin.Context) {
+	acct, err := a.b.DisableAccount(c, account(c), c.Param("id"))
+	if err != nil {
+		writeErr(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, acct)
+}
+
+// POST /admin/v1/accounts/:id/token: a new token for the account (shown once); the old one stops working.
+func (a *api) rotateToken(c *gin.Context) {
+	tok, err := a.b.RotateToken(c, account(c), c.Param("id"))
+	if err != nil {
+		writeErr(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, gin.H{"account": c.Param("id"), "token": tok})
+}
+
 // ProposeBody is the body of POST /admin/v1/proposals.
 type ProposeBody struct {
 	ChangeSet trust.ChangeSet `json:"change_set"`

@@ -190,6 +190,10 @@ func TestBadInputAnswers4xxProblem(t *testing.T) {
 		{"create account exists", "POST", "/admin/v1/accounts", audrey, js, `{"name":"alice","roles":["auditor"]}`, 409, "already_exists"},
 		{"create account not admin", "POST", "/admin/v1/accounts", bob, js, `{"name":"x","roles":["auditor"]}`, 403, "forbidden"},
 		{"rotate key as approver", "POST", "/admin/v1/key/rotate", bob, "", "", 403, "forbidden"},
+		{"disable as approver", "POST", "/admin/v1/accounts/alice/disable", bob, "", "", 403, "forbidden"},
+		{"disable unknown", "POST", "/admin/v1/accounts/nobody/disable", audrey, "", "", 404, "not_found"},
+		{"rotate other's token", "POST", "/admin/v1/accounts/alice/token", bob, "", "", 403, "forbidden"},
+		{"rotate unknown token", "POST", "/admin/v1/accounts/nobody/token", audrey, "", "", 404, "not_found"},
 		{"long idempotency key", "POST", "/admin/v1/proposals", alice, js, `{}`, 400, "bad_parameter"},
 	}
 	for _, c := range cases {
@@ -467,5 +471,28 @@ func TestOpenAPICoversEveryRoute(t *testing.T) {
 	}
 	if resp, body := f.do(t, "GET", "/v1/openapi.yaml", "", "", nil); resp.StatusCode != 200 || !bytes.Contains(body, []byte("openapi: 3")) {
 		t.Fatalf("served: %d", resp.StatusCode)
+	}
+}
+
+func TestTokenRotationAndDisable(t *testing.T) {
+	f := newFixture(t, nil)
+	ctx := context.Background()
+	var out struct {
+		Token string `json:"token"`
+	}
+	if err := f.admin("alice").Do(ctx, "POST", "/admin/v1/accounts/alice/token", nil, &out, ""); err != nil || len(out.Token) != 43 {
+		t.Fatalf("self rotation: %v", err)
+	}
+	if _, err := f.admin("alice").Whoami(ctx); err == nil {
+		t.Fatal("old token still works")
+	}
+	if _, err := client.NewAdmin(f.srv.URL, out.Token).Whoami(ctx); err != nil {
+		t.Fatalf("new token: %v", err)
+	}
+	if err := f.admin("audrey").Do(ctx, "POST", "/admin/v1/accounts/bob/disable", nil, nil, ""); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.admin("bob").Whoami(ctx); err == nil {
+		t.Fatal("disabled account still works")
 	}
 }
