@@ -68,7 +68,10 @@ type ProofInfo struct {
 	VerificationMethod string
 	ProofPurpose       string
 	Created            time.Time
-	Challenge, Domain  string
+	// Expires is the proof's expiry, zero when it has none. An expired
+	// proof does not verify.
+	Expires           time.Time
+	Challenge, Domain string
 }
 
 // suiteContext is the context that defines the proof type of a suite for
@@ -245,13 +248,19 @@ func parseProof(v any) (map[string]any, ProofInfo, []byte, error) {
 	if info.Domain, err = str("domain"); err != nil {
 		return nil, info, nil, err
 	}
-	created, err := str("created")
-	if err != nil {
-		return nil, info, nil, err
-	}
-	if created != "" {
-		if info.Created, err = time.Parse(time.RFC3339, created); err != nil {
-			return nil, info, nil, fmt.Errorf("vcld: proof created %q: %w", created, ErrMalformed)
+	for _, f := range []struct {
+		name string
+		to   *time.Time
+	}{{"created", &info.Created}, {"expires", &info.Expires}} {
+		v, err := str(f.name)
+		if err != nil {
+			return nil, info, nil, err
+		}
+		if v == "" {
+			continue
+		}
+		if *f.to, err = time.Parse(time.RFC3339, v); err != nil {
+			return nil, info, nil, fmt.Errorf("vcld: proof %s %q is not an RFC 3339 date-time: %w", f.name, v, ErrMalformed)
 		}
 	}
 	pv, err := str("proofValue")
@@ -296,6 +305,9 @@ func (p *Processor) verifyProofs(ctx context.Context, unsecured map[string]any, 
 			if err := checkProofContext(unsecured["@context"], proof["@context"]); err != nil {
 				return nil, err
 			}
+		}
+		if !info.Expires.IsZero() && p.now().After(info.Expires) {
+			return nil, fmt.Errorf("vcld: proof expired at %s: %w", info.Expires.Format(time.RFC3339), ErrProofMismatch)
 		}
 		if err := check(info); err != nil {
 			return nil, err

@@ -22,6 +22,7 @@ import (
 // templated are the proof members whose values vary per proof.
 var templated = map[string]string{
 	"created":            "2000-01-01T00:00:00Z",
+	"expires":            "2000-01-02T00:00:00Z",
 	"verificationMethod": "urn:vcld:template:verification-method",
 	"challenge":          "vcld-template-challenge",
 	"domain":             "vcld-template-domain",

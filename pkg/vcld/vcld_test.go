@@ -277,6 +277,9 @@ func TestSignAndVerifyErrors(t *testing.T) {
 			m["proof"] = []any{p1, p2}
 		}, ErrSignatureInvalid},
 		{"validFrom not a date", func(m map[string]any) { m["validFrom"] = 5 }, ErrSignatureInvalid},
+		{"proof expired", func(m map[string]any) { m["proof"].(map[string]any)["expires"] = "2026-01-01T00:00:00Z" }, ErrProofMismatch},
+		{"proof expires not a date", func(m map[string]any) { m["proof"].(map[string]any)["expires"] = "soon" }, ErrMalformed},
+		{"proof expires later (unsigned change)", func(m map[string]any) { m["proof"].(map[string]any)["expires"] = "2030-01-01T00:00:00Z" }, ErrSignatureInvalid},
 	}
 	for _, tc := range docCases {
 		m := mustMap(t, good)
@@ -328,6 +331,7 @@ func TestProofConfigTemplateEqualsFullPath(t *testing.T) {
 				}
 				if v.domain != "" {
 					cfg["domain"] = v.domain
+					cfg["expires"] = v.created
 				}
 				for range 2 { // first call makes the template, second uses it
 					fast, err1 := p.canonicalProofConfig(context.Background(), cfg)
