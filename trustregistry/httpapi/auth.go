@@ -122,11 +122,13 @@ type recorder struct {
 	buf bytes.Buffer
 }
 
+// Write implements io.Writer, keeping a copy.
 func (r *recorder) Write(b []byte) (int, error) {
 	r.buf.Write(b)
 	return r.ResponseWriter.Write(b)
 }
 
+// WriteString implements io.StringWriter, keeping a copy.
 func (r *recorder) WriteString(s string) (int, error) {
 	r.buf.WriteString(s)
 	return r.ResponseWriter.WriteString(s)
