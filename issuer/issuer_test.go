@@ -14,6 +14,8 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -450,5 +452,33 @@ func TestScopes(t *testing.T) {
 	}
 	if _, err := e.svc.CreateAPIKey(context.Background(), "x"); err == nil || !errors.Is(err, err) {
 		t.Fatal("API key without scope accepted")
+	}
+}
+
+// The issuance log keeps no subject claims, and no private key is stored in clear.
+func TestDataFileHoldsNoClaimsNoClearKeys(t *testing.T) {
+	e := start(t, nil)
+	for _, body := range []map[string]any{
+		{"type": "BusinessRegistration", "credentialSubject": business},
+		{"type": "BusinessRegistration", "credentialSubject": business, "format": "ldp_vc"},
+		{"type": "PersonIdentity", "credentialSubject": person},
+	} {
+		e.issue(t, body)
+	}
+	_ = e.svc.Close()
+	b, err := os.ReadFile(filepath.Join(e.dir, issuer.DBFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, claim := range []string{"Lion City Robotics", "201912345K", "Fusionopolis", "Mei Ling", "Kowloon", "1990-02-03"} {
+		if bytes.Contains(b, []byte(claim)) {
+			t.Errorf("the data file holds the subject claim %q", claim)
+		}
+	}
+	if !bytes.Contains(b, []byte("BusinessRegistration")) {
+		t.Error("the issuance log does not hold the credential type")
+	}
+	if bytes.Contains(b, []byte(`"pkcs8"`)) || bytes.Contains(b, []byte("PRIVATE KEY")) {
+		t.Error("a private key is stored in clear")
 	}
 }

@@ -143,3 +143,33 @@ func TestIssuerDevPrintsKey(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+func TestIssuerTypesFileAndBadConfig(t *testing.T) {
+	dir := t.TempDir()
+	types := filepath.Join(dir, "types.yaml")
+	if err := os.WriteFile(types, []byte("types:\n  - name: TradeLicence\n    validity: 30d\n    claims:\n      - {name: licenceNo, type: string, required: true}\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	vars := map[string]string{"IDPORT_KEY_SECRET": "a secret of enough bytes for sealing"}
+	env, out, _ := issuerTestEnv(vars)
+	ctx := context.Background()
+	if err := runIssuer(ctx, []string{"apikey", "create", "--data", dir, "--types-file", types, "--scope", "TradeLicence"}, env); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(lastLine(out.String()), "idpi_") {
+		t.Fatalf("output %q", out.String())
+	}
+	for _, args := range [][]string{
+		{"--data", dir, "--types-file", filepath.Join(dir, "missing.yaml")},
+		{"--data", dir, "--did-method", "did:example"},
+		{"--data", dir, "--alg", "RS256"},
+		{"keys", "spin", "--data", dir},
+		{"apikey", "create", "--data", dir},
+		{"--data", dir, "extra-argument"},
+	} {
+		env, _, _ := issuerTestEnv(vars)
+		if err := runIssuer(ctx, args, env); err == nil {
+			t.Errorf("%v: no error", args)
+		}
+	}
+}
