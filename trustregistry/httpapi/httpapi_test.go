@@ -327,6 +327,12 @@ func TestTRQP(t *testing.T) {
 	if resp, body = f.do(t, "GET", "/v1/recognitions/"+trust.DemoRecognitionID, "", "", nil); resp.StatusCode != 200 || !strings.Contains(string(body), "registrationNumber") {
 		t.Fatalf("get: %s", body)
 	}
+	if resp, body = f.do(t, "GET", "/v1/authorities?entity="+demoDID, "", "", nil); resp.StatusCode != 200 || !strings.Contains(string(body), `"id":"sg-demo-registrar"`) {
+		t.Fatalf("by entity: %s", body)
+	}
+	if resp, body = f.do(t, "GET", "/v1/authorities?entity=did:web:none", "", "", nil); resp.StatusCode != 200 || !strings.Contains(string(body), `"items":[]`) {
+		t.Fatalf("by unknown entity: %s", body)
+	}
 	if resp, body = f.do(t, "GET", "/metrics", "", "", nil); resp.StatusCode != 200 || !strings.Contains(string(body), "idport_registry_version 1") ||
 		!strings.Contains(string(body), "idport_http_requests_total") {
 		t.Fatalf("metrics: %s", body)

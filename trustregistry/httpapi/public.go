@@ -63,6 +63,15 @@ func (a *api) list(k trust.Kind) gin.HandlerFunc {
 			return
 		}
 		idx := a.b.Index()
+		if e := c.Query("entity"); e != "" && k == trust.KindAuthority {
+			// Look an authority up by one of its DIDs or key thumbprints.
+			items := []any{}
+			if au, ok := idx.AuthorityByEntity(e); ok {
+				items = append(items, au)
+			}
+			c.JSON(http.StatusOK, Page{Items: items, RegistryVersion: idx.Version()})
+			return
+		}
 		items, next := idx.Page(k, after, limit)
 		c.JSON(http.StatusOK, Page{Items: items, Next: next, RegistryVersion: idx.Version()})
 	}
