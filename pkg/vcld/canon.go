@@ -313,15 +313,12 @@ func (p *Processor) canonicalize(ctx context.Context, doc map[string]any) (_ str
 	}
 	// json-gold uses a *Context it is handed as is (no re-processing).
 	inst := active.instance()
-	defer active.release(inst)
 	in["@context"] = inst.slow
 	if !p.slowContexts && active.fast.fastEligible(doc) {
 		in["@context"] = inst.fast
 	}
-
-	opts := p.ldOptions()
-	proc := ld.NewJsonLdProcessor()
-	expanded, err := proc.Expand(in, opts)
+	expanded, err := ld.NewJsonLdProcessor().Expand(in, p.ldOptions())
+	active.release(inst) // not reached after a panic: that instance is dropped
 	if err != nil {
 		return "", expandError(err)
 	}

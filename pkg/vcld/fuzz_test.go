@@ -2,6 +2,7 @@ package vcld
 
 import (
 	"context"
+	"errors"
 	"testing"
 )
 
@@ -35,6 +36,12 @@ func fuzzSeeds(f *testing.F) {
 		`{"@context":["https://www.w3.org/ns/credentials/v2",{"@version":1.1,"x":{"@id":"_:b","@reverse":"y"}}],"type":["VerifiablePresentation"]}`} {
 		f.Add([]byte(s))
 	}
+}
+
+// isClass reports whether err wraps one of our sentinel errors.
+func isClass(err error) bool {
+	var e *Error
+	return errors.As(err, &e)
 }
 
 // checkClass fails the fuzz run when an error is not one of our classes.

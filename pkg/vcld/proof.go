@@ -7,7 +7,6 @@ import (
 	"crypto/ed25519"
 	"crypto/rand"
 	"crypto/sha256"
-	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -380,10 +379,4 @@ func asSlice(v any) []any {
 	default:
 		return []any{t}
 	}
-}
-
-// isClass reports whether err wraps one of our sentinel errors.
-func isClass(err error) bool {
-	var e *Error
-	return errors.As(err, &e)
 }
