@@ -61,6 +61,7 @@ func commands() map[string]command {
 		"verifier": {"run the verifier service", runVerifier},
 		"admin":    {"regulator tools: bootstrap accounts, proposals, audit", runAdmin},
 		"demo":     {"start all three services and tell the Singapore -> Lingang story", runDemo},
+		"probe":    {"check a service's /healthz or /readyz (container health checks)", runProbe},
 	}
 }
 
