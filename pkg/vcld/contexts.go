@@ -27,6 +27,9 @@ const (
 	ContextSecurityV1               = "https://w3id.org/security/v1"
 	ContextSecurityV2               = "https://w3id.org/security/v2"
 	ContextDIDV1                    = "https://www.w3.org/ns/did/v1"
+	// ContextCredentialsExamplesV2 is the VC 2.0 examples context (one
+	// @vocab), used by the W3C test suites' credentials.
+	ContextCredentialsExamplesV2    = "https://www.w3.org/ns/credentials/examples/v2"
 	maxRegisteredContextBytes       = 1 << 20
 	maxProcessedContextCacheEntries = 256
 )
@@ -46,6 +49,7 @@ var pinnedContexts = map[string]string{
 	ContextSecurityV1:             "security-v1.jsonld",
 	ContextSecurityV2:             "security-v2.jsonld",
 	ContextDIDV1:                  "did-v1.jsonld",
+	ContextCredentialsExamplesV2:  "credentials-examples-v2.jsonld",
 }
 
 // PinnedContexts returns the URLs of the context documents embedded in this

@@ -3,6 +3,7 @@ package vcld
 import (
 	"context"
 	"errors"
+	"strings"
 	"testing"
 )
 
@@ -21,15 +22,26 @@ type interopCase struct {
 	name  string
 	cred  map[string]any
 	suite Suite
+	vocab bool // the credential's contexts define @vocab
 }
 
 // interopCases are the credential shapes both directions exercise.
 func interopCases(k testKey) []interopCase {
 	return []interopCase{
-		{"vc2-eddsa-rdfc-2022", credV2(k.did), EddsaRdfc2022},
-		{"vc1-eddsa-rdfc-2022", credV1(k.did), EddsaRdfc2022},
-		{"vc1-Ed25519Signature2020", credV1(k.did), Ed25519Signature2020},
+		{"vc2-eddsa-rdfc-2022", credV2(k.did), EddsaRdfc2022, false},
+		{"vc1-eddsa-rdfc-2022", credV1(k.did), EddsaRdfc2022, false},
+		{"vc1-Ed25519Signature2020", credV1(k.did), Ed25519Signature2020, false},
+		{"vc2-examples-context", examplesCred(k.did), EddsaRdfc2022, true},
 	}
+}
+
+// examplesCred is shaped like the W3C VC 2.0 test suite's credentials.
+func examplesCred(did string) map[string]any {
+	c := credV2(did)
+	c["@context"] = []any{ContextCredentialsV2, ContextCredentialsExamplesV2}
+	c["type"] = []any{"VerifiableCredential", "ExampleAlumniCredential"}
+	c["credentialSubject"] = map[string]any{"id": "did:example:abcdefgh", "alumniOf": "The School of Examples"}
+	return c
 }
 
 // TestInteropGoSignedVerifiesInJS: credentials signed here verify with
@@ -118,8 +130,14 @@ func TestInteropJSSignedVerifiesInGo(t *testing.T) {
 				if mu.want == nil {
 					continue
 				}
-				if !errors.Is(err, mu.want) {
-					t.Errorf("%s: got %v, want %v", mu.name, err, mu.want)
+				want := mu.want
+				if tc.vocab && strings.HasPrefix(mu.name, "unsigned") && strings.HasSuffix(mu.name, "undefined term") {
+					// Under an @vocab every term is defined: the addition is
+					// data the signature does not cover.
+					want = ErrSignatureInvalid
+				}
+				if !errors.Is(err, want) {
+					t.Errorf("%s: got %v, want %v", mu.name, err, want)
 				}
 			}
 		})

@@ -25,9 +25,14 @@ export const pins = [
   ['https://w3id.org/security/v2', 'security-v2.jsonld', '@digitalbazaar/security-context', null],
 ];
 
-// The DID v1 context has no npm package among the peers; pkg/vcld pins the
-// copy aries-framework-go ships, and the JS side loads the same bytes.
-const didV1 = ['https://www.w3.org/ns/did/v1', path.join(here, '..', '..', 'pkg', 'vcld', 'contexts', 'did-v1.jsonld')];
+// Contexts without an npm package among the peers: pkg/vcld pins them (DID
+// v1 as aries-framework-go ships it, the VC 2.0 examples context as the W3C
+// publishes it) and the JS side loads the same bytes.
+const vcldDir = path.join(here, '..', '..', 'pkg', 'vcld', 'contexts');
+const unpackaged = [
+  ['https://www.w3.org/ns/did/v1', path.join(vcldDir, 'did-v1.jsonld')],
+  ['https://www.w3.org/ns/credentials/examples/v2', path.join(vcldDir, 'credentials-examples-v2.jsonld')],
+];
 
 // contextFiles returns url -> {file, text} for every pinned context.
 export function contextFiles() {
@@ -53,7 +58,9 @@ export function makeDocumentLoader(extraContexts = {}) {
   for(const [url, {text}] of contextFiles()) {
     docs.set(url, JSON.parse(text));
   }
-  docs.set(didV1[0], JSON.parse(fs.readFileSync(didV1[1], 'utf8')));
+  for(const [url, file] of unpackaged) {
+    docs.set(url, JSON.parse(fs.readFileSync(file, 'utf8')));
+  }
   for(const [url, doc] of Object.entries(extraContexts)) {
     docs.set(url, doc);
   }
