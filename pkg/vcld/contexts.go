@@ -16,17 +16,17 @@ import (
 // binary (taken byte for byte from the npm packages the JavaScript peers use,
 // see testdata/interop/vcld-contexts.mjs) and are never fetched.
 const (
-	ContextCredentialsV1            = "https://www.w3.org/2018/credentials/v1"
-	ContextCredentialsV2            = "https://www.w3.org/ns/credentials/v2"
-	ContextUndefinedTermsV2         = "https://www.w3.org/ns/credentials/undefined-terms/v2"
-	ContextDataIntegrityV1          = "https://w3id.org/security/data-integrity/v1"
-	ContextDataIntegrityV2          = "https://w3id.org/security/data-integrity/v2"
-	ContextMultikeyV1               = "https://w3id.org/security/multikey/v1"
-	ContextEd25519Signature2020V1   = "https://w3id.org/security/suites/ed25519-2020/v1"
-	ContextBitstringStatusListV1    = "https://www.w3.org/ns/credentials/status/v1"
-	ContextSecurityV1               = "https://w3id.org/security/v1"
-	ContextSecurityV2               = "https://w3id.org/security/v2"
-	ContextDIDV1                    = "https://www.w3.org/ns/did/v1"
+	ContextCredentialsV1          = "https://www.w3.org/2018/credentials/v1"
+	ContextCredentialsV2          = "https://www.w3.org/ns/credentials/v2"
+	ContextUndefinedTermsV2       = "https://www.w3.org/ns/credentials/undefined-terms/v2"
+	ContextDataIntegrityV1        = "https://w3id.org/security/data-integrity/v1"
+	ContextDataIntegrityV2        = "https://w3id.org/security/data-integrity/v2"
+	ContextMultikeyV1             = "https://w3id.org/security/multikey/v1"
+	ContextEd25519Signature2020V1 = "https://w3id.org/security/suites/ed25519-2020/v1"
+	ContextBitstringStatusListV1  = "https://www.w3.org/ns/credentials/status/v1"
+	ContextSecurityV1             = "https://w3id.org/security/v1"
+	ContextSecurityV2             = "https://w3id.org/security/v2"
+	ContextDIDV1                  = "https://www.w3.org/ns/did/v1"
 	// ContextCredentialsExamplesV2 is the VC 2.0 examples context (one
 	// @vocab), used by the W3C test suites' credentials.
 	ContextCredentialsExamplesV2    = "https://www.w3.org/ns/credentials/examples/v2"
