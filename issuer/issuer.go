@@ -114,7 +114,7 @@ type Config struct {
 	DefaultFormat vc.Format
 	// StatusTTL is the validity and cache bound of published status lists (default 5 min).
 	StatusTTL time.Duration
-	// BatchSize and BatchDelay tune bbolt's db.Batch on the issuance path (defaults 256, 1 ms).
+	// BatchSize and BatchDelay tune bbolt's db.Batch on the issuance path (defaults 1024, 2 ms).
 	BatchSize  int
 	BatchDelay time.Duration
 	// MaxBodyBytes bounds request bodies (default 256 KiB).

@@ -67,6 +67,8 @@ func loadChild(raw string) int {
 	return 0
 }
 
+const vcjoseBody = `{"type":"BusinessRegistration","credentialSubject":{"uen":"201912345K","legalName":"Lion City Robotics Pte. Ltd.","registeredAddress":"1 Fusionopolis Way, Singapore 138632","incorporationDate":"2019-04-01","entityType":"Private Company Limited by Shares"}}`
+
 // BenchmarkHTTPIssueExternalClients is the issuance load run with the clients in a separate
 // process (the re-executed test binary, 128 keep-alive connections) over loopback, so that
 // the issuer's own CPU is measured apart from the load generator's: ops/s is wall-clock
@@ -77,12 +79,18 @@ func loadChild(raw string) int {
 //
 //	go test -run '^$' -bench BenchmarkHTTPIssueExternalClients -benchtime 20000x ./issuer/
 func BenchmarkHTTPIssueExternalClients(b *testing.B) {
-	for _, f := range []struct{ name, body string }{
-		{"vc+jwt", `{"type":"BusinessRegistration","credentialSubject":{"uen":"201912345K","legalName":"Lion City Robotics Pte. Ltd.","registeredAddress":"1 Fusionopolis Way, Singapore 138632","incorporationDate":"2019-04-01","entityType":"Private Company Limited by Shares"}}`},
-		{"dc+sd-jwt", `{"type":"PersonIdentity","credentialSubject":{"givenName":"Mei Ling","familyName":"Chan","birthDate":"1990-02-03","nationality":"HK"}}`},
+	for _, f := range []struct {
+		name, body string
+		size       int
+		delay      time.Duration
+	}{
+		{"vc+jwt/batch-256-1ms", vcjoseBody, 256, time.Millisecond},
+		{"vc+jwt/batch-512-2ms", vcjoseBody, 512, 2 * time.Millisecond},
+		{"vc+jwt/batch-1024-5ms", vcjoseBody, 1024, 5 * time.Millisecond},
+		{"dc+sd-jwt/batch-256-1ms", `{"type":"PersonIdentity","credentialSubject":{"givenName":"Mei Ling","familyName":"Chan","birthDate":"1990-02-03","nationality":"HK"}}`, 256, time.Millisecond},
 	} {
 		b.Run(f.name, func(b *testing.B) {
-			e := start(b, func(c *issuer.Config) { c.BatchSize, c.BatchDelay = 512, 2*time.Millisecond })
+			e := start(b, func(c *issuer.Config) { c.BatchSize, c.BatchDelay = f.size, f.delay })
 			spec, _ := json.Marshal(loadSpec{URL: e.srv.URL + "/credentials/issue", Token: e.token, Body: f.body, N: b.N, Clients: 128})
 			cmd := exec.Command(os.Args[0], "-test.run=^$")
 			cmd.Env = append(os.Environ(), loadChildEnv+"="+string(spec))
