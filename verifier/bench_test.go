@@ -61,62 +61,6 @@ func signingParts(b *testing.B, compact string) ([]byte, []byte) {
 	return []byte(compact[:i]), sig
 }
 
-// BenchmarkRawEd25519Verify is the baseline of BenchmarkVerifyCredentialJOSEEdDSA:
-// ed25519.Verify of the same signing input.
-func BenchmarkRawEd25519Verify(b *testing.B) {
-	_, is, raw := benchSetup(b, keys.EdDSA)
-	in, sig := signingParts(b, string(raw))
-	pub := is.Key.Public.(ed25519.PublicKey)
-	b.ReportAllocs()
-	for b.Loop() {
-		if !ed25519.Verify(pub, in, sig) {
-			b.Fatal("verify")
-		}
-	}
-}
-
-// BenchmarkVerifyCredentialJOSEEdDSA: VC-JOSE-COSE EdDSA credential, a
-// trust source of 10,000 authorities, a cached status list (goal <= 1.3x raw).
-func BenchmarkVerifyCredentialJOSEEdDSA(b *testing.B) {
-	v, _, raw := benchSetup(b, keys.EdDSA)
-	ctx := context.Background()
-	b.ReportAllocs()
-	for b.Loop() {
-		res, _ := v.VerifyCredential(ctx, raw)
-		if !res.Verified {
-			b.Fatal(res.Errors)
-		}
-	}
-}
-
-// BenchmarkRawECDSAVerify is the baseline of BenchmarkVerifyCredentialJOSEES256.
-func BenchmarkRawECDSAVerify(b *testing.B) {
-	_, is, raw := benchSetup(b, keys.ES256)
-	in, sig := signingParts(b, string(raw))
-	pub := is.Key.Public.(*ecdsa.PublicKey)
-	b.ReportAllocs()
-	for b.Loop() {
-		d := sha256.Sum256(in)
-		r, s := new(big.Int).SetBytes(sig[:32]), new(big.Int).SetBytes(sig[32:])
-		if !ecdsa.Verify(pub, d[:], r, s) {
-			b.Fatal("verify")
-		}
-	}
-}
-
-// BenchmarkVerifyCredentialJOSEES256 is the ES256 twin (goal <= 1.25x raw).
-func BenchmarkVerifyCredentialJOSEES256(b *testing.B) {
-	v, _, raw := benchSetup(b, keys.ES256)
-	ctx := context.Background()
-	b.ReportAllocs()
-	for b.Loop() {
-		res, _ := v.VerifyCredential(ctx, raw)
-		if !res.Verified {
-			b.Fatal(res.Errors)
-		}
-	}
-}
-
 // sdBench returns a verifier and an SD-JWT VC with 9 disclosures.
 func sdBench(b *testing.B) (*verifier.Verifier, *issuer, string) {
 	is := newIssuer(b, keys.EdDSA)
@@ -140,33 +84,6 @@ func sdBench(b *testing.B) (*verifier.Verifier, *issuer, string) {
 		b.Fatalf("setup: %v %+v", err, res)
 	}
 	return v, is, sd
-}
-
-// BenchmarkRawEd25519VerifySDJWT is the baseline of BenchmarkVerifyCredentialSDJWT9.
-func BenchmarkRawEd25519VerifySDJWT(b *testing.B) {
-	_, is, sd := sdBench(b)
-	in, sig := signingParts(b, sd[:strings.IndexByte(sd, '~')])
-	pub := is.Key.Public.(ed25519.PublicKey)
-	b.ReportAllocs()
-	for b.Loop() {
-		if !ed25519.Verify(pub, in, sig) {
-			b.Fatal("verify")
-		}
-	}
-}
-
-// BenchmarkVerifyCredentialSDJWT9: SD-JWT VC with 9 disclosures (goal <= 1.5x raw).
-func BenchmarkVerifyCredentialSDJWT9(b *testing.B) {
-	v, _, sd := sdBench(b)
-	raw := []byte(sd)
-	ctx := context.Background()
-	b.ReportAllocs()
-	for b.Loop() {
-		res, _ := v.VerifyCredential(ctx, raw)
-		if !res.Verified {
-			b.Fatal(res.Errors)
-		}
-	}
 }
 
 // BenchmarkVerifyCredentialDataIntegrity: an eddsa-rdfc-2022 credential
