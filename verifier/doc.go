@@ -16,9 +16,19 @@
 // failure carries a stable Code (see the Code constants), so a caller can
 // explain a decision without a second pass.
 //
-// The package never imports the trust registry: it declares the TrustSource
-// interface and callers plug in the registry's sync client (see
-// cmd/idport), an in-process registry, a snapshot file, or StaticTrust.
+// The package never imports the trust registry: it declares the
+// TrustSource interface and callers plug in the registry's replica through
+// trustregistry/trustsource (one-call setups from a registry URL with a
+// pinned key, or from a snapshot file), an in-process registry, or
+// StaticTrust (tests, examples, offline use).
+//
+// Status lists are read through a StatusFetcher; StatusLists adapts
+// pkg/statuslist's Fetcher, which caches decoded lists for a bounded time,
+// so that a status check on the hot path is a bit test. Issuer keys are
+// resolved once (pkg/did) and cached by key id.
+//
+// verifier/httpapi serves the SDK over HTTP (W3C VC-API); verifier/boltstore
+// keeps presentation challenges single-use across restarts.
 //
 // No type of a third-party library (aries-framework-go, jwx) appears in
 // this API.
