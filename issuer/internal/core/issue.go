@@ -227,7 +227,9 @@ func (is *Issuer) issueTemplate(ctx context.Context, req Request) (*Issued, erro
 	for _, c := range t.Contexts {
 		ctxs = append(ctxs, c)
 	}
-	if format == vc.FormatDI {
+	if format == vc.FormatDI || format == vc.FormatVCJWT11 {
+		// VC 2.0's base context maps undefined terms through @vocab; Data Integrity (safe
+		// mode) and VC 1.1 (no @vocab) need the type's terms defined.
 		ctxs = append(ctxs, is.inline[t.Name])
 	}
 	vu := p.validUntil
