@@ -205,3 +205,78 @@ func Thumbprint(pub crypto.PublicKey) (string, error) {
 
 // PublicJWK returns the public JWK of k with its ID as kid.
 func (k *Key) PublicJWK() ([]byte, error) { return PublicJWK(k.Public, k.ID) }
+
+// Limits on JWK sets read by ParseJWKS.
+const (
+	MaxJWKSBytes = 64 << 10
+	MaxJWKSKeys  = 100
+)
+
+// PublicKey is a public key read from a JWK set.
+type PublicKey struct {
+	Kid string
+	Alg Alg
+	Key crypto.PublicKey
+}
+
+// ParseJWKS reads a JSON Web Key Set {"keys": [...]}. Keys of types or
+// curves we do not use (RSA, X25519, use=enc, ...) are skipped, as real
+// sets mix them; a key carrying private members, a malformed Ed25519 or
+// P-256 key, or a repeated kid fails the whole set (ErrInvalidKey).
+func ParseJWKS(b []byte) ([]PublicKey, error) {
+	if len(b) > MaxJWKSBytes {
+		return nil, fmt.Errorf("%w: JWKS of %d bytes, limit %d", ErrInvalidKey, len(b), MaxJWKSBytes)
+	}
+	var set struct {
+		Keys []json.RawMessage `json:"keys"`
+	}
+	if err := json.Unmarshal(b, &set); err != nil || set.Keys == nil {
+		return nil, fmt.Errorf("%w: not a JWK set", ErrInvalidKey)
+	}
+	if len(set.Keys) > MaxJWKSKeys {
+		return nil, fmt.Errorf("%w: %d keys in a JWK set, limit %d", ErrInvalidKey, len(set.Keys), MaxJWKSKeys)
+	}
+	out := make([]PublicKey, 0, len(set.Keys))
+	seen := map[string]bool{}
+	for i, raw := range set.Keys {
+		var w struct {
+			Kty, Crv, Use, Kid string
+		}
+		if err := json.Unmarshal(raw, &w); err != nil {
+			return nil, fmt.Errorf("%w: key %d: %w", ErrInvalidKey, i, err)
+		}
+		ours := (w.Kty == "OKP" && w.Crv == "Ed25519") || (w.Kty == "EC" && w.Crv == "P-256")
+		if !ours || (w.Use != "" && w.Use != "sig") {
+			if hasPrivateMember(raw) {
+				return nil, fmt.Errorf("%w: key %d carries private material", ErrInvalidKey, i)
+			}
+			continue
+		}
+		pub, alg, err := ParsePublicJWK(raw)
+		if err != nil {
+			return nil, fmt.Errorf("key %d: %w", i, err)
+		}
+		if w.Kid != "" {
+			if seen[w.Kid] {
+				return nil, fmt.Errorf("%w: kid %q appears twice", ErrInvalidKey, w.Kid)
+			}
+			seen[w.Kid] = true
+		}
+		out = append(out, PublicKey{Kid: w.Kid, Alg: alg, Key: pub})
+	}
+	return out, nil
+}
+
+// hasPrivateMember reports whether a JWK object has a private or symmetric member.
+func hasPrivateMember(raw []byte) bool {
+	var m map[string]json.RawMessage
+	if json.Unmarshal(raw, &m) != nil {
+		return true
+	}
+	for _, p := range privateMembers {
+		if _, ok := m[p]; ok {
+			return true
+		}
+	}
+	return false
+}

@@ -376,3 +376,61 @@ func BenchmarkSignEdDSA(b *testing.B) {
 		_, _ = k.Sign(msg)
 	}
 }
+
+func TestParseJWKS(t *testing.T) {
+	ks := genKeys(t)
+	b, err := JWKS(ks)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := ParseJWKS(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 2 || got[0].Kid != ks[0].ID || got[1].Alg != ES256 {
+		t.Fatalf("%+v", got)
+	}
+	if tp, _ := Thumbprint(got[1].Key); tp != ks[1].ID {
+		t.Fatal("key changed")
+	}
+	edJWK, _ := ks[0].PublicJWK()
+	mixed := `{"keys":[{"kty":"RSA","n":"sXch","e":"AQAB","kid":"r"},{"kty":"OKP","crv":"X25519","x":"AAAA","kid":"x"},` + string(edJWK) + `]}`
+	if got, err := ParseJWKS([]byte(mixed)); err != nil || len(got) != 1 {
+		t.Fatalf("mixed set: %v %v", got, err)
+	}
+	for name, in := range map[string]string{
+		"private RSA":    `{"keys":[{"kty":"RSA","n":"sXch","e":"AQAB","d":"AA"}]}`,
+		"oct":            `{"keys":[{"kty":"oct","k":"c2VjcmV0"}]}`,
+		"bad Ed25519":    `{"keys":[{"kty":"OKP","crv":"Ed25519","x":"AAAA"}]}`,
+		"repeated kid":   `{"keys":[` + string(edJWK) + `,` + string(edJWK) + `]}`,
+		"not a set":      `{"kty":"OKP"}`,
+		"garbage":        `[`,
+		"too many keys":  `{"keys":[` + strings.Repeat(`{"kty":"RSA"},`, MaxJWKSKeys) + `{"kty":"RSA"}]}`,
+		"too large":      `{"keys":[],"pad":"` + strings.Repeat("a", MaxJWKSBytes) + `"}`,
+		"key not object": `{"keys":[5]}`,
+	} {
+		if _, err := ParseJWKS([]byte(in)); !errors.Is(err, ErrInvalidKey) {
+			t.Errorf("%s: err = %v", name, err)
+		}
+	}
+}
+
+func FuzzParseJWKS(f *testing.F) {
+	b, _ := JWKS(genKeys(f))
+	f.Add(b)
+	f.Add([]byte(`{"keys":[{"kty":"RSA","n":"sXch","e":"AQAB"}]}`))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		got, err := ParseJWKS(b)
+		if err != nil {
+			if !isOurs(err) {
+				t.Fatalf("error wraps no sentinel: %v", err)
+			}
+			return
+		}
+		for _, k := range got {
+			if a, err := AlgOf(k.Key); err != nil || a != k.Alg {
+				t.Fatalf("key %+v: %v", k, err)
+			}
+		}
+	})
+}
