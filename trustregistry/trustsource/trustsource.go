@@ -30,9 +30,11 @@ func New(replica *client.Replica) *Source { return &Source{replica: replica} }
 func (s *Source) Replica() *client.Replica { return s.replica }
 
 // Decide implements verifier.TrustSource. The issuer is looked up by DID first, then by the
-// RFC 7638 thumbprint of its signing key, for authorities registered by pinned key.
+// RFC 7638 thumbprint of its signing key, for authorities registered by pinned key. The
+// thumbprint also lets the registry refuse a key the authority has not pinned (key_not_pinned).
 func (s *Source) Decide(_ context.Context, q verifier.TrustQuery) (verifier.TrustDecision, error) {
-	tq := trust.Query{Entity: q.Issuer, CredentialType: q.CredentialType, LocalScheme: q.LocalScheme, At: q.At, IssuedAt: q.IssuedAt}
+	tq := trust.Query{Entity: q.Issuer, KeyThumbprint: q.KeyThumbprint, CredentialType: q.CredentialType,
+		LocalScheme: q.LocalScheme, At: q.At, IssuedAt: q.IssuedAt}
 	d := s.replica.Decide(tq)
 	if !d.Recognised && d.Code == trust.CodeIssuerNotRecognised && q.KeyThumbprint != "" {
 		tq.Entity = q.KeyThumbprint
