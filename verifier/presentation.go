@@ -69,6 +69,7 @@ func (v *Verifier) VerifyPresentation(ctx context.Context, raw []byte, o Present
 
 	if pr.sd != nil {
 		v.verifySDPresentation(ctx, pr, r, p, o, now)
+		v.debug(ctx, "presentation", r)
 		return r, nil
 	}
 
