@@ -4,11 +4,16 @@
 // (typ dc+sd-jwt, with disclosures and a key-binding JWT) and JWT
 // presentations.
 //
-// Signing goes through jwx. Verification does not: it is the hot path of
-// every verifier, so Parse reads the compact JWS by hand, allows only EdDSA
-// and ES256, refuses headers that point at other keys (jku, jwk, x5u, x5c)
-// and any crit, bounds sizes, and Verify calls crypto/ed25519 and
-// crypto/ecdsa directly. Exported types hold our own values only.
+// Both directions are hot paths (issuance at 0.7 x raw signatures per
+// second, verification at 1.3 x a raw verify), so neither goes through a
+// JOSE library: signing writes the compact JWS itself and signs with
+// keys.Key.Sign; Parse reads the compact JWS by hand, allows only EdDSA and
+// ES256, refuses headers that point at other keys (jku, jwk, x5u, x5c) and
+// any crit, bounds sizes, reads JSON with a strict scanner that refuses
+// repeated member names, and Verify calls crypto/ed25519 and crypto/ecdsa
+// directly. jwx (jws.Verify, jwt.Parse) and the npm peers jose, did-jwt-vc
+// and @sd-jwt/sd-jwt-vc check our tokens in the tests. Exported types hold
+// our own values only.
 package vcjwt
 
 import (
