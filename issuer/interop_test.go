@@ -19,6 +19,14 @@ type peerResult struct {
 	Error    string `json:"error"`
 }
 
+type diResult struct {
+	peerResult
+	Statuses []struct {
+		Purpose string `json:"purpose"`
+		Set     bool   `json:"set"`
+	} `json:"statuses"`
+}
+
 type interopOut struct {
 	VCJOSE struct {
 		peerResult
@@ -34,13 +42,8 @@ type interopOut struct {
 		Claims map[string]any `json:"claims"`
 		Status *int           `json:"status"`
 	} `json:"sdjwt"`
-	DI struct {
-		peerResult
-		Statuses []struct {
-			Purpose string `json:"purpose"`
-			Set     bool   `json:"set"`
-		} `json:"statuses"`
-	} `json:"di"`
+	DI        diResult `json:"di"`
+	DI11      diResult `json:"di11"`
 	Bitstring map[string]struct {
 		peerResult
 		Purpose string          `json:"purpose"`
@@ -61,14 +64,18 @@ type interopOut struct {
 // @sd-jwt/jwt-status-list (list decoding).
 func TestInteropPeersVerifyIssuedCredentials(t *testing.T) {
 	nodetest.Dir(t)
-	for _, alg := range []keys.Alg{keys.EdDSA, keys.ES256} {
-		t.Run(string(alg), func(t *testing.T) { interop(t, alg) })
+	for _, c := range []struct {
+		identity string
+		alg      keys.Alg
+	}{{issuer.IdentityWeb, keys.EdDSA}, {issuer.IdentityWeb, keys.ES256}, {issuer.IdentityKey, keys.EdDSA}} {
+		t.Run(c.identity+"/"+string(c.alg), func(t *testing.T) { interop(t, c.identity, c.alg) })
 	}
 }
 
-func interop(t *testing.T, alg keys.Alg) {
-	e := start(t, func(c *issuer.Config) { c.Alg = alg })
+func interop(t *testing.T, identity string, alg keys.Alg) {
+	e := start(t, func(c *issuer.Config) { c.Alg, c.Identity = alg, identity })
 	ed := alg == keys.EdDSA
+	web := identity == issuer.IdentityWeb // did-jwt-vc resolves did:web here; the peers have no did:key resolver for JWTs
 	holder, _, _ := ed25519.GenerateKey(rand.Reader)
 	hjwk, _ := keys.PublicJWK(holder, "")
 
@@ -124,6 +131,13 @@ func interop(t *testing.T, alg keys.Alg) {
 		"checkBits":   map[string][]int{rev: {revIdx, diIdx}, sus: {revIdx, diIdx}, tok: {sdIdx, revIdx}}}
 	if ed {
 		in["di"] = di
+		// A VC-API client's own VC 1.1 credential, secured as Data Integrity.
+		in["di11"], _ = e.issue(t, map[string]any{"options": map[string]any{"format": "ldp_vc"}, "credential": map[string]any{
+			"@context": []any{"https://www.w3.org/2018/credentials/v1"}, "type": []any{"VerifiableCredential"},
+			"issuanceDate": "2026-01-01T00:00:00Z", "credentialSubject": map[string]any{"id": "did:example:holder"}}})
+	}
+	if !web {
+		delete(in, "vcjwt11")
 	}
 	var out interopOut
 	nodetest.Run(t, "issuer-verify.mjs", in, &out)
@@ -131,7 +145,7 @@ func interop(t *testing.T, alg keys.Alg) {
 	if !out.VCJOSE.Verified || out.VCJOSE.Payload["issuer"] != e.svc.DID() {
 		t.Errorf("jose did not verify the VC-JOSE-COSE credential: %s", out.VCJOSE.Error)
 	}
-	if !out.VCJWT11.Verified || out.VCJWT11.Issuer != e.svc.DID() {
+	if web && (!out.VCJWT11.Verified || out.VCJWT11.Issuer != e.svc.DID()) {
 		t.Errorf("did-jwt-vc did not verify the VC-JWT 1.1 credential: %s", out.VCJWT11.Error)
 	}
 	if !out.SDJWT.Verified || out.SDJWT.Claims["givenName"] != "Mei Ling" || out.SDJWT.Status == nil || *out.SDJWT.Status != 2 {
@@ -139,6 +153,9 @@ func interop(t *testing.T, alg keys.Alg) {
 	}
 	if ed && (!out.DI.Verified || len(out.DI.Statuses) != 2) {
 		t.Errorf("@digitalbazaar/vc did not verify the Data Integrity credential: %s (%+v)", out.DI.Error, out.DI.Statuses)
+	}
+	if ed && (!out.DI11.Verified || len(out.DI11.Statuses) != 2) {
+		t.Errorf("@digitalbazaar/vc did not verify the VC 1.1 Data Integrity credential: %s (%+v)", out.DI11.Error, out.DI11.Statuses)
 	}
 	r, s := out.Bitstring[rev], out.Bitstring[sus]
 	key := strconv.Itoa

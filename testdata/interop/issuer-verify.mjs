@@ -4,10 +4,10 @@
 //
 // stdin: {"didDocument": {...}, "jwks": {...},
 //         "vcjose": {EnvelopedVerifiableCredential}, "vcjwt11": "<jwt>", "sdjwt": "<sd-jwt>",
-//         "di": {credential with proof},
+//         "di": {credential with proof}, "di11": {VC 1.1 credential with proof},
 //         "statusLists": {"<url>": "<jwt>"}, "checkBits": {"<bitstring list url>": [index, ...]}}
 // stdout: {"vcjose": {verified, error, header, payload}, "vcjwt11": {verified, error, payload},
-//          "sdjwt": {verified, error, claims, status}, "di": {verified, error, statuses},
+//          "sdjwt": {verified, error, claims, status}, "di"/"di11": {verified, error, statuses},
 //          "bitstring": {"<url>": {verified, error, purpose, length, bits: {index: bool}}},
 //          "token": {"<url>": {verified, error, bits, statuses: {index: n}}}}
 import * as jose from 'jose';
@@ -102,14 +102,16 @@ if(input.sdjwt) {
   });
 }
 
-// Data Integrity: @digitalbazaar/vc with eddsa-rdfc-2022; the did:web keys come from the
-// fetched DID document; credentialStatus is decoded by vc-bitstring-status-list.
-if(input.di) {
-  await run('di', async () => {
+// Data Integrity: @digitalbazaar/vc with eddsa-rdfc-2022; did:web keys come from the fetched
+// DID document, did:key ones from the peers' own did:key resolution; credentialStatus is
+// decoded by vc-bitstring-status-list.
+for(const name of ['di', 'di11']) {
+  if(!input[name]) continue;
+  await run(name, async () => {
     const base = makeDocumentLoader();
     const documentLoader = async url => {
       const [did] = url.split('#');
-      if(did === doc.id) {
+      if(did === doc.id && did.startsWith('did:web:')) {
         if(url === did) {
           return {contextUrl: null, documentUrl: url, document: doc};
         }
@@ -133,7 +135,7 @@ if(input.di) {
       return {verified: statuses.every(s => !s.set)};
     };
     const suite = new DataIntegrityProof({cryptosuite: eddsaRdfc2022CryptoSuite});
-    const res = await vc.verifyCredential({credential: input.di, suite, documentLoader, checkStatus});
+    const res = await vc.verifyCredential({credential: input[name], suite, documentLoader, checkStatus});
     if(!res.verified) {
       throw new Error(errorText(res.error || res));
     }
