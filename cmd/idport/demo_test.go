@@ -3,6 +3,8 @@ package main
 import (
 	"context"
 	"flag"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -75,3 +77,25 @@ func TestFlagsTakeEnvironmentOverrides(t *testing.T) {
 }
 
 func newTestFlagSet() *flag.FlagSet { return flag.NewFlagSet("test", flag.ContinueOnError) }
+
+func TestConfigFileFillsWhatFlagsAndEnvironmentLeave(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "idport.yaml")
+	if err := os.WriteFile(file, []byte("addr: 10.0.0.1:1\nregistry-key: /from/file.jwk\nquorum: 3\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	env, _ := testEnv(map[string]string{"IDPORT_REGISTRY_KEY": "/from/env.jwk"})
+	fs := newTestFlagSet()
+	addr, key, quorum := fs.String("addr", "", ""), fs.String("registry-key", "", ""), fs.Int("quorum", 2, "")
+	if err := parseFlags(fs, []string{"--config", file, "--addr", "127.0.0.1:9"}, env); err != nil {
+		t.Fatal(err)
+	}
+	if *addr != "127.0.0.1:9" || *key != "/from/env.jwk" || *quorum != 3 {
+		t.Fatalf("addr %q key %q quorum %d", *addr, *key, *quorum)
+	}
+	if err := os.WriteFile(file, []byte("no-such-flag: 1\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := parseFlags(newTestFlagSet(), []string{"--config", file}, env); err == nil || !strings.Contains(err.Error(), "no-such-flag") {
+		t.Fatalf("an unknown setting must be refused, got %v", err)
+	}
+}

@@ -21,6 +21,8 @@ import (
 	"sort"
 	"strings"
 	"syscall"
+
+	"gopkg.in/yaml.v3"
 )
 
 func main() { os.Exit(exitCode(runMain(os.Args[1:]))) }
@@ -91,14 +93,19 @@ func usage(cmds map[string]command) string {
 	for _, n := range names {
 		fmt.Fprintf(&b, "  %-9s %s\n", n, cmds[n].summary)
 	}
-	b.WriteString("\nRun 'idport <command> --help' for its flags. Every flag can also be set as IDPORT_<FLAG>\n(upper case, dashes as underscores), e.g. IDPORT_DATA=/var/lib/idport.\n")
+	b.WriteString("\nRun 'idport <command> --help' for its flags. Every flag can also be set as IDPORT_<FLAG>\n(upper case, dashes as underscores), e.g. IDPORT_DATA=/var/lib/idport, or in a YAML file named by\n--config. The command line wins over the environment, which wins over the file.\n")
 	return b.String()
 }
 
 // parseFlags parses args into fs, then fills every flag not given on the command line from its
-// IDPORT_* environment variable (--registry-key <- IDPORT_REGISTRY_KEY). --help prints the flags
-// with their variables and returns errUsage.
+// IDPORT_* environment variable (--registry-key <- IDPORT_REGISTRY_KEY), then from the YAML file
+// named by --config (IDPORT_CONFIG), keyed by flag name. The command line wins over the
+// environment, which wins over the file. --help prints the flags with their variables and
+// returns errUsage.
 func parseFlags(fs *flag.FlagSet, args []string, env Env) error {
+	if fs.Lookup("config") == nil {
+		fs.String("config", "", "YAML file of flag values keyed by flag name (registry-key: /etc/idport/registry.jwk)")
+	}
 	fs.SetOutput(io.Discard)
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -107,7 +114,43 @@ func parseFlags(fs *flag.FlagSet, args []string, env Env) error {
 		}
 		return fmt.Errorf("%w\n\n%s", err, flagHelp(fs))
 	}
-	return bindEnv(fs, env)
+	if err := bindEnv(fs, env); err != nil {
+		return err
+	}
+	return bindConfigFile(fs)
+}
+
+// bindConfigFile sets each flag still unset from the YAML file named by the config flag.
+func bindConfigFile(fs *flag.FlagSet) error {
+	path := fs.Lookup("config").Value.String()
+	if path == "" {
+		return nil
+	}
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		return fmt.Errorf("config file: %w", err)
+	}
+	var values map[string]any
+	if err := yaml.Unmarshal(raw, &values); err != nil {
+		return fmt.Errorf("config file %s: %w", path, err)
+	}
+	set := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	var errs []error
+	for name, v := range values {
+		f := fs.Lookup(name)
+		switch {
+		case f == nil:
+			errs = append(errs, fmt.Errorf("config file %s: unknown setting %q for idport %s", path, name, fs.Name()))
+		case set[name]:
+			// given on the command line or in the environment
+		default:
+			if err := fs.Set(name, fmt.Sprint(v)); err != nil {
+				errs = append(errs, fmt.Errorf("config file %s: %s: %w", path, name, err))
+			}
+		}
+	}
+	return errors.Join(errs...)
 }
 
 // bindEnv sets each flag that was not given on the command line from its environment variable.
