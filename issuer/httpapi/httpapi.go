@@ -26,6 +26,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
 
 	"github.com/idport/idport/issuer/internal/core"
 	"github.com/idport/idport/pkg/httpx"
@@ -60,6 +61,7 @@ func New(is *core.Issuer, o Options) *gin.Engine {
 	}
 	if o.Registry == nil {
 		o.Registry = prometheus.NewRegistry()
+		o.Registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	}
 	e := httpx.NewEngine(httpx.Options{Name: "issuer", Logger: o.Logger, MaxBodyBytes: o.MaxBodyBytes,
 		Ready: o.Ready, Registry: o.Registry})
