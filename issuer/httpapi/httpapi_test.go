@@ -270,3 +270,32 @@ func TestOpenAPICoversEveryRoute(t *testing.T) {
 		t.Fatalf("served %d, version %q", resp.StatusCode, doc.OpenAPI)
 	}
 }
+
+// Metrics count issuances by type and format and never carry subject claims.
+func TestMetricsWithoutPersonalData(t *testing.T) {
+	srv, _, tok := newServer(t)
+	req, _ := http.NewRequest(http.MethodPost, srv.URL+"/credentials/issue", strings.NewReader(js(map[string]any{
+		"type": "BusinessRegistration", "credentialSubject": subject(nil)})))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Authorization", "Bearer "+tok)
+	resp, err := srv.Client().Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	resp, err = srv.Client().Get(srv.URL + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	m := string(b)
+	if !strings.Contains(m, `idport_issuer_credentials_issued_total{format="vc+jwt",type="BusinessRegistration"} 1`) {
+		t.Errorf("issuance counter missing:\n%.2000s", m)
+	}
+	for _, claim := range []string{"201912345K", "A Pte Ltd", "1 Road", tok} {
+		if strings.Contains(m, claim) {
+			t.Errorf("metrics carry %q", claim)
+		}
+	}
+}
