@@ -3,6 +3,7 @@ package vcjwt
 import (
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"strings"
 	"testing"
 	"time"
@@ -118,3 +119,25 @@ func mustJSON(t testing.TB, v any) string {
 
 // fixedNow is a fixed instant for tests that need one.
 var fixedNow = time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
+
+// rejection is a token that ParseCredential or Verify must refuse with want.
+type rejection struct {
+	name, token string
+	want        error
+}
+
+// expectRejected checks each case against the issuer key k.
+func expectRejected(t *testing.T, k *keys.Key, cases []rejection) {
+	t.Helper()
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			p, err := ParseCredential(tc.token)
+			if err == nil {
+				_, err = p.Verify(k.Public)
+			}
+			if !errors.Is(err, tc.want) {
+				t.Fatalf("err = %v, want %v", err, tc.want)
+			}
+		})
+	}
+}
