@@ -2,6 +2,7 @@ package httpapi_test
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"io"
 	"log/slog"
@@ -12,6 +13,7 @@ import (
 	"time"
 
 	"github.com/idport/idport/pkg/keys"
+	"github.com/idport/idport/pkg/vcld"
 	"github.com/idport/idport/verifier"
 	"github.com/idport/idport/verifier/httpapi"
 	"github.com/idport/idport/verifier/internal/testutil"
@@ -214,5 +216,41 @@ func TestPresentationChallengeAcrossRestart(t *testing.T) {
 	status, m = post(t, srv2.URL+"/presentations/verify", "application/json", jsonBody(map[string]any{"verifiablePresentation": vp}))
 	if status != 400 || firstCode(m) != "challenge_invalid" {
 		t.Fatalf("unknown challenge: %d %v", status, m)
+	}
+}
+
+// TestAllFormatsOverHTTP: a Data Integrity credential (JSON object), an
+// SD-JWT VC (string) and an SD-JWT+KB presentation over HTTP.
+func TestAllFormatsOverHTTP(t *testing.T) {
+	ctx := context.Background()
+	is := testutil.NewParty(t, keys.EdDSA)
+	holder := testutil.NewParty(t, keys.EdDSA)
+	srv := newFixture(t, verifier.NewStaticTrust(4, is.Authority()), t.TempDir())
+
+	di, err := vcld.SignCredential(ctx, testutil.Cred{Issuer: is.DID, From: testutil.Now.Add(-time.Hour), LD: true}.JSON(),
+		vcld.SignOptions{Signer: is.Key.Signer, VerificationMethod: is.Kid, Created: testutil.Now.Add(-time.Hour)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	status, m := post(t, srv.URL+"/credentials/verify", "application/json", []byte(`{"verifiableCredential":`+string(di)+`}`))
+	if status != 200 || m["results"].(map[string]any)["format"] != "ldp_vc" {
+		t.Fatalf("Data Integrity: %d %v", status, m)
+	}
+	sd := is.SDJWT(t, "HKResidentIdentity", map[string]any{"given_name": "Mei", "resident": true}, holder, nil)
+	status, m = post(t, srv.URL+"/credentials/verify", "application/json", jsonBody(map[string]any{"verifiableCredential": sd}))
+	if status != 200 || m["claims"].(map[string]any)["given_name"] != "Mei" {
+		t.Fatalf("SD-JWT VC: %d %v", status, m)
+	}
+	_, ch := post(t, srv.URL+"/challenges", "application/json", []byte(`{}`))
+	nonce := ch["challenge"].(string)
+	vp := holder.Present(t, sd, []string{"given_name"}, nonce, "https://verifier.example")
+	body := jsonBody(map[string]any{"verifiablePresentation": vp, "options": map[string]any{"domain": "https://verifier.example"}})
+	status, m = post(t, srv.URL+"/presentations/verify", "application/json", body)
+	if status != 200 || m["verified"] != true {
+		t.Fatalf("SD-JWT+KB: %d %v", status, m)
+	}
+	status, m = post(t, srv.URL+"/presentations/verify", "application/json", body)
+	if status != 400 || firstCode(m) != "challenge_reused" {
+		t.Fatalf("SD-JWT+KB replay: %d %v", status, m)
 	}
 }
