@@ -1,9 +1,12 @@
 package main
 
 import (
+	"bytes"
 	"go/ast"
 	"go/parser"
 	"go/token"
+	"os"
+	"path/filepath"
 	"testing"
 
 	"github.com/idport/idport/examples/internal/storytest"
@@ -33,4 +36,27 @@ func TestTwentyLines(t *testing.T) {
 		return
 	}
 	t.Fatal("verifyWithSDK not found")
+}
+
+// TestSDKGuideShowsThisCode: docs/sdk.md's first Go snippet is verifyWithSDK as it is here, so
+// the guide shows code that compiles and runs.
+func TestSDKGuideShowsThisCode(t *testing.T) {
+	doc, err := os.ReadFile(filepath.Join("..", "..", "docs", "sdk.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	src, err := os.ReadFile("main.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	start := bytes.Index(src, []byte("func verifyWithSDK("))
+	end := bytes.Index(src[start:], []byte("\n}\n"))
+	if start < 0 || end < 0 {
+		t.Fatal("verifyWithSDK not found in main.go")
+	}
+	fn := src[start : start+end+3]
+	_, after, ok := bytes.Cut(doc, []byte("```go\n"))
+	if !ok || !bytes.HasPrefix(after, fn) {
+		t.Errorf("docs/sdk.md's first Go snippet is not verifyWithSDK of main.go; update the guide:\n%s", fn)
+	}
 }
