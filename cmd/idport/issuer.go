@@ -11,6 +11,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"strings"
 
 	"golang.org/x/sync/errgroup"
@@ -29,6 +30,7 @@ const devSecretFile = "dev-key-secret"
 type issuerFlags struct {
 	addr, data, registry, baseURL, didMethod, alg, secretFile, typesFile, defaultFormat string
 	dev, acceptForeign                                                                  bool
+	gcPercent                                                                           int
 }
 
 func (f *issuerFlags) register(fs *flag.FlagSet, service bool) {
@@ -44,6 +46,7 @@ func (f *issuerFlags) register(fs *flag.FlagSet, service bool) {
 		fs.StringVar(&f.registry, "registry", "", "trust registry URL (recorded for operators; issuance does not depend on it)")
 		fs.BoolVar(&f.acceptForeign, "accept-foreign-issuer", false, "accept client-supplied credentials naming another issuer (W3C test suites)")
 		fs.StringVar(&f.defaultFormat, "default-format", "", "format for client-supplied VC 2.0 credentials: vc+jwt (default) or ldp_vc")
+		fs.IntVar(&f.gcPercent, "gc-percent", 400, "Go GC target percentage for the service (issuance makes short-lived garbage; 400 roughly doubles throughput per CPU over Go's 100); 0 keeps GOGC")
 	}
 }
 
@@ -149,6 +152,9 @@ func runIssuer(ctx context.Context, args []string, env Env) error {
 	cfg, err := f.config(env)
 	if err != nil {
 		return fmt.Errorf("issuer: %w", err)
+	}
+	if f.gcPercent > 0 {
+		debug.SetGCPercent(f.gcPercent)
 	}
 	svc, err := issuer.NewService(cfg)
 	if err != nil {
