@@ -72,6 +72,9 @@ func SignKeyBinding(holder *keys.Key, sdjwt, nonce, aud string, iat time.Time) (
 // Signature, typ and hash failures wrap ErrHolderBinding; nonce and audience
 // mismatches wrap ErrChallenge.
 func (sd *SDJWT) VerifyKeyBinding(holderPub crypto.PublicKey, nonce, aud string, now time.Time, skew time.Duration) error {
+	if nonce == "" || aud == "" {
+		return fmt.Errorf("%w: the verifier must expect a nonce and an audience", ErrChallenge)
+	}
 	if sd.KBJWT == "" {
 		return fmt.Errorf("%w: no key-binding JWT presented", ErrHolderBinding)
 	}

@@ -116,6 +116,7 @@ func TestSDJWTRoundTrip(t *testing.T) {
 				{"future iat", pv.HolderKey, "n-123", "https://verifier.example", now.Add(-time.Hour), ErrHolderBinding, kb},
 				{"other holder key", iss.Public, "n-123", "https://verifier.example", now, ErrHolderBinding, kb},
 				{"no holder key", nil, "n-123", "https://verifier.example", now, ErrHolderBinding, kb},
+				{"no nonce expected", pv.HolderKey, "", "https://verifier.example", now, ErrChallenge, kb},
 				{"no KB-JWT", pv.HolderKey, "n-123", "https://verifier.example", now, ErrHolderBinding, pres},
 				// A disclosure removed after binding changes sd_hash.
 				{"disclosure dropped after binding", pv.HolderKey, "n-123", "https://verifier.example", now, ErrHolderBinding,

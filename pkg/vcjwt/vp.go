@@ -213,8 +213,12 @@ func splitCredentials(raw json.RawMessage) ([]string, error) {
 }
 
 // Verify checks the presentation signature with pub, the nonce and audience
-// (ErrChallenge), iat within skew of now, and exp / nbf.
+// (ErrChallenge; both must be given), iat not in the future beyond skew,
+// and exp / nbf.
 func (p *ParsedVP) Verify(pub crypto.PublicKey, nonce, aud string, now time.Time, skew time.Duration) error {
+	if nonce == "" || aud == "" {
+		return fmt.Errorf("%w: the verifier must expect a nonce and an audience", ErrChallenge)
+	}
 	if err := p.Token.Verify(pub); err != nil {
 		return err
 	}

@@ -59,6 +59,8 @@ func TestVPJWT(t *testing.T) {
 				"expired":        {holder.Public, "n1", "did:web:verifier.example", now.Add(time.Hour), ErrExpired},
 				"from the past":  {holder.Public, "n1", "did:web:verifier.example", now.Add(-time.Hour), ErrNotYetValid},
 				"other key":      {mustKey(t, keys.ES256).Public, "n1", "did:web:verifier.example", now, ErrSignatureInvalid},
+				"no nonce asked": {holder.Public, "", "did:web:verifier.example", now, ErrChallenge},
+				"no aud asked":   {holder.Public, "n1", "", now, ErrChallenge},
 			} {
 				if err := p.Verify(tc.pub, tc.nonce, tc.aud, tc.at, time.Minute); !errors.Is(err, tc.want) {
 					t.Errorf("%s: err = %v, want %v", name, err, tc.want)
