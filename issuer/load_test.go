@@ -2,6 +2,8 @@ package issuer_test
 
 import (
 	"bytes"
+	"crypto/ed25519"
+	"crypto/rand"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -82,6 +84,17 @@ const vcjoseBody = `{"type":"BusinessRegistration","credentialSubject":{"uen":"2
 //	go test -run '^$' -bench BenchmarkHTTPIssueExternalClients -benchtime 20000x ./issuer/
 func BenchmarkHTTPIssueExternalClients(b *testing.B) {
 	defer debug.SetGCPercent(debug.SetGCPercent(400))
+	_, priv, _ := ed25519.GenerateKey(rand.Reader)
+	input := make([]byte, 1000)
+	b.Run("raw/ed25519-sign", func(b *testing.B) {
+		cpu0, start := benchutil.CPUTime(), time.Now()
+		b.RunParallel(func(pb *testing.PB) {
+			for pb.Next() {
+				_ = ed25519.Sign(priv, input)
+			}
+		})
+		benchutil.ReportRates(b, start, cpu0)
+	})
 	for _, f := range []struct {
 		name, body string
 		size       int
