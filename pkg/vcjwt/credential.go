@@ -229,12 +229,18 @@ func parseVCJOSE(tok *Token) (*Parsed, error) {
 
 func parseVC11(tok *Token) (*Parsed, error) {
 	var (
-		c     credWire
-		jc    jwtClaims
-		hasVC bool
+		c          credWire
+		jc         jwtClaims
+		hasVC      bool
+		topVersion int // @context beside the claims: a VC-JOSE payload
 	)
 	s := scanner{b: string(tok.Payload)}
 	err := s.object(func(name string) error {
+		if name == "@context" {
+			var err error
+			topVersion, err = readContext(&s)
+			return err
+		}
 		if name == "vc" {
 			hasVC = true
 			return s.object(func(name string) error {
@@ -256,6 +262,11 @@ func parseVC11(tok *Token) (*Parsed, error) {
 		return nil, fmt.Errorf("VC-JWT payload: %w", err)
 	}
 	if !hasVC {
+		if tok.Typ == "" && topVersion == 2 {
+			// VC-JOSE-COSE only says typ SHOULD be vc+jwt: a typ-less
+			// token whose payload is a VC 2.0 credential is one.
+			return parseVCJOSE(tok)
+		}
 		return nil, fmt.Errorf("%w: a JWT without a vc claim", ErrUnsupportedFormat)
 	}
 	// VC-JWT 1.1 lets iss, sub, jti, nbf, exp stand in for credential members.

@@ -304,8 +304,13 @@ func TestNormalizeTyp(t *testing.T) {
 	k := mustKey(t, keys.EdDSA)
 	tok, _ := SignVCJOSE(k, sampleCredential(t, 2))
 	payload := mustJSON(t, payloadOf(t, tok))
-	p, err := ParseCredential(forge(t, `{"alg":"EdDSA","typ":"application/vc+jwt"}`, payload, k))
-	if err != nil || p.Format != vc.FormatVCJOSE {
-		t.Fatalf("application/vc+jwt: %v", err)
+	for _, hdr := range []string{`{"alg":"EdDSA","typ":"application/vc+jwt"}`, `{"alg":"EdDSA"}`} {
+		p, err := ParseCredential(forge(t, hdr, payload, k))
+		if err != nil || p.Format != vc.FormatVCJOSE {
+			t.Fatalf("%s: %v", hdr, err)
+		}
+	}
+	if _, err := ParseCredential(forge(t, `{"alg":"EdDSA","typ":"JWT"}`, payload, k)); !errors.Is(err, ErrUnsupportedFormat) {
+		t.Fatalf("typ JWT without a vc claim: %v", err)
 	}
 }
