@@ -187,3 +187,28 @@ func processCPU() time.Duration {
 	}
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
+
+// BenchmarkVerifyPresentationEddsaRdfc2022 verifies a VC 2.0 presentation
+// (holder proof with challenge and domain) embedding one credential, whose
+// proof is verified too.
+func BenchmarkVerifyPresentationEddsaRdfc2022(b *testing.B) {
+	p := newTestProcessor(b)
+	issuer, holder := newTestKey(7), newTestKey(8)
+	signedVC := benchSigned(b, p, issuer, credV2(issuer.did), EddsaRdfc2022)
+	vp := vpSkeleton(2)
+	vp["holder"] = holder.did
+	vp["verifiableCredential"] = []any{mustMap(b, signedVC)}
+	signedVP, err := p.SignPresentation(context.Background(), mustJSON(b, vp), SignOptions{Signer: holder.priv, VerificationMethod: holder.vm, Challenge: "c", Domain: "d"})
+	if err != nil {
+		b.Fatal(err)
+	}
+	o := PresentationOptions{Challenge: "c", Domain: "d"}
+	b.ReportAllocs()
+	b.ResetTimer()
+	defer cpuTimer(b)()
+	for b.Loop() {
+		if _, err := p.VerifyPresentation(context.Background(), signedVP, didKeyResolver, o); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

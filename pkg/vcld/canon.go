@@ -221,7 +221,8 @@ func (p *Processor) activeContext(ctxVal any) (*processedContext, error) {
 				pc.idAliases[term] = true
 			}
 		}
-		pc.wrapEmbeddedCredentials = graphContainerLost(pc.master)
+		pc.wrapEmbeddedCredentials, pc.embeddedOnEmpty = graphContainerLost(pc.master)
+		pc.value = ctxVal
 		pc.fast = buildFastContext(pc.master)
 		pc.instances = make(chan *ctxInstance, 2*runtime.GOMAXPROCS(0))
 	}
@@ -317,8 +318,12 @@ func (p *Processor) canonicalize(ctx context.Context, doc map[string]any) (_ str
 	if !p.slowContexts && active.fast.fastEligible(doc) {
 		in["@context"] = inst.fast
 	}
+	releases := substituteEmbedded(in, p.slowContexts)
 	expanded, err := ld.NewJsonLdProcessor().Expand(in, p.ldOptions())
-	active.release(inst) // not reached after a panic: that instance is dropped
+	active.release(inst) // not reached after a panic: the instances are dropped
+	for _, r := range releases {
+		r()
+	}
 	if err != nil {
 		return "", expandError(err)
 	}
@@ -559,15 +564,71 @@ func countExpanded(v any) int {
 // context of its own. json-gold (to v0.9.1) checks container mappings
 // against the property-scoped context, where the term is not defined, so
 // it drops "@container": "@graph" (VC 2.0's term has "@context": null).
-func graphContainerLost(active *ld.Context) bool {
+//
+// onEmpty reports that this scoped context is null: an embedded credential
+// is then processed on an empty active context, exactly as it would be on
+// its own.
+func graphContainerLost(active *ld.Context) (lost, onEmpty bool) {
 	c := active
 	if td := active.TermDefinitions["VerifiablePresentation"]; td != nil && td.HasContext {
 		scoped, err := active.Parse(td.Context)
 		if err != nil {
-			return false
+			return false, false
 		}
 		c = scoped
 	}
 	td := c.TermDefinitions["verifiableCredential"]
-	return td != nil && td.HasContext && slices.Contains(td.Container, "@graph")
+	lost = td != nil && td.HasContext && slices.Contains(td.Container, "@graph")
+	return lost, lost && td.Context == nil
+}
+
+// embeddedContext stands, in a presentation view, for the @context of an
+// embedded credential that json-gold processes on an empty active context
+// (see graphContainerLost): canonicalize hands json-gold a private instance
+// of the credential's cached processed context instead of having it
+// re-process the context documents.
+type embeddedContext struct{ pc *processedContext }
+
+// substituteEmbedded replaces embeddedContext markers in the view's
+// embedded credentials by context instances, returned for release. With
+// slow set it restores the context values instead.
+func substituteEmbedded(in map[string]any, slow bool) []func() {
+	items, ok := in["verifiableCredential"].([]any)
+	if !ok {
+		return nil
+	}
+	var releases []func()
+	out := make([]any, len(items))
+	for i, it := range items {
+		out[i] = it
+		g, ok := it.(map[string]any)
+		if !ok {
+			continue
+		}
+		cred, ok := g["@graph"].(map[string]any)
+		if !ok {
+			continue
+		}
+		marker, ok := cred["@context"].(embeddedContext)
+		if !ok {
+			continue
+		}
+		c := make(map[string]any, len(cred))
+		for k, v := range cred {
+			c[k] = v
+		}
+		if slow {
+			c["@context"] = marker.pc.value
+		} else {
+			inst := marker.pc.instance()
+			c["@context"] = inst.slow
+			if marker.pc.fast.fastEligible(cred) {
+				c["@context"] = inst.fast
+			}
+			releases = append(releases, func() { marker.pc.release(inst) })
+		}
+		out[i] = map[string]any{"@graph": c}
+	}
+	in["verifiableCredential"] = out
+	return releases
 }

@@ -144,6 +144,11 @@ type processedContext struct {
 	// a graph container whose term also has a scoped context; json-gold
 	// then loses the container, see presentationView.
 	wrapEmbeddedCredentials bool
+	// embeddedOnEmpty: and embedded credentials are processed on an
+	// empty active context (the term's scoped context is null).
+	embeddedOnEmpty bool
+	// value is the @context value this was processed from.
+	value any
 	// fast is the context with pre-processed type-scoped contexts.
 	fast *fastContext
 	err  error

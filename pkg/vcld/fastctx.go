@@ -29,6 +29,9 @@ type fastContext struct {
 	// a document from the fast path.
 	scopedTerms map[string]bool
 	typeAliases map[string]bool
+	// nullScoped are terms whose scoped context is null: their values are
+	// expanded on an empty context, which the pre-processing cannot touch.
+	nullScoped map[string]bool
 	// scoped are the processed scoped contexts of scopedTypes, for
 	// read-only lookups (never handed to json-gold).
 	scoped map[string]*ld.Context
@@ -57,7 +60,8 @@ func scopedLocal(td *ld.TermDefinition) (map[string]any, bool) {
 }
 
 func buildFastContext(master *ld.Context) *fastContext {
-	fc := &fastContext{scopedTypes: map[string]bool{}, scopedTerms: map[string]bool{}, typeAliases: map[string]bool{"@type": true}, scoped: map[string]*ld.Context{}}
+	fc := &fastContext{scopedTypes: map[string]bool{}, scopedTerms: map[string]bool{}, typeAliases: map[string]bool{"@type": true},
+		nullScoped: map[string]bool{}, scoped: map[string]*ld.Context{}}
 	for term, td := range master.TermDefinitions {
 		if td == nil {
 			continue
@@ -66,6 +70,10 @@ func buildFastContext(master *ld.Context) *fastContext {
 			fc.typeAliases[term] = true
 		}
 		if !td.HasContext {
+			continue
+		}
+		if td.Context == nil {
+			fc.nullScoped[term] = true
 			continue
 		}
 		fc.scopedTerms[term] = true
@@ -78,7 +86,11 @@ func buildFastContext(master *ld.Context) *fastContext {
 			continue
 		}
 		for t, std := range processed.TermDefinitions {
-			if std != nil && std.HasContext && master.TermDefinitions[t] != std {
+			switch {
+			case std == nil || !std.HasContext || master.TermDefinitions[t] == std:
+			case std.Context == nil:
+				fc.nullScoped[t] = true
+			default:
 				fc.scopedTerms[t] = true
 			}
 		}
@@ -137,6 +149,9 @@ func (fc *fastContext) eligible(v any, top bool) bool {
 			}
 			if fc.scopedTerms[k] {
 				return false
+			}
+			if fc.nullScoped[k] && !fc.scopedTerms[k] {
+				continue // expanded on an empty context: independent of ours
 			}
 			if fc.typeAliases[k] {
 				for _, ty := range asSlice(e) {

@@ -24,9 +24,23 @@ func TestFastContextEqualsSlowPath(t *testing.T) {
 	two := credV2(k.did)
 	two["type"] = []any{"VerifiableCredential", "VerifiablePresentation"}
 	docs["two-scoped-types"] = two
+	for _, v := range []int{1, 2} {
+		cred := credV2(k.did)
+		if v == 1 {
+			cred = credV1(k.did)
+		}
+		signed, err := fast.SignCredential(context.Background(), mustJSON(t, cred), SignOptions{Signer: k.priv, VerificationMethod: k.vm})
+		if err != nil {
+			t.Fatal(err)
+		}
+		vp := vpSkeleton(v)
+		vp["holder"] = k.did
+		vp["verifiableCredential"] = []any{mustMap(t, signed), mustMap(t, signed), "https://issuer.example/credentials/1"}
+		docs[versionName[v]+"-presentation"] = vp
+	}
 	eligible := 0
 	for name, doc := range docs {
-		doc = mustMap(t, mustJSON(t, doc))
+		doc = fast.presentationView(mustMap(t, mustJSON(t, doc)))
 		pc, err := fast.activeContext(doc["@context"])
 		if err != nil {
 			t.Fatal(err)

@@ -68,7 +68,8 @@ func (p *Processor) presentationView(doc map[string]any) map[string]any {
 	if !ok {
 		return doc
 	}
-	if pc, err := p.activeContext(doc["@context"]); err != nil || !pc.wrapEmbeddedCredentials {
+	pc, err := p.activeContext(doc["@context"])
+	if err != nil || !pc.wrapEmbeddedCredentials {
 		return doc
 	}
 	out := make(map[string]any, len(doc))
@@ -79,6 +80,16 @@ func (p *Processor) presentationView(doc map[string]any) map[string]any {
 	wrapped := make([]any, len(items))
 	for i, it := range items {
 		if m, isMap := it.(map[string]any); isMap && !isGraphObject(m) {
+			if cv, has := m["@context"]; has && pc.embeddedOnEmpty {
+				if epc, err := p.activeContext(cv); err == nil {
+					c := make(map[string]any, len(m))
+					for k, v := range m {
+						c[k] = v
+					}
+					c["@context"] = embeddedContext{epc}
+					m = c
+				}
+			}
 			wrapped[i] = map[string]any{"@graph": m}
 		} else {
 			wrapped[i] = it
