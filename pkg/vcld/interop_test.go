@@ -32,7 +32,28 @@ func interopCases(k testKey) []interopCase {
 		{"vc1-eddsa-rdfc-2022", credV1(k.did), EddsaRdfc2022, false},
 		{"vc1-Ed25519Signature2020", credV1(k.did), Ed25519Signature2020, false},
 		{"vc2-examples-context", examplesCred(k.did), EddsaRdfc2022, true},
+		{"vc2-status", vc2WithStatus(k.did), EddsaRdfc2022, false},
+		{"vc1-status-list-context", vc1WithStatus(k.did), EddsaRdfc2022, false},
 	}
+}
+
+// vc2WithStatus is a VC 2.0 credential with a Bitstring Status List entry.
+func vc2WithStatus(did string) map[string]any {
+	c := withStatus(credV2(did))
+	delete(c, "evidence")
+	return c
+}
+
+// vc1WithStatus is a VC 1.1 credential with a Bitstring Status List entry
+// (its terms from the pinned status list context).
+func vc1WithStatus(did string) map[string]any {
+	c := credV1(did)
+	c["@context"] = []any{ContextCredentialsV1, ContextBitstringStatusListV1}
+	c["credentialStatus"] = map[string]any{
+		"id": "https://issuer.example/status/1#7", "type": "BitstringStatusListEntry", "statusPurpose": "suspension",
+		"statusListIndex": "7", "statusListCredential": "https://issuer.example/status/1",
+	}
+	return c
 }
 
 // examplesCred is shaped like the W3C VC 2.0 test suite's credentials.
