@@ -8,7 +8,7 @@ import (
 
 func TestRegulatorSuspension(t *testing.T) {
 	storytest.Run(t, run,
-		"maker-checker: alice cannot approve her own proposal (HTTP 403",
+		"maker-checker: dora cannot approve her own proposal (HTTP 403 self_approval)",
 		"rejected: HTTP 400 authority_suspended",
 		"as known at version 1: authorized=true code=recognised",
 		"as known at version 2: authorized=false code=authority_suspended",
