@@ -223,7 +223,13 @@ func (p *Processor) activeContext(ctxVal any) (*processedContext, error) {
 		}
 		pc.wrapEmbeddedCredentials, pc.embeddedOnEmpty = graphContainerLost(pc.master)
 		pc.value = ctxVal
-		pc.fast = buildFastContext(pc.master)
+		if onlyURLs(ctxVal) {
+			pc.fast = buildFastContext(pc.master)
+		} else {
+			// Inline contexts are attacker-chosen and rarely repeat: do not
+			// spend pre-processing on them.
+			pc.fast = emptyFastContext()
+		}
 		pc.instances = make(chan *ctxInstance, 2*runtime.GOMAXPROCS(0))
 	}
 	// Failures are properties of the context value alone, so they cache too.
@@ -631,4 +637,14 @@ func substituteEmbedded(in map[string]any, slow bool) []func() {
 	}
 	in["verifiableCredential"] = out
 	return releases
+}
+
+// onlyURLs reports whether a @context value is one URL or an array of URLs.
+func onlyURLs(v any) bool {
+	for _, e := range asSlice(v) {
+		if _, ok := e.(string); !ok {
+			return false
+		}
+	}
+	return true
 }

@@ -59,6 +59,12 @@ func scopedLocal(td *ld.TermDefinition) (map[string]any, bool) {
 	return local, true
 }
 
+// emptyFastContext pre-processes nothing: the fast path is the slow path.
+func emptyFastContext() *fastContext {
+	return &fastContext{scopedTypes: map[string]bool{}, scopedTerms: map[string]bool{}, typeAliases: map[string]bool{},
+		nullScoped: map[string]bool{}, scoped: map[string]*ld.Context{}}
+}
+
 func buildFastContext(master *ld.Context) *fastContext {
 	fc := &fastContext{scopedTypes: map[string]bool{}, scopedTerms: map[string]bool{}, typeAliases: map[string]bool{"@type": true},
 		nullScoped: map[string]bool{}, scoped: map[string]*ld.Context{}}

@@ -62,8 +62,8 @@ func (c *templateCache) put(k string, t *configTemplate) {
 // canonicalProofConfig returns the canonical N-Quads of cfg.
 func (p *Processor) canonicalProofConfig(ctx context.Context, cfg map[string]any) (string, error) {
 	key, ok := templateKey(cfg)
-	if !ok {
-		return p.canonicalize(ctx, cfg)
+	if !ok || !onlyURLs(cfg["@context"]) {
+		return p.canonicalize(ctx, cfg) // inline contexts: always the full path
 	}
 	t := p.templates.get(key)
 	if t == nil {
