@@ -417,13 +417,12 @@ func checkExpanded(v any) error {
 			}
 		}
 	case map[string]any:
-		if val, ok := t["@value"]; ok {
+		if _, ok := t["@value"]; ok {
 			if dt, ok := t["@type"].(string); ok && dt != "@json" {
 				if err := checkIRI("datatype", dt, false); err != nil {
 					return err
 				}
 			}
-			_ = val
 			return nil
 		}
 		for k, e := range t {
