@@ -14,8 +14,8 @@ import (
 // applied, has the content of the document's top-level context, and where at
 // most one scoped type applies to a node. fastEligible checks this on the
 // raw document before the fast context is used: no embedded @context below
-// the top, no key that is a term with a property-scoped context, at most one
-// scoped type per node. Tests compare both paths on the canonicalisation
+// the top, no object below a key that is a term with a (non-null) scoped
+// context, at most one scoped type per node. Tests compare both paths on the canonicalisation
 // corpus and a fuzz target compares them on arbitrary documents.
 
 // fastContext describes the fast form of a processed context. It is
@@ -154,7 +154,13 @@ func (fc *fastContext) eligible(v any, top bool) bool {
 				continue
 			}
 			if fc.scopedTerms[k] {
-				return false
+				// The key's scoped context only matters to nodes below it;
+				// scalar values (proofPurpose: "assertionMethod") are
+				// expanded the same either way.
+				if hasObject(e) {
+					return false
+				}
+				continue
 			}
 			if fc.nullScoped[k] && !fc.scopedTerms[k] {
 				continue // expanded on an empty context: independent of ours
@@ -176,4 +182,19 @@ func (fc *fastContext) eligible(v any, top bool) bool {
 		}
 	}
 	return true
+}
+
+// hasObject reports whether v is or contains a JSON object.
+func hasObject(v any) bool {
+	switch t := v.(type) {
+	case map[string]any:
+		return true
+	case []any:
+		for _, e := range t {
+			if hasObject(e) {
+				return true
+			}
+		}
+	}
+	return false
 }
