@@ -34,6 +34,18 @@ const (
 	CodeRequiredClaimMissing        Code = "required_claim_missing"
 	CodeClaimStripped               Code = "claim_stripped"
 	CodeStatusNotChecked            Code = "status_not_checked"
+
+	// CodeStatusListIssuerMismatch (error): the status list a credential
+	// points at is issued (signed) by someone other than the credential's
+	// issuer. The list is not read; the credential fails whatever the
+	// policy's StatusFailMode, since anyone could otherwise vouch for
+	// another issuer's credentials (or hide their revocation).
+	CodeStatusListIssuerMismatch Code = "status_list_issuer_mismatch"
+	// CodeStatusStale (warning): the status was read from a cached copy
+	// of the list past its expiry, because refreshing it failed and the
+	// fetcher is configured to serve stale copies for a while
+	// (statuslist.FetcherOptions.StaleIfError).
+	CodeStatusStale Code = "status_stale"
 )
 
 // Sentinel errors returned by the SDK (not verification failures, which are

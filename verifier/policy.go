@@ -29,6 +29,8 @@ const (
 	// StatusFailClosed fails the verification with status_unavailable.
 	StatusFailClosed StatusMode = iota
 	// StatusWarn accepts the credential with a status_unavailable warning.
+	// A list issued by someone other than the credential issuer still
+	// fails (status_list_issuer_mismatch).
 	StatusWarn
 )
 

@@ -74,6 +74,9 @@ type StatusInfo struct {
 	Value uint8 `json:"value"`
 	// CacheAge is how old the consulted copy of the list was.
 	CacheAge time.Duration `json:"cacheAgeNanos"`
+	// Stale is true when the copy was past its expiry, used because a
+	// refresh failed (a status_stale warning says so).
+	Stale bool `json:"stale,omitempty"`
 }
 
 // Result is the explained outcome of a verification.
@@ -84,9 +87,20 @@ type Result struct {
 	Format vc.Format `json:"format,omitempty"`
 	// Checks lists the checks performed in order.
 	Checks []Check `json:"checks"`
-	// Errors lists the failures; empty when Verified.
+	// Errors lists the failures; empty when Verified. Each carries a
+	// stable Code: malformed, unsupported_format, alg_not_allowed,
+	// key_not_found, signature_invalid, expired, not_yet_valid, revoked,
+	// suspended, status_unavailable, status_list_issuer_mismatch,
+	// issuer_not_recognised, authority_suspended, type_not_recognised,
+	// assurance_too_low, claim_not_allowed_across_border,
+	// challenge_invalid, challenge_reused, holder_binding_failed,
+	// registry_stale, jurisdiction_not_accepted, scheme_not_accepted,
+	// credential_type_not_accepted, required_claim_missing.
 	Errors []Problem `json:"errors"`
-	// Warnings lists what passed with a reservation.
+	// Warnings lists what passed with a reservation: recognition_not_checked,
+	// claim_stripped, status_not_checked, status_stale, and
+	// status_unavailable or authority_suspended when the policy downgrades
+	// them to warnings.
 	Warnings []Problem `json:"warnings"`
 	// Recognition holds the registry grounds, when recognition passed.
 	Recognition *Recognition `json:"recognition,omitempty"`

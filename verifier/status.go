@@ -2,6 +2,7 @@ package verifier
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strconv"
 	"time"
@@ -29,6 +30,11 @@ type StatusRef struct {
 	// Purpose is the Bitstring statusPurpose (revocation, suspension,
 	// message, ...); empty for a token status list.
 	Purpose string
+	// Issuer is the issuer of the credential that points at the list. The
+	// Verifier sets it before each Lookup: a StatusFetcher must refuse a
+	// list issued (signed) by anyone else, with an error wrapping
+	// ErrStatusListIssuer.
+	Issuer string
 }
 
 // StatusValue is the value of a status entry.
@@ -39,7 +45,17 @@ type StatusValue struct {
 	Value uint8
 	// Age is how old the copy of the list consulted is.
 	Age time.Duration
+	// Stale is true when the copy is past its expiry and was used only
+	// because a refresh failed (statuslist.FetcherOptions.StaleIfError):
+	// reported with a status_stale warning.
+	Stale bool
 }
+
+// ErrStatusListIssuer is wrapped by a StatusFetcher's error when the status
+// list is not issued by the credential's own issuer (StatusRef.Issuer). The
+// credential then fails with status_list_issuer_mismatch whatever the
+// StatusFailMode: a list signed by someone else is refused, never read.
+var ErrStatusListIssuer = errors.New("verifier: status list not issued by the credential issuer")
 
 // StatusFetcher looks up status entries. Implementations cache decoded
 // lists for a bounded time so that a lookup is a bit test. See
@@ -99,8 +115,16 @@ func (v *Verifier) checkStatus(ctx context.Context, c *credential, r *Result, p 
 		v.statusUnavailable(r, p, "no status fetcher configured")
 		return
 	}
+	var stale []string
 	for _, ref := range c.status {
+		// The list must be the credential issuer's own: the fetcher
+		// compares the list's issuer with this one.
+		ref.Issuer = c.issuer
 		val, err := v.status.Lookup(ctx, ref)
+		if errors.Is(err, ErrStatusListIssuer) {
+			r.fail(CheckStatus, CodeStatusListIssuerMismatch, "status list "+ref.URL+": "+err.Error())
+			return
+		}
 		if err != nil {
 			v.statusUnavailable(r, p, "status list "+ref.URL+": "+err.Error())
 			return
@@ -109,7 +133,10 @@ func (v *Verifier) checkStatus(ctx context.Context, c *credential, r *Result, p 
 		if ref.Kind == TokenStatus {
 			purpose = "token"
 		}
-		r.Status = &StatusInfo{Checked: true, Purpose: purpose, List: ref.URL, Value: val.Value, CacheAge: val.Age}
+		r.Status = &StatusInfo{Checked: true, Purpose: purpose, List: ref.URL, Value: val.Value, CacheAge: val.Age, Stale: val.Stale}
+		if val.Stale {
+			stale = append(stale, ref.URL)
+		}
 		switch {
 		case val.Value == 0:
 			continue
@@ -124,6 +151,10 @@ func (v *Verifier) checkStatus(ctx context.Context, c *credential, r *Result, p 
 			return
 		}
 		// Other purposes (message, ...) carry information, not validity.
+	}
+	if len(stale) > 0 {
+		r.warn(CheckStatus, CodeStatusStale, fmt.Sprintf("status read from a cached copy past its expiry (refresh failed): %v", stale))
+		return
 	}
 	r.pass(CheckStatus)
 }

@@ -18,6 +18,7 @@ import (
 	"github.com/idport/idport/pkg/keys"
 	"github.com/idport/idport/pkg/statuslist"
 	"github.com/idport/idport/pkg/vcjwt"
+	"github.com/idport/idport/pkg/vcld"
 	"github.com/idport/idport/verifier"
 )
 
@@ -217,8 +218,17 @@ type StatusServer struct {
 // Fail makes the server answer 500 from now on.
 func (s *StatusServer) Fail() { s.fail.Store(true) }
 
-// NewStatusServer starts the server and a Fetcher allowed to reach it.
-func NewStatusServer(t testing.TB, p *Party) *StatusServer {
+// FetcherOptions are the options of the servers' Fetchers: loopback and
+// plain HTTP allowed, lists kept an hour, failures not remembered.
+func FetcherOptions() statuslist.FetcherOptions {
+	return statuslist.FetcherOptions{
+		Net:      did.NetOptions{AllowHosts: []string{"127.0.0.1"}, AllowHTTP: true},
+		Resolver: did.NewResolver(did.ResolverOptions{}), MaxTTL: time.Hour, ErrorTTL: -1,
+	}
+}
+
+// revokedList returns a list with index 4242 set.
+func revokedList(t testing.TB) *statuslist.Bitstring {
 	t.Helper()
 	list, err := statuslist.NewBitstring(statuslist.MinEntries)
 	if err != nil {
@@ -227,27 +237,72 @@ func NewStatusServer(t testing.TB, p *Party) *StatusServer {
 	if err := list.Set(4242, true); err != nil {
 		t.Fatal(err)
 	}
-	s := &StatusServer{}
+	return list
+}
+
+// serve starts the loopback server of s; body makes the response.
+func (s *StatusServer) serve(t testing.TB, contentType string, body func() ([]byte, error)) {
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if s.fail.Load() {
 			http.Error(w, "down", http.StatusInternalServerError)
 			return
 		}
-		jws, err := statuslist.SignBitstringCredential(p.Key, p.DID, s.ListURL, "revocation", list, time.Hour)
+		b, err := body()
 		if err != nil {
 			http.Error(w, err.Error(), http.StatusInternalServerError)
 			return
 		}
-		w.Header().Set("Content-Type", "application/vc+jwt")
-		_, _ = w.Write([]byte(jws))
+		w.Header().Set("Content-Type", contentType)
+		_, _ = w.Write(b)
 	}))
 	t.Cleanup(srv.Close)
 	s.URL, s.ListURL = srv.URL, srv.URL+"/list/1"
-	s.Fetcher, err = statuslist.NewFetcher(statuslist.FetcherOptions{
-		Net:      did.NetOptions{AllowHosts: []string{"127.0.0.1"}, AllowHTTP: true},
-		Resolver: did.NewResolver(did.ResolverOptions{}), MaxTTL: time.Hour, ErrorTTL: -1,
+}
+
+// NewStatusServer starts the server, serving the list as a vc+jwt, and a
+// Fetcher allowed to reach it.
+func NewStatusServer(t testing.TB, p *Party) *StatusServer {
+	t.Helper()
+	list := revokedList(t)
+	s := &StatusServer{}
+	s.serve(t, "application/vc+jwt", func() ([]byte, error) {
+		jws, err := statuslist.SignBitstringCredential(p.Key, p.DID, s.ListURL, "revocation", list, time.Hour)
+		return []byte(jws), err
+	})
+	var err error
+	if s.Fetcher, err = statuslist.NewFetcher(FetcherOptions()); err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+// NewDIStatusServer starts a server serving the list as a JSON-LD
+// credential with an eddsa-rdfc-2022 proof by p (an Ed25519 party), and a
+// Fetcher that checks such proofs with verifier.DataIntegrityListVerifier.
+func NewDIStatusServer(t testing.TB, p *Party) *StatusServer {
+	t.Helper()
+	s := &StatusServer{}
+	var body atomic.Pointer[[]byte] // signed once the URL is known
+	s.serve(t, "application/vc+ld+json", func() ([]byte, error) { return *body.Load(), nil })
+	cred, err := statuslist.BitstringCredential(statuslist.BitstringParams{
+		Issuer: p.DID, ID: s.ListURL, Purpose: "revocation", List: revokedList(t),
+		ValidFrom: time.Now().Add(-time.Minute), ValidUntil: time.Now().Add(time.Hour),
 	})
 	if err != nil {
+		t.Fatal(err)
+	}
+	unsigned, err := json.Marshal(cred)
+	if err != nil {
+		t.Fatal(err)
+	}
+	signed, err := vcld.SignCredential(context.Background(), unsigned, vcld.SignOptions{Signer: p.Key.Signer, VerificationMethod: p.Kid})
+	if err != nil {
+		t.Fatal(err)
+	}
+	body.Store(&signed)
+	o := FetcherOptions()
+	o.VerifyDataIntegrity = verifier.DataIntegrityListVerifier(o.Resolver)
+	if s.Fetcher, err = statuslist.NewFetcher(o); err != nil {
 		t.Fatal(err)
 	}
 	return s
