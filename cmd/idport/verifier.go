@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"crypto"
 	"errors"
 	"flag"
 	"fmt"
@@ -14,7 +13,6 @@ import (
 	"github.com/idport/idport/pkg/did"
 	"github.com/idport/idport/pkg/httpx"
 	"github.com/idport/idport/pkg/statuslist"
-	"github.com/idport/idport/pkg/vcld"
 	"github.com/idport/idport/verifier"
 	"github.com/idport/idport/verifier/httpapi"
 )
@@ -147,14 +145,9 @@ func runVerifier(ctx context.Context, args []string, env Env) error {
 
 	sf, err := statuslist.NewFetcher(statuslist.FetcherOptions{
 		Net: did.NetOptions{AllowHosts: hosts, AllowHTTP: f.allowHTTP}, Resolver: resolver, Logger: env.Logger,
-		// Status list credentials served as JSON-LD with a Data Integrity proof.
-		VerifyDataIntegrity: func(ctx context.Context, cred []byte) error {
-			_, err := vcld.VerifyCredential(ctx, cred, func(ctx context.Context, vm string) (crypto.PublicKey, error) {
-				pub, _, err := did.ResolveKeyFor(ctx, resolver, vm, did.AssertionMethod)
-				return pub, err
-			})
-			return err
-		},
+		// Status list credentials served as JSON-LD with a Data Integrity
+		// proof (W3C suites, @digitalbazaar issuers), checked by pkg/vcld.
+		VerifyDataIntegrity: verifier.DataIntegrityListVerifier(resolver),
 	})
 	if err != nil {
 		return fmt.Errorf("verifier: status lists: %w", err)

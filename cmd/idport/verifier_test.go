@@ -8,14 +8,17 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/idport/idport/pkg/did"
 	"github.com/idport/idport/pkg/keys"
+	"github.com/idport/idport/pkg/statuslist"
 	"github.com/idport/idport/pkg/vc"
 	"github.com/idport/idport/pkg/vcjwt"
+	"github.com/idport/idport/pkg/vcld"
 )
 
 func freeAddr(t *testing.T) string {
@@ -62,40 +65,92 @@ func TestRunVerifierFlags(t *testing.T) {
 	}
 }
 
-// TestRunVerifierDevWithoutRegistry: with IDPORT_DEV=1 and no registry the
-// verifier starts, is unready, rejects credentials with registry_stale,
-// and shuts down when its context ends.
-func TestRunVerifierDevWithoutRegistry(t *testing.T) {
+// startVerifier runs 'idport verifier' with args and env until the test
+// ends and returns its base URL once it answers /readyz (with any status).
+func startVerifier(t *testing.T, env Env, args ...string) string {
+	t.Helper()
 	addr := freeAddr(t)
-	env, _ := testEnv(map[string]string{"IDPORT_DEV": "1", "IDPORT_DATA": t.TempDir()})
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
-	go func() { done <- runVerifier(ctx, []string{"--addr", addr}, env) }()
-
+	go func() { done <- runVerifier(ctx, append([]string{"--addr", addr}, args...), env) }()
+	t.Cleanup(func() {
+		cancel()
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Errorf("runVerifier: %v", err)
+			}
+		case <-time.After(15 * time.Second):
+			t.Error("runVerifier did not stop")
+		}
+	})
 	base := "http://" + addr
-	var resp *http.Response
 	var err error
 	for range 100 {
+		var resp *http.Response
 		if resp, err = http.Get(base + "/readyz"); err == nil {
-			break
+			resp.Body.Close()
+			return base
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
+	t.Fatal(err)
+	return ""
+}
+
+// postVerify posts a credential to /credentials/verify and returns the
+// HTTP status and the decoded body.
+func postVerify(t *testing.T, base, cred string) (int, map[string]any) {
+	t.Helper()
+	body, _ := json.Marshal(map[string]any{"verifiableCredential": cred})
+	resp, err := http.Post(base+"/credentials/verify", "application/json", bytes.NewReader(body))
 	if err != nil {
 		t.Fatal(err)
 	}
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusServiceUnavailable {
-		t.Fatalf("/readyz %d, want 503", resp.StatusCode)
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	var m map[string]any
+	if err := json.Unmarshal(b, &m); err != nil {
+		t.Fatalf("%d %s", resp.StatusCode, b)
 	}
+	return resp.StatusCode, m
+}
+
+func firstCode(m map[string]any) any {
+	errs, _ := m["errors"].([]any)
+	if len(errs) == 0 {
+		return nil
+	}
+	e, _ := errs[0].(map[string]any)
+	return e["code"]
+}
+
+// didKeyIssuer generates an Ed25519 did:key issuer.
+func didKeyIssuer(t *testing.T) (*keys.Key, string) {
+	t.Helper()
 	k, err := keys.Generate(keys.EdDSA)
 	if err != nil {
 		t.Fatal(err)
 	}
-	issuer, kid, _ := did.KeyDID(k.Public)
+	issuer, kid, err := did.KeyDID(k.Public)
+	if err != nil {
+		t.Fatal(err)
+	}
 	k.ID = kid
-	c, err := vc.ParseCredential([]byte(`{"@context":["https://www.w3.org/ns/credentials/v2"],"type":["VerifiableCredential","BusinessRegistration"],` +
-		`"issuer":"` + issuer + `","validFrom":"2020-01-01T00:00:00Z","credentialSubject":{"uen":"201912345K"}}`))
+	return k, issuer
+}
+
+// signVC signs a VC 2.0 credential by issuer as a vc+jwt, with a status
+// entry when status is not nil.
+func signVC(t *testing.T, k *keys.Key, issuer string, status map[string]any) string {
+	t.Helper()
+	m := map[string]any{"@context": []any{"https://www.w3.org/ns/credentials/v2"}, "type": []any{"VerifiableCredential", "BusinessRegistration"},
+		"issuer": issuer, "validFrom": "2020-01-01T00:00:00Z", "credentialSubject": map[string]any{"uen": "201912345K"}}
+	if status != nil {
+		m["credentialStatus"] = status
+	}
+	b, _ := json.Marshal(m)
+	c, err := vc.ParseCredential(b)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -103,26 +158,91 @@ func TestRunVerifierDevWithoutRegistry(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	body := `{"verifiableCredential":"` + jws + `"}`
-	resp, err = http.Post(base+"/credentials/verify", "application/json", strings.NewReader(body))
+	return jws
+}
+
+// TestRunVerifierDevWithoutRegistry: with IDPORT_DEV=1 and no registry the
+// verifier starts, is unready, rejects credentials with registry_stale,
+// and shuts down when its context ends.
+func TestRunVerifierDevWithoutRegistry(t *testing.T) {
+	env, _ := testEnv(map[string]string{"IDPORT_DEV": "1", "IDPORT_DATA": t.TempDir()})
+	base := startVerifier(t, env)
+	resp, err := http.Get(base + "/readyz")
 	if err != nil {
 		t.Fatal(err)
 	}
-	b, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
-	var m map[string]any
-	_ = json.Unmarshal(b, &m)
-	errs, _ := m["errors"].([]any)
-	if resp.StatusCode != http.StatusBadRequest || m["verified"] != false || len(errs) == 0 || errs[0].(map[string]any)["code"] != "registry_stale" {
-		t.Fatalf("%d %s", resp.StatusCode, b)
+	if resp.StatusCode != http.StatusServiceUnavailable {
+		t.Fatalf("/readyz %d, want 503", resp.StatusCode)
 	}
-	cancel()
-	select {
-	case err := <-done:
-		if err != nil {
-			t.Fatalf("runVerifier: %v", err)
+	k, issuer := didKeyIssuer(t)
+	if code, m := postVerify(t, base, signVC(t, k, issuer, nil)); code != http.StatusBadRequest || m["verified"] != false || firstCode(m) != "registry_stale" {
+		t.Fatalf("%d %v", code, m)
+	}
+}
+
+// TestRunVerifierDataIntegrityStatusList: the verifier reads Bitstring
+// status list credentials secured with an eddsa-rdfc-2022 proof (signed
+// here with pkg/vcld, served over loopback): a set entry is revoked, a
+// clear one verifies, and a list issued by another issuer is refused.
+func TestRunVerifierDataIntegrityStatusList(t *testing.T) {
+	k, issuer := didKeyIssuer(t)
+	otherKey, other := didKeyIssuer(t)
+	lists := map[string][]byte{}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, ok := lists[r.URL.Path]
+		if !ok {
+			http.NotFound(w, r)
+			return
 		}
-	case <-time.After(15 * time.Second):
-		t.Fatal("runVerifier did not stop")
+		w.Header().Set("Content-Type", "application/vc+ld+json")
+		_, _ = w.Write(b)
+	}))
+	defer srv.Close()
+	publish := func(path string, k *keys.Key, issuer string) {
+		list, err := statuslist.NewBitstring(statuslist.MinEntries)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := list.Set(7, true); err != nil {
+			t.Fatal(err)
+		}
+		cred, err := statuslist.BitstringCredential(statuslist.BitstringParams{Issuer: issuer, ID: srv.URL + path, Purpose: statuslist.PurposeRevocation,
+			List: list, ValidFrom: time.Now().Add(-time.Minute), ValidUntil: time.Now().Add(time.Hour)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		unsigned, _ := json.Marshal(cred)
+		signed, err := vcld.SignCredential(context.Background(), unsigned, vcld.SignOptions{Signer: k.Signer, VerificationMethod: k.ID})
+		if err != nil {
+			t.Fatal(err)
+		}
+		lists[path] = signed
+	}
+	publish("/own", k, issuer)
+	publish("/other", otherKey, other)
+	entry := func(path, idx string) map[string]any {
+		return map[string]any{"id": srv.URL + path + "#" + idx, "type": "BitstringStatusListEntry", "statusPurpose": "revocation",
+			"statusListIndex": idx, "statusListCredential": srv.URL + path}
+	}
+
+	env, _ := testEnv(nil)
+	base := startVerifier(t, env, "--dev", "--data", t.TempDir(), "--recognition-optional", "--allow-hosts", "127.0.0.1", "--allow-http")
+	tests := []struct {
+		name, path, idx string
+		status          int
+		code            any
+	}{
+		{"clear entry", "/own", "8", http.StatusOK, nil},
+		{"revoked entry", "/own", "7", http.StatusBadRequest, "revoked"},
+		{"another issuer's list", "/other", "8", http.StatusBadRequest, "status_list_issuer_mismatch"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			code, m := postVerify(t, base, signVC(t, k, issuer, entry(tt.path, tt.idx)))
+			if code != tt.status || firstCode(m) != tt.code {
+				t.Fatalf("%d %v", code, m)
+			}
+		})
 	}
 }
