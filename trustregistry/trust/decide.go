@@ -178,7 +178,7 @@ func (x *Index) Decide(q Query) Decision {
 	if q.KeyThumbprint != "" && len(a.Keys) > 0 && !slices.ContainsFunc(a.Keys, func(k AuthorityKey) bool { return k.Thumbprint == q.KeyThumbprint }) {
 		return deny(d, CodeKeyNotPinned, fmt.Sprintf("authority %q pins its keys and %q is not one of them", a.ID, q.KeyThumbprint))
 	}
-	if code, msg := authorityActive(a, at, "at "); code != "" {
+	if code, msg := authorityActive(a, at, ""); code != "" {
 		return deny(d, code, msg)
 	}
 	if !q.IssuedAt.IsZero() {

@@ -12,6 +12,7 @@ import (
 	"log/slog"
 	"net/http"
 	"os"
+	"time"
 
 	"github.com/idport/idport/trustregistry/client"
 	"github.com/idport/idport/trustregistry/trust"
@@ -50,10 +51,34 @@ func (s *Source) Decide(_ context.Context, q verifier.TrustQuery) (verifier.Trus
 	}, nil
 }
 
-// Status implements verifier.TrustSource.
+// Status implements verifier.TrustSource. A replica holding a snapshot without a single
+// recognised authority is not ready: a verifier with zero trust anchors must never look healthy.
 func (s *Source) Status() verifier.TrustStatus {
 	st := s.replica.Status()
-	return verifier.TrustStatus{Ready: st.Ready, Version: st.Version, Stale: st.Stale, LastUpdate: st.LastUpdate, Reason: st.Reason}
+	ts := verifier.TrustStatus{Ready: st.Ready, Version: st.Version, Stale: st.Stale, LastUpdate: st.LastUpdate, Reason: st.Reason}
+	if ts.Ready {
+		if idx := s.replica.Index(); idx == nil || len(idx.IDs(trust.KindAuthority)) == 0 {
+			ts.Ready = false
+			ts.Reason = fmt.Sprintf("registry snapshot (version %d) recognises no authority yet", st.Version)
+		}
+	}
+	return ts
+}
+
+// WaitReady blocks until the source is ready (a verified, fresh snapshot with at least one
+// authority) or ctx ends, and then returns the reason it is still not ready.
+func (s *Source) WaitReady(ctx context.Context) error {
+	for {
+		st := s.Status()
+		if st.Ready {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("registry not ready: %s: %w", st.Reason, ctx.Err())
+		case <-time.After(25 * time.Millisecond):
+		}
+	}
 }
 
 // SyncConfig configures Sync.
@@ -88,7 +113,7 @@ func Sync(cfg SyncConfig) (*Source, func(ctx context.Context) error, error) {
 func FromSnapshotFile(path string, pinnedKey []byte) (*Source, error) {
 	r, err := client.FromSnapshotFile(path, pinnedKey)
 	if err != nil {
-		return nil, fmt.Errorf("snapshot file %s: %w", path, err)
+		return nil, fmt.Errorf("registry snapshot: %w", err)
 	}
 	return New(r), nil
 }

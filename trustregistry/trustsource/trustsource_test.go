@@ -82,7 +82,9 @@ func TestSyncedSourceAnswersWithGroundsAndFollowsSuspension(t *testing.T) {
 		t.Fatal("a source with no snapshot yet must not be ready")
 	}
 	go run(ctx)
-	waitFor(t, ctx, "the first snapshot", func() bool { return src.Status().Ready })
+	if err := src.WaitReady(ctx); err != nil {
+		t.Fatal(err)
+	}
 
 	d, err := src.Decide(ctx, query())
 	if err != nil || !d.Recognised {
@@ -141,5 +143,40 @@ func TestSnapshotFileSourceWorksOfflineAndRefusesAnotherKey(t *testing.T) {
 	}
 	if _, err := trustsource.FromSnapshotFile(file, otherJWK); err == nil {
 		t.Fatal("a snapshot signed by another key than the pinned one must be refused")
+	}
+}
+
+func TestEmptyRegistryIsNeverReady(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	svc, err := trustregistry.NewService(trustregistry.Config{DataDir: t.TempDir(), Dev: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer svc.Close()
+	go svc.Run(ctx)
+	srv := httptest.NewServer(svc.Handler())
+	defer srv.Close()
+	key, err := svc.PublicKeyJWK()
+	if err != nil {
+		t.Fatal(err)
+	}
+	src, _, err := trustsource.Sync(trustsource.SyncConfig{URL: srv.URL, PinnedKey: key})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := src.Replica().Sync(ctx, 0); err != nil {
+		t.Fatal(err)
+	}
+	if !src.Replica().Status().Ready {
+		t.Fatalf("the replica itself holds a valid snapshot: %+v", src.Replica().Status())
+	}
+	if st := src.Status(); st.Ready || st.Reason == "" {
+		t.Fatalf("a source with zero trust anchors reported %+v", st)
+	}
+	short, cancelShort := context.WithTimeout(ctx, 100*time.Millisecond)
+	defer cancelShort()
+	if err := src.WaitReady(short); err == nil {
+		t.Fatal("WaitReady returned for a source with zero trust anchors")
 	}
 }
