@@ -46,7 +46,7 @@ func (f *issuerFlags) register(fs *flag.FlagSet, service bool) {
 		fs.StringVar(&f.registry, "registry", "", "trust registry URL (recorded for operators; issuance does not depend on it)")
 		fs.BoolVar(&f.acceptForeign, "accept-foreign-issuer", false, "accept client-supplied credentials naming another issuer (W3C test suites)")
 		fs.StringVar(&f.defaultFormat, "default-format", "", "format for client-supplied VC 2.0 credentials: vc+jwt (default) or ldp_vc")
-		fs.IntVar(&f.gcPercent, "gc-percent", 400, "Go GC target percentage for the service (issuance makes short-lived garbage; 400 roughly doubles throughput per CPU over Go's 100); 0 keeps GOGC")
+		fs.IntVar(&f.gcPercent, "gc-percent", 400, "Go GC target percentage for the service (issuance makes short-lived garbage; 400 gives about 1.5x the credentials per CPU-second of Go's 100); 0 keeps GOGC")
 	}
 }
 
@@ -109,7 +109,7 @@ func (f *issuerFlags) config(env Env) (issuer.Config, error) {
 
 const issuerUsage = `Usage: idport issuer [flags]                      run the issuer service
        idport issuer keys list   --data DIR          list signing keys
-       idport issuer keys rotate --data DIR [--alg]  make a new signing key (the old one stays published until its credentials expire)
+       idport issuer keys rotate --data DIR [--new-alg ALG] make a new signing key (the old one stays published until its credentials expire)
        idport issuer apikey create --data DIR --scope TYPE [--scope TYPE ...] [--name NAME]
                                                      create an API key; prints it once, alone on the last line
 The management commands open the data directory, so they run while the service is stopped.
