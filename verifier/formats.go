@@ -26,6 +26,9 @@ type credential struct {
 
 	// Data Integrity: the whole document.
 	document []byte
+	// pre is set on a credential of a Data Integrity presentation whose
+	// proofs were verified with the presentation.
+	pre *preverified
 
 	types                           []string
 	subject                         string
@@ -89,7 +92,7 @@ func parseAny(raw []byte) (*credential, error) {
 		}
 		return parseCompact(s)
 	case '{':
-		if vc.IsEnveloped(raw) {
+		if isEnveloped(raw) {
 			env, err := vc.ParseEnveloped(raw)
 			if err != nil {
 				return nil, perr(CodeMalformed, "enveloped credential: %v", err)

@@ -41,6 +41,9 @@ type presentation struct {
 	credentials [][]byte
 	// sd is the credential of an SD-JWT+KB presentation.
 	sd *credential
+	// pre holds, per credential, the results of a Data Integrity
+	// presentation's verification (nil entries: verify on its own).
+	pre []*preverified
 }
 
 // VerifyPresentation verifies a presentation: a JWT VP (VC-JWT 1.1 or
@@ -93,8 +96,12 @@ func (v *Verifier) VerifyPresentation(ctx context.Context, raw []byte, o Present
 		return r, nil
 	}
 	bound := true
-	for _, cr := range pr.credentials {
-		sub, err := v.verifyCredential(ctx, cr, p)
+	for i, cr := range pr.credentials {
+		var pre *preverified
+		if pr.pre != nil {
+			pre = pr.pre[i]
+		}
+		sub, err := v.verifyCredentialPre(ctx, cr, p, pre)
 		if err != nil {
 			return nil, err
 		}
@@ -180,7 +187,7 @@ func parsePresentationAny(raw []byte) (*presentation, error) {
 		}
 		return parseCompactPresentation(s)
 	case '{':
-		if vc.IsEnveloped(raw) {
+		if isEnveloped(raw) {
 			env, err := vc.ParseEnveloped(raw)
 			if err != nil {
 				return nil, perr(CodeMalformed, "enveloped presentation: %v", err)

@@ -148,6 +148,13 @@ func (v *Verifier) VerifyCredentialWith(ctx context.Context, raw []byte, o Crede
 }
 
 func (v *Verifier) verifyCredential(ctx context.Context, raw []byte, p *Policy) (*Result, error) {
+	return v.verifyCredentialPre(ctx, raw, p, nil)
+}
+
+// verifyCredentialPre is verifyCredential for a credential of a Data
+// Integrity presentation whose proofs were verified with it (pre, when not
+// nil).
+func (v *Verifier) verifyCredentialPre(ctx context.Context, raw []byte, p *Policy, pre *preverified) (*Result, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("verifier: %w", err)
 	}
@@ -159,6 +166,9 @@ func (v *Verifier) verifyCredential(ctx context.Context, raw []byte, p *Policy) 
 	}
 	r.Format = c.format
 	r.pass(CheckFormat)
+	if c.format == vc.FormatDI {
+		c.pre = pre
+	}
 	now := v.now()
 	v.checkCredential(ctx, c, r, p, now)
 	v.debug(ctx, "credential", r)
