@@ -24,7 +24,10 @@
 //
 // Status lists are read through a StatusFetcher; StatusLists adapts
 // pkg/statuslist's Fetcher, which caches decoded lists for a bounded time,
-// so that a status check on the hot path is a bit test. Issuer keys are
+// so that a status check on the hot path is a bit test. A list must be
+// issued by the credential's own issuer (else status_list_issuer_mismatch);
+// DataIntegrityListVerifier lets the Fetcher accept lists secured with Data
+// Integrity proofs. Issuer keys are
 // resolved once (pkg/did) and cached by key id.
 //
 // verifier/httpapi serves the SDK over HTTP (W3C VC-API); verifier/boltstore
