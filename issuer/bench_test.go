@@ -89,6 +89,7 @@ func BenchmarkHTTPIssue(b *testing.B) {
 func BenchmarkStatusVisibility(b *testing.B) {
 	e := start(b, nil)
 	res := e.resolver()
+	client := did.SafeHTTPClient(did.NetOptions{AllowHTTP: true, AllowHosts: []string{"127.0.0.1"}})
 	ids := make([]string, b.N)
 	for i := range ids {
 		_, ids[i] = e.issue(b, map[string]any{"type": "BusinessRegistration", "credentialSubject": business})
@@ -100,7 +101,7 @@ func BenchmarkStatusVisibility(b *testing.B) {
 			b.Fatalf("revoke: %d %s", code, out)
 		}
 		st, _ := e.svc.Issuer().Status(ctx, ids[i])
-		f, err := statuslist.NewFetcher(statuslist.FetcherOptions{Resolver: res, Net: did.NetOptions{AllowHTTP: true, AllowHosts: []string{"127.0.0.1"}}})
+		f, err := statuslist.NewFetcher(statuslist.FetcherOptions{Resolver: res, HTTPClient: client, Net: did.NetOptions{AllowHTTP: true, AllowHosts: []string{"127.0.0.1"}}})
 		if err != nil {
 			b.Fatal(err)
 		}
