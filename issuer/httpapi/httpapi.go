@@ -75,6 +75,10 @@ func New(is *core.Issuer, o Options) *gin.Engine {
 	e.POST("/credentials/issue", a.auth, a.issue)
 	e.POST("/credentials/status", a.auth, a.changeStatus)
 	e.GET("/.well-known/did.json", a.didDocument)
+	// A base URL with a path (https://host/issuers/sg) names did:web:host:issuers:sg, whose
+	// document is fetched from <base URL>/did.json: serve it there too for a proxy that
+	// strips the path prefix.
+	e.GET("/did.json", a.didDocument)
 	e.GET("/.well-known/jwks.json", a.jwks)
 	e.GET("/.well-known/jwt-vc-issuer", a.issuerMetadata)
 	e.GET("/status/bitstring/:list", a.bitstring)
