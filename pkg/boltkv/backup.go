@@ -8,9 +8,12 @@ import (
 	"fmt"
 	"hash"
 	"io"
+	"net/http"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
+	"time"
 
 	bolt "go.etcd.io/bbolt"
 )
@@ -197,4 +200,26 @@ func CheckFile(path string) error {
 		}
 		return first
 	})
+}
+
+// ServeTimeout bounds the sending of one backup by Spool.Serve.
+const ServeTimeout = time.Hour
+
+// Serve sends the spooled backup as an HTTP answer: application/octet-stream, Content-Length,
+// Repr-Digest (SHA-256), Cache-Control no-store, and a Content-Disposition file name
+// "<name>-<UTC time>.db".
+func (s *Spool) Serve(w http.ResponseWriter, name string) error {
+	h := w.Header()
+	h.Set("Content-Type", "application/octet-stream")
+	h.Set("Content-Length", strconv.FormatInt(s.Size, 10))
+	h.Set("Content-Disposition", fmt.Sprintf("attachment; filename=%q", name+"-"+time.Now().UTC().Format("20060102T150405Z")+".db"))
+	h.Set(HeaderReprDigest, s.ReprDigest())
+	h.Set("Cache-Control", "no-store")
+	// The server's write timeout is sized for API answers; give a large file time to travel.
+	_ = http.NewResponseController(w).SetWriteDeadline(time.Now().Add(ServeTimeout))
+	w.WriteHeader(http.StatusOK)
+	if _, err := io.Copy(w, s.File); err != nil {
+		return fmt.Errorf("%w: sending: %w", ErrBackup, err)
+	}
+	return nil
 }

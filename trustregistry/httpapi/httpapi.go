@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/gin-gonic/gin"
+	"github.com/idport/idport/pkg/boltkv"
 	"github.com/idport/idport/pkg/httpx"
 	"github.com/idport/idport/trustregistry/trust"
 	"github.com/prometheus/client_golang/prometheus"
@@ -43,6 +44,7 @@ type Backend interface {
 	Audit(ctx context.Context, actor trust.Account, after uint64, limit int) ([]trust.AuditRecord, error)
 	VerifyAudit(ctx context.Context, actor trust.Account) (trust.AuditReport, error)
 	RotateKeyAs(ctx context.Context, actor trust.Account) ([]byte, error)
+	SpoolBackup(ctx context.Context, actor trust.Account) (*boltkv.Spool, error)
 	GetIdempotency(ctx context.Context, key string) (trust.IdempotencyRecord, error)
 	PutIdempotency(ctx context.Context, r trust.IdempotencyRecord) error
 	FinishIdempotency(ctx context.Context, r trust.IdempotencyRecord) error
@@ -144,6 +146,7 @@ func New(b Backend, o Options, logger *slog.Logger) *gin.Engine {
 	adm.GET("/audit", a.audit)
 	adm.GET("/audit/verify", a.verifyAudit)
 	adm.POST("/key/rotate", a.rotateKey)
+	adm.GET("/backup", a.backup)
 	return e
 }
 
