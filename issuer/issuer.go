@@ -13,6 +13,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
 	"path/filepath"
@@ -23,6 +24,7 @@ import (
 	"github.com/idport/idport/issuer/boltstore"
 	"github.com/idport/idport/issuer/httpapi"
 	"github.com/idport/idport/issuer/internal/core"
+	"github.com/idport/idport/pkg/boltkv"
 	"github.com/idport/idport/pkg/keys"
 	"github.com/idport/idport/pkg/vc"
 )
@@ -55,6 +57,9 @@ type (
 	// Store is the persistence interface (see issuer/storetest).
 	Store = core.Store
 )
+
+// ScopeAdmin is the API key scope of GET /admin/backup; "*" does not include it.
+const ScopeAdmin = core.ScopeAdmin
 
 // Identity kinds.
 const (
@@ -132,6 +137,7 @@ type Service struct {
 	is      *core.Issuer
 	store   *boltstore.Store
 	handler http.Handler
+	dataDir string
 }
 
 // NewService opens the data directory and the keys (generating the first key on first use).
@@ -153,8 +159,21 @@ func NewService(cfg Config) (*Service, error) {
 		_ = st.Close()
 		return nil, err
 	}
-	h := httpapi.New(is, httpapi.Options{Logger: cfg.Logger, Registry: cfg.Registry, MaxBodyBytes: cfg.MaxBodyBytes})
-	return &Service{is: is, store: st, handler: h}, nil
+	s := &Service{is: is, store: st, dataDir: cfg.DataDir}
+	s.handler = httpapi.New(is, httpapi.Options{Logger: cfg.Logger, Registry: cfg.Registry, MaxBodyBytes: cfg.MaxBodyBytes,
+		Backup: s.SpoolBackup})
+	return s, nil
+}
+
+// WriteBackup writes a consistent copy of issuer.db to w from one bbolt read transaction while
+// the issuer keeps issuing. The copy is a complete data file: keys stay sealed (restore with
+// the same key secret) and every status index recorded before the copy stays allocated.
+func (s *Service) WriteBackup(w io.Writer) (int64, error) { return boltkv.WriteBackup(s.store.DB(), w) }
+
+// SpoolBackup is WriteBackup into an unlinked temporary file in the data directory, ready to
+// serve with its size and SHA-256 (GET /admin/backup).
+func (s *Service) SpoolBackup(ctx context.Context) (*boltkv.Spool, error) {
+	return boltkv.SpoolBackup(s.store.DB(), s.dataDir)
 }
 
 // Handler returns the HTTP handler (VC-API, well-known documents, status lists, health, metrics).

@@ -15,6 +15,7 @@
 package httpapi
 
 import (
+	"context"
 	_ "embed"
 	"encoding/json"
 	"errors"
@@ -29,6 +30,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
 	"github.com/idport/idport/issuer/internal/core"
+	"github.com/idport/idport/pkg/boltkv"
 	"github.com/idport/idport/pkg/httpx"
 	"github.com/idport/idport/pkg/vc"
 )
@@ -46,10 +48,14 @@ type Options struct {
 	MaxBodyBytes int64
 	// Ready reports readiness for /readyz.
 	Ready func() error
+	// Backup makes an online backup of the issuer's store for GET /admin/backup; nil answers
+	// 501 backup_unsupported.
+	Backup func(ctx context.Context) (*boltkv.Spool, error)
 }
 
 type api struct {
 	is     *core.Issuer
+	backup func(ctx context.Context) (*boltkv.Spool, error)
 	issued *prometheus.CounterVec
 	status *prometheus.CounterVec
 }
@@ -65,7 +71,7 @@ func New(is *core.Issuer, o Options) *gin.Engine {
 	}
 	e := httpx.NewEngine(httpx.Options{Name: "issuer", Logger: o.Logger, MaxBodyBytes: o.MaxBodyBytes,
 		Ready: o.Ready, Registry: o.Registry})
-	a := &api{is: is,
+	a := &api{is: is, backup: o.Backup,
 		issued: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "idport_issuer_credentials_issued_total",
 			Help: "Credentials issued, by credential type and format."}, []string{"type", "format"}),
 		status: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "idport_issuer_status_changes_total",
@@ -84,6 +90,8 @@ func New(is *core.Issuer, o Options) *gin.Engine {
 	e.GET("/status/bitstring/:list", a.bitstring)
 	e.GET("/status/token/:list", a.tokenList)
 	e.GET("/credential-types", a.types)
+	e.GET("/types/:name", a.typeMetadata)
+	e.GET("/admin/backup", a.auth, a.requireAdmin, a.serveBackup)
 	e.GET("/openapi.yaml", func(c *gin.Context) { c.Data(http.StatusOK, "application/yaml", OpenAPI) })
 	return e
 }
@@ -324,6 +332,16 @@ func (a *api) list(c *gin.Context, ct string, get func() (core.PublishedList, er
 		return
 	}
 	c.Data(http.StatusOK, ct, []byte(l.Token))
+}
+
+func (a *api) typeMetadata(c *gin.Context) {
+	b, err := a.is.TypeMetadata(c.Param("name"))
+	if err != nil {
+		httpx.WriteError(c, httpx.NewError(http.StatusNotFound, core.Code(err), err))
+		return
+	}
+	c.Header("Cache-Control", "public, max-age=300")
+	c.Data(http.StatusOK, "application/json", b)
 }
 
 func (a *api) types(c *gin.Context) {

@@ -160,6 +160,7 @@ func TestBadInput(t *testing.T) {
 		{"route", "GET", "/credentials/nope", "", "", "", 404, "not_found"},
 		{"method", "GET", issue, "", "", "", 405, "method_not_allowed"},
 		{"method did", "POST", "/.well-known/did.json", "", "", "{}", 405, "method_not_allowed"},
+		{"type metadata", "GET", "/types/Passport", "", "", "", 404, "unknown_credential_type"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

@@ -21,6 +21,11 @@ const apiKeyIDLen = 8
 // ScopeAll lets an API key issue and manage every credential type.
 const ScopeAll = "*"
 
+// ScopeAdmin lets an API key take online backups (GET /admin/backup). It is not a credential
+// type and ScopeAll does not include it: a backup holds every credential record and the
+// sealed keys, so operators grant it to a separate key.
+const ScopeAdmin = "admin"
+
 // Client is an authenticated API client.
 type Client struct {
 	// ID is the API key id (safe to log).
@@ -35,7 +40,23 @@ func (c *Client) Allows(t string) bool {
 		return true // in-process callers
 	}
 	for _, s := range c.Scopes {
+		if s == ScopeAdmin {
+			continue // never a credential type
+		}
 		if s == ScopeAll || s == t {
+			return true
+		}
+	}
+	return false
+}
+
+// IsAdmin reports whether the client holds ScopeAdmin (in-process callers, nil, do).
+func (c *Client) IsAdmin() bool {
+	if c == nil {
+		return true
+	}
+	for _, s := range c.Scopes {
+		if s == ScopeAdmin {
 			return true
 		}
 	}

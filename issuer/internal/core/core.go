@@ -164,6 +164,23 @@ func (is *Issuer) Types() []CredentialType {
 	return out
 }
 
+// TypeMetadata returns the SD-JWT VC Type Metadata of a configured type.
+func (is *Issuer) TypeMetadata(name string) ([]byte, error) {
+	t, ok := is.types[name]
+	if !ok {
+		return nil, fmt.Errorf("%w: %q", ErrUnknownType, name)
+	}
+	return t.TypeMetadata(is.vct(t))
+}
+
+// vct is the SD-JWT VC type of t: its configured VCT, or <base URL>/types/<name>.
+func (is *Issuer) vct(t *CredentialType) string {
+	if t.VCT != "" {
+		return t.VCT
+	}
+	return is.cfg.BaseURL + "/types/" + t.Name
+}
+
 // Keys lists the issuer's keys.
 func (is *Issuer) Keys() []KeyInfo { return is.ring.list(is.cfg.Clock()) }
 
@@ -183,12 +200,12 @@ func (is *Issuer) Rotate(ctx context.Context, alg keys.Alg) (KeyInfo, error) {
 	return KeyInfo{}, nil
 }
 
-// CreateAPIKey makes an API key for an issuance client with scopes (credential type names or
-// "*"), stores its hash and returns the token, which cannot be shown again.
+// CreateAPIKey makes an API key for an issuance client with scopes (credential type names,
+// "*", or ScopeAdmin for backups), stores its hash and returns the token, which cannot be shown again.
 func (is *Issuer) CreateAPIKey(ctx context.Context, name string, scopes []string) (string, error) {
 	for _, s := range scopes {
-		if _, ok := is.types[s]; !ok && s != ScopeAll && !typeNameRE.MatchString(s) {
-			return "", fmt.Errorf("%w: scope %q is not a credential type name or \"*\"", ErrInvalidRequest, s)
+		if _, ok := is.types[s]; !ok && s != ScopeAll && s != ScopeAdmin && !typeNameRE.MatchString(s) {
+			return "", fmt.Errorf("%w: scope %q is not a credential type name, \"*\" or %q", ErrInvalidRequest, s, ScopeAdmin)
 		}
 	}
 	token, rec, err := is.apiKeys.create(ctx, name, scopes, is.cfg.Clock().UTC())

@@ -209,10 +209,7 @@ func (is *Issuer) issueTemplate(ctx context.Context, req Request) (*Issued, erro
 		}
 	}
 	if format == vc.FormatSDJWT {
-		vct := t.VCT
-		if vct == "" {
-			vct = is.cfg.BaseURL + "/types/" + t.Name
-		}
+		vct := is.vct(t)
 		if id, ok := subject["id"].(string); ok {
 			delete(subject, "id")
 			subject["sub"] = id

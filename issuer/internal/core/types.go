@@ -128,6 +128,29 @@ func (t *CredentialType) InlineContext() json.RawMessage {
 	return b
 }
 
+// TypeMetadata returns SD-JWT VC Type Metadata for t (vct, name, description, and each claim
+// with its selective-disclosure rule), served at the default vct URL <base URL>/types/<name>.
+func (t *CredentialType) TypeMetadata(vct string) ([]byte, error) {
+	type claimMeta struct {
+		Path []string `json:"path"`
+		SD   string   `json:"sd"`
+	}
+	claims := make([]claimMeta, 0, len(t.Claims))
+	for _, c := range t.Claims {
+		sd := "allowed"
+		if c.Disclosable {
+			sd = "always"
+		}
+		claims = append(claims, claimMeta{Path: []string{c.Name}, SD: sd})
+	}
+	return json.Marshal(struct {
+		VCT         string      `json:"vct"`
+		Name        string      `json:"name"`
+		Description string      `json:"description,omitempty"`
+		Claims      []claimMeta `json:"claims"`
+	}{vct, t.Name, t.Description, claims})
+}
+
 // Limits on subjects.
 const (
 	// MaxSubjectClaims bounds the number of top-level claims in a subject.
