@@ -38,8 +38,6 @@ type credential struct {
 
 	// JOSE formats: the parsed token (nil for Data Integrity).
 	jose *vcjwt.Parsed
-	// token is set instead of jose on the VC-JOSE hot path.
-	token *vcjwt.Token
 
 	// SD-JWT VC.
 	holderKey crypto.PublicKey // cnf.jwk
