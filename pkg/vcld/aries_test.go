@@ -13,8 +13,11 @@ import (
 	"github.com/hyperledger/aries-framework-go/pkg/doc/verifiable"
 )
 
-// aries-framework-go v0.3.2 is the other Go implementation at hand; it has
-// no eddsa-rdfc-2022, so the two meet on Ed25519Signature2020 (VC 1.1).
+// aries-framework-go v0.3.2 has no eddsa-rdfc-2022, so the two meet on
+// Ed25519Signature2020 (VC 1.1). SignCredential makes that suite with
+// aries' document signer (aries.go); here aries' verifiable package checks
+// it, and a proof made by aries' other signing entry point
+// (Credential.AddLinkedDataProof) verifies on this package's path.
 
 func ariesVerifyOpts(p *Processor, pub ed25519.PublicKey) []verifiable.CredentialOpt {
 	return []verifiable.CredentialOpt{

@@ -31,6 +31,8 @@ func interopCases(k testKey) []interopCase {
 		{"vc2-eddsa-rdfc-2022", credV2(k.did), EddsaRdfc2022, false},
 		{"vc1-eddsa-rdfc-2022", credV1(k.did), EddsaRdfc2022, false},
 		{"vc1-Ed25519Signature2020", credV1(k.did), Ed25519Signature2020, false},
+		{"vc2-Ed25519Signature2020", credV2(k.did), Ed25519Signature2020, false},
+		{"vc1-status-Ed25519Signature2020", vc1WithStatus(k.did), Ed25519Signature2020, false},
 		{"vc2-examples-context", examplesCred(k.did), EddsaRdfc2022, true},
 		{"vc2-status", vc2WithStatus(k.did), EddsaRdfc2022, false},
 		{"vc1-status-list-context", vc1WithStatus(k.did), EddsaRdfc2022, false},
@@ -113,7 +115,7 @@ func TestInteropJSSignedVerifiesInGo(t *testing.T) {
 				t.Fatalf("JS derived %s, we derive %s", js.DID, k.did)
 			}
 			signed := mustJSON(t, js.Signed)
-			r, err := p.VerifyCredential(context.Background(), signed, didKeyResolver)
+			r, err := p.VerifyCredential(context.Background(), signed, DIDKeyResolver)
 			if err != nil {
 				t.Fatalf("JS-signed credential does not verify: %v\n%s", err, signed)
 			}
@@ -147,7 +149,7 @@ func TestInteropJSSignedVerifiesInGo(t *testing.T) {
 			for _, mu := range mutations {
 				m := mustMap(t, signed)
 				mu.mutate(m)
-				_, err := p.VerifyCredential(context.Background(), mustJSON(t, m), didKeyResolver)
+				_, err := p.VerifyCredential(context.Background(), mustJSON(t, m), DIDKeyResolver)
 				if mu.want == nil {
 					continue
 				}

@@ -111,22 +111,25 @@ func TestInteropGoPresentationVerifiesInJS(t *testing.T) {
 	t.Parallel()
 	p := newTestProcessor(t)
 	issuerKey, holderKey := newTestKey(8), newTestKey(9)
-	versions := []int{2, 1}
+	cases := []struct {
+		version int
+		suite   Suite // of the credential and the presentation
+	}{{2, EddsaRdfc2022}, {1, EddsaRdfc2022}, {1, Ed25519Signature2020}, {2, Ed25519Signature2020}}
 	var reqs []any
-	for _, v := range versions {
+	for _, c := range cases {
 		cred := credV2(issuerKey.did)
-		if v == 1 {
+		if c.version == 1 {
 			cred = credV1(issuerKey.did)
 		}
-		signedVC, err := p.SignCredential(context.Background(), mustJSON(t, cred), SignOptions{Signer: issuerKey.priv, VerificationMethod: issuerKey.vm})
+		signedVC, err := p.SignCredential(context.Background(), mustJSON(t, cred), SignOptions{Signer: issuerKey.priv, VerificationMethod: issuerKey.vm, Suite: c.suite})
 		if err != nil {
 			t.Fatal(err)
 		}
-		vp := vpSkeleton(v)
+		vp := vpSkeleton(c.version)
 		vp["holder"] = holderKey.did
 		vp["verifiableCredential"] = []any{mustMap(t, signedVC)}
 		signedVP, err := p.SignPresentation(context.Background(), mustJSON(t, vp), SignOptions{
-			Signer: holderKey.priv, VerificationMethod: holderKey.vm, Challenge: "n-42", Domain: "verifier.example",
+			Signer: holderKey.priv, VerificationMethod: holderKey.vm, Challenge: "n-42", Domain: "verifier.example", Suite: c.suite,
 		})
 		if err != nil {
 			t.Fatal(err)
@@ -134,17 +137,25 @@ func TestInteropGoPresentationVerifiesInJS(t *testing.T) {
 		if _, err := p.VerifyPresentation(context.Background(), signedVP, didKeyResolver, PresentationOptions{Challenge: "n-42", Domain: "verifier.example"}); err != nil {
 			t.Fatalf("own presentation does not verify: %v", err)
 		}
+		tampered := mustMap(t, signedVP)
+		tampered["holder"] = issuerKey.did
+		tampered["proof"].(map[string]any)["verificationMethod"] = issuerKey.vm
 		reqs = append(reqs,
 			map[string]any{"presentation": mustMap(t, signedVP), "challenge": "n-42", "domain": "verifier.example"},
-			map[string]any{"presentation": mustMap(t, signedVP), "challenge": "other", "domain": "verifier.example"})
+			map[string]any{"presentation": mustMap(t, signedVP), "challenge": "other", "domain": "verifier.example"},
+			map[string]any{"presentation": tampered, "challenge": "n-42", "domain": "verifier.example"})
 	}
 	out := jsBatch[jsVerified](t, "vcld-verify.mjs", reqs)
-	for i, v := range versions {
-		if !out[2*i].Verified {
-			t.Errorf("%s: JS does not verify our presentation: %s", versionName[v], out[2*i].Error)
+	for i, c := range cases {
+		name := versionName[c.version] + "-" + string(c.suite)
+		if !out[3*i].Verified {
+			t.Errorf("%s: JS does not verify our presentation: %s", name, out[3*i].Error)
 		}
-		if out[2*i+1].Verified {
-			t.Errorf("%s: JS verified our presentation with another challenge", versionName[v])
+		if out[3*i+1].Verified {
+			t.Errorf("%s: JS verified our presentation with another challenge", name)
+		}
+		if out[3*i+2].Verified {
+			t.Errorf("%s: JS verified a tampered presentation", name)
 		}
 	}
 }

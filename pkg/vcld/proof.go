@@ -24,8 +24,8 @@ const (
 	// (Ed25519 over RDFC-1.0 canonical N-Quads). It is what this package signs.
 	EddsaRdfc2022 Suite = "eddsa-rdfc-2022"
 	// Ed25519Signature2020 is the older Linked Data proof type of the same
-	// construction, common in the VC 1.1 world. Verified, and signed on
-	// request.
+	// construction, common in the VC 1.1 world. Verified here, and signed
+	// on request by aries-framework-go's suite of that name.
 	Ed25519Signature2020 Suite = "Ed25519Signature2020"
 )
 
@@ -115,14 +115,21 @@ func (p *Processor) sign(ctx context.Context, doc map[string]any, o SignOptions,
 	if o.Signer == nil {
 		return nil, fmt.Errorf("vcld: sign: no signer: %w", ErrMalformed)
 	}
-	if _, ok := o.Signer.Public().(ed25519.PublicKey); !ok {
+	pub, ok := o.Signer.Public().(ed25519.PublicKey)
+	if !ok {
 		return nil, fmt.Errorf("vcld: sign: key is %T, need Ed25519: %w", o.Signer.Public(), ErrUnsupportedSuite)
 	}
 	if o.VerificationMethod == "" || !isAbsoluteIRI(o.VerificationMethod) {
 		return nil, fmt.Errorf("vcld: sign: verification method %q is not an absolute IRI: %w", o.VerificationMethod, ErrMalformed)
 	}
+	if err := checkSignerVerificationMethod(o.VerificationMethod, pub); err != nil {
+		return nil, err
+	}
 	if o.Suite == "" {
 		o.Suite = EddsaRdfc2022
+	}
+	if o.Suite != EddsaRdfc2022 && o.Suite != Ed25519Signature2020 {
+		return nil, fmt.Errorf("vcld: sign: suite %q: %w", o.Suite, ErrUnsupportedSuite)
 	}
 	if o.ProofPurpose == "" {
 		o.ProofPurpose = defaultPurpose
@@ -131,29 +138,28 @@ func (p *Processor) sign(ctx context.Context, doc map[string]any, o SignOptions,
 	if created.IsZero() {
 		created = p.now()
 	}
-	proof := map[string]any{}
-	switch o.Suite {
-	case EddsaRdfc2022:
-		proof["type"] = "DataIntegrityProof"
-		proof["cryptosuite"] = string(EddsaRdfc2022)
-	case Ed25519Signature2020:
-		proof["type"] = string(Ed25519Signature2020)
-	default:
-		return nil, fmt.Errorf("vcld: sign: suite %q: %w", o.Suite, ErrUnsupportedSuite)
+	created = created.UTC().Truncate(time.Second)
+	ensureSuiteContext(doc, o.Suite)
+	unsecured := doc
+	if view != nil {
+		unsecured = view(doc)
 	}
-	proof["created"] = created.UTC().Truncate(time.Second).Format(time.RFC3339)
-	proof["verificationMethod"] = o.VerificationMethod
-	proof["proofPurpose"] = o.ProofPurpose
+	if o.Suite == Ed25519Signature2020 {
+		// The legacy suite is signed by aries-framework-go (aries.go).
+		return p.signEd25519Signature2020(ctx, unsecured, o, created)
+	}
+	proof := map[string]any{
+		"type":               "DataIntegrityProof",
+		"cryptosuite":        string(EddsaRdfc2022),
+		"created":            created.Format(time.RFC3339),
+		"verificationMethod": o.VerificationMethod,
+		"proofPurpose":       o.ProofPurpose,
+	}
 	if o.Challenge != "" {
 		proof["challenge"] = o.Challenge
 	}
 	if o.Domain != "" {
 		proof["domain"] = o.Domain
-	}
-	ensureSuiteContext(doc, o.Suite)
-	unsecured := doc
-	if view != nil {
-		unsecured = view(doc)
 	}
 	data, err := p.hashData(ctx, unsecured, proof)
 	if err != nil {
