@@ -19,6 +19,10 @@ import (
 // a BitstringStatusListEntry (VC 2.0's base context defines the terms already).
 const ContextStatusV1 = "https://www.w3.org/ns/credentials/status/v1"
 
+// ContextUndefinedTermsV2 maps terms no other context defines to the issuer-dependent
+// vocabulary of VC 2.0 (https://www.w3.org/ns/credentials/issuer-dependent#).
+const ContextUndefinedTermsV2 = "https://www.w3.org/ns/credentials/undefined-terms/v2"
+
 // subjectObjectSkeleton is a parsed credential whose only use is the wire form it remembers:
 // a single credentialSubject object. Template credentials start as a copy of it.
 var subjectObjectSkeleton = func() vc.Credential {
@@ -224,9 +228,18 @@ func (is *Issuer) issueTemplate(ctx context.Context, req Request) (*Issued, erro
 	for _, c := range t.Contexts {
 		ctxs = append(ctxs, c)
 	}
-	if format == vc.FormatDI || format == vc.FormatVCJWT11 {
-		// VC 2.0's base context maps undefined terms through @vocab; Data Integrity (safe
-		// mode) and VC 1.1 (no @vocab) need the type's terms defined.
+	switch {
+	case len(t.Contexts) > 0:
+		// The operator's contexts define the type's terms.
+	case format == vc.FormatDI:
+		// Data Integrity runs JSON-LD in safe mode: every term must expand. VC 2.0 moved
+		// the issuer-dependent @vocab out of its base context into this one, which every
+		// verifier pins (pkg/vcld, the JS peers): URL contexts keep canonicalisation on its
+		// pre-processed fast path, where an inline context would cost every verifier about
+		// twice the CPU.
+		ctxs = append(ctxs, ContextUndefinedTermsV2)
+	case format == vc.FormatVCJWT11:
+		// VC 1.1 has no @vocab: define the type's terms inline (nobody canonicalises a JWT).
 		ctxs = append(ctxs, is.inline[t.Name])
 	}
 	vu := p.validUntil
