@@ -2,7 +2,6 @@ package verifier
 
 import (
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 )
@@ -63,8 +62,11 @@ type Policy struct {
 	CredentialTypes []string `json:"credentialTypes,omitempty"`
 	// MinAssurance is the lowest local assurance level accepted ("" = any).
 	MinAssurance string `json:"minAssurance,omitempty"`
-	// AssuranceLevels orders local levels from low to high. When empty,
-	// DefaultAssuranceLevels and numbered levels (L1 < L2 < ...) are used.
+	// AssuranceLevels orders the local scheme's levels from low to high
+	// (the registry scheme's assurance_levels, e.g. L1, L2, L3). When
+	// empty, DefaultAssuranceLevels are used. A level outside this list
+	// (in MinAssurance: New fails; in a trust decision: assurance_too_low)
+	// is never guessed from the digits in its name.
 	AssuranceLevels []string `json:"assuranceLevels,omitempty"`
 	// RequiredClaims lists local claim names that must be present.
 	RequiredClaims []string `json:"requiredClaims,omitempty"`
@@ -91,33 +93,27 @@ func (p *Policy) skew() time.Duration {
 	return p.ClockSkew
 }
 
-// assuranceRank returns the rank of level, or -1 when unknown. Without
-// configured levels, eIDAS names (low, substantial, high) and numbered
-// levels ("L3", "3", "level 3") are understood.
+// assuranceLevels returns the ordered levels (low to high) that local
+// assurance is compared in: Policy.AssuranceLevels, or
+// DefaultAssuranceLevels when it is empty.
+func (p *Policy) assuranceLevels() []string {
+	if len(p.AssuranceLevels) > 0 {
+		return p.AssuranceLevels
+	}
+	return DefaultAssuranceLevels
+}
+
+// assuranceRank returns the rank of level among the policy's ordered
+// levels, or -1 when the list does not hold it. Levels are compared only
+// within that one list, the local scheme's: a level of another scheme
+// ("L2" against low/substantial/high) is unknown, never ranked by the
+// digits in its name. The default eIDAS names match case-insensitively;
+// configured levels match exactly.
 func (p *Policy) assuranceRank(level string) int {
 	if len(p.AssuranceLevels) > 0 {
 		return slices.Index(p.AssuranceLevels, level)
 	}
-	if i := slices.Index(DefaultAssuranceLevels, strings.ToLower(level)); i >= 0 {
-		return i
-	}
-	return numberedLevel(level)
-}
-
-// numberedLevel reads "L3", "3", "level3" or "level 3" as 3, else -1.
-func numberedLevel(s string) int {
-	s = strings.ToLower(strings.TrimSpace(s))
-	for _, prefix := range []string{"level", "loa", "l"} {
-		if rest, ok := strings.CutPrefix(s, prefix); ok {
-			s = strings.TrimSpace(rest)
-			break
-		}
-	}
-	n, err := strconv.Atoi(s)
-	if err != nil || n < 0 || n > 100 {
-		return -1
-	}
-	return n
+	return slices.Index(DefaultAssuranceLevels, strings.ToLower(level))
 }
 
 // RequestPolicy narrows a verifier's Policy for one request. A request can
@@ -140,7 +136,10 @@ func (p Policy) Narrow(r RequestPolicy) Policy {
 	out.Jurisdictions = narrowList(p.Jurisdictions, r.Jurisdictions)
 	out.Schemes = narrowList(p.Schemes, r.Schemes)
 	out.CredentialTypes = narrowList(p.CredentialTypes, r.CredentialTypes)
-	if r.MinAssurance != "" && (p.MinAssurance == "" || p.assuranceRank(r.MinAssurance) > p.assuranceRank(p.MinAssurance)) {
+	// A requested level outside the policy's levels is kept: it then
+	// fails every credential (assurance_too_low) rather than being ignored.
+	if want := p.assuranceRank(r.MinAssurance); r.MinAssurance != "" &&
+		(p.MinAssurance == "" || want < 0 || want > p.assuranceRank(p.MinAssurance)) {
 		out.MinAssurance = r.MinAssurance
 	}
 	if len(r.RequiredClaims) > 0 {

@@ -85,7 +85,8 @@ func New(cfg Config) (*Verifier, error) {
 		v.challenges = NewMemoryChallenges()
 	}
 	if cfg.Policy.MinAssurance != "" && cfg.Policy.assuranceRank(cfg.Policy.MinAssurance) < 0 {
-		return nil, fmt.Errorf("%w: minimum assurance %q is not one of %v", ErrConfig, cfg.Policy.MinAssurance, cfg.Policy.AssuranceLevels)
+		return nil, fmt.Errorf("%w: minimum assurance %q is not one of the assurance levels %v (set AssuranceLevels to the local scheme's levels, low to high)",
+			ErrConfig, cfg.Policy.MinAssurance, cfg.Policy.assuranceLevels())
 	}
 	ttl := cfg.KeyCacheTTL
 	if ttl <= 0 {
@@ -332,9 +333,22 @@ func (v *Verifier) checkAssurance(d TrustDecision, r *Result, p *Policy) {
 	if p.MinAssurance == "" {
 		return
 	}
+	need := p.assuranceRank(p.MinAssurance)
 	have := p.assuranceRank(d.LocalAssurance)
-	if have < 0 || have < p.assuranceRank(p.MinAssurance) {
-		r.fail(CheckAssurance, CodeAssuranceTooLow, fmt.Sprintf("local assurance %q is below the required %q", d.LocalAssurance, p.MinAssurance))
+	switch {
+	case need < 0:
+		// A request policy named a level outside the list: fail closed.
+		r.fail(CheckAssurance, CodeAssuranceTooLow, fmt.Sprintf("required assurance %q is not one of the assurance levels %v", p.MinAssurance, p.assuranceLevels()))
+		return
+	case have < 0:
+		msg := fmt.Sprintf("local assurance %q is not one of the assurance levels %v and cannot be compared with the required %q", d.LocalAssurance, p.assuranceLevels(), p.MinAssurance)
+		if d.LocalAssurance == "" {
+			msg = fmt.Sprintf("the recognition names no local assurance level; %q is required", p.MinAssurance)
+		}
+		r.fail(CheckAssurance, CodeAssuranceTooLow, msg)
+		return
+	case have < need:
+		r.fail(CheckAssurance, CodeAssuranceTooLow, fmt.Sprintf("local assurance %q is below the required %q (levels %v)", d.LocalAssurance, p.MinAssurance, p.assuranceLevels()))
 		return
 	}
 	r.pass(CheckAssurance)

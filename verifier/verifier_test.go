@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -166,23 +167,70 @@ func TestStatusUnavailable(t *testing.T) {
 	}
 }
 
+// TestAssuranceLevels: local assurance is compared only within the
+// policy's ordered levels (the local scheme's); a level outside them fails
+// closed, whatever digits its name holds.
 func TestAssuranceLevels(t *testing.T) {
 	ed := newIssuer(t, keys.EdDSA)
-	a := ed.authority()
-	a.LocalAssurance = "L3"
 	raw := []byte(ed.joseVC(t, credentialJSON(ed.DID, testNow.Add(-time.Hour), time.Time{}, nil)))
+	numbered := []string{"L1", "L2", "L3"}
 	for _, tt := range []struct {
-		min  string
-		want bool
-	}{{"L2", true}, {"L3", true}, {"L4", false}, {"3", true}} {
-		v := newVerifier(t, verifier.NewStaticTrust(1, a), nil, verifier.Policy{MinAssurance: tt.min})
-		res, _ := v.VerifyCredential(context.Background(), raw)
-		if res.Verified != tt.want {
-			t.Errorf("min %s: verified %v, errors %+v", tt.min, res.Verified, res.Errors)
+		name   string
+		levels []string
+		local  string // the trust decision's LocalAssurance
+		min    string
+		want   bool
+		msg    string // part of the assurance_too_low message
+	}{
+		{"default: high meets substantial", nil, "high", "substantial", true, ""},
+		{"default: equal level", nil, "substantial", "substantial", true, ""},
+		{"default: names are case-insensitive", nil, "High", "high", true, ""},
+		{"default: low below substantial", nil, "low", "substantial", false, "below the required"},
+		{"default: L2 is not high", nil, "L2", "high", false, "not one of the assurance levels"},
+		{"default: L3 is not substantial", nil, "L3", "substantial", false, "not one of the assurance levels"},
+		{"default: L1 is not low", nil, "L1", "low", false, "not one of the assurance levels"},
+		{"default: a bare number is unknown", nil, "3", "low", false, "not one of the assurance levels"},
+		{"default: no level named", nil, "", "low", false, "names no local assurance level"},
+		{"scheme: L3 meets L2", numbered, "L3", "L2", true, ""},
+		{"scheme: L3 meets L3", numbered, "L3", "L3", true, ""},
+		{"scheme: L1 below L2", numbered, "L1", "L2", false, "below the required"},
+		{"scheme: high is not one of L1..L3", numbered, "high", "L1", false, "not one of the assurance levels"},
+		{"scheme: L4 is not listed", numbered, "L4", "L3", false, "not one of the assurance levels"},
+		{"scheme: exact names only", numbered, "l3", "L1", false, "not one of the assurance levels"},
+		{"custom order is the list's, not the digits'", []string{"L3", "L1"}, "L3", "L1", false, "below the required"},
+		{"no minimum: any level", nil, "L9", "", true, ""},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			a := ed.authority()
+			a.LocalAssurance = tt.local
+			v := newVerifier(t, verifier.NewStaticTrust(1, a), nil, verifier.Policy{MinAssurance: tt.min, AssuranceLevels: tt.levels})
+			res, err := v.VerifyCredential(context.Background(), raw)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if res.Verified != tt.want {
+				t.Fatalf("verified %v, errors %+v", res.Verified, res.Errors)
+			}
+			if !tt.want && (res.FirstError() != verifier.CodeAssuranceTooLow || !strings.Contains(res.Errors[0].Message, tt.msg)) {
+				t.Fatalf("errors %+v, want %s with %q", res.Errors, verifier.CodeAssuranceTooLow, tt.msg)
+			}
+		})
+	}
+	for _, p := range []verifier.Policy{
+		{MinAssurance: "very"},
+		{MinAssurance: "L3"}, // numbered levels need the scheme's list
+		{MinAssurance: "3", AssuranceLevels: numbered},
+	} {
+		if _, err := verifier.New(verifier.Config{Policy: p}); !errors.Is(err, verifier.ErrConfig) {
+			t.Errorf("MinAssurance %q with levels %v: %v, want ErrConfig", p.MinAssurance, p.AssuranceLevels, err)
 		}
 	}
-	if _, err := verifier.New(verifier.Config{Policy: verifier.Policy{MinAssurance: "very"}}); !errors.Is(err, verifier.ErrConfig) {
-		t.Fatalf("unknown level: %v", err)
+	// A request naming a level outside the list fails closed instead of
+	// being ignored.
+	n := verifier.Policy{MinAssurance: "low"}.Narrow(verifier.RequestPolicy{MinAssurance: "L3"})
+	v := newVerifier(t, verifier.NewStaticTrust(1, ed.authority()), nil, verifier.Policy{})
+	if res, _ := v.VerifyCredentialWith(context.Background(), raw, verifier.CredentialOptions{Policy: &n}); res.Verified || res.FirstError() != verifier.CodeAssuranceTooLow {
+		t.Fatalf("unknown requested level: %+v", res.Errors)
 	}
 }
 
