@@ -11,7 +11,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/idport/idport/issuer"
 	"github.com/idport/idport/issuer/internal/benchutil"
 	"github.com/idport/idport/pkg/did"
 	"github.com/idport/idport/pkg/statuslist"
@@ -43,7 +42,7 @@ func BenchmarkHTTPIssue(b *testing.B) {
 		{"ldp_vc", `{"type":"BusinessRegistration","format":"ldp_vc","credentialSubject":{"uen":"201912345K","legalName":"Lion City Robotics Pte. Ltd.","registeredAddress":"1 Fusionopolis Way, Singapore 138632","incorporationDate":"2019-04-01","entityType":"Private Company Limited by Shares"}}`},
 	} {
 		b.Run("http/"+f.name, func(b *testing.B) {
-			e := start(b, func(c *issuer.Config) { c.BatchSize, c.BatchDelay = 512, 2*time.Millisecond })
+			e := start(b, nil) // default batching: 1024 writes / 2 ms
 			client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 256, MaxConnsPerHost: 256}, Timeout: 30 * time.Second}
 			body := []byte(f.body)
 			do := func() error {

@@ -102,8 +102,9 @@ func BenchmarkHTTPIssueExternalClients(b *testing.B) {
 	}{
 		{"vc+jwt/batch-256-1ms", vcjoseBody, 256, time.Millisecond},
 		{"vc+jwt/batch-512-2ms", vcjoseBody, 512, 2 * time.Millisecond},
+		{"vc+jwt/batch-1024-2ms-default", vcjoseBody, 1024, 2 * time.Millisecond},
 		{"vc+jwt/batch-1024-5ms", vcjoseBody, 1024, 5 * time.Millisecond},
-		{"dc+sd-jwt/batch-256-1ms", `{"type":"PersonIdentity","credentialSubject":{"givenName":"Mei Ling","familyName":"Chan","birthDate":"1990-02-03","nationality":"HK"}}`, 256, time.Millisecond},
+		{"dc+sd-jwt/batch-1024-2ms-default", `{"type":"PersonIdentity","credentialSubject":{"givenName":"Mei Ling","familyName":"Chan","birthDate":"1990-02-03","nationality":"HK"}}`, 1024, 2 * time.Millisecond},
 	} {
 		b.Run(f.name, func(b *testing.B) {
 			e := start(b, func(c *issuer.Config) { c.BatchSize, c.BatchDelay = f.size, f.delay })
