@@ -2,17 +2,20 @@ package main
 
 import (
 	"context"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
+	"net/http"
 	"net/url"
 	"os"
 	"strings"
 	"text/tabwriter"
 	"time"
 
+	"github.com/idport/idport/pkg/boltkv"
 	"github.com/idport/idport/trustregistry"
 	"github.com/idport/idport/trustregistry/client"
 	"github.com/idport/idport/trustregistry/trust"
@@ -40,6 +43,7 @@ Over the admin API (--registry URL, --token TOKEN or --token-file FILE):
   account disable --name NAME                              (admin role) disable an account at once
   account rotate-token [--name NAME]                       new token for yourself (or, admin role, another); prints it last
   rotate-key                                               (admin role) new registry key, announced under the old one
+  backup --out FILE                                        (auditor or admin role) online backup of registry.db, checked
 
 Every command takes --json for machine-readable output. Roles: proposer, approver, auditor, admin.
 `
@@ -58,18 +62,27 @@ func (a *adminFlags) api(fs *flag.FlagSet) {
 }
 
 func (a *adminFlags) client() (*client.Admin, error) {
+	tok, err := a.bearer()
+	if err != nil {
+		return nil, err
+	}
+	return client.NewAdmin(a.registry, tok), nil
+}
+
+// bearer returns the token from --token, --token-file or IDPORT_TOKEN.
+func (a *adminFlags) bearer() (string, error) {
 	tok := a.token
 	if tok == "" && a.tokenFile != "" {
 		b, err := os.ReadFile(a.tokenFile)
 		if err != nil {
-			return nil, fmt.Errorf("--token-file: %w", err)
+			return "", fmt.Errorf("--token-file: %w", err)
 		}
 		tok = strings.TrimSpace(string(b))
 	}
 	if tok == "" {
-		return nil, errors.New("a token is required: --token, --token-file or IDPORT_TOKEN")
+		return "", errors.New("a token is required: --token, --token-file or IDPORT_TOKEN")
 	}
-	return client.NewAdmin(a.registry, tok), nil
+	return tok, nil
 }
 
 // parseInterspersed parses flags that may come before or after positional arguments.
@@ -132,8 +145,10 @@ func runAdmin(ctx context.Context, args []string, env Env) error {
 		return adminAuditVerify(ctx, env, a)
 	}
 	a.api(fs)
-	var status, file, reason, ttl, comment, authority, effective, name, roles string
+	var status, file, reason, ttl, comment, authority, effective, name, roles, outFile string
 	switch cmd {
+	case "backup":
+		fs.StringVar(&outFile, "out", "", "file to write the backup to (written through a temporary file, then renamed)")
 	case "proposals":
 		fs.StringVar(&status, "status", "", "only proposals in this status")
 	case "propose":
@@ -165,6 +180,13 @@ func runAdmin(ctx context.Context, args []string, env Env) error {
 	wantArgs := map[string]int{"proposals show": 1, "approve": 1, "reject": 1, "history": 2}[cmd]
 	if len(pos) != wantArgs {
 		return fmt.Errorf("admin %s: want %d argument(s), got %d\n\n%s", cmd, wantArgs, len(pos), adminUsage)
+	}
+	if cmd == "backup" {
+		tok, err := a.bearer()
+		if err != nil {
+			return fmt.Errorf("admin backup: %w", err)
+		}
+		return downloadBackup(ctx, env, strings.TrimRight(a.registry, "/")+"/admin/v1/backup", tok, outFile, a.jsonOut)
 	}
 	c, err := a.client()
 	if err != nil {
@@ -447,4 +469,63 @@ func (p printer) print(v any, human func(io.Writer)) error {
 	tw := tabwriter.NewWriter(p.env.Stdout, 2, 4, 2, ' ', 0)
 	human(tw)
 	return tw.Flush()
+}
+
+// downloadBackup fetches an online backup (GET url with a bearer token) into the file out:
+// through a temporary file in its directory, checked against Content-Length and the
+// Repr-Digest SHA-256 the service sent, opened and page-checked as a bbolt file, fsynced and
+// only then renamed to out. A failed download leaves out as it was.
+func downloadBackup(ctx context.Context, env Env, url, token, out string, jsonOut bool) error {
+	if out == "" {
+		return errors.New("backup: --out FILE is required")
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	if err != nil {
+		return fmt.Errorf("backup: %w", err)
+	}
+	req.Header.Set("Authorization", "Bearer "+token)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return fmt.Errorf("backup: %w", err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		var p struct{ Title, Detail, Code string }
+		body, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
+		if json.Unmarshal(body, &p) != nil || p.Code == "" {
+			return fmt.Errorf("backup: %s answered %s", url, resp.Status)
+		}
+		return fmt.Errorf("backup: %s answered %s: %s (%s)", url, resp.Status, p.Detail, p.Code)
+	}
+	want, err := boltkv.ParseReprDigest(resp.Header.Get(boltkv.HeaderReprDigest))
+	if err != nil {
+		return fmt.Errorf("backup: %w", err)
+	}
+	partial := out + ".partial"
+	info, err := boltkv.WriteFileAtomic(partial, func(w io.Writer) (int64, error) { return io.Copy(w, resp.Body) })
+	if err != nil {
+		return fmt.Errorf("backup: download: %w", err)
+	}
+	check := func() error {
+		if resp.ContentLength >= 0 && info.Size != resp.ContentLength {
+			return fmt.Errorf("got %d bytes, Content-Length said %d", info.Size, resp.ContentLength)
+		}
+		if info.SHA256 != want {
+			return fmt.Errorf("%w: sha256 %s, the service sent %s", boltkv.ErrDigestMismatch, info.Hex(), hex.EncodeToString(want[:]))
+		}
+		return boltkv.CheckFile(partial)
+	}
+	if err := check(); err != nil {
+		os.Remove(partial)
+		return fmt.Errorf("backup: %w", err)
+	}
+	if err := os.Rename(partial, out); err != nil {
+		os.Remove(partial)
+		return fmt.Errorf("backup: %w", err)
+	}
+	if jsonOut {
+		return json.NewEncoder(env.Stdout).Encode(map[string]any{"file": out, "bytes": info.Size, "sha256": info.Hex()})
+	}
+	fmt.Fprintf(env.Stdout, "wrote %s: %d bytes, sha256 %s (digest and bbolt pages checked)\n", out, info.Size, info.Hex())
+	return nil
 }

@@ -112,7 +112,10 @@ const issuerUsage = `Usage: idport issuer [flags]                      run the i
        idport issuer keys rotate --data DIR [--new-alg ALG] make a new signing key (the old one stays published until its credentials expire)
        idport issuer apikey create --data DIR --scope TYPE [--scope TYPE ...] [--name NAME]
                                                      create an API key; prints it once, alone on the last line
-The management commands open the data directory, so they run while the service is stopped.
+       idport issuer backup --url URL --api-key KEY --out FILE
+                                                     online backup of issuer.db over the API (key with the admin scope)
+The keys and apikey commands open the data directory, so they run while the service is stopped;
+backup talks to the running service.
 `
 
 // runIssuer runs the issuer service or one of its management subcommands.
@@ -123,6 +126,8 @@ func runIssuer(ctx context.Context, args []string, env Env) error {
 			return runIssuerKeys(ctx, args[1:], env)
 		case "apikey":
 			return runIssuerAPIKey(ctx, args[1:], env)
+		case "backup":
+			return runIssuerBackup(ctx, args[1:], env)
 		case "help":
 			fmt.Fprint(env.Stdout, issuerUsage)
 			return nil
@@ -240,7 +245,7 @@ func runIssuerAPIKey(ctx context.Context, args []string, env Env) error {
 	var sc scopes
 	var name string
 	svc, _, err := openIssuerForTool(args[1:], env, "apikey create", func(fs *flag.FlagSet) {
-		fs.Var(&sc, "scope", "credential type the key may issue and manage (repeatable; * for all)")
+		fs.Var(&sc, "scope", "credential type the key may issue and manage (repeatable; * for all; admin for backups, not included in *)")
 		fs.StringVar(&name, "name", "", "label for operators")
 	})
 	if err != nil {
@@ -252,5 +257,36 @@ func runIssuerAPIKey(ctx context.Context, args []string, env Env) error {
 		return fmt.Errorf("issuer apikey create: %w", err)
 	}
 	fmt.Fprintf(env.Stdout, "API key for scopes %s (shown once; only its hash is stored):\n%s\n", sc.String(), tok)
+	return nil
+}
+
+// runIssuerBackup fetches GET /admin/backup from a running issuer into --out.
+func runIssuerBackup(ctx context.Context, args []string, env Env) error {
+	fs := flag.NewFlagSet("issuer backup", flag.ContinueOnError)
+	base := fs.String("url", "http://127.0.0.1:8442", "issuer base URL")
+	key := fs.String("api-key", "", "API key with the admin scope (or IDPORT_API_KEY)")
+	keyFile := fs.String("api-key-file", "", "file holding the API key")
+	out := fs.String("out", "", "file to write the backup to (written through a temporary file, then renamed)")
+	jsonOut := fs.Bool("json", false, "print JSON")
+	if err := parseFlags(fs, args, env); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("issuer backup: unexpected argument %q\n\n%s", fs.Arg(0), issuerUsage)
+	}
+	tok := *key
+	if tok == "" && *keyFile != "" {
+		b, err := os.ReadFile(*keyFile)
+		if err != nil {
+			return fmt.Errorf("issuer backup: --api-key-file: %w", err)
+		}
+		tok = strings.TrimSpace(string(b))
+	}
+	if tok == "" {
+		return errors.New("issuer backup: an API key with the admin scope is required: --api-key, --api-key-file or IDPORT_API_KEY")
+	}
+	if err := downloadBackup(ctx, env, strings.TrimRight(*base, "/")+"/admin/backup", tok, *out, *jsonOut); err != nil {
+		return fmt.Errorf("issuer %w", err)
+	}
 	return nil
 }

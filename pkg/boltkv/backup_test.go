@@ -85,6 +85,21 @@ func checkConsistent(t *testing.T, path string) uint64 {
 	return last
 }
 
+// liveDB opens a database in a fresh directory holding transaction 1.
+func liveDB(t *testing.T) (string, *bolt.DB) {
+	t.Helper()
+	dir := t.TempDir()
+	db, err := Open(filepath.Join(dir, "live.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	if err := commit(db, 1); err != nil {
+		t.Fatal(err)
+	}
+	return dir, db
+}
+
 // pausingWriter lets the test run code after the first bytes of a backup are out and before
 // the rest is written.
 type pausingWriter struct {
@@ -157,15 +172,7 @@ func TestBackupDuringWrites(t *testing.T) {
 // TestBackupConcurrentWriters: goroutines commit without pause while backups run; every backup
 // is a consistent prefix, and later backups are never behind earlier ones.
 func TestBackupConcurrentWriters(t *testing.T) {
-	dir := t.TempDir()
-	db, err := Open(filepath.Join(dir, "live.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	if err := commit(db, 1); err != nil {
-		t.Fatal(err)
-	}
+	dir, db := liveDB(t)
 	stop := make(chan struct{})
 	var wg sync.WaitGroup
 	var mu sync.Mutex
@@ -218,22 +225,14 @@ func TestBackupConcurrentWriters(t *testing.T) {
 }
 
 func TestBackupFailures(t *testing.T) {
-	dir := t.TempDir()
-	db, err := Open(filepath.Join(dir, "live.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	if err := commit(db, 1); err != nil {
-		t.Fatal(err)
-	}
+	dir, db := liveDB(t)
 	// An unwritable destination leaves nothing behind.
 	if _, err := BackupToFile(db, filepath.Join(dir, "missing", "b.db")); !errors.Is(err, ErrBackup) {
 		t.Fatalf("got %v, want ErrBackup", err)
 	}
 	// A writer failing half-way: ErrBackup, no file at the destination.
 	out := filepath.Join(dir, "b.db")
-	_, err = WriteFileAtomic(out, func(w io.Writer) (int64, error) {
+	_, err := WriteFileAtomic(out, func(w io.Writer) (int64, error) {
 		return WriteBackup(db, failAfter{w, 4096})
 	})
 	if !errors.Is(err, ErrBackup) {
