@@ -73,7 +73,7 @@ func TestInteropPeers(t *testing.T) {
 	valid := &testutil.Status{Values: map[string]uint8{}}
 	revoked := &testutil.Status{Values: map[string]uint8{"https://status.example/list/1#5": 1, "https://status.example/token/1#3": 1}}
 	v := func(ts verifier.TrustSource, st verifier.StatusFetcher) *verifier.Verifier {
-		return newVerifier(t, ts, st, verifier.Policy{AllowCallerChallenge: true})
+		return newVerifier(t, ts, st, verifier.Policy{AllowCallerChallenge: true, RequireHolderBinding: true})
 	}
 	tamper := func(s, old, repl string) string { // change a signed claim, keep the signature
 		parts := strings.SplitN(s, ".", 3)

@@ -41,7 +41,9 @@ const DefaultClockSkew = time.Minute
 var DefaultAssuranceLevels = []string{"low", "substantial", "high"}
 
 // Policy is what a verifier accepts. The zero Policy is strict: recognition
-// required, status fail-closed, disclosures outside the allow-list refused.
+// required, status fail-closed, disclosures outside the allow-list refused;
+// only bearer credentials in presentations are accepted unless
+// RequireHolderBinding is set.
 type Policy struct {
 	// LocalScheme is the verifier's own scheme, the one that recognises
 	// foreign schemes.
@@ -77,6 +79,14 @@ type Policy struct {
 	ClockSkew time.Duration `json:"clockSkew,omitempty"`
 	// StatusFailMode is the treatment of an unavailable status list.
 	StatusFailMode StatusMode `json:"statusFailMode,omitempty"`
+	// RequireHolderBinding refuses, in a presentation, a credential whose
+	// holder binding cannot be established: one without a subject id (a
+	// bearer credential) fails with holder_binding_failed, as one whose
+	// subject is not the presenter always does. SD-JWT VC presentations
+	// are always bound (key binding JWT over the cnf key). False accepts
+	// bearer credentials; the idport verifier service sets it unless
+	// --allow-bearer-credentials is given.
+	RequireHolderBinding bool `json:"requireHolderBinding,omitempty"`
 	// AllowCallerChallenge lets callers of VerifyPresentation supply a
 	// challenge this verifier did not issue (it is then only compared,
 	// not consumed).

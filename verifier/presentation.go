@@ -50,8 +50,10 @@ type presentation struct {
 // vp+jwt, possibly as an EnvelopedVerifiablePresentation), a Data Integrity
 // presentation, or an SD-JWT VC with a key binding JWT. It checks the
 // presenter's signature, the challenge (single use) and domain, holder
-// binding (presenter = credential subject, or the SD-JWT cnf key), and
-// every embedded credential as VerifyCredential does.
+// binding (presenter = credential subject, or the SD-JWT cnf key; a
+// credential without a subject id only when the policy does not
+// RequireHolderBinding), and every embedded credential as VerifyCredential
+// does.
 func (v *Verifier) VerifyPresentation(ctx context.Context, raw []byte, o PresentationOptions) (*Result, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("verifier: %w", err)
@@ -95,7 +97,7 @@ func (v *Verifier) VerifyPresentation(ctx context.Context, raw []byte, o Present
 		r.fail(CheckHolder, CodeMalformed, "presentation carries no credential")
 		return r, nil
 	}
-	bound := true
+	var unbound, bearer []int
 	for i, cr := range pr.credentials {
 		var pre *preverified
 		if pr.pre != nil {
@@ -111,14 +113,20 @@ func (v *Verifier) VerifyPresentation(ctx context.Context, raw []byte, o Present
 			r.Errors = append(r.Errors, sub.Errors...)
 		}
 		r.Warnings = append(r.Warnings, sub.Warnings...)
-		if sub.Subject != "" && sub.Subject != pr.holder {
-			bound = false
+		switch {
+		case sub.Subject != "" && sub.Subject != pr.holder:
+			unbound = append(unbound, i)
+		case sub.Subject == "" && sub.Verified && p.RequireHolderBinding:
+			bearer = append(bearer, i)
 		}
 	}
-	if bound {
+	switch {
+	case len(unbound) > 0:
+		r.fail(CheckHolder, CodeHolderBindingFailed, fmt.Sprintf("the presenter %s is not the subject of every credential (credentials %v)", truncate(pr.holder), unbound))
+	case len(bearer) > 0:
+		r.fail(CheckHolder, CodeHolderBindingFailed, fmt.Sprintf("credentials %v name no subject: no holder binding can be established, and the policy refuses bearer credentials", bearer))
+	default:
 		r.pass(CheckHolder)
-	} else {
-		r.fail(CheckHolder, CodeHolderBindingFailed, "the presenter "+truncate(pr.holder)+" is not the subject of every credential")
 	}
 	first := r.Credentials[0]
 	r.Issuer, r.Subject, r.Types, r.Recognition, r.Claims = first.Issuer, first.Subject, first.Types, first.Recognition, first.Claims

@@ -36,6 +36,7 @@ type verifierFlags struct {
 	clockSkew                               time.Duration
 	dev, recognitionOptional, validIfIssued bool
 	allowCallerChallenge, allowHTTP         bool
+	allowBearer                             bool
 }
 
 func (f *verifierFlags) register(fs *flag.FlagSet) {
@@ -53,6 +54,7 @@ func (f *verifierFlags) register(fs *flag.FlagSet) {
 	fs.BoolVar(&f.recognitionOptional, "recognition-optional", false, "verify cryptographically only; recognition is reported as not checked (outside cross-border flows)")
 	fs.BoolVar(&f.validIfIssued, "accept-valid-when-issued", false, "accept credentials of a suspended authority issued before a suspension that is not back-dated")
 	fs.BoolVar(&f.allowCallerChallenge, "allow-caller-challenge", false, "let callers of /presentations/verify supply their own challenge")
+	fs.BoolVar(&f.allowBearer, "allow-bearer-credentials", false, "accept credentials without a subject id in presentations (bearer credentials); by default a presentation whose credentials cannot all be bound to the presenter fails with holder_binding_failed")
 	fs.BoolVar(&f.allowHTTP, "allow-http", false, "let did:web and status-list fetches use plain http:// (tests and the demo only; never in production)")
 	fs.BoolVar(&f.dev, "dev", false, "development mode: start without a registry (unready, rejecting everything) ")
 }
@@ -62,7 +64,7 @@ func (f *verifierFlags) policy() (verifier.Policy, error) {
 	p := verifier.Policy{
 		LocalScheme: f.localScheme, MinAssurance: f.minAssurance, RecognitionOptional: f.recognitionOptional,
 		AcceptValidWhenIssued: f.validIfIssued, AllowCallerChallenge: f.allowCallerChallenge, ClockSkew: f.clockSkew,
-		AssuranceLevels: splitList(f.assuranceLevels),
+		AssuranceLevels: splitList(f.assuranceLevels), RequireHolderBinding: !f.allowBearer,
 	}
 	if f.clockSkew == 0 {
 		p.ClockSkew = -1 // an explicit zero means no tolerance

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"flag"
 	"io"
 	"log/slog"
 	"net"
@@ -242,6 +243,39 @@ func TestRunVerifierDataIntegrityStatusList(t *testing.T) {
 			code, m := postVerify(t, base, signVC(t, k, issuer, entry(tt.path, tt.idx)))
 			if code != tt.status || firstCode(m) != tt.code {
 				t.Fatalf("%d %v", code, m)
+			}
+		})
+	}
+}
+
+// TestVerifierPolicyHolderBinding: the service requires holder binding in
+// presentations unless --allow-bearer-credentials (or its environment
+// variable) relaxes it.
+func TestVerifierPolicyHolderBinding(t *testing.T) {
+	for _, tt := range []struct {
+		name    string
+		args    []string
+		env     map[string]string
+		require bool
+	}{
+		{"default", nil, nil, true},
+		{"flag", []string{"--allow-bearer-credentials"}, nil, false},
+		{"environment", nil, map[string]string{"IDPORT_ALLOW_BEARER_CREDENTIALS": "true"}, false},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			var f verifierFlags
+			fs := flag.NewFlagSet("verifier", flag.ContinueOnError)
+			f.register(fs)
+			env, _ := testEnv(tt.env)
+			if err := parseFlags(fs, tt.args, env); err != nil {
+				t.Fatal(err)
+			}
+			p, err := f.policy()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if p.RequireHolderBinding != tt.require {
+				t.Fatalf("RequireHolderBinding %v, want %v", p.RequireHolderBinding, tt.require)
 			}
 		})
 	}
