@@ -16,7 +16,6 @@ package httpapi
 
 import (
 	"context"
-	_ "embed"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -29,6 +28,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
+	"github.com/idport/idport/docs"
 	"github.com/idport/idport/issuer/internal/core"
 	"github.com/idport/idport/pkg/boltkv"
 	"github.com/idport/idport/pkg/httpx"
@@ -96,10 +96,9 @@ func New(is *core.Issuer, o Options) *gin.Engine {
 	return e
 }
 
-// OpenAPI is the OpenAPI 3 description of the issuer API, served at GET /openapi.yaml.
-//
-//go:embed openapi.yaml
-var OpenAPI []byte
+// OpenAPI is the OpenAPI 3 description of idport's APIs (docs/openapi.yaml), served at
+// GET /openapi.yaml.
+var OpenAPI = docs.OpenAPI
 
 const clientKey = "idport.issuer.client"
 
