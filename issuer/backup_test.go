@@ -6,8 +6,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -108,14 +106,7 @@ func TestOnlineBackupRestores(t *testing.T) {
 		t.Fatalf("Repr-Digest does not match the body: %v", err)
 	}
 
-	dir := t.TempDir()
-	path := filepath.Join(dir, issuer.DBFile)
-	if err := os.WriteFile(path, body, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	if err := boltkv.CheckFile(path); err != nil {
-		t.Fatal(err)
-	}
+	dir, _ := restoreCopy(t, body)
 	cfg := e.cfg
 	cfg.DataDir = dir
 	wrong := cfg

@@ -11,11 +11,13 @@ package issuer
 
 import (
 	"context"
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
+	"os"
 	"path/filepath"
 	"time"
 
@@ -138,6 +140,7 @@ type Service struct {
 	store   *boltstore.Store
 	handler http.Handler
 	dataDir string
+	clock   func() time.Time
 }
 
 // NewService opens the data directory and the keys (generating the first key on first use).
@@ -159,21 +162,69 @@ func NewService(cfg Config) (*Service, error) {
 		_ = st.Close()
 		return nil, err
 	}
-	s := &Service{is: is, store: st, dataDir: cfg.DataDir}
+	s := &Service{is: is, store: st, dataDir: cfg.DataDir, clock: cfg.Clock}
 	s.handler = httpapi.New(is, httpapi.Options{Logger: cfg.Logger, Registry: cfg.Registry, MaxBodyBytes: cfg.MaxBodyBytes,
 		Backup: s.SpoolBackup})
 	return s, nil
 }
 
-// WriteBackup writes a consistent copy of issuer.db to w from one bbolt read transaction while
-// the issuer keeps issuing. The copy is a complete data file: keys stay sealed (restore with
-// the same key secret) and every status index recorded before the copy stays allocated.
-func (s *Service) WriteBackup(w io.Writer) (int64, error) { return boltkv.WriteBackup(s.store.DB(), w) }
+// WriteBackup writes a consistent copy of issuer.db to w, taken from one bbolt read
+// transaction while the issuer keeps issuing and marked as a backup copy (see SpoolBackup).
+// The copy is a complete data file: keys stay sealed (restore with the same key secret).
+func (s *Service) WriteBackup(w io.Writer) (int64, error) {
+	sp, err := s.SpoolBackup(context.Background())
+	if err != nil {
+		return 0, err
+	}
+	defer sp.Close()
+	n, err := io.Copy(w, sp.File)
+	if err != nil {
+		return n, fmt.Errorf("%w: copying the backup: %w", boltkv.ErrBackup, err)
+	}
+	return n, nil
+}
 
-// SpoolBackup is WriteBackup into an unlinked temporary file in the data directory, ready to
-// serve with its size and SHA-256 (GET /admin/backup).
+// SpoolBackup copies issuer.db from one read transaction into a private temporary directory
+// in the data directory, writes the restored-from-backup marker into the copy (never into the
+// live file), and returns it as an unlinked file with the size and SHA-256 of the marked bytes,
+// ready to serve (GET /admin/backup). An issuer started on the copy closes the status lists
+// it knows for new credentials and allocates in a fresh list generation, so it never hands
+// out again an index the live issuer allocated after the copy.
 func (s *Service) SpoolBackup(ctx context.Context) (*boltkv.Spool, error) {
-	return boltkv.SpoolBackup(s.store.DB(), s.dataDir)
+	takenAt := time.Now()
+	if s.clock != nil {
+		takenAt = s.clock()
+	}
+	dir, err := os.MkdirTemp(s.dataDir, ".backup-*")
+	if err != nil {
+		return nil, fmt.Errorf("%w: spool directory: %w", boltkv.ErrBackup, err)
+	}
+	defer os.RemoveAll(dir)
+	path := filepath.Join(dir, DBFile)
+	if _, err := boltkv.WriteFileAtomic(path, func(w io.Writer) (int64, error) { return boltkv.WriteBackup(s.store.DB(), w) }); err != nil {
+		return nil, err
+	}
+	if err := boltstore.MarkBackupCopy(path, takenAt); err != nil {
+		return nil, fmt.Errorf("%w: %w", boltkv.ErrBackup, err)
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("%w: reopening the marked copy: %w", boltkv.ErrBackup, err)
+	}
+	os.Remove(path) // the open descriptor keeps the data until Close
+	h := sha256.New()
+	n, err := io.Copy(h, f)
+	if err == nil {
+		_, err = f.Seek(0, io.SeekStart)
+	}
+	if err != nil {
+		f.Close()
+		return nil, fmt.Errorf("%w: hashing the marked copy: %w", boltkv.ErrBackup, err)
+	}
+	sp := &boltkv.Spool{File: f}
+	sp.Size = n
+	copy(sp.SHA256[:], h.Sum(nil))
+	return sp, nil
 }
 
 // Handler returns the HTTP handler (VC-API, well-known documents, status lists, health, metrics).

@@ -24,7 +24,7 @@ var (
 	bucketAlloc   = []byte("status_alloc")
 	bucketStatus  = []byte("status_state")
 	bucketAPIKeys = []byte("api_keys")
-	allBuckets    = [][]byte{bucketKeys, bucketKeyExp, bucketCreds, bucketAlloc, bucketStatus, bucketAPIKeys}
+	allBuckets    = [][]byte{bucketKeys, bucketKeyExp, bucketCreds, bucketAlloc, bucketStatus, bucketAPIKeys, bucketMeta}
 )
 
 // Options tunes the store.

@@ -41,7 +41,8 @@ type Config struct {
 	// DefaultFormat applies to client-supplied VC 2.0 credentials without a format option;
 	// empty means vc+jwt. VC 1.1 credentials default to jwt_vc_json.
 	DefaultFormat vc.Format
-	// MaxStatusSets bounds the number of status-list sets (0: unlimited).
+	// MaxStatusSets bounds the number of status-list sets new credentials may use in one list
+	// generation (0 or more than GenerationSets: GenerationSets).
 	MaxStatusSets uint32
 	// StatusTTL is how long a published status list is valid and may be cached (default 5 min).
 	StatusTTL time.Duration
@@ -136,6 +137,9 @@ func New(ctx context.Context, cfg Config) (*Issuer, error) {
 	}
 	if err := cfg.Store.LoadStatus(ctx, is.status.load); err != nil {
 		return nil, fmt.Errorf("%w: loading status entries: %w", ErrStore, err)
+	}
+	if err := is.openGeneration(ctx); err != nil {
+		return nil, err
 	}
 	if err := is.apiKeys.load(ctx); err != nil {
 		return nil, err

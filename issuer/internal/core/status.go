@@ -44,11 +44,22 @@ type statusTable struct {
 	mu      sync.Mutex
 	sets    map[uint32]*statusSet
 	cur     uint32 // set being allocated from
-	maxSets uint32 // 0 = unlimited
+	base    uint32 // first set of the current generation: allocation never goes below it
+	maxSets uint32 // per generation; 0 = GenerationSets
 }
 
 func newStatusTable(maxSets uint32) *statusTable {
-	return &statusTable{sets: map[uint32]*statusSet{}, maxSets: maxSets}
+	if maxSets == 0 || maxSets > GenerationSets {
+		maxSets = GenerationSets
+	}
+	return &statusTable{sets: map[uint32]*statusSet{}, maxSets: maxSets, base: 1}
+}
+
+// setGeneration makes allocation use only the sets of generation gen (startup).
+func (t *statusTable) setGeneration(gen uint32) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.base, t.cur = firstSet(gen), 0
 }
 
 // load adds a recorded entry (startup).
@@ -74,11 +85,11 @@ func (t *statusTable) allocate() (StatusRef, error) {
 	defer t.mu.Unlock()
 	s := t.sets[t.cur]
 	if s == nil || s.n >= fillLimit {
-		// Move to the lowest set with room, or open a new one.
+		// Move to the lowest set of the generation with room, or open a new one.
 		t.cur = 0
-		for n := uint32(1); ; n++ {
-			if t.maxSets > 0 && n > t.maxSets {
-				return StatusRef{}, fmt.Errorf("%w: all %d status lists are full", ErrStatusExhausted, t.maxSets)
+		for n := t.base; ; n++ {
+			if n-t.base >= t.maxSets {
+				return StatusRef{}, fmt.Errorf("%w: all %d status lists from %d on are full", ErrStatusExhausted, t.maxSets, t.base)
 			}
 			cand := t.sets[n]
 			if cand == nil {

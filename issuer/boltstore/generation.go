@@ -1,0 +1,103 @@
+package boltstore
+
+import (
+	"context"
+	"encoding/binary"
+	"fmt"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+
+	"github.com/idport/idport/issuer/internal/core"
+	"github.com/idport/idport/pkg/boltkv"
+)
+
+var (
+	bucketMeta = []byte("meta")
+	// keyGeneration holds the status-list generation new credentials are allocated in.
+	keyGeneration = []byte("list-generation")
+	// keyRestored marks a backup copy (core.RestoreMarker as JSON); the live file never has it.
+	keyRestored = []byte("restored-from-backup")
+)
+
+func readGeneration(tx *bolt.Tx) uint32 {
+	if b := tx.Bucket(bucketMeta); b != nil {
+		if v := b.Get(keyGeneration); len(v) == 4 {
+			return binary.BigEndian.Uint32(v)
+		}
+	}
+	return 0
+}
+
+// OpenGeneration implements core.GenerationStore: without a marker it only reads the
+// generation; with one, it stores the generation next picks and deletes the marker in one
+// transaction, so a crash leaves either the marked copy or the rotated file.
+func (s *Store) OpenGeneration(ctx context.Context, next func(core.RestoreMarker) (uint32, error)) (uint32, *core.RestoreMarker, error) {
+	var gen uint32
+	var marked *core.RestoreMarker
+	err := s.db.Update(func(tx *bolt.Tx) error {
+		gen = readGeneration(tx)
+		var m core.RestoreMarker
+		ok, err := boltkv.GetJSON(tx, bucketMeta, keyRestored, &m)
+		if err != nil || !ok {
+			return err
+		}
+		if gen, err = next(m); err != nil {
+			return err
+		}
+		meta := tx.Bucket(bucketMeta)
+		if err := meta.Put(keyGeneration, binary.BigEndian.AppendUint32(nil, gen)); err != nil {
+			return err
+		}
+		marked = &m
+		return meta.Delete(keyRestored)
+	})
+	if err != nil {
+		return 0, nil, wrap("open list generation", err)
+	}
+	return gen, marked, nil
+}
+
+// Restored reports the backup marker of the file, if any (tests and tools).
+func (s *Store) Restored() (*core.RestoreMarker, error) {
+	var m core.RestoreMarker
+	var ok bool
+	err := s.db.View(func(tx *bolt.Tx) error {
+		if tx.Bucket(bucketMeta) == nil {
+			return nil
+		}
+		var err error
+		ok, err = boltkv.GetJSON(tx, bucketMeta, keyRestored, &m)
+		return err
+	})
+	if err != nil || !ok {
+		return nil, wrap("read backup marker", err)
+	}
+	return &m, nil
+}
+
+// MarkBackupCopy writes the backup marker into the bbolt file at path, which must be a copy
+// no process has open (a fresh backup, or a file restored before its issuer starts):
+// RestoreMarker{TakenAt: takenAt, SourceGeneration: the copy's own list generation}.
+func MarkBackupCopy(path string, takenAt time.Time) error {
+	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: boltkv.LockTimeout, NoSync: true})
+	if err != nil {
+		return fmt.Errorf("%w: opening backup copy %s: %w", core.ErrStore, path, err)
+	}
+	err = db.Update(func(tx *bolt.Tx) error {
+		m := core.RestoreMarker{TakenAt: takenAt.UTC(), SourceGeneration: readGeneration(tx)}
+		return boltkv.PutJSON(tx, bucketMeta, keyRestored, m)
+	})
+	if err == nil {
+		err = db.Sync()
+	}
+	if cerr := db.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return fmt.Errorf("%w: marking backup copy %s: %w", core.ErrStore, path, err)
+	}
+	return nil
+}
+
+var _ core.GenerationStore = (*Store)(nil)
