@@ -2,8 +2,11 @@ package verifier
 
 import (
 	"context"
+	"crypto/hmac"
 	"crypto/rand"
+	"crypto/sha256"
 	"encoding/base64"
+	"encoding/binary"
 	"fmt"
 	"sync"
 	"time"
@@ -12,19 +15,129 @@ import (
 // DefaultChallengeTTL is how long an issued challenge stays usable.
 const DefaultChallengeTTL = 5 * time.Minute
 
-// ChallengeStore issues single-use, expiring challenges (nonces) for
-// presentations. verifier/boltstore persists them so that a replay is
-// rejected even after a restart.
+// ChallengeStore issues and consumes single-use, expiring presentation
+// challenges (nonces).
+//
+// Issuing writes nothing: a challenge is self-authenticating (see
+// ChallengeKey), so that anyone may ask for one without growing the store.
+// Only Consume writes, and only for a challenge whose MAC and expiry are
+// good: it records the challenge as used until its expiry. verifier/boltstore
+// keeps both the key and the used records in a bbolt file, so that issued
+// challenges stay valid and used ones stay used across a restart.
 type ChallengeStore interface {
-	// Put records a new challenge valid until expires.
-	Put(ctx context.Context, challenge string, expires time.Time) error
-	// Consume marks challenge used at now. It returns ErrChallengeUnknown
-	// for a challenge never issued or expired, ErrChallengeUsed for one
-	// already consumed.
+	// Issue returns a new challenge valid from now for ttl
+	// (DefaultChallengeTTL when ttl <= 0) and its expiry. It stores nothing.
+	Issue(ctx context.Context, now time.Time, ttl time.Duration) (challenge string, expires time.Time, err error)
+	// Consume checks challenge at now and records it as used. A challenge
+	// this store did not issue (bad MAC, malformed) or that has expired
+	// yields ErrChallengeUnknown and records nothing; one already consumed
+	// yields ErrChallengeUsed. Check and record are atomic: of concurrent
+	// consumes of one challenge, exactly one succeeds.
 	Consume(ctx context.Context, challenge string, now time.Time) error
 }
 
-// NewChallenge returns a fresh random challenge (128 bits, base64url).
+// Challenge layout: version || expiry (unix seconds, big-endian) || random
+// || first 16 bytes of HMAC-SHA256(key, the preceding bytes).
+const (
+	challengeVersion  = 1
+	challengeRandLen  = 16
+	challengeMACLen   = 16
+	challengeBodyLen  = 1 + 8 + challengeRandLen
+	challengeRawLen   = challengeBodyLen + challengeMACLen
+	challengeKeyLen   = 32
+	challengeTextLen  = (challengeRawLen*8 + 5) / 6 // unpadded base64url
+	maxChallengeTTL   = 24 * time.Hour
+	memPurgeThreshold = 1024
+)
+
+// ChallengeKey mints and checks stateless challenges:
+// base64url(0x01 || expiry unix seconds (8 bytes) || 16 random bytes ||
+// first 16 bytes of HMAC-SHA256(key, the preceding 25 bytes)).
+// A challenge carries its own proof of origin and expiry, so that issuing
+// one needs no storage; single use is enforced by recording consumed
+// challenges until they expire (MemoryChallenges, verifier/boltstore).
+// A ChallengeKey is safe for concurrent use.
+type ChallengeKey struct {
+	key [challengeKeyLen]byte
+}
+
+// NewChallengeKey returns a ChallengeKey with 32 fresh random bytes.
+func NewChallengeKey() *ChallengeKey {
+	k := &ChallengeKey{}
+	rand.Read(k.key[:]) // crypto/rand.Read never fails (Go >= 1.24)
+	return k
+}
+
+// ChallengeKeyFromBytes returns the ChallengeKey of a 32-byte secret (for
+// example one kept in a file or database so that issued challenges
+// survive a restart).
+func ChallengeKeyFromBytes(b []byte) (*ChallengeKey, error) {
+	if len(b) != challengeKeyLen {
+		return nil, fmt.Errorf("%w: challenge key of %d bytes, want %d", ErrConfig, len(b), challengeKeyLen)
+	}
+	k := &ChallengeKey{}
+	copy(k.key[:], b)
+	return k, nil
+}
+
+// Bytes returns a copy of the key's secret, for storing it.
+func (k *ChallengeKey) Bytes() []byte { return append([]byte(nil), k.key[:]...) }
+
+func (k *ChallengeKey) mac(body []byte) []byte {
+	m := hmac.New(sha256.New, k.key[:])
+	m.Write(body)
+	return m.Sum(nil)[:challengeMACLen]
+}
+
+// Issue returns a new challenge valid from now for ttl (DefaultChallengeTTL
+// when ttl <= 0, at most 24 hours) and its expiry, truncated to the second.
+func (k *ChallengeKey) Issue(now time.Time, ttl time.Duration) (string, time.Time, error) {
+	if ttl <= 0 {
+		ttl = DefaultChallengeTTL
+	}
+	if ttl > maxChallengeTTL {
+		return "", time.Time{}, fmt.Errorf("%w: challenge lifetime %s exceeds %s", ErrConfig, ttl, maxChallengeTTL)
+	}
+	exp := now.Add(ttl).Unix()
+	if exp <= now.Unix() {
+		exp = now.Unix() + 1
+	}
+	raw := make([]byte, challengeBodyLen, challengeRawLen)
+	raw[0] = challengeVersion
+	binary.BigEndian.PutUint64(raw[1:9], uint64(exp))
+	rand.Read(raw[9:challengeBodyLen]) // never fails (Go >= 1.24)
+	raw = append(raw, k.mac(raw)...)
+	return base64.RawURLEncoding.EncodeToString(raw), time.Unix(exp, 0).UTC(), nil
+}
+
+// Check verifies a challenge's MAC (in constant time) and expiry at now,
+// without recording anything. It returns the challenge's canonical form
+// (the decoded bytes, the key to record it under) and its expiry, or an
+// error wrapping ErrChallengeUnknown for a challenge not made with this
+// key, malformed, or expired (now at or after its expiry).
+func (k *ChallengeKey) Check(challenge string, now time.Time) (id []byte, expires time.Time, err error) {
+	if len(challenge) != challengeTextLen {
+		return nil, time.Time{}, fmt.Errorf("%w: not a challenge of this verifier (length %d)", ErrChallengeUnknown, len(challenge))
+	}
+	// Strict decoding: one encoding per challenge, so that a used record
+	// cannot be bypassed by a variant spelling of the same bytes.
+	raw, err := base64.RawURLEncoding.Strict().DecodeString(challenge)
+	if err != nil || len(raw) != challengeRawLen {
+		return nil, time.Time{}, fmt.Errorf("%w: not a challenge of this verifier (encoding)", ErrChallengeUnknown)
+	}
+	if !hmac.Equal(raw[challengeBodyLen:], k.mac(raw[:challengeBodyLen])) || raw[0] != challengeVersion {
+		return nil, time.Time{}, fmt.Errorf("%w: not issued by this verifier (MAC mismatch)", ErrChallengeUnknown)
+	}
+	exp := time.Unix(int64(binary.BigEndian.Uint64(raw[1:9])), 0).UTC()
+	if !now.Before(exp) {
+		return nil, time.Time{}, fmt.Errorf("%w: expired at %s", ErrChallengeUnknown, exp.Format(time.RFC3339))
+	}
+	return raw, exp, nil
+}
+
+// NewChallenge returns a fresh random nonce (128 bits, base64url). It is
+// not a challenge of any ChallengeStore; use it for caller-supplied
+// challenges (Policy.AllowCallerChallenge).
 func NewChallenge() (string, error) {
 	var b [16]byte
 	if _, err := rand.Read(b[:]); err != nil {
@@ -33,73 +146,61 @@ func NewChallenge() (string, error) {
 	return base64.RawURLEncoding.EncodeToString(b[:]), nil
 }
 
-// MemoryChallenges is an in-memory ChallengeStore (challenges do not
-// survive a restart; use verifier/boltstore for that).
+// MemoryChallenges is an in-memory ChallengeStore: stateless challenges of
+// a ChallengeKey, with the used ones remembered in memory until they
+// expire. Used records do not survive a restart (use verifier/boltstore
+// for that); challenges do, for as long as the same key is used.
 type MemoryChallenges struct {
-	mu sync.Mutex
-	m  map[string]memChallenge
+	key  *ChallengeKey
+	mu   sync.Mutex
+	used map[string]time.Time // canonical challenge -> expiry
 }
 
-type memChallenge struct {
-	expires time.Time
-	used    bool
+// NewMemoryChallenges returns a MemoryChallenges with a fresh random key.
+func NewMemoryChallenges() *MemoryChallenges { return NewMemoryChallengesWithKey(NewChallengeKey()) }
+
+// NewMemoryChallengesWithKey returns a MemoryChallenges issuing and
+// checking challenges with k (for example a key kept across restarts).
+// Verifiers that must accept each other's challenges share one store, not
+// only its key: each store remembers its own used challenges, so that a
+// challenge could otherwise be used once per store.
+func NewMemoryChallengesWithKey(k *ChallengeKey) *MemoryChallenges {
+	return &MemoryChallenges{key: k, used: make(map[string]time.Time)}
 }
 
-// NewMemoryChallenges returns an empty MemoryChallenges.
-func NewMemoryChallenges() *MemoryChallenges {
-	return &MemoryChallenges{m: make(map[string]memChallenge)}
-}
-
-// Put implements ChallengeStore.
-func (s *MemoryChallenges) Put(_ context.Context, c string, expires time.Time) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if _, ok := s.m[c]; ok {
-		return fmt.Errorf("verifier: challenge already exists: %w", ErrChallengeUsed)
-	}
-	s.m[c] = memChallenge{expires: expires}
-	return nil
+// Issue implements ChallengeStore; it stores nothing.
+func (s *MemoryChallenges) Issue(_ context.Context, now time.Time, ttl time.Duration) (string, time.Time, error) {
+	return s.key.Issue(now, ttl)
 }
 
 // Consume implements ChallengeStore.
 func (s *MemoryChallenges) Consume(_ context.Context, c string, now time.Time) error {
+	id, exp, err := s.key.Check(c, now)
+	if err != nil {
+		return err
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	e, ok := s.m[c]
-	switch {
-	case !ok:
-		return ErrChallengeUnknown
-	case e.used:
+	if until, ok := s.used[string(id)]; ok && now.Before(until) {
 		return ErrChallengeUsed
-	case !now.Before(e.expires):
-		return ErrChallengeUnknown
 	}
-	e.used = true
-	s.m[c] = e
-	// Drop expired entries now and then, keeping used ones until expiry.
-	if len(s.m) > 1024 {
-		for k, v := range s.m {
-			if !now.Before(v.expires) {
-				delete(s.m, k)
+	s.used[string(id)] = exp
+	if len(s.used) > memPurgeThreshold {
+		for k, until := range s.used {
+			if !now.Before(until) {
+				delete(s.used, k)
 			}
 		}
 	}
 	return nil
 }
 
-// IssueChallenge creates, stores and returns a challenge valid for ttl
-// (DefaultChallengeTTL when ttl <= 0).
+// IssueChallenge returns a challenge of s valid for ttl (DefaultChallengeTTL
+// when ttl <= 0). It is s.Issue, kept for callers of earlier releases.
 func IssueChallenge(ctx context.Context, s ChallengeStore, now time.Time, ttl time.Duration) (string, time.Time, error) {
-	if ttl <= 0 {
-		ttl = DefaultChallengeTTL
-	}
-	c, err := NewChallenge()
+	c, exp, err := s.Issue(ctx, now, ttl)
 	if err != nil {
-		return "", time.Time{}, err
-	}
-	exp := now.Add(ttl)
-	if err := s.Put(ctx, c, exp); err != nil {
-		return "", time.Time{}, fmt.Errorf("verifier: store challenge: %w", err)
+		return "", time.Time{}, fmt.Errorf("verifier: issue challenge: %w", err)
 	}
 	return c, exp, nil
 }

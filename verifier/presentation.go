@@ -135,6 +135,24 @@ func (v *Verifier) VerifyPresentation(ctx context.Context, raw []byte, o Present
 }
 
 // checkChallenge checks nonce and audience and consumes the challenge.
+//
+// Order. Callers run it only once the presentation's own proof (the
+// holder's JWT signature, the key binding JWT, the Data Integrity proof)
+// has verified, and before the embedded credentials are checked:
+//   - The store checks the challenge's MAC and expiry before any write, so
+//     a forged or expired challenge is challenge_invalid and writes nothing.
+//   - After the proof: a presentation whose proof fails was not made by the
+//     holder (or not for this challenge, which the proof covers), so it is
+//     refused without a write and the holder may still use the challenge.
+//     This lets no replay through: every copy of a presentation carries the
+//     same signed nonce, so once one copy got past its proof and recorded
+//     the challenge, the others find it used, and the record is atomic, so
+//     of concurrent copies exactly one gets past this point.
+//   - Before the credential checks: their outcome can change within the
+//     challenge's lifetime (status list or registry unavailable, then back;
+//     a credential becoming valid). Recording only on full success would let
+//     whoever captured a presentation refused for such a reason submit it
+//     again and have it accepted; recording here makes it challenge_reused.
 func (v *Verifier) checkChallenge(ctx context.Context, nonce string, aud []string, r *Result, p *Policy, o PresentationOptions, now time.Time) bool {
 	if o.Domain != "" && !containsString(aud, o.Domain) {
 		r.fail(CheckChallenge, CodeChallengeInvalid, fmt.Sprintf("presentation audience %v does not include %q", aud, o.Domain))
@@ -155,9 +173,12 @@ func (v *Verifier) checkChallenge(ctx context.Context, nonce string, aud []strin
 		r.fail(CheckChallenge, CodeChallengeReused, "challenge already used")
 		return false
 	case errors.Is(err, ErrChallengeUnknown) && o.Challenge != "" && p.AllowCallerChallenge:
-		// A caller-supplied challenge: compared above, not consumed here.
+		// A caller-supplied challenge (not one of ours: no MAC): compared
+		// above and not recorded; its single use is the caller's business.
+		// A challenge this verifier issued is consumed even when the caller
+		// passes it (err == nil above).
 	case errors.Is(err, ErrChallengeUnknown):
-		r.fail(CheckChallenge, CodeChallengeInvalid, "challenge was not issued by this verifier or has expired")
+		r.fail(CheckChallenge, CodeChallengeInvalid, "challenge was not issued by this verifier or has expired: "+err.Error())
 		return false
 	default:
 		r.fail(CheckChallenge, CodeChallengeInvalid, "challenge store: "+err.Error())

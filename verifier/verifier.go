@@ -33,7 +33,7 @@ type Config struct {
 	// Logger receives diagnostic logs; nil means slog.Default().
 	Logger *slog.Logger
 	// ChallengeStore issues and consumes presentation challenges; nil
-	// means an in-memory store.
+	// means NewMemoryChallenges (a fresh key; used records in memory).
 	ChallengeStore ChallengeStore
 	// ChallengeTTL is the lifetime of issued challenges
 	// (DefaultChallengeTTL when 0).
@@ -118,7 +118,9 @@ func (v *Verifier) Ready() error {
 // Challenges returns the verifier's challenge store.
 func (v *Verifier) Challenges() ChallengeStore { return v.challenges }
 
-// IssueChallenge creates a single-use presentation challenge.
+// IssueChallenge returns a single-use presentation challenge and its
+// expiry. It writes nothing: the challenge authenticates itself (see
+// ChallengeKey) and is recorded only when a presentation consumes it.
 func (v *Verifier) IssueChallenge(ctx context.Context) (string, time.Time, error) {
 	return IssueChallenge(ctx, v.challenges, v.now(), v.challTTL)
 }

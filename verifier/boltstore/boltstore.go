@@ -1,5 +1,7 @@
-// Package boltstore keeps the verifier's presentation challenges in a bbolt
-// file, so that a challenge is single-use even across restarts.
+// Package boltstore keeps the verifier's presentation challenge state in a
+// bbolt file: the key that authenticates challenges and the challenges
+// already used, so that a challenge stays valid, and single-use, across
+// restarts. Issuing a challenge writes nothing.
 package boltstore
 
 import (
@@ -14,90 +16,84 @@ import (
 	"github.com/idport/idport/verifier"
 )
 
-var bucketChallenges = []byte("challenges")
+var (
+	// bucketUsed maps the canonical bytes of each consumed challenge to
+	// its expiry (unix seconds, 8 bytes big-endian).
+	bucketUsed = []byte("challenges")
+	// bucketMeta holds the challenge key.
+	bucketMeta = []byte("challenge_meta")
+	keyHMAC    = []byte("hmac_key")
+)
 
-// maxChallengeLen bounds the challenge strings accepted (outside input).
-const maxChallengeLen = 256
-
-// Store is a verifier.ChallengeStore on bbolt. Each challenge maps to a
-// 9-byte value: its expiry (unix nanoseconds, big-endian) and a used flag.
-// Used challenges are kept until they expire, then purged by Purge.
+// Store is a verifier.ChallengeStore on bbolt. Challenges are stateless
+// (verifier.ChallengeKey, its 32-byte key created once and kept in the
+// file); Consume records a challenge as used until its expiry, and Purge
+// deletes the records of expired challenges.
 type Store struct {
-	db *bbolt.DB
+	db  *bbolt.DB
+	key *verifier.ChallengeKey
 }
-
-// ErrChallengeExists: Put was given a challenge already stored.
-var ErrChallengeExists = errors.New("boltstore: challenge already exists")
 
 var _ verifier.ChallengeStore = (*Store)(nil)
 
 // Open opens (or creates) the challenge store in db, which the caller owns
-// and closes.
+// and closes. The challenge key is created on first use and read back on
+// later opens, so that challenges issued before a restart stay valid.
 func Open(db *bbolt.DB) (*Store, error) {
-	if err := db.Update(func(tx *bbolt.Tx) error {
-		_, err := tx.CreateBucketIfNotExists(bucketChallenges)
-		return err
-	}); err != nil {
-		return nil, fmt.Errorf("boltstore: create bucket: %w", err)
-	}
-	return &Store{db: db}, nil
-}
-
-func encode(exp time.Time, used bool) []byte {
-	v := make([]byte, 9)
-	binary.BigEndian.PutUint64(v, uint64(exp.UnixNano()))
-	if used {
-		v[8] = 1
-	}
-	return v
-}
-
-// Put implements verifier.ChallengeStore.
-func (s *Store) Put(_ context.Context, challenge string, expires time.Time) error {
-	if challenge == "" || len(challenge) > maxChallengeLen {
-		return fmt.Errorf("boltstore: challenge length %d: %w", len(challenge), verifier.ErrChallengeUnknown)
-	}
-	// Batch coalesces concurrent writers into one fsync; fn is idempotent
-	// (bbolt may run it again alone if another fn of the batch fails).
-	err := s.db.Batch(func(tx *bbolt.Tx) error {
-		b := tx.Bucket(bucketChallenges)
-		if b.Get([]byte(challenge)) != nil {
-			return ErrChallengeExists
+	var key *verifier.ChallengeKey
+	err := db.Update(func(tx *bbolt.Tx) error {
+		if _, err := tx.CreateBucketIfNotExists(bucketUsed); err != nil {
+			return err
 		}
-		return b.Put([]byte(challenge), encode(expires, false))
+		meta, err := tx.CreateBucketIfNotExists(bucketMeta)
+		if err != nil {
+			return err
+		}
+		if b := meta.Get(keyHMAC); b != nil {
+			key, err = verifier.ChallengeKeyFromBytes(b)
+			return err
+		}
+		key = verifier.NewChallengeKey()
+		return meta.Put(keyHMAC, key.Bytes())
 	})
 	if err != nil {
-		return fmt.Errorf("boltstore: put challenge: %w", err)
+		return nil, fmt.Errorf("boltstore: open challenge store: %w", err)
 	}
-	return nil
+	return &Store{db: db, key: key}, nil
 }
 
-// Consume implements verifier.ChallengeStore: the check and the marking
-// happen in one write transaction, so two concurrent presentations of the
-// same challenge cannot both succeed. Concurrent consumes share an fsync
-// through db.Batch; a batch member that fails is re-run alone, so each
-// answer reflects the committed state.
-func (s *Store) Consume(_ context.Context, challenge string, now time.Time) error {
-	if challenge == "" || len(challenge) > maxChallengeLen {
-		return verifier.ErrChallengeUnknown
+// Issue implements verifier.ChallengeStore: it writes nothing.
+func (s *Store) Issue(_ context.Context, now time.Time, ttl time.Duration) (string, time.Time, error) {
+	c, exp, err := s.key.Issue(now, ttl)
+	if err != nil {
+		return "", time.Time{}, fmt.Errorf("boltstore: %w", err)
 	}
-	err := s.db.Batch(func(tx *bbolt.Tx) error {
-		b := tx.Bucket(bucketChallenges)
-		v := b.Get([]byte(challenge))
-		if len(v) != 9 {
-			return verifier.ErrChallengeUnknown
-		}
-		if v[8] == 1 {
+	return c, exp, nil
+}
+
+// Consume implements verifier.ChallengeStore. The MAC and expiry are checked
+// first, without touching the file: a forged or expired challenge causes no
+// write. The used check and the record then happen in one write
+// transaction, so two concurrent presentations of the same challenge cannot
+// both succeed. Concurrent consumes share an fsync through db.Batch; a batch
+// member that fails is re-run alone, so each answer reflects the committed
+// state.
+func (s *Store) Consume(_ context.Context, challenge string, now time.Time) error {
+	id, exp, err := s.key.Check(challenge, now)
+	if err != nil {
+		return err
+	}
+	err = s.db.Batch(func(tx *bbolt.Tx) error {
+		b := tx.Bucket(bucketUsed)
+		if v := b.Get(id); len(v) == 8 && now.Unix() < int64(binary.BigEndian.Uint64(v)) {
 			return verifier.ErrChallengeUsed
 		}
-		exp := time.Unix(0, int64(binary.BigEndian.Uint64(v)))
-		if !now.Before(exp) {
-			return verifier.ErrChallengeUnknown
-		}
-		return b.Put([]byte(challenge), encode(exp, true))
+		v := make([]byte, 8)
+		binary.BigEndian.PutUint64(v, uint64(exp.Unix()))
+		return b.Put(id, v)
 	})
 	if err != nil {
-		if errors.Is(err, verifier.ErrChallengeUnknown) || errors.Is(err, verifier.ErrChallengeUsed) {
+		if errors.Is(err, verifier.ErrChallengeUsed) {
 			return err
 		}
 		return fmt.Errorf("boltstore: consume challenge: %w", err)
@@ -105,19 +101,29 @@ func (s *Store) Consume(_ context.Context, challenge string, now time.Time) erro
 	return nil
 }
 
-// Purge deletes challenges that expired before now and returns how many.
+// Purge deletes the records of challenges that expired at or before now
+// (and records of an older layout) and returns how many.
 func (s *Store) Purge(now time.Time) (int, error) {
 	n := 0
 	err := s.db.Update(func(tx *bbolt.Tx) error {
-		c := tx.Bucket(bucketChallenges).Cursor()
-		for k, v := c.First(); k != nil; k, v = c.Next() {
-			if len(v) != 9 || int64(binary.BigEndian.Uint64(v)) < now.UnixNano() {
-				if err := c.Delete(); err != nil {
-					return err
-				}
-				n++
+		b := tx.Bucket(bucketUsed)
+		// Collect first: deleting under a cursor can skip the next key.
+		var expired [][]byte
+		err := b.ForEach(func(k, v []byte) error {
+			if len(v) != 8 || int64(binary.BigEndian.Uint64(v)) <= now.Unix() {
+				expired = append(expired, append([]byte(nil), k...))
+			}
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		for _, k := range expired {
+			if err := b.Delete(k); err != nil {
+				return err
 			}
 		}
+		n = len(expired)
 		return nil
 	})
 	if err != nil {

@@ -23,7 +23,8 @@ type ServiceConfig struct {
 	// Verifier configures the SDK core. Its ChallengeStore is replaced by
 	// the service's bbolt store in DataDir.
 	Verifier verifier.Config
-	// DataDir holds verifier.db (challenges).
+	// DataDir holds verifier.db: the challenge key and the challenges
+	// already used (until they expire). Issuing a challenge writes nothing.
 	DataDir string
 	// Logger receives logs (slog.Default when nil).
 	Logger *slog.Logger
@@ -32,8 +33,8 @@ type ServiceConfig struct {
 	// MaxBodyBytes and MaxJSONDepth bound requests (httpx defaults when 0).
 	MaxBodyBytes int64
 	MaxJSONDepth int
-	// PurgeInterval is how often expired challenges are deleted
-	// (one minute when 0).
+	// PurgeInterval is how often the records of used, expired challenges
+	// are deleted (one minute when 0).
 	PurgeInterval time.Duration
 }
 
@@ -83,7 +84,7 @@ func (s *Service) Handler() http.Handler { return s.handler }
 // Verifier returns the SDK core the service uses.
 func (s *Service) Verifier() *verifier.Verifier { return s.verifier }
 
-// Run purges expired challenges until ctx ends.
+// Run purges the records of used, expired challenges until ctx ends.
 func (s *Service) Run(ctx context.Context) error {
 	err := s.store.Run(ctx, s.purge)
 	if err != nil && !errors.Is(err, context.Canceled) {
