@@ -41,7 +41,7 @@ type verifierFlags struct {
 
 func (f *verifierFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.addr, "addr", "127.0.0.1:8443", "listen address (host:port; port 0 picks a free one)")
-	fs.StringVar(&f.data, "data", "./data/verifier", "data directory (verifier.db: challenges; the registry replica)")
+	fs.StringVar(&f.data, "data", "./data/verifier", "data directory (verifier.db: the challenge key and used challenges; the registry replica)")
 	fs.StringVar(&f.registry, "registry", "", "trust registry URL whose signed snapshots the verifier follows")
 	fs.StringVar(&f.registryKey, "registry-key", "", "file with the pinned registry public key (JWK)")
 	fs.StringVar(&f.localScheme, "local-scheme", "", "this verifier's own scheme, the one that recognises foreign schemes")
