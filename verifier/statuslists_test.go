@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -191,5 +192,24 @@ func TestStatusStale(t *testing.T) {
 	}
 	if res, _ := v.VerifyCredential(ctx, cred("4242")); res.Verified || res.FirstError() != verifier.CodeRevoked {
 		t.Fatalf("stale, revoked: %+v", res.Errors)
+	}
+}
+
+// TestDefaultStatusFetcherIsGuarded: a Verifier built without a StatusFetcher checks status
+// lists with DefaultStatusFetcher, whose client refuses loopback and plain-HTTP list URLs, so a
+// credential pointing its status at a local server is refused (fail-closed) rather than
+// fetched; a deployment that must reach such hosts passes its own fetcher (as above).
+func TestDefaultStatusFetcherIsGuarded(t *testing.T) {
+	ctx := context.Background()
+	is := testutil.NewParty(t, keys.EdDSA)
+	ss := testutil.NewStatusServer(t, is)
+	v := newVerifier(t, verifier.NewStaticTrust(1, is.Authority()), nil, verifier.Policy{})
+	cred := []byte(is.JOSE(t, testutil.Cred{Issuer: is.DID, From: testNow.Add(-time.Hour), Status: ss.Entry("17")}.JSON()))
+	res, err := v.VerifyCredential(ctx, cred)
+	if err != nil || res.Verified || res.FirstError() != verifier.CodeStatusUnavailable {
+		t.Fatalf("default fetcher reached a loopback list: err %v errors %+v", err, res.Errors)
+	}
+	if !strings.Contains(fmt.Sprint(res.Errors), "not an acceptable https URL") {
+		t.Fatalf("the refusal should come from the guarded fetcher: %+v", res.Errors)
 	}
 }

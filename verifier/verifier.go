@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/idport/idport/pkg/did"
+	"github.com/idport/idport/pkg/statuslist"
 	"github.com/idport/idport/pkg/vc"
 )
 
@@ -23,8 +24,9 @@ type Config struct {
 	// Resolver resolves issuer and holder DIDs (did:key, did:jwk, did:web).
 	// Nil means a local resolver for did:key and did:jwk only.
 	Resolver did.Resolver
-	// StatusFetcher reads status lists. Nil means credentials with a
-	// status fail with status_unavailable (or warn, by policy).
+	// StatusFetcher reads status lists. Nil means DefaultStatusFetcher:
+	// lists fetched over HTTPS from public addresses only, signatures
+	// checked with Resolver, decoded lists cached for at most 5 minutes.
 	StatusFetcher StatusFetcher
 	// Policy is the default policy of every verification.
 	Policy Policy
@@ -80,6 +82,13 @@ func New(cfg Config) (*Verifier, error) {
 	}
 	if v.log == nil {
 		v.log = slog.Default()
+	}
+	if v.status == nil {
+		f, err := DefaultStatusFetcher(v.resolver, v.log)
+		if err != nil {
+			return nil, err
+		}
+		v.status = f
 	}
 	if v.challenges == nil {
 		v.challenges = NewMemoryChallenges()
@@ -447,4 +456,19 @@ func mapClaims(claims map[string]any, mapping map[string]string) map[string]any 
 // Paths, queries and other DIDs are refused (kid path tricks).
 func keyBelongsTo(kid, issuer string) bool {
 	return len(kid) > len(issuer)+1 && kid[:len(issuer)] == issuer && kid[len(issuer)] == '#'
+}
+
+// DefaultStatusFetcher returns the StatusFetcher New uses when Config leaves it nil: a
+// statuslist.Fetcher over the SSRF-guarded client (HTTPS, public addresses only), checking list
+// signatures through r (JOSE lists, and Data Integrity lists with DataIntegrityListVerifier),
+// with decoded lists cached for a bounded time. Deployments that must reach private hosts
+// build their own statuslist.Fetcher with explicit did.NetOptions and pass it through
+// StatusLists.
+func DefaultStatusFetcher(r did.Resolver, logger *slog.Logger) (StatusFetcher, error) {
+	f, err := statuslist.NewFetcher(statuslist.FetcherOptions{Resolver: r, Logger: logger,
+		VerifyDataIntegrity: DataIntegrityListVerifier(r)})
+	if err != nil {
+		return nil, fmt.Errorf("%w: default status fetcher: %w", ErrConfig, err)
+	}
+	return StatusLists(f), nil
 }
