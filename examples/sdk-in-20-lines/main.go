@@ -33,22 +33,15 @@ func verifyWithSDK(ctx context.Context, registryURL, keyFile string, credential 
 	if err != nil {
 		return nil, err
 	}
-	registry, keepInSync, err := trustsource.Sync(trustsource.SyncConfig{URL: registryURL, PinnedKey: key})
-	if err != nil {
-		return nil, err
-	}
-	if _, err := registry.Replica().Sync(ctx, 0); err != nil { // first signed snapshot, now
-		return nil, err
-	}
-	go keepInSync(ctx) // follow the registry's changes until ctx ends
 	// Status lists live on the issuer; loopback and plain HTTP are allowed for this demo only.
 	lists, err := statuslist.NewFetcher(statuslist.FetcherOptions{Resolver: did.NewResolver(did.ResolverOptions{}),
 		Net: did.NetOptions{AllowHosts: []string{"127.0.0.1"}, AllowHTTP: true}})
 	if err != nil {
 		return nil, err
 	}
-	v, err := verifier.New(verifier.Config{TrustSource: registry, StatusFetcher: verifier.StatusLists(lists),
-		Policy: verifier.Policy{LocalScheme: "cn-sh-lg.corporate"}})
+	// One call: follow the registry (verified, signed snapshots) until ctx ends.
+	v, err := trustsource.NewVerifier(ctx, trustsource.SyncConfig{URL: registryURL, PinnedKey: key},
+		verifier.Config{StatusFetcher: verifier.StatusLists(lists), Policy: verifier.Policy{LocalScheme: "cn-sh-lg.corporate"}})
 	if err != nil {
 		return nil, err
 	}

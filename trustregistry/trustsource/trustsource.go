@@ -118,6 +118,35 @@ func FromSnapshotFile(path string, pinnedKey []byte) (*Source, error) {
 	return New(r), nil
 }
 
+// NewVerifier is the one-call setup of an online verifier: a verifier.Verifier whose trust
+// source follows the registry at sync.URL (pinned key sync.PinnedKey). It waits until the first
+// verified snapshot with at least one authority is held (or ctx ends), and keeps the replica in
+// sync until ctx ends. cfg configures everything else; its TrustSource is replaced.
+func NewVerifier(ctx context.Context, sync SyncConfig, cfg verifier.Config) (*verifier.Verifier, error) {
+	src, run, err := Sync(sync)
+	if err != nil {
+		return nil, err
+	}
+	go func() { _ = run(ctx) }()
+	if err := src.WaitReady(ctx); err != nil {
+		return nil, err
+	}
+	cfg.TrustSource = src
+	return verifier.New(cfg)
+}
+
+// NewOfflineVerifier is the one-call setup of a verifier without access to the registry: its
+// trust source is the signed snapshot file at path, verified against pinnedKey. cfg configures
+// everything else; its TrustSource is replaced.
+func NewOfflineVerifier(path string, pinnedKey []byte, cfg verifier.Config) (*verifier.Verifier, error) {
+	src, err := FromSnapshotFile(path, pinnedKey)
+	if err != nil {
+		return nil, err
+	}
+	cfg.TrustSource = src
+	return verifier.New(cfg)
+}
+
 // ReadKeyFile reads a pinned registry key (a public JWK) from a file.
 func ReadKeyFile(path string) ([]byte, error) {
 	b, err := os.ReadFile(path)

@@ -180,3 +180,37 @@ func TestEmptyRegistryIsNeverReady(t *testing.T) {
 		t.Fatal("WaitReady returned for a source with zero trust anchors")
 	}
 }
+
+func TestOneCallVerifiersAnswerFromTheRegistry(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	url, key, _, _ := registry(t, ctx)
+	online, err := trustsource.NewVerifier(ctx, trustsource.SyncConfig{URL: url, PinnedKey: key}, verifier.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st := online.TrustStatus(); !st.Ready || st.Version == 0 {
+		t.Fatalf("online verifier returned before it held the registry: %+v", st)
+	}
+
+	resp, err := http.Get(url + "/v1/snapshot")
+	if err != nil {
+		t.Fatal(err)
+	}
+	snap, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	file := filepath.Join(t.TempDir(), "snapshot.jws")
+	if err := os.WriteFile(file, snap, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	offline, err := trustsource.NewOfflineVerifier(file, key, verifier.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st := offline.TrustStatus(); !st.Ready || st.Version != online.TrustStatus().Version {
+		t.Fatalf("offline verifier: %+v, online %+v", st, online.TrustStatus())
+	}
+	if _, err := trustsource.NewOfflineVerifier(file+".missing", key, verifier.Config{}); err == nil {
+		t.Fatal("a missing snapshot file must fail")
+	}
+}
