@@ -167,7 +167,7 @@ func keySecret(cfg Config) ([]byte, error) {
 		return cfg.KeySecret, nil
 	}
 	if !cfg.Dev {
-		return nil, errors.New("registry: a key secret (--key-secret-file) is required outside --dev")
+		return nil, errors.New("a key secret (--key-secret-file) is required outside --dev")
 	}
 	if cfg.DataDir == "" {
 		cfg.Logger.Warn("DEV MODE: registry key sealed with an ephemeral secret; it will not survive a restart")
