@@ -1,0 +1,741 @@
+// Package etcdstore is the trust registry's Store on etcd, for deployments that outgrow one
+// machine (DESIGN §6). Every registry object, proposal, account and record is one key under a
+// prefix, its value JSON. Each write is one etcd transaction whose If clause compares the
+// revisions it read (compare-and-swap): a change set is applied in a single Txn together with
+// its history revisions, its chained audit record and the version bump, so it lands whole or
+// not at all, and two registry processes racing on the same head cannot both win.
+//
+// Key layout under the prefix P (P ends with "/"):
+//
+//	P meta/version            current registry version (JSON number)
+//	P obj/<kind>/<id>         current object
+//	P rev/<version>           the history revisions written by that version (JSON array)
+//	P audit/<seq>             audit record
+//	P proposal/<id>           proposal
+//	P account/<name>          account
+//	P token/<sha256>          account name of a token hash (JSON string)
+//	P idem/<key>              idempotency record
+//	P snapshot/latest         latest snapshot; P rotation/<seq> rotation announcements
+//	P secret/<name>           sealed blob (JSON, base64)
+//
+// Numbers in keys are zero-padded to 20 digits so that key order is numeric order.
+//
+// etcd limits a transaction to --max-txn-ops operations (default 128): a change set of n
+// objects needs n+4, so keep change sets under 124 objects or raise the server limit.
+package etcdstore
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/idport/idport/trustregistry/trust"
+	clientv3 "go.etcd.io/etcd/client/v3"
+)
+
+// ErrBadPrefix reports an unusable key prefix given to Open.
+var ErrBadPrefix = errors.New("etcdstore: bad key prefix")
+
+// ErrCorrupt reports a key or value under the prefix that the store cannot decode.
+var ErrCorrupt = errors.New("etcdstore: corrupt data")
+
+// maxRetries bounds the re-read loops of writes that replace rather than compare (accounts,
+// snapshots, idempotency answers) when a concurrent writer touches the same keys.
+const maxRetries = 16
+
+// Store implements trust.Store on an etcd cluster. It does not own the client: Close leaves it
+// open for the caller to close.
+type Store struct {
+	cli    *clientv3.Client
+	prefix string
+}
+
+var _ trust.Store = (*Store)(nil)
+
+// Open returns a store keeping its keys under prefix (for example "/idport/registry/"; a
+// trailing "/" is added when missing). It checks that the cluster answers.
+func Open(ctx context.Context, client *clientv3.Client, prefix string) (*Store, error) {
+	if client == nil {
+		return nil, fmt.Errorf("%w: nil client", ErrBadPrefix)
+	}
+	if prefix == "" || strings.ContainsRune(prefix, 0) {
+		return nil, fmt.Errorf("%w: %q", ErrBadPrefix, prefix)
+	}
+	if !strings.HasSuffix(prefix, "/") {
+		prefix += "/"
+	}
+	s := &Store{cli: client, prefix: prefix}
+	if _, err := client.Get(ctx, s.key("meta/version")); err != nil {
+		return nil, fmt.Errorf("etcdstore: reach cluster: %w", err)
+	}
+	return s, nil
+}
+
+// Prefix returns the key prefix of the store.
+func (s *Store) Prefix() string { return s.prefix }
+
+// Close implements trust.Store; the client stays open (it belongs to the caller).
+func (s *Store) Close() error { return nil }
+
+func (s *Store) key(parts ...string) string { return s.prefix + strings.Join(parts, "") }
+
+func pad(n uint64) string { return fmt.Sprintf("%020d", n) }
+
+func (s *Store) versionKey() string                    { return s.key("meta/version") }
+func (s *Store) objKey(k trust.Kind, id string) string { return s.key("obj/", string(k), "/", id) }
+func (s *Store) revKey(v uint64) string                { return s.key("rev/", pad(v)) }
+func (s *Store) auditKey(seq uint64) string            { return s.key("audit/", pad(seq)) }
+func (s *Store) proposalKey(id string) string          { return s.key("proposal/", id) }
+func (s *Store) accountKey(name string) string         { return s.key("account/", name) }
+func (s *Store) tokenKey(h string) string              { return s.key("token/", h) }
+func (s *Store) idemKey(k string) string               { return s.key("idem/", k) }
+func (s *Store) snapshotKey() string                   { return s.key("snapshot/latest") }
+func (s *Store) rotationKey(seq uint64) string         { return s.key("rotation/", pad(seq)) }
+func (s *Store) secretKey(name string) string          { return s.key("secret/", name) }
+
+func decode(key []byte, v []byte, into any) error {
+	if err := json.Unmarshal(v, into); err != nil {
+		return fmt.Errorf("%w: value of %q: %w", ErrCorrupt, key, err)
+	}
+	return nil
+}
+
+func decodeVersion(r *clientv3.GetResponse) (uint64, error) {
+	if len(r.Kvs) == 0 {
+		return 0, nil
+	}
+	v, err := strconv.ParseUint(string(r.Kvs[0].Value), 10, 64)
+	if err != nil {
+		return 0, fmt.Errorf("%w: registry version %q: %w", ErrCorrupt, r.Kvs[0].Value, err)
+	}
+	return v, nil
+}
+
+// get reads one key; ok is false when absent, modRev is 0 then.
+func (s *Store) get(ctx context.Context, key string, into any) (ok bool, modRev int64, err error) {
+	r, err := s.cli.Get(ctx, key)
+	if err != nil {
+		return false, 0, fmt.Errorf("etcd get %q: %w", key, err)
+	}
+	if len(r.Kvs) == 0 {
+		return false, 0, nil
+	}
+	kv := r.Kvs[0]
+	if into != nil {
+		if err := decode(kv.Key, kv.Value, into); err != nil {
+			return false, 0, err
+		}
+	}
+	return true, kv.ModRevision, nil
+}
+
+func (s *Store) put(key string, v any) (clientv3.Op, error) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return clientv3.Op{}, fmt.Errorf("encode %q: %w", key, err)
+	}
+	return clientv3.OpPut(key, string(b)), nil
+}
+
+// unchanged is the compare that holds when key still has the mod revision read before (0: absent).
+func unchanged(key string, modRev int64) clientv3.Cmp {
+	return clientv3.Compare(clientv3.ModRevision(key), "=", modRev)
+}
+
+func prefixEnd(p string) string { return clientv3.GetPrefixRangeEnd(p) }
+
+// Version implements trust.Store.
+func (s *Store) Version(ctx context.Context) (uint64, error) {
+	r, err := s.cli.Get(ctx, s.versionKey())
+	if err != nil {
+		return 0, fmt.Errorf("etcd registry version: %w", err)
+	}
+	return decodeVersion(r)
+}
+
+// LoadState implements trust.Store: version, objects and the last audit record are read in one
+// transaction, so at one etcd revision.
+func (s *Store) LoadState(ctx context.Context) (*trust.State, error) {
+	objPrefix := s.key("obj/")
+	r, err := s.cli.Txn(ctx).Then(
+		clientv3.OpGet(s.versionKey()),
+		clientv3.OpGet(objPrefix, clientv3.WithPrefix()),
+		clientv3.OpGet(s.key("audit/"), clientv3.WithPrefix(), clientv3.WithSort(clientv3.SortByKey, clientv3.SortDescend), clientv3.WithLimit(1)),
+	).Commit()
+	if err != nil {
+		return nil, fmt.Errorf("load state: %w", err)
+	}
+	st := trust.NewState()
+	if st.Version, err = decodeVersion((*clientv3.GetResponse)(r.Responses[0].GetResponseRange())); err != nil {
+		return nil, err
+	}
+	for _, kv := range r.Responses[1].GetResponseRange().Kvs {
+		kind, id, ok := strings.Cut(strings.TrimPrefix(string(kv.Key), objPrefix), "/")
+		if !ok {
+			return nil, fmt.Errorf("%w: object key %q", ErrCorrupt, kv.Key)
+		}
+		if err := st.SetObject(trust.Kind(kind), id, kv.Value); err != nil {
+			return nil, fmt.Errorf("load state: %w", err)
+		}
+	}
+	if last := r.Responses[2].GetResponseRange().Kvs; st.Version > 0 && len(last) == 1 {
+		var rec trust.AuditRecord
+		if err := decode(last[0].Key, last[0].Value, &rec); err != nil {
+			return nil, err
+		}
+		st.UpdatedAt = rec.AppliedAt
+	}
+	return st, nil
+}
+
+// revisions reads the history revisions of versions 1..v (all when v is 0) at one revision,
+// with the head version.
+func (s *Store) revisions(ctx context.Context, upTo uint64) ([]trust.Revision, uint64, error) {
+	end := prefixEnd(s.key("rev/"))
+	if upTo > 0 {
+		end = s.revKey(upTo + 1)
+	}
+	r, err := s.cli.Txn(ctx).Then(
+		clientv3.OpGet(s.versionKey()),
+		clientv3.OpGet(s.revKey(1), clientv3.WithRange(end)),
+	).Commit()
+	if err != nil {
+		return nil, 0, fmt.Errorf("etcd read history: %w", err)
+	}
+	head, err := decodeVersion((*clientv3.GetResponse)(r.Responses[0].GetResponseRange()))
+	if err != nil {
+		return nil, 0, err
+	}
+	var out []trust.Revision
+	for _, kv := range r.Responses[1].GetResponseRange().Kvs {
+		var batch []trust.Revision
+		if err := decode(kv.Key, kv.Value, &batch); err != nil {
+			return nil, 0, err
+		}
+		out = append(out, batch...)
+	}
+	return out, head, nil
+}
+
+// StateAt implements trust.Store.
+func (s *Store) StateAt(ctx context.Context, v uint64) (*trust.State, error) {
+	if v == 0 {
+		return trust.StateFromRevisions(nil, 0)
+	}
+	revs, head, err := s.revisions(ctx, v)
+	if err != nil {
+		return nil, err
+	}
+	if v > head {
+		return nil, fmt.Errorf("version %d is past the head %d: %w", v, head, trust.ErrNotFound)
+	}
+	return trust.StateFromRevisions(revs, v)
+}
+
+// Apply implements trust.Store: objects, the version's revisions, the audit record, the version
+// and the proposal go in one etcd transaction, guarded by the mod revisions of the version key,
+// the last audit record and the proposal as read.
+func (s *Store) Apply(ctx context.Context, c trust.Commit) (trust.AuditRecord, error) {
+	rec, err := s.apply(ctx, c)
+	if err != nil {
+		return trust.AuditRecord{}, fmt.Errorf("apply change set: %w", err)
+	}
+	return rec, nil
+}
+
+func (s *Store) apply(ctx context.Context, c trust.Commit) (trust.AuditRecord, error) {
+	r, err := s.cli.Txn(ctx).Then(
+		clientv3.OpGet(s.versionKey()),
+		clientv3.OpGet(s.key("audit/"), clientv3.WithPrefix(), clientv3.WithSort(clientv3.SortByKey, clientv3.SortDescend), clientv3.WithLimit(1)),
+	).Commit()
+	if err != nil {
+		return trust.AuditRecord{}, fmt.Errorf("etcd read head: %w", err)
+	}
+	vr := (*clientv3.GetResponse)(r.Responses[0].GetResponseRange())
+	head, err := decodeVersion(vr)
+	if err != nil {
+		return trust.AuditRecord{}, err
+	}
+	if head != c.BaseVersion {
+		return trust.AuditRecord{}, fmt.Errorf("store at version %d, commit based on %d: %w", head, c.BaseVersion, trust.ErrVersionConflict)
+	}
+	var verRev int64
+	if len(vr.Kvs) == 1 {
+		verRev = vr.Kvs[0].ModRevision
+	}
+	next := head + 1
+	rec := c.Audit
+	var prev *trust.AuditRecord
+	if last := r.Responses[1].GetResponseRange().Kvs; len(last) == 1 {
+		prev = new(trust.AuditRecord)
+		if err := decode(last[0].Key, last[0].Value, prev); err != nil {
+			return trust.AuditRecord{}, fmt.Errorf("last audit record: %w: %w", trust.ErrAuditBroken, err)
+		}
+	}
+	rec.Version = next
+	rec.Diff = c.Changes
+	if err := trust.Chain(prev, &rec); err != nil {
+		return trust.AuditRecord{}, err
+	}
+	auditKey := s.auditKey(rec.Seq)
+	conds := []clientv3.Cmp{unchanged(s.versionKey(), verRev), unchanged(auditKey, 0)}
+	ops := make([]clientv3.Op, 0, len(c.Changes)+4)
+	revs := make([]trust.Revision, 0, len(c.Changes))
+	for _, ch := range c.Changes {
+		ops = append(ops, clientv3.OpPut(s.objKey(ch.Kind, ch.ID), string(ch.After)))
+		revs = append(revs, trust.Revision{Kind: ch.Kind, ID: ch.ID, Version: next, RecordedAt: c.RecordedAt, Object: ch.After})
+	}
+	for _, kv := range []struct {
+		key string
+		v   any
+	}{{s.revKey(next), revs}, {auditKey, rec}, {s.versionKey(), next}} {
+		op, err := s.put(kv.key, kv.v)
+		if err != nil {
+			return trust.AuditRecord{}, err
+		}
+		ops = append(ops, op)
+	}
+	if p := c.Proposal; p != nil {
+		var cur trust.Proposal
+		ok, modRev, err := s.get(ctx, s.proposalKey(p.ID), &cur)
+		if err != nil {
+			return trust.AuditRecord{}, err
+		}
+		if !ok {
+			return trust.AuditRecord{}, fmt.Errorf("proposal %q: %w", p.ID, trust.ErrNotFound)
+		}
+		if cur.Rev != p.Rev {
+			return trust.AuditRecord{}, fmt.Errorf("proposal %q changed concurrently (rev %d, expected %d): %w", p.ID, cur.Rev, p.Rev, trust.ErrVersionConflict)
+		}
+		stored := *p
+		stored.Rev++
+		op, err := s.put(s.proposalKey(p.ID), &stored)
+		if err != nil {
+			return trust.AuditRecord{}, err
+		}
+		conds = append(conds, unchanged(s.proposalKey(p.ID), modRev))
+		ops = append(ops, op)
+	}
+	tr, err := s.cli.Txn(ctx).If(conds...).Then(ops...).Commit()
+	if err != nil {
+		return trust.AuditRecord{}, fmt.Errorf("etcd txn (%d ops): %w", len(ops), err)
+	}
+	if !tr.Succeeded {
+		return trust.AuditRecord{}, fmt.Errorf("registry head or proposal changed during the commit on version %d: %w", c.BaseVersion, trust.ErrVersionConflict)
+	}
+	if c.Proposal != nil {
+		c.Proposal.Rev++
+	}
+	return rec, nil
+}
+
+// History implements trust.Store.
+func (s *Store) History(ctx context.Context, kind trust.Kind, id string) ([]trust.Revision, error) {
+	all, _, err := s.revisions(ctx, 0)
+	if err != nil {
+		return nil, err
+	}
+	var out []trust.Revision
+	for _, r := range all {
+		if r.Kind == kind && r.ID == id {
+			out = append(out, r)
+		}
+	}
+	if len(out) == 0 {
+		return nil, fmt.Errorf("%s %q: %w", kind, id, trust.ErrNotFound)
+	}
+	return out, nil
+}
+
+// Audit implements trust.Store.
+func (s *Store) Audit(ctx context.Context, after uint64, limit int) ([]trust.AuditRecord, error) {
+	opts := []clientv3.OpOption{clientv3.WithRange(prefixEnd(s.key("audit/")))}
+	if limit > 0 {
+		opts = append(opts, clientv3.WithLimit(int64(limit)))
+	}
+	r, err := s.cli.Get(ctx, s.auditKey(after+1), opts...)
+	if err != nil {
+		return nil, fmt.Errorf("etcd read audit: %w", err)
+	}
+	out := make([]trust.AuditRecord, 0, len(r.Kvs))
+	for _, kv := range r.Kvs {
+		var rec trust.AuditRecord
+		if err := json.Unmarshal(kv.Value, &rec); err != nil {
+			return nil, fmt.Errorf("audit record at key %q: %w: %w", kv.Key, trust.ErrAuditBroken, err)
+		}
+		out = append(out, rec)
+	}
+	return out, nil
+}
+
+// CreateProposal implements trust.Store.
+func (s *Store) CreateProposal(ctx context.Context, p *trust.Proposal) error {
+	stored := *p
+	stored.Rev = 1
+	k := s.proposalKey(p.ID)
+	op, err := s.put(k, &stored)
+	if err != nil {
+		return err
+	}
+	r, err := s.cli.Txn(ctx).If(unchanged(k, 0)).Then(op).Commit()
+	if err != nil {
+		return fmt.Errorf("etcd create proposal %q: %w", p.ID, err)
+	}
+	if !r.Succeeded {
+		return fmt.Errorf("proposal %q: %w", p.ID, trust.ErrExists)
+	}
+	p.Rev = 1
+	return nil
+}
+
+// GetProposal implements trust.Store.
+func (s *Store) GetProposal(ctx context.Context, id string) (*trust.Proposal, error) {
+	p := new(trust.Proposal)
+	ok, _, err := s.get(ctx, s.proposalKey(id), p)
+	if err != nil {
+		return nil, err
+	}
+	if !ok {
+		return nil, fmt.Errorf("proposal %q: %w", id, trust.ErrNotFound)
+	}
+	return p, nil
+}
+
+// ListProposals implements trust.Store.
+func (s *Store) ListProposals(ctx context.Context, f trust.ProposalFilter) ([]*trust.Proposal, error) {
+	pfx := s.key("proposal/")
+	from := pfx
+	if f.After != "" {
+		from = pfx + f.After + "\x00" // the first key after the cursor
+	}
+	r, err := s.cli.Get(ctx, from, clientv3.WithRange(prefixEnd(pfx)))
+	if err != nil {
+		return nil, fmt.Errorf("etcd list proposals: %w", err)
+	}
+	var out []*trust.Proposal
+	for _, kv := range r.Kvs {
+		if f.Limit > 0 && len(out) >= f.Limit {
+			break
+		}
+		p := new(trust.Proposal)
+		if err := decode(kv.Key, kv.Value, p); err != nil {
+			return nil, err
+		}
+		if f.Status == "" || p.Status == f.Status {
+			out = append(out, p)
+		}
+	}
+	return out, nil
+}
+
+// UpdateProposal implements trust.Store.
+func (s *Store) UpdateProposal(ctx context.Context, p *trust.Proposal) error {
+	k := s.proposalKey(p.ID)
+	var cur trust.Proposal
+	ok, modRev, err := s.get(ctx, k, &cur)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return fmt.Errorf("proposal %q: %w", p.ID, trust.ErrNotFound)
+	}
+	if cur.Rev != p.Rev {
+		return fmt.Errorf("proposal %q changed concurrently (rev %d, expected %d): %w", p.ID, cur.Rev, p.Rev, trust.ErrVersionConflict)
+	}
+	stored := *p
+	stored.Rev++
+	op, err := s.put(k, &stored)
+	if err != nil {
+		return err
+	}
+	r, err := s.cli.Txn(ctx).If(unchanged(k, modRev)).Then(op).Commit()
+	if err != nil {
+		return fmt.Errorf("etcd update proposal %q: %w", p.ID, err)
+	}
+	if !r.Succeeded {
+		return fmt.Errorf("proposal %q changed concurrently: %w", p.ID, trust.ErrVersionConflict)
+	}
+	p.Rev++
+	return nil
+}
+
+// retry runs one read-compare-write attempt until it commits, fails, or maxRetries is reached.
+// attempt returns done=false when its transaction lost a race and must re-read.
+func retry(ctx context.Context, what string, attempt func() (done bool, err error)) error {
+	for range maxRetries {
+		done, err := attempt()
+		if err != nil || done {
+			return err
+		}
+		if err := ctx.Err(); err != nil {
+			return fmt.Errorf("%s: %w", what, err)
+		}
+	}
+	return fmt.Errorf("%s: still contended after %d attempts: %w", what, maxRetries, trust.ErrVersionConflict)
+}
+
+// PutAccount implements trust.Store. The account and its token index change in one Txn.
+func (s *Store) PutAccount(ctx context.Context, a trust.Account, create bool) error {
+	ak := s.accountKey(a.Name)
+	return retry(ctx, "put account", func() (bool, error) {
+		var old trust.Account
+		exists, accRev, err := s.get(ctx, ak, &old)
+		if err != nil {
+			return false, err
+		}
+		if create && exists {
+			return false, fmt.Errorf("account %q: %w", a.Name, trust.ErrExists)
+		}
+		if !create && !exists {
+			return false, fmt.Errorf("account %q: %w", a.Name, trust.ErrNotFound)
+		}
+		conds := []clientv3.Cmp{unchanged(ak, accRev)}
+		var ops []clientv3.Op
+		if exists && old.TokenHash != "" && old.TokenHash != a.TokenHash {
+			ops = append(ops, clientv3.OpDelete(s.tokenKey(old.TokenHash)))
+		}
+		if a.TokenHash != "" {
+			tk := s.tokenKey(a.TokenHash)
+			var owner string
+			used, tokRev, err := s.get(ctx, tk, &owner)
+			if err != nil {
+				return false, err
+			}
+			if used && owner != a.Name {
+				return false, fmt.Errorf("token hash already used by another account: %w", trust.ErrExists)
+			}
+			op, err := s.put(tk, a.Name)
+			if err != nil {
+				return false, err
+			}
+			conds = append(conds, unchanged(tk, tokRev))
+			ops = append(ops, op)
+		}
+		op, err := s.put(ak, a)
+		if err != nil {
+			return false, err
+		}
+		r, err := s.cli.Txn(ctx).If(conds...).Then(append(ops, op)...).Commit()
+		if err != nil {
+			return false, fmt.Errorf("etcd put account %q: %w", a.Name, err)
+		}
+		return r.Succeeded, nil
+	})
+}
+
+// GetAccount implements trust.Store.
+func (s *Store) GetAccount(ctx context.Context, name string) (trust.Account, error) {
+	var a trust.Account
+	ok, _, err := s.get(ctx, s.accountKey(name), &a)
+	if err == nil && !ok {
+		err = fmt.Errorf("account %q: %w", name, trust.ErrNotFound)
+	}
+	return a, err
+}
+
+// AccountByTokenHash implements trust.Store.
+func (s *Store) AccountByTokenHash(ctx context.Context, h string) (trust.Account, error) {
+	var name string
+	ok, _, err := s.get(ctx, s.tokenKey(h), &name)
+	if err != nil {
+		return trust.Account{}, err
+	}
+	if !ok {
+		return trust.Account{}, fmt.Errorf("token: %w", trust.ErrNotFound)
+	}
+	a, err := s.GetAccount(ctx, name)
+	if errors.Is(err, trust.ErrNotFound) {
+		return trust.Account{}, fmt.Errorf("token: %w", trust.ErrNotFound)
+	}
+	if err == nil && a.TokenHash != h { // the index moved on between the two reads
+		return trust.Account{}, fmt.Errorf("token: %w", trust.ErrNotFound)
+	}
+	return a, err
+}
+
+// ListAccounts implements trust.Store.
+func (s *Store) ListAccounts(ctx context.Context) ([]trust.Account, error) {
+	r, err := s.cli.Get(ctx, s.key("account/"), clientv3.WithPrefix())
+	if err != nil {
+		return nil, fmt.Errorf("etcd list accounts: %w", err)
+	}
+	var out []trust.Account
+	for _, kv := range r.Kvs {
+		var a trust.Account
+		if err := decode(kv.Key, kv.Value, &a); err != nil {
+			return nil, err
+		}
+		out = append(out, a)
+	}
+	return out, nil
+}
+
+// PutIdempotency implements trust.Store.
+func (s *Store) PutIdempotency(ctx context.Context, rec trust.IdempotencyRecord) error {
+	k := s.idemKey(rec.Key)
+	op, err := s.put(k, rec)
+	if err != nil {
+		return err
+	}
+	r, err := s.cli.Txn(ctx).If(unchanged(k, 0)).Then(op).Commit()
+	if err != nil {
+		return fmt.Errorf("etcd put idempotency key: %w", err)
+	}
+	if !r.Succeeded {
+		return fmt.Errorf("idempotency key: %w", trust.ErrExists)
+	}
+	return nil
+}
+
+// GetIdempotency implements trust.Store.
+func (s *Store) GetIdempotency(ctx context.Context, key string) (trust.IdempotencyRecord, error) {
+	var rec trust.IdempotencyRecord
+	ok, _, err := s.get(ctx, s.idemKey(key), &rec)
+	if err == nil && !ok {
+		err = fmt.Errorf("idempotency key: %w", trust.ErrNotFound)
+	}
+	return rec, err
+}
+
+// FinishIdempotency implements trust.Store.
+func (s *Store) FinishIdempotency(ctx context.Context, rec trust.IdempotencyRecord) error {
+	k := s.idemKey(rec.Key)
+	return retry(ctx, "finish idempotency key", func() (bool, error) {
+		var cur trust.IdempotencyRecord
+		ok, modRev, err := s.get(ctx, k, &cur)
+		if err != nil {
+			return false, err
+		}
+		if !ok {
+			return false, fmt.Errorf("idempotency key: %w", trust.ErrNotFound)
+		}
+		if cur.Status != 0 {
+			return false, fmt.Errorf("idempotency key answered already: %w", trust.ErrVersionConflict)
+		}
+		op, err := s.put(k, rec)
+		if err != nil {
+			return false, err
+		}
+		r, err := s.cli.Txn(ctx).If(unchanged(k, modRev)).Then(op).Commit()
+		if err != nil {
+			return false, fmt.Errorf("etcd finish idempotency key: %w", err)
+		}
+		return r.Succeeded, nil
+	})
+}
+
+// DeleteIdempotency implements trust.Store.
+func (s *Store) DeleteIdempotency(ctx context.Context, key string) error {
+	if _, err := s.cli.Delete(ctx, s.idemKey(key)); err != nil {
+		return fmt.Errorf("etcd delete idempotency key: %w", err)
+	}
+	return nil
+}
+
+// PurgeIdempotency implements trust.Store. Each expired record is deleted only if unchanged
+// since it was read.
+func (s *Store) PurgeIdempotency(ctx context.Context, before time.Time) error {
+	r, err := s.cli.Get(ctx, s.key("idem/"), clientv3.WithPrefix())
+	if err != nil {
+		return fmt.Errorf("etcd list idempotency keys: %w", err)
+	}
+	for _, kv := range r.Kvs {
+		var rec trust.IdempotencyRecord
+		if json.Unmarshal(kv.Value, &rec) == nil && !rec.CreatedAt.Before(before) {
+			continue
+		}
+		k := string(kv.Key)
+		if _, err := s.cli.Txn(ctx).If(unchanged(k, kv.ModRevision)).Then(clientv3.OpDelete(k)).Commit(); err != nil {
+			return fmt.Errorf("etcd purge idempotency key: %w", err)
+		}
+	}
+	return nil
+}
+
+// PutSnapshot implements trust.Store.
+func (s *Store) PutSnapshot(ctx context.Context, rec trust.SnapshotRecord) error {
+	k := s.snapshotKey()
+	return retry(ctx, "put snapshot", func() (bool, error) {
+		var cur trust.SnapshotRecord
+		ok, modRev, err := s.get(ctx, k, &cur)
+		if err != nil {
+			return false, err
+		}
+		if ok && rec.Sequence <= cur.Sequence {
+			return false, fmt.Errorf("snapshot sequence %d not after %d: %w", rec.Sequence, cur.Sequence, trust.ErrVersionConflict)
+		}
+		op, err := s.put(k, rec)
+		if err != nil {
+			return false, err
+		}
+		ops := []clientv3.Op{op}
+		if rec.Rotation {
+			rop, err := s.put(s.rotationKey(rec.Sequence), rec)
+			if err != nil {
+				return false, err
+			}
+			ops = append(ops, rop)
+		}
+		r, err := s.cli.Txn(ctx).If(unchanged(k, modRev)).Then(ops...).Commit()
+		if err != nil {
+			return false, fmt.Errorf("etcd put snapshot: %w", err)
+		}
+		return r.Succeeded, nil
+	})
+}
+
+// LatestSnapshot implements trust.Store.
+func (s *Store) LatestSnapshot(ctx context.Context) (trust.SnapshotRecord, error) {
+	var rec trust.SnapshotRecord
+	ok, _, err := s.get(ctx, s.snapshotKey(), &rec)
+	if err == nil && !ok {
+		err = fmt.Errorf("snapshot: %w", trust.ErrNotFound)
+	}
+	return rec, err
+}
+
+// Rotations implements trust.Store.
+func (s *Store) Rotations(ctx context.Context) ([]trust.SnapshotRecord, error) {
+	r, err := s.cli.Get(ctx, s.key("rotation/"), clientv3.WithPrefix())
+	if err != nil {
+		return nil, fmt.Errorf("etcd list rotations: %w", err)
+	}
+	var out []trust.SnapshotRecord
+	for _, kv := range r.Kvs {
+		var rec trust.SnapshotRecord
+		if err := decode(kv.Key, kv.Value, &rec); err != nil {
+			return nil, err
+		}
+		out = append(out, rec)
+	}
+	return out, nil
+}
+
+// PutSecret implements trust.Store.
+func (s *Store) PutSecret(ctx context.Context, name string, b []byte) error {
+	op, err := s.put(s.secretKey(name), b)
+	if err != nil {
+		return err
+	}
+	if _, err := s.cli.Do(ctx, op); err != nil {
+		return fmt.Errorf("etcd put secret %q: %w", name, err)
+	}
+	return nil
+}
+
+// GetSecret implements trust.Store.
+func (s *Store) GetSecret(ctx context.Context, name string) ([]byte, error) {
+	var b []byte
+	ok, _, err := s.get(ctx, s.secretKey(name), &b)
+	if err != nil {
+		return nil, err
+	}
+	if !ok {
+		return nil, fmt.Errorf("secret %q: %w", name, trust.ErrNotFound)
+	}
+	return b, nil
+}

@@ -1,0 +1,268 @@
+package etcdstore_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http/httptest"
+	"net/url"
+	"os"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/idport/idport/trustregistry"
+	"github.com/idport/idport/trustregistry/client"
+	"github.com/idport/idport/trustregistry/etcdstore"
+	"github.com/idport/idport/trustregistry/storetest"
+	"github.com/idport/idport/trustregistry/trust"
+	clientv3 "go.etcd.io/etcd/client/v3"
+	"go.etcd.io/etcd/server/v3/embed"
+)
+
+// endpoint is the client URL of the one embedded etcd server of this test binary.
+var endpoint string
+
+// TestMain starts one real embedded etcd server on free loopback ports in a temporary
+// directory, shared by every test (each test works under its own key prefix).
+func TestMain(m *testing.M) {
+	os.Exit(runWithEtcd(m))
+}
+
+func runWithEtcd(m *testing.M) int {
+	dir, err := os.MkdirTemp("", "etcdstore-test-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "etcdstore test:", err)
+		return 1
+	}
+	defer os.RemoveAll(dir)
+	e, err := startEtcd(dir)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "etcdstore test: start embedded etcd:", err)
+		return 1
+	}
+	defer e.Close()
+	endpoint = e.Clients[0].Addr().String()
+	return m.Run()
+}
+
+// freePort asks the kernel for a free loopback port (embed does not take port 0).
+func freePort() (string, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", err
+	}
+	defer l.Close()
+	return l.Addr().String(), nil
+}
+
+func startEtcd(dir string) (*embed.Etcd, error) {
+	var last error
+	for range 3 { // a freed port can be taken by someone else before etcd binds it: retry
+		clientAddr, err := freePort()
+		if err != nil {
+			return nil, err
+		}
+		peerAddr, err := freePort()
+		if err != nil {
+			return nil, err
+		}
+		cu, pu := url.URL{Scheme: "http", Host: clientAddr}, url.URL{Scheme: "http", Host: peerAddr}
+		cfg := embed.NewConfig()
+		cfg.Name = "idport-test"
+		cfg.Dir = dir
+		cfg.LogLevel = "error"
+		cfg.ListenClientUrls, cfg.AdvertiseClientUrls = []url.URL{cu}, []url.URL{cu}
+		cfg.ListenPeerUrls, cfg.AdvertisePeerUrls = []url.URL{pu}, []url.URL{pu}
+		cfg.InitialCluster = cfg.InitialClusterFromName(cfg.Name)
+		e, err := embed.StartEtcd(cfg)
+		if err != nil {
+			last = err
+			os.RemoveAll(dir)
+			if err := os.MkdirAll(dir, 0o700); err != nil {
+				return nil, err
+			}
+			continue
+		}
+		select {
+		case <-e.Server.ReadyNotify():
+			return e, nil
+		case err := <-e.Err():
+			e.Close()
+			return nil, err
+		case <-time.After(30 * time.Second):
+			e.Close()
+			return nil, errors.New("embedded etcd not ready after 30s")
+		}
+	}
+	return nil, last
+}
+
+func newClient(t testing.TB) *clientv3.Client {
+	t.Helper()
+	cli, err := clientv3.New(clientv3.Config{Endpoints: []string{endpoint}, DialTimeout: 5 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cli.Close() })
+	return cli
+}
+
+var prefixes atomic.Int64
+
+// openStore opens a store under a prefix no other test uses, so it starts empty.
+func openStore(t testing.TB, cli *clientv3.Client) *etcdstore.Store {
+	t.Helper()
+	s, err := etcdstore.Open(context.Background(), cli, fmt.Sprintf("/idport-test/%d", prefixes.Add(1)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+func TestConformance(t *testing.T) {
+	cli := newClient(t)
+	storetest.Run(t, func(t *testing.T) trust.Store { return openStore(t, cli) })
+}
+
+func TestOpenErrors(t *testing.T) {
+	cli := newClient(t)
+	for _, tc := range []struct {
+		name   string
+		cli    *clientv3.Client
+		prefix string
+	}{{"nil client", nil, "/x/"}, {"empty prefix", cli, ""}, {"NUL in prefix", cli, "/x\x00/"}} {
+		t.Run(tc.name, func(t *testing.T) {
+			if _, err := etcdstore.Open(context.Background(), tc.cli, tc.prefix); !errors.Is(err, etcdstore.ErrBadPrefix) {
+				t.Fatalf("Open: %v, want ErrBadPrefix", err)
+			}
+		})
+	}
+	s, err := etcdstore.Open(context.Background(), cli, "/idport-test/noslash")
+	if err != nil || s.Prefix() != "/idport-test/noslash/" {
+		t.Fatalf("Open: %v prefix %q", err, s.Prefix())
+	}
+}
+
+// TestTwoClientsRaceOnOneHead applies two change sets on the same base through two separate
+// clients (two registry processes): etcd's compare-and-swap lets exactly one win.
+func TestTwoClientsRaceOnOneHead(t *testing.T) {
+	ctx := context.Background()
+	a := openStore(t, newClient(t))
+	b, err := etcdstore.Open(ctx, newClient(t), a.Prefix())
+	if err != nil {
+		t.Fatal(err)
+	}
+	cs := trust.DemoSeed("did:web:registrar.example.sg", time.Now())
+	cur, err := a.LoadState(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, changes, err := trust.Apply(cur, cs, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	errs := make(chan error, 2)
+	for _, s := range []*etcdstore.Store{a, b} {
+		go func() {
+			_, err := s.Apply(ctx, trust.Commit{BaseVersion: 0, RecordedAt: time.Now(), Changes: changes,
+				Audit: trust.AuditRecord{Proposer: "alice", Approvers: []string{"bob"}, AppliedAt: time.Now(), Reason: "race"}})
+			errs <- err
+		}()
+	}
+	var won, lost int
+	for range 2 {
+		switch err := <-errs; {
+		case err == nil:
+			won++
+		case errors.Is(err, trust.ErrVersionConflict):
+			lost++
+		default:
+			t.Fatalf("Apply: %v", err)
+		}
+	}
+	if won != 1 || lost != 1 {
+		t.Fatalf("won %d lost %d, want 1 and 1", won, lost)
+	}
+	if n, _, err := trust.VerifyStoreAudit(ctx, b); err != nil || n != 1 {
+		t.Fatalf("audit: %d records, %v", n, err)
+	}
+}
+
+// TestServiceOnEtcd runs the registry service end to end on the etcd store: accounts, a seed
+// through maker-checker over the admin HTTP API, a suspension, decisions, history and an audit
+// verify; then a second registry process on the same prefix sees the same state and audit.
+func TestServiceOnEtcd(t *testing.T) {
+	ctx := context.Background()
+	const demoDID = "did:web:registrar.example.sg"
+	secret := []byte("0123456789abcdef0123456789abcdef")
+	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	st := openStore(t, newClient(t))
+	svc, err := trustregistry.NewService(trustregistry.Config{Store: st, KeySecret: secret, Logger: logger})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(svc.Handler())
+	t.Cleanup(func() { srv.Close(); svc.Close() })
+	admin := func(name string, roles ...trust.Role) *client.Admin {
+		_, tok, err := svc.CreateAccount(ctx, nil, name, roles)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return client.NewAdmin(srv.URL, tok)
+	}
+	alice, bob, audrey := admin("alice", trust.RoleProposer), admin("bob", trust.RoleApprover), admin("audrey", trust.RoleAuditor)
+
+	v, err := client.SeedDemo(ctx, alice, bob, demoDID, time.Now().Add(-time.Hour))
+	if err != nil || v != 1 {
+		t.Fatalf("seed: v%d %v", v, err)
+	}
+	q := trust.Query{Entity: demoDID, CredentialType: trust.DemoType, LocalScheme: trust.DemoLocalScheme}
+	if d, err := svc.Decide(ctx, q); err != nil || !d.Recognised || d.ClaimMapping["uen"] != "registrationNumber" {
+		t.Fatalf("decision after seed: %+v %v", d, err)
+	}
+	p, err := alice.Propose(ctx, trust.SuspendAuthority(trust.DemoAuthorityID, "licence under review", time.Now()), "licence under review", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := alice.Approve(ctx, p.ID, ""); err == nil {
+		t.Fatal("the proposer approved its own proposal")
+	}
+	if ap, err := bob.Approve(ctx, p.ID, "agreed"); err != nil || ap.Status != trust.ProposalApplied || ap.AppliedVersion != 2 {
+		t.Fatalf("approve: %+v %v", ap, err)
+	}
+	if d, err := svc.Decide(ctx, q); err != nil || d.Code != trust.CodeAuthoritySuspended {
+		t.Fatalf("decision after suspension: %+v %v", d, err)
+	}
+	if h, err := bob.History(ctx, trust.KindAuthority, trust.DemoAuthorityID); err != nil || len(h) != 2 {
+		t.Fatalf("history: %d %v", len(h), err)
+	}
+	rep, err := audrey.VerifyAudit(ctx)
+	if err != nil || !rep.OK || rep.Records != 2 || rep.Version != 2 {
+		t.Fatalf("audit verify: %+v %v", rep, err)
+	}
+
+	// A second registry process (its own client) on the same prefix: same state, key and audit.
+	st2, err := etcdstore.Open(ctx, newClient(t), st.Prefix())
+	if err != nil {
+		t.Fatal(err)
+	}
+	svc2, err := trustregistry.NewService(trustregistry.Config{Store: st2, KeySecret: secret, Logger: logger})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer svc2.Close()
+	if d, err := svc2.Decide(ctx, q); err != nil || d.Code != trust.CodeAuthoritySuspended || d.RegistryVersion != 2 {
+		t.Fatalf("second process decision: %+v %v", d, err)
+	}
+	k1, _ := svc.PublicKeyJWK()
+	k2, _ := svc2.PublicKeyJWK()
+	if string(k1) != string(k2) {
+		t.Fatal("second process signs with another registry key")
+	}
+	if n, last, err := trust.VerifyStoreAudit(ctx, st2); err != nil || n != 2 || last != rep.LastHash {
+		t.Fatalf("second process audit: %d %q %v (want %q)", n, last, err, rep.LastHash)
+	}
+}
