@@ -20,6 +20,11 @@
 //
 // Numbers in keys are zero-padded to 20 digits so that key order is numeric order.
 //
+// The registry service keeps an in-memory index and issues snapshots, so one process writes a
+// prefix at a time: Store.Lock takes a lease-backed etcd mutex (P lock/...) that other
+// processes wait on as hot standbys, and fences every later write of the store with it, so a
+// deposed holder's writes fail with ErrNotLeader instead of interleaving.
+//
 // etcd limits a transaction to --max-txn-ops operations (default 128): a change set of n
 // objects needs n+4, so keep change sets under 124 objects or raise the server limit.
 package etcdstore
@@ -31,6 +36,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/idport/idport/trustregistry/trust"
@@ -52,6 +58,7 @@ const maxRetries = 16
 type Store struct {
 	cli    *clientv3.Client
 	prefix string
+	fence  atomic.Pointer[fence] // set while the store writes under a Lock
 }
 
 var _ trust.Store = (*Store)(nil)
@@ -320,11 +327,11 @@ func (s *Store) apply(ctx context.Context, c trust.Commit) (trust.AuditRecord, e
 		conds = append(conds, unchanged(s.proposalKey(p.ID), modRev))
 		ops = append(ops, op)
 	}
-	tr, err := s.cli.Txn(ctx).If(conds...).Then(ops...).Commit()
+	ok, err := s.write(ctx, conds, ops...)
 	if err != nil {
 		return trust.AuditRecord{}, fmt.Errorf("etcd txn (%d ops): %w", len(ops), err)
 	}
-	if !tr.Succeeded {
+	if !ok {
 		return trust.AuditRecord{}, fmt.Errorf("registry head or proposal changed during the commit on version %d: %w", c.BaseVersion, trust.ErrVersionConflict)
 	}
 	if c.Proposal != nil {
@@ -381,11 +388,11 @@ func (s *Store) CreateProposal(ctx context.Context, p *trust.Proposal) error {
 	if err != nil {
 		return err
 	}
-	r, err := s.cli.Txn(ctx).If(unchanged(k, 0)).Then(op).Commit()
+	ok, err := s.write(ctx, []clientv3.Cmp{unchanged(k, 0)}, op)
 	if err != nil {
 		return fmt.Errorf("etcd create proposal %q: %w", p.ID, err)
 	}
-	if !r.Succeeded {
+	if !ok {
 		return fmt.Errorf("proposal %q: %w", p.ID, trust.ErrExists)
 	}
 	p.Rev = 1
@@ -452,11 +459,11 @@ func (s *Store) UpdateProposal(ctx context.Context, p *trust.Proposal) error {
 	if err != nil {
 		return err
 	}
-	r, err := s.cli.Txn(ctx).If(unchanged(k, modRev)).Then(op).Commit()
+	ok, err = s.write(ctx, []clientv3.Cmp{unchanged(k, modRev)}, op)
 	if err != nil {
 		return fmt.Errorf("etcd update proposal %q: %w", p.ID, err)
 	}
-	if !r.Succeeded {
+	if !ok {
 		return fmt.Errorf("proposal %q changed concurrently: %w", p.ID, trust.ErrVersionConflict)
 	}
 	p.Rev++
@@ -519,11 +526,11 @@ func (s *Store) PutAccount(ctx context.Context, a trust.Account, create bool) er
 		if err != nil {
 			return false, err
 		}
-		r, err := s.cli.Txn(ctx).If(conds...).Then(append(ops, op)...).Commit()
+		ok, err := s.write(ctx, conds, append(ops, op)...)
 		if err != nil {
 			return false, fmt.Errorf("etcd put account %q: %w", a.Name, err)
 		}
-		return r.Succeeded, nil
+		return ok, nil
 	})
 }
 
@@ -581,11 +588,11 @@ func (s *Store) PutIdempotency(ctx context.Context, rec trust.IdempotencyRecord)
 	if err != nil {
 		return err
 	}
-	r, err := s.cli.Txn(ctx).If(unchanged(k, 0)).Then(op).Commit()
+	ok, err := s.write(ctx, []clientv3.Cmp{unchanged(k, 0)}, op)
 	if err != nil {
 		return fmt.Errorf("etcd put idempotency key: %w", err)
 	}
-	if !r.Succeeded {
+	if !ok {
 		return fmt.Errorf("idempotency key: %w", trust.ErrExists)
 	}
 	return nil
@@ -620,17 +627,17 @@ func (s *Store) FinishIdempotency(ctx context.Context, rec trust.IdempotencyReco
 		if err != nil {
 			return false, err
 		}
-		r, err := s.cli.Txn(ctx).If(unchanged(k, modRev)).Then(op).Commit()
+		ok, err = s.write(ctx, []clientv3.Cmp{unchanged(k, modRev)}, op)
 		if err != nil {
 			return false, fmt.Errorf("etcd finish idempotency key: %w", err)
 		}
-		return r.Succeeded, nil
+		return ok, nil
 	})
 }
 
 // DeleteIdempotency implements trust.Store.
 func (s *Store) DeleteIdempotency(ctx context.Context, key string) error {
-	if _, err := s.cli.Delete(ctx, s.idemKey(key)); err != nil {
+	if _, err := s.write(ctx, nil, clientv3.OpDelete(s.idemKey(key))); err != nil {
 		return fmt.Errorf("etcd delete idempotency key: %w", err)
 	}
 	return nil
@@ -649,7 +656,7 @@ func (s *Store) PurgeIdempotency(ctx context.Context, before time.Time) error {
 			continue
 		}
 		k := string(kv.Key)
-		if _, err := s.cli.Txn(ctx).If(unchanged(k, kv.ModRevision)).Then(clientv3.OpDelete(k)).Commit(); err != nil {
+		if _, err := s.write(ctx, []clientv3.Cmp{unchanged(k, kv.ModRevision)}, clientv3.OpDelete(k)); err != nil {
 			return fmt.Errorf("etcd purge idempotency key: %w", err)
 		}
 	}
@@ -680,11 +687,11 @@ func (s *Store) PutSnapshot(ctx context.Context, rec trust.SnapshotRecord) error
 			}
 			ops = append(ops, rop)
 		}
-		r, err := s.cli.Txn(ctx).If(unchanged(k, modRev)).Then(ops...).Commit()
+		ok, err = s.write(ctx, []clientv3.Cmp{unchanged(k, modRev)}, ops...)
 		if err != nil {
 			return false, fmt.Errorf("etcd put snapshot: %w", err)
 		}
-		return r.Succeeded, nil
+		return ok, nil
 	})
 }
 
@@ -721,7 +728,7 @@ func (s *Store) PutSecret(ctx context.Context, name string, b []byte) error {
 	if err != nil {
 		return err
 	}
-	if _, err := s.cli.Do(ctx, op); err != nil {
+	if _, err := s.write(ctx, nil, op); err != nil {
 		return fmt.Errorf("etcd put secret %q: %w", name, err)
 	}
 	return nil

@@ -127,6 +127,20 @@ func TestConformance(t *testing.T) {
 	storetest.Run(t, func(t *testing.T) trust.Store { return openStore(t, cli) })
 }
 
+// TestConformanceUnderLock runs the suite with every write fenced by the write lock.
+func TestConformanceUnderLock(t *testing.T) {
+	cli := newClient(t)
+	storetest.Run(t, func(t *testing.T) trust.Store {
+		s := openStore(t, cli)
+		l, err := s.Lock(context.Background(), 5*time.Second)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { l.Unlock(context.Background()) })
+		return s
+	})
+}
+
 func TestOpenErrors(t *testing.T) {
 	cli := newClient(t)
 	for _, tc := range []struct {
@@ -264,5 +278,65 @@ func TestServiceOnEtcd(t *testing.T) {
 	}
 	if n, last, err := trust.VerifyStoreAudit(ctx, st2); err != nil || n != 2 || last != rep.LastHash {
 		t.Fatalf("second process audit: %d %q %v (want %q)", n, last, err, rep.LastHash)
+	}
+}
+
+// TestLockFencesWrites: two registry processes on one prefix; the second waits while the first
+// holds the write lock; once the first's lease is gone the second takes over and every write of
+// the deposed first is refused with ErrNotLeader (fencing), so the audit chain has one writer.
+func TestLockFencesWrites(t *testing.T) {
+	ctx := context.Background()
+	cliA := newClient(t)
+	a := openStore(t, cliA)
+	b, err := etcdstore.Open(ctx, newClient(t), a.Prefix())
+	if err != nil {
+		t.Fatal(err)
+	}
+	la, err := a.Lock(ctx, 2*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := a.PutSecret(ctx, "k", []byte("by a")); err != nil {
+		t.Fatalf("write under the lock: %v", err)
+	}
+	short, cancel := context.WithTimeout(ctx, 200*time.Millisecond)
+	_, err = b.Lock(short, 2*time.Second)
+	cancel()
+	if !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("standby took a held lock: %v", err)
+	}
+
+	// The holder's lease ends (as when it hangs past its TTL): revoke it.
+	leases, err := cliA.Leases(ctx)
+	if err != nil || len(leases.Leases) == 0 {
+		t.Fatalf("leases: %+v %v", leases, err)
+	}
+	for _, l := range leases.Leases {
+		if _, err := cliA.Revoke(ctx, l.ID); err != nil {
+			t.Fatal(err)
+		}
+	}
+	<-la.Lost()
+	lb, err := b.Lock(ctx, 2*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer lb.Unlock(ctx)
+	if err := a.PutSecret(ctx, "k", []byte("by deposed a")); !errors.Is(err, etcdstore.ErrNotLeader) {
+		t.Fatalf("deposed writer: %v, want ErrNotLeader", err)
+	}
+	cur, _ := a.LoadState(ctx)
+	_, changes, err := trust.Apply(cur, trust.DemoSeed("did:web:registrar.example.sg", time.Now()), time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.Apply(ctx, trust.Commit{BaseVersion: 0, RecordedAt: time.Now(), Changes: changes}); !errors.Is(err, etcdstore.ErrNotLeader) {
+		t.Fatalf("deposed Apply: %v, want ErrNotLeader", err)
+	}
+	if _, err := b.Apply(ctx, trust.Commit{BaseVersion: 0, RecordedAt: time.Now(), Changes: changes}); err != nil {
+		t.Fatalf("new holder Apply: %v", err)
+	}
+	if got, err := b.GetSecret(ctx, "k"); err != nil || string(got) != "by a" {
+		t.Fatalf("secret %q %v", got, err)
 	}
 }
