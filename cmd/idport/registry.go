@@ -7,15 +7,19 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"log/slog"
 	"net"
 	"os"
 	"strings"
 	"time"
 
+	clientv3 "go.etcd.io/etcd/client/v3"
 	"golang.org/x/sync/errgroup"
 
 	"github.com/idport/idport/pkg/httpx"
 	"github.com/idport/idport/trustregistry"
+	"github.com/idport/idport/trustregistry/etcdstore"
+	"github.com/idport/idport/trustregistry/trust"
 )
 
 const registryUsage = `The trust registry records which foreign authorities and schemes are recognised,
@@ -38,6 +42,120 @@ type registryFlags struct {
 	quorum                                  int
 	snapshotInterval, proposalTTL           time.Duration
 	dev                                     bool
+	store                                   storeFlags
+}
+
+// storeFlags choose the registry's store: the bbolt file in --data (default) or an etcd cluster
+// shared by several registry processes (DESIGN §6).
+type storeFlags struct {
+	kind, endpoints, prefix       string
+	etcdCA, etcdCert, etcdKey     string
+	etcdUser, etcdPasswordFile    string
+	etcdDialTimeout, etcdLeaseTTL time.Duration
+}
+
+func (f *storeFlags) register(fs *flag.FlagSet) {
+	fs.StringVar(&f.kind, "store", "bolt", "registry store: bolt (registry.db in --data) or etcd (--etcd-endpoints)")
+	fs.StringVar(&f.endpoints, "etcd-endpoints", "", "comma-separated etcd client URLs (with --store etcd), e.g. https://10.0.0.1:2379,https://10.0.0.2:2379")
+	fs.StringVar(&f.prefix, "etcd-prefix", "/idport/registry/", "etcd key prefix of this registry's state")
+	fs.StringVar(&f.etcdCA, "etcd-ca", "", "CA bundle (PEM) of the etcd servers' certificates")
+	fs.StringVar(&f.etcdCert, "etcd-cert", "", "client certificate (PEM) for etcd, with --etcd-key")
+	fs.StringVar(&f.etcdKey, "etcd-key", "", "client private key (PEM) for etcd")
+	fs.StringVar(&f.etcdUser, "etcd-user", "", "etcd user name (etcd authentication, with --etcd-password-file)")
+	fs.StringVar(&f.etcdPasswordFile, "etcd-password-file", "", "file holding the etcd user's password")
+	fs.DurationVar(&f.etcdDialTimeout, "etcd-dial-timeout", 5*time.Second, "time to reach the etcd cluster at start")
+	fs.DurationVar(&f.etcdLeaseTTL, "etcd-lease-ttl", 10*time.Second, "lease of the registry write lock in etcd: a standby takes over this long after the active registry dies")
+}
+
+func (f *storeFlags) etcdTLS() (*tls.Config, error) {
+	if f.etcdCA == "" && f.etcdCert == "" && f.etcdKey == "" {
+		return nil, nil
+	}
+	cfg := &tls.Config{MinVersion: tls.VersionTLS12}
+	if f.etcdCA != "" {
+		pem, err := os.ReadFile(f.etcdCA)
+		if err != nil {
+			return nil, fmt.Errorf("--etcd-ca: %w", err)
+		}
+		cfg.RootCAs = x509.NewCertPool()
+		if !cfg.RootCAs.AppendCertsFromPEM(pem) {
+			return nil, fmt.Errorf("--etcd-ca %s: no PEM certificates", f.etcdCA)
+		}
+	}
+	if f.etcdCert != "" || f.etcdKey != "" {
+		cert, err := tls.LoadX509KeyPair(f.etcdCert, f.etcdKey)
+		if err != nil {
+			return nil, fmt.Errorf("--etcd-cert/--etcd-key: %w", err)
+		}
+		cfg.Certificates = []tls.Certificate{cert}
+	}
+	return cfg, nil
+}
+
+// openedStore is the store chosen by the flags. Store is nil for bolt (the service opens its
+// own file in the data directory); lost is closed when an etcd registry loses its write lock.
+type openedStore struct {
+	store trust.Store
+	lost  <-chan struct{}
+	close func()
+}
+
+// open opens the chosen store. For etcd it blocks, as a standby, until this process holds the
+// prefix's write lock: one registry process writes a prefix at a time.
+func (f *storeFlags) open(ctx context.Context, log *slog.Logger) (openedStore, error) {
+	none := openedStore{close: func() {}}
+	switch f.kind {
+	case "", "bolt":
+		if f.endpoints != "" {
+			return none, errors.New("--etcd-endpoints needs --store etcd")
+		}
+		return none, nil
+	case "etcd":
+	default:
+		return none, fmt.Errorf("--store %q: want bolt or etcd", f.kind)
+	}
+	eps := splitList(f.endpoints)
+	if len(eps) == 0 {
+		return none, errors.New("--store etcd needs --etcd-endpoints")
+	}
+	tlsCfg, err := f.etcdTLS()
+	if err != nil {
+		return none, err
+	}
+	cfg := clientv3.Config{Endpoints: eps, DialTimeout: f.etcdDialTimeout, TLS: tlsCfg, Username: f.etcdUser}
+	if f.etcdPasswordFile != "" {
+		b, err := os.ReadFile(f.etcdPasswordFile)
+		if err != nil {
+			return none, fmt.Errorf("--etcd-password-file: %w", err)
+		}
+		cfg.Password = strings.TrimSpace(string(b))
+	}
+	cli, err := clientv3.New(cfg)
+	if err != nil {
+		return none, fmt.Errorf("etcd client %v: %w", eps, err)
+	}
+	octx, cancel := context.WithTimeout(ctx, f.etcdDialTimeout)
+	st, err := etcdstore.Open(octx, cli, f.prefix)
+	cancel()
+	if err != nil {
+		cli.Close()
+		return none, fmt.Errorf("etcd %v: %w", eps, err)
+	}
+	log.Info("waiting for the registry write lock in etcd (standby while another registry holds it)", "prefix", st.Prefix())
+	lock, err := st.Lock(ctx, f.etcdLeaseTTL)
+	if err != nil {
+		cli.Close()
+		return none, fmt.Errorf("etcd %v: %w", eps, err)
+	}
+	log.Info("holding the registry write lock in etcd", "prefix", st.Prefix())
+	return openedStore{store: st, lost: lock.Lost(), close: func() {
+		uctx, cancel := context.WithTimeout(context.Background(), f.etcdDialTimeout)
+		defer cancel()
+		if err := lock.Unlock(uctx); err != nil {
+			log.Warn("releasing the registry write lock", "err", err)
+		}
+		cli.Close()
+	}}, nil
 }
 
 func (f *registryFlags) register(fs *flag.FlagSet) {
@@ -54,6 +172,7 @@ func (f *registryFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.certAccounts, "cert-accounts", "", "comma-separated CERT=ACCOUNT pairs: CERT is the hex SHA-256 of a client certificate or CN=<common name>")
 	fs.StringVar(&f.trustedProxies, "trusted-proxies", "", "comma-separated proxy addresses/CIDRs whose X-Forwarded-For names the client (for the failed-login rate limit); default none")
 	fs.BoolVar(&f.dev, "dev", false, "development mode: generate and keep a key secret in the data directory (loud warning)")
+	f.store.register(fs)
 }
 
 func parseCertAccounts(s string) (map[string]string, error) {
@@ -128,6 +247,12 @@ func runRegistry(ctx context.Context, args []string, env Env) error {
 	if err != nil {
 		return fmt.Errorf("registry: %w", err)
 	}
+	st, err := f.store.open(ctx, env.Logger)
+	if err != nil {
+		return fmt.Errorf("registry: %w", err)
+	}
+	defer st.close()
+	cfg.Store = st.store
 	svc, err := trustregistry.NewService(cfg)
 	if err != nil {
 		return fmt.Errorf("registry: %w", err)
@@ -146,8 +271,18 @@ func runRegistry(ctx context.Context, args []string, env Env) error {
 	g.Go(func() error { return svc.Run(ctx) })
 	srv := &httpx.Server{Addr: f.addr, Handler: svc.Handler(), Logger: env.Logger, TLSConfig: tlsCfg,
 		OnListen: func(a net.Addr) {
-			env.Logger.Info("registry listening", "addr", a.String(), "data", f.data, "quorum", f.quorum)
+			env.Logger.Info("registry listening", "addr", a.String(), "data", f.data, "store", f.store.kind, "quorum", f.quorum)
 		}}
 	g.Go(func() error { return srv.Run(ctx) })
+	if st.lost != nil {
+		g.Go(func() error {
+			select {
+			case <-st.lost:
+				return errors.New("registry: lost the write lock in etcd (lease expired or revoked); stopping so a standby takes over")
+			case <-ctx.Done():
+				return nil
+			}
+		})
+	}
 	return g.Wait()
 }
