@@ -670,6 +670,12 @@ func Bootstrap(ctx context.Context, dataDir, name string, roles []trust.Role) (s
 		return "", err
 	}
 	defer st.Close()
+	return BootstrapStore(ctx, st, name, roles)
+}
+
+// BootstrapStore creates an account directly in st (a registry on etcd, say) and returns its
+// token, shown once. No registry service may be writing st at the same time.
+func BootstrapStore(ctx context.Context, st trust.Store, name string, roles []trust.Role) (string, error) {
 	_, tok, err := createAccount(ctx, st, name, roles, "bootstrap", time.Now())
 	return tok, err
 }

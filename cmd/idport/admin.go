@@ -128,14 +128,16 @@ func runAdmin(ctx context.Context, args []string, env Env) error {
 	switch cmd {
 	case "bootstrap":
 		var account, roles string
+		var store storeFlags
 		fs.StringVar(&a.data, "data", "./data/registry", "registry data directory")
 		fs.StringVar(&account, "account", "", "account name")
 		fs.StringVar(&roles, "role", "", "role(s): proposer, approver, auditor, admin (comma-separated)")
 		fs.BoolVar(&a.jsonOut, "json", false, "print JSON")
+		store.register(fs)
 		if _, err := parseInterspersed(fs, args, env); err != nil {
 			return err
 		}
-		return adminBootstrap(ctx, env, a, account, roles)
+		return adminBootstrap(ctx, env, a, store, account, roles)
 	case "audit verify":
 		fs.StringVar(&a.data, "data", "", "verify the file in this data directory offline instead of asking the registry")
 		a.api(fs)
@@ -347,11 +349,23 @@ func runAdmin(ctx context.Context, args []string, env Env) error {
 	return nil
 }
 
-func adminBootstrap(ctx context.Context, env Env, a adminFlags, account, roles string) error {
+// adminBootstrap creates an account offline: in the bbolt file of --data, or, with --store etcd,
+// in the registry's etcd prefix (taking the registry write lock, so before the registry starts).
+func adminBootstrap(ctx context.Context, env Env, a adminFlags, store storeFlags, account, roles string) error {
 	if account == "" || roles == "" {
 		return fmt.Errorf("admin bootstrap: --account and --role are required\n\n%s", adminUsage)
 	}
-	tok, err := trustregistry.Bootstrap(ctx, a.data, account, parseRoles(roles))
+	opened, err := store.open(ctx, env.Logger)
+	if err != nil {
+		return fmt.Errorf("admin bootstrap: %w", err)
+	}
+	defer opened.close()
+	var tok string
+	if opened.store != nil {
+		tok, err = trustregistry.BootstrapStore(ctx, opened.store, account, parseRoles(roles))
+	} else {
+		tok, err = trustregistry.Bootstrap(ctx, a.data, account, parseRoles(roles))
+	}
 	if err != nil {
 		return fmt.Errorf("admin bootstrap: %w", err)
 	}

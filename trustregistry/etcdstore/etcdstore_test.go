@@ -340,3 +340,30 @@ func TestLockFencesWrites(t *testing.T) {
 		t.Fatalf("secret %q %v", got, err)
 	}
 }
+
+// TestBootstrapAccountsOnEtcd: the first regulator accounts of an etcd registry are created
+// offline (as `idport admin bootstrap --store etcd` does), then authenticate against the service.
+func TestBootstrapAccountsOnEtcd(t *testing.T) {
+	ctx := context.Background()
+	st := openStore(t, newClient(t))
+	tok, err := trustregistry.BootstrapStore(ctx, st, "alice", []trust.Role{trust.RoleProposer})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := trustregistry.BootstrapStore(ctx, st, "alice", []trust.Role{trust.RoleProposer}); err == nil {
+		t.Fatal("a second account with the same name must be refused")
+	}
+	svc, err := trustregistry.NewService(trustregistry.Config{Store: st, KeySecret: []byte("0123456789abcdef0123456789abcdef"),
+		Logger: slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer svc.Close()
+	acct, err := svc.Authenticate(ctx, tok)
+	if err != nil || acct.Name != "alice" {
+		t.Fatalf("bootstrap token: %+v %v", acct, err)
+	}
+	if _, err := svc.Authenticate(ctx, tok+"x"); err == nil {
+		t.Fatal("a wrong token must not authenticate")
+	}
+}
