@@ -1,0 +1,512 @@
+// Command loadtest drives HTTP load at idport's verifier (POST /credentials/verify) or issuer
+// (POST /credentials/issue) and reports throughput, exact latency percentiles, status codes and
+// errors.
+//
+//	go run ./examples/loadtest -c 32 -n 20000
+//	go run ./examples/loadtest --url http://127.0.0.1:8082 --credential cred.json -c 16 -d 30s
+//
+// By default it starts its own world in-process on loopback (a trust registry, a Singapore
+// issuer and a Lingang verifier, as in examples/singapore-business), issues one VC-JOSE
+// BusinessRegistration credential and verifies it over and over; the report then also carries
+// the process's peak resident memory (VmHWM). With --url it targets a verifier (or, with
+// --target issue and --api-key, an issuer) that is already running, e.g. from
+// `go run ./cmd/idport demo --keep`. It refuses targets that are not on loopback unless
+// --allow-remote is given, and it always stops by itself: after -n requests or -d, whichever
+// comes first.
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"os/signal"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/idport/idport/examples/internal/stack"
+	"github.com/idport/idport/trustregistry/trust"
+	"github.com/idport/idport/verifier"
+)
+
+// Bounds of the flags: the tool always stops by itself and never opens an unbounded number of
+// connections.
+const (
+	maxConcurrency = 1024
+	maxRequests    = 10_000_000
+	maxDuration    = 30 * time.Minute
+	requestTimeout = 10 * time.Second
+	maxErrorKinds  = 5
+)
+
+// Sentinel errors per failure class.
+var (
+	// ErrUsage marks invalid flags.
+	ErrUsage = errors.New("usage")
+	// ErrRemoteTarget marks a target that is not on loopback while --allow-remote is not set.
+	ErrRemoteTarget = errors.New("target is not on loopback")
+	// ErrCredentialFile marks an unreadable or malformed --credential file.
+	ErrCredentialFile = errors.New("credential file")
+)
+
+// Target names.
+const (
+	targetVerify = "verify"
+	targetIssue  = "issue"
+)
+
+// Config is what the flags set.
+type Config struct {
+	// Concurrency is the number of workers, each with one request in flight.
+	Concurrency int
+	// Requests is the total number of requests to send.
+	Requests int
+	// Duration bounds the run: no request starts after it.
+	Duration time.Duration
+	// Target is "verify" or "issue".
+	Target string
+	// URL is the base URL of a running service ("" starts a world in-process).
+	URL string
+	// CredentialFile holds the credential to verify in --url mode.
+	CredentialFile string
+	// APIKey is the issuer's bearer token for --target issue in --url mode.
+	APIKey string
+	// AllowRemote permits targets that are not on loopback.
+	AllowRemote bool
+	// JSON prints the report as JSON.
+	JSON bool
+}
+
+// Report is the outcome of a run.
+type Report struct {
+	// Target, URL and Mode ("in-process" or "external") describe what was loaded.
+	Target string `json:"target"`
+	URL    string `json:"url"`
+	Mode   string `json:"mode"`
+	// Concurrency is the number of workers.
+	Concurrency int `json:"concurrency"`
+	// Requests counts requests sent (answered or failed).
+	Requests int `json:"requests"`
+	// Elapsed is the wall time from the first request to the last answer.
+	Elapsed time.Duration `json:"elapsedNs"`
+	// RPS is Requests / Elapsed.
+	RPS float64 `json:"requestsPerSecond"`
+	// P50, P90, P99 and Max are exact latencies over every answered request.
+	P50 time.Duration `json:"p50Ns"`
+	P90 time.Duration `json:"p90Ns"`
+	P99 time.Duration `json:"p99Ns"`
+	Max time.Duration `json:"maxNs"`
+	// Status counts answers per HTTP status code.
+	Status map[int]int `json:"status"`
+	// OK counts answers with the expected outcome: 200 with "verified": true for verify,
+	// 201 for issue.
+	OK int `json:"ok"`
+	// Errors counts requests with no HTTP answer (transport errors, timeouts); ErrorKinds keeps
+	// the first few distinct messages.
+	Errors     int      `json:"errors"`
+	ErrorKinds []string `json:"errorKinds,omitempty"`
+	// PeakRSS is the process's VmHWM in bytes when the services run in-process (0 otherwise).
+	PeakRSS int64 `json:"peakRssBytes,omitempty"`
+}
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	code := cli(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
+}
+
+// cli parses args, runs the load and prints the report; it returns the exit code.
+func cli(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	cfg, err := parseFlags(args, stderr)
+	if errors.Is(err, flag.ErrHelp) {
+		return 0
+	}
+	if err != nil {
+		fmt.Fprintln(stderr, "loadtest:", err)
+		return 2
+	}
+	rep, err := run(ctx, cfg)
+	if err != nil {
+		fmt.Fprintln(stderr, "loadtest:", err)
+		return 1
+	}
+	if cfg.JSON {
+		enc := json.NewEncoder(stdout)
+		enc.SetIndent("", "  ")
+		if err := enc.Encode(rep); err != nil {
+			fmt.Fprintln(stderr, "loadtest:", err)
+			return 1
+		}
+		return 0
+	}
+	rep.Print(stdout)
+	return 0
+}
+
+func parseFlags(args []string, stderr io.Writer) (Config, error) {
+	var cfg Config
+	fs := flag.NewFlagSet("loadtest", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.IntVar(&cfg.Concurrency, "c", 32, "concurrent workers, each with one request in flight (1.."+strconv.Itoa(maxConcurrency)+")")
+	fs.IntVar(&cfg.Requests, "n", 10000, "total requests (1.."+strconv.Itoa(maxRequests)+")")
+	fs.DurationVar(&cfg.Duration, "d", time.Minute, "maximum duration; no request starts after it (up to "+maxDuration.String()+")")
+	fs.StringVar(&cfg.Target, "target", targetVerify, "endpoint to load: verify (POST /credentials/verify) or issue (POST /credentials/issue)")
+	fs.StringVar(&cfg.URL, "url", "", "base URL of a running verifier (or issuer); empty starts the services in-process on loopback")
+	fs.StringVar(&cfg.CredentialFile, "credential", "", "with --url and --target verify: file holding the credential (JSON object, JSON string, compact JWT, or a whole {\"verifiableCredential\": ...} body)")
+	fs.StringVar(&cfg.APIKey, "api-key", "", "with --url and --target issue: the issuer's bearer token")
+	fs.BoolVar(&cfg.AllowRemote, "allow-remote", false, "allow a --url that is not on loopback")
+	fs.BoolVar(&cfg.JSON, "json", false, "print the report as JSON")
+	if err := fs.Parse(args); err != nil {
+		return cfg, err
+	}
+	if fs.NArg() > 0 {
+		return cfg, fmt.Errorf("%w: unexpected arguments %q", ErrUsage, fs.Args())
+	}
+	return cfg, cfg.validate()
+}
+
+func (cfg Config) validate() error {
+	switch {
+	case cfg.Concurrency < 1 || cfg.Concurrency > maxConcurrency:
+		return fmt.Errorf("%w: -c %d out of 1..%d", ErrUsage, cfg.Concurrency, maxConcurrency)
+	case cfg.Requests < 1 || cfg.Requests > maxRequests:
+		return fmt.Errorf("%w: -n %d out of 1..%d", ErrUsage, cfg.Requests, maxRequests)
+	case cfg.Duration <= 0 || cfg.Duration > maxDuration:
+		return fmt.Errorf("%w: -d %s out of (0, %s]", ErrUsage, cfg.Duration, maxDuration)
+	case cfg.Target != targetVerify && cfg.Target != targetIssue:
+		return fmt.Errorf("%w: --target %q, want verify or issue", ErrUsage, cfg.Target)
+	case cfg.URL == "" && (cfg.CredentialFile != "" || cfg.APIKey != ""):
+		return fmt.Errorf("%w: --credential and --api-key need --url", ErrUsage)
+	case cfg.URL != "" && cfg.Target == targetVerify && cfg.CredentialFile == "":
+		return fmt.Errorf("%w: --url with --target verify needs --credential FILE", ErrUsage)
+	case cfg.URL != "" && cfg.Target == targetIssue && cfg.APIKey == "":
+		return fmt.Errorf("%w: --url with --target issue needs --api-key", ErrUsage)
+	}
+	if cfg.URL != "" {
+		return checkTarget(cfg.URL, cfg.AllowRemote)
+	}
+	return nil
+}
+
+// checkTarget refuses a URL whose host is not a loopback address (or "localhost") unless
+// allowRemote is set.
+func checkTarget(raw string, allowRemote bool) error {
+	u, err := url.Parse(raw)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return fmt.Errorf("%w: --url %q is not an http(s) URL", ErrUsage, raw)
+	}
+	if allowRemote {
+		return nil
+	}
+	host := u.Hostname()
+	if strings.EqualFold(host, "localhost") {
+		return nil
+	}
+	if ip := net.ParseIP(host); ip != nil && ip.IsLoopback() {
+		return nil
+	}
+	return fmt.Errorf("%w: %s (pass --allow-remote to load it anyway)", ErrRemoteTarget, host)
+}
+
+// load is one prepared request: where it goes, its body and token, and how to tell a good answer.
+type load struct {
+	url, token string
+	body       []byte
+	ok         func(status int, body []byte) bool
+}
+
+// subject is the BusinessRegistration credential subject of examples/singapore-business.
+var subject = map[string]any{"id": "did:example:acme-sg", "uen": "201912345K", "legalName": "Acme Trading Pte. Ltd.",
+	"registeredAddress": "1 Marina Boulevard, Singapore 018989", "incorporationDate": "2019-04-02",
+	"entityType": "Private Company Limited by Shares"}
+
+var verifiedTrue = []byte(`"verified":true`)
+
+func verifyOK(status int, body []byte) bool {
+	return status == http.StatusOK && bytes.Contains(body, verifiedTrue)
+}
+
+func issueOK(status int, _ []byte) bool { return status == http.StatusCreated }
+
+func issueBody() ([]byte, error) {
+	b, err := json.Marshal(map[string]any{"type": trust.DemoType, "format": "vc+jwt", "credentialSubject": subject})
+	if err != nil {
+		return nil, fmt.Errorf("issue request: %w", err)
+	}
+	return b, nil
+}
+
+// verifyBody wraps a credential (JSON object, JSON string or compact JWT) into a verify request
+// body; a file that already is a {"verifiableCredential": ...} body is used as it is.
+func verifyBody(b []byte) ([]byte, error) {
+	b = bytes.TrimSpace(b)
+	if len(b) == 0 {
+		return nil, fmt.Errorf("%w: empty", ErrCredentialFile)
+	}
+	var cred json.RawMessage
+	if json.Valid(b) {
+		var probe map[string]json.RawMessage
+		if json.Unmarshal(b, &probe) == nil {
+			if _, ok := probe["verifiableCredential"]; ok {
+				return b, nil
+			}
+		}
+		cred = b
+	} else {
+		s, err := json.Marshal(string(b)) // a compact JWT / SD-JWT as a JSON string
+		if err != nil {
+			return nil, fmt.Errorf("%w: %w", ErrCredentialFile, err)
+		}
+		cred = s
+	}
+	out, err := json.Marshal(map[string]json.RawMessage{"verifiableCredential": cred})
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrCredentialFile, err)
+	}
+	return out, nil
+}
+
+// run prepares the target (starting the services in-process unless cfg.URL is set) and drives
+// the load.
+func run(ctx context.Context, cfg Config) (*Report, error) {
+	var l load
+	mode := "external"
+	if cfg.URL == "" {
+		mode = "in-process"
+		// Setting up the world is bounded on its own, apart from the load's -d.
+		setup, cancel := context.WithTimeout(ctx, stack.Deadline)
+		defer cancel()
+		s, reg, sg, _, err := stack.NewDemoWorld(setup, time.Now().Add(-time.Hour))
+		if err != nil {
+			return nil, fmt.Errorf("start world: %w", err)
+		}
+		defer s.Close()
+		if cfg.Target == targetIssue {
+			b, err := issueBody()
+			if err != nil {
+				return nil, err
+			}
+			l = load{url: sg.URL + "/credentials/issue", token: sg.APIKey, body: b, ok: issueOK}
+		} else {
+			v, err := s.StartVerifier(setup, "lingang-verifier", reg, verifier.Policy{LocalScheme: trust.DemoLocalScheme,
+				AssuranceLevels: []string{"L1", "L2", "L3"}, MinAssurance: "L3"}, 0)
+			if err != nil {
+				return nil, fmt.Errorf("start verifier: %w", err)
+			}
+			cred, _, err := sg.Issue(setup, trust.DemoType, "vc+jwt", subject, nil)
+			if err != nil {
+				return nil, fmt.Errorf("issue the credential to verify: %w", err)
+			}
+			b, err := verifyBody(cred)
+			if err != nil {
+				return nil, err
+			}
+			l = load{url: v.URL + "/credentials/verify", body: b, ok: verifyOK}
+		}
+	} else {
+		base := strings.TrimRight(cfg.URL, "/")
+		if cfg.Target == targetIssue {
+			b, err := issueBody()
+			if err != nil {
+				return nil, err
+			}
+			l = load{url: base + "/credentials/issue", token: cfg.APIKey, body: b, ok: issueOK}
+		} else {
+			raw, err := os.ReadFile(cfg.CredentialFile)
+			if err != nil {
+				return nil, fmt.Errorf("%w: %w", ErrCredentialFile, err)
+			}
+			b, err := verifyBody(raw)
+			if err != nil {
+				return nil, err
+			}
+			l = load{url: base + "/credentials/verify", body: b, ok: verifyOK}
+		}
+	}
+	rep := drive(ctx, cfg, l)
+	rep.Target, rep.Mode = cfg.Target, mode
+	if mode == "in-process" {
+		rss, err := peakRSS()
+		if err != nil {
+			return nil, err
+		}
+		rep.PeakRSS = rss
+	}
+	return rep, nil
+}
+
+// worker results, merged at the end so the hot path shares nothing but one counter.
+type tally struct {
+	lat    []time.Duration
+	status map[int]int
+	ok     int
+	errs   int
+	kinds  []string
+}
+
+// drive sends up to cfg.Requests requests from cfg.Concurrency workers over a keep-alive client
+// and stops starting new ones after cfg.Duration or when ctx ends.
+func drive(ctx context.Context, cfg Config, l load) *Report {
+	tr := &http.Transport{Proxy: nil, MaxIdleConns: cfg.Concurrency, MaxIdleConnsPerHost: cfg.Concurrency,
+		IdleConnTimeout: 90 * time.Second, DialContext: (&net.Dialer{Timeout: 5 * time.Second, KeepAlive: 30 * time.Second}).DialContext}
+	defer tr.CloseIdleConnections()
+	client := &http.Client{Transport: tr, Timeout: requestTimeout}
+
+	var next atomic.Int64
+	tallies := make([]tally, cfg.Concurrency)
+	start := time.Now()
+	deadline := start.Add(cfg.Duration)
+	var wg sync.WaitGroup
+	for i := range tallies {
+		wg.Go(func() {
+			t := &tallies[i]
+			t.status = map[int]int{}
+			t.lat = make([]time.Duration, 0, cfg.Requests/cfg.Concurrency+1)
+			for ctx.Err() == nil && time.Now().Before(deadline) && next.Add(1) <= int64(cfg.Requests) {
+				status, body, d, err := l.do(client)
+				if err != nil {
+					t.errs++
+					if msg := err.Error(); len(t.kinds) < maxErrorKinds && !slices.Contains(t.kinds, msg) {
+						t.kinds = append(t.kinds, msg)
+					}
+					continue
+				}
+				t.lat = append(t.lat, d)
+				t.status[status]++
+				if l.ok(status, body) {
+					t.ok++
+				}
+			}
+		})
+	}
+	wg.Wait()
+	elapsed := time.Since(start)
+
+	rep := &Report{URL: l.url, Concurrency: cfg.Concurrency, Elapsed: elapsed, Status: map[int]int{}}
+	var lat []time.Duration
+	for _, t := range tallies {
+		lat = append(lat, t.lat...)
+		for k, v := range t.status {
+			rep.Status[k] += v
+		}
+		rep.OK += t.ok
+		rep.Errors += t.errs
+		for _, k := range t.kinds {
+			if len(rep.ErrorKinds) < maxErrorKinds && !slices.Contains(rep.ErrorKinds, k) {
+				rep.ErrorKinds = append(rep.ErrorKinds, k)
+			}
+		}
+	}
+	rep.Requests = len(lat) + rep.Errors
+	if elapsed > 0 {
+		rep.RPS = float64(rep.Requests) / elapsed.Seconds()
+	}
+	slices.Sort(lat)
+	rep.P50, rep.P90, rep.P99 = percentile(lat, 50), percentile(lat, 90), percentile(lat, 99)
+	if len(lat) > 0 {
+		rep.Max = lat[len(lat)-1]
+	}
+	return rep
+}
+
+// do sends one request and reads the whole answer (so the connection is reused).
+func (l load) do(client *http.Client) (int, []byte, time.Duration, error) {
+	req, err := http.NewRequest(http.MethodPost, l.url, bytes.NewReader(l.body))
+	if err != nil {
+		return 0, nil, 0, fmt.Errorf("new request: %w", err)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	if l.token != "" {
+		req.Header.Set("Authorization", "Bearer "+l.token)
+	}
+	t0 := time.Now()
+	resp, err := client.Do(req)
+	if err != nil {
+		return 0, nil, 0, fmt.Errorf("POST %s: %w", l.url, err)
+	}
+	body, err := io.ReadAll(io.LimitReader(resp.Body, 8<<20))
+	resp.Body.Close()
+	d := time.Since(t0)
+	if err != nil {
+		return 0, nil, 0, fmt.Errorf("POST %s: read answer: %w", l.url, err)
+	}
+	return resp.StatusCode, body, d, nil
+}
+
+// percentile returns the nearest-rank p-th percentile of sorted durations (0 when empty).
+func percentile(sorted []time.Duration, p int) time.Duration {
+	if len(sorted) == 0 {
+		return 0
+	}
+	rank := (p*len(sorted) + 99) / 100 // ceil(p/100 * n), 1-based
+	return sorted[max(rank, 1)-1]
+}
+
+// peakRSS reads the process's peak resident set size (VmHWM) from /proc/self/status.
+func peakRSS() (int64, error) {
+	f, err := os.Open("/proc/self/status")
+	if err != nil {
+		return 0, fmt.Errorf("peak RSS: %w", err)
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		rest, ok := strings.CutPrefix(sc.Text(), "VmHWM:")
+		if !ok {
+			continue
+		}
+		kb, err := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(rest), "kB")), 10, 64)
+		if err != nil {
+			return 0, fmt.Errorf("peak RSS: VmHWM %q: %w", rest, err)
+		}
+		return kb * 1024, nil
+	}
+	if err := sc.Err(); err != nil {
+		return 0, fmt.Errorf("peak RSS: %w", err)
+	}
+	return 0, fmt.Errorf("peak RSS: no VmHWM line in /proc/self/status")
+}
+
+// Print writes the report as text.
+func (r *Report) Print(w io.Writer) {
+	fmt.Fprintf(w, "target     POST %s (%s, %s)\n", r.URL, r.Target, r.Mode)
+	fmt.Fprintf(w, "requests   %d in %s with %d workers: %.0f requests/s\n", r.Requests, r.Elapsed.Round(time.Millisecond), r.Concurrency, r.RPS)
+	fmt.Fprintf(w, "latency    p50 %s  p90 %s  p99 %s  max %s\n", round(r.P50), round(r.P90), round(r.P99), round(r.Max))
+	codes := make([]int, 0, len(r.Status))
+	for c := range r.Status {
+		codes = append(codes, c)
+	}
+	slices.Sort(codes)
+	parts := make([]string, 0, len(codes))
+	for _, c := range codes {
+		parts = append(parts, fmt.Sprintf("%d x %d", c, r.Status[c]))
+	}
+	fmt.Fprintf(w, "status     %s; expected outcome %d\n", strings.Join(parts, ", "), r.OK)
+	fmt.Fprintf(w, "errors     %d\n", r.Errors)
+	for _, k := range r.ErrorKinds {
+		fmt.Fprintf(w, "           %s\n", k)
+	}
+	if r.PeakRSS > 0 {
+		fmt.Fprintf(w, "peak RSS   %.1f MiB (VmHWM; services and load in one process)\n", float64(r.PeakRSS)/(1<<20))
+	}
+}
+
+func round(d time.Duration) time.Duration {
+	if d >= time.Millisecond {
+		return d.Round(10 * time.Microsecond)
+	}
+	return d.Round(time.Microsecond)
+}

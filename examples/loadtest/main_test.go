@@ -1,0 +1,183 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// TestInProcessVerify runs the tool as `loadtest -n 300 -c 8 --json` against its own world and
+// checks that every request was answered 200 verified and that the report adds up.
+func TestInProcessVerify(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	var out, errOut bytes.Buffer
+	if code := cli(ctx, []string{"-n", "300", "-c", "8", "-d", "50s", "--json"}, &out, &errOut); code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut.String())
+	}
+	var rep Report
+	if err := json.Unmarshal(out.Bytes(), &rep); err != nil {
+		t.Fatalf("report: %v\n%s", err, out.String())
+	}
+	if rep.Requests != 300 || rep.OK != 300 || rep.Status[http.StatusOK] != 300 || len(rep.Status) != 1 || rep.Errors != 0 {
+		t.Fatalf("want 300 answered 200 verified, got %+v", rep)
+	}
+	if rep.Target != "verify" || rep.Mode != "in-process" || rep.Concurrency != 8 || !strings.HasSuffix(rep.URL, "/credentials/verify") {
+		t.Errorf("report describes the wrong run: %+v", rep)
+	}
+	if rep.RPS <= 0 || rep.Elapsed <= 0 {
+		t.Errorf("no throughput: %+v", rep)
+	}
+	if !(0 < rep.P50 && rep.P50 <= rep.P90 && rep.P90 <= rep.P99 && rep.P99 <= rep.Max) {
+		t.Errorf("latencies out of order: p50 %s p90 %s p99 %s max %s", rep.P50, rep.P90, rep.P99, rep.Max)
+	}
+	if rep.PeakRSS < 1<<20 {
+		t.Errorf("peak RSS %d bytes, want the process's VmHWM", rep.PeakRSS)
+	}
+
+	var text bytes.Buffer
+	rep.Print(&text)
+	for _, want := range []string{"requests/s", "p50", "p99", "200 x 300", "errors     0", "peak RSS"} {
+		if !strings.Contains(text.String(), want) {
+			t.Errorf("text report lacks %q:\n%s", want, text.String())
+		}
+	}
+}
+
+// TestExternalTarget drives --url mode against a stand-in verifier on loopback and checks the
+// counting of good, bad and failed answers.
+func TestExternalTarget(t *testing.T) {
+	var (
+		mu  sync.Mutex
+		got []byte
+	)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != "/credentials/verify" || r.Header.Get("Content-Type") != "application/json" {
+			http.Error(w, "wrong request", http.StatusTeapot)
+			return
+		}
+		b, _ := io.ReadAll(r.Body)
+		mu.Lock()
+		got = b
+		mu.Unlock()
+		w.WriteHeader(http.StatusBadRequest)
+		io.WriteString(w, `{"verified":false,"errors":[{"code":"authority_suspended"}]}`)
+	}))
+	defer srv.Close()
+	file := filepath.Join(t.TempDir(), "cred.jwt")
+	if err := os.WriteFile(file, []byte("eyJhbGciOiJFZERTQSJ9.e30.c2ln\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cfg := Config{Concurrency: 2, Requests: 10, Duration: 10 * time.Second, Target: "verify", URL: srv.URL + "/", CredentialFile: file}
+	if err := cfg.validate(); err != nil {
+		t.Fatal(err)
+	}
+	rep, err := run(context.Background(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Requests != 10 || rep.Status[http.StatusBadRequest] != 10 || rep.OK != 0 || rep.PeakRSS != 0 || rep.Mode != "external" {
+		t.Errorf("want 10 answers 400 not counted as verified, got %+v", rep)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if want := `{"verifiableCredential":"eyJhbGciOiJFZERTQSJ9.e30.c2ln"}`; string(got) != want {
+		t.Errorf("body %s, want %s", got, want)
+	}
+
+	srv.Close() // nothing listens any more: every request is an error, and the run still ends
+	rep, err = run(context.Background(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Requests != 10 || rep.Errors != 10 || len(rep.ErrorKinds) == 0 || rep.P50 != 0 {
+		t.Errorf("want 10 transport errors, got %+v", rep)
+	}
+}
+
+func TestFlags(t *testing.T) {
+	tests := []struct {
+		name string
+		args []string
+		want error
+	}{
+		{"defaults", nil, nil},
+		{"issue in-process", []string{"--target", "issue"}, nil},
+		{"loopback url", []string{"--url", "http://127.0.0.1:8082", "--credential", "f"}, nil},
+		{"localhost url", []string{"--url", "http://localhost:8082", "--credential", "f"}, nil},
+		{"ipv6 loopback", []string{"--url", "http://[::1]:8082", "--credential", "f"}, nil},
+		{"remote refused", []string{"--url", "https://verifier.example.com", "--credential", "f"}, ErrRemoteTarget},
+		{"private refused", []string{"--url", "http://10.0.0.5:8082", "--credential", "f"}, ErrRemoteTarget},
+		{"remote allowed", []string{"--url", "https://verifier.example.com", "--credential", "f", "--allow-remote"}, nil},
+		{"not a url", []string{"--url", "127.0.0.1:8082", "--credential", "f"}, ErrUsage},
+		{"url without credential", []string{"--url", "http://127.0.0.1:8082"}, ErrUsage},
+		{"issue url without key", []string{"--url", "http://127.0.0.1:8081", "--target", "issue"}, ErrUsage},
+		{"credential without url", []string{"--credential", "f"}, ErrUsage},
+		{"zero concurrency", []string{"-c", "0"}, ErrUsage},
+		{"too many workers", []string{"-c", "5000"}, ErrUsage},
+		{"zero requests", []string{"-n", "0"}, ErrUsage},
+		{"unbounded duration", []string{"-d", "0s"}, ErrUsage},
+		{"too long", []string{"-d", "2h"}, ErrUsage},
+		{"unknown target", []string{"--target", "status"}, ErrUsage},
+		{"stray argument", []string{"extra"}, ErrUsage},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := parseFlags(tt.args, io.Discard)
+			if !errors.Is(err, tt.want) {
+				t.Fatalf("parseFlags(%q) = %v, want %v", tt.args, err, tt.want)
+			}
+		})
+	}
+}
+
+func TestVerifyBody(t *testing.T) {
+	tests := []struct{ name, in, want string }{
+		{"object", `{"@context":[],"id":"x"}`, `{"verifiableCredential":{"@context":[],"id":"x"}}`},
+		{"json string", ` "a.b.c" `, `{"verifiableCredential":"a.b.c"}`},
+		{"compact jwt", "a.b.c\n", `{"verifiableCredential":"a.b.c"}`},
+		{"whole body", `{"verifiableCredential":"a.b.c","options":{}}`, `{"verifiableCredential":"a.b.c","options":{}}`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := verifyBody([]byte(tt.in))
+			if err != nil || string(got) != tt.want {
+				t.Fatalf("verifyBody(%q) = %s, %v; want %s", tt.in, got, err, tt.want)
+			}
+		})
+	}
+	if _, err := verifyBody([]byte(" \n")); !errors.Is(err, ErrCredentialFile) {
+		t.Errorf("empty file: %v, want ErrCredentialFile", err)
+	}
+}
+
+func TestPercentile(t *testing.T) {
+	d := make([]time.Duration, 100)
+	for i := range d {
+		d[i] = time.Duration(i + 1)
+	}
+	for _, tt := range []struct {
+		p    int
+		want time.Duration
+	}{{50, 50}, {90, 90}, {99, 99}, {100, 100}, {1, 1}} {
+		if got := percentile(d, tt.p); got != tt.want {
+			t.Errorf("p%d = %d, want %d", tt.p, got, tt.want)
+		}
+	}
+	if got := percentile([]time.Duration{7}, 99); got != 7 {
+		t.Errorf("p99 of one = %d", got)
+	}
+	if got := percentile(nil, 50); got != 0 {
+		t.Errorf("p50 of none = %d", got)
+	}
+}
