@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -36,10 +35,7 @@ func runDemo(ctx context.Context, args []string, env Env) error {
 	fs := flag.NewFlagSet("demo", flag.ContinueOnError)
 	keep := fs.Bool("keep", false, "leave the services running after the story and print a curl line for each public endpoint (Ctrl-C stops them)")
 	data := fs.String("data", "", "data directory for the three services (default: a fresh temporary directory, removed at the end unless --keep)")
-	if err := parseFlags(fs, args, env); err != nil {
-		if errors.Is(err, errUsage) {
-			fmt.Fprint(env.Stdout, "\n"+demoUsage)
-		}
+	if err := parseCommand(fs, args, env, demoUsage); err != nil {
 		return err
 	}
 	dir := *data

@@ -99,3 +99,22 @@ func TestConfigFileFillsWhatFlagsAndEnvironmentLeave(t *testing.T) {
 		t.Fatalf("an unknown setting must be refused, got %v", err)
 	}
 }
+
+// Every service-like command prints its own usage after the flags on --help and refuses a
+// stray positional argument (a mistyped "--flag value" pair, say) instead of ignoring it.
+func TestCommandsShowUsageAndRefuseStrayArguments(t *testing.T) {
+	for cmd, usage := range map[string]string{"registry": registryUsage, "issuer": issuerUsage,
+		"verifier": verifierUsage, "demo": demoUsage, "probe": probeUsage} {
+		env, out := testEnv(nil)
+		if err := run(context.Background(), []string{cmd, "--help"}, env); exitCode(err) != 0 {
+			t.Fatalf("%s --help: %v", cmd, err)
+		}
+		if !strings.Contains(out.String(), usage) || !strings.Contains(out.String(), "IDPORT_") {
+			t.Errorf("%s --help lacks its usage or its environment variables:\n%s", cmd, out.String())
+		}
+		err := run(context.Background(), []string{cmd, "stray"}, env)
+		if err == nil || !strings.Contains(err.Error(), `unexpected argument "stray"`) {
+			t.Errorf("%s stray: got %v", cmd, err)
+		}
+	}
+}

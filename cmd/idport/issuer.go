@@ -136,14 +136,8 @@ func runIssuer(ctx context.Context, args []string, env Env) error {
 	var f issuerFlags
 	fs := flag.NewFlagSet("issuer", flag.ContinueOnError)
 	f.register(fs, true)
-	if err := parseFlags(fs, args, env); err != nil {
-		if errors.Is(err, errUsage) {
-			fmt.Fprint(env.Stdout, "\n"+issuerUsage)
-		}
+	if err := parseCommand(fs, args, env, issuerUsage); err != nil {
 		return err
-	}
-	if fs.NArg() > 0 {
-		return fmt.Errorf("issuer: unexpected argument %q\n\n%s", fs.Arg(0), issuerUsage)
 	}
 	if strings.HasSuffix(f.addr, ":0") && f.baseURL == "" {
 		// Pick the port now so that the did:web and status URLs name it.

@@ -120,6 +120,21 @@ func parseFlags(fs *flag.FlagSet, args []string, env Env) error {
 	return bindConfigFile(fs)
 }
 
+// parseCommand is parseFlags for a command that takes no positional arguments: --help prints
+// the flags followed by usage (the command's own text), and a stray argument is an error.
+func parseCommand(fs *flag.FlagSet, args []string, env Env, usage string) error {
+	if err := parseFlags(fs, args, env); err != nil {
+		if errors.Is(err, errUsage) {
+			fmt.Fprint(env.Stdout, "\n"+usage)
+		}
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("%s: unexpected argument %q\n\n%s", fs.Name(), fs.Arg(0), usage)
+	}
+	return nil
+}
+
 // bindConfigFile sets each flag still unset from the YAML file named by the config flag.
 func bindConfigFile(fs *flag.FlagSet) error {
 	path := fs.Lookup("config").Value.String()

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -21,10 +20,7 @@ func runProbe(ctx context.Context, args []string, env Env) error {
 	fs := flag.NewFlagSet("probe", flag.ContinueOnError)
 	url := fs.String("url", "http://127.0.0.1:8441/readyz", "health URL to check (a service's /healthz or /readyz)")
 	timeout := fs.Duration("timeout", 3*time.Second, "how long to wait for the answer")
-	if err := parseFlags(fs, args, env); err != nil {
-		if errors.Is(err, errUsage) {
-			fmt.Fprint(env.Stdout, "\n"+probeUsage)
-		}
+	if err := parseCommand(fs, args, env, probeUsage); err != nil {
 		return err
 	}
 	ctx, cancel := context.WithTimeout(ctx, *timeout)

@@ -218,14 +218,8 @@ func runRegistry(ctx context.Context, args []string, env Env) error {
 	var f registryFlags
 	fs := flag.NewFlagSet("registry", flag.ContinueOnError)
 	f.register(fs)
-	if err := parseFlags(fs, args, env); err != nil {
-		if errors.Is(err, errUsage) {
-			fmt.Fprint(env.Stdout, "\n"+registryUsage)
-		}
+	if err := parseCommand(fs, args, env, registryUsage); err != nil {
 		return err
-	}
-	if fs.NArg() > 0 {
-		return fmt.Errorf("registry: unexpected argument %q\n\n%s", fs.Arg(0), registryUsage)
 	}
 	cfg := trustregistry.Config{DataDir: f.data, Quorum: f.quorum, Dev: f.dev, Logger: env.Logger,
 		SnapshotInterval: f.snapshotInterval, ProposalTTL: f.proposalTTL}

@@ -105,14 +105,8 @@ func runVerifier(ctx context.Context, args []string, env Env) error {
 	var f verifierFlags
 	fs := flag.NewFlagSet("verifier", flag.ContinueOnError)
 	f.register(fs)
-	if err := parseFlags(fs, args, env); err != nil {
-		if errors.Is(err, errUsage) {
-			fmt.Fprint(env.Stdout, "\n"+verifierUsage)
-		}
+	if err := parseCommand(fs, args, env, verifierUsage); err != nil {
 		return err
-	}
-	if fs.NArg() > 0 {
-		return fmt.Errorf("verifier: unexpected argument %q\n\n%s", fs.Arg(0), verifierUsage)
 	}
 	pol, err := f.policy()
 	if err != nil {
