@@ -44,7 +44,7 @@ func ReadBody(c *gin.Context) ([]byte, error) {
 // (415), a body over the size limit (413), JSON nested beyond the depth limit (400 json_too_deep)
 // and malformed JSON or trailing data (400 malformed_json). It returns coded errors for WriteError.
 func DecodeJSON(c *gin.Context, v any) error {
-	if err := RequireJSON(c); err != nil {
+	if err := requireJSON(c); err != nil {
 		return err
 	}
 	body, err := ReadBody(c)
@@ -54,8 +54,8 @@ func DecodeJSON(c *gin.Context, v any) error {
 	return UnmarshalJSON(c, body, v)
 }
 
-// RequireJSON refuses requests whose Content-Type is not application/json or a +json type.
-func RequireJSON(c *gin.Context) error {
+// requireJSON refuses requests whose Content-Type is not application/json or a +json type.
+func requireJSON(c *gin.Context) error {
 	ct := c.GetHeader("Content-Type")
 	mt, _, err := mime.ParseMediaType(ct)
 	if err != nil || !(mt == "application/json" || (len(mt) > 5 && mt[len(mt)-5:] == "+json")) {

@@ -39,8 +39,6 @@ type Options struct {
 	Ready func() error
 	// Registry receives the HTTP metrics; nil means a fresh registry with Go and process collectors.
 	Registry *prometheus.Registry
-	// QuietPaths are not access-logged (health probes, metrics scrapes).
-	QuietPaths []string
 }
 
 // NewEngine returns a gin engine with idport's middleware and the /healthz, /readyz and /metrics
@@ -60,10 +58,8 @@ func NewEngine(o Options) *gin.Engine {
 		o.Registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	}
 	m := newMetrics(o.Name, o.Registry)
+	// Health probes and metrics scrapes are not access-logged.
 	quiet := map[string]bool{"/healthz": true, "/readyz": true, "/metrics": true}
-	for _, p := range o.QuietPaths {
-		quiet[p] = true
-	}
 
 	e := gin.New()
 	e.HandleMethodNotAllowed = true

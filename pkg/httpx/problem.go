@@ -84,9 +84,9 @@ func (e *Error) Unwrap() error { return e.Err }
 // ProblemCode implements Coded.
 func (e *Error) ProblemCode() (int, string) { return e.Status, e.Code }
 
-// ProblemFor maps an error to a Problem: the first Coded error in the chain decides status and
+// problemFor maps an error to a Problem: the first Coded error in the chain decides status and
 // code; any other error is an internal error whose detail is hidden from the client.
-func ProblemFor(err error) Problem {
+func problemFor(err error) Problem {
 	var coded Coded
 	if errors.As(err, &coded) {
 		status, code := coded.ProblemCode()
@@ -99,7 +99,7 @@ func ProblemFor(err error) Problem {
 // WriteError renders err as problem+json and aborts the request. Errors without a code are
 // logged with the request id and answered 500 without detail.
 func WriteError(c *gin.Context, err error) {
-	p := ProblemFor(err)
+	p := problemFor(err)
 	if p.Status >= 500 {
 		LoggerFrom(c).Error("request failed", "err", err, "status", p.Status)
 	}
