@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -13,6 +14,7 @@ import (
 	"time"
 
 	"github.com/gin-gonic/gin"
+	"github.com/idport/idport/pkg/errs"
 )
 
 func newTestEngine(ready func() error) *gin.Engine {
@@ -157,5 +159,29 @@ func TestServerRunShutsDownGracefully(t *testing.T) {
 	}
 	if err := <-errc; err != nil {
 		t.Fatalf("Run: %v", err)
+	}
+}
+
+func TestStatusesWriteKeepsTheCauseOutOfTheResponse(t *testing.T) {
+	statuses := Statuses{"authority_unknown": http.StatusNotFound}
+	e := NewEngine(Options{Name: "test"})
+	e.GET("/known", func(c *gin.Context) {
+		statuses.Write(c, fmt.Errorf("lookup: %w", errs.Wrap("authority_unknown", "authority not found",
+			errors.New("bolt: page 7 corrupt at /var/secret")).WithField("id", "sg-acra")))
+	})
+	e.GET("/unmapped", func(c *gin.Context) {
+		statuses.Write(c, errs.New("not_in_table", "should not leak"))
+	})
+	rec := httptest.NewRecorder()
+	e.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/known", nil))
+	if rec.Code != http.StatusNotFound || strings.Contains(rec.Body.String(), "secret") ||
+		!strings.Contains(rec.Body.String(), `"code":"authority_unknown"`) ||
+		!strings.Contains(rec.Body.String(), `"id":"sg-acra"`) {
+		t.Fatalf("mapped error: %d %s", rec.Code, rec.Body)
+	}
+	rec = httptest.NewRecorder()
+	e.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/unmapped", nil))
+	if rec.Code != http.StatusInternalServerError || strings.Contains(rec.Body.String(), "leak") {
+		t.Fatalf("unmapped code: %d %s", rec.Code, rec.Body)
 	}
 }

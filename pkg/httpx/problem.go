@@ -11,6 +11,7 @@ import (
 	"net/http"
 
 	"github.com/gin-gonic/gin"
+	"github.com/idport/idport/pkg/errs"
 )
 
 // ProblemContentType is the media type of RFC 9457 problem details.
@@ -94,6 +95,34 @@ func problemFor(err error) Problem {
 	}
 	return Problem{Title: http.StatusText(http.StatusInternalServerError), Status: http.StatusInternalServerError,
 		Code: CodeInternal, Detail: "internal error; see the server log for this request id"}
+}
+
+// Statuses maps a service's domain error codes (pkg/errs) to HTTP statuses. Each service's
+// httpapi package owns exactly one table and renders every error through its Write method.
+type Statuses map[errs.Code]int
+
+// Write renders err as problem+json and aborts the request. An HTTP-layer error (Coded, such as
+// a decoding error from this package) keeps its own status. A domain error (errs.Error) gets the
+// status its code maps to in s; its public Message becomes the detail and its Fields extra
+// members, while its cause chain is logged with the request id and never sent. A code missing
+// from s, or an error with no code, is an internal error: logged, answered 500 without detail.
+func (s Statuses) Write(c *gin.Context, err error) {
+	var coded Coded
+	if errors.As(err, &coded) {
+		WriteError(c, err)
+		return
+	}
+	e := errs.As(err)
+	status, known := 0, false
+	if e != nil {
+		status, known = s[e.Code]
+	}
+	if !known {
+		WriteError(c, err)
+		return
+	}
+	LoggerFrom(c).Info("request refused", "code", string(e.Code), "status", status, "err", err)
+	WriteProblem(c, Problem{Status: status, Code: string(e.Code), Detail: e.Message, Extra: e.Fields})
 }
 
 // WriteError renders err as problem+json and aborts the request. Errors without a code are
