@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/idport/idport/issuer"
+	"github.com/idport/idport/issuer/httpapi"
 	"github.com/idport/idport/pkg/boltkv"
 )
 
@@ -66,7 +67,7 @@ func TestOnlineBackupRestores(t *testing.T) {
 	used := map[string]bool{} // status entries handed out before the backup began
 	var usedIDs []string
 	// issue hands out n credentials from 8 goroutines (bbolt batches their commits).
-	issue := func(svc *issuer.Service, n int, into map[string]bool, ids *[]string) {
+	issue := func(svc *httpapi.Service, n int, into map[string]bool, ids *[]string) {
 		var wg sync.WaitGroup
 		for w := range 8 {
 			wg.Add(1)
@@ -111,16 +112,16 @@ func TestOnlineBackupRestores(t *testing.T) {
 	cfg.DataDir = dir
 	wrong := cfg
 	wrong.Secret = []byte("another secret, long enough to be accepted")
-	if svc, err := issuer.NewService(wrong); err == nil {
+	if svc, err := open(wrong); err == nil {
 		svc.Close()
 		t.Fatal("restored keys opened with another secret: they are not sealed")
 	}
-	restored, err := issuer.NewService(cfg)
+	restored, err := open(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer restored.Close()
-	kids := func(s *issuer.Service) (out []string) {
+	kids := func(s *httpapi.Service) (out []string) {
 		for _, k := range s.Issuer().Keys() {
 			out = append(out, k.KID)
 		}

@@ -40,8 +40,8 @@ const crashBaseURL = "https://issuer.crash.example"
 
 // crashChild serves the issuer over loopback until it is killed; it prints its address.
 func crashChild(dir string) {
-	svc, err := issuer.NewService(issuer.Config{DataDir: dir, BaseURL: crashBaseURL, Secret: secret,
-		Logger: slog.New(slog.DiscardHandler)})
+	svc, err := open(config{DataDir: dir, Config: issuer.Config{BaseURL: crashBaseURL, Secret: secret,
+		Logger: slog.New(slog.DiscardHandler)}})
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "child:", err)
 		os.Exit(3)
@@ -100,7 +100,7 @@ func TestCrashNeverReusesIndexOrLosesStatus(t *testing.T) {
 		t.Skip("crash test starts child processes")
 	}
 	dir := t.TempDir()
-	svc, err := issuer.NewService(issuer.Config{DataDir: dir, BaseURL: crashBaseURL, Secret: secret, Logger: slog.New(slog.DiscardHandler)})
+	svc, err := open(config{DataDir: dir, Config: issuer.Config{BaseURL: crashBaseURL, Secret: secret, Logger: slog.New(slog.DiscardHandler)}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -186,7 +186,7 @@ func TestCrashNeverReusesIndexOrLosesStatus(t *testing.T) {
 		wg.Wait()
 	}
 
-	svc, err = issuer.NewService(issuer.Config{DataDir: dir, BaseURL: crashBaseURL, Secret: secret, Logger: slog.New(slog.DiscardHandler)})
+	svc, err = open(config{DataDir: dir, Config: issuer.Config{BaseURL: crashBaseURL, Secret: secret, Logger: slog.New(slog.DiscardHandler)}})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -5,18 +5,28 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"path/filepath"
 
 	"github.com/idport/idport/issuer"
+	"github.com/idport/idport/issuer/boltstore"
 )
 
-// An issuer in-process: open a data directory, issue a BusinessRegistration credential as
-// VC-JOSE-COSE, then revoke it. Over HTTP the same happens through POST /credentials/issue
-// and POST /credentials/status with an API key from CreateAPIKey.
+// An issuer in-process: open its bbolt store in a data directory, issue a
+// BusinessRegistration credential as VC-JOSE-COSE, then revoke it. Over HTTP (issuer/httpapi)
+// the same happens through POST /credentials/issue and POST /credentials/status with an API
+// key from CreateAPIKey.
 func Example() {
 	dir, _ := os.MkdirTemp("", "idport-issuer-example")
 	defer os.RemoveAll(dir)
-	svc, err := issuer.NewService(issuer.Config{
-		DataDir: dir,
+	st, err := boltstore.Open(filepath.Join(dir, boltstore.DBFile), boltstore.Options{})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer st.Close()
+	ctx := context.Background()
+	is, err := issuer.New(ctx, issuer.Config{
+		Store:   st,
 		BaseURL: "https://registry.example.sg", // the issuer is did:web:registry.example.sg
 		Secret:  []byte("a secret of at least 16 bytes, from a file in production"),
 		Logger:  slog.New(slog.DiscardHandler),
@@ -25,22 +35,21 @@ func Example() {
 		fmt.Println(err)
 		return
 	}
-	defer svc.Close()
-	ctx := context.Background()
-	cred, err := svc.Issuer().Issue(ctx, issuer.Request{Type: "BusinessRegistration", Subject: map[string]any{
+	defer is.Close()
+	cred, err := is.Issue(ctx, issuer.Request{Type: "BusinessRegistration", Subject: map[string]any{
 		"uen": "201912345K", "legalName": "Lion City Robotics Pte. Ltd.", "registeredAddress": "1 Fusionopolis Way",
 		"incorporationDate": "2019-04-01", "entityType": "Private Company Limited by Shares"}})
 	if err != nil {
 		fmt.Println(err)
 		return
 	}
-	fmt.Println(svc.DID(), cred.Format, cred.Type)
-	st, err := svc.Issuer().ChangeStatus(ctx, nil, cred.ID, issuer.ActionRevoke)
+	fmt.Println(is.DID(), cred.Format, cred.Type)
+	res, err := is.ChangeStatus(ctx, nil, cred.ID, issuer.ActionRevoke)
 	if err != nil {
 		fmt.Println(err)
 		return
 	}
-	fmt.Println(st.State, st.Changed)
+	fmt.Println(res.State, res.Changed)
 	// Output:
 	// did:web:registry.example.sg vc+jwt BusinessRegistration
 	// revoked true

@@ -73,7 +73,7 @@ func TestInteropPeersVerifyIssuedCredentials(t *testing.T) {
 }
 
 func interop(t *testing.T, identity string, alg keys.Alg) {
-	e := start(t, func(c *issuer.Config) { c.Alg, c.Identity = alg, identity })
+	e := start(t, func(c *config) { c.Alg, c.Identity = alg, identity })
 	ed := alg == keys.EdDSA
 	web := identity == issuer.IdentityWeb // did-jwt-vc resolves did:web here; the peers have no did:key resolver for JWTs
 	holder, _, _ := ed25519.GenerateKey(rand.Reader)

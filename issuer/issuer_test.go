@@ -22,6 +22,8 @@ import (
 	"time"
 
 	"github.com/idport/idport/issuer"
+	"github.com/idport/idport/issuer/boltstore"
+	"github.com/idport/idport/issuer/httpapi"
 	"github.com/idport/idport/pkg/did"
 	"github.com/idport/idport/pkg/keys"
 	"github.com/idport/idport/pkg/statuslist"
@@ -34,11 +36,30 @@ var secret = []byte("0123456789abcdef0123456789abcdef")
 
 // env is a running issuer behind a real loopback listener.
 type env struct {
-	svc   *issuer.Service
+	svc   *httpapi.Service
 	srv   *httptest.Server
 	token string
 	dir   string
-	cfg   issuer.Config
+	cfg   config
+}
+
+// config is what these tests vary: the data directory, the engine and the bbolt store.
+type config struct {
+	DataDir string
+	issuer.Config
+	Bolt boltstore.Options
+}
+
+// open opens the issuer service the way the idport binary does: the bbolt store in DataDir,
+// the engine over it, the HTTP handler in front.
+func open(c config) (*httpapi.Service, error) {
+	st, err := boltstore.Open(filepath.Join(c.DataDir, boltstore.DBFile), c.Bolt)
+	if err != nil {
+		return nil, err
+	}
+	ic := c.Config
+	ic.Store = st
+	return httpapi.NewService(context.Background(), httpapi.ServiceConfig{Issuer: ic, Logger: c.Logger})
 }
 
 type clock struct {
@@ -53,19 +74,19 @@ func (c *clock) Add(d time.Duration) {
 	c.mu.Unlock()
 }
 
-func start(t testing.TB, mut func(*issuer.Config)) *env {
+func start(t testing.TB, mut func(*config)) *env {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
 	e := &env{dir: t.TempDir()}
-	e.cfg = issuer.Config{DataDir: e.dir, BaseURL: "http://" + ln.Addr().String(), Secret: secret,
-		Logger: slog.New(slog.DiscardHandler)}
+	e.cfg = config{DataDir: e.dir, Config: issuer.Config{BaseURL: "http://" + ln.Addr().String(), Secret: secret,
+		Logger: slog.New(slog.DiscardHandler)}}
 	if mut != nil {
 		mut(&e.cfg)
 	}
-	e.svc, err = issuer.NewService(e.cfg)
+	e.svc, err = open(e.cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -248,7 +269,7 @@ func TestIssueEveryFormat(t *testing.T) {
 }
 
 func TestStatusVisibleToVerifier(t *testing.T) {
-	e := start(t, func(c *issuer.Config) { c.StatusTTL = time.Minute })
+	e := start(t, func(c *config) { c.StatusTTL = time.Minute })
 	raw, id := e.issue(t, map[string]any{"type": "BusinessRegistration", "credentialSubject": business})
 	v := e.verifyJOSE(t, raw)
 	var rev, sus vcjwt.StatusRef
@@ -328,7 +349,7 @@ func TestStatusVisibleToVerifier(t *testing.T) {
 
 func TestRotationKeepsOldKeyUntilExpiry(t *testing.T) {
 	clk := &clock{t: time.Now().UTC()}
-	e := start(t, func(c *issuer.Config) {
+	e := start(t, func(c *config) {
 		c.Clock = clk.Now
 		c.CredentialTypes = append(issuer.DefaultTypes(), issuer.CredentialType{Name: "Short", Validity: issuer.Duration(time.Hour),
 			Claims: []issuer.Claim{{Name: "n", Type: "string"}}})
@@ -356,7 +377,7 @@ func TestRotationKeepsOldKeyUntilExpiry(t *testing.T) {
 	}
 	// Restart: the kids are stable, the retired key stays retired.
 	_ = e.svc.Close()
-	svc, err := issuer.NewService(e.cfg)
+	svc, err := open(e.cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -369,16 +390,16 @@ func TestRotationKeepsOldKeyUntilExpiry(t *testing.T) {
 
 func TestSecretRequiredAndChecked(t *testing.T) {
 	dir := t.TempDir()
-	_, err := issuer.NewService(issuer.Config{DataDir: dir, BaseURL: "https://issuer.example"})
+	_, err := open(config{DataDir: dir, Config: issuer.Config{BaseURL: "https://issuer.example"}})
 	if !issuer.IsSecretError(err) {
 		t.Fatalf("no secret: %v", err)
 	}
-	svc, err := issuer.NewService(issuer.Config{DataDir: dir, BaseURL: "https://issuer.example", Secret: secret})
+	svc, err := open(config{DataDir: dir, Config: issuer.Config{BaseURL: "https://issuer.example", Secret: secret}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	svc.Close()
-	_, err = issuer.NewService(issuer.Config{DataDir: dir, BaseURL: "https://issuer.example", Secret: []byte("another secret of 32 bytes......")})
+	_, err = open(config{DataDir: dir, Config: issuer.Config{BaseURL: "https://issuer.example", Secret: []byte("another secret of 32 bytes......")}})
 	if !issuer.IsSecretError(err) {
 		t.Fatalf("wrong secret: %v", err)
 	}
@@ -388,7 +409,7 @@ func TestIdentities(t *testing.T) {
 	for _, id := range []string{issuer.IdentityKey, issuer.IdentityJWK} {
 		for _, alg := range []keys.Alg{keys.EdDSA, keys.ES256} {
 			t.Run(id+"/"+string(alg), func(t *testing.T) {
-				e := start(t, func(c *issuer.Config) { c.Identity, c.Alg = id, alg })
+				e := start(t, func(c *config) { c.Identity, c.Alg = id, alg })
 				if !strings.HasPrefix(e.svc.DID(), id+":") {
 					t.Fatalf("DID %s", e.svc.DID())
 				}
@@ -404,10 +425,10 @@ func TestIdentities(t *testing.T) {
 }
 
 func TestRestartNeverReusesIndexes(t *testing.T) {
-	e := start(t, func(c *issuer.Config) { c.Identity = issuer.IdentityKey })
+	e := start(t, func(c *config) { c.Identity = issuer.IdentityKey })
 	seen := map[string]bool{}
 	ctx := context.Background()
-	issue := func(svc *issuer.Service) {
+	issue := func(svc *httpapi.Service) {
 		for range 100 {
 			out, err := svc.Issuer().Issue(ctx, issuer.Request{Type: "PersonIdentity", Subject: person})
 			if err != nil {
@@ -423,7 +444,7 @@ func TestRestartNeverReusesIndexes(t *testing.T) {
 	}
 	issue(e.svc)
 	_ = e.svc.Close()
-	svc, err := issuer.NewService(e.cfg)
+	svc, err := open(e.cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -466,7 +487,7 @@ func TestDataFileHoldsNoClaimsNoClearKeys(t *testing.T) {
 		e.issue(t, body)
 	}
 	_ = e.svc.Close()
-	b, err := os.ReadFile(filepath.Join(e.dir, issuer.DBFile))
+	b, err := os.ReadFile(filepath.Join(e.dir, boltstore.DBFile))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -18,7 +18,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/idport/idport/issuer"
 	"github.com/idport/idport/issuer/internal/benchutil"
 )
 
@@ -107,7 +106,7 @@ func BenchmarkHTTPIssueExternalClients(b *testing.B) {
 		{"dc+sd-jwt/batch-1024-2ms-default", `{"type":"PersonIdentity","credentialSubject":{"givenName":"Mei Ling","familyName":"Chan","birthDate":"1990-02-03","nationality":"HK"}}`, 1024, 2 * time.Millisecond},
 	} {
 		b.Run(f.name, func(b *testing.B) {
-			e := start(b, func(c *issuer.Config) { c.BatchSize, c.BatchDelay = f.size, f.delay })
+			e := start(b, func(c *config) { c.Bolt.MaxBatchSize, c.Bolt.MaxBatchDelay = f.size, f.delay })
 			spec, _ := json.Marshal(loadSpec{URL: e.srv.URL + "/credentials/issue", Token: e.token, Body: f.body, N: b.N, Clients: 128})
 			cmd := exec.Command(os.Args[0], "-test.run=^$")
 			cmd.Env = append(os.Environ(), loadChildEnv+"="+string(spec))

@@ -15,6 +15,7 @@ import (
 
 	"github.com/idport/idport/issuer"
 	"github.com/idport/idport/issuer/boltstore"
+	"github.com/idport/idport/issuer/httpapi"
 	"github.com/idport/idport/pkg/boltkv"
 )
 
@@ -32,7 +33,7 @@ func (s *syncBuffer) Write(p []byte) (int, error) {
 func (s *syncBuffer) String() string { s.mu.Lock(); defer s.mu.Unlock(); return s.b.String() }
 
 // issued hands out n PersonIdentity credentials and returns their status entries by id.
-func issued(t *testing.T, svc *issuer.Service, n int) map[string]issuer.Issued {
+func issued(t *testing.T, svc *httpapi.Service, n int) map[string]issuer.Issued {
 	t.Helper()
 	out := map[string]issuer.Issued{}
 	for range n {
@@ -59,7 +60,7 @@ func entries(cs map[string]issuer.Issued) (refs map[string]bool, sets map[uint32
 func restoreCopy(t *testing.T, body []byte) (dir, path string) {
 	t.Helper()
 	dir = t.TempDir()
-	path = filepath.Join(dir, issuer.DBFile)
+	path = filepath.Join(dir, boltstore.DBFile)
 	if err := os.WriteFile(path, body, 0o600); err != nil {
 		t.Fatal(err)
 	}
@@ -76,7 +77,7 @@ func marker(t *testing.T, path string) bool {
 		t.Fatal(err)
 	}
 	defer st.Close()
-	m, err := st.Restored()
+	m, err := st.(*boltstore.Store).Restored()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -114,7 +115,7 @@ func TestRestoredBackupNeverReusesIndexes(t *testing.T) {
 	cfg := e.cfg
 	cfg.DataDir = dir
 	cfg.Logger = slog.New(slog.NewJSONHandler(logs, nil))
-	restored, err := issuer.NewService(cfg)
+	restored, err := open(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -158,7 +159,7 @@ func TestRestoredBackupNeverReusesIndexes(t *testing.T) {
 	}
 
 	// A second start is an ordinary restart: same generation, no second rotation.
-	again, err := issuer.NewService(cfg)
+	again, err := open(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -178,7 +179,7 @@ func TestRestoredBackupNeverReusesIndexes(t *testing.T) {
 	if err := e.svc.Close(); err != nil {
 		t.Fatal(err)
 	}
-	if marker(t, filepath.Join(e.dir, issuer.DBFile)) {
+	if marker(t, filepath.Join(e.dir, boltstore.DBFile)) {
 		t.Fatal("the live database carries the restored-from-backup marker")
 	}
 }

@@ -17,6 +17,8 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/idport/idport/issuer"
+	"github.com/idport/idport/issuer/boltstore"
+	"github.com/idport/idport/issuer/httpapi"
 	"github.com/idport/idport/pkg/httpx"
 	"github.com/idport/idport/pkg/keys"
 	"github.com/idport/idport/pkg/vc"
@@ -89,12 +91,13 @@ func (f *issuerFlags) secret(env Env) ([]byte, error) {
 	return s, nil
 }
 
+// config returns the engine configuration from the flags, without a store.
 func (f *issuerFlags) config(env Env) (issuer.Config, error) {
 	secret, err := f.secret(env)
 	if err != nil {
 		return issuer.Config{}, err
 	}
-	cfg := issuer.Config{DataDir: f.data, BaseURL: f.baseURL, Identity: f.didMethod, Alg: keys.Alg(f.alg), Secret: secret,
+	cfg := issuer.Config{BaseURL: f.baseURL, Identity: f.didMethod, Alg: keys.Alg(f.alg), Secret: secret,
 		AcceptForeignIssuer: f.acceptForeign, DefaultFormat: vc.Format(f.defaultFormat), Logger: env.Logger}
 	if cfg.BaseURL == "" {
 		cfg.BaseURL = "http://" + f.addr
@@ -103,6 +106,19 @@ func (f *issuerFlags) config(env Env) (issuer.Config, error) {
 		if cfg.CredentialTypes, err = issuer.LoadTypesFile(f.typesFile); err != nil {
 			return issuer.Config{}, err
 		}
+	}
+	return cfg, nil
+}
+
+// open returns the engine configuration with its Store: the bbolt file in --data, opened
+// here. The caller owns the store (httpapi.NewService takes it over).
+func (f *issuerFlags) open(env Env) (issuer.Config, error) {
+	cfg, err := f.config(env)
+	if err != nil {
+		return issuer.Config{}, err
+	}
+	if cfg.Store, err = boltstore.Open(filepath.Join(f.data, boltstore.DBFile), boltstore.Options{}); err != nil {
+		return issuer.Config{}, err
 	}
 	return cfg, nil
 }
@@ -139,34 +155,25 @@ func runIssuer(ctx context.Context, args []string, env Env) error {
 	if err := parseCommand(fs, args, env, issuerUsage); err != nil {
 		return err
 	}
-	if strings.HasSuffix(f.addr, ":0") && f.baseURL == "" {
-		// Pick the port now so that the did:web and status URLs name it.
-		ln, err := net.Listen("tcp", f.addr)
-		if err != nil {
-			return fmt.Errorf("issuer: listen on %s: %w", f.addr, err)
-		}
-		f.addr = ln.Addr().String()
-		_ = ln.Close()
+	if err := f.pickPort(); err != nil {
+		return fmt.Errorf("issuer: %w", err)
 	}
-	cfg, err := f.config(env)
+	cfg, err := f.open(env)
 	if err != nil {
 		return fmt.Errorf("issuer: %w", err)
 	}
 	if f.gcPercent > 0 {
 		debug.SetGCPercent(f.gcPercent)
 	}
-	svc, err := issuer.NewService(cfg)
+	svc, err := httpapi.NewService(ctx, httpapi.ServiceConfig{Issuer: cfg, Logger: env.Logger})
 	if err != nil {
 		return fmt.Errorf("issuer: %w", err)
 	}
 	defer svc.Close()
 	if f.dev {
-		tok, err := svc.CreateAPIKey(ctx, "dev", "*")
-		if err != nil {
-			return fmt.Errorf("issuer: dev API key: %w", err)
+		if err := printDevAPIKey(ctx, svc, env); err != nil {
+			return err
 		}
-		fmt.Fprintf(env.Stderr, "WARNING: --dev: created an API key with every scope; use it as 'Authorization: Bearer <key>':\n")
-		fmt.Fprintln(env.Stdout, tok)
 	}
 	env.Logger.Info("issuer ready", "did", svc.DID(), "base_url", cfg.BaseURL, "data", f.data, "registry", f.registry)
 	g, ctx := errgroup.WithContext(ctx)
@@ -176,7 +183,34 @@ func runIssuer(ctx context.Context, args []string, env Env) error {
 	return g.Wait()
 }
 
-func openIssuerForTool(args []string, env Env, name string, extra func(fs *flag.FlagSet)) (*issuer.Service, *flag.FlagSet, error) {
+// pickPort resolves a ":0" --addr without --base-url to a free port now, so that the did:web
+// and the status-list URLs name it.
+func (f *issuerFlags) pickPort() error {
+	if !strings.HasSuffix(f.addr, ":0") || f.baseURL != "" {
+		return nil
+	}
+	ln, err := net.Listen("tcp", f.addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", f.addr, err)
+	}
+	f.addr = ln.Addr().String()
+	return ln.Close()
+}
+
+// printDevAPIKey creates the --dev API key with every scope and prints it on stdout.
+func printDevAPIKey(ctx context.Context, svc *httpapi.Service, env Env) error {
+	tok, err := svc.CreateAPIKey(ctx, "dev", "*")
+	if err != nil {
+		return fmt.Errorf("issuer: dev API key: %w", err)
+	}
+	fmt.Fprintf(env.Stderr, "WARNING: --dev: created an API key with every scope; use it as 'Authorization: Bearer <key>':\n")
+	fmt.Fprintln(env.Stdout, tok)
+	return nil
+}
+
+// openIssuerForTool parses a management subcommand's flags and opens the engine over the
+// data directory (no HTTP); the returned func releases engine and store.
+func openIssuerForTool(ctx context.Context, args []string, env Env, name string, extra func(fs *flag.FlagSet)) (*issuer.Issuer, func(), error) {
 	var f issuerFlags
 	fs := flag.NewFlagSet("issuer "+name, flag.ContinueOnError)
 	f.register(fs, false)
@@ -186,15 +220,16 @@ func openIssuerForTool(args []string, env Env, name string, extra func(fs *flag.
 	if err := parseFlags(fs, args, env); err != nil {
 		return nil, nil, err
 	}
-	cfg, err := f.config(env)
+	cfg, err := f.open(env)
 	if err != nil {
 		return nil, nil, fmt.Errorf("issuer %s: %w", name, err)
 	}
-	svc, err := issuer.NewService(cfg)
+	is, err := issuer.New(ctx, cfg)
 	if err != nil {
+		_ = cfg.Store.Close()
 		return nil, nil, fmt.Errorf("issuer %s: %w", name, err)
 	}
-	return svc, fs, nil
+	return is, func() { is.Close(); _ = cfg.Store.Close() }, nil
 }
 
 func runIssuerKeys(ctx context.Context, args []string, env Env) error {
@@ -203,7 +238,7 @@ func runIssuerKeys(ctx context.Context, args []string, env Env) error {
 		return fmt.Errorf("issuer keys: want list or rotate")
 	}
 	var alg string
-	svc, _, err := openIssuerForTool(args[1:], env, "keys "+args[0], func(fs *flag.FlagSet) {
+	is, closeIssuer, err := openIssuerForTool(ctx, args[1:], env, "keys "+args[0], func(fs *flag.FlagSet) {
 		if args[0] == "rotate" {
 			fs.StringVar(&alg, "new-alg", "", "algorithm of the new key (default: --alg)")
 		}
@@ -211,9 +246,9 @@ func runIssuerKeys(ctx context.Context, args []string, env Env) error {
 	if err != nil {
 		return err
 	}
-	defer svc.Close()
+	defer closeIssuer()
 	if args[0] == "rotate" {
-		k, err := svc.Issuer().Rotate(ctx, keys.Alg(alg))
+		k, err := is.Rotate(ctx, keys.Alg(alg))
 		if err != nil {
 			return fmt.Errorf("issuer keys rotate: %w", err)
 		}
@@ -222,7 +257,7 @@ func runIssuerKeys(ctx context.Context, args []string, env Env) error {
 	}
 	enc := json.NewEncoder(env.Stdout)
 	enc.SetIndent("", "  ")
-	return enc.Encode(svc.Issuer().Keys())
+	return enc.Encode(is.Keys())
 }
 
 // scopes collects repeated --scope flags.
@@ -238,15 +273,15 @@ func runIssuerAPIKey(ctx context.Context, args []string, env Env) error {
 	}
 	var sc scopes
 	var name string
-	svc, _, err := openIssuerForTool(args[1:], env, "apikey create", func(fs *flag.FlagSet) {
+	is, closeIssuer, err := openIssuerForTool(ctx, args[1:], env, "apikey create", func(fs *flag.FlagSet) {
 		fs.Var(&sc, "scope", "credential type the key may issue and manage (repeatable; * for all; admin for backups, not included in *)")
 		fs.StringVar(&name, "name", "", "label for operators")
 	})
 	if err != nil {
 		return err
 	}
-	defer svc.Close()
-	tok, err := svc.CreateAPIKey(ctx, name, sc...)
+	defer closeIssuer()
+	tok, err := is.CreateAPIKey(ctx, name, sc)
 	if err != nil {
 		return fmt.Errorf("issuer apikey create: %w", err)
 	}

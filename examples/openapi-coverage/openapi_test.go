@@ -1,6 +1,7 @@
 package openapicoverage
 
 import (
+	"context"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -13,6 +14,8 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/idport/idport/issuer"
+	"github.com/idport/idport/issuer/boltstore"
+	issuerapi "github.com/idport/idport/issuer/httpapi"
 	"github.com/idport/idport/trustregistry"
 	"github.com/idport/idport/verifier"
 	"github.com/idport/idport/verifier/httpapi"
@@ -58,7 +61,12 @@ func services(t *testing.T) map[string][]string {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { reg.Close() })
-	is, err := issuer.NewService(issuer.Config{DataDir: t.TempDir(), BaseURL: "http://127.0.0.1:8442", Secret: []byte("openapi coverage test secret")})
+	st, err := boltstore.Open(filepath.Join(t.TempDir(), boltstore.DBFile), boltstore.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	is, err := issuerapi.NewService(context.Background(), issuerapi.ServiceConfig{Issuer: issuer.Config{Store: st,
+		BaseURL: "http://127.0.0.1:8442", Secret: []byte("openapi coverage test secret")}})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -13,8 +13,9 @@ import (
 
 	bolt "go.etcd.io/bbolt"
 
-	"github.com/idport/idport/issuer/internal/core"
+	"github.com/idport/idport/issuer"
 	"github.com/idport/idport/pkg/boltkv"
+	"github.com/idport/idport/pkg/errs"
 )
 
 var (
@@ -38,16 +39,27 @@ type Options struct {
 	MaxBatchDelay time.Duration
 }
 
-// Store implements core.Store on bbolt.
+// DBFile is the name of the issuer's bbolt file inside its data directory.
+const DBFile = "issuer.db"
+
+// Store implements issuer.Store on bbolt, and the optional issuer.GenerationStore and
+// issuer.Backupper.
 type Store struct {
 	db *bolt.DB
 }
 
-// Open opens (creating) the bbolt file at path.
-func Open(path string, o Options) (*Store, error) {
+// Compile-time checks of the optional interfaces issuer.New and Issuer.Backup look for.
+var (
+	_ issuer.GenerationStore = (*Store)(nil)
+	_ issuer.Backupper       = (*Store)(nil)
+)
+
+// Open opens (creating) the bbolt file at path, usually <data directory>/DBFile. The Store it
+// returns is a *Store, and so also an issuer.Backupper.
+func Open(path string, o Options) (issuer.Store, error) {
 	db, err := boltkv.Open(path)
 	if err != nil {
-		return nil, fmt.Errorf("%w: %w", core.ErrStore, err)
+		return nil, errs.Wrap(issuer.CodeStore, "store failed", err)
 	}
 	if o.MaxBatchSize <= 0 {
 		o.MaxBatchSize = 1024
@@ -66,7 +78,7 @@ func Open(path string, o Options) (*Store, error) {
 		return nil
 	}); err != nil {
 		_ = db.Close()
-		return nil, fmt.Errorf("%w: creating buckets in %s: %w", core.ErrStore, path, err)
+		return nil, errs.Wrap(issuer.CodeStore, fmt.Sprintf("store failed: creating buckets in %s", path), err)
 	}
 	return &Store{db: db}, nil
 }
@@ -77,26 +89,26 @@ func (s *Store) DB() *bolt.DB { return s.db }
 // Close closes the file.
 func (s *Store) Close() error { return s.db.Close() }
 
-func refKey(r core.StatusRef) []byte { return boltkv.Uint64Key(uint64(r.Set)<<32 | uint64(r.Index)) }
+func refKey(r issuer.StatusRef) []byte { return boltkv.Uint64Key(uint64(r.Set)<<32 | uint64(r.Index)) }
 
-func keyRef(k []byte) core.StatusRef {
+func keyRef(k []byte) issuer.StatusRef {
 	n := boltkv.KeyUint64(k)
-	return core.StatusRef{Set: uint32(n >> 32), Index: uint32(n)}
+	return issuer.StatusRef{Set: uint32(n >> 32), Index: uint32(n)}
 }
 
 func wrap(op string, err error) error {
 	if err == nil {
 		return nil
 	}
-	if errors.Is(err, core.ErrIndexTaken) || errors.Is(err, core.ErrDuplicateCredential) {
+	if errors.Is(err, issuer.ErrIndexTaken) || errors.Is(err, issuer.ErrDuplicateCredential) {
 		return err
 	}
-	return fmt.Errorf("%w: %s: %w", core.ErrStore, op, err)
+	return errs.Wrap(issuer.CodeStore, "store failed: "+op, err)
 }
 
-// Record implements core.Store: one batched transaction writes the allocation, the log
+// Record implements issuer.Store: one batched transaction writes the allocation, the log
 // entry and the key's expiry mark.
-func (s *Store) Record(ctx context.Context, rec core.IssueRecord) error {
+func (s *Store) Record(ctx context.Context, rec issuer.IssueRecord) error {
 	if err := ctx.Err(); err != nil {
 		return wrap("record", err)
 	}
@@ -107,21 +119,21 @@ func (s *Store) Record(ctx context.Context, rec core.IssueRecord) error {
 	rk := refKey(rec.Status)
 	exp := rec.Expires
 	if exp.IsZero() {
-		exp = core.MaxTime
+		exp = issuer.MaxTime
 	}
 	return wrap("record", s.db.Batch(func(tx *bolt.Tx) error {
 		alloc := tx.Bucket(bucketAlloc)
 		if v := alloc.Get(rk); v != nil && string(v) != rec.ID {
-			return fmt.Errorf("%w: %d/%d belongs to %s", core.ErrIndexTaken, rec.Status.Set, rec.Status.Index, v)
+			return errs.Errorf(issuer.CodeIndexTaken, "status index already taken: %d/%d belongs to %s", rec.Status.Set, rec.Status.Index, v)
 		}
 		creds := tx.Bucket(bucketCreds)
 		if old := creds.Get([]byte(rec.ID)); old != nil {
-			var o core.IssueRecord
+			var o issuer.IssueRecord
 			if err := json.Unmarshal(old, &o); err != nil {
 				return err
 			}
 			if o.Status != rec.Status {
-				return fmt.Errorf("%w: %q", core.ErrDuplicateCredential, rec.ID)
+				return errs.Errorf(issuer.CodeDuplicateCredential, "duplicate credential id: %q", rec.ID)
 			}
 		}
 		if err := alloc.Put(rk, []byte(rec.ID)); err != nil {
@@ -138,9 +150,9 @@ func (s *Store) Record(ctx context.Context, rec core.IssueRecord) error {
 	}))
 }
 
-// Credential implements core.Store.
-func (s *Store) Credential(ctx context.Context, id string) (core.IssueRecord, bool, error) {
-	var rec core.IssueRecord
+// Credential implements issuer.Store.
+func (s *Store) Credential(ctx context.Context, id string) (issuer.IssueRecord, bool, error) {
+	var rec issuer.IssueRecord
 	var ok bool
 	err := s.db.View(func(tx *bolt.Tx) error {
 		var err error
@@ -150,28 +162,28 @@ func (s *Store) Credential(ctx context.Context, id string) (core.IssueRecord, bo
 	return rec, ok, wrap("credential", err)
 }
 
-// SetState implements core.Store (batched; a valid state deletes the entry).
-func (s *Store) SetState(ctx context.Context, ref core.StatusRef, st core.State) error {
+// SetState implements issuer.Store (batched; a valid state deletes the entry).
+func (s *Store) SetState(ctx context.Context, ref issuer.StatusRef, st issuer.State) error {
 	if err := ctx.Err(); err != nil {
 		return wrap("set state", err)
 	}
 	rk := refKey(ref)
 	return wrap("set state", s.db.Batch(func(tx *bolt.Tx) error {
 		b := tx.Bucket(bucketStatus)
-		if st == core.StateValid {
+		if st == issuer.StateValid {
 			return b.Delete(rk)
 		}
 		return b.Put(rk, []byte{byte(st)})
 	}))
 }
 
-// LoadStatus implements core.Store.
-func (s *Store) LoadStatus(ctx context.Context, fn func(core.StatusRef, core.State) error) error {
+// LoadStatus implements issuer.Store.
+func (s *Store) LoadStatus(ctx context.Context, fn func(issuer.StatusRef, issuer.State) error) error {
 	return wrap("load status", s.db.View(func(tx *bolt.Tx) error {
-		states := map[uint64]core.State{}
+		states := map[uint64]issuer.State{}
 		if err := tx.Bucket(bucketStatus).ForEach(func(k, v []byte) error {
 			if len(v) == 1 {
-				states[boltkv.KeyUint64(k)] = core.State(v[0])
+				states[boltkv.KeyUint64(k)] = issuer.State(v[0])
 			}
 			return nil
 		}); err != nil {
@@ -183,19 +195,19 @@ func (s *Store) LoadStatus(ctx context.Context, fn func(core.StatusRef, core.Sta
 	}))
 }
 
-// PutKey implements core.Store.
-func (s *Store) PutKey(ctx context.Context, k core.KeyRecord) error {
+// PutKey implements issuer.Store.
+func (s *Store) PutKey(ctx context.Context, k issuer.KeyRecord) error {
 	return wrap("put key", s.db.Update(func(tx *bolt.Tx) error {
 		return boltkv.PutJSON(tx, bucketKeys, []byte(k.ID), k)
 	}))
 }
 
-// Keys implements core.Store (oldest first).
-func (s *Store) Keys(ctx context.Context) ([]core.KeyRecord, error) {
-	var out []core.KeyRecord
+// Keys implements issuer.Store (oldest first).
+func (s *Store) Keys(ctx context.Context) ([]issuer.KeyRecord, error) {
+	var out []issuer.KeyRecord
 	err := s.db.View(func(tx *bolt.Tx) error {
 		return tx.Bucket(bucketKeys).ForEach(func(k, v []byte) error {
-			var r core.KeyRecord
+			var r issuer.KeyRecord
 			if err := json.Unmarshal(v, &r); err != nil {
 				return fmt.Errorf("key %s: %w", k, err)
 			}
@@ -207,7 +219,7 @@ func (s *Store) Keys(ctx context.Context) ([]core.KeyRecord, error) {
 	return out, wrap("keys", err)
 }
 
-func sortKeys(ks []core.KeyRecord) {
+func sortKeys(ks []issuer.KeyRecord) {
 	for i := 1; i < len(ks); i++ {
 		for j := i; j > 0 && ks[j].Created.Before(ks[j-1].Created); j-- {
 			ks[j], ks[j-1] = ks[j-1], ks[j]
@@ -215,7 +227,7 @@ func sortKeys(ks []core.KeyRecord) {
 	}
 }
 
-// KeyExpiries implements core.Store.
+// KeyExpiries implements issuer.Store.
 func (s *Store) KeyExpiries(ctx context.Context) (map[string]time.Time, error) {
 	out := map[string]time.Time{}
 	err := s.db.View(func(tx *bolt.Tx) error {
@@ -229,19 +241,19 @@ func (s *Store) KeyExpiries(ctx context.Context) (map[string]time.Time, error) {
 	return out, wrap("key expiries", err)
 }
 
-// PutAPIKey implements core.Store.
-func (s *Store) PutAPIKey(ctx context.Context, k core.APIKeyRecord) error {
+// PutAPIKey implements issuer.Store.
+func (s *Store) PutAPIKey(ctx context.Context, k issuer.APIKeyRecord) error {
 	return wrap("put API key", s.db.Update(func(tx *bolt.Tx) error {
 		return boltkv.PutJSON(tx, bucketAPIKeys, []byte(k.ID), k)
 	}))
 }
 
-// APIKeys implements core.Store.
-func (s *Store) APIKeys(ctx context.Context) ([]core.APIKeyRecord, error) {
-	var out []core.APIKeyRecord
+// APIKeys implements issuer.Store.
+func (s *Store) APIKeys(ctx context.Context) ([]issuer.APIKeyRecord, error) {
+	var out []issuer.APIKeyRecord
 	err := s.db.View(func(tx *bolt.Tx) error {
 		return tx.Bucket(bucketAPIKeys).ForEach(func(k, v []byte) error {
-			var r core.APIKeyRecord
+			var r issuer.APIKeyRecord
 			if err := json.Unmarshal(v, &r); err != nil {
 				return fmt.Errorf("API key %s: %w", k, err)
 			}
@@ -252,4 +264,4 @@ func (s *Store) APIKeys(ctx context.Context) ([]core.APIKeyRecord, error) {
 	return out, wrap("API keys", err)
 }
 
-var _ core.Store = (*Store)(nil)
+var _ issuer.Store = (*Store)(nil)

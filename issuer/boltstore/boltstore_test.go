@@ -4,13 +4,13 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/idport/idport/issuer"
 	"github.com/idport/idport/issuer/boltstore"
-	"github.com/idport/idport/issuer/internal/core"
 	"github.com/idport/idport/issuer/storetest"
 )
 
 func TestConformance(t *testing.T) {
-	open := func(t *testing.T, path string) *boltstore.Store {
+	open := func(t *testing.T, path string) issuer.Store {
 		s, err := boltstore.Open(path, boltstore.Options{})
 		if err != nil {
 			t.Fatal(err)
@@ -18,9 +18,9 @@ func TestConformance(t *testing.T) {
 		t.Cleanup(func() { _ = s.Close() })
 		return s
 	}
-	storetest.Run(t, func(t *testing.T) core.Store {
+	storetest.Run(t, func(t *testing.T) issuer.Store {
 		return open(t, filepath.Join(t.TempDir(), "issuer.db"))
-	}, func(t *testing.T, s core.Store) core.Store {
+	}, func(t *testing.T, s issuer.Store) issuer.Store {
 		path := s.(*boltstore.Store).DB().Path()
 		if err := s.Close(); err != nil {
 			t.Fatal(err)

@@ -8,15 +8,16 @@ import (
 
 	bolt "go.etcd.io/bbolt"
 
-	"github.com/idport/idport/issuer/internal/core"
+	"github.com/idport/idport/issuer"
 	"github.com/idport/idport/pkg/boltkv"
+	"github.com/idport/idport/pkg/errs"
 )
 
 var (
 	bucketMeta = []byte("meta")
 	// keyGeneration holds the status-list generation new credentials are allocated in.
 	keyGeneration = []byte("list-generation")
-	// keyRestored marks a backup copy (core.RestoreMarker as JSON); the live file never has it.
+	// keyRestored marks a backup copy (issuer.RestoreMarker as JSON); the live file never has it.
 	keyRestored = []byte("restored-from-backup")
 )
 
@@ -29,15 +30,15 @@ func readGeneration(tx *bolt.Tx) uint32 {
 	return 0
 }
 
-// OpenGeneration implements core.GenerationStore: without a marker it only reads the
+// OpenGeneration implements issuer.GenerationStore: without a marker it only reads the
 // generation; with one, it stores the generation next picks and deletes the marker in one
 // transaction, so a crash leaves either the marked copy or the rotated file.
-func (s *Store) OpenGeneration(ctx context.Context, next func(core.RestoreMarker) (uint32, error)) (uint32, *core.RestoreMarker, error) {
+func (s *Store) OpenGeneration(ctx context.Context, next func(issuer.RestoreMarker) (uint32, error)) (uint32, *issuer.RestoreMarker, error) {
 	var gen uint32
-	var marked *core.RestoreMarker
+	var marked *issuer.RestoreMarker
 	err := s.db.Update(func(tx *bolt.Tx) error {
 		gen = readGeneration(tx)
-		var m core.RestoreMarker
+		var m issuer.RestoreMarker
 		ok, err := boltkv.GetJSON(tx, bucketMeta, keyRestored, &m)
 		if err != nil || !ok {
 			return err
@@ -59,8 +60,8 @@ func (s *Store) OpenGeneration(ctx context.Context, next func(core.RestoreMarker
 }
 
 // Restored reports the backup marker of the file, if any (tests and tools).
-func (s *Store) Restored() (*core.RestoreMarker, error) {
-	var m core.RestoreMarker
+func (s *Store) Restored() (*issuer.RestoreMarker, error) {
+	var m issuer.RestoreMarker
 	var ok bool
 	err := s.db.View(func(tx *bolt.Tx) error {
 		if tx.Bucket(bucketMeta) == nil {
@@ -82,10 +83,10 @@ func (s *Store) Restored() (*core.RestoreMarker, error) {
 func MarkBackupCopy(path string, takenAt time.Time) error {
 	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: boltkv.LockTimeout, NoSync: true})
 	if err != nil {
-		return fmt.Errorf("%w: opening backup copy %s: %w", core.ErrStore, path, err)
+		return errs.Wrap(issuer.CodeStore, fmt.Sprintf("store failed: opening backup copy %s", path), err)
 	}
 	err = db.Update(func(tx *bolt.Tx) error {
-		m := core.RestoreMarker{TakenAt: takenAt.UTC(), SourceGeneration: readGeneration(tx)}
+		m := issuer.RestoreMarker{TakenAt: takenAt.UTC(), SourceGeneration: readGeneration(tx)}
 		return boltkv.PutJSON(tx, bucketMeta, keyRestored, m)
 	})
 	if err == nil {
@@ -95,9 +96,9 @@ func MarkBackupCopy(path string, takenAt time.Time) error {
 		err = cerr
 	}
 	if err != nil {
-		return fmt.Errorf("%w: marking backup copy %s: %w", core.ErrStore, path, err)
+		return errs.Wrap(issuer.CodeStore, fmt.Sprintf("store failed: marking backup copy %s", path), err)
 	}
 	return nil
 }
 
-var _ core.GenerationStore = (*Store)(nil)
+var _ issuer.GenerationStore = (*Store)(nil)

@@ -1,38 +1,30 @@
 package httpapi
 
 import (
-	"fmt"
-	"net/http"
-
 	"github.com/gin-gonic/gin"
 
-	"github.com/idport/idport/issuer/internal/core"
+	"github.com/idport/idport/issuer"
+	"github.com/idport/idport/pkg/errs"
 	"github.com/idport/idport/pkg/httpx"
 )
-
-// CodeBackupUnsupported answers GET /admin/backup on an issuer without a backup hook.
-const CodeBackupUnsupported = "backup_unsupported"
 
 // requireAdmin lets only API keys with the admin scope through (403 otherwise).
 func (a *api) requireAdmin(c *gin.Context) {
 	if !client(c).IsAdmin() {
-		httpx.WriteError(c, problem(fmt.Errorf("%w: this endpoint needs an API key with the %q scope", core.ErrScope, core.ScopeAdmin)))
+		statuses.Write(c, errs.Errorf(issuer.CodeForbidden, "forbidden: this endpoint needs an API key with the %q scope", issuer.ScopeAdmin))
 		return
 	}
 	c.Next()
 }
 
-// GET /admin/backup (API key with the admin scope): a consistent copy of issuer.db taken from
-// one read transaction while the issuer keeps issuing, spooled first so that Content-Length
-// and Repr-Digest (SHA-256) precede the body.
+// GET /admin/backup (API key with the admin scope): a consistent copy of the issuer's store
+// taken while the issuer keeps issuing (Issuer.Backup), spooled first so that Content-Length
+// and Repr-Digest (SHA-256) precede the body. A store that cannot take an online backup
+// answers 501 backup_unsupported.
 func (a *api) serveBackup(c *gin.Context) {
-	if a.backup == nil {
-		httpx.WriteError(c, httpx.Errorf(http.StatusNotImplemented, CodeBackupUnsupported, "this issuer has no backup hook"))
-		return
-	}
-	sp, err := a.backup(c.Request.Context())
+	sp, err := a.is.Backup(c.Request.Context())
 	if err != nil {
-		httpx.WriteError(c, err) // internal: logged, detail hidden
+		statuses.Write(c, err)
 		return
 	}
 	defer sp.Close()

@@ -15,10 +15,7 @@
 package httpapi
 
 import (
-	"context"
 	"encoding/json"
-	"errors"
-	"fmt"
 	"log/slog"
 	"net/http"
 	"strconv"
@@ -29,8 +26,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
 	"github.com/idport/idport/docs"
-	"github.com/idport/idport/issuer/internal/core"
-	"github.com/idport/idport/pkg/boltkv"
+	"github.com/idport/idport/issuer"
+	"github.com/idport/idport/pkg/errs"
 	"github.com/idport/idport/pkg/httpx"
 	"github.com/idport/idport/pkg/vc"
 )
@@ -48,20 +45,16 @@ type Options struct {
 	MaxBodyBytes int64
 	// Ready reports readiness for /readyz.
 	Ready func() error
-	// Backup makes an online backup of the issuer's store for GET /admin/backup; nil answers
-	// 501 backup_unsupported.
-	Backup func(ctx context.Context) (*boltkv.Spool, error)
 }
 
 type api struct {
-	is     *core.Issuer
-	backup func(ctx context.Context) (*boltkv.Spool, error)
+	is     *issuer.Issuer
 	issued *prometheus.CounterVec
 	status *prometheus.CounterVec
 }
 
 // New returns the issuer's HTTP handler.
-func New(is *core.Issuer, o Options) *gin.Engine {
+func New(is *issuer.Issuer, o Options) *gin.Engine {
 	if o.MaxBodyBytes <= 0 {
 		o.MaxBodyBytes = 256 << 10
 	}
@@ -71,7 +64,7 @@ func New(is *core.Issuer, o Options) *gin.Engine {
 	}
 	e := httpx.NewEngine(httpx.Options{Name: "issuer", Logger: o.Logger, MaxBodyBytes: o.MaxBodyBytes,
 		Ready: o.Ready, Registry: o.Registry})
-	a := &api{is: is, backup: o.Backup,
+	a := &api{is: is,
 		issued: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "idport_issuer_credentials_issued_total",
 			Help: "Credentials issued, by credential type and format."}, []string{"type", "format"}),
 		status: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "idport_issuer_status_changes_total",
@@ -102,49 +95,47 @@ var OpenAPI = docs.OpenAPI
 
 const clientKey = "idport.issuer.client"
 
-// problem maps a core error to its HTTP status and stable code (the one table).
-func problem(err error) error {
-	var coded httpx.Coded
-	if errors.As(err, &coded) && core.Code(err) == "" {
-		return err // already coded (httpx decoding errors)
-	}
-	status := http.StatusInternalServerError
-	switch {
-	case errors.Is(err, core.ErrUnauthenticated):
-		status = http.StatusUnauthorized
-	case errors.Is(err, core.ErrScope):
-		status = http.StatusForbidden
-	case errors.Is(err, core.ErrCredentialNotFound), errors.Is(err, core.ErrStatusListNotFound):
-		status = http.StatusNotFound
-	case errors.Is(err, core.ErrStatusConflict), errors.Is(err, core.ErrDuplicateCredential):
-		status = http.StatusConflict
-	case errors.Is(err, core.ErrUnknownType), errors.Is(err, core.ErrMissingClaim), errors.Is(err, core.ErrClaimType),
-		errors.Is(err, core.ErrUnknownClaim), errors.Is(err, core.ErrSubjectTooLarge), errors.Is(err, core.ErrUnsupportedFormat),
-		errors.Is(err, core.ErrAlgNotAllowed), errors.Is(err, core.ErrInvalidHolderKey), errors.Is(err, core.ErrIssuerMismatch),
-		errors.Is(err, core.ErrInvalidStatus), errors.Is(err, core.ErrInvalidCredential), errors.Is(err, core.ErrInvalidRequest):
-		status = http.StatusBadRequest
-	case errors.Is(err, core.ErrStatusExhausted), errors.Is(err, core.ErrClosed):
-		status = http.StatusServiceUnavailable
-	default:
-		return err // internal: logged, detail hidden
-	}
-	return httpx.NewError(status, core.Code(err), err)
+// statuses is the issuer's one table from error code to HTTP status; every error is rendered
+// through statuses.Write. A code missing here (store_failed, invalid_config, ...) is an
+// internal error: logged with its cause, answered 500 without detail.
+var statuses = httpx.Statuses{
+	issuer.CodeUnauthorized:        http.StatusUnauthorized,
+	issuer.CodeForbidden:           http.StatusForbidden,
+	issuer.CodeCredentialNotFound:  http.StatusNotFound,
+	issuer.CodeStatusListNotFound:  http.StatusNotFound,
+	issuer.CodeStatusConflict:      http.StatusConflict,
+	issuer.CodeDuplicateCredential: http.StatusConflict,
+	issuer.CodeUnknownType:         http.StatusBadRequest,
+	issuer.CodeMissingClaim:        http.StatusBadRequest,
+	issuer.CodeClaimType:           http.StatusBadRequest,
+	issuer.CodeUnknownClaim:        http.StatusBadRequest,
+	issuer.CodeSubjectTooLarge:     http.StatusBadRequest,
+	issuer.CodeUnsupportedFormat:   http.StatusBadRequest,
+	issuer.CodeAlgNotAllowed:       http.StatusBadRequest,
+	issuer.CodeInvalidHolderKey:    http.StatusBadRequest,
+	issuer.CodeIssuerMismatch:      http.StatusBadRequest,
+	issuer.CodeInvalidStatus:       http.StatusBadRequest,
+	issuer.CodeInvalidCredential:   http.StatusBadRequest,
+	issuer.CodeInvalidRequest:      http.StatusBadRequest,
+	issuer.CodeStatusExhausted:     http.StatusServiceUnavailable,
+	issuer.CodeClosed:              http.StatusServiceUnavailable,
+	issuer.CodeBackupUnsupported:   http.StatusNotImplemented,
 }
 
 func (a *api) auth(c *gin.Context) {
 	cl, err := a.is.Authenticate(httpx.BearerToken(c))
 	if err != nil {
 		c.Header("WWW-Authenticate", `Bearer realm="idport-issuer"`)
-		httpx.WriteError(c, problem(err))
+		statuses.Write(c, err)
 		return
 	}
 	c.Set(clientKey, cl)
 	c.Next()
 }
 
-func client(c *gin.Context) *core.Client {
+func client(c *gin.Context) *issuer.Client {
 	v, _ := c.Get(clientKey)
-	cl, _ := v.(*core.Client)
+	cl, _ := v.(*issuer.Client)
 	return cl
 }
 
@@ -175,10 +166,10 @@ type IssueOptions struct {
 func (a *api) issue(c *gin.Context) {
 	var req IssueRequest
 	if err := httpx.DecodeJSON(c, &req); err != nil {
-		httpx.WriteError(c, err)
+		statuses.Write(c, err)
 		return
 	}
-	r := core.Request{Type: req.Type, Subject: req.CredentialSubject, Credential: req.Credential,
+	r := issuer.Request{Type: req.Type, Subject: req.CredentialSubject, Credential: req.Credential,
 		Format: req.Format, HolderJWK: req.HolderJWK, Disclosable: req.Disclosable, Client: client(c)}
 	if string(bytesTrim(req.Credential)) == "null" {
 		r.Credential = nil
@@ -196,7 +187,7 @@ func (a *api) issue(c *gin.Context) {
 	}
 	out, err := a.is.Issue(c.Request.Context(), r)
 	if err != nil {
-		httpx.WriteError(c, problem(err))
+		statuses.Write(c, err)
 		return
 	}
 	a.issued.WithLabelValues(out.Type, string(out.Format)).Inc()
@@ -234,52 +225,52 @@ type StatusUpdateEntry struct {
 	Status        json.RawMessage `json:"status"`
 }
 
-func (e StatusUpdateEntry) action() (core.Action, error) {
+func (e StatusUpdateEntry) action() (issuer.Action, error) {
 	var on bool
 	switch s := strings.Trim(strings.TrimSpace(string(e.Status)), `"`); s {
 	case "true", "1", "revoked", "suspended":
 		on = true
 	case "false", "0", "valid":
 	default:
-		return "", fmt.Errorf("%w: status %s (want true or false)", core.ErrInvalidRequest, e.Status)
+		return "", errs.Errorf(issuer.CodeInvalidRequest, "invalid request: status %s (want true or false)", e.Status)
 	}
 	switch {
 	case e.StatusPurpose == "revocation" && on:
-		return core.ActionRevoke, nil
+		return issuer.ActionRevoke, nil
 	case e.StatusPurpose == "revocation":
-		return "", fmt.Errorf("%w: revocation is final and cannot be undone", core.ErrStatusConflict)
+		return "", errs.Errorf(issuer.CodeStatusConflict, "status conflict: revocation is final and cannot be undone")
 	case e.StatusPurpose == "suspension" && on:
-		return core.ActionSuspend, nil
+		return issuer.ActionSuspend, nil
 	case e.StatusPurpose == "suspension":
-		return core.ActionReinstate, nil
+		return issuer.ActionReinstate, nil
 	}
-	return "", fmt.Errorf("%w: statusPurpose %q (want revocation or suspension)", core.ErrInvalidRequest, e.StatusPurpose)
+	return "", errs.Errorf(issuer.CodeInvalidRequest, "invalid request: statusPurpose %q (want revocation or suspension)", e.StatusPurpose)
 }
 
 func (a *api) changeStatus(c *gin.Context) {
 	var req StatusRequest
 	if err := httpx.DecodeJSON(c, &req); err != nil {
-		httpx.WriteError(c, err)
+		statuses.Write(c, err)
 		return
 	}
-	action := core.Action(req.Action)
+	action := issuer.Action(req.Action)
 	switch {
 	case req.Action != "" && len(req.CredentialStatus) > 0:
-		httpx.WriteError(c, problem(fmt.Errorf("%w: give action or credentialStatus, not both", core.ErrInvalidRequest)))
+		statuses.Write(c, errs.Errorf(issuer.CodeInvalidRequest, "invalid request: give action or credentialStatus, not both"))
 		return
 	case len(req.CredentialStatus) > 1:
-		httpx.WriteError(c, problem(fmt.Errorf("%w: one credentialStatus update per request", core.ErrInvalidRequest)))
+		statuses.Write(c, errs.Errorf(issuer.CodeInvalidRequest, "invalid request: one credentialStatus update per request"))
 		return
 	case len(req.CredentialStatus) == 1:
 		var err error
 		if action, err = req.CredentialStatus[0].action(); err != nil {
-			httpx.WriteError(c, problem(err))
+			statuses.Write(c, err)
 			return
 		}
 	}
 	res, err := a.is.ChangeStatus(c.Request.Context(), client(c), req.CredentialID, action)
 	if err != nil {
-		httpx.WriteError(c, problem(err))
+		statuses.Write(c, err)
 		return
 	}
 	if res.Changed {
@@ -299,7 +290,7 @@ func (a *api) issuerMetadata(c *gin.Context) { a.document(c, "application/json",
 func (a *api) document(c *gin.Context, ct string, get func() ([]byte, error)) {
 	b, err := get()
 	if err != nil {
-		httpx.WriteError(c, problem(err))
+		statuses.Write(c, err)
 		return
 	}
 	c.Header("Cache-Control", "public, max-age=300")
@@ -307,21 +298,21 @@ func (a *api) document(c *gin.Context, ct string, get func() ([]byte, error)) {
 }
 
 func (a *api) bitstring(c *gin.Context) {
-	a.list(c, "application/vc+jwt", func() (core.PublishedList, error) {
+	a.list(c, "application/vc+jwt", func() (issuer.PublishedList, error) {
 		return a.is.BitstringList(c.Request.Context(), c.Param("list"))
 	})
 }
 
 func (a *api) tokenList(c *gin.Context) {
-	a.list(c, "application/statuslist+jwt", func() (core.PublishedList, error) {
+	a.list(c, "application/statuslist+jwt", func() (issuer.PublishedList, error) {
 		return a.is.TokenList(c.Request.Context(), c.Param("list"))
 	})
 }
 
-func (a *api) list(c *gin.Context, ct string, get func() (core.PublishedList, error)) {
+func (a *api) list(c *gin.Context, ct string, get func() (issuer.PublishedList, error)) {
 	l, err := get()
 	if err != nil {
-		httpx.WriteError(c, problem(err))
+		statuses.Write(c, err)
 		return
 	}
 	c.Header("Cache-Control", "public, max-age="+strconv.Itoa(int(l.MaxAge.Seconds())))
@@ -336,7 +327,9 @@ func (a *api) list(c *gin.Context, ct string, get func() (core.PublishedList, er
 func (a *api) typeMetadata(c *gin.Context) {
 	b, err := a.is.TypeMetadata(c.Param("name"))
 	if err != nil {
-		httpx.WriteError(c, httpx.NewError(http.StatusNotFound, core.Code(err), err))
+		// The path names a resource that does not exist: 404 here, where issuing an unknown
+		// type is a bad request (400), under the same code.
+		statuses.Write(c, httpx.NewError(http.StatusNotFound, string(issuer.Code(err)), err))
 		return
 	}
 	c.Header("Cache-Control", "public, max-age=300")

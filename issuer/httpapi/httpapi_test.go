@@ -12,6 +12,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -19,13 +20,19 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/idport/idport/issuer"
+	"github.com/idport/idport/issuer/boltstore"
 	"github.com/idport/idport/issuer/httpapi"
 )
 
-func newServer(t testing.TB) (*httptest.Server, *issuer.Service, string) {
+func newServer(t testing.TB) (*httptest.Server, *httpapi.Service, string) {
 	t.Helper()
-	svc, err := issuer.NewService(issuer.Config{DataDir: t.TempDir(), BaseURL: "https://issuer.example.sg",
-		Secret: []byte("0123456789abcdef0123456789abcdef"), Logger: slog.New(slog.DiscardHandler)})
+	st, err := boltstore.Open(filepath.Join(t.TempDir(), boltstore.DBFile), boltstore.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	svc, err := httpapi.NewService(context.Background(), httpapi.ServiceConfig{Issuer: issuer.Config{Store: st,
+		BaseURL: "https://issuer.example.sg", Secret: []byte("0123456789abcdef0123456789abcdef")},
+		Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {
 		t.Fatal(err)
 	}

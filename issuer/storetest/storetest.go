@@ -10,12 +10,12 @@ import (
 	"testing"
 	"time"
 
-	"github.com/idport/idport/issuer/internal/core"
+	"github.com/idport/idport/issuer"
 )
 
 // Run runs the suite. newStore returns an empty store; reopen, when not nil, closes a store
 // and opens the same data again (durability checks).
-func Run(t *testing.T, newStore func(t *testing.T) core.Store, reopen func(t *testing.T, s core.Store) core.Store) {
+func Run(t *testing.T, newStore func(t *testing.T) issuer.Store, reopen func(t *testing.T, s issuer.Store) issuer.Store) {
 	t.Run("RecordAndRead", func(t *testing.T) { testRecord(t, newStore(t)) })
 	t.Run("IndexTaken", func(t *testing.T) { testIndexTaken(t, newStore(t)) })
 	t.Run("DuplicateCredential", func(t *testing.T) { testDuplicate(t, newStore(t)) })
@@ -30,12 +30,12 @@ func Run(t *testing.T, newStore func(t *testing.T) core.Store, reopen func(t *te
 
 var t0 = time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
 
-func rec(id string, set, idx uint32, kid string, exp time.Time) core.IssueRecord {
-	return core.IssueRecord{ID: id, Type: "BusinessRegistration", Format: "vc+jwt", Status: core.StatusRef{Set: set, Index: idx},
+func rec(id string, set, idx uint32, kid string, exp time.Time) issuer.IssueRecord {
+	return issuer.IssueRecord{ID: id, Type: "BusinessRegistration", Format: "vc+jwt", Status: issuer.StatusRef{Set: set, Index: idx},
 		KeyID: kid, Issued: t0, Expires: exp, Client: "idpi_test"}
 }
 
-func testRecord(t *testing.T, s core.Store) {
+func testRecord(t *testing.T, s issuer.Store) {
 	ctx := context.Background()
 	r := rec("urn:uuid:1", 1, 42, "k1", t0.Add(time.Hour))
 	if err := s.Record(ctx, r); err != nil {
@@ -54,28 +54,28 @@ func testRecord(t *testing.T, s core.Store) {
 	if _, ok, err := s.Credential(ctx, "urn:uuid:none"); ok || err != nil {
 		t.Fatalf("unknown credential: ok=%v err=%v", ok, err)
 	}
-	var refs []core.StatusRef
-	if err := s.LoadStatus(ctx, func(r core.StatusRef, st core.State) error {
+	var refs []issuer.StatusRef
+	if err := s.LoadStatus(ctx, func(r issuer.StatusRef, st issuer.State) error {
 		refs = append(refs, r)
-		if st != core.StateValid {
+		if st != issuer.StateValid {
 			return fmt.Errorf("state %v", st)
 		}
 		return nil
 	}); err != nil {
 		t.Fatal(err)
 	}
-	if len(refs) != 1 || refs[0] != (core.StatusRef{Set: 1, Index: 42}) {
+	if len(refs) != 1 || refs[0] != (issuer.StatusRef{Set: 1, Index: 42}) {
 		t.Fatalf("LoadStatus = %v", refs)
 	}
 }
 
-func testIndexTaken(t *testing.T, s core.Store) {
+func testIndexTaken(t *testing.T, s issuer.Store) {
 	ctx := context.Background()
 	if err := s.Record(ctx, rec("urn:uuid:a", 1, 7, "k", t0)); err != nil {
 		t.Fatal(err)
 	}
 	err := s.Record(ctx, rec("urn:uuid:b", 1, 7, "k", t0))
-	if !errors.Is(err, core.ErrIndexTaken) {
+	if !errors.Is(err, issuer.ErrIndexTaken) {
 		t.Fatalf("second credential on the same index: %v, want ErrIndexTaken", err)
 	}
 	if _, ok, _ := s.Credential(ctx, "urn:uuid:b"); ok {
@@ -86,17 +86,17 @@ func testIndexTaken(t *testing.T, s core.Store) {
 	}
 }
 
-func testDuplicate(t *testing.T, s core.Store) {
+func testDuplicate(t *testing.T, s issuer.Store) {
 	ctx := context.Background()
 	if err := s.Record(ctx, rec("urn:uuid:d", 1, 1, "k", t0)); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.Record(ctx, rec("urn:uuid:d", 1, 2, "k", t0)); !errors.Is(err, core.ErrDuplicateCredential) {
+	if err := s.Record(ctx, rec("urn:uuid:d", 1, 2, "k", t0)); !errors.Is(err, issuer.ErrDuplicateCredential) {
 		t.Fatalf("same id, other index: %v, want ErrDuplicateCredential", err)
 	}
 }
 
-func testStates(t *testing.T, s core.Store) {
+func testStates(t *testing.T, s issuer.Store) {
 	ctx := context.Background()
 	for i := uint32(0); i < 3; i++ {
 		if err := s.Record(ctx, rec(fmt.Sprintf("urn:uuid:s%d", i), 1, i, "k", t0)); err != nil {
@@ -105,16 +105,16 @@ func testStates(t *testing.T, s core.Store) {
 	}
 	steps := []struct {
 		idx uint32
-		st  core.State
-	}{{0, core.StateRevoked}, {1, core.StateSuspended}, {1, core.StateValid}, {2, core.StateSuspended}}
+		st  issuer.State
+	}{{0, issuer.StateRevoked}, {1, issuer.StateSuspended}, {1, issuer.StateValid}, {2, issuer.StateSuspended}}
 	for _, st := range steps {
-		if err := s.SetState(ctx, core.StatusRef{Set: 1, Index: st.idx}, st.st); err != nil {
+		if err := s.SetState(ctx, issuer.StatusRef{Set: 1, Index: st.idx}, st.st); err != nil {
 			t.Fatal(err)
 		}
 	}
-	want := map[uint32]core.State{0: core.StateRevoked, 1: core.StateValid, 2: core.StateSuspended}
-	got := map[uint32]core.State{}
-	if err := s.LoadStatus(ctx, func(r core.StatusRef, st core.State) error { got[r.Index] = st; return nil }); err != nil {
+	want := map[uint32]issuer.State{0: issuer.StateRevoked, 1: issuer.StateValid, 2: issuer.StateSuspended}
+	got := map[uint32]issuer.State{}
+	if err := s.LoadStatus(ctx, func(r issuer.StatusRef, st issuer.State) error { got[r.Index] = st; return nil }); err != nil {
 		t.Fatal(err)
 	}
 	for i, w := range want {
@@ -124,11 +124,11 @@ func testStates(t *testing.T, s core.Store) {
 	}
 }
 
-func testKeys(t *testing.T, s core.Store) {
+func testKeys(t *testing.T, s issuer.Store) {
 	ctx := context.Background()
-	k1 := core.KeyRecord{ID: "k1", Alg: "EdDSA", Sealed: []byte("sealed-1"), Created: t0}
-	k2 := core.KeyRecord{ID: "k2", Alg: "ES256", Sealed: []byte("sealed-2"), Created: t0.Add(time.Hour)}
-	for _, k := range []core.KeyRecord{k2, k1} {
+	k1 := issuer.KeyRecord{ID: "k1", Alg: "EdDSA", Sealed: []byte("sealed-1"), Created: t0}
+	k2 := issuer.KeyRecord{ID: "k2", Alg: "ES256", Sealed: []byte("sealed-2"), Created: t0.Add(time.Hour)}
+	for _, k := range []issuer.KeyRecord{k2, k1} {
 		if err := s.PutKey(ctx, k); err != nil {
 			t.Fatal(err)
 		}
@@ -146,7 +146,7 @@ func testKeys(t *testing.T, s core.Store) {
 		t.Fatalf("Keys = %+v", ks)
 	}
 	late, early := t0.Add(48*time.Hour), t0.Add(24*time.Hour)
-	for i, r := range []core.IssueRecord{rec("urn:uuid:e1", 1, 1, "k1", late), rec("urn:uuid:e2", 1, 2, "k1", early),
+	for i, r := range []issuer.IssueRecord{rec("urn:uuid:e1", 1, 1, "k1", late), rec("urn:uuid:e2", 1, 2, "k1", early),
 		rec("urn:uuid:e3", 1, 3, "k2", time.Time{})} {
 		if err := s.Record(ctx, r); err != nil {
 			t.Fatalf("record %d: %v", i, err)
@@ -159,14 +159,14 @@ func testKeys(t *testing.T, s core.Store) {
 	if !exp["k1"].Equal(late) {
 		t.Errorf("k1 expiry %v, want the latest %v", exp["k1"], late)
 	}
-	if !exp["k2"].Equal(core.MaxTime) {
+	if !exp["k2"].Equal(issuer.MaxTime) {
 		t.Errorf("k2 expiry %v, want MaxTime for a credential without expiry", exp["k2"])
 	}
 }
 
-func testAPIKeys(t *testing.T, s core.Store) {
+func testAPIKeys(t *testing.T, s issuer.Store) {
 	ctx := context.Background()
-	a := core.APIKeyRecord{ID: "idpi_a", Hash: []byte{1, 2, 3}, Scopes: []string{"BusinessRegistration"}, Created: t0}
+	a := issuer.APIKeyRecord{ID: "idpi_a", Hash: []byte{1, 2, 3}, Scopes: []string{"BusinessRegistration"}, Created: t0}
 	if err := s.PutAPIKey(ctx, a); err != nil {
 		t.Fatal(err)
 	}
@@ -179,7 +179,7 @@ func testAPIKeys(t *testing.T, s core.Store) {
 	}
 }
 
-func testConcurrent(t *testing.T, s core.Store) {
+func testConcurrent(t *testing.T, s issuer.Store) {
 	ctx := context.Background()
 	const n = 200
 	var wg sync.WaitGroup
@@ -199,7 +199,7 @@ func testConcurrent(t *testing.T, s core.Store) {
 		}
 	}
 	count := 0
-	if err := s.LoadStatus(ctx, func(core.StatusRef, core.State) error { count++; return nil }); err != nil {
+	if err := s.LoadStatus(ctx, func(issuer.StatusRef, issuer.State) error { count++; return nil }); err != nil {
 		t.Fatal(err)
 	}
 	if count != n {
@@ -207,26 +207,26 @@ func testConcurrent(t *testing.T, s core.Store) {
 	}
 }
 
-func testDurable(t *testing.T, s core.Store, reopen func(*testing.T, core.Store) core.Store) {
+func testDurable(t *testing.T, s issuer.Store, reopen func(*testing.T, issuer.Store) issuer.Store) {
 	ctx := context.Background()
 	if err := s.Record(ctx, rec("urn:uuid:x", 5, 9, "k", t0)); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.SetState(ctx, core.StatusRef{Set: 5, Index: 9}, core.StateRevoked); err != nil {
+	if err := s.SetState(ctx, issuer.StatusRef{Set: 5, Index: 9}, issuer.StateRevoked); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.PutAPIKey(ctx, core.APIKeyRecord{ID: "idpi_x", Hash: []byte{9}, Scopes: []string{"*"}}); err != nil {
+	if err := s.PutAPIKey(ctx, issuer.APIKeyRecord{ID: "idpi_x", Hash: []byte{9}, Scopes: []string{"*"}}); err != nil {
 		t.Fatal(err)
 	}
 	s = reopen(t, s)
 	if _, ok, err := s.Credential(ctx, "urn:uuid:x"); !ok || err != nil {
 		t.Fatalf("after reopen: ok=%v err=%v", ok, err)
 	}
-	var st core.State
-	if err := s.LoadStatus(ctx, func(r core.StatusRef, x core.State) error { st = x; return nil }); err != nil {
+	var st issuer.State
+	if err := s.LoadStatus(ctx, func(r issuer.StatusRef, x issuer.State) error { st = x; return nil }); err != nil {
 		t.Fatal(err)
 	}
-	if st != core.StateRevoked {
+	if st != issuer.StateRevoked {
 		t.Fatalf("state after reopen %v", st)
 	}
 	if ks, _ := s.APIKeys(ctx); len(ks) != 1 {

@@ -21,6 +21,8 @@ import (
 	"time"
 
 	"github.com/idport/idport/issuer"
+	"github.com/idport/idport/issuer/boltstore"
+	issuerapi "github.com/idport/idport/issuer/httpapi"
 	"github.com/idport/idport/pkg/did"
 	"github.com/idport/idport/pkg/statuslist"
 	"github.com/idport/idport/trustregistry"
@@ -178,7 +180,7 @@ type Issuer struct {
 	// APIKey is a bearer token allowed to issue and manage every type.
 	APIKey string
 	// Service is the issuer itself.
-	Service *issuer.Service
+	Service *issuerapi.Service
 }
 
 // IssuerOptions configure StartIssuer.
@@ -204,8 +206,13 @@ func (s *Stack) StartIssuer(ctx context.Context, o IssuerOptions) (*Issuer, erro
 	if err != nil {
 		return nil, err
 	}
-	svc, err := issuer.NewService(issuer.Config{DataDir: filepath.Join(s.Dir, o.Name), BaseURL: url, Identity: o.DIDMethod,
-		Secret: []byte("example secret: never use a constant in production"), StatusTTL: o.StatusTTL, Logger: s.Logger})
+	st, err := boltstore.Open(filepath.Join(s.Dir, o.Name, boltstore.DBFile), boltstore.Options{})
+	if err != nil {
+		ln.Close()
+		return nil, fmt.Errorf("stack: issuer %s: %w", o.Name, err)
+	}
+	svc, err := issuerapi.NewService(ctx, issuerapi.ServiceConfig{Issuer: issuer.Config{Store: st, BaseURL: url, Identity: o.DIDMethod,
+		Secret: []byte("example secret: never use a constant in production"), StatusTTL: o.StatusTTL}, Logger: s.Logger})
 	if err != nil {
 		ln.Close()
 		return nil, fmt.Errorf("stack: issuer %s: %w", o.Name, err)

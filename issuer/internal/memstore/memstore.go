@@ -4,46 +4,46 @@ package memstore
 
 import (
 	"context"
-	"fmt"
 	"slices"
 	"sync"
 	"time"
 
-	"github.com/idport/idport/issuer/internal/core"
+	"github.com/idport/idport/issuer"
+	"github.com/idport/idport/pkg/errs"
 )
 
-// Store implements core.Store in memory.
+// Store implements issuer.Store in memory.
 type Store struct {
 	mu      sync.Mutex
-	creds   map[string]core.IssueRecord
-	alloc   map[core.StatusRef]string
-	states  map[core.StatusRef]core.State
-	keys    map[string]core.KeyRecord
+	creds   map[string]issuer.IssueRecord
+	alloc   map[issuer.StatusRef]string
+	states  map[issuer.StatusRef]issuer.State
+	keys    map[string]issuer.KeyRecord
 	keyExp  map[string]time.Time
-	apiKeys map[string]core.APIKeyRecord
+	apiKeys map[string]issuer.APIKeyRecord
 }
 
 // New returns an empty store.
 func New() *Store {
-	return &Store{creds: map[string]core.IssueRecord{}, alloc: map[core.StatusRef]string{}, states: map[core.StatusRef]core.State{},
-		keys: map[string]core.KeyRecord{}, keyExp: map[string]time.Time{}, apiKeys: map[string]core.APIKeyRecord{}}
+	return &Store{creds: map[string]issuer.IssueRecord{}, alloc: map[issuer.StatusRef]string{}, states: map[issuer.StatusRef]issuer.State{},
+		keys: map[string]issuer.KeyRecord{}, keyExp: map[string]time.Time{}, apiKeys: map[string]issuer.APIKeyRecord{}}
 }
 
-// Record implements core.Store.
-func (s *Store) Record(_ context.Context, rec core.IssueRecord) error {
+// Record implements issuer.Store.
+func (s *Store) Record(_ context.Context, rec issuer.IssueRecord) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if id, ok := s.alloc[rec.Status]; ok && id != rec.ID {
-		return fmt.Errorf("%w: %d/%d", core.ErrIndexTaken, rec.Status.Set, rec.Status.Index)
+		return errs.Errorf(issuer.CodeIndexTaken, "status index already taken: %d/%d", rec.Status.Set, rec.Status.Index)
 	}
 	if old, ok := s.creds[rec.ID]; ok && old.Status != rec.Status {
-		return fmt.Errorf("%w: %q", core.ErrDuplicateCredential, rec.ID)
+		return errs.Errorf(issuer.CodeDuplicateCredential, "duplicate credential id: %q", rec.ID)
 	}
 	s.alloc[rec.Status] = rec.ID
 	s.creds[rec.ID] = rec
 	exp := rec.Expires
 	if exp.IsZero() {
-		exp = core.MaxTime
+		exp = issuer.MaxTime
 	}
 	if exp.After(s.keyExp[rec.KeyID]) {
 		s.keyExp[rec.KeyID] = exp.Truncate(time.Second)
@@ -51,30 +51,30 @@ func (s *Store) Record(_ context.Context, rec core.IssueRecord) error {
 	return nil
 }
 
-// Credential implements core.Store.
-func (s *Store) Credential(_ context.Context, id string) (core.IssueRecord, bool, error) {
+// Credential implements issuer.Store.
+func (s *Store) Credential(_ context.Context, id string) (issuer.IssueRecord, bool, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	r, ok := s.creds[id]
 	return r, ok, nil
 }
 
-// SetState implements core.Store.
-func (s *Store) SetState(_ context.Context, ref core.StatusRef, st core.State) error {
+// SetState implements issuer.Store.
+func (s *Store) SetState(_ context.Context, ref issuer.StatusRef, st issuer.State) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.states[ref] = st
 	return nil
 }
 
-// LoadStatus implements core.Store.
-func (s *Store) LoadStatus(_ context.Context, fn func(core.StatusRef, core.State) error) error {
+// LoadStatus implements issuer.Store.
+func (s *Store) LoadStatus(_ context.Context, fn func(issuer.StatusRef, issuer.State) error) error {
 	s.mu.Lock()
-	refs := make([]core.StatusRef, 0, len(s.alloc))
+	refs := make([]issuer.StatusRef, 0, len(s.alloc))
 	for r := range s.alloc {
 		refs = append(refs, r)
 	}
-	states := make([]core.State, len(refs))
+	states := make([]issuer.State, len(refs))
 	for i, r := range refs {
 		states[i] = s.states[r]
 	}
@@ -87,27 +87,27 @@ func (s *Store) LoadStatus(_ context.Context, fn func(core.StatusRef, core.State
 	return nil
 }
 
-// PutKey implements core.Store.
-func (s *Store) PutKey(_ context.Context, k core.KeyRecord) error {
+// PutKey implements issuer.Store.
+func (s *Store) PutKey(_ context.Context, k issuer.KeyRecord) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.keys[k.ID] = k
 	return nil
 }
 
-// Keys implements core.Store.
-func (s *Store) Keys(context.Context) ([]core.KeyRecord, error) {
+// Keys implements issuer.Store.
+func (s *Store) Keys(context.Context) ([]issuer.KeyRecord, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	out := make([]core.KeyRecord, 0, len(s.keys))
+	out := make([]issuer.KeyRecord, 0, len(s.keys))
 	for _, k := range s.keys {
 		out = append(out, k)
 	}
-	slices.SortFunc(out, func(a, b core.KeyRecord) int { return a.Created.Compare(b.Created) })
+	slices.SortFunc(out, func(a, b issuer.KeyRecord) int { return a.Created.Compare(b.Created) })
 	return out, nil
 }
 
-// KeyExpiries implements core.Store.
+// KeyExpiries implements issuer.Store.
 func (s *Store) KeyExpiries(context.Context) (map[string]time.Time, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -118,26 +118,26 @@ func (s *Store) KeyExpiries(context.Context) (map[string]time.Time, error) {
 	return out, nil
 }
 
-// PutAPIKey implements core.Store.
-func (s *Store) PutAPIKey(_ context.Context, k core.APIKeyRecord) error {
+// PutAPIKey implements issuer.Store.
+func (s *Store) PutAPIKey(_ context.Context, k issuer.APIKeyRecord) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.apiKeys[k.ID] = k
 	return nil
 }
 
-// APIKeys implements core.Store.
-func (s *Store) APIKeys(context.Context) ([]core.APIKeyRecord, error) {
+// APIKeys implements issuer.Store.
+func (s *Store) APIKeys(context.Context) ([]issuer.APIKeyRecord, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	out := make([]core.APIKeyRecord, 0, len(s.apiKeys))
+	out := make([]issuer.APIKeyRecord, 0, len(s.apiKeys))
 	for _, k := range s.apiKeys {
 		out = append(out, k)
 	}
 	return out, nil
 }
 
-// Close implements core.Store.
+// Close implements issuer.Store.
 func (s *Store) Close() error { return nil }
 
-var _ core.Store = (*Store)(nil)
+var _ issuer.Store = (*Store)(nil)

@@ -1,12 +1,13 @@
-package core
+package issuer
 
 import (
 	"context"
 	"crypto/rand"
 	"encoding/binary"
-	"fmt"
 	"slices"
 	"time"
+
+	"github.com/idport/idport/pkg/errs"
 )
 
 // Status-list generations. The sets (status lists) of generation g are g*GenerationSets+1 ..
@@ -57,14 +58,14 @@ func pickGeneration(avoid map[uint32]bool) (uint32, error) {
 	var b [4]byte
 	for range 256 {
 		if _, err := rand.Read(b[:]); err != nil {
-			return 0, fmt.Errorf("%w: drawing a list generation: %w", ErrStore, err)
+			return 0, errs.Wrap(CodeStore, "store failed: drawing a list generation", err)
 		}
 		g := 1 + binary.BigEndian.Uint32(b[:])%MaxGeneration
 		if !avoid[g] {
 			return g, nil
 		}
 	}
-	return 0, fmt.Errorf("%w: no free list generation found", ErrStatusExhausted)
+	return 0, errs.Errorf(CodeStatusExhausted, "no status index left: no free list generation found")
 }
 
 // openGeneration moves the status table to the store's generation, rotating to a fresh one
@@ -84,7 +85,7 @@ func (is *Issuer) openGeneration(ctx context.Context) error {
 		return pickGeneration(avoid)
 	})
 	if err != nil {
-		return fmt.Errorf("%w: opening the status-list generation: %w", ErrStore, err)
+		return errs.Wrap(CodeStore, "store failed: opening the status-list generation", err)
 	}
 	is.status.setGeneration(gen)
 	if m != nil {

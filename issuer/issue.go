@@ -1,4 +1,4 @@
-package core
+package issuer
 
 import (
 	"context"
@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/idport/idport/pkg/did"
+	"github.com/idport/idport/pkg/errs"
 	"github.com/idport/idport/pkg/keys"
 	"github.com/idport/idport/pkg/vc"
 )
@@ -88,15 +89,15 @@ func parseHolder(b json.RawMessage) (*holder, error) {
 	}
 	pub, _, err := keys.ParsePublicJWK(b)
 	if err != nil {
-		return nil, fmt.Errorf("%w: %w", ErrInvalidHolderKey, err)
+		return nil, errs.Errorf(CodeInvalidHolderKey, "invalid holder key: %v", err)
 	}
 	jwk, err := keys.PublicJWK(pub, "")
 	if err != nil {
-		return nil, fmt.Errorf("%w: %w", ErrInvalidHolderKey, err)
+		return nil, errs.Errorf(CodeInvalidHolderKey, "invalid holder key: %v", err)
 	}
 	d, _, err := did.JWKDID(pub)
 	if err != nil {
-		return nil, fmt.Errorf("%w: %w", ErrInvalidHolderKey, err)
+		return nil, errs.Errorf(CodeInvalidHolderKey, "invalid holder key: %v", err)
 	}
 	return &holder{pub: pub, jwk: jwk, did: d}, nil
 }
@@ -109,13 +110,13 @@ func (is *Issuer) Issue(ctx context.Context, req Request) (*Issued, error) {
 	}
 	switch {
 	case len(req.Credential) > 0 && req.Type != "":
-		return nil, fmt.Errorf("%w: give either a credential or a type with subject claims, not both", ErrInvalidRequest)
+		return nil, errs.Errorf(CodeInvalidRequest, "invalid request: give either a credential or a type with subject claims, not both")
 	case len(req.Credential) > 0:
 		return is.issueCredential(ctx, req)
 	case req.Type != "":
 		return is.issueTemplate(ctx, req)
 	}
-	return nil, fmt.Errorf("%w: give a credential, or a type with subject claims", ErrInvalidRequest)
+	return nil, errs.Errorf(CodeInvalidRequest, "invalid request: give a credential, or a type with subject claims")
 }
 
 // plan is a credential ready to sign.
@@ -149,7 +150,7 @@ func (is *Issuer) pickFormat(f string, fallback vc.Format) (vc.Format, error) {
 
 func checkAlg(f vc.Format, sk *signingKey) error {
 	if f == vc.FormatDI && sk.key.Alg != keys.EdDSA {
-		return fmt.Errorf("%w: Data Integrity eddsa-rdfc-2022 needs an Ed25519 key; this issuer signs with %s", ErrAlgNotAllowed, sk.key.Alg)
+		return errs.Errorf(CodeAlgNotAllowed, "algorithm not allowed: Data Integrity eddsa-rdfc-2022 needs an Ed25519 key; this issuer signs with %s", sk.key.Alg)
 	}
 	return nil
 }
@@ -157,10 +158,10 @@ func checkAlg(f vc.Format, sk *signingKey) error {
 func (is *Issuer) issueTemplate(ctx context.Context, req Request) (*Issued, error) {
 	t, ok := is.types[req.Type]
 	if !ok {
-		return nil, fmt.Errorf("%w: %q (configured: %s)", ErrUnknownType, req.Type, strings.Join(is.order, ", "))
+		return nil, errs.Errorf(CodeUnknownType, "unknown credential type: %q (configured: %s)", req.Type, strings.Join(is.order, ", "))
 	}
 	if !req.Client.Allows(t.Name) {
-		return nil, fmt.Errorf("%w: API key %s may not issue %s", ErrScope, req.Client.ID, t.Name)
+		return nil, errs.Errorf(CodeForbidden, "forbidden: API key %s may not issue %s", req.Client.ID, t.Name)
 	}
 	def := t.DefaultFormat
 	if def == "" {
@@ -184,7 +185,7 @@ func (is *Issuer) issueTemplate(ctx context.Context, req Request) (*Issued, erro
 	if req.Disclosable != nil {
 		for _, n := range req.Disclosable {
 			if _, ok := t.claim(n); !ok {
-				return nil, fmt.Errorf("%w: disclosable claim %q is not a claim of %s", ErrUnknownClaim, n, t.Name)
+				return nil, errs.Errorf(CodeUnknownClaim, "unknown claim: disclosable claim %q is not a claim of %s", n, t.Name)
 			}
 		}
 		disclosable = req.Disclosable
@@ -253,24 +254,24 @@ func (is *Issuer) issueTemplate(ctx context.Context, req Request) (*Issued, erro
 func (is *Issuer) issueCredential(ctx context.Context, req Request) (*Issued, error) {
 	var c vc.Credential
 	if err := json.Unmarshal(req.Credential, &c); err != nil {
-		return nil, fmt.Errorf("%w: %w", ErrInvalidCredential, err)
+		return nil, errs.Errorf(CodeInvalidCredential, "invalid credential: %v", err)
 	}
 	if len(c.Proof) > 0 {
-		return nil, fmt.Errorf("%w: the credential already has a proof", ErrInvalidCredential)
+		return nil, errs.Errorf(CodeInvalidCredential, "invalid credential: the credential already has a proof")
 	}
 	sk := is.ring.signer()
 	switch {
 	case c.Issuer.ID == "":
 		c.Issuer.ID = sk.did
 	case c.Issuer.ID != sk.did && !is.cfg.AcceptForeignIssuer:
-		return nil, fmt.Errorf("%w: issuer %q is not this issuer (%s)", ErrIssuerMismatch, c.Issuer.ID, sk.did)
+		return nil, errs.Errorf(CodeIssuerMismatch, "issuer mismatch: issuer %q is not this issuer (%s)", c.Issuer.ID, sk.did)
 	}
 	now := is.cfg.Clock().UTC().Truncate(time.Second)
 	if c.ValidFrom == nil && (c.Version() == 1 || c.Version() == 2) {
 		c.ValidFrom = &now
 	}
 	if err := c.Validate(); err != nil {
-		return nil, fmt.Errorf("%w: %w", ErrInvalidCredential, err)
+		return nil, errs.Errorf(CodeInvalidCredential, "invalid credential: %v", err)
 	}
 	typ := ""
 	for _, t := range c.Type {
@@ -284,7 +285,7 @@ func (is *Issuer) issueCredential(ctx context.Context, req Request) (*Issued, er
 		allowed = allowed || (t != vc.TypeCredential && req.Client.Allows(t))
 	}
 	if !allowed {
-		return nil, fmt.Errorf("%w: API key %s may not issue %v", ErrScope, req.Client.ID, c.Type)
+		return nil, errs.Errorf(CodeForbidden, "forbidden: API key %s may not issue %v", req.Client.ID, c.Type)
 	}
 	if typ == "" {
 		typ = vc.TypeCredential
@@ -302,11 +303,11 @@ func (is *Issuer) issueCredential(ctx context.Context, req Request) (*Issued, er
 	}
 	switch {
 	case format == vc.FormatSDJWT:
-		return nil, fmt.Errorf("%w: an SD-JWT VC is issued from a credential type, not from a W3C credential", ErrUnsupportedFormat)
+		return nil, errs.Errorf(CodeUnsupportedFormat, "unsupported format: an SD-JWT VC is issued from a credential type, not from a W3C credential")
 	case format == vc.FormatVCJOSE && c.Version() != 2:
-		return nil, fmt.Errorf("%w: VC-JOSE-COSE (vc+jwt) secures VC Data Model 2.0 credentials only; use jwt_vc_json for 1.1", ErrUnsupportedFormat)
+		return nil, errs.Errorf(CodeUnsupportedFormat, "unsupported format: VC-JOSE-COSE (vc+jwt) secures VC Data Model 2.0 credentials only; use jwt_vc_json for 1.1")
 	case format == vc.FormatVCJWT11 && c.Version() != 1:
-		return nil, fmt.Errorf("%w: jwt_vc_json secures VC Data Model 1.1 credentials only; use vc+jwt for 2.0", ErrUnsupportedFormat)
+		return nil, errs.Errorf(CodeUnsupportedFormat, "unsupported format: jwt_vc_json secures VC Data Model 1.1 credentials only; use vc+jwt for 2.0")
 	}
 	if err := checkAlg(format, sk); err != nil {
 		return nil, err
@@ -343,11 +344,11 @@ func (is *Issuer) checkClientStatus(entries []map[string]any) error {
 	for i, e := range entries {
 		t, _ := e["type"].(string)
 		if t == "" {
-			return fmt.Errorf("%w: credentialStatus[%d] has no type", ErrInvalidStatus, i)
+			return errs.Errorf(CodeInvalidStatus, "invalid credentialStatus: credentialStatus[%d] has no type", i)
 		}
 		if id, ok := e["id"]; ok {
 			if s, isStr := id.(string); !isStr || !vc.IsURL(s) {
-				return fmt.Errorf("%w: credentialStatus[%d].id is not a URL", ErrInvalidStatus, i)
+				return errs.Errorf(CodeInvalidStatus, "invalid credentialStatus: credentialStatus[%d].id is not a URL", i)
 			}
 		}
 		if t != "BitstringStatusListEntry" {
@@ -357,18 +358,18 @@ func (is *Issuer) checkClientStatus(entries []map[string]any) error {
 		switch purpose {
 		case "revocation", "suspension", "refresh", "message":
 		default:
-			return fmt.Errorf("%w: credentialStatus[%d].statusPurpose %q", ErrInvalidStatus, i, purpose)
+			return errs.Errorf(CodeInvalidStatus, "invalid credentialStatus: credentialStatus[%d].statusPurpose %q", i, purpose)
 		}
 		idx, _ := e["statusListIndex"].(string)
 		if n, err := strconv.ParseUint(idx, 10, 63); err != nil || (idx != "0" && strings.HasPrefix(idx, "0")) || n > 1<<40 {
-			return fmt.Errorf("%w: credentialStatus[%d].statusListIndex must be a non-negative integer as a string", ErrInvalidStatus, i)
+			return errs.Errorf(CodeInvalidStatus, "invalid credentialStatus: credentialStatus[%d].statusListIndex must be a non-negative integer as a string", i)
 		}
 		list, _ := e["statusListCredential"].(string)
 		if !vc.IsURL(list) {
-			return fmt.Errorf("%w: credentialStatus[%d].statusListCredential must be a URL", ErrInvalidStatus, i)
+			return errs.Errorf(CodeInvalidStatus, "invalid credentialStatus: credentialStatus[%d].statusListCredential must be a URL", i)
 		}
 		if strings.HasPrefix(list, is.cfg.BaseURL+"/") {
-			return fmt.Errorf("%w: credentialStatus[%d] points at this issuer's own status list; the issuer allocates its entries", ErrInvalidStatus, i)
+			return errs.Errorf(CodeInvalidStatus, "invalid credentialStatus: credentialStatus[%d] points at this issuer's own status list; the issuer allocates its entries", i)
 		}
 	}
 	return nil

@@ -1,4 +1,4 @@
-package core
+package issuer
 
 import (
 	"context"
@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/idport/idport/pkg/did"
+	"github.com/idport/idport/pkg/errs"
 	"github.com/idport/idport/pkg/keys"
 	"github.com/idport/idport/pkg/statuslist"
 )
@@ -59,7 +60,7 @@ type PublishedList struct {
 func parseListName(name string) (purpose string, set uint32, err error) {
 	purpose, num, ok := strings.Cut(name, "-")
 	if !ok || (purpose != "revocation" && purpose != "suspension") {
-		return "", 0, fmt.Errorf("%w: %q (want revocation-N or suspension-N)", ErrStatusListNotFound, name)
+		return "", 0, errs.Errorf(CodeStatusListNotFound, "status list not found: %q (want revocation-N or suspension-N)", name)
 	}
 	n, err := parseSet(num)
 	return purpose, n, err
@@ -68,7 +69,7 @@ func parseListName(name string) (purpose string, set uint32, err error) {
 func parseSet(num string) (uint32, error) {
 	n, err := strconv.ParseUint(num, 10, 32)
 	if err != nil || n == 0 || (len(num) > 1 && num[0] == '0') {
-		return 0, fmt.Errorf("%w: list number %q", ErrStatusListNotFound, num)
+		return 0, errs.Errorf(CodeStatusListNotFound, "status list not found: list number %q", num)
 	}
 	return uint32(n), nil
 }
@@ -132,7 +133,7 @@ func (is *Issuer) publish(name string, set uint32, sign func([]State, *signingKe
 	fresh := e.ok && now.Sub(e.signed) < is.cfg.StatusTTL/2
 	states, v, ok, changed := is.status.snapshot(set, e.version, fresh)
 	if !ok {
-		return PublishedList{}, fmt.Errorf("%w: %s", ErrStatusListNotFound, name)
+		return PublishedList{}, errs.Errorf(CodeStatusListNotFound, "status list not found: %s", name)
 	}
 	if !changed {
 		return is.published(e, now), nil

@@ -1,9 +1,9 @@
-package core
+package issuer
 
 import (
-	"fmt"
 	"sync"
 
+	"github.com/idport/idport/pkg/errs"
 	"github.com/idport/idport/pkg/statuslist"
 )
 
@@ -65,7 +65,7 @@ func (t *statusTable) setGeneration(gen uint32) {
 // load adds a recorded entry (startup).
 func (t *statusTable) load(ref StatusRef, st State) error {
 	if ref.Set == 0 || ref.Index >= ListSize {
-		return fmt.Errorf("%w: stored status entry %d/%d out of range", ErrStore, ref.Set, ref.Index)
+		return errs.Errorf(CodeStore, "store failed: stored status entry %d/%d out of range", ref.Set, ref.Index)
 	}
 	t.mu.Lock()
 	defer t.mu.Unlock()
@@ -89,7 +89,7 @@ func (t *statusTable) allocate() (StatusRef, error) {
 		t.cur = 0
 		for n := t.base; ; n++ {
 			if n-t.base >= t.maxSets {
-				return StatusRef{}, fmt.Errorf("%w: all %d status lists from %d on are full", ErrStatusExhausted, t.maxSets, t.base)
+				return StatusRef{}, errs.Errorf(CodeStatusExhausted, "no status index left: all %d status lists from %d on are full", t.maxSets, t.base)
 			}
 			cand := t.sets[n]
 			if cand == nil {
@@ -104,7 +104,7 @@ func (t *statusTable) allocate() (StatusRef, error) {
 	}
 	i, err := statuslist.PickIndex(ListSize, func(i int) bool { return s.allocated(uint32(i)) })
 	if err != nil {
-		return StatusRef{}, fmt.Errorf("%w: set %d: %w", ErrStatusExhausted, t.cur, err)
+		return StatusRef{}, errs.Errorf(CodeStatusExhausted, "no status index left: set %d: %v", t.cur, err)
 	}
 	s.mark(uint32(i))
 	return StatusRef{Set: t.cur, Index: uint32(i)}, nil

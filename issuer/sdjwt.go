@@ -1,8 +1,7 @@
-package core
+package issuer
 
 import (
-	"fmt"
-
+	"github.com/idport/idport/pkg/errs"
 	"github.com/idport/idport/pkg/keys"
 	"github.com/idport/idport/pkg/vcjwt"
 )
@@ -31,7 +30,7 @@ func (is *Issuer) signSDJWT(p *plan) (string, error) {
 	if len(p.holderJWK) > 0 {
 		pub, _, err := keys.ParsePublicJWK(p.holderJWK)
 		if err != nil {
-			return "", fmt.Errorf("%w: %w", ErrInvalidHolderKey, err)
+			return "", errs.Errorf(CodeInvalidHolderKey, "invalid holder key: %v", err)
 		}
 		params.HolderKey = pub
 	}

@@ -1,28 +1,25 @@
-// Package core is the issuer's engine in plain Go: credential types, validation, the four
-// credential formats (composed from pkg/vcjwt and pkg/vcld), sealed keys with rotation, status
-// allocation and changes, status-list publication, and API-key authentication. It knows no
-// HTTP; issuer/httpapi renders it and package issuer wires it to a store.
-package core
+package issuer
 
 import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
-	"fmt"
 	"log/slog"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
 
+	"github.com/idport/idport/pkg/errs"
 	"github.com/idport/idport/pkg/keys"
 	"github.com/idport/idport/pkg/vc"
 )
 
 // Config configures an Issuer.
 type Config struct {
-	// Store persists keys, the issuance log, status entries and API keys. Required.
+	// Store persists keys, the issuance log, status entries and API keys (see
+	// issuer/boltstore). Required; the Issuer never closes it, its owner does.
 	Store Store
 	// BaseURL is the public URL of the service (https://issuer.example.sg); it names the
 	// did:web and prefixes status-list URLs. Required.
@@ -33,8 +30,8 @@ type Config struct {
 	Alg keys.Alg
 	// Secret seals private keys at rest (at least keys.MinSecretBytes). Required.
 	Secret []byte
-	// Types are the credential types; nil means DefaultTypes().
-	Types []CredentialType
+	// CredentialTypes are the configured credential types; nil means DefaultTypes().
+	CredentialTypes []CredentialType
 	// AcceptForeignIssuer lets a client-supplied credential keep an issuer value other than
 	// the instance's own DID (the W3C test suites expect it); off by default.
 	AcceptForeignIssuer bool
@@ -72,7 +69,7 @@ type Issuer struct {
 // status entries and the API keys.
 func New(ctx context.Context, cfg Config) (*Issuer, error) {
 	if cfg.Store == nil {
-		return nil, fmt.Errorf("%w: no store", ErrConfig)
+		return nil, errs.Errorf(CodeConfig, "invalid configuration: no store")
 	}
 	if cfg.Clock == nil {
 		cfg.Clock = time.Now
@@ -87,7 +84,7 @@ func New(ctx context.Context, cfg Config) (*Issuer, error) {
 		cfg.Alg = keys.EdDSA
 	}
 	if !keys.IsAllowed(cfg.Alg) {
-		return nil, fmt.Errorf("%w: %q (allowed: %v)", ErrAlgNotAllowed, cfg.Alg, keys.Allowed)
+		return nil, errs.Errorf(CodeAlgNotAllowed, "algorithm not allowed: %q (allowed: %v)", cfg.Alg, keys.Allowed)
 	}
 	if cfg.StatusTTL <= 0 {
 		cfg.StatusTTL = 5 * time.Minute
@@ -99,20 +96,20 @@ func New(ctx context.Context, cfg Config) (*Issuer, error) {
 	}
 	if cfg.DefaultFormat != "" {
 		if cfg.DefaultFormat, err = ParseFormat(string(cfg.DefaultFormat)); err != nil {
-			return nil, fmt.Errorf("%w: default format: %w", ErrConfig, err)
+			return nil, errs.Wrap(CodeConfig, "invalid configuration: default format", err)
 		}
 	}
 	if len(cfg.Secret) < keys.MinSecretBytes {
-		return nil, fmt.Errorf("%w: the key-sealing secret must have at least %d bytes", ErrNoSecret, keys.MinSecretBytes)
+		return nil, errs.Errorf(CodeNoSecret, "key-sealing secret missing or wrong: the key-sealing secret must have at least %d bytes", keys.MinSecretBytes)
 	}
 	sealer, err := keys.NewSealer(cfg.Secret)
 	if err != nil {
-		return nil, fmt.Errorf("%w: %w", ErrNoSecret, err)
+		return nil, errs.Wrap(CodeNoSecret, "key-sealing secret missing or wrong", err)
 	}
-	if cfg.Types == nil {
-		cfg.Types = DefaultTypes()
+	if cfg.CredentialTypes == nil {
+		cfg.CredentialTypes = DefaultTypes()
 	}
-	ts, err := CheckTypes(cfg.Types)
+	ts, err := CheckTypes(cfg.CredentialTypes)
 	if err != nil {
 		return nil, err
 	}
@@ -130,13 +127,13 @@ func New(ctx context.Context, cfg Config) (*Issuer, error) {
 	switch cfg.Identity {
 	case IdentityWeb, IdentityKey, IdentityJWK:
 	default:
-		return nil, fmt.Errorf("%w: identity %q (want did:web, did:key or did:jwk)", ErrConfig, cfg.Identity)
+		return nil, errs.Errorf(CodeConfig, "invalid configuration: identity %q (want did:web, did:key or did:jwk)", cfg.Identity)
 	}
 	if err := is.ring.load(ctx); err != nil {
 		return nil, err
 	}
 	if err := cfg.Store.LoadStatus(ctx, is.status.load); err != nil {
-		return nil, fmt.Errorf("%w: loading status entries: %w", ErrStore, err)
+		return nil, errs.Wrap(CodeStore, "store failed: loading status entries", err)
 	}
 	if err := is.openGeneration(ctx); err != nil {
 		return nil, err
@@ -172,7 +169,7 @@ func (is *Issuer) Types() []CredentialType {
 func (is *Issuer) TypeMetadata(name string) ([]byte, error) {
 	t, ok := is.types[name]
 	if !ok {
-		return nil, fmt.Errorf("%w: %q", ErrUnknownType, name)
+		return nil, errs.Errorf(CodeUnknownType, "unknown credential type: %q", name)
 	}
 	return t.TypeMetadata(is.vct(t))
 }
@@ -209,7 +206,7 @@ func (is *Issuer) Rotate(ctx context.Context, alg keys.Alg) (KeyInfo, error) {
 func (is *Issuer) CreateAPIKey(ctx context.Context, name string, scopes []string) (string, error) {
 	for _, s := range scopes {
 		if _, ok := is.types[s]; !ok && s != ScopeAll && s != ScopeAdmin && !typeNameRE.MatchString(s) {
-			return "", fmt.Errorf("%w: scope %q is not a credential type name, \"*\" or %q", ErrInvalidRequest, s, ScopeAdmin)
+			return "", errs.Errorf(CodeInvalidRequest, "invalid request: scope %q is not a credential type name, \"*\" or %q", s, ScopeAdmin)
 		}
 	}
 	token, rec, err := is.apiKeys.create(ctx, name, scopes, is.cfg.Clock().UTC())

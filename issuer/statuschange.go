@@ -1,8 +1,9 @@
-package core
+package issuer
 
 import (
 	"context"
-	"fmt"
+
+	"github.com/idport/idport/pkg/errs"
 )
 
 // Action is a status change.
@@ -45,37 +46,37 @@ func (is *Issuer) ChangeStatus(ctx context.Context, client *Client, credentialID
 	case ActionReinstate:
 		want = StateValid
 	default:
-		return StatusResult{}, fmt.Errorf("%w: action %q (want revoke, suspend or reinstate)", ErrInvalidRequest, action)
+		return StatusResult{}, errs.Errorf(CodeInvalidRequest, "invalid request: action %q (want revoke, suspend or reinstate)", action)
 	}
 	if credentialID == "" || len(credentialID) > 2048 {
-		return StatusResult{}, fmt.Errorf("%w: credentialId is required (at most 2048 bytes)", ErrInvalidRequest)
+		return StatusResult{}, errs.Errorf(CodeInvalidRequest, "invalid request: credentialId is required (at most 2048 bytes)")
 	}
 	rec, ok, err := is.cfg.Store.Credential(ctx, credentialID)
 	if err != nil {
-		return StatusResult{}, fmt.Errorf("%w: %w", ErrStore, err)
+		return StatusResult{}, errs.Wrap(CodeStore, "store failed", err)
 	}
 	if !ok {
-		return StatusResult{}, fmt.Errorf("%w: %q", ErrCredentialNotFound, credentialID)
+		return StatusResult{}, errs.Errorf(CodeCredentialNotFound, "credential not found: %q", credentialID)
 	}
 	if !client.Allows(rec.Type) {
-		return StatusResult{}, fmt.Errorf("%w: API key %s may not manage %s credentials", ErrScope, client.ID, rec.Type)
+		return StatusResult{}, errs.Errorf(CodeForbidden, "forbidden: API key %s may not manage %s credentials", client.ID, rec.Type)
 	}
 	mu := &is.locks[rec.Status.Index%uint32(len(is.locks))]
 	mu.Lock()
 	defer mu.Unlock()
 	cur, ok := is.status.state(rec.Status)
 	if !ok {
-		return StatusResult{}, fmt.Errorf("%w: status entry %d/%d of %s is not loaded", ErrStore, rec.Status.Set, rec.Status.Index, rec.ID)
+		return StatusResult{}, errs.Errorf(CodeStore, "store failed: status entry %d/%d of %s is not loaded", rec.Status.Set, rec.Status.Index, rec.ID)
 	}
 	res := StatusResult{ID: rec.ID, Type: rec.Type, State: want.String(), Status: rec.Status}
 	switch {
 	case cur == want:
 		return res, nil
 	case cur == StateRevoked:
-		return StatusResult{}, fmt.Errorf("%w: credential %s is revoked; revocation is final", ErrStatusConflict, rec.ID)
+		return StatusResult{}, errs.Errorf(CodeStatusConflict, "status conflict: credential %s is revoked; revocation is final", rec.ID)
 	}
 	if err := is.cfg.Store.SetState(ctx, rec.Status, want); err != nil {
-		return StatusResult{}, fmt.Errorf("%w: %w", ErrStore, err)
+		return StatusResult{}, errs.Wrap(CodeStore, "store failed", err)
 	}
 	is.status.set(rec.Status, want)
 	is.log.Info("credential status changed", "credential_id", rec.ID, "type", rec.Type, "from", cur.String(), "to", want.String(),
@@ -88,10 +89,10 @@ func (is *Issuer) ChangeStatus(ctx context.Context, client *Client, credentialID
 func (is *Issuer) Status(ctx context.Context, credentialID string) (StatusResult, error) {
 	rec, ok, err := is.cfg.Store.Credential(ctx, credentialID)
 	if err != nil {
-		return StatusResult{}, fmt.Errorf("%w: %w", ErrStore, err)
+		return StatusResult{}, errs.Wrap(CodeStore, "store failed", err)
 	}
 	if !ok {
-		return StatusResult{}, fmt.Errorf("%w: %q", ErrCredentialNotFound, credentialID)
+		return StatusResult{}, errs.Errorf(CodeCredentialNotFound, "credential not found: %q", credentialID)
 	}
 	st, _ := is.status.state(rec.Status)
 	return StatusResult{ID: rec.ID, Type: rec.Type, State: st.String(), Status: rec.Status}, nil

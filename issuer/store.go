@@ -1,8 +1,11 @@
-package core
+package issuer
 
 import (
 	"context"
 	"time"
+
+	"github.com/idport/idport/pkg/boltkv"
+	"github.com/idport/idport/pkg/errs"
 )
 
 // State is the status of one status-list entry. The values are those of the IETF Token
@@ -118,3 +121,31 @@ type Store interface {
 
 // MaxTime stands for "never expires" in key expiry marks.
 var MaxTime = time.Date(9999, 12, 31, 0, 0, 0, 0, time.UTC)
+
+// Backupper is the optional interface of a Store that can take an online backup: a
+// consistent copy of everything the store holds, taken while the issuer keeps issuing
+// (issuer/boltstore implements it). Issuer.Backup is the one place that looks for it on
+// Config.Store; with a Store that lacks it, Issuer.Backup fails with ErrBackupUnsupported.
+//
+// The copy must carry a RestoreMarker with takenAt (and the store's list generation), never
+// written into the live data, so that an issuer started on a restored copy moves to a fresh
+// status-list generation (see GenerationStore) and never hands out again an index the live
+// issuer allocated after the copy.
+type Backupper interface {
+	// Backup writes the marked copy to an unlinked temporary file and returns it positioned at
+	// its start, with its size and SHA-256; the caller closes it.
+	Backup(ctx context.Context, takenAt time.Time) (*boltkv.Spool, error)
+}
+
+// Backup takes an online backup of the issuer's Store (see Backupper), marked as taken now.
+func (is *Issuer) Backup(ctx context.Context) (*boltkv.Spool, error) {
+	b, ok := is.cfg.Store.(Backupper)
+	if !ok {
+		return nil, ErrBackupUnsupported
+	}
+	sp, err := b.Backup(ctx, is.cfg.Clock())
+	if err != nil {
+		return nil, errs.Wrap(CodeStore, "store failed: online backup", err)
+	}
+	return sp, nil
+}

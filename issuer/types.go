@@ -1,4 +1,4 @@
-package core
+package issuer
 
 import (
 	"bytes"
@@ -14,6 +14,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/idport/idport/pkg/errs"
 	"github.com/idport/idport/pkg/vc"
 )
 
@@ -52,13 +53,13 @@ func ParseDuration(s string) (Duration, error) {
 	if d, ok := strings.CutSuffix(s, "d"); ok {
 		n, err := strconv.Atoi(d)
 		if err != nil || n <= 0 {
-			return 0, fmt.Errorf("%w: duration %q: bad day count", ErrConfig, s)
+			return 0, errs.Errorf(CodeConfig, "invalid configuration: duration %q: bad day count", s)
 		}
 		return Duration(time.Duration(n) * 24 * time.Hour), nil
 	}
 	d, err := time.ParseDuration(s)
 	if err != nil {
-		return 0, fmt.Errorf("%w: duration %q: %v", ErrConfig, s, err)
+		return 0, errs.Errorf(CodeConfig, "invalid configuration: duration %q: %v", s, err)
 	}
 	return Duration(d), nil
 }
@@ -73,7 +74,7 @@ func (d Duration) MarshalJSON() ([]byte, error) { return json.Marshal(d.String()
 func (d *Duration) UnmarshalJSON(b []byte) error {
 	var s string
 	if err := json.Unmarshal(b, &s); err != nil {
-		return fmt.Errorf("%w: duration must be a string like \"8760h\" or \"365d\"", ErrConfig)
+		return errs.Errorf(CodeConfig, "invalid configuration: duration must be a string like \"8760h\" or \"365d\"")
 	}
 	v, err := ParseDuration(s)
 	*d = v
@@ -177,42 +178,42 @@ func ParseFormat(s string) (vc.Format, error) {
 	case string(vc.FormatDI), "di", "ldp":
 		return vc.FormatDI, nil
 	}
-	return "", fmt.Errorf("%w: %q; supported: %v", ErrUnsupportedFormat, s, Formats)
+	return "", errs.Errorf(CodeUnsupportedFormat, "unsupported format: %q; supported: %v", s, Formats)
 }
 
 // check validates a credential type definition.
 func (t *CredentialType) check() error {
 	if !typeNameRE.MatchString(t.Name) {
-		return fmt.Errorf("%w: credential type name %q must match %s", ErrConfig, t.Name, typeNameRE)
+		return errs.Errorf(CodeConfig, "invalid configuration: credential type name %q must match %s", t.Name, typeNameRE)
 	}
 	if t.DefaultFormat != "" {
 		f, err := ParseFormat(string(t.DefaultFormat))
 		if err != nil {
-			return fmt.Errorf("%w: type %s: %w", ErrConfig, t.Name, err)
+			return errs.Wrap(CodeConfig, fmt.Sprintf("invalid configuration: type %s", t.Name), err)
 		}
 		t.DefaultFormat = f
 	}
 	if t.Validity < 0 {
-		return fmt.Errorf("%w: type %s: negative validity", ErrConfig, t.Name)
+		return errs.Errorf(CodeConfig, "invalid configuration: type %s: negative validity", t.Name)
 	}
 	seen := map[string]bool{}
 	for _, c := range t.Claims {
 		if c.Name == "" || c.Name == "id" || strings.HasPrefix(c.Name, "@") || strings.HasPrefix(c.Name, "_") {
-			return fmt.Errorf("%w: type %s: bad claim name %q", ErrConfig, t.Name, c.Name)
+			return errs.Errorf(CodeConfig, "invalid configuration: type %s: bad claim name %q", t.Name, c.Name)
 		}
 		if seen[c.Name] {
-			return fmt.Errorf("%w: type %s: claim %q declared twice", ErrConfig, t.Name, c.Name)
+			return errs.Errorf(CodeConfig, "invalid configuration: type %s: claim %q declared twice", t.Name, c.Name)
 		}
 		seen[c.Name] = true
 		switch c.Type {
 		case ClaimString, ClaimNumber, ClaimInteger, ClaimBoolean, ClaimDate, ClaimObject, ClaimArray:
 		default:
-			return fmt.Errorf("%w: type %s: claim %q has unknown type %q", ErrConfig, t.Name, c.Name, c.Type)
+			return errs.Errorf(CodeConfig, "invalid configuration: type %s: claim %q has unknown type %q", t.Name, c.Name, c.Type)
 		}
 	}
 	for _, u := range t.Contexts {
 		if !vc.IsURL(u) {
-			return fmt.Errorf("%w: type %s: context %q is not a URL", ErrConfig, t.Name, u)
+			return errs.Errorf(CodeConfig, "invalid configuration: type %s: context %q is not a URL", t.Name, u)
 		}
 	}
 	return nil
@@ -250,10 +251,10 @@ func (t *CredentialType) claim(name string) (Claim, bool) {
 // claims and JSON types. "id" is always allowed and must be a URL.
 func (t *CredentialType) CheckSubject(subject map[string]any) error {
 	if len(subject) > MaxSubjectClaims {
-		return fmt.Errorf("%w: %d claims, limit %d", ErrSubjectTooLarge, len(subject), MaxSubjectClaims)
+		return errs.Errorf(CodeSubjectTooLarge, "credential subject too large: %d claims, limit %d", len(subject), MaxSubjectClaims)
 	}
 	if n := jsonSize(subject, 0); n > MaxSubjectBytes {
-		return fmt.Errorf("%w: about %d bytes of JSON, limit %d", ErrSubjectTooLarge, n, MaxSubjectBytes)
+		return errs.Errorf(CodeSubjectTooLarge, "credential subject too large: about %d bytes of JSON, limit %d", n, MaxSubjectBytes)
 	}
 	for name, v := range subject {
 		if err := t.checkClaim(name, v); err != nil {
@@ -272,7 +273,7 @@ func (t *CredentialType) CheckSubject(subject map[string]any) error {
 	}
 	for _, c := range t.Claims {
 		if _, ok := subject[c.Name]; c.Required && !ok {
-			return fmt.Errorf("%w: %q is required by %s", ErrMissingClaim, c.Name, t.Name)
+			return errs.Errorf(CodeMissingClaim, "missing claim: %q is required by %s", c.Name, t.Name)
 		}
 	}
 	return nil
@@ -282,16 +283,16 @@ func (t *CredentialType) CheckSubject(subject map[string]any) error {
 func (t *CredentialType) checkClaim(name string, v any) error {
 	if name == "id" {
 		if s, ok := v.(string); !ok || !vc.IsURL(s) {
-			return fmt.Errorf("%w: id must be a URL string", ErrClaimType)
+			return errs.Errorf(CodeClaimType, "claim type mismatch: id must be a URL string")
 		}
 		return nil
 	}
 	c, ok := t.claim(name)
 	if !ok {
-		return fmt.Errorf("%w: %q is not a claim of %s", ErrUnknownClaim, name, t.Name)
+		return errs.Errorf(CodeUnknownClaim, "unknown claim: %q is not a claim of %s", name, t.Name)
 	}
 	if !hasType(v, c.Type) {
-		return fmt.Errorf("%w: %q must be of type %s", ErrClaimType, name, c.Type)
+		return errs.Errorf(CodeClaimType, "claim type mismatch: %q must be of type %s", name, c.Type)
 	}
 	return nil
 }
@@ -432,7 +433,7 @@ type typesFile struct {
 func LoadTypesFile(path string) ([]CredentialType, error) {
 	b, err := os.ReadFile(path)
 	if err != nil {
-		return nil, fmt.Errorf("%w: reading types file: %w", ErrConfig, err)
+		return nil, errs.Wrap(CodeConfig, "invalid configuration: reading types file", err)
 	}
 	return ParseTypes(b, filepath.Ext(path))
 }
@@ -446,19 +447,19 @@ func ParseTypes(b []byte, ext string) ([]CredentialType, error) {
 		dec := json.NewDecoder(bytes.NewReader(b))
 		dec.DisallowUnknownFields()
 		if err := dec.Decode(&f); err != nil {
-			return nil, fmt.Errorf("%w: types file: %v", ErrConfig, err)
+			return nil, errs.Errorf(CodeConfig, "invalid configuration: types file: %v", err)
 		}
 	default:
 		dec := yaml.NewDecoder(bytes.NewReader(b))
 		dec.KnownFields(true)
 		if err := dec.Decode(&f); err != nil {
-			return nil, fmt.Errorf("%w: types file: %v", ErrConfig, err)
+			return nil, errs.Errorf(CodeConfig, "invalid configuration: types file: %v", err)
 		}
 	}
 	inFile := map[string]bool{}
 	for _, t := range f.Types {
 		if inFile[t.Name] {
-			return nil, fmt.Errorf("%w: credential type %q defined twice in the types file", ErrConfig, t.Name)
+			return nil, errs.Errorf(CodeConfig, "invalid configuration: credential type %q defined twice in the types file", t.Name)
 		}
 		inFile[t.Name] = true
 	}
@@ -490,7 +491,7 @@ func CheckTypes(ts []CredentialType) ([]CredentialType, error) {
 			return nil, err
 		}
 		if seen[t.Name] {
-			return nil, fmt.Errorf("%w: credential type %q defined twice", ErrConfig, t.Name)
+			return nil, errs.Errorf(CodeConfig, "invalid configuration: credential type %q defined twice", t.Name)
 		}
 		seen[t.Name] = true
 		out[i] = t

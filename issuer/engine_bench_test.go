@@ -1,4 +1,4 @@
-package core_test
+package issuer_test
 
 import (
 	"context"
@@ -10,9 +10,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/idport/idport/issuer"
 	"github.com/idport/idport/issuer/boltstore"
 	"github.com/idport/idport/issuer/internal/benchutil"
-	"github.com/idport/idport/issuer/internal/core"
 	"github.com/idport/idport/issuer/internal/memstore"
 )
 
@@ -41,10 +41,10 @@ func BenchmarkIssue(b *testing.B) {
 	})
 	stores := []struct {
 		name string
-		open func(b *testing.B) core.Store
+		open func(b *testing.B) issuer.Store
 	}{
-		{"mem", func(*testing.B) core.Store { return memstore.New() }},
-		{"bolt", func(b *testing.B) core.Store {
+		{"mem", func(*testing.B) issuer.Store { return memstore.New() }},
+		{"bolt", func(b *testing.B) issuer.Store {
 			s, err := boltstore.Open(filepath.Join(b.TempDir(), "issuer.db"), boltstore.Options{})
 			if err != nil {
 				b.Fatal(err)
@@ -65,12 +65,12 @@ func BenchmarkIssue(b *testing.B) {
 	for _, st := range stores {
 		for _, f := range formats {
 			b.Run(st.name+"/"+f.format, func(b *testing.B) {
-				is, err := core.New(context.Background(), core.Config{Store: st.open(b), BaseURL: "https://issuer.example.sg",
+				is, err := issuer.New(context.Background(), issuer.Config{Store: st.open(b), BaseURL: "https://issuer.example.sg",
 					Secret: []byte("0123456789abcdef0123456789abcdef"), Logger: slog.New(slog.DiscardHandler), MaxStatusSets: 0})
 				if err != nil {
 					b.Fatal(err)
 				}
-				req := core.Request{Type: f.typ, Subject: f.subject, Format: f.format}
+				req := issuer.Request{Type: f.typ, Subject: f.subject, Format: f.format}
 				if _, err := is.Issue(context.Background(), req); err != nil {
 					b.Fatal(err)
 				}
@@ -97,12 +97,12 @@ func BenchmarkIssue(b *testing.B) {
 // signingInput returns the JWS signing input of a real vc+jwt BusinessRegistration credential,
 // so that the raw baseline signs exactly as many bytes as issuance does.
 func signingInput(b *testing.B) []byte {
-	is, err := core.New(context.Background(), core.Config{Store: memstore.New(), BaseURL: "https://issuer.example.sg",
+	is, err := issuer.New(context.Background(), issuer.Config{Store: memstore.New(), BaseURL: "https://issuer.example.sg",
 		Secret: []byte("0123456789abcdef0123456789abcdef"), Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {
 		b.Fatal(err)
 	}
-	out, err := is.Issue(context.Background(), core.Request{Type: "BusinessRegistration", Subject: benchSubject})
+	out, err := is.Issue(context.Background(), issuer.Request{Type: "BusinessRegistration", Subject: benchSubject})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -116,12 +116,12 @@ func signingInput(b *testing.B) []byte {
 //
 //	go test -run '^$' -bench 'AriesAddLinkedDataProof|IssueDataIntegrityLatency' ./pkg/vcld/ ./issuer/internal/core/
 func BenchmarkIssueDataIntegrityLatency(b *testing.B) {
-	is, err := core.New(context.Background(), core.Config{Store: memstore.New(), BaseURL: "https://issuer.example.sg",
+	is, err := issuer.New(context.Background(), issuer.Config{Store: memstore.New(), BaseURL: "https://issuer.example.sg",
 		Secret: []byte("0123456789abcdef0123456789abcdef"), Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {
 		b.Fatal(err)
 	}
-	req := core.Request{Type: "BusinessRegistration", Subject: benchSubject, Format: "ldp_vc"}
+	req := issuer.Request{Type: "BusinessRegistration", Subject: benchSubject, Format: "ldp_vc"}
 	if _, err := is.Issue(context.Background(), req); err != nil {
 		b.Fatal(err)
 	}
@@ -153,12 +153,12 @@ func BenchmarkRatioIssue(b *testing.B) {
 		{"ldp_vc", "BusinessRegistration", benchSubject},
 	} {
 		b.Run(f.format, func(b *testing.B) {
-			is, err := core.New(context.Background(), core.Config{Store: memstore.New(), BaseURL: "https://issuer.example.sg",
+			is, err := issuer.New(context.Background(), issuer.Config{Store: memstore.New(), BaseURL: "https://issuer.example.sg",
 				Secret: []byte("0123456789abcdef0123456789abcdef"), Logger: slog.New(slog.DiscardHandler)})
 			if err != nil {
 				b.Fatal(err)
 			}
-			req := core.Request{Type: f.typ, Subject: f.subject, Format: f.format}
+			req := issuer.Request{Type: f.typ, Subject: f.subject, Format: f.format}
 			benchutil.Interleaved(b, func() { _ = ed25519.Sign(priv, input) }, func() {
 				if _, err := is.Issue(context.Background(), req); err != nil {
 					b.Fatal(err)

@@ -1,4 +1,4 @@
-package core
+package issuer
 
 import (
 	"context"
@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/idport/idport/pkg/did"
+	"github.com/idport/idport/pkg/errs"
 	"github.com/idport/idport/pkg/keys"
 )
 
@@ -70,7 +71,7 @@ type keyRing struct {
 func webDIDFor(base string) (string, error) {
 	u, err := url.Parse(base)
 	if err != nil || u.Host == "" || (u.Scheme != "https" && u.Scheme != "http") {
-		return "", fmt.Errorf("%w: base URL %q must be an absolute http(s) URL", ErrConfig, base)
+		return "", errs.Errorf(CodeConfig, "invalid configuration: base URL %q must be an absolute http(s) URL", base)
 	}
 	var segs []string
 	for _, s := range strings.Split(strings.Trim(u.Path, "/"), "/") {
@@ -91,13 +92,13 @@ func (r *keyRing) vmFor(k *keys.Key) (string, string, error) {
 	case IdentityJWK:
 		return did.JWKDID(k.Public)
 	}
-	return "", "", fmt.Errorf("%w: identity %q (want did:web, did:key or did:jwk)", ErrConfig, r.identity)
+	return "", "", errs.Errorf(CodeConfig, "invalid configuration: identity %q (want did:web, did:key or did:jwk)", r.identity)
 }
 
 func (r *keyRing) wrap(k *keys.Key, rec KeyRecord) (*signingKey, error) {
 	d, vm, err := r.vmFor(k)
 	if err != nil {
-		return nil, fmt.Errorf("%w: key %s: %w", ErrConfig, rec.ID, err)
+		return nil, errs.Wrap(CodeConfig, fmt.Sprintf("invalid configuration: key %s", rec.ID), err)
 	}
 	sk := *k
 	sk.ID = vm
@@ -108,18 +109,18 @@ func (r *keyRing) wrap(k *keys.Key, rec KeyRecord) (*signingKey, error) {
 func (r *keyRing) load(ctx context.Context) error {
 	recs, err := r.store.Keys(ctx)
 	if err != nil {
-		return fmt.Errorf("%w: loading keys: %w", ErrStore, err)
+		return errs.Wrap(CodeStore, "store failed: loading keys", err)
 	}
 	exps, err := r.store.KeyExpiries(ctx)
 	if err != nil {
-		return fmt.Errorf("%w: loading key expiries: %w", ErrStore, err)
+		return errs.Wrap(CodeStore, "store failed: loading key expiries", err)
 	}
 	var all []*signingKey
 	var current *signingKey
 	for _, rec := range recs {
 		k, err := r.sealer.OpenKey(rec.Sealed)
 		if err != nil {
-			return fmt.Errorf("%w: opening sealed key %s (is the key secret the one this data directory was created with?): %w", ErrNoSecret, rec.ID, err)
+			return errs.Wrap(CodeNoSecret, fmt.Sprintf("key-sealing secret missing or wrong: opening sealed key %s (is the key secret the one this data directory was created with?)", rec.ID), err)
 		}
 		sk, err := r.wrap(k, rec)
 		if err != nil {
@@ -151,17 +152,17 @@ func (r *keyRing) rotate(ctx context.Context, alg keys.Alg) (*signingKey, error)
 		alg = r.alg
 	}
 	if !keys.IsAllowed(alg) {
-		return nil, fmt.Errorf("%w: %q", ErrAlgNotAllowed, alg)
+		return nil, errs.Errorf(CodeAlgNotAllowed, "algorithm not allowed: %q", alg)
 	}
 	k, err := keys.Generate(alg)
 	if err != nil {
-		return nil, fmt.Errorf("%w: generating key: %w", ErrConfig, err)
+		return nil, errs.Wrap(CodeConfig, "invalid configuration: generating key", err)
 	}
 	now := r.clock().UTC()
 	k.Created = now
 	sealed, err := r.sealer.SealKey(k)
 	if err != nil {
-		return nil, fmt.Errorf("%w: sealing key: %w", ErrNoSecret, err)
+		return nil, errs.Wrap(CodeNoSecret, "key-sealing secret missing or wrong: sealing key", err)
 	}
 	rec := KeyRecord{ID: k.ID, Alg: string(k.Alg), Sealed: sealed, Created: now}
 	sk, err := r.wrap(k, rec)
@@ -169,7 +170,7 @@ func (r *keyRing) rotate(ctx context.Context, alg keys.Alg) (*signingKey, error)
 		return nil, err
 	}
 	if err := r.store.PutKey(ctx, rec); err != nil {
-		return nil, fmt.Errorf("%w: storing key: %w", ErrStore, err)
+		return nil, errs.Wrap(CodeStore, "store failed: storing key", err)
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -181,10 +182,10 @@ func (r *keyRing) rotate(ctx context.Context, alg keys.Alg) (*signingKey, error)
 		oldKey.ID = old.local
 		oldKey.RetiredAt = &t
 		if oldRec.Sealed, err = r.sealer.SealKey(&oldKey); err != nil {
-			return nil, fmt.Errorf("%w: resealing retired key: %w", ErrNoSecret, err)
+			return nil, errs.Wrap(CodeNoSecret, "key-sealing secret missing or wrong: resealing retired key", err)
 		}
 		if err := r.store.PutKey(ctx, oldRec); err != nil {
-			return nil, fmt.Errorf("%w: retiring key %s: %w", ErrStore, old.local, err)
+			return nil, errs.Wrap(CodeStore, fmt.Sprintf("store failed: retiring key %s", old.local), err)
 		}
 		old.rec = oldRec
 		old.key.RetiredAt = &t

@@ -1,4 +1,4 @@
-package core
+package issuer
 
 import (
 	"context"
@@ -6,10 +6,11 @@ import (
 	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/base64"
-	"fmt"
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/idport/idport/pkg/errs"
 )
 
 // apiKeyPrefix starts every API key token so that leaked tokens are easy to recognise.
@@ -73,7 +74,7 @@ type apiKeys struct {
 func (a *apiKeys) load(ctx context.Context) error {
 	recs, err := a.store.APIKeys(ctx)
 	if err != nil {
-		return fmt.Errorf("%w: loading API keys: %w", ErrStore, err)
+		return errs.Wrap(CodeStore, "store failed: loading API keys", err)
 	}
 	m := make(map[string]APIKeyRecord, len(recs))
 	for _, r := range recs {
@@ -89,11 +90,11 @@ func (a *apiKeys) load(ctx context.Context) error {
 // hash.
 func (a *apiKeys) create(ctx context.Context, name string, scopes []string, now time.Time) (string, APIKeyRecord, error) {
 	if len(scopes) == 0 {
-		return "", APIKeyRecord{}, fmt.Errorf("%w: an API key needs at least one scope (a credential type or \"*\")", ErrInvalidRequest)
+		return "", APIKeyRecord{}, errs.Errorf(CodeInvalidRequest, "invalid request: an API key needs at least one scope (a credential type or \"*\")")
 	}
 	var raw [32]byte
 	if _, err := rand.Read(raw[:]); err != nil {
-		return "", APIKeyRecord{}, fmt.Errorf("%w: random: %w", ErrStore, err)
+		return "", APIKeyRecord{}, errs.Wrap(CodeStore, "store failed: random", err)
 	}
 	secret := base64.RawURLEncoding.EncodeToString(raw[:])
 	token := apiKeyPrefix + secret
@@ -101,7 +102,7 @@ func (a *apiKeys) create(ctx context.Context, name string, scopes []string, now 
 	rec := APIKeyRecord{ID: apiKeyPrefix + secret[:apiKeyIDLen], Hash: sum[:], Scopes: append([]string(nil), scopes...),
 		Name: name, Created: now}
 	if err := a.store.PutAPIKey(ctx, rec); err != nil {
-		return "", APIKeyRecord{}, fmt.Errorf("%w: storing API key: %w", ErrStore, err)
+		return "", APIKeyRecord{}, errs.Wrap(CodeStore, "store failed: storing API key", err)
 	}
 	a.mu.Lock()
 	a.byID[rec.ID] = rec
@@ -112,7 +113,7 @@ func (a *apiKeys) create(ctx context.Context, name string, scopes []string, now 
 // authenticate returns the client of a token, or ErrUnauthenticated.
 func (a *apiKeys) authenticate(token string) (*Client, error) {
 	if !strings.HasPrefix(token, apiKeyPrefix) || len(token) < len(apiKeyPrefix)+apiKeyIDLen || len(token) > 256 {
-		return nil, fmt.Errorf("%w: missing or malformed API key", ErrUnauthenticated)
+		return nil, errs.Errorf(CodeUnauthorized, "unauthorized: missing or malformed API key")
 	}
 	id := token[:len(apiKeyPrefix)+apiKeyIDLen]
 	a.mu.RLock()
@@ -124,7 +125,7 @@ func (a *apiKeys) authenticate(token string) (*Client, error) {
 		want = make([]byte, sha256.Size) // compare anyway: same work for known and unknown ids
 	}
 	if subtle.ConstantTimeCompare(sum[:], want) != 1 || !ok {
-		return nil, fmt.Errorf("%w: unknown API key", ErrUnauthenticated)
+		return nil, errs.Errorf(CodeUnauthorized, "unauthorized: unknown API key")
 	}
 	return &Client{ID: rec.ID, Scopes: rec.Scopes}, nil
 }

@@ -1,10 +1,10 @@
-package core
+package issuer
 
 import (
 	"context"
 	"encoding/json"
-	"fmt"
 
+	"github.com/idport/idport/pkg/errs"
 	"github.com/idport/idport/pkg/vc"
 	"github.com/idport/idport/pkg/vcjwt"
 	"github.com/idport/idport/pkg/vcld"
@@ -28,10 +28,10 @@ func (is *Issuer) sign(ctx context.Context, p *plan, out *Issued) error {
 				VerificationMethod: p.sk.key.ID, Created: p.issuedAt})
 		}
 	default:
-		return fmt.Errorf("%w: %q", ErrUnsupportedFormat, p.format)
+		return errs.Errorf(CodeUnsupportedFormat, "unsupported format: %q", p.format)
 	}
 	if err != nil {
-		return fmt.Errorf("%w: signing %s credential: %w", ErrInvalidCredential, p.format, err)
+		return errs.Errorf(CodeInvalidCredential, "invalid credential: signing %s credential: %v", p.format, err)
 	}
 	return nil
 }

@@ -1,0 +1,82 @@
+package httpapi
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net/http"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/idport/idport/issuer"
+)
+
+// ServiceConfig configures the issuer service of the idport binary: the engine over a Store
+// its caller opened (issuer/boltstore.Open), and the HTTP handler in front of it.
+type ServiceConfig struct {
+	// Issuer configures the engine. Its Store is required; the Service owns it from the call
+	// to NewService on: NewService closes it when it fails, Close closes it.
+	Issuer issuer.Config
+	// Logger receives access, error and engine logs; nil means slog.Default(). It is also the
+	// engine's logger when Issuer.Logger is nil.
+	Logger *slog.Logger
+	// Registry receives Prometheus metrics; nil means a fresh registry.
+	Registry *prometheus.Registry
+	// MaxBodyBytes bounds request bodies (default 256 KiB).
+	MaxBodyBytes int64
+}
+
+// Service is a running issuer: engine, store and HTTP handler.
+type Service struct {
+	is      *issuer.Issuer
+	store   issuer.Store
+	handler http.Handler
+}
+
+// NewService opens the issuer over cfg.Issuer.Store: it loads (or, the first time, generates)
+// the keys, the status entries and the API keys, and builds the handler.
+func NewService(ctx context.Context, cfg ServiceConfig) (*Service, error) {
+	if cfg.Issuer.Logger == nil {
+		cfg.Issuer.Logger = cfg.Logger
+	}
+	is, err := issuer.New(ctx, cfg.Issuer)
+	if err != nil {
+		if cfg.Issuer.Store != nil {
+			_ = cfg.Issuer.Store.Close()
+		}
+		return nil, err
+	}
+	h := New(is, Options{Logger: cfg.Logger, Registry: cfg.Registry, MaxBodyBytes: cfg.MaxBodyBytes})
+	return &Service{is: is, store: cfg.Issuer.Store, handler: h}, nil
+}
+
+// Handler returns the HTTP handler (VC-API, well-known documents, status lists, backup,
+// health, metrics).
+func (s *Service) Handler() http.Handler { return s.handler }
+
+// Issuer returns the engine for in-process use.
+func (s *Service) Issuer() *issuer.Issuer { return s.is }
+
+// DID returns the DID the issuer currently signs as.
+func (s *Service) DID() string { return s.is.DID() }
+
+// CreateAPIKey creates an API key with scopes (credential type names, "*", or
+// issuer.ScopeAdmin) and returns its token; only its hash is stored.
+func (s *Service) CreateAPIKey(ctx context.Context, name string, scopes ...string) (string, error) {
+	return s.is.CreateAPIKey(ctx, name, scopes)
+}
+
+// Run has no background work yet (status lists are signed on demand); it waits for ctx.
+func (s *Service) Run(ctx context.Context) error {
+	<-ctx.Done()
+	return nil
+}
+
+// Close closes the engine and the store.
+func (s *Service) Close() error {
+	s.is.Close()
+	if err := s.store.Close(); err != nil {
+		return fmt.Errorf("closing issuer store: %w", err)
+	}
+	return nil
+}
