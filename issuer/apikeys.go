@@ -94,7 +94,7 @@ func (a *apiKeys) create(ctx context.Context, name string, scopes []string, now 
 	}
 	var raw [32]byte
 	if _, err := rand.Read(raw[:]); err != nil {
-		return "", APIKeyRecord{}, errs.Wrap(CodeStore, "store failed: random", err)
+		return "", APIKeyRecord{}, errs.Wrap(CodeStore, "store failed: drawing a random API key", err)
 	}
 	secret := base64.RawURLEncoding.EncodeToString(raw[:])
 	token := apiKeyPrefix + secret

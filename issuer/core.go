@@ -100,7 +100,7 @@ func New(ctx context.Context, cfg Config) (*Issuer, error) {
 		}
 	}
 	if len(cfg.Secret) < keys.MinSecretBytes {
-		return nil, errs.Errorf(CodeNoSecret, "key-sealing secret missing or wrong: the key-sealing secret must have at least %d bytes", keys.MinSecretBytes)
+		return nil, errs.Errorf(CodeNoSecret, "key-sealing secret too short: it must have at least %d bytes", keys.MinSecretBytes)
 	}
 	sealer, err := keys.NewSealer(cfg.Secret)
 	if err != nil {

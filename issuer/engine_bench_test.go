@@ -26,7 +26,7 @@ var benchPerson = map[string]any{"givenName": "Mei Ling", "familyName": "Chan", 
 // of a credential-sized input in the same run. All run in parallel on GOMAXPROCS cores, so
 // ns/op is wall time per credential; compare each to raw/ed25519-sign.
 //
-//	go test -run '^$' -bench '^BenchmarkIssue$' -benchtime 2s -count 3 ./issuer/internal/core/
+//	go test -run '^$' -bench '^BenchmarkIssue$' -benchtime 2s -count 3 ./issuer/
 func BenchmarkIssue(b *testing.B) {
 	_, priv, _ := ed25519.GenerateKey(rand.Reader)
 	input := signingInput(b)
@@ -114,7 +114,7 @@ func signingInput(b *testing.B) []byte {
 // the process spent per credential (GC included), stable on a loaded machine. Compare with
 // pkg/vcld's BenchmarkAriesAddLinkedDataProof in the same command:
 //
-//	go test -run '^$' -bench 'AriesAddLinkedDataProof|IssueDataIntegrityLatency' ./pkg/vcld/ ./issuer/internal/core/
+//	go test -run '^$' -bench 'AriesAddLinkedDataProof|IssueDataIntegrityLatency' ./pkg/vcld/ ./issuer/
 func BenchmarkIssueDataIntegrityLatency(b *testing.B) {
 	is, err := issuer.New(context.Background(), issuer.Config{Store: memstore.New(), BaseURL: "https://issuer.example.sg",
 		Secret: []byte("0123456789abcdef0123456789abcdef"), Logger: slog.New(slog.DiscardHandler)})
@@ -139,7 +139,7 @@ func BenchmarkIssueDataIntegrityLatency(b *testing.B) {
 // in-memory issuance per format on one locked thread and reports the issuance rate as a
 // fraction of the raw signing rate (x-raw-rate; goal for vc+jwt: >= 0.7), in thread CPU time.
 //
-//	go test -run '^$' -bench BenchmarkRatioIssue -benchtime 20000x ./issuer/internal/core/
+//	go test -run '^$' -bench BenchmarkRatioIssue -benchtime 20000x ./issuer/
 func BenchmarkRatioIssue(b *testing.B) {
 	_, priv, _ := ed25519.GenerateKey(rand.Reader)
 	input := signingInput(b)

@@ -120,7 +120,7 @@ func (r *keyRing) load(ctx context.Context) error {
 	for _, rec := range recs {
 		k, err := r.sealer.OpenKey(rec.Sealed)
 		if err != nil {
-			return errs.Wrap(CodeNoSecret, fmt.Sprintf("key-sealing secret missing or wrong: opening sealed key %s (is the key secret the one this data directory was created with?)", rec.ID), err)
+			return errs.Wrap(CodeNoSecret, fmt.Sprintf("wrong key-sealing secret: opening sealed key %s (is the key secret the one this data directory was created with?)", rec.ID), err)
 		}
 		sk, err := r.wrap(k, rec)
 		if err != nil {

@@ -1,7 +1,12 @@
 // Package httpapi is the issuer's HTTP interface on gin (through pkg/httpx): the W3C VC-API
 // endpoints POST /credentials/issue and POST /credentials/status for authenticated clients,
 // and the public DID document, JWKS, SD-JWT VC issuer metadata and status lists. Handlers
-// are thin: decode, one core call, render; errors become problem+json through one table.
+// are thin: decode, one call into the engine (package issuer), render. Every error is rendered
+// by statuses.Write: one table from the issuer's error codes to HTTP statuses; the cause chain
+// is logged, never sent. It is the only issuer package that knows HTTP.
+//
+// New returns the handler over an engine; NewService wires an engine over an open Store
+// (issuer/boltstore) with the handler, as the idport binary runs it.
 //
 // Response shape of POST /credentials/issue: 201 {"verifiableCredential": V} where V is
 //   - vc+jwt (VC-JOSE-COSE): the enveloped form {"@context": [v2], "id": "data:application/vc+jwt,<jwt>",
