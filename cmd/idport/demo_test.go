@@ -41,7 +41,7 @@ func TestHelpListsCommandsAndEnvironment(t *testing.T) {
 	if err := run(context.Background(), []string{"--help"}, env); err != nil {
 		t.Fatal(err)
 	}
-	for _, c := range []string{"registry", "issuer", "verifier", "admin", "demo"} {
+	for _, c := range []string{"registry", "issuer", "verifier", "admin", "demo", "version"} {
 		if !strings.Contains(out.String(), "  "+c) {
 			t.Errorf("help lacks %s:\n%s", c, out.String())
 		}
@@ -106,7 +106,7 @@ func TestConfigFileFillsWhatFlagsAndEnvironmentLeave(t *testing.T) {
 // stray positional argument (a mistyped "--flag value" pair, say) instead of ignoring it.
 func TestCommandsShowUsageAndRefuseStrayArguments(t *testing.T) {
 	for cmd, usage := range map[string]string{"registry": registryUsage, "issuer": issuerUsage,
-		"verifier": verifierUsage, "demo": demoUsage, "probe": probeUsage} {
+		"verifier": verifierUsage, "demo": demoUsage, "probe": probeUsage, "version": versionUsage} {
 		env, out := testEnv(nil)
 		if err := run(context.Background(), []string{cmd, "--help"}, env); exitCode(err) != 0 {
 			t.Fatalf("%s --help: %v", cmd, err)
