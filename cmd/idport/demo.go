@@ -6,18 +6,17 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
-	"io"
 	"log/slog"
-	"net"
 	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"time"
 
+	"github.com/idport/idport/internal/stack"
 	"github.com/idport/idport/trustregistry/client"
 	"github.com/idport/idport/trustregistry/trust"
+	"github.com/idport/idport/verifier/httpapi"
 )
 
 const demoUsage = `The demo starts the trust registry, an issuer and a verifier as three HTTP services on free
@@ -25,231 +24,265 @@ loopback ports, each with its own data directory, and walks through the Singapor
 story: a Singapore authority issues a BusinessRegistration credential, Lingang's verifier accepts
 it because the registry recognises the authority, two regulators suspend the authority
 (maker-checker), and the verifier then rejects the credential with authority_suspended.
-It exits non-zero if any step does not behave as expected.
+It exits non-zero if any step does not behave as expected. With --keep the services keep
+serving after the story until interrupted (Ctrl-C).
 `
 
-// demoDeadline bounds the whole demo, so a broken step fails instead of hanging.
+// demoDeadline bounds the story (not the services --keep leaves running), so a broken step
+// fails instead of hanging.
 const demoDeadline = 90 * time.Second
 
-func runDemo(ctx context.Context, args []string, env Env) error {
+// runDemo tells the story with the real subcommands run in-process, as three services of one
+// stack.Stack: the harness the examples use.
+func runDemo(ctx context.Context, args []string, env Env) (err error) {
 	fs := flag.NewFlagSet("demo", flag.ContinueOnError)
 	keep := fs.Bool("keep", false, "leave the services running after the story and print a curl line for each public endpoint (Ctrl-C stops them)")
-	data := fs.String("data", "", "data directory for the three services (default: a fresh temporary directory, removed at the end unless --keep)")
+	data := fs.String("data", "", "data directory for the three services (default: a fresh temporary directory, removed at the end unless --keep or a failure)")
 	if err := parseCommand(fs, args, env, demoUsage); err != nil {
 		return err
 	}
-	dir := *data
-	if dir == "" {
-		tmp, err := os.MkdirTemp("", "idport-demo-")
-		if err != nil {
-			return fmt.Errorf("demo: %w", err)
-		}
-		dir = tmp
-		if !*keep {
-			defer os.RemoveAll(tmp)
-		}
-	}
-	d := &demo{out: env.Stdout, dir: dir, keep: *keep, started: time.Now()}
-	return d.run(ctx, env)
-}
-
-type demo struct {
-	out     io.Writer
-	dir     string
-	keep    bool
-	started time.Time
-	step    int
-
-	registryURL, issuerURL, verifierURL string
-	alice, bob, carol                   *client.Admin
-	apiKey, issuerDID                   string
-}
-
-func (d *demo) say(format string, args ...any) { fmt.Fprintf(d.out, format+"\n", args...) }
-
-func (d *demo) title(s string) {
-	d.step++
-	fmt.Fprintf(d.out, "\n[%d] %s  (t+%.1fs)\n", d.step, s, time.Since(d.started).Seconds())
-}
-
-func (d *demo) run(parent context.Context, env Env) error {
-	logPath := filepath.Join(d.dir, "services.log")
-	if err := os.MkdirAll(d.dir, 0o700); err != nil {
-		return fmt.Errorf("demo: %w", err)
-	}
-	logFile, err := os.OpenFile(logPath, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
+	// The stack never removes the directory: the demo removes its temporary one only after a
+	// story that succeeded without --keep, so a failure leaves services.log to read.
+	s, err := stack.Open(ctx, stack.Options{Dir: *data, Name: "demo", Keep: true})
 	if err != nil {
 		return fmt.Errorf("demo: %w", err)
 	}
-	defer logFile.Close()
-	// The services log JSON to a file, so the story stays readable; their warnings go there too.
-	svcEnv := Env{Stdout: logFile, Stderr: logFile, Lookup: func(string) (string, bool) { return "", false },
-		Logger: slog.New(slog.NewJSONHandler(logFile, nil))}
-
-	ctx, cancel := context.WithCancel(parent)
-	defer cancel()
-	services := &serviceGroup{cancel: cancel}
-	defer services.stop()
-
-	d.say("idport demo: a Singapore company's BusinessRegistration credential, verified in Lingang.")
-	d.say("Data directory: %s (service logs in services.log)", d.dir)
-
-	storyCtx, storyCancel := context.WithTimeout(ctx, demoDeadline)
-	defer storyCancel()
-	if err := d.story(storyCtx, svcEnv, services); err != nil {
-		if services.err() != nil {
-			err = fmt.Errorf("%w (a service failed: %v)", err, services.err())
-		}
-		return fmt.Errorf("demo failed at step %d: %w\nsee %s", d.step, err, logPath)
+	if *data == "" && !*keep {
+		defer func() {
+			if err == nil {
+				os.RemoveAll(s.Dir)
+			}
+		}()
 	}
-	d.say("\nThe story is complete in %.1fs: recognised while the authority was active, rejected once regulators suspended it.", time.Since(d.started).Seconds())
+	logPath := filepath.Join(s.Dir, "services.log")
+	logFile, err := os.OpenFile(logPath, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
+	if err != nil {
+		s.Close()
+		return fmt.Errorf("demo: %w", err)
+	}
+	defer logFile.Close()
+	defer s.Close() // the services stop before their log file closes
+	// The services log JSON to a file, so the story stays readable; their warnings go there too.
+	s.Logger = slog.New(slog.NewJSONHandler(logFile, nil))
+	d := &demo{stack: s, keep: *keep, logPath: logPath, story: stack.Teller{W: env.Stdout, Started: time.Now()},
+		env: Env{Stdout: logFile, Stderr: logFile, Lookup: func(string) (string, bool) { return "", false }, Logger: s.Logger}}
+	return d.run()
+}
+
+// demo is the state of one telling of the story.
+type demo struct {
+	stack   *stack.Stack
+	env     Env // the services': no environment variables, output to services.log
+	keep    bool
+	logPath string
+	story   stack.Teller
+
+	registryURL, registryKey  string
+	regAddr, issAddr, verAddr string
+	alice, bob, carol         *client.Admin
+	issuer                    *stack.Issuer
+	verifier                  *stack.Verifier
+	recognisedAt              uint64          // the registry version of the recognition
+	suspendedAt               time.Time       // when bob's approval of the suspension was sent
+	credential                json.RawMessage // the company's credential
+}
+
+func (d *demo) dataDir(name string) string { return filepath.Join(d.stack.Dir, name) }
+
+func (d *demo) run() error {
+	d.story.Line("idport demo: a Singapore company's BusinessRegistration credential, verified in Lingang.")
+	d.story.Line("Data directory: %s (service logs in services.log)", d.stack.Dir)
+	ctx, cancel := context.WithTimeout(d.stack.Context(), demoDeadline)
+	err := d.tell(ctx)
+	cancel() // the story's deadline ends with the story; the services live as long as the stack
+	if err != nil {
+		if failed := d.stack.Err(); failed != nil {
+			err = fmt.Errorf("%w (a service failed: %v)", err, failed)
+		}
+		return fmt.Errorf("demo failed at step %d: %w\nsee %s", d.story.Steps(), err, d.logPath)
+	}
+	d.story.Line("\nThe story is complete in %.1fs: recognised while the authority was active, rejected once regulators suspended it.", time.Since(d.story.Started).Seconds())
 	if !d.keep {
 		return nil
 	}
 	d.printCurls()
-	<-parent.Done()
+	<-d.stack.Context().Done() // interrupted, or a service failed
+	return d.stack.Err()
+}
+
+// tell runs the story's steps in order and stops at the first that does not go as told.
+func (d *demo) tell(ctx context.Context) error {
+	addrs, err := stack.FreeAddrs(3)
+	if err != nil {
+		return err
+	}
+	d.regAddr, d.issAddr, d.verAddr = addrs[0], addrs[1], addrs[2]
+	d.registryURL, d.registryKey = "http://"+d.regAddr, filepath.Join(d.stack.Dir, "registry.jwk")
+	for _, step := range []struct {
+		title string
+		run   func(context.Context) error
+	}{
+		{"Regulators get accounts in the Lingang trust registry (offline bootstrap)", d.bootstrap},
+		{"The trust registry starts", d.startRegistry},
+		{"The Singapore authority's issuer starts", d.startIssuer},
+		{"alice proposes, bob approves: Lingang recognises Singapore's corporate scheme", d.recognise},
+		{"Lingang's verifier starts and syncs the registry's signed snapshot", d.startVerifier},
+		{"A Singapore company gets its BusinessRegistration credential (VC-JOSE-COSE, EdDSA)", d.issue},
+		{"The company presents it to the Lingang verifier", d.verifyAccepted},
+		{"A regulator acts: alice proposes suspending the authority, bob approves", d.suspend},
+		{"The verifier sees the change and rejects the credential", d.verifyRejected},
+		{"carol, the auditor, checks the audit chain", d.audit},
+	} {
+		d.story.Step("%s", step.title)
+		if err := step.run(ctx); err != nil {
+			return err
+		}
+	}
 	return nil
 }
 
-func (d *demo) story(ctx context.Context, env Env, services *serviceGroup) error {
-	regAddr, issAddr, verAddr, err := freeAddrs()
-	if err != nil {
-		return err
+func (d *demo) bootstrap(ctx context.Context) error {
+	tokens := map[string]string{}
+	for _, a := range [][2]string{{"alice", "proposer"}, {"bob", "approver"}, {"carol", "auditor"}} {
+		tok, err := d.runCapture(ctx, "admin", "bootstrap", "--data", d.dataDir("registry"), "--account", a[0], "--role", a[1])
+		if err != nil {
+			return err
+		}
+		tokens[a[0]] = tok
 	}
-	d.registryURL, d.issuerURL, d.verifierURL = "http://"+regAddr, "http://"+issAddr, "http://"+verAddr
-	regData, issData, verData := filepath.Join(d.dir, "registry"), filepath.Join(d.dir, "issuer"), filepath.Join(d.dir, "verifier")
-	keyFile := filepath.Join(d.dir, "registry.jwk")
+	d.alice, d.bob, d.carol = client.NewAdmin(d.registryURL, tokens["alice"]), client.NewAdmin(d.registryURL, tokens["bob"]), client.NewAdmin(d.registryURL, tokens["carol"])
+	d.story.Line("alice may propose changes, bob may approve them: no one changes the registry alone. carol audits.")
+	d.story.Line("Their bearer tokens were shown once; the registry keeps only their SHA-256 hashes.")
+	return nil
+}
 
-	d.title("Regulators get accounts in the Lingang trust registry (offline bootstrap)")
-	aliceTok, err := runCapture(ctx, env, "admin", "bootstrap", "--data", regData, "--account", "alice", "--role", "proposer")
-	if err != nil {
+func (d *demo) startRegistry(ctx context.Context) error {
+	if err := d.serve(ctx, d.registryURL, "registry", "--addr", d.regAddr, "--data", d.dataDir("registry"), "--dev", "--export-key", d.registryKey); err != nil {
 		return err
 	}
-	bobTok, err := runCapture(ctx, env, "admin", "bootstrap", "--data", regData, "--account", "bob", "--role", "approver")
-	if err != nil {
-		return err
-	}
-	carolTok, err := runCapture(ctx, env, "admin", "bootstrap", "--data", regData, "--account", "carol", "--role", "auditor")
-	if err != nil {
-		return err
-	}
-	d.alice, d.bob, d.carol = client.NewAdmin(d.registryURL, aliceTok), client.NewAdmin(d.registryURL, bobTok), client.NewAdmin(d.registryURL, carolTok)
-	d.say("alice may propose changes, bob may approve them: no one changes the registry alone. carol audits.")
-	d.say("Their bearer tokens were shown once; the registry keeps only their SHA-256 hashes.")
+	d.story.Line("registry %s: signs snapshots of its state; verifiers pin its public key (%s).", d.registryURL, filepath.Base(d.registryKey))
+	return nil
+}
 
-	d.title("The trust registry starts")
-	services.start(ctx, env, "registry", "--addr", regAddr, "--data", regData, "--dev", "--export-key", keyFile)
-	if err := waitReady(ctx, d.registryURL); err != nil {
-		return fmt.Errorf("registry: %w", err)
-	}
-	d.say("registry %s: signs snapshots of its state; verifiers pin its public key (%s).", d.registryURL, filepath.Base(keyFile))
-
-	d.title("The Singapore authority's issuer starts")
-	d.apiKey, err = runCapture(ctx, env, "issuer", "apikey", "create", "--data", issData, "--dev", "--did-method", "did:key",
+func (d *demo) startIssuer(ctx context.Context) error {
+	apiKey, err := d.runCapture(ctx, "issuer", "apikey", "create", "--data", d.dataDir("issuer"), "--dev", "--did-method", "did:key",
 		"--scope", trust.DemoType, "--name", "sg-demo-company-portal")
 	if err != nil {
 		return err
 	}
-	services.start(ctx, env, "issuer", "--addr", issAddr, "--data", issData, "--dev", "--did-method", "did:key", "--registry", d.registryURL)
-	if err := waitReady(ctx, d.issuerURL); err != nil {
-		return fmt.Errorf("issuer: %w", err)
+	url := "http://" + d.issAddr
+	if err := d.serve(ctx, url, "issuer", "--addr", d.issAddr, "--data", d.dataDir("issuer"), "--dev", "--did-method", "did:key", "--registry", d.registryURL); err != nil {
+		return err
 	}
-	var didDoc struct {
-		ID string `json:"id"`
+	if d.issuer, err = stack.ConnectIssuer(ctx, url, apiKey); err != nil {
+		return err
 	}
-	if _, err := call(ctx, http.MethodGet, d.issuerURL+"/.well-known/did.json", "", nil, &didDoc, http.StatusOK); err != nil {
-		return fmt.Errorf("issuer DID document: %w", err)
-	}
-	d.issuerDID = didDoc.ID
-	d.say("issuer %s signs as %s", d.issuerURL, shorten(d.issuerDID))
+	d.story.Line("issuer %s signs as %s", d.issuer.URL, stack.Short(d.issuer.DID))
+	return nil
+}
 
-	d.title("alice proposes, bob approves: Lingang recognises Singapore's corporate scheme")
+func (d *demo) recognise(ctx context.Context) error {
 	effective := time.Now().Add(-time.Hour)
-	p, err := d.alice.Propose(ctx, trust.DemoSeed(d.issuerDID, effective), "Recognise Singapore corporate registry under the SG-Lingang MoU", "")
+	p, err := d.alice.Propose(ctx, trust.DemoSeed(d.issuer.DID, effective), "Recognise Singapore corporate registry under the SG-Lingang MoU", "")
 	if err != nil {
 		return fmt.Errorf("propose seed: %w", err)
 	}
-	d.say("alice proposed %s (%d operations: jurisdictions SG and CN-SH-LG, schemes, the authority, the agreement, the recognition).", p.ID, len(trust.DemoSeed("", effective).Ops))
+	d.story.Line("alice proposed %s (%d operations: jurisdictions SG and CN-SH-LG, schemes, the authority, the agreement, the recognition).", p.ID, len(trust.DemoSeed("", effective).Ops))
 	p, err = d.bob.Approve(ctx, p.ID, "checked against the signed MoU")
 	if err != nil {
 		return fmt.Errorf("approve seed: %w", err)
 	}
-	d.say("bob approved it: applied atomically as registry version %d.", p.AppliedVersion)
-	d.say("Recognition %s: %s -> %s for %s, claim mapping uen -> registrationNumber, legalName -> enterpriseName, ...", trust.DemoRecognitionID, trust.DemoLocalScheme, trust.DemoForeignScheme, trust.DemoType)
+	d.recognisedAt = p.AppliedVersion
+	d.story.Line("bob approved it: applied atomically as registry version %d.", p.AppliedVersion)
+	d.story.Line("Recognition %s: %s -> %s for %s, claim mapping uen -> registrationNumber, legalName -> enterpriseName, ...", trust.DemoRecognitionID, trust.DemoLocalScheme, trust.DemoForeignScheme, trust.DemoType)
+	return nil
+}
 
-	d.title("Lingang's verifier starts and syncs the registry's signed snapshot")
-	services.start(ctx, env, "verifier", "--addr", verAddr, "--data", verData, "--registry", d.registryURL, "--registry-key", keyFile,
-		"--local-scheme", trust.DemoLocalScheme, "--allow-hosts", "127.0.0.1", "--allow-http")
-	if err := waitReady(ctx, d.verifierURL); err != nil {
-		return fmt.Errorf("verifier: %w", err)
+func (d *demo) startVerifier(ctx context.Context) error {
+	d.verifier = &stack.Verifier{URL: "http://" + d.verAddr}
+	if err := d.serve(ctx, d.verifier.URL, "verifier", "--addr", d.verAddr, "--data", d.dataDir("verifier"), "--registry", d.registryURL,
+		"--registry-key", d.registryKey, "--local-scheme", trust.DemoLocalScheme, "--allow-hosts", "127.0.0.1", "--allow-http"); err != nil {
+		return err
 	}
-	d.say("verifier %s is ready: it holds a verified snapshot (registry version >= %d).", d.verifierURL, p.AppliedVersion)
+	d.story.Line("verifier %s is ready: it holds a verified snapshot (registry version >= %d).", d.verifier.URL, d.recognisedAt)
+	return nil
+}
 
-	d.title("A Singapore company gets its BusinessRegistration credential (VC-JOSE-COSE, EdDSA)")
+func (d *demo) issue(ctx context.Context) error {
 	subject := map[string]any{"id": "did:example:sg-company-acme", "uen": "201912345K", "legalName": "Acme Trading Pte. Ltd.",
 		"registeredAddress": "1 Marina Boulevard, Singapore 018989", "incorporationDate": "2019-04-02", "entityType": "Private Company Limited by Shares"}
-	var issued struct {
-		VerifiableCredential json.RawMessage `json:"verifiableCredential"`
-	}
-	if _, err := call(ctx, http.MethodPost, d.issuerURL+"/credentials/issue", d.apiKey,
-		map[string]any{"type": trust.DemoType, "format": "vc+jwt", "credentialSubject": subject}, &issued, http.StatusCreated); err != nil {
-		return fmt.Errorf("issue: %w", err)
-	}
-	d.say("POST %s/credentials/issue -> 201, an enveloped vc+jwt credential of %d bytes with a revocation status entry.", d.issuerURL, len(issued.VerifiableCredential))
-
-	d.title("The company presents it to the Lingang verifier")
-	res, status, err := d.verify(ctx, issued.VerifiableCredential)
+	cred, _, err := d.issuer.Issue(ctx, trust.DemoType, "vc+jwt", subject, nil)
 	if err != nil {
 		return err
 	}
-	if status != http.StatusOK || !res.Verified {
-		return fmt.Errorf("expected the credential to verify, got HTTP %d: %s", status, res.summary())
-	}
-	d.say("POST %s/credentials/verify -> 200 verified", d.verifierURL)
-	d.say("  grounds: authority %s, scheme %s (%s), agreement %s, local assurance %s, registry version %d",
-		res.Recognition.Authority, res.Recognition.Scheme, res.Recognition.Jurisdiction, res.Recognition.Agreement,
-		res.Recognition.LocalAssurance, res.Recognition.RegistryVersion)
-	d.say("  claims under Lingang's names: %s", compactJSON(res.Claims))
-	if !strings.Contains(string(res.Claims), `"registrationNumber"`) {
-		return fmt.Errorf("expected the uen claim mapped to registrationNumber, got %s", res.Claims)
-	}
+	d.credential = cred
+	d.story.Line("POST %s/credentials/issue -> 201, an enveloped vc+jwt credential of %d bytes with a revocation status entry.", d.issuer.URL, len(cred))
+	return nil
+}
 
-	d.title("A regulator acts: alice proposes suspending the authority, bob approves")
+func (d *demo) verifyAccepted(ctx context.Context) error {
+	res, status, err := d.verify(ctx)
+	if err != nil {
+		return err
+	}
+	if status != http.StatusOK || !res.Verified || res.Recognition == nil {
+		return fmt.Errorf("expected the credential to verify with recognition grounds, got HTTP %d: %s", status, stack.Summary(res))
+	}
+	d.story.Line("POST %s/credentials/verify -> 200 verified", d.verifier.URL)
+	g := res.Recognition
+	d.story.Line("  grounds: authority %s, scheme %s (%s), agreement %s, local assurance %s, registry version %d",
+		g.Authority, g.Scheme, g.Jurisdiction, g.Agreement, g.LocalAssurance, g.RegistryVersion)
+	claims, err := json.Marshal(res.Claims)
+	if err != nil {
+		return fmt.Errorf("claims: %w", err)
+	}
+	d.story.Line("  claims under Lingang's names: %s", claims)
+	if _, ok := res.Claims["registrationNumber"]; !ok {
+		return fmt.Errorf("expected the uen claim mapped to registrationNumber, got %s", claims)
+	}
+	return nil
+}
+
+func (d *demo) suspend(ctx context.Context) error {
 	susp, err := d.alice.Propose(ctx, trust.SuspendAuthority(trust.DemoAuthorityID, "signing key reported compromised", time.Now()),
 		"Suspend pending investigation of a key compromise", "")
 	if err != nil {
 		return fmt.Errorf("propose suspension: %w", err)
 	}
-	d.say("alice proposed %s; it changes nothing until someone else approves.", susp.ID)
-	approvedAt := time.Now()
+	d.story.Line("alice proposed %s; it changes nothing until someone else approves.", susp.ID)
+	d.suspendedAt = time.Now()
 	susp, err = d.bob.Approve(ctx, susp.ID, "confirmed with the Singapore registrar")
 	if err != nil {
 		return fmt.Errorf("approve suspension: %w", err)
 	}
-	d.say("bob approved: registry version %d. The audit log records who proposed, who approved, when and why.", susp.AppliedVersion)
+	d.story.Line("bob approved: registry version %d. The audit log records who proposed, who approved, when and why.", susp.AppliedVersion)
+	return nil
+}
 
-	d.title("The verifier sees the change and rejects the credential")
-	for {
-		res, status, err = d.verify(ctx, issued.VerifiableCredential)
-		if err != nil {
-			return err
+func (d *demo) verifyRejected(ctx context.Context) error {
+	var res *httpapi.Response
+	var status int
+	err := stack.Eventually(ctx, func() (bool, error) {
+		var err error
+		res, status, err = d.verify(ctx)
+		return err == nil && stack.HasError(res, "authority_suspended"), err
+	})
+	if err != nil {
+		last := "no answer"
+		if res != nil {
+			last = fmt.Sprintf("HTTP %d: %s", status, stack.Summary(res))
 		}
-		if res.hasCode("authority_suspended") {
-			break
-		}
-		select {
-		case <-ctx.Done():
-			return fmt.Errorf("the verifier did not see the suspension in time; last answer HTTP %d: %s", status, res.summary())
-		case <-time.After(100 * time.Millisecond):
-		}
+		return fmt.Errorf("the verifier did not see the suspension (last answer %s): %w", last, err)
 	}
-	d.say("The suspension reached the verifier %.2fs after approval (signed snapshot, long-poll).", time.Since(approvedAt).Seconds())
+	d.story.Line("The suspension reached the verifier %.2fs after approval (signed snapshot, long-poll).", time.Since(d.suspendedAt).Seconds())
 	if status != http.StatusBadRequest || res.Verified {
-		return fmt.Errorf("expected HTTP 400 not verified, got HTTP %d: %s", status, res.summary())
+		return fmt.Errorf("expected HTTP 400 not verified, got HTTP %d: %s", status, stack.Summary(res))
 	}
-	d.say("POST %s/credentials/verify -> %d, verified=false, error code authority_suspended", d.verifierURL, status)
+	d.story.Line("POST %s/credentials/verify -> %d, verified=false, error code authority_suspended", d.verifier.URL, status)
+	return nil
+}
 
-	d.title("carol, the auditor, checks the audit chain")
+func (d *demo) audit(ctx context.Context) error {
 	report, err := d.carol.VerifyAudit(ctx)
 	if err != nil {
 		return fmt.Errorf("audit verify: %w", err)
@@ -257,111 +290,54 @@ func (d *demo) story(ctx context.Context, env Env, services *serviceGroup) error
 	if !report.OK {
 		return fmt.Errorf("audit chain broken: %+v", report)
 	}
-	d.say("GET %s/admin/v1/audit/verify: %d records, hash chain intact.", d.registryURL, report.Records)
+	d.story.Line("GET %s/admin/v1/audit/verify: %d records, hash chain intact.", d.registryURL, report.Records)
 	return nil
 }
 
-func (d *demo) verify(ctx context.Context, cred json.RawMessage) (*verifyResult, int, error) {
-	var res verifyResult
-	status, err := call(ctx, http.MethodPost, d.verifierURL+"/credentials/verify", "",
-		map[string]any{"verifiableCredential": cred}, &res, http.StatusOK, http.StatusBadRequest)
+func (d *demo) verify(ctx context.Context) (*httpapi.Response, int, error) {
+	res, status, err := d.verifier.VerifyCredential(ctx, d.credential)
 	if err != nil {
 		return nil, status, fmt.Errorf("verify: %w", err)
 	}
-	return &res, status, nil
+	return res, status, nil
 }
 
 func (d *demo) printCurls() {
-	d.say("\nThe services keep running (Ctrl-C stops them); the authority stays suspended, so the registry now answers authorized=false. Public endpoints:")
+	d.story.Line("\nThe services keep running (Ctrl-C stops them); the authority stays suspended, so the registry now answers authorized=false. Public endpoints:")
+	reg, iss, ver := d.registryURL, d.issuer.URL, d.verifier.URL
 	for _, l := range []string{
-		"curl -s " + d.registryURL + "/v1/registry",
-		"curl -s " + d.registryURL + "/v1/authorities",
-		"curl -s " + d.registryURL + "/v1/snapshot",
-		"curl -s " + d.registryURL + "/v1/snapshot/key",
-		"curl -s -X POST -H 'Content-Type: application/json' " + d.registryURL + "/authorization -d '{\"entity_id\":\"" + d.issuerDID + "\",\"authority_id\":\"" + trust.DemoLocalScheme + "\",\"action\":\"issue\",\"resource\":\"" + trust.DemoType + "\"}'",
-		"curl -s " + d.issuerURL + "/.well-known/did.json",
-		"curl -s " + d.issuerURL + "/.well-known/jwks.json",
-		"curl -s " + d.issuerURL + "/credential-types",
-		"curl -s -X POST -H 'Authorization: Bearer " + d.apiKey + "' -H 'Content-Type: application/json' " + d.issuerURL + "/credentials/issue -d '{\"type\":\"BusinessRegistration\",\"credentialSubject\":{\"uen\":\"201912345K\",\"legalName\":\"Acme\",\"registeredAddress\":\"1 Marina Blvd\",\"incorporationDate\":\"2019-04-02\",\"entityType\":\"Private Company\"}}'",
-		"curl -s -X POST " + d.verifierURL + "/challenges",
-		"curl -s " + d.verifierURL + "/readyz",
+		"curl -s " + reg + "/v1/registry",
+		"curl -s " + reg + "/v1/authorities",
+		"curl -s " + reg + "/v1/snapshot",
+		"curl -s " + reg + "/v1/snapshot/key",
+		"curl -s -X POST -H 'Content-Type: application/json' " + reg + "/authorization -d '{\"entity_id\":\"" + d.issuer.DID + "\",\"authority_id\":\"" + trust.DemoLocalScheme + "\",\"action\":\"issue\",\"resource\":\"" + trust.DemoType + "\"}'",
+		"curl -s " + iss + "/.well-known/did.json",
+		"curl -s " + iss + "/.well-known/jwks.json",
+		"curl -s " + iss + "/credential-types",
+		"curl -s -X POST -H 'Authorization: Bearer " + d.issuer.APIKey + "' -H 'Content-Type: application/json' " + iss + "/credentials/issue -d '{\"type\":\"BusinessRegistration\",\"credentialSubject\":{\"uen\":\"201912345K\",\"legalName\":\"Acme\",\"registeredAddress\":\"1 Marina Blvd\",\"incorporationDate\":\"2019-04-02\",\"entityType\":\"Private Company\"}}'",
+		"curl -s -X POST " + ver + "/challenges",
+		"curl -s " + ver + "/readyz",
 	} {
-		d.say("  %s", l)
+		d.story.Line("  %s", l)
 	}
-	d.say("Regulator tokens (demo only): alice %s  bob %s  carol %s", d.alice.Token, d.bob.Token, d.carol.Token)
+	d.story.Line("Regulator tokens (demo only): alice %s  bob %s  carol %s", d.alice.Token, d.bob.Token, d.carol.Token)
 }
 
-// verifyResult is the part of the verifier's VC-API answer the demo reads.
-type verifyResult struct {
-	Verified bool `json:"verified"`
-	Errors   []struct {
-		Code   string `json:"code"`
-		Detail string `json:"detail"`
-	} `json:"errors"`
-	Recognition struct {
-		Authority       string `json:"authority"`
-		Scheme          string `json:"scheme"`
-		Jurisdiction    string `json:"jurisdiction"`
-		Agreement       string `json:"agreement"`
-		LocalAssurance  string `json:"localAssurance"`
-		RegistryVersion uint64 `json:"registryVersion"`
-	} `json:"recognition"`
-	Claims json.RawMessage `json:"claims"`
-}
-
-func (r *verifyResult) hasCode(code string) bool {
-	for _, e := range r.Errors {
-		if e.Code == code {
-			return true
-		}
+// serve starts `idport <args>` in-process as one of the stack's services (it runs until the
+// stack stops; a failure stops the stack) and waits until base answers ready.
+func (d *demo) serve(ctx context.Context, base string, args ...string) error {
+	d.stack.Go(args[0], func(ctx context.Context) error { return run(ctx, args, d.env) })
+	if err := stack.WaitReady(ctx, base); err != nil {
+		return fmt.Errorf("%s: %w", args[0], err)
 	}
-	return false
+	return nil
 }
 
-func (r *verifyResult) summary() string {
-	var codes []string
-	for _, e := range r.Errors {
-		codes = append(codes, e.Code+": "+e.Detail)
-	}
-	return fmt.Sprintf("verified=%v errors=[%s]", r.Verified, strings.Join(codes, "; "))
-}
-
-// serviceGroup runs subcommands as in-process services until stopped.
-type serviceGroup struct {
-	cancel  context.CancelFunc
-	wg      sync.WaitGroup
-	mu      sync.Mutex
-	lastErr error
-}
-
-func (g *serviceGroup) start(ctx context.Context, env Env, args ...string) {
-	g.wg.Add(1)
-	go func() {
-		defer g.wg.Done()
-		if err := run(ctx, args, env); err != nil && ctx.Err() == nil {
-			g.mu.Lock()
-			g.lastErr = fmt.Errorf("%s: %w", args[0], err)
-			g.mu.Unlock()
-			g.cancel()
-		}
-	}()
-}
-
-func (g *serviceGroup) err() error {
-	g.mu.Lock()
-	defer g.mu.Unlock()
-	return g.lastErr
-}
-
-func (g *serviceGroup) stop() {
-	g.cancel()
-	g.wg.Wait()
-}
-
-// runCapture runs a subcommand and returns the last line it printed (the token convention).
-func runCapture(ctx context.Context, env Env, args ...string) (string, error) {
+// runCapture runs a subcommand to its end and returns the last line it printed (the token
+// convention of `admin bootstrap` and `issuer apikey create`).
+func (d *demo) runCapture(ctx context.Context, args ...string) (string, error) {
 	var out bytes.Buffer
-	sub := env
+	sub := d.env
 	sub.Stdout = &out
 	if err := run(ctx, args, sub); err != nil {
 		return "", fmt.Errorf("idport %s: %w", strings.Join(args, " "), err)
@@ -372,107 +348,4 @@ func runCapture(ctx context.Context, env Env, args ...string) (string, error) {
 		return "", fmt.Errorf("idport %s printed no token", strings.Join(args, " "))
 	}
 	return last, nil
-}
-
-// freeAddrs picks three free loopback ports.
-func freeAddrs() (string, string, string, error) {
-	var addrs []string
-	var lns []net.Listener
-	defer func() {
-		for _, ln := range lns {
-			ln.Close()
-		}
-	}()
-	for range 3 {
-		ln, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			return "", "", "", fmt.Errorf("pick a free port: %w", err)
-		}
-		lns = append(lns, ln)
-		addrs = append(addrs, ln.Addr().String())
-	}
-	return addrs[0], addrs[1], addrs[2], nil
-}
-
-var demoHTTP = &http.Client{Timeout: 10 * time.Second}
-
-// waitReady polls base/readyz until it answers 200.
-func waitReady(ctx context.Context, base string) error {
-	var last string
-	for {
-		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, base+"/readyz", nil)
-		resp, err := demoHTTP.Do(req)
-		if err == nil {
-			b, _ := io.ReadAll(io.LimitReader(resp.Body, 4096))
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				return nil
-			}
-			last = fmt.Sprintf("HTTP %d %s", resp.StatusCode, b)
-		} else {
-			last = err.Error()
-		}
-		select {
-		case <-ctx.Done():
-			return fmt.Errorf("not ready in time (last: %s)", last)
-		case <-time.After(50 * time.Millisecond):
-		}
-	}
-}
-
-// call sends a JSON request and decodes the answer into out when its status is one of want.
-func call(ctx context.Context, method, url, token string, in, out any, want ...int) (int, error) {
-	var body io.Reader
-	if in != nil {
-		b, err := json.Marshal(in)
-		if err != nil {
-			return 0, err
-		}
-		body = bytes.NewReader(b)
-	}
-	req, err := http.NewRequestWithContext(ctx, method, url, body)
-	if err != nil {
-		return 0, err
-	}
-	if in != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	if token != "" {
-		req.Header.Set("Authorization", "Bearer "+token)
-	}
-	resp, err := demoHTTP.Do(req)
-	if err != nil {
-		return 0, err
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(io.LimitReader(resp.Body, 4<<20))
-	if err != nil {
-		return resp.StatusCode, err
-	}
-	for _, w := range want {
-		if resp.StatusCode == w {
-			if out != nil {
-				if err := json.Unmarshal(b, out); err != nil {
-					return resp.StatusCode, fmt.Errorf("%s %s: decode answer: %w", method, url, err)
-				}
-			}
-			return resp.StatusCode, nil
-		}
-	}
-	return resp.StatusCode, fmt.Errorf("%s %s: HTTP %d: %s", method, url, resp.StatusCode, b)
-}
-
-func compactJSON(b []byte) string {
-	var buf bytes.Buffer
-	if json.Compact(&buf, b) != nil {
-		return string(b)
-	}
-	return buf.String()
-}
-
-func shorten(s string) string {
-	if len(s) <= 60 {
-		return s
-	}
-	return s[:40] + "..." + s[len(s)-12:]
 }

@@ -3,8 +3,10 @@ package main
 import (
 	"context"
 	"flag"
+	"net/http"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -39,7 +41,7 @@ func TestHelpListsCommandsAndEnvironment(t *testing.T) {
 	if err := run(context.Background(), []string{"--help"}, env); err != nil {
 		t.Fatal(err)
 	}
-	for _, c := range []string{"registry", "issuer", "verifier", "admin", "demo"} {
+	for _, c := range []string{"registry", "issuer", "verifier", "admin", "demo", "version"} {
 		if !strings.Contains(out.String(), "  "+c) {
 			t.Errorf("help lacks %s:\n%s", c, out.String())
 		}
@@ -104,7 +106,7 @@ func TestConfigFileFillsWhatFlagsAndEnvironmentLeave(t *testing.T) {
 // stray positional argument (a mistyped "--flag value" pair, say) instead of ignoring it.
 func TestCommandsShowUsageAndRefuseStrayArguments(t *testing.T) {
 	for cmd, usage := range map[string]string{"registry": registryUsage, "issuer": issuerUsage,
-		"verifier": verifierUsage, "demo": demoUsage, "probe": probeUsage} {
+		"verifier": verifierUsage, "demo": demoUsage, "probe": probeUsage, "version": versionUsage} {
 		env, out := testEnv(nil)
 		if err := run(context.Background(), []string{cmd, "--help"}, env); exitCode(err) != 0 {
 			t.Fatalf("%s --help: %v", cmd, err)
@@ -116,5 +118,53 @@ func TestCommandsShowUsageAndRefuseStrayArguments(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), `unexpected argument "stray"`) {
 			t.Errorf("%s stray: got %v", cmd, err)
 		}
+	}
+}
+
+// With --keep the services outlive the story (and its deadline) and serve until interrupted.
+func TestDemoKeepServesUntilInterrupted(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	env, _ := testEnv(nil)
+	var out syncBuffer
+	env.Stdout = &out
+	done := make(chan error, 1)
+	go func() { done <- run(ctx, []string{"demo", "--keep", "--data", t.TempDir()}, env) }()
+
+	readyz := regexp.MustCompile(`curl -s (http://127\.0\.0\.1:\d+)/readyz`)
+	var verifierURL string
+	for deadline := time.Now().Add(time.Minute); verifierURL == ""; {
+		select {
+		case err := <-done:
+			t.Fatalf("demo --keep returned before it was interrupted: %v\n%s", err, out.String())
+		case <-time.After(50 * time.Millisecond):
+		}
+		if m := readyz.FindStringSubmatch(out.String()); m != nil && strings.Contains(out.String(), "Regulator tokens") {
+			verifierURL = m[1]
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("demo --keep printed no endpoints:\n%s", out.String())
+		}
+	}
+	// The story's own deadline has ended with the story; the services must still answer.
+	for range 5 {
+		time.Sleep(200 * time.Millisecond)
+		resp, err := http.Get(verifierURL + "/readyz")
+		if err != nil {
+			t.Fatalf("the verifier stopped serving after the story: %v", err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			t.Fatalf("verifier /readyz after the story: HTTP %d", resp.StatusCode)
+		}
+	}
+	cancel()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("an interrupted demo --keep must end cleanly, got %v", err)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("demo --keep did not stop when interrupted")
 	}
 }

@@ -7,6 +7,7 @@
 //	idport verifier --addr 127.0.0.1:8443 --data ./data/verifier --registry http://127.0.0.1:8441 --registry-key registry.jwk
 //	idport admin bootstrap --data ./data/registry --account alice --role proposer
 //	idport demo
+//	idport version
 package main
 
 import (
@@ -64,6 +65,7 @@ func commands() map[string]command {
 		"admin":    {"regulator tools: bootstrap accounts, proposals, audit", runAdmin},
 		"demo":     {"start all three services and tell the Singapore -> Lingang story", runDemo},
 		"probe":    {"check a service's /healthz or /readyz (container health checks)", runProbe},
+		"version":  {"print the version, commit and Go version of this binary", runVersion},
 	}
 }
 

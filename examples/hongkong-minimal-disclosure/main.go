@@ -19,7 +19,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/idport/idport/examples/internal/stack"
+	"github.com/idport/idport/internal/stack"
 	"github.com/idport/idport/pkg/keys"
 	"github.com/idport/idport/pkg/vcjwt"
 	"github.com/idport/idport/verifier"

@@ -3,7 +3,7 @@ package main
 import (
 	"testing"
 
-	"github.com/idport/idport/examples/internal/storytest"
+	"github.com/idport/idport/internal/storytest"
 )
 
 func TestHongKongMinimalDisclosure(t *testing.T) {

@@ -36,7 +36,7 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/idport/idport/examples/internal/stack"
+	"github.com/idport/idport/internal/stack"
 	"github.com/idport/idport/trustregistry/trust"
 	"github.com/idport/idport/verifier"
 )

@@ -17,7 +17,7 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/idport/idport/examples/internal/stack"
+	"github.com/idport/idport/internal/stack"
 	"github.com/idport/idport/trustregistry/client"
 	"github.com/idport/idport/trustregistry/trust"
 	"github.com/idport/idport/verifier"

@@ -14,7 +14,7 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/idport/idport/examples/internal/stack"
+	"github.com/idport/idport/internal/stack"
 	"github.com/idport/idport/verifier"
 )
 

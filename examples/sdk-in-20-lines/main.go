@@ -19,7 +19,7 @@ import (
 	"path/filepath"
 	"time"
 
-	"github.com/idport/idport/examples/internal/stack"
+	"github.com/idport/idport/internal/stack"
 	"github.com/idport/idport/pkg/did"
 	"github.com/idport/idport/pkg/statuslist"
 	"github.com/idport/idport/trustregistry/trust"

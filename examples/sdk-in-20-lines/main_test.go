@@ -9,7 +9,7 @@ import (
 	"path/filepath"
 	"testing"
 
-	"github.com/idport/idport/examples/internal/storytest"
+	"github.com/idport/idport/internal/storytest"
 )
 
 func TestSDKIn20Lines(t *testing.T) {

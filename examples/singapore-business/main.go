@@ -19,7 +19,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/idport/idport/examples/internal/stack"
+	"github.com/idport/idport/internal/stack"
 	"github.com/idport/idport/trustregistry/client"
 	"github.com/idport/idport/trustregistry/trust"
 	"github.com/idport/idport/verifier"

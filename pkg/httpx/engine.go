@@ -3,12 +3,14 @@ package httpx
 import (
 	"crypto/rand"
 	"encoding/hex"
+	"errors"
 	"log/slog"
 	"net/http"
 	"strconv"
 	"time"
 
 	"github.com/gin-gonic/gin"
+	"github.com/idport/idport/pkg/buildinfo"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
@@ -37,7 +39,8 @@ type Options struct {
 	MaxJSONDepth int
 	// Ready reports readiness for /readyz; nil means always ready.
 	Ready func() error
-	// Registry receives the HTTP metrics; nil means a fresh registry with Go and process collectors.
+	// Registry receives the HTTP metrics and idport_build_info; nil means a fresh registry with
+	// Go and process collectors.
 	Registry *prometheus.Registry
 }
 
@@ -132,7 +135,22 @@ func newMetrics(service string, reg *prometheus.Registry) *metrics {
 			Buckets: []float64{.0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5}}, []string{"route", "method"}),
 	}
 	reg.MustRegister(m.requests, m.duration)
+	registerBuildInfo(reg)
 	return m
+}
+
+// registerBuildInfo exports idport_build_info{version,commit,go_version} 1, once per registry
+// (several engines may share one).
+func registerBuildInfo(reg *prometheus.Registry) {
+	info := buildinfo.Get()
+	g := prometheus.NewGauge(prometheus.GaugeOpts{Name: "idport_build_info",
+		Help:        "The running idport build: always 1, labelled with its version, VCS commit and Go version.",
+		ConstLabels: prometheus.Labels{"version": info.Version, "commit": info.Commit, "go_version": info.GoVersion}})
+	g.Set(1)
+	var already prometheus.AlreadyRegisteredError
+	if err := reg.Register(g); err != nil && !errors.As(err, &already) {
+		panic(err) // a collector with the same name but other labels: a programming error, like MustRegister's
+	}
 }
 
 func validRequestID(id string) bool {

@@ -28,19 +28,34 @@ func Main(run func(ctx context.Context, w io.Writer) error) {
 
 // Teller prints a story: numbered steps and what happened in each.
 type Teller struct {
-	W    io.Writer
-	step int
+	// W receives the story.
+	W io.Writer
+	// Started, when set, is the story's start: each step then shows the time since.
+	Started time.Time
+	step    int
 }
 
 // Step starts a numbered step.
 func (t *Teller) Step(format string, args ...any) {
 	t.step++
-	fmt.Fprintf(t.W, "\n[%d] %s\n", t.step, fmt.Sprintf(format, args...))
+	elapsed := ""
+	if !t.Started.IsZero() {
+		elapsed = fmt.Sprintf("  (t+%.1fs)", time.Since(t.Started).Seconds())
+	}
+	fmt.Fprintf(t.W, "\n[%d] %s%s\n", t.step, fmt.Sprintf(format, args...), elapsed)
 }
+
+// Steps is the number of steps started so far.
+func (t *Teller) Steps() int { return t.step }
 
 // Say prints one line of the current step.
 func (t *Teller) Say(format string, args ...any) {
 	fmt.Fprintf(t.W, "    "+format+"\n", args...)
+}
+
+// Line prints one line as it is, outside the steps' indentation.
+func (t *Teller) Line(format string, args ...any) {
+	fmt.Fprintf(t.W, format+"\n", args...)
 }
 
 // Outcome prints an outcome line: the lines the examples' tests assert.

@@ -41,35 +41,71 @@ func Unexpectedf(format string, args ...any) error {
 	return fmt.Errorf("%w: %s", ErrUnexpected, fmt.Sprintf(format, args...))
 }
 
-// Stack owns the temporary directory and every service started in it. Close stops them all.
+// Stack owns a directory and every service started in it. Close stops them all.
 type Stack struct {
-	// Dir is the temporary directory holding each service's data directory.
+	// Dir is the directory holding each service's data directory.
 	Dir string
 	// Logger receives the services' logs (discarded unless IDPORT_EXAMPLE_LOG=1).
 	Logger *slog.Logger
 
-	ctx     context.Context
-	cancel  context.CancelFunc
-	wg      sync.WaitGroup
-	servers []*httptest.Server
-	closers []func() error
+	ctx       context.Context
+	cancel    context.CancelFunc
+	removeDir bool
+	wg        sync.WaitGroup
+	servers   []*httptest.Server
+	closers   []func() error
+
+	mu     sync.Mutex
+	failed error
 }
 
-// New makes a Stack in a fresh temporary directory. Services stop when ctx ends or on Close.
-func New(ctx context.Context) (*Stack, error) {
-	dir, err := os.MkdirTemp("", "idport-example-")
-	if err != nil {
-		return nil, fmt.Errorf("stack: temporary directory: %w", err)
+// Options configure Open.
+type Options struct {
+	// Dir is the directory for the services' data, created when missing and kept on Close.
+	// Empty means a fresh temporary directory.
+	Dir string
+	// Name names a temporary directory, idport-<Name>-* (default "example").
+	Name string
+	// Keep leaves a temporary directory in place on Close (its services' data stays readable).
+	Keep bool
+	// Logger receives the services' logs (default: discarded unless IDPORT_EXAMPLE_LOG=1).
+	Logger *slog.Logger
+}
+
+// New makes a Stack in a fresh temporary directory, removed on Close. Services stop when ctx
+// ends or on Close.
+func New(ctx context.Context) (*Stack, error) { return Open(ctx, Options{}) }
+
+// Open makes a Stack as o says. Services stop when ctx ends, when a part started with Go fails,
+// or on Close.
+func Open(ctx context.Context, o Options) (*Stack, error) {
+	dir, removeDir := o.Dir, false
+	if dir == "" {
+		if o.Name == "" {
+			o.Name = "example"
+		}
+		tmp, err := os.MkdirTemp("", "idport-"+o.Name+"-")
+		if err != nil {
+			return nil, fmt.Errorf("stack: temporary directory: %w", err)
+		}
+		dir, removeDir = tmp, !o.Keep
+	} else if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, fmt.Errorf("stack: data directory: %w", err)
 	}
-	var h slog.Handler = slog.NewJSONHandler(io.Discard, nil)
-	if os.Getenv("IDPORT_EXAMPLE_LOG") == "1" {
-		h = slog.NewJSONHandler(os.Stderr, nil)
+	logger := o.Logger
+	if logger == nil {
+		var h slog.Handler = slog.NewJSONHandler(io.Discard, nil)
+		if os.Getenv("IDPORT_EXAMPLE_LOG") == "1" {
+			h = slog.NewJSONHandler(os.Stderr, nil)
+		}
+		logger = slog.New(h)
 	}
 	ctx, cancel := context.WithCancel(ctx)
-	return &Stack{Dir: dir, Logger: slog.New(h), ctx: ctx, cancel: cancel}, nil
+	return &Stack{Dir: dir, Logger: logger, ctx: ctx, cancel: cancel, removeDir: removeDir}, nil
 }
 
-// Close stops every service, closes their stores and removes the temporary directory.
+// Close stops every service, closes their stores and removes the directory when Open made it
+// (and was not asked to keep it).
 func (s *Stack) Close() error {
 	s.cancel()
 	s.wg.Wait() // background loops (sync long-polls included) end with the context
@@ -81,8 +117,38 @@ func (s *Stack) Close() error {
 	for i := len(s.closers) - 1; i >= 0; i-- {
 		errs = append(errs, s.closers[i]())
 	}
-	errs = append(errs, os.RemoveAll(s.Dir))
+	if s.removeDir {
+		errs = append(errs, os.RemoveAll(s.Dir))
+	}
 	return errors.Join(errs...)
+}
+
+// Context ends when the stack stops: its parent context ended, a part started with Go failed,
+// or Close was called.
+func (s *Stack) Context() context.Context { return s.ctx }
+
+// Go runs a long-lived part (a whole service, say) until the stack stops. A part that fails
+// before then stops the stack, and Err reports it.
+func (s *Stack) Go(name string, run func(context.Context) error) {
+	s.background(func(ctx context.Context) error {
+		err := run(ctx)
+		if err != nil && ctx.Err() == nil {
+			s.mu.Lock()
+			if s.failed == nil {
+				s.failed = fmt.Errorf("%s: %w", name, err)
+			}
+			s.mu.Unlock()
+			s.cancel()
+		}
+		return err
+	})
+}
+
+// Err returns the failure of the first part started with Go that failed, or nil.
+func (s *Stack) Err() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.failed
 }
 
 // serve starts h on a loopback listener (already open, so its URL can be known before the
@@ -96,7 +162,7 @@ func (s *Stack) serve(ln net.Listener, h http.Handler) *httptest.Server {
 	return srv
 }
 
-// background runs fn until the stack stops.
+// background runs fn until the stack stops and logs a failure before then.
 func (s *Stack) background(fn func(context.Context) error) {
 	s.wg.Add(1)
 	go func() {
@@ -113,6 +179,27 @@ func listen() (net.Listener, string, error) {
 		return nil, "", fmt.Errorf("stack: listen on loopback: %w", err)
 	}
 	return ln, "http://" + ln.Addr().String(), nil
+}
+
+// FreeAddrs picks n free loopback addresses (host:port) for services the caller starts
+// itself. The ports are free when FreeAddrs returns; nothing holds them afterwards.
+func FreeAddrs(n int) ([]string, error) {
+	addrs := make([]string, 0, n)
+	var lns []net.Listener
+	defer func() {
+		for _, ln := range lns {
+			ln.Close()
+		}
+	}()
+	for range n {
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			return nil, fmt.Errorf("stack: pick a free port: %w", err)
+		}
+		lns = append(lns, ln)
+		addrs = append(addrs, ln.Addr().String())
+	}
+	return addrs, nil
 }
 
 // Registry is a running trust registry with three regulator accounts.
@@ -179,7 +266,7 @@ type Issuer struct {
 	DID string
 	// APIKey is a bearer token allowed to issue and manage every type.
 	APIKey string
-	// Service is the issuer itself.
+	// Service is the issuer itself (nil for one reached with ConnectIssuer).
 	Service *issuerapi.Service
 }
 
@@ -228,13 +315,14 @@ func (s *Stack) StartIssuer(ctx context.Context, o IssuerOptions) (*Issuer, erro
 	return &Issuer{URL: url, DID: svc.DID(), APIKey: tok, Service: svc}, nil
 }
 
-// Verifier is a running verifier service following a registry.
+// Verifier is a running verifier service following a registry. One started elsewhere (by
+// `idport verifier`, say) is a Verifier with only its URL.
 type Verifier struct {
 	// URL is the verifier's base URL.
 	URL string
-	// Service is the verifier itself.
+	// Service is the verifier itself (nil when started elsewhere).
 	Service *httpapi.Service
-	// Trust is its registry replica.
+	// Trust is its registry replica (nil when started elsewhere).
 	Trust *trustsource.Source
 }
 
@@ -304,6 +392,18 @@ func Eventually(ctx context.Context, cond func() (bool, error)) error {
 	}
 }
 
+// WaitReady polls base/readyz until the service answers 200, or fails when ctx ends first.
+func WaitReady(ctx context.Context, base string) error {
+	var last error
+	if err := Eventually(ctx, func() (bool, error) {
+		_, _, last = Call(ctx, http.MethodGet, base+"/readyz", "", nil, nil, http.StatusOK)
+		return last == nil, nil
+	}); err != nil {
+		return fmt.Errorf("%s not ready (last answer: %v): %w", base, last, err)
+	}
+	return nil
+}
+
 var httpClient = &http.Client{Timeout: 10 * time.Second}
 
 // Call sends a JSON request (in may be nil) with an optional bearer token and, when the answer's
@@ -351,6 +451,18 @@ func Call(ctx context.Context, method, url, token string, in, out any, want ...i
 		return resp.StatusCode, resp.Header, nil
 	}
 	return resp.StatusCode, resp.Header, fmt.Errorf("%w: %s %s: HTTP %d: %s", ErrUnexpected, method, url, resp.StatusCode, b)
+}
+
+// ConnectIssuer returns an Issuer for a service started elsewhere (by `idport issuer`, say):
+// it reads the DID the issuer signs as from its DID document. Its Service is nil.
+func ConnectIssuer(ctx context.Context, url, apiKey string) (*Issuer, error) {
+	var doc struct {
+		ID string `json:"id"`
+	}
+	if _, _, err := Call(ctx, http.MethodGet, url+"/.well-known/did.json", "", nil, &doc, http.StatusOK); err != nil {
+		return nil, fmt.Errorf("issuer DID document: %w", err)
+	}
+	return &Issuer{URL: url, DID: doc.ID, APIKey: apiKey}, nil
 }
 
 // Issue asks the issuer for a credential (POST /credentials/issue, idport's template form) and
