@@ -8,10 +8,12 @@ import (
 	"github.com/idport/idport/pkg/vc"
 	"github.com/idport/idport/pkg/vcjwt"
 	"github.com/idport/idport/pkg/vcld"
+	"github.com/idport/idport/pkg/vcld/ariessign"
 )
 
 // sign secures the planned credential in its format. Every format is implemented by the pkg
-// that owns it: VC-JWT 1.1, VC-JOSE-COSE and SD-JWT VC by pkg/vcjwt, Data Integrity by pkg/vcld.
+// that owns it: VC-JWT 1.1, VC-JOSE-COSE and SD-JWT VC by pkg/vcjwt, Data Integrity by pkg/vcld (signing through
+// pkg/vcld/ariessign: aries-framework-go for Ed25519Signature2020 and did:key checks).
 func (is *Issuer) sign(ctx context.Context, p *plan, out *Issued) error {
 	var err error
 	switch p.format {
@@ -24,7 +26,7 @@ func (is *Issuer) sign(ctx context.Context, p *plan, out *Issued) error {
 	case vc.FormatDI:
 		var doc []byte
 		if doc, err = json.Marshal(p.cred); err == nil {
-			out.Document, err = vcld.SignCredential(ctx, doc, vcld.SignOptions{Signer: p.sk.key.Signer,
+			out.Document, err = ariessign.SignCredential(ctx, doc, vcld.SignOptions{Signer: p.sk.key.Signer,
 				VerificationMethod: p.sk.key.ID, Created: p.issuedAt})
 		}
 	default:

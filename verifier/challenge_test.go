@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/idport/idport/verifier"
+	"github.com/idport/idport/verifier/storetest"
 )
 
 func TestMemoryChallenges(t *testing.T) {
@@ -90,4 +91,10 @@ func FuzzChallengeCheck(f *testing.F) {
 			t.Fatalf("accepted %q (id %x, expiry %v)", s, id, exp)
 		}
 	})
+}
+
+// TestMemoryChallengesConformance: MemoryChallenges passes the
+// ChallengeStore conformance suite.
+func TestMemoryChallengesConformance(t *testing.T) {
+	storetest.RunChallengeStore(t, func(*testing.T) verifier.ChallengeStore { return verifier.NewMemoryChallenges() })
 }

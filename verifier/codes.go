@@ -1,7 +1,5 @@
 package verifier
 
-import "errors"
-
 // Code is a stable machine-readable reason for a failed check or a warning.
 // Codes are part of the API: they do not change between releases.
 type Code string
@@ -46,18 +44,4 @@ const (
 	// fetcher is configured to serve stale copies for a while
 	// (statuslist.FetcherOptions.StaleIfError).
 	CodeStatusStale Code = "status_stale"
-)
-
-// Sentinel errors returned by the SDK (not verification failures, which are
-// reported in a Result with Verified false and a nil error).
-var (
-	// ErrConfig: the Config given to New is not usable.
-	ErrConfig = errors.New("verifier: invalid configuration")
-	// ErrChallengeUnknown: the challenge was never issued or has expired.
-	ErrChallengeUnknown = errors.New("verifier: challenge unknown or expired")
-	// ErrChallengeUsed: the challenge was already consumed once.
-	ErrChallengeUsed = errors.New("verifier: challenge already used")
-	// ErrNotCredential: the input is not a credential or presentation at
-	// all (empty, not JSON, not a JWT): the HTTP layer answers 422.
-	ErrNotCredential = errors.New("verifier: input is not a credential")
 )

@@ -69,6 +69,13 @@ type Options struct {
 	Limits Limits
 	// Now is the clock used for proof creation times (default time.Now).
 	Now func() time.Time
+	// Ed25519Signature2020 makes Ed25519Signature2020 proofs
+	// (pkg/vcld/ariessign). Without it, signing that suite fails with
+	// ErrUnsupportedSuite; verifying it needs nothing.
+	Ed25519Signature2020 ProofMaker
+	// CheckSigner, when set, checks the verification method against the
+	// signer's key before a proof of any suite is made.
+	CheckSigner SignerCheck
 }
 
 // Processor signs and verifies JSON-LD credentials and presentations with
@@ -84,6 +91,10 @@ type Processor struct {
 	// slowContexts disables the pre-processed type-scoped contexts (tests
 	// compare both paths).
 	slowContexts bool
+	// makers make the proofs of suites this package does not sign itself.
+	makers map[Suite]ProofMaker
+	// checkSigner is Options.CheckSigner.
+	checkSigner SignerCheck
 }
 
 // New returns a Processor over the pinned contexts plus o.Contexts.
@@ -92,7 +103,10 @@ func New(o Options) (*Processor, error) {
 	if err != nil {
 		return nil, err
 	}
-	p := &Processor{loader: l, limits: o.Limits.withDefaults(), now: o.Now}
+	p := &Processor{loader: l, limits: o.Limits.withDefaults(), now: o.Now, checkSigner: o.CheckSigner}
+	if o.Ed25519Signature2020 != nil {
+		p.makers = map[Suite]ProofMaker{Ed25519Signature2020: o.Ed25519Signature2020}
+	}
 	if p.now == nil {
 		p.now = time.Now
 	}

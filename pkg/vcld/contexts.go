@@ -107,6 +107,15 @@ func newLoader(extra map[string][]byte) (*loader, error) {
 	return l, nil
 }
 
+// load returns a copy of the bytes of an allowed context document.
+func (l *loader) load(u string) ([]byte, error) {
+	b, ok := l.raw[u]
+	if !ok {
+		return nil, fmt.Errorf("vcld: context %q: %w", u, ErrContextNotAllowed)
+	}
+	return bytes.Clone(b), nil
+}
+
 // LoadDocument implements ld.DocumentLoader. It returns a fresh copy each
 // time because json-gold may modify documents it loads (@import merging).
 func (l *loader) LoadDocument(u string) (*ld.RemoteDocument, error) {

@@ -1,9 +1,11 @@
 // Package vcld signs and verifies JSON-LD verifiable credentials and
 // presentations with Data Integrity proofs: eddsa-rdfc-2022 (signed and
-// verified) and Ed25519Signature2020 (verified, signed on request), for the
-// VC Data Model 1.1 and 2.0. It is the only idport package that depends on
-// the JSON-LD stack (json-gold and aries-framework-go v0.3.2, see below);
-// none of their types appear in this API.
+// verified) and Ed25519Signature2020 (verified; signed by a Processor
+// given a ProofMaker for it, see pkg/vcld/ariessign), for the VC Data
+// Model 1.1 and 2.0. With its subpackage ariessign it is the only idport
+// code that depends on the JSON-LD stack: this package on json-gold only,
+// ariessign on aries-framework-go v0.3.2 (see below); none of their types
+// appear in this API. A verifier links no signing library.
 //
 // # Use
 //
@@ -13,7 +15,8 @@
 // context, say) and other Limits. Keys are Ed25519: an ed25519.PrivateKey
 // (any crypto.Signer) to sign, a KeyResolver to verify. Every failure wraps
 // one sentinel (ErrSignatureInvalid, ErrUnsafeDocument, ErrContextNotAllowed,
-// ErrTooComplex, ErrMalformed, ...), which also carries a problem code.
+// ErrTooComplex, ErrMalformed, ...), a pkg/errs coded error with a stable
+// code (CodeSignatureInvalid, ...); HTTP statuses are the caller's.
 //
 // # What is checked
 //
@@ -54,39 +57,21 @@
 //
 // # What aries-framework-go does, and does not
 //
-// aries-framework-go v0.3.2 works in production in two places (aries.go),
-// both off the verification hot path:
-//
-//   - Ed25519Signature2020 signing (SignOptions.Suite, credentials and
-//     presentations): aries' ed25519signature2020 suite and
-//     signature/signer document signer make the proof, with a document
-//     loader over this Processor's pinned contexts (aries has no network
-//     guard and panics without a loader). The document first passes this
-//     package's canonicaliser, so safe mode and the work bounds hold (aries
-//     and json-gold have neither, nor a deadline); the proof aries returns
-//     is then checked on this package's verifier path before it is written,
-//     so a document json-gold canonicalises differently from jsonld.js (a
-//     control character in a literal, say) is refused with
-//     ErrUnsafeDocument instead of leaving with a proof no peer verifies.
-//     The proofs are byte-identical to this package's own construction and
-//     verify with @digitalbazaar/ed25519-signature-2020 (both tested).
-//     Measured: 1.3 ms CPU and 3,760 allocations a VC 1.1 credential
-//     (BenchmarkSignEd25519Signature2020; aries' AddLinkedDataProof alone
-//     1.1-1.2 ms), against 0.15 ms before, when this package signed it.
-//   - did:key fingerprints: DIDKeyResolver, CheckDIDKeyVerificationMethod,
-//     and the refusal to sign with a did:key verification method that is
-//     not the signer's key decode did:key with aries' vdr/fingerprint
-//     (PubKeyFromFingerprint, CreateDIDKey: one canonical DID per key);
-//     aries' panics on hostile fingerprints are turned into errors. About
-//     2 us a resolution; the signing check keeps its last answer, so
-//     eddsa-rdfc-2022 signing with one issuer key does not pay it.
+// aries-framework-go v0.3.2 works in production in pkg/vcld/ariessign,
+// off the verification path and outside this package's imports:
+// Ed25519Signature2020 signing (its suite and document signer, as this
+// Processor's ProofMaker; the document passes this package's
+// canonicaliser first and the proof is checked on this package's
+// verification path after) and did:key fingerprints (DIDKeyResolver, and
+// the SignerCheck that refuses a did:key verification method that is not
+// the signer's key). The issuer signs through ariessign.
 //
 // eddsa-rdfc-2022 does not go through aries, and neither does verification
 // of either suite: v0.3.2 has no DataIntegrityProof/eddsa-rdfc-2022 suite
 // at all, and its linked-data path re-processes every context on every
 // call, has no safe mode (json-gold drops what it cannot map) and no work
 // bound. On the same VC 1.1 credential and machine (2 cores, go test -run
-// '^$' -bench . -benchmem ./pkg/vcld), aries' ParseCredential with its
+// '^$' -bench . -benchmem ./pkg/vcld/...), aries' ParseCredential with its
 // Ed25519Signature2020 proof check costs 4.5-4.7 ms CPU and 22,300
 // allocations; this package verifies it in 0.12 ms (270 allocations) and
 // verifies or signs eddsa-rdfc-2022 (VC 2.0) in 0.15-0.19 ms (334 and 439

@@ -2,8 +2,10 @@ package vcld
 
 import (
 	"context"
-	"errors"
+	"slices"
 	"testing"
+
+	"github.com/idport/idport/pkg/errs"
 )
 
 func fuzzSeeds(f *testing.F) {
@@ -40,8 +42,8 @@ func fuzzSeeds(f *testing.F) {
 
 // isClass reports whether err wraps one of our sentinel errors.
 func isClass(err error) bool {
-	var e *Error
-	return errors.As(err, &e)
+	e := errs.As(err)
+	return e != nil && slices.Contains(sentinels, e)
 }
 
 // checkClass fails the fuzz run when an error is not one of our classes.

@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto"
 	"crypto/ed25519"
+	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
@@ -95,11 +96,41 @@ func mustMap(t testing.TB, b []byte) map[string]any {
 
 func newTestProcessor(t testing.TB) *Processor {
 	t.Helper()
-	p, err := New(Options{Now: func() time.Time { return fixedTime }})
+	p, err := New(Options{Now: func() time.Time { return fixedTime }, Ed25519Signature2020: ownEd25519Signature2020})
 	if err != nil {
 		t.Fatal(err)
 	}
 	return p
+}
+
+// ownEd25519Signature2020 is this package's own construction of the
+// legacy suite, a ProofMaker for tests (pkg/vcld/ariessign makes it with
+// aries and checks that its proofs are byte for byte these): the proof
+// options, the signing input the Processor computes for them, an Ed25519
+// signature.
+func ownEd25519Signature2020(ctx context.Context, req ProofRequest) (map[string]any, error) {
+	proof := map[string]any{
+		"type":               string(Ed25519Signature2020),
+		"created":            req.Created.Format(time.RFC3339),
+		"verificationMethod": req.VerificationMethod,
+		"proofPurpose":       req.ProofPurpose,
+	}
+	if req.Challenge != "" {
+		proof["challenge"] = req.Challenge
+	}
+	if req.Domain != "" {
+		proof["domain"] = req.Domain
+	}
+	data, err := req.SigningInput(ctx, proof)
+	if err != nil {
+		return nil, err
+	}
+	sig, err := req.Signer.Sign(rand.Reader, data, crypto.Hash(0))
+	if err != nil {
+		return nil, err
+	}
+	proof["proofValue"] = "z" + base58.Encode(sig)
+	return proof, nil
 }
 
 // jsBatch runs one node process for many requests of an interop script

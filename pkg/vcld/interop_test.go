@@ -115,7 +115,7 @@ func TestInteropJSSignedVerifiesInGo(t *testing.T) {
 				t.Fatalf("JS derived %s, we derive %s", js.DID, k.did)
 			}
 			signed := mustJSON(t, js.Signed)
-			r, err := p.VerifyCredential(context.Background(), signed, DIDKeyResolver)
+			r, err := p.VerifyCredential(context.Background(), signed, didKeyResolver)
 			if err != nil {
 				t.Fatalf("JS-signed credential does not verify: %v\n%s", err, signed)
 			}
@@ -149,7 +149,7 @@ func TestInteropJSSignedVerifiesInGo(t *testing.T) {
 			for _, mu := range mutations {
 				m := mustMap(t, signed)
 				mu.mutate(m)
-				_, err := p.VerifyCredential(context.Background(), mustJSON(t, m), DIDKeyResolver)
+				_, err := p.VerifyCredential(context.Background(), mustJSON(t, m), didKeyResolver)
 				if mu.want == nil {
 					continue
 				}

@@ -24,8 +24,9 @@ const (
 	// (Ed25519 over RDFC-1.0 canonical N-Quads). It is what this package signs.
 	EddsaRdfc2022 Suite = "eddsa-rdfc-2022"
 	// Ed25519Signature2020 is the older Linked Data proof type of the same
-	// construction, common in the VC 1.1 world. Verified here, and signed
-	// on request by aries-framework-go's suite of that name.
+	// construction, common in the VC 1.1 world. Verified here; signed by
+	// a Processor given a ProofMaker for it (pkg/vcld/ariessign, with
+	// aries-framework-go's suite of that name).
 	Ed25519Signature2020 Suite = "Ed25519Signature2020"
 )
 
@@ -122,8 +123,10 @@ func (p *Processor) sign(ctx context.Context, doc map[string]any, o SignOptions,
 	if o.VerificationMethod == "" || !isAbsoluteIRI(o.VerificationMethod) {
 		return nil, fmt.Errorf("vcld: sign: verification method %q is not an absolute IRI: %w", o.VerificationMethod, ErrMalformed)
 	}
-	if err := checkSignerVerificationMethod(o.VerificationMethod, pub); err != nil {
-		return nil, err
+	if p.checkSigner != nil {
+		if err := p.checkSigner(o.VerificationMethod, pub); err != nil {
+			return nil, fmt.Errorf("vcld: sign: %w", err)
+		}
 	}
 	if o.Suite == "" {
 		o.Suite = EddsaRdfc2022
@@ -145,8 +148,9 @@ func (p *Processor) sign(ctx context.Context, doc map[string]any, o SignOptions,
 		unsecured = view(doc)
 	}
 	if o.Suite == Ed25519Signature2020 {
-		// The legacy suite is signed by aries-framework-go (aries.go).
-		return p.signEd25519Signature2020(ctx, unsecured, o, created)
+		// The legacy suite is signed by the Processor's ProofMaker
+		// (pkg/vcld/ariessign: aries-framework-go).
+		return p.signExternal(ctx, unsecured, o, created)
 	}
 	proof := map[string]any{
 		"type":               "DataIntegrityProof",

@@ -9,11 +9,11 @@ import (
 	"crypto/rand"
 	"errors"
 	"fmt"
-	"net/http"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/idport/idport/pkg/errs"
 	"github.com/idport/idport/pkg/nodetest"
 )
 
@@ -290,19 +290,23 @@ func TestSignAndVerifyErrors(t *testing.T) {
 	}
 }
 
-func TestErrorsCarryProblemCodes(t *testing.T) {
-	for _, e := range []*Error{ErrMalformed, ErrUnsafeDocument, ErrContextNotAllowed, ErrTooComplex, ErrSignatureInvalid, ErrUnsupportedSuite, ErrNoProof, ErrKeyNotFound, ErrProofMismatch, ErrChallenge} {
-		status, code := e.ProblemCode()
-		if status != http.StatusBadRequest || code == "" || e.Code() != code || !strings.HasPrefix(e.Error(), "vcld: ") {
-			t.Errorf("%v: %d %q", e, status, code)
+// sentinels lists every failure class.
+var sentinels = []*errs.Error{ErrMalformed, ErrUnsafeDocument, ErrContextNotAllowed, ErrTooComplex,
+	ErrSignatureInvalid, ErrUnsupportedSuite, ErrNoProof, ErrKeyNotFound, ErrProofMismatch, ErrChallenge}
+
+// TestErrorsCarryCodes: every class is a pkg/errs sentinel with a stable
+// code and a public message, found through any wrapping; no HTTP status.
+func TestErrorsCarryCodes(t *testing.T) {
+	for _, e := range sentinels {
+		if e.Code == "" || e.Err != nil || !strings.HasPrefix(e.Error(), "vcld: ") || e.Message != e.Error() {
+			t.Errorf("%v: %q", e, e.Code)
 		}
 		wrapped := fmt.Errorf("context: %w", e)
-		var got *Error
-		if !errors.As(wrapped, &got) || got != e {
+		if got := errs.As(wrapped); got != e || errs.CodeOf(wrapped) != e.Code || !errors.Is(wrapped, e) {
 			t.Errorf("%v does not unwrap", e)
 		}
 	}
-	if ErrContextNotAllowed.Code() != "context_not_allowed" || ErrSignatureInvalid.Code() != "signature_invalid" {
+	if ErrContextNotAllowed.Code != "context_not_allowed" || ErrSignatureInvalid.Code != "signature_invalid" {
 		t.Fatal("stable codes changed")
 	}
 }

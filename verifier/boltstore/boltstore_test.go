@@ -15,6 +15,7 @@ import (
 
 	"github.com/idport/idport/verifier"
 	"github.com/idport/idport/verifier/boltstore"
+	"github.com/idport/idport/verifier/storetest"
 )
 
 func openDB(t *testing.T, path string) *bbolt.DB {
@@ -249,4 +250,14 @@ func TestOldLayoutPurged(t *testing.T) {
 	if n, err := s.Purge(time.Now()); err != nil || n != 1 {
 		t.Fatalf("Purge = %d, %v; want 1", n, err)
 	}
+}
+
+// TestConformance: the bbolt store passes the ChallengeStore conformance
+// suite (each subtest on a fresh file).
+func TestConformance(t *testing.T) {
+	storetest.RunChallengeStore(t, func(t *testing.T) verifier.ChallengeStore {
+		db := openDB(t, filepath.Join(t.TempDir(), "verifier.db"))
+		t.Cleanup(func() { _ = db.Close() })
+		return openStore(t, db)
+	})
 }

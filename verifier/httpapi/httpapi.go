@@ -29,7 +29,6 @@ package httpapi
 import (
 	"bytes"
 	"encoding/json"
-	"errors"
 	"log/slog"
 	"net/http"
 	"time"
@@ -38,19 +37,36 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
+	"github.com/idport/idport/pkg/errs"
 	"github.com/idport/idport/pkg/httpx"
 	"github.com/idport/idport/verifier"
 )
 
-// Stable problem codes of this API (besides pkg/httpx's).
+// Stable problem codes of this API (besides pkg/httpx's and the SDK's
+// sentinel errors').
 const (
-	// CodeNotACredential: the request carries no credential or presentation.
+	// CodeNotACredential: the request carries no credential or presentation
+	// (also the code of verifier.ErrNotCredential).
 	CodeNotACredential = "not_a_credential"
 	// CodeNotVerified is the problem code of a 400 verification answer.
 	CodeNotVerified = "not_verified"
 	// CodeChallengeUnavailable: a challenge could not be issued.
 	CodeChallengeUnavailable = "challenge_unavailable"
 )
+
+// statuses is this API's one table of error codes (pkg/errs) to HTTP
+// statuses; every error is rendered through it. Request-level failures of
+// pkg/httpx (content type, body size, JSON depth, malformed JSON) keep
+// their own statuses. A verification that fails is not an error: it is a
+// 400 answer with the full result (see answer); the SDK reports the
+// failures of pkg/vcld, pkg/vcjwt and the challenge store as result codes,
+// so their error codes never reach this table. Any other error is an
+// internal error: logged, answered 500 without detail.
+var statuses = httpx.Statuses{
+	CodeNotACredential:       http.StatusUnprocessableEntity,
+	httpx.CodeMalformedJSON:  http.StatusBadRequest,
+	CodeChallengeUnavailable: http.StatusServiceUnavailable,
+}
 
 // Options configures the handler.
 type Options struct {
@@ -190,7 +206,7 @@ func Render(r *verifier.Result) Response {
 func payload(raw json.RawMessage, member string) ([]byte, error) {
 	raw = bytes.TrimSpace(raw)
 	if len(raw) == 0 || bytes.Equal(raw, []byte("null")) {
-		return nil, httpx.Errorf(http.StatusUnprocessableEntity, CodeNotACredential, "the request has no %s", member)
+		return nil, errs.Errorf(CodeNotACredential, "the request has no %s", member)
 	}
 	switch raw[0] {
 	case '{':
@@ -199,20 +215,20 @@ func payload(raw json.RawMessage, member string) ([]byte, error) {
 		if len(raw) >= 2 && raw[len(raw)-1] == '"' && bytes.IndexByte(raw, '\\') < 0 {
 			// A compact token has no escapes: take it as is.
 			if len(raw) == 2 {
-				return nil, httpx.Errorf(http.StatusUnprocessableEntity, CodeNotACredential, "%s is an empty string", member)
+				return nil, errs.Errorf(CodeNotACredential, "%s is an empty string", member)
 			}
 			return raw[1 : len(raw)-1], nil
 		}
 		var s string
 		if err := json.Unmarshal(raw, &s); err != nil {
-			return nil, httpx.Errorf(http.StatusBadRequest, httpx.CodeMalformedJSON, "%s: %v", member, err)
+			return nil, errs.Wrap(httpx.CodeMalformedJSON, member+" is not a valid JSON string", err)
 		}
 		if s == "" {
-			return nil, httpx.Errorf(http.StatusUnprocessableEntity, CodeNotACredential, "%s is an empty string", member)
+			return nil, errs.Errorf(CodeNotACredential, "%s is an empty string", member)
 		}
 		return []byte(s), nil
 	}
-	return nil, httpx.Errorf(http.StatusUnprocessableEntity, CodeNotACredential, "%s must be an object or a string", member)
+	return nil, errs.Errorf(CodeNotACredential, "%s must be an object or a string", member)
 }
 
 func (h *handlers) policy(o requestOptions) *verifier.Policy {
@@ -223,12 +239,12 @@ func (h *handlers) policy(o requestOptions) *verifier.Policy {
 func (h *handlers) verifyCredential(c *gin.Context) {
 	var req credentialRequest
 	if err := httpx.DecodeJSON(c, &req); err != nil {
-		httpx.WriteError(c, err)
+		statuses.Write(c, err)
 		return
 	}
 	raw, err := payload(req.VerifiableCredential, "verifiableCredential")
 	if err != nil {
-		httpx.WriteError(c, err)
+		statuses.Write(c, err)
 		return
 	}
 	res, err := h.v.VerifyCredentialWith(c.Request.Context(), raw, verifier.CredentialOptions{Policy: h.policy(req.Options)})
@@ -238,12 +254,12 @@ func (h *handlers) verifyCredential(c *gin.Context) {
 func (h *handlers) verifyPresentation(c *gin.Context) {
 	var req presentationRequest
 	if err := httpx.DecodeJSON(c, &req); err != nil {
-		httpx.WriteError(c, err)
+		statuses.Write(c, err)
 		return
 	}
 	raw, err := payload(req.VerifiablePresentation, "verifiablePresentation")
 	if err != nil {
-		httpx.WriteError(c, err)
+		statuses.Write(c, err)
 		return
 	}
 	res, err := h.v.VerifyPresentation(c.Request.Context(), raw, verifier.PresentationOptions{
@@ -254,11 +270,7 @@ func (h *handlers) verifyPresentation(c *gin.Context) {
 
 func (h *handlers) answer(c *gin.Context, kind string, res *verifier.Result, err error) {
 	if err != nil {
-		if errors.Is(err, verifier.ErrNotCredential) {
-			httpx.WriteError(c, httpx.NewError(http.StatusUnprocessableEntity, CodeNotACredential, err))
-			return
-		}
-		httpx.WriteError(c, err)
+		statuses.Write(c, err)
 		return
 	}
 	status, outcome := http.StatusOK, "verified"
@@ -272,7 +284,7 @@ func (h *handlers) answer(c *gin.Context, kind string, res *verifier.Result, err
 func (h *handlers) challenge(c *gin.Context) {
 	ch, exp, err := h.v.IssueChallenge(c.Request.Context())
 	if err != nil {
-		httpx.WriteError(c, httpx.NewError(http.StatusServiceUnavailable, CodeChallengeUnavailable, err))
+		statuses.Write(c, errs.Wrap(CodeChallengeUnavailable, "a challenge could not be issued", err))
 		return
 	}
 	c.JSON(http.StatusOK, gin.H{"challenge": ch, "expires": exp.UTC().Format(time.RFC3339)})

@@ -1,11 +1,10 @@
-package vcld
+package ariessign
 
 import (
 	"context"
 	"crypto/ecdsa"
 	"crypto/ed25519"
 	"crypto/elliptic"
-	"encoding/binary"
 	"errors"
 	"strings"
 	"testing"
@@ -13,6 +12,7 @@ import (
 	"github.com/mr-tron/base58"
 
 	"github.com/idport/idport/pkg/did"
+	"github.com/idport/idport/pkg/vcld"
 )
 
 // TestDIDKeyVectors: a known did:key encoding (aries' own test vector)
@@ -72,10 +72,6 @@ func TestDIDKeyAgreesWithPkgDID(t *testing.T) {
 	}
 }
 
-func multibaseKey(code uint64, key []byte) string {
-	return "z" + base58.Encode(append(binary.AppendUvarint(nil, code), key...))
-}
-
 // TestDIDKeyRefusals: what DIDKeyResolver and CheckDIDKeyVerificationMethod
 // refuse, with their classes; hostile fingerprints that make aries' decoder
 // panic are errors.
@@ -98,25 +94,25 @@ func TestDIDKeyRefusals(t *testing.T) {
 		vm        string
 		checkWant error // CheckDIDKeyVerificationMethod; nil = accepted
 	}{
-		{k.did + "#" + strings.TrimPrefix(other.did, "did:key:"), ErrProofMismatch},
-		{k.did + "#key-1", ErrProofMismatch},
-		{k.did + "#", ErrProofMismatch},
-		{k.did, ErrProofMismatch}, // a DID is not a verification method
-		{p256KID, ErrMalformed},
-		{p256DID, ErrMalformed},
-		{x25519, ErrMalformed},
-		{short, ErrMalformed},
-		{blsShort, ErrMalformed},
-		{nonCanonical, ErrMalformed},
-		{"did:key:", ErrMalformed},
-		{"did:key:6Mk", ErrMalformed},
-		{"did:key:z0OIl", ErrMalformed},
+		{k.did + "#" + strings.TrimPrefix(other.did, "did:key:"), vcld.ErrProofMismatch},
+		{k.did + "#key-1", vcld.ErrProofMismatch},
+		{k.did + "#", vcld.ErrProofMismatch},
+		{k.did, vcld.ErrProofMismatch}, // a DID is not a verification method
+		{p256KID, vcld.ErrMalformed},
+		{p256DID, vcld.ErrMalformed},
+		{x25519, vcld.ErrMalformed},
+		{short, vcld.ErrMalformed},
+		{blsShort, vcld.ErrMalformed},
+		{nonCanonical, vcld.ErrMalformed},
+		{"did:key:", vcld.ErrMalformed},
+		{"did:key:6Mk", vcld.ErrMalformed},
+		{"did:key:z0OIl", vcld.ErrMalformed},
 		{"did:web:example.com#key-1", nil},
 		{"did:key", nil}, // not a did:key URL at all
 	} {
 		_, err := DIDKeyResolver(context.Background(), tc.vm)
-		if tc.vm != k.did && !errors.Is(err, ErrKeyNotFound) {
-			t.Errorf("DIDKeyResolver(%q) = %v, want ErrKeyNotFound", tc.vm, err)
+		if tc.vm != k.did && !errors.Is(err, vcld.ErrKeyNotFound) {
+			t.Errorf("DIDKeyResolver(%q) = %v, want vcld.ErrKeyNotFound", tc.vm, err)
 		}
 		err = CheckDIDKeyVerificationMethod(tc.vm)
 		if (tc.checkWant == nil) != (err == nil) || (tc.checkWant != nil && !errors.Is(err, tc.checkWant)) {
@@ -141,33 +137,33 @@ func TestSignRefusesDIDKeyOfAnotherKey(t *testing.T) {
 	t.Parallel()
 	p := newTestProcessor(t)
 	k, other := newTestKey(62), newTestKey(63)
-	for _, s := range []Suite{EddsaRdfc2022, Ed25519Signature2020} {
+	for _, s := range []vcld.Suite{vcld.EddsaRdfc2022, vcld.Ed25519Signature2020} {
 		for _, tc := range []struct {
 			vm   string
 			want error
 		}{
 			{k.vm, nil},
-			{k.did + "#key-1", ErrProofMismatch},
+			{k.did + "#key-1", vcld.ErrProofMismatch},
 			{k.vm, nil}, // after a failure, the cached check still passes
 		} {
-			_, err := p.SignCredential(context.Background(), mustJSON(t, credV1(k.did)), SignOptions{Signer: other.priv, VerificationMethod: tc.vm, Suite: s})
-			if !errors.Is(err, ErrProofMismatch) {
-				t.Errorf("%s: signer of another key with %s: %v, want ErrProofMismatch", s, tc.vm, err)
+			_, err := p.SignCredential(context.Background(), mustJSON(t, credV1(k.did)), vcld.SignOptions{Signer: other.priv, VerificationMethod: tc.vm, Suite: s})
+			if !errors.Is(err, vcld.ErrProofMismatch) {
+				t.Errorf("%s: signer of another key with %s: %v, want vcld.ErrProofMismatch", s, tc.vm, err)
 			}
-			_, err = p.SignCredential(context.Background(), mustJSON(t, credV1(k.did)), SignOptions{Signer: k.priv, VerificationMethod: tc.vm, Suite: s})
+			_, err = p.SignCredential(context.Background(), mustJSON(t, credV1(k.did)), vcld.SignOptions{Signer: k.priv, VerificationMethod: tc.vm, Suite: s})
 			if (tc.want == nil) != (err == nil) || (tc.want != nil && !errors.Is(err, tc.want)) {
 				t.Errorf("%s: %s: %v, want %v", s, tc.vm, err, tc.want)
 			}
 		}
 		web := credV1("did:web:issuer.example")
-		if _, err := p.SignCredential(context.Background(), mustJSON(t, web), SignOptions{Signer: k.priv, VerificationMethod: "did:web:issuer.example#key-1", Suite: s}); err != nil {
+		if _, err := p.SignCredential(context.Background(), mustJSON(t, web), vcld.SignOptions{Signer: k.priv, VerificationMethod: "did:web:issuer.example#key-1", Suite: s}); err != nil {
 			t.Errorf("%s: did:web: %v", s, err)
 		}
 	}
 }
 
 // FuzzDIDKeyResolver: any verification method string either fails with
-// ErrKeyNotFound or yields an Ed25519 key whose canonical did:key (pkg/did)
+// vcld.ErrKeyNotFound or yields an Ed25519 key whose canonical did:key (pkg/did)
 // is the method's DID; it never panics.
 func FuzzDIDKeyResolver(f *testing.F) {
 	k := newTestKey(64)
@@ -179,13 +175,13 @@ func FuzzDIDKeyResolver(f *testing.F) {
 		pub, err := DIDKeyResolver(context.Background(), vm)
 		cerr := CheckDIDKeyVerificationMethod(vm)
 		if err != nil {
-			if !errors.Is(err, ErrKeyNotFound) {
+			if !errors.Is(err, vcld.ErrKeyNotFound) {
 				t.Fatalf("%q: %v", vm, err)
 			}
 			return
 		}
 		d, kid, derr := did.KeyDID(pub)
-		if derr != nil || d != controllerOf(vm) {
+		if derr != nil || d != strings.SplitN(vm, "#", 2)[0] {
 			t.Fatalf("%q resolved to %x, whose did:key is %s (%v)", vm, pub, d, derr)
 		}
 		if (cerr == nil) != (vm == kid) {

@@ -1,9 +1,10 @@
-package vcld
+package ariessign
 
 import (
 	"context"
 	"crypto/ed25519"
 	"encoding/json"
+	"fmt"
 	"testing"
 
 	ariesjsonld "github.com/hyperledger/aries-framework-go/pkg/doc/signature/jsonld"
@@ -11,7 +12,18 @@ import (
 	"github.com/hyperledger/aries-framework-go/pkg/doc/signature/suite/ed25519signature2020"
 	"github.com/hyperledger/aries-framework-go/pkg/doc/signature/verifier"
 	"github.com/hyperledger/aries-framework-go/pkg/doc/verifiable"
+
+	"github.com/idport/idport/pkg/vcld"
 )
+
+// pinnedLoader gives aries pkg/vcld's pinned contexts.
+var pinnedLoader = loader(func(u string) ([]byte, error) {
+	b, ok := vcld.PinnedContext(u)
+	if !ok {
+		return nil, fmt.Errorf("context %q: %w", u, vcld.ErrContextNotAllowed)
+	}
+	return b, nil
+})
 
 // aries-framework-go v0.3.2 has no eddsa-rdfc-2022, so the two meet on
 // Ed25519Signature2020 (VC 1.1). SignCredential makes that suite with
@@ -19,9 +31,9 @@ import (
 // it, and a proof made by aries' other signing entry point
 // (Credential.AddLinkedDataProof) verifies on this package's path.
 
-func ariesVerifyOpts(p *Processor, pub ed25519.PublicKey) []verifiable.CredentialOpt {
+func ariesVerifyOpts(pub ed25519.PublicKey) []verifiable.CredentialOpt {
 	return []verifiable.CredentialOpt{
-		verifiable.WithJSONLDDocumentLoader(p.loader),
+		verifiable.WithJSONLDDocumentLoader(pinnedLoader),
 		verifiable.WithPublicKeyFetcher(func(_, _ string) (*verifier.PublicKey, error) {
 			return &verifier.PublicKey{Type: "Ed25519VerificationKey2020", Value: pub}, nil
 		}),
@@ -36,11 +48,11 @@ func (s ariesEd25519Signer) Alg() string                      { return "EdDSA" }
 
 // ariesSign adds an Ed25519Signature2020 proof with aries to an unsigned
 // VC 1.1 credential (parsed once) and returns a function that re-signs it.
-func ariesSigner(t testing.TB, p *Processor, k testKey) func() []byte {
+func ariesSigner(t testing.TB, k testKey) func() []byte {
 	t.Helper()
 	cred := credV1(k.did)
-	cred["@context"] = []any{ContextCredentialsV1, ContextEd25519Signature2020V1}
-	vc, err := verifiable.ParseCredential(mustJSON(t, cred), verifiable.WithDisabledProofCheck(), verifiable.WithJSONLDDocumentLoader(p.loader))
+	cred["@context"] = []any{vcld.ContextCredentialsV1, vcld.ContextEd25519Signature2020V1}
+	vc, err := verifiable.ParseCredential(mustJSON(t, cred), verifiable.WithDisabledProofCheck(), verifiable.WithJSONLDDocumentLoader(pinnedLoader))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -51,11 +63,11 @@ func ariesSigner(t testing.TB, p *Processor, k testKey) func() []byte {
 		SignatureRepresentation: verifiable.SignatureProofValue,
 		Created:                 &created,
 		VerificationMethod:      k.vm,
-		Purpose:                 PurposeAssertionMethod,
+		Purpose:                 vcld.PurposeAssertionMethod,
 	}
 	return func() []byte {
 		vc.Proofs = nil
-		if err := vc.AddLinkedDataProof(ldpc, ariesjsonld.WithDocumentLoader(p.loader)); err != nil {
+		if err := vc.AddLinkedDataProof(ldpc, ariesjsonld.WithDocumentLoader(pinnedLoader)); err != nil {
 			t.Fatal(err)
 		}
 		out, err := json.Marshal(vc)
@@ -70,19 +82,19 @@ func TestAriesInterop(t *testing.T) {
 	p := newTestProcessor(t)
 	k := newTestKey(40)
 	pub := k.priv.Public().(ed25519.PublicKey)
-	ours, err := p.SignCredential(context.Background(), mustJSON(t, credV1(k.did)), SignOptions{Signer: k.priv, VerificationMethod: k.vm, Suite: Ed25519Signature2020})
+	ours, err := p.SignCredential(context.Background(), mustJSON(t, credV1(k.did)), vcld.SignOptions{Signer: k.priv, VerificationMethod: k.vm, Suite: vcld.Ed25519Signature2020})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := verifiable.ParseCredential(ours, ariesVerifyOpts(p, pub)...); err != nil {
+	if _, err := verifiable.ParseCredential(ours, ariesVerifyOpts(pub)...); err != nil {
 		t.Fatalf("aries does not verify our Ed25519Signature2020 credential: %v", err)
 	}
-	theirs := ariesSigner(t, p, k)()
-	r, err := p.VerifyCredential(context.Background(), theirs, didKeyResolver)
+	theirs := ariesSigner(t, k)()
+	r, err := p.VerifyCredential(context.Background(), theirs, DIDKeyResolver)
 	if err != nil {
 		t.Fatalf("aries-signed credential does not verify here: %v\n%s", err, theirs)
 	}
-	if r.Suite != Ed25519Signature2020 || r.Issuer != k.did {
+	if r.Suite != vcld.Ed25519Signature2020 || r.Issuer != k.did {
 		t.Fatalf("result %+v", r)
 	}
 }
