@@ -112,9 +112,9 @@ func signingInput(b *testing.B) []byte {
 // BenchmarkIssueDataIntegrityLatency is one Data Integrity (eddsa-rdfc-2022) issuance at a
 // time, in memory: the per-credential latency against the 0.5 ms goal. cpu-ns/op is the CPU
 // the process spent per credential (GC included), stable on a loaded machine. Compare with
-// pkg/vcld's BenchmarkAriesAddLinkedDataProof in the same command:
+// pkg/vcld/ariessign's BenchmarkAriesAddLinkedDataProof in the same command:
 //
-//	go test -run '^$' -bench 'AriesAddLinkedDataProof|IssueDataIntegrityLatency' ./pkg/vcld/ ./issuer/
+//	go test -run '^$' -bench 'AriesAddLinkedDataProof|IssueDataIntegrityLatency' ./pkg/vcld/ariessign/ ./issuer/
 func BenchmarkIssueDataIntegrityLatency(b *testing.B) {
 	is, err := issuer.New(context.Background(), issuer.Config{Store: memstore.New(), BaseURL: "https://issuer.example.sg",
 		Secret: []byte("0123456789abcdef0123456789abcdef"), Logger: slog.New(slog.DiscardHandler)})
