@@ -84,8 +84,9 @@ func NewEngine(o Options) *gin.Engine {
 		}
 		elapsed := time.Since(start)
 		status := c.Writer.Status()
-		m.requests.WithLabelValues(route, c.Request.Method, strconv.Itoa(status)).Inc()
-		m.duration.WithLabelValues(route, c.Request.Method).Observe(elapsed.Seconds())
+		method := methodLabel(c.Request.Method)
+		m.requests.WithLabelValues(route, method, strconv.Itoa(status)).Inc()
+		m.duration.WithLabelValues(route, method).Observe(elapsed.Seconds())
 		if !quiet[c.Request.URL.Path] {
 			logger.Info("http request", "service", o.Name, "method", c.Request.Method, "route", route,
 				"status", status, "duration_ms", float64(elapsed.Microseconds())/1000, "bytes", c.Writer.Size())
@@ -133,6 +134,18 @@ func newMetrics(service string, reg *prometheus.Registry) *metrics {
 	}
 	reg.MustRegister(m.requests, m.duration)
 	return m
+}
+
+// methodLabel maps a request method to a metric label from a closed set:
+// the methods of RFC 9110 and PATCH as they are, anything else "other"
+// (a client choosing methods must not grow the series without bound).
+func methodLabel(m string) string {
+	switch m {
+	case http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodPatch,
+		http.MethodDelete, http.MethodConnect, http.MethodOptions, http.MethodTrace:
+		return m
+	}
+	return "other"
 }
 
 func validRequestID(id string) bool {
