@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/idport/idport/pkg/keys"
@@ -84,9 +85,9 @@ func parseAny(raw []byte) (*credential, error) {
 	}
 	switch raw[0] {
 	case '"':
-		var s string
-		if err := json.Unmarshal(raw, &s); err != nil {
-			return nil, perr(CodeMalformed, "credential string: %v", err)
+		s, err := compactString(raw, "credential")
+		if err != nil {
+			return nil, err
 		}
 		return parseCompact(s)
 	case '{':
@@ -107,6 +108,23 @@ func parseAny(raw []byte) (*credential, error) {
 		return parseDataIntegrity(raw)
 	}
 	return parseCompact(string(raw))
+}
+
+// compactString returns the content of a credential or presentation given
+// as a JSON string. A JSON string is only ever a compact JWS or SD-JWT: one
+// holding a JSON object or array is malformed, never read as that object.
+func compactString(raw []byte, what string) (string, error) {
+	var s string
+	if len(raw) >= 2 && raw[len(raw)-1] == '"' && bytes.IndexByte(raw, '\\') < 0 {
+		// A compact token has no escapes: take it as is.
+		s = string(raw[1 : len(raw)-1])
+	} else if err := json.Unmarshal(raw, &s); err != nil {
+		return "", perr(CodeMalformed, "%s string: %v", what, err)
+	}
+	if t := strings.TrimSpace(s); t != "" && (t[0] == '{' || t[0] == '[') {
+		return "", perr(CodeMalformed, "a %s given as a JSON string must be a compact JWS or SD-JWT; a JSON document is sent as an object", what)
+	}
+	return s, nil
 }
 
 // parseDataIntegrity reads a JSON-LD credential with an embedded proof.

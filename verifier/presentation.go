@@ -210,9 +210,9 @@ func parsePresentationAny(raw []byte) (*presentation, error) {
 	}
 	switch raw[0] {
 	case '"':
-		var s string
-		if err := json.Unmarshal(raw, &s); err != nil {
-			return nil, perr(CodeMalformed, "presentation string: %v", err)
+		s, err := compactString(raw, "presentation")
+		if err != nil {
+			return nil, err
 		}
 		return parseCompactPresentation(s)
 	case '{':

@@ -184,8 +184,9 @@ func Render(r *verifier.Result) Response {
 	return resp
 }
 
-// payload returns the credential bytes of a request member: an object as
-// is, a JSON string unquoted (compact JWS / SD-JWT). Anything else is not
+// payload returns the credential bytes of a request member as they came:
+// an object, or a JSON string with its quotes, so that the SDK knows it was
+// a string (only a compact JWS or SD-JWT may be one). Anything else is not
 // a credential (422).
 func payload(raw json.RawMessage, member string) ([]byte, error) {
 	raw = bytes.TrimSpace(raw)
@@ -196,21 +197,18 @@ func payload(raw json.RawMessage, member string) ([]byte, error) {
 	case '{':
 		return raw, nil
 	case '"':
-		if len(raw) >= 2 && raw[len(raw)-1] == '"' && bytes.IndexByte(raw, '\\') < 0 {
-			// A compact token has no escapes: take it as is.
-			if len(raw) == 2 {
+		if bytes.IndexByte(raw, '\\') >= 0 {
+			var s string
+			if err := json.Unmarshal(raw, &s); err != nil {
+				return nil, httpx.Errorf(http.StatusBadRequest, httpx.CodeMalformedJSON, "%s: %v", member, err)
+			}
+			if s == "" {
 				return nil, httpx.Errorf(http.StatusUnprocessableEntity, CodeNotACredential, "%s is an empty string", member)
 			}
-			return raw[1 : len(raw)-1], nil
-		}
-		var s string
-		if err := json.Unmarshal(raw, &s); err != nil {
-			return nil, httpx.Errorf(http.StatusBadRequest, httpx.CodeMalformedJSON, "%s: %v", member, err)
-		}
-		if s == "" {
+		} else if len(raw) <= 2 {
 			return nil, httpx.Errorf(http.StatusUnprocessableEntity, CodeNotACredential, "%s is an empty string", member)
 		}
-		return []byte(s), nil
+		return raw, nil
 	}
 	return nil, httpx.Errorf(http.StatusUnprocessableEntity, CodeNotACredential, "%s must be an object or a string", member)
 }
