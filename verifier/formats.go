@@ -99,9 +99,16 @@ func parseAny(raw []byte) (*credential, error) {
 			if env.Presentation {
 				return nil, perr(CodeUnsupportedFormat, "an enveloped presentation is not a credential")
 			}
-			switch env.Format() {
+			switch want := env.Format(); want {
 			case vc.FormatVCJOSE, vc.FormatSDJWT:
-				return parseCompact(env.Data)
+				c, err := parseCompact(env.Data)
+				if err != nil {
+					return nil, err
+				}
+				if c.format != want {
+					return nil, perr(CodeMalformed, "enveloped media type %q does not match its content (%s)", env.MediaType, c.format)
+				}
+				return c, nil
 			}
 			return nil, perr(CodeUnsupportedFormat, "enveloped media type %q is not supported", env.MediaType)
 		}

@@ -164,6 +164,16 @@ func (r *Result) FirstError() Code {
 	return r.Errors[0].Code
 }
 
+// passed reports whether check name ran and passed.
+func (r *Result) passed(name string) bool {
+	for _, c := range r.Checks {
+		if c.Name == name && c.Outcome == Passed {
+			return true
+		}
+	}
+	return false
+}
+
 func (r *Result) pass(name string) {
 	r.Checks = append(r.Checks, Check{Name: name, Outcome: Passed})
 }

@@ -257,3 +257,50 @@ func TestEveryStatusEntryIsCheckedAndReported(t *testing.T) {
 		})
 	}
 }
+
+// TestEnvelopedStatusListMediaTypeMustMatch: a status list served as an
+// enveloped credential whose data: URL names another media type than its
+// content, or a charset other than UTF-8, is not read.
+func TestEnvelopedStatusListMediaTypeMustMatch(t *testing.T) {
+	ctx := context.Background()
+	is := testutil.NewParty(t, keys.EdDSA)
+	list, err := statuslist.NewBitstring(statuslist.MinEntries)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var mediaType atomic.Value
+	var listURL string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		jws, err := statuslist.SignBitstringCredential(is.Key, is.DID, listURL, "revocation", list, time.Hour)
+		if err != nil {
+			http.Error(w, err.Error(), 500)
+			return
+		}
+		w.Header().Set("Content-Type", "application/vc")
+		_, _ = w.Write([]byte(`{"@context":["https://www.w3.org/ns/credentials/v2"],"id":"data:` + mediaType.Load().(string) + `,` + jws + `","type":"EnvelopedVerifiableCredential"}`))
+	}))
+	defer srv.Close()
+	listURL = srv.URL + "/list/1"
+	raw := []byte(is.JOSE(t, testutil.Cred{Issuer: is.DID, From: testNow.Add(-time.Hour), Status: map[string]any{
+		"type": "BitstringStatusListEntry", "statusPurpose": "revocation", "statusListIndex": "3", "statusListCredential": listURL}}.JSON()))
+	for _, tt := range []struct {
+		mediaType string
+		ok        bool
+	}{
+		{"application/vc+jwt", true},
+		{"application/dc+sd-jwt", false},
+		{"application/vc+jwt;charset=utf-16", false},
+	} {
+		t.Run(tt.mediaType, func(t *testing.T) {
+			mediaType.Store(tt.mediaType)
+			f, err := statuslist.NewFetcher(testutil.FetcherOptions())
+			if err != nil {
+				t.Fatal(err)
+			}
+			res, _ := newVerifier(t, verifier.NewStaticTrust(1, is.Authority()), verifier.StatusLists(f), verifier.Policy{}).VerifyCredential(ctx, raw)
+			if res.Verified != tt.ok || (!tt.ok && res.FirstError() != verifier.CodeStatusUnavailable) {
+				t.Fatalf("verified=%v %+v", res.Verified, res.Errors)
+			}
+		})
+	}
+}

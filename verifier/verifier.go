@@ -183,6 +183,16 @@ func (v *Verifier) verifyCredentialPre(ctx context.Context, raw []byte, p *Polic
 	}
 	now := v.now()
 	v.checkCredential(ctx, c, r, p, now)
+	if c.format == vc.FormatSDJWT && c.jose.SD != nil && c.jose.SD.KBJWT != "" && r.Verified {
+		// A key binding JWT sent along is checked, never ignored (an
+		// unsigned one, alg none, included); its challenge is not this
+		// call's business.
+		if _, _, code, err := v.checkKeyBinding(c, "", p, now); err != nil {
+			r.fail(CheckHolder, code, err.Error())
+		} else {
+			r.pass(CheckHolder)
+		}
+	}
 	v.debug(ctx, "credential", r)
 	return r, nil
 }

@@ -418,8 +418,9 @@ func maxAge(cc string) time.Duration {
 // credential, or a JSON-LD credential checked by VerifyDataIntegrity.
 func (f *Fetcher) fetchBitstring(ctx context.Context, u string, body []byte, httpMaxAge time.Duration) (*entry, error) {
 	var (
-		credJSON []byte
-		kid      string
+		credJSON  []byte
+		kid       string
+		enveloped bool
 	)
 	if len(body) > 0 && body[0] == '{' {
 		if vc.IsEnveloped(body) {
@@ -427,7 +428,10 @@ func (f *Fetcher) fetchBitstring(ctx context.Context, u string, body []byte, htt
 			if err != nil {
 				return nil, fmt.Errorf("%w: %w", ErrInvalidList, err)
 			}
-			body = []byte(env.Data)
+			if env.Presentation || env.MediaType != vc.MediaTypeVCJWT {
+				return nil, invalidf("enveloped list credential of media type %q (want %s)", env.MediaType, vc.MediaTypeVCJWT)
+			}
+			body, enveloped = []byte(env.Data), true
 		} else {
 			if f.o.VerifyDataIntegrity == nil {
 				return nil, invalidf("list credential is JSON-LD and no Data Integrity verifier is configured")
@@ -447,6 +451,9 @@ func (f *Fetcher) fetchBitstring(ctx context.Context, u string, body []byte, htt
 		case vcjwt.TypVCJOSE, "vc+ld+json+jwt", "vc+ld+jwt", "JWT", "jwt", "":
 		default:
 			return nil, invalidf("list credential JWS typ %q", tok.Typ)
+		}
+		if enveloped && tok.Typ != vcjwt.TypVCJOSE {
+			return nil, invalidf("enveloped media type %s does not match the JWS typ %q", vc.MediaTypeVCJWT, tok.Typ)
 		}
 		if credJSON, err = credentialFromJWT(tok.Payload); err != nil {
 			return nil, err

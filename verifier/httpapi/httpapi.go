@@ -132,18 +132,19 @@ type ProblemDetail struct {
 
 // Results carries the explanation of a verify answer.
 type Results struct {
-	Format      string               `json:"format,omitempty"`
-	Checks      []verifier.Check     `json:"checks"`
-	Issuer      string               `json:"issuer,omitempty"`
-	Subject     string               `json:"subject,omitempty"`
-	Holder      string               `json:"holder,omitempty"`
-	Types       []string             `json:"types,omitempty"`
-	ValidFrom   *time.Time           `json:"validFrom,omitempty"`
-	ValidUntil  *time.Time           `json:"validUntil,omitempty"`
-	Status      *verifier.StatusInfo `json:"status,omitempty"`
-	Disclosed   []string             `json:"disclosed,omitempty"`
-	Stripped    []string             `json:"stripped,omitempty"`
-	Credentials []Response           `json:"credentials,omitempty"`
+	Format      string                `json:"format,omitempty"`
+	Checks      []verifier.Check      `json:"checks"`
+	Issuer      string                `json:"issuer,omitempty"`
+	Subject     string                `json:"subject,omitempty"`
+	Holder      string                `json:"holder,omitempty"`
+	Types       []string              `json:"types,omitempty"`
+	ValidFrom   *time.Time            `json:"validFrom,omitempty"`
+	ValidUntil  *time.Time            `json:"validUntil,omitempty"`
+	Status      *verifier.StatusInfo  `json:"status,omitempty"`
+	Statuses    []verifier.StatusInfo `json:"statuses,omitempty"`
+	Disclosed   []string              `json:"disclosed,omitempty"`
+	Stripped    []string              `json:"stripped,omitempty"`
+	Credentials []Response            `json:"credentials,omitempty"`
 }
 
 // ProblemTypeBase prefixes the type URI of every problem detail.
@@ -164,7 +165,7 @@ func Render(r *verifier.Result) Response {
 		Recognition: r.Recognition, Claims: r.Claims,
 		Results: Results{
 			Format: string(r.Format), Checks: r.Checks, Issuer: r.Issuer, Subject: r.Subject, Holder: r.Holder,
-			Types: r.Types, Status: r.Status, Disclosed: r.Disclosed, Stripped: r.Stripped,
+			Types: r.Types, Status: r.Status, Statuses: r.Statuses, Disclosed: r.Disclosed, Stripped: r.Stripped,
 		},
 	}
 	if resp.Results.Checks == nil {

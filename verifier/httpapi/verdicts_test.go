@@ -2,6 +2,9 @@ package httpapi_test
 
 import (
 	"context"
+	"encoding/base64"
+	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -36,4 +39,60 @@ func TestJSONStringIsOnlyACompactCredential(t *testing.T) {
 	if status != 200 {
 		t.Fatalf("object: %d %v", status, m)
 	}
+}
+
+// TestCredentialsVerifyRefusesWhatPresentationsRefuse: an SD-JWT VC sent
+// with an unsigned (alg none) key binding JWT, enveloped credentials whose
+// data: URL media type does not match the content or whose charset is not
+// UTF-8 are refused; every credentialStatus entry is reported.
+func TestCredentialsVerifyRefusesWhatPresentationsRefuse(t *testing.T) {
+	is := testutil.NewParty(t, keys.EdDSA)
+	holder := testutil.NewParty(t, keys.EdDSA)
+	srv := newFixture(t, verifier.NewStaticTrust(4, is.Authority()), t.TempDir())
+	b64 := base64.RawURLEncoding.EncodeToString
+	sd := is.SDJWT(t, "HKResidentIdentity", map[string]any{"given_name": "Mei"}, holder, nil)
+	noneKB := b64([]byte(`{"alg":"none","typ":"kb+jwt"}`)) + "." +
+		b64([]byte(fmt.Sprintf(`{"nonce":"n","aud":"https://verifier.example","iat":%d,"sd_hash":"x"}`, testutil.Now.Unix()))) + "."
+	jose := is.JOSE(t, testutil.Cred{Issuer: is.DID, From: testutil.Now.Add(-time.Hour)}.JSON())
+	twoStatus := is.JOSE(t, []byte(strings.Replace(string(testutil.Cred{Issuer: is.DID, From: testutil.Now.Add(-time.Hour)}.JSON()),
+		`"credentialSubject"`, `"credentialStatus":[`+statusJSON("revocation", "1", "1")+`,`+statusJSON("suspension", "2", "4")+`],"credentialSubject"`, 1)))
+	envelope := func(mt, tok string) []byte {
+		return []byte(`{"verifiableCredential":{"@context":["https://www.w3.org/ns/credentials/v2"],"id":"data:` + mt + `,` + tok + `","type":"EnvelopedVerifiableCredential"}}`)
+	}
+	cases := []struct {
+		name   string
+		body   []byte
+		status int
+		code   string
+	}{
+		{"kb-jwt alg none", jsonBody(map[string]any{"verifiableCredential": sd + noneKB}), 400, "alg_not_allowed"},
+		{"sd-jwt media type, vc+jwt content", envelope("application/dc+sd-jwt", jose), 400, "malformed"},
+		{"vc+jwt media type, sd-jwt content", envelope("application/vc+jwt", sd), 400, "malformed"},
+		{"charset utf-16", envelope("application/vc+jwt;charset=utf-16", jose), 400, "malformed"},
+		{"charset utf-8", envelope("application/vc+jwt;charset=utf-8", jose), 200, ""},
+		{"sd-jwt without kb", jsonBody(map[string]any{"verifiableCredential": sd}), 200, ""},
+	}
+	for _, tt := range cases {
+		t.Run(tt.name, func(t *testing.T) {
+			status, m := post(t, srv.URL+"/credentials/verify", "application/json", tt.body)
+			if status != tt.status || firstCode(m) != tt.code {
+				t.Fatalf("%d %q, want %d %q: %v", status, firstCode(m), tt.status, tt.code, m)
+			}
+		})
+	}
+	status, m := post(t, srv.URL+"/credentials/verify", "application/json", jsonBody(map[string]any{"verifiableCredential": twoStatus}))
+	statuses, _ := m["results"].(map[string]any)["statuses"].([]any)
+	if status != 200 || len(statuses) != 2 {
+		t.Fatalf("two status entries: %d %v", status, m)
+	}
+	for i, purpose := range []string{"revocation", "suspension"} {
+		if s := statuses[i].(map[string]any); s["purpose"] != purpose || s["checked"] != true {
+			t.Fatalf("status entry %d: %v", i, s)
+		}
+	}
+}
+
+func statusJSON(purpose, list, idx string) string {
+	return `{"type":"BitstringStatusListEntry","statusPurpose":"` + purpose + `","statusListIndex":"` + idx +
+		`","statusListCredential":"https://status.example/list/` + list + `"}`
 }
