@@ -1,6 +1,10 @@
 package verifier
 
-import "errors"
+import (
+	"errors"
+
+	"github.com/idport/idport/pkg/errs"
+)
 
 // Code is a stable machine-readable reason for a failed check or a warning.
 // Codes are part of the API: they do not change between releases.
@@ -48,6 +52,15 @@ const (
 	CodeStatusStale Code = "status_stale"
 )
 
+// Codes of request errors (not verification outcomes): a request's options
+// that the verifier refuses before verifying anything.
+const (
+	// CodeHolderBindingNotAllowed: see ErrHolderBindingNotAllowed.
+	CodeHolderBindingNotAllowed errs.Code = "holder_binding_not_allowed"
+	// CodeHolderBindingUnknown: see ErrHolderBindingUnknown.
+	CodeHolderBindingUnknown errs.Code = "holder_binding_unknown"
+)
+
 // Sentinel errors returned by the SDK (not verification failures, which are
 // reported in a Result with Verified false and a nil error).
 var (
@@ -57,6 +70,13 @@ var (
 	ErrChallengeUnknown = errors.New("verifier: challenge unknown or expired")
 	// ErrChallengeUsed: the challenge was already consumed once.
 	ErrChallengeUsed = errors.New("verifier: challenge already used")
+	// ErrHolderBindingNotAllowed: a request asked for a weaker holder
+	// binding than the verifier's policy and the policy does not allow
+	// requests to weaken it (Policy.AllowWeakerHolderBinding).
+	ErrHolderBindingNotAllowed = errs.New(CodeHolderBindingNotAllowed, "the requested holder binding is weaker than the verifier's and the verifier does not let requests weaken it")
+	// ErrHolderBindingUnknown: a holder binding mode other than subject,
+	// holder-signed or none.
+	ErrHolderBindingUnknown = errs.New(CodeHolderBindingUnknown, "holder binding must be one of subject, holder-signed, none")
 	// ErrNotCredential: the input is not a credential or presentation at
 	// all (empty, not JSON, not a JWT): the HTTP layer answers 422.
 	ErrNotCredential = errors.New("verifier: input is not a credential")

@@ -33,10 +33,11 @@ type verifierFlags struct {
 	localScheme, minAssurance, allowHosts   string
 	assuranceLevels                         string
 	statusMode, crossBorder                 string
+	holderBinding                           string
 	clockSkew                               time.Duration
 	dev, recognitionOptional, validIfIssued bool
 	allowCallerChallenge, allowHTTP         bool
-	allowBearer                             bool
+	allowBearer, allowWeakerBinding         bool
 }
 
 func (f *verifierFlags) register(fs *flag.FlagSet) {
@@ -55,6 +56,8 @@ func (f *verifierFlags) register(fs *flag.FlagSet) {
 	fs.BoolVar(&f.validIfIssued, "accept-valid-when-issued", false, "accept credentials of a suspended authority issued before a suspension that is not back-dated")
 	fs.BoolVar(&f.allowCallerChallenge, "allow-caller-challenge", false, "let callers of /presentations/verify supply their own challenge")
 	fs.BoolVar(&f.allowBearer, "allow-bearer-credentials", false, "accept credentials without a subject id in presentations (bearer credentials); by default a presentation whose credentials cannot all be bound to the presenter fails with holder_binding_failed")
+	fs.StringVar(&f.holderBinding, "holder-binding", string(verifier.HolderBindingSubject), "how presented credentials are tied to the presenter: subject (every subject id is the holder), holder-signed (the presentation proof is the holder's; subjects may differ) or none")
+	fs.BoolVar(&f.allowWeakerBinding, "allow-request-holder-binding", false, "let a verify request ask for a weaker holder binding than --holder-binding (options.holderBinding); without it such a request fails with 400 holder_binding_not_allowed")
 	fs.BoolVar(&f.allowHTTP, "allow-http", false, "let did:web and status-list fetches use plain http:// (tests and the demo only; never in production)")
 	fs.BoolVar(&f.dev, "dev", false, "development mode: start without a registry (unready, rejecting everything) ")
 }
@@ -65,7 +68,13 @@ func (f *verifierFlags) policy() (verifier.Policy, error) {
 		LocalScheme: f.localScheme, MinAssurance: f.minAssurance, RecognitionOptional: f.recognitionOptional,
 		AcceptValidWhenIssued: f.validIfIssued, AllowCallerChallenge: f.allowCallerChallenge, ClockSkew: f.clockSkew,
 		AssuranceLevels: splitList(f.assuranceLevels), RequireHolderBinding: !f.allowBearer,
+		AllowWeakerHolderBinding: f.allowWeakerBinding,
 	}
+	hb, err := verifier.ParseHolderBinding(f.holderBinding)
+	if err != nil {
+		return p, fmt.Errorf("--holder-binding %q: want subject, holder-signed or none", f.holderBinding)
+	}
+	p.HolderBinding = hb
 	if f.clockSkew == 0 {
 		p.ClockSkew = -1 // an explicit zero means no tolerance
 	}

@@ -19,9 +19,11 @@
 // Besides challenge and domain, "options" may narrow the verifier's policy
 // for one request, never loosen it: jurisdictions, schemes,
 // credentialTypes (lists intersected with the configured ones),
-// minAssurance (raised only), requiredClaims (added, local names) and
+// minAssurance (raised only), requiredClaims (added, local names),
 // stripClaims (strip instead of accept disclosures outside the
-// cross-border allow-list).
+// cross-border allow-list) and holderBinding (subject, holder-signed,
+// none: weaker than the service's only when the service allows it, else
+// 400 holder_binding_not_allowed).
 //
 // Handlers are thin: decode, one call into package verifier, render.
 package httpapi
@@ -38,6 +40,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
+	"github.com/idport/idport/pkg/errs"
 	"github.com/idport/idport/pkg/httpx"
 	"github.com/idport/idport/verifier"
 )
@@ -214,9 +217,15 @@ func payload(raw json.RawMessage, member string) ([]byte, error) {
 	return nil, httpx.Errorf(http.StatusUnprocessableEntity, CodeNotACredential, "%s must be an object or a string", member)
 }
 
-func (h *handlers) policy(o requestOptions) *verifier.Policy {
-	p := h.v.Policy().Narrow(o.RequestPolicy)
-	return &p
+// policy returns the verifier's policy narrowed by the request's options;
+// a request weakening the holder binding without the service's leave, or
+// naming an unknown mode, is a 400 with the error's code.
+func (h *handlers) policy(o requestOptions) (*verifier.Policy, error) {
+	p, err := h.v.Policy().NarrowChecked(o.RequestPolicy)
+	if e, ok := errors.AsType[*errs.Error](err); ok {
+		return nil, httpx.Errorf(http.StatusBadRequest, string(e.Code), "%s", e.Message)
+	}
+	return &p, err
 }
 
 func (h *handlers) verifyCredential(c *gin.Context) {
@@ -230,7 +239,12 @@ func (h *handlers) verifyCredential(c *gin.Context) {
 		httpx.WriteError(c, err)
 		return
 	}
-	res, err := h.v.VerifyCredentialWith(c.Request.Context(), raw, verifier.CredentialOptions{Policy: h.policy(req.Options)})
+	p, err := h.policy(req.Options)
+	if err != nil {
+		httpx.WriteError(c, err)
+		return
+	}
+	res, err := h.v.VerifyCredentialWith(c.Request.Context(), raw, verifier.CredentialOptions{Policy: p})
 	h.answer(c, "credential", res, err)
 }
 
@@ -245,8 +259,13 @@ func (h *handlers) verifyPresentation(c *gin.Context) {
 		httpx.WriteError(c, err)
 		return
 	}
+	p, err := h.policy(req.Options)
+	if err != nil {
+		httpx.WriteError(c, err)
+		return
+	}
 	res, err := h.v.VerifyPresentation(c.Request.Context(), raw, verifier.PresentationOptions{
-		Challenge: req.Options.Challenge, Domain: req.Options.Domain, Policy: h.policy(req.Options),
+		Challenge: req.Options.Challenge, Domain: req.Options.Domain, Policy: p,
 	})
 	h.answer(c, "presentation", res, err)
 }
