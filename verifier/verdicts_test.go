@@ -3,6 +3,7 @@ package verifier_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"net/http"
 	"net/http/httptest"
 	"slices"
@@ -302,5 +303,73 @@ func TestEnvelopedStatusListMediaTypeMustMatch(t *testing.T) {
 				t.Fatalf("verified=%v %+v", res.Verified, res.Errors)
 			}
 		})
+	}
+}
+
+// TestPresentationWithoutCredentials: verifiableCredential is optional; a
+// presentation without it verifies by its proof and challenge, with no
+// credential results (Data Integrity and JWT).
+func TestPresentationWithoutCredentials(t *testing.T) {
+	ctx := context.Background()
+	holder := testutil.NewParty(t, keys.EdDSA)
+	v := newVerifier(t, verifier.NewStaticTrust(1), nil, verifier.Policy{AllowCallerChallenge: true})
+	vp := []byte(`{"@context":["https://www.w3.org/ns/credentials/v2"],"type":["VerifiablePresentation"],"holder":"` + holder.DID + `"}`)
+	signed, err := vcld.SignPresentation(ctx, vp, vcld.SignOptions{Signer: holder.Key.Signer, VerificationMethod: holder.Kid, Challenge: "n-1", Domain: "verifier.example", Created: testNow})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := v.VerifyPresentation(ctx, signed, verifier.PresentationOptions{Challenge: "n-1", Domain: "verifier.example"})
+	if err != nil || !res.Verified || len(res.Credentials) != 0 || res.Holder != holder.DID {
+		t.Fatalf("Data Integrity: %v %+v", err, res)
+	}
+	payload, _ := json.Marshal(map[string]any{"iss": holder.DID, "nonce": "n-2", "aud": "verifier.example", "iat": testNow.Unix(), "exp": testNow.Add(time.Minute).Unix(),
+		"vp": map[string]any{"@context": []any{"https://www.w3.org/2018/credentials/v1"}, "type": []any{"VerifiablePresentation"}}})
+	jwt := testutil.SignJWS(t, holder.Key, map[string]any{"alg": "EdDSA", "kid": holder.Kid, "typ": "JWT"}, payload)
+	res, err = v.VerifyPresentation(ctx, []byte(jwt), verifier.PresentationOptions{Challenge: "n-2", Domain: "verifier.example"})
+	if err != nil || !res.Verified || len(res.Credentials) != 0 {
+		t.Fatalf("JWT: %v %+v", err, res)
+	}
+}
+
+// TestHolderBindingModes: a presentation by a holder who is not the
+// credential's subject (a director presenting the company's credential)
+// is refused under subject binding and accepted under holder-signed and
+// none; a request may weaken the mode only when the policy allows it.
+func TestHolderBindingModes(t *testing.T) {
+	ctx := context.Background()
+	is := testutil.NewParty(t, keys.EdDSA)
+	director := testutil.NewParty(t, keys.EdDSA)
+	trust := verifier.NewStaticTrust(1, is.Authority())
+	cred := is.JOSE(t, testutil.Cred{Issuer: is.DID, From: testNow.Add(-time.Hour)}.JSON()) // subject did:example:acme
+	for i, tt := range []struct {
+		mode verifier.HolderBinding
+		want verifier.Code
+	}{
+		{"", verifier.CodeHolderBindingFailed},
+		{verifier.HolderBindingSubject, verifier.CodeHolderBindingFailed},
+		{verifier.HolderBindingHolderSigned, ""},
+		{verifier.HolderBindingNone, ""},
+	} {
+		nonce := "nonce-" + string(rune('a'+i))
+		vp := director.JWTVP(t, nonce, "verifier.example", cred)
+		v := newVerifier(t, trust, nil, verifier.Policy{AllowCallerChallenge: true, HolderBinding: tt.mode})
+		res, _ := v.VerifyPresentation(ctx, []byte(vp), verifier.PresentationOptions{Challenge: nonce, Domain: "verifier.example"})
+		if res.Verified != (tt.want == "") || res.FirstError() != tt.want {
+			t.Fatalf("mode %q: verified=%v %+v", tt.mode, res.Verified, res.Errors)
+		}
+	}
+	strict := verifier.Policy{}
+	if _, err := strict.NarrowChecked(verifier.RequestPolicy{HolderBinding: verifier.HolderBindingNone}); !errors.Is(err, verifier.ErrHolderBindingNotAllowed) {
+		t.Fatalf("weakening without leave: %v", err)
+	}
+	if p, err := strict.NarrowChecked(verifier.RequestPolicy{HolderBinding: verifier.HolderBindingSubject}); err != nil || p.HolderBinding != verifier.HolderBindingSubject {
+		t.Fatalf("same mode: %v", err)
+	}
+	lax := verifier.Policy{AllowWeakerHolderBinding: true}
+	if p, err := lax.NarrowChecked(verifier.RequestPolicy{HolderBinding: verifier.HolderBindingHolderSigned}); err != nil || p.HolderBinding != verifier.HolderBindingHolderSigned {
+		t.Fatalf("weakening with leave: %v", err)
+	}
+	if _, err := lax.NarrowChecked(verifier.RequestPolicy{HolderBinding: "trust-me"}); !errors.Is(err, verifier.ErrHolderBindingUnknown) {
+		t.Fatalf("unknown mode: %v", err)
 	}
 }

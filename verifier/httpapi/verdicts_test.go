@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/base64"
 	"fmt"
+	"log/slog"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -11,6 +13,7 @@ import (
 	"github.com/idport/idport/pkg/keys"
 	"github.com/idport/idport/pkg/vcld"
 	"github.com/idport/idport/verifier"
+	"github.com/idport/idport/verifier/httpapi"
 	"github.com/idport/idport/verifier/internal/testutil"
 )
 
@@ -95,4 +98,48 @@ func TestCredentialsVerifyRefusesWhatPresentationsRefuse(t *testing.T) {
 func statusJSON(purpose, list, idx string) string {
 	return `{"type":"BitstringStatusListEntry","statusPurpose":"` + purpose + `","statusListIndex":"` + idx +
 		`","statusListCredential":"https://status.example/list/` + list + `"}`
+}
+
+// TestHolderBindingOverHTTP: the service's holder binding (subject by
+// default) refuses a director presenting the company's credential; a
+// request asking for holder-signed gets 400 holder_binding_not_allowed
+// unless the service allows weakening, and then 200.
+func TestHolderBindingOverHTTP(t *testing.T) {
+	is := testutil.NewParty(t, keys.EdDSA)
+	director := testutil.NewParty(t, keys.EdDSA)
+	cred := is.JOSE(t, testutil.Cred{Issuer: is.DID, From: testutil.Now.Add(-time.Hour)}.JSON())
+	serve := func(allow bool) string {
+		svc, err := httpapi.NewService(httpapi.ServiceConfig{
+			DataDir: t.TempDir(), Logger: slog.New(slog.DiscardHandler),
+			Verifier: verifier.Config{TrustSource: verifier.NewStaticTrust(1, is.Authority()), Clock: testutil.Clock,
+				Policy: verifier.Policy{AllowCallerChallenge: true, AllowWeakerHolderBinding: allow}},
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		srv := httptest.NewServer(svc.Handler())
+		t.Cleanup(func() { srv.Close(); _ = svc.Close() })
+		return srv.URL
+	}
+	body := func(nonce, mode string) []byte {
+		return jsonBody(map[string]any{"verifiablePresentation": director.JWTVP(t, nonce, "verifier.example", cred),
+			"options": map[string]any{"challenge": nonce, "domain": "verifier.example", "holderBinding": mode}})
+	}
+	strict, lax := serve(false), serve(true)
+	for _, tt := range []struct {
+		url, nonce, mode string
+		status           int
+		code             string
+	}{
+		{strict, "n1", "", 400, "holder_binding_failed"},
+		{strict, "n2", "holder-signed", 400, "holder_binding_not_allowed"},
+		{strict, "n3", "sideways", 400, "holder_binding_unknown"},
+		{lax, "n4", "holder-signed", 200, ""},
+		{lax, "n5", "", 400, "holder_binding_failed"},
+	} {
+		status, m := post(t, tt.url+"/presentations/verify", "application/json", body(tt.nonce, tt.mode))
+		if status != tt.status || firstCode(m) != tt.code {
+			t.Fatalf("%s mode %q: %d %q, want %d %q: %v", tt.nonce, tt.mode, status, firstCode(m), tt.status, tt.code, m)
+		}
+	}
 }
