@@ -117,7 +117,8 @@ type Policy struct {
 	AssuranceLevels []string `json:"assuranceLevels,omitempty"`
 	// RequiredClaims lists local claim names that must be present.
 	RequiredClaims []string `json:"requiredClaims,omitempty"`
-	// CrossBorder is the treatment of disclosures outside the allow-list.
+	// CrossBorder is the treatment of claims (of every format, disclosed
+	// or not) outside the recognition's allow-list.
 	CrossBorder ClaimMode `json:"crossBorder,omitempty"`
 	// ClockSkew is the tolerance on validity times (0: DefaultClockSkew,
 	// negative: none).

@@ -50,7 +50,7 @@ func (f *verifierFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.assuranceLevels, "assurance-levels", "", "comma-separated local scheme assurance levels from low to high, as the registry lists them (default: low,substantial,high); a level outside the list fails closed (assurance_too_low)")
 	fs.StringVar(&f.allowHosts, "allow-hosts", "", "comma-separated hosts that did:web and status-list fetches may reach although loopback/private (tests, private deployments)")
 	fs.StringVar(&f.statusMode, "status-fail-mode", "closed", "when a status list cannot be had: closed (reject) or warn")
-	fs.StringVar(&f.crossBorder, "cross-border-claims", "refuse", "SD-JWT disclosures outside the recognition's allow-list: refuse, strip or allow")
+	fs.StringVar(&f.crossBorder, "cross-border-claims", "refuse", "claims (of every format) outside the recognition's allow-list: refuse, strip or allow")
 	fs.DurationVar(&f.clockSkew, "clock-skew", verifier.DefaultClockSkew, "tolerated clock skew on validity times")
 	fs.BoolVar(&f.recognitionOptional, "recognition-optional", false, "verify cryptographically only; recognition is reported as not checked (outside cross-border flows)")
 	fs.BoolVar(&f.validIfIssued, "accept-valid-when-issued", false, "accept credentials of a suspended authority issued before a suspension that is not back-dated")
