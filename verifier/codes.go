@@ -1,5 +1,7 @@
 package verifier
 
+import "github.com/idport/idport/pkg/errs"
+
 // Code is a stable machine-readable reason for a failed check or a warning.
 // Codes are part of the API: they do not change between releases.
 type Code string
@@ -44,4 +46,13 @@ const (
 	// fetcher is configured to serve stale copies for a while
 	// (statuslist.FetcherOptions.StaleIfError).
 	CodeStatusStale Code = "status_stale"
+)
+
+// Codes of request errors (not verification outcomes): a request's options
+// that the verifier refuses before verifying anything.
+const (
+	// CodeHolderBindingNotAllowed: see ErrHolderBindingNotAllowed.
+	CodeHolderBindingNotAllowed errs.Code = "holder_binding_not_allowed"
+	// CodeHolderBindingUnknown: see ErrHolderBindingUnknown.
+	CodeHolderBindingUnknown errs.Code = "holder_binding_unknown"
 )

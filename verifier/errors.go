@@ -17,4 +17,11 @@ var (
 	// ErrNotCredential: the input is not a credential or presentation at
 	// all (empty, not JSON, not a JWT).
 	ErrNotCredential = errs.New("not_a_credential", "verifier: input is not a credential")
+	// ErrHolderBindingNotAllowed: a request asked for a weaker holder
+	// binding than the verifier's policy and the policy does not allow
+	// requests to weaken it (Policy.AllowWeakerHolderBinding).
+	ErrHolderBindingNotAllowed = errs.New(CodeHolderBindingNotAllowed, "the requested holder binding is weaker than the verifier's and the verifier does not let requests weaken it")
+	// ErrHolderBindingUnknown: a holder binding mode other than subject,
+	// holder-signed or none.
+	ErrHolderBindingUnknown = errs.New(CodeHolderBindingUnknown, "holder binding must be one of subject, holder-signed, none")
 )

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/idport/idport/pkg/keys"
@@ -84,9 +85,9 @@ func parseAny(raw []byte) (*credential, error) {
 	}
 	switch raw[0] {
 	case '"':
-		var s string
-		if err := json.Unmarshal(raw, &s); err != nil {
-			return nil, perr(CodeMalformed, "credential string: %v", err)
+		s, err := compactString(raw, "credential")
+		if err != nil {
+			return nil, err
 		}
 		return parseCompact(s)
 	case '{':
@@ -98,15 +99,39 @@ func parseAny(raw []byte) (*credential, error) {
 			if env.Presentation {
 				return nil, perr(CodeUnsupportedFormat, "an enveloped presentation is not a credential")
 			}
-			switch env.Format() {
+			switch want := env.Format(); want {
 			case vc.FormatVCJOSE, vc.FormatSDJWT:
-				return parseCompact(env.Data)
+				c, err := parseCompact(env.Data)
+				if err != nil {
+					return nil, err
+				}
+				if c.format != want {
+					return nil, perr(CodeMalformed, "enveloped media type %q does not match its content (%s)", env.MediaType, c.format)
+				}
+				return c, nil
 			}
 			return nil, perr(CodeUnsupportedFormat, "enveloped media type %q is not supported", env.MediaType)
 		}
 		return parseDataIntegrity(raw)
 	}
 	return parseCompact(string(raw))
+}
+
+// compactString returns the content of a credential or presentation given
+// as a JSON string. A JSON string is only ever a compact JWS or SD-JWT: one
+// holding a JSON object or array is malformed, never read as that object.
+func compactString(raw []byte, what string) (string, error) {
+	var s string
+	if len(raw) >= 2 && raw[len(raw)-1] == '"' && bytes.IndexByte(raw, '\\') < 0 {
+		// A compact token has no escapes: take it as is.
+		s = string(raw[1 : len(raw)-1])
+	} else if err := json.Unmarshal(raw, &s); err != nil {
+		return "", perr(CodeMalformed, "%s string: %v", what, err)
+	}
+	if t := strings.TrimSpace(s); t != "" && (t[0] == '{' || t[0] == '[') {
+		return "", perr(CodeMalformed, "a %s given as a JSON string must be a compact JWS or SD-JWT; a JSON document is sent as an object", what)
+	}
+	return s, nil
 }
 
 // parseDataIntegrity reads a JSON-LD credential with an embedded proof.

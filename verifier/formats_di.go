@@ -62,7 +62,7 @@ type preverified struct {
 // (c.pre) is not verified twice: its proofs were checked with the
 // presentation, and only the key checks the presentation's key resolver
 // could not make are made here.
-func (v *Verifier) checkDataIntegrity(ctx context.Context, c *credential) (string, Code, error) {
+func (v *Verifier) checkDataIntegrity(ctx context.Context, c *credential, p *Policy) (string, Code, error) {
 	var e *keyEntry
 	res := c.preverifiedResult()
 	if res != nil {

@@ -24,7 +24,10 @@ func parseCompact(s string) (*credential, error) {
 	if err != nil {
 		return nil, joseError(err)
 	}
-	c := &credential{format: p.Format, issuer: p.Issuer(), kid: p.KeyID(), alg: p.Token.Alg, jose: p}
+	// types are the claimed ones until the signature is checked
+	// (fillVerified): enough to refuse an unknown issuer before fetching
+	// its key.
+	c := &credential{format: p.Format, issuer: p.Issuer(), kid: p.KeyID(), alg: p.Token.Alg, jose: p, types: p.Types()}
 	if c.issuer == "" {
 		return nil, perr(CodeMalformed, "credential has no issuer")
 	}
@@ -95,9 +98,9 @@ func containsString(ss []string, s string) bool {
 
 // checkSignature verifies the issuer's signature and returns the key
 // thumbprint for the trust query.
-func (v *Verifier) checkSignature(ctx context.Context, c *credential) (string, Code, error) {
+func (v *Verifier) checkSignature(ctx context.Context, c *credential, p *Policy) (string, Code, error) {
 	if c.format == vc.FormatDI {
-		return v.checkDataIntegrity(ctx, c)
+		return v.checkDataIntegrity(ctx, c, p)
 	}
 	e, code, err := v.issuerKey(ctx, c.issuer, c.kid, did.AssertionMethod)
 	if err != nil {

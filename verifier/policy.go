@@ -33,6 +33,51 @@ const (
 	StatusWarn
 )
 
+// HolderBinding says what ties the credentials of a presentation to its
+// presenter (the holder).
+type HolderBinding string
+
+// Holder binding modes, strongest first. The zero value is
+// HolderBindingSubject.
+const (
+	// HolderBindingSubject: the subject id of every credential must be the
+	// holder (and, with RequireHolderBinding, every credential must name
+	// one). SD-JWT VC: the key binding JWT by the cnf key.
+	HolderBindingSubject HolderBinding = "subject"
+	// HolderBindingHolderSigned: the presentation's proof (or key binding
+	// JWT) must be by the holder; credential subjects may be others (a
+	// director presenting the company's credential).
+	HolderBindingHolderSigned HolderBinding = "holder-signed"
+	// HolderBindingNone: no binding is checked beyond the presentation's
+	// own proof and challenge.
+	HolderBindingNone HolderBinding = "none"
+)
+
+// rank orders the modes: higher is stronger; -1 for an unknown mode.
+func (m HolderBinding) rank() int {
+	switch m {
+	case "", HolderBindingSubject:
+		return 2
+	case HolderBindingHolderSigned:
+		return 1
+	case HolderBindingNone:
+		return 0
+	}
+	return -1
+}
+
+// ParseHolderBinding reads a holder binding mode ("" is subject).
+func ParseHolderBinding(s string) (HolderBinding, error) {
+	m := HolderBinding(s)
+	if m == "" {
+		return HolderBindingSubject, nil
+	}
+	if m.rank() < 0 {
+		return "", ErrHolderBindingUnknown
+	}
+	return m, nil
+}
+
 // DefaultClockSkew is the clock skew tolerated when Policy.ClockSkew is 0.
 const DefaultClockSkew = time.Minute
 
@@ -72,7 +117,8 @@ type Policy struct {
 	AssuranceLevels []string `json:"assuranceLevels,omitempty"`
 	// RequiredClaims lists local claim names that must be present.
 	RequiredClaims []string `json:"requiredClaims,omitempty"`
-	// CrossBorder is the treatment of disclosures outside the allow-list.
+	// CrossBorder is the treatment of claims (of every format, disclosed
+	// or not) outside the recognition's allow-list.
 	CrossBorder ClaimMode `json:"crossBorder,omitempty"`
 	// ClockSkew is the tolerance on validity times (0: DefaultClockSkew,
 	// negative: none).
@@ -87,6 +133,13 @@ type Policy struct {
 	// bearer credentials; the idport verifier service sets it unless
 	// --allow-bearer-credentials is given.
 	RequireHolderBinding bool `json:"requireHolderBinding,omitempty"`
+	// HolderBinding is how the credentials of a presentation are tied to
+	// the presenter ("" is HolderBindingSubject).
+	HolderBinding HolderBinding `json:"holderBinding,omitempty"`
+	// AllowWeakerHolderBinding lets a request ask for a weaker
+	// HolderBinding than this policy's (RequestPolicy.HolderBinding);
+	// without it such a request fails with ErrHolderBindingNotAllowed.
+	AllowWeakerHolderBinding bool `json:"allowWeakerHolderBinding,omitempty"`
 	// AllowCallerChallenge lets callers of VerifyPresentation supply a
 	// challenge this verifier did not issue (it is then only compared,
 	// not consumed).
@@ -134,6 +187,10 @@ type RequestPolicy struct {
 	CredentialTypes []string `json:"credentialTypes,omitempty"`
 	MinAssurance    string   `json:"minAssurance,omitempty"`
 	RequiredClaims  []string `json:"requiredClaims,omitempty"`
+	// HolderBinding asks for another holder binding mode for this
+	// request: a stronger one always applies; a weaker one only when the
+	// policy sets AllowWeakerHolderBinding (see NarrowChecked).
+	HolderBinding HolderBinding `json:"holderBinding,omitempty"`
 	// StripClaims asks for disclosures outside the allow-list to be
 	// stripped when the verifier policy would allow them (a request never
 	// turns a refusal into an acceptance).
@@ -159,6 +216,26 @@ func (p Policy) Narrow(r RequestPolicy) Policy {
 		out.CrossBorder = ClaimsStrip
 	}
 	return out
+}
+
+// NarrowChecked is Narrow that also applies RequestPolicy.HolderBinding:
+// a stronger mode always, a weaker one only when p.AllowWeakerHolderBinding
+// (else ErrHolderBindingNotAllowed); an unknown mode fails with
+// ErrHolderBindingUnknown.
+func (p Policy) NarrowChecked(r RequestPolicy) (Policy, error) {
+	out := p.Narrow(r)
+	if r.HolderBinding == "" {
+		return out, nil
+	}
+	want, err := ParseHolderBinding(string(r.HolderBinding))
+	if err != nil {
+		return Policy{}, err
+	}
+	if want.rank() < p.HolderBinding.rank() && !p.AllowWeakerHolderBinding {
+		return Policy{}, ErrHolderBindingNotAllowed
+	}
+	out.HolderBinding = want
+	return out, nil
 }
 
 // narrowList intersects an accepted list with a requested one; an empty

@@ -93,10 +93,9 @@ func (v *Verifier) VerifyPresentation(ctx context.Context, raw []byte, o Present
 		return r, nil
 	}
 
-	if len(pr.credentials) == 0 {
-		r.fail(CheckHolder, CodeMalformed, "presentation carries no credential")
-		return r, nil
-	}
+	// verifiableCredential is optional (VC Data Model 2.0 section 4.13): a
+	// presentation without credentials is verified by its proof and
+	// challenge alone.
 	var unbound, bearer []int
 	for i, cr := range pr.credentials {
 		var pre *preverified
@@ -120,18 +119,38 @@ func (v *Verifier) VerifyPresentation(ctx context.Context, raw []byte, o Present
 			bearer = append(bearer, i)
 		}
 	}
-	switch {
-	case len(unbound) > 0:
-		r.fail(CheckHolder, CodeHolderBindingFailed, fmt.Sprintf("the presenter %s is not the subject of every credential (credentials %v)", truncate(pr.holder), unbound))
-	case len(bearer) > 0:
-		r.fail(CheckHolder, CodeHolderBindingFailed, fmt.Sprintf("credentials %v name no subject: no holder binding can be established, and the policy refuses bearer credentials", bearer))
-	default:
-		r.pass(CheckHolder)
+	v.checkHolderBinding(r, p, pr.holder, unbound, bearer)
+	if len(r.Credentials) > 0 {
+		first := r.Credentials[0]
+		r.Issuer, r.Subject, r.Types, r.Recognition, r.Claims = first.Issuer, first.Subject, first.Types, first.Recognition, first.Claims
 	}
-	first := r.Credentials[0]
-	r.Issuer, r.Subject, r.Types, r.Recognition, r.Claims = first.Issuer, first.Subject, first.Types, first.Recognition, first.Claims
 	v.debug(ctx, "presentation", r)
 	return r, nil
+}
+
+// checkHolderBinding applies Policy.HolderBinding to a presentation whose
+// presenter (already proven by the presentation's proof) is holder:
+// credentials unbound (a subject that is not the holder) and bearer (no
+// subject, when RequireHolderBinding) are indexes into its credentials.
+func (v *Verifier) checkHolderBinding(r *Result, p *Policy, holder string, unbound, bearer []int) {
+	mode := p.HolderBinding
+	if mode == "" {
+		mode = HolderBindingSubject
+	}
+	switch {
+	case mode == HolderBindingNone:
+		r.skip(CheckHolder, "")
+	case mode != HolderBindingSubject && mode != HolderBindingHolderSigned:
+		r.fail(CheckHolder, CodeHolderBindingFailed, fmt.Sprintf("holder binding mode %q is unknown", mode))
+	case len(unbound) > 0 && mode == HolderBindingSubject:
+		r.fail(CheckHolder, CodeHolderBindingFailed, fmt.Sprintf("the presenter %s is not the subject of every credential (credentials %v)", truncate(holder), unbound))
+	case len(bearer) > 0 && mode == HolderBindingSubject:
+		r.fail(CheckHolder, CodeHolderBindingFailed, fmt.Sprintf("credentials %v name no subject: no holder binding can be established, and the policy refuses bearer credentials", bearer))
+	default:
+		// holder-signed: the presentation's proof by the holder binds it;
+		// subjects may differ.
+		r.pass(CheckHolder)
+	}
 }
 
 // checkChallenge checks nonce and audience and consumes the challenge.
@@ -210,9 +229,9 @@ func parsePresentationAny(raw []byte) (*presentation, error) {
 	}
 	switch raw[0] {
 	case '"':
-		var s string
-		if err := json.Unmarshal(raw, &s); err != nil {
-			return nil, perr(CodeMalformed, "presentation string: %v", err)
+		s, err := compactString(raw, "presentation")
+		if err != nil {
+			return nil, err
 		}
 		return parseCompactPresentation(s)
 	case '{':

@@ -117,12 +117,18 @@ type Result struct {
 	IssuedAt   time.Time `json:"issuedAt,omitzero"`
 	ValidFrom  time.Time `json:"validFrom,omitzero"`
 	ValidUntil time.Time `json:"validUntil,omitzero"`
-	// Status reports the status check, if the credential has a status.
+	// Status reports the status entry that decided the status check (the
+	// first that failed, else the first), if the credential has a status.
 	Status *StatusInfo `json:"status,omitempty"`
+	// Statuses reports every status entry of the credential, in order:
+	// each is checked.
+	Statuses []StatusInfo `json:"statuses,omitempty"`
 	// Disclosed lists the names of SD-JWT claims disclosed by the holder.
 	Disclosed []string `json:"disclosed,omitempty"`
-	// Stripped lists disclosed claims removed because the cross-border
-	// allow-list does not cover them.
+	// Stripped lists, by name (under local names), the claims withheld
+	// from Claims with a claim_stripped warning: outside the cross-border
+	// allow-list (Policy.CrossBorder ClaimsStrip), or of a credential type
+	// the policy does not rely on. Values are never reported.
 	Stripped []string `json:"stripped,omitempty"`
 	// Holder is the presenter (presentations only).
 	Holder string `json:"holder,omitempty"`
@@ -156,6 +162,16 @@ func (r *Result) FirstError() Code {
 		return ""
 	}
 	return r.Errors[0].Code
+}
+
+// passed reports whether check name ran and passed.
+func (r *Result) passed(name string) bool {
+	for _, c := range r.Checks {
+		if c.Name == name && c.Outcome == Passed {
+			return true
+		}
+	}
+	return false
 }
 
 func (r *Result) pass(name string) {

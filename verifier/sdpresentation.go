@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"time"
 
 	"github.com/idport/idport/pkg/vcjwt"
@@ -22,33 +23,48 @@ type kbClaims struct {
 func (v *Verifier) verifySDPresentation(ctx context.Context, pr *presentation, r *Result, p *Policy, o PresentationOptions, now time.Time) {
 	c := pr.sd
 	v.checkCredential(ctx, c, r, p, now)
-	if !r.Verified && (len(r.Checks) == 0 || r.Checks[len(r.Checks)-1].Name == CheckSignature) {
-		return // the issuer signature failed: nothing else is meaningful
+	if !r.Verified && !r.passed(CheckSignature) {
+		return // the issuer signature failed or was not reached: nothing else is meaningful
 	}
 	sd := c.jose.SD
 	if sd == nil || sd.KBJWT == "" {
 		r.fail(CheckHolder, CodeHolderBindingFailed, "no key binding JWT presented")
 		return
 	}
+	nonce, aud, code, err := v.checkKeyBinding(c, o.Domain, p, now)
+	if err != nil {
+		r.fail(CheckHolder, code, err.Error())
+		return
+	}
+	r.pass(CheckHolder)
+	v.checkChallenge(ctx, nonce, aud, r, p, o, now)
+}
+
+// checkKeyBinding verifies the key binding JWT of SD-JWT VC c: an allowed
+// algorithm (never none), signed by the cnf key, sd_hash over what was
+// presented, fresh, with audience wantAud (any when empty). It returns the
+// JWT's nonce and audience for the challenge check.
+func (v *Verifier) checkKeyBinding(c *credential, wantAud string, p *Policy, now time.Time) (string, []string, Code, error) {
+	sd := c.jose.SD
 	kb, err := vcjwt.Parse(sd.KBJWT)
 	if err != nil {
-		r.fail(CheckHolder, CodeHolderBindingFailed, "key binding JWT: "+err.Error())
-		return
+		code := CodeHolderBindingFailed
+		if errors.Is(err, vcjwt.ErrAlgNotAllowed) {
+			code = CodeAlgNotAllowed
+		}
+		return "", nil, code, fmt.Errorf("key binding JWT: %w", err)
 	}
 	var claims kbClaims
 	if err := json.Unmarshal(kb.Payload, &claims); err != nil {
-		r.fail(CheckHolder, CodeHolderBindingFailed, "key binding JWT claims: "+err.Error())
-		return
+		return "", nil, CodeHolderBindingFailed, fmt.Errorf("key binding JWT claims: %w", err)
 	}
 	var aud []string
 	var one string
 	if json.Unmarshal(claims.Aud, &one) == nil {
 		aud = []string{one}
 	} else if json.Unmarshal(claims.Aud, &aud) != nil || len(aud) == 0 {
-		r.fail(CheckHolder, CodeHolderBindingFailed, "key binding JWT has no aud")
-		return
+		return "", nil, CodeHolderBindingFailed, errors.New("key binding JWT has no aud")
 	}
-	wantAud := o.Domain
 	if wantAud == "" {
 		wantAud = aud[0]
 	}
@@ -57,9 +73,7 @@ func (v *Verifier) verifySDPresentation(ctx context.Context, pr *presentation, r
 		if errors.Is(err, vcjwt.ErrChallenge) {
 			code = CodeChallengeInvalid
 		}
-		r.fail(CheckHolder, code, "key binding: "+err.Error())
-		return
+		return "", nil, code, fmt.Errorf("key binding: %w", err)
 	}
-	r.pass(CheckHolder)
-	v.checkChallenge(ctx, claims.Nonce, aud, r, p, o, now)
+	return claims.Nonce, aud, "", nil
 }

@@ -106,7 +106,9 @@ func statusRefs(entries []map[string]any) ([]StatusRef, error) {
 	return out, nil
 }
 
-// checkStatus consults every status entry of c.
+// checkStatus consults every status entry of c, reports each in
+// Result.Statuses (Result.Status is the entry that decided: the first that
+// failed, else the first) and fails on every entry that says so.
 func (v *Verifier) checkStatus(ctx context.Context, c *credential, r *Result, p *Policy) {
 	if len(c.status) == 0 {
 		return
@@ -116,53 +118,91 @@ func (v *Verifier) checkStatus(ctx context.Context, c *credential, r *Result, p 
 		return
 	}
 	var stale []string
+	decided, warned := -1, false
+	r.Statuses = make([]StatusInfo, 0, len(c.status))
 	for _, ref := range c.status {
 		// The list must be the credential issuer's own: the fetcher
 		// compares the list's issuer with this one.
 		ref.Issuer = c.issuer
-		val, err := v.status.Lookup(ctx, ref)
-		if errors.Is(err, ErrStatusListIssuer) {
-			r.fail(CheckStatus, CodeStatusListIssuerMismatch, "status list "+ref.URL+": "+err.Error())
-			return
-		}
-		if err != nil {
-			v.statusUnavailable(r, p, "status list "+ref.URL+": "+err.Error())
-			return
-		}
 		purpose := ref.Purpose
 		if ref.Kind == TokenStatus {
 			purpose = "token"
 		}
-		r.Status = &StatusInfo{Checked: true, Purpose: purpose, List: ref.URL, Value: val.Value, CacheAge: val.Age, Stale: val.Stale}
-		if val.Stale {
-			stale = append(stale, ref.URL)
-		}
+		info := StatusInfo{Purpose: purpose, List: ref.URL}
+		failed := false
+		val, err := v.status.Lookup(ctx, ref)
 		switch {
-		case val.Value == 0:
-			continue
-		case ref.Kind == TokenStatus && val.Value == 2, ref.Kind == BitstringStatus && ref.Purpose == "suspension":
-			r.fail(CheckStatus, CodeSuspended, "credential is suspended ("+ref.URL+" #"+strconv.Itoa(ref.Index)+")")
-			return
-		case ref.Kind == TokenStatus && val.Value == 1, ref.Kind == BitstringStatus && ref.Purpose == "revocation":
-			r.fail(CheckStatus, CodeRevoked, "credential is revoked ("+ref.URL+" #"+strconv.Itoa(ref.Index)+")")
-			return
-		case ref.Kind == TokenStatus:
-			r.fail(CheckStatus, CodeRevoked, "credential has status "+strconv.Itoa(int(val.Value))+" in its token status list")
-			return
+		case errors.Is(err, ErrStatusListIssuer):
+			r.fail(CheckStatus, CodeStatusListIssuerMismatch, "status list "+ref.URL+": "+err.Error())
+			failed = true
+		case err != nil:
+			failed = !v.statusUnavailable(r, p, "status list "+ref.URL+": "+err.Error())
+			warned = warned || !failed
+		default:
+			info.Checked, info.Value, info.CacheAge, info.Stale = true, val.Value, val.Age, val.Stale
+			if val.Stale {
+				stale = append(stale, ref.URL)
+			}
+			failed = v.statusValue(r, ref, val.Value)
 		}
-		// Other purposes (message, ...) carry information, not validity.
+		r.Statuses = append(r.Statuses, info)
+		if failed && decided < 0 {
+			decided = len(r.Statuses) - 1
+		}
 	}
-	if len(stale) > 0 {
+	r.Status = decidingStatus(r.Statuses, decided)
+	switch {
+	case decided >= 0 || warned:
+	case len(stale) > 0:
 		r.warn(CheckStatus, CodeStatusStale, fmt.Sprintf("status read from a cached copy past its expiry (refresh failed): %v", stale))
-		return
+	default:
+		r.pass(CheckStatus)
 	}
-	r.pass(CheckStatus)
 }
 
-func (v *Verifier) statusUnavailable(r *Result, p *Policy, msg string) {
+// decidingStatus returns the entry that decided (index decided, or the
+// first entry) when its list was read, else the first entry read, else nil:
+// Result.Status never describes a list that was not consulted.
+func decidingStatus(infos []StatusInfo, decided int) *StatusInfo {
+	if decided >= 0 && infos[decided].Checked {
+		return &infos[decided]
+	}
+	if decided < 0 {
+		for i := range infos {
+			if infos[i].Checked {
+				return &infos[i]
+			}
+		}
+	}
+	return nil
+}
+
+// statusValue fails r when the value of entry ref revokes or suspends the
+// credential, and reports whether it did. Other Bitstring purposes
+// (message, ...) carry information, not validity.
+func (v *Verifier) statusValue(r *Result, ref StatusRef, val uint8) bool {
+	switch {
+	case val == 0:
+		return false
+	case ref.Kind == TokenStatus && val == 2, ref.Kind == BitstringStatus && ref.Purpose == "suspension":
+		r.fail(CheckStatus, CodeSuspended, "credential is suspended ("+ref.URL+" #"+strconv.Itoa(ref.Index)+")")
+	case ref.Kind == TokenStatus && val == 1, ref.Kind == BitstringStatus && ref.Purpose == "revocation":
+		r.fail(CheckStatus, CodeRevoked, "credential is revoked ("+ref.URL+" #"+strconv.Itoa(ref.Index)+")")
+	case ref.Kind == TokenStatus:
+		r.fail(CheckStatus, CodeRevoked, "credential has status "+strconv.Itoa(int(val))+" in its token status list")
+	default:
+		return false
+	}
+	return true
+}
+
+// statusUnavailable warns or fails per the policy and reports whether it
+// only warned.
+func (v *Verifier) statusUnavailable(r *Result, p *Policy, msg string) bool {
 	if p.StatusFailMode == StatusWarn {
 		r.warn(CheckStatus, CodeStatusUnavailable, msg)
-		return
+		return true
 	}
 	r.fail(CheckStatus, CodeStatusUnavailable, msg)
+	return false
 }

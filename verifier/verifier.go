@@ -183,6 +183,16 @@ func (v *Verifier) verifyCredentialPre(ctx context.Context, raw []byte, p *Polic
 	}
 	now := v.now()
 	v.checkCredential(ctx, c, r, p, now)
+	if c.format == vc.FormatSDJWT && c.jose.SD != nil && c.jose.SD.KBJWT != "" && r.Verified {
+		// A key binding JWT sent along is checked, never ignored (an
+		// unsigned one, alg none, included); its challenge is not this
+		// call's business.
+		if _, _, code, err := v.checkKeyBinding(c, "", p, now); err != nil {
+			r.fail(CheckHolder, code, err.Error())
+		} else {
+			r.pass(CheckHolder)
+		}
+	}
 	v.debug(ctx, "credential", r)
 	return r, nil
 }
@@ -199,33 +209,6 @@ func (v *Verifier) debug(ctx context.Context, kind string, r *Result) {
 
 func newResult() *Result {
 	return &Result{Verified: true, Checks: make([]Check, 0, 8), Errors: []Problem{}, Warnings: []Problem{}}
-}
-
-// checkCredential runs the checks after parsing, in order.
-func (v *Verifier) checkCredential(ctx context.Context, c *credential, r *Result, p *Policy, now time.Time) {
-	r.Issuer = c.issuer
-	// Signature (and, for Data Integrity, the proof) first: nothing else
-	// is worth reporting about a forgery.
-	thumb, code, err := v.checkSignature(ctx, c)
-	if err != nil {
-		r.fail(CheckSignature, code, err.Error())
-		return
-	}
-	r.pass(CheckSignature)
-	r.Issuer, r.Subject, r.Types = c.issuer, c.subject, c.types
-	r.IssuedAt, r.ValidFrom, r.ValidUntil = c.issuedAt, c.validFrom, c.validUntil
-	r.Disclosed = c.disclosed
-
-	v.checkValidity(c, r, p, now)
-	v.checkStatus(ctx, c, r, p)
-	d, recognised := v.checkRecognition(ctx, c, r, p, thumb, now)
-	claims := c.claims
-	if recognised {
-		v.checkAssurance(d, r, p)
-		claims = v.checkDisclosures(c, d, r, p)
-	}
-	r.Claims = mapClaims(claims, d.ClaimMapping)
-	v.checkPolicy(c, d, r, p, recognised)
 }
 
 func (v *Verifier) checkValidity(c *credential, r *Result, p *Policy, now time.Time) {
@@ -253,93 +236,6 @@ func (c *credential) issuance() time.Time {
 	return time.Time{}
 }
 
-// checkRecognition asks the trust source whether the issuer is recognised
-// for one of the credential types, now and at issuance.
-func (v *Verifier) checkRecognition(ctx context.Context, c *credential, r *Result, p *Policy, thumb string, now time.Time) (TrustDecision, bool) {
-	if p.RecognitionOptional {
-		r.warn(CheckRecognition, CodeRecognitionNotChecked, "recognition by the trust registry was not checked (policy)")
-		return TrustDecision{}, false
-	}
-	st := v.trust.Status()
-	if !st.Ready || st.Stale {
-		msg := "trust registry state is not usable"
-		if st.Reason != "" {
-			msg += ": " + st.Reason
-		}
-		r.fail(CheckRecognition, CodeRegistryStale, msg)
-		return TrustDecision{}, false
-	}
-	issued := c.issuance()
-	if issued.IsZero() {
-		issued = now
-	}
-	var first TrustDecision
-	firstSet := false
-	for _, typ := range c.types {
-		if typ == vc.TypeCredential {
-			continue
-		}
-		q := TrustQuery{Issuer: c.issuer, KeyThumbprint: thumb, CredentialType: typ, IssuedAt: issued, At: now, LocalScheme: p.LocalScheme}
-		d, err := v.trust.Decide(ctx, q)
-		if err != nil {
-			r.fail(CheckRecognition, CodeRegistryStale, "trust registry could not answer: "+err.Error())
-			return TrustDecision{}, false
-		}
-		validWhenIssued := false
-		if !d.Recognised && d.Code == string(CodeAuthoritySuspended) && p.AcceptValidWhenIssued && issued.Before(now) {
-			// Accept when the authority was recognised at issuance as the
-			// registry knows it now: a back-dated suspension covers the
-			// issuance time and is refused here.
-			q.At = issued
-			if di, err := v.trust.Decide(ctx, q); err == nil && di.Recognised && (d.SuspendedFrom.IsZero() || issued.Before(d.SuspendedFrom)) {
-				d, validWhenIssued = di, true
-			}
-		} else if d.Recognised && issued.Before(now) {
-			// Recognised now: it must also have been at issuance.
-			q.At = issued
-			di, err := v.trust.Decide(ctx, q)
-			if err != nil {
-				r.fail(CheckRecognition, CodeRegistryStale, "trust registry could not answer: "+err.Error())
-				return TrustDecision{}, false
-			}
-			if !di.Recognised {
-				di.Message = "not recognised when the credential was issued: " + di.Message
-				d = di
-			}
-		}
-		if d.Recognised {
-			r.Recognition = &Recognition{
-				Authority: d.Authority, Scheme: d.Scheme, Jurisdiction: d.Jurisdiction,
-				Agreement: d.Agreement, Recognition: d.Recognition,
-				LocalAssurance: d.LocalAssurance, ForeignAssurance: d.ForeignAssurance,
-				RegistryVersion: d.RegistryVersion, ValidWhenIssued: validWhenIssued,
-			}
-			if validWhenIssued {
-				r.warn(CheckRecognition, CodeAuthoritySuspended, "authority is suspended now; accepted as valid when issued (policy)")
-			} else {
-				r.pass(CheckRecognition)
-			}
-			return d, true
-		}
-		if !firstSet || (first.Code == string(CodeTypeNotRecognised) && d.Code != string(CodeTypeNotRecognised)) {
-			first, firstSet = d, true
-		}
-	}
-	if !firstSet {
-		first = TrustDecision{Code: string(CodeTypeNotRecognised), Message: "credential has no specific type"}
-	}
-	code := Code(first.Code)
-	if code == "" {
-		code = CodeIssuerNotRecognised
-	}
-	msg := first.Message
-	if msg == "" {
-		msg = "issuer " + c.issuer + " is not recognised"
-	}
-	r.fail(CheckRecognition, code, msg)
-	return TrustDecision{}, false
-}
-
 func (v *Verifier) checkAssurance(d TrustDecision, r *Result, p *Policy) {
 	if p.MinAssurance == "" {
 		return
@@ -363,48 +259,6 @@ func (v *Verifier) checkAssurance(d TrustDecision, r *Result, p *Policy) {
 		return
 	}
 	r.pass(CheckAssurance)
-}
-
-// checkDisclosures enforces the cross-border allow-list on selectively
-// disclosed claims and returns the claims to report.
-func (v *Verifier) checkDisclosures(c *credential, d TrustDecision, r *Result, p *Policy) map[string]any {
-	if c.format != vc.FormatSDJWT || d.AllowedClaims == nil || p.CrossBorder == ClaimsAllow {
-		return c.claims
-	}
-	var outside []string
-	for _, name := range c.disclosed {
-		if !claimAllowed(name, d) {
-			outside = append(outside, name)
-		}
-	}
-	if len(outside) == 0 {
-		r.pass(CheckDisclosures)
-		return c.claims
-	}
-	msg := fmt.Sprintf("disclosed claims outside the cross-border allow-list: %v", outside)
-	if p.CrossBorder == ClaimsRefuse {
-		r.fail(CheckDisclosures, CodeClaimNotAllowedAcrossBorder, msg)
-		return c.claims
-	}
-	claims := make(map[string]any, len(c.claims))
-	for k, val := range c.claims {
-		if !slices.Contains(outside, k) {
-			claims[k] = val
-		}
-	}
-	r.Stripped = outside
-	r.warn(CheckDisclosures, CodeClaimStripped, msg+" (stripped)")
-	return claims
-}
-
-func claimAllowed(name string, d TrustDecision) bool {
-	if slices.Contains(d.AllowedClaims, name) {
-		return true
-	}
-	if local, ok := d.ClaimMapping[name]; ok && slices.Contains(d.AllowedClaims, local) {
-		return true
-	}
-	return false
 }
 
 // checkPolicy applies the accepted lists and required claims.
@@ -434,22 +288,6 @@ func (v *Verifier) checkPolicy(c *credential, d TrustDecision, r *Result, p *Pol
 	if ok {
 		r.pass(CheckPolicy)
 	}
-}
-
-// mapClaims renames subject claims to local names. The map is new; values
-// are shared with the parsed credential.
-func mapClaims(claims map[string]any, mapping map[string]string) map[string]any {
-	if len(claims) == 0 {
-		return map[string]any{}
-	}
-	out := make(map[string]any, len(claims))
-	for k, val := range claims {
-		if local, ok := mapping[k]; ok && local != "" {
-			k = local
-		}
-		out[k] = val
-	}
-	return out
 }
 
 // keyBelongsTo reports whether kid is a key id of issuer: issuer + "#" + fragment.

@@ -33,10 +33,11 @@ type verifierFlags struct {
 	localScheme, minAssurance, allowHosts   string
 	assuranceLevels                         string
 	statusMode, crossBorder                 string
+	holderBinding                           string
 	clockSkew                               time.Duration
 	dev, recognitionOptional, validIfIssued bool
 	allowCallerChallenge, allowHTTP         bool
-	allowBearer                             bool
+	allowBearer, allowWeakerBinding         bool
 }
 
 func (f *verifierFlags) register(fs *flag.FlagSet) {
@@ -49,12 +50,14 @@ func (f *verifierFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.assuranceLevels, "assurance-levels", "", "comma-separated local scheme assurance levels from low to high, as the registry lists them (default: low,substantial,high); a level outside the list fails closed (assurance_too_low)")
 	fs.StringVar(&f.allowHosts, "allow-hosts", "", "comma-separated hosts that did:web and status-list fetches may reach although loopback/private (tests, private deployments)")
 	fs.StringVar(&f.statusMode, "status-fail-mode", "closed", "when a status list cannot be had: closed (reject) or warn")
-	fs.StringVar(&f.crossBorder, "cross-border-claims", "refuse", "SD-JWT disclosures outside the recognition's allow-list: refuse, strip or allow")
+	fs.StringVar(&f.crossBorder, "cross-border-claims", "refuse", "claims (of every format) outside the recognition's allow-list: refuse, strip or allow")
 	fs.DurationVar(&f.clockSkew, "clock-skew", verifier.DefaultClockSkew, "tolerated clock skew on validity times")
 	fs.BoolVar(&f.recognitionOptional, "recognition-optional", false, "verify cryptographically only; recognition is reported as not checked (outside cross-border flows)")
 	fs.BoolVar(&f.validIfIssued, "accept-valid-when-issued", false, "accept credentials of a suspended authority issued before a suspension that is not back-dated")
 	fs.BoolVar(&f.allowCallerChallenge, "allow-caller-challenge", false, "let callers of /presentations/verify supply their own challenge")
 	fs.BoolVar(&f.allowBearer, "allow-bearer-credentials", false, "accept credentials without a subject id in presentations (bearer credentials); by default a presentation whose credentials cannot all be bound to the presenter fails with holder_binding_failed")
+	fs.StringVar(&f.holderBinding, "holder-binding", string(verifier.HolderBindingSubject), "how presented credentials are tied to the presenter: subject (every subject id is the holder), holder-signed (the presentation proof is the holder's; subjects may differ) or none")
+	fs.BoolVar(&f.allowWeakerBinding, "allow-request-holder-binding", false, "let a verify request ask for a weaker holder binding than --holder-binding (options.holderBinding); without it such a request fails with 400 holder_binding_not_allowed")
 	fs.BoolVar(&f.allowHTTP, "allow-http", false, "let did:web and status-list fetches use plain http:// (tests and the demo only; never in production)")
 	fs.BoolVar(&f.dev, "dev", false, "development mode: start without a registry (unready, rejecting everything) ")
 }
@@ -65,7 +68,13 @@ func (f *verifierFlags) policy() (verifier.Policy, error) {
 		LocalScheme: f.localScheme, MinAssurance: f.minAssurance, RecognitionOptional: f.recognitionOptional,
 		AcceptValidWhenIssued: f.validIfIssued, AllowCallerChallenge: f.allowCallerChallenge, ClockSkew: f.clockSkew,
 		AssuranceLevels: splitList(f.assuranceLevels), RequireHolderBinding: !f.allowBearer,
+		AllowWeakerHolderBinding: f.allowWeakerBinding,
 	}
+	hb, err := verifier.ParseHolderBinding(f.holderBinding)
+	if err != nil {
+		return p, fmt.Errorf("--holder-binding %q: want subject, holder-signed or none", f.holderBinding)
+	}
+	p.HolderBinding = hb
 	if f.clockSkew == 0 {
 		p.ClockSkew = -1 // an explicit zero means no tolerance
 	}

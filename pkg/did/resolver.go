@@ -9,6 +9,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"strings"
 	"time"
 
 	"golang.org/x/sync/singleflight"
@@ -34,8 +35,13 @@ type ResolverOptions struct {
 	// MinRefresh is the minimum age of a cached document that Refresh (and
 	// ResolveKey on an unknown key id) fetches again (default 30 s).
 	MinRefresh time.Duration
-	// MaxInFlight bounds concurrent did:web fetches (default 64).
+	// MaxInFlight bounds concurrent did:web fetches (default
+	// DefaultMaxInFlight, 64).
 	MaxInFlight int
+	// MaxInFlightPerHost bounds concurrent did:web fetches to one host
+	// (default DefaultMaxInFlightPerHost, 4). Concurrent resolutions of one
+	// DID share one fetch.
+	MaxInFlightPerHost int
 	// MaxDocumentBytes bounds a did:web response body (default and maximum
 	// MaxDocumentBytes, 256 KiB).
 	MaxDocumentBytes int64
@@ -73,7 +79,7 @@ type CachingResolver struct {
 	group      singleflight.Group
 	ttl        time.Duration
 	minRefresh time.Duration
-	sem        chan struct{}
+	limit      *FetchLimiter
 	timeout    time.Duration
 	maxBytes   int64
 	scheme     string
@@ -106,11 +112,7 @@ func NewResolver(o ResolverOptions) *CachingResolver {
 	if r.minRefresh <= 0 {
 		r.minRefresh = 30 * time.Second
 	}
-	inFlight := o.MaxInFlight
-	if inFlight <= 0 {
-		inFlight = 64
-	}
-	r.sem = make(chan struct{}, inFlight)
+	r.limit = NewFetchLimiter(o.MaxInFlight, o.MaxInFlightPerHost)
 	if r.maxBytes <= 0 || r.maxBytes > MaxDocumentBytes {
 		r.maxBytes = MaxDocumentBytes
 	}
@@ -220,12 +222,11 @@ func (r *CachingResolver) fetchShared(ctx context.Context, key string, d DID, us
 		// with the first caller's context; it has its own timeout.
 		fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), r.timeout)
 		defer cancel()
-		select {
-		case r.sem <- struct{}{}:
-			defer func() { <-r.sem }()
-		case <-fctx.Done():
-			return nil, fmt.Errorf("%w: %s: too many did:web fetches in flight: %w", ErrResolution, key, fctx.Err())
+		release, err := r.limit.Acquire(fctx, webHostOf(u))
+		if err != nil {
+			return nil, fmt.Errorf("%w: %s: %w", ErrResolution, key, err)
 		}
+		defer release()
 		doc, err := r.fetch(fctx, key, u)
 		if err != nil {
 			r.log.Debug("did:web resolution failed", "did", key, "err", err)
@@ -244,6 +245,13 @@ func (r *CachingResolver) fetchShared(ctx context.Context, key string, d DID, us
 	case <-ctx.Done():
 		return nil, fmt.Errorf("%w: %s: %w", ErrResolution, key, ctx.Err())
 	}
+}
+
+// webHostOf returns the host[:port] of an http(s) URL built by webURL.
+func webHostOf(u string) string {
+	_, rest, _ := strings.Cut(u, "://")
+	host, _, _ := strings.Cut(rest, "/")
+	return host
 }
 
 func (r *CachingResolver) fetch(ctx context.Context, did, u string) (*Document, error) {

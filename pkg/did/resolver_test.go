@@ -513,7 +513,7 @@ func TestMaxInFlight(t *testing.T) {
 	f := newWebFixture(t)
 	b, _ := f.publish(t, genKeys(t)[:1], "b")
 	r := f.resolver(ResolverOptions{MaxInFlight: 1, Timeout: 50 * time.Millisecond})
-	r.sem <- struct{}{} // the only slot is busy
+	r.limit.total <- struct{}{} // the only slot is busy
 	_, err := r.Resolve(context.Background(), b)
 	if !errors.Is(err, ErrResolution) || !strings.Contains(err.Error(), "in flight") {
 		t.Fatalf("err = %v", err)
@@ -521,7 +521,7 @@ func TestMaxInFlight(t *testing.T) {
 	if h := f.hits.Load(); h != 0 {
 		t.Fatalf("hits = %d", h)
 	}
-	<-r.sem
+	<-r.limit.total
 	if _, err := r.Resolve(context.Background(), b); err != nil {
 		t.Fatal(err)
 	}

@@ -87,8 +87,9 @@ func NewEngine(o Options) *gin.Engine {
 		}
 		elapsed := time.Since(start)
 		status := c.Writer.Status()
-		m.requests.WithLabelValues(route, c.Request.Method, strconv.Itoa(status)).Inc()
-		m.duration.WithLabelValues(route, c.Request.Method).Observe(elapsed.Seconds())
+		method := methodLabel(c.Request.Method)
+		m.requests.WithLabelValues(route, method, strconv.Itoa(status)).Inc()
+		m.duration.WithLabelValues(route, method).Observe(elapsed.Seconds())
 		if !quiet[c.Request.URL.Path] {
 			logger.Info("http request", "service", o.Name, "method", c.Request.Method, "route", route,
 				"status", status, "duration_ms", float64(elapsed.Microseconds())/1000, "bytes", c.Writer.Size())
@@ -151,6 +152,18 @@ func registerBuildInfo(reg *prometheus.Registry) {
 	if err := reg.Register(g); err != nil && !errors.As(err, &already) {
 		panic(err) // a collector with the same name but other labels: a programming error, like MustRegister's
 	}
+}
+
+// methodLabel maps a request method to a metric label from a closed set:
+// the methods of RFC 9110 and PATCH as they are, anything else "other"
+// (a client choosing methods must not grow the series without bound).
+func methodLabel(m string) string {
+	switch m {
+	case http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodPatch,
+		http.MethodDelete, http.MethodConnect, http.MethodOptions, http.MethodTrace:
+		return m
+	}
+	return "other"
 }
 
 func validRequestID(id string) bool {

@@ -59,6 +59,11 @@ type FetcherOptions struct {
 	// MaxBytes bounds a response body (default 1 MiB; a JWS is further
 	// bounded by vcjwt.MaxTokenBytes, 256 KiB).
 	MaxBytes int64
+	// MaxInFlight bounds concurrent list fetches (default
+	// did.DefaultMaxInFlight, 64) and MaxInFlightPerHost those to one host
+	// (default did.DefaultMaxInFlightPerHost, 4). Concurrent lookups of
+	// one list share one fetch.
+	MaxInFlight, MaxInFlightPerHost int
 	// MaxLists bounds the number of cached lists (default 1024).
 	MaxLists int
 	// Skew is the clock skew allowed on iat/validFrom/exp/validUntil (default 1 min).
@@ -106,6 +111,7 @@ type Fetcher struct {
 	o      FetcherOptions
 	client *http.Client
 	group  singleflight.Group
+	limit  *did.FetchLimiter
 
 	// lists holds one immutable map per list kind, replaced whole on every
 	// store (copy on write): lookups take no lock at all.
@@ -147,7 +153,8 @@ func NewFetcher(o FetcherOptions) (*Fetcher, error) {
 	if o.Logger == nil {
 		o.Logger = slog.Default()
 	}
-	f := &Fetcher{o: o, client: o.HTTPClient, failed: map[string]failure{}}
+	f := &Fetcher{o: o, client: o.HTTPClient, failed: map[string]failure{},
+		limit: did.NewFetchLimiter(o.MaxInFlight, o.MaxInFlightPerHost)}
 	for i := range f.lists {
 		f.lists[i].Store(&map[string]*entry{})
 	}
@@ -362,6 +369,11 @@ func (f *Fetcher) fetch(ctx context.Context, u string,
 		(pu.Scheme != "https" && !(f.o.Net.AllowHTTP && pu.Scheme == "http")) {
 		return nil, invalidf("status list URL %q is not an acceptable https URL", u)
 	}
+	release, err := f.limit.Acquire(ctx, pu.Host)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %s: %w", ErrUnavailable, u, err)
+	}
+	defer release()
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %s: %w", ErrUnavailable, u, err)
@@ -406,8 +418,9 @@ func maxAge(cc string) time.Duration {
 // credential, or a JSON-LD credential checked by VerifyDataIntegrity.
 func (f *Fetcher) fetchBitstring(ctx context.Context, u string, body []byte, httpMaxAge time.Duration) (*entry, error) {
 	var (
-		credJSON []byte
-		kid      string
+		credJSON  []byte
+		kid       string
+		enveloped bool
 	)
 	if len(body) > 0 && body[0] == '{' {
 		if vc.IsEnveloped(body) {
@@ -415,7 +428,10 @@ func (f *Fetcher) fetchBitstring(ctx context.Context, u string, body []byte, htt
 			if err != nil {
 				return nil, fmt.Errorf("%w: %w", ErrInvalidList, err)
 			}
-			body = []byte(env.Data)
+			if env.Presentation || env.MediaType != vc.MediaTypeVCJWT {
+				return nil, invalidf("enveloped list credential of media type %q (want %s)", env.MediaType, vc.MediaTypeVCJWT)
+			}
+			body, enveloped = []byte(env.Data), true
 		} else {
 			if f.o.VerifyDataIntegrity == nil {
 				return nil, invalidf("list credential is JSON-LD and no Data Integrity verifier is configured")
@@ -435,6 +451,9 @@ func (f *Fetcher) fetchBitstring(ctx context.Context, u string, body []byte, htt
 		case vcjwt.TypVCJOSE, "vc+ld+json+jwt", "vc+ld+jwt", "JWT", "jwt", "":
 		default:
 			return nil, invalidf("list credential JWS typ %q", tok.Typ)
+		}
+		if enveloped && tok.Typ != vcjwt.TypVCJOSE {
+			return nil, invalidf("enveloped media type %s does not match the JWS typ %q", vc.MediaTypeVCJWT, tok.Typ)
 		}
 		if credJSON, err = credentialFromJWT(tok.Payload); err != nil {
 			return nil, err

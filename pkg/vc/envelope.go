@@ -93,8 +93,22 @@ func ParseDataURL(s string) (mediaType, data string, err error) {
 		return "", "", malformed("data: URL without a comma")
 	}
 	mt, params, _ := strings.Cut(head, ";")
-	if strings.Contains(";"+params+";", ";base64;") {
-		return "", "", malformed("base64 data: URLs are not supported for enveloped credentials")
+	if params != "" {
+		// The only parameter accepted is the charset of JSON text, UTF-8
+		// (RFC 8259 section 8.1); base64 is refused: enveloped tokens are
+		// base64url text already.
+		for p := range strings.SplitSeq(params, ";") {
+			name, val, _ := strings.Cut(strings.TrimSpace(p), "=")
+			switch {
+			case strings.EqualFold(name, "base64"):
+				return "", "", malformed("base64 data: URLs are not supported for enveloped credentials")
+			case strings.EqualFold(name, "charset") && (strings.EqualFold(strings.Trim(val, `"`), "utf-8") || strings.EqualFold(strings.Trim(val, `"`), "utf8")):
+			case strings.EqualFold(name, "charset"):
+				return "", "", malformed("data: URL charset %q: only utf-8 is accepted", val)
+			default:
+				return "", "", malformed("data: URL parameter %q is not accepted", name)
+			}
+		}
 	}
 	if mt == "" {
 		return "", "", malformed("data: URL without a media type")

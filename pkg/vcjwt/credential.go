@@ -141,6 +141,11 @@ type Parsed struct {
 // Issuer returns the issuer the credential claims.
 func (p *Parsed) Issuer() string { return p.v.Issuer }
 
+// Types returns the credential types the payload claims (for SD-JWT VC,
+// the vct), before the signature is checked: for decisions that need no
+// trust in them, such as refusing an unknown issuer before fetching its key.
+func (p *Parsed) Types() []string { return p.v.Types }
+
 // KeyID returns the kid to resolve: a DID URL when the issuer is a DID (a
 // relative "#frag" kid is joined to the issuer), a JWKS kid otherwise, or ""
 // when the token names no key.

@@ -19,9 +19,11 @@
 // Besides challenge and domain, "options" may narrow the verifier's policy
 // for one request, never loosen it: jurisdictions, schemes,
 // credentialTypes (lists intersected with the configured ones),
-// minAssurance (raised only), requiredClaims (added, local names) and
+// minAssurance (raised only), requiredClaims (added, local names),
 // stripClaims (strip instead of accept disclosures outside the
-// cross-border allow-list).
+// cross-border allow-list) and holderBinding (subject, holder-signed,
+// none: weaker than the service's only when the service allows it, else
+// 400 holder_binding_not_allowed).
 //
 // Handlers are thin: decode, one call into package verifier, render.
 package httpapi
@@ -66,6 +68,9 @@ var statuses = httpx.Statuses{
 	CodeNotACredential:       http.StatusUnprocessableEntity,
 	httpx.CodeMalformedJSON:  http.StatusBadRequest,
 	CodeChallengeUnavailable: http.StatusServiceUnavailable,
+
+	verifier.CodeHolderBindingNotAllowed: http.StatusBadRequest,
+	verifier.CodeHolderBindingUnknown:    http.StatusBadRequest,
 }
 
 // Options configures the handler.
@@ -148,18 +153,19 @@ type ProblemDetail struct {
 
 // Results carries the explanation of a verify answer.
 type Results struct {
-	Format      string               `json:"format,omitempty"`
-	Checks      []verifier.Check     `json:"checks"`
-	Issuer      string               `json:"issuer,omitempty"`
-	Subject     string               `json:"subject,omitempty"`
-	Holder      string               `json:"holder,omitempty"`
-	Types       []string             `json:"types,omitempty"`
-	ValidFrom   *time.Time           `json:"validFrom,omitempty"`
-	ValidUntil  *time.Time           `json:"validUntil,omitempty"`
-	Status      *verifier.StatusInfo `json:"status,omitempty"`
-	Disclosed   []string             `json:"disclosed,omitempty"`
-	Stripped    []string             `json:"stripped,omitempty"`
-	Credentials []Response           `json:"credentials,omitempty"`
+	Format      string                `json:"format,omitempty"`
+	Checks      []verifier.Check      `json:"checks"`
+	Issuer      string                `json:"issuer,omitempty"`
+	Subject     string                `json:"subject,omitempty"`
+	Holder      string                `json:"holder,omitempty"`
+	Types       []string              `json:"types,omitempty"`
+	ValidFrom   *time.Time            `json:"validFrom,omitempty"`
+	ValidUntil  *time.Time            `json:"validUntil,omitempty"`
+	Status      *verifier.StatusInfo  `json:"status,omitempty"`
+	Statuses    []verifier.StatusInfo `json:"statuses,omitempty"`
+	Disclosed   []string              `json:"disclosed,omitempty"`
+	Stripped    []string              `json:"stripped,omitempty"`
+	Credentials []Response            `json:"credentials,omitempty"`
 }
 
 // ProblemTypeBase prefixes the type URI of every problem detail.
@@ -180,7 +186,7 @@ func Render(r *verifier.Result) Response {
 		Recognition: r.Recognition, Claims: r.Claims,
 		Results: Results{
 			Format: string(r.Format), Checks: r.Checks, Issuer: r.Issuer, Subject: r.Subject, Holder: r.Holder,
-			Types: r.Types, Status: r.Status, Disclosed: r.Disclosed, Stripped: r.Stripped,
+			Types: r.Types, Status: r.Status, Statuses: r.Statuses, Disclosed: r.Disclosed, Stripped: r.Stripped,
 		},
 	}
 	if resp.Results.Checks == nil {
@@ -200,8 +206,9 @@ func Render(r *verifier.Result) Response {
 	return resp
 }
 
-// payload returns the credential bytes of a request member: an object as
-// is, a JSON string unquoted (compact JWS / SD-JWT). Anything else is not
+// payload returns the credential bytes of a request member as they came:
+// an object, or a JSON string with its quotes, so that the SDK knows it was
+// a string (only a compact JWS or SD-JWT may be one). Anything else is not
 // a credential (422).
 func payload(raw json.RawMessage, member string) ([]byte, error) {
 	raw = bytes.TrimSpace(raw)
@@ -212,28 +219,31 @@ func payload(raw json.RawMessage, member string) ([]byte, error) {
 	case '{':
 		return raw, nil
 	case '"':
-		if len(raw) >= 2 && raw[len(raw)-1] == '"' && bytes.IndexByte(raw, '\\') < 0 {
-			// A compact token has no escapes: take it as is.
-			if len(raw) == 2 {
+		if bytes.IndexByte(raw, '\\') >= 0 {
+			var s string
+			if err := json.Unmarshal(raw, &s); err != nil {
+				return nil, errs.Wrap(httpx.CodeMalformedJSON, member+" is not a valid JSON string", err)
+			}
+			if s == "" {
 				return nil, errs.Errorf(CodeNotACredential, "%s is an empty string", member)
 			}
-			return raw[1 : len(raw)-1], nil
-		}
-		var s string
-		if err := json.Unmarshal(raw, &s); err != nil {
-			return nil, errs.Wrap(httpx.CodeMalformedJSON, member+" is not a valid JSON string", err)
-		}
-		if s == "" {
+		} else if len(raw) <= 2 {
 			return nil, errs.Errorf(CodeNotACredential, "%s is an empty string", member)
 		}
-		return []byte(s), nil
+		return raw, nil
 	}
 	return nil, errs.Errorf(CodeNotACredential, "%s must be an object or a string", member)
 }
 
-func (h *handlers) policy(o requestOptions) *verifier.Policy {
-	p := h.v.Policy().Narrow(o.RequestPolicy)
-	return &p
+// policy returns the verifier's policy narrowed by the request's options;
+// a request weakening the holder binding without the service's leave, or
+// naming an unknown mode, fails with the SDK's coded error (400 in statuses).
+func (h *handlers) policy(o requestOptions) (*verifier.Policy, error) {
+	p, err := h.v.Policy().NarrowChecked(o.RequestPolicy)
+	if err != nil {
+		return nil, err
+	}
+	return &p, nil
 }
 
 func (h *handlers) verifyCredential(c *gin.Context) {
@@ -247,7 +257,12 @@ func (h *handlers) verifyCredential(c *gin.Context) {
 		statuses.Write(c, err)
 		return
 	}
-	res, err := h.v.VerifyCredentialWith(c.Request.Context(), raw, verifier.CredentialOptions{Policy: h.policy(req.Options)})
+	p, err := h.policy(req.Options)
+	if err != nil {
+		statuses.Write(c, err)
+		return
+	}
+	res, err := h.v.VerifyCredentialWith(c.Request.Context(), raw, verifier.CredentialOptions{Policy: p})
 	h.answer(c, "credential", res, err)
 }
 
@@ -262,8 +277,13 @@ func (h *handlers) verifyPresentation(c *gin.Context) {
 		statuses.Write(c, err)
 		return
 	}
+	p, err := h.policy(req.Options)
+	if err != nil {
+		statuses.Write(c, err)
+		return
+	}
 	res, err := h.v.VerifyPresentation(c.Request.Context(), raw, verifier.PresentationOptions{
-		Challenge: req.Options.Challenge, Domain: req.Options.Domain, Policy: h.policy(req.Options),
+		Challenge: req.Options.Challenge, Domain: req.Options.Domain, Policy: p,
 	})
 	h.answer(c, "presentation", res, err)
 }
