@@ -18,7 +18,6 @@ import (
 	"github.com/idport/idport/trustregistry"
 	"github.com/idport/idport/trustregistry/client"
 	"github.com/idport/idport/trustregistry/memstore"
-	"github.com/idport/idport/trustregistry/trust"
 )
 
 // getBackup fetches GET /admin/v1/backup with token and returns the answer and its body.
@@ -42,7 +41,7 @@ func getBackup(t *testing.T, base, token string) (*http.Response, []byte) {
 
 // restore writes a backup as registry.db of a fresh data directory, checks it offline and
 // starts a registry on it.
-func restore(t *testing.T, body []byte) (*trustregistry.Service, string, trust.AuditReport) {
+func restore(t *testing.T, body []byte) (*trustregistry.Service, string, trustregistry.AuditReport) {
 	t.Helper()
 	dir := t.TempDir()
 	path := filepath.Join(dir, trustregistry.DBFile)
@@ -70,13 +69,13 @@ func TestOnlineBackupRestores(t *testing.T) {
 	if _, err := client.SeedDemo(ctx, e.alice, e.bob, demoDID, time.Now().Add(-time.Hour)); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := client.SuspendAuthority(ctx, e.alice, e.bob, trust.DemoAuthorityID, "review"); err != nil {
+	if _, err := client.SuspendAuthority(ctx, e.alice, e.bob, trustregistry.DemoAuthorityID, "review"); err != nil {
 		t.Fatal(err)
 	}
 	tokens := map[string]string{}
 	for _, n := range []string{"backup-auditor", "backup-admin", "backup-proposer"} {
-		role := map[string]trust.Role{"backup-auditor": trust.RoleAuditor, "backup-admin": trust.RoleAdmin, "backup-proposer": trust.RoleProposer}[n]
-		_, tok, err := e.svc.CreateAccount(ctx, nil, n, []trust.Role{role})
+		role := map[string]trustregistry.Role{"backup-auditor": trustregistry.RoleAuditor, "backup-admin": trustregistry.RoleAdmin, "backup-proposer": trustregistry.RoleProposer}[n]
+		_, tok, err := e.svc.CreateAccount(ctx, nil, n, []trustregistry.Role{role})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -128,8 +127,8 @@ func TestOnlineBackupRestores(t *testing.T) {
 		if info.Version != 2 {
 			t.Fatalf("restored registry answers version %d, want 2", info.Version)
 		}
-		d, _ := restored.Decide(ctx, trust.Query{Entity: demoDID, CredentialType: trust.DemoType, LocalScheme: trust.DemoLocalScheme})
-		if d.Code != trust.CodeAuthoritySuspended {
+		d, _ := restored.Decide(ctx, trustregistry.Query{Entity: demoDID, CredentialType: trustregistry.DemoType, LocalScheme: trustregistry.DemoLocalScheme})
+		if d.Code != trustregistry.CodeAuthoritySuspended {
 			t.Fatalf("restored decision: %+v", d)
 		}
 	}
@@ -143,7 +142,7 @@ func TestBackupWhileApplying(t *testing.T) {
 	if _, err := client.SeedDemo(ctx, e.alice, e.bob, demoDID, time.Now().Add(-time.Hour)); err != nil {
 		t.Fatal(err)
 	}
-	_, tok, err := e.svc.CreateAccount(ctx, nil, "ops", []trust.Role{trust.RoleAuditor})
+	_, tok, err := e.svc.CreateAccount(ctx, nil, "ops", []trustregistry.Role{trustregistry.RoleAuditor})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -162,7 +161,7 @@ func TestBackupWhileApplying(t *testing.T) {
 			if i%2 == 1 {
 				f = reinstate
 			}
-			if _, err := f(ctx, e.alice, e.bob, trust.DemoAuthorityID, "flip"); err != nil {
+			if _, err := f(ctx, e.alice, e.bob, trustregistry.DemoAuthorityID, "flip"); err != nil {
 				t.Error(err)
 				return
 			}
@@ -187,7 +186,7 @@ func TestBackupWhileApplying(t *testing.T) {
 }
 
 func reinstate(ctx context.Context, p, a *client.Admin, id, reason string) (uint64, error) {
-	pr, err := client.ProposeAndApprove(ctx, p, a, trust.ReinstateAuthority(id, reason, time.Now()), reason)
+	pr, err := client.ProposeAndApprove(ctx, p, a, trustregistry.ReinstateAuthority(id, reason, time.Now()), reason)
 	if err != nil {
 		return 0, err
 	}
@@ -200,7 +199,7 @@ func TestBackupNeedsBolt(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer svc.Close()
-	_, tok, _ := svc.CreateAccount(context.Background(), nil, "a", []trust.Role{trust.RoleAdmin})
+	_, tok, _ := svc.CreateAccount(context.Background(), nil, "a", []trustregistry.Role{trustregistry.RoleAdmin})
 	srv := httptest.NewServer(svc.Handler())
 	defer srv.Close()
 	resp, body := getBackup(t, srv.URL, tok)

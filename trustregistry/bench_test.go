@@ -5,8 +5,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/idport/idport/trustregistry"
 	"github.com/idport/idport/trustregistry/client"
-	"github.com/idport/idport/trustregistry/trust"
 )
 
 // BenchmarkPropagation measures the time from a maker-checker approval (the approve call
@@ -25,7 +25,7 @@ func BenchmarkPropagation(b *testing.B) {
 	for r.Status().Version < 1 {
 		time.Sleep(time.Millisecond)
 	}
-	measurePropagation(b, e, r, trust.DemoAuthorityID)
+	measurePropagation(b, e, r, trustregistry.DemoAuthorityID)
 }
 
 // BenchmarkPropagation10k is BenchmarkPropagation with 10,000 authorities and 50 schemes in the
@@ -36,7 +36,7 @@ func BenchmarkPropagation10k(b *testing.B) {
 	defer cancel()
 	alice, _ := e.svc.Store().GetAccount(ctx, "alice")
 	bob, _ := e.svc.Store().GetAccount(ctx, "bob")
-	for _, cs := range trust.SyntheticChangeSets(10000, 50, time.Now().Add(-time.Hour)) {
+	for _, cs := range trustregistry.SyntheticChangeSets(10000, 50, time.Now().Add(-time.Hour)) {
 		p, err := e.svc.Propose(ctx, alice, cs, "synthetic", 0)
 		if err != nil {
 			b.Fatal(err)
@@ -62,9 +62,9 @@ func measurePropagation(b *testing.B, e *env, r *client.Replica, authority strin
 	var total time.Duration
 	suspend := true
 	for b.Loop() {
-		cs := trust.SuspendAuthority(authority, "bench", time.Now())
+		cs := trustregistry.SuspendAuthority(authority, "bench", time.Now())
 		if !suspend {
-			cs = trust.ReinstateAuthority(authority, "bench", time.Now())
+			cs = trustregistry.ReinstateAuthority(authority, "bench", time.Now())
 		}
 		suspend = !suspend
 		p, err := e.alice.Propose(ctx, cs, "bench", "")

@@ -16,18 +16,17 @@ import (
 
 	"github.com/idport/idport/trustregistry"
 	"github.com/idport/idport/trustregistry/boltstore"
-	"github.com/idport/idport/trustregistry/trust"
 )
 
 const crashEnv = "IDPORT_REGISTRY_CRASH_CHILD"
 
 // crashChangeSet is the change set applied as version v: three objects that must appear together.
-func crashChangeSet(v uint64) trust.ChangeSet {
+func crashChangeSet(v uint64) trustregistry.ChangeSet {
 	j := fmt.Sprintf("XC-%d", v)
-	return trust.ChangeSet{Ops: []trust.Op{
-		{Op: trust.OpUpsertJurisdiction, Jurisdiction: &trust.Jurisdiction{Code: j, Name: "crash " + j}},
-		{Op: trust.OpUpsertScheme, Scheme: &trust.Scheme{ID: fmt.Sprintf("crash-%d-a", v), Jurisdiction: j, Name: "a", AssuranceLevels: []string{"low"}}},
-		{Op: trust.OpUpsertScheme, Scheme: &trust.Scheme{ID: fmt.Sprintf("crash-%d-b", v), Jurisdiction: j, Name: "b", AssuranceLevels: []string{"low"}}},
+	return trustregistry.ChangeSet{Ops: []trustregistry.Op{
+		{Op: trustregistry.OpUpsertJurisdiction, Jurisdiction: &trustregistry.Jurisdiction{Code: j, Name: "crash " + j}},
+		{Op: trustregistry.OpUpsertScheme, Scheme: &trustregistry.Scheme{ID: fmt.Sprintf("crash-%d-a", v), Jurisdiction: j, Name: "a", AssuranceLevels: []string{"low"}}},
+		{Op: trustregistry.OpUpsertScheme, Scheme: &trustregistry.Scheme{ID: fmt.Sprintf("crash-%d-b", v), Jurisdiction: j, Name: "b", AssuranceLevels: []string{"low"}}},
 	}}
 }
 
@@ -40,11 +39,11 @@ func crashChild(dir string) {
 		os.Exit(2)
 	}
 	for _, n := range []string{"alice", "bob"} {
-		role := trust.RoleProposer
+		role := trustregistry.RoleProposer
 		if n == "bob" {
-			role = trust.RoleApprover
+			role = trustregistry.RoleApprover
 		}
-		svc.CreateAccount(ctx, nil, n, []trust.Role{role}) // exists after the first run
+		svc.CreateAccount(ctx, nil, n, []trustregistry.Role{role}) // exists after the first run
 	}
 	alice, _ := svc.Store().GetAccount(ctx, "alice")
 	bob, _ := svc.Store().GetAccount(ctx, "bob")
@@ -107,7 +106,7 @@ func TestCrashSafety(t *testing.T) {
 		t.Fatal(err)
 	}
 	ctx := context.Background()
-	n, _, err := trust.VerifyStoreAudit(ctx, st)
+	n, _, err := trustregistry.VerifyStoreAudit(ctx, st)
 	if err != nil {
 		t.Fatalf("audit chain after crashes: %v", err)
 	}

@@ -16,7 +16,6 @@ import (
 	"github.com/idport/idport/trustregistry"
 	"github.com/idport/idport/trustregistry/client"
 	"github.com/idport/idport/trustregistry/memstore"
-	"github.com/idport/idport/trustregistry/trust"
 )
 
 const demoDID = "did:web:registrar.example.sg"
@@ -56,17 +55,17 @@ func newEnv(t testing.TB, mut func(*trustregistry.Config)) *env {
 	srv := httptest.NewServer(svc.Handler())
 	t.Cleanup(func() { srv.Close(); svc.Close() })
 	e := &env{svc: svc, srv: srv, dir: dir, clock: clock}
-	mk := func(name string, roles ...trust.Role) *client.Admin {
+	mk := func(name string, roles ...trustregistry.Role) *client.Admin {
 		_, tok, err := svc.CreateAccount(context.Background(), nil, name, roles)
 		if err != nil {
 			t.Fatal(err)
 		}
 		return client.NewAdmin(srv.URL, tok)
 	}
-	e.alice = mk("alice", trust.RoleProposer)
-	e.bob = mk("bob", trust.RoleApprover)
-	e.carol = mk("carol", trust.RoleApprover, trust.RoleProposer)
-	e.auditor = mk("audrey", trust.RoleAuditor, trust.RoleAdmin)
+	e.alice = mk("alice", trustregistry.RoleProposer)
+	e.bob = mk("bob", trustregistry.RoleApprover)
+	e.carol = mk("carol", trustregistry.RoleApprover, trustregistry.RoleProposer)
+	e.auditor = mk("audrey", trustregistry.RoleAuditor, trustregistry.RoleAdmin)
 	return e
 }
 
@@ -101,7 +100,7 @@ func TestStoryOverHTTP(t *testing.T) {
 	r := e.replica(t, cache)
 	go r.Run(ctx)
 
-	if r.Decide(trust.Query{Entity: demoDID}).Code != trust.CodeRegistryStale {
+	if r.Decide(trustregistry.Query{Entity: demoDID}).Code != trustregistry.CodeRegistryStale {
 		t.Log("replica may have synced the empty snapshot already")
 	}
 	v, err := client.SeedDemo(ctx, e.alice, e.bob, demoDID, time.Now().Add(-time.Hour))
@@ -109,7 +108,7 @@ func TestStoryOverHTTP(t *testing.T) {
 		t.Fatalf("seed: v%d %v", v, err)
 	}
 	waitVersion(t, r, 1)
-	q := trust.Query{Entity: demoDID, CredentialType: trust.DemoType, LocalScheme: trust.DemoLocalScheme}
+	q := trustregistry.Query{Entity: demoDID, CredentialType: trustregistry.DemoType, LocalScheme: trustregistry.DemoLocalScheme}
 	d := r.Decide(q)
 	if !d.Recognised || d.ClaimMapping["uen"] != "registrationNumber" || d.LocalAssurance != "L3" {
 		t.Fatalf("decision: %+v", d)
@@ -119,7 +118,7 @@ func TestStoryOverHTTP(t *testing.T) {
 	}
 
 	// A regulator suspends the authority; measure approval -> visibility in the synced replica.
-	p, err := e.alice.Propose(ctx, trust.SuspendAuthority(trust.DemoAuthorityID, "licence under review", time.Now()), "licence under review", "")
+	p, err := e.alice.Propose(ctx, trustregistry.SuspendAuthority(trustregistry.DemoAuthorityID, "licence under review", time.Now()), "licence under review", "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -128,17 +127,17 @@ func TestStoryOverHTTP(t *testing.T) {
 	}
 	start := time.Now()
 	ap, err := e.bob.Approve(ctx, p.ID, "agreed")
-	if err != nil || ap.Status != trust.ProposalApplied || ap.AppliedVersion != 2 {
+	if err != nil || ap.Status != trustregistry.ProposalApplied || ap.AppliedVersion != 2 {
 		t.Fatalf("approve: %+v %v", ap, err)
 	}
 	waitVersion(t, r, 2)
 	t.Logf("propagation: approval answered -> replica at version 2 in %v", time.Since(start))
-	if d := r.Decide(q); d.Code != trust.CodeAuthoritySuspended {
+	if d := r.Decide(q); d.Code != trustregistry.CodeAuthoritySuspended {
 		t.Fatalf("after suspension: %+v", d)
 	}
 
 	// History, audit and audit verify over the API.
-	h, err := e.bob.History(ctx, trust.KindAuthority, trust.DemoAuthorityID)
+	h, err := e.bob.History(ctx, trustregistry.KindAuthority, trustregistry.DemoAuthorityID)
 	if err != nil || len(h) != 2 {
 		t.Fatalf("history: %d %v", len(h), err)
 	}
@@ -161,7 +160,7 @@ func TestStoryOverHTTP(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if d := off.Decide(q); d.Code != trust.CodeAuthoritySuspended || d.RegistryVersion != 2 {
+	if d := off.Decide(q); d.Code != trustregistry.CodeAuthoritySuspended || d.RegistryVersion != 2 {
 		t.Fatalf("offline: %+v", d)
 	}
 }
@@ -174,7 +173,7 @@ func isCode(err error, code string) bool {
 func TestMakerChecker(t *testing.T) {
 	e := newEnv(t, func(c *trustregistry.Config) { c.Quorum = 3 })
 	ctx := context.Background()
-	p, err := e.carol.Propose(ctx, trust.DemoSeed(demoDID, time.Now()), "seed", "")
+	p, err := e.carol.Propose(ctx, trustregistry.DemoSeed(demoDID, time.Now()), "seed", "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -182,7 +181,7 @@ func TestMakerChecker(t *testing.T) {
 		t.Fatalf("self approval: %v", err)
 	}
 	ap, err := e.bob.Approve(ctx, p.ID, "")
-	if err != nil || ap.Status != trust.ProposalPending {
+	if err != nil || ap.Status != trustregistry.ProposalPending {
 		t.Fatalf("first approval with quorum 3: %+v %v", ap, err)
 	}
 	if _, err := e.bob.Approve(ctx, p.ID, ""); !isCode(err, "duplicate_approval") {
@@ -192,9 +191,9 @@ func TestMakerChecker(t *testing.T) {
 		t.Fatalf("applied before quorum: v%d", v)
 	}
 	// A third distinct account completes the quorum.
-	_, tok, _ := e.svc.CreateAccount(ctx, nil, "dave", []trust.Role{trust.RoleApprover})
+	_, tok, _ := e.svc.CreateAccount(ctx, nil, "dave", []trustregistry.Role{trustregistry.RoleApprover})
 	ap, err = client.NewAdmin(e.srv.URL, tok).Approve(ctx, p.ID, "")
-	if err != nil || ap.Status != trust.ProposalApplied || e.svc.Index().Version() != 1 {
+	if err != nil || ap.Status != trustregistry.ProposalApplied || e.svc.Index().Version() != 1 {
 		t.Fatalf("quorum approval: %+v %v", ap, err)
 	}
 	if _, err := e.bob.Approve(ctx, p.ID, ""); !isCode(err, "proposal_closed") {
@@ -202,43 +201,43 @@ func TestMakerChecker(t *testing.T) {
 	}
 
 	// Validation happens at proposal time with a precise path.
-	_, err = e.alice.Propose(ctx, trust.SuspendAuthority("nobody", "x", time.Now()), "x", "")
+	_, err = e.alice.Propose(ctx, trustregistry.SuspendAuthority("nobody", "x", time.Now()), "x", "")
 	var prob *client.Problem
 	if !errors.As(err, &prob) || prob.Code != "unknown_reference" || prob.Path != "ops[0].id" {
 		t.Fatalf("bad proposal: %+v", err)
 	}
 
 	// Reject and withdraw.
-	p2, _ := e.alice.Propose(ctx, trust.SuspendAuthority(trust.DemoAuthorityID, "x", time.Now()), "x", "")
+	p2, _ := e.alice.Propose(ctx, trustregistry.SuspendAuthority(trustregistry.DemoAuthorityID, "x", time.Now()), "x", "")
 	if _, err := e.bob.Reject(ctx, p2.ID, ""); !isCode(err, "validation_failed") {
 		t.Fatalf("reject without reason: %v", err)
 	}
-	if rp, err := e.bob.Reject(ctx, p2.ID, "not justified"); err != nil || rp.Status != trust.ProposalRejected {
+	if rp, err := e.bob.Reject(ctx, p2.ID, "not justified"); err != nil || rp.Status != trustregistry.ProposalRejected {
 		t.Fatalf("reject: %+v %v", rp, err)
 	}
-	p3, _ := e.alice.Propose(ctx, trust.SuspendAuthority(trust.DemoAuthorityID, "x", time.Now()), "x", "")
+	p3, _ := e.alice.Propose(ctx, trustregistry.SuspendAuthority(trustregistry.DemoAuthorityID, "x", time.Now()), "x", "")
 	if _, err := e.carol.Reject(ctx, p3.ID, "not mine"); err != nil { // carol is an approver too
 		t.Fatalf("approver reject: %v", err)
 	}
-	p4, _ := e.alice.Propose(ctx, trust.SuspendAuthority(trust.DemoAuthorityID, "x", time.Now()), "x", "")
-	if rp, err := e.alice.Reject(ctx, p4.ID, "withdrawn"); err != nil || rp.Status != trust.ProposalRejected {
+	p4, _ := e.alice.Propose(ctx, trustregistry.SuspendAuthority(trustregistry.DemoAuthorityID, "x", time.Now()), "x", "")
+	if rp, err := e.alice.Reject(ctx, p4.ID, "withdrawn"); err != nil || rp.Status != trustregistry.ProposalRejected {
 		t.Fatalf("withdraw: %+v %v", rp, err)
 	}
 
 	// Expiry.
-	p5, _ := e.alice.Propose(ctx, trust.SuspendAuthority(trust.DemoAuthorityID, "x", time.Now()), "x", "")
+	p5, _ := e.alice.Propose(ctx, trustregistry.SuspendAuthority(trustregistry.DemoAuthorityID, "x", time.Now()), "x", "")
 	later := time.Now().Add(trustregistry.DefaultProposalTTL + time.Hour)
 	e.clock.Store(&later)
 	if err := e.svc.ExpireProposals(ctx); err != nil {
 		t.Fatal(err)
 	}
-	if got, _ := e.bob.GetProposal(ctx, p5.ID); got.Status != trust.ProposalExpired {
+	if got, _ := e.bob.GetProposal(ctx, p5.ID); got.Status != trustregistry.ProposalExpired {
 		t.Fatalf("expired: %+v", got)
 	}
 	if _, err := e.bob.Approve(ctx, p5.ID, ""); !isCode(err, "proposal_closed") {
 		t.Fatalf("approve expired: %v", err)
 	}
-	pend, err := e.bob.ListProposals(ctx, trust.ProposalPending)
+	pend, err := e.bob.ListProposals(ctx, trustregistry.ProposalPending)
 	if err != nil || len(pend) != 0 {
 		t.Fatalf("pending: %d %v", len(pend), err)
 	}
@@ -250,7 +249,7 @@ func TestConflictingProposalsApplyOnce(t *testing.T) {
 	if _, err := client.SeedDemo(ctx, e.alice, e.bob, demoDID, time.Now()); err != nil {
 		t.Fatal(err)
 	}
-	revoke := trust.ChangeSet{Ops: []trust.Op{{Op: trust.OpSetAuthorityStatus, ID: trust.DemoAuthorityID, Status: trust.StatusRevoked, Reason: "fraud"}}}
+	revoke := trustregistry.ChangeSet{Ops: []trustregistry.Op{{Op: trustregistry.OpSetAuthorityStatus, ID: trustregistry.DemoAuthorityID, Status: trustregistry.StatusRevoked, Reason: "fraud"}}}
 	p1, _ := e.alice.Propose(ctx, revoke, "fraud", "")
 	p2, _ := e.alice.Propose(ctx, revoke, "fraud again", "")
 	if _, err := e.bob.Approve(ctx, p1.ID, ""); err != nil {
@@ -269,16 +268,16 @@ func TestAsOfVersionAndBackdating(t *testing.T) {
 		t.Fatal(err)
 	}
 	leak := t0.Add(24 * time.Hour)
-	if _, err := client.ProposeAndApprove(ctx, e.alice, e.bob, trust.SuspendAuthority(trust.DemoAuthorityID, "key leaked", leak), "back-dated: key leaked"); err != nil {
+	if _, err := client.ProposeAndApprove(ctx, e.alice, e.bob, trustregistry.SuspendAuthority(trustregistry.DemoAuthorityID, "key leaked", leak), "back-dated: key leaked"); err != nil {
 		t.Fatal(err)
 	}
-	q := trust.Query{Entity: demoDID, CredentialType: trust.DemoType, LocalScheme: trust.DemoLocalScheme, At: leak.Add(time.Hour)}
+	q := trustregistry.Query{Entity: demoDID, CredentialType: trustregistry.DemoType, LocalScheme: trustregistry.DemoLocalScheme, At: leak.Add(time.Hour)}
 	now, _ := e.svc.Decide(ctx, q)
 	q.AsOfVersion = 1
 	then, _ := e.svc.Decide(ctx, q)
 	q.AsOfVersion = 9
 	future, _ := e.svc.Decide(ctx, q)
-	if now.Code != trust.CodeAuthoritySuspended || !then.Recognised || then.RegistryVersion != 1 || future.Code != trust.CodeVersionUnknown {
+	if now.Code != trustregistry.CodeAuthoritySuspended || !then.Recognised || then.RegistryVersion != 1 || future.Code != trustregistry.CodeVersionUnknown {
 		t.Fatalf("now %+v\nthen %+v\nfuture %+v", now, then, future)
 	}
 	// "As known at" a recorded time: between the two applies the registry knew version 1.
@@ -289,19 +288,19 @@ func TestAsOfVersionAndBackdating(t *testing.T) {
 		t.Fatalf("as known after v1: %+v", d)
 	}
 	q.AsKnownAt = recs[1].AppliedAt
-	if d, _ := e.svc.Decide(ctx, q); d.Code != trust.CodeAuthoritySuspended || d.RegistryVersion != 2 {
+	if d, _ := e.svc.Decide(ctx, q); d.Code != trustregistry.CodeAuthoritySuspended || d.RegistryVersion != 2 {
 		t.Fatalf("as known at v2: %+v", d)
 	}
 	q.AsKnownAt = recs[0].AppliedAt.Add(-time.Second)
-	if d, _ := e.svc.Decide(ctx, q); d.Code != trust.CodeVersionUnknown {
+	if d, _ := e.svc.Decide(ctx, q); d.Code != trustregistry.CodeVersionUnknown {
 		t.Fatalf("as known before anything: %+v", d)
 	}
 	// The same over TRQP.
-	body := map[string]any{"entity_id": demoDID, "authority_id": trust.DemoLocalScheme, "resource": trust.DemoType,
+	body := map[string]any{"entity_id": demoDID, "authority_id": trustregistry.DemoLocalScheme, "resource": trustregistry.DemoType,
 		"context": map[string]any{"time": leak.Add(time.Hour), "as_known_at": recs[0].AppliedAt.Add(time.Nanosecond)}}
 	var ans struct {
-		Authorized bool           `json:"authorized"`
-		Grounds    trust.Decision `json:"grounds"`
+		Authorized bool                   `json:"authorized"`
+		Grounds    trustregistry.Decision `json:"grounds"`
 	}
 	if err := e.bob.Do(ctx, "POST", "/authorization", body, &ans, ""); err != nil || !ans.Authorized || ans.Grounds.RegistryVersion != 1 {
 		t.Fatalf("TRQP as_known_at: %+v %v", ans, err)
@@ -334,10 +333,10 @@ func TestKeyRotationFollowedByReplica(t *testing.T) {
 	other := newEnv(t, nil)
 	otherJWK, _ := other.svc.PublicKeyJWK()
 	bad, _ := client.New(client.Config{URL: e.srv.URL, PinnedKey: otherJWK, Logger: quietLogger()})
-	if _, err := bad.Sync(ctx, 0); !errors.Is(err, trust.ErrSnapshot) {
+	if _, err := bad.Sync(ctx, 0); !errors.Is(err, trustregistry.ErrSnapshot) {
 		t.Fatalf("wrong pin: %v", err)
 	}
-	if bad.Ready() == nil || bad.Decide(trust.Query{Entity: demoDID}).Code != trust.CodeRegistryStale {
+	if bad.Ready() == nil || bad.Decide(trustregistry.Query{Entity: demoDID}).Code != trustregistry.CodeRegistryStale {
 		t.Fatal("unsynced replica must fail closed")
 	}
 }
@@ -368,11 +367,11 @@ func TestRestartKeepsKeyStateAndAudit(t *testing.T) {
 	if err != nil || !rep.OK || rep.Records != 1 {
 		t.Fatalf("offline verify: %+v %v", rep, err)
 	}
-	tok, err := trustregistry.Bootstrap(ctx, e.dir, "eve", []trust.Role{trust.RoleAuditor})
+	tok, err := trustregistry.Bootstrap(ctx, e.dir, "eve", []trustregistry.Role{trustregistry.RoleAuditor})
 	if err != nil || len(tok) != 43 {
 		t.Fatalf("bootstrap: %q %v", tok, err)
 	}
-	if _, err := trustregistry.Bootstrap(ctx, e.dir, "eve", []trust.Role{trust.RoleAuditor}); !errors.Is(err, trust.ErrExists) {
+	if _, err := trustregistry.Bootstrap(ctx, e.dir, "eve", []trustregistry.Role{trustregistry.RoleAuditor}); !errors.Is(err, trustregistry.ErrExists) {
 		t.Fatalf("bootstrap twice: %v", err)
 	}
 }
@@ -414,13 +413,13 @@ func TestStaleReplicaFailsClosed(t *testing.T) {
 	if _, err := r.Sync(ctx, 0); err != nil {
 		t.Fatal(err)
 	}
-	q := trust.Query{Entity: demoDID, CredentialType: trust.DemoType, LocalScheme: trust.DemoLocalScheme}
+	q := trustregistry.Query{Entity: demoDID, CredentialType: trustregistry.DemoType, LocalScheme: trustregistry.DemoLocalScheme}
 	if !r.Decide(q).Recognised || r.Ready() != nil {
 		t.Fatal("fresh replica not ready")
 	}
 	later := now.Add(3 * time.Minute) // past next-update (1m) + grace (1m)
 	clock.Store(&later)
-	if d := r.Decide(q); d.Code != trust.CodeRegistryStale || r.Ready() == nil || !r.Status().Stale {
+	if d := r.Decide(q); d.Code != trustregistry.CodeRegistryStale || r.Ready() == nil || !r.Status().Stale {
 		t.Fatalf("stale replica: %+v", d)
 	}
 	// The registry re-issues snapshots on its own before next-update (Run loop).
@@ -448,16 +447,16 @@ func TestInMemoryStore(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer svc.Close()
-	alice, _, _ := svc.CreateAccount(ctx, nil, "alice", []trust.Role{trust.RoleProposer})
-	bob, _, _ := svc.CreateAccount(ctx, nil, "bob", []trust.Role{trust.RoleApprover})
-	p, err := svc.Propose(ctx, alice, trust.DemoSeed(demoDID, time.Now().Add(-time.Minute)), "seed", 0)
+	alice, _, _ := svc.CreateAccount(ctx, nil, "alice", []trustregistry.Role{trustregistry.RoleProposer})
+	bob, _, _ := svc.CreateAccount(ctx, nil, "bob", []trustregistry.Role{trustregistry.RoleApprover})
+	p, err := svc.Propose(ctx, alice, trustregistry.DemoSeed(demoDID, time.Now().Add(-time.Minute)), "seed", 0)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if _, err := svc.Approve(ctx, bob, p.ID, ""); err != nil {
 		t.Fatal(err)
 	}
-	d, _ := svc.Decide(ctx, trust.Query{Entity: demoDID, CredentialType: trust.DemoType, LocalScheme: trust.DemoLocalScheme})
+	d, _ := svc.Decide(ctx, trustregistry.Query{Entity: demoDID, CredentialType: trustregistry.DemoType, LocalScheme: trustregistry.DemoLocalScheme})
 	if !d.Recognised {
 		t.Fatalf("%+v", d)
 	}

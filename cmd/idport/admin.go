@@ -1,6 +1,7 @@
 package main
 
 import (
+	"github.com/idport/idport/pkg/errs"
 	"context"
 	"encoding/hex"
 	"encoding/json"
@@ -18,7 +19,6 @@ import (
 	"github.com/idport/idport/pkg/boltkv"
 	"github.com/idport/idport/trustregistry"
 	"github.com/idport/idport/trustregistry/client"
-	"github.com/idport/idport/trustregistry/trust"
 )
 
 const adminUsage = `Usage: idport admin <command> [flags] [args]
@@ -203,7 +203,7 @@ func runAdmin(ctx context.Context, args []string, env Env) error {
 		}
 		return out.print(acct, func(w io.Writer) { fmt.Fprintf(w, "%s\troles: %s\n", acct.Name, joinRoles(acct.Roles)) })
 	case "proposals":
-		ps, err := c.ListProposals(ctx, trust.ProposalStatus(status))
+		ps, err := c.ListProposals(ctx, trustregistry.ProposalStatus(status))
 		if err != nil {
 			return err
 		}
@@ -224,7 +224,7 @@ func runAdmin(ctx context.Context, args []string, env Env) error {
 		if err != nil {
 			return err
 		}
-		var p trust.Proposal
+		var p trustregistry.Proposal
 		body := map[string]any{"change_set": cs, "reason": reason}
 		if ttl != "" {
 			body["ttl"] = ttl
@@ -241,7 +241,7 @@ func runAdmin(ctx context.Context, args []string, env Env) error {
 			return err
 		}
 		return out.print(p, func(w io.Writer) {
-			if p.Status == trust.ProposalApplied {
+			if p.Status == trustregistry.ProposalApplied {
 				fmt.Fprintf(w, "approved %s: applied as registry version %d\n", p.ID, p.AppliedVersion)
 			} else {
 				fmt.Fprintf(w, "approved %s: %d approval(s), waiting for the quorum\n", p.ID, len(p.Approvals))
@@ -263,9 +263,9 @@ func runAdmin(ctx context.Context, args []string, env Env) error {
 				return fmt.Errorf("admin %s: --effective: %w", cmd, err)
 			}
 		}
-		cs := trust.SuspendAuthority(authority, reason, at)
+		cs := trustregistry.SuspendAuthority(authority, reason, at)
 		if cmd == "reinstate" {
-			cs = trust.ReinstateAuthority(authority, reason, at)
+			cs = trustregistry.ReinstateAuthority(authority, reason, at)
 		}
 		p, err := c.Propose(ctx, cs, reason, "")
 		if err != nil {
@@ -275,7 +275,7 @@ func runAdmin(ctx context.Context, args []string, env Env) error {
 			fmt.Fprintf(w, "proposed %s: %s %s from %s; another account must approve it\n", p.ID, cmd, authority, at.UTC().Format(time.RFC3339))
 		})
 	case "history":
-		h, err := c.History(ctx, trust.Kind(pos[0]), pos[1])
+		h, err := c.History(ctx, trustregistry.Kind(pos[0]), pos[1])
 		if err != nil {
 			return err
 		}
@@ -315,7 +315,7 @@ func runAdmin(ctx context.Context, args []string, env Env) error {
 		if name == "" {
 			return errors.New("admin account disable: --name is required")
 		}
-		var acct trust.Account
+		var acct trustregistry.Account
 		if err := c.Do(ctx, "POST", "/admin/v1/accounts/"+url.PathEscape(name)+"/disable", nil, &acct, ""); err != nil {
 			return err
 		}
@@ -372,7 +372,7 @@ func adminBootstrap(ctx context.Context, env Env, a adminFlags, store storeFlags
 	return printToken(env, a.jsonOut, account, parseRoles(roles), tok)
 }
 
-func printToken(env Env, asJSON bool, name string, roles []trust.Role, tok string) error {
+func printToken(env Env, asJSON bool, name string, roles []trustregistry.Role, tok string) error {
 	if asJSON {
 		return json.NewEncoder(env.Stdout).Encode(map[string]any{"account": name, "roles": roles, "token": tok})
 	}
@@ -381,7 +381,7 @@ func printToken(env Env, asJSON bool, name string, roles []trust.Role, tok strin
 }
 
 func adminAuditVerify(ctx context.Context, env Env, a adminFlags) error {
-	var rep trust.AuditReport
+	var rep trustregistry.AuditReport
 	var err error
 	if a.data != "" {
 		rep, err = trustregistry.VerifyAuditOffline(ctx, a.data)
@@ -406,13 +406,13 @@ func adminAuditVerify(ctx context.Context, env Env, a adminFlags) error {
 		return err
 	}
 	if !rep.OK {
-		return fmt.Errorf("audit chain broken at record %d: %w", rep.BrokenAt, trust.ErrAuditBroken)
+		return errs.Errorf(trustregistry.CodeAuditBroken, "audit chain broken at record %d: %w", rep.BrokenAt, trustregistry.ErrAuditBroken)
 	}
 	return nil
 }
 
-func readChangeSet(file string, env Env) (trust.ChangeSet, error) {
-	var cs trust.ChangeSet
+func readChangeSet(file string, env Env) (trustregistry.ChangeSet, error) {
+	var cs trustregistry.ChangeSet
 	if file == "" {
 		return cs, errors.New("admin propose: --file is required")
 	}
@@ -434,15 +434,15 @@ func readChangeSet(file string, env Env) (trust.ChangeSet, error) {
 	return cs, nil
 }
 
-func parseRoles(s string) []trust.Role {
-	var out []trust.Role
+func parseRoles(s string) []trustregistry.Role {
+	var out []trustregistry.Role
 	for _, r := range splitList(s) {
-		out = append(out, trust.Role(r))
+		out = append(out, trustregistry.Role(r))
 	}
 	return out
 }
 
-func joinRoles(rs []trust.Role) string {
+func joinRoles(rs []trustregistry.Role) string {
 	s := make([]string, len(rs))
 	for i, r := range rs {
 		s[i] = string(r)
@@ -450,7 +450,7 @@ func joinRoles(rs []trust.Role) string {
 	return strings.Join(s, ",")
 }
 
-func showProposal(w io.Writer, p *trust.Proposal) {
+func showProposal(w io.Writer, p *trustregistry.Proposal) {
 	fmt.Fprintf(w, "proposal\t%s\nstatus\t%s\nproposer\t%s\ncreated\t%s\nexpires\t%s\nreason\t%s\n", p.ID, p.Status, p.Proposer,
 		p.CreatedAt.Format(time.RFC3339), p.ExpiresAt.Format(time.RFC3339), p.Reason)
 	for _, a := range p.Approvals {

@@ -19,7 +19,6 @@ import (
 	"github.com/idport/idport/pkg/httpx"
 	"github.com/idport/idport/trustregistry"
 	"github.com/idport/idport/trustregistry/etcdstore"
-	"github.com/idport/idport/trustregistry/trust"
 )
 
 const registryUsage = `The trust registry records which foreign authorities and schemes are recognised,
@@ -95,7 +94,7 @@ func (f *storeFlags) etcdTLS() (*tls.Config, error) {
 // openedStore is the store chosen by the flags. Store is nil for bolt (the service opens its
 // own file in the data directory); lost is closed when an etcd registry loses its write lock.
 type openedStore struct {
-	store trust.Store
+	store trustregistry.Store
 	lost  <-chan struct{}
 	close func()
 }

@@ -6,11 +6,11 @@ import (
 
 	"github.com/idport/idport/trustregistry/boltstore"
 	"github.com/idport/idport/trustregistry/storetest"
-	"github.com/idport/idport/trustregistry/trust"
+	"github.com/idport/idport/trustregistry"
 )
 
 func TestConformance(t *testing.T) {
-	storetest.Run(t, func(t *testing.T) trust.Store {
+	storetest.Run(t, func(t *testing.T) trustregistry.Store {
 		s, err := boltstore.Open(filepath.Join(t.TempDir(), "registry.db"))
 		if err != nil {
 			t.Fatal(err)

@@ -9,7 +9,7 @@ import (
 
 	"github.com/idport/idport/pkg/boltkv"
 	"github.com/idport/idport/trustregistry/boltstore"
-	"github.com/idport/idport/trustregistry/trust"
+	"github.com/idport/idport/trustregistry"
 	bolt "go.etcd.io/bbolt"
 )
 
@@ -23,26 +23,26 @@ func fillAudit(t *testing.T) string {
 	}
 	ctx := context.Background()
 	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
-	sets := []trust.ChangeSet{trust.DemoSeed("did:web:registrar.example.sg", t0)}
+	sets := []trustregistry.ChangeSet{trustregistry.DemoSeed("did:web:registrar.example.sg", t0)}
 	for i := 1; i <= 4; i++ {
 		if i%2 == 1 {
-			sets = append(sets, trust.SuspendAuthority(trust.DemoAuthorityID, "check", t0.Add(time.Duration(i)*time.Hour)))
+			sets = append(sets, trustregistry.SuspendAuthority(trustregistry.DemoAuthorityID, "check", t0.Add(time.Duration(i)*time.Hour)))
 		} else {
-			sets = append(sets, trust.ReinstateAuthority(trust.DemoAuthorityID, "ok", t0.Add(time.Duration(i)*time.Hour)))
+			sets = append(sets, trustregistry.ReinstateAuthority(trustregistry.DemoAuthorityID, "ok", t0.Add(time.Duration(i)*time.Hour)))
 		}
 	}
 	for i, cs := range sets {
 		cur, _ := s.LoadState(ctx)
-		_, ch, err := trust.Apply(cur, cs, t0.Add(time.Duration(i)*time.Hour))
+		_, ch, err := trustregistry.Apply(cur, cs, t0.Add(time.Duration(i)*time.Hour))
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := s.Apply(ctx, trust.Commit{BaseVersion: cur.Version, RecordedAt: t0, Changes: ch,
-			Audit: trust.AuditRecord{Proposer: "alice", Approvers: []string{"bob"}, Reason: "r", AppliedAt: t0}}); err != nil {
+		if _, err := s.Apply(ctx, trustregistry.Commit{BaseVersion: cur.Version, RecordedAt: t0, Changes: ch,
+			Audit: trustregistry.AuditRecord{Proposer: "alice", Approvers: []string{"bob"}, Reason: "r", AppliedAt: t0}}); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if n, _, err := trust.VerifyStoreAudit(ctx, s); err != nil || n != 5 {
+	if n, _, err := trustregistry.VerifyStoreAudit(ctx, s); err != nil || n != 5 {
 		t.Fatalf("clean log: %d, %v", n, err)
 	}
 	s.Close()
@@ -94,9 +94,9 @@ func TestAuditTamperDetectedInFile(t *testing.T) {
 				t.Fatal(err)
 			}
 			defer s.Close()
-			_, _, err = trust.VerifyStoreAudit(context.Background(), s)
-			var ae *trust.AuditError
-			if !errors.As(err, &ae) || !errors.Is(err, trust.ErrAuditBroken) {
+			_, _, err = trustregistry.VerifyStoreAudit(context.Background(), s)
+			var ae *trustregistry.AuditError
+			if !errors.As(err, &ae) || !errors.Is(err, trustregistry.ErrAuditBroken) {
 				t.Fatalf("verify: %v", err)
 			}
 			t.Logf("detected: %v", err)

@@ -12,7 +12,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/idport/idport/trustregistry/trust"
+	"github.com/idport/idport/trustregistry"
 )
 
 // Admin is a client of the registry's admin API (/admin/v1) for one account.
@@ -98,41 +98,41 @@ func (a *Admin) Do(ctx context.Context, method, path string, in, out any, idemKe
 }
 
 // Whoami returns the account of the token.
-func (a *Admin) Whoami(ctx context.Context) (trust.Account, error) {
-	var acct trust.Account
+func (a *Admin) Whoami(ctx context.Context) (trustregistry.Account, error) {
+	var acct trustregistry.Account
 	return acct, a.Do(ctx, http.MethodGet, "/admin/v1/whoami", nil, &acct, "")
 }
 
 // Propose submits a change set.
-func (a *Admin) Propose(ctx context.Context, cs trust.ChangeSet, reason, idemKey string) (*trust.Proposal, error) {
-	var p trust.Proposal
+func (a *Admin) Propose(ctx context.Context, cs trustregistry.ChangeSet, reason, idemKey string) (*trustregistry.Proposal, error) {
+	var p trustregistry.Proposal
 	err := a.Do(ctx, http.MethodPost, "/admin/v1/proposals", map[string]any{"change_set": cs, "reason": reason}, &p, idemKey)
 	return &p, err
 }
 
 // Approve approves a proposal.
-func (a *Admin) Approve(ctx context.Context, id, comment string) (*trust.Proposal, error) {
-	var p trust.Proposal
+func (a *Admin) Approve(ctx context.Context, id, comment string) (*trustregistry.Proposal, error) {
+	var p trustregistry.Proposal
 	err := a.Do(ctx, http.MethodPost, "/admin/v1/proposals/"+url.PathEscape(id)+"/approve", map[string]string{"comment": comment}, &p, "")
 	return &p, err
 }
 
 // Reject rejects (or withdraws) a proposal.
-func (a *Admin) Reject(ctx context.Context, id, reason string) (*trust.Proposal, error) {
-	var p trust.Proposal
+func (a *Admin) Reject(ctx context.Context, id, reason string) (*trustregistry.Proposal, error) {
+	var p trustregistry.Proposal
 	err := a.Do(ctx, http.MethodPost, "/admin/v1/proposals/"+url.PathEscape(id)+"/reject", map[string]string{"reason": reason}, &p, "")
 	return &p, err
 }
 
 // GetProposal returns one proposal.
-func (a *Admin) GetProposal(ctx context.Context, id string) (*trust.Proposal, error) {
-	var p trust.Proposal
+func (a *Admin) GetProposal(ctx context.Context, id string) (*trustregistry.Proposal, error) {
+	var p trustregistry.Proposal
 	return &p, a.Do(ctx, http.MethodGet, "/admin/v1/proposals/"+url.PathEscape(id), nil, &p, "")
 }
 
 // ListProposals lists proposals, optionally by status.
-func (a *Admin) ListProposals(ctx context.Context, status trust.ProposalStatus) ([]*trust.Proposal, error) {
-	var out []*trust.Proposal
+func (a *Admin) ListProposals(ctx context.Context, status trustregistry.ProposalStatus) ([]*trustregistry.Proposal, error) {
+	var out []*trustregistry.Proposal
 	after := ""
 	for {
 		q := url.Values{"limit": {"1000"}}
@@ -143,7 +143,7 @@ func (a *Admin) ListProposals(ctx context.Context, status trust.ProposalStatus) 
 			q.Set("after", after)
 		}
 		var page struct {
-			Items []*trust.Proposal `json:"items"`
+			Items []*trustregistry.Proposal `json:"items"`
 			Next  string            `json:"next"`
 		}
 		if err := a.Do(ctx, http.MethodGet, "/admin/v1/proposals?"+q.Encode(), nil, &page, ""); err != nil {
@@ -158,21 +158,21 @@ func (a *Admin) ListProposals(ctx context.Context, status trust.ProposalStatus) 
 }
 
 // History returns the revisions of one object.
-func (a *Admin) History(ctx context.Context, kind trust.Kind, id string) ([]trust.Revision, error) {
+func (a *Admin) History(ctx context.Context, kind trustregistry.Kind, id string) ([]trustregistry.Revision, error) {
 	var body struct {
-		Revisions []trust.Revision `json:"revisions"`
+		Revisions []trustregistry.Revision `json:"revisions"`
 	}
 	err := a.Do(ctx, http.MethodGet, "/admin/v1/history/"+url.PathEscape(string(kind))+"/"+url.PathEscape(id), nil, &body, "")
 	return body.Revisions, err
 }
 
 // Audit exports the whole audit log.
-func (a *Admin) Audit(ctx context.Context) ([]trust.AuditRecord, error) {
-	var out []trust.AuditRecord
+func (a *Admin) Audit(ctx context.Context) ([]trustregistry.AuditRecord, error) {
+	var out []trustregistry.AuditRecord
 	var after uint64
 	for {
 		var body struct {
-			Records []trust.AuditRecord `json:"records"`
+			Records []trustregistry.AuditRecord `json:"records"`
 		}
 		if err := a.Do(ctx, http.MethodGet, "/admin/v1/audit?limit=1000&after="+strconv.FormatUint(after, 10), nil, &body, ""); err != nil {
 			return nil, err
@@ -186,13 +186,13 @@ func (a *Admin) Audit(ctx context.Context) ([]trust.AuditRecord, error) {
 }
 
 // VerifyAudit asks the registry to check its audit chain.
-func (a *Admin) VerifyAudit(ctx context.Context) (trust.AuditReport, error) {
-	var r trust.AuditReport
+func (a *Admin) VerifyAudit(ctx context.Context) (trustregistry.AuditReport, error) {
+	var r trustregistry.AuditReport
 	return r, a.Do(ctx, http.MethodGet, "/admin/v1/audit/verify", nil, &r, "")
 }
 
 // CreateAccount creates an account (admin role) and returns its token, shown once.
-func (a *Admin) CreateAccount(ctx context.Context, name string, roles ...trust.Role) (string, error) {
+func (a *Admin) CreateAccount(ctx context.Context, name string, roles ...trustregistry.Role) (string, error) {
 	var body struct {
 		Token string `json:"token"`
 	}
@@ -202,7 +202,7 @@ func (a *Admin) CreateAccount(ctx context.Context, name string, roles ...trust.R
 
 // ProposeAndApprove is maker-checker in one call for scripts and the demo: proposer proposes,
 // approver approves; it returns the applied proposal (AppliedVersion set).
-func ProposeAndApprove(ctx context.Context, proposer, approver *Admin, cs trust.ChangeSet, reason string) (*trust.Proposal, error) {
+func ProposeAndApprove(ctx context.Context, proposer, approver *Admin, cs trustregistry.ChangeSet, reason string) (*trustregistry.Proposal, error) {
 	p, err := proposer.Propose(ctx, cs, reason, "")
 	if err != nil {
 		return nil, fmt.Errorf("propose: %w", err)
@@ -211,18 +211,18 @@ func ProposeAndApprove(ctx context.Context, proposer, approver *Admin, cs trust.
 	if err != nil {
 		return nil, fmt.Errorf("approve %s: %w", p.ID, err)
 	}
-	if ap.Status != trust.ProposalApplied {
+	if ap.Status != trustregistry.ProposalApplied {
 		return ap, fmt.Errorf("proposal %s is %s after approval (quorum not reached?)", ap.ID, ap.Status)
 	}
 	return ap, nil
 }
 
-// SeedDemo seeds the demo story (trust.DemoSeed) through the admin API: jurisdictions SG and
+// SeedDemo seeds the demo story (trustregistry.DemoSeed) through the admin API: jurisdictions SG and
 // CN-SH-LG, the Singapore corporate scheme, the demo authority with authorityDID, and Lingang's
 // recognition for BusinessRegistration (uen -> registrationNumber), proposed by one account and
 // approved by another. It returns the registry version after the change.
 func SeedDemo(ctx context.Context, proposer, approver *Admin, authorityDID string, effective time.Time) (uint64, error) {
-	p, err := ProposeAndApprove(ctx, proposer, approver, trust.DemoSeed(authorityDID, effective), "seed the Singapore -> Lingang demo")
+	p, err := ProposeAndApprove(ctx, proposer, approver, trustregistry.DemoSeed(authorityDID, effective), "seed the Singapore -> Lingang demo")
 	if err != nil {
 		return 0, err
 	}
@@ -231,7 +231,7 @@ func SeedDemo(ctx context.Context, proposer, approver *Admin, authorityDID strin
 
 // SuspendAuthority suspends an authority from now through maker-checker and returns the version.
 func SuspendAuthority(ctx context.Context, proposer, approver *Admin, id, reason string) (uint64, error) {
-	p, err := ProposeAndApprove(ctx, proposer, approver, trust.SuspendAuthority(id, reason, time.Now()), reason)
+	p, err := ProposeAndApprove(ctx, proposer, approver, trustregistry.SuspendAuthority(id, reason, time.Now()), reason)
 	if err != nil {
 		return 0, err
 	}

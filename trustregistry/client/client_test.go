@@ -17,25 +17,25 @@ import (
 
 	"github.com/idport/idport/pkg/keys"
 	"github.com/idport/idport/trustregistry/client"
-	"github.com/idport/idport/trustregistry/trust"
+	"github.com/idport/idport/trustregistry"
 )
 
 const demoDID = "did:web:registrar.example.sg"
 
 var quiet = slog.New(slog.NewTextHandler(io.Discard, nil))
 
-func snapshot(t testing.TB, k *keys.Key, seq uint64, s *trust.State, next []byte) []byte {
+func snapshot(t testing.TB, k *keys.Key, seq uint64, s *trustregistry.State, next []byte) []byte {
 	t.Helper()
 	now := time.Now().UTC()
-	b, err := trust.SignSnapshot(k, &trust.Snapshot{Issuer: "t", Sequence: seq, Version: s.Version, IssuedAt: now, NextUpdate: now.Add(time.Hour), State: s, NextKey: next})
+	b, err := trustregistry.SignSnapshot(k, &trustregistry.Snapshot{Issuer: "t", Sequence: seq, Version: s.Version, IssuedAt: now, NextUpdate: now.Add(time.Hour), State: s, NextKey: next})
 	if err != nil {
 		t.Fatal(err)
 	}
 	return b
 }
 
-func demo(t testing.TB) *trust.State {
-	s, _, err := trust.Apply(trust.NewState(), trust.DemoSeed(demoDID, time.Now().Add(-time.Hour)), time.Now())
+func demo(t testing.TB) *trustregistry.State {
+	s, _, err := trustregistry.Apply(trustregistry.NewState(), trustregistry.DemoSeed(demoDID, time.Now().Add(-time.Hour)), time.Now())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -73,11 +73,11 @@ func TestAcceptRules(t *testing.T) {
 	jws := snapshot(t, k, 6, s, nil)
 	bad := bytes.Clone(jws)
 	bad[len(bad)-5] ^= 2
-	if _, err := r.Accept(bad, nil); !errors.Is(err, trust.ErrSnapshot) {
+	if _, err := r.Accept(bad, nil); !errors.Is(err, trustregistry.ErrSnapshot) {
 		t.Fatalf("tampered: %v", err)
 	}
 	other, _ := keys.Generate(keys.EdDSA)
-	if _, err := r.Accept(snapshot(t, other, 7, s, nil), nil); !errors.Is(err, trust.ErrSnapshot) {
+	if _, err := r.Accept(snapshot(t, other, 7, s, nil), nil); !errors.Is(err, trustregistry.ErrSnapshot) {
 		t.Fatalf("unpinned key: %v", err)
 	}
 	if st := r.Status(); st.Sequence != 5 || !st.Ready {
@@ -88,7 +88,7 @@ func TestAcceptRules(t *testing.T) {
 	if ok, err := r.Accept(snapshot(t, k, 8, s, pin(t, nk)), nil); !ok || err != nil {
 		t.Fatalf("rotation announcement: %v", err)
 	}
-	if _, err := r.Accept(snapshot(t, k, 9, s, nil), nil); !errors.Is(err, trust.ErrSnapshot) {
+	if _, err := r.Accept(snapshot(t, k, 9, s, nil), nil); !errors.Is(err, trustregistry.ErrSnapshot) {
 		t.Fatalf("old key after rotation: %v", err)
 	}
 	if ok, err := r.Accept(snapshot(t, nk, 10, s, nil), nil); !ok || err != nil {
@@ -102,11 +102,11 @@ func TestAcceptRules(t *testing.T) {
 	if st := r2.Status(); st.Sequence != 10 || !st.Ready {
 		t.Fatalf("from cache: %+v", st)
 	}
-	d := r2.Decide(trust.Query{Entity: demoDID, CredentialType: trust.DemoType, LocalScheme: trust.DemoLocalScheme})
+	d := r2.Decide(trustregistry.Query{Entity: demoDID, CredentialType: trustregistry.DemoType, LocalScheme: trustregistry.DemoLocalScheme})
 	if !d.Recognised {
 		t.Fatalf("%+v", d)
 	}
-	if d := r2.Decide(trust.Query{Entity: demoDID, AsOfVersion: 7}); d.Code != trust.CodeVersionUnknown {
+	if d := r2.Decide(trustregistry.Query{Entity: demoDID, AsOfVersion: 7}); d.Code != trustregistry.CodeVersionUnknown {
 		t.Fatalf("as of: %+v", d)
 	}
 	// A corrupted cache is ignored, not trusted.
@@ -199,7 +199,7 @@ func FuzzLoadFile(f *testing.F) {
 // 10,000 authorities and 50 schemes.
 func BenchmarkReplicaDecideHit(b *testing.B) {
 	k, _ := keys.Generate(keys.EdDSA)
-	s, err := trust.SyntheticState(10000, 50, time.Now().Add(-time.Hour))
+	s, err := trustregistry.SyntheticState(10000, 50, time.Now().Add(-time.Hour))
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -207,7 +207,7 @@ func BenchmarkReplicaDecideHit(b *testing.B) {
 	if _, err := r.Accept(snapshot(b, k, 1, s, nil), nil); err != nil {
 		b.Fatal(err)
 	}
-	q := trust.Query{Entity: "did:web:authority-4242.example", CredentialType: "BusinessRegistration", LocalScheme: "scheme-0"}
+	q := trustregistry.Query{Entity: "did:web:authority-4242.example", CredentialType: "BusinessRegistration", LocalScheme: "scheme-0"}
 	b.ReportAllocs()
 	for b.Loop() {
 		if d := r.Decide(q); !d.Recognised {

@@ -8,7 +8,7 @@ import (
 
 	"github.com/idport/idport/pkg/keys"
 	"github.com/idport/idport/trustregistry/client"
-	"github.com/idport/idport/trustregistry/trust"
+	"github.com/idport/idport/trustregistry"
 )
 
 // An offline verifier pins the registry key, loads a signed snapshot file and asks whether a
@@ -16,9 +16,9 @@ import (
 func ExampleFromSnapshotFile() {
 	// What the registry operator publishes: its public key and a signed snapshot.
 	regKey, _ := keys.Generate(keys.EdDSA)
-	state, _, _ := trust.Apply(trust.NewState(), trust.DemoSeed("did:web:registrar.example.sg", time.Now().Add(-time.Hour)), time.Now())
+	state, _, _ := trustregistry.Apply(trustregistry.NewState(), trustregistry.DemoSeed("did:web:registrar.example.sg", time.Now().Add(-time.Hour)), time.Now())
 	now := time.Now()
-	jws, _ := trust.SignSnapshot(regKey, &trust.Snapshot{Issuer: "lingang", Sequence: 1, Version: state.Version,
+	jws, _ := trustregistry.SignSnapshot(regKey, &trustregistry.Snapshot{Issuer: "lingang", Sequence: 1, Version: state.Version,
 		IssuedAt: now, NextUpdate: now.Add(24 * time.Hour), State: state})
 	dir, _ := os.MkdirTemp("", "example")
 	defer os.RemoveAll(dir)
@@ -32,7 +32,7 @@ func ExampleFromSnapshotFile() {
 		fmt.Println(err)
 		return
 	}
-	d := r.Decide(trust.Query{Entity: "did:web:registrar.example.sg", CredentialType: "BusinessRegistration", LocalScheme: "cn-sh-lg.corporate"})
+	d := r.Decide(trustregistry.Query{Entity: "did:web:registrar.example.sg", CredentialType: "BusinessRegistration", LocalScheme: "cn-sh-lg.corporate"})
 	fmt.Println(d.Recognised, d.Code, d.LocalAssurance, d.ClaimMapping["uen"])
 	// Output: true recognised L3 registrationNumber
 }

@@ -17,7 +17,6 @@ import (
 	"github.com/idport/idport/trustregistry/client"
 	"github.com/idport/idport/trustregistry/etcdstore"
 	"github.com/idport/idport/trustregistry/storetest"
-	"github.com/idport/idport/trustregistry/trust"
 	clientv3 "go.etcd.io/etcd/client/v3"
 	"go.etcd.io/etcd/server/v3/embed"
 )
@@ -124,13 +123,13 @@ func openStore(t testing.TB, cli *clientv3.Client) *etcdstore.Store {
 
 func TestConformance(t *testing.T) {
 	cli := newClient(t)
-	storetest.Run(t, func(t *testing.T) trust.Store { return openStore(t, cli) })
+	storetest.Run(t, func(t *testing.T) trustregistry.Store { return openStore(t, cli) })
 }
 
 // TestConformanceUnderLock runs the suite with every write fenced by the write lock.
 func TestConformanceUnderLock(t *testing.T) {
 	cli := newClient(t)
-	storetest.Run(t, func(t *testing.T) trust.Store {
+	storetest.Run(t, func(t *testing.T) trustregistry.Store {
 		s := openStore(t, cli)
 		l, err := s.Lock(context.Background(), 5*time.Second)
 		if err != nil {
@@ -169,20 +168,20 @@ func TestTwoClientsRaceOnOneHead(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cs := trust.DemoSeed("did:web:registrar.example.sg", time.Now())
+	cs := trustregistry.DemoSeed("did:web:registrar.example.sg", time.Now())
 	cur, err := a.LoadState(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, changes, err := trust.Apply(cur, cs, time.Now())
+	_, changes, err := trustregistry.Apply(cur, cs, time.Now())
 	if err != nil {
 		t.Fatal(err)
 	}
 	errs := make(chan error, 2)
 	for _, s := range []*etcdstore.Store{a, b} {
 		go func() {
-			_, err := s.Apply(ctx, trust.Commit{BaseVersion: 0, RecordedAt: time.Now(), Changes: changes,
-				Audit: trust.AuditRecord{Proposer: "alice", Approvers: []string{"bob"}, AppliedAt: time.Now(), Reason: "race"}})
+			_, err := s.Apply(ctx, trustregistry.Commit{BaseVersion: 0, RecordedAt: time.Now(), Changes: changes,
+				Audit: trustregistry.AuditRecord{Proposer: "alice", Approvers: []string{"bob"}, AppliedAt: time.Now(), Reason: "race"}})
 			errs <- err
 		}()
 	}
@@ -191,7 +190,7 @@ func TestTwoClientsRaceOnOneHead(t *testing.T) {
 		switch err := <-errs; {
 		case err == nil:
 			won++
-		case errors.Is(err, trust.ErrVersionConflict):
+		case errors.Is(err, trustregistry.ErrVersionConflict):
 			lost++
 		default:
 			t.Fatalf("Apply: %v", err)
@@ -200,7 +199,7 @@ func TestTwoClientsRaceOnOneHead(t *testing.T) {
 	if won != 1 || lost != 1 {
 		t.Fatalf("won %d lost %d, want 1 and 1", won, lost)
 	}
-	if n, _, err := trust.VerifyStoreAudit(ctx, b); err != nil || n != 1 {
+	if n, _, err := trustregistry.VerifyStoreAudit(ctx, b); err != nil || n != 1 {
 		t.Fatalf("audit: %d records, %v", n, err)
 	}
 }
@@ -220,37 +219,37 @@ func TestServiceOnEtcd(t *testing.T) {
 	}
 	srv := httptest.NewServer(svc.Handler())
 	t.Cleanup(func() { srv.Close(); svc.Close() })
-	admin := func(name string, roles ...trust.Role) *client.Admin {
+	admin := func(name string, roles ...trustregistry.Role) *client.Admin {
 		_, tok, err := svc.CreateAccount(ctx, nil, name, roles)
 		if err != nil {
 			t.Fatal(err)
 		}
 		return client.NewAdmin(srv.URL, tok)
 	}
-	alice, bob, audrey := admin("alice", trust.RoleProposer), admin("bob", trust.RoleApprover), admin("audrey", trust.RoleAuditor)
+	alice, bob, audrey := admin("alice", trustregistry.RoleProposer), admin("bob", trustregistry.RoleApprover), admin("audrey", trustregistry.RoleAuditor)
 
 	v, err := client.SeedDemo(ctx, alice, bob, demoDID, time.Now().Add(-time.Hour))
 	if err != nil || v != 1 {
 		t.Fatalf("seed: v%d %v", v, err)
 	}
-	q := trust.Query{Entity: demoDID, CredentialType: trust.DemoType, LocalScheme: trust.DemoLocalScheme}
+	q := trustregistry.Query{Entity: demoDID, CredentialType: trustregistry.DemoType, LocalScheme: trustregistry.DemoLocalScheme}
 	if d, err := svc.Decide(ctx, q); err != nil || !d.Recognised || d.ClaimMapping["uen"] != "registrationNumber" {
 		t.Fatalf("decision after seed: %+v %v", d, err)
 	}
-	p, err := alice.Propose(ctx, trust.SuspendAuthority(trust.DemoAuthorityID, "licence under review", time.Now()), "licence under review", "")
+	p, err := alice.Propose(ctx, trustregistry.SuspendAuthority(trustregistry.DemoAuthorityID, "licence under review", time.Now()), "licence under review", "")
 	if err != nil {
 		t.Fatal(err)
 	}
 	if _, err := alice.Approve(ctx, p.ID, ""); err == nil {
 		t.Fatal("the proposer approved its own proposal")
 	}
-	if ap, err := bob.Approve(ctx, p.ID, "agreed"); err != nil || ap.Status != trust.ProposalApplied || ap.AppliedVersion != 2 {
+	if ap, err := bob.Approve(ctx, p.ID, "agreed"); err != nil || ap.Status != trustregistry.ProposalApplied || ap.AppliedVersion != 2 {
 		t.Fatalf("approve: %+v %v", ap, err)
 	}
-	if d, err := svc.Decide(ctx, q); err != nil || d.Code != trust.CodeAuthoritySuspended {
+	if d, err := svc.Decide(ctx, q); err != nil || d.Code != trustregistry.CodeAuthoritySuspended {
 		t.Fatalf("decision after suspension: %+v %v", d, err)
 	}
-	if h, err := bob.History(ctx, trust.KindAuthority, trust.DemoAuthorityID); err != nil || len(h) != 2 {
+	if h, err := bob.History(ctx, trustregistry.KindAuthority, trustregistry.DemoAuthorityID); err != nil || len(h) != 2 {
 		t.Fatalf("history: %d %v", len(h), err)
 	}
 	rep, err := audrey.VerifyAudit(ctx)
@@ -268,7 +267,7 @@ func TestServiceOnEtcd(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer svc2.Close()
-	if d, err := svc2.Decide(ctx, q); err != nil || d.Code != trust.CodeAuthoritySuspended || d.RegistryVersion != 2 {
+	if d, err := svc2.Decide(ctx, q); err != nil || d.Code != trustregistry.CodeAuthoritySuspended || d.RegistryVersion != 2 {
 		t.Fatalf("second process decision: %+v %v", d, err)
 	}
 	k1, _ := svc.PublicKeyJWK()
@@ -276,7 +275,7 @@ func TestServiceOnEtcd(t *testing.T) {
 	if string(k1) != string(k2) {
 		t.Fatal("second process signs with another registry key")
 	}
-	if n, last, err := trust.VerifyStoreAudit(ctx, st2); err != nil || n != 2 || last != rep.LastHash {
+	if n, last, err := trustregistry.VerifyStoreAudit(ctx, st2); err != nil || n != 2 || last != rep.LastHash {
 		t.Fatalf("second process audit: %d %q %v (want %q)", n, last, err, rep.LastHash)
 	}
 }
@@ -326,14 +325,14 @@ func TestLockFencesWrites(t *testing.T) {
 		t.Fatalf("deposed writer: %v, want ErrNotLeader", err)
 	}
 	cur, _ := a.LoadState(ctx)
-	_, changes, err := trust.Apply(cur, trust.DemoSeed("did:web:registrar.example.sg", time.Now()), time.Now())
+	_, changes, err := trustregistry.Apply(cur, trustregistry.DemoSeed("did:web:registrar.example.sg", time.Now()), time.Now())
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := a.Apply(ctx, trust.Commit{BaseVersion: 0, RecordedAt: time.Now(), Changes: changes}); !errors.Is(err, etcdstore.ErrNotLeader) {
+	if _, err := a.Apply(ctx, trustregistry.Commit{BaseVersion: 0, RecordedAt: time.Now(), Changes: changes}); !errors.Is(err, etcdstore.ErrNotLeader) {
 		t.Fatalf("deposed Apply: %v, want ErrNotLeader", err)
 	}
-	if _, err := b.Apply(ctx, trust.Commit{BaseVersion: 0, RecordedAt: time.Now(), Changes: changes}); err != nil {
+	if _, err := b.Apply(ctx, trustregistry.Commit{BaseVersion: 0, RecordedAt: time.Now(), Changes: changes}); err != nil {
 		t.Fatalf("new holder Apply: %v", err)
 	}
 	if got, err := b.GetSecret(ctx, "k"); err != nil || string(got) != "by a" {
@@ -346,11 +345,11 @@ func TestLockFencesWrites(t *testing.T) {
 func TestBootstrapAccountsOnEtcd(t *testing.T) {
 	ctx := context.Background()
 	st := openStore(t, newClient(t))
-	tok, err := trustregistry.BootstrapStore(ctx, st, "alice", []trust.Role{trust.RoleProposer})
+	tok, err := trustregistry.BootstrapStore(ctx, st, "alice", []trustregistry.Role{trustregistry.RoleProposer})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := trustregistry.BootstrapStore(ctx, st, "alice", []trust.Role{trust.RoleProposer}); err == nil {
+	if _, err := trustregistry.BootstrapStore(ctx, st, "alice", []trustregistry.Role{trustregistry.RoleProposer}); err == nil {
 		t.Fatal("a second account with the same name must be refused")
 	}
 	svc, err := trustregistry.NewService(trustregistry.Config{Store: st, KeySecret: []byte("0123456789abcdef0123456789abcdef"),

@@ -7,7 +7,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 	"github.com/idport/idport/pkg/httpx"
-	"github.com/idport/idport/trustregistry/trust"
+	"github.com/idport/idport/trustregistry"
 )
 
 func (a *api) whoami(c *gin.Context) {
@@ -28,12 +28,12 @@ func (a *api) listAccounts(c *gin.Context) {
 // CreateAccountRequest is the body of POST /admin/v1/accounts.
 type CreateAccountRequest struct {
 	Name  string       `json:"name"`
-	Roles []trust.Role `json:"roles"`
+	Roles []trustregistry.Role `json:"roles"`
 }
 
 // CreateAccountResponse carries the new account's token, shown once.
 type CreateAccountResponse struct {
-	Account trust.Account `json:"account"`
+	Account trustregistry.Account `json:"account"`
 	Token   string        `json:"token"`
 }
 
@@ -74,7 +74,7 @@ func (a *api) rotateToken(c *gin.Context) {
 
 // ProposeBody is the body of POST /admin/v1/proposals.
 type ProposeBody struct {
-	ChangeSet trust.ChangeSet `json:"change_set"`
+	ChangeSet trustregistry.ChangeSet `json:"change_set"`
 	Reason    string          `json:"reason"`
 	// TTL is an optional Go duration ("48h") before the proposal expires.
 	TTL string `json:"ttl,omitempty"`
@@ -109,14 +109,14 @@ func (a *api) listProposals(c *gin.Context) {
 		writeErr(c, err)
 		return
 	}
-	st := trust.ProposalStatus(c.Query("status"))
+	st := trustregistry.ProposalStatus(c.Query("status"))
 	switch st {
-	case "", trust.ProposalPending, trust.ProposalApplied, trust.ProposalRejected, trust.ProposalExpired:
+	case "", trustregistry.ProposalPending, trustregistry.ProposalApplied, trustregistry.ProposalRejected, trustregistry.ProposalExpired:
 	default:
 		writeErr(c, badParam("status %q is not pending, applied, rejected or expired", st))
 		return
 	}
-	ps, err := a.b.ListProposals(c, trust.ProposalFilter{Status: st, After: after, Limit: limit})
+	ps, err := a.b.ListProposals(c, trustregistry.ProposalFilter{Status: st, After: after, Limit: limit})
 	if err != nil {
 		writeErr(c, err)
 		return
@@ -126,7 +126,7 @@ func (a *api) listProposals(c *gin.Context) {
 		next = ps[len(ps)-1].ID
 	}
 	if ps == nil {
-		ps = []*trust.Proposal{}
+		ps = []*trustregistry.Proposal{}
 	}
 	c.JSON(http.StatusOK, gin.H{"items": ps, "next": next})
 }
@@ -216,7 +216,7 @@ func (a *api) audit(c *gin.Context) {
 		return
 	}
 	if recs == nil {
-		recs = []trust.AuditRecord{}
+		recs = []trustregistry.AuditRecord{}
 	}
 	c.JSON(http.StatusOK, gin.H{"records": recs})
 }

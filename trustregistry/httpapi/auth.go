@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"github.com/idport/idport/pkg/errs"
 	"bytes"
 	"context"
 	"crypto/sha256"
@@ -16,7 +17,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 	"github.com/idport/idport/pkg/httpx"
-	"github.com/idport/idport/trustregistry/trust"
+	"github.com/idport/idport/trustregistry"
 )
 
 const accountKey = "idport.registry.account"
@@ -90,17 +91,17 @@ func (a *api) authenticate(c *gin.Context) {
 		writeErr(c, httpx.Errorf(http.StatusTooManyRequests, httpx.CodeRateLimited, "too many failed authentications from this address; retry later"))
 		return
 	}
-	var acct trust.Account
+	var acct trustregistry.Account
 	var err error
 	if tls := c.Request.TLS; tls != nil && len(tls.VerifiedChains) > 0 && len(tls.PeerCertificates) > 0 {
 		acct, err = a.b.AccountForCert(c, tls.PeerCertificates[0])
 	} else if tok := httpx.BearerToken(c); tok != "" {
 		acct, err = a.b.Authenticate(c, tok)
 	} else {
-		err = fmt.Errorf("no bearer token or client certificate: %w", trust.ErrUnauthenticated)
+		err = errs.Errorf(trustregistry.CodeUnauthorized, "no bearer token or client certificate: %w", trustregistry.ErrUnauthenticated)
 	}
 	if err != nil {
-		if errors.Is(err, trust.ErrUnauthenticated) {
+		if errors.Is(err, trustregistry.ErrUnauthenticated) {
 			a.limiter.fail(ip)
 		}
 		writeErr(c, err)
@@ -110,9 +111,9 @@ func (a *api) authenticate(c *gin.Context) {
 	c.Next()
 }
 
-func account(c *gin.Context) trust.Account {
+func account(c *gin.Context) trustregistry.Account {
 	v, _ := c.Get(accountKey)
-	a, _ := v.(trust.Account)
+	a, _ := v.(trustregistry.Account)
 	return a
 }
 
@@ -157,18 +158,18 @@ func (a *api) idempotency(c *gin.Context) {
 	reqHash := hex.EncodeToString(sum[:])
 	storeKey := acct.Name + "\x00" + key
 	now := time.Now().UTC()
-	reservation := trust.IdempotencyRecord{Key: storeKey, Account: acct.Name, RequestHash: reqHash, CreatedAt: now}
+	reservation := trustregistry.IdempotencyRecord{Key: storeKey, Account: acct.Name, RequestHash: reqHash, CreatedAt: now}
 	for attempt := 0; ; attempt++ {
 		err := a.b.PutIdempotency(c, reservation)
 		if err == nil {
 			break
 		}
-		if !errors.Is(err, trust.ErrExists) || attempt > 0 {
+		if !errors.Is(err, trustregistry.ErrExists) || attempt > 0 {
 			writeErr(c, err)
 			return
 		}
 		prev, err := a.b.GetIdempotency(c, storeKey)
-		if errors.Is(err, trust.ErrNotFound) {
+		if errors.Is(err, trustregistry.ErrNotFound) {
 			continue // finished and purged meanwhile: reserve again
 		}
 		if err != nil {

@@ -6,7 +6,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 	"github.com/idport/idport/pkg/httpx"
-	"github.com/idport/idport/trustregistry/trust"
+	"github.com/idport/idport/trustregistry"
 )
 
 // Problem codes of the registry API, beyond httpx's own.
@@ -35,21 +35,21 @@ var errorTable = []struct {
 	status int
 	code   string
 }{
-	{trust.ErrChangeConflict, http.StatusConflict, CodeChangeConflict},
-	{trust.ErrUnknownReference, http.StatusBadRequest, CodeUnknownReference},
-	{trust.ErrOverlap, http.StatusBadRequest, CodeOverlap},
-	{trust.ErrDuplicate, http.StatusBadRequest, CodeDuplicateID},
-	{trust.ErrTransition, http.StatusConflict, CodeStatusTransition},
-	{trust.ErrInvalid, http.StatusBadRequest, httpx.CodeValidationFailed},
-	{trust.ErrNotFound, http.StatusNotFound, httpx.CodeNotFound},
-	{trust.ErrExists, http.StatusConflict, CodeAlreadyExists},
-	{trust.ErrVersionConflict, http.StatusConflict, CodeConflict},
-	{trust.ErrUnauthenticated, http.StatusUnauthorized, httpx.CodeUnauthorized},
-	{trust.ErrSelfApproval, http.StatusForbidden, CodeSelfApproval},
-	{trust.ErrForbidden, http.StatusForbidden, httpx.CodeForbidden},
-	{trust.ErrDuplicateApproval, http.StatusConflict, CodeDuplicateApproval},
-	{trust.ErrProposalClosed, http.StatusConflict, CodeProposalClosed},
-	{trust.ErrProposalExpired, http.StatusConflict, CodeProposalExpired},
+	{trustregistry.ErrChangeConflict, http.StatusConflict, CodeChangeConflict},
+	{trustregistry.ErrUnknownReference, http.StatusBadRequest, CodeUnknownReference},
+	{trustregistry.ErrOverlap, http.StatusBadRequest, CodeOverlap},
+	{trustregistry.ErrDuplicate, http.StatusBadRequest, CodeDuplicateID},
+	{trustregistry.ErrTransition, http.StatusConflict, CodeStatusTransition},
+	{trustregistry.ErrInvalid, http.StatusBadRequest, httpx.CodeValidationFailed},
+	{trustregistry.ErrNotFound, http.StatusNotFound, httpx.CodeNotFound},
+	{trustregistry.ErrExists, http.StatusConflict, CodeAlreadyExists},
+	{trustregistry.ErrVersionConflict, http.StatusConflict, CodeConflict},
+	{trustregistry.ErrUnauthenticated, http.StatusUnauthorized, httpx.CodeUnauthorized},
+	{trustregistry.ErrSelfApproval, http.StatusForbidden, CodeSelfApproval},
+	{trustregistry.ErrForbidden, http.StatusForbidden, httpx.CodeForbidden},
+	{trustregistry.ErrDuplicateApproval, http.StatusConflict, CodeDuplicateApproval},
+	{trustregistry.ErrProposalClosed, http.StatusConflict, CodeProposalClosed},
+	{trustregistry.ErrProposalExpired, http.StatusConflict, CodeProposalExpired},
 }
 
 // writeErr renders err as problem+json through the one error table; validation errors carry
@@ -63,7 +63,7 @@ func writeErr(c *gin.Context, err error) {
 	for _, e := range errorTable {
 		if errors.Is(err, e.err) {
 			p := httpx.Problem{Status: e.status, Code: e.code, Detail: err.Error()}
-			var ve *trust.ValidationError
+			var ve *trustregistry.ValidationError
 			if errors.As(err, &ve) && ve.Path != "" {
 				p.Extra = map[string]any{"path": ve.Path}
 			}

@@ -12,7 +12,7 @@ import (
 	"github.com/gin-gonic/gin"
 	"github.com/idport/idport/pkg/boltkv"
 	"github.com/idport/idport/pkg/httpx"
-	"github.com/idport/idport/trustregistry/trust"
+	"github.com/idport/idport/trustregistry"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 )
@@ -20,34 +20,34 @@ import (
 // Backend is what the handlers need from the registry service (trustregistry.Service).
 type Backend interface {
 	Ready() error
-	Index() *trust.Index
-	Decide(ctx context.Context, q trust.Query) (trust.Decision, error)
-	DecideRecognition(ctx context.Context, q trust.RecognitionQuery, asOf uint64) (trust.Decision, error)
-	Snapshot() (trust.SnapshotRecord, bool)
-	WaitSnapshot(ctx context.Context, after uint64) (trust.SnapshotRecord, bool)
-	Rotations(ctx context.Context) ([]trust.SnapshotRecord, error)
+	Index() *trustregistry.Index
+	Decide(ctx context.Context, q trustregistry.Query) (trustregistry.Decision, error)
+	DecideRecognition(ctx context.Context, q trustregistry.RecognitionQuery, asOf uint64) (trustregistry.Decision, error)
+	Snapshot() (trustregistry.SnapshotRecord, bool)
+	WaitSnapshot(ctx context.Context, after uint64) (trustregistry.SnapshotRecord, bool)
+	Rotations(ctx context.Context) ([]trustregistry.SnapshotRecord, error)
 	PublicKeyJWK() ([]byte, error)
 	SignJWS(typ string, payload []byte) ([]byte, error)
 
-	Authenticate(ctx context.Context, token string) (trust.Account, error)
-	AccountForCert(ctx context.Context, cert *x509.Certificate) (trust.Account, error)
-	CreateAccount(ctx context.Context, actor *trust.Account, name string, roles []trust.Role) (trust.Account, string, error)
-	ListAccounts(ctx context.Context, actor trust.Account) ([]trust.Account, error)
-	DisableAccount(ctx context.Context, actor trust.Account, name string) (trust.Account, error)
-	RotateToken(ctx context.Context, actor trust.Account, name string) (string, error)
-	Propose(ctx context.Context, actor trust.Account, cs trust.ChangeSet, reason string, ttl time.Duration) (*trust.Proposal, error)
-	GetProposal(ctx context.Context, id string) (*trust.Proposal, error)
-	ListProposals(ctx context.Context, f trust.ProposalFilter) ([]*trust.Proposal, error)
-	Approve(ctx context.Context, actor trust.Account, id, comment string) (*trust.Proposal, error)
-	Reject(ctx context.Context, actor trust.Account, id, reason string) (*trust.Proposal, error)
-	History(ctx context.Context, kind trust.Kind, id string) ([]trust.Revision, error)
-	Audit(ctx context.Context, actor trust.Account, after uint64, limit int) ([]trust.AuditRecord, error)
-	VerifyAudit(ctx context.Context, actor trust.Account) (trust.AuditReport, error)
-	RotateKeyAs(ctx context.Context, actor trust.Account) ([]byte, error)
-	SpoolBackup(ctx context.Context, actor trust.Account) (*boltkv.Spool, error)
-	GetIdempotency(ctx context.Context, key string) (trust.IdempotencyRecord, error)
-	PutIdempotency(ctx context.Context, r trust.IdempotencyRecord) error
-	FinishIdempotency(ctx context.Context, r trust.IdempotencyRecord) error
+	Authenticate(ctx context.Context, token string) (trustregistry.Account, error)
+	AccountForCert(ctx context.Context, cert *x509.Certificate) (trustregistry.Account, error)
+	CreateAccount(ctx context.Context, actor *trustregistry.Account, name string, roles []trustregistry.Role) (trustregistry.Account, string, error)
+	ListAccounts(ctx context.Context, actor trustregistry.Account) ([]trustregistry.Account, error)
+	DisableAccount(ctx context.Context, actor trustregistry.Account, name string) (trustregistry.Account, error)
+	RotateToken(ctx context.Context, actor trustregistry.Account, name string) (string, error)
+	Propose(ctx context.Context, actor trustregistry.Account, cs trustregistry.ChangeSet, reason string, ttl time.Duration) (*trustregistry.Proposal, error)
+	GetProposal(ctx context.Context, id string) (*trustregistry.Proposal, error)
+	ListProposals(ctx context.Context, f trustregistry.ProposalFilter) ([]*trustregistry.Proposal, error)
+	Approve(ctx context.Context, actor trustregistry.Account, id, comment string) (*trustregistry.Proposal, error)
+	Reject(ctx context.Context, actor trustregistry.Account, id, reason string) (*trustregistry.Proposal, error)
+	History(ctx context.Context, kind trustregistry.Kind, id string) ([]trustregistry.Revision, error)
+	Audit(ctx context.Context, actor trustregistry.Account, after uint64, limit int) ([]trustregistry.AuditRecord, error)
+	VerifyAudit(ctx context.Context, actor trustregistry.Account) (trustregistry.AuditReport, error)
+	RotateKeyAs(ctx context.Context, actor trustregistry.Account) ([]byte, error)
+	SpoolBackup(ctx context.Context, actor trustregistry.Account) (*boltkv.Spool, error)
+	GetIdempotency(ctx context.Context, key string) (trustregistry.IdempotencyRecord, error)
+	PutIdempotency(ctx context.Context, r trustregistry.IdempotencyRecord) error
+	FinishIdempotency(ctx context.Context, r trustregistry.IdempotencyRecord) error
 	DeleteIdempotency(ctx context.Context, key string) error
 }
 
@@ -112,7 +112,7 @@ func New(b Backend, o Options, logger *slog.Logger) *gin.Engine {
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "idport_registry_snapshot_sequence", Help: "Sequence of the latest signed snapshot."},
 			func() float64 { r, _ := b.Snapshot(); return float64(r.Sequence) }),
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "idport_registry_authorities", Help: "Authorities in the registry."},
-			func() float64 { return float64(len(b.Index().IDs(trust.KindAuthority))) }))
+			func() float64 { return float64(len(b.Index().IDs(trustregistry.KindAuthority))) }))
 	e := httpx.NewEngine(httpx.Options{Name: "registry", Logger: logger, MaxBodyBytes: o.MaxBodyBytes, Ready: b.Ready, Registry: reg})
 	if err := e.SetTrustedProxies(o.TrustedProxies); err != nil {
 		logger.Error("ignoring invalid trusted proxies", "err", err)
@@ -121,7 +121,7 @@ func New(b Backend, o Options, logger *slog.Logger) *gin.Engine {
 	pub := e.Group("/v1")
 	pub.GET("/registry", a.registryInfo)
 	pub.GET("/openapi.yaml", serveOpenAPI)
-	for _, k := range trust.Kinds {
+	for _, k := range trustregistry.Kinds {
 		pub.GET("/"+plural(k), a.list(k))
 		pub.GET("/"+plural(k)+"/:id", a.get(k))
 	}
@@ -151,19 +151,19 @@ func New(b Backend, o Options, logger *slog.Logger) *gin.Engine {
 }
 
 // plural maps a kind to its path segment.
-func plural(k trust.Kind) string {
-	if k == trust.KindAuthority {
+func plural(k trustregistry.Kind) string {
+	if k == trustregistry.KindAuthority {
 		return "authorities"
 	}
-	if k == trust.KindJurisdiction {
+	if k == trustregistry.KindJurisdiction {
 		return "jurisdictions"
 	}
 	return string(k) + "s"
 }
 
 // KindOfPath maps a path segment (plural or singular) back to its kind.
-func KindOfPath(p string) (trust.Kind, bool) {
-	for _, k := range trust.Kinds {
+func KindOfPath(p string) (trustregistry.Kind, bool) {
+	for _, k := range trustregistry.Kinds {
 		if p == plural(k) || p == string(k) {
 			return k, true
 		}

@@ -28,7 +28,6 @@ import (
 	"github.com/idport/idport/trustregistry"
 	"github.com/idport/idport/trustregistry/client"
 	"github.com/idport/idport/trustregistry/httpapi"
-	"github.com/idport/idport/trustregistry/trust"
 	"gopkg.in/yaml.v3"
 )
 
@@ -54,7 +53,7 @@ func newFixture(t testing.TB, mut func(*trustregistry.Config)) *fixture {
 	srv := httptest.NewServer(svc.Handler())
 	t.Cleanup(func() { srv.Close(); svc.Close() })
 	f := &fixture{svc: svc, srv: srv, tokens: map[string]string{}}
-	for name, roles := range map[string][]trust.Role{"alice": {trust.RoleProposer}, "bob": {trust.RoleApprover}, "audrey": {trust.RoleAuditor, trust.RoleAdmin}} {
+	for name, roles := range map[string][]trustregistry.Role{"alice": {trustregistry.RoleProposer}, "bob": {trustregistry.RoleApprover}, "audrey": {trustregistry.RoleAuditor, trustregistry.RoleAdmin}} {
 		_, tok, err := svc.CreateAccount(context.Background(), nil, name, roles)
 		if err != nil {
 			t.Fatal(err)
@@ -286,7 +285,7 @@ func TestTRQP(t *testing.T) {
 	resp, body := f.do(t, "POST", "/authorization", "", "application/json", q)
 	var ans httpapi.TRQPResponse
 	if err := json.Unmarshal(body, &ans); err != nil || resp.StatusCode != 200 || ans.Authorized == nil || !*ans.Authorized ||
-		ans.Grounds.Recognition != trust.DemoRecognitionID || ans.Grounds.ClaimMapping["uen"] != "registrationNumber" || !strings.Contains(string(ans.Context), "kyc") {
+		ans.Grounds.Recognition != trustregistry.DemoRecognitionID || ans.Grounds.ClaimMapping["uen"] != "registrationNumber" || !strings.Contains(string(ans.Context), "kyc") {
 		t.Fatalf("%d %s", resp.StatusCode, body)
 	}
 	resp, body = f.do(t, "POST", "/authorization?signed=true", "", "application/json", q)
@@ -295,7 +294,7 @@ func TestTRQP(t *testing.T) {
 	}
 	jwk, _ := f.svc.PublicKeyJWK()
 	pub, _, _ := keys.ParsePublicJWK(jwk)
-	payload, _, err := trust.VerifyJWS(body, httpapi.ResponseType, pub)
+	payload, _, err := trustregistry.VerifyJWS(body, httpapi.ResponseType, pub)
 	if err != nil || !strings.Contains(string(payload), `"authorized":true`) {
 		t.Fatalf("signed answer: %v %s", err, payload)
 	}
@@ -312,7 +311,7 @@ func TestTRQP(t *testing.T) {
 		t.Fatalf("recognition of an issuer: %d %s", resp.StatusCode, body)
 	}
 	resp, body = f.do(t, "POST", "/authorization", "", "application/json", []byte(`{"entity_id":"did:web:unknown.example","resource":"BusinessRegistration"}`))
-	if resp.StatusCode != 200 || !strings.Contains(string(body), `"authorized":false`) || !strings.Contains(string(body), trust.CodeIssuerNotRecognised) {
+	if resp.StatusCode != 200 || !strings.Contains(string(body), `"authorized":false`) || !strings.Contains(string(body), trustregistry.CodeIssuerNotRecognised) {
 		t.Fatalf("unknown: %d %s", resp.StatusCode, body)
 	}
 	// Lists with paging and object get.
@@ -324,7 +323,7 @@ func TestTRQP(t *testing.T) {
 	if !strings.Contains(string(body), `"SG"`) || strings.Contains(string(body), `"next"`) {
 		t.Fatalf("page 2: %s", body)
 	}
-	if resp, body = f.do(t, "GET", "/v1/recognitions/"+trust.DemoRecognitionID, "", "", nil); resp.StatusCode != 200 || !strings.Contains(string(body), "registrationNumber") {
+	if resp, body = f.do(t, "GET", "/v1/recognitions/"+trustregistry.DemoRecognitionID, "", "", nil); resp.StatusCode != 200 || !strings.Contains(string(body), "registrationNumber") {
 		t.Fatalf("get: %s", body)
 	}
 	if resp, body = f.do(t, "GET", "/v1/authorities?entity="+demoDID, "", "", nil); resp.StatusCode != 200 || !strings.Contains(string(body), `"id":"sg-demo-registrar"`) {
@@ -389,7 +388,7 @@ func TestMTLSClientCertificate(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer svc.Close()
-	svc.CreateAccount(context.Background(), nil, "bob", []trust.Role{trust.RoleApprover})
+	svc.CreateAccount(context.Background(), nil, "bob", []trustregistry.Role{trustregistry.RoleApprover})
 	srv := httptest.NewUnstartedServer(svc.Handler())
 	pool := x509.NewCertPool()
 	pool.AddCert(ca)

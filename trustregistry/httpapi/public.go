@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"github.com/idport/idport/pkg/errs"
 	"encoding/json"
 	"fmt"
 	"mime"
@@ -11,7 +12,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 	"github.com/idport/idport/pkg/httpx"
-	"github.com/idport/idport/trustregistry/trust"
+	"github.com/idport/idport/trustregistry"
 )
 
 const (
@@ -55,7 +56,7 @@ func seqParam(c *gin.Context, name string) (uint64, error) {
 	return n, nil
 }
 
-func (a *api) list(k trust.Kind) gin.HandlerFunc {
+func (a *api) list(k trustregistry.Kind) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		after, limit, err := pageParams(c)
 		if err != nil {
@@ -63,7 +64,7 @@ func (a *api) list(k trust.Kind) gin.HandlerFunc {
 			return
 		}
 		idx := a.b.Index()
-		if e := c.Query("entity"); e != "" && k == trust.KindAuthority {
+		if e := c.Query("entity"); e != "" && k == trustregistry.KindAuthority {
 			// Look an authority up by one of its DIDs or key thumbprints.
 			items := []any{}
 			if au, ok := idx.AuthorityByEntity(e); ok {
@@ -77,12 +78,12 @@ func (a *api) list(k trust.Kind) gin.HandlerFunc {
 	}
 }
 
-func (a *api) get(k trust.Kind) gin.HandlerFunc {
+func (a *api) get(k trustregistry.Kind) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		idx := a.b.Index()
 		o := idx.State().Object(k, c.Param("id"))
 		if o == nil {
-			writeErr(c, fmt.Errorf("%s %q: %w", k, c.Param("id"), trust.ErrNotFound))
+			writeErr(c, errs.Errorf(trustregistry.CodeNotFound, "%s %q: %w", k, c.Param("id"), trustregistry.ErrNotFound))
 			return
 		}
 		c.Header(HeaderVersion, strconv.FormatUint(idx.Version(), 10))
@@ -205,7 +206,7 @@ type TRQPResponse struct {
 	TimeEvaluated time.Time       `json:"time_evaluated"`
 	Message       string          `json:"message"`
 	Context       json.RawMessage `json:"context,omitempty"`
-	Grounds       trust.Decision  `json:"grounds"`
+	Grounds       trustregistry.Decision  `json:"grounds"`
 }
 
 func (a *api) decodeTRQP(c *gin.Context, actions ...string) (TRQPRequest, TRQPContext, error) {
@@ -251,7 +252,7 @@ func (a *api) authorization(c *gin.Context) {
 		return
 	}
 	now := time.Now().UTC()
-	q := trust.Query{Entity: req.EntityID, CredentialType: req.Resource, LocalScheme: req.AuthorityID, At: now, AsOfVersion: tc.AsOfVersion}
+	q := trustregistry.Query{Entity: req.EntityID, CredentialType: req.Resource, LocalScheme: req.AuthorityID, At: now, AsOfVersion: tc.AsOfVersion}
 	if tc.AsKnownAt != nil {
 		q.AsKnownAt = tc.AsKnownAt.UTC()
 	}
@@ -290,13 +291,13 @@ func (a *api) recognition(c *gin.Context) {
 	if tc.Time != nil {
 		at = tc.Time.UTC()
 	}
-	var d trust.Decision
+	var d trustregistry.Decision
 	if _, isEntity := a.b.Index().AuthorityByEntity(req.EntityID); isEntity {
 		if req.Resource == "" {
 			writeErr(c, httpx.Errorf(http.StatusBadRequest, httpx.CodeValidationFailed, "resource (the credential type) is required when entity_id is an issuer"))
 			return
 		}
-		q := trust.Query{Entity: req.EntityID, CredentialType: req.Resource, LocalScheme: req.AuthorityID, At: at, AsOfVersion: tc.AsOfVersion}
+		q := trustregistry.Query{Entity: req.EntityID, CredentialType: req.Resource, LocalScheme: req.AuthorityID, At: at, AsOfVersion: tc.AsOfVersion}
 		if tc.AsKnownAt != nil {
 			q.AsKnownAt = tc.AsKnownAt.UTC()
 		}
@@ -305,7 +306,7 @@ func (a *api) recognition(c *gin.Context) {
 		}
 		d, err = a.b.Decide(c, q)
 	} else {
-		d, err = a.b.DecideRecognition(c, trust.RecognitionQuery{LocalScheme: req.AuthorityID, ForeignScheme: req.EntityID, CredentialType: req.Resource, At: at}, tc.AsOfVersion)
+		d, err = a.b.DecideRecognition(c, trustregistry.RecognitionQuery{LocalScheme: req.AuthorityID, ForeignScheme: req.EntityID, CredentialType: req.Resource, At: at}, tc.AsOfVersion)
 	}
 	if err != nil {
 		writeErr(c, err)

@@ -5,9 +5,9 @@ import (
 
 	"github.com/idport/idport/trustregistry/memstore"
 	"github.com/idport/idport/trustregistry/storetest"
-	"github.com/idport/idport/trustregistry/trust"
+	"github.com/idport/idport/trustregistry"
 )
 
 func TestConformance(t *testing.T) {
-	storetest.Run(t, func(t *testing.T) trust.Store { return memstore.New() })
+	storetest.Run(t, func(t *testing.T) trustregistry.Store { return memstore.New() })
 }

@@ -14,7 +14,6 @@ import (
 	"github.com/idport/idport/pkg/vc"
 	"github.com/idport/idport/pkg/vcjwt"
 	"github.com/idport/idport/trustregistry"
-	"github.com/idport/idport/trustregistry/trust"
 	"github.com/idport/idport/trustregistry/trustsource"
 	"github.com/idport/idport/verifier"
 )
@@ -46,16 +45,16 @@ func BenchmarkVerifyThroughRegistry10k(b *testing.B) {
 	srv := httptest.NewServer(svc.Handler())
 	defer srv.Close()
 	defer cancel() // before srv.Close: ends the replica's long-poll
-	alice, _, err := svc.CreateAccount(ctx, nil, "alice", []trust.Role{trust.RoleProposer})
+	alice, _, err := svc.CreateAccount(ctx, nil, "alice", []trustregistry.Role{trustregistry.RoleProposer})
 	if err != nil {
 		b.Fatal(err)
 	}
-	bob, _, err := svc.CreateAccount(ctx, nil, "bob", []trust.Role{trust.RoleApprover})
+	bob, _, err := svc.CreateAccount(ctx, nil, "bob", []trustregistry.Role{trustregistry.RoleApprover})
 	if err != nil {
 		b.Fatal(err)
 	}
 	effective := time.Now().Add(-time.Hour)
-	for _, cs := range append(trust.SyntheticChangeSets(10000, 50, effective), trust.DemoSeed(issuerDID, effective)) {
+	for _, cs := range append(trustregistry.SyntheticChangeSets(10000, 50, effective), trustregistry.DemoSeed(issuerDID, effective)) {
 		p, err := svc.Propose(ctx, alice, cs, "benchmark", 0)
 		if err != nil {
 			b.Fatal(err)
@@ -69,7 +68,7 @@ func BenchmarkVerifyThroughRegistry10k(b *testing.B) {
 		b.Fatal(err)
 	}
 	v, err := trustsource.NewVerifier(ctx, trustsource.SyncConfig{URL: srv.URL, PinnedKey: pinned, Logger: quiet()},
-		verifier.Config{Policy: verifier.Policy{LocalScheme: trust.DemoLocalScheme}, Logger: quiet()})
+		verifier.Config{Policy: verifier.Policy{LocalScheme: trustregistry.DemoLocalScheme}, Logger: quiet()})
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -15,7 +15,7 @@ import (
 	"time"
 
 	"github.com/idport/idport/trustregistry/client"
-	"github.com/idport/idport/trustregistry/trust"
+	"github.com/idport/idport/trustregistry"
 	"github.com/idport/idport/verifier"
 )
 
@@ -34,12 +34,12 @@ func (s *Source) Replica() *client.Replica { return s.replica }
 // RFC 7638 thumbprint of its signing key, for authorities registered by pinned key. The
 // thumbprint also lets the registry refuse a key the authority has not pinned (key_not_pinned).
 func (s *Source) Decide(_ context.Context, q verifier.TrustQuery) (verifier.TrustDecision, error) {
-	tq := trust.Query{Entity: q.Issuer, KeyThumbprint: q.KeyThumbprint, CredentialType: q.CredentialType,
+	tq := trustregistry.Query{Entity: q.Issuer, KeyThumbprint: q.KeyThumbprint, CredentialType: q.CredentialType,
 		LocalScheme: q.LocalScheme, At: q.At, IssuedAt: q.IssuedAt}
 	d := s.replica.Decide(tq)
-	if !d.Recognised && d.Code == trust.CodeIssuerNotRecognised && q.KeyThumbprint != "" {
+	if !d.Recognised && d.Code == trustregistry.CodeIssuerNotRecognised && q.KeyThumbprint != "" {
 		tq.Entity = q.KeyThumbprint
-		if byKey := s.replica.Decide(tq); byKey.Code != trust.CodeIssuerNotRecognised {
+		if byKey := s.replica.Decide(tq); byKey.Code != trustregistry.CodeIssuerNotRecognised {
 			d = byKey
 		}
 	}
@@ -57,7 +57,7 @@ func (s *Source) Status() verifier.TrustStatus {
 	st := s.replica.Status()
 	ts := verifier.TrustStatus{Ready: st.Ready, Version: st.Version, Stale: st.Stale, LastUpdate: st.LastUpdate, Reason: st.Reason}
 	if ts.Ready {
-		if idx := s.replica.Index(); idx == nil || len(idx.IDs(trust.KindAuthority)) == 0 {
+		if idx := s.replica.Index(); idx == nil || len(idx.IDs(trustregistry.KindAuthority)) == 0 {
 			ts.Ready = false
 			ts.Reason = fmt.Sprintf("registry snapshot (version %d) recognises no authority yet", st.Version)
 		}

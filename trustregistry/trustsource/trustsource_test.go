@@ -13,7 +13,6 @@ import (
 	"github.com/idport/idport/pkg/keys"
 	"github.com/idport/idport/trustregistry"
 	"github.com/idport/idport/trustregistry/client"
-	"github.com/idport/idport/trustregistry/trust"
 	"github.com/idport/idport/trustregistry/trustsource"
 	"github.com/idport/idport/verifier"
 )
@@ -25,11 +24,11 @@ const authorityDID = "did:web:registrar.sg.example"
 func registry(t *testing.T, ctx context.Context) (string, []byte, *client.Admin, *client.Admin) {
 	t.Helper()
 	dir := t.TempDir()
-	tokA, err := trustregistry.Bootstrap(ctx, dir, "alice", []trust.Role{trust.RoleProposer})
+	tokA, err := trustregistry.Bootstrap(ctx, dir, "alice", []trustregistry.Role{trustregistry.RoleProposer})
 	if err != nil {
 		t.Fatal(err)
 	}
-	tokB, err := trustregistry.Bootstrap(ctx, dir, "bob", []trust.Role{trust.RoleApprover})
+	tokB, err := trustregistry.Bootstrap(ctx, dir, "bob", []trustregistry.Role{trustregistry.RoleApprover})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -54,7 +53,7 @@ func registry(t *testing.T, ctx context.Context) (string, []byte, *client.Admin,
 
 func query() verifier.TrustQuery {
 	now := time.Now()
-	return verifier.TrustQuery{Issuer: authorityDID, CredentialType: trust.DemoType, LocalScheme: trust.DemoLocalScheme,
+	return verifier.TrustQuery{Issuer: authorityDID, CredentialType: trustregistry.DemoType, LocalScheme: trustregistry.DemoLocalScheme,
 		IssuedAt: now.Add(-time.Minute), At: now}
 }
 
@@ -90,7 +89,7 @@ func TestSyncedSourceAnswersWithGroundsAndFollowsSuspension(t *testing.T) {
 	if err != nil || !d.Recognised {
 		t.Fatalf("decision %+v err %v", d, err)
 	}
-	if d.Authority != trust.DemoAuthorityID || d.Jurisdiction != "SG" || d.Agreement != trust.DemoAgreementID ||
+	if d.Authority != trustregistry.DemoAuthorityID || d.Jurisdiction != "SG" || d.Agreement != trustregistry.DemoAgreementID ||
 		d.LocalAssurance != "L3" || d.ClaimMapping["uen"] != "registrationNumber" || d.RegistryVersion == 0 {
 		t.Fatalf("grounds %+v", d)
 	}
@@ -101,7 +100,7 @@ func TestSyncedSourceAnswersWithGroundsAndFollowsSuspension(t *testing.T) {
 		t.Fatalf("unknown issuer: %+v", d)
 	}
 
-	if _, err := client.SuspendAuthority(ctx, alice, bob, trust.DemoAuthorityID, "key compromise"); err != nil {
+	if _, err := client.SuspendAuthority(ctx, alice, bob, trustregistry.DemoAuthorityID, "key compromise"); err != nil {
 		t.Fatal(err)
 	}
 	waitFor(t, ctx, "the suspension", func() bool {

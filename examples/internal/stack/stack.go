@@ -25,7 +25,6 @@ import (
 	"github.com/idport/idport/pkg/statuslist"
 	"github.com/idport/idport/trustregistry"
 	"github.com/idport/idport/trustregistry/client"
-	"github.com/idport/idport/trustregistry/trust"
 	"github.com/idport/idport/trustregistry/trustsource"
 	"github.com/idport/idport/verifier"
 	"github.com/idport/idport/verifier/httpapi"
@@ -149,10 +148,10 @@ func (s *Stack) StartRegistry(ctx context.Context) (*Registry, error) {
 	r := &Registry{URL: url, Service: svc, Key: key, DataDir: dir}
 	for _, a := range []struct {
 		name string
-		role trust.Role
+		role trustregistry.Role
 		dst  **client.Admin
-	}{{"alice", trust.RoleProposer, &r.Alice}, {"bob", trust.RoleApprover, &r.Bob}, {"carol", trust.RoleAuditor, &r.Carol}} {
-		_, tok, err := svc.CreateAccount(ctx, nil, a.name, []trust.Role{a.role})
+	}{{"alice", trustregistry.RoleProposer, &r.Alice}, {"bob", trustregistry.RoleApprover, &r.Bob}, {"carol", trustregistry.RoleAuditor, &r.Carol}} {
+		_, tok, err := svc.CreateAccount(ctx, nil, a.name, []trustregistry.Role{a.role})
 		if err != nil {
 			return nil, fmt.Errorf("stack: account %s: %w", a.name, err)
 		}
@@ -453,7 +452,7 @@ func NewWorld(ctx context.Context, issuerName string) (*Stack, *Registry, *Issue
 	return s, reg, is, nil
 }
 
-// NewDemoWorld is NewWorld with the demo recognition in place (trust.DemoSeed through
+// NewDemoWorld is NewWorld with the demo recognition in place (trustregistry.DemoSeed through
 // maker-checker): Lingang recognises the Singapore authority that the issuer "sg-issuer" signs
 // for, from effective on. It returns the registry version after the seed.
 func NewDemoWorld(ctx context.Context, effective time.Time) (*Stack, *Registry, *Issuer, uint64, error) {

@@ -5,7 +5,7 @@
 //
 // It knows no HTTP and no database: trustregistry wires it to a Store, trustregistry/httpapi
 // serves it, trustregistry/client replicates it.
-package trust
+package trustregistry
 
 import (
 	"encoding/json"
