@@ -6,10 +6,11 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"github.com/idport/idport/pkg/errs"
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/idport/idport/pkg/errs"
 )
 
 func newProposalID(now time.Time) string {
@@ -88,7 +89,11 @@ func (s *Service) Approve(ctx context.Context, actor Account, id, comment string
 	cur := s.idx.Load().State()
 	next, changes, err := Apply(cur, p.ChangeSet, now)
 	if err != nil {
-		return nil, errs.Wrap(CodeChangeConflict, fmt.Sprintf("proposal %s against version %d: %s: %s", id, cur.Version, ErrChangeConflict.Message, err), err)
+		cerr := errs.Wrap(CodeChangeConflict, fmt.Sprintf("proposal %s against version %d: %s: %s", id, cur.Version, ErrChangeConflict.Message, err), err)
+		if p := PathOf(err); p != "" {
+			cerr = cerr.WithField(FieldPath, p)
+		}
+		return nil, cerr
 	}
 	p.Status, p.AppliedVersion, p.DecidedAt, p.DecidedBy = ProposalApplied, next.Version, &now, actor.Name
 	approvers := make([]string, 0, len(p.Approvals))

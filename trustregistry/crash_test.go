@@ -16,6 +16,7 @@ import (
 
 	"github.com/idport/idport/trustregistry"
 	"github.com/idport/idport/trustregistry/boltstore"
+	"github.com/idport/idport/trustregistry/storeconfig"
 )
 
 const crashEnv = "IDPORT_REGISTRY_CRASH_CHILD"
@@ -33,7 +34,7 @@ func crashChangeSet(v uint64) trustregistry.ChangeSet {
 // crashChild applies proposals in a loop until killed, printing each applied version.
 func crashChild(dir string) {
 	ctx := context.Background()
-	svc, err := trustregistry.NewService(trustregistry.Config{DataDir: dir, KeySecret: secret, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	svc, err := newService(trustregistry.Config{DataDir: dir, KeySecret: secret, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	if err != nil {
 		fmt.Println("error", err)
 		os.Exit(2)
@@ -101,7 +102,7 @@ func TestCrashSafety(t *testing.T) {
 		}
 	}
 
-	st, err := boltstore.Open(filepath.Join(dir, trustregistry.DBFile))
+	st, err := boltstore.Open(filepath.Join(dir, storeconfig.DBFile), boltstore.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -131,7 +132,7 @@ func TestCrashSafety(t *testing.T) {
 	}
 	st.Close()
 	t.Logf("6 SIGKILLs: %d change sets applied, versions 1..%d gapless and whole, audit chain of %d records verifies", state.Version, state.Version, n)
-	svc, err := trustregistry.NewService(trustregistry.Config{DataDir: dir, KeySecret: secret, Logger: quietLogger()})
+	svc, err := newService(trustregistry.Config{DataDir: dir, KeySecret: secret, Logger: quietLogger()})
 	if err != nil {
 		t.Fatalf("reopen service: %v", err)
 	}

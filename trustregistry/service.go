@@ -10,7 +10,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"github.com/idport/idport/pkg/errs"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -19,6 +18,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/idport/idport/pkg/errs"
 	"github.com/idport/idport/pkg/keys"
 )
 
@@ -28,10 +28,13 @@ const (
 	DefaultSnapshotInterval = time.Hour
 	DefaultProposalTTL      = 72 * time.Hour
 	idempotencyTTL          = 24 * time.Hour
-	// DevSecretFile holds the generated key-sealing secret in --dev mode.
+	// DevSecretFile holds the generated key-sealing secret in Dev mode.
 	DevSecretFile    = "dev-key-secret"
 	secretCurrentKey = "registry-key"
 )
+
+// ErrNoKeySecret reports a Config with neither KeySecret nor Dev.
+var ErrNoKeySecret = errors.New("a registry key secret is required outside dev mode")
 
 // Config configures a Service.
 type Config struct {
@@ -136,7 +139,7 @@ func keySecret(cfg Config) ([]byte, error) {
 		return cfg.KeySecret, nil
 	}
 	if !cfg.Dev {
-		return nil, errors.New("a key secret (--key-secret-file) is required outside --dev")
+		return nil, ErrNoKeySecret
 	}
 	if cfg.DataDir == "" {
 		cfg.Logger.Warn("DEV MODE: registry key sealed with an ephemeral secret; it will not survive a restart")
@@ -528,18 +531,18 @@ func (s *Service) AccountForCert(ctx context.Context, cert *x509.Certificate) (A
 	return a, nil
 }
 
-// CreateAccount creates an account and returns it with its token (shown once). actor nil means
+// CreateAccount creates an account and returns its stored record (use View for an API answer)
+// with its token (shown once). actor nil means
 // the system (bootstrap, in-process seeding); otherwise actor needs the admin role.
-func (s *Service) CreateAccount(ctx context.Context, actor *Account, name string, roles []Role) (AccountView, string, error) {
+func (s *Service) CreateAccount(ctx context.Context, actor *Account, name string, roles []Role) (Account, string, error) {
 	if actor != nil && !actor.Has(RoleAdmin) {
-		return AccountView{}, "", errs.Errorf(CodeForbidden, "creating accounts needs the admin role: %w", ErrForbidden)
+		return Account{}, "", errs.Errorf(CodeForbidden, "creating accounts needs the admin role: %w", ErrForbidden)
 	}
 	by := "system"
 	if actor != nil {
 		by = actor.Name
 	}
-	a, tok, err := createAccount(ctx, s.store, name, roles, by, s.now())
-	return a.View(), tok, err
+	return createAccount(ctx, s.store, name, roles, by, s.now())
 }
 
 func createAccount(ctx context.Context, st Store, name string, roles []Role, by string, now time.Time) (Account, string, error) {

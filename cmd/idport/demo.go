@@ -16,8 +16,9 @@ import (
 	"sync"
 	"time"
 
-	"github.com/idport/idport/trustregistry/client"
+	"github.com/idport/idport/internal/demoseed"
 	"github.com/idport/idport/trustregistry"
+	"github.com/idport/idport/trustregistry/adminclient"
 )
 
 const demoUsage = `The demo starts the trust registry, an issuer and a verifier as three HTTP services on free
@@ -61,7 +62,7 @@ type demo struct {
 	step    int
 
 	registryURL, issuerURL, verifierURL string
-	alice, bob, carol                   *client.Admin
+	alice, bob, carol                   *adminclient.Client
 	apiKey, issuerDID                   string
 }
 
@@ -133,7 +134,7 @@ func (d *demo) story(ctx context.Context, env Env, services *serviceGroup) error
 	if err != nil {
 		return err
 	}
-	d.alice, d.bob, d.carol = client.NewAdmin(d.registryURL, aliceTok), client.NewAdmin(d.registryURL, bobTok), client.NewAdmin(d.registryURL, carolTok)
+	d.alice, d.bob, d.carol = adminclient.New(d.registryURL, aliceTok), adminclient.New(d.registryURL, bobTok), adminclient.New(d.registryURL, carolTok)
 	d.say("alice may propose changes, bob may approve them: no one changes the registry alone. carol audits.")
 	d.say("Their bearer tokens were shown once; the registry keeps only their SHA-256 hashes.")
 
@@ -146,7 +147,7 @@ func (d *demo) story(ctx context.Context, env Env, services *serviceGroup) error
 
 	d.title("The Singapore authority's issuer starts")
 	d.apiKey, err = runCapture(ctx, env, "issuer", "apikey", "create", "--data", issData, "--dev", "--did-method", "did:key",
-		"--scope", trustregistry.DemoType, "--name", "sg-demo-company-portal")
+		"--scope", demoseed.Type, "--name", "sg-demo-company-portal")
 	if err != nil {
 		return err
 	}
@@ -165,21 +166,21 @@ func (d *demo) story(ctx context.Context, env Env, services *serviceGroup) error
 
 	d.title("alice proposes, bob approves: Lingang recognises Singapore's corporate scheme")
 	effective := time.Now().Add(-time.Hour)
-	p, err := d.alice.Propose(ctx, trustregistry.DemoSeed(d.issuerDID, effective), "Recognise Singapore corporate registry under the SG-Lingang MoU", "")
+	p, err := d.alice.Propose(ctx, demoseed.ChangeSet(d.issuerDID, effective), "Recognise Singapore corporate registry under the SG-Lingang MoU", "")
 	if err != nil {
 		return fmt.Errorf("propose seed: %w", err)
 	}
-	d.say("alice proposed %s (%d operations: jurisdictions SG and CN-SH-LG, schemes, the authority, the agreement, the recognition).", p.ID, len(trustregistry.DemoSeed("", effective).Ops))
+	d.say("alice proposed %s (%d operations: jurisdictions SG and CN-SH-LG, schemes, the authority, the agreement, the recognition).", p.ID, len(demoseed.ChangeSet("", effective).Ops))
 	p, err = d.bob.Approve(ctx, p.ID, "checked against the signed MoU")
 	if err != nil {
 		return fmt.Errorf("approve seed: %w", err)
 	}
 	d.say("bob approved it: applied atomically as registry version %d.", p.AppliedVersion)
-	d.say("Recognition %s: %s -> %s for %s, claim mapping uen -> registrationNumber, legalName -> enterpriseName, ...", trustregistry.DemoRecognitionID, trustregistry.DemoLocalScheme, trustregistry.DemoForeignScheme, trustregistry.DemoType)
+	d.say("Recognition %s: %s -> %s for %s, claim mapping uen -> registrationNumber, legalName -> enterpriseName, ...", demoseed.RecognitionID, demoseed.LocalScheme, demoseed.ForeignScheme, demoseed.Type)
 
 	d.title("Lingang's verifier starts and syncs the registry's signed snapshot")
 	services.start(ctx, env, "verifier", "--addr", verAddr, "--data", verData, "--registry", d.registryURL, "--registry-key", keyFile,
-		"--local-scheme", trustregistry.DemoLocalScheme, "--allow-hosts", "127.0.0.1", "--allow-http")
+		"--local-scheme", demoseed.LocalScheme, "--allow-hosts", "127.0.0.1", "--allow-http")
 	if err := waitReady(ctx, d.verifierURL); err != nil {
 		return fmt.Errorf("verifier: %w", err)
 	}
@@ -192,7 +193,7 @@ func (d *demo) story(ctx context.Context, env Env, services *serviceGroup) error
 		VerifiableCredential json.RawMessage `json:"verifiableCredential"`
 	}
 	if _, err := call(ctx, http.MethodPost, d.issuerURL+"/credentials/issue", d.apiKey,
-		map[string]any{"type": trustregistry.DemoType, "format": "vc+jwt", "credentialSubject": subject}, &issued, http.StatusCreated); err != nil {
+		map[string]any{"type": demoseed.Type, "format": "vc+jwt", "credentialSubject": subject}, &issued, http.StatusCreated); err != nil {
 		return fmt.Errorf("issue: %w", err)
 	}
 	d.say("POST %s/credentials/issue -> 201, an enveloped vc+jwt credential of %d bytes with a revocation status entry.", d.issuerURL, len(issued.VerifiableCredential))
@@ -215,7 +216,7 @@ func (d *demo) story(ctx context.Context, env Env, services *serviceGroup) error
 	}
 
 	d.title("A regulator acts: alice proposes suspending the authority, bob approves")
-	susp, err := d.alice.Propose(ctx, trustregistry.SuspendAuthority(trustregistry.DemoAuthorityID, "signing key reported compromised", time.Now()),
+	susp, err := d.alice.Propose(ctx, trustregistry.SuspendAuthority(demoseed.AuthorityID, "signing key reported compromised", time.Now()),
 		"Suspend pending investigation of a key compromise", "")
 	if err != nil {
 		return fmt.Errorf("propose suspension: %w", err)
@@ -278,7 +279,7 @@ func (d *demo) printCurls() {
 		"curl -s " + d.registryURL + "/v1/authorities",
 		"curl -s " + d.registryURL + "/v1/snapshot",
 		"curl -s " + d.registryURL + "/v1/snapshot/key",
-		"curl -s -X POST -H 'Content-Type: application/json' " + d.registryURL + "/authorization -d '{\"entity_id\":\"" + d.issuerDID + "\",\"authority_id\":\"" + trustregistry.DemoLocalScheme + "\",\"action\":\"issue\",\"resource\":\"" + trustregistry.DemoType + "\"}'",
+		"curl -s -X POST -H 'Content-Type: application/json' " + d.registryURL + "/authorization -d '{\"entity_id\":\"" + d.issuerDID + "\",\"authority_id\":\"" + demoseed.LocalScheme + "\",\"action\":\"issue\",\"resource\":\"" + demoseed.Type + "\"}'",
 		"curl -s " + d.issuerURL + "/.well-known/did.json",
 		"curl -s " + d.issuerURL + "/.well-known/jwks.json",
 		"curl -s " + d.issuerURL + "/credential-types",

@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/idport/idport/internal/demoseed"
 	"github.com/idport/idport/trustregistry"
 )
 
@@ -109,7 +110,7 @@ func TestRegistryAndAdminCommands(t *testing.T) {
 	}
 
 	seed := filepath.Join(dir, "seed.json")
-	b, _ := json.Marshal(trustregistry.DemoSeed("did:web:registrar.example.sg", time.Now().Add(-time.Hour)))
+	b, _ := json.Marshal(demoseed.ChangeSet("did:web:registrar.example.sg", time.Now().Add(-time.Hour)))
 	os.WriteFile(seed, b, 0o644)
 	out, err := adminCmd(t, as("alice"), "propose", "--file", seed, "--reason", "seed the demo", "--json")
 	if err != nil {
@@ -126,7 +127,7 @@ func TestRegistryAndAdminCommands(t *testing.T) {
 	if err != nil || !strings.Contains(out, "applied as registry version 1") {
 		t.Fatalf("approve: %q %v", out, err)
 	}
-	out, err = adminCmd(t, as("alice"), "suspend", "--authority", trustregistry.DemoAuthorityID, "--reason", "licence under review", "--json")
+	out, err = adminCmd(t, as("alice"), "suspend", "--authority", demoseed.AuthorityID, "--reason", "licence under review", "--json")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -140,7 +141,7 @@ func TestRegistryAndAdminCommands(t *testing.T) {
 	if out, err = adminCmd(t, as("bob"), "approve", p.ID, "--json"); err != nil || !strings.Contains(out, `"applied_version": 2`) {
 		t.Fatalf("approve suspension: %q %v", out, err)
 	}
-	if out, err = adminCmd(t, as("bob"), "history", "authority", trustregistry.DemoAuthorityID); err != nil || strings.Count(out, "\n") != 3 {
+	if out, err = adminCmd(t, as("bob"), "history", "authority", demoseed.AuthorityID); err != nil || strings.Count(out, "\n") != 3 {
 		t.Fatalf("history: %q %v", out, err)
 	}
 	if out, err = adminCmd(t, as("audrey"), "audit", "export"); err != nil || strings.Count(out, "\n") != 2 || !strings.Contains(out, "licence under review") {

@@ -1,6 +1,7 @@
 package openapicoverage
 
 import (
+	"log/slog"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -14,6 +15,8 @@ import (
 
 	"github.com/idport/idport/issuer"
 	"github.com/idport/idport/trustregistry"
+	registryhttp "github.com/idport/idport/trustregistry/httpapi"
+	"github.com/idport/idport/trustregistry/memstore"
 	"github.com/idport/idport/verifier"
 	"github.com/idport/idport/verifier/httpapi"
 )
@@ -53,7 +56,7 @@ func routes(t *testing.T, name string, h http.Handler) []string {
 
 func services(t *testing.T) map[string][]string {
 	t.Helper()
-	reg, err := trustregistry.NewService(trustregistry.Config{DataDir: t.TempDir(), Dev: true})
+	reg, err := trustregistry.NewService(trustregistry.Config{Store: memstore.New(), Dev: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -70,7 +73,7 @@ func services(t *testing.T) map[string][]string {
 	}
 	t.Cleanup(func() { ver.Close() })
 	return map[string][]string{
-		"registry": routes(t, "registry", reg.Handler()),
+		"registry": routes(t, "registry", registryhttp.New(reg, registryhttp.Options{}, slog.New(slog.DiscardHandler))),
 		"issuer":   routes(t, "issuer", is.Handler()),
 		"verifier": routes(t, "verifier", ver.Handler()),
 	}

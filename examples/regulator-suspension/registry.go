@@ -8,15 +8,16 @@ import (
 	"time"
 
 	"github.com/idport/idport/examples/internal/stack"
-	"github.com/idport/idport/trustregistry/httpapi"
+	"github.com/idport/idport/internal/demoseed"
 	"github.com/idport/idport/trustregistry"
+	"github.com/idport/idport/trustregistry/httpapi"
 )
 
 // authorization asks the registry's public TRQP endpoint whether entity may issue the demo
 // credential type, recognised by Lingang, at valid time at, as the registry knew it at
 // registry version asOf.
 func authorization(ctx context.Context, registryURL, entity string, at time.Time, asOf uint64) (*httpapi.TRQPResponse, error) {
-	req := map[string]any{"entity_id": entity, "authority_id": trustregistry.DemoLocalScheme, "action": "issue", "resource": trustregistry.DemoType,
+	req := map[string]any{"entity_id": entity, "authority_id": demoseed.LocalScheme, "action": "issue", "resource": demoseed.Type,
 		"context": map[string]any{"time": at, "as_of_version": asOf}}
 	var ans httpapi.TRQPResponse
 	if _, _, err := stack.Call(ctx, http.MethodPost, registryURL+"/authorization", "", req, &ans, http.StatusOK); err != nil {

@@ -4,14 +4,15 @@
 package boltstore
 
 import (
-	"github.com/idport/idport/pkg/errs"
 	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"time"
 
 	"github.com/idport/idport/pkg/boltkv"
+	"github.com/idport/idport/pkg/errs"
 	"github.com/idport/idport/trustregistry"
 	bolt "go.etcd.io/bbolt"
 )
@@ -44,12 +45,20 @@ type Store struct {
 
 var _ trustregistry.Store = (*Store)(nil)
 
-// Open opens or creates the registry database at path.
-func Open(path string) (*Store, error) {
+// Options tunes Open. The zero value is what a registry uses.
+type Options struct {
+	// NoSync skips the fsync of each commit: faster, and a crash may lose or corrupt recent
+	// commits. For tests and throwaway registries only.
+	NoSync bool
+}
+
+// Open opens or creates the registry database at path (its directory is created, mode 0700).
+func Open(path string, opts Options) (*Store, error) {
 	db, err := boltkv.Open(path)
 	if err != nil {
 		return nil, err
 	}
+	db.NoSync = opts.NoSync
 	if err := db.Update(func(tx *bolt.Tx) error {
 		for _, b := range allBuckets {
 			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
@@ -64,8 +73,14 @@ func Open(path string) (*Store, error) {
 	return &Store{db: db}, nil
 }
 
-// DB exposes the underlying database (tests, backups).
+// DB exposes the underlying database (tests).
 func (s *Store) DB() *bolt.DB { return s.db }
+
+// Backup implements trustregistry.Backupper: a consistent copy of the database file, written
+// from one read transaction while writers go on committing.
+func (s *Store) Backup(w io.Writer) (int64, error) { return boltkv.WriteBackup(s.db, w) }
+
+var _ trustregistry.Backupper = (*Store)(nil)
 
 // Close closes the file.
 func (s *Store) Close() error { return s.db.Close() }

@@ -7,9 +7,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/idport/idport/internal/demoseed"
 	"github.com/idport/idport/pkg/boltkv"
-	"github.com/idport/idport/trustregistry/boltstore"
 	"github.com/idport/idport/trustregistry"
+	"github.com/idport/idport/trustregistry/boltstore"
 	bolt "go.etcd.io/bbolt"
 )
 
@@ -17,18 +18,18 @@ import (
 func fillAudit(t *testing.T) string {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "registry.db")
-	s, err := boltstore.Open(path)
+	s, err := boltstore.Open(path, boltstore.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	ctx := context.Background()
 	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
-	sets := []trustregistry.ChangeSet{trustregistry.DemoSeed("did:web:registrar.example.sg", t0)}
+	sets := []trustregistry.ChangeSet{demoseed.ChangeSet("did:web:registrar.example.sg", t0)}
 	for i := 1; i <= 4; i++ {
 		if i%2 == 1 {
-			sets = append(sets, trustregistry.SuspendAuthority(trustregistry.DemoAuthorityID, "check", t0.Add(time.Duration(i)*time.Hour)))
+			sets = append(sets, trustregistry.SuspendAuthority(demoseed.AuthorityID, "check", t0.Add(time.Duration(i)*time.Hour)))
 		} else {
-			sets = append(sets, trustregistry.ReinstateAuthority(trustregistry.DemoAuthorityID, "ok", t0.Add(time.Duration(i)*time.Hour)))
+			sets = append(sets, trustregistry.ReinstateAuthority(demoseed.AuthorityID, "ok", t0.Add(time.Duration(i)*time.Hour)))
 		}
 	}
 	for i, cs := range sets {
@@ -89,7 +90,7 @@ func TestAuditTamperDetectedInFile(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			path := fillAudit(t)
 			editFile(t, path, c.edit)
-			s, err := boltstore.Open(path)
+			s, err := boltstore.Open(path, boltstore.Options{})
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -30,8 +30,8 @@
 package etcdstore
 
 import (
-	"github.com/idport/idport/pkg/errs"
 	"context"
+	"crypto/tls"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -40,11 +40,12 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/idport/idport/pkg/errs"
 	"github.com/idport/idport/trustregistry"
 	clientv3 "go.etcd.io/etcd/client/v3"
 )
 
-// ErrBadPrefix reports an unusable key prefix given to Open.
+// ErrBadPrefix reports an unusable configuration given to Open (key prefix, no client).
 var ErrBadPrefix = errors.New("etcdstore: bad key prefix")
 
 // ErrCorrupt reports a key or value under the prefix that the store cannot decode.
@@ -54,31 +55,63 @@ var ErrCorrupt = errors.New("etcdstore: corrupt data")
 // snapshots, idempotency answers) when a concurrent writer touches the same keys.
 const maxRetries = 16
 
-// Store implements trustregistry.Store on an etcd cluster. It does not own the client: Close leaves it
-// open for the caller to close.
+// Store implements trustregistry.Store on an etcd cluster.
 type Store struct {
 	cli    *clientv3.Client
+	owned  bool // Close closes cli (Open made it)
 	prefix string
 	fence  atomic.Pointer[fence] // set while the store writes under a Lock
 }
 
 var _ trustregistry.Store = (*Store)(nil)
 
-// Open returns a store keeping its keys under prefix (for example "/idport/registry/"; a
-// trailing "/" is added when missing). It checks that the cluster answers.
-func Open(ctx context.Context, client *clientv3.Client, prefix string) (*Store, error) {
-	if client == nil {
-		return nil, fmt.Errorf("%w: nil client", ErrBadPrefix)
+// Config configures Open.
+type Config struct {
+	// Client is an etcd client to use; the store does not own it (Close leaves it open). When
+	// nil, Open makes one from Endpoints, TLS, Username and Password, and Close closes it.
+	Client *clientv3.Client
+	// Endpoints are the etcd client URLs (when Client is nil).
+	Endpoints []string
+	// TLS for the connection to etcd (nil: plain).
+	TLS *tls.Config
+	// Username and Password for etcd authentication (optional).
+	Username, Password string
+	// DialTimeout bounds reaching the cluster in Open (default 5s).
+	DialTimeout time.Duration
+	// Prefix is the key prefix of the registry's state, for example "/idport/registry/"
+	// (a trailing "/" is added when missing).
+	Prefix string
+}
+
+// Open returns a store keeping its keys under cfg.Prefix. It checks that the cluster answers.
+func Open(ctx context.Context, cfg Config) (*Store, error) {
+	if cfg.Prefix == "" || strings.ContainsRune(cfg.Prefix, 0) {
+		return nil, fmt.Errorf("%w: %q", ErrBadPrefix, cfg.Prefix)
 	}
-	if prefix == "" || strings.ContainsRune(prefix, 0) {
-		return nil, fmt.Errorf("%w: %q", ErrBadPrefix, prefix)
+	if cfg.DialTimeout <= 0 {
+		cfg.DialTimeout = 5 * time.Second
 	}
+	prefix := cfg.Prefix
 	if !strings.HasSuffix(prefix, "/") {
 		prefix += "/"
 	}
-	s := &Store{cli: client, prefix: prefix}
-	if _, err := client.Get(ctx, s.key("meta/version")); err != nil {
-		return nil, fmt.Errorf("etcdstore: reach cluster: %w", err)
+	s := &Store{cli: cfg.Client, prefix: prefix}
+	if s.cli == nil {
+		if len(cfg.Endpoints) == 0 {
+			return nil, fmt.Errorf("%w: no client and no endpoints", ErrBadPrefix)
+		}
+		cli, err := clientv3.New(clientv3.Config{Endpoints: cfg.Endpoints, DialTimeout: cfg.DialTimeout, TLS: cfg.TLS,
+			Username: cfg.Username, Password: cfg.Password})
+		if err != nil {
+			return nil, fmt.Errorf("etcdstore: client for %v: %w", cfg.Endpoints, err)
+		}
+		s.cli, s.owned = cli, true
+	}
+	octx, cancel := context.WithTimeout(ctx, cfg.DialTimeout)
+	defer cancel()
+	if _, err := s.cli.Get(octx, s.key("meta/version")); err != nil {
+		s.Close()
+		return nil, fmt.Errorf("etcdstore: reach cluster %v: %w", s.cli.Endpoints(), err)
 	}
 	return s, nil
 }
@@ -86,24 +119,31 @@ func Open(ctx context.Context, client *clientv3.Client, prefix string) (*Store, 
 // Prefix returns the key prefix of the store.
 func (s *Store) Prefix() string { return s.prefix }
 
-// Close implements trustregistry.Store; the client stays open (it belongs to the caller).
-func (s *Store) Close() error { return nil }
+// Close implements trustregistry.Store: it closes the client when Open made it.
+func (s *Store) Close() error {
+	if s.owned {
+		return s.cli.Close()
+	}
+	return nil
+}
 
 func (s *Store) key(parts ...string) string { return s.prefix + strings.Join(parts, "") }
 
 func pad(n uint64) string { return fmt.Sprintf("%020d", n) }
 
-func (s *Store) versionKey() string                    { return s.key("meta/version") }
-func (s *Store) objKey(k trustregistry.Kind, id string) string { return s.key("obj/", string(k), "/", id) }
-func (s *Store) revKey(v uint64) string                { return s.key("rev/", pad(v)) }
-func (s *Store) auditKey(seq uint64) string            { return s.key("audit/", pad(seq)) }
-func (s *Store) proposalKey(id string) string          { return s.key("proposal/", id) }
-func (s *Store) accountKey(name string) string         { return s.key("account/", name) }
-func (s *Store) tokenKey(h string) string              { return s.key("token/", h) }
-func (s *Store) idemKey(k string) string               { return s.key("idem/", k) }
-func (s *Store) snapshotKey() string                   { return s.key("snapshot/latest") }
-func (s *Store) rotationKey(seq uint64) string         { return s.key("rotation/", pad(seq)) }
-func (s *Store) secretKey(name string) string          { return s.key("secret/", name) }
+func (s *Store) versionKey() string { return s.key("meta/version") }
+func (s *Store) objKey(k trustregistry.Kind, id string) string {
+	return s.key("obj/", string(k), "/", id)
+}
+func (s *Store) revKey(v uint64) string        { return s.key("rev/", pad(v)) }
+func (s *Store) auditKey(seq uint64) string    { return s.key("audit/", pad(seq)) }
+func (s *Store) proposalKey(id string) string  { return s.key("proposal/", id) }
+func (s *Store) accountKey(name string) string { return s.key("account/", name) }
+func (s *Store) tokenKey(h string) string      { return s.key("token/", h) }
+func (s *Store) idemKey(k string) string       { return s.key("idem/", k) }
+func (s *Store) snapshotKey() string           { return s.key("snapshot/latest") }
+func (s *Store) rotationKey(seq uint64) string { return s.key("rotation/", pad(seq)) }
+func (s *Store) secretKey(name string) string  { return s.key("secret/", name) }
 
 func decode(key []byte, v []byte, into any) error {
 	if err := json.Unmarshal(v, into); err != nil {

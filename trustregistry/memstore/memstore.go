@@ -4,7 +4,6 @@
 package memstore
 
 import (
-	"github.com/idport/idport/pkg/errs"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -12,6 +11,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/idport/idport/pkg/errs"
 	"github.com/idport/idport/trustregistry"
 )
 

@@ -3,9 +3,9 @@ package memstore_test
 import (
 	"testing"
 
+	"github.com/idport/idport/trustregistry"
 	"github.com/idport/idport/trustregistry/memstore"
 	"github.com/idport/idport/trustregistry/storetest"
-	"github.com/idport/idport/trustregistry"
 )
 
 func TestConformance(t *testing.T) {

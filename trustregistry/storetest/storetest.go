@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/idport/idport/internal/demoseed"
 	"github.com/idport/idport/trustregistry"
 )
 
@@ -105,7 +106,7 @@ func equalJSON(t *testing.T, what string, a, b any) {
 }
 
 func testApplyAndLoad(t *testing.T, s trustregistry.Store) {
-	want, rec := commit(t, s, trustregistry.DemoSeed(demoDID, t0), t0)
+	want, rec := commit(t, s, demoseed.ChangeSet(demoDID, t0), t0)
 	if rec.Seq != 1 || rec.Version != 1 || rec.PrevHash != trustregistry.GenesisHash || rec.Hash == "" || len(rec.Diff) != 7 {
 		t.Fatalf("audit record = %+v", rec)
 	}
@@ -119,7 +120,7 @@ func testApplyAndLoad(t *testing.T, s trustregistry.Store) {
 	equalJSON(t, "authorities", got.Authorities, want.Authorities)
 	equalJSON(t, "recognitions", got.Recognitions, want.Recognitions)
 	equalJSON(t, "schemes", got.Schemes, want.Schemes)
-	d := trustregistry.NewIndex(got).Decide(trustregistry.Query{Entity: demoDID, CredentialType: trustregistry.DemoType, LocalScheme: trustregistry.DemoLocalScheme, At: t0.Add(time.Hour)})
+	d := trustregistry.NewIndex(got).Decide(trustregistry.Query{Entity: demoDID, CredentialType: demoseed.Type, LocalScheme: demoseed.LocalScheme, At: t0.Add(time.Hour)})
 	if !d.Recognised {
 		t.Fatalf("decision on loaded state: %+v", d)
 	}
@@ -127,7 +128,7 @@ func testApplyAndLoad(t *testing.T, s trustregistry.Store) {
 
 func testVersionConflict(t *testing.T, s trustregistry.Store) {
 	ctx := context.Background()
-	commit(t, s, trustregistry.DemoSeed(demoDID, t0), t0)
+	commit(t, s, demoseed.ChangeSet(demoDID, t0), t0)
 	_, err := s.Apply(ctx, trustregistry.Commit{BaseVersion: 0, RecordedAt: t0,
 		Changes: []trustregistry.Change{{Kind: trustregistry.KindJurisdiction, ID: "HK", After: json.RawMessage(`{"code":"HK","name":"Hong Kong"}`)}}})
 	if !errors.Is(err, trustregistry.ErrVersionConflict) {
@@ -144,11 +145,11 @@ func testVersionConflict(t *testing.T, s trustregistry.Store) {
 
 func testHistoryAndStateAt(t *testing.T, s trustregistry.Store) {
 	ctx := context.Background()
-	v1, _ := commit(t, s, trustregistry.DemoSeed(demoDID, t0), t0)
+	v1, _ := commit(t, s, demoseed.ChangeSet(demoDID, t0), t0)
 	leak := t0.Add(24 * time.Hour)
-	commit(t, s, trustregistry.SuspendAuthority(trustregistry.DemoAuthorityID, "key leaked", leak), leak.Add(48*time.Hour))
-	commit(t, s, trustregistry.ReinstateAuthority(trustregistry.DemoAuthorityID, "rotated", leak.Add(72*time.Hour)), leak.Add(72*time.Hour))
-	h, err := s.History(ctx, trustregistry.KindAuthority, trustregistry.DemoAuthorityID)
+	commit(t, s, trustregistry.SuspendAuthority(demoseed.AuthorityID, "key leaked", leak), leak.Add(48*time.Hour))
+	commit(t, s, trustregistry.ReinstateAuthority(demoseed.AuthorityID, "rotated", leak.Add(72*time.Hour)), leak.Add(72*time.Hour))
+	h, err := s.History(ctx, trustregistry.KindAuthority, demoseed.AuthorityID)
 	if err != nil || len(h) != 3 || h[0].Version != 1 || h[2].Version != 3 || !h[1].RecordedAt.Equal(leak.Add(48*time.Hour)) {
 		t.Fatalf("history = %+v, %v", h, err)
 	}
@@ -160,7 +161,7 @@ func testHistoryAndStateAt(t *testing.T, s trustregistry.Store) {
 		t.Fatal(err)
 	}
 	equalJSON(t, "state at v1", old.Authorities, v1.Authorities)
-	q := trustregistry.Query{Entity: demoDID, CredentialType: trustregistry.DemoType, LocalScheme: trustregistry.DemoLocalScheme, At: leak.Add(time.Hour)}
+	q := trustregistry.Query{Entity: demoDID, CredentialType: demoseed.Type, LocalScheme: demoseed.LocalScheme, At: leak.Add(time.Hour)}
 	if d := trustregistry.NewIndex(old).Decide(q); !d.Recognised || d.RegistryVersion != 1 {
 		t.Fatalf("as known at v1: %+v", d)
 	}
@@ -175,12 +176,12 @@ func testHistoryAndStateAt(t *testing.T, s trustregistry.Store) {
 
 func testAuditChain(t *testing.T, s trustregistry.Store) {
 	ctx := context.Background()
-	commit(t, s, trustregistry.DemoSeed(demoDID, t0), t0)
+	commit(t, s, demoseed.ChangeSet(demoDID, t0), t0)
 	for i := 0; i < 4; i++ {
 		at := t0.Add(time.Duration(i+1) * time.Hour)
-		cs := trustregistry.SuspendAuthority(trustregistry.DemoAuthorityID, "review", at)
+		cs := trustregistry.SuspendAuthority(demoseed.AuthorityID, "review", at)
 		if i%2 == 1 {
-			cs = trustregistry.ReinstateAuthority(trustregistry.DemoAuthorityID, "ok", at)
+			cs = trustregistry.ReinstateAuthority(demoseed.AuthorityID, "ok", at)
 		}
 		commit(t, s, cs, at)
 	}
@@ -199,7 +200,7 @@ func testAuditChain(t *testing.T, s trustregistry.Store) {
 }
 
 func newProposal(id string) *trustregistry.Proposal {
-	return &trustregistry.Proposal{ID: id, ChangeSet: trustregistry.DemoSeed(demoDID, t0), Reason: "seed", Proposer: "alice",
+	return &trustregistry.Proposal{ID: id, ChangeSet: demoseed.ChangeSet(demoDID, t0), Reason: "seed", Proposer: "alice",
 		CreatedAt: t0, ExpiresAt: t0.Add(time.Hour), Status: trustregistry.ProposalPending}
 }
 
@@ -400,7 +401,7 @@ func testSecrets(t *testing.T, s trustregistry.Store) {
 
 func testConcurrentApply(t *testing.T, s trustregistry.Store) {
 	ctx := context.Background()
-	commit(t, s, trustregistry.DemoSeed(demoDID, t0), t0)
+	commit(t, s, demoseed.ChangeSet(demoDID, t0), t0)
 	cur, _ := s.LoadState(ctx)
 	const n = 8
 	var wg sync.WaitGroup
@@ -411,7 +412,7 @@ func testConcurrentApply(t *testing.T, s trustregistry.Store) {
 		go func(i int) {
 			defer wg.Done()
 			at := t0.Add(time.Duration(i+1) * time.Minute)
-			_, changes, err := trustregistry.Apply(cur, trustregistry.SuspendAuthority(trustregistry.DemoAuthorityID, fmt.Sprintf("race %d", i), at), at)
+			_, changes, err := trustregistry.Apply(cur, trustregistry.SuspendAuthority(demoseed.AuthorityID, fmt.Sprintf("race %d", i), at), at)
 			if err != nil {
 				t.Error(err)
 				return

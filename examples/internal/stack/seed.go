@@ -5,8 +5,8 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/idport/idport/trustregistry/client"
 	"github.com/idport/idport/trustregistry"
+	"github.com/idport/idport/trustregistry/adminclient"
 )
 
 // Side is one jurisdiction's scheme in a recognition.
@@ -62,7 +62,7 @@ func (r Recognition) ChangeSet() trustregistry.ChangeSet {
 // Apply proposes the change set as alice and approves it as bob (maker-checker) and returns the
 // registry version it became.
 func (r Recognition) Apply(ctx context.Context, reg *Registry, reason string) (uint64, error) {
-	p, err := client.ProposeAndApprove(ctx, reg.Alice, reg.Bob, r.ChangeSet(), reason)
+	p, err := adminclient.ProposeAndApprove(ctx, reg.Alice, reg.Bob, r.ChangeSet(), reason)
 	if err != nil {
 		return 0, fmt.Errorf("recognise %s: %w", r.AuthorityID, err)
 	}

@@ -1,13 +1,13 @@
-// Package client is the trust registry's sync client: a Replica pulls signed snapshots from a
+// Package replica is the trust registry's sync client for verifiers: a Replica pulls signed snapshots from a
 // registry (long-poll with polling fallback), verifies each against a pinned key (following key
 // rotations only when the old key announced them), refuses to step back in sequence, keeps the
 // last good snapshot on disk, answers decisions from an immutable in-memory index swapped
 // atomically, and fails closed when the snapshot is stale (past next-update plus grace).
 //
-//	r, err := client.New(client.Config{URL: "https://registry.example", PinnedKey: jwk, CacheFile: "registry.cache"})
+//	r, err := replica.New(replica.Config{URL: "https://registry.example", PinnedKey: jwk, CacheFile: "registry.cache"})
 //	go r.Run(ctx)
 //	d := r.Decide(trustregistry.Query{Entity: issuerDID, CredentialType: "BusinessRegistration", LocalScheme: "cn-sh-lg.corporate"})
-package client
+package replica
 
 import (
 	"context"
@@ -20,13 +20,13 @@ import (
 	"net/http"
 	"net/url"
 	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
 
+	"github.com/idport/idport/pkg/atomicfile"
 	"github.com/idport/idport/pkg/keys"
 	"github.com/idport/idport/trustregistry"
 )
@@ -284,40 +284,7 @@ func (r *Replica) writeCache(v *view) error {
 	if err != nil {
 		return err
 	}
-	return WriteFileAtomic(r.cfg.CacheFile, b)
-}
-
-// WriteFileAtomic replaces path with b so that a crash leaves the old or the new file whole.
-func WriteFileAtomic(path string, b []byte) error {
-	dir := filepath.Dir(path)
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return err
-	}
-	f, err := os.CreateTemp(dir, filepath.Base(path)+".tmp-*")
-	if err != nil {
-		return err
-	}
-	tmp := f.Name()
-	defer os.Remove(tmp)
-	if _, err := f.Write(b); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Close(); err != nil {
-		return err
-	}
-	if err := os.Rename(tmp, path); err != nil {
-		return err
-	}
-	if d, err := os.Open(dir); err == nil {
-		d.Sync()
-		d.Close()
-	}
-	return nil
+	return atomicfile.WriteFile(r.cfg.CacheFile, b)
 }
 
 // stale reports why the view cannot be trusted now, or "".
@@ -429,9 +396,7 @@ func (r *Replica) fetchRotations(ctx context.Context) ([][]byte, error) {
 	if status != http.StatusOK {
 		return nil, fmt.Errorf("HTTP %d", status)
 	}
-	var body struct {
-		Rotations []string `json:"rotations"`
-	}
+	var body trustregistry.RotationList
 	if err := json.Unmarshal(b, &body); err != nil {
 		return nil, err
 	}
