@@ -10,7 +10,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/idport/idport/trustregistry/trust"
+	"github.com/idport/idport/pkg/errs"
 )
 
 func newProposalID(now time.Time) string {
@@ -22,26 +22,26 @@ func newProposalID(now time.Time) string {
 // Propose records a change set for approval. It is validated against the current registry at
 // once, so a proposal that could never apply is refused with its precise error.
 // ttl 0 means the configured default.
-func (s *Service) Propose(ctx context.Context, actor trust.Account, cs trust.ChangeSet, reason string, ttl time.Duration) (*trust.Proposal, error) {
-	if !actor.Has(trust.RoleProposer) {
-		return nil, fmt.Errorf("proposing needs the proposer role: %w", trust.ErrForbidden)
+func (s *Service) Propose(ctx context.Context, actor Account, cs ChangeSet, reason string, ttl time.Duration) (*Proposal, error) {
+	if !actor.Has(RoleProposer) {
+		return nil, errs.Errorf(CodeForbidden, "proposing needs the proposer role: %w", ErrForbidden)
 	}
 	if strings.TrimSpace(reason) == "" {
-		return nil, &trust.ValidationError{Path: "reason", Reason: "a reason is required", Err: trust.ErrInvalid}
+		return nil, verr(ErrInvalid, "reason", "a reason is required")
 	}
 	if len(reason) > 4096 {
-		return nil, &trust.ValidationError{Path: "reason", Reason: "reason longer than 4096 characters", Err: trust.ErrInvalid}
+		return nil, verr(ErrInvalid, "reason", "reason longer than 4096 characters")
 	}
 	now := s.now().UTC()
 	cur := s.idx.Load().State()
-	if _, _, err := trust.Apply(cur, cs, now); err != nil {
+	if _, _, err := Apply(cur, cs, now); err != nil {
 		return nil, err
 	}
 	if ttl <= 0 {
 		ttl = s.cfg.ProposalTTL
 	}
-	p := &trust.Proposal{ID: newProposalID(now), ChangeSet: cs, Reason: reason, Proposer: actor.Name,
-		CreatedAt: now, ExpiresAt: now.Add(ttl), Status: trust.ProposalPending, BaseVersion: cur.Version}
+	p := &Proposal{ID: newProposalID(now), ChangeSet: cs, Reason: reason, Proposer: actor.Name,
+		CreatedAt: now, ExpiresAt: now.Add(ttl), Status: ProposalPending, BaseVersion: cur.Version}
 	if err := s.store.CreateProposal(ctx, p); err != nil {
 		return nil, err
 	}
@@ -50,21 +50,21 @@ func (s *Service) Propose(ctx context.Context, actor trust.Account, cs trust.Cha
 }
 
 // GetProposal returns one proposal.
-func (s *Service) GetProposal(ctx context.Context, id string) (*trust.Proposal, error) {
+func (s *Service) GetProposal(ctx context.Context, id string) (*Proposal, error) {
 	return s.store.GetProposal(ctx, id)
 }
 
 // ListProposals lists proposals.
-func (s *Service) ListProposals(ctx context.Context, f trust.ProposalFilter) ([]*trust.Proposal, error) {
+func (s *Service) ListProposals(ctx context.Context, f ProposalFilter) ([]*Proposal, error) {
 	return s.store.ListProposals(ctx, f)
 }
 
 // Approve records actor's approval. When the proposer and the distinct approvers reach the
 // quorum, the change set is applied atomically with its audit record, the index is swapped and
 // a new snapshot is published before Approve returns.
-func (s *Service) Approve(ctx context.Context, actor trust.Account, id, comment string) (*trust.Proposal, error) {
-	if !actor.Has(trust.RoleApprover) {
-		return nil, fmt.Errorf("approving needs the approver role: %w", trust.ErrForbidden)
+func (s *Service) Approve(ctx context.Context, actor Account, id, comment string) (*Proposal, error) {
+	if !actor.Has(RoleApprover) {
+		return nil, errs.Errorf(CodeForbidden, "approving needs the approver role: %w", ErrForbidden)
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -73,13 +73,13 @@ func (s *Service) Approve(ctx context.Context, actor trust.Account, id, comment 
 		return nil, err
 	}
 	if p.Proposer == actor.Name {
-		return nil, fmt.Errorf("proposal %s: %w", id, trust.ErrSelfApproval)
+		return nil, errs.Errorf(CodeSelfApproval, "proposal %s: %w", id, ErrSelfApproval)
 	}
-	if slices.ContainsFunc(p.Approvals, func(a trust.Approval) bool { return a.Account == actor.Name }) {
-		return nil, fmt.Errorf("proposal %s: %s: %w", id, actor.Name, trust.ErrDuplicateApproval)
+	if slices.ContainsFunc(p.Approvals, func(a Approval) bool { return a.Account == actor.Name }) {
+		return nil, errs.Errorf(CodeDuplicateApproval, "proposal %s: %s: %w", id, actor.Name, ErrDuplicateApproval)
 	}
 	now := s.now().UTC()
-	p.Approvals = append(p.Approvals, trust.Approval{Account: actor.Name, At: now, Comment: comment})
+	p.Approvals = append(p.Approvals, Approval{Account: actor.Name, At: now, Comment: comment})
 	if 1+len(p.Approvals) < s.cfg.Quorum {
 		if err := s.store.UpdateProposal(ctx, p); err != nil {
 			return nil, err
@@ -87,21 +87,25 @@ func (s *Service) Approve(ctx context.Context, actor trust.Account, id, comment 
 		return p, nil
 	}
 	cur := s.idx.Load().State()
-	next, changes, err := trust.Apply(cur, p.ChangeSet, now)
+	next, changes, err := Apply(cur, p.ChangeSet, now)
 	if err != nil {
-		return nil, fmt.Errorf("proposal %s against version %d: %w: %w", id, cur.Version, trust.ErrChangeConflict, err)
+		cerr := errs.Wrap(CodeChangeConflict, fmt.Sprintf("proposal %s against version %d: %s: %s", id, cur.Version, ErrChangeConflict.Message, err), err)
+		if p := PathOf(err); p != "" {
+			cerr = cerr.WithField(FieldPath, p)
+		}
+		return nil, cerr
 	}
-	p.Status, p.AppliedVersion, p.DecidedAt, p.DecidedBy = trust.ProposalApplied, next.Version, &now, actor.Name
+	p.Status, p.AppliedVersion, p.DecidedAt, p.DecidedBy = ProposalApplied, next.Version, &now, actor.Name
 	approvers := make([]string, 0, len(p.Approvals))
 	for _, a := range p.Approvals {
 		approvers = append(approvers, a.Account)
 	}
-	rec, err := s.store.Apply(ctx, trust.Commit{BaseVersion: cur.Version, RecordedAt: now, Changes: changes, Proposal: p,
-		Audit: trust.AuditRecord{ProposalID: p.ID, Proposer: p.Proposer, Approvers: approvers, ProposedAt: p.CreatedAt, AppliedAt: now, Reason: p.Reason}})
+	rec, err := s.store.Apply(ctx, Commit{BaseVersion: cur.Version, RecordedAt: now, Changes: changes, Proposal: p,
+		Audit: AuditRecord{ProposalID: p.ID, Proposer: p.Proposer, Approvers: approvers, ProposedAt: p.CreatedAt, AppliedAt: now, Reason: p.Reason}})
 	if err != nil {
 		return nil, err
 	}
-	s.idx.Store(trust.NewIndex(next))
+	s.idx.Store(NewIndex(next))
 	s.asOfM.Lock()
 	s.applied = append(s.applied, now)
 	s.asOfM.Unlock()
@@ -113,41 +117,41 @@ func (s *Service) Approve(ctx context.Context, actor trust.Account, id, comment 
 }
 
 // pendingLocked loads a proposal that is still pending, expiring it on the way if due.
-func (s *Service) pendingLocked(ctx context.Context, id string) (*trust.Proposal, error) {
+func (s *Service) pendingLocked(ctx context.Context, id string) (*Proposal, error) {
 	p, err := s.store.GetProposal(ctx, id)
 	if err != nil {
 		return nil, err
 	}
-	if p.Status != trust.ProposalPending {
-		return nil, fmt.Errorf("proposal %s is %s: %w", id, p.Status, trust.ErrProposalClosed)
+	if p.Status != ProposalPending {
+		return nil, errs.Errorf(CodeProposalClosed, "proposal %s is %s: %w", id, p.Status, ErrProposalClosed)
 	}
 	if now := s.now(); !now.Before(p.ExpiresAt) {
-		p.Status, p.DecidedAt, p.DecidedBy = trust.ProposalExpired, &now, "system"
+		p.Status, p.DecidedAt, p.DecidedBy = ProposalExpired, &now, "system"
 		if err := s.store.UpdateProposal(ctx, p); err != nil {
 			return nil, err
 		}
-		return nil, fmt.Errorf("proposal %s expired at %s: %w", id, p.ExpiresAt.Format(time.RFC3339), trust.ErrProposalExpired)
+		return nil, errs.Errorf(CodeProposalExpired, "proposal %s expired at %s: %w", id, p.ExpiresAt.Format(time.RFC3339), ErrProposalExpired)
 	}
 	return p, nil
 }
 
 // Reject closes a pending proposal. Approvers may reject any proposal; a proposer may withdraw
 // their own.
-func (s *Service) Reject(ctx context.Context, actor trust.Account, id, reason string) (*trust.Proposal, error) {
+func (s *Service) Reject(ctx context.Context, actor Account, id, reason string) (*Proposal, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	p, err := s.pendingLocked(ctx, id)
 	if err != nil {
 		return nil, err
 	}
-	if !actor.Has(trust.RoleApprover) && !(actor.Has(trust.RoleProposer) && actor.Name == p.Proposer) {
-		return nil, fmt.Errorf("rejecting needs the approver role (or withdrawing one's own proposal): %w", trust.ErrForbidden)
+	if !actor.Has(RoleApprover) && !(actor.Has(RoleProposer) && actor.Name == p.Proposer) {
+		return nil, errs.Errorf(CodeForbidden, "rejecting needs the approver role (or withdrawing one's own proposal): %w", ErrForbidden)
 	}
 	if strings.TrimSpace(reason) == "" {
-		return nil, &trust.ValidationError{Path: "reason", Reason: "a reason is required", Err: trust.ErrInvalid}
+		return nil, verr(ErrInvalid, "reason", "a reason is required")
 	}
 	now := s.now().UTC()
-	p.Status, p.DecidedAt, p.DecidedBy, p.DecisionReason = trust.ProposalRejected, &now, actor.Name, reason
+	p.Status, p.DecidedAt, p.DecidedBy, p.DecisionReason = ProposalRejected, &now, actor.Name, reason
 	if err := s.store.UpdateProposal(ctx, p); err != nil {
 		return nil, err
 	}
@@ -157,7 +161,7 @@ func (s *Service) Reject(ctx context.Context, actor trust.Account, id, reason st
 
 // ExpireProposals marks pending proposals past their expiry as expired.
 func (s *Service) ExpireProposals(ctx context.Context) error {
-	ps, err := s.store.ListProposals(ctx, trust.ProposalFilter{Status: trust.ProposalPending})
+	ps, err := s.store.ListProposals(ctx, ProposalFilter{Status: ProposalPending})
 	if err != nil {
 		return err
 	}
@@ -169,10 +173,10 @@ func (s *Service) ExpireProposals(ctx context.Context) error {
 		s.mu.Lock()
 		_, err := s.pendingLocked(ctx, p.ID)
 		s.mu.Unlock()
-		if err != nil && !errors.Is(err, trust.ErrProposalExpired) && !errors.Is(err, trust.ErrProposalClosed) {
+		if err != nil && !errors.Is(err, ErrProposalExpired) && !errors.Is(err, ErrProposalClosed) {
 			return err
 		}
-		if errors.Is(err, trust.ErrProposalExpired) {
+		if errors.Is(err, ErrProposalExpired) {
 			s.log.Info("proposal expired", "proposal", p.ID)
 		}
 	}
@@ -180,37 +184,37 @@ func (s *Service) ExpireProposals(ctx context.Context) error {
 }
 
 // History returns the revisions of one object.
-func (s *Service) History(ctx context.Context, kind trust.Kind, id string) ([]trust.Revision, error) {
+func (s *Service) History(ctx context.Context, kind Kind, id string) ([]Revision, error) {
 	if !kind.Valid() {
-		return nil, &trust.ValidationError{Path: "kind", Reason: fmt.Sprintf("unknown kind %q", kind), Err: trust.ErrInvalid}
+		return nil, verr(ErrInvalid, "kind", "unknown kind %q", kind)
 	}
 	return s.store.History(ctx, kind, id)
 }
 
 // Audit returns audit records after a sequence number; auditors only.
-func (s *Service) Audit(ctx context.Context, actor trust.Account, after uint64, limit int) ([]trust.AuditRecord, error) {
-	if !actor.Has(trust.RoleAuditor) {
-		return nil, fmt.Errorf("reading the audit log needs the auditor role: %w", trust.ErrForbidden)
+func (s *Service) Audit(ctx context.Context, actor Account, after uint64, limit int) ([]AuditRecord, error) {
+	if !actor.Has(RoleAuditor) {
+		return nil, errs.Errorf(CodeForbidden, "reading the audit log needs the auditor role: %w", ErrForbidden)
 	}
 	return s.store.Audit(ctx, after, limit)
 }
 
 // VerifyAudit checks the whole audit chain; auditors only.
-func (s *Service) VerifyAudit(ctx context.Context, actor trust.Account) (trust.AuditReport, error) {
-	if !actor.Has(trust.RoleAuditor) {
-		return trust.AuditReport{}, fmt.Errorf("verifying the audit log needs the auditor role: %w", trust.ErrForbidden)
+func (s *Service) VerifyAudit(ctx context.Context, actor Account) (AuditReport, error) {
+	if !actor.Has(RoleAuditor) {
+		return AuditReport{}, errs.Errorf(CodeForbidden, "verifying the audit log needs the auditor role: %w", ErrForbidden)
 	}
 	return verifyAudit(ctx, s.store)
 }
 
-func verifyAudit(ctx context.Context, st trust.Store) (trust.AuditReport, error) {
-	n, last, err := trust.VerifyStoreAudit(ctx, st)
+func verifyAudit(ctx context.Context, st Store) (AuditReport, error) {
+	n, last, err := VerifyStoreAudit(ctx, st)
 	v, verr := st.Version(ctx)
 	if verr != nil {
-		return trust.AuditReport{}, verr
+		return AuditReport{}, verr
 	}
-	r := trust.AuditReport{OK: err == nil, Records: n, Version: v, LastHash: last}
-	var ae *trust.AuditError
+	r := AuditReport{OK: err == nil, Records: n, Version: v, LastHash: last}
+	var ae *AuditError
 	if errors.As(err, &ae) {
 		r.BrokenAt, r.Error = ae.Record, ae.Error()
 		return r, nil
@@ -219,12 +223,12 @@ func verifyAudit(ctx context.Context, st trust.Store) (trust.AuditReport, error)
 }
 
 // GetIdempotency returns the stored answer of an idempotency key.
-func (s *Service) GetIdempotency(ctx context.Context, key string) (trust.IdempotencyRecord, error) {
+func (s *Service) GetIdempotency(ctx context.Context, key string) (IdempotencyRecord, error) {
 	return s.store.GetIdempotency(ctx, key)
 }
 
 // FinishIdempotency stores the answer of a reserved idempotency key.
-func (s *Service) FinishIdempotency(ctx context.Context, r trust.IdempotencyRecord) error {
+func (s *Service) FinishIdempotency(ctx context.Context, r IdempotencyRecord) error {
 	return s.store.FinishIdempotency(ctx, r)
 }
 
@@ -234,6 +238,6 @@ func (s *Service) DeleteIdempotency(ctx context.Context, key string) error {
 }
 
 // PutIdempotency stores (reserves) an idempotency key.
-func (s *Service) PutIdempotency(ctx context.Context, r trust.IdempotencyRecord) error {
+func (s *Service) PutIdempotency(ctx context.Context, r IdempotencyRecord) error {
 	return s.store.PutIdempotency(ctx, r)
 }

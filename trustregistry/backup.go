@@ -2,48 +2,43 @@ package trustregistry
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
-	"net/http"
 
-	"github.com/idport/idport/pkg/boltkv"
-	"github.com/idport/idport/pkg/httpx"
-	"github.com/idport/idport/trustregistry/trust"
-	bolt "go.etcd.io/bbolt"
+	"github.com/idport/idport/pkg/errs"
 )
 
-// ErrBackupUnsupported reports a store that cannot take online backups (not bbolt).
-var ErrBackupUnsupported = errors.New("this registry store cannot take online backups")
+// Backupper is the optional interface of a Store that can write a consistent copy of itself
+// while the registry runs (the bbolt store does; memory and etcd stores do not: back etcd up
+// with etcdctl snapshot save). Service.WriteBackup is the one place that checks for it.
+type Backupper interface {
+	// Backup writes a complete copy of the store to w and returns the bytes written.
+	Backup(w io.Writer) (int64, error)
+}
 
-// CodeBackupUnsupported is the problem code of ErrBackupUnsupported.
-const CodeBackupUnsupported = "backup_unsupported"
+// CanBackup reports whether the registry's store takes online backups (is a Backupper).
+func (s *Service) CanBackup() bool {
+	_, ok := s.store.(Backupper)
+	return ok
+}
 
-// WriteBackup writes a consistent copy of registry.db to w (auditor or admin role) from one
-// bbolt read transaction, while the registry keeps applying changes. The copy is a complete
-// registry data file: start a registry on it (as registry.db, with the same key secret) to
-// restore. It holds account token hashes and the sealed signing key: keep it like the data file.
-func (s *Service) WriteBackup(ctx context.Context, actor trust.Account, w io.Writer) (int64, error) {
-	if !actor.Has(trust.RoleAuditor) && !actor.Has(trust.RoleAdmin) {
-		return 0, fmt.Errorf("backups need the auditor or admin role: %w", trust.ErrForbidden)
+// WriteBackup writes a consistent copy of the store to w (auditor or admin role) while the
+// registry keeps applying changes. For the bbolt store the copy is a complete registry data
+// file: start a registry on it (as registry.db, with the same key secret) to restore. It holds
+// account token hashes and the sealed signing key: keep it like the data file. A store that is
+// no Backupper answers ErrBackupUnsupported.
+func (s *Service) WriteBackup(ctx context.Context, actor Account, w io.Writer) (int64, error) {
+	if !actor.Has(RoleAuditor) && !actor.Has(RoleAdmin) {
+		return 0, errs.Errorf(CodeForbidden, "backups need the auditor or admin role: %w", ErrForbidden)
 	}
-	db, ok := s.store.(interface{ DB() *bolt.DB })
+	b, ok := s.store.(Backupper)
 	if !ok {
-		return 0, httpx.NewError(http.StatusNotImplemented, CodeBackupUnsupported, fmt.Errorf("%T: %w", s.store, ErrBackupUnsupported))
+		return 0, errs.Wrap(CodeBackupUnsupported, ErrBackupUnsupported.Message, fmt.Errorf("store %T is no Backupper", s.store))
 	}
-	n, err := boltkv.WriteBackup(db.DB(), w)
+	n, err := b.Backup(w)
 	if err != nil {
 		return n, err
 	}
 	s.log.Info("backup written", "account", actor.Name, "bytes", n)
 	return n, nil
-}
-
-// SpoolBackup is WriteBackup into an unlinked temporary file in the data directory (writable
-// even when the root filesystem is read-only), ready to serve with its size and SHA-256.
-func (s *Service) SpoolBackup(ctx context.Context, actor trust.Account) (*boltkv.Spool, error) {
-	if !actor.Has(trust.RoleAuditor) && !actor.Has(trust.RoleAdmin) {
-		return nil, fmt.Errorf("backups need the auditor or admin role: %w", trust.ErrForbidden)
-	}
-	return boltkv.SpoolWith(s.cfg.DataDir, func(w io.Writer) (int64, error) { return s.WriteBackup(ctx, actor, w) })
 }

@@ -14,11 +14,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/idport/idport/internal/demoseed"
 	"github.com/idport/idport/pkg/boltkv"
 	"github.com/idport/idport/trustregistry"
-	"github.com/idport/idport/trustregistry/client"
+	"github.com/idport/idport/trustregistry/adminclient"
 	"github.com/idport/idport/trustregistry/memstore"
-	"github.com/idport/idport/trustregistry/trust"
+	"github.com/idport/idport/trustregistry/storeconfig"
 )
 
 // getBackup fetches GET /admin/v1/backup with token and returns the answer and its body.
@@ -42,21 +43,21 @@ func getBackup(t *testing.T, base, token string) (*http.Response, []byte) {
 
 // restore writes a backup as registry.db of a fresh data directory, checks it offline and
 // starts a registry on it.
-func restore(t *testing.T, body []byte) (*trustregistry.Service, string, trust.AuditReport) {
+func restore(t *testing.T, body []byte) (*trustregistry.Service, string, trustregistry.AuditReport) {
 	t.Helper()
 	dir := t.TempDir()
-	path := filepath.Join(dir, trustregistry.DBFile)
+	path := filepath.Join(dir, storeconfig.DBFile)
 	if err := os.WriteFile(path, body, 0o600); err != nil {
 		t.Fatal(err)
 	}
 	if err := boltkv.CheckFile(path); err != nil {
 		t.Fatal(err)
 	}
-	rep, err := trustregistry.VerifyAuditOffline(context.Background(), dir)
+	rep, err := checkAudit(context.Background(), dir)
 	if err != nil || !rep.OK {
 		t.Fatalf("restored audit chain: %+v %v", rep, err)
 	}
-	svc, err := trustregistry.NewService(trustregistry.Config{DataDir: dir, KeySecret: secret, Logger: quietLogger()})
+	svc, err := newService(trustregistry.Config{DataDir: dir, KeySecret: secret, Logger: quietLogger()})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -67,16 +68,16 @@ func restore(t *testing.T, body []byte) (*trustregistry.Service, string, trust.A
 func TestOnlineBackupRestores(t *testing.T) {
 	e := newEnv(t, nil)
 	ctx := context.Background()
-	if _, err := client.SeedDemo(ctx, e.alice, e.bob, demoDID, time.Now().Add(-time.Hour)); err != nil {
+	if _, err := demoseed.Seed(ctx, e.alice, e.bob, demoDID, time.Now().Add(-time.Hour)); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := client.SuspendAuthority(ctx, e.alice, e.bob, trust.DemoAuthorityID, "review"); err != nil {
+	if _, err := adminclient.SuspendAuthority(ctx, e.alice, e.bob, demoseed.AuthorityID, "review"); err != nil {
 		t.Fatal(err)
 	}
 	tokens := map[string]string{}
 	for _, n := range []string{"backup-auditor", "backup-admin", "backup-proposer"} {
-		role := map[string]trust.Role{"backup-auditor": trust.RoleAuditor, "backup-admin": trust.RoleAdmin, "backup-proposer": trust.RoleProposer}[n]
-		_, tok, err := e.svc.CreateAccount(ctx, nil, n, []trust.Role{role})
+		role := map[string]trustregistry.Role{"backup-auditor": trustregistry.RoleAuditor, "backup-admin": trustregistry.RoleAdmin, "backup-proposer": trustregistry.RoleProposer}[n]
+		_, tok, err := e.svc.CreateAccount(ctx, nil, n, []trustregistry.Role{role})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -116,7 +117,7 @@ func TestOnlineBackupRestores(t *testing.T) {
 		if string(jwk) != string(jwk2) {
 			t.Fatal("restored registry has another signing key")
 		}
-		srv := httptest.NewServer(restored.Handler())
+		srv := httptest.NewServer(handler(restored))
 		var info struct{ Version uint64 }
 		r, err := http.Get(srv.URL + "/v1/registry")
 		if err != nil {
@@ -128,8 +129,8 @@ func TestOnlineBackupRestores(t *testing.T) {
 		if info.Version != 2 {
 			t.Fatalf("restored registry answers version %d, want 2", info.Version)
 		}
-		d, _ := restored.Decide(ctx, trust.Query{Entity: demoDID, CredentialType: trust.DemoType, LocalScheme: trust.DemoLocalScheme})
-		if d.Code != trust.CodeAuthoritySuspended {
+		d, _ := restored.Decide(ctx, trustregistry.Query{Entity: demoDID, CredentialType: demoseed.Type, LocalScheme: demoseed.LocalScheme})
+		if d.Code != trustregistry.CodeAuthoritySuspended {
 			t.Fatalf("restored decision: %+v", d)
 		}
 	}
@@ -140,10 +141,10 @@ func TestOnlineBackupRestores(t *testing.T) {
 func TestBackupWhileApplying(t *testing.T) {
 	e := newEnv(t, nil)
 	ctx := context.Background()
-	if _, err := client.SeedDemo(ctx, e.alice, e.bob, demoDID, time.Now().Add(-time.Hour)); err != nil {
+	if _, err := demoseed.Seed(ctx, e.alice, e.bob, demoDID, time.Now().Add(-time.Hour)); err != nil {
 		t.Fatal(err)
 	}
-	_, tok, err := e.svc.CreateAccount(ctx, nil, "ops", []trust.Role{trust.RoleAuditor})
+	_, tok, err := e.svc.CreateAccount(ctx, nil, "ops", []trustregistry.Role{trustregistry.RoleAuditor})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -158,11 +159,11 @@ func TestBackupWhileApplying(t *testing.T) {
 				return
 			default:
 			}
-			f := client.SuspendAuthority
+			f := adminclient.SuspendAuthority
 			if i%2 == 1 {
 				f = reinstate
 			}
-			if _, err := f(ctx, e.alice, e.bob, trust.DemoAuthorityID, "flip"); err != nil {
+			if _, err := f(ctx, e.alice, e.bob, demoseed.AuthorityID, "flip"); err != nil {
 				t.Error(err)
 				return
 			}
@@ -186,8 +187,8 @@ func TestBackupWhileApplying(t *testing.T) {
 	t.Logf("last backup at version %d, live at %d", prev, e.svc.Index().Version())
 }
 
-func reinstate(ctx context.Context, p, a *client.Admin, id, reason string) (uint64, error) {
-	pr, err := client.ProposeAndApprove(ctx, p, a, trust.ReinstateAuthority(id, reason, time.Now()), reason)
+func reinstate(ctx context.Context, p, a *adminclient.Client, id, reason string) (uint64, error) {
+	pr, err := adminclient.ProposeAndApprove(ctx, p, a, trustregistry.ReinstateAuthority(id, reason, time.Now()), reason)
 	if err != nil {
 		return 0, err
 	}
@@ -195,16 +196,16 @@ func reinstate(ctx context.Context, p, a *client.Admin, id, reason string) (uint
 }
 
 func TestBackupNeedsBolt(t *testing.T) {
-	svc, err := trustregistry.NewService(trustregistry.Config{Store: memstore.New(), KeySecret: secret, Logger: quietLogger()})
+	svc, err := newService(trustregistry.Config{Store: memstore.New(), KeySecret: secret, Logger: quietLogger()})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer svc.Close()
-	_, tok, _ := svc.CreateAccount(context.Background(), nil, "a", []trust.Role{trust.RoleAdmin})
-	srv := httptest.NewServer(svc.Handler())
+	_, tok, _ := svc.CreateAccount(context.Background(), nil, "a", []trustregistry.Role{trustregistry.RoleAdmin})
+	srv := httptest.NewServer(handler(svc))
 	defer srv.Close()
 	resp, body := getBackup(t, srv.URL, tok)
-	if resp.StatusCode != http.StatusNotImplemented || !strings.Contains(string(body), trustregistry.CodeBackupUnsupported) {
+	if resp.StatusCode != http.StatusNotImplemented || !strings.Contains(string(body), string(trustregistry.CodeBackupUnsupported)) {
 		t.Fatalf("%d %s", resp.StatusCode, body)
 	}
 }

@@ -5,8 +5,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/idport/idport/trustregistry/client"
-	"github.com/idport/idport/trustregistry/trust"
+	"github.com/idport/idport/internal/demoseed"
+	"github.com/idport/idport/trustregistry"
+	"github.com/idport/idport/trustregistry/replica"
 )
 
 // BenchmarkPropagation measures the time from a maker-checker approval (the approve call
@@ -16,16 +17,16 @@ func BenchmarkPropagation(b *testing.B) {
 	e := newEnv(b, nil)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	if _, err := client.SeedDemo(ctx, e.alice, e.bob, demoDID, time.Now().Add(-time.Hour)); err != nil {
+	if _, err := demoseed.Seed(ctx, e.alice, e.bob, demoDID, time.Now().Add(-time.Hour)); err != nil {
 		b.Fatal(err)
 	}
 	jwk, _ := e.svc.PublicKeyJWK()
-	r, _ := client.New(client.Config{URL: e.srv.URL, PinnedKey: jwk, Logger: quietLogger()})
+	r, _ := replica.New(replica.Config{URL: e.srv.URL, PinnedKey: jwk, Logger: quietLogger()})
 	go r.Run(ctx)
 	for r.Status().Version < 1 {
 		time.Sleep(time.Millisecond)
 	}
-	measurePropagation(b, e, r, trust.DemoAuthorityID)
+	measurePropagation(b, e, r, demoseed.AuthorityID)
 }
 
 // BenchmarkPropagation10k is BenchmarkPropagation with 10,000 authorities and 50 schemes in the
@@ -36,7 +37,7 @@ func BenchmarkPropagation10k(b *testing.B) {
 	defer cancel()
 	alice, _ := e.svc.Store().GetAccount(ctx, "alice")
 	bob, _ := e.svc.Store().GetAccount(ctx, "bob")
-	for _, cs := range trust.SyntheticChangeSets(10000, 50, time.Now().Add(-time.Hour)) {
+	for _, cs := range trustregistry.SyntheticChangeSets(10000, 50, time.Now().Add(-time.Hour)) {
 		p, err := e.svc.Propose(ctx, alice, cs, "synthetic", 0)
 		if err != nil {
 			b.Fatal(err)
@@ -46,7 +47,7 @@ func BenchmarkPropagation10k(b *testing.B) {
 		}
 	}
 	jwk, _ := e.svc.PublicKeyJWK()
-	r, _ := client.New(client.Config{URL: e.srv.URL, PinnedKey: jwk, Logger: quietLogger()})
+	r, _ := replica.New(replica.Config{URL: e.srv.URL, PinnedKey: jwk, Logger: quietLogger()})
 	go r.Run(ctx)
 	v := e.svc.Index().Version()
 	for r.Status().Version < v {
@@ -57,14 +58,14 @@ func BenchmarkPropagation10k(b *testing.B) {
 
 // measurePropagation alternately suspends and reinstates authority through maker-checker over
 // HTTP and reports the mean time from approval to the replica holding the new version.
-func measurePropagation(b *testing.B, e *env, r *client.Replica, authority string) {
+func measurePropagation(b *testing.B, e *env, r *replica.Replica, authority string) {
 	ctx := context.Background()
 	var total time.Duration
 	suspend := true
 	for b.Loop() {
-		cs := trust.SuspendAuthority(authority, "bench", time.Now())
+		cs := trustregistry.SuspendAuthority(authority, "bench", time.Now())
 		if !suspend {
-			cs = trust.ReinstateAuthority(authority, "bench", time.Now())
+			cs = trustregistry.ReinstateAuthority(authority, "bench", time.Now())
 		}
 		suspend = !suspend
 		p, err := e.alice.Propose(ctx, cs, "bench", "")

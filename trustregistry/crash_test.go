@@ -16,35 +16,35 @@ import (
 
 	"github.com/idport/idport/trustregistry"
 	"github.com/idport/idport/trustregistry/boltstore"
-	"github.com/idport/idport/trustregistry/trust"
+	"github.com/idport/idport/trustregistry/storeconfig"
 )
 
 const crashEnv = "IDPORT_REGISTRY_CRASH_CHILD"
 
 // crashChangeSet is the change set applied as version v: three objects that must appear together.
-func crashChangeSet(v uint64) trust.ChangeSet {
+func crashChangeSet(v uint64) trustregistry.ChangeSet {
 	j := fmt.Sprintf("XC-%d", v)
-	return trust.ChangeSet{Ops: []trust.Op{
-		{Op: trust.OpUpsertJurisdiction, Jurisdiction: &trust.Jurisdiction{Code: j, Name: "crash " + j}},
-		{Op: trust.OpUpsertScheme, Scheme: &trust.Scheme{ID: fmt.Sprintf("crash-%d-a", v), Jurisdiction: j, Name: "a", AssuranceLevels: []string{"low"}}},
-		{Op: trust.OpUpsertScheme, Scheme: &trust.Scheme{ID: fmt.Sprintf("crash-%d-b", v), Jurisdiction: j, Name: "b", AssuranceLevels: []string{"low"}}},
+	return trustregistry.ChangeSet{Ops: []trustregistry.Op{
+		{Op: trustregistry.OpUpsertJurisdiction, Jurisdiction: &trustregistry.Jurisdiction{Code: j, Name: "crash " + j}},
+		{Op: trustregistry.OpUpsertScheme, Scheme: &trustregistry.Scheme{ID: fmt.Sprintf("crash-%d-a", v), Jurisdiction: j, Name: "a", AssuranceLevels: []string{"low"}}},
+		{Op: trustregistry.OpUpsertScheme, Scheme: &trustregistry.Scheme{ID: fmt.Sprintf("crash-%d-b", v), Jurisdiction: j, Name: "b", AssuranceLevels: []string{"low"}}},
 	}}
 }
 
 // crashChild applies proposals in a loop until killed, printing each applied version.
 func crashChild(dir string) {
 	ctx := context.Background()
-	svc, err := trustregistry.NewService(trustregistry.Config{DataDir: dir, KeySecret: secret, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	svc, err := newService(trustregistry.Config{DataDir: dir, KeySecret: secret, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	if err != nil {
 		fmt.Println("error", err)
 		os.Exit(2)
 	}
 	for _, n := range []string{"alice", "bob"} {
-		role := trust.RoleProposer
+		role := trustregistry.RoleProposer
 		if n == "bob" {
-			role = trust.RoleApprover
+			role = trustregistry.RoleApprover
 		}
-		svc.CreateAccount(ctx, nil, n, []trust.Role{role}) // exists after the first run
+		svc.CreateAccount(ctx, nil, n, []trustregistry.Role{role}) // exists after the first run
 	}
 	alice, _ := svc.Store().GetAccount(ctx, "alice")
 	bob, _ := svc.Store().GetAccount(ctx, "bob")
@@ -102,12 +102,12 @@ func TestCrashSafety(t *testing.T) {
 		}
 	}
 
-	st, err := boltstore.Open(filepath.Join(dir, trustregistry.DBFile))
+	st, err := boltstore.Open(filepath.Join(dir, storeconfig.DBFile), boltstore.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	ctx := context.Background()
-	n, _, err := trust.VerifyStoreAudit(ctx, st)
+	n, _, err := trustregistry.VerifyStoreAudit(ctx, st)
 	if err != nil {
 		t.Fatalf("audit chain after crashes: %v", err)
 	}
@@ -132,7 +132,7 @@ func TestCrashSafety(t *testing.T) {
 	}
 	st.Close()
 	t.Logf("6 SIGKILLs: %d change sets applied, versions 1..%d gapless and whole, audit chain of %d records verifies", state.Version, state.Version, n)
-	svc, err := trustregistry.NewService(trustregistry.Config{DataDir: dir, KeySecret: secret, Logger: quietLogger()})
+	svc, err := newService(trustregistry.Config{DataDir: dir, KeySecret: secret, Logger: quietLogger()})
 	if err != nil {
 		t.Fatalf("reopen service: %v", err)
 	}

@@ -1,10 +1,3 @@
-// Package trustregistry runs the idport trust registry: it wires the core (package trust) to a
-// Store, keeps the decision index, runs the maker-checker admin workflow, publishes signed
-// snapshots with long-poll notification, and serves it all over HTTP (package httpapi).
-//
-//	svc, err := trustregistry.NewService(trustregistry.Config{DataDir: dir, KeySecret: secret})
-//	go svc.Run(ctx)
-//	http.ListenAndServe(addr, svc.Handler())
 package trustregistry
 
 import (
@@ -18,7 +11,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net/http"
 	"os"
 	"path/filepath"
 	"slices"
@@ -26,22 +18,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/idport/idport/pkg/errs"
 	"github.com/idport/idport/pkg/keys"
-	"github.com/idport/idport/trustregistry/boltstore"
-	"github.com/idport/idport/trustregistry/httpapi"
-	"github.com/idport/idport/trustregistry/trust"
-)
-
-// Type aliases so that users of the service need not import package trust for the basics.
-type (
-	// Decision is trust.Decision.
-	Decision = trust.Decision
-	// Query is trust.Query.
-	Query = trust.Query
-	// ChangeSet is trust.ChangeSet.
-	ChangeSet = trust.ChangeSet
-	// Role is trust.Role.
-	Role = trust.Role
 )
 
 // Defaults.
@@ -50,19 +28,22 @@ const (
 	DefaultSnapshotInterval = time.Hour
 	DefaultProposalTTL      = 72 * time.Hour
 	idempotencyTTL          = 24 * time.Hour
-	// DBFile is the registry's bbolt file inside the data directory.
-	DBFile = "registry.db"
-	// DevSecretFile holds the generated key-sealing secret in --dev mode.
+	// DevSecretFile holds the generated key-sealing secret in Dev mode.
 	DevSecretFile    = "dev-key-secret"
 	secretCurrentKey = "registry-key"
 )
 
+// ErrNoKeySecret reports a Config with neither KeySecret nor Dev.
+var ErrNoKeySecret = errors.New("a registry key secret is required outside dev mode")
+
 // Config configures a Service.
 type Config struct {
-	// DataDir holds registry.db (ignored when Store is set).
+	// Store persists the registry (required): boltstore, etcdstore or memstore. The service
+	// closes it on Close.
+	Store Store
+	// DataDir keeps the generated key secret in Dev mode (optional: without it a Dev secret
+	// lives in memory only).
 	DataDir string
-	// Store overrides the bbolt store (another backend, tests).
-	Store trust.Store
 	// Quorum is the number of distinct accounts, proposer included, that must agree on a change
 	// (default 2, minimum 2).
 	Quorum int
@@ -86,18 +67,16 @@ type Config struct {
 	Logger *slog.Logger
 	// Now is the clock (tests); default time.Now.
 	Now func() time.Time
-	// HTTP tunes the HTTP layer (limits, rate limits).
-	HTTP httpapi.Options
 }
 
 // Service is a running trust registry.
 type Service struct {
 	cfg     Config
-	store   trust.Store
+	store   Store
 	log     *slog.Logger
 	now     func() time.Time
-	idx     atomic.Pointer[trust.Index]
-	snap    atomic.Pointer[trust.SnapshotRecord]
+	idx     atomic.Pointer[Index]
+	snap    atomic.Pointer[SnapshotRecord]
 	meta    atomic.Pointer[snapMeta]
 	mu      sync.Mutex // serialises writes: applies, snapshots, key rotation
 	key     atomic.Pointer[keys.Key]
@@ -105,9 +84,8 @@ type Service struct {
 	notifyM sync.Mutex
 	notify  chan struct{}
 	asOfM   sync.Mutex
-	asOf    map[uint64]*trust.Index
+	asOf    map[uint64]*Index
 	applied []time.Time // applied[v-1] is when version v was recorded; guarded by asOfM
-	handler http.Handler
 }
 
 // NewService opens (or creates) the registry and prepares its index, key and latest snapshot.
@@ -146,19 +124,13 @@ func NewService(cfg Config) (*Service, error) {
 	}
 	st := cfg.Store
 	if st == nil {
-		if cfg.DataDir == "" {
-			return nil, errors.New("registry: DataDir or Store is required")
-		}
-		if st, err = boltstore.Open(filepath.Join(cfg.DataDir, DBFile)); err != nil {
-			return nil, err
-		}
+		return nil, errors.New("registry: a Store is required")
 	}
-	s := &Service{cfg: cfg, store: st, log: cfg.Logger, now: cfg.Now, sealer: sealer, notify: make(chan struct{}), asOf: map[uint64]*trust.Index{}}
+	s := &Service{cfg: cfg, store: st, log: cfg.Logger, now: cfg.Now, sealer: sealer, notify: make(chan struct{}), asOf: map[uint64]*Index{}}
 	if err := s.open(context.Background()); err != nil {
 		st.Close()
 		return nil, err
 	}
-	s.handler = httpapi.New(s, cfg.HTTP, cfg.Logger)
 	return s, nil
 }
 
@@ -167,7 +139,7 @@ func keySecret(cfg Config) ([]byte, error) {
 		return cfg.KeySecret, nil
 	}
 	if !cfg.Dev {
-		return nil, errors.New("a key secret (--key-secret-file) is required outside --dev")
+		return nil, ErrNoKeySecret
 	}
 	if cfg.DataDir == "" {
 		cfg.Logger.Warn("DEV MODE: registry key sealed with an ephemeral secret; it will not survive a restart")
@@ -199,7 +171,7 @@ func (s *Service) open(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	s.idx.Store(trust.NewIndex(st))
+	s.idx.Store(NewIndex(st))
 	for after := uint64(0); ; {
 		recs, err := s.store.Audit(ctx, after, 1000)
 		if err != nil {
@@ -216,7 +188,7 @@ func (s *Service) open(ctx context.Context) error {
 	sealed, err := s.store.GetSecret(ctx, secretCurrentKey)
 	var k *keys.Key
 	switch {
-	case errors.Is(err, trust.ErrNotFound):
+	case errors.Is(err, ErrNotFound):
 		if k, err = keys.Generate(s.cfg.Alg); err != nil {
 			return err
 		}
@@ -234,12 +206,12 @@ func (s *Service) open(ctx context.Context) error {
 	s.key.Store(k)
 	if rec, err := s.store.LatestSnapshot(ctx); err == nil {
 		s.snap.Store(&rec)
-		if h, err := trust.PeekJWS(rec.JWS); err == nil && h.Kid == k.ID {
-			if snap, err := trust.VerifySnapshot(rec.JWS, k.Public); err == nil {
+		if h, err := PeekJWS(rec.JWS); err == nil && h.Kid == k.ID {
+			if snap, err := VerifySnapshot(rec.JWS, k.Public); err == nil {
 				s.meta.Store(&snapMeta{issuedAt: snap.IssuedAt, nextUpdate: snap.NextUpdate, kid: h.Kid})
 			}
 		}
-	} else if !errors.Is(err, trust.ErrNotFound) {
+	} else if !errors.Is(err, ErrNotFound) {
 		return err
 	}
 	return s.refreshSnapshot(ctx, false)
@@ -278,20 +250,20 @@ type snapMeta struct {
 }
 
 // issueLocked signs and publishes the next snapshot; nextKey announces a rotation.
-func (s *Service) issueLocked(ctx context.Context, nextKey []byte) (trust.SnapshotRecord, error) {
+func (s *Service) issueLocked(ctx context.Context, nextKey []byte) (SnapshotRecord, error) {
 	seq := uint64(1)
 	if cur := s.snap.Load(); cur != nil {
 		seq = cur.Sequence + 1
 	}
 	idx := s.idx.Load()
 	now := s.now().UTC()
-	snap := &trust.Snapshot{Issuer: s.cfg.Issuer, Sequence: seq, Version: idx.Version(), IssuedAt: now,
+	snap := &Snapshot{Issuer: s.cfg.Issuer, Sequence: seq, Version: idx.Version(), IssuedAt: now,
 		NextUpdate: now.Add(s.cfg.SnapshotInterval), NextKey: nextKey, State: idx.State()}
-	jws, err := trust.SignSnapshot(s.key.Load(), snap)
+	jws, err := SignSnapshot(s.key.Load(), snap)
 	if err != nil {
-		return trust.SnapshotRecord{}, err
+		return SnapshotRecord{}, err
 	}
-	rec := trust.SnapshotRecord{Sequence: seq, Version: snap.Version, JWS: jws, Rotation: nextKey != nil}
+	rec := SnapshotRecord{Sequence: seq, Version: snap.Version, JWS: jws, Rotation: nextKey != nil}
 	if err := s.store.PutSnapshot(ctx, rec); err != nil {
 		return rec, fmt.Errorf("storing snapshot %d: %w", seq, err)
 	}
@@ -332,9 +304,9 @@ func (s *Service) RotateKey(ctx context.Context) error {
 
 // RotateKeyAs rotates the registry key for an account with the admin role and returns the
 // new public JWK.
-func (s *Service) RotateKeyAs(ctx context.Context, actor trust.Account) ([]byte, error) {
-	if !actor.Has(trust.RoleAdmin) {
-		return nil, fmt.Errorf("rotating the registry key needs the admin role: %w", trust.ErrForbidden)
+func (s *Service) RotateKeyAs(ctx context.Context, actor Account) ([]byte, error) {
+	if !actor.Has(RoleAdmin) {
+		return nil, errs.Errorf(CodeForbidden, "rotating the registry key needs the admin role: %w", ErrForbidden)
 	}
 	if err := s.RotateKey(ctx); err != nil {
 		return nil, err
@@ -343,11 +315,8 @@ func (s *Service) RotateKeyAs(ctx context.Context, actor trust.Account) ([]byte,
 	return s.PublicKeyJWK()
 }
 
-// Handler returns the HTTP handler (gin engine) of the registry.
-func (s *Service) Handler() http.Handler { return s.handler }
-
 // Store returns the underlying store.
-func (s *Service) Store() trust.Store { return s.store }
+func (s *Service) Store() Store { return s.store }
 
 // Close closes the store.
 func (s *Service) Close() error { return s.store.Close() }
@@ -388,14 +357,14 @@ func (s *Service) Ready() error {
 }
 
 // Index returns the current decision index.
-func (s *Service) Index() *trust.Index { return s.idx.Load() }
+func (s *Service) Index() *Index { return s.idx.Load() }
 
 // Decide answers q, routing as-of-version questions to an index rebuilt from history.
-func (s *Service) Decide(ctx context.Context, q trust.Query) (trust.Decision, error) {
+func (s *Service) Decide(ctx context.Context, q Query) (Decision, error) {
 	if !q.AsKnownAt.IsZero() {
 		v := s.VersionAt(q.AsKnownAt)
 		if v == 0 {
-			return trust.Decision{Code: trust.CodeVersionUnknown, Message: fmt.Sprintf("the registry held nothing at %s", q.AsKnownAt.UTC().Format(time.RFC3339)),
+			return Decision{Code: CodeVersionUnknown, Message: fmt.Sprintf("the registry held nothing at %s", q.AsKnownAt.UTC().Format(time.RFC3339)),
 				RegistryVersion: s.idx.Load().Version(), EvaluatedAt: s.now()}, nil
 		}
 		if q.AsOfVersion == 0 || v < q.AsOfVersion {
@@ -404,23 +373,23 @@ func (s *Service) Decide(ctx context.Context, q trust.Query) (trust.Decision, er
 	}
 	idx, err := s.indexAt(ctx, q.AsOfVersion)
 	if err != nil {
-		return trust.Decision{}, err
+		return Decision{}, err
 	}
 	if idx == nil {
-		return trust.Decision{Code: trust.CodeVersionUnknown, Message: fmt.Sprintf("registry version %d does not exist yet", q.AsOfVersion),
+		return Decision{Code: CodeVersionUnknown, Message: fmt.Sprintf("registry version %d does not exist yet", q.AsOfVersion),
 			RegistryVersion: s.idx.Load().Version(), EvaluatedAt: s.now()}, nil
 	}
 	return idx.Decide(q), nil
 }
 
 // DecideRecognition answers a scheme recognition question at the latest or an older version.
-func (s *Service) DecideRecognition(ctx context.Context, q trust.RecognitionQuery, asOf uint64) (trust.Decision, error) {
+func (s *Service) DecideRecognition(ctx context.Context, q RecognitionQuery, asOf uint64) (Decision, error) {
 	idx, err := s.indexAt(ctx, asOf)
 	if err != nil {
-		return trust.Decision{}, err
+		return Decision{}, err
 	}
 	if idx == nil {
-		return trust.Decision{Code: trust.CodeVersionUnknown, Message: fmt.Sprintf("registry version %d does not exist yet", asOf),
+		return Decision{Code: CodeVersionUnknown, Message: fmt.Sprintf("registry version %d does not exist yet", asOf),
 			RegistryVersion: s.idx.Load().Version(), EvaluatedAt: s.now()}, nil
 	}
 	return idx.DecideRecognition(q), nil
@@ -441,7 +410,7 @@ func (s *Service) VersionAt(t time.Time) uint64 {
 }
 
 // indexAt returns the index of version v (0 = latest), nil when v is in the future.
-func (s *Service) indexAt(ctx context.Context, v uint64) (*trust.Index, error) {
+func (s *Service) indexAt(ctx context.Context, v uint64) (*Index, error) {
 	cur := s.idx.Load()
 	if v == 0 || v == cur.Version() {
 		return cur, nil
@@ -459,7 +428,7 @@ func (s *Service) indexAt(ctx context.Context, v uint64) (*trust.Index, error) {
 	if err != nil {
 		return nil, fmt.Errorf("state at version %d: %w", v, err)
 	}
-	x = trust.NewIndex(st)
+	x = NewIndex(st)
 	s.asOfM.Lock()
 	if len(s.asOf) >= 16 {
 		clear(s.asOf)
@@ -470,17 +439,17 @@ func (s *Service) indexAt(ctx context.Context, v uint64) (*trust.Index, error) {
 }
 
 // Snapshot returns the latest published snapshot.
-func (s *Service) Snapshot() (trust.SnapshotRecord, bool) {
+func (s *Service) Snapshot() (SnapshotRecord, bool) {
 	r := s.snap.Load()
 	if r == nil {
-		return trust.SnapshotRecord{}, false
+		return SnapshotRecord{}, false
 	}
 	return *r, true
 }
 
 // WaitSnapshot returns the latest snapshot once its sequence is above after, or ok=false when
 // ctx ends first (long-poll).
-func (s *Service) WaitSnapshot(ctx context.Context, after uint64) (trust.SnapshotRecord, bool) {
+func (s *Service) WaitSnapshot(ctx context.Context, after uint64) (SnapshotRecord, bool) {
 	for {
 		s.notifyM.Lock()
 		ch := s.notify
@@ -490,14 +459,14 @@ func (s *Service) WaitSnapshot(ctx context.Context, after uint64) (trust.Snapsho
 		}
 		select {
 		case <-ctx.Done():
-			return trust.SnapshotRecord{}, false
+			return SnapshotRecord{}, false
 		case <-ch:
 		}
 	}
 }
 
 // Rotations returns the key rotation announcements, oldest first.
-func (s *Service) Rotations(ctx context.Context) ([]trust.SnapshotRecord, error) {
+func (s *Service) Rotations(ctx context.Context) ([]SnapshotRecord, error) {
 	return s.store.Rotations(ctx)
 }
 
@@ -506,7 +475,7 @@ func (s *Service) PublicKeyJWK() ([]byte, error) { return s.key.Load().PublicJWK
 
 // SignJWS signs payload with the registry key.
 func (s *Service) SignJWS(typ string, payload []byte) ([]byte, error) {
-	return trust.SignJWS(s.key.Load(), typ, payload)
+	return SignJWS(s.key.Load(), typ, payload)
 }
 
 // --- accounts ---
@@ -527,46 +496,47 @@ func NewToken() (string, error) {
 }
 
 // Authenticate returns the enabled account of a bearer token.
-func (s *Service) Authenticate(ctx context.Context, token string) (trust.Account, error) {
+func (s *Service) Authenticate(ctx context.Context, token string) (Account, error) {
 	if len(token) < 16 || len(token) > 256 {
-		return trust.Account{}, fmt.Errorf("malformed token: %w", trust.ErrUnauthenticated)
+		return Account{}, errs.Errorf(CodeUnauthorized, "malformed token: %w", ErrUnauthenticated)
 	}
 	h := HashToken(token)
 	a, err := s.store.AccountByTokenHash(ctx, h)
-	if errors.Is(err, trust.ErrNotFound) {
-		return trust.Account{}, fmt.Errorf("unknown token: %w", trust.ErrUnauthenticated)
+	if errors.Is(err, ErrNotFound) {
+		return Account{}, errs.Errorf(CodeUnauthorized, "unknown token: %w", ErrUnauthenticated)
 	}
 	if err != nil {
-		return trust.Account{}, err
+		return Account{}, err
 	}
 	if subtle.ConstantTimeCompare([]byte(a.TokenHash), []byte(h)) != 1 || a.Disabled {
-		return trust.Account{}, fmt.Errorf("account %q: %w", a.Name, trust.ErrUnauthenticated)
+		return Account{}, errs.Errorf(CodeUnauthorized, "account %q: %w", a.Name, ErrUnauthenticated)
 	}
 	return a, nil
 }
 
 // AccountForCert maps a verified client certificate to its account (mTLS).
-func (s *Service) AccountForCert(ctx context.Context, cert *x509.Certificate) (trust.Account, error) {
+func (s *Service) AccountForCert(ctx context.Context, cert *x509.Certificate) (Account, error) {
 	sum := sha256.Sum256(cert.Raw)
 	name, ok := s.cfg.CertAccounts[hex.EncodeToString(sum[:])]
 	if !ok {
 		name, ok = s.cfg.CertAccounts["CN="+cert.Subject.CommonName]
 	}
 	if !ok {
-		return trust.Account{}, fmt.Errorf("client certificate not mapped to an account: %w", trust.ErrUnauthenticated)
+		return Account{}, errs.Errorf(CodeUnauthorized, "client certificate not mapped to an account: %w", ErrUnauthenticated)
 	}
 	a, err := s.store.GetAccount(ctx, name)
 	if err != nil || a.Disabled {
-		return trust.Account{}, fmt.Errorf("account %q of client certificate: %w", name, trust.ErrUnauthenticated)
+		return Account{}, errs.Errorf(CodeUnauthorized, "account %q of client certificate: %w", name, ErrUnauthenticated)
 	}
 	return a, nil
 }
 
-// CreateAccount creates an account and returns it with its token (shown once). actor nil means
+// CreateAccount creates an account and returns its stored record (use View for an API answer)
+// with its token (shown once). actor nil means
 // the system (bootstrap, in-process seeding); otherwise actor needs the admin role.
-func (s *Service) CreateAccount(ctx context.Context, actor *trust.Account, name string, roles []trust.Role) (trust.Account, string, error) {
-	if actor != nil && !actor.Has(trust.RoleAdmin) {
-		return trust.Account{}, "", fmt.Errorf("creating accounts needs the admin role: %w", trust.ErrForbidden)
+func (s *Service) CreateAccount(ctx context.Context, actor *Account, name string, roles []Role) (Account, string, error) {
+	if actor != nil && !actor.Has(RoleAdmin) {
+		return Account{}, "", errs.Errorf(CodeForbidden, "creating accounts needs the admin role: %w", ErrForbidden)
 	}
 	by := "system"
 	if actor != nil {
@@ -575,25 +545,25 @@ func (s *Service) CreateAccount(ctx context.Context, actor *trust.Account, name 
 	return createAccount(ctx, s.store, name, roles, by, s.now())
 }
 
-func createAccount(ctx context.Context, st trust.Store, name string, roles []trust.Role, by string, now time.Time) (trust.Account, string, error) {
+func createAccount(ctx context.Context, st Store, name string, roles []Role, by string, now time.Time) (Account, string, error) {
 	if !validAccountName(name) {
-		return trust.Account{}, "", &trust.ValidationError{Path: "name", Reason: fmt.Sprintf("account name %q must be 1-64 letters, digits, '.', '_' or '-'", name), Err: trust.ErrInvalid}
+		return Account{}, "", verr(ErrInvalid, "name", "account name %q must be 1-64 letters, digits, '.', '_' or '-'", name)
 	}
 	if len(roles) == 0 {
-		return trust.Account{}, "", &trust.ValidationError{Path: "roles", Reason: "at least one role is required", Err: trust.ErrInvalid}
+		return Account{}, "", verr(ErrInvalid, "roles", "at least one role is required")
 	}
 	for i, r := range roles {
 		if !r.Valid() {
-			return trust.Account{}, "", &trust.ValidationError{Path: fmt.Sprintf("roles[%d]", i), Reason: fmt.Sprintf("unknown role %q (proposer, approver, auditor, admin)", r), Err: trust.ErrInvalid}
+			return Account{}, "", verr(ErrInvalid, fmt.Sprintf("roles[%d]", i), "unknown role %q (proposer, approver, auditor, admin)", r)
 		}
 	}
 	tok, err := NewToken()
 	if err != nil {
-		return trust.Account{}, "", err
+		return Account{}, "", err
 	}
-	a := trust.Account{Name: name, Roles: slices.Compact(slices.Sorted(slices.Values(roles))), TokenHash: HashToken(tok), CreatedAt: now.UTC(), CreatedBy: by}
+	a := Account{Name: name, Roles: slices.Compact(slices.Sorted(slices.Values(roles))), TokenHash: HashToken(tok), CreatedAt: now.UTC(), CreatedBy: by}
 	if err := st.PutAccount(ctx, a, true); err != nil {
-		return trust.Account{}, "", err
+		return Account{}, "", err
 	}
 	return a, tok, nil
 }
@@ -611,28 +581,27 @@ func validAccountName(n string) bool {
 }
 
 // DisableAccount disables an account (admin role); its token stops working at once.
-func (s *Service) DisableAccount(ctx context.Context, actor trust.Account, name string) (trust.Account, error) {
-	if !actor.Has(trust.RoleAdmin) {
-		return trust.Account{}, fmt.Errorf("disabling accounts needs the admin role: %w", trust.ErrForbidden)
+func (s *Service) DisableAccount(ctx context.Context, actor Account, name string) (AccountView, error) {
+	if !actor.Has(RoleAdmin) {
+		return AccountView{}, errs.Errorf(CodeForbidden, "disabling accounts needs the admin role: %w", ErrForbidden)
 	}
 	a, err := s.store.GetAccount(ctx, name)
 	if err != nil {
-		return trust.Account{}, err
+		return AccountView{}, err
 	}
 	a.Disabled = true
 	if err := s.store.PutAccount(ctx, a, false); err != nil {
-		return trust.Account{}, err
+		return AccountView{}, err
 	}
 	s.log.Info("account disabled", "account", name, "by", actor.Name)
-	a.TokenHash = ""
-	return a, nil
+	return a.View(), nil
 }
 
 // RotateToken gives an account a new token (shown once) and invalidates the old one. Accounts
 // rotate their own; the admin role rotates any.
-func (s *Service) RotateToken(ctx context.Context, actor trust.Account, name string) (string, error) {
-	if actor.Name != name && !actor.Has(trust.RoleAdmin) {
-		return "", fmt.Errorf("rotating another account's token needs the admin role: %w", trust.ErrForbidden)
+func (s *Service) RotateToken(ctx context.Context, actor Account, name string) (string, error) {
+	if actor.Name != name && !actor.Has(RoleAdmin) {
+		return "", errs.Errorf(CodeForbidden, "rotating another account's token needs the admin role: %w", ErrForbidden)
 	}
 	a, err := s.store.GetAccount(ctx, name)
 	if err != nil {
@@ -650,42 +619,32 @@ func (s *Service) RotateToken(ctx context.Context, actor trust.Account, name str
 	return tok, nil
 }
 
-// ListAccounts lists accounts without their token hashes.
-func (s *Service) ListAccounts(ctx context.Context, actor trust.Account) ([]trust.Account, error) {
-	if !actor.Has(trust.RoleAdmin) && !actor.Has(trust.RoleAuditor) {
-		return nil, fmt.Errorf("listing accounts needs the admin or auditor role: %w", trust.ErrForbidden)
+// ListAccounts lists the accounts' API views (no token hashes).
+func (s *Service) ListAccounts(ctx context.Context, actor Account) ([]AccountView, error) {
+	if !actor.Has(RoleAdmin) && !actor.Has(RoleAuditor) {
+		return nil, errs.Errorf(CodeForbidden, "listing accounts needs the admin or auditor role: %w", ErrForbidden)
 	}
 	as, err := s.store.ListAccounts(ctx)
-	for i := range as {
-		as[i].TokenHash = ""
-	}
-	return as, err
-}
-
-// Bootstrap creates an account offline in the registry at dataDir (the service must not be
-// running: bbolt allows one process) and returns its token, shown once.
-func Bootstrap(ctx context.Context, dataDir, name string, roles []trust.Role) (string, error) {
-	st, err := boltstore.Open(filepath.Join(dataDir, DBFile))
 	if err != nil {
-		return "", err
+		return nil, err
 	}
-	defer st.Close()
-	return BootstrapStore(ctx, st, name, roles)
+	out := make([]AccountView, len(as))
+	for i, a := range as {
+		out[i] = a.View()
+	}
+	return out, nil
 }
 
-// BootstrapStore creates an account directly in st (a registry on etcd, say) and returns its
-// token, shown once. No registry service may be writing st at the same time.
-func BootstrapStore(ctx context.Context, st trust.Store, name string, roles []trust.Role) (string, error) {
+// Bootstrap creates an account directly in st (offline: a bbolt file the registry is not
+// running on, or an etcd prefix whose write lock the caller holds) and returns its token,
+// shown once. No registry service may be writing st at the same time.
+func Bootstrap(ctx context.Context, st Store, name string, roles []Role) (string, error) {
 	_, tok, err := createAccount(ctx, st, name, roles, "bootstrap", time.Now())
 	return tok, err
 }
 
-// VerifyAuditOffline checks the audit chain of the registry at dataDir.
-func VerifyAuditOffline(ctx context.Context, dataDir string) (trust.AuditReport, error) {
-	st, err := boltstore.Open(filepath.Join(dataDir, DBFile))
-	if err != nil {
-		return trust.AuditReport{}, err
-	}
-	defer st.Close()
+// CheckAudit checks the audit chain of st offline and reports on it; a broken chain is a
+// report with OK false, not an error.
+func CheckAudit(ctx context.Context, st Store) (AuditReport, error) {
 	return verifyAudit(ctx, st)
 }

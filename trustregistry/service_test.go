@@ -2,7 +2,6 @@ package trustregistry_test
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"log/slog"
 	"net/http/httptest"
@@ -13,10 +12,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/idport/idport/internal/demoseed"
 	"github.com/idport/idport/trustregistry"
-	"github.com/idport/idport/trustregistry/client"
+	"github.com/idport/idport/trustregistry/adminclient"
 	"github.com/idport/idport/trustregistry/memstore"
-	"github.com/idport/idport/trustregistry/trust"
+	"github.com/idport/idport/trustregistry/replica"
 )
 
 const demoDID = "did:web:registrar.example.sg"
@@ -26,7 +26,7 @@ var secret = []byte("0123456789abcdef0123456789abcdef")
 type env struct {
 	svc                        *trustregistry.Service
 	srv                        *httptest.Server
-	alice, bob, carol, auditor *client.Admin
+	alice, bob, carol, auditor *adminclient.Client
 	dir                        string
 	clock                      *atomic.Pointer[time.Time]
 }
@@ -49,41 +49,41 @@ func newEnv(t testing.TB, mut func(*trustregistry.Config)) *env {
 	if mut != nil {
 		mut(&cfg)
 	}
-	svc, err := trustregistry.NewService(cfg)
+	svc, err := newService(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := httptest.NewServer(svc.Handler())
+	srv := httptest.NewServer(handler(svc))
 	t.Cleanup(func() { srv.Close(); svc.Close() })
 	e := &env{svc: svc, srv: srv, dir: dir, clock: clock}
-	mk := func(name string, roles ...trust.Role) *client.Admin {
+	mk := func(name string, roles ...trustregistry.Role) *adminclient.Client {
 		_, tok, err := svc.CreateAccount(context.Background(), nil, name, roles)
 		if err != nil {
 			t.Fatal(err)
 		}
-		return client.NewAdmin(srv.URL, tok)
+		return adminclient.New(srv.URL, tok)
 	}
-	e.alice = mk("alice", trust.RoleProposer)
-	e.bob = mk("bob", trust.RoleApprover)
-	e.carol = mk("carol", trust.RoleApprover, trust.RoleProposer)
-	e.auditor = mk("audrey", trust.RoleAuditor, trust.RoleAdmin)
+	e.alice = mk("alice", trustregistry.RoleProposer)
+	e.bob = mk("bob", trustregistry.RoleApprover)
+	e.carol = mk("carol", trustregistry.RoleApprover, trustregistry.RoleProposer)
+	e.auditor = mk("audrey", trustregistry.RoleAuditor, trustregistry.RoleAdmin)
 	return e
 }
 
-func (e *env) replica(t *testing.T, cache string) *client.Replica {
+func (e *env) replica(t *testing.T, cache string) *replica.Replica {
 	t.Helper()
 	jwk, err := e.svc.PublicKeyJWK()
 	if err != nil {
 		t.Fatal(err)
 	}
-	r, err := client.New(client.Config{URL: e.srv.URL, PinnedKey: jwk, CacheFile: cache, Logger: quietLogger(), PollInterval: 50 * time.Millisecond})
+	r, err := replica.New(replica.Config{URL: e.srv.URL, PinnedKey: jwk, CacheFile: cache, Logger: quietLogger(), PollInterval: 50 * time.Millisecond})
 	if err != nil {
 		t.Fatal(err)
 	}
 	return r
 }
 
-func waitVersion(t *testing.T, r *client.Replica, v uint64) {
+func waitVersion(t *testing.T, r *replica.Replica, v uint64) {
 	t.Helper()
 	for i := 0; r.Status().Version < v; i++ {
 		if i > 3000 {
@@ -101,15 +101,15 @@ func TestStoryOverHTTP(t *testing.T) {
 	r := e.replica(t, cache)
 	go r.Run(ctx)
 
-	if r.Decide(trust.Query{Entity: demoDID}).Code != trust.CodeRegistryStale {
+	if r.Decide(trustregistry.Query{Entity: demoDID}).Code != trustregistry.CodeRegistryStale {
 		t.Log("replica may have synced the empty snapshot already")
 	}
-	v, err := client.SeedDemo(ctx, e.alice, e.bob, demoDID, time.Now().Add(-time.Hour))
+	v, err := demoseed.Seed(ctx, e.alice, e.bob, demoDID, time.Now().Add(-time.Hour))
 	if err != nil || v != 1 {
 		t.Fatalf("seed: v%d %v", v, err)
 	}
 	waitVersion(t, r, 1)
-	q := trust.Query{Entity: demoDID, CredentialType: trust.DemoType, LocalScheme: trust.DemoLocalScheme}
+	q := trustregistry.Query{Entity: demoDID, CredentialType: demoseed.Type, LocalScheme: demoseed.LocalScheme}
 	d := r.Decide(q)
 	if !d.Recognised || d.ClaimMapping["uen"] != "registrationNumber" || d.LocalAssurance != "L3" {
 		t.Fatalf("decision: %+v", d)
@@ -119,7 +119,7 @@ func TestStoryOverHTTP(t *testing.T) {
 	}
 
 	// A regulator suspends the authority; measure approval -> visibility in the synced replica.
-	p, err := e.alice.Propose(ctx, trust.SuspendAuthority(trust.DemoAuthorityID, "licence under review", time.Now()), "licence under review", "")
+	p, err := e.alice.Propose(ctx, trustregistry.SuspendAuthority(demoseed.AuthorityID, "licence under review", time.Now()), "licence under review", "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -128,17 +128,17 @@ func TestStoryOverHTTP(t *testing.T) {
 	}
 	start := time.Now()
 	ap, err := e.bob.Approve(ctx, p.ID, "agreed")
-	if err != nil || ap.Status != trust.ProposalApplied || ap.AppliedVersion != 2 {
+	if err != nil || ap.Status != trustregistry.ProposalApplied || ap.AppliedVersion != 2 {
 		t.Fatalf("approve: %+v %v", ap, err)
 	}
 	waitVersion(t, r, 2)
 	t.Logf("propagation: approval answered -> replica at version 2 in %v", time.Since(start))
-	if d := r.Decide(q); d.Code != trust.CodeAuthoritySuspended {
+	if d := r.Decide(q); d.Code != trustregistry.CodeAuthoritySuspended {
 		t.Fatalf("after suspension: %+v", d)
 	}
 
 	// History, audit and audit verify over the API.
-	h, err := e.bob.History(ctx, trust.KindAuthority, trust.DemoAuthorityID)
+	h, err := e.bob.History(ctx, trustregistry.KindAuthority, demoseed.AuthorityID)
 	if err != nil || len(h) != 2 {
 		t.Fatalf("history: %d %v", len(h), err)
 	}
@@ -157,24 +157,24 @@ func TestStoryOverHTTP(t *testing.T) {
 	// The cache file lets a new replica (and an offline one) start from the last good snapshot.
 	cancel()
 	jwk, _ := e.svc.PublicKeyJWK()
-	off, err := client.FromSnapshotFile(cache, jwk)
+	off, err := replica.FromSnapshotFile(cache, jwk)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if d := off.Decide(q); d.Code != trust.CodeAuthoritySuspended || d.RegistryVersion != 2 {
+	if d := off.Decide(q); d.Code != trustregistry.CodeAuthoritySuspended || d.RegistryVersion != 2 {
 		t.Fatalf("offline: %+v", d)
 	}
 }
 
 func isCode(err error, code string) bool {
-	var p *client.Problem
+	var p *adminclient.Problem
 	return errors.As(err, &p) && p.Code == code
 }
 
 func TestMakerChecker(t *testing.T) {
 	e := newEnv(t, func(c *trustregistry.Config) { c.Quorum = 3 })
 	ctx := context.Background()
-	p, err := e.carol.Propose(ctx, trust.DemoSeed(demoDID, time.Now()), "seed", "")
+	p, err := e.carol.Propose(ctx, demoseed.ChangeSet(demoDID, time.Now()), "seed", "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -182,7 +182,7 @@ func TestMakerChecker(t *testing.T) {
 		t.Fatalf("self approval: %v", err)
 	}
 	ap, err := e.bob.Approve(ctx, p.ID, "")
-	if err != nil || ap.Status != trust.ProposalPending {
+	if err != nil || ap.Status != trustregistry.ProposalPending {
 		t.Fatalf("first approval with quorum 3: %+v %v", ap, err)
 	}
 	if _, err := e.bob.Approve(ctx, p.ID, ""); !isCode(err, "duplicate_approval") {
@@ -192,9 +192,9 @@ func TestMakerChecker(t *testing.T) {
 		t.Fatalf("applied before quorum: v%d", v)
 	}
 	// A third distinct account completes the quorum.
-	_, tok, _ := e.svc.CreateAccount(ctx, nil, "dave", []trust.Role{trust.RoleApprover})
-	ap, err = client.NewAdmin(e.srv.URL, tok).Approve(ctx, p.ID, "")
-	if err != nil || ap.Status != trust.ProposalApplied || e.svc.Index().Version() != 1 {
+	_, tok, _ := e.svc.CreateAccount(ctx, nil, "dave", []trustregistry.Role{trustregistry.RoleApprover})
+	ap, err = adminclient.New(e.srv.URL, tok).Approve(ctx, p.ID, "")
+	if err != nil || ap.Status != trustregistry.ProposalApplied || e.svc.Index().Version() != 1 {
 		t.Fatalf("quorum approval: %+v %v", ap, err)
 	}
 	if _, err := e.bob.Approve(ctx, p.ID, ""); !isCode(err, "proposal_closed") {
@@ -202,43 +202,43 @@ func TestMakerChecker(t *testing.T) {
 	}
 
 	// Validation happens at proposal time with a precise path.
-	_, err = e.alice.Propose(ctx, trust.SuspendAuthority("nobody", "x", time.Now()), "x", "")
-	var prob *client.Problem
+	_, err = e.alice.Propose(ctx, trustregistry.SuspendAuthority("nobody", "x", time.Now()), "x", "")
+	var prob *adminclient.Problem
 	if !errors.As(err, &prob) || prob.Code != "unknown_reference" || prob.Path != "ops[0].id" {
 		t.Fatalf("bad proposal: %+v", err)
 	}
 
 	// Reject and withdraw.
-	p2, _ := e.alice.Propose(ctx, trust.SuspendAuthority(trust.DemoAuthorityID, "x", time.Now()), "x", "")
+	p2, _ := e.alice.Propose(ctx, trustregistry.SuspendAuthority(demoseed.AuthorityID, "x", time.Now()), "x", "")
 	if _, err := e.bob.Reject(ctx, p2.ID, ""); !isCode(err, "validation_failed") {
 		t.Fatalf("reject without reason: %v", err)
 	}
-	if rp, err := e.bob.Reject(ctx, p2.ID, "not justified"); err != nil || rp.Status != trust.ProposalRejected {
+	if rp, err := e.bob.Reject(ctx, p2.ID, "not justified"); err != nil || rp.Status != trustregistry.ProposalRejected {
 		t.Fatalf("reject: %+v %v", rp, err)
 	}
-	p3, _ := e.alice.Propose(ctx, trust.SuspendAuthority(trust.DemoAuthorityID, "x", time.Now()), "x", "")
+	p3, _ := e.alice.Propose(ctx, trustregistry.SuspendAuthority(demoseed.AuthorityID, "x", time.Now()), "x", "")
 	if _, err := e.carol.Reject(ctx, p3.ID, "not mine"); err != nil { // carol is an approver too
 		t.Fatalf("approver reject: %v", err)
 	}
-	p4, _ := e.alice.Propose(ctx, trust.SuspendAuthority(trust.DemoAuthorityID, "x", time.Now()), "x", "")
-	if rp, err := e.alice.Reject(ctx, p4.ID, "withdrawn"); err != nil || rp.Status != trust.ProposalRejected {
+	p4, _ := e.alice.Propose(ctx, trustregistry.SuspendAuthority(demoseed.AuthorityID, "x", time.Now()), "x", "")
+	if rp, err := e.alice.Reject(ctx, p4.ID, "withdrawn"); err != nil || rp.Status != trustregistry.ProposalRejected {
 		t.Fatalf("withdraw: %+v %v", rp, err)
 	}
 
 	// Expiry.
-	p5, _ := e.alice.Propose(ctx, trust.SuspendAuthority(trust.DemoAuthorityID, "x", time.Now()), "x", "")
+	p5, _ := e.alice.Propose(ctx, trustregistry.SuspendAuthority(demoseed.AuthorityID, "x", time.Now()), "x", "")
 	later := time.Now().Add(trustregistry.DefaultProposalTTL + time.Hour)
 	e.clock.Store(&later)
 	if err := e.svc.ExpireProposals(ctx); err != nil {
 		t.Fatal(err)
 	}
-	if got, _ := e.bob.GetProposal(ctx, p5.ID); got.Status != trust.ProposalExpired {
+	if got, _ := e.bob.GetProposal(ctx, p5.ID); got.Status != trustregistry.ProposalExpired {
 		t.Fatalf("expired: %+v", got)
 	}
 	if _, err := e.bob.Approve(ctx, p5.ID, ""); !isCode(err, "proposal_closed") {
 		t.Fatalf("approve expired: %v", err)
 	}
-	pend, err := e.bob.ListProposals(ctx, trust.ProposalPending)
+	pend, err := e.bob.ListProposals(ctx, trustregistry.ProposalPending)
 	if err != nil || len(pend) != 0 {
 		t.Fatalf("pending: %d %v", len(pend), err)
 	}
@@ -247,10 +247,10 @@ func TestMakerChecker(t *testing.T) {
 func TestConflictingProposalsApplyOnce(t *testing.T) {
 	e := newEnv(t, nil)
 	ctx := context.Background()
-	if _, err := client.SeedDemo(ctx, e.alice, e.bob, demoDID, time.Now()); err != nil {
+	if _, err := demoseed.Seed(ctx, e.alice, e.bob, demoDID, time.Now()); err != nil {
 		t.Fatal(err)
 	}
-	revoke := trust.ChangeSet{Ops: []trust.Op{{Op: trust.OpSetAuthorityStatus, ID: trust.DemoAuthorityID, Status: trust.StatusRevoked, Reason: "fraud"}}}
+	revoke := trustregistry.ChangeSet{Ops: []trustregistry.Op{{Op: trustregistry.OpSetAuthorityStatus, ID: demoseed.AuthorityID, Status: trustregistry.StatusRevoked, Reason: "fraud"}}}
 	p1, _ := e.alice.Propose(ctx, revoke, "fraud", "")
 	p2, _ := e.alice.Propose(ctx, revoke, "fraud again", "")
 	if _, err := e.bob.Approve(ctx, p1.ID, ""); err != nil {
@@ -265,20 +265,20 @@ func TestAsOfVersionAndBackdating(t *testing.T) {
 	e := newEnv(t, nil)
 	ctx := context.Background()
 	t0 := time.Now().Add(-72 * time.Hour).Truncate(time.Second)
-	if _, err := client.SeedDemo(ctx, e.alice, e.bob, demoDID, t0); err != nil {
+	if _, err := demoseed.Seed(ctx, e.alice, e.bob, demoDID, t0); err != nil {
 		t.Fatal(err)
 	}
 	leak := t0.Add(24 * time.Hour)
-	if _, err := client.ProposeAndApprove(ctx, e.alice, e.bob, trust.SuspendAuthority(trust.DemoAuthorityID, "key leaked", leak), "back-dated: key leaked"); err != nil {
+	if _, err := adminclient.ProposeAndApprove(ctx, e.alice, e.bob, trustregistry.SuspendAuthority(demoseed.AuthorityID, "key leaked", leak), "back-dated: key leaked"); err != nil {
 		t.Fatal(err)
 	}
-	q := trust.Query{Entity: demoDID, CredentialType: trust.DemoType, LocalScheme: trust.DemoLocalScheme, At: leak.Add(time.Hour)}
+	q := trustregistry.Query{Entity: demoDID, CredentialType: demoseed.Type, LocalScheme: demoseed.LocalScheme, At: leak.Add(time.Hour)}
 	now, _ := e.svc.Decide(ctx, q)
 	q.AsOfVersion = 1
 	then, _ := e.svc.Decide(ctx, q)
 	q.AsOfVersion = 9
 	future, _ := e.svc.Decide(ctx, q)
-	if now.Code != trust.CodeAuthoritySuspended || !then.Recognised || then.RegistryVersion != 1 || future.Code != trust.CodeVersionUnknown {
+	if now.Code != trustregistry.CodeAuthoritySuspended || !then.Recognised || then.RegistryVersion != 1 || future.Code != trustregistry.CodeVersionUnknown {
 		t.Fatalf("now %+v\nthen %+v\nfuture %+v", now, then, future)
 	}
 	// "As known at" a recorded time: between the two applies the registry knew version 1.
@@ -289,21 +289,21 @@ func TestAsOfVersionAndBackdating(t *testing.T) {
 		t.Fatalf("as known after v1: %+v", d)
 	}
 	q.AsKnownAt = recs[1].AppliedAt
-	if d, _ := e.svc.Decide(ctx, q); d.Code != trust.CodeAuthoritySuspended || d.RegistryVersion != 2 {
+	if d, _ := e.svc.Decide(ctx, q); d.Code != trustregistry.CodeAuthoritySuspended || d.RegistryVersion != 2 {
 		t.Fatalf("as known at v2: %+v", d)
 	}
 	q.AsKnownAt = recs[0].AppliedAt.Add(-time.Second)
-	if d, _ := e.svc.Decide(ctx, q); d.Code != trust.CodeVersionUnknown {
+	if d, _ := e.svc.Decide(ctx, q); d.Code != trustregistry.CodeVersionUnknown {
 		t.Fatalf("as known before anything: %+v", d)
 	}
 	// The same over TRQP.
-	body := map[string]any{"entity_id": demoDID, "authority_id": trust.DemoLocalScheme, "resource": trust.DemoType,
+	body := map[string]any{"entity_id": demoDID, "authority_id": demoseed.LocalScheme, "resource": demoseed.Type,
 		"context": map[string]any{"time": leak.Add(time.Hour), "as_known_at": recs[0].AppliedAt.Add(time.Nanosecond)}}
 	var ans struct {
-		Authorized bool           `json:"authorized"`
-		Grounds    trust.Decision `json:"grounds"`
+		Authorized bool                   `json:"authorized"`
+		Grounds    trustregistry.Decision `json:"grounds"`
 	}
-	if err := e.bob.Do(ctx, "POST", "/authorization", body, &ans, ""); err != nil || !ans.Authorized || ans.Grounds.RegistryVersion != 1 {
+	if err := postJSON(ctx, e.srv.URL+"/authorization", body, &ans); err != nil || !ans.Authorized || ans.Grounds.RegistryVersion != 1 {
 		t.Fatalf("TRQP as_known_at: %+v %v", ans, err)
 	}
 }
@@ -316,11 +316,11 @@ func TestKeyRotationFollowedByReplica(t *testing.T) {
 		t.Fatal(err)
 	}
 	oldKid := r.Status().KeyID
-	var jwk json.RawMessage
-	if err := e.auditor.Do(ctx, "POST", "/admin/v1/key/rotate", nil, &jwk, ""); err != nil || !strings.Contains(string(jwk), `"OKP"`) {
+	jwk, err := e.auditor.RotateKey(ctx)
+	if err != nil || !strings.Contains(string(jwk), `"OKP"`) {
 		t.Fatalf("rotate over the API: %s %v", jwk, err)
 	}
-	if _, err := client.SeedDemo(ctx, e.alice, e.bob, demoDID, time.Now()); err != nil {
+	if _, err := demoseed.Seed(ctx, e.alice, e.bob, demoDID, time.Now()); err != nil {
 		t.Fatal(err)
 	}
 	// The replica missed the rotation announcement: it fetches the rotations and follows them.
@@ -333,11 +333,11 @@ func TestKeyRotationFollowedByReplica(t *testing.T) {
 	// A replica pinned to an unrelated key refuses everything.
 	other := newEnv(t, nil)
 	otherJWK, _ := other.svc.PublicKeyJWK()
-	bad, _ := client.New(client.Config{URL: e.srv.URL, PinnedKey: otherJWK, Logger: quietLogger()})
-	if _, err := bad.Sync(ctx, 0); !errors.Is(err, trust.ErrSnapshot) {
+	bad, _ := replica.New(replica.Config{URL: e.srv.URL, PinnedKey: otherJWK, Logger: quietLogger()})
+	if _, err := bad.Sync(ctx, 0); !errors.Is(err, trustregistry.ErrSnapshot) {
 		t.Fatalf("wrong pin: %v", err)
 	}
-	if bad.Ready() == nil || bad.Decide(trust.Query{Entity: demoDID}).Code != trust.CodeRegistryStale {
+	if bad.Ready() == nil || bad.Decide(trustregistry.Query{Entity: demoDID}).Code != trustregistry.CodeRegistryStale {
 		t.Fatal("unsynced replica must fail closed")
 	}
 }
@@ -345,16 +345,16 @@ func TestKeyRotationFollowedByReplica(t *testing.T) {
 func TestRestartKeepsKeyStateAndAudit(t *testing.T) {
 	e := newEnv(t, nil)
 	ctx := context.Background()
-	if _, err := client.SeedDemo(ctx, e.alice, e.bob, demoDID, time.Now()); err != nil {
+	if _, err := demoseed.Seed(ctx, e.alice, e.bob, demoDID, time.Now()); err != nil {
 		t.Fatal(err)
 	}
 	jwk, _ := e.svc.PublicKeyJWK()
 	e.srv.Close()
 	e.svc.Close()
-	if _, err := trustregistry.NewService(trustregistry.Config{DataDir: e.dir, KeySecret: []byte("another secret of at least 32 bytes!!"), Logger: quietLogger()}); err == nil {
+	if _, err := newService(trustregistry.Config{DataDir: e.dir, KeySecret: []byte("another secret of at least 32 bytes!!"), Logger: quietLogger()}); err == nil {
 		t.Fatal("opened the sealed key with the wrong secret")
 	}
-	svc, err := trustregistry.NewService(trustregistry.Config{DataDir: e.dir, KeySecret: secret, Logger: quietLogger()})
+	svc, err := newService(trustregistry.Config{DataDir: e.dir, KeySecret: secret, Logger: quietLogger()})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -364,28 +364,28 @@ func TestRestartKeepsKeyStateAndAudit(t *testing.T) {
 		t.Fatalf("restart changed key or version")
 	}
 	svc.Close()
-	rep, err := trustregistry.VerifyAuditOffline(ctx, e.dir)
+	rep, err := checkAudit(ctx, e.dir)
 	if err != nil || !rep.OK || rep.Records != 1 {
 		t.Fatalf("offline verify: %+v %v", rep, err)
 	}
-	tok, err := trustregistry.Bootstrap(ctx, e.dir, "eve", []trust.Role{trust.RoleAuditor})
+	tok, err := bootstrap(ctx, e.dir, "eve", []trustregistry.Role{trustregistry.RoleAuditor})
 	if err != nil || len(tok) != 43 {
 		t.Fatalf("bootstrap: %q %v", tok, err)
 	}
-	if _, err := trustregistry.Bootstrap(ctx, e.dir, "eve", []trust.Role{trust.RoleAuditor}); !errors.Is(err, trust.ErrExists) {
+	if _, err := bootstrap(ctx, e.dir, "eve", []trustregistry.Role{trustregistry.RoleAuditor}); !errors.Is(err, trustregistry.ErrExists) {
 		t.Fatalf("bootstrap twice: %v", err)
 	}
 }
 
 func TestDevModeAndConfigErrors(t *testing.T) {
-	if _, err := trustregistry.NewService(trustregistry.Config{DataDir: t.TempDir(), Logger: quietLogger()}); err == nil {
+	if _, err := newService(trustregistry.Config{DataDir: t.TempDir(), Logger: quietLogger()}); err == nil {
 		t.Fatal("started without a key secret outside dev")
 	}
-	if _, err := trustregistry.NewService(trustregistry.Config{DataDir: t.TempDir(), KeySecret: secret, Quorum: 1, Logger: quietLogger()}); err == nil {
+	if _, err := newService(trustregistry.Config{DataDir: t.TempDir(), KeySecret: secret, Quorum: 1, Logger: quietLogger()}); err == nil {
 		t.Fatal("accepted quorum 1")
 	}
 	dir := t.TempDir()
-	svc, err := trustregistry.NewService(trustregistry.Config{DataDir: dir, Dev: true, Logger: quietLogger()})
+	svc, err := newService(trustregistry.Config{DataDir: dir, Dev: true, Logger: quietLogger()})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -393,7 +393,7 @@ func TestDevModeAndConfigErrors(t *testing.T) {
 	if fi, err := os.Stat(filepath.Join(dir, trustregistry.DevSecretFile)); err != nil || fi.Mode().Perm() != 0o600 {
 		t.Fatalf("dev secret: %v %v", fi, err)
 	}
-	svc, err = trustregistry.NewService(trustregistry.Config{DataDir: dir, Dev: true, Logger: quietLogger()})
+	svc, err = newService(trustregistry.Config{DataDir: dir, Dev: true, Logger: quietLogger()})
 	if err != nil {
 		t.Fatalf("dev restart: %v", err)
 	}
@@ -403,24 +403,24 @@ func TestDevModeAndConfigErrors(t *testing.T) {
 func TestStaleReplicaFailsClosed(t *testing.T) {
 	e := newEnv(t, func(c *trustregistry.Config) { c.SnapshotInterval = time.Minute })
 	ctx := context.Background()
-	if _, err := client.SeedDemo(ctx, e.alice, e.bob, demoDID, time.Now().Add(-time.Hour)); err != nil {
+	if _, err := demoseed.Seed(ctx, e.alice, e.bob, demoDID, time.Now().Add(-time.Hour)); err != nil {
 		t.Fatal(err)
 	}
 	jwk, _ := e.svc.PublicKeyJWK()
 	clock := new(atomic.Pointer[time.Time])
 	now := time.Now()
 	clock.Store(&now)
-	r, _ := client.New(client.Config{URL: e.srv.URL, PinnedKey: jwk, Grace: time.Minute, Logger: quietLogger(), Now: func() time.Time { return *clock.Load() }})
+	r, _ := replica.New(replica.Config{URL: e.srv.URL, PinnedKey: jwk, Grace: time.Minute, Logger: quietLogger(), Now: func() time.Time { return *clock.Load() }})
 	if _, err := r.Sync(ctx, 0); err != nil {
 		t.Fatal(err)
 	}
-	q := trust.Query{Entity: demoDID, CredentialType: trust.DemoType, LocalScheme: trust.DemoLocalScheme}
+	q := trustregistry.Query{Entity: demoDID, CredentialType: demoseed.Type, LocalScheme: demoseed.LocalScheme}
 	if !r.Decide(q).Recognised || r.Ready() != nil {
 		t.Fatal("fresh replica not ready")
 	}
 	later := now.Add(3 * time.Minute) // past next-update (1m) + grace (1m)
 	clock.Store(&later)
-	if d := r.Decide(q); d.Code != trust.CodeRegistryStale || r.Ready() == nil || !r.Status().Stale {
+	if d := r.Decide(q); d.Code != trustregistry.CodeRegistryStale || r.Ready() == nil || !r.Status().Stale {
 		t.Fatalf("stale replica: %+v", d)
 	}
 	// The registry re-issues snapshots on its own before next-update (Run loop).
@@ -443,21 +443,21 @@ func TestStaleReplicaFailsClosed(t *testing.T) {
 
 func TestInMemoryStore(t *testing.T) {
 	ctx := context.Background()
-	svc, err := trustregistry.NewService(trustregistry.Config{Store: memstore.New(), KeySecret: secret, Logger: quietLogger()})
+	svc, err := newService(trustregistry.Config{Store: memstore.New(), KeySecret: secret, Logger: quietLogger()})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer svc.Close()
-	alice, _, _ := svc.CreateAccount(ctx, nil, "alice", []trust.Role{trust.RoleProposer})
-	bob, _, _ := svc.CreateAccount(ctx, nil, "bob", []trust.Role{trust.RoleApprover})
-	p, err := svc.Propose(ctx, alice, trust.DemoSeed(demoDID, time.Now().Add(-time.Minute)), "seed", 0)
+	alice, _, _ := svc.CreateAccount(ctx, nil, "alice", []trustregistry.Role{trustregistry.RoleProposer})
+	bob, _, _ := svc.CreateAccount(ctx, nil, "bob", []trustregistry.Role{trustregistry.RoleApprover})
+	p, err := svc.Propose(ctx, alice, demoseed.ChangeSet(demoDID, time.Now().Add(-time.Minute)), "seed", 0)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if _, err := svc.Approve(ctx, bob, p.ID, ""); err != nil {
 		t.Fatal(err)
 	}
-	d, _ := svc.Decide(ctx, trust.Query{Entity: demoDID, CredentialType: trust.DemoType, LocalScheme: trust.DemoLocalScheme})
+	d, _ := svc.Decide(ctx, trustregistry.Query{Entity: demoDID, CredentialType: demoseed.Type, LocalScheme: demoseed.LocalScheme})
 	if !d.Recognised {
 		t.Fatalf("%+v", d)
 	}

@@ -2,87 +2,167 @@ package main
 
 import (
 	"context"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
-	"net/http"
-	"net/url"
 	"os"
+	"slices"
 	"strings"
 	"text/tabwriter"
 	"time"
 
-	"github.com/idport/idport/pkg/boltkv"
 	"github.com/idport/idport/trustregistry"
-	"github.com/idport/idport/trustregistry/client"
-	"github.com/idport/idport/trustregistry/trust"
+	"github.com/idport/idport/trustregistry/adminclient"
+	"github.com/idport/idport/trustregistry/storeconfig"
 )
 
-const adminUsage = `Usage: idport admin <command> [flags] [args]
-
-Offline (the registry must not be running on that data directory):
-  bootstrap --data DIR --account NAME --role ROLE[,ROLE]   create an account; prints its token last
-  audit verify --data DIR                                  check the audit hash chain in the file
-
-Over the admin API (--registry URL, --token TOKEN or --token-file FILE):
-  whoami
-  proposals [--status pending|applied|rejected|expired]    list proposals
-  proposals show ID                                        one proposal with its change set
-  propose --file CHANGESET.json --reason TEXT [--ttl 48h]  propose a change set
-  approve ID [--comment TEXT]                              approve (applies at quorum)
-  reject ID --reason TEXT                                  reject, or withdraw one's own
-  suspend --authority ID --reason TEXT [--effective RFC3339]    propose a suspension (back-dating allowed)
-  reinstate --authority ID --reason TEXT [--effective RFC3339]  propose a reinstatement
-  history KIND ID                                          revisions of an object (authority, scheme, ...)
-  audit export                                             the whole audit log (JSON lines)
-  audit verify                                             ask the registry to check its audit chain
-  account create --name NAME --role ROLE[,ROLE]            (admin role) create an account; prints its token last
-  account disable --name NAME                              (admin role) disable an account at once
-  account rotate-token [--name NAME]                       new token for yourself (or, admin role, another); prints it last
-  rotate-key                                               (admin role) new registry key, announced under the old one
-  backup --out FILE                                        (auditor or admin role) online backup of registry.db, checked
-
-Every command takes --json for machine-readable output. Roles: proposer, approver, auditor, admin.
-`
-
-// adminFlags are the flags shared by the admin commands; each command registers what it uses.
-type adminFlags struct {
-	registry, token, tokenFile, data string
-	jsonOut                          bool
+// adminCommand is one 'idport admin' subcommand: its synopsis for the usage text, the flags
+// it takes beyond the shared ones, its number of positional arguments, and a small function
+// calling one typed adminclient method (or, offline, the store).
+type adminCommand struct {
+	name     string
+	synopsis string // usage line over the admin API ("" if none)
+	offline  string // usage line of the offline form ("" if none)
+	args     int
+	flags    func(fs *flag.FlagSet, o *adminOpts)
+	run      func(ctx context.Context, x *adminRun, pos []string) error
 }
 
-func (a *adminFlags) api(fs *flag.FlagSet) {
-	fs.StringVar(&a.registry, "registry", "http://127.0.0.1:8441", "registry base URL")
-	fs.StringVar(&a.token, "token", "", "bearer token of your account")
-	fs.StringVar(&a.tokenFile, "token-file", "", "file holding the bearer token")
-	fs.BoolVar(&a.jsonOut, "json", false, "print JSON")
-}
-
-func (a *adminFlags) client() (*client.Admin, error) {
-	tok, err := a.bearer()
-	if err != nil {
-		return nil, err
+// adminCommands is the table of admin subcommands, in usage order.
+func adminCommands() []adminCommand {
+	return []adminCommand{
+		{name: "bootstrap", offline: "--data DIR --account NAME --role ROLE[,ROLE]   create an account; prints its token last",
+			flags: bootstrapFlags, run: adminBootstrap},
+		{name: "whoami", run: adminWhoami},
+		{name: "proposals", synopsis: "[--status pending|applied|rejected|expired]    list proposals", flags: statusFlag, run: adminProposals},
+		{name: "proposals show", synopsis: "ID                                        one proposal with its change set", args: 1, run: adminShow},
+		{name: "propose", synopsis: "--file CHANGESET.json --reason TEXT [--ttl 48h]  propose a change set", flags: proposeFlags, run: adminPropose},
+		{name: "approve", synopsis: "ID [--comment TEXT]                              approve (applies at quorum)", args: 1, flags: commentFlag, run: adminApprove},
+		{name: "reject", synopsis: "ID --reason TEXT                                  reject, or withdraw one's own", args: 1, flags: reasonFlag, run: adminReject},
+		{name: "suspend", synopsis: "--authority ID --reason TEXT [--effective RFC3339]    propose a suspension (back-dating allowed)",
+			flags: statusChangeFlags, run: adminStatusChange(trustregistry.SuspendAuthority)},
+		{name: "reinstate", synopsis: "--authority ID --reason TEXT [--effective RFC3339]  propose a reinstatement",
+			flags: statusChangeFlags, run: adminStatusChange(trustregistry.ReinstateAuthority)},
+		{name: "history", synopsis: "KIND ID                                          revisions of an object (authority, scheme, ...)", args: 2, run: adminHistory},
+		{name: "audit export", synopsis: "                                            the whole audit log (JSON lines)", run: adminAuditExport},
+		{name: "audit verify", offline: "--data DIR                                  check the audit hash chain in the file",
+			synopsis: "                                            ask the registry to check its audit chain", flags: dataFlag, run: adminAuditVerify},
+		{name: "account create", synopsis: "--name NAME --role ROLE[,ROLE]            (admin role) create an account; prints its token last",
+			flags: accountFlags, run: adminAccountCreate},
+		{name: "account disable", synopsis: "--name NAME                              (admin role) disable an account at once", flags: nameFlag, run: adminAccountDisable},
+		{name: "account rotate-token", synopsis: "[--name NAME]                       new token for yourself (or, admin role, another); prints it last",
+			flags: nameFlag, run: adminRotateToken},
+		{name: "rotate-key", synopsis: "                                              (admin role) new registry key, announced under the old one", run: adminRotateKey},
+		{name: "backup", synopsis: "--out FILE                                        (auditor or admin role) online backup of registry.db, checked",
+			flags: outFlag, run: adminBackup},
 	}
-	return client.NewAdmin(a.registry, tok), nil
 }
 
-// bearer returns the token from --token, --token-file or IDPORT_TOKEN.
-func (a *adminFlags) bearer() (string, error) {
-	tok := a.token
-	if tok == "" && a.tokenFile != "" {
-		b, err := os.ReadFile(a.tokenFile)
+// adminUsage is the usage text of 'idport admin', built from the command table.
+func adminUsage() string {
+	var b strings.Builder
+	b.WriteString("Usage: idport admin <command> [flags] [args]\n\nOffline (the registry must not be running on that data directory):\n")
+	for _, c := range adminCommands() {
+		if c.offline != "" {
+			fmt.Fprintf(&b, "  %s %s\n", c.name, c.offline)
+		}
+	}
+	b.WriteString("\nOver the admin API (--registry URL, --token TOKEN or --token-file FILE):\n")
+	for _, c := range adminCommands() {
+		if c.synopsis != "" || c.offline == "" {
+			fmt.Fprintf(&b, "  %s\n", strings.TrimRight(c.name+" "+c.synopsis, " "))
+		}
+	}
+	b.WriteString("\nEvery command takes --json for machine-readable output. Roles: proposer, approver, auditor, admin.\n")
+	return b.String()
+}
+
+// adminOpts are the flag values of the admin commands; each command registers what it uses.
+type adminOpts struct {
+	registry, token, tokenFile, data                string
+	status, file, reason, ttl, comment              string
+	authority, effective, name, roles, out, account string
+	jsonOut                                         bool
+	store                                           storeFlags
+}
+
+func (o *adminOpts) api(fs *flag.FlagSet) {
+	fs.StringVar(&o.registry, "registry", "http://127.0.0.1:8441", "registry base URL")
+	fs.StringVar(&o.token, "token", "", "bearer token of your account")
+	fs.StringVar(&o.tokenFile, "token-file", "", "file holding the bearer token")
+}
+
+func bootstrapFlags(fs *flag.FlagSet, o *adminOpts) {
+	fs.StringVar(&o.data, "data", "./data/registry", "registry data directory")
+	fs.StringVar(&o.account, "account", "", "account name")
+	fs.StringVar(&o.roles, "role", "", "role(s): proposer, approver, auditor, admin (comma-separated)")
+	o.store.register(fs)
+}
+
+func dataFlag(fs *flag.FlagSet, o *adminOpts) {
+	fs.StringVar(&o.data, "data", "", "verify the file in this data directory offline instead of asking the registry")
+}
+
+func statusFlag(fs *flag.FlagSet, o *adminOpts) {
+	fs.StringVar(&o.status, "status", "", "only proposals in this status")
+}
+
+func proposeFlags(fs *flag.FlagSet, o *adminOpts) {
+	fs.StringVar(&o.file, "file", "", "change set JSON file ({\"ops\": [...]}); - for stdin")
+	fs.StringVar(&o.reason, "reason", "", "why (recorded in the audit log)")
+	fs.StringVar(&o.ttl, "ttl", "", "time to wait for approval (default: the registry's)")
+}
+
+func commentFlag(fs *flag.FlagSet, o *adminOpts) {
+	fs.StringVar(&o.comment, "comment", "", "comment recorded with the approval")
+}
+
+func reasonFlag(fs *flag.FlagSet, o *adminOpts) { fs.StringVar(&o.reason, "reason", "", "why") }
+
+func statusChangeFlags(fs *flag.FlagSet, o *adminOpts) {
+	fs.StringVar(&o.authority, "authority", "", "authority id")
+	fs.StringVar(&o.reason, "reason", "", "why (recorded in the audit log)")
+	fs.StringVar(&o.effective, "effective", "", "when it takes effect (RFC 3339; default now; may be in the past)")
+}
+
+func accountFlags(fs *flag.FlagSet, o *adminOpts) {
+	fs.StringVar(&o.name, "name", "", "account name")
+	fs.StringVar(&o.roles, "role", "", "role(s), comma-separated")
+}
+
+func nameFlag(fs *flag.FlagSet, o *adminOpts) {
+	fs.StringVar(&o.name, "name", "", "account name (rotate-token: default yourself)")
+}
+
+func outFlag(fs *flag.FlagSet, o *adminOpts) {
+	fs.StringVar(&o.out, "out", "", "file to write the backup to (written through a temporary file, then renamed)")
+}
+
+// adminRun is what a command's function gets: the parsed options, the output and the client.
+type adminRun struct {
+	env Env
+	cmd string
+	o   adminOpts
+	out printer
+}
+
+// client returns the admin API client of --registry with the token of --token, --token-file
+// or IDPORT_TOKEN.
+func (x *adminRun) client() (*adminclient.Client, error) {
+	tok := x.o.token
+	if tok == "" && x.o.tokenFile != "" {
+		b, err := os.ReadFile(x.o.tokenFile)
 		if err != nil {
-			return "", fmt.Errorf("--token-file: %w", err)
+			return nil, fmt.Errorf("--token-file: %w", err)
 		}
 		tok = strings.TrimSpace(string(b))
 	}
 	if tok == "" {
-		return "", errors.New("a token is required: --token, --token-file or IDPORT_TOKEN")
+		return nil, errors.New("a token is required: --token, --token-file or IDPORT_TOKEN")
 	}
-	return tok, nil
+	return adminclient.New(x.o.registry, tok), nil
 }
 
 // parseInterspersed parses flags that may come before or after positional arguments.
@@ -106,15 +186,11 @@ func parseInterspersed(fs *flag.FlagSet, args []string, env Env) ([]string, erro
 	return pos, bindEnv(fs, env)
 }
 
-// runAdmin dispatches the admin subcommands.
-func runAdmin(ctx context.Context, args []string, env Env) error {
-	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
-		fmt.Fprint(env.Stdout, adminUsage)
-		return nil
-	}
+// adminCommandName splits the (possibly two-word) command name off args.
+func adminCommandName(args []string) (string, []string) {
 	cmd, args := args[0], args[1:]
 	if (cmd == "audit" || cmd == "account") && len(args) > 0 && !strings.HasPrefix(args[0], "-") {
-		cmd, args = cmd+" "+args[0], args[1:]
+		return cmd + " " + args[0], args[1:]
 	}
 	if cmd == "proposals" && len(args) > 0 && (args[0] == "show" || args[0] == "list") {
 		if args[0] == "show" {
@@ -122,205 +198,230 @@ func runAdmin(ctx context.Context, args []string, env Env) error {
 		}
 		args = args[1:]
 	}
-	var a adminFlags
-	fs := flag.NewFlagSet("admin "+cmd, flag.ContinueOnError)
+	return cmd, args
+}
+
+// runAdmin dispatches the admin subcommands through the command table.
+func runAdmin(ctx context.Context, args []string, env Env) error {
+	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
+		fmt.Fprint(env.Stdout, adminUsage())
+		return nil
+	}
+	name, args := adminCommandName(args)
+	i := slices.IndexFunc(adminCommands(), func(c adminCommand) bool { return c.name == name })
+	if i < 0 {
+		fmt.Fprint(env.Stderr, adminUsage())
+		return fmt.Errorf("admin: unknown command %q", name)
+	}
+	c := adminCommands()[i]
+	x := &adminRun{env: env, cmd: name}
+	fs := flag.NewFlagSet("admin "+name, flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
-	switch cmd {
-	case "bootstrap":
-		var account, roles string
-		var store storeFlags
-		fs.StringVar(&a.data, "data", "./data/registry", "registry data directory")
-		fs.StringVar(&account, "account", "", "account name")
-		fs.StringVar(&roles, "role", "", "role(s): proposer, approver, auditor, admin (comma-separated)")
-		fs.BoolVar(&a.jsonOut, "json", false, "print JSON")
-		store.register(fs)
-		if _, err := parseInterspersed(fs, args, env); err != nil {
-			return err
-		}
-		return adminBootstrap(ctx, env, a, store, account, roles)
-	case "audit verify":
-		fs.StringVar(&a.data, "data", "", "verify the file in this data directory offline instead of asking the registry")
-		a.api(fs)
-		if _, err := parseInterspersed(fs, args, env); err != nil {
-			return err
-		}
-		return adminAuditVerify(ctx, env, a)
+	if c.flags != nil {
+		c.flags(fs, &x.o)
 	}
-	a.api(fs)
-	var status, file, reason, ttl, comment, authority, effective, name, roles, outFile string
-	switch cmd {
-	case "backup":
-		fs.StringVar(&outFile, "out", "", "file to write the backup to (written through a temporary file, then renamed)")
-	case "proposals":
-		fs.StringVar(&status, "status", "", "only proposals in this status")
-	case "propose":
-		fs.StringVar(&file, "file", "", "change set JSON file ({\"ops\": [...]}); - for stdin")
-		fs.StringVar(&reason, "reason", "", "why (recorded in the audit log)")
-		fs.StringVar(&ttl, "ttl", "", "time to wait for approval (default: the registry's)")
-	case "approve":
-		fs.StringVar(&comment, "comment", "", "comment recorded with the approval")
-	case "reject":
-		fs.StringVar(&reason, "reason", "", "why")
-	case "suspend", "reinstate":
-		fs.StringVar(&authority, "authority", "", "authority id")
-		fs.StringVar(&reason, "reason", "", "why (recorded in the audit log)")
-		fs.StringVar(&effective, "effective", "", "when it takes effect (RFC 3339; default now; may be in the past)")
-	case "account create":
-		fs.StringVar(&name, "name", "", "account name")
-		fs.StringVar(&roles, "role", "", "role(s), comma-separated")
-	case "account disable", "account rotate-token":
-		fs.StringVar(&name, "name", "", "account name (rotate-token: default yourself)")
-	case "whoami", "proposals show", "history", "audit export", "rotate-key":
-	default:
-		fmt.Fprint(env.Stderr, adminUsage)
-		return fmt.Errorf("admin: unknown command %q", cmd)
+	if c.synopsis != "" || c.offline == "" {
+		x.o.api(fs)
 	}
+	fs.BoolVar(&x.o.jsonOut, "json", false, "print JSON")
 	pos, err := parseInterspersed(fs, args, env)
 	if err != nil {
 		return err
 	}
-	wantArgs := map[string]int{"proposals show": 1, "approve": 1, "reject": 1, "history": 2}[cmd]
-	if len(pos) != wantArgs {
-		return fmt.Errorf("admin %s: want %d argument(s), got %d\n\n%s", cmd, wantArgs, len(pos), adminUsage)
+	if len(pos) != c.args {
+		return fmt.Errorf("admin %s: want %d argument(s), got %d\n\n%s", name, c.args, len(pos), adminUsage())
 	}
-	if cmd == "backup" {
-		tok, err := a.bearer()
-		if err != nil {
-			return fmt.Errorf("admin backup: %w", err)
-		}
-		return downloadBackup(ctx, env, strings.TrimRight(a.registry, "/")+"/admin/v1/backup", tok, outFile, a.jsonOut)
-	}
-	c, err := a.client()
+	x.out = printer{env: env, json: x.o.jsonOut}
+	return c.run(ctx, x, pos)
+}
+
+// withClient adapts a command function that needs the API client.
+func (x *adminRun) withClient(f func(c *adminclient.Client) error) error {
+	c, err := x.client()
 	if err != nil {
-		return fmt.Errorf("admin %s: %w", cmd, err)
+		return fmt.Errorf("admin %s: %w", x.cmd, err)
 	}
-	out := printer{env: env, json: a.jsonOut}
-	switch cmd {
-	case "whoami":
+	return f(c)
+}
+
+func adminWhoami(ctx context.Context, x *adminRun, _ []string) error {
+	return x.withClient(func(c *adminclient.Client) error {
 		acct, err := c.Whoami(ctx)
 		if err != nil {
 			return err
 		}
-		return out.print(acct, func(w io.Writer) { fmt.Fprintf(w, "%s\troles: %s\n", acct.Name, joinRoles(acct.Roles)) })
-	case "proposals":
-		ps, err := c.ListProposals(ctx, trust.ProposalStatus(status))
+		return x.out.print(acct, func(w io.Writer) { fmt.Fprintf(w, "%s\troles: %s\n", acct.Name, joinRoles(acct.Roles)) })
+	})
+}
+
+func adminProposals(ctx context.Context, x *adminRun, _ []string) error {
+	return x.withClient(func(c *adminclient.Client) error {
+		ps, err := c.ListProposals(ctx, trustregistry.ProposalStatus(x.o.status))
 		if err != nil {
 			return err
 		}
-		return out.print(ps, func(w io.Writer) {
+		return x.out.print(ps, func(w io.Writer) {
 			fmt.Fprintln(w, "ID\tSTATUS\tPROPOSER\tAPPROVALS\tOPS\tREASON")
 			for _, p := range ps {
 				fmt.Fprintf(w, "%s\t%s\t%s\t%d\t%d\t%s\n", p.ID, p.Status, p.Proposer, len(p.Approvals), len(p.ChangeSet.Ops), p.Reason)
 			}
 		})
-	case "proposals show":
+	})
+}
+
+func adminShow(ctx context.Context, x *adminRun, pos []string) error {
+	return x.withClient(func(c *adminclient.Client) error {
 		p, err := c.GetProposal(ctx, pos[0])
 		if err != nil {
 			return err
 		}
-		return out.print(p, func(w io.Writer) { showProposal(w, p) })
-	case "propose":
-		cs, err := readChangeSet(file, env)
+		return x.out.print(p, func(w io.Writer) { showProposal(w, p) })
+	})
+}
+
+func adminPropose(ctx context.Context, x *adminRun, _ []string) error {
+	return x.withClient(func(c *adminclient.Client) error {
+		cs, err := readChangeSet(x.o.file, x.env)
 		if err != nil {
 			return err
 		}
-		var p trust.Proposal
-		body := map[string]any{"change_set": cs, "reason": reason}
-		if ttl != "" {
-			body["ttl"] = ttl
-		}
-		if err := c.Do(ctx, "POST", "/admin/v1/proposals", body, &p, ""); err != nil {
+		p, err := c.Submit(ctx, trustregistry.ProposeRequest{ChangeSet: cs, Reason: x.o.reason, TTL: x.o.ttl}, "")
+		if err != nil {
 			return err
 		}
-		return out.print(&p, func(w io.Writer) {
+		return x.out.print(p, func(w io.Writer) {
 			fmt.Fprintf(w, "proposed %s (%d operations); it applies once approved by another account\n", p.ID, len(p.ChangeSet.Ops))
 		})
-	case "approve":
-		p, err := c.Approve(ctx, pos[0], comment)
+	})
+}
+
+func adminApprove(ctx context.Context, x *adminRun, pos []string) error {
+	return x.withClient(func(c *adminclient.Client) error {
+		p, err := c.Approve(ctx, pos[0], x.o.comment)
 		if err != nil {
 			return err
 		}
-		return out.print(p, func(w io.Writer) {
-			if p.Status == trust.ProposalApplied {
+		return x.out.print(p, func(w io.Writer) {
+			if p.Status == trustregistry.ProposalApplied {
 				fmt.Fprintf(w, "approved %s: applied as registry version %d\n", p.ID, p.AppliedVersion)
 			} else {
 				fmt.Fprintf(w, "approved %s: %d approval(s), waiting for the quorum\n", p.ID, len(p.Approvals))
 			}
 		})
-	case "reject":
-		p, err := c.Reject(ctx, pos[0], reason)
+	})
+}
+
+func adminReject(ctx context.Context, x *adminRun, pos []string) error {
+	return x.withClient(func(c *adminclient.Client) error {
+		p, err := c.Reject(ctx, pos[0], x.o.reason)
 		if err != nil {
 			return err
 		}
-		return out.print(p, func(w io.Writer) { fmt.Fprintf(w, "rejected %s\n", p.ID) })
-	case "suspend", "reinstate":
-		if authority == "" || reason == "" {
-			return fmt.Errorf("admin %s: --authority and --reason are required", cmd)
-		}
-		at := time.Now()
-		if effective != "" {
-			if at, err = time.Parse(time.RFC3339, effective); err != nil {
-				return fmt.Errorf("admin %s: --effective: %w", cmd, err)
+		return x.out.print(p, func(w io.Writer) { fmt.Fprintf(w, "rejected %s\n", p.ID) })
+	})
+}
+
+// adminStatusChange returns the command proposing the change set that change makes
+// (suspension or reinstatement of an authority).
+func adminStatusChange(change func(id, reason string, effective time.Time) trustregistry.ChangeSet) func(context.Context, *adminRun, []string) error {
+	return func(ctx context.Context, x *adminRun, _ []string) error {
+		return x.withClient(func(c *adminclient.Client) error {
+			if x.o.authority == "" || x.o.reason == "" {
+				return fmt.Errorf("admin %s: --authority and --reason are required", x.cmd)
 			}
-		}
-		cs := trust.SuspendAuthority(authority, reason, at)
-		if cmd == "reinstate" {
-			cs = trust.ReinstateAuthority(authority, reason, at)
-		}
-		p, err := c.Propose(ctx, cs, reason, "")
-		if err != nil {
-			return err
-		}
-		return out.print(p, func(w io.Writer) {
-			fmt.Fprintf(w, "proposed %s: %s %s from %s; another account must approve it\n", p.ID, cmd, authority, at.UTC().Format(time.RFC3339))
+			at := time.Now()
+			if x.o.effective != "" {
+				var err error
+				if at, err = time.Parse(time.RFC3339, x.o.effective); err != nil {
+					return fmt.Errorf("admin %s: --effective: %w", x.cmd, err)
+				}
+			}
+			p, err := c.Propose(ctx, change(x.o.authority, x.o.reason, at), x.o.reason, "")
+			if err != nil {
+				return err
+			}
+			return x.out.print(p, func(w io.Writer) {
+				fmt.Fprintf(w, "proposed %s: %s %s from %s; another account must approve it\n", p.ID, x.cmd, x.o.authority, at.UTC().Format(time.RFC3339))
+			})
 		})
-	case "history":
-		h, err := c.History(ctx, trust.Kind(pos[0]), pos[1])
+	}
+}
+
+func adminHistory(ctx context.Context, x *adminRun, pos []string) error {
+	return x.withClient(func(c *adminclient.Client) error {
+		h, err := c.History(ctx, trustregistry.Kind(pos[0]), pos[1])
 		if err != nil {
 			return err
 		}
-		return out.print(h, func(w io.Writer) {
+		return x.out.print(h, func(w io.Writer) {
 			fmt.Fprintln(w, "VERSION\tRECORDED\tOBJECT")
 			for _, r := range h {
 				fmt.Fprintf(w, "%d\t%s\t%s\n", r.Version, r.RecordedAt.Format(time.RFC3339), r.Object)
 			}
 		})
-	case "audit export":
+	})
+}
+
+func adminAuditExport(ctx context.Context, x *adminRun, _ []string) error {
+	return x.withClient(func(c *adminclient.Client) error {
 		recs, err := c.Audit(ctx)
 		if err != nil {
 			return err
 		}
-		if a.jsonOut {
-			return out.print(recs, nil)
+		if x.o.jsonOut {
+			return x.out.print(recs, nil)
 		}
-		enc := json.NewEncoder(env.Stdout)
+		enc := json.NewEncoder(x.env.Stdout)
 		for _, r := range recs {
 			if err := enc.Encode(r); err != nil {
 				return err
 			}
 		}
 		return nil
-	case "rotate-key":
-		var jwk json.RawMessage
-		if err := c.Do(ctx, "POST", "/admin/v1/key/rotate", nil, &jwk, ""); err != nil {
+	})
+}
+
+func adminRotateKey(ctx context.Context, x *adminRun, _ []string) error {
+	return x.withClient(func(c *adminclient.Client) error {
+		jwk, err := c.RotateKey(ctx)
+		if err != nil {
 			return err
 		}
-		if a.jsonOut {
-			_, err := fmt.Fprintf(env.Stdout, "%s\n", jwk)
+		if x.o.jsonOut {
+			_, err := fmt.Fprintf(x.env.Stdout, "%s\n", jwk)
 			return err
 		}
-		fmt.Fprintf(env.Stdout, "Registry key rotated; replicas follow the announcement signed by the old key.\nNew public key (JWK) for new verifiers to pin:\n%s\n", jwk)
+		fmt.Fprintf(x.env.Stdout, "Registry key rotated; replicas follow the announcement signed by the old key.\nNew public key (JWK) for new verifiers to pin:\n%s\n", jwk)
 		return nil
-	case "account disable":
-		if name == "" {
+	})
+}
+
+func adminAccountCreate(ctx context.Context, x *adminRun, _ []string) error {
+	return x.withClient(func(c *adminclient.Client) error {
+		tok, err := c.CreateAccount(ctx, x.o.name, parseRoles(x.o.roles)...)
+		if err != nil {
+			return err
+		}
+		return printToken(x.env, x.o.jsonOut, x.o.name, parseRoles(x.o.roles), tok)
+	})
+}
+
+func adminAccountDisable(ctx context.Context, x *adminRun, _ []string) error {
+	return x.withClient(func(c *adminclient.Client) error {
+		if x.o.name == "" {
 			return errors.New("admin account disable: --name is required")
 		}
-		var acct trust.Account
-		if err := c.Do(ctx, "POST", "/admin/v1/accounts/"+url.PathEscape(name)+"/disable", nil, &acct, ""); err != nil {
+		acct, err := c.DisableAccount(ctx, x.o.name)
+		if err != nil {
 			return err
 		}
-		return out.print(acct, func(w io.Writer) { fmt.Fprintf(w, "account %s disabled; its token no longer works\n", name) })
-	case "account rotate-token":
+		return x.out.print(acct, func(w io.Writer) { fmt.Fprintf(w, "account %s disabled; its token no longer works\n", acct.Name) })
+	})
+}
+
+func adminRotateToken(ctx context.Context, x *adminRun, _ []string) error {
+	return x.withClient(func(c *adminclient.Client) error {
+		name := x.o.name
 		if name == "" {
 			me, err := c.Whoami(ctx)
 			if err != nil {
@@ -328,75 +429,57 @@ func runAdmin(ctx context.Context, args []string, env Env) error {
 			}
 			name = me.Name
 		}
-		var body struct {
-			Token string `json:"token"`
-		}
-		if err := c.Do(ctx, "POST", "/admin/v1/accounts/"+url.PathEscape(name)+"/token", nil, &body, ""); err != nil {
-			return err
-		}
-		if a.jsonOut {
-			return json.NewEncoder(env.Stdout).Encode(map[string]string{"account": name, "token": body.Token})
-		}
-		fmt.Fprintf(env.Stdout, "New token for %q; the old one no longer works. Shown once:\n%s\n", name, body.Token)
-		return nil
-	case "account create":
-		tok, err := c.CreateAccount(ctx, name, parseRoles(roles)...)
+		tok, err := c.RotateToken(ctx, name)
 		if err != nil {
 			return err
 		}
-		return printToken(env, a.jsonOut, name, parseRoles(roles), tok)
-	}
-	return nil
+		if x.o.jsonOut {
+			return json.NewEncoder(x.env.Stdout).Encode(trustregistry.TokenResponse{Account: name, Token: tok})
+		}
+		fmt.Fprintf(x.env.Stdout, "New token for %q; the old one no longer works. Shown once:\n%s\n", name, tok)
+		return nil
+	})
 }
 
 // adminBootstrap creates an account offline: in the bbolt file of --data, or, with --store etcd,
 // in the registry's etcd prefix (taking the registry write lock, so before the registry starts).
-func adminBootstrap(ctx context.Context, env Env, a adminFlags, store storeFlags, account, roles string) error {
-	if account == "" || roles == "" {
-		return fmt.Errorf("admin bootstrap: --account and --role are required\n\n%s", adminUsage)
+func adminBootstrap(ctx context.Context, x *adminRun, _ []string) error {
+	if x.o.account == "" || x.o.roles == "" {
+		return fmt.Errorf("admin bootstrap: --account and --role are required\n\n%s", adminUsage())
 	}
-	opened, err := store.open(ctx, env.Logger)
+	st, err := x.o.store.open(ctx, x.o.data, x.env.Logger)
 	if err != nil {
 		return fmt.Errorf("admin bootstrap: %w", err)
 	}
-	defer opened.close()
-	var tok string
-	if opened.store != nil {
-		tok, err = trustregistry.BootstrapStore(ctx, opened.store, account, parseRoles(roles))
-	} else {
-		tok, err = trustregistry.Bootstrap(ctx, a.data, account, parseRoles(roles))
-	}
+	defer st.Close()
+	tok, err := trustregistry.Bootstrap(ctx, st.Store, x.o.account, parseRoles(x.o.roles))
 	if err != nil {
 		return fmt.Errorf("admin bootstrap: %w", err)
 	}
-	return printToken(env, a.jsonOut, account, parseRoles(roles), tok)
+	return printToken(x.env, x.o.jsonOut, x.o.account, parseRoles(x.o.roles), tok)
 }
 
-func printToken(env Env, asJSON bool, name string, roles []trust.Role, tok string) error {
+// tokenResult is the --json output of the commands creating an account.
+type tokenResult struct {
+	Account string               `json:"account"`
+	Roles   []trustregistry.Role `json:"roles"`
+	Token   string               `json:"token"`
+}
+
+func printToken(env Env, asJSON bool, name string, roles []trustregistry.Role, tok string) error {
 	if asJSON {
-		return json.NewEncoder(env.Stdout).Encode(map[string]any{"account": name, "roles": roles, "token": tok})
+		return json.NewEncoder(env.Stdout).Encode(tokenResult{Account: name, Roles: roles, Token: tok})
 	}
 	fmt.Fprintf(env.Stdout, "Created account %q with roles %s.\nIts bearer token follows; it is shown once and stored only as a hash:\n%s\n", name, joinRoles(roles), tok)
 	return nil
 }
 
-func adminAuditVerify(ctx context.Context, env Env, a adminFlags) error {
-	var rep trust.AuditReport
-	var err error
-	if a.data != "" {
-		rep, err = trustregistry.VerifyAuditOffline(ctx, a.data)
-	} else {
-		c, cerr := a.client()
-		if cerr != nil {
-			return fmt.Errorf("admin audit verify: %w (or --data DIR to verify offline)", cerr)
-		}
-		rep, err = c.VerifyAudit(ctx)
-	}
+func adminAuditVerify(ctx context.Context, x *adminRun, _ []string) error {
+	rep, err := auditReport(ctx, x)
 	if err != nil {
 		return fmt.Errorf("admin audit verify: %w", err)
 	}
-	out := printer{env: env, json: a.jsonOut}
-	if err := out.print(rep, func(w io.Writer) {
+	if err := x.out.print(rep, func(w io.Writer) {
 		if rep.OK {
 			fmt.Fprintf(w, "audit chain OK: %d records, registry version %d, last hash %s\n", rep.Records, rep.Version, rep.LastHash)
 		} else {
@@ -406,13 +489,30 @@ func adminAuditVerify(ctx context.Context, env Env, a adminFlags) error {
 		return err
 	}
 	if !rep.OK {
-		return fmt.Errorf("audit chain broken at record %d: %w", rep.BrokenAt, trust.ErrAuditBroken)
+		return fmt.Errorf("audit chain broken at record %d: %w", rep.BrokenAt, trustregistry.ErrAuditBroken)
 	}
 	return nil
 }
 
-func readChangeSet(file string, env Env) (trust.ChangeSet, error) {
-	var cs trust.ChangeSet
+// auditReport checks the audit chain in the bbolt file of --data, or asks the registry.
+func auditReport(ctx context.Context, x *adminRun) (trustregistry.AuditReport, error) {
+	if x.o.data != "" {
+		st, err := storeconfig.Open(ctx, storeconfig.Config{DataDir: x.o.data, Logger: x.env.Logger})
+		if err != nil {
+			return trustregistry.AuditReport{}, err
+		}
+		defer st.Close()
+		return trustregistry.CheckAudit(ctx, st.Store)
+	}
+	c, err := x.client()
+	if err != nil {
+		return trustregistry.AuditReport{}, fmt.Errorf("%w (or --data DIR to verify offline)", err)
+	}
+	return c.VerifyAudit(ctx)
+}
+
+func readChangeSet(file string, env Env) (trustregistry.ChangeSet, error) {
+	var cs trustregistry.ChangeSet
 	if file == "" {
 		return cs, errors.New("admin propose: --file is required")
 	}
@@ -434,15 +534,15 @@ func readChangeSet(file string, env Env) (trust.ChangeSet, error) {
 	return cs, nil
 }
 
-func parseRoles(s string) []trust.Role {
-	var out []trust.Role
+func parseRoles(s string) []trustregistry.Role {
+	var out []trustregistry.Role
 	for _, r := range splitList(s) {
-		out = append(out, trust.Role(r))
+		out = append(out, trustregistry.Role(r))
 	}
 	return out
 }
 
-func joinRoles(rs []trust.Role) string {
+func joinRoles(rs []trustregistry.Role) string {
 	s := make([]string, len(rs))
 	for i, r := range rs {
 		s[i] = string(r)
@@ -450,7 +550,7 @@ func joinRoles(rs []trust.Role) string {
 	return strings.Join(s, ",")
 }
 
-func showProposal(w io.Writer, p *trust.Proposal) {
+func showProposal(w io.Writer, p *trustregistry.Proposal) {
 	fmt.Fprintf(w, "proposal\t%s\nstatus\t%s\nproposer\t%s\ncreated\t%s\nexpires\t%s\nreason\t%s\n", p.ID, p.Status, p.Proposer,
 		p.CreatedAt.Format(time.RFC3339), p.ExpiresAt.Format(time.RFC3339), p.Reason)
 	for _, a := range p.Approvals {
@@ -485,61 +585,19 @@ func (p printer) print(v any, human func(io.Writer)) error {
 	return tw.Flush()
 }
 
-// downloadBackup fetches an online backup (GET url with a bearer token) into the file out:
-// through a temporary file in its directory, checked against Content-Length and the
-// Repr-Digest SHA-256 the service sent, opened and page-checked as a bbolt file, fsynced and
-// only then renamed to out. A failed download leaves out as it was.
-func downloadBackup(ctx context.Context, env Env, url, token, out string, jsonOut bool) error {
-	if out == "" {
+// adminBackup fetches an online backup of the registry into --out (see saveBackup).
+func adminBackup(ctx context.Context, x *adminRun, _ []string) error {
+	c, err := x.client()
+	if err != nil {
+		return fmt.Errorf("admin backup: %w", err)
+	}
+	if x.o.out == "" {
 		return errors.New("backup: --out FILE is required")
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	b, err := c.Backup(ctx)
 	if err != nil {
 		return fmt.Errorf("backup: %w", err)
 	}
-	req.Header.Set("Authorization", "Bearer "+token)
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		return fmt.Errorf("backup: %w", err)
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		var p struct{ Title, Detail, Code string }
-		body, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
-		if json.Unmarshal(body, &p) != nil || p.Code == "" {
-			return fmt.Errorf("backup: %s answered %s", url, resp.Status)
-		}
-		return fmt.Errorf("backup: %s answered %s: %s (%s)", url, resp.Status, p.Detail, p.Code)
-	}
-	want, err := boltkv.ParseReprDigest(resp.Header.Get(boltkv.HeaderReprDigest))
-	if err != nil {
-		return fmt.Errorf("backup: %w", err)
-	}
-	partial := out + ".partial"
-	info, err := boltkv.WriteFileAtomic(partial, func(w io.Writer) (int64, error) { return io.Copy(w, resp.Body) })
-	if err != nil {
-		return fmt.Errorf("backup: download: %w", err)
-	}
-	check := func() error {
-		if resp.ContentLength >= 0 && info.Size != resp.ContentLength {
-			return fmt.Errorf("got %d bytes, Content-Length said %d", info.Size, resp.ContentLength)
-		}
-		if info.SHA256 != want {
-			return fmt.Errorf("%w: sha256 %s, the service sent %s", boltkv.ErrDigestMismatch, info.Hex(), hex.EncodeToString(want[:]))
-		}
-		return boltkv.CheckFile(partial)
-	}
-	if err := check(); err != nil {
-		os.Remove(partial)
-		return fmt.Errorf("backup: %w", err)
-	}
-	if err := os.Rename(partial, out); err != nil {
-		os.Remove(partial)
-		return fmt.Errorf("backup: %w", err)
-	}
-	if jsonOut {
-		return json.NewEncoder(env.Stdout).Encode(map[string]any{"file": out, "bytes": info.Size, "sha256": info.Hex()})
-	}
-	fmt.Fprintf(env.Stdout, "wrote %s: %d bytes, sha256 %s (digest and bbolt pages checked)\n", out, info.Size, info.Hex())
-	return nil
+	defer b.Close()
+	return saveBackup(x.env, b.Body, b.Size, b.ReprDigest, x.o.out, x.o.jsonOut)
 }

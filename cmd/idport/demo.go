@@ -13,9 +13,10 @@ import (
 	"strings"
 	"time"
 
+	"github.com/idport/idport/internal/demoseed"
 	"github.com/idport/idport/internal/stack"
-	"github.com/idport/idport/trustregistry/client"
-	"github.com/idport/idport/trustregistry/trust"
+	"github.com/idport/idport/trustregistry"
+	"github.com/idport/idport/trustregistry/adminclient"
 	"github.com/idport/idport/verifier/httpapi"
 )
 
@@ -79,7 +80,7 @@ type demo struct {
 
 	registryURL, registryKey  string
 	regAddr, issAddr, verAddr string
-	alice, bob, carol         *client.Admin
+	alice, bob, carol         *adminclient.Client
 	issuer                    *stack.Issuer
 	verifier                  *stack.Verifier
 	recognisedAt              uint64          // the registry version of the recognition
@@ -150,7 +151,7 @@ func (d *demo) bootstrap(ctx context.Context) error {
 		}
 		tokens[a[0]] = tok
 	}
-	d.alice, d.bob, d.carol = client.NewAdmin(d.registryURL, tokens["alice"]), client.NewAdmin(d.registryURL, tokens["bob"]), client.NewAdmin(d.registryURL, tokens["carol"])
+	d.alice, d.bob, d.carol = adminclient.New(d.registryURL, tokens["alice"]), adminclient.New(d.registryURL, tokens["bob"]), adminclient.New(d.registryURL, tokens["carol"])
 	d.story.Line("alice may propose changes, bob may approve them: no one changes the registry alone. carol audits.")
 	d.story.Line("Their bearer tokens were shown once; the registry keeps only their SHA-256 hashes.")
 	return nil
@@ -166,7 +167,7 @@ func (d *demo) startRegistry(ctx context.Context) error {
 
 func (d *demo) startIssuer(ctx context.Context) error {
 	apiKey, err := d.runCapture(ctx, "issuer", "apikey", "create", "--data", d.dataDir("issuer"), "--dev", "--did-method", "did:key",
-		"--scope", trust.DemoType, "--name", "sg-demo-company-portal")
+		"--scope", demoseed.Type, "--name", "sg-demo-company-portal")
 	if err != nil {
 		return err
 	}
@@ -183,25 +184,25 @@ func (d *demo) startIssuer(ctx context.Context) error {
 
 func (d *demo) recognise(ctx context.Context) error {
 	effective := time.Now().Add(-time.Hour)
-	p, err := d.alice.Propose(ctx, trust.DemoSeed(d.issuer.DID, effective), "Recognise Singapore corporate registry under the SG-Lingang MoU", "")
+	p, err := d.alice.Propose(ctx, demoseed.ChangeSet(d.issuer.DID, effective), "Recognise Singapore corporate registry under the SG-Lingang MoU", "")
 	if err != nil {
 		return fmt.Errorf("propose seed: %w", err)
 	}
-	d.story.Line("alice proposed %s (%d operations: jurisdictions SG and CN-SH-LG, schemes, the authority, the agreement, the recognition).", p.ID, len(trust.DemoSeed("", effective).Ops))
+	d.story.Line("alice proposed %s (%d operations: jurisdictions SG and CN-SH-LG, schemes, the authority, the agreement, the recognition).", p.ID, len(demoseed.ChangeSet("", effective).Ops))
 	p, err = d.bob.Approve(ctx, p.ID, "checked against the signed MoU")
 	if err != nil {
 		return fmt.Errorf("approve seed: %w", err)
 	}
 	d.recognisedAt = p.AppliedVersion
 	d.story.Line("bob approved it: applied atomically as registry version %d.", p.AppliedVersion)
-	d.story.Line("Recognition %s: %s -> %s for %s, claim mapping uen -> registrationNumber, legalName -> enterpriseName, ...", trust.DemoRecognitionID, trust.DemoLocalScheme, trust.DemoForeignScheme, trust.DemoType)
+	d.story.Line("Recognition %s: %s -> %s for %s, claim mapping uen -> registrationNumber, legalName -> enterpriseName, ...", demoseed.RecognitionID, demoseed.LocalScheme, demoseed.ForeignScheme, demoseed.Type)
 	return nil
 }
 
 func (d *demo) startVerifier(ctx context.Context) error {
 	d.verifier = &stack.Verifier{URL: "http://" + d.verAddr}
 	if err := d.serve(ctx, d.verifier.URL, "verifier", "--addr", d.verAddr, "--data", d.dataDir("verifier"), "--registry", d.registryURL,
-		"--registry-key", d.registryKey, "--local-scheme", trust.DemoLocalScheme, "--allow-hosts", "127.0.0.1", "--allow-http"); err != nil {
+		"--registry-key", d.registryKey, "--local-scheme", demoseed.LocalScheme, "--allow-hosts", "127.0.0.1", "--allow-http"); err != nil {
 		return err
 	}
 	d.story.Line("verifier %s is ready: it holds a verified snapshot (registry version >= %d).", d.verifier.URL, d.recognisedAt)
@@ -211,7 +212,7 @@ func (d *demo) startVerifier(ctx context.Context) error {
 func (d *demo) issue(ctx context.Context) error {
 	subject := map[string]any{"id": "did:example:sg-company-acme", "uen": "201912345K", "legalName": "Acme Trading Pte. Ltd.",
 		"registeredAddress": "1 Marina Boulevard, Singapore 018989", "incorporationDate": "2019-04-02", "entityType": "Private Company Limited by Shares"}
-	cred, _, err := d.issuer.Issue(ctx, trust.DemoType, "vc+jwt", subject, nil)
+	cred, _, err := d.issuer.Issue(ctx, demoseed.Type, "vc+jwt", subject, nil)
 	if err != nil {
 		return err
 	}
@@ -244,7 +245,7 @@ func (d *demo) verifyAccepted(ctx context.Context) error {
 }
 
 func (d *demo) suspend(ctx context.Context) error {
-	susp, err := d.alice.Propose(ctx, trust.SuspendAuthority(trust.DemoAuthorityID, "signing key reported compromised", time.Now()),
+	susp, err := d.alice.Propose(ctx, trustregistry.SuspendAuthority(demoseed.AuthorityID, "signing key reported compromised", time.Now()),
 		"Suspend pending investigation of a key compromise", "")
 	if err != nil {
 		return fmt.Errorf("propose suspension: %w", err)
@@ -310,7 +311,7 @@ func (d *demo) printCurls() {
 		"curl -s " + reg + "/v1/authorities",
 		"curl -s " + reg + "/v1/snapshot",
 		"curl -s " + reg + "/v1/snapshot/key",
-		"curl -s -X POST -H 'Content-Type: application/json' " + reg + "/authorization -d '{\"entity_id\":\"" + d.issuer.DID + "\",\"authority_id\":\"" + trust.DemoLocalScheme + "\",\"action\":\"issue\",\"resource\":\"" + trust.DemoType + "\"}'",
+		"curl -s -X POST -H 'Content-Type: application/json' " + reg + "/authorization -d '{\"entity_id\":\"" + d.issuer.DID + "\",\"authority_id\":\"" + demoseed.LocalScheme + "\",\"action\":\"issue\",\"resource\":\"" + demoseed.Type + "\"}'",
 		"curl -s " + iss + "/.well-known/did.json",
 		"curl -s " + iss + "/.well-known/jwks.json",
 		"curl -s " + iss + "/credential-types",

@@ -13,13 +13,13 @@ import (
 	"strings"
 	"time"
 
-	clientv3 "go.etcd.io/etcd/client/v3"
 	"golang.org/x/sync/errgroup"
 
 	"github.com/idport/idport/pkg/httpx"
 	"github.com/idport/idport/trustregistry"
 	"github.com/idport/idport/trustregistry/etcdstore"
-	"github.com/idport/idport/trustregistry/trust"
+	"github.com/idport/idport/trustregistry/httpapi"
+	"github.com/idport/idport/trustregistry/storeconfig"
 )
 
 const registryUsage = `The trust registry records which foreign authorities and schemes are recognised,
@@ -92,70 +92,47 @@ func (f *storeFlags) etcdTLS() (*tls.Config, error) {
 	return cfg, nil
 }
 
-// openedStore is the store chosen by the flags. Store is nil for bolt (the service opens its
-// own file in the data directory); lost is closed when an etcd registry loses its write lock.
-type openedStore struct {
-	store trust.Store
-	lost  <-chan struct{}
-	close func()
-}
-
-// open opens the chosen store. For etcd it blocks, as a standby, until this process holds the
-// prefix's write lock: one registry process writes a prefix at a time.
-func (f *storeFlags) open(ctx context.Context, log *slog.Logger) (openedStore, error) {
-	none := openedStore{close: func() {}}
+// config turns the flags into the store configuration (storeconfig opens it). data is the
+// data directory of the bbolt store.
+func (f *storeFlags) config(data string, log *slog.Logger) (storeconfig.Config, error) {
+	cfg := storeconfig.Config{Kind: f.kind, DataDir: data, LeaseTTL: f.etcdLeaseTTL, Logger: log}
 	switch f.kind {
-	case "", "bolt":
+	case "", storeconfig.KindBolt:
 		if f.endpoints != "" {
-			return none, errors.New("--etcd-endpoints needs --store etcd")
+			return cfg, errors.New("--etcd-endpoints needs --store etcd")
 		}
-		return none, nil
-	case "etcd":
+		return cfg, nil
+	case storeconfig.KindEtcd:
 	default:
-		return none, fmt.Errorf("--store %q: want bolt or etcd", f.kind)
+		return cfg, fmt.Errorf("--store %q: want bolt or etcd", f.kind)
 	}
 	eps := splitList(f.endpoints)
 	if len(eps) == 0 {
-		return none, errors.New("--store etcd needs --etcd-endpoints")
+		return cfg, errors.New("--store etcd needs --etcd-endpoints")
 	}
 	tlsCfg, err := f.etcdTLS()
 	if err != nil {
-		return none, err
+		return cfg, err
 	}
-	cfg := clientv3.Config{Endpoints: eps, DialTimeout: f.etcdDialTimeout, TLS: tlsCfg, Username: f.etcdUser}
+	cfg.Etcd = etcdstore.Config{Endpoints: eps, Prefix: f.prefix, DialTimeout: f.etcdDialTimeout, TLS: tlsCfg, Username: f.etcdUser}
 	if f.etcdPasswordFile != "" {
 		b, err := os.ReadFile(f.etcdPasswordFile)
 		if err != nil {
-			return none, fmt.Errorf("--etcd-password-file: %w", err)
+			return cfg, fmt.Errorf("--etcd-password-file: %w", err)
 		}
-		cfg.Password = strings.TrimSpace(string(b))
+		cfg.Etcd.Password = strings.TrimSpace(string(b))
 	}
-	cli, err := clientv3.New(cfg)
+	return cfg, nil
+}
+
+// open opens the store the flags choose (see storeconfig.Open: for etcd it waits, as a
+// standby, for the prefix's write lock).
+func (f *storeFlags) open(ctx context.Context, data string, log *slog.Logger) (*storeconfig.Opened, error) {
+	cfg, err := f.config(data, log)
 	if err != nil {
-		return none, fmt.Errorf("etcd client %v: %w", eps, err)
+		return nil, err
 	}
-	octx, cancel := context.WithTimeout(ctx, f.etcdDialTimeout)
-	st, err := etcdstore.Open(octx, cli, f.prefix)
-	cancel()
-	if err != nil {
-		cli.Close()
-		return none, fmt.Errorf("etcd %v: %w", eps, err)
-	}
-	log.Info("waiting for the registry write lock in etcd (standby while another registry holds it)", "prefix", st.Prefix())
-	lock, err := st.Lock(ctx, f.etcdLeaseTTL)
-	if err != nil {
-		cli.Close()
-		return none, fmt.Errorf("etcd %v: %w", eps, err)
-	}
-	log.Info("holding the registry write lock in etcd", "prefix", st.Prefix())
-	return openedStore{store: st, lost: lock.Lost(), close: func() {
-		uctx, cancel := context.WithTimeout(context.Background(), f.etcdDialTimeout)
-		defer cancel()
-		if err := lock.Unlock(uctx); err != nil {
-			log.Warn("releasing the registry write lock", "err", err)
-		}
-		cli.Close()
-	}}, nil
+	return storeconfig.Open(ctx, cfg)
 }
 
 func (f *registryFlags) register(fs *flag.FlagSet) {
@@ -213,6 +190,28 @@ func (f *registryFlags) tlsConfig() (*tls.Config, error) {
 	return cfg, nil
 }
 
+// serviceConfig builds the service configuration from the flags (the store is set later).
+func (f *registryFlags) serviceConfig(env Env) (trustregistry.Config, error) {
+	cfg := trustregistry.Config{DataDir: f.data, Quorum: f.quorum, Dev: f.dev, Logger: env.Logger,
+		SnapshotInterval: f.snapshotInterval, ProposalTTL: f.proposalTTL}
+	if f.keySecretFile != "" {
+		b, err := os.ReadFile(f.keySecretFile)
+		if err != nil {
+			return cfg, fmt.Errorf("--key-secret-file: %w", err)
+		}
+		cfg.KeySecret = []byte(strings.TrimSpace(string(b)))
+	} else if !f.dev {
+		return cfg, errors.New("a key secret (--key-secret-file) is required outside --dev")
+	} else {
+		fmt.Fprintln(env.Stderr, "WARNING: --dev: the registry signing key is sealed with a secret generated into the data directory; never do this in production")
+	}
+	var err error
+	if cfg.CertAccounts, err = parseCertAccounts(f.certAccounts); err != nil {
+		return cfg, err
+	}
+	return cfg, nil
+}
+
 // runRegistry runs the trust registry service until ctx ends.
 func runRegistry(ctx context.Context, args []string, env Env) error {
 	var f registryFlags
@@ -221,57 +220,39 @@ func runRegistry(ctx context.Context, args []string, env Env) error {
 	if err := parseCommand(fs, args, env, registryUsage); err != nil {
 		return err
 	}
-	cfg := trustregistry.Config{DataDir: f.data, Quorum: f.quorum, Dev: f.dev, Logger: env.Logger,
-		SnapshotInterval: f.snapshotInterval, ProposalTTL: f.proposalTTL}
-	cfg.HTTP.TrustedProxies = splitList(f.trustedProxies)
-	if f.keySecretFile != "" {
-		b, err := os.ReadFile(f.keySecretFile)
-		if err != nil {
-			return fmt.Errorf("registry: --key-secret-file: %w", err)
-		}
-		cfg.KeySecret = []byte(strings.TrimSpace(string(b)))
-	} else if f.dev {
-		fmt.Fprintln(env.Stderr, "WARNING: --dev: the registry signing key is sealed with a secret generated into the data directory; never do this in production")
-	}
-	var err error
-	if cfg.CertAccounts, err = parseCertAccounts(f.certAccounts); err != nil {
+	cfg, err := f.serviceConfig(env)
+	if err != nil {
 		return fmt.Errorf("registry: %w", err)
 	}
 	tlsCfg, err := f.tlsConfig()
 	if err != nil {
 		return fmt.Errorf("registry: %w", err)
 	}
-	st, err := f.store.open(ctx, env.Logger)
+	st, err := f.store.open(ctx, f.data, env.Logger)
 	if err != nil {
 		return fmt.Errorf("registry: %w", err)
 	}
-	defer st.close()
-	cfg.Store = st.store
+	defer st.Close() // releases the etcd write lock, closes the store
+	cfg.Store = st.Store
 	svc, err := trustregistry.NewService(cfg)
 	if err != nil {
 		return fmt.Errorf("registry: %w", err)
 	}
-	defer svc.Close()
-	if f.exportKey != "" {
-		jwk, err := svc.PublicKeyJWK()
-		if err != nil {
-			return err
-		}
-		if err := os.WriteFile(f.exportKey, append(jwk, '\n'), 0o644); err != nil {
-			return fmt.Errorf("registry: --export-key: %w", err)
-		}
+	if err := f.writeKey(svc); err != nil {
+		return err
 	}
+	handler := httpapi.New(svc, httpapi.Options{TrustedProxies: splitList(f.trustedProxies), BackupDir: f.data}, env.Logger)
 	g, ctx := errgroup.WithContext(ctx)
 	g.Go(func() error { return svc.Run(ctx) })
-	srv := &httpx.Server{Addr: f.addr, Handler: svc.Handler(), Logger: env.Logger, TLSConfig: tlsCfg,
+	srv := &httpx.Server{Addr: f.addr, Handler: handler, Logger: env.Logger, TLSConfig: tlsCfg,
 		OnListen: func(a net.Addr) {
 			env.Logger.Info("registry listening", "addr", a.String(), "data", f.data, "store", f.store.kind, "quorum", f.quorum)
 		}}
 	g.Go(func() error { return srv.Run(ctx) })
-	if st.lost != nil {
+	if st.Lost != nil {
 		g.Go(func() error {
 			select {
-			case <-st.lost:
+			case <-st.Lost:
 				return errors.New("registry: lost the write lock in etcd (lease expired or revoked); stopping so a standby takes over")
 			case <-ctx.Done():
 				return nil
@@ -279,4 +260,19 @@ func runRegistry(ctx context.Context, args []string, env Env) error {
 		})
 	}
 	return g.Wait()
+}
+
+// writeKey writes the registry public key to --export-key, when set.
+func (f *registryFlags) writeKey(svc *trustregistry.Service) error {
+	if f.exportKey == "" {
+		return nil
+	}
+	jwk, err := svc.PublicKeyJWK()
+	if err != nil {
+		return err
+	}
+	if err := os.WriteFile(f.exportKey, append(jwk, '\n'), 0o644); err != nil {
+		return fmt.Errorf("registry: --export-key: %w", err)
+	}
+	return nil
 }

@@ -15,7 +15,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/idport/idport/trustregistry/trust"
+	"github.com/idport/idport/internal/demoseed"
+	"github.com/idport/idport/trustregistry"
 )
 
 // syncBuf is a goroutine-safe buffer for a running command's output.
@@ -109,13 +110,13 @@ func TestRegistryAndAdminCommands(t *testing.T) {
 	}
 
 	seed := filepath.Join(dir, "seed.json")
-	b, _ := json.Marshal(trust.DemoSeed("did:web:registrar.example.sg", time.Now().Add(-time.Hour)))
+	b, _ := json.Marshal(demoseed.ChangeSet("did:web:registrar.example.sg", time.Now().Add(-time.Hour)))
 	os.WriteFile(seed, b, 0o644)
 	out, err := adminCmd(t, as("alice"), "propose", "--file", seed, "--reason", "seed the demo", "--json")
 	if err != nil {
 		t.Fatal(err)
 	}
-	var p trust.Proposal
+	var p trustregistry.Proposal
 	if err := json.Unmarshal([]byte(out), &p); err != nil || p.ID == "" {
 		t.Fatalf("propose --json: %q %v", out, err)
 	}
@@ -126,7 +127,7 @@ func TestRegistryAndAdminCommands(t *testing.T) {
 	if err != nil || !strings.Contains(out, "applied as registry version 1") {
 		t.Fatalf("approve: %q %v", out, err)
 	}
-	out, err = adminCmd(t, as("alice"), "suspend", "--authority", trust.DemoAuthorityID, "--reason", "licence under review", "--json")
+	out, err = adminCmd(t, as("alice"), "suspend", "--authority", demoseed.AuthorityID, "--reason", "licence under review", "--json")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -140,7 +141,7 @@ func TestRegistryAndAdminCommands(t *testing.T) {
 	if out, err = adminCmd(t, as("bob"), "approve", p.ID, "--json"); err != nil || !strings.Contains(out, `"applied_version": 2`) {
 		t.Fatalf("approve suspension: %q %v", out, err)
 	}
-	if out, err = adminCmd(t, as("bob"), "history", "authority", trust.DemoAuthorityID); err != nil || strings.Count(out, "\n") != 3 {
+	if out, err = adminCmd(t, as("bob"), "history", "authority", demoseed.AuthorityID); err != nil || strings.Count(out, "\n") != 3 {
 		t.Fatalf("history: %q %v", out, err)
 	}
 	if out, err = adminCmd(t, as("audrey"), "audit", "export"); err != nil || strings.Count(out, "\n") != 2 || !strings.Contains(out, "licence under review") {

@@ -37,7 +37,7 @@ import (
 	"time"
 
 	"github.com/idport/idport/internal/stack"
-	"github.com/idport/idport/trustregistry/trust"
+	"github.com/idport/idport/internal/demoseed"
 	"github.com/idport/idport/verifier"
 )
 
@@ -242,7 +242,7 @@ func verifyOK(status int, body []byte) bool {
 func issueOK(status int, _ []byte) bool { return status == http.StatusCreated }
 
 func issueBody() ([]byte, error) {
-	b, err := json.Marshal(map[string]any{"type": trust.DemoType, "format": "vc+jwt", "credentialSubject": subject})
+	b, err := json.Marshal(map[string]any{"type": demoseed.Type, "format": "vc+jwt", "credentialSubject": subject})
 	if err != nil {
 		return nil, fmt.Errorf("issue request: %w", err)
 	}
@@ -301,12 +301,12 @@ func run(ctx context.Context, cfg Config) (*Report, error) {
 			}
 			l = load{url: sg.URL + "/credentials/issue", token: sg.APIKey, body: b, ok: issueOK}
 		} else {
-			v, err := s.StartVerifier(setup, "lingang-verifier", reg, verifier.Policy{LocalScheme: trust.DemoLocalScheme,
+			v, err := s.StartVerifier(setup, "lingang-verifier", reg, verifier.Policy{LocalScheme: demoseed.LocalScheme,
 				AssuranceLevels: []string{"L1", "L2", "L3"}, MinAssurance: "L3"}, 0)
 			if err != nil {
 				return nil, fmt.Errorf("start verifier: %w", err)
 			}
-			cred, _, err := sg.Issue(setup, trust.DemoType, "vc+jwt", subject, nil)
+			cred, _, err := sg.Issue(setup, demoseed.Type, "vc+jwt", subject, nil)
 			if err != nil {
 				return nil, fmt.Errorf("issue the credential to verify: %w", err)
 			}

@@ -2,6 +2,7 @@ package openapicoverage
 
 import (
 	"context"
+	"log/slog"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -17,6 +18,8 @@ import (
 	"github.com/idport/idport/issuer/boltstore"
 	issuerapi "github.com/idport/idport/issuer/httpapi"
 	"github.com/idport/idport/trustregistry"
+	registryhttp "github.com/idport/idport/trustregistry/httpapi"
+	"github.com/idport/idport/trustregistry/memstore"
 	"github.com/idport/idport/verifier"
 	"github.com/idport/idport/verifier/httpapi"
 )
@@ -56,7 +59,7 @@ func routes(t *testing.T, name string, h http.Handler) []string {
 
 func services(t *testing.T) map[string][]string {
 	t.Helper()
-	reg, err := trustregistry.NewService(trustregistry.Config{DataDir: t.TempDir(), Dev: true})
+	reg, err := trustregistry.NewService(trustregistry.Config{Store: memstore.New(), Dev: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -78,7 +81,7 @@ func services(t *testing.T) map[string][]string {
 	}
 	t.Cleanup(func() { ver.Close() })
 	return map[string][]string{
-		"registry": routes(t, "registry", reg.Handler()),
+		"registry": routes(t, "registry", registryhttp.New(reg, registryhttp.Options{}, slog.New(slog.DiscardHandler))),
 		"issuer":   routes(t, "issuer", is.Handler()),
 		"verifier": routes(t, "verifier", ver.Handler()),
 	}

@@ -18,8 +18,9 @@ import (
 	"time"
 
 	"github.com/idport/idport/internal/stack"
-	"github.com/idport/idport/trustregistry/client"
-	"github.com/idport/idport/trustregistry/trust"
+	"github.com/idport/idport/internal/demoseed"
+	"github.com/idport/idport/trustregistry"
+	"github.com/idport/idport/trustregistry/adminclient"
 	"github.com/idport/idport/verifier"
 )
 
@@ -35,11 +36,11 @@ func run(ctx context.Context, w io.Writer) error {
 	defer s.Close()
 	// A lenient verifier: it accepts credentials of a suspended authority that were issued
 	// before the suspension took effect. A back-dated suspension moves that point back.
-	v, err := s.StartVerifier(ctx, "lingang-verifier", reg, verifier.Policy{LocalScheme: trust.DemoLocalScheme, AcceptValidWhenIssued: true}, 0)
+	v, err := s.StartVerifier(ctx, "lingang-verifier", reg, verifier.Policy{LocalScheme: demoseed.LocalScheme, AcceptValidWhenIssued: true}, 0)
 	if err != nil {
 		return err
 	}
-	cred, _, err := sg.Issue(ctx, trust.DemoType, "vc+jwt", map[string]any{"uen": "201912345K", "legalName": "Acme Trading Pte. Ltd.",
+	cred, _, err := sg.Issue(ctx, demoseed.Type, "vc+jwt", map[string]any{"uen": "201912345K", "legalName": "Acme Trading Pte. Ltd.",
 		"registeredAddress": "1 Marina Boulevard", "incorporationDate": "2019-04-02", "entityType": "Private Company"}, nil)
 	if err != nil {
 		return err
@@ -56,20 +57,20 @@ func run(ctx context.Context, w io.Writer) error {
 
 	t.Step("The authority's signing key turns out to have leaked 30 minutes BEFORE that issuance")
 	// dora holds both regulator roles: maker-checker still needs a second person.
-	_, doraToken, err := reg.Service.CreateAccount(ctx, nil, "dora", []trust.Role{trust.RoleProposer, trust.RoleApprover})
+	_, doraToken, err := reg.Service.CreateAccount(ctx, nil, "dora", []trustregistry.Role{trustregistry.RoleProposer, trustregistry.RoleApprover})
 	if err != nil {
 		return err
 	}
-	dora := client.NewAdmin(reg.URL, doraToken)
+	dora := adminclient.New(reg.URL, doraToken)
 	leakedAt := issuedAt.Add(-30 * time.Minute).Truncate(time.Second)
-	p, err := dora.Propose(ctx, trust.SuspendAuthority(trust.DemoAuthorityID, "signing key leaked", leakedAt),
+	p, err := dora.Propose(ctx, trustregistry.SuspendAuthority(demoseed.AuthorityID, "signing key leaked", leakedAt),
 		"Suspend from the time the key leaked (incident SG-2026-17)", "")
 	if err != nil {
 		return err
 	}
-	t.Say("dora (proposer and approver) proposed %s: suspend %s effective %s (back-dated)", p.ID, trust.DemoAuthorityID, leakedAt.Format(time.RFC3339))
+	t.Say("dora (proposer and approver) proposed %s: suspend %s effective %s (back-dated)", p.ID, demoseed.AuthorityID, leakedAt.Format(time.RFC3339))
 	_, err = dora.Approve(ctx, p.ID, "approving my own change")
-	var prob *client.Problem
+	var prob *adminclient.Problem
 	if !errors.As(err, &prob) || prob.Code != "self_approval" {
 		return stack.Unexpectedf("want dora's own approval refused with self_approval, got %v", err)
 	}
@@ -108,7 +109,7 @@ func run(ctx context.Context, w io.Writer) error {
 		}
 		t.Outcome("as known at version %d: authorized=%v code=%s", asOf, *ans.Authorized, ans.Grounds.Code)
 	}
-	hist, err := reg.Carol.History(ctx, trust.KindAuthority, trust.DemoAuthorityID)
+	hist, err := reg.Carol.History(ctx, trustregistry.KindAuthority, demoseed.AuthorityID)
 	if err != nil {
 		return err
 	}

@@ -20,9 +20,9 @@ import (
 	"time"
 
 	"github.com/idport/idport/internal/stack"
+	"github.com/idport/idport/internal/demoseed"
 	"github.com/idport/idport/pkg/did"
 	"github.com/idport/idport/pkg/statuslist"
-	"github.com/idport/idport/trustregistry/trust"
 	"github.com/idport/idport/trustregistry/trustsource"
 	"github.com/idport/idport/verifier"
 )
@@ -58,7 +58,7 @@ func run(ctx context.Context, w io.Writer) error {
 		return err
 	}
 	defer s.Close()
-	cred, _, err := sg.Issue(ctx, trust.DemoType, "vc+jwt", map[string]any{"uen": "201912345K", "legalName": "Acme Trading Pte. Ltd.",
+	cred, _, err := sg.Issue(ctx, demoseed.Type, "vc+jwt", map[string]any{"uen": "201912345K", "legalName": "Acme Trading Pte. Ltd.",
 		"registeredAddress": "1 Marina Boulevard", "incorporationDate": "2019-04-02", "entityType": "Private Company"}, nil)
 	if err != nil {
 		return err

@@ -20,8 +20,7 @@ import (
 	"time"
 
 	"github.com/idport/idport/internal/stack"
-	"github.com/idport/idport/trustregistry/client"
-	"github.com/idport/idport/trustregistry/trust"
+	"github.com/idport/idport/internal/demoseed"
 	"github.com/idport/idport/verifier"
 )
 
@@ -39,15 +38,15 @@ func run(ctx context.Context, w io.Writer) error {
 	t.Say("registry %s, issuer %s signing as %s", reg.URL, sg.URL, stack.Short(sg.DID))
 
 	t.Step("Regulators recognise Singapore's corporate scheme (alice proposes, bob approves)")
-	version, err := client.SeedDemo(ctx, reg.Alice, reg.Bob, sg.DID, time.Now().Add(-time.Hour))
+	version, err := demoseed.Seed(ctx, reg.Alice, reg.Bob, sg.DID, time.Now().Add(-time.Hour))
 	if err != nil {
 		return err
 	}
 	t.Say("registry version %d: authority %s (scheme %s) may issue %s; %s recognises it under agreement %s",
-		version, trust.DemoAuthorityID, trust.DemoForeignScheme, trust.DemoType, trust.DemoLocalScheme, trust.DemoAgreementID)
+		version, demoseed.AuthorityID, demoseed.ForeignScheme, demoseed.Type, demoseed.LocalScheme, demoseed.AgreementID)
 
 	t.Step("Lingang's verifier starts and pins the registry key")
-	v, err := s.StartVerifier(ctx, "lingang-verifier", reg, verifier.Policy{LocalScheme: trust.DemoLocalScheme,
+	v, err := s.StartVerifier(ctx, "lingang-verifier", reg, verifier.Policy{LocalScheme: demoseed.LocalScheme,
 		AssuranceLevels: []string{"L1", "L2", "L3"}, MinAssurance: "L3"}, 0)
 	if err != nil {
 		return err
@@ -55,7 +54,7 @@ func run(ctx context.Context, w io.Writer) error {
 	t.Say("verifier %s holds the signed snapshot of registry version %d", v.URL, v.Trust.Status().Version)
 
 	t.Step("The Singapore company gets its BusinessRegistration credential (vc+jwt, EdDSA)")
-	cred, _, err := sg.Issue(ctx, trust.DemoType, "vc+jwt", map[string]any{"id": "did:example:acme-sg",
+	cred, _, err := sg.Issue(ctx, demoseed.Type, "vc+jwt", map[string]any{"id": "did:example:acme-sg",
 		"uen": "201912345K", "legalName": "Acme Trading Pte. Ltd.", "registeredAddress": "1 Marina Boulevard, Singapore 018989",
 		"incorporationDate": "2019-04-02", "entityType": "Private Company Limited by Shares"}, nil)
 	if err != nil {

@@ -5,8 +5,8 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/idport/idport/trustregistry/client"
-	"github.com/idport/idport/trustregistry/trust"
+	"github.com/idport/idport/trustregistry"
+	"github.com/idport/idport/trustregistry/adminclient"
 )
 
 // Side is one jurisdiction's scheme in a recognition.
@@ -41,18 +41,18 @@ var levels = []string{"low", "substantial", "high"}
 
 // ChangeSet returns the registry change set that creates what r describes: both jurisdictions
 // and schemes, the authority, the agreement and the recognition.
-func (r Recognition) ChangeSet() trust.ChangeSet {
+func (r Recognition) ChangeSet() trustregistry.ChangeSet {
 	eff := r.Effective.UTC().Truncate(time.Second)
-	return trust.ChangeSet{Ops: []trust.Op{
-		{Op: trust.OpUpsertJurisdiction, Jurisdiction: &trust.Jurisdiction{Code: r.Local.Jurisdiction, Name: r.Local.JurisdictionName}},
-		{Op: trust.OpUpsertJurisdiction, Jurisdiction: &trust.Jurisdiction{Code: r.Foreign.Jurisdiction, Name: r.Foreign.JurisdictionName}},
-		{Op: trust.OpUpsertScheme, Scheme: &trust.Scheme{ID: r.Local.Scheme, Jurisdiction: r.Local.Jurisdiction, Name: r.Local.SchemeName, AssuranceLevels: levels}},
-		{Op: trust.OpUpsertScheme, Scheme: &trust.Scheme{ID: r.Foreign.Scheme, Jurisdiction: r.Foreign.Jurisdiction, Name: r.Foreign.SchemeName, AssuranceLevels: levels}},
-		{Op: trust.OpUpsertAuthority, EffectiveAt: &eff, Authority: &trust.Authority{ID: r.AuthorityID, Scheme: r.Foreign.Scheme,
+	return trustregistry.ChangeSet{Ops: []trustregistry.Op{
+		{Op: trustregistry.OpUpsertJurisdiction, Jurisdiction: &trustregistry.Jurisdiction{Code: r.Local.Jurisdiction, Name: r.Local.JurisdictionName}},
+		{Op: trustregistry.OpUpsertJurisdiction, Jurisdiction: &trustregistry.Jurisdiction{Code: r.Foreign.Jurisdiction, Name: r.Foreign.JurisdictionName}},
+		{Op: trustregistry.OpUpsertScheme, Scheme: &trustregistry.Scheme{ID: r.Local.Scheme, Jurisdiction: r.Local.Jurisdiction, Name: r.Local.SchemeName, AssuranceLevels: levels}},
+		{Op: trustregistry.OpUpsertScheme, Scheme: &trustregistry.Scheme{ID: r.Foreign.Scheme, Jurisdiction: r.Foreign.Jurisdiction, Name: r.Foreign.SchemeName, AssuranceLevels: levels}},
+		{Op: trustregistry.OpUpsertAuthority, EffectiveAt: &eff, Authority: &trustregistry.Authority{ID: r.AuthorityID, Scheme: r.Foreign.Scheme,
 			LegalName: r.AuthorityName, DIDs: []string{r.DID}, CredentialTypes: r.Types, Assurance: "high"}},
-		{Op: trust.OpUpsertAgreement, Agreement: &trust.Agreement{ID: r.Agreement, Parties: []string{r.Local.Jurisdiction, r.Foreign.Jurisdiction},
+		{Op: trustregistry.OpUpsertAgreement, Agreement: &trustregistry.Agreement{ID: r.Agreement, Parties: []string{r.Local.Jurisdiction, r.Foreign.Jurisdiction},
 			LegalReference: "example memorandum of understanding", EffectiveFrom: eff}},
-		{Op: trust.OpUpsertRecognition, Recognition: &trust.Recognition{ID: r.Local.Scheme + "-recognises-" + r.Foreign.Scheme,
+		{Op: trustregistry.OpUpsertRecognition, Recognition: &trustregistry.Recognition{ID: r.Local.Scheme + "-recognises-" + r.Foreign.Scheme,
 			LocalScheme: r.Local.Scheme, ForeignScheme: r.Foreign.Scheme, Agreement: r.Agreement, CredentialTypes: r.Types,
 			AssuranceMapping: map[string]string{"substantial": "substantial", "high": "high"},
 			ClaimMapping:     r.ClaimMapping, AllowedClaims: r.AllowedClaims, ValidFrom: eff}},
@@ -62,7 +62,7 @@ func (r Recognition) ChangeSet() trust.ChangeSet {
 // Apply proposes the change set as alice and approves it as bob (maker-checker) and returns the
 // registry version it became.
 func (r Recognition) Apply(ctx context.Context, reg *Registry, reason string) (uint64, error) {
-	p, err := client.ProposeAndApprove(ctx, reg.Alice, reg.Bob, r.ChangeSet(), reason)
+	p, err := adminclient.ProposeAndApprove(ctx, reg.Alice, reg.Bob, r.ChangeSet(), reason)
 	if err != nil {
 		return 0, fmt.Errorf("recognise %s: %w", r.AuthorityID, err)
 	}

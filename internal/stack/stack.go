@@ -20,14 +20,16 @@ import (
 	"sync"
 	"time"
 
+	"github.com/idport/idport/internal/demoseed"
 	"github.com/idport/idport/issuer"
 	"github.com/idport/idport/issuer/boltstore"
 	issuerapi "github.com/idport/idport/issuer/httpapi"
 	"github.com/idport/idport/pkg/did"
 	"github.com/idport/idport/pkg/statuslist"
 	"github.com/idport/idport/trustregistry"
-	"github.com/idport/idport/trustregistry/client"
-	"github.com/idport/idport/trustregistry/trust"
+	"github.com/idport/idport/trustregistry/adminclient"
+	registryhttp "github.com/idport/idport/trustregistry/httpapi"
+	"github.com/idport/idport/trustregistry/storeconfig"
 	"github.com/idport/idport/trustregistry/trustsource"
 	"github.com/idport/idport/verifier"
 	"github.com/idport/idport/verifier/httpapi"
@@ -211,7 +213,7 @@ type Registry struct {
 	// Key is the registry's public JWK, the key verifiers pin.
 	Key []byte
 	// Alice may propose changes, Bob may approve them, Carol audits.
-	Alice, Bob, Carol *client.Admin
+	Alice, Bob, Carol *adminclient.Client
 	// DataDir holds registry.db.
 	DataDir string
 
@@ -222,8 +224,13 @@ type Registry struct {
 // alice (proposer), bob (approver) and carol (auditor) as `idport admin bootstrap` would.
 func (s *Stack) StartRegistry(ctx context.Context) (*Registry, error) {
 	dir := filepath.Join(s.Dir, "registry")
-	svc, err := trustregistry.NewService(trustregistry.Config{DataDir: dir, Dev: true, Logger: s.Logger})
+	st, err := storeconfig.Open(ctx, storeconfig.Config{DataDir: dir, Logger: s.Logger})
 	if err != nil {
+		return nil, fmt.Errorf("stack: registry store: %w", err)
+	}
+	svc, err := trustregistry.NewService(trustregistry.Config{Store: st.Store, DataDir: dir, Dev: true, Logger: s.Logger})
+	if err != nil {
+		st.Close()
 		return nil, fmt.Errorf("stack: registry: %w", err)
 	}
 	s.closers = append(s.closers, svc.Close)
@@ -238,17 +245,17 @@ func (s *Stack) StartRegistry(ctx context.Context) (*Registry, error) {
 	r := &Registry{URL: url, Service: svc, Key: key, DataDir: dir}
 	for _, a := range []struct {
 		name string
-		role trust.Role
-		dst  **client.Admin
-	}{{"alice", trust.RoleProposer, &r.Alice}, {"bob", trust.RoleApprover, &r.Bob}, {"carol", trust.RoleAuditor, &r.Carol}} {
-		_, tok, err := svc.CreateAccount(ctx, nil, a.name, []trust.Role{a.role})
+		role trustregistry.Role
+		dst  **adminclient.Client
+	}{{"alice", trustregistry.RoleProposer, &r.Alice}, {"bob", trustregistry.RoleApprover, &r.Bob}, {"carol", trustregistry.RoleAuditor, &r.Carol}} {
+		_, tok, err := svc.CreateAccount(ctx, nil, a.name, []trustregistry.Role{a.role})
 		if err != nil {
 			return nil, fmt.Errorf("stack: account %s: %w", a.name, err)
 		}
-		*a.dst = client.NewAdmin(url, tok)
+		*a.dst = adminclient.New(url, tok)
 	}
 	s.background(svc.Run)
-	r.server = s.serve(ln, svc.Handler())
+	r.server = s.serve(ln, registryhttp.New(svc, registryhttp.Options{BackupDir: dir}, s.Logger))
 	return r, nil
 }
 
@@ -572,7 +579,7 @@ func NewWorld(ctx context.Context, issuerName string) (*Stack, *Registry, *Issue
 	return s, reg, is, nil
 }
 
-// NewDemoWorld is NewWorld with the demo recognition in place (trust.DemoSeed through
+// NewDemoWorld is NewWorld with the demo recognition in place (trustregistry.DemoSeed through
 // maker-checker): Lingang recognises the Singapore authority that the issuer "sg-issuer" signs
 // for, from effective on. It returns the registry version after the seed.
 func NewDemoWorld(ctx context.Context, effective time.Time) (*Stack, *Registry, *Issuer, uint64, error) {
@@ -580,7 +587,7 @@ func NewDemoWorld(ctx context.Context, effective time.Time) (*Stack, *Registry, 
 	if err != nil {
 		return nil, nil, nil, 0, err
 	}
-	version, err := client.SeedDemo(ctx, reg.Alice, reg.Bob, sg.DID, effective)
+	version, err := demoseed.Seed(ctx, reg.Alice, reg.Bob, sg.DID, effective)
 	if err != nil {
 		return nil, nil, nil, 0, errors.Join(err, s.Close())
 	}

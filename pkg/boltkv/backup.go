@@ -10,11 +10,11 @@ import (
 	"io"
 	"net/http"
 	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/idport/idport/pkg/atomicfile"
 	bolt "go.etcd.io/bbolt"
 )
 
@@ -110,41 +110,14 @@ func BackupToFile(db *bolt.DB, path string) (BackupInfo, error) {
 }
 
 // WriteFileAtomic writes what write produces to path through a temporary file in the same
-// directory (mode 0600), fsync and rename, returning the size and SHA-256 of the bytes.
+// directory (mode 0600), fsync and rename (atomicfile.Write), returning the size and SHA-256
+// of the bytes.
 func WriteFileAtomic(path string, write func(io.Writer) (int64, error)) (BackupInfo, error) {
-	dir := filepath.Dir(path)
-	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".*.tmp")
+	info, err := atomicfile.Write(path, write)
 	if err != nil {
 		return BackupInfo{}, fmt.Errorf("%w: %w", ErrBackup, err)
 	}
-	tmp := f.Name()
-	fail := func(err error) (BackupInfo, error) {
-		f.Close()
-		os.Remove(tmp)
-		return BackupInfo{}, fmt.Errorf("%w: writing %s: %w", ErrBackup, path, err)
-	}
-	hw := &hashingWriter{w: f, h: sha256.New()}
-	if _, err := write(hw); err != nil {
-		return fail(err)
-	}
-	if err := f.Sync(); err != nil {
-		return fail(err)
-	}
-	if err := f.Close(); err != nil {
-		return fail(err)
-	}
-	if err := os.Rename(tmp, path); err != nil {
-		os.Remove(tmp)
-		return BackupInfo{}, fmt.Errorf("%w: %w", ErrBackup, err)
-	}
-	if d, err := os.Open(dir); err == nil {
-		err = d.Sync()
-		d.Close()
-		if err != nil {
-			return BackupInfo{}, fmt.Errorf("%w: sync %s: %w", ErrBackup, dir, err)
-		}
-	}
-	return hw.info(), nil
+	return BackupInfo{Size: info.Size, SHA256: info.SHA256}, nil
 }
 
 // Spool is a backup written to an anonymous temporary file, ready to be served with its size

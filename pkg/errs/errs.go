@@ -10,6 +10,7 @@ package errs
 import (
 	"errors"
 	"fmt"
+	"strings"
 )
 
 // Code is a stable machine-readable error code, rendered as the problem+json "code" member.
@@ -44,7 +45,8 @@ func Errorf(code Code, format string, args ...any) *Error {
 	return &Error{Code: code, Message: err.Error(), Err: errors.Unwrap(err)}
 }
 
-// Error implements error: the public message followed by the cause chain.
+// Error implements error: the public message followed by the cause chain. A message that
+// already ends with the cause's text (as Errorf makes with a final %w) is not repeated.
 func (e *Error) Error() string {
 	switch {
 	case e.Err == nil:
@@ -54,6 +56,8 @@ func (e *Error) Error() string {
 		return e.Message
 	case e.Message == "":
 		return e.Err.Error()
+	case strings.HasSuffix(e.Message, e.Err.Error()):
+		return e.Message
 	default:
 		return e.Message + ": " + e.Err.Error()
 	}

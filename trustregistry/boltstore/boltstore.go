@@ -8,10 +8,12 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"time"
 
 	"github.com/idport/idport/pkg/boltkv"
-	"github.com/idport/idport/trustregistry/trust"
+	"github.com/idport/idport/pkg/errs"
+	"github.com/idport/idport/trustregistry"
 	bolt "go.etcd.io/bbolt"
 )
 
@@ -36,19 +38,27 @@ var (
 var allBuckets = [][]byte{BucketMeta, BucketObjects, BucketRevisions, BucketAudit, BucketProposals, BucketAccounts,
 	BucketTokens, BucketIdem, BucketSnapshots, BucketRotations, BucketSecrets}
 
-// Store implements trust.Store on a bbolt file.
+// Store implements trustregistry.Store on a bbolt file.
 type Store struct {
 	db *bolt.DB
 }
 
-var _ trust.Store = (*Store)(nil)
+var _ trustregistry.Store = (*Store)(nil)
 
-// Open opens or creates the registry database at path.
-func Open(path string) (*Store, error) {
+// Options tunes Open. The zero value is what a registry uses.
+type Options struct {
+	// NoSync skips the fsync of each commit: faster, and a crash may lose or corrupt recent
+	// commits. For tests and throwaway registries only.
+	NoSync bool
+}
+
+// Open opens or creates the registry database at path (its directory is created, mode 0700).
+func Open(path string, opts Options) (*Store, error) {
 	db, err := boltkv.Open(path)
 	if err != nil {
 		return nil, err
 	}
+	db.NoSync = opts.NoSync
 	if err := db.Update(func(tx *bolt.Tx) error {
 		for _, b := range allBuckets {
 			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
@@ -63,17 +73,23 @@ func Open(path string) (*Store, error) {
 	return &Store{db: db}, nil
 }
 
-// DB exposes the underlying database (tests, backups).
+// DB exposes the underlying database (tests).
 func (s *Store) DB() *bolt.DB { return s.db }
+
+// Backup implements trustregistry.Backupper: a consistent copy of the database file, written
+// from one read transaction while writers go on committing.
+func (s *Store) Backup(w io.Writer) (int64, error) { return boltkv.WriteBackup(s.db, w) }
+
+var _ trustregistry.Backupper = (*Store)(nil)
 
 // Close closes the file.
 func (s *Store) Close() error { return s.db.Close() }
 
-func objKey(k trust.Kind, id string) []byte {
+func objKey(k trustregistry.Kind, id string) []byte {
 	return append(append([]byte(k), 0), id...)
 }
 
-func revKey(k trust.Kind, id string, v uint64) []byte {
+func revKey(k trustregistry.Kind, id string, v uint64) []byte {
 	return append(append(objKey(k, id), 0), boltkv.Uint64Key(v)...)
 }
 
@@ -81,16 +97,16 @@ func version(tx *bolt.Tx) uint64 {
 	return boltkv.KeyUint64(tx.Bucket(BucketMeta).Get(keyVersion))
 }
 
-// Version implements trust.Store.
+// Version implements trustregistry.Store.
 func (s *Store) Version(ctx context.Context) (uint64, error) {
 	var v uint64
 	err := s.db.View(func(tx *bolt.Tx) error { v = version(tx); return nil })
 	return v, err
 }
 
-// LoadState implements trust.Store.
-func (s *Store) LoadState(ctx context.Context) (*trust.State, error) {
-	st := trust.NewState()
+// LoadState implements trustregistry.Store.
+func (s *Store) LoadState(ctx context.Context) (*trustregistry.State, error) {
+	st := trustregistry.NewState()
 	err := s.db.View(func(tx *bolt.Tx) error {
 		st.Version = version(tx)
 		return tx.Bucket(BucketObjects).ForEach(func(k, v []byte) error {
@@ -98,7 +114,7 @@ func (s *Store) LoadState(ctx context.Context) (*trust.State, error) {
 			if !ok {
 				return fmt.Errorf("malformed object key %q", k)
 			}
-			return st.SetObject(trust.Kind(kind), string(id), v)
+			return st.SetObject(trustregistry.Kind(kind), string(id), v)
 		})
 	})
 	if err != nil {
@@ -112,18 +128,18 @@ func (s *Store) LoadState(ctx context.Context) (*trust.State, error) {
 	return st, nil
 }
 
-// StateAt implements trust.Store.
-func (s *Store) StateAt(ctx context.Context, v uint64) (*trust.State, error) {
-	var revs []trust.Revision
+// StateAt implements trustregistry.Store.
+func (s *Store) StateAt(ctx context.Context, v uint64) (*trustregistry.State, error) {
+	var revs []trustregistry.Revision
 	err := s.db.View(func(tx *bolt.Tx) error {
 		if v > version(tx) {
-			return fmt.Errorf("version %d is past the head %d: %w", v, version(tx), trust.ErrNotFound)
+			return errs.Errorf(trustregistry.CodeNotFound, "version %d is past the head %d: %w", v, version(tx), trustregistry.ErrNotFound)
 		}
 		return tx.Bucket(BucketRevisions).ForEach(func(k, val []byte) error {
 			if len(k) < 8 || boltkv.KeyUint64(k[len(k)-8:]) > v {
 				return nil
 			}
-			var r trust.Revision
+			var r trustregistry.Revision
 			if err := json.Unmarshal(val, &r); err != nil {
 				return fmt.Errorf("decode revision %q: %w", k, err)
 			}
@@ -134,29 +150,29 @@ func (s *Store) StateAt(ctx context.Context, v uint64) (*trust.State, error) {
 	if err != nil {
 		return nil, err
 	}
-	return trust.StateFromRevisions(revs, v)
+	return trustregistry.StateFromRevisions(revs, v)
 }
 
-// Apply implements trust.Store: one bbolt transaction for objects, revisions, audit, version
+// Apply implements trustregistry.Store: one bbolt transaction for objects, revisions, audit, version
 // and proposal.
-func (s *Store) Apply(ctx context.Context, c trust.Commit) (trust.AuditRecord, error) {
+func (s *Store) Apply(ctx context.Context, c trustregistry.Commit) (trustregistry.AuditRecord, error) {
 	rec := c.Audit
 	err := s.db.Update(func(tx *bolt.Tx) error {
 		head := version(tx)
 		if head != c.BaseVersion {
-			return fmt.Errorf("store at version %d, commit based on %d: %w", head, c.BaseVersion, trust.ErrVersionConflict)
+			return errs.Errorf(trustregistry.CodeConflict, "store at version %d, commit based on %d: %w", head, c.BaseVersion, trustregistry.ErrVersionConflict)
 		}
 		next := head + 1
-		var prev *trust.AuditRecord
+		var prev *trustregistry.AuditRecord
 		if k, v := tx.Bucket(BucketAudit).Cursor().Last(); k != nil {
-			prev = new(trust.AuditRecord)
+			prev = new(trustregistry.AuditRecord)
 			if err := json.Unmarshal(v, prev); err != nil {
 				return fmt.Errorf("decode last audit record: %w", err)
 			}
 		}
 		rec.Version = next
 		rec.Diff = c.Changes
-		if err := trust.Chain(prev, &rec); err != nil {
+		if err := trustregistry.Chain(prev, &rec); err != nil {
 			return err
 		}
 		objs, revs := tx.Bucket(BucketObjects), tx.Bucket(BucketRevisions)
@@ -164,7 +180,7 @@ func (s *Store) Apply(ctx context.Context, c trust.Commit) (trust.AuditRecord, e
 			if err := objs.Put(objKey(ch.Kind, ch.ID), ch.After); err != nil {
 				return err
 			}
-			r, err := json.Marshal(trust.Revision{Kind: ch.Kind, ID: ch.ID, Version: next, RecordedAt: c.RecordedAt, Object: ch.After})
+			r, err := json.Marshal(trustregistry.Revision{Kind: ch.Kind, ID: ch.ID, Version: next, RecordedAt: c.RecordedAt, Object: ch.After})
 			if err != nil {
 				return err
 			}
@@ -183,14 +199,14 @@ func (s *Store) Apply(ctx context.Context, c trust.Commit) (trust.AuditRecord, e
 		return tx.Bucket(BucketMeta).Put(keyVersion, boltkv.Uint64Key(next))
 	})
 	if err != nil {
-		return trust.AuditRecord{}, fmt.Errorf("apply change set: %w", err)
+		return trustregistry.AuditRecord{}, fmt.Errorf("apply change set: %w", err)
 	}
 	return rec, nil
 }
 
-// History implements trust.Store.
-func (s *Store) History(ctx context.Context, kind trust.Kind, id string) ([]trust.Revision, error) {
-	var out []trust.Revision
+// History implements trustregistry.Store.
+func (s *Store) History(ctx context.Context, kind trustregistry.Kind, id string) ([]trustregistry.Revision, error) {
+	var out []trustregistry.Revision
 	prefix := append(objKey(kind, id), 0)
 	err := s.db.View(func(tx *bolt.Tx) error {
 		c := tx.Bucket(BucketRevisions).Cursor()
@@ -198,7 +214,7 @@ func (s *Store) History(ctx context.Context, kind trust.Kind, id string) ([]trus
 			if len(k) != len(prefix)+8 {
 				continue
 			}
-			var r trust.Revision
+			var r trustregistry.Revision
 			if err := json.Unmarshal(v, &r); err != nil {
 				return fmt.Errorf("decode revision: %w", err)
 			}
@@ -207,20 +223,20 @@ func (s *Store) History(ctx context.Context, kind trust.Kind, id string) ([]trus
 		return nil
 	})
 	if err == nil && len(out) == 0 {
-		err = fmt.Errorf("%s %q: %w", kind, id, trust.ErrNotFound)
+		err = errs.Errorf(trustregistry.CodeNotFound, "%s %q: %w", kind, id, trustregistry.ErrNotFound)
 	}
 	return out, err
 }
 
-// Audit implements trust.Store.
-func (s *Store) Audit(ctx context.Context, after uint64, limit int) ([]trust.AuditRecord, error) {
-	var out []trust.AuditRecord
+// Audit implements trustregistry.Store.
+func (s *Store) Audit(ctx context.Context, after uint64, limit int) ([]trustregistry.AuditRecord, error) {
+	var out []trustregistry.AuditRecord
 	err := s.db.View(func(tx *bolt.Tx) error {
 		c := tx.Bucket(BucketAudit).Cursor()
 		for k, v := c.Seek(boltkv.Uint64Key(after + 1)); k != nil && (limit <= 0 || len(out) < limit); k, v = c.Next() {
-			var r trust.AuditRecord
+			var r trustregistry.AuditRecord
 			if err := json.Unmarshal(v, &r); err != nil {
-				return fmt.Errorf("audit record at key %x: %w: %w", k, trust.ErrAuditBroken, err)
+				return fmt.Errorf("audit record at key %x: %w: %w", k, trustregistry.ErrAuditBroken, err)
 			}
 			out = append(out, r)
 		}
@@ -229,27 +245,27 @@ func (s *Store) Audit(ctx context.Context, after uint64, limit int) ([]trust.Aud
 	return out, err
 }
 
-// CreateProposal implements trust.Store.
-func (s *Store) CreateProposal(ctx context.Context, p *trust.Proposal) error {
+// CreateProposal implements trustregistry.Store.
+func (s *Store) CreateProposal(ctx context.Context, p *trustregistry.Proposal) error {
 	return s.db.Update(func(tx *bolt.Tx) error {
 		if tx.Bucket(BucketProposals).Get([]byte(p.ID)) != nil {
-			return fmt.Errorf("proposal %q: %w", p.ID, trust.ErrExists)
+			return errs.Errorf(trustregistry.CodeAlreadyExists, "proposal %q: %w", p.ID, trustregistry.ErrExists)
 		}
 		p.Rev = 1
 		return boltkv.PutJSON(tx, BucketProposals, []byte(p.ID), p)
 	})
 }
 
-// GetProposal implements trust.Store.
-func (s *Store) GetProposal(ctx context.Context, id string) (*trust.Proposal, error) {
-	p := new(trust.Proposal)
+// GetProposal implements trustregistry.Store.
+func (s *Store) GetProposal(ctx context.Context, id string) (*trustregistry.Proposal, error) {
+	p := new(trustregistry.Proposal)
 	var ok bool
 	err := s.db.View(func(tx *bolt.Tx) (err error) {
 		ok, err = boltkv.GetJSON(tx, BucketProposals, []byte(id), p)
 		return err
 	})
 	if err == nil && !ok {
-		err = fmt.Errorf("proposal %q: %w", id, trust.ErrNotFound)
+		err = errs.Errorf(trustregistry.CodeNotFound, "proposal %q: %w", id, trustregistry.ErrNotFound)
 	}
 	if err != nil {
 		return nil, err
@@ -257,9 +273,9 @@ func (s *Store) GetProposal(ctx context.Context, id string) (*trust.Proposal, er
 	return p, nil
 }
 
-// ListProposals implements trust.Store.
-func (s *Store) ListProposals(ctx context.Context, f trust.ProposalFilter) ([]*trust.Proposal, error) {
-	var out []*trust.Proposal
+// ListProposals implements trustregistry.Store.
+func (s *Store) ListProposals(ctx context.Context, f trustregistry.ProposalFilter) ([]*trustregistry.Proposal, error) {
+	var out []*trustregistry.Proposal
 	err := s.db.View(func(tx *bolt.Tx) error {
 		c := tx.Bucket(BucketProposals).Cursor()
 		k, v := c.First()
@@ -270,7 +286,7 @@ func (s *Store) ListProposals(ctx context.Context, f trust.ProposalFilter) ([]*t
 			}
 		}
 		for ; k != nil && (f.Limit <= 0 || len(out) < f.Limit); k, v = c.Next() {
-			p := new(trust.Proposal)
+			p := new(trustregistry.Proposal)
 			if err := json.Unmarshal(v, p); err != nil {
 				return fmt.Errorf("decode proposal %q: %w", k, err)
 			}
@@ -283,17 +299,17 @@ func (s *Store) ListProposals(ctx context.Context, f trust.ProposalFilter) ([]*t
 	return out, err
 }
 
-func putProposal(tx *bolt.Tx, p *trust.Proposal) error {
-	var cur trust.Proposal
+func putProposal(tx *bolt.Tx, p *trustregistry.Proposal) error {
+	var cur trustregistry.Proposal
 	ok, err := boltkv.GetJSON(tx, BucketProposals, []byte(p.ID), &cur)
 	if err != nil {
 		return err
 	}
 	if !ok {
-		return fmt.Errorf("proposal %q: %w", p.ID, trust.ErrNotFound)
+		return errs.Errorf(trustregistry.CodeNotFound, "proposal %q: %w", p.ID, trustregistry.ErrNotFound)
 	}
 	if cur.Rev != p.Rev {
-		return fmt.Errorf("proposal %q changed concurrently (rev %d, expected %d): %w", p.ID, cur.Rev, p.Rev, trust.ErrVersionConflict)
+		return errs.Errorf(trustregistry.CodeConflict, "proposal %q changed concurrently (rev %d, expected %d): %w", p.ID, cur.Rev, p.Rev, trustregistry.ErrVersionConflict)
 	}
 	p.Rev++
 	if err := boltkv.PutJSON(tx, BucketProposals, []byte(p.ID), p); err != nil {
@@ -303,8 +319,8 @@ func putProposal(tx *bolt.Tx, p *trust.Proposal) error {
 	return nil
 }
 
-// UpdateProposal implements trust.Store.
-func (s *Store) UpdateProposal(ctx context.Context, p *trust.Proposal) error {
+// UpdateProposal implements trustregistry.Store.
+func (s *Store) UpdateProposal(ctx context.Context, p *trustregistry.Proposal) error {
 	rev := p.Rev
 	err := s.db.Update(func(tx *bolt.Tx) error { return putProposal(tx, p) })
 	if err != nil {
@@ -313,19 +329,19 @@ func (s *Store) UpdateProposal(ctx context.Context, p *trust.Proposal) error {
 	return err
 }
 
-// PutAccount implements trust.Store.
-func (s *Store) PutAccount(ctx context.Context, a trust.Account, create bool) error {
+// PutAccount implements trustregistry.Store.
+func (s *Store) PutAccount(ctx context.Context, a trustregistry.Account, create bool) error {
 	return s.db.Update(func(tx *bolt.Tx) error {
-		var old trust.Account
+		var old trustregistry.Account
 		exists, err := boltkv.GetJSON(tx, BucketAccounts, []byte(a.Name), &old)
 		if err != nil {
 			return err
 		}
 		if create && exists {
-			return fmt.Errorf("account %q: %w", a.Name, trust.ErrExists)
+			return errs.Errorf(trustregistry.CodeAlreadyExists, "account %q: %w", a.Name, trustregistry.ErrExists)
 		}
 		if !create && !exists {
-			return fmt.Errorf("account %q: %w", a.Name, trust.ErrNotFound)
+			return errs.Errorf(trustregistry.CodeNotFound, "account %q: %w", a.Name, trustregistry.ErrNotFound)
 		}
 		tokens := tx.Bucket(BucketTokens)
 		if exists && old.TokenHash != "" && old.TokenHash != a.TokenHash {
@@ -335,7 +351,7 @@ func (s *Store) PutAccount(ctx context.Context, a trust.Account, create bool) er
 		}
 		if a.TokenHash != "" {
 			if o := tokens.Get([]byte(a.TokenHash)); o != nil && string(o) != a.Name {
-				return fmt.Errorf("token hash already used by another account: %w", trust.ErrExists)
+				return errs.Errorf(trustregistry.CodeAlreadyExists, "token hash already used by another account: %w", trustregistry.ErrExists)
 			}
 			if err := tokens.Put([]byte(a.TokenHash), []byte(a.Name)); err != nil {
 				return err
@@ -345,23 +361,23 @@ func (s *Store) PutAccount(ctx context.Context, a trust.Account, create bool) er
 	})
 }
 
-// GetAccount implements trust.Store.
-func (s *Store) GetAccount(ctx context.Context, name string) (trust.Account, error) {
-	var a trust.Account
+// GetAccount implements trustregistry.Store.
+func (s *Store) GetAccount(ctx context.Context, name string) (trustregistry.Account, error) {
+	var a trustregistry.Account
 	var ok bool
 	err := s.db.View(func(tx *bolt.Tx) (err error) {
 		ok, err = boltkv.GetJSON(tx, BucketAccounts, []byte(name), &a)
 		return err
 	})
 	if err == nil && !ok {
-		err = fmt.Errorf("account %q: %w", name, trust.ErrNotFound)
+		err = errs.Errorf(trustregistry.CodeNotFound, "account %q: %w", name, trustregistry.ErrNotFound)
 	}
 	return a, err
 }
 
-// AccountByTokenHash implements trust.Store.
-func (s *Store) AccountByTokenHash(ctx context.Context, h string) (trust.Account, error) {
-	var a trust.Account
+// AccountByTokenHash implements trustregistry.Store.
+func (s *Store) AccountByTokenHash(ctx context.Context, h string) (trustregistry.Account, error) {
+	var a trustregistry.Account
 	var ok bool
 	err := s.db.View(func(tx *bolt.Tx) (err error) {
 		name := tx.Bucket(BucketTokens).Get([]byte(h))
@@ -372,17 +388,17 @@ func (s *Store) AccountByTokenHash(ctx context.Context, h string) (trust.Account
 		return err
 	})
 	if err == nil && !ok {
-		err = fmt.Errorf("token: %w", trust.ErrNotFound)
+		err = errs.Errorf(trustregistry.CodeNotFound, "token: %w", trustregistry.ErrNotFound)
 	}
 	return a, err
 }
 
-// ListAccounts implements trust.Store.
-func (s *Store) ListAccounts(ctx context.Context) ([]trust.Account, error) {
-	var out []trust.Account
+// ListAccounts implements trustregistry.Store.
+func (s *Store) ListAccounts(ctx context.Context) ([]trustregistry.Account, error) {
+	var out []trustregistry.Account
 	err := s.db.View(func(tx *bolt.Tx) error {
 		return tx.Bucket(BucketAccounts).ForEach(func(k, v []byte) error {
-			var a trust.Account
+			var a trustregistry.Account
 			if err := json.Unmarshal(v, &a); err != nil {
 				return fmt.Errorf("decode account %q: %w", k, err)
 			}
@@ -393,60 +409,60 @@ func (s *Store) ListAccounts(ctx context.Context) ([]trust.Account, error) {
 	return out, err
 }
 
-// PutIdempotency implements trust.Store.
-func (s *Store) PutIdempotency(ctx context.Context, r trust.IdempotencyRecord) error {
+// PutIdempotency implements trustregistry.Store.
+func (s *Store) PutIdempotency(ctx context.Context, r trustregistry.IdempotencyRecord) error {
 	return s.db.Update(func(tx *bolt.Tx) error {
 		if tx.Bucket(BucketIdem).Get([]byte(r.Key)) != nil {
-			return fmt.Errorf("idempotency key: %w", trust.ErrExists)
+			return errs.Errorf(trustregistry.CodeAlreadyExists, "idempotency key: %w", trustregistry.ErrExists)
 		}
 		return boltkv.PutJSON(tx, BucketIdem, []byte(r.Key), r)
 	})
 }
 
-// FinishIdempotency implements trust.Store.
-func (s *Store) FinishIdempotency(ctx context.Context, r trust.IdempotencyRecord) error {
+// FinishIdempotency implements trustregistry.Store.
+func (s *Store) FinishIdempotency(ctx context.Context, r trustregistry.IdempotencyRecord) error {
 	return s.db.Update(func(tx *bolt.Tx) error {
-		var cur trust.IdempotencyRecord
+		var cur trustregistry.IdempotencyRecord
 		ok, err := boltkv.GetJSON(tx, BucketIdem, []byte(r.Key), &cur)
 		if err != nil {
 			return err
 		}
 		if !ok {
-			return fmt.Errorf("idempotency key: %w", trust.ErrNotFound)
+			return errs.Errorf(trustregistry.CodeNotFound, "idempotency key: %w", trustregistry.ErrNotFound)
 		}
 		if cur.Status != 0 {
-			return fmt.Errorf("idempotency key answered already: %w", trust.ErrVersionConflict)
+			return errs.Errorf(trustregistry.CodeConflict, "idempotency key answered already: %w", trustregistry.ErrVersionConflict)
 		}
 		return boltkv.PutJSON(tx, BucketIdem, []byte(r.Key), r)
 	})
 }
 
-// DeleteIdempotency implements trust.Store.
+// DeleteIdempotency implements trustregistry.Store.
 func (s *Store) DeleteIdempotency(ctx context.Context, key string) error {
 	return s.db.Update(func(tx *bolt.Tx) error { return tx.Bucket(BucketIdem).Delete([]byte(key)) })
 }
 
-// GetIdempotency implements trust.Store.
-func (s *Store) GetIdempotency(ctx context.Context, key string) (trust.IdempotencyRecord, error) {
-	var r trust.IdempotencyRecord
+// GetIdempotency implements trustregistry.Store.
+func (s *Store) GetIdempotency(ctx context.Context, key string) (trustregistry.IdempotencyRecord, error) {
+	var r trustregistry.IdempotencyRecord
 	var ok bool
 	err := s.db.View(func(tx *bolt.Tx) (err error) {
 		ok, err = boltkv.GetJSON(tx, BucketIdem, []byte(key), &r)
 		return err
 	})
 	if err == nil && !ok {
-		err = fmt.Errorf("idempotency key: %w", trust.ErrNotFound)
+		err = errs.Errorf(trustregistry.CodeNotFound, "idempotency key: %w", trustregistry.ErrNotFound)
 	}
 	return r, err
 }
 
-// PurgeIdempotency implements trust.Store.
+// PurgeIdempotency implements trustregistry.Store.
 func (s *Store) PurgeIdempotency(ctx context.Context, before time.Time) error {
 	return s.db.Update(func(tx *bolt.Tx) error {
 		b := tx.Bucket(BucketIdem)
 		var dead [][]byte
 		err := b.ForEach(func(k, v []byte) error {
-			var r trust.IdempotencyRecord
+			var r trustregistry.IdempotencyRecord
 			if json.Unmarshal(v, &r) != nil || r.CreatedAt.Before(before) {
 				dead = append(dead, bytes.Clone(k))
 			}
@@ -464,16 +480,16 @@ func (s *Store) PurgeIdempotency(ctx context.Context, before time.Time) error {
 	})
 }
 
-// PutSnapshot implements trust.Store.
-func (s *Store) PutSnapshot(ctx context.Context, r trust.SnapshotRecord) error {
+// PutSnapshot implements trustregistry.Store.
+func (s *Store) PutSnapshot(ctx context.Context, r trustregistry.SnapshotRecord) error {
 	return s.db.Update(func(tx *bolt.Tx) error {
-		var cur trust.SnapshotRecord
+		var cur trustregistry.SnapshotRecord
 		ok, err := boltkv.GetJSON(tx, BucketSnapshots, keyLatest, &cur)
 		if err != nil {
 			return err
 		}
 		if ok && r.Sequence <= cur.Sequence {
-			return fmt.Errorf("snapshot sequence %d not after %d: %w", r.Sequence, cur.Sequence, trust.ErrVersionConflict)
+			return errs.Errorf(trustregistry.CodeConflict, "snapshot sequence %d not after %d: %w", r.Sequence, cur.Sequence, trustregistry.ErrVersionConflict)
 		}
 		if r.Rotation {
 			if err := boltkv.PutJSON(tx, BucketRotations, boltkv.Uint64Key(r.Sequence), r); err != nil {
@@ -484,26 +500,26 @@ func (s *Store) PutSnapshot(ctx context.Context, r trust.SnapshotRecord) error {
 	})
 }
 
-// LatestSnapshot implements trust.Store.
-func (s *Store) LatestSnapshot(ctx context.Context) (trust.SnapshotRecord, error) {
-	var r trust.SnapshotRecord
+// LatestSnapshot implements trustregistry.Store.
+func (s *Store) LatestSnapshot(ctx context.Context) (trustregistry.SnapshotRecord, error) {
+	var r trustregistry.SnapshotRecord
 	var ok bool
 	err := s.db.View(func(tx *bolt.Tx) (err error) {
 		ok, err = boltkv.GetJSON(tx, BucketSnapshots, keyLatest, &r)
 		return err
 	})
 	if err == nil && !ok {
-		err = fmt.Errorf("snapshot: %w", trust.ErrNotFound)
+		err = errs.Errorf(trustregistry.CodeNotFound, "snapshot: %w", trustregistry.ErrNotFound)
 	}
 	return r, err
 }
 
-// Rotations implements trust.Store.
-func (s *Store) Rotations(ctx context.Context) ([]trust.SnapshotRecord, error) {
-	var out []trust.SnapshotRecord
+// Rotations implements trustregistry.Store.
+func (s *Store) Rotations(ctx context.Context) ([]trustregistry.SnapshotRecord, error) {
+	var out []trustregistry.SnapshotRecord
 	err := s.db.View(func(tx *bolt.Tx) error {
 		return tx.Bucket(BucketRotations).ForEach(func(k, v []byte) error {
-			var r trust.SnapshotRecord
+			var r trustregistry.SnapshotRecord
 			if err := json.Unmarshal(v, &r); err != nil {
 				return err
 			}
@@ -514,12 +530,12 @@ func (s *Store) Rotations(ctx context.Context) ([]trust.SnapshotRecord, error) {
 	return out, err
 }
 
-// PutSecret implements trust.Store.
+// PutSecret implements trustregistry.Store.
 func (s *Store) PutSecret(ctx context.Context, name string, b []byte) error {
 	return s.db.Update(func(tx *bolt.Tx) error { return tx.Bucket(BucketSecrets).Put([]byte(name), b) })
 }
 
-// GetSecret implements trust.Store.
+// GetSecret implements trustregistry.Store.
 func (s *Store) GetSecret(ctx context.Context, name string) ([]byte, error) {
 	var out []byte
 	err := s.db.View(func(tx *bolt.Tx) error {
@@ -527,7 +543,7 @@ func (s *Store) GetSecret(ctx context.Context, name string) ([]byte, error) {
 		return nil
 	})
 	if err == nil && out == nil {
-		err = fmt.Errorf("secret %q: %w", name, trust.ErrNotFound)
+		err = errs.Errorf(trustregistry.CodeNotFound, "secret %q: %w", name, trustregistry.ErrNotFound)
 	}
 	return out, err
 }

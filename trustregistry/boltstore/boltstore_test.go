@@ -4,14 +4,14 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/idport/idport/trustregistry"
 	"github.com/idport/idport/trustregistry/boltstore"
 	"github.com/idport/idport/trustregistry/storetest"
-	"github.com/idport/idport/trustregistry/trust"
 )
 
 func TestConformance(t *testing.T) {
-	storetest.Run(t, func(t *testing.T) trust.Store {
-		s, err := boltstore.Open(filepath.Join(t.TempDir(), "registry.db"))
+	storetest.Run(t, func(t *testing.T) trustregistry.Store {
+		s, err := boltstore.Open(filepath.Join(t.TempDir(), "registry.db"), boltstore.Options{})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -7,9 +7,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/idport/idport/internal/demoseed"
 	"github.com/idport/idport/pkg/boltkv"
+	"github.com/idport/idport/trustregistry"
 	"github.com/idport/idport/trustregistry/boltstore"
-	"github.com/idport/idport/trustregistry/trust"
 	bolt "go.etcd.io/bbolt"
 )
 
@@ -17,32 +18,32 @@ import (
 func fillAudit(t *testing.T) string {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "registry.db")
-	s, err := boltstore.Open(path)
+	s, err := boltstore.Open(path, boltstore.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	ctx := context.Background()
 	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
-	sets := []trust.ChangeSet{trust.DemoSeed("did:web:registrar.example.sg", t0)}
+	sets := []trustregistry.ChangeSet{demoseed.ChangeSet("did:web:registrar.example.sg", t0)}
 	for i := 1; i <= 4; i++ {
 		if i%2 == 1 {
-			sets = append(sets, trust.SuspendAuthority(trust.DemoAuthorityID, "check", t0.Add(time.Duration(i)*time.Hour)))
+			sets = append(sets, trustregistry.SuspendAuthority(demoseed.AuthorityID, "check", t0.Add(time.Duration(i)*time.Hour)))
 		} else {
-			sets = append(sets, trust.ReinstateAuthority(trust.DemoAuthorityID, "ok", t0.Add(time.Duration(i)*time.Hour)))
+			sets = append(sets, trustregistry.ReinstateAuthority(demoseed.AuthorityID, "ok", t0.Add(time.Duration(i)*time.Hour)))
 		}
 	}
 	for i, cs := range sets {
 		cur, _ := s.LoadState(ctx)
-		_, ch, err := trust.Apply(cur, cs, t0.Add(time.Duration(i)*time.Hour))
+		_, ch, err := trustregistry.Apply(cur, cs, t0.Add(time.Duration(i)*time.Hour))
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := s.Apply(ctx, trust.Commit{BaseVersion: cur.Version, RecordedAt: t0, Changes: ch,
-			Audit: trust.AuditRecord{Proposer: "alice", Approvers: []string{"bob"}, Reason: "r", AppliedAt: t0}}); err != nil {
+		if _, err := s.Apply(ctx, trustregistry.Commit{BaseVersion: cur.Version, RecordedAt: t0, Changes: ch,
+			Audit: trustregistry.AuditRecord{Proposer: "alice", Approvers: []string{"bob"}, Reason: "r", AppliedAt: t0}}); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if n, _, err := trust.VerifyStoreAudit(ctx, s); err != nil || n != 5 {
+	if n, _, err := trustregistry.VerifyStoreAudit(ctx, s); err != nil || n != 5 {
 		t.Fatalf("clean log: %d, %v", n, err)
 	}
 	s.Close()
@@ -89,14 +90,14 @@ func TestAuditTamperDetectedInFile(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			path := fillAudit(t)
 			editFile(t, path, c.edit)
-			s, err := boltstore.Open(path)
+			s, err := boltstore.Open(path, boltstore.Options{})
 			if err != nil {
 				t.Fatal(err)
 			}
 			defer s.Close()
-			_, _, err = trust.VerifyStoreAudit(context.Background(), s)
-			var ae *trust.AuditError
-			if !errors.As(err, &ae) || !errors.Is(err, trust.ErrAuditBroken) {
+			_, _, err = trustregistry.VerifyStoreAudit(context.Background(), s)
+			var ae *trustregistry.AuditError
+			if !errors.As(err, &ae) || !errors.Is(err, trustregistry.ErrAuditBroken) {
 				t.Fatalf("verify: %v", err)
 			}
 			t.Logf("detected: %v", err)

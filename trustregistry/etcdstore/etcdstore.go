@@ -31,6 +31,7 @@ package etcdstore
 
 import (
 	"context"
+	"crypto/tls"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -39,11 +40,12 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/idport/idport/trustregistry/trust"
+	"github.com/idport/idport/pkg/errs"
+	"github.com/idport/idport/trustregistry"
 	clientv3 "go.etcd.io/etcd/client/v3"
 )
 
-// ErrBadPrefix reports an unusable key prefix given to Open.
+// ErrBadPrefix reports an unusable configuration given to Open (key prefix, no client).
 var ErrBadPrefix = errors.New("etcdstore: bad key prefix")
 
 // ErrCorrupt reports a key or value under the prefix that the store cannot decode.
@@ -53,31 +55,63 @@ var ErrCorrupt = errors.New("etcdstore: corrupt data")
 // snapshots, idempotency answers) when a concurrent writer touches the same keys.
 const maxRetries = 16
 
-// Store implements trust.Store on an etcd cluster. It does not own the client: Close leaves it
-// open for the caller to close.
+// Store implements trustregistry.Store on an etcd cluster.
 type Store struct {
 	cli    *clientv3.Client
+	owned  bool // Close closes cli (Open made it)
 	prefix string
 	fence  atomic.Pointer[fence] // set while the store writes under a Lock
 }
 
-var _ trust.Store = (*Store)(nil)
+var _ trustregistry.Store = (*Store)(nil)
 
-// Open returns a store keeping its keys under prefix (for example "/idport/registry/"; a
-// trailing "/" is added when missing). It checks that the cluster answers.
-func Open(ctx context.Context, client *clientv3.Client, prefix string) (*Store, error) {
-	if client == nil {
-		return nil, fmt.Errorf("%w: nil client", ErrBadPrefix)
+// Config configures Open.
+type Config struct {
+	// Client is an etcd client to use; the store does not own it (Close leaves it open). When
+	// nil, Open makes one from Endpoints, TLS, Username and Password, and Close closes it.
+	Client *clientv3.Client
+	// Endpoints are the etcd client URLs (when Client is nil).
+	Endpoints []string
+	// TLS for the connection to etcd (nil: plain).
+	TLS *tls.Config
+	// Username and Password for etcd authentication (optional).
+	Username, Password string
+	// DialTimeout bounds reaching the cluster in Open (default 5s).
+	DialTimeout time.Duration
+	// Prefix is the key prefix of the registry's state, for example "/idport/registry/"
+	// (a trailing "/" is added when missing).
+	Prefix string
+}
+
+// Open returns a store keeping its keys under cfg.Prefix. It checks that the cluster answers.
+func Open(ctx context.Context, cfg Config) (*Store, error) {
+	if cfg.Prefix == "" || strings.ContainsRune(cfg.Prefix, 0) {
+		return nil, fmt.Errorf("%w: %q", ErrBadPrefix, cfg.Prefix)
 	}
-	if prefix == "" || strings.ContainsRune(prefix, 0) {
-		return nil, fmt.Errorf("%w: %q", ErrBadPrefix, prefix)
+	if cfg.DialTimeout <= 0 {
+		cfg.DialTimeout = 5 * time.Second
 	}
+	prefix := cfg.Prefix
 	if !strings.HasSuffix(prefix, "/") {
 		prefix += "/"
 	}
-	s := &Store{cli: client, prefix: prefix}
-	if _, err := client.Get(ctx, s.key("meta/version")); err != nil {
-		return nil, fmt.Errorf("etcdstore: reach cluster: %w", err)
+	s := &Store{cli: cfg.Client, prefix: prefix}
+	if s.cli == nil {
+		if len(cfg.Endpoints) == 0 {
+			return nil, fmt.Errorf("%w: no client and no endpoints", ErrBadPrefix)
+		}
+		cli, err := clientv3.New(clientv3.Config{Endpoints: cfg.Endpoints, DialTimeout: cfg.DialTimeout, TLS: cfg.TLS,
+			Username: cfg.Username, Password: cfg.Password})
+		if err != nil {
+			return nil, fmt.Errorf("etcdstore: client for %v: %w", cfg.Endpoints, err)
+		}
+		s.cli, s.owned = cli, true
+	}
+	octx, cancel := context.WithTimeout(ctx, cfg.DialTimeout)
+	defer cancel()
+	if _, err := s.cli.Get(octx, s.key("meta/version")); err != nil {
+		s.Close()
+		return nil, fmt.Errorf("etcdstore: reach cluster %v: %w", s.cli.Endpoints(), err)
 	}
 	return s, nil
 }
@@ -85,24 +119,31 @@ func Open(ctx context.Context, client *clientv3.Client, prefix string) (*Store, 
 // Prefix returns the key prefix of the store.
 func (s *Store) Prefix() string { return s.prefix }
 
-// Close implements trust.Store; the client stays open (it belongs to the caller).
-func (s *Store) Close() error { return nil }
+// Close implements trustregistry.Store: it closes the client when Open made it.
+func (s *Store) Close() error {
+	if s.owned {
+		return s.cli.Close()
+	}
+	return nil
+}
 
 func (s *Store) key(parts ...string) string { return s.prefix + strings.Join(parts, "") }
 
 func pad(n uint64) string { return fmt.Sprintf("%020d", n) }
 
-func (s *Store) versionKey() string                    { return s.key("meta/version") }
-func (s *Store) objKey(k trust.Kind, id string) string { return s.key("obj/", string(k), "/", id) }
-func (s *Store) revKey(v uint64) string                { return s.key("rev/", pad(v)) }
-func (s *Store) auditKey(seq uint64) string            { return s.key("audit/", pad(seq)) }
-func (s *Store) proposalKey(id string) string          { return s.key("proposal/", id) }
-func (s *Store) accountKey(name string) string         { return s.key("account/", name) }
-func (s *Store) tokenKey(h string) string              { return s.key("token/", h) }
-func (s *Store) idemKey(k string) string               { return s.key("idem/", k) }
-func (s *Store) snapshotKey() string                   { return s.key("snapshot/latest") }
-func (s *Store) rotationKey(seq uint64) string         { return s.key("rotation/", pad(seq)) }
-func (s *Store) secretKey(name string) string          { return s.key("secret/", name) }
+func (s *Store) versionKey() string { return s.key("meta/version") }
+func (s *Store) objKey(k trustregistry.Kind, id string) string {
+	return s.key("obj/", string(k), "/", id)
+}
+func (s *Store) revKey(v uint64) string        { return s.key("rev/", pad(v)) }
+func (s *Store) auditKey(seq uint64) string    { return s.key("audit/", pad(seq)) }
+func (s *Store) proposalKey(id string) string  { return s.key("proposal/", id) }
+func (s *Store) accountKey(name string) string { return s.key("account/", name) }
+func (s *Store) tokenKey(h string) string      { return s.key("token/", h) }
+func (s *Store) idemKey(k string) string       { return s.key("idem/", k) }
+func (s *Store) snapshotKey() string           { return s.key("snapshot/latest") }
+func (s *Store) rotationKey(seq uint64) string { return s.key("rotation/", pad(seq)) }
+func (s *Store) secretKey(name string) string  { return s.key("secret/", name) }
 
 func decode(key []byte, v []byte, into any) error {
 	if err := json.Unmarshal(v, into); err != nil {
@@ -155,7 +196,7 @@ func unchanged(key string, modRev int64) clientv3.Cmp {
 
 func prefixEnd(p string) string { return clientv3.GetPrefixRangeEnd(p) }
 
-// Version implements trust.Store.
+// Version implements trustregistry.Store.
 func (s *Store) Version(ctx context.Context) (uint64, error) {
 	r, err := s.cli.Get(ctx, s.versionKey())
 	if err != nil {
@@ -164,9 +205,9 @@ func (s *Store) Version(ctx context.Context) (uint64, error) {
 	return decodeVersion(r)
 }
 
-// LoadState implements trust.Store: version, objects and the last audit record are read in one
+// LoadState implements trustregistry.Store: version, objects and the last audit record are read in one
 // transaction, so at one etcd revision.
-func (s *Store) LoadState(ctx context.Context) (*trust.State, error) {
+func (s *Store) LoadState(ctx context.Context) (*trustregistry.State, error) {
 	objPrefix := s.key("obj/")
 	r, err := s.cli.Txn(ctx).Then(
 		clientv3.OpGet(s.versionKey()),
@@ -176,7 +217,7 @@ func (s *Store) LoadState(ctx context.Context) (*trust.State, error) {
 	if err != nil {
 		return nil, fmt.Errorf("load state: %w", err)
 	}
-	st := trust.NewState()
+	st := trustregistry.NewState()
 	if st.Version, err = decodeVersion((*clientv3.GetResponse)(r.Responses[0].GetResponseRange())); err != nil {
 		return nil, err
 	}
@@ -185,12 +226,12 @@ func (s *Store) LoadState(ctx context.Context) (*trust.State, error) {
 		if !ok {
 			return nil, fmt.Errorf("%w: object key %q", ErrCorrupt, kv.Key)
 		}
-		if err := st.SetObject(trust.Kind(kind), id, kv.Value); err != nil {
+		if err := st.SetObject(trustregistry.Kind(kind), id, kv.Value); err != nil {
 			return nil, fmt.Errorf("load state: %w", err)
 		}
 	}
 	if last := r.Responses[2].GetResponseRange().Kvs; st.Version > 0 && len(last) == 1 {
-		var rec trust.AuditRecord
+		var rec trustregistry.AuditRecord
 		if err := decode(last[0].Key, last[0].Value, &rec); err != nil {
 			return nil, err
 		}
@@ -201,7 +242,7 @@ func (s *Store) LoadState(ctx context.Context) (*trust.State, error) {
 
 // revisions reads the history revisions of versions 1..v (all when v is 0) at one revision,
 // with the head version.
-func (s *Store) revisions(ctx context.Context, upTo uint64) ([]trust.Revision, uint64, error) {
+func (s *Store) revisions(ctx context.Context, upTo uint64) ([]trustregistry.Revision, uint64, error) {
 	end := prefixEnd(s.key("rev/"))
 	if upTo > 0 {
 		end = s.revKey(upTo + 1)
@@ -217,9 +258,9 @@ func (s *Store) revisions(ctx context.Context, upTo uint64) ([]trust.Revision, u
 	if err != nil {
 		return nil, 0, err
 	}
-	var out []trust.Revision
+	var out []trustregistry.Revision
 	for _, kv := range r.Responses[1].GetResponseRange().Kvs {
-		var batch []trust.Revision
+		var batch []trustregistry.Revision
 		if err := decode(kv.Key, kv.Value, &batch); err != nil {
 			return nil, 0, err
 		}
@@ -228,47 +269,47 @@ func (s *Store) revisions(ctx context.Context, upTo uint64) ([]trust.Revision, u
 	return out, head, nil
 }
 
-// StateAt implements trust.Store.
-func (s *Store) StateAt(ctx context.Context, v uint64) (*trust.State, error) {
+// StateAt implements trustregistry.Store.
+func (s *Store) StateAt(ctx context.Context, v uint64) (*trustregistry.State, error) {
 	if v == 0 {
-		return trust.StateFromRevisions(nil, 0)
+		return trustregistry.StateFromRevisions(nil, 0)
 	}
 	revs, head, err := s.revisions(ctx, v)
 	if err != nil {
 		return nil, err
 	}
 	if v > head {
-		return nil, fmt.Errorf("version %d is past the head %d: %w", v, head, trust.ErrNotFound)
+		return nil, errs.Errorf(trustregistry.CodeNotFound, "version %d is past the head %d: %w", v, head, trustregistry.ErrNotFound)
 	}
-	return trust.StateFromRevisions(revs, v)
+	return trustregistry.StateFromRevisions(revs, v)
 }
 
-// Apply implements trust.Store: objects, the version's revisions, the audit record, the version
+// Apply implements trustregistry.Store: objects, the version's revisions, the audit record, the version
 // and the proposal go in one etcd transaction, guarded by the mod revisions of the version key,
 // the last audit record and the proposal as read.
-func (s *Store) Apply(ctx context.Context, c trust.Commit) (trust.AuditRecord, error) {
+func (s *Store) Apply(ctx context.Context, c trustregistry.Commit) (trustregistry.AuditRecord, error) {
 	rec, err := s.apply(ctx, c)
 	if err != nil {
-		return trust.AuditRecord{}, fmt.Errorf("apply change set: %w", err)
+		return trustregistry.AuditRecord{}, fmt.Errorf("apply change set: %w", err)
 	}
 	return rec, nil
 }
 
-func (s *Store) apply(ctx context.Context, c trust.Commit) (trust.AuditRecord, error) {
+func (s *Store) apply(ctx context.Context, c trustregistry.Commit) (trustregistry.AuditRecord, error) {
 	r, err := s.cli.Txn(ctx).Then(
 		clientv3.OpGet(s.versionKey()),
 		clientv3.OpGet(s.key("audit/"), clientv3.WithPrefix(), clientv3.WithSort(clientv3.SortByKey, clientv3.SortDescend), clientv3.WithLimit(1)),
 	).Commit()
 	if err != nil {
-		return trust.AuditRecord{}, fmt.Errorf("etcd read head: %w", err)
+		return trustregistry.AuditRecord{}, fmt.Errorf("etcd read head: %w", err)
 	}
 	vr := (*clientv3.GetResponse)(r.Responses[0].GetResponseRange())
 	head, err := decodeVersion(vr)
 	if err != nil {
-		return trust.AuditRecord{}, err
+		return trustregistry.AuditRecord{}, err
 	}
 	if head != c.BaseVersion {
-		return trust.AuditRecord{}, fmt.Errorf("store at version %d, commit based on %d: %w", head, c.BaseVersion, trust.ErrVersionConflict)
+		return trustregistry.AuditRecord{}, errs.Errorf(trustregistry.CodeConflict, "store at version %d, commit based on %d: %w", head, c.BaseVersion, trustregistry.ErrVersionConflict)
 	}
 	var verRev int64
 	if len(vr.Kvs) == 1 {
@@ -276,25 +317,25 @@ func (s *Store) apply(ctx context.Context, c trust.Commit) (trust.AuditRecord, e
 	}
 	next := head + 1
 	rec := c.Audit
-	var prev *trust.AuditRecord
+	var prev *trustregistry.AuditRecord
 	if last := r.Responses[1].GetResponseRange().Kvs; len(last) == 1 {
-		prev = new(trust.AuditRecord)
+		prev = new(trustregistry.AuditRecord)
 		if err := decode(last[0].Key, last[0].Value, prev); err != nil {
-			return trust.AuditRecord{}, fmt.Errorf("last audit record: %w: %w", trust.ErrAuditBroken, err)
+			return trustregistry.AuditRecord{}, fmt.Errorf("last audit record: %w: %w", trustregistry.ErrAuditBroken, err)
 		}
 	}
 	rec.Version = next
 	rec.Diff = c.Changes
-	if err := trust.Chain(prev, &rec); err != nil {
-		return trust.AuditRecord{}, err
+	if err := trustregistry.Chain(prev, &rec); err != nil {
+		return trustregistry.AuditRecord{}, err
 	}
 	auditKey := s.auditKey(rec.Seq)
 	conds := []clientv3.Cmp{unchanged(s.versionKey(), verRev), unchanged(auditKey, 0)}
 	ops := make([]clientv3.Op, 0, len(c.Changes)+4)
-	revs := make([]trust.Revision, 0, len(c.Changes))
+	revs := make([]trustregistry.Revision, 0, len(c.Changes))
 	for _, ch := range c.Changes {
 		ops = append(ops, clientv3.OpPut(s.objKey(ch.Kind, ch.ID), string(ch.After)))
-		revs = append(revs, trust.Revision{Kind: ch.Kind, ID: ch.ID, Version: next, RecordedAt: c.RecordedAt, Object: ch.After})
+		revs = append(revs, trustregistry.Revision{Kind: ch.Kind, ID: ch.ID, Version: next, RecordedAt: c.RecordedAt, Object: ch.After})
 	}
 	for _, kv := range []struct {
 		key string
@@ -302,37 +343,37 @@ func (s *Store) apply(ctx context.Context, c trust.Commit) (trust.AuditRecord, e
 	}{{s.revKey(next), revs}, {auditKey, rec}, {s.versionKey(), next}} {
 		op, err := s.put(kv.key, kv.v)
 		if err != nil {
-			return trust.AuditRecord{}, err
+			return trustregistry.AuditRecord{}, err
 		}
 		ops = append(ops, op)
 	}
 	if p := c.Proposal; p != nil {
-		var cur trust.Proposal
+		var cur trustregistry.Proposal
 		ok, modRev, err := s.get(ctx, s.proposalKey(p.ID), &cur)
 		if err != nil {
-			return trust.AuditRecord{}, err
+			return trustregistry.AuditRecord{}, err
 		}
 		if !ok {
-			return trust.AuditRecord{}, fmt.Errorf("proposal %q: %w", p.ID, trust.ErrNotFound)
+			return trustregistry.AuditRecord{}, errs.Errorf(trustregistry.CodeNotFound, "proposal %q: %w", p.ID, trustregistry.ErrNotFound)
 		}
 		if cur.Rev != p.Rev {
-			return trust.AuditRecord{}, fmt.Errorf("proposal %q changed concurrently (rev %d, expected %d): %w", p.ID, cur.Rev, p.Rev, trust.ErrVersionConflict)
+			return trustregistry.AuditRecord{}, errs.Errorf(trustregistry.CodeConflict, "proposal %q changed concurrently (rev %d, expected %d): %w", p.ID, cur.Rev, p.Rev, trustregistry.ErrVersionConflict)
 		}
 		stored := *p
 		stored.Rev++
 		op, err := s.put(s.proposalKey(p.ID), &stored)
 		if err != nil {
-			return trust.AuditRecord{}, err
+			return trustregistry.AuditRecord{}, err
 		}
 		conds = append(conds, unchanged(s.proposalKey(p.ID), modRev))
 		ops = append(ops, op)
 	}
 	ok, err := s.write(ctx, conds, ops...)
 	if err != nil {
-		return trust.AuditRecord{}, fmt.Errorf("etcd txn (%d ops): %w", len(ops), err)
+		return trustregistry.AuditRecord{}, fmt.Errorf("etcd txn (%d ops): %w", len(ops), err)
 	}
 	if !ok {
-		return trust.AuditRecord{}, fmt.Errorf("registry head or proposal changed during the commit on version %d: %w", c.BaseVersion, trust.ErrVersionConflict)
+		return trustregistry.AuditRecord{}, errs.Errorf(trustregistry.CodeConflict, "registry head or proposal changed during the commit on version %d: %w", c.BaseVersion, trustregistry.ErrVersionConflict)
 	}
 	if c.Proposal != nil {
 		c.Proposal.Rev++
@@ -340,26 +381,26 @@ func (s *Store) apply(ctx context.Context, c trust.Commit) (trust.AuditRecord, e
 	return rec, nil
 }
 
-// History implements trust.Store.
-func (s *Store) History(ctx context.Context, kind trust.Kind, id string) ([]trust.Revision, error) {
+// History implements trustregistry.Store.
+func (s *Store) History(ctx context.Context, kind trustregistry.Kind, id string) ([]trustregistry.Revision, error) {
 	all, _, err := s.revisions(ctx, 0)
 	if err != nil {
 		return nil, err
 	}
-	var out []trust.Revision
+	var out []trustregistry.Revision
 	for _, r := range all {
 		if r.Kind == kind && r.ID == id {
 			out = append(out, r)
 		}
 	}
 	if len(out) == 0 {
-		return nil, fmt.Errorf("%s %q: %w", kind, id, trust.ErrNotFound)
+		return nil, errs.Errorf(trustregistry.CodeNotFound, "%s %q: %w", kind, id, trustregistry.ErrNotFound)
 	}
 	return out, nil
 }
 
-// Audit implements trust.Store.
-func (s *Store) Audit(ctx context.Context, after uint64, limit int) ([]trust.AuditRecord, error) {
+// Audit implements trustregistry.Store.
+func (s *Store) Audit(ctx context.Context, after uint64, limit int) ([]trustregistry.AuditRecord, error) {
 	opts := []clientv3.OpOption{clientv3.WithRange(prefixEnd(s.key("audit/")))}
 	if limit > 0 {
 		opts = append(opts, clientv3.WithLimit(int64(limit)))
@@ -368,19 +409,19 @@ func (s *Store) Audit(ctx context.Context, after uint64, limit int) ([]trust.Aud
 	if err != nil {
 		return nil, fmt.Errorf("etcd read audit: %w", err)
 	}
-	out := make([]trust.AuditRecord, 0, len(r.Kvs))
+	out := make([]trustregistry.AuditRecord, 0, len(r.Kvs))
 	for _, kv := range r.Kvs {
-		var rec trust.AuditRecord
+		var rec trustregistry.AuditRecord
 		if err := json.Unmarshal(kv.Value, &rec); err != nil {
-			return nil, fmt.Errorf("audit record at key %q: %w: %w", kv.Key, trust.ErrAuditBroken, err)
+			return nil, fmt.Errorf("audit record at key %q: %w: %w", kv.Key, trustregistry.ErrAuditBroken, err)
 		}
 		out = append(out, rec)
 	}
 	return out, nil
 }
 
-// CreateProposal implements trust.Store.
-func (s *Store) CreateProposal(ctx context.Context, p *trust.Proposal) error {
+// CreateProposal implements trustregistry.Store.
+func (s *Store) CreateProposal(ctx context.Context, p *trustregistry.Proposal) error {
 	stored := *p
 	stored.Rev = 1
 	k := s.proposalKey(p.ID)
@@ -393,27 +434,27 @@ func (s *Store) CreateProposal(ctx context.Context, p *trust.Proposal) error {
 		return fmt.Errorf("etcd create proposal %q: %w", p.ID, err)
 	}
 	if !ok {
-		return fmt.Errorf("proposal %q: %w", p.ID, trust.ErrExists)
+		return errs.Errorf(trustregistry.CodeAlreadyExists, "proposal %q: %w", p.ID, trustregistry.ErrExists)
 	}
 	p.Rev = 1
 	return nil
 }
 
-// GetProposal implements trust.Store.
-func (s *Store) GetProposal(ctx context.Context, id string) (*trust.Proposal, error) {
-	p := new(trust.Proposal)
+// GetProposal implements trustregistry.Store.
+func (s *Store) GetProposal(ctx context.Context, id string) (*trustregistry.Proposal, error) {
+	p := new(trustregistry.Proposal)
 	ok, _, err := s.get(ctx, s.proposalKey(id), p)
 	if err != nil {
 		return nil, err
 	}
 	if !ok {
-		return nil, fmt.Errorf("proposal %q: %w", id, trust.ErrNotFound)
+		return nil, errs.Errorf(trustregistry.CodeNotFound, "proposal %q: %w", id, trustregistry.ErrNotFound)
 	}
 	return p, nil
 }
 
-// ListProposals implements trust.Store.
-func (s *Store) ListProposals(ctx context.Context, f trust.ProposalFilter) ([]*trust.Proposal, error) {
+// ListProposals implements trustregistry.Store.
+func (s *Store) ListProposals(ctx context.Context, f trustregistry.ProposalFilter) ([]*trustregistry.Proposal, error) {
 	pfx := s.key("proposal/")
 	from := pfx
 	if f.After != "" {
@@ -423,12 +464,12 @@ func (s *Store) ListProposals(ctx context.Context, f trust.ProposalFilter) ([]*t
 	if err != nil {
 		return nil, fmt.Errorf("etcd list proposals: %w", err)
 	}
-	var out []*trust.Proposal
+	var out []*trustregistry.Proposal
 	for _, kv := range r.Kvs {
 		if f.Limit > 0 && len(out) >= f.Limit {
 			break
 		}
-		p := new(trust.Proposal)
+		p := new(trustregistry.Proposal)
 		if err := decode(kv.Key, kv.Value, p); err != nil {
 			return nil, err
 		}
@@ -439,19 +480,19 @@ func (s *Store) ListProposals(ctx context.Context, f trust.ProposalFilter) ([]*t
 	return out, nil
 }
 
-// UpdateProposal implements trust.Store.
-func (s *Store) UpdateProposal(ctx context.Context, p *trust.Proposal) error {
+// UpdateProposal implements trustregistry.Store.
+func (s *Store) UpdateProposal(ctx context.Context, p *trustregistry.Proposal) error {
 	k := s.proposalKey(p.ID)
-	var cur trust.Proposal
+	var cur trustregistry.Proposal
 	ok, modRev, err := s.get(ctx, k, &cur)
 	if err != nil {
 		return err
 	}
 	if !ok {
-		return fmt.Errorf("proposal %q: %w", p.ID, trust.ErrNotFound)
+		return errs.Errorf(trustregistry.CodeNotFound, "proposal %q: %w", p.ID, trustregistry.ErrNotFound)
 	}
 	if cur.Rev != p.Rev {
-		return fmt.Errorf("proposal %q changed concurrently (rev %d, expected %d): %w", p.ID, cur.Rev, p.Rev, trust.ErrVersionConflict)
+		return errs.Errorf(trustregistry.CodeConflict, "proposal %q changed concurrently (rev %d, expected %d): %w", p.ID, cur.Rev, p.Rev, trustregistry.ErrVersionConflict)
 	}
 	stored := *p
 	stored.Rev++
@@ -464,7 +505,7 @@ func (s *Store) UpdateProposal(ctx context.Context, p *trust.Proposal) error {
 		return fmt.Errorf("etcd update proposal %q: %w", p.ID, err)
 	}
 	if !ok {
-		return fmt.Errorf("proposal %q changed concurrently: %w", p.ID, trust.ErrVersionConflict)
+		return errs.Errorf(trustregistry.CodeConflict, "proposal %q changed concurrently: %w", p.ID, trustregistry.ErrVersionConflict)
 	}
 	p.Rev++
 	return nil
@@ -482,23 +523,23 @@ func retry(ctx context.Context, what string, attempt func() (done bool, err erro
 			return fmt.Errorf("%s: %w", what, err)
 		}
 	}
-	return fmt.Errorf("%s: still contended after %d attempts: %w", what, maxRetries, trust.ErrVersionConflict)
+	return errs.Errorf(trustregistry.CodeConflict, "%s: still contended after %d attempts: %w", what, maxRetries, trustregistry.ErrVersionConflict)
 }
 
-// PutAccount implements trust.Store. The account and its token index change in one Txn.
-func (s *Store) PutAccount(ctx context.Context, a trust.Account, create bool) error {
+// PutAccount implements trustregistry.Store. The account and its token index change in one Txn.
+func (s *Store) PutAccount(ctx context.Context, a trustregistry.Account, create bool) error {
 	ak := s.accountKey(a.Name)
 	return retry(ctx, "put account", func() (bool, error) {
-		var old trust.Account
+		var old trustregistry.Account
 		exists, accRev, err := s.get(ctx, ak, &old)
 		if err != nil {
 			return false, err
 		}
 		if create && exists {
-			return false, fmt.Errorf("account %q: %w", a.Name, trust.ErrExists)
+			return false, errs.Errorf(trustregistry.CodeAlreadyExists, "account %q: %w", a.Name, trustregistry.ErrExists)
 		}
 		if !create && !exists {
-			return false, fmt.Errorf("account %q: %w", a.Name, trust.ErrNotFound)
+			return false, errs.Errorf(trustregistry.CodeNotFound, "account %q: %w", a.Name, trustregistry.ErrNotFound)
 		}
 		conds := []clientv3.Cmp{unchanged(ak, accRev)}
 		var ops []clientv3.Op
@@ -513,7 +554,7 @@ func (s *Store) PutAccount(ctx context.Context, a trust.Account, create bool) er
 				return false, err
 			}
 			if used && owner != a.Name {
-				return false, fmt.Errorf("token hash already used by another account: %w", trust.ErrExists)
+				return false, errs.Errorf(trustregistry.CodeAlreadyExists, "token hash already used by another account: %w", trustregistry.ErrExists)
 			}
 			op, err := s.put(tk, a.Name)
 			if err != nil {
@@ -534,45 +575,45 @@ func (s *Store) PutAccount(ctx context.Context, a trust.Account, create bool) er
 	})
 }
 
-// GetAccount implements trust.Store.
-func (s *Store) GetAccount(ctx context.Context, name string) (trust.Account, error) {
-	var a trust.Account
+// GetAccount implements trustregistry.Store.
+func (s *Store) GetAccount(ctx context.Context, name string) (trustregistry.Account, error) {
+	var a trustregistry.Account
 	ok, _, err := s.get(ctx, s.accountKey(name), &a)
 	if err == nil && !ok {
-		err = fmt.Errorf("account %q: %w", name, trust.ErrNotFound)
+		err = errs.Errorf(trustregistry.CodeNotFound, "account %q: %w", name, trustregistry.ErrNotFound)
 	}
 	return a, err
 }
 
-// AccountByTokenHash implements trust.Store.
-func (s *Store) AccountByTokenHash(ctx context.Context, h string) (trust.Account, error) {
+// AccountByTokenHash implements trustregistry.Store.
+func (s *Store) AccountByTokenHash(ctx context.Context, h string) (trustregistry.Account, error) {
 	var name string
 	ok, _, err := s.get(ctx, s.tokenKey(h), &name)
 	if err != nil {
-		return trust.Account{}, err
+		return trustregistry.Account{}, err
 	}
 	if !ok {
-		return trust.Account{}, fmt.Errorf("token: %w", trust.ErrNotFound)
+		return trustregistry.Account{}, errs.Errorf(trustregistry.CodeNotFound, "token: %w", trustregistry.ErrNotFound)
 	}
 	a, err := s.GetAccount(ctx, name)
-	if errors.Is(err, trust.ErrNotFound) {
-		return trust.Account{}, fmt.Errorf("token: %w", trust.ErrNotFound)
+	if errors.Is(err, trustregistry.ErrNotFound) {
+		return trustregistry.Account{}, errs.Errorf(trustregistry.CodeNotFound, "token: %w", trustregistry.ErrNotFound)
 	}
 	if err == nil && a.TokenHash != h { // the index moved on between the two reads
-		return trust.Account{}, fmt.Errorf("token: %w", trust.ErrNotFound)
+		return trustregistry.Account{}, errs.Errorf(trustregistry.CodeNotFound, "token: %w", trustregistry.ErrNotFound)
 	}
 	return a, err
 }
 
-// ListAccounts implements trust.Store.
-func (s *Store) ListAccounts(ctx context.Context) ([]trust.Account, error) {
+// ListAccounts implements trustregistry.Store.
+func (s *Store) ListAccounts(ctx context.Context) ([]trustregistry.Account, error) {
 	r, err := s.cli.Get(ctx, s.key("account/"), clientv3.WithPrefix())
 	if err != nil {
 		return nil, fmt.Errorf("etcd list accounts: %w", err)
 	}
-	var out []trust.Account
+	var out []trustregistry.Account
 	for _, kv := range r.Kvs {
-		var a trust.Account
+		var a trustregistry.Account
 		if err := decode(kv.Key, kv.Value, &a); err != nil {
 			return nil, err
 		}
@@ -581,8 +622,8 @@ func (s *Store) ListAccounts(ctx context.Context) ([]trust.Account, error) {
 	return out, nil
 }
 
-// PutIdempotency implements trust.Store.
-func (s *Store) PutIdempotency(ctx context.Context, rec trust.IdempotencyRecord) error {
+// PutIdempotency implements trustregistry.Store.
+func (s *Store) PutIdempotency(ctx context.Context, rec trustregistry.IdempotencyRecord) error {
 	k := s.idemKey(rec.Key)
 	op, err := s.put(k, rec)
 	if err != nil {
@@ -593,35 +634,35 @@ func (s *Store) PutIdempotency(ctx context.Context, rec trust.IdempotencyRecord)
 		return fmt.Errorf("etcd put idempotency key: %w", err)
 	}
 	if !ok {
-		return fmt.Errorf("idempotency key: %w", trust.ErrExists)
+		return errs.Errorf(trustregistry.CodeAlreadyExists, "idempotency key: %w", trustregistry.ErrExists)
 	}
 	return nil
 }
 
-// GetIdempotency implements trust.Store.
-func (s *Store) GetIdempotency(ctx context.Context, key string) (trust.IdempotencyRecord, error) {
-	var rec trust.IdempotencyRecord
+// GetIdempotency implements trustregistry.Store.
+func (s *Store) GetIdempotency(ctx context.Context, key string) (trustregistry.IdempotencyRecord, error) {
+	var rec trustregistry.IdempotencyRecord
 	ok, _, err := s.get(ctx, s.idemKey(key), &rec)
 	if err == nil && !ok {
-		err = fmt.Errorf("idempotency key: %w", trust.ErrNotFound)
+		err = errs.Errorf(trustregistry.CodeNotFound, "idempotency key: %w", trustregistry.ErrNotFound)
 	}
 	return rec, err
 }
 
-// FinishIdempotency implements trust.Store.
-func (s *Store) FinishIdempotency(ctx context.Context, rec trust.IdempotencyRecord) error {
+// FinishIdempotency implements trustregistry.Store.
+func (s *Store) FinishIdempotency(ctx context.Context, rec trustregistry.IdempotencyRecord) error {
 	k := s.idemKey(rec.Key)
 	return retry(ctx, "finish idempotency key", func() (bool, error) {
-		var cur trust.IdempotencyRecord
+		var cur trustregistry.IdempotencyRecord
 		ok, modRev, err := s.get(ctx, k, &cur)
 		if err != nil {
 			return false, err
 		}
 		if !ok {
-			return false, fmt.Errorf("idempotency key: %w", trust.ErrNotFound)
+			return false, errs.Errorf(trustregistry.CodeNotFound, "idempotency key: %w", trustregistry.ErrNotFound)
 		}
 		if cur.Status != 0 {
-			return false, fmt.Errorf("idempotency key answered already: %w", trust.ErrVersionConflict)
+			return false, errs.Errorf(trustregistry.CodeConflict, "idempotency key answered already: %w", trustregistry.ErrVersionConflict)
 		}
 		op, err := s.put(k, rec)
 		if err != nil {
@@ -635,7 +676,7 @@ func (s *Store) FinishIdempotency(ctx context.Context, rec trust.IdempotencyReco
 	})
 }
 
-// DeleteIdempotency implements trust.Store.
+// DeleteIdempotency implements trustregistry.Store.
 func (s *Store) DeleteIdempotency(ctx context.Context, key string) error {
 	if _, err := s.write(ctx, nil, clientv3.OpDelete(s.idemKey(key))); err != nil {
 		return fmt.Errorf("etcd delete idempotency key: %w", err)
@@ -643,7 +684,7 @@ func (s *Store) DeleteIdempotency(ctx context.Context, key string) error {
 	return nil
 }
 
-// PurgeIdempotency implements trust.Store. Each expired record is deleted only if unchanged
+// PurgeIdempotency implements trustregistry.Store. Each expired record is deleted only if unchanged
 // since it was read.
 func (s *Store) PurgeIdempotency(ctx context.Context, before time.Time) error {
 	r, err := s.cli.Get(ctx, s.key("idem/"), clientv3.WithPrefix())
@@ -651,7 +692,7 @@ func (s *Store) PurgeIdempotency(ctx context.Context, before time.Time) error {
 		return fmt.Errorf("etcd list idempotency keys: %w", err)
 	}
 	for _, kv := range r.Kvs {
-		var rec trust.IdempotencyRecord
+		var rec trustregistry.IdempotencyRecord
 		if json.Unmarshal(kv.Value, &rec) == nil && !rec.CreatedAt.Before(before) {
 			continue
 		}
@@ -663,17 +704,17 @@ func (s *Store) PurgeIdempotency(ctx context.Context, before time.Time) error {
 	return nil
 }
 
-// PutSnapshot implements trust.Store.
-func (s *Store) PutSnapshot(ctx context.Context, rec trust.SnapshotRecord) error {
+// PutSnapshot implements trustregistry.Store.
+func (s *Store) PutSnapshot(ctx context.Context, rec trustregistry.SnapshotRecord) error {
 	k := s.snapshotKey()
 	return retry(ctx, "put snapshot", func() (bool, error) {
-		var cur trust.SnapshotRecord
+		var cur trustregistry.SnapshotRecord
 		ok, modRev, err := s.get(ctx, k, &cur)
 		if err != nil {
 			return false, err
 		}
 		if ok && rec.Sequence <= cur.Sequence {
-			return false, fmt.Errorf("snapshot sequence %d not after %d: %w", rec.Sequence, cur.Sequence, trust.ErrVersionConflict)
+			return false, errs.Errorf(trustregistry.CodeConflict, "snapshot sequence %d not after %d: %w", rec.Sequence, cur.Sequence, trustregistry.ErrVersionConflict)
 		}
 		op, err := s.put(k, rec)
 		if err != nil {
@@ -695,25 +736,25 @@ func (s *Store) PutSnapshot(ctx context.Context, rec trust.SnapshotRecord) error
 	})
 }
 
-// LatestSnapshot implements trust.Store.
-func (s *Store) LatestSnapshot(ctx context.Context) (trust.SnapshotRecord, error) {
-	var rec trust.SnapshotRecord
+// LatestSnapshot implements trustregistry.Store.
+func (s *Store) LatestSnapshot(ctx context.Context) (trustregistry.SnapshotRecord, error) {
+	var rec trustregistry.SnapshotRecord
 	ok, _, err := s.get(ctx, s.snapshotKey(), &rec)
 	if err == nil && !ok {
-		err = fmt.Errorf("snapshot: %w", trust.ErrNotFound)
+		err = errs.Errorf(trustregistry.CodeNotFound, "snapshot: %w", trustregistry.ErrNotFound)
 	}
 	return rec, err
 }
 
-// Rotations implements trust.Store.
-func (s *Store) Rotations(ctx context.Context) ([]trust.SnapshotRecord, error) {
+// Rotations implements trustregistry.Store.
+func (s *Store) Rotations(ctx context.Context) ([]trustregistry.SnapshotRecord, error) {
 	r, err := s.cli.Get(ctx, s.key("rotation/"), clientv3.WithPrefix())
 	if err != nil {
 		return nil, fmt.Errorf("etcd list rotations: %w", err)
 	}
-	var out []trust.SnapshotRecord
+	var out []trustregistry.SnapshotRecord
 	for _, kv := range r.Kvs {
-		var rec trust.SnapshotRecord
+		var rec trustregistry.SnapshotRecord
 		if err := decode(kv.Key, kv.Value, &rec); err != nil {
 			return nil, err
 		}
@@ -722,7 +763,7 @@ func (s *Store) Rotations(ctx context.Context) ([]trust.SnapshotRecord, error) {
 	return out, nil
 }
 
-// PutSecret implements trust.Store.
+// PutSecret implements trustregistry.Store.
 func (s *Store) PutSecret(ctx context.Context, name string, b []byte) error {
 	op, err := s.put(s.secretKey(name), b)
 	if err != nil {
@@ -734,7 +775,7 @@ func (s *Store) PutSecret(ctx context.Context, name string, b []byte) error {
 	return nil
 }
 
-// GetSecret implements trust.Store.
+// GetSecret implements trustregistry.Store.
 func (s *Store) GetSecret(ctx context.Context, name string) ([]byte, error) {
 	var b []byte
 	ok, _, err := s.get(ctx, s.secretKey(name), &b)
@@ -742,7 +783,7 @@ func (s *Store) GetSecret(ctx context.Context, name string) ([]byte, error) {
 		return nil, err
 	}
 	if !ok {
-		return nil, fmt.Errorf("secret %q: %w", name, trust.ErrNotFound)
+		return nil, errs.Errorf(trustregistry.CodeNotFound, "secret %q: %w", name, trustregistry.ErrNotFound)
 	}
 	return b, nil
 }

@@ -13,11 +13,13 @@ import (
 	"testing"
 	"time"
 
+	"github.com/idport/idport/internal/demoseed"
 	"github.com/idport/idport/trustregistry"
-	"github.com/idport/idport/trustregistry/client"
+	"github.com/idport/idport/trustregistry/adminclient"
 	"github.com/idport/idport/trustregistry/etcdstore"
+	"github.com/idport/idport/trustregistry/httpapi"
+	"github.com/idport/idport/trustregistry/storeconfig"
 	"github.com/idport/idport/trustregistry/storetest"
-	"github.com/idport/idport/trustregistry/trust"
 	clientv3 "go.etcd.io/etcd/client/v3"
 	"go.etcd.io/etcd/server/v3/embed"
 )
@@ -115,7 +117,7 @@ var prefixes atomic.Int64
 // openStore opens a store under a prefix no other test uses, so it starts empty.
 func openStore(t testing.TB, cli *clientv3.Client) *etcdstore.Store {
 	t.Helper()
-	s, err := etcdstore.Open(context.Background(), cli, fmt.Sprintf("/idport-test/%d", prefixes.Add(1)))
+	s, err := etcdstore.Open(context.Background(), etcdstore.Config{Client: cli, Prefix: fmt.Sprintf("/idport-test/%d", prefixes.Add(1))})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -124,13 +126,13 @@ func openStore(t testing.TB, cli *clientv3.Client) *etcdstore.Store {
 
 func TestConformance(t *testing.T) {
 	cli := newClient(t)
-	storetest.Run(t, func(t *testing.T) trust.Store { return openStore(t, cli) })
+	storetest.Run(t, func(t *testing.T) trustregistry.Store { return openStore(t, cli) })
 }
 
 // TestConformanceUnderLock runs the suite with every write fenced by the write lock.
 func TestConformanceUnderLock(t *testing.T) {
 	cli := newClient(t)
-	storetest.Run(t, func(t *testing.T) trust.Store {
+	storetest.Run(t, func(t *testing.T) trustregistry.Store {
 		s := openStore(t, cli)
 		l, err := s.Lock(context.Background(), 5*time.Second)
 		if err != nil {
@@ -149,14 +151,39 @@ func TestOpenErrors(t *testing.T) {
 		prefix string
 	}{{"nil client", nil, "/x/"}, {"empty prefix", cli, ""}, {"NUL in prefix", cli, "/x\x00/"}} {
 		t.Run(tc.name, func(t *testing.T) {
-			if _, err := etcdstore.Open(context.Background(), tc.cli, tc.prefix); !errors.Is(err, etcdstore.ErrBadPrefix) {
+			if _, err := etcdstore.Open(context.Background(), etcdstore.Config{Client: tc.cli, Prefix: tc.prefix}); !errors.Is(err, etcdstore.ErrBadPrefix) {
 				t.Fatalf("Open: %v, want ErrBadPrefix", err)
 			}
 		})
 	}
-	s, err := etcdstore.Open(context.Background(), cli, "/idport-test/noslash")
+	s, err := etcdstore.Open(context.Background(), etcdstore.Config{Client: cli, Prefix: "/idport-test/noslash"})
 	if err != nil || s.Prefix() != "/idport-test/noslash/" {
 		t.Fatalf("Open: %v prefix %q", err, s.Prefix())
+	}
+}
+
+// TestOpenFromConfig opens the store the way the registry command does: from endpoints (the
+// store owns its client) through storeconfig, which takes the prefix's write lock.
+func TestOpenFromConfig(t *testing.T) {
+	ctx := context.Background()
+	prefix := fmt.Sprintf("/idport-test/%d", prefixes.Add(1))
+	st, err := storeconfig.Open(ctx, storeconfig.Config{Kind: storeconfig.KindEtcd, LeaseTTL: 2 * time.Second,
+		Etcd:   etcdstore.Config{Endpoints: []string{endpoint}, Prefix: prefix},
+		Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Lost == nil {
+		t.Fatal("an etcd store opened through storeconfig must hold the write lock")
+	}
+	if _, err := trustregistry.Bootstrap(ctx, st.Store, "alice", []trustregistry.Role{trustregistry.RoleProposer}); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := storeconfig.Open(ctx, storeconfig.Config{Kind: storeconfig.KindEtcd}); err == nil {
+		t.Fatal("etcd without endpoints must be refused")
 	}
 }
 
@@ -165,24 +192,24 @@ func TestOpenErrors(t *testing.T) {
 func TestTwoClientsRaceOnOneHead(t *testing.T) {
 	ctx := context.Background()
 	a := openStore(t, newClient(t))
-	b, err := etcdstore.Open(ctx, newClient(t), a.Prefix())
+	b, err := etcdstore.Open(ctx, etcdstore.Config{Client: newClient(t), Prefix: a.Prefix()})
 	if err != nil {
 		t.Fatal(err)
 	}
-	cs := trust.DemoSeed("did:web:registrar.example.sg", time.Now())
+	cs := demoseed.ChangeSet("did:web:registrar.example.sg", time.Now())
 	cur, err := a.LoadState(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, changes, err := trust.Apply(cur, cs, time.Now())
+	_, changes, err := trustregistry.Apply(cur, cs, time.Now())
 	if err != nil {
 		t.Fatal(err)
 	}
 	errs := make(chan error, 2)
 	for _, s := range []*etcdstore.Store{a, b} {
 		go func() {
-			_, err := s.Apply(ctx, trust.Commit{BaseVersion: 0, RecordedAt: time.Now(), Changes: changes,
-				Audit: trust.AuditRecord{Proposer: "alice", Approvers: []string{"bob"}, AppliedAt: time.Now(), Reason: "race"}})
+			_, err := s.Apply(ctx, trustregistry.Commit{BaseVersion: 0, RecordedAt: time.Now(), Changes: changes,
+				Audit: trustregistry.AuditRecord{Proposer: "alice", Approvers: []string{"bob"}, AppliedAt: time.Now(), Reason: "race"}})
 			errs <- err
 		}()
 	}
@@ -191,7 +218,7 @@ func TestTwoClientsRaceOnOneHead(t *testing.T) {
 		switch err := <-errs; {
 		case err == nil:
 			won++
-		case errors.Is(err, trust.ErrVersionConflict):
+		case errors.Is(err, trustregistry.ErrVersionConflict):
 			lost++
 		default:
 			t.Fatalf("Apply: %v", err)
@@ -200,7 +227,7 @@ func TestTwoClientsRaceOnOneHead(t *testing.T) {
 	if won != 1 || lost != 1 {
 		t.Fatalf("won %d lost %d, want 1 and 1", won, lost)
 	}
-	if n, _, err := trust.VerifyStoreAudit(ctx, b); err != nil || n != 1 {
+	if n, _, err := trustregistry.VerifyStoreAudit(ctx, b); err != nil || n != 1 {
 		t.Fatalf("audit: %d records, %v", n, err)
 	}
 }
@@ -218,39 +245,39 @@ func TestServiceOnEtcd(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := httptest.NewServer(svc.Handler())
+	srv := httptest.NewServer(httpapi.New(svc, httpapi.Options{}, logger))
 	t.Cleanup(func() { srv.Close(); svc.Close() })
-	admin := func(name string, roles ...trust.Role) *client.Admin {
+	admin := func(name string, roles ...trustregistry.Role) *adminclient.Client {
 		_, tok, err := svc.CreateAccount(ctx, nil, name, roles)
 		if err != nil {
 			t.Fatal(err)
 		}
-		return client.NewAdmin(srv.URL, tok)
+		return adminclient.New(srv.URL, tok)
 	}
-	alice, bob, audrey := admin("alice", trust.RoleProposer), admin("bob", trust.RoleApprover), admin("audrey", trust.RoleAuditor)
+	alice, bob, audrey := admin("alice", trustregistry.RoleProposer), admin("bob", trustregistry.RoleApprover), admin("audrey", trustregistry.RoleAuditor)
 
-	v, err := client.SeedDemo(ctx, alice, bob, demoDID, time.Now().Add(-time.Hour))
+	v, err := demoseed.Seed(ctx, alice, bob, demoDID, time.Now().Add(-time.Hour))
 	if err != nil || v != 1 {
 		t.Fatalf("seed: v%d %v", v, err)
 	}
-	q := trust.Query{Entity: demoDID, CredentialType: trust.DemoType, LocalScheme: trust.DemoLocalScheme}
+	q := trustregistry.Query{Entity: demoDID, CredentialType: demoseed.Type, LocalScheme: demoseed.LocalScheme}
 	if d, err := svc.Decide(ctx, q); err != nil || !d.Recognised || d.ClaimMapping["uen"] != "registrationNumber" {
 		t.Fatalf("decision after seed: %+v %v", d, err)
 	}
-	p, err := alice.Propose(ctx, trust.SuspendAuthority(trust.DemoAuthorityID, "licence under review", time.Now()), "licence under review", "")
+	p, err := alice.Propose(ctx, trustregistry.SuspendAuthority(demoseed.AuthorityID, "licence under review", time.Now()), "licence under review", "")
 	if err != nil {
 		t.Fatal(err)
 	}
 	if _, err := alice.Approve(ctx, p.ID, ""); err == nil {
 		t.Fatal("the proposer approved its own proposal")
 	}
-	if ap, err := bob.Approve(ctx, p.ID, "agreed"); err != nil || ap.Status != trust.ProposalApplied || ap.AppliedVersion != 2 {
+	if ap, err := bob.Approve(ctx, p.ID, "agreed"); err != nil || ap.Status != trustregistry.ProposalApplied || ap.AppliedVersion != 2 {
 		t.Fatalf("approve: %+v %v", ap, err)
 	}
-	if d, err := svc.Decide(ctx, q); err != nil || d.Code != trust.CodeAuthoritySuspended {
+	if d, err := svc.Decide(ctx, q); err != nil || d.Code != trustregistry.CodeAuthoritySuspended {
 		t.Fatalf("decision after suspension: %+v %v", d, err)
 	}
-	if h, err := bob.History(ctx, trust.KindAuthority, trust.DemoAuthorityID); err != nil || len(h) != 2 {
+	if h, err := bob.History(ctx, trustregistry.KindAuthority, demoseed.AuthorityID); err != nil || len(h) != 2 {
 		t.Fatalf("history: %d %v", len(h), err)
 	}
 	rep, err := audrey.VerifyAudit(ctx)
@@ -259,7 +286,7 @@ func TestServiceOnEtcd(t *testing.T) {
 	}
 
 	// A second registry process (its own client) on the same prefix: same state, key and audit.
-	st2, err := etcdstore.Open(ctx, newClient(t), st.Prefix())
+	st2, err := etcdstore.Open(ctx, etcdstore.Config{Client: newClient(t), Prefix: st.Prefix()})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -268,7 +295,7 @@ func TestServiceOnEtcd(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer svc2.Close()
-	if d, err := svc2.Decide(ctx, q); err != nil || d.Code != trust.CodeAuthoritySuspended || d.RegistryVersion != 2 {
+	if d, err := svc2.Decide(ctx, q); err != nil || d.Code != trustregistry.CodeAuthoritySuspended || d.RegistryVersion != 2 {
 		t.Fatalf("second process decision: %+v %v", d, err)
 	}
 	k1, _ := svc.PublicKeyJWK()
@@ -276,7 +303,7 @@ func TestServiceOnEtcd(t *testing.T) {
 	if string(k1) != string(k2) {
 		t.Fatal("second process signs with another registry key")
 	}
-	if n, last, err := trust.VerifyStoreAudit(ctx, st2); err != nil || n != 2 || last != rep.LastHash {
+	if n, last, err := trustregistry.VerifyStoreAudit(ctx, st2); err != nil || n != 2 || last != rep.LastHash {
 		t.Fatalf("second process audit: %d %q %v (want %q)", n, last, err, rep.LastHash)
 	}
 }
@@ -288,7 +315,7 @@ func TestLockFencesWrites(t *testing.T) {
 	ctx := context.Background()
 	cliA := newClient(t)
 	a := openStore(t, cliA)
-	b, err := etcdstore.Open(ctx, newClient(t), a.Prefix())
+	b, err := etcdstore.Open(ctx, etcdstore.Config{Client: newClient(t), Prefix: a.Prefix()})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -326,14 +353,14 @@ func TestLockFencesWrites(t *testing.T) {
 		t.Fatalf("deposed writer: %v, want ErrNotLeader", err)
 	}
 	cur, _ := a.LoadState(ctx)
-	_, changes, err := trust.Apply(cur, trust.DemoSeed("did:web:registrar.example.sg", time.Now()), time.Now())
+	_, changes, err := trustregistry.Apply(cur, demoseed.ChangeSet("did:web:registrar.example.sg", time.Now()), time.Now())
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := a.Apply(ctx, trust.Commit{BaseVersion: 0, RecordedAt: time.Now(), Changes: changes}); !errors.Is(err, etcdstore.ErrNotLeader) {
+	if _, err := a.Apply(ctx, trustregistry.Commit{BaseVersion: 0, RecordedAt: time.Now(), Changes: changes}); !errors.Is(err, etcdstore.ErrNotLeader) {
 		t.Fatalf("deposed Apply: %v, want ErrNotLeader", err)
 	}
-	if _, err := b.Apply(ctx, trust.Commit{BaseVersion: 0, RecordedAt: time.Now(), Changes: changes}); err != nil {
+	if _, err := b.Apply(ctx, trustregistry.Commit{BaseVersion: 0, RecordedAt: time.Now(), Changes: changes}); err != nil {
 		t.Fatalf("new holder Apply: %v", err)
 	}
 	if got, err := b.GetSecret(ctx, "k"); err != nil || string(got) != "by a" {
@@ -346,11 +373,11 @@ func TestLockFencesWrites(t *testing.T) {
 func TestBootstrapAccountsOnEtcd(t *testing.T) {
 	ctx := context.Background()
 	st := openStore(t, newClient(t))
-	tok, err := trustregistry.BootstrapStore(ctx, st, "alice", []trust.Role{trust.RoleProposer})
+	tok, err := trustregistry.Bootstrap(ctx, st, "alice", []trustregistry.Role{trustregistry.RoleProposer})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := trustregistry.BootstrapStore(ctx, st, "alice", []trust.Role{trust.RoleProposer}); err == nil {
+	if _, err := trustregistry.Bootstrap(ctx, st, "alice", []trustregistry.Role{trustregistry.RoleProposer}); err == nil {
 		t.Fatal("a second account with the same name must be refused")
 	}
 	svc, err := trustregistry.NewService(trustregistry.Config{Store: st, KeySecret: []byte("0123456789abcdef0123456789abcdef"),

@@ -7,56 +7,41 @@ import (
 
 	"github.com/gin-gonic/gin"
 	"github.com/idport/idport/pkg/httpx"
-	"github.com/idport/idport/trustregistry/trust"
+	"github.com/idport/idport/trustregistry"
 )
 
 func (a *api) whoami(c *gin.Context) {
-	acct := account(c)
-	acct.TokenHash = ""
-	c.JSON(http.StatusOK, acct)
+	c.JSON(http.StatusOK, account(c).View())
 }
 
 func (a *api) listAccounts(c *gin.Context) {
-	as, err := a.b.ListAccounts(c, account(c))
+	as, err := a.svc.ListAccounts(c, account(c))
 	if err != nil {
-		writeErr(c, err)
+		statuses.Write(c, err)
 		return
 	}
-	c.JSON(http.StatusOK, gin.H{"items": as})
-}
-
-// CreateAccountRequest is the body of POST /admin/v1/accounts.
-type CreateAccountRequest struct {
-	Name  string       `json:"name"`
-	Roles []trust.Role `json:"roles"`
-}
-
-// CreateAccountResponse carries the new account's token, shown once.
-type CreateAccountResponse struct {
-	Account trust.Account `json:"account"`
-	Token   string        `json:"token"`
+	c.JSON(http.StatusOK, trustregistry.AccountList{Items: as})
 }
 
 func (a *api) createAccount(c *gin.Context) {
-	var req CreateAccountRequest
+	var req trustregistry.CreateAccountRequest
 	if err := httpx.DecodeJSON(c, &req); err != nil {
-		writeErr(c, err)
+		statuses.Write(c, err)
 		return
 	}
 	actor := account(c)
-	acct, tok, err := a.b.CreateAccount(c, &actor, req.Name, req.Roles)
+	acct, tok, err := a.svc.CreateAccount(c, &actor, req.Name, req.Roles)
 	if err != nil {
-		writeErr(c, err)
+		statuses.Write(c, err)
 		return
 	}
-	acct.TokenHash = ""
-	c.JSON(http.StatusCreated, CreateAccountResponse{Account: acct, Token: tok})
+	c.JSON(http.StatusCreated, trustregistry.CreateAccountResponse{Account: acct.View(), Token: tok})
 }
 
 func (a *api) disableAccount(c *gin.Context) {
-	acct, err := a.b.DisableAccount(c, account(c), c.Param("id"))
+	acct, err := a.svc.DisableAccount(c, account(c), c.Param("id"))
 	if err != nil {
-		writeErr(c, err)
+		statuses.Write(c, err)
 		return
 	}
 	c.JSON(http.StatusOK, acct)
@@ -64,40 +49,32 @@ func (a *api) disableAccount(c *gin.Context) {
 
 // POST /admin/v1/accounts/:id/token: a new token for the account (shown once); the old one stops working.
 func (a *api) rotateToken(c *gin.Context) {
-	tok, err := a.b.RotateToken(c, account(c), c.Param("id"))
+	tok, err := a.svc.RotateToken(c, account(c), c.Param("id"))
 	if err != nil {
-		writeErr(c, err)
+		statuses.Write(c, err)
 		return
 	}
-	c.JSON(http.StatusOK, gin.H{"account": c.Param("id"), "token": tok})
-}
-
-// ProposeBody is the body of POST /admin/v1/proposals.
-type ProposeBody struct {
-	ChangeSet trust.ChangeSet `json:"change_set"`
-	Reason    string          `json:"reason"`
-	// TTL is an optional Go duration ("48h") before the proposal expires.
-	TTL string `json:"ttl,omitempty"`
+	c.JSON(http.StatusOK, trustregistry.TokenResponse{Account: c.Param("id"), Token: tok})
 }
 
 func (a *api) propose(c *gin.Context) {
-	var req ProposeBody
+	var req trustregistry.ProposeRequest
 	if err := httpx.DecodeJSON(c, &req); err != nil {
-		writeErr(c, err)
+		statuses.Write(c, err)
 		return
 	}
 	var ttl time.Duration
 	if req.TTL != "" {
 		d, err := time.ParseDuration(req.TTL)
 		if err != nil || d <= 0 || d > 90*24*time.Hour {
-			writeErr(c, badParam("ttl %q must be a positive duration up to 2160h", req.TTL))
+			statuses.Write(c, badParam("ttl %q must be a positive duration up to 2160h", req.TTL))
 			return
 		}
 		ttl = d
 	}
-	p, err := a.b.Propose(c, account(c), req.ChangeSet, req.Reason, ttl)
+	p, err := a.svc.Propose(c, account(c), req.ChangeSet, req.Reason, ttl)
 	if err != nil {
-		writeErr(c, err)
+		statuses.Write(c, err)
 		return
 	}
 	c.JSON(http.StatusCreated, p)
@@ -106,19 +83,19 @@ func (a *api) propose(c *gin.Context) {
 func (a *api) listProposals(c *gin.Context) {
 	after, limit, err := pageParams(c)
 	if err != nil {
-		writeErr(c, err)
+		statuses.Write(c, err)
 		return
 	}
-	st := trust.ProposalStatus(c.Query("status"))
+	st := trustregistry.ProposalStatus(c.Query("status"))
 	switch st {
-	case "", trust.ProposalPending, trust.ProposalApplied, trust.ProposalRejected, trust.ProposalExpired:
+	case "", trustregistry.ProposalPending, trustregistry.ProposalApplied, trustregistry.ProposalRejected, trustregistry.ProposalExpired:
 	default:
-		writeErr(c, badParam("status %q is not pending, applied, rejected or expired", st))
+		statuses.Write(c, badParam("status %q is not pending, applied, rejected or expired", st))
 		return
 	}
-	ps, err := a.b.ListProposals(c, trust.ProposalFilter{Status: st, After: after, Limit: limit})
+	ps, err := a.svc.ListProposals(c, trustregistry.ProposalFilter{Status: st, After: after, Limit: limit})
 	if err != nil {
-		writeErr(c, err)
+		statuses.Write(c, err)
 		return
 	}
 	next := ""
@@ -126,24 +103,18 @@ func (a *api) listProposals(c *gin.Context) {
 		next = ps[len(ps)-1].ID
 	}
 	if ps == nil {
-		ps = []*trust.Proposal{}
+		ps = []*trustregistry.Proposal{}
 	}
-	c.JSON(http.StatusOK, gin.H{"items": ps, "next": next})
+	c.JSON(http.StatusOK, trustregistry.ProposalPage{Items: ps, Next: next})
 }
 
 func (a *api) getProposal(c *gin.Context) {
-	p, err := a.b.GetProposal(c, c.Param("id"))
+	p, err := a.svc.GetProposal(c, c.Param("id"))
 	if err != nil {
-		writeErr(c, err)
+		statuses.Write(c, err)
 		return
 	}
 	c.JSON(http.StatusOK, p)
-}
-
-// DecisionBody is the optional body of approve (comment) and reject (reason).
-type DecisionBody struct {
-	Comment string `json:"comment,omitempty"`
-	Reason  string `json:"reason,omitempty"`
 }
 
 func decodeOptional(c *gin.Context, v any) error {
@@ -154,28 +125,28 @@ func decodeOptional(c *gin.Context, v any) error {
 }
 
 func (a *api) approve(c *gin.Context) {
-	var body DecisionBody
+	var body trustregistry.DecisionRequest
 	if err := decodeOptional(c, &body); err != nil {
-		writeErr(c, err)
+		statuses.Write(c, err)
 		return
 	}
-	p, err := a.b.Approve(c, account(c), c.Param("id"), body.Comment)
+	p, err := a.svc.Approve(c, account(c), c.Param("id"), body.Comment)
 	if err != nil {
-		writeErr(c, err)
+		statuses.Write(c, err)
 		return
 	}
 	c.JSON(http.StatusOK, p)
 }
 
 func (a *api) reject(c *gin.Context) {
-	var body DecisionBody
+	var body trustregistry.DecisionRequest
 	if err := decodeOptional(c, &body); err != nil {
-		writeErr(c, err)
+		statuses.Write(c, err)
 		return
 	}
-	p, err := a.b.Reject(c, account(c), c.Param("id"), body.Reason)
+	p, err := a.svc.Reject(c, account(c), c.Param("id"), body.Reason)
 	if err != nil {
-		writeErr(c, err)
+		statuses.Write(c, err)
 		return
 	}
 	c.JSON(http.StatusOK, p)
@@ -184,47 +155,47 @@ func (a *api) reject(c *gin.Context) {
 func (a *api) history(c *gin.Context) {
 	k, ok := KindOfPath(c.Param("kind"))
 	if !ok {
-		writeErr(c, badParam("unknown kind %q", c.Param("kind")))
+		statuses.Write(c, badParam("unknown kind %q", c.Param("kind")))
 		return
 	}
-	h, err := a.b.History(c, k, c.Param("id"))
+	h, err := a.svc.History(c, k, c.Param("id"))
 	if err != nil {
-		writeErr(c, err)
+		statuses.Write(c, err)
 		return
 	}
-	c.JSON(http.StatusOK, gin.H{"kind": k, "id": c.Param("id"), "revisions": h})
+	c.JSON(http.StatusOK, trustregistry.HistoryResponse{Kind: k, ID: c.Param("id"), Revisions: h})
 }
 
 func (a *api) audit(c *gin.Context) {
 	after, err := seqParam(c, "after")
 	if err != nil {
-		writeErr(c, err)
+		statuses.Write(c, err)
 		return
 	}
 	limit := 1000
 	if s := c.Query("limit"); s != "" {
 		n, err := strconv.Atoi(s)
 		if err != nil || n < 1 || n > 10000 {
-			writeErr(c, badParam("limit %q must be from 1 to 10000", s))
+			statuses.Write(c, badParam("limit %q must be from 1 to 10000", s))
 			return
 		}
 		limit = n
 	}
-	recs, err := a.b.Audit(c, account(c), after, limit)
+	recs, err := a.svc.Audit(c, account(c), after, limit)
 	if err != nil {
-		writeErr(c, err)
+		statuses.Write(c, err)
 		return
 	}
 	if recs == nil {
-		recs = []trust.AuditRecord{}
+		recs = []trustregistry.AuditRecord{}
 	}
-	c.JSON(http.StatusOK, gin.H{"records": recs})
+	c.JSON(http.StatusOK, trustregistry.AuditPage{Records: recs})
 }
 
 func (a *api) verifyAudit(c *gin.Context) {
-	r, err := a.b.VerifyAudit(c, account(c))
+	r, err := a.svc.VerifyAudit(c, account(c))
 	if err != nil {
-		writeErr(c, err)
+		statuses.Write(c, err)
 		return
 	}
 	c.JSON(http.StatusOK, r)
@@ -233,9 +204,9 @@ func (a *api) verifyAudit(c *gin.Context) {
 // POST /admin/v1/key/rotate (admin role): a new registry key, announced in a snapshot signed by
 // the old one. Answers the new public JWK.
 func (a *api) rotateKey(c *gin.Context) {
-	jwk, err := a.b.RotateKeyAs(c, account(c))
+	jwk, err := a.svc.RotateKeyAs(c, account(c))
 	if err != nil {
-		writeErr(c, err)
+		statuses.Write(c, err)
 		return
 	}
 	c.Data(http.StatusOK, "application/jwk+json", jwk)

@@ -6,7 +6,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
-	"fmt"
 	"io"
 	"math"
 	"net/http"
@@ -15,8 +14,9 @@ import (
 	"time"
 
 	"github.com/gin-gonic/gin"
+	"github.com/idport/idport/pkg/errs"
 	"github.com/idport/idport/pkg/httpx"
-	"github.com/idport/idport/trustregistry/trust"
+	"github.com/idport/idport/trustregistry"
 )
 
 const accountKey = "idport.registry.account"
@@ -87,32 +87,32 @@ func (a *api) authenticate(c *gin.Context) {
 	ip := c.ClientIP()
 	if left, blocked := a.limiter.blocked(ip); blocked {
 		c.Header("Retry-After", strconv.Itoa(int(math.Ceil(left.Seconds()))))
-		writeErr(c, httpx.Errorf(http.StatusTooManyRequests, httpx.CodeRateLimited, "too many failed authentications from this address; retry later"))
+		statuses.Write(c, errs.Errorf(trustregistry.CodeRateLimited, "too many failed authentications from this address; retry later"))
 		return
 	}
-	var acct trust.Account
+	var acct trustregistry.Account
 	var err error
 	if tls := c.Request.TLS; tls != nil && len(tls.VerifiedChains) > 0 && len(tls.PeerCertificates) > 0 {
-		acct, err = a.b.AccountForCert(c, tls.PeerCertificates[0])
+		acct, err = a.svc.AccountForCert(c, tls.PeerCertificates[0])
 	} else if tok := httpx.BearerToken(c); tok != "" {
-		acct, err = a.b.Authenticate(c, tok)
+		acct, err = a.svc.Authenticate(c, tok)
 	} else {
-		err = fmt.Errorf("no bearer token or client certificate: %w", trust.ErrUnauthenticated)
+		err = errs.Errorf(trustregistry.CodeUnauthorized, "no bearer token or client certificate: %w", trustregistry.ErrUnauthenticated)
 	}
 	if err != nil {
-		if errors.Is(err, trust.ErrUnauthenticated) {
+		if errors.Is(err, trustregistry.ErrUnauthenticated) {
 			a.limiter.fail(ip)
 		}
-		writeErr(c, err)
+		statuses.Write(c, err)
 		return
 	}
 	c.Set(accountKey, acct)
 	c.Next()
 }
 
-func account(c *gin.Context) trust.Account {
+func account(c *gin.Context) trustregistry.Account {
 	v, _ := c.Get(accountKey)
-	a, _ := v.(trust.Account)
+	a, _ := v.(trustregistry.Account)
 	return a
 }
 
@@ -143,12 +143,12 @@ func (a *api) idempotency(c *gin.Context) {
 		return
 	}
 	if len(key) > 255 {
-		writeErr(c, badParam("Idempotency-Key longer than 255 characters"))
+		statuses.Write(c, badParam("Idempotency-Key longer than 255 characters"))
 		return
 	}
 	body, err := httpx.ReadBody(c)
 	if err != nil {
-		writeErr(c, err)
+		statuses.Write(c, err)
 		return
 	}
 	c.Request.Body = io.NopCloser(bytes.NewReader(body))
@@ -157,36 +157,36 @@ func (a *api) idempotency(c *gin.Context) {
 	reqHash := hex.EncodeToString(sum[:])
 	storeKey := acct.Name + "\x00" + key
 	now := time.Now().UTC()
-	reservation := trust.IdempotencyRecord{Key: storeKey, Account: acct.Name, RequestHash: reqHash, CreatedAt: now}
+	reservation := trustregistry.IdempotencyRecord{Key: storeKey, Account: acct.Name, RequestHash: reqHash, CreatedAt: now}
 	for attempt := 0; ; attempt++ {
-		err := a.b.PutIdempotency(c, reservation)
+		err := a.svc.PutIdempotency(c, reservation)
 		if err == nil {
 			break
 		}
-		if !errors.Is(err, trust.ErrExists) || attempt > 0 {
-			writeErr(c, err)
+		if !errors.Is(err, trustregistry.ErrExists) || attempt > 0 {
+			statuses.Write(c, err)
 			return
 		}
-		prev, err := a.b.GetIdempotency(c, storeKey)
-		if errors.Is(err, trust.ErrNotFound) {
+		prev, err := a.svc.GetIdempotency(c, storeKey)
+		if errors.Is(err, trustregistry.ErrNotFound) {
 			continue // finished and purged meanwhile: reserve again
 		}
 		if err != nil {
-			writeErr(c, err)
+			statuses.Write(c, err)
 			return
 		}
 		if prev.RequestHash != reqHash {
-			writeErr(c, httpx.Errorf(http.StatusUnprocessableEntity, CodeIdempotencyReused, "Idempotency-Key %q was used for a different request", key))
+			statuses.Write(c, errs.Errorf(trustregistry.CodeIdempotencyReused, "Idempotency-Key %q was used for a different request", key))
 			return
 		}
 		if prev.Status == 0 {
 			if now.Sub(prev.CreatedAt) < abandonedAfter {
-				writeErr(c, httpx.Errorf(http.StatusConflict, CodeIdempotencyInProgress, "a request with Idempotency-Key %q is still in progress; retry later", key))
+				statuses.Write(c, errs.Errorf(trustregistry.CodeIdempotencyInProgress, "a request with Idempotency-Key %q is still in progress; retry later", key))
 				return
 			}
 			// The first attempt died without an answer: take the key over.
-			if err := a.b.DeleteIdempotency(c, storeKey); err != nil {
-				writeErr(c, err)
+			if err := a.svc.DeleteIdempotency(c, storeKey); err != nil {
+				statuses.Write(c, err)
 				return
 			}
 			continue
@@ -202,10 +202,10 @@ func (a *api) idempotency(c *gin.Context) {
 	// Remember answers that a retry should see again; free the key for retries otherwise.
 	if st := rec.Status(); st < 500 && st != http.StatusTooManyRequests && st != http.StatusUnauthorized {
 		reservation.Status, reservation.Body = st, rec.buf.Bytes()
-		if err := a.b.FinishIdempotency(c, reservation); err != nil {
+		if err := a.svc.FinishIdempotency(c, reservation); err != nil {
 			httpx.LoggerFrom(c).Error("storing idempotency answer", "err", err)
 		}
-	} else if err := a.b.DeleteIdempotency(c, storeKey); err != nil {
+	} else if err := a.svc.DeleteIdempotency(c, storeKey); err != nil {
 		httpx.LoggerFrom(c).Error("releasing idempotency key", "err", err)
 	}
 }

@@ -1,82 +1,53 @@
 package httpapi
 
 import (
-	"errors"
 	"net/http"
 
 	"github.com/gin-gonic/gin"
+	"github.com/idport/idport/pkg/errs"
 	"github.com/idport/idport/pkg/httpx"
-	"github.com/idport/idport/trustregistry/trust"
+	"github.com/idport/idport/trustregistry"
 )
 
-// Problem codes of the registry API, beyond httpx's own.
-const (
-	CodeUnknownReference      = "unknown_reference"
-	CodeOverlap               = "overlapping_recognition"
-	CodeDuplicateID           = "duplicate_identifier"
-	CodeStatusTransition      = "status_transition"
-	CodeConflict              = "conflict"
-	CodeAlreadyExists         = "already_exists"
-	CodeChangeConflict        = "change_set_conflict"
-	CodeSelfApproval          = "self_approval"
-	CodeDuplicateApproval     = "duplicate_approval"
-	CodeProposalClosed        = "proposal_closed"
-	CodeProposalExpired       = "proposal_expired"
-	CodeBadParameter          = "bad_parameter"
-	CodeUnsupportedAction     = "unsupported_action"
-	CodeIdempotencyReused     = "idempotency_key_reused"
-	CodeIdempotencyInProgress = "idempotency_key_in_progress"
-	CodeNoSnapshot            = "no_snapshot"
-)
+// statuses maps every registry error code to its HTTP status: the one table of this API.
+// Codes not listed (audit_broken, snapshot_rejected, ...) are internal errors (500).
+var statuses = registryStatuses{httpx.Statuses{
+	trustregistry.CodeValidationFailed:      http.StatusBadRequest,
+	trustregistry.CodeUnknownReference:      http.StatusBadRequest,
+	trustregistry.CodeOverlap:               http.StatusBadRequest,
+	trustregistry.CodeDuplicateID:           http.StatusBadRequest,
+	trustregistry.CodeBadParameter:          http.StatusBadRequest,
+	trustregistry.CodeUnsupportedAction:     http.StatusBadRequest,
+	trustregistry.CodeUnauthorized:          http.StatusUnauthorized,
+	trustregistry.CodeForbidden:             http.StatusForbidden,
+	trustregistry.CodeSelfApproval:          http.StatusForbidden,
+	trustregistry.CodeNotFound:              http.StatusNotFound,
+	trustregistry.CodeStatusTransition:      http.StatusConflict,
+	trustregistry.CodeAlreadyExists:         http.StatusConflict,
+	trustregistry.CodeConflict:              http.StatusConflict,
+	trustregistry.CodeChangeConflict:        http.StatusConflict,
+	trustregistry.CodeDuplicateApproval:     http.StatusConflict,
+	trustregistry.CodeProposalClosed:        http.StatusConflict,
+	trustregistry.CodeProposalExpired:       http.StatusConflict,
+	trustregistry.CodeIdempotencyInProgress: http.StatusConflict,
+	trustregistry.CodeIdempotencyReused:     http.StatusUnprocessableEntity,
+	trustregistry.CodeRateLimited:           http.StatusTooManyRequests,
+	trustregistry.CodeBackupUnsupported:     http.StatusNotImplemented,
+	trustregistry.CodeNoSnapshot:            http.StatusServiceUnavailable,
+}}
 
-// errorTable maps sentinel errors to status and code, most specific first.
-var errorTable = []struct {
-	err    error
-	status int
-	code   string
-}{
-	{trust.ErrChangeConflict, http.StatusConflict, CodeChangeConflict},
-	{trust.ErrUnknownReference, http.StatusBadRequest, CodeUnknownReference},
-	{trust.ErrOverlap, http.StatusBadRequest, CodeOverlap},
-	{trust.ErrDuplicate, http.StatusBadRequest, CodeDuplicateID},
-	{trust.ErrTransition, http.StatusConflict, CodeStatusTransition},
-	{trust.ErrInvalid, http.StatusBadRequest, httpx.CodeValidationFailed},
-	{trust.ErrNotFound, http.StatusNotFound, httpx.CodeNotFound},
-	{trust.ErrExists, http.StatusConflict, CodeAlreadyExists},
-	{trust.ErrVersionConflict, http.StatusConflict, CodeConflict},
-	{trust.ErrUnauthenticated, http.StatusUnauthorized, httpx.CodeUnauthorized},
-	{trust.ErrSelfApproval, http.StatusForbidden, CodeSelfApproval},
-	{trust.ErrForbidden, http.StatusForbidden, httpx.CodeForbidden},
-	{trust.ErrDuplicateApproval, http.StatusConflict, CodeDuplicateApproval},
-	{trust.ErrProposalClosed, http.StatusConflict, CodeProposalClosed},
-	{trust.ErrProposalExpired, http.StatusConflict, CodeProposalExpired},
-}
+// registryStatuses is the table with the registry's one addition: a 401 answer names the
+// Bearer scheme in WWW-Authenticate.
+type registryStatuses struct{ httpx.Statuses }
 
-// writeErr renders err as problem+json through the one error table; validation errors carry
-// the failing field as "path".
-func writeErr(c *gin.Context, err error) {
-	var coded httpx.Coded
-	if errors.As(err, &coded) {
-		httpx.WriteError(c, err)
-		return
+// Write renders err through the table (see httpx.Statuses.Write).
+func (s registryStatuses) Write(c *gin.Context, err error) {
+	if code := errs.CodeOf(err); code != "" && s.Statuses[code] == http.StatusUnauthorized {
+		c.Header("WWW-Authenticate", `Bearer realm="idport-registry"`)
 	}
-	for _, e := range errorTable {
-		if errors.Is(err, e.err) {
-			p := httpx.Problem{Status: e.status, Code: e.code, Detail: err.Error()}
-			var ve *trust.ValidationError
-			if errors.As(err, &ve) && ve.Path != "" {
-				p.Extra = map[string]any{"path": ve.Path}
-			}
-			if e.status == http.StatusUnauthorized {
-				c.Header("WWW-Authenticate", `Bearer realm="idport-registry"`)
-			}
-			httpx.WriteProblem(c, p)
-			return
-		}
-	}
-	httpx.WriteError(c, err)
+	s.Statuses.Write(c, err)
 }
 
 func badParam(format string, args ...any) error {
-	return httpx.Errorf(http.StatusBadRequest, CodeBadParameter, format, args...)
+	return errs.Errorf(trustregistry.CodeBadParameter, format, args...)
 }

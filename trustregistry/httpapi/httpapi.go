@@ -1,55 +1,19 @@
 // Package httpapi serves the trust registry over HTTP with gin: public queries (object lists,
 // TRQP v2 authorization and recognition, signed snapshots with long-poll) and the regulators'
-// admin API under /admin/v1. Handlers are thin: decode, validate, one Backend call, render.
+// admin API under /admin/v1. Handlers are thin: decode, validate, one call of the
+// trustregistry.Service, render; every error goes through one code -> status table.
 package httpapi
 
 import (
-	"context"
-	"crypto/x509"
 	"log/slog"
 	"time"
 
 	"github.com/gin-gonic/gin"
-	"github.com/idport/idport/pkg/boltkv"
 	"github.com/idport/idport/pkg/httpx"
-	"github.com/idport/idport/trustregistry/trust"
+	"github.com/idport/idport/trustregistry"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 )
-
-// Backend is what the handlers need from the registry service (trustregistry.Service).
-type Backend interface {
-	Ready() error
-	Index() *trust.Index
-	Decide(ctx context.Context, q trust.Query) (trust.Decision, error)
-	DecideRecognition(ctx context.Context, q trust.RecognitionQuery, asOf uint64) (trust.Decision, error)
-	Snapshot() (trust.SnapshotRecord, bool)
-	WaitSnapshot(ctx context.Context, after uint64) (trust.SnapshotRecord, bool)
-	Rotations(ctx context.Context) ([]trust.SnapshotRecord, error)
-	PublicKeyJWK() ([]byte, error)
-	SignJWS(typ string, payload []byte) ([]byte, error)
-
-	Authenticate(ctx context.Context, token string) (trust.Account, error)
-	AccountForCert(ctx context.Context, cert *x509.Certificate) (trust.Account, error)
-	CreateAccount(ctx context.Context, actor *trust.Account, name string, roles []trust.Role) (trust.Account, string, error)
-	ListAccounts(ctx context.Context, actor trust.Account) ([]trust.Account, error)
-	DisableAccount(ctx context.Context, actor trust.Account, name string) (trust.Account, error)
-	RotateToken(ctx context.Context, actor trust.Account, name string) (string, error)
-	Propose(ctx context.Context, actor trust.Account, cs trust.ChangeSet, reason string, ttl time.Duration) (*trust.Proposal, error)
-	GetProposal(ctx context.Context, id string) (*trust.Proposal, error)
-	ListProposals(ctx context.Context, f trust.ProposalFilter) ([]*trust.Proposal, error)
-	Approve(ctx context.Context, actor trust.Account, id, comment string) (*trust.Proposal, error)
-	Reject(ctx context.Context, actor trust.Account, id, reason string) (*trust.Proposal, error)
-	History(ctx context.Context, kind trust.Kind, id string) ([]trust.Revision, error)
-	Audit(ctx context.Context, actor trust.Account, after uint64, limit int) ([]trust.AuditRecord, error)
-	VerifyAudit(ctx context.Context, actor trust.Account) (trust.AuditReport, error)
-	RotateKeyAs(ctx context.Context, actor trust.Account) ([]byte, error)
-	SpoolBackup(ctx context.Context, actor trust.Account) (*boltkv.Spool, error)
-	GetIdempotency(ctx context.Context, key string) (trust.IdempotencyRecord, error)
-	PutIdempotency(ctx context.Context, r trust.IdempotencyRecord) error
-	FinishIdempotency(ctx context.Context, r trust.IdempotencyRecord) error
-	DeleteIdempotency(ctx context.Context, key string) error
-}
 
 // Options tunes the HTTP layer.
 type Options struct {
@@ -66,6 +30,10 @@ type Options struct {
 	TrustedProxies []string
 	// Now is the clock for rate limiting (tests).
 	Now func() time.Time
+	// BackupDir holds the unlinked temporary file a backup is spooled to before it is sent
+	// (default: the system's temporary directory). Use the data directory: it is writable
+	// even when the root filesystem is read-only, and sized for the data.
+	BackupDir string
 }
 
 // Media types.
@@ -82,13 +50,13 @@ const (
 )
 
 type api struct {
-	b       Backend
+	svc     *trustregistry.Service
 	o       Options
 	limiter *limiter
 }
 
-// New returns the registry's gin engine.
-func New(b Backend, o Options, logger *slog.Logger) *gin.Engine {
+// New returns the registry's gin engine serving svc.
+func New(svc *trustregistry.Service, o Options, logger *slog.Logger) *gin.Engine {
 	if o.MaxBodyBytes <= 0 {
 		o.MaxBodyBytes = 4 << 20
 	}
@@ -104,16 +72,16 @@ func New(b Backend, o Options, logger *slog.Logger) *gin.Engine {
 	if o.Now == nil {
 		o.Now = time.Now
 	}
-	a := &api{b: b, o: o, limiter: newLimiter(o.AuthFailures, o.AuthWindow, o.Now)}
+	a := &api{svc: svc, o: o, limiter: newLimiter(o.AuthFailures, o.AuthWindow, o.Now)}
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "idport_registry_version", Help: "Current registry version (applied change sets)."},
-			func() float64 { return float64(b.Index().Version()) }),
+			func() float64 { return float64(svc.Index().Version()) }),
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "idport_registry_snapshot_sequence", Help: "Sequence of the latest signed snapshot."},
-			func() float64 { r, _ := b.Snapshot(); return float64(r.Sequence) }),
+			func() float64 { r, _ := svc.Snapshot(); return float64(r.Sequence) }),
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "idport_registry_authorities", Help: "Authorities in the registry."},
-			func() float64 { return float64(len(b.Index().IDs(trust.KindAuthority))) }))
-	e := httpx.NewEngine(httpx.Options{Name: "registry", Logger: logger, MaxBodyBytes: o.MaxBodyBytes, Ready: b.Ready, Registry: reg})
+			func() float64 { return float64(len(svc.Index().IDs(trustregistry.KindAuthority))) }))
+	e := httpx.NewEngine(httpx.Options{Name: "registry", Logger: logger, MaxBodyBytes: o.MaxBodyBytes, Ready: svc.Ready, Registry: reg})
 	if err := e.SetTrustedProxies(o.TrustedProxies); err != nil {
 		logger.Error("ignoring invalid trusted proxies", "err", err)
 		_ = e.SetTrustedProxies(nil)
@@ -121,7 +89,7 @@ func New(b Backend, o Options, logger *slog.Logger) *gin.Engine {
 	pub := e.Group("/v1")
 	pub.GET("/registry", a.registryInfo)
 	pub.GET("/openapi.yaml", serveOpenAPI)
-	for _, k := range trust.Kinds {
+	for _, k := range trustregistry.Kinds {
 		pub.GET("/"+plural(k), a.list(k))
 		pub.GET("/"+plural(k)+"/:id", a.get(k))
 	}
@@ -151,19 +119,19 @@ func New(b Backend, o Options, logger *slog.Logger) *gin.Engine {
 }
 
 // plural maps a kind to its path segment.
-func plural(k trust.Kind) string {
-	if k == trust.KindAuthority {
+func plural(k trustregistry.Kind) string {
+	if k == trustregistry.KindAuthority {
 		return "authorities"
 	}
-	if k == trust.KindJurisdiction {
+	if k == trustregistry.KindJurisdiction {
 		return "jurisdictions"
 	}
 	return string(k) + "s"
 }
 
 // KindOfPath maps a path segment (plural or singular) back to its kind.
-func KindOfPath(p string) (trust.Kind, bool) {
-	for _, k := range trust.Kinds {
+func KindOfPath(p string) (trustregistry.Kind, bool) {
+	for _, k := range trustregistry.Kinds {
 		if p == plural(k) || p == string(k) {
 			return k, true
 		}

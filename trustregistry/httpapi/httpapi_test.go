@@ -18,17 +18,19 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/gin-gonic/gin"
+	"github.com/idport/idport/internal/demoseed"
 	"github.com/idport/idport/pkg/keys"
 	"github.com/idport/idport/trustregistry"
-	"github.com/idport/idport/trustregistry/client"
+	"github.com/idport/idport/trustregistry/adminclient"
+	"github.com/idport/idport/trustregistry/boltstore"
 	"github.com/idport/idport/trustregistry/httpapi"
-	"github.com/idport/idport/trustregistry/trust"
 	"gopkg.in/yaml.v3"
 )
 
@@ -36,25 +38,28 @@ const demoDID = "did:web:registrar.example.sg"
 
 type fixture struct {
 	svc    *trustregistry.Service
+	h      *gin.Engine
 	srv    *httptest.Server
 	tokens map[string]string
 }
 
-func newFixture(t testing.TB, mut func(*trustregistry.Config)) *fixture {
+func newFixture(t testing.TB, mut func(*httpapi.Options)) *fixture {
 	t.Helper()
-	cfg := trustregistry.Config{DataDir: t.TempDir(), KeySecret: []byte("0123456789abcdef0123456789abcdef"),
+	cfg := trustregistry.Config{Store: openStore(t), KeySecret: []byte("0123456789abcdef0123456789abcdef"),
 		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
+	var o httpapi.Options
 	if mut != nil {
-		mut(&cfg)
+		mut(&o)
 	}
 	svc, err := trustregistry.NewService(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := httptest.NewServer(svc.Handler())
+	h := httpapi.New(svc, o, cfg.Logger)
+	srv := httptest.NewServer(h)
 	t.Cleanup(func() { srv.Close(); svc.Close() })
-	f := &fixture{svc: svc, srv: srv, tokens: map[string]string{}}
-	for name, roles := range map[string][]trust.Role{"alice": {trust.RoleProposer}, "bob": {trust.RoleApprover}, "audrey": {trust.RoleAuditor, trust.RoleAdmin}} {
+	f := &fixture{svc: svc, h: h, srv: srv, tokens: map[string]string{}}
+	for name, roles := range map[string][]trustregistry.Role{"alice": {trustregistry.RoleProposer}, "bob": {trustregistry.RoleApprover}, "audrey": {trustregistry.RoleAuditor, trustregistry.RoleAdmin}} {
 		_, tok, err := svc.CreateAccount(context.Background(), nil, name, roles)
 		if err != nil {
 			t.Fatal(err)
@@ -64,7 +69,19 @@ func newFixture(t testing.TB, mut func(*trustregistry.Config)) *fixture {
 	return f
 }
 
-func (f *fixture) admin(name string) *client.Admin { return client.NewAdmin(f.srv.URL, f.tokens[name]) }
+// openStore opens a bbolt registry store in a fresh directory.
+func openStore(t testing.TB) trustregistry.Store {
+	t.Helper()
+	st, err := boltstore.Open(filepath.Join(t.TempDir(), "registry.db"), boltstore.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return st
+}
+
+func (f *fixture) admin(name string) *adminclient.Client {
+	return adminclient.New(f.srv.URL, f.tokens[name])
+}
 
 func (f *fixture) do(t testing.TB, method, path, token, ctype string, body []byte, hdr ...string) (*http.Response, []byte) {
 	t.Helper()
@@ -88,8 +105,8 @@ func (f *fixture) do(t testing.TB, method, path, token, ctype string, body []byt
 }
 
 func TestEveryAdminRouteNeedsAValidToken(t *testing.T) {
-	f := newFixture(t, func(c *trustregistry.Config) { c.HTTP.AuthFailures = 1 << 20 })
-	eng := f.svc.Handler().(*gin.Engine)
+	f := newFixture(t, func(o *httpapi.Options) { o.AuthFailures = 1 << 20 })
+	eng := f.h
 	n := 0
 	for _, r := range eng.Routes() {
 		if !strings.HasPrefix(r.Path, "/admin") {
@@ -118,9 +135,9 @@ func TestEveryAdminRouteNeedsAValidToken(t *testing.T) {
 }
 
 func TestBadInputAnswers4xxProblem(t *testing.T) {
-	f := newFixture(t, func(c *trustregistry.Config) { c.HTTP.MaxBodyBytes = 64 << 10 })
+	f := newFixture(t, func(o *httpapi.Options) { o.MaxBodyBytes = 64 << 10 })
 	ctx := context.Background()
-	if _, err := client.SeedDemo(ctx, f.admin("alice"), f.admin("bob"), demoDID, time.Now()); err != nil {
+	if _, err := demoseed.Seed(ctx, f.admin("alice"), f.admin("bob"), demoDID, time.Now()); err != nil {
 		t.Fatal(err)
 	}
 	deep := strings.Repeat("[", 200) + strings.Repeat("]", 200)
@@ -216,7 +233,7 @@ func TestBadInputAnswers4xxProblem(t *testing.T) {
 }
 
 func TestAuthFailureRateLimit(t *testing.T) {
-	f := newFixture(t, func(c *trustregistry.Config) { c.HTTP.AuthFailures = 3 })
+	f := newFixture(t, func(o *httpapi.Options) { o.AuthFailures = 3 })
 	for i := 0; i < 3; i++ {
 		if resp, _ := f.do(t, "GET", "/admin/v1/whoami", "wrong-token-wrong-token", "", nil); resp.StatusCode != 401 {
 			t.Fatalf("attempt %d: %d", i, resp.StatusCode)
@@ -279,14 +296,14 @@ func TestIdempotencyKey(t *testing.T) {
 func TestTRQP(t *testing.T) {
 	f := newFixture(t, nil)
 	ctx := context.Background()
-	if _, err := client.SeedDemo(ctx, f.admin("alice"), f.admin("bob"), demoDID, time.Now().Add(-time.Hour)); err != nil {
+	if _, err := demoseed.Seed(ctx, f.admin("alice"), f.admin("bob"), demoDID, time.Now().Add(-time.Hour)); err != nil {
 		t.Fatal(err)
 	}
 	q := []byte(`{"entity_id":"` + demoDID + `","authority_id":"cn-sh-lg.corporate","action":"issue","resource":"BusinessRegistration","context":{"time":"` + time.Now().UTC().Format(time.RFC3339) + `","purpose":"kyc"}}`)
 	resp, body := f.do(t, "POST", "/authorization", "", "application/json", q)
 	var ans httpapi.TRQPResponse
 	if err := json.Unmarshal(body, &ans); err != nil || resp.StatusCode != 200 || ans.Authorized == nil || !*ans.Authorized ||
-		ans.Grounds.Recognition != trust.DemoRecognitionID || ans.Grounds.ClaimMapping["uen"] != "registrationNumber" || !strings.Contains(string(ans.Context), "kyc") {
+		ans.Grounds.Recognition != demoseed.RecognitionID || ans.Grounds.ClaimMapping["uen"] != "registrationNumber" || !strings.Contains(string(ans.Context), "kyc") {
 		t.Fatalf("%d %s", resp.StatusCode, body)
 	}
 	resp, body = f.do(t, "POST", "/authorization?signed=true", "", "application/json", q)
@@ -295,7 +312,7 @@ func TestTRQP(t *testing.T) {
 	}
 	jwk, _ := f.svc.PublicKeyJWK()
 	pub, _, _ := keys.ParsePublicJWK(jwk)
-	payload, _, err := trust.VerifyJWS(body, httpapi.ResponseType, pub)
+	payload, _, err := trustregistry.VerifyJWS(body, httpapi.ResponseType, pub)
 	if err != nil || !strings.Contains(string(payload), `"authorized":true`) {
 		t.Fatalf("signed answer: %v %s", err, payload)
 	}
@@ -312,7 +329,7 @@ func TestTRQP(t *testing.T) {
 		t.Fatalf("recognition of an issuer: %d %s", resp.StatusCode, body)
 	}
 	resp, body = f.do(t, "POST", "/authorization", "", "application/json", []byte(`{"entity_id":"did:web:unknown.example","resource":"BusinessRegistration"}`))
-	if resp.StatusCode != 200 || !strings.Contains(string(body), `"authorized":false`) || !strings.Contains(string(body), trust.CodeIssuerNotRecognised) {
+	if resp.StatusCode != 200 || !strings.Contains(string(body), `"authorized":false`) || !strings.Contains(string(body), trustregistry.CodeIssuerNotRecognised) {
 		t.Fatalf("unknown: %d %s", resp.StatusCode, body)
 	}
 	// Lists with paging and object get.
@@ -324,7 +341,7 @@ func TestTRQP(t *testing.T) {
 	if !strings.Contains(string(body), `"SG"`) || strings.Contains(string(body), `"next"`) {
 		t.Fatalf("page 2: %s", body)
 	}
-	if resp, body = f.do(t, "GET", "/v1/recognitions/"+trust.DemoRecognitionID, "", "", nil); resp.StatusCode != 200 || !strings.Contains(string(body), "registrationNumber") {
+	if resp, body = f.do(t, "GET", "/v1/recognitions/"+demoseed.RecognitionID, "", "", nil); resp.StatusCode != 200 || !strings.Contains(string(body), "registrationNumber") {
 		t.Fatalf("get: %s", body)
 	}
 	if resp, body = f.do(t, "GET", "/v1/authorities?entity="+demoDID, "", "", nil); resp.StatusCode != 200 || !strings.Contains(string(body), `"id":"sg-demo-registrar"`) {
@@ -353,7 +370,7 @@ func TestLongPoll(t *testing.T) {
 		done <- r
 	}()
 	time.Sleep(20 * time.Millisecond)
-	if _, err := client.SeedDemo(context.Background(), f.admin("alice"), f.admin("bob"), demoDID, time.Now()); err != nil {
+	if _, err := demoseed.Seed(context.Background(), f.admin("alice"), f.admin("bob"), demoDID, time.Now()); err != nil {
 		t.Fatal(err)
 	}
 	r := <-done
@@ -381,7 +398,7 @@ func TestMTLSClientCertificate(t *testing.T) {
 	cliDER, _ := x509.CreateCertificate(rand.Reader, cliTmpl, ca, &cliKey.PublicKey, caKey)
 	sum := sha256.Sum256(cliDER)
 
-	cfg := trustregistry.Config{DataDir: t.TempDir(), KeySecret: []byte("0123456789abcdef0123456789abcdef"),
+	cfg := trustregistry.Config{Store: openStore(t), KeySecret: []byte("0123456789abcdef0123456789abcdef"),
 		Logger:       slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError})),
 		CertAccounts: map[string]string{hex.EncodeToString(sum[:]): "bob"}}
 	svc, err := trustregistry.NewService(cfg)
@@ -389,8 +406,8 @@ func TestMTLSClientCertificate(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer svc.Close()
-	svc.CreateAccount(context.Background(), nil, "bob", []trust.Role{trust.RoleApprover})
-	srv := httptest.NewUnstartedServer(svc.Handler())
+	svc.CreateAccount(context.Background(), nil, "bob", []trustregistry.Role{trustregistry.RoleApprover})
+	srv := httptest.NewUnstartedServer(httpapi.New(svc, httpapi.Options{}, cfg.Logger))
 	pool := x509.NewCertPool()
 	pool.AddCert(ca)
 	srv.TLS = &tls.Config{ClientAuth: tls.VerifyClientCertIfGiven, ClientCAs: pool}
@@ -423,7 +440,7 @@ func TestMTLSClientCertificate(t *testing.T) {
 
 func FuzzTRQPAuthorization(f *testing.F) {
 	fx := newFixture(f, nil)
-	h := fx.svc.Handler()
+	h := fx.h
 	for _, s := range []string{`{"entity_id":"did:web:x","resource":"X"}`, `{"entity_id":"x","resource":"X","context":{"time":"2026-01-01T00:00:00Z","as_of_version":3}}`, `[]`, `{"context":null}`} {
 		f.Add([]byte(s))
 	}
@@ -461,7 +478,7 @@ func TestOpenAPICoversEveryRoute(t *testing.T) {
 		}
 		return true
 	}
-	for _, r := range f.svc.Handler().(*gin.Engine).Routes() {
+	for _, r := range f.h.Routes() {
 		if r.Path == "/healthz" || r.Path == "/readyz" || r.Path == "/metrics" {
 			continue
 		}
@@ -483,19 +500,17 @@ func TestOpenAPICoversEveryRoute(t *testing.T) {
 func TestTokenRotationAndDisable(t *testing.T) {
 	f := newFixture(t, nil)
 	ctx := context.Background()
-	var out struct {
-		Token string `json:"token"`
-	}
-	if err := f.admin("alice").Do(ctx, "POST", "/admin/v1/accounts/alice/token", nil, &out, ""); err != nil || len(out.Token) != 43 {
+	tok, err := f.admin("alice").RotateToken(ctx, "alice")
+	if err != nil || len(tok) != 43 {
 		t.Fatalf("self rotation: %v", err)
 	}
 	if _, err := f.admin("alice").Whoami(ctx); err == nil {
 		t.Fatal("old token still works")
 	}
-	if _, err := client.NewAdmin(f.srv.URL, out.Token).Whoami(ctx); err != nil {
+	if _, err := adminclient.New(f.srv.URL, tok).Whoami(ctx); err != nil {
 		t.Fatalf("new token: %v", err)
 	}
-	if err := f.admin("audrey").Do(ctx, "POST", "/admin/v1/accounts/bob/disable", nil, nil, ""); err != nil {
+	if _, err := f.admin("audrey").DisableAccount(ctx, "bob"); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := f.admin("bob").Whoami(ctx); err == nil {

@@ -2,7 +2,6 @@ package httpapi
 
 import (
 	"encoding/json"
-	"fmt"
 	"mime"
 	"net/http"
 	"strconv"
@@ -10,8 +9,9 @@ import (
 	"time"
 
 	"github.com/gin-gonic/gin"
+	"github.com/idport/idport/pkg/errs"
 	"github.com/idport/idport/pkg/httpx"
-	"github.com/idport/idport/trustregistry/trust"
+	"github.com/idport/idport/trustregistry"
 )
 
 const (
@@ -55,15 +55,15 @@ func seqParam(c *gin.Context, name string) (uint64, error) {
 	return n, nil
 }
 
-func (a *api) list(k trust.Kind) gin.HandlerFunc {
+func (a *api) list(k trustregistry.Kind) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		after, limit, err := pageParams(c)
 		if err != nil {
-			writeErr(c, err)
+			statuses.Write(c, err)
 			return
 		}
-		idx := a.b.Index()
-		if e := c.Query("entity"); e != "" && k == trust.KindAuthority {
+		idx := a.svc.Index()
+		if e := c.Query("entity"); e != "" && k == trustregistry.KindAuthority {
 			// Look an authority up by one of its DIDs or key thumbprints.
 			items := []any{}
 			if au, ok := idx.AuthorityByEntity(e); ok {
@@ -77,12 +77,12 @@ func (a *api) list(k trust.Kind) gin.HandlerFunc {
 	}
 }
 
-func (a *api) get(k trust.Kind) gin.HandlerFunc {
+func (a *api) get(k trustregistry.Kind) gin.HandlerFunc {
 	return func(c *gin.Context) {
-		idx := a.b.Index()
+		idx := a.svc.Index()
 		o := idx.State().Object(k, c.Param("id"))
 		if o == nil {
-			writeErr(c, fmt.Errorf("%s %q: %w", k, c.Param("id"), trust.ErrNotFound))
+			statuses.Write(c, errs.Errorf(trustregistry.CodeNotFound, "%s %q: %w", k, c.Param("id"), trustregistry.ErrNotFound))
 			return
 		}
 		c.Header(HeaderVersion, strconv.FormatUint(idx.Version(), 10))
@@ -91,12 +91,12 @@ func (a *api) get(k trust.Kind) gin.HandlerFunc {
 }
 
 func (a *api) registryInfo(c *gin.Context) {
-	idx := a.b.Index()
+	idx := a.svc.Index()
 	st := idx.State()
 	out := gin.H{"version": st.Version, "updated_at": st.UpdatedAt, "counts": gin.H{
 		"jurisdictions": len(st.Jurisdictions), "schemes": len(st.Schemes), "authorities": len(st.Authorities),
 		"agreements": len(st.Agreements), "recognitions": len(st.Recognitions)}}
-	if r, ok := a.b.Snapshot(); ok {
+	if r, ok := a.svc.Snapshot(); ok {
 		out["snapshot_sequence"] = r.Sequence
 	}
 	c.JSON(http.StatusOK, out)
@@ -107,7 +107,7 @@ func (a *api) registryInfo(c *gin.Context) {
 func (a *api) snapshot(c *gin.Context) {
 	after, err := seqParam(c, "after")
 	if err != nil {
-		writeErr(c, err)
+		statuses.Write(c, err)
 		return
 	}
 	var wait time.Duration
@@ -116,32 +116,32 @@ func (a *api) snapshot(c *gin.Context) {
 		if err != nil {
 			n, nerr := strconv.Atoi(s)
 			if nerr != nil {
-				writeErr(c, badParam("wait %q is not a duration (25s) or seconds", s))
+				statuses.Write(c, badParam("wait %q is not a duration (25s) or seconds", s))
 				return
 			}
 			d = time.Duration(n) * time.Second
 		}
 		if d < 0 {
-			writeErr(c, badParam("wait %q is negative", s))
+			statuses.Write(c, badParam("wait %q is negative", s))
 			return
 		}
 		wait = min(d, a.o.MaxWait)
 	}
-	rec, ok := a.b.Snapshot()
+	rec, ok := a.svc.Snapshot()
 	if !ok {
-		writeErr(c, httpx.Errorf(http.StatusServiceUnavailable, CodeNoSnapshot, "no snapshot published yet"))
+		statuses.Write(c, errs.Errorf(trustregistry.CodeNoSnapshot, "no snapshot published yet"))
 		return
 	}
 	if after > 0 && rec.Sequence <= after {
 		if wait > 0 {
 			ctx, cancel := contextWithTimeout(c, wait)
-			rec, ok = a.b.WaitSnapshot(ctx, after)
+			rec, ok = a.svc.WaitSnapshot(ctx, after)
 			cancel()
 		} else {
 			ok = false
 		}
 		if !ok {
-			cur, _ := a.b.Snapshot()
+			cur, _ := a.svc.Snapshot()
 			c.Header(HeaderSequence, strconv.FormatUint(cur.Sequence, 10))
 			c.Status(http.StatusNoContent)
 			return
@@ -154,25 +154,25 @@ func (a *api) snapshot(c *gin.Context) {
 }
 
 func (a *api) snapshotKey(c *gin.Context) {
-	b, err := a.b.PublicKeyJWK()
+	b, err := a.svc.PublicKeyJWK()
 	if err != nil {
-		writeErr(c, err)
+		statuses.Write(c, err)
 		return
 	}
 	c.Data(http.StatusOK, "application/jwk+json", b)
 }
 
 func (a *api) rotations(c *gin.Context) {
-	rs, err := a.b.Rotations(c)
+	rs, err := a.svc.Rotations(c)
 	if err != nil {
-		writeErr(c, err)
+		statuses.Write(c, err)
 		return
 	}
 	out := make([]string, 0, len(rs))
 	for _, r := range rs {
 		out = append(out, string(r.JWS))
 	}
-	c.JSON(http.StatusOK, gin.H{"rotations": out})
+	c.JSON(http.StatusOK, trustregistry.RotationList{Rotations: out})
 }
 
 // TRQPContext is the context member of TRQP requests; time, issued_at and as_of_version are
@@ -195,17 +195,17 @@ type TRQPRequest struct {
 
 // TRQPResponse answers a TRQP query with our grounds block.
 type TRQPResponse struct {
-	EntityID      string          `json:"entity_id"`
-	AuthorityID   string          `json:"authority_id"`
-	Action        string          `json:"action"`
-	Resource      string          `json:"resource"`
-	Authorized    *bool           `json:"authorized,omitempty"`
-	Recognized    *bool           `json:"recognized,omitempty"`
-	TimeRequested time.Time       `json:"time_requested"`
-	TimeEvaluated time.Time       `json:"time_evaluated"`
-	Message       string          `json:"message"`
-	Context       json.RawMessage `json:"context,omitempty"`
-	Grounds       trust.Decision  `json:"grounds"`
+	EntityID      string                 `json:"entity_id"`
+	AuthorityID   string                 `json:"authority_id"`
+	Action        string                 `json:"action"`
+	Resource      string                 `json:"resource"`
+	Authorized    *bool                  `json:"authorized,omitempty"`
+	Recognized    *bool                  `json:"recognized,omitempty"`
+	TimeRequested time.Time              `json:"time_requested"`
+	TimeEvaluated time.Time              `json:"time_evaluated"`
+	Message       string                 `json:"message"`
+	Context       json.RawMessage        `json:"context,omitempty"`
+	Grounds       trustregistry.Decision `json:"grounds"`
 }
 
 func (a *api) decodeTRQP(c *gin.Context, actions ...string) (TRQPRequest, TRQPContext, error) {
@@ -216,14 +216,14 @@ func (a *api) decodeTRQP(c *gin.Context, actions ...string) (TRQPRequest, TRQPCo
 	}
 	if len(req.Context) > 0 && string(req.Context) != "null" {
 		if err := json.Unmarshal(req.Context, &tc); err != nil {
-			return req, tc, httpx.Errorf(http.StatusBadRequest, httpx.CodeValidationFailed, "context: %v", err)
+			return req, tc, errs.Errorf(trustregistry.CodeValidationFailed, "context: %v", err)
 		}
 	}
 	if req.EntityID == "" || len(req.EntityID) > 2048 {
-		return req, tc, httpx.Errorf(http.StatusBadRequest, httpx.CodeValidationFailed, "entity_id is required (at most 2048 characters)")
+		return req, tc, errs.Errorf(trustregistry.CodeValidationFailed, "entity_id is required (at most 2048 characters)")
 	}
 	if len(req.AuthorityID) > 256 || len(req.Resource) > 256 {
-		return req, tc, httpx.Errorf(http.StatusBadRequest, httpx.CodeValidationFailed, "authority_id and resource are at most 256 characters")
+		return req, tc, errs.Errorf(trustregistry.CodeValidationFailed, "authority_id and resource are at most 256 characters")
 	}
 	if req.Action == "" {
 		req.Action = actions[0]
@@ -233,7 +233,7 @@ func (a *api) decodeTRQP(c *gin.Context, actions ...string) (TRQPRequest, TRQPCo
 		ok = ok || req.Action == x
 	}
 	if !ok {
-		return req, tc, httpx.Errorf(http.StatusBadRequest, CodeUnsupportedAction, "action %q is not supported here (use %s)", req.Action, strings.Join(actions, " or "))
+		return req, tc, errs.Errorf(trustregistry.CodeUnsupportedAction, "action %q is not supported here (use %s)", req.Action, strings.Join(actions, " or "))
 	}
 	return req, tc, nil
 }
@@ -243,15 +243,15 @@ func (a *api) decodeTRQP(c *gin.Context, actions ...string) (TRQPRequest, TRQPCo
 func (a *api) authorization(c *gin.Context) {
 	req, tc, err := a.decodeTRQP(c, "issue")
 	if err != nil {
-		writeErr(c, err)
+		statuses.Write(c, err)
 		return
 	}
 	if req.Resource == "" {
-		writeErr(c, httpx.Errorf(http.StatusBadRequest, httpx.CodeValidationFailed, "resource (the credential type) is required"))
+		statuses.Write(c, errs.Errorf(trustregistry.CodeValidationFailed, "resource (the credential type) is required"))
 		return
 	}
 	now := time.Now().UTC()
-	q := trust.Query{Entity: req.EntityID, CredentialType: req.Resource, LocalScheme: req.AuthorityID, At: now, AsOfVersion: tc.AsOfVersion}
+	q := trustregistry.Query{Entity: req.EntityID, CredentialType: req.Resource, LocalScheme: req.AuthorityID, At: now, AsOfVersion: tc.AsOfVersion}
 	if tc.AsKnownAt != nil {
 		q.AsKnownAt = tc.AsKnownAt.UTC()
 	}
@@ -261,9 +261,9 @@ func (a *api) authorization(c *gin.Context) {
 	if tc.IssuedAt != nil {
 		q.IssuedAt = tc.IssuedAt.UTC()
 	}
-	d, err := a.b.Decide(c, q)
+	d, err := a.svc.Decide(c, q)
 	if err != nil {
-		writeErr(c, err)
+		statuses.Write(c, err)
 		return
 	}
 	ok := d.Recognised
@@ -278,11 +278,11 @@ func (a *api) authorization(c *gin.Context) {
 func (a *api) recognition(c *gin.Context) {
 	req, tc, err := a.decodeTRQP(c, "recognize", "recognise", "issue")
 	if err != nil {
-		writeErr(c, err)
+		statuses.Write(c, err)
 		return
 	}
 	if req.AuthorityID == "" {
-		writeErr(c, httpx.Errorf(http.StatusBadRequest, httpx.CodeValidationFailed, "authority_id (the recognising scheme) is required"))
+		statuses.Write(c, errs.Errorf(trustregistry.CodeValidationFailed, "authority_id (the recognising scheme) is required"))
 		return
 	}
 	now := time.Now().UTC()
@@ -290,25 +290,25 @@ func (a *api) recognition(c *gin.Context) {
 	if tc.Time != nil {
 		at = tc.Time.UTC()
 	}
-	var d trust.Decision
-	if _, isEntity := a.b.Index().AuthorityByEntity(req.EntityID); isEntity {
+	var d trustregistry.Decision
+	if _, isEntity := a.svc.Index().AuthorityByEntity(req.EntityID); isEntity {
 		if req.Resource == "" {
-			writeErr(c, httpx.Errorf(http.StatusBadRequest, httpx.CodeValidationFailed, "resource (the credential type) is required when entity_id is an issuer"))
+			statuses.Write(c, errs.Errorf(trustregistry.CodeValidationFailed, "resource (the credential type) is required when entity_id is an issuer"))
 			return
 		}
-		q := trust.Query{Entity: req.EntityID, CredentialType: req.Resource, LocalScheme: req.AuthorityID, At: at, AsOfVersion: tc.AsOfVersion}
+		q := trustregistry.Query{Entity: req.EntityID, CredentialType: req.Resource, LocalScheme: req.AuthorityID, At: at, AsOfVersion: tc.AsOfVersion}
 		if tc.AsKnownAt != nil {
 			q.AsKnownAt = tc.AsKnownAt.UTC()
 		}
 		if tc.IssuedAt != nil {
 			q.IssuedAt = tc.IssuedAt.UTC()
 		}
-		d, err = a.b.Decide(c, q)
+		d, err = a.svc.Decide(c, q)
 	} else {
-		d, err = a.b.DecideRecognition(c, trust.RecognitionQuery{LocalScheme: req.AuthorityID, ForeignScheme: req.EntityID, CredentialType: req.Resource, At: at}, tc.AsOfVersion)
+		d, err = a.svc.DecideRecognition(c, trustregistry.RecognitionQuery{LocalScheme: req.AuthorityID, ForeignScheme: req.EntityID, CredentialType: req.Resource, At: at}, tc.AsOfVersion)
 	}
 	if err != nil {
-		writeErr(c, err)
+		statuses.Write(c, err)
 		return
 	}
 	ok := d.Recognised
@@ -325,12 +325,12 @@ func (a *api) answer(c *gin.Context, resp TRQPResponse) {
 	}
 	b, err := json.Marshal(resp)
 	if err != nil {
-		writeErr(c, err)
+		statuses.Write(c, err)
 		return
 	}
-	jws, err := a.b.SignJWS(ResponseType, b)
+	jws, err := a.svc.SignJWS(ResponseType, b)
 	if err != nil {
-		writeErr(c, err)
+		statuses.Write(c, err)
 		return
 	}
 	c.Data(http.StatusOK, ContentTypeJOSE, jws)

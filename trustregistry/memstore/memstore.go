@@ -1,4 +1,4 @@
-// Package memstore is an in-memory trust.Store: for tests, examples and throw-away registries.
+// Package memstore is an in-memory trustregistry.Store: for tests, examples and throw-away registries.
 // It keeps every record as encoded JSON, as a remote backend would, so callers never share
 // memory with it, and it passes the same storetest suite as the bbolt backend.
 package memstore
@@ -11,10 +11,11 @@ import (
 	"sync"
 	"time"
 
-	"github.com/idport/idport/trustregistry/trust"
+	"github.com/idport/idport/pkg/errs"
+	"github.com/idport/idport/trustregistry"
 )
 
-// Store is an in-memory trust.Store.
+// Store is an in-memory trustregistry.Store.
 type Store struct {
 	mu        sync.RWMutex
 	version   uint64
@@ -30,7 +31,7 @@ type Store struct {
 	secrets   map[string][]byte
 }
 
-var _ trust.Store = (*Store)(nil)
+var _ trustregistry.Store = (*Store)(nil)
 
 // New returns an empty store.
 func New() *Store {
@@ -38,7 +39,7 @@ func New() *Store {
 		accounts: map[string][]byte{}, tokens: map[string]string{}, idem: map[string][]byte{}, secrets: map[string][]byte{}}
 }
 
-func key(k trust.Kind, id string) string { return string(k) + "\x00" + id }
+func key(k trustregistry.Kind, id string) string { return string(k) + "\x00" + id }
 
 func enc(v any) []byte {
 	b, err := json.Marshal(v)
@@ -48,18 +49,18 @@ func enc(v any) []byte {
 	return b
 }
 
-// Version implements trust.Store.
+// Version implements trustregistry.Store.
 func (s *Store) Version(ctx context.Context) (uint64, error) {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	return s.version, nil
 }
 
-// LoadState implements trust.Store.
-func (s *Store) LoadState(ctx context.Context) (*trust.State, error) {
+// LoadState implements trustregistry.Store.
+func (s *Store) LoadState(ctx context.Context) (*trustregistry.State, error) {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
-	st := trust.NewState()
+	st := trustregistry.NewState()
 	st.Version = s.version
 	for k, v := range s.objects {
 		kind, id := splitKey(k)
@@ -68,59 +69,59 @@ func (s *Store) LoadState(ctx context.Context) (*trust.State, error) {
 		}
 	}
 	if n := len(s.audit); n > 0 {
-		var r trust.AuditRecord
+		var r trustregistry.AuditRecord
 		json.Unmarshal(s.audit[n-1], &r)
 		st.UpdatedAt = r.AppliedAt
 	}
 	return st, nil
 }
 
-func splitKey(k string) (trust.Kind, string) {
+func splitKey(k string) (trustregistry.Kind, string) {
 	for i := 0; i < len(k); i++ {
 		if k[i] == 0 {
-			return trust.Kind(k[:i]), k[i+1:]
+			return trustregistry.Kind(k[:i]), k[i+1:]
 		}
 	}
 	return "", k
 }
 
-// StateAt implements trust.Store.
-func (s *Store) StateAt(ctx context.Context, v uint64) (*trust.State, error) {
+// StateAt implements trustregistry.Store.
+func (s *Store) StateAt(ctx context.Context, v uint64) (*trustregistry.State, error) {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	if v > s.version {
-		return nil, fmt.Errorf("version %d is past the head %d: %w", v, s.version, trust.ErrNotFound)
+		return nil, errs.Errorf(trustregistry.CodeNotFound, "version %d is past the head %d: %w", v, s.version, trustregistry.ErrNotFound)
 	}
-	var revs []trust.Revision
+	var revs []trustregistry.Revision
 	for _, rs := range s.revisions {
 		for _, b := range rs {
-			var r trust.Revision
+			var r trustregistry.Revision
 			if err := json.Unmarshal(b, &r); err != nil {
 				return nil, err
 			}
 			revs = append(revs, r)
 		}
 	}
-	return trust.StateFromRevisions(revs, v)
+	return trustregistry.StateFromRevisions(revs, v)
 }
 
-// Apply implements trust.Store.
-func (s *Store) Apply(ctx context.Context, c trust.Commit) (trust.AuditRecord, error) {
+// Apply implements trustregistry.Store.
+func (s *Store) Apply(ctx context.Context, c trustregistry.Commit) (trustregistry.AuditRecord, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.version != c.BaseVersion {
-		return trust.AuditRecord{}, fmt.Errorf("store at version %d, commit based on %d: %w", s.version, c.BaseVersion, trust.ErrVersionConflict)
+		return trustregistry.AuditRecord{}, errs.Errorf(trustregistry.CodeConflict, "store at version %d, commit based on %d: %w", s.version, c.BaseVersion, trustregistry.ErrVersionConflict)
 	}
 	var newProposal []byte
 	if c.Proposal != nil {
 		cur, ok := s.proposals[c.Proposal.ID]
 		if !ok {
-			return trust.AuditRecord{}, fmt.Errorf("proposal %q: %w", c.Proposal.ID, trust.ErrNotFound)
+			return trustregistry.AuditRecord{}, errs.Errorf(trustregistry.CodeNotFound, "proposal %q: %w", c.Proposal.ID, trustregistry.ErrNotFound)
 		}
-		var p trust.Proposal
+		var p trustregistry.Proposal
 		json.Unmarshal(cur, &p)
 		if p.Rev != c.Proposal.Rev {
-			return trust.AuditRecord{}, fmt.Errorf("proposal %q changed concurrently: %w", p.ID, trust.ErrVersionConflict)
+			return trustregistry.AuditRecord{}, errs.Errorf(trustregistry.CodeConflict, "proposal %q changed concurrently: %w", p.ID, trustregistry.ErrVersionConflict)
 		}
 		c.Proposal.Rev++
 		newProposal = enc(c.Proposal)
@@ -128,18 +129,18 @@ func (s *Store) Apply(ctx context.Context, c trust.Commit) (trust.AuditRecord, e
 	next := s.version + 1
 	rec := c.Audit
 	rec.Version, rec.Diff = next, c.Changes
-	var prev *trust.AuditRecord
+	var prev *trustregistry.AuditRecord
 	if n := len(s.audit); n > 0 {
-		prev = new(trust.AuditRecord)
+		prev = new(trustregistry.AuditRecord)
 		json.Unmarshal(s.audit[n-1], prev)
 	}
-	if err := trust.Chain(prev, &rec); err != nil {
-		return trust.AuditRecord{}, err
+	if err := trustregistry.Chain(prev, &rec); err != nil {
+		return trustregistry.AuditRecord{}, err
 	}
 	for _, ch := range c.Changes {
 		k := key(ch.Kind, ch.ID)
 		s.objects[k] = append([]byte(nil), ch.After...)
-		s.revisions[k] = append(s.revisions[k], enc(trust.Revision{Kind: ch.Kind, ID: ch.ID, Version: next, RecordedAt: c.RecordedAt, Object: ch.After}))
+		s.revisions[k] = append(s.revisions[k], enc(trustregistry.Revision{Kind: ch.Kind, ID: ch.ID, Version: next, RecordedAt: c.RecordedAt, Object: ch.After}))
 	}
 	s.audit = append(s.audit, enc(rec))
 	if newProposal != nil {
@@ -149,28 +150,28 @@ func (s *Store) Apply(ctx context.Context, c trust.Commit) (trust.AuditRecord, e
 	return rec, nil
 }
 
-// History implements trust.Store.
-func (s *Store) History(ctx context.Context, kind trust.Kind, id string) ([]trust.Revision, error) {
+// History implements trustregistry.Store.
+func (s *Store) History(ctx context.Context, kind trustregistry.Kind, id string) ([]trustregistry.Revision, error) {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	rs := s.revisions[key(kind, id)]
 	if len(rs) == 0 {
-		return nil, fmt.Errorf("%s %q: %w", kind, id, trust.ErrNotFound)
+		return nil, errs.Errorf(trustregistry.CodeNotFound, "%s %q: %w", kind, id, trustregistry.ErrNotFound)
 	}
-	out := make([]trust.Revision, len(rs))
+	out := make([]trustregistry.Revision, len(rs))
 	for i, b := range rs {
 		json.Unmarshal(b, &out[i])
 	}
 	return out, nil
 }
 
-// Audit implements trust.Store.
-func (s *Store) Audit(ctx context.Context, after uint64, limit int) ([]trust.AuditRecord, error) {
+// Audit implements trustregistry.Store.
+func (s *Store) Audit(ctx context.Context, after uint64, limit int) ([]trustregistry.AuditRecord, error) {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
-	var out []trust.AuditRecord
+	var out []trustregistry.AuditRecord
 	for i := after; i < uint64(len(s.audit)) && (limit <= 0 || len(out) < limit); i++ {
-		var r trust.AuditRecord
+		var r trustregistry.AuditRecord
 		if err := json.Unmarshal(s.audit[i], &r); err != nil {
 			return nil, err
 		}
@@ -179,32 +180,32 @@ func (s *Store) Audit(ctx context.Context, after uint64, limit int) ([]trust.Aud
 	return out, nil
 }
 
-// CreateProposal implements trust.Store.
-func (s *Store) CreateProposal(ctx context.Context, p *trust.Proposal) error {
+// CreateProposal implements trustregistry.Store.
+func (s *Store) CreateProposal(ctx context.Context, p *trustregistry.Proposal) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if _, ok := s.proposals[p.ID]; ok {
-		return fmt.Errorf("proposal %q: %w", p.ID, trust.ErrExists)
+		return errs.Errorf(trustregistry.CodeAlreadyExists, "proposal %q: %w", p.ID, trustregistry.ErrExists)
 	}
 	p.Rev = 1
 	s.proposals[p.ID] = enc(p)
 	return nil
 }
 
-// GetProposal implements trust.Store.
-func (s *Store) GetProposal(ctx context.Context, id string) (*trust.Proposal, error) {
+// GetProposal implements trustregistry.Store.
+func (s *Store) GetProposal(ctx context.Context, id string) (*trustregistry.Proposal, error) {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	b, ok := s.proposals[id]
 	if !ok {
-		return nil, fmt.Errorf("proposal %q: %w", id, trust.ErrNotFound)
+		return nil, errs.Errorf(trustregistry.CodeNotFound, "proposal %q: %w", id, trustregistry.ErrNotFound)
 	}
-	p := new(trust.Proposal)
+	p := new(trustregistry.Proposal)
 	return p, json.Unmarshal(b, p)
 }
 
-// ListProposals implements trust.Store.
-func (s *Store) ListProposals(ctx context.Context, f trust.ProposalFilter) ([]*trust.Proposal, error) {
+// ListProposals implements trustregistry.Store.
+func (s *Store) ListProposals(ctx context.Context, f trustregistry.ProposalFilter) ([]*trustregistry.Proposal, error) {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	ids := make([]string, 0, len(s.proposals))
@@ -214,12 +215,12 @@ func (s *Store) ListProposals(ctx context.Context, f trust.ProposalFilter) ([]*t
 		}
 	}
 	sort.Strings(ids)
-	var out []*trust.Proposal
+	var out []*trustregistry.Proposal
 	for _, id := range ids {
 		if f.Limit > 0 && len(out) >= f.Limit {
 			break
 		}
-		p := new(trust.Proposal)
+		p := new(trustregistry.Proposal)
 		json.Unmarshal(s.proposals[id], p)
 		if f.Status == "" || p.Status == f.Status {
 			out = append(out, p)
@@ -228,40 +229,40 @@ func (s *Store) ListProposals(ctx context.Context, f trust.ProposalFilter) ([]*t
 	return out, nil
 }
 
-// UpdateProposal implements trust.Store.
-func (s *Store) UpdateProposal(ctx context.Context, p *trust.Proposal) error {
+// UpdateProposal implements trustregistry.Store.
+func (s *Store) UpdateProposal(ctx context.Context, p *trustregistry.Proposal) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	b, ok := s.proposals[p.ID]
 	if !ok {
-		return fmt.Errorf("proposal %q: %w", p.ID, trust.ErrNotFound)
+		return errs.Errorf(trustregistry.CodeNotFound, "proposal %q: %w", p.ID, trustregistry.ErrNotFound)
 	}
-	var cur trust.Proposal
+	var cur trustregistry.Proposal
 	json.Unmarshal(b, &cur)
 	if cur.Rev != p.Rev {
-		return fmt.Errorf("proposal %q changed concurrently: %w", p.ID, trust.ErrVersionConflict)
+		return errs.Errorf(trustregistry.CodeConflict, "proposal %q changed concurrently: %w", p.ID, trustregistry.ErrVersionConflict)
 	}
 	p.Rev++
 	s.proposals[p.ID] = enc(p)
 	return nil
 }
 
-// PutAccount implements trust.Store.
-func (s *Store) PutAccount(ctx context.Context, a trust.Account, create bool) error {
+// PutAccount implements trustregistry.Store.
+func (s *Store) PutAccount(ctx context.Context, a trustregistry.Account, create bool) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	b, exists := s.accounts[a.Name]
 	if create && exists {
-		return fmt.Errorf("account %q: %w", a.Name, trust.ErrExists)
+		return errs.Errorf(trustregistry.CodeAlreadyExists, "account %q: %w", a.Name, trustregistry.ErrExists)
 	}
 	if !create && !exists {
-		return fmt.Errorf("account %q: %w", a.Name, trust.ErrNotFound)
+		return errs.Errorf(trustregistry.CodeNotFound, "account %q: %w", a.Name, trustregistry.ErrNotFound)
 	}
 	if owner, ok := s.tokens[a.TokenHash]; a.TokenHash != "" && ok && owner != a.Name {
-		return fmt.Errorf("token hash already used by another account: %w", trust.ErrExists)
+		return errs.Errorf(trustregistry.CodeAlreadyExists, "token hash already used by another account: %w", trustregistry.ErrExists)
 	}
 	if exists {
-		var old trust.Account
+		var old trustregistry.Account
 		json.Unmarshal(b, &old)
 		delete(s.tokens, old.TokenHash)
 	}
@@ -272,36 +273,36 @@ func (s *Store) PutAccount(ctx context.Context, a trust.Account, create bool) er
 	return nil
 }
 
-// GetAccount implements trust.Store.
-func (s *Store) GetAccount(ctx context.Context, name string) (trust.Account, error) {
+// GetAccount implements trustregistry.Store.
+func (s *Store) GetAccount(ctx context.Context, name string) (trustregistry.Account, error) {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
-	var a trust.Account
+	var a trustregistry.Account
 	b, ok := s.accounts[name]
 	if !ok {
-		return a, fmt.Errorf("account %q: %w", name, trust.ErrNotFound)
+		return a, errs.Errorf(trustregistry.CodeNotFound, "account %q: %w", name, trustregistry.ErrNotFound)
 	}
 	return a, json.Unmarshal(b, &a)
 }
 
-// AccountByTokenHash implements trust.Store.
-func (s *Store) AccountByTokenHash(ctx context.Context, h string) (trust.Account, error) {
+// AccountByTokenHash implements trustregistry.Store.
+func (s *Store) AccountByTokenHash(ctx context.Context, h string) (trustregistry.Account, error) {
 	s.mu.RLock()
 	name, ok := s.tokens[h]
 	s.mu.RUnlock()
 	if !ok {
-		return trust.Account{}, fmt.Errorf("token: %w", trust.ErrNotFound)
+		return trustregistry.Account{}, errs.Errorf(trustregistry.CodeNotFound, "token: %w", trustregistry.ErrNotFound)
 	}
 	return s.GetAccount(ctx, name)
 }
 
-// ListAccounts implements trust.Store.
-func (s *Store) ListAccounts(ctx context.Context) ([]trust.Account, error) {
+// ListAccounts implements trustregistry.Store.
+func (s *Store) ListAccounts(ctx context.Context) ([]trustregistry.Account, error) {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
-	out := make([]trust.Account, 0, len(s.accounts))
+	out := make([]trustregistry.Account, 0, len(s.accounts))
 	for _, b := range s.accounts {
-		var a trust.Account
+		var a trustregistry.Account
 		json.Unmarshal(b, &a)
 		out = append(out, a)
 	}
@@ -309,35 +310,35 @@ func (s *Store) ListAccounts(ctx context.Context) ([]trust.Account, error) {
 	return out, nil
 }
 
-// PutIdempotency implements trust.Store.
-func (s *Store) PutIdempotency(ctx context.Context, r trust.IdempotencyRecord) error {
+// PutIdempotency implements trustregistry.Store.
+func (s *Store) PutIdempotency(ctx context.Context, r trustregistry.IdempotencyRecord) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if _, ok := s.idem[r.Key]; ok {
-		return fmt.Errorf("idempotency key: %w", trust.ErrExists)
+		return errs.Errorf(trustregistry.CodeAlreadyExists, "idempotency key: %w", trustregistry.ErrExists)
 	}
 	s.idem[r.Key] = enc(r)
 	return nil
 }
 
-// FinishIdempotency implements trust.Store.
-func (s *Store) FinishIdempotency(ctx context.Context, r trust.IdempotencyRecord) error {
+// FinishIdempotency implements trustregistry.Store.
+func (s *Store) FinishIdempotency(ctx context.Context, r trustregistry.IdempotencyRecord) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	b, ok := s.idem[r.Key]
 	if !ok {
-		return fmt.Errorf("idempotency key: %w", trust.ErrNotFound)
+		return errs.Errorf(trustregistry.CodeNotFound, "idempotency key: %w", trustregistry.ErrNotFound)
 	}
-	var cur trust.IdempotencyRecord
+	var cur trustregistry.IdempotencyRecord
 	json.Unmarshal(b, &cur)
 	if cur.Status != 0 {
-		return fmt.Errorf("idempotency key answered already: %w", trust.ErrVersionConflict)
+		return errs.Errorf(trustregistry.CodeConflict, "idempotency key answered already: %w", trustregistry.ErrVersionConflict)
 	}
 	s.idem[r.Key] = enc(r)
 	return nil
 }
 
-// DeleteIdempotency implements trust.Store.
+// DeleteIdempotency implements trustregistry.Store.
 func (s *Store) DeleteIdempotency(ctx context.Context, key string) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -345,24 +346,24 @@ func (s *Store) DeleteIdempotency(ctx context.Context, key string) error {
 	return nil
 }
 
-// GetIdempotency implements trust.Store.
-func (s *Store) GetIdempotency(ctx context.Context, k string) (trust.IdempotencyRecord, error) {
+// GetIdempotency implements trustregistry.Store.
+func (s *Store) GetIdempotency(ctx context.Context, k string) (trustregistry.IdempotencyRecord, error) {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
-	var r trust.IdempotencyRecord
+	var r trustregistry.IdempotencyRecord
 	b, ok := s.idem[k]
 	if !ok {
-		return r, fmt.Errorf("idempotency key: %w", trust.ErrNotFound)
+		return r, errs.Errorf(trustregistry.CodeNotFound, "idempotency key: %w", trustregistry.ErrNotFound)
 	}
 	return r, json.Unmarshal(b, &r)
 }
 
-// PurgeIdempotency implements trust.Store.
+// PurgeIdempotency implements trustregistry.Store.
 func (s *Store) PurgeIdempotency(ctx context.Context, before time.Time) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for k, b := range s.idem {
-		var r trust.IdempotencyRecord
+		var r trustregistry.IdempotencyRecord
 		if json.Unmarshal(b, &r) != nil || r.CreatedAt.Before(before) {
 			delete(s.idem, k)
 		}
@@ -370,15 +371,15 @@ func (s *Store) PurgeIdempotency(ctx context.Context, before time.Time) error {
 	return nil
 }
 
-// PutSnapshot implements trust.Store.
-func (s *Store) PutSnapshot(ctx context.Context, r trust.SnapshotRecord) error {
+// PutSnapshot implements trustregistry.Store.
+func (s *Store) PutSnapshot(ctx context.Context, r trustregistry.SnapshotRecord) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.latest != nil {
-		var cur trust.SnapshotRecord
+		var cur trustregistry.SnapshotRecord
 		json.Unmarshal(s.latest, &cur)
 		if r.Sequence <= cur.Sequence {
-			return fmt.Errorf("snapshot sequence %d not after %d: %w", r.Sequence, cur.Sequence, trust.ErrVersionConflict)
+			return errs.Errorf(trustregistry.CodeConflict, "snapshot sequence %d not after %d: %w", r.Sequence, cur.Sequence, trustregistry.ErrVersionConflict)
 		}
 	}
 	s.latest = enc(r)
@@ -388,29 +389,29 @@ func (s *Store) PutSnapshot(ctx context.Context, r trust.SnapshotRecord) error {
 	return nil
 }
 
-// LatestSnapshot implements trust.Store.
-func (s *Store) LatestSnapshot(ctx context.Context) (trust.SnapshotRecord, error) {
+// LatestSnapshot implements trustregistry.Store.
+func (s *Store) LatestSnapshot(ctx context.Context) (trustregistry.SnapshotRecord, error) {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
-	var r trust.SnapshotRecord
+	var r trustregistry.SnapshotRecord
 	if s.latest == nil {
-		return r, fmt.Errorf("snapshot: %w", trust.ErrNotFound)
+		return r, errs.Errorf(trustregistry.CodeNotFound, "snapshot: %w", trustregistry.ErrNotFound)
 	}
 	return r, json.Unmarshal(s.latest, &r)
 }
 
-// Rotations implements trust.Store.
-func (s *Store) Rotations(ctx context.Context) ([]trust.SnapshotRecord, error) {
+// Rotations implements trustregistry.Store.
+func (s *Store) Rotations(ctx context.Context) ([]trustregistry.SnapshotRecord, error) {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
-	out := make([]trust.SnapshotRecord, len(s.rotations))
+	out := make([]trustregistry.SnapshotRecord, len(s.rotations))
 	for i, b := range s.rotations {
 		json.Unmarshal(b, &out[i])
 	}
 	return out, nil
 }
 
-// PutSecret implements trust.Store.
+// PutSecret implements trustregistry.Store.
 func (s *Store) PutSecret(ctx context.Context, name string, b []byte) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -418,16 +419,16 @@ func (s *Store) PutSecret(ctx context.Context, name string, b []byte) error {
 	return nil
 }
 
-// GetSecret implements trust.Store.
+// GetSecret implements trustregistry.Store.
 func (s *Store) GetSecret(ctx context.Context, name string) ([]byte, error) {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	b, ok := s.secrets[name]
 	if !ok {
-		return nil, fmt.Errorf("secret %q: %w", name, trust.ErrNotFound)
+		return nil, errs.Errorf(trustregistry.CodeNotFound, "secret %q: %w", name, trustregistry.ErrNotFound)
 	}
 	return append([]byte(nil), b...), nil
 }
 
-// Close implements trust.Store.
+// Close implements trustregistry.Store.
 func (s *Store) Close() error { return nil }

@@ -3,11 +3,11 @@ package memstore_test
 import (
 	"testing"
 
+	"github.com/idport/idport/trustregistry"
 	"github.com/idport/idport/trustregistry/memstore"
 	"github.com/idport/idport/trustregistry/storetest"
-	"github.com/idport/idport/trustregistry/trust"
 )
 
 func TestConformance(t *testing.T) {
-	storetest.Run(t, func(t *testing.T) trust.Store { return memstore.New() })
+	storetest.Run(t, func(t *testing.T) trustregistry.Store { return memstore.New() })
 }

@@ -1,6 +1,6 @@
-// Package storetest is the conformance suite every trust.Store backend must pass:
+// Package storetest is the conformance suite every trustregistry.Store backend must pass:
 //
-//	storetest.Run(t, func(t *testing.T) trust.Store { return openMyStore(t) })
+//	storetest.Run(t, func(t *testing.T) trustregistry.Store { return openMyStore(t) })
 //
 // Each subtest gets a fresh, empty store from newStore and closes it at the end.
 package storetest
@@ -14,7 +14,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/idport/idport/trustregistry/trust"
+	"github.com/idport/idport/internal/demoseed"
+	"github.com/idport/idport/trustregistry"
 )
 
 var t0 = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
@@ -22,10 +23,10 @@ var t0 = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 const demoDID = "did:web:registrar.example.sg"
 
 // Run runs the whole suite against stores made by newStore.
-func Run(t *testing.T, newStore func(t *testing.T) trust.Store) {
+func Run(t *testing.T, newStore func(t *testing.T) trustregistry.Store) {
 	tests := []struct {
 		name string
-		fn   func(t *testing.T, s trust.Store)
+		fn   func(t *testing.T, s trustregistry.Store)
 	}{
 		{"Empty", testEmpty},
 		{"ApplyAndLoad", testApplyAndLoad},
@@ -50,26 +51,26 @@ func Run(t *testing.T, newStore func(t *testing.T) trust.Store) {
 }
 
 // commit computes and applies a change set on the store's current state.
-func commit(t *testing.T, s trust.Store, cs trust.ChangeSet, at time.Time) (*trust.State, trust.AuditRecord) {
+func commit(t *testing.T, s trustregistry.Store, cs trustregistry.ChangeSet, at time.Time) (*trustregistry.State, trustregistry.AuditRecord) {
 	t.Helper()
 	ctx := context.Background()
 	cur, err := s.LoadState(ctx)
 	if err != nil {
 		t.Fatalf("LoadState: %v", err)
 	}
-	next, changes, err := trust.Apply(cur, cs, at)
+	next, changes, err := trustregistry.Apply(cur, cs, at)
 	if err != nil {
 		t.Fatalf("Apply (core): %v", err)
 	}
-	rec, err := s.Apply(ctx, trust.Commit{BaseVersion: cur.Version, RecordedAt: at, Changes: changes,
-		Audit: trust.AuditRecord{ProposalID: fmt.Sprintf("p%d", next.Version), Proposer: "alice", Approvers: []string{"bob"}, AppliedAt: at, Reason: "test"}})
+	rec, err := s.Apply(ctx, trustregistry.Commit{BaseVersion: cur.Version, RecordedAt: at, Changes: changes,
+		Audit: trustregistry.AuditRecord{ProposalID: fmt.Sprintf("p%d", next.Version), Proposer: "alice", Approvers: []string{"bob"}, AppliedAt: at, Reason: "test"}})
 	if err != nil {
 		t.Fatalf("Store.Apply: %v", err)
 	}
 	return next, rec
 }
 
-func testEmpty(t *testing.T, s trust.Store) {
+func testEmpty(t *testing.T, s trustregistry.Store) {
 	ctx := context.Background()
 	if v, err := s.Version(ctx); err != nil || v != 0 {
 		t.Fatalf("Version = %d, %v", v, err)
@@ -78,16 +79,16 @@ func testEmpty(t *testing.T, s trust.Store) {
 	if err != nil || st.Version != 0 || len(st.Authorities) != 0 {
 		t.Fatalf("LoadState = %+v, %v", st, err)
 	}
-	if _, err := s.LatestSnapshot(ctx); !errors.Is(err, trust.ErrNotFound) {
+	if _, err := s.LatestSnapshot(ctx); !errors.Is(err, trustregistry.ErrNotFound) {
 		t.Fatalf("LatestSnapshot: %v", err)
 	}
-	if _, err := s.GetProposal(ctx, "x"); !errors.Is(err, trust.ErrNotFound) {
+	if _, err := s.GetProposal(ctx, "x"); !errors.Is(err, trustregistry.ErrNotFound) {
 		t.Fatalf("GetProposal: %v", err)
 	}
-	if _, err := s.History(ctx, trust.KindAuthority, "x"); !errors.Is(err, trust.ErrNotFound) {
+	if _, err := s.History(ctx, trustregistry.KindAuthority, "x"); !errors.Is(err, trustregistry.ErrNotFound) {
 		t.Fatalf("History: %v", err)
 	}
-	if _, err := s.StateAt(ctx, 1); !errors.Is(err, trust.ErrNotFound) {
+	if _, err := s.StateAt(ctx, 1); !errors.Is(err, trustregistry.ErrNotFound) {
 		t.Fatalf("StateAt past head: %v", err)
 	}
 	if recs, err := s.Audit(ctx, 0, 0); err != nil || len(recs) != 0 {
@@ -104,9 +105,9 @@ func equalJSON(t *testing.T, what string, a, b any) {
 	}
 }
 
-func testApplyAndLoad(t *testing.T, s trust.Store) {
-	want, rec := commit(t, s, trust.DemoSeed(demoDID, t0), t0)
-	if rec.Seq != 1 || rec.Version != 1 || rec.PrevHash != trust.GenesisHash || rec.Hash == "" || len(rec.Diff) != 7 {
+func testApplyAndLoad(t *testing.T, s trustregistry.Store) {
+	want, rec := commit(t, s, demoseed.ChangeSet(demoDID, t0), t0)
+	if rec.Seq != 1 || rec.Version != 1 || rec.PrevHash != trustregistry.GenesisHash || rec.Hash == "" || len(rec.Diff) != 7 {
 		t.Fatalf("audit record = %+v", rec)
 	}
 	got, err := s.LoadState(context.Background())
@@ -119,18 +120,18 @@ func testApplyAndLoad(t *testing.T, s trust.Store) {
 	equalJSON(t, "authorities", got.Authorities, want.Authorities)
 	equalJSON(t, "recognitions", got.Recognitions, want.Recognitions)
 	equalJSON(t, "schemes", got.Schemes, want.Schemes)
-	d := trust.NewIndex(got).Decide(trust.Query{Entity: demoDID, CredentialType: trust.DemoType, LocalScheme: trust.DemoLocalScheme, At: t0.Add(time.Hour)})
+	d := trustregistry.NewIndex(got).Decide(trustregistry.Query{Entity: demoDID, CredentialType: demoseed.Type, LocalScheme: demoseed.LocalScheme, At: t0.Add(time.Hour)})
 	if !d.Recognised {
 		t.Fatalf("decision on loaded state: %+v", d)
 	}
 }
 
-func testVersionConflict(t *testing.T, s trust.Store) {
+func testVersionConflict(t *testing.T, s trustregistry.Store) {
 	ctx := context.Background()
-	commit(t, s, trust.DemoSeed(demoDID, t0), t0)
-	_, err := s.Apply(ctx, trust.Commit{BaseVersion: 0, RecordedAt: t0,
-		Changes: []trust.Change{{Kind: trust.KindJurisdiction, ID: "HK", After: json.RawMessage(`{"code":"HK","name":"Hong Kong"}`)}}})
-	if !errors.Is(err, trust.ErrVersionConflict) {
+	commit(t, s, demoseed.ChangeSet(demoDID, t0), t0)
+	_, err := s.Apply(ctx, trustregistry.Commit{BaseVersion: 0, RecordedAt: t0,
+		Changes: []trustregistry.Change{{Kind: trustregistry.KindJurisdiction, ID: "HK", After: json.RawMessage(`{"code":"HK","name":"Hong Kong"}`)}}})
+	if !errors.Is(err, trustregistry.ErrVersionConflict) {
 		t.Fatalf("stale base: %v", err)
 	}
 	st, _ := s.LoadState(ctx)
@@ -142,17 +143,17 @@ func testVersionConflict(t *testing.T, s trust.Store) {
 	}
 }
 
-func testHistoryAndStateAt(t *testing.T, s trust.Store) {
+func testHistoryAndStateAt(t *testing.T, s trustregistry.Store) {
 	ctx := context.Background()
-	v1, _ := commit(t, s, trust.DemoSeed(demoDID, t0), t0)
+	v1, _ := commit(t, s, demoseed.ChangeSet(demoDID, t0), t0)
 	leak := t0.Add(24 * time.Hour)
-	commit(t, s, trust.SuspendAuthority(trust.DemoAuthorityID, "key leaked", leak), leak.Add(48*time.Hour))
-	commit(t, s, trust.ReinstateAuthority(trust.DemoAuthorityID, "rotated", leak.Add(72*time.Hour)), leak.Add(72*time.Hour))
-	h, err := s.History(ctx, trust.KindAuthority, trust.DemoAuthorityID)
+	commit(t, s, trustregistry.SuspendAuthority(demoseed.AuthorityID, "key leaked", leak), leak.Add(48*time.Hour))
+	commit(t, s, trustregistry.ReinstateAuthority(demoseed.AuthorityID, "rotated", leak.Add(72*time.Hour)), leak.Add(72*time.Hour))
+	h, err := s.History(ctx, trustregistry.KindAuthority, demoseed.AuthorityID)
 	if err != nil || len(h) != 3 || h[0].Version != 1 || h[2].Version != 3 || !h[1].RecordedAt.Equal(leak.Add(48*time.Hour)) {
 		t.Fatalf("history = %+v, %v", h, err)
 	}
-	if h2, err := s.History(ctx, trust.KindJurisdiction, "SG"); err != nil || len(h2) != 1 {
+	if h2, err := s.History(ctx, trustregistry.KindJurisdiction, "SG"); err != nil || len(h2) != 1 {
 		t.Fatalf("SG history = %+v, %v", h2, err)
 	}
 	old, err := s.StateAt(ctx, 1)
@@ -160,27 +161,27 @@ func testHistoryAndStateAt(t *testing.T, s trust.Store) {
 		t.Fatal(err)
 	}
 	equalJSON(t, "state at v1", old.Authorities, v1.Authorities)
-	q := trust.Query{Entity: demoDID, CredentialType: trust.DemoType, LocalScheme: trust.DemoLocalScheme, At: leak.Add(time.Hour)}
-	if d := trust.NewIndex(old).Decide(q); !d.Recognised || d.RegistryVersion != 1 {
+	q := trustregistry.Query{Entity: demoDID, CredentialType: demoseed.Type, LocalScheme: demoseed.LocalScheme, At: leak.Add(time.Hour)}
+	if d := trustregistry.NewIndex(old).Decide(q); !d.Recognised || d.RegistryVersion != 1 {
 		t.Fatalf("as known at v1: %+v", d)
 	}
 	at2, err := s.StateAt(ctx, 2)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if d := trust.NewIndex(at2).Decide(q); d.Code != trust.CodeAuthoritySuspended || d.RegistryVersion != 2 {
+	if d := trustregistry.NewIndex(at2).Decide(q); d.Code != trustregistry.CodeAuthoritySuspended || d.RegistryVersion != 2 {
 		t.Fatalf("as known at v2: %+v", d)
 	}
 }
 
-func testAuditChain(t *testing.T, s trust.Store) {
+func testAuditChain(t *testing.T, s trustregistry.Store) {
 	ctx := context.Background()
-	commit(t, s, trust.DemoSeed(demoDID, t0), t0)
+	commit(t, s, demoseed.ChangeSet(demoDID, t0), t0)
 	for i := 0; i < 4; i++ {
 		at := t0.Add(time.Duration(i+1) * time.Hour)
-		cs := trust.SuspendAuthority(trust.DemoAuthorityID, "review", at)
+		cs := trustregistry.SuspendAuthority(demoseed.AuthorityID, "review", at)
 		if i%2 == 1 {
-			cs = trust.ReinstateAuthority(trust.DemoAuthorityID, "ok", at)
+			cs = trustregistry.ReinstateAuthority(demoseed.AuthorityID, "ok", at)
 		}
 		commit(t, s, cs, at)
 	}
@@ -189,7 +190,7 @@ func testAuditChain(t *testing.T, s trust.Store) {
 		t.Fatalf("audit = %d records, %v", len(recs), err)
 	}
 	v, _ := s.Version(ctx)
-	if err := trust.VerifyAudit(recs, v); err != nil {
+	if err := trustregistry.VerifyAudit(recs, v); err != nil {
 		t.Fatal(err)
 	}
 	page, err := s.Audit(ctx, 2, 2)
@@ -198,19 +199,19 @@ func testAuditChain(t *testing.T, s trust.Store) {
 	}
 }
 
-func newProposal(id string) *trust.Proposal {
-	return &trust.Proposal{ID: id, ChangeSet: trust.DemoSeed(demoDID, t0), Reason: "seed", Proposer: "alice",
-		CreatedAt: t0, ExpiresAt: t0.Add(time.Hour), Status: trust.ProposalPending}
+func newProposal(id string) *trustregistry.Proposal {
+	return &trustregistry.Proposal{ID: id, ChangeSet: demoseed.ChangeSet(demoDID, t0), Reason: "seed", Proposer: "alice",
+		CreatedAt: t0, ExpiresAt: t0.Add(time.Hour), Status: trustregistry.ProposalPending}
 }
 
-func testProposals(t *testing.T, s trust.Store) {
+func testProposals(t *testing.T, s trustregistry.Store) {
 	ctx := context.Background()
 	for _, id := range []string{"p3", "p1", "p2"} {
 		if err := s.CreateProposal(ctx, newProposal(id)); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if err := s.CreateProposal(ctx, newProposal("p1")); !errors.Is(err, trust.ErrExists) {
+	if err := s.CreateProposal(ctx, newProposal("p1")); !errors.Is(err, trustregistry.ErrExists) {
 		t.Fatalf("duplicate: %v", err)
 	}
 	p, err := s.GetProposal(ctx, "p1")
@@ -218,74 +219,74 @@ func testProposals(t *testing.T, s trust.Store) {
 		t.Fatalf("get = %+v, %v", p, err)
 	}
 	stale := *p
-	p.Approvals = append(p.Approvals, trust.Approval{Account: "bob", At: t0})
+	p.Approvals = append(p.Approvals, trustregistry.Approval{Account: "bob", At: t0})
 	if err := s.UpdateProposal(ctx, p); err != nil || p.Rev != 2 {
 		t.Fatalf("update: %v rev %d", err, p.Rev)
 	}
-	if err := s.UpdateProposal(ctx, &stale); !errors.Is(err, trust.ErrVersionConflict) || stale.Rev != 1 {
+	if err := s.UpdateProposal(ctx, &stale); !errors.Is(err, trustregistry.ErrVersionConflict) || stale.Rev != 1 {
 		t.Fatalf("stale update: %v rev %d", err, stale.Rev)
 	}
-	p.Status = trust.ProposalRejected
+	p.Status = trustregistry.ProposalRejected
 	if err := s.UpdateProposal(ctx, p); err != nil {
 		t.Fatal(err)
 	}
-	all, err := s.ListProposals(ctx, trust.ProposalFilter{})
+	all, err := s.ListProposals(ctx, trustregistry.ProposalFilter{})
 	if err != nil || len(all) != 3 || all[0].ID != "p1" || all[2].ID != "p3" {
 		t.Fatalf("list = %v, %v", all, err)
 	}
-	pending, _ := s.ListProposals(ctx, trust.ProposalFilter{Status: trust.ProposalPending})
+	pending, _ := s.ListProposals(ctx, trustregistry.ProposalFilter{Status: trustregistry.ProposalPending})
 	if len(pending) != 2 {
 		t.Fatalf("pending = %d", len(pending))
 	}
-	page, _ := s.ListProposals(ctx, trust.ProposalFilter{After: "p1", Limit: 1})
+	page, _ := s.ListProposals(ctx, trustregistry.ProposalFilter{After: "p1", Limit: 1})
 	if len(page) != 1 || page[0].ID != "p2" {
 		t.Fatalf("page = %v", page)
 	}
-	if err := s.UpdateProposal(ctx, newProposal("nope")); !errors.Is(err, trust.ErrNotFound) {
+	if err := s.UpdateProposal(ctx, newProposal("nope")); !errors.Is(err, trustregistry.ErrNotFound) {
 		t.Fatalf("update missing: %v", err)
 	}
 }
 
-func testApplyStaleProposal(t *testing.T, s trust.Store) {
+func testApplyStaleProposal(t *testing.T, s trustregistry.Store) {
 	ctx := context.Background()
 	p := newProposal("p1")
 	if err := s.CreateProposal(ctx, p); err != nil {
 		t.Fatal(err)
 	}
 	cur, _ := s.LoadState(ctx)
-	_, changes, err := trust.Apply(cur, p.ChangeSet, t0)
+	_, changes, err := trustregistry.Apply(cur, p.ChangeSet, t0)
 	if err != nil {
 		t.Fatal(err)
 	}
 	stale := *p
 	stale.Rev = 7
-	stale.Status = trust.ProposalApplied
-	if _, err := s.Apply(ctx, trust.Commit{BaseVersion: 0, RecordedAt: t0, Changes: changes, Proposal: &stale}); !errors.Is(err, trust.ErrVersionConflict) {
+	stale.Status = trustregistry.ProposalApplied
+	if _, err := s.Apply(ctx, trustregistry.Commit{BaseVersion: 0, RecordedAt: t0, Changes: changes, Proposal: &stale}); !errors.Is(err, trustregistry.ErrVersionConflict) {
 		t.Fatalf("apply with stale proposal: %v", err)
 	}
 	if v, _ := s.Version(ctx); v != 0 {
 		t.Fatalf("version moved to %d", v)
 	}
-	p.Status, p.AppliedVersion = trust.ProposalApplied, 1
-	if _, err := s.Apply(ctx, trust.Commit{BaseVersion: 0, RecordedAt: t0, Changes: changes, Proposal: p}); err != nil {
+	p.Status, p.AppliedVersion = trustregistry.ProposalApplied, 1
+	if _, err := s.Apply(ctx, trustregistry.Commit{BaseVersion: 0, RecordedAt: t0, Changes: changes, Proposal: p}); err != nil {
 		t.Fatal(err)
 	}
 	got, _ := s.GetProposal(ctx, "p1")
-	if got.Status != trust.ProposalApplied || got.Rev != 2 || got.AppliedVersion != 1 {
+	if got.Status != trustregistry.ProposalApplied || got.Rev != 2 || got.AppliedVersion != 1 {
 		t.Fatalf("proposal after apply = %+v", got)
 	}
 }
 
-func testAccounts(t *testing.T, s trust.Store) {
+func testAccounts(t *testing.T, s trustregistry.Store) {
 	ctx := context.Background()
-	a := trust.Account{Name: "alice", Roles: []trust.Role{trust.RoleProposer}, TokenHash: "h1", CreatedAt: t0}
+	a := trustregistry.Account{Name: "alice", Roles: []trustregistry.Role{trustregistry.RoleProposer}, TokenHash: "h1", CreatedAt: t0}
 	if err := s.PutAccount(ctx, a, true); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.PutAccount(ctx, a, true); !errors.Is(err, trust.ErrExists) {
+	if err := s.PutAccount(ctx, a, true); !errors.Is(err, trustregistry.ErrExists) {
 		t.Fatalf("duplicate: %v", err)
 	}
-	if err := s.PutAccount(ctx, trust.Account{Name: "mallory", TokenHash: "h1"}, true); !errors.Is(err, trust.ErrExists) {
+	if err := s.PutAccount(ctx, trustregistry.Account{Name: "mallory", TokenHash: "h1"}, true); !errors.Is(err, trustregistry.ErrExists) {
 		t.Fatalf("reused token hash: %v", err)
 	}
 	if got, err := s.AccountByTokenHash(ctx, "h1"); err != nil || got.Name != "alice" {
@@ -295,32 +296,32 @@ func testAccounts(t *testing.T, s trust.Store) {
 	if err := s.PutAccount(ctx, a, false); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.AccountByTokenHash(ctx, "h1"); !errors.Is(err, trust.ErrNotFound) {
+	if _, err := s.AccountByTokenHash(ctx, "h1"); !errors.Is(err, trustregistry.ErrNotFound) {
 		t.Fatalf("old token still works: %v", err)
 	}
 	if got, err := s.GetAccount(ctx, "alice"); err != nil || got.TokenHash != "h2" {
 		t.Fatalf("get = %+v, %v", got, err)
 	}
-	if err := s.PutAccount(ctx, trust.Account{Name: "zed"}, false); !errors.Is(err, trust.ErrNotFound) {
+	if err := s.PutAccount(ctx, trustregistry.Account{Name: "zed"}, false); !errors.Is(err, trustregistry.ErrNotFound) {
 		t.Fatalf("update missing: %v", err)
 	}
-	if _, err := s.GetAccount(ctx, "zed"); !errors.Is(err, trust.ErrNotFound) {
+	if _, err := s.GetAccount(ctx, "zed"); !errors.Is(err, trustregistry.ErrNotFound) {
 		t.Fatalf("get missing: %v", err)
 	}
-	s.PutAccount(ctx, trust.Account{Name: "bob", Roles: []trust.Role{trust.RoleApprover}, TokenHash: "h3"}, true)
+	s.PutAccount(ctx, trustregistry.Account{Name: "bob", Roles: []trustregistry.Role{trustregistry.RoleApprover}, TokenHash: "h3"}, true)
 	all, err := s.ListAccounts(ctx)
 	if err != nil || len(all) != 2 || all[0].Name != "alice" || all[1].Name != "bob" {
 		t.Fatalf("list = %+v, %v", all, err)
 	}
 }
 
-func testIdempotency(t *testing.T, s trust.Store) {
+func testIdempotency(t *testing.T, s trustregistry.Store) {
 	ctx := context.Background()
-	r := trust.IdempotencyRecord{Key: "alice:k1", Account: "alice", RequestHash: "abc", Status: 201, Body: []byte(`{"id":"p1"}`), CreatedAt: t0}
+	r := trustregistry.IdempotencyRecord{Key: "alice:k1", Account: "alice", RequestHash: "abc", Status: 201, Body: []byte(`{"id":"p1"}`), CreatedAt: t0}
 	if err := s.PutIdempotency(ctx, r); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.PutIdempotency(ctx, r); !errors.Is(err, trust.ErrExists) {
+	if err := s.PutIdempotency(ctx, r); !errors.Is(err, trustregistry.ErrExists) {
 		t.Fatalf("duplicate: %v", err)
 	}
 	got, err := s.GetIdempotency(ctx, "alice:k1")
@@ -328,7 +329,7 @@ func testIdempotency(t *testing.T, s trust.Store) {
 		t.Fatalf("get = %+v, %v", got, err)
 	}
 	// Reserve, then finish once.
-	res := trust.IdempotencyRecord{Key: "alice:k3", Account: "alice", RequestHash: "def", CreatedAt: t0.Add(3 * time.Hour)}
+	res := trustregistry.IdempotencyRecord{Key: "alice:k3", Account: "alice", RequestHash: "def", CreatedAt: t0.Add(3 * time.Hour)}
 	if err := s.PutIdempotency(ctx, res); err != nil {
 		t.Fatal(err)
 	}
@@ -336,10 +337,10 @@ func testIdempotency(t *testing.T, s trust.Store) {
 	if err := s.FinishIdempotency(ctx, res); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.FinishIdempotency(ctx, res); !errors.Is(err, trust.ErrVersionConflict) {
+	if err := s.FinishIdempotency(ctx, res); !errors.Is(err, trustregistry.ErrVersionConflict) {
 		t.Fatalf("finish twice: %v", err)
 	}
-	if err := s.FinishIdempotency(ctx, trust.IdempotencyRecord{Key: "nope"}); !errors.Is(err, trust.ErrNotFound) {
+	if err := s.FinishIdempotency(ctx, trustregistry.IdempotencyRecord{Key: "nope"}); !errors.Is(err, trustregistry.ErrNotFound) {
 		t.Fatalf("finish missing: %v", err)
 	}
 	if got, _ := s.GetIdempotency(ctx, "alice:k3"); got.Status != 200 {
@@ -348,7 +349,7 @@ func testIdempotency(t *testing.T, s trust.Store) {
 	if err := s.DeleteIdempotency(ctx, "alice:k3"); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.GetIdempotency(ctx, "alice:k3"); !errors.Is(err, trust.ErrNotFound) {
+	if _, err := s.GetIdempotency(ctx, "alice:k3"); !errors.Is(err, trustregistry.ErrNotFound) {
 		t.Fatalf("deleted: %v", err)
 	}
 	newer := r
@@ -357,7 +358,7 @@ func testIdempotency(t *testing.T, s trust.Store) {
 	if err := s.PurgeIdempotency(ctx, t0.Add(time.Hour)); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.GetIdempotency(ctx, "alice:k1"); !errors.Is(err, trust.ErrNotFound) {
+	if _, err := s.GetIdempotency(ctx, "alice:k1"); !errors.Is(err, trustregistry.ErrNotFound) {
 		t.Fatalf("purged key: %v", err)
 	}
 	if _, err := s.GetIdempotency(ctx, "alice:k2"); err != nil {
@@ -365,14 +366,14 @@ func testIdempotency(t *testing.T, s trust.Store) {
 	}
 }
 
-func testSnapshots(t *testing.T, s trust.Store) {
+func testSnapshots(t *testing.T, s trustregistry.Store) {
 	ctx := context.Background()
-	for _, r := range []trust.SnapshotRecord{{Sequence: 1, Version: 1, JWS: []byte("a")}, {Sequence: 2, Version: 1, JWS: []byte("b"), Rotation: true}, {Sequence: 3, Version: 2, JWS: []byte("c")}} {
+	for _, r := range []trustregistry.SnapshotRecord{{Sequence: 1, Version: 1, JWS: []byte("a")}, {Sequence: 2, Version: 1, JWS: []byte("b"), Rotation: true}, {Sequence: 3, Version: 2, JWS: []byte("c")}} {
 		if err := s.PutSnapshot(ctx, r); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if err := s.PutSnapshot(ctx, trust.SnapshotRecord{Sequence: 3, JWS: []byte("x")}); !errors.Is(err, trust.ErrVersionConflict) {
+	if err := s.PutSnapshot(ctx, trustregistry.SnapshotRecord{Sequence: 3, JWS: []byte("x")}); !errors.Is(err, trustregistry.ErrVersionConflict) {
 		t.Fatalf("repeated sequence: %v", err)
 	}
 	got, err := s.LatestSnapshot(ctx)
@@ -385,9 +386,9 @@ func testSnapshots(t *testing.T, s trust.Store) {
 	}
 }
 
-func testSecrets(t *testing.T, s trust.Store) {
+func testSecrets(t *testing.T, s trustregistry.Store) {
 	ctx := context.Background()
-	if _, err := s.GetSecret(ctx, "k"); !errors.Is(err, trust.ErrNotFound) {
+	if _, err := s.GetSecret(ctx, "k"); !errors.Is(err, trustregistry.ErrNotFound) {
 		t.Fatalf("missing: %v", err)
 	}
 	if err := s.PutSecret(ctx, "k", []byte{1, 2, 3}); err != nil {
@@ -398,9 +399,9 @@ func testSecrets(t *testing.T, s trust.Store) {
 	}
 }
 
-func testConcurrentApply(t *testing.T, s trust.Store) {
+func testConcurrentApply(t *testing.T, s trustregistry.Store) {
 	ctx := context.Background()
-	commit(t, s, trust.DemoSeed(demoDID, t0), t0)
+	commit(t, s, demoseed.ChangeSet(demoDID, t0), t0)
 	cur, _ := s.LoadState(ctx)
 	const n = 8
 	var wg sync.WaitGroup
@@ -411,18 +412,18 @@ func testConcurrentApply(t *testing.T, s trust.Store) {
 		go func(i int) {
 			defer wg.Done()
 			at := t0.Add(time.Duration(i+1) * time.Minute)
-			_, changes, err := trust.Apply(cur, trust.SuspendAuthority(trust.DemoAuthorityID, fmt.Sprintf("race %d", i), at), at)
+			_, changes, err := trustregistry.Apply(cur, trustregistry.SuspendAuthority(demoseed.AuthorityID, fmt.Sprintf("race %d", i), at), at)
 			if err != nil {
 				t.Error(err)
 				return
 			}
-			_, err = s.Apply(ctx, trust.Commit{BaseVersion: cur.Version, RecordedAt: at, Changes: changes})
+			_, err = s.Apply(ctx, trustregistry.Commit{BaseVersion: cur.Version, RecordedAt: at, Changes: changes})
 			switch {
 			case err == nil:
 				mu.Lock()
 				wins++
 				mu.Unlock()
-			case !errors.Is(err, trust.ErrVersionConflict):
+			case !errors.Is(err, trustregistry.ErrVersionConflict):
 				t.Errorf("apply %d: %v", i, err)
 			}
 		}(i)
@@ -432,7 +433,7 @@ func testConcurrentApply(t *testing.T, s trust.Store) {
 		t.Fatalf("%d concurrent commits on one base won, want 1", wins)
 	}
 	recs, _ := s.Audit(ctx, 0, 0)
-	if err := trust.VerifyAudit(recs, 2); err != nil {
+	if err := trustregistry.VerifyAudit(recs, 2); err != nil {
 		t.Fatal(err)
 	}
 }

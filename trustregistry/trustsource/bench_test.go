@@ -9,12 +9,14 @@ import (
 	"testing"
 	"time"
 
+	"github.com/idport/idport/internal/demoseed"
 	"github.com/idport/idport/pkg/did"
 	"github.com/idport/idport/pkg/keys"
 	"github.com/idport/idport/pkg/vc"
 	"github.com/idport/idport/pkg/vcjwt"
 	"github.com/idport/idport/trustregistry"
-	"github.com/idport/idport/trustregistry/trust"
+	"github.com/idport/idport/trustregistry/httpapi"
+	"github.com/idport/idport/trustregistry/memstore"
 	"github.com/idport/idport/trustregistry/trustsource"
 	"github.com/idport/idport/verifier"
 )
@@ -37,25 +39,25 @@ func BenchmarkVerifyThroughRegistry10k(b *testing.B) {
 		b.Fatal(err)
 	}
 	key.ID = kid
-	svc, err := trustregistry.NewService(trustregistry.Config{DataDir: b.TempDir(), Dev: true, Logger: quiet()})
+	svc, err := trustregistry.NewService(trustregistry.Config{Store: memstore.New(), Dev: true, Logger: quiet()})
 	if err != nil {
 		b.Fatal(err)
 	}
 	defer svc.Close()
 	go svc.Run(ctx)
-	srv := httptest.NewServer(svc.Handler())
+	srv := httptest.NewServer(httpapi.New(svc, httpapi.Options{}, slog.New(slog.DiscardHandler)))
 	defer srv.Close()
 	defer cancel() // before srv.Close: ends the replica's long-poll
-	alice, _, err := svc.CreateAccount(ctx, nil, "alice", []trust.Role{trust.RoleProposer})
+	alice, _, err := svc.CreateAccount(ctx, nil, "alice", []trustregistry.Role{trustregistry.RoleProposer})
 	if err != nil {
 		b.Fatal(err)
 	}
-	bob, _, err := svc.CreateAccount(ctx, nil, "bob", []trust.Role{trust.RoleApprover})
+	bob, _, err := svc.CreateAccount(ctx, nil, "bob", []trustregistry.Role{trustregistry.RoleApprover})
 	if err != nil {
 		b.Fatal(err)
 	}
 	effective := time.Now().Add(-time.Hour)
-	for _, cs := range append(trust.SyntheticChangeSets(10000, 50, effective), trust.DemoSeed(issuerDID, effective)) {
+	for _, cs := range append(trustregistry.SyntheticChangeSets(10000, 50, effective), demoseed.ChangeSet(issuerDID, effective)) {
 		p, err := svc.Propose(ctx, alice, cs, "benchmark", 0)
 		if err != nil {
 			b.Fatal(err)
@@ -69,7 +71,7 @@ func BenchmarkVerifyThroughRegistry10k(b *testing.B) {
 		b.Fatal(err)
 	}
 	v, err := trustsource.NewVerifier(ctx, trustsource.SyncConfig{URL: srv.URL, PinnedKey: pinned, Logger: quiet()},
-		verifier.Config{Policy: verifier.Policy{LocalScheme: trust.DemoLocalScheme}, Logger: quiet()})
+		verifier.Config{Policy: verifier.Policy{LocalScheme: demoseed.LocalScheme}, Logger: quiet()})
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -1,5 +1,5 @@
 // Package trustsource plugs the trust registry into the verifier SDK: it adapts a registry
-// replica (trustregistry/client) to verifier.TrustSource, and gives SDK users one-call setups,
+// replica (trustregistry/replica) to verifier.TrustSource, and gives SDK users one-call setups,
 // from a registry URL with a pinned key or from a snapshot file.
 //
 // The verifier package never imports the registry (it declares the TrustSource it needs); this
@@ -14,32 +14,32 @@ import (
 	"os"
 	"time"
 
-	"github.com/idport/idport/trustregistry/client"
-	"github.com/idport/idport/trustregistry/trust"
+	"github.com/idport/idport/trustregistry"
+	"github.com/idport/idport/trustregistry/replica"
 	"github.com/idport/idport/verifier"
 )
 
 // Source is a verifier.TrustSource answering from a registry replica's in-memory index.
 type Source struct {
-	replica *client.Replica
+	replica *replica.Replica
 }
 
 // New adapts replica to verifier.TrustSource.
-func New(replica *client.Replica) *Source { return &Source{replica: replica} }
+func New(replica *replica.Replica) *Source { return &Source{replica: replica} }
 
 // Replica returns the adapted replica.
-func (s *Source) Replica() *client.Replica { return s.replica }
+func (s *Source) Replica() *replica.Replica { return s.replica }
 
 // Decide implements verifier.TrustSource. The issuer is looked up by DID first, then by the
 // RFC 7638 thumbprint of its signing key, for authorities registered by pinned key. The
 // thumbprint also lets the registry refuse a key the authority has not pinned (key_not_pinned).
 func (s *Source) Decide(_ context.Context, q verifier.TrustQuery) (verifier.TrustDecision, error) {
-	tq := trust.Query{Entity: q.Issuer, KeyThumbprint: q.KeyThumbprint, CredentialType: q.CredentialType,
+	tq := trustregistry.Query{Entity: q.Issuer, KeyThumbprint: q.KeyThumbprint, CredentialType: q.CredentialType,
 		LocalScheme: q.LocalScheme, At: q.At, IssuedAt: q.IssuedAt}
 	d := s.replica.Decide(tq)
-	if !d.Recognised && d.Code == trust.CodeIssuerNotRecognised && q.KeyThumbprint != "" {
+	if !d.Recognised && d.Code == trustregistry.CodeIssuerNotRecognised && q.KeyThumbprint != "" {
 		tq.Entity = q.KeyThumbprint
-		if byKey := s.replica.Decide(tq); byKey.Code != trust.CodeIssuerNotRecognised {
+		if byKey := s.replica.Decide(tq); byKey.Code != trustregistry.CodeIssuerNotRecognised {
 			d = byKey
 		}
 	}
@@ -57,7 +57,7 @@ func (s *Source) Status() verifier.TrustStatus {
 	st := s.replica.Status()
 	ts := verifier.TrustStatus{Ready: st.Ready, Version: st.Version, Stale: st.Stale, LastUpdate: st.LastUpdate, Reason: st.Reason}
 	if ts.Ready {
-		if idx := s.replica.Index(); idx == nil || len(idx.IDs(trust.KindAuthority)) == 0 {
+		if idx := s.replica.Index(); idx == nil || len(idx.IDs(trustregistry.KindAuthority)) == 0 {
 			ts.Ready = false
 			ts.Reason = fmt.Sprintf("registry snapshot (version %d) recognises no authority yet", st.Version)
 		}
@@ -99,7 +99,7 @@ type SyncConfig struct {
 // (go run(ctx)) for as long as the Source is used. The Source is unready until the first
 // verified snapshot arrives (or CacheFile held a valid one).
 func Sync(cfg SyncConfig) (*Source, func(ctx context.Context) error, error) {
-	r, err := client.New(client.Config{URL: cfg.URL, PinnedKey: cfg.PinnedKey, CacheFile: cfg.CacheFile,
+	r, err := replica.New(replica.Config{URL: cfg.URL, PinnedKey: cfg.PinnedKey, CacheFile: cfg.CacheFile,
 		HTTPClient: cfg.HTTPClient, Logger: cfg.Logger})
 	if err != nil {
 		return nil, nil, fmt.Errorf("registry replica for %s: %w", cfg.URL, err)
@@ -111,7 +111,7 @@ func Sync(cfg SyncConfig) (*Source, func(ctx context.Context) error, error) {
 // GET /v1/snapshot), verified against pinnedKey, for verifiers without network access to the
 // registry. It goes stale at the snapshot's next-update plus grace, like any replica.
 func FromSnapshotFile(path string, pinnedKey []byte) (*Source, error) {
-	r, err := client.FromSnapshotFile(path, pinnedKey)
+	r, err := replica.FromSnapshotFile(path, pinnedKey)
 	if err != nil {
 		return nil, fmt.Errorf("registry snapshot: %w", err)
 	}

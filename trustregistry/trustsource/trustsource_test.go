@@ -3,6 +3,7 @@ package trustsource_test
 import (
 	"context"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -10,10 +11,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/idport/idport/internal/demoseed"
 	"github.com/idport/idport/pkg/keys"
 	"github.com/idport/idport/trustregistry"
-	"github.com/idport/idport/trustregistry/client"
-	"github.com/idport/idport/trustregistry/trust"
+	"github.com/idport/idport/trustregistry/adminclient"
+	"github.com/idport/idport/trustregistry/httpapi"
+	"github.com/idport/idport/trustregistry/memstore"
 	"github.com/idport/idport/trustregistry/trustsource"
 	"github.com/idport/idport/verifier"
 )
@@ -22,27 +25,27 @@ const authorityDID = "did:web:registrar.sg.example"
 
 // registry starts a real registry on loopback, seeded with the demo story through maker-checker,
 // and returns its URL, its pinned key and the two regulators.
-func registry(t *testing.T, ctx context.Context) (string, []byte, *client.Admin, *client.Admin) {
+func registry(t *testing.T, ctx context.Context) (string, []byte, *adminclient.Client, *adminclient.Client) {
 	t.Helper()
-	dir := t.TempDir()
-	tokA, err := trustregistry.Bootstrap(ctx, dir, "alice", []trust.Role{trust.RoleProposer})
+	st := memstore.New()
+	tokA, err := trustregistry.Bootstrap(ctx, st, "alice", []trustregistry.Role{trustregistry.RoleProposer})
 	if err != nil {
 		t.Fatal(err)
 	}
-	tokB, err := trustregistry.Bootstrap(ctx, dir, "bob", []trust.Role{trust.RoleApprover})
+	tokB, err := trustregistry.Bootstrap(ctx, st, "bob", []trustregistry.Role{trustregistry.RoleApprover})
 	if err != nil {
 		t.Fatal(err)
 	}
-	svc, err := trustregistry.NewService(trustregistry.Config{DataDir: dir, Dev: true})
+	svc, err := trustregistry.NewService(trustregistry.Config{Store: st, Dev: true})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { svc.Close() })
 	go svc.Run(ctx)
-	srv := httptest.NewServer(svc.Handler())
+	srv := httptest.NewServer(httpapi.New(svc, httpapi.Options{}, slog.New(slog.DiscardHandler)))
 	t.Cleanup(srv.Close)
-	alice, bob := client.NewAdmin(srv.URL, tokA), client.NewAdmin(srv.URL, tokB)
-	if _, err := client.SeedDemo(ctx, alice, bob, authorityDID, time.Now().Add(-time.Hour)); err != nil {
+	alice, bob := adminclient.New(srv.URL, tokA), adminclient.New(srv.URL, tokB)
+	if _, err := demoseed.Seed(ctx, alice, bob, authorityDID, time.Now().Add(-time.Hour)); err != nil {
 		t.Fatal(err)
 	}
 	key, err := svc.PublicKeyJWK()
@@ -54,7 +57,7 @@ func registry(t *testing.T, ctx context.Context) (string, []byte, *client.Admin,
 
 func query() verifier.TrustQuery {
 	now := time.Now()
-	return verifier.TrustQuery{Issuer: authorityDID, CredentialType: trust.DemoType, LocalScheme: trust.DemoLocalScheme,
+	return verifier.TrustQuery{Issuer: authorityDID, CredentialType: demoseed.Type, LocalScheme: demoseed.LocalScheme,
 		IssuedAt: now.Add(-time.Minute), At: now}
 }
 
@@ -90,7 +93,7 @@ func TestSyncedSourceAnswersWithGroundsAndFollowsSuspension(t *testing.T) {
 	if err != nil || !d.Recognised {
 		t.Fatalf("decision %+v err %v", d, err)
 	}
-	if d.Authority != trust.DemoAuthorityID || d.Jurisdiction != "SG" || d.Agreement != trust.DemoAgreementID ||
+	if d.Authority != demoseed.AuthorityID || d.Jurisdiction != "SG" || d.Agreement != demoseed.AgreementID ||
 		d.LocalAssurance != "L3" || d.ClaimMapping["uen"] != "registrationNumber" || d.RegistryVersion == 0 {
 		t.Fatalf("grounds %+v", d)
 	}
@@ -101,7 +104,7 @@ func TestSyncedSourceAnswersWithGroundsAndFollowsSuspension(t *testing.T) {
 		t.Fatalf("unknown issuer: %+v", d)
 	}
 
-	if _, err := client.SuspendAuthority(ctx, alice, bob, trust.DemoAuthorityID, "key compromise"); err != nil {
+	if _, err := adminclient.SuspendAuthority(ctx, alice, bob, demoseed.AuthorityID, "key compromise"); err != nil {
 		t.Fatal(err)
 	}
 	waitFor(t, ctx, "the suspension", func() bool {
@@ -149,13 +152,13 @@ func TestSnapshotFileSourceWorksOfflineAndRefusesAnotherKey(t *testing.T) {
 func TestEmptyRegistryIsNeverReady(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	svc, err := trustregistry.NewService(trustregistry.Config{DataDir: t.TempDir(), Dev: true})
+	svc, err := trustregistry.NewService(trustregistry.Config{Store: memstore.New(), Dev: true})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer svc.Close()
 	go svc.Run(ctx)
-	srv := httptest.NewServer(svc.Handler())
+	srv := httptest.NewServer(httpapi.New(svc, httpapi.Options{}, slog.New(slog.DiscardHandler)))
 	defer srv.Close()
 	key, err := svc.PublicKeyJWK()
 	if err != nil {

@@ -1,4 +1,4 @@
-package trust
+package trustregistry
 
 import (
 	"bytes"
@@ -29,7 +29,7 @@ func TestSnapshotSignVerify(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if d := NewIndex(got.State).Decide(Query{Entity: demoDID, CredentialType: DemoType, LocalScheme: DemoLocalScheme, At: t0.Add(time.Hour)}); !d.Recognised {
+			if d := NewIndex(got.State).Decide(Query{Entity: demoDID, CredentialType: demoType, LocalScheme: demoLocalScheme, At: t0.Add(time.Hour)}); !d.Recognised {
 				t.Fatalf("%+v", d)
 			}
 			other, _ := keys.Generate(alg)

@@ -1,4 +1,4 @@
-package client_test
+package replica_test
 
 import (
 	"fmt"
@@ -6,9 +6,10 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/idport/idport/internal/demoseed"
 	"github.com/idport/idport/pkg/keys"
-	"github.com/idport/idport/trustregistry/client"
-	"github.com/idport/idport/trustregistry/trust"
+	"github.com/idport/idport/trustregistry"
+	"github.com/idport/idport/trustregistry/replica"
 )
 
 // An offline verifier pins the registry key, loads a signed snapshot file and asks whether a
@@ -16,9 +17,9 @@ import (
 func ExampleFromSnapshotFile() {
 	// What the registry operator publishes: its public key and a signed snapshot.
 	regKey, _ := keys.Generate(keys.EdDSA)
-	state, _, _ := trust.Apply(trust.NewState(), trust.DemoSeed("did:web:registrar.example.sg", time.Now().Add(-time.Hour)), time.Now())
+	state, _, _ := trustregistry.Apply(trustregistry.NewState(), demoseed.ChangeSet("did:web:registrar.example.sg", time.Now().Add(-time.Hour)), time.Now())
 	now := time.Now()
-	jws, _ := trust.SignSnapshot(regKey, &trust.Snapshot{Issuer: "lingang", Sequence: 1, Version: state.Version,
+	jws, _ := trustregistry.SignSnapshot(regKey, &trustregistry.Snapshot{Issuer: "lingang", Sequence: 1, Version: state.Version,
 		IssuedAt: now, NextUpdate: now.Add(24 * time.Hour), State: state})
 	dir, _ := os.MkdirTemp("", "example")
 	defer os.RemoveAll(dir)
@@ -27,12 +28,12 @@ func ExampleFromSnapshotFile() {
 	pinned, _ := regKey.PublicJWK()
 
 	// The verifier side.
-	r, err := client.FromSnapshotFile(file, pinned)
+	r, err := replica.FromSnapshotFile(file, pinned)
 	if err != nil {
 		fmt.Println(err)
 		return
 	}
-	d := r.Decide(trust.Query{Entity: "did:web:registrar.example.sg", CredentialType: "BusinessRegistration", LocalScheme: "cn-sh-lg.corporate"})
+	d := r.Decide(trustregistry.Query{Entity: "did:web:registrar.example.sg", CredentialType: "BusinessRegistration", LocalScheme: "cn-sh-lg.corporate"})
 	fmt.Println(d.Recognised, d.Code, d.LocalAssurance, d.ClaimMapping["uen"])
 	// Output: true recognised L3 registrationNumber
 }

@@ -1,48 +1,9 @@
-package trust
+package trustregistry
 
 import (
 	"fmt"
 	"time"
 )
-
-// Demo identifiers used by DemoSeed (the Singapore -> Lingang story of DESIGN §1).
-const (
-	DemoLocalScheme   = "cn-sh-lg.corporate"
-	DemoForeignScheme = "sg.corporate"
-	DemoAuthorityID   = "sg-demo-registrar"
-	DemoAgreementID   = "sg-cn-sh-lg-dea"
-	DemoRecognitionID = "lg-recognises-sg-corporate"
-	DemoType          = "BusinessRegistration"
-)
-
-// DemoSeed returns the change set of the demo story: jurisdictions SG and CN-SH-LG, a Singapore
-// corporate scheme and Lingang's own, a demo Singapore authority identified by authorityDID,
-// the agreement, and Lingang's recognition of the Singapore scheme for BusinessRegistration with
-// the claim mapping uen -> registrationNumber. effective is when the objects take effect
-// (use a time before any credential of the demo is issued).
-func DemoSeed(authorityDID string, effective time.Time) ChangeSet {
-	effective = effective.UTC().Truncate(time.Second)
-	return ChangeSet{Ops: []Op{
-		{Op: OpUpsertJurisdiction, Jurisdiction: &Jurisdiction{Code: "SG", Name: "Singapore"}},
-		{Op: OpUpsertJurisdiction, Jurisdiction: &Jurisdiction{Code: "CN-SH-LG", Name: "Lingang Special Area, Shanghai"}},
-		{Op: OpUpsertScheme, Scheme: &Scheme{ID: DemoForeignScheme, Jurisdiction: "SG", Name: "Singapore corporate identity",
-			AssuranceLevels: []string{"low", "substantial", "high"}, GovernanceRef: "ACRA corporate registry rules"}},
-		{Op: OpUpsertScheme, Scheme: &Scheme{ID: DemoLocalScheme, Jurisdiction: "CN-SH-LG", Name: "Lingang corporate identity",
-			AssuranceLevels: []string{"L1", "L2", "L3"}, GovernanceRef: "Lingang cross-border data rules"}},
-		{Op: OpUpsertAuthority, EffectiveAt: &effective, Authority: &Authority{ID: DemoAuthorityID, Scheme: DemoForeignScheme,
-			LegalName: "Demo Singapore Business Registrar", DIDs: []string{authorityDID},
-			CredentialTypes: []string{DemoType}, Assurance: "high"}},
-		{Op: OpUpsertAgreement, Agreement: &Agreement{ID: DemoAgreementID, Title: "Singapore - Lingang digital economy MoU",
-			Parties: []string{"SG", "CN-SH-LG"}, LegalReference: "MoU on cross-border digital identity (demo)",
-			Scope: "business identity", EffectiveFrom: effective}},
-		{Op: OpUpsertRecognition, Recognition: &Recognition{ID: DemoRecognitionID, LocalScheme: DemoLocalScheme,
-			ForeignScheme: DemoForeignScheme, Agreement: DemoAgreementID, CredentialTypes: []string{DemoType},
-			AssuranceMapping: map[string]string{"substantial": "L2", "high": "L3"},
-			ClaimMapping: map[string]string{"uen": "registrationNumber", "legalName": "enterpriseName",
-				"registeredAddress": "registeredAddress", "incorporationDate": "establishmentDate", "entityType": "enterpriseType"},
-			AllowedClaims: []string{"uen", "legalName", "registeredAddress", "incorporationDate", "entityType"}, ValidFrom: effective}},
-	}}
-}
 
 // SuspendAuthority returns the change set suspending an authority from effective (back-dating allowed).
 func SuspendAuthority(id, reason string, effective time.Time) ChangeSet {

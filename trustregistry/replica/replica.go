@@ -1,13 +1,13 @@
-// Package client is the trust registry's sync client: a Replica pulls signed snapshots from a
+// Package replica is the trust registry's sync client for verifiers: a Replica pulls signed snapshots from a
 // registry (long-poll with polling fallback), verifies each against a pinned key (following key
 // rotations only when the old key announced them), refuses to step back in sequence, keeps the
 // last good snapshot on disk, answers decisions from an immutable in-memory index swapped
 // atomically, and fails closed when the snapshot is stale (past next-update plus grace).
 //
-//	r, err := client.New(client.Config{URL: "https://registry.example", PinnedKey: jwk, CacheFile: "registry.cache"})
+//	r, err := replica.New(replica.Config{URL: "https://registry.example", PinnedKey: jwk, CacheFile: "registry.cache"})
 //	go r.Run(ctx)
-//	d := r.Decide(trust.Query{Entity: issuerDID, CredentialType: "BusinessRegistration", LocalScheme: "cn-sh-lg.corporate"})
-package client
+//	d := r.Decide(trustregistry.Query{Entity: issuerDID, CredentialType: "BusinessRegistration", LocalScheme: "cn-sh-lg.corporate"})
+package replica
 
 import (
 	"context"
@@ -20,15 +20,15 @@ import (
 	"net/http"
 	"net/url"
 	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
 
+	"github.com/idport/idport/pkg/atomicfile"
 	"github.com/idport/idport/pkg/keys"
-	"github.com/idport/idport/trustregistry/trust"
+	"github.com/idport/idport/trustregistry"
 )
 
 // Defaults.
@@ -71,8 +71,8 @@ type Config struct {
 
 // view is one accepted snapshot with its index and the key trusted after it.
 type view struct {
-	snap      *trust.Snapshot
-	idx       *trust.Index
+	snap      *trustregistry.Snapshot
+	idx       *trustregistry.Index
 	jws       []byte
 	key       crypto.PublicKey
 	kid       string
@@ -211,7 +211,7 @@ func (r *Replica) accept(jws []byte, rotations [][]byte, persist bool) (bool, er
 	if cur != nil {
 		key, kid, seq, rots = cur.key, cur.kid, cur.snap.Sequence, cur.rotations
 	}
-	h, err := trust.PeekJWS(jws)
+	h, err := trustregistry.PeekJWS(jws)
 	if err != nil {
 		return false, err
 	}
@@ -220,27 +220,27 @@ func (r *Replica) accept(jws []byte, rotations [][]byte, persist bool) (bool, er
 		if h.Kid == kid {
 			break
 		}
-		rh, err := trust.PeekJWS(rj)
+		rh, err := trustregistry.PeekJWS(rj)
 		if err != nil || rh.Kid != kid {
 			continue
 		}
-		rs, err := trust.VerifySnapshot(rj, key)
+		rs, err := trustregistry.VerifySnapshot(rj, key)
 		if err != nil || len(rs.NextKey) == 0 {
 			continue
 		}
 		nk, _, err := keys.ParsePublicJWK(rs.NextKey)
 		if err != nil {
-			return false, fmt.Errorf("%w: rotation %d announces a bad key: %w", trust.ErrSnapshot, rs.Sequence, err)
+			return false, fmt.Errorf("%w: rotation %d announces a bad key: %w", trustregistry.ErrSnapshot, rs.Sequence, err)
 		}
 		if key, kid = nk, mustThumb(nk); kid == "" {
-			return false, fmt.Errorf("%w: rotation key thumbprint", trust.ErrSnapshot)
+			return false, fmt.Errorf("%w: rotation key thumbprint", trustregistry.ErrSnapshot)
 		}
 		rots = append(rots, rj)
 	}
 	if h.Kid != kid {
-		return false, fmt.Errorf("%w: %w: signed by key %q, trusted key is %q and no rotation signed by it announces the new one", trust.ErrSnapshot, ErrUnknownKey, h.Kid, kid)
+		return false, fmt.Errorf("%w: %w: signed by key %q, trusted key is %q and no rotation signed by it announces the new one", trustregistry.ErrSnapshot, ErrUnknownKey, h.Kid, kid)
 	}
-	snap, err := trust.VerifySnapshot(jws, key)
+	snap, err := trustregistry.VerifySnapshot(jws, key)
 	if err != nil {
 		return false, err
 	}
@@ -253,12 +253,12 @@ func (r *Replica) accept(jws []byte, rotations [][]byte, persist bool) (bool, er
 	if len(snap.NextKey) > 0 {
 		nk, _, err := keys.ParsePublicJWK(snap.NextKey)
 		if err != nil {
-			return false, fmt.Errorf("%w: rotation announces a bad key: %w", trust.ErrSnapshot, err)
+			return false, fmt.Errorf("%w: rotation announces a bad key: %w", trustregistry.ErrSnapshot, err)
 		}
 		rots = append(rots, jws)
 		key, kid = nk, mustThumb(nk)
 	}
-	v := &view{snap: snap, idx: trust.NewIndex(snap.State), jws: jws, key: key, kid: kid, rotations: rots, at: r.cfg.Now()}
+	v := &view{snap: snap, idx: trustregistry.NewIndex(snap.State), jws: jws, key: key, kid: kid, rotations: rots, at: r.cfg.Now()}
 	if persist && r.cfg.CacheFile != "" {
 		if err := r.writeCache(v); err != nil {
 			r.cfg.Logger.Error("writing registry cache", "file", r.cfg.CacheFile, "err", err)
@@ -284,40 +284,7 @@ func (r *Replica) writeCache(v *view) error {
 	if err != nil {
 		return err
 	}
-	return WriteFileAtomic(r.cfg.CacheFile, b)
-}
-
-// WriteFileAtomic replaces path with b so that a crash leaves the old or the new file whole.
-func WriteFileAtomic(path string, b []byte) error {
-	dir := filepath.Dir(path)
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return err
-	}
-	f, err := os.CreateTemp(dir, filepath.Base(path)+".tmp-*")
-	if err != nil {
-		return err
-	}
-	tmp := f.Name()
-	defer os.Remove(tmp)
-	if _, err := f.Write(b); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Close(); err != nil {
-		return err
-	}
-	if err := os.Rename(tmp, path); err != nil {
-		return err
-	}
-	if d, err := os.Open(dir); err == nil {
-		d.Sync()
-		d.Close()
-	}
-	return nil
+	return atomicfile.WriteFile(r.cfg.CacheFile, b)
 }
 
 // stale reports why the view cannot be trusted now, or "".
@@ -333,22 +300,22 @@ func (r *Replica) stale(v *view, now time.Time) string {
 
 // Decide answers q from the current snapshot; a stale replica answers CodeRegistryStale.
 // Questions about another registry version than the snapshot's answer CodeVersionUnknown.
-func (r *Replica) Decide(q trust.Query) trust.Decision {
+func (r *Replica) Decide(q trustregistry.Query) trustregistry.Decision {
 	v := r.cur.Load()
 	now := r.cfg.Now()
 	if why := r.stale(v, now); why != "" {
-		d := trust.Decision{Code: trust.CodeRegistryStale, Message: why, EvaluatedAt: now}
+		d := trustregistry.Decision{Code: trustregistry.CodeRegistryStale, Message: why, EvaluatedAt: now}
 		if v != nil {
 			d.RegistryVersion = v.snap.Version
 		}
 		return d
 	}
 	if !q.AsKnownAt.IsZero() && q.AsKnownAt.Before(v.snap.State.UpdatedAt) {
-		return trust.Decision{Code: trust.CodeVersionUnknown, Message: fmt.Sprintf("replica holds version %d recorded at %s only; ask the registry about earlier knowledge", v.snap.Version, v.snap.State.UpdatedAt.Format(time.RFC3339)),
+		return trustregistry.Decision{Code: trustregistry.CodeVersionUnknown, Message: fmt.Sprintf("replica holds version %d recorded at %s only; ask the registry about earlier knowledge", v.snap.Version, v.snap.State.UpdatedAt.Format(time.RFC3339)),
 			RegistryVersion: v.snap.Version, EvaluatedAt: now}
 	}
 	if q.AsOfVersion != 0 && q.AsOfVersion != v.snap.Version {
-		return trust.Decision{Code: trust.CodeVersionUnknown, Message: fmt.Sprintf("replica holds version %d only; ask the registry for version %d", v.snap.Version, q.AsOfVersion),
+		return trustregistry.Decision{Code: trustregistry.CodeVersionUnknown, Message: fmt.Sprintf("replica holds version %d only; ask the registry for version %d", v.snap.Version, q.AsOfVersion),
 			RegistryVersion: v.snap.Version, EvaluatedAt: now}
 	}
 	if q.At.IsZero() {
@@ -358,7 +325,7 @@ func (r *Replica) Decide(q trust.Query) trust.Decision {
 }
 
 // Index returns the current index, or nil before the first snapshot.
-func (r *Replica) Index() *trust.Index {
+func (r *Replica) Index() *trustregistry.Index {
 	if v := r.cur.Load(); v != nil {
 		return v.idx
 	}
@@ -400,7 +367,7 @@ func (r *Replica) Sync(ctx context.Context, wait time.Duration) (bool, error) {
 			u += "&wait=" + wait.String()
 		}
 	}
-	b, status, err := r.get(ctx, u, trust.MaxSnapshotBytes)
+	b, status, err := r.get(ctx, u, trustregistry.MaxSnapshotBytes)
 	if err != nil {
 		return false, err
 	}
@@ -422,16 +389,14 @@ func (r *Replica) Sync(ctx context.Context, wait time.Duration) (bool, error) {
 }
 
 func (r *Replica) fetchRotations(ctx context.Context) ([][]byte, error) {
-	b, status, err := r.get(ctx, r.cfg.URL+"/v1/snapshot/rotations", trust.MaxSnapshotBytes)
+	b, status, err := r.get(ctx, r.cfg.URL+"/v1/snapshot/rotations", trustregistry.MaxSnapshotBytes)
 	if err != nil {
 		return nil, err
 	}
 	if status != http.StatusOK {
 		return nil, fmt.Errorf("HTTP %d", status)
 	}
-	var body struct {
-		Rotations []string `json:"rotations"`
-	}
+	var body trustregistry.RotationList
 	if err := json.Unmarshal(b, &body); err != nil {
 		return nil, err
 	}

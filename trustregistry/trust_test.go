@@ -1,4 +1,4 @@
-package trust
+package trustregistry
 
 import (
 	"encoding/json"
@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/idport/idport/pkg/errs"
 )
 
 const demoDID = "did:web:registrar.example.sg"
@@ -22,16 +24,16 @@ func mustApply(t testing.TB, s *State, cs ChangeSet, now time.Time) (*State, []C
 }
 
 func demoState(t testing.TB) *State {
-	s, _ := mustApply(t, NewState(), DemoSeed(demoDID, t0), t0)
+	s, _ := mustApply(t, NewState(), demoSeed(demoDID, t0), t0)
 	return s
 }
 
 func TestDecideDemo(t *testing.T) {
 	s := demoState(t)
 	x := NewIndex(s)
-	d := x.Decide(Query{Entity: demoDID, CredentialType: DemoType, LocalScheme: DemoLocalScheme, At: t0.Add(time.Hour)})
+	d := x.Decide(Query{Entity: demoDID, CredentialType: demoType, LocalScheme: demoLocalScheme, At: t0.Add(time.Hour)})
 	if !d.Recognised || d.Code != CodeRecognised || d.LocalAssurance != "L3" || d.ClaimMapping["uen"] != "registrationNumber" ||
-		d.Recognition != DemoRecognitionID || d.Agreement != DemoAgreementID || d.Jurisdiction != "SG" || d.RegistryVersion != 1 {
+		d.Recognition != demoRecognitionID || d.Agreement != demoAgreementID || d.Jurisdiction != "SG" || d.RegistryVersion != 1 {
 		t.Fatalf("decision = %+v", d)
 	}
 	cases := []struct {
@@ -39,13 +41,13 @@ func TestDecideDemo(t *testing.T) {
 		q    Query
 		code string
 	}{
-		{"unknown issuer", Query{Entity: "did:web:nobody.example", CredentialType: DemoType, LocalScheme: DemoLocalScheme, At: t0.Add(time.Hour)}, CodeIssuerNotRecognised},
-		{"type the authority may not issue", Query{Entity: demoDID, CredentialType: "Passport", LocalScheme: DemoLocalScheme, At: t0.Add(time.Hour)}, CodeTypeNotAuthorised},
-		{"unknown local scheme", Query{Entity: demoDID, CredentialType: DemoType, LocalScheme: "nope", At: t0.Add(time.Hour)}, CodeLocalSchemeUnknown},
-		{"before registration", Query{Entity: demoDID, CredentialType: DemoType, LocalScheme: DemoLocalScheme, At: t0.Add(-time.Hour)}, CodeAuthorityNotActive},
-		{"issued before registration", Query{Entity: demoDID, CredentialType: DemoType, LocalScheme: DemoLocalScheme, At: t0.Add(time.Hour), IssuedAt: t0.Add(-time.Hour)}, CodeAuthorityNotActive},
-		{"domestic", Query{Entity: demoDID, CredentialType: DemoType, LocalScheme: DemoForeignScheme, At: t0.Add(time.Hour)}, CodeRecognised},
-		{"any local scheme", Query{Entity: demoDID, CredentialType: DemoType, At: t0.Add(time.Hour)}, CodeRecognised},
+		{"unknown issuer", Query{Entity: "did:web:nobody.example", CredentialType: demoType, LocalScheme: demoLocalScheme, At: t0.Add(time.Hour)}, CodeIssuerNotRecognised},
+		{"type the authority may not issue", Query{Entity: demoDID, CredentialType: "Passport", LocalScheme: demoLocalScheme, At: t0.Add(time.Hour)}, CodeTypeNotAuthorised},
+		{"unknown local scheme", Query{Entity: demoDID, CredentialType: demoType, LocalScheme: "nope", At: t0.Add(time.Hour)}, CodeLocalSchemeUnknown},
+		{"before registration", Query{Entity: demoDID, CredentialType: demoType, LocalScheme: demoLocalScheme, At: t0.Add(-time.Hour)}, CodeAuthorityNotActive},
+		{"issued before registration", Query{Entity: demoDID, CredentialType: demoType, LocalScheme: demoLocalScheme, At: t0.Add(time.Hour), IssuedAt: t0.Add(-time.Hour)}, CodeAuthorityNotActive},
+		{"domestic", Query{Entity: demoDID, CredentialType: demoType, LocalScheme: demoForeignScheme, At: t0.Add(time.Hour)}, CodeRecognised},
+		{"any local scheme", Query{Entity: demoDID, CredentialType: demoType, At: t0.Add(time.Hour)}, CodeRecognised},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -60,11 +62,11 @@ func TestBackdatedSuspensionBitemporal(t *testing.T) {
 	s1 := demoState(t)
 	leak := t0.Add(48 * time.Hour)
 	recordedAt := t0.Add(96 * time.Hour)
-	s2, ch := mustApply(t, s1, SuspendAuthority(DemoAuthorityID, "key leaked", leak), recordedAt)
+	s2, ch := mustApply(t, s1, SuspendAuthority(demoAuthorityID, "key leaked", leak), recordedAt)
 	if len(ch) != 1 || ch[0].Kind != KindAuthority {
 		t.Fatalf("changes = %+v", ch)
 	}
-	q := Query{Entity: demoDID, CredentialType: DemoType, LocalScheme: DemoLocalScheme, At: leak.Add(time.Hour)}
+	q := Query{Entity: demoDID, CredentialType: demoType, LocalScheme: demoLocalScheme, At: leak.Add(time.Hour)}
 	// As known at version 1 (yesterday's answer), valid at leak+1h: recognised.
 	if d := NewIndex(s1).Decide(q); !d.Recognised {
 		t.Fatalf("as of v1: %+v", d)
@@ -79,13 +81,13 @@ func TestBackdatedSuspensionBitemporal(t *testing.T) {
 		t.Fatalf("before leak at v2: %+v", d)
 	}
 	// A credential issued after the leak, checked after a reinstatement, is still refused.
-	s3, _ := mustApply(t, s2, ReinstateAuthority(DemoAuthorityID, "new key", leak.Add(72*time.Hour)), recordedAt.Add(time.Hour))
+	s3, _ := mustApply(t, s2, ReinstateAuthority(demoAuthorityID, "new key", leak.Add(72*time.Hour)), recordedAt.Add(time.Hour))
 	q.At, q.IssuedAt = leak.Add(100*time.Hour), leak.Add(time.Hour)
 	if d := NewIndex(s3).Decide(q); d.Code != CodeAuthoritySuspended || !strings.Contains(d.Message, "at issuance") {
 		t.Fatalf("issued while suspended: %+v", d)
 	}
 	// StatusAt with asOf reproduces old knowledge from the newest timeline too.
-	if st, _ := StatusAt(s3.Authorities[DemoAuthorityID].Statuses, leak.Add(time.Hour), 1); st.Status != StatusActive {
+	if st, _ := StatusAt(s3.Authorities[demoAuthorityID].Statuses, leak.Add(time.Hour), 1); st.Status != StatusActive {
 		t.Fatalf("timeline as of v1 = %+v", st)
 	}
 	// History rebuild gives the same answers.
@@ -102,7 +104,7 @@ func TestBackdatedSuspensionBitemporal(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	q = Query{Entity: demoDID, CredentialType: DemoType, LocalScheme: DemoLocalScheme, At: leak.Add(time.Hour)}
+	q = Query{Entity: demoDID, CredentialType: demoType, LocalScheme: demoLocalScheme, At: leak.Add(time.Hour)}
 	if d := NewIndex(old).Decide(q); !d.Recognised || d.RegistryVersion != 1 {
 		t.Fatalf("rebuilt v1: %+v", d)
 	}
@@ -111,25 +113,25 @@ func TestBackdatedSuspensionBitemporal(t *testing.T) {
 func TestRecognitionAndAgreementWindows(t *testing.T) {
 	s := demoState(t)
 	end := t0.Add(24 * time.Hour)
-	r := *s.Recognitions[DemoRecognitionID]
+	r := *s.Recognitions[demoRecognitionID]
 	r.Statuses = nil
 	r.ValidUntil = &end
 	s2, _ := mustApply(t, s, ChangeSet{Ops: []Op{{Op: OpUpsertRecognition, Recognition: &r}}}, t0)
-	q := Query{Entity: demoDID, CredentialType: DemoType, LocalScheme: DemoLocalScheme, At: end.Add(time.Hour)}
+	q := Query{Entity: demoDID, CredentialType: demoType, LocalScheme: demoLocalScheme, At: end.Add(time.Hour)}
 	if d := NewIndex(s2).Decide(q); d.Code != CodeRecognitionInactive {
 		t.Fatalf("%+v", d)
 	}
-	g := *s.Agreements[DemoAgreementID]
+	g := *s.Agreements[demoAgreementID]
 	g.TerminatesAt = &end
 	s3, _ := mustApply(t, s, ChangeSet{Ops: []Op{{Op: OpUpsertAgreement, Agreement: &g}}}, t0)
 	if d := NewIndex(s3).Decide(q); d.Code != CodeAgreementInactive {
 		t.Fatalf("%+v", d)
 	}
-	s4, _ := mustApply(t, s, ChangeSet{Ops: []Op{{Op: OpSetRecognitionStatus, ID: DemoRecognitionID, Status: StatusSuspended, Reason: "review"}}}, t0)
+	s4, _ := mustApply(t, s, ChangeSet{Ops: []Op{{Op: OpSetRecognitionStatus, ID: demoRecognitionID, Status: StatusSuspended, Reason: "review"}}}, t0)
 	if d := NewIndex(s4).Decide(q); d.Code != CodeRecognitionInactive {
 		t.Fatalf("%+v", d)
 	}
-	rq := RecognitionQuery{LocalScheme: DemoLocalScheme, ForeignScheme: DemoForeignScheme, CredentialType: DemoType, At: t0.Add(time.Hour)}
+	rq := RecognitionQuery{LocalScheme: demoLocalScheme, ForeignScheme: demoForeignScheme, CredentialType: demoType, At: t0.Add(time.Hour)}
 	if d := NewIndex(s).DecideRecognition(rq); !d.Recognised {
 		t.Fatalf("%+v", d)
 	}
@@ -144,13 +146,13 @@ func TestValidation(t *testing.T) {
 	later := t0.Add(time.Hour)
 	before := t0.Add(-time.Hour)
 	auth := func(mut func(a *Authority)) ChangeSet {
-		a := cloneAuthority(base.Authorities[DemoAuthorityID])
+		a := cloneAuthority(base.Authorities[demoAuthorityID])
 		a.Statuses = nil
 		mut(a)
 		return ChangeSet{Ops: []Op{{Op: OpUpsertAuthority, Authority: a}}}
 	}
 	rec := func(mut func(r *Recognition)) ChangeSet {
-		r := cloneRecognition(base.Recognitions[DemoRecognitionID])
+		r := cloneRecognition(base.Recognitions[demoRecognitionID])
 		r.Statuses = nil
 		mut(r)
 		return ChangeSet{Ops: []Op{{Op: OpUpsertRecognition, Recognition: r}}}
@@ -181,7 +183,7 @@ func TestValidation(t *testing.T) {
 		{"assurance not in scheme", auth(func(a *Authority) { a.Assurance = "L3" }), ErrInvalid, `authority "sg-demo-registrar".assurance`},
 		{"no types", auth(func(a *Authority) { a.CredentialTypes = nil }), ErrInvalid, "ops[0].authority.credential_types"},
 		{"statuses in upsert", auth(func(a *Authority) { a.Statuses = []StatusChange{{Status: StatusRevoked}} }), ErrInvalid, "ops[0].authority.statuses"},
-		{"duplicate DID", ChangeSet{Ops: []Op{{Op: OpUpsertAuthority, Authority: &Authority{ID: "other", Scheme: DemoForeignScheme, LegalName: "x", DIDs: []string{demoDID}, CredentialTypes: []string{"X"}}}}}, ErrDuplicate, `authority "sg-demo-registrar"`},
+		{"duplicate DID", ChangeSet{Ops: []Op{{Op: OpUpsertAuthority, Authority: &Authority{ID: "other", Scheme: demoForeignScheme, LegalName: "x", DIDs: []string{demoDID}, CredentialTypes: []string{"X"}}}}}, ErrDuplicate, `authority "sg-demo-registrar"`},
 		{"mapping to missing local level", rec(func(r *Recognition) { r.AssuranceMapping = map[string]string{"high": "L9"} }), ErrInvalid, `recognition "lg-recognises-sg-corporate".assurance_mapping`},
 		{"mapping from missing foreign level", rec(func(r *Recognition) { r.AssuranceMapping = map[string]string{"ultra": "L1"} }), ErrInvalid, `recognition "lg-recognises-sg-corporate".assurance_mapping`},
 		{"self recognition", rec(func(r *Recognition) { r.ForeignScheme = r.LocalScheme }), ErrInvalid, "ops[0].recognition.foreign_scheme"},
@@ -191,36 +193,29 @@ func TestValidation(t *testing.T) {
 		{"agreement one party", ChangeSet{Ops: []Op{{Op: OpUpsertAgreement, Agreement: &Agreement{ID: "a", Parties: []string{"SG"}, LegalReference: "x", EffectiveFrom: t0}}}}, ErrInvalid, "ops[0].agreement.parties"},
 		{"agreement unknown party", ChangeSet{Ops: []Op{{Op: OpUpsertAgreement, Agreement: &Agreement{ID: "a", Parties: []string{"SG", "HK"}, LegalReference: "x", EffectiveFrom: t0}}}}, ErrUnknownReference, `agreement "a".parties[1]`},
 		{"status unknown authority", SuspendAuthority("nope", "r", t0), ErrUnknownReference, "ops[0].id"},
-		{"suspend without reason", SuspendAuthority(DemoAuthorityID, "", t0), ErrInvalid, "ops[0].reason"},
-		{"bad status", ChangeSet{Ops: []Op{{Op: OpSetAuthorityStatus, ID: DemoAuthorityID, Status: "paused"}}}, ErrInvalid, "ops[0].status"},
+		{"suspend without reason", SuspendAuthority(demoAuthorityID, "", t0), ErrInvalid, "ops[0].reason"},
+		{"bad status", ChangeSet{Ops: []Op{{Op: OpSetAuthorityStatus, ID: demoAuthorityID, Status: "paused"}}}, ErrInvalid, "ops[0].status"},
 		{"no-op", ChangeSet{Ops: []Op{{Op: OpUpsertJurisdiction, Jurisdiction: &Jurisdiction{Code: "SG", Name: "Singapore"}}}}, ErrInvalid, "ops"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			_, _, err := Apply(base, c.cs, later)
-			var ve *ValidationError
-			if !errors.As(err, &ve) || !errors.Is(err, c.class) || ve.Path != c.path {
+			if errs.As(err) == nil || !errors.Is(err, c.class) || PathOf(err) != c.path {
 				t.Fatalf("err = %v (path %q), want class %v at %q", err, pathOf(err), c.class, c.path)
 			}
 		})
 	}
 	// Revocation is final.
-	s, _ := mustApply(t, base, ChangeSet{Ops: []Op{{Op: OpSetAuthorityStatus, ID: DemoAuthorityID, Status: StatusRevoked, Reason: "gone"}}}, later)
-	if _, _, err := Apply(s, ReinstateAuthority(DemoAuthorityID, "back", later), later); !errors.Is(err, ErrTransition) {
+	s, _ := mustApply(t, base, ChangeSet{Ops: []Op{{Op: OpSetAuthorityStatus, ID: demoAuthorityID, Status: StatusRevoked, Reason: "gone"}}}, later)
+	if _, _, err := Apply(s, ReinstateAuthority(demoAuthorityID, "back", later), later); !errors.Is(err, ErrTransition) {
 		t.Fatalf("reinstating revoked: %v", err)
 	}
-	if d := NewIndex(s).Decide(Query{Entity: demoDID, CredentialType: DemoType, LocalScheme: DemoLocalScheme, At: later.Add(time.Second)}); d.Code != CodeAuthorityRevoked {
+	if d := NewIndex(s).Decide(Query{Entity: demoDID, CredentialType: demoType, LocalScheme: demoLocalScheme, At: later.Add(time.Second)}); d.Code != CodeAuthorityRevoked {
 		t.Fatalf("%+v", d)
 	}
 }
 
-func pathOf(err error) string {
-	var ve *ValidationError
-	if errors.As(err, &ve) {
-		return ve.Path
-	}
-	return ""
-}
+func pathOf(err error) string { return PathOf(err) }
 
 func TestJWKKeys(t *testing.T) {
 	// RFC 8037 A.3 Ed25519 public key and its thumbprint.
@@ -230,18 +225,18 @@ func TestJWKKeys(t *testing.T) {
 		t.Fatalf("thumbprint %q, %v", tp, err)
 	}
 	s := demoState(t)
-	a := cloneAuthority(s.Authorities[DemoAuthorityID])
+	a := cloneAuthority(s.Authorities[demoAuthorityID])
 	a.Statuses = nil
 	a.Keys = []AuthorityKey{{JWK: jwk, Provenance: Provenance{Method: "did-document", Source: demoDID}}}
 	s2, _ := mustApply(t, s, ChangeSet{Ops: []Op{{Op: OpUpsertAuthority, Authority: a}}}, t0)
-	if d := NewIndex(s2).Decide(Query{Entity: tp, CredentialType: DemoType, LocalScheme: DemoLocalScheme, At: t0.Add(time.Hour)}); !d.Recognised {
+	if d := NewIndex(s2).Decide(Query{Entity: tp, CredentialType: demoType, LocalScheme: demoLocalScheme, At: t0.Add(time.Hour)}); !d.Recognised {
 		t.Fatalf("by thumbprint: %+v", d)
 	}
-	d := NewIndex(s2).Decide(Query{Entity: demoDID, KeyThumbprint: "NzbLsXh8uDCcd-6MNwXF4W_7noWXFZAfHkxZsRGC9Xs", CredentialType: DemoType, LocalScheme: DemoLocalScheme, At: t0.Add(time.Hour)})
+	d := NewIndex(s2).Decide(Query{Entity: demoDID, KeyThumbprint: "NzbLsXh8uDCcd-6MNwXF4W_7noWXFZAfHkxZsRGC9Xs", CredentialType: demoType, LocalScheme: demoLocalScheme, At: t0.Add(time.Hour)})
 	if d.Code != CodeKeyNotPinned {
 		t.Fatalf("unpinned key: %+v", d)
 	}
-	d = NewIndex(s2).Decide(Query{Entity: "did:web:unknown.example", KeyThumbprint: tp, CredentialType: DemoType, LocalScheme: DemoLocalScheme, At: t0.Add(time.Hour)})
+	d = NewIndex(s2).Decide(Query{Entity: "did:web:unknown.example", KeyThumbprint: tp, CredentialType: demoType, LocalScheme: demoLocalScheme, At: t0.Add(time.Hour)})
 	if !d.Recognised {
 		t.Fatalf("by pinned key with another DID: %+v", d)
 	}
@@ -318,7 +313,7 @@ func FuzzValidDID(f *testing.F) {
 }
 
 func FuzzChangeSetJSON(f *testing.F) {
-	b, _ := json.Marshal(DemoSeed(demoDID, t0))
+	b, _ := json.Marshal(demoSeed(demoDID, t0))
 	f.Add(b)
 	f.Add([]byte(`{"ops":[{"op":"set_authority_status","id":"x","status":"suspended"}]}`))
 	base := demoState(f)

@@ -1,4 +1,4 @@
-package client_test
+package replica_test
 
 import (
 	"bytes"
@@ -15,27 +15,28 @@ import (
 	"testing"
 	"time"
 
+	"github.com/idport/idport/internal/demoseed"
 	"github.com/idport/idport/pkg/keys"
-	"github.com/idport/idport/trustregistry/client"
-	"github.com/idport/idport/trustregistry/trust"
+	"github.com/idport/idport/trustregistry"
+	"github.com/idport/idport/trustregistry/replica"
 )
 
 const demoDID = "did:web:registrar.example.sg"
 
 var quiet = slog.New(slog.NewTextHandler(io.Discard, nil))
 
-func snapshot(t testing.TB, k *keys.Key, seq uint64, s *trust.State, next []byte) []byte {
+func snapshot(t testing.TB, k *keys.Key, seq uint64, s *trustregistry.State, next []byte) []byte {
 	t.Helper()
 	now := time.Now().UTC()
-	b, err := trust.SignSnapshot(k, &trust.Snapshot{Issuer: "t", Sequence: seq, Version: s.Version, IssuedAt: now, NextUpdate: now.Add(time.Hour), State: s, NextKey: next})
+	b, err := trustregistry.SignSnapshot(k, &trustregistry.Snapshot{Issuer: "t", Sequence: seq, Version: s.Version, IssuedAt: now, NextUpdate: now.Add(time.Hour), State: s, NextKey: next})
 	if err != nil {
 		t.Fatal(err)
 	}
 	return b
 }
 
-func demo(t testing.TB) *trust.State {
-	s, _, err := trust.Apply(trust.NewState(), trust.DemoSeed(demoDID, time.Now().Add(-time.Hour)), time.Now())
+func demo(t testing.TB) *trustregistry.State {
+	s, _, err := trustregistry.Apply(trustregistry.NewState(), demoseed.ChangeSet(demoDID, time.Now().Add(-time.Hour)), time.Now())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -54,7 +55,7 @@ func TestAcceptRules(t *testing.T) {
 	k, _ := keys.Generate(keys.EdDSA)
 	s := demo(t)
 	cache := filepath.Join(t.TempDir(), "sub", "cache.json")
-	r, err := client.New(client.Config{PinnedKey: pin(t, k), CacheFile: cache, Logger: quiet})
+	r, err := replica.New(replica.Config{PinnedKey: pin(t, k), CacheFile: cache, Logger: quiet})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -64,7 +65,7 @@ func TestAcceptRules(t *testing.T) {
 	if ok, err := r.Accept(snapshot(t, k, 5, s, nil), nil); !ok || err != nil {
 		t.Fatalf("accept 5: %v %v", ok, err)
 	}
-	if _, err := r.Accept(snapshot(t, k, 4, s, nil), nil); !errors.Is(err, client.ErrOlder) {
+	if _, err := r.Accept(snapshot(t, k, 4, s, nil), nil); !errors.Is(err, replica.ErrOlder) {
 		t.Fatalf("older: %v", err)
 	}
 	if ok, err := r.Accept(snapshot(t, k, 5, s, nil), nil); ok || err != nil {
@@ -73,11 +74,11 @@ func TestAcceptRules(t *testing.T) {
 	jws := snapshot(t, k, 6, s, nil)
 	bad := bytes.Clone(jws)
 	bad[len(bad)-5] ^= 2
-	if _, err := r.Accept(bad, nil); !errors.Is(err, trust.ErrSnapshot) {
+	if _, err := r.Accept(bad, nil); !errors.Is(err, trustregistry.ErrSnapshot) {
 		t.Fatalf("tampered: %v", err)
 	}
 	other, _ := keys.Generate(keys.EdDSA)
-	if _, err := r.Accept(snapshot(t, other, 7, s, nil), nil); !errors.Is(err, trust.ErrSnapshot) {
+	if _, err := r.Accept(snapshot(t, other, 7, s, nil), nil); !errors.Is(err, trustregistry.ErrSnapshot) {
 		t.Fatalf("unpinned key: %v", err)
 	}
 	if st := r.Status(); st.Sequence != 5 || !st.Ready {
@@ -88,44 +89,44 @@ func TestAcceptRules(t *testing.T) {
 	if ok, err := r.Accept(snapshot(t, k, 8, s, pin(t, nk)), nil); !ok || err != nil {
 		t.Fatalf("rotation announcement: %v", err)
 	}
-	if _, err := r.Accept(snapshot(t, k, 9, s, nil), nil); !errors.Is(err, trust.ErrSnapshot) {
+	if _, err := r.Accept(snapshot(t, k, 9, s, nil), nil); !errors.Is(err, trustregistry.ErrSnapshot) {
 		t.Fatalf("old key after rotation: %v", err)
 	}
 	if ok, err := r.Accept(snapshot(t, nk, 10, s, nil), nil); !ok || err != nil {
 		t.Fatalf("new key: %v", err)
 	}
 	// The cache restores the rotated trust from the original pin.
-	r2, err := client.New(client.Config{PinnedKey: pin(t, k), CacheFile: cache, Logger: quiet})
+	r2, err := replica.New(replica.Config{PinnedKey: pin(t, k), CacheFile: cache, Logger: quiet})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if st := r2.Status(); st.Sequence != 10 || !st.Ready {
 		t.Fatalf("from cache: %+v", st)
 	}
-	d := r2.Decide(trust.Query{Entity: demoDID, CredentialType: trust.DemoType, LocalScheme: trust.DemoLocalScheme})
+	d := r2.Decide(trustregistry.Query{Entity: demoDID, CredentialType: demoseed.Type, LocalScheme: demoseed.LocalScheme})
 	if !d.Recognised {
 		t.Fatalf("%+v", d)
 	}
-	if d := r2.Decide(trust.Query{Entity: demoDID, AsOfVersion: 7}); d.Code != trust.CodeVersionUnknown {
+	if d := r2.Decide(trustregistry.Query{Entity: demoDID, AsOfVersion: 7}); d.Code != trustregistry.CodeVersionUnknown {
 		t.Fatalf("as of: %+v", d)
 	}
 	// A corrupted cache is ignored, not trusted.
 	os.WriteFile(cache, []byte(`{"snapshot":"garbage"}`), 0o600)
-	r3, _ := client.New(client.Config{PinnedKey: pin(t, k), CacheFile: cache, Logger: quiet})
+	r3, _ := replica.New(replica.Config{PinnedKey: pin(t, k), CacheFile: cache, Logger: quiet})
 	if r3.Ready() == nil {
 		t.Fatal("garbage cache trusted")
 	}
 	// Offline from a raw JWS file.
 	raw := filepath.Join(t.TempDir(), "snap.jws")
 	os.WriteFile(raw, snapshot(t, k, 1, s, nil), 0o644)
-	off, err := client.FromSnapshotFile(raw, pin(t, k))
+	off, err := replica.FromSnapshotFile(raw, pin(t, k))
 	if err != nil || off.Ready() != nil {
 		t.Fatalf("offline: %v", err)
 	}
-	if _, err := client.FromSnapshotFile(raw, pin(t, other)); err == nil {
+	if _, err := replica.FromSnapshotFile(raw, pin(t, other)); err == nil {
 		t.Fatal("offline file with the wrong pin")
 	}
-	if _, err := client.New(client.Config{PinnedKey: []byte(`{"kty":"oct","k":"AAAA"}`)}); err == nil {
+	if _, err := replica.New(replica.Config{PinnedKey: []byte(`{"kty":"oct","k":"AAAA"}`)}); err == nil {
 		t.Fatal("symmetric pin accepted")
 	}
 }
@@ -144,7 +145,7 @@ func TestPollingFallback(t *testing.T) {
 		w.Write(*cur.Load())
 	}))
 	defer srv.Close()
-	r, _ := client.New(client.Config{URL: srv.URL, PinnedKey: pin(t, k), PollInterval: 20 * time.Millisecond, Logger: quiet})
+	r, _ := replica.New(replica.Config{URL: srv.URL, PinnedKey: pin(t, k), PollInterval: 20 * time.Millisecond, Logger: quiet})
 	ctx, cancel := context.WithCancel(context.Background())
 	var wg sync.WaitGroup
 	wg.Add(1)
@@ -167,7 +168,7 @@ func TestPollingFallback(t *testing.T) {
 func TestRegistryDownKeepsLastGood(t *testing.T) {
 	k, _ := keys.Generate(keys.EdDSA)
 	cache := filepath.Join(t.TempDir(), "c.json")
-	r, _ := client.New(client.Config{URL: "http://127.0.0.1:1", PinnedKey: pin(t, k), CacheFile: cache, Logger: quiet, PollInterval: 10 * time.Millisecond})
+	r, _ := replica.New(replica.Config{URL: "http://127.0.0.1:1", PinnedKey: pin(t, k), CacheFile: cache, Logger: quiet, PollInterval: 10 * time.Millisecond})
 	r.Accept(snapshot(t, k, 3, demo(t), nil), nil)
 	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
 	defer cancel()
@@ -188,7 +189,7 @@ func FuzzLoadFile(f *testing.F) {
 	f.Fuzz(func(t *testing.T, b []byte) {
 		p := filepath.Join(dir, "f")
 		os.WriteFile(p, b, 0o600)
-		r, err := client.FromSnapshotFile(p, pinned)
+		r, err := replica.FromSnapshotFile(p, pinned)
 		if err == nil && r.Index() == nil {
 			t.Fatal("loaded without index")
 		}
@@ -199,15 +200,15 @@ func FuzzLoadFile(f *testing.F) {
 // 10,000 authorities and 50 schemes.
 func BenchmarkReplicaDecideHit(b *testing.B) {
 	k, _ := keys.Generate(keys.EdDSA)
-	s, err := trust.SyntheticState(10000, 50, time.Now().Add(-time.Hour))
+	s, err := trustregistry.SyntheticState(10000, 50, time.Now().Add(-time.Hour))
 	if err != nil {
 		b.Fatal(err)
 	}
-	r, _ := client.New(client.Config{PinnedKey: pin(b, k), Logger: quiet})
+	r, _ := replica.New(replica.Config{PinnedKey: pin(b, k), Logger: quiet})
 	if _, err := r.Accept(snapshot(b, k, 1, s, nil), nil); err != nil {
 		b.Fatal(err)
 	}
-	q := trust.Query{Entity: "did:web:authority-4242.example", CredentialType: "BusinessRegistration", LocalScheme: "scheme-0"}
+	q := trustregistry.Query{Entity: "did:web:authority-4242.example", CredentialType: "BusinessRegistration", LocalScheme: "scheme-0"}
 	b.ReportAllocs()
 	for b.Loop() {
 		if d := r.Decide(q); !d.Recognised {

@@ -1,11 +1,4 @@
-// Package trust is the trust registry core: the governed model (jurisdictions, schemes,
-// authorities, agreements, recognitions), its validation, change sets and their bitemporal
-// history, recognition decisions from an immutable in-memory index, the hash-chained audit log,
-// signed snapshots, and the Store interface that persistence backends implement.
-//
-// It knows no HTTP and no database: trustregistry wires it to a Store, trustregistry/httpapi
-// serves it, trustregistry/client replicates it.
-package trust
+package trustregistry
 
 import (
 	"encoding/json"

@@ -1,0 +1,79 @@
+package trustregistry_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"net/http"
+
+	"github.com/idport/idport/trustregistry"
+	"github.com/idport/idport/trustregistry/httpapi"
+	"github.com/idport/idport/trustregistry/storeconfig"
+)
+
+// newService opens the bbolt store in cfg.DataDir (unless cfg.Store is set) and starts a
+// registry service on it; on failure the store it opened is closed.
+func newService(cfg trustregistry.Config) (*trustregistry.Service, error) {
+	if cfg.Store == nil {
+		st, err := storeconfig.Open(context.Background(), storeconfig.Config{DataDir: cfg.DataDir})
+		if err != nil {
+			return nil, err
+		}
+		cfg.Store = st.Store
+		svc, err := trustregistry.NewService(cfg)
+		if err != nil {
+			st.Close()
+		}
+		return svc, err
+	}
+	return trustregistry.NewService(cfg)
+}
+
+// handler is the registry's HTTP API over svc.
+func handler(svc *trustregistry.Service) http.Handler {
+	return httpapi.New(svc, httpapi.Options{}, slog.New(slog.DiscardHandler))
+}
+
+// bootstrap creates an account offline in the bbolt registry of dataDir.
+func bootstrap(ctx context.Context, dataDir, name string, roles []trustregistry.Role) (string, error) {
+	st, err := storeconfig.Open(ctx, storeconfig.Config{DataDir: dataDir})
+	if err != nil {
+		return "", err
+	}
+	defer st.Close()
+	return trustregistry.Bootstrap(ctx, st.Store, name, roles)
+}
+
+// checkAudit checks the audit chain of the bbolt registry of dataDir offline.
+func checkAudit(ctx context.Context, dataDir string) (trustregistry.AuditReport, error) {
+	st, err := storeconfig.Open(ctx, storeconfig.Config{DataDir: dataDir})
+	if err != nil {
+		return trustregistry.AuditReport{}, err
+	}
+	defer st.Close()
+	return trustregistry.CheckAudit(ctx, st.Store)
+}
+
+// postJSON posts in as JSON to url and decodes the 200 answer into out.
+func postJSON(ctx context.Context, url string, in, out any) error {
+	b, err := json.Marshal(in)
+	if err != nil {
+		return err
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(b))
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("POST %s: %s", url, resp.Status)
+	}
+	return json.NewDecoder(resp.Body).Decode(out)
+}
