@@ -34,7 +34,7 @@ func Write(path string, write func(io.Writer) (int64, error)) (Info, error) {
 		os.Remove(tmp)
 		return Info{}, fmt.Errorf("writing %s: %w", path, err)
 	}
-	hw := &hashingWriter{w: f, h: sha256.New()}
+	hw := NewHashingWriter(f)
 	if _, err := write(hw); err != nil {
 		return fail(err)
 	}
@@ -55,7 +55,7 @@ func Write(path string, write func(io.Writer) (int64, error)) (Info, error) {
 			return Info{}, fmt.Errorf("sync %s: %w", dir, err)
 		}
 	}
-	return hw.info(), nil
+	return hw.Info(), nil
 }
 
 // WriteFile replaces path with b, creating its directory (mode 0700) when missing.
@@ -70,21 +70,26 @@ func WriteFile(path string, b []byte) error {
 	return err
 }
 
-// hashingWriter counts and hashes what passes through it.
-type hashingWriter struct {
+// HashingWriter counts and hashes (SHA-256) what passes through it to the writer beneath.
+type HashingWriter struct {
 	w io.Writer
 	h hash.Hash
 	n int64
 }
 
-func (h *hashingWriter) Write(p []byte) (int, error) {
+// NewHashingWriter returns a HashingWriter writing to w.
+func NewHashingWriter(w io.Writer) *HashingWriter { return &HashingWriter{w: w, h: sha256.New()} }
+
+// Write implements io.Writer.
+func (h *HashingWriter) Write(p []byte) (int, error) {
 	n, err := h.w.Write(p)
 	h.h.Write(p[:n])
 	h.n += int64(n)
 	return n, err
 }
 
-func (h *hashingWriter) info() Info {
+// Info returns the size and digest of what was written so far.
+func (h *HashingWriter) Info() Info {
 	var i Info
 	i.Size = h.n
 	copy(i.SHA256[:], h.h.Sum(nil))

@@ -6,7 +6,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"hash"
 	"io"
 	"net/http"
 	"os"
@@ -81,27 +80,6 @@ func WriteBackup(db *bolt.DB, w io.Writer) (int64, error) {
 	return n, nil
 }
 
-// hashingWriter counts and hashes what passes through it.
-type hashingWriter struct {
-	w io.Writer
-	h hash.Hash
-	n int64
-}
-
-func (h *hashingWriter) Write(p []byte) (int, error) {
-	n, err := h.w.Write(p)
-	h.h.Write(p[:n])
-	h.n += int64(n)
-	return n, err
-}
-
-func (h *hashingWriter) info() BackupInfo {
-	var b BackupInfo
-	b.Size = h.n
-	copy(b.SHA256[:], h.h.Sum(nil))
-	return b
-}
-
 // BackupToFile writes a consistent copy of db to path atomically: into a temporary file in the
 // same directory (mode 0600), fsynced, then renamed over path, and the directory fsynced. A
 // failure leaves no partial file at path.
@@ -141,7 +119,7 @@ func SpoolWith(dir string, write func(io.Writer) (int64, error)) (*Spool, error)
 		return nil, fmt.Errorf("%w: spool file: %w", ErrBackup, err)
 	}
 	os.Remove(f.Name()) // the open descriptor keeps the data until Close
-	hw := &hashingWriter{w: f, h: sha256.New()}
+	hw := atomicfile.NewHashingWriter(f)
 	if _, err := write(hw); err != nil {
 		f.Close()
 		return nil, err
@@ -150,7 +128,8 @@ func SpoolWith(dir string, write func(io.Writer) (int64, error)) (*Spool, error)
 		f.Close()
 		return nil, fmt.Errorf("%w: rewind spool: %w", ErrBackup, err)
 	}
-	return &Spool{File: f, BackupInfo: hw.info()}, nil
+	info := hw.Info()
+	return &Spool{File: f, BackupInfo: BackupInfo{Size: info.Size, SHA256: info.SHA256}}, nil
 }
 
 // Close releases the spool file.
