@@ -48,6 +48,22 @@ const (
 	CodeStatusStale Code = "status_stale"
 )
 
+// Codes of trust decisions that a recognition check passes on as its error (from a
+// TrustSource such as the registry's replica): why the issuer is not recognised.
+const (
+	CodeAuthorityNotActive     Code = "authority_not_active"
+	CodeAuthorityRevoked       Code = "authority_revoked"
+	CodeTypeNotAuthorised      Code = "type_not_authorised"
+	CodeSchemeNotRecognised    Code = "scheme_not_recognised"
+	CodeLocalSchemeUnknown     Code = "local_scheme_unknown"
+	CodeRecognitionInactive    Code = "recognition_inactive"
+	CodeAgreementInactive      Code = "agreement_inactive"
+	CodeAssuranceNotMapped     Code = "assurance_not_mapped"
+	CodeKeyNotPinned           Code = "key_not_pinned"
+	CodeRegistryVersionUnknown Code = "version_unknown"
+	CodeInvalidTrustQuery      Code = "invalid_query"
+)
+
 // Codes of request errors (not verification outcomes): a request's options
 // that the verifier refuses before verifying anything.
 const (
