@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"log/slog"
 	"strings"
 	"sync"
@@ -28,7 +29,8 @@ type Config struct {
 	Identity string
 	// Alg is the algorithm of generated keys: keys.EdDSA (default) or keys.ES256.
 	Alg keys.Alg
-	// Secret seals private keys at rest (at least keys.MinSecretBytes). Required.
+	// Secret seals private keys at rest: at least keys.MinSecretBytes of randomness, checked by
+	// keys.CheckSecret. Required.
 	Secret []byte
 	// CredentialTypes are the configured credential types; nil means DefaultTypes().
 	CredentialTypes []CredentialType
@@ -99,8 +101,8 @@ func New(ctx context.Context, cfg Config) (*Issuer, error) {
 			return nil, errs.Wrap(CodeConfig, "invalid configuration: default format", err)
 		}
 	}
-	if len(cfg.Secret) < keys.MinSecretBytes {
-		return nil, errs.Errorf(CodeNoSecret, "key-sealing secret too short: it must have at least %d bytes", keys.MinSecretBytes)
+	if err := keys.CheckSecret(cfg.Secret); err != nil {
+		return nil, errs.Wrap(CodeNoSecret, fmt.Sprintf("key-sealing secret refused: it must be %d bytes or more of randomness (%v)", keys.MinSecretBytes, err), err)
 	}
 	sealer, err := keys.NewSealer(cfg.Secret)
 	if err != nil {
