@@ -37,6 +37,12 @@ type Config struct {
 	// AcceptForeignIssuer lets a client-supplied credential keep an issuer value other than
 	// the instance's own DID (the W3C test suites expect it); off by default.
 	AcceptForeignIssuer bool
+	// FillIssuer gives a client-supplied credential without an issuer the instance's own DID.
+	// Off by default: a request without an issuer is refused (400), since an issuer that
+	// fills in what the client left out signs a statement the client never made; turn it on
+	// for clients that rely on the VC-API's optional issuer. An explicit null is refused
+	// either way.
+	FillIssuer bool
 	// DefaultFormat applies to client-supplied VC 2.0 credentials without a format option;
 	// empty means vc+jwt. VC 1.1 credentials default to jwt_vc_json.
 	DefaultFormat vc.Format

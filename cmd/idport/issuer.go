@@ -31,7 +31,7 @@ const devSecretFile = "dev-key-secret"
 // issuerFlags are the flags shared by the issuer service and its management subcommands.
 type issuerFlags struct {
 	addr, data, registry, baseURL, didMethod, alg, secretFile, typesFile, defaultFormat string
-	dev, acceptForeign                                                                  bool
+	dev, acceptForeign, fillIssuer                                                      bool
 	gcPercent                                                                           int
 }
 
@@ -47,6 +47,7 @@ func (f *issuerFlags) register(fs *flag.FlagSet, service bool) {
 	if service {
 		fs.StringVar(&f.registry, "registry", "", "trust registry URL (recorded for operators; issuance does not depend on it)")
 		fs.BoolVar(&f.acceptForeign, "accept-foreign-issuer", false, "accept client-supplied credentials naming another issuer (W3C test suites)")
+		fs.BoolVar(&f.fillIssuer, "fill-issuer", false, "give client-supplied credentials without an issuer this instance's DID (default: refuse them with 400)")
 		fs.StringVar(&f.defaultFormat, "default-format", "", "format for client-supplied VC 2.0 credentials: vc+jwt (default) or ldp_vc")
 		fs.IntVar(&f.gcPercent, "gc-percent", 400, "Go GC target percentage for the service (issuance makes short-lived garbage; 400 gives about 1.5x the credentials per CPU-second of Go's 100); 0 keeps GOGC")
 	}
@@ -98,7 +99,7 @@ func (f *issuerFlags) config(env Env) (issuer.Config, error) {
 		return issuer.Config{}, err
 	}
 	cfg := issuer.Config{BaseURL: f.baseURL, Identity: f.didMethod, Alg: keys.Alg(f.alg), Secret: secret,
-		AcceptForeignIssuer: f.acceptForeign, DefaultFormat: vc.Format(f.defaultFormat), Logger: env.Logger}
+		AcceptForeignIssuer: f.acceptForeign, FillIssuer: f.fillIssuer, DefaultFormat: vc.Format(f.defaultFormat), Logger: env.Logger}
 	if cfg.BaseURL == "" {
 		cfg.BaseURL = "http://" + f.addr
 	}

@@ -170,7 +170,7 @@ type IssueOptions struct {
 
 func (a *api) issue(c *gin.Context) {
 	var req IssueRequest
-	if err := httpx.DecodeJSON(c, &req); err != nil {
+	if err := httpx.DecodeJSONStrict(c, &req); err != nil {
 		statuses.Write(c, err)
 		return
 	}
@@ -254,7 +254,7 @@ func (e StatusUpdateEntry) action() (issuer.Action, error) {
 
 func (a *api) changeStatus(c *gin.Context) {
 	var req StatusRequest
-	if err := httpx.DecodeJSON(c, &req); err != nil {
+	if err := httpx.DecodeJSONStrict(c, &req); err != nil {
 		statuses.Write(c, err)
 		return
 	}

@@ -83,7 +83,7 @@ func TestBadInput(t *testing.T) {
 	}
 	cred := func(mut func(m map[string]any)) map[string]any {
 		m := map[string]any{"@context": []any{"https://www.w3.org/ns/credentials/v2"}, "type": []any{"VerifiableCredential"},
-			"credentialSubject": map[string]any{"id": "did:example:1"}}
+			"issuer": svc.DID(), "credentialSubject": map[string]any{"id": "did:example:1"}}
 		mut(m)
 		return m
 	}
