@@ -199,7 +199,7 @@ func (is *Issuer) issueTemplate(ctx context.Context, req Request) (*Issued, erro
 	p := &plan{format: format, typ: t.Name, sk: sk, issuedAt: now, validUntil: now.Add(t.ValidityOrDefault()),
 		credID: newID(), disclosable: disclosable}
 	if req.Client != nil {
-		p.clientID = req.Client.ID
+		p.clientID = req.Client.principal()
 	}
 	subject := req.Subject // read only, unless a holder id or SD-JWT's sub changes it
 	if h != nil || format == vc.FormatSDJWT {
@@ -283,12 +283,8 @@ func (is *Issuer) issueCredential(ctx context.Context, req Request) (*Issued, er
 			break
 		}
 	}
-	allowed := req.Client.Allows(vc.TypeCredential)
-	for _, t := range c.Type {
-		allowed = allowed || (t != vc.TypeCredential && req.Client.Allows(t))
-	}
-	if !allowed {
-		return nil, errs.Errorf(CodeForbidden, "forbidden: API key %s may not issue %v", req.Client.ID, c.Type)
+	if !req.Client.AllowsTypes(c.Type) {
+		return nil, errs.Errorf(CodeForbidden, "forbidden: API key %s may not issue %v (its scopes must cover every type)", req.Client.ID, c.Type)
 	}
 	if typ == "" {
 		typ = vc.TypeCredential
@@ -338,7 +334,7 @@ func (is *Issuer) issueCredential(ctx context.Context, req Request) (*Issued, er
 		p.validUntil = c.ValidUntil.UTC()
 	}
 	if req.Client != nil {
-		p.clientID = req.Client.ID
+		p.clientID = req.Client.principal()
 	}
 	return is.finish(ctx, p)
 }

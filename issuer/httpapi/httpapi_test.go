@@ -38,7 +38,7 @@ func newServer(t testing.TB) (*httptest.Server, *httpapi.Service, string) {
 	}
 	srv := httptest.NewServer(svc.Handler())
 	t.Cleanup(func() { srv.Close(); _ = svc.Close() })
-	tok, err := svc.CreateAPIKey(context.Background(), "t", "*")
+	tok, err := svc.CreateAPIKey(context.Background(), "t", "*", issuer.ScopeAdmin)
 	if err != nil {
 		t.Fatal(err)
 	}

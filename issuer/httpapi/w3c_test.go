@@ -9,7 +9,9 @@ import (
 	"net/http/httptest"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/idport/idport/issuer"
 	"github.com/idport/idport/issuer/boltstore"
@@ -34,7 +36,7 @@ func serverWith(t testing.TB, mut func(*issuer.Config)) (*httptest.Server, *http
 	}
 	srv := httptest.NewServer(svc.Handler())
 	t.Cleanup(func() { srv.Close(); _ = svc.Close() })
-	tok, err := svc.CreateAPIKey(context.Background(), "t", "*")
+	tok, err := svc.CreateAPIKey(context.Background(), "t", "*", issuer.ScopeAdmin)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -115,7 +117,11 @@ func TestIssueChecksRelatedResource(t *testing.T) {
 func TestIssueValidatesJSONLDForEveryFormat(t *testing.T) {
 	srv, svc, tok := serverWith(t, nil)
 	for name, mut := range map[string]func(map[string]any){
-		"type not an IRI": func(m map[string]any) { m["type"] = []any{"VerifiableCredential", "Not An IRI"} },
+		"type not an IRI": func(m map[string]any) {
+			m["@context"] = []any{"https://www.w3.org/ns/credentials/v2", issuer.ContextUndefinedTermsV2}
+			m["type"] = []any{"VerifiableCredential", "Not An IRI"}
+		},
+		"type undefined": func(m map[string]any) { m["type"] = []any{"VerifiableCredential", "Undefined"} },
 		"protected term redefined": func(m map[string]any) {
 			m["@context"] = []any{"https://www.w3.org/ns/credentials/v2", map[string]any{"VerifiableCredential": "https://example.com/VC"}}
 		},
@@ -179,5 +185,135 @@ func TestStrictDecoding(t *testing.T) {
 	}
 	if st, _, b := post(t, srv, tok, "/credentials/status", js(map[string]any{"credentialId": issued.ID, "action": "suspend"})); st != 200 {
 		t.Fatalf("suspend: %d %s (nothing may have changed before)", st, b)
+	}
+}
+
+// An API key's scopes must cover every type of a credential beyond VerifiableCredential.
+func TestAPIKeyScopeCoversEveryType(t *testing.T) {
+	srv, svc, _ := serverWith(t, nil)
+	ctx := context.Background()
+	br, err := svc.CreateAPIKey(ctx, "br", "BusinessRegistration")
+	if err != nil {
+		t.Fatal(err)
+	}
+	both, err := svc.CreateAPIKey(ctx, "both", "BusinessRegistration", "PersonIdentity")
+	if err != nil {
+		t.Fatal(err)
+	}
+	typed := func(types ...any) string {
+		return js(map[string]any{"credential": v2cred(svc.DID(), func(m map[string]any) {
+			m["@context"] = []any{"https://www.w3.org/ns/credentials/v2", issuer.ContextUndefinedTermsV2}
+			m["type"] = types
+		})})
+	}
+	for name, c := range map[string]struct {
+		tok, body string
+		status    int
+	}{
+		"one type in scope":     {br, typed("VerifiableCredential", "BusinessRegistration"), 201},
+		"second type not":       {br, typed("VerifiableCredential", "BusinessRegistration", "PersonIdentity"), 403},
+		"second type first":     {br, typed("VerifiableCredential", "PersonIdentity", "BusinessRegistration"), 403},
+		"base type alone":       {br, typed("VerifiableCredential"), 403},
+		"both types in scope":   {both, typed("VerifiableCredential", "BusinessRegistration", "PersonIdentity"), 201},
+		"template out of scope": {br, js(map[string]any{"type": "PersonIdentity", "credentialSubject": map[string]any{"givenName": "A", "familyName": "B", "birthDate": "1990-01-01", "nationality": "SG"}}), 403},
+		"template within scope": {br, js(map[string]any{"type": "BusinessRegistration", "credentialSubject": subject(nil)}), 201},
+	} {
+		if st, _, b := post(t, srv, c.tok, "/credentials/issue", c.body); st != c.status {
+			t.Errorf("%s: %d %s", name, st, b)
+		}
+	}
+}
+
+// Only the key that issued a credential (or a key rotated from it, or an admin key) changes
+// its status.
+func TestStatusChangeOnlyByIssuingKey(t *testing.T) {
+	srv, svc, admin := serverWith(t, nil)
+	ctx := context.Background()
+	a, _ := svc.CreateAPIKey(ctx, "a", "BusinessRegistration")
+	b, _ := svc.CreateAPIKey(ctx, "b", "BusinessRegistration")
+	all, _ := svc.CreateAPIKey(ctx, "all", "*")
+	issue := func(tok string) string {
+		req, _ := http.NewRequest(http.MethodPost, srv.URL+"/credentials/issue", strings.NewReader(js(map[string]any{
+			"type": "BusinessRegistration", "credentialSubject": subject(nil)})))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Authorization", "Bearer "+tok)
+		resp, err := srv.Client().Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != 201 {
+			t.Fatalf("issue: %d", resp.StatusCode)
+		}
+		return resp.Header.Get(httpapi.CredentialIDHeader)
+	}
+	change := func(tok, id, action string) int {
+		st, _, _ := post(t, srv, tok, "/credentials/status", js(map[string]any{"credentialId": id, "action": action}))
+		return st
+	}
+	id := issue(a)
+	for name, tok := range map[string]string{"other key, same scope": b, "key of every type": all} {
+		for _, action := range []string{"suspend", "revoke"} {
+			if st := change(tok, id, action); st != 403 {
+				t.Errorf("%s %s: %d", name, action, st)
+			}
+		}
+	}
+	if st := change(a, id, "suspend"); st != 200 {
+		t.Fatalf("issuing key suspends: %d", st)
+	}
+	if st := change(admin, id, "reinstate"); st != 200 {
+		t.Fatalf("admin reinstates: %d", st)
+	}
+	// A rotated key manages what its predecessor issued; the old key no longer works.
+	a2, _, err := svc.Issuer().RotateAPIKey(ctx, keyID(a))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st := change(a2, id, "revoke"); st != 200 {
+		t.Fatalf("rotated key revokes: %d", st)
+	}
+	if st := change(a, id, "revoke"); st != 401 {
+		t.Fatalf("old key after rotation: %d", st)
+	}
+}
+
+// keyID is the public id of an API key token.
+func keyID(tok string) string { return tok[:len("idpi_")+8] }
+
+// API keys expire (90 days by default) and can be revoked.
+func TestAPIKeyExpiryAndRevocation(t *testing.T) {
+	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	var clock atomic.Pointer[time.Time]
+	clock.Store(&now)
+	srv, svc, _ := serverWith(t, func(c *issuer.Config) { c.Clock = func() time.Time { return *clock.Load() } })
+	ctx := context.Background()
+	tok, _ := svc.CreateAPIKey(ctx, "short-lived", "BusinessRegistration")
+	other, _ := svc.CreateAPIKey(ctx, "other", "BusinessRegistration")
+	body := js(map[string]any{"type": "BusinessRegistration", "credentialSubject": subject(nil)})
+	if st, _, b := post(t, srv, tok, "/credentials/issue", body); st != 201 {
+		t.Fatalf("fresh key: %d %s", st, b)
+	}
+	later := now.Add(issuer.DefaultAPIKeyTTL - time.Second)
+	clock.Store(&later)
+	if st, _, _ := post(t, srv, tok, "/credentials/issue", body); st != 201 {
+		t.Fatalf("key before expiry: %d", st)
+	}
+	expired := now.Add(issuer.DefaultAPIKeyTTL)
+	clock.Store(&expired)
+	if st, _, b := post(t, srv, tok, "/credentials/issue", body); st != 401 || !strings.Contains(b, "expired") {
+		t.Fatalf("expired key: %d %s", st, b)
+	}
+	clock.Store(&now)
+	if err := svc.Issuer().RevokeAPIKey(ctx, keyID(other)); err != nil {
+		t.Fatal(err)
+	}
+	if st, _, b := post(t, srv, other, "/credentials/issue", body); st != 401 || !strings.Contains(b, "revoked") {
+		t.Fatalf("revoked key: %d %s", st, b)
+	}
+	for _, k := range svc.Issuer().APIKeys() {
+		if k.ID == keyID(other) && k.State != "revoked" {
+			t.Fatalf("listed %+v", k)
+		}
 	}
 }
