@@ -178,7 +178,9 @@ func startIssuer(t *testing.T, dir, secretFile string) (string, func()) {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	env, _, _ := issuerTestEnv(nil)
-	go func() { done <- runIssuer(ctx, []string{"--addr", addr, "--data", dir, "--key-secret-file", secretFile}, env) }()
+	go func() {
+		done <- runIssuer(ctx, []string{"--addr", addr, "--data", dir, "--key-secret-file", secretFile}, env)
+	}()
 	for i := 0; i < 200; i++ {
 		if resp, err := http.Get("http://" + addr + "/healthz"); err == nil {
 			resp.Body.Close()
