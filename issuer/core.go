@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"log/slog"
 	"strings"
 	"sync"
@@ -28,16 +29,25 @@ type Config struct {
 	Identity string
 	// Alg is the algorithm of generated keys: keys.EdDSA (default) or keys.ES256.
 	Alg keys.Alg
-	// Secret seals private keys at rest (at least keys.MinSecretBytes). Required.
+	// Secret seals private keys at rest: at least keys.MinSecretBytes of randomness, checked by
+	// keys.CheckSecret. Required.
 	Secret []byte
 	// CredentialTypes are the configured credential types; nil means DefaultTypes().
 	CredentialTypes []CredentialType
 	// AcceptForeignIssuer lets a client-supplied credential keep an issuer value other than
 	// the instance's own DID (the W3C test suites expect it); off by default.
 	AcceptForeignIssuer bool
+	// FillIssuer gives a client-supplied credential without an issuer the instance's own DID.
+	// Off by default: a request without an issuer is refused (400), since an issuer that
+	// fills in what the client left out signs a statement the client never made; turn it on
+	// for clients that rely on the VC-API's optional issuer. An explicit null is refused
+	// either way.
+	FillIssuer bool
 	// DefaultFormat applies to client-supplied VC 2.0 credentials without a format option;
 	// empty means vc+jwt. VC 1.1 credentials default to jwt_vc_json.
 	DefaultFormat vc.Format
+	// APIKeyTTL is how long a new API key authenticates (default DefaultAPIKeyTTL, 90 days).
+	APIKeyTTL time.Duration
 	// MaxStatusSets bounds the number of status-list sets new credentials may use in one list
 	// generation (0 or more than GenerationSets: GenerationSets).
 	MaxStatusSets uint32
@@ -86,6 +96,9 @@ func New(ctx context.Context, cfg Config) (*Issuer, error) {
 	if !keys.IsAllowed(cfg.Alg) {
 		return nil, errs.Errorf(CodeAlgNotAllowed, "algorithm not allowed: %q (allowed: %v)", cfg.Alg, keys.Allowed)
 	}
+	if cfg.APIKeyTTL <= 0 {
+		cfg.APIKeyTTL = DefaultAPIKeyTTL
+	}
 	if cfg.StatusTTL <= 0 {
 		cfg.StatusTTL = 5 * time.Minute
 	}
@@ -99,8 +112,8 @@ func New(ctx context.Context, cfg Config) (*Issuer, error) {
 			return nil, errs.Wrap(CodeConfig, "invalid configuration: default format", err)
 		}
 	}
-	if len(cfg.Secret) < keys.MinSecretBytes {
-		return nil, errs.Errorf(CodeNoSecret, "key-sealing secret too short: it must have at least %d bytes", keys.MinSecretBytes)
+	if err := keys.CheckSecret(cfg.Secret); err != nil {
+		return nil, errs.Wrap(CodeNoSecret, fmt.Sprintf("key-sealing secret refused: it must be %d bytes or more of randomness (%v)", keys.MinSecretBytes, err), err)
 	}
 	sealer, err := keys.NewSealer(cfg.Secret)
 	if err != nil {
@@ -115,7 +128,7 @@ func New(ctx context.Context, cfg Config) (*Issuer, error) {
 	}
 	is := &Issuer{cfg: cfg, types: map[string]*CredentialType{}, log: cfg.Logger,
 		status:  newStatusTable(cfg.MaxStatusSets),
-		apiKeys: &apiKeys{store: cfg.Store, byID: map[string]APIKeyRecord{}}}
+		apiKeys: &apiKeys{store: cfg.Store, clock: cfg.Clock, ttl: cfg.APIKeyTTL, byID: map[string]APIKeyRecord{}}}
 	is.inline = map[string]json.RawMessage{}
 	for i := range ts {
 		is.types[ts[i].Name] = &ts[i]
@@ -202,19 +215,65 @@ func (is *Issuer) Rotate(ctx context.Context, alg keys.Alg) (KeyInfo, error) {
 }
 
 // CreateAPIKey makes an API key for an issuance client with scopes (credential type names,
-// "*", or ScopeAdmin for backups), stores its hash and returns the token, which cannot be shown again.
+// "*", or ScopeAdmin for backups and status changes of any credential), valid for
+// Config.APIKeyTTL; it stores its hash and returns the token, which cannot be shown again.
 func (is *Issuer) CreateAPIKey(ctx context.Context, name string, scopes []string) (string, error) {
 	for _, s := range scopes {
 		if _, ok := is.types[s]; !ok && s != ScopeAll && s != ScopeAdmin && !typeNameRE.MatchString(s) {
 			return "", errs.Errorf(CodeInvalidRequest, "invalid request: scope %q is not a credential type name, \"*\" or %q", s, ScopeAdmin)
 		}
 	}
-	token, rec, err := is.apiKeys.create(ctx, name, scopes, is.cfg.Clock().UTC())
+	token, rec, err := is.apiKeys.create(ctx, name, scopes, "")
 	if err != nil {
 		return "", err
 	}
-	is.log.Info("API key created", "key_id", rec.ID, "scopes", rec.Scopes)
+	is.log.Info("API key created", "key_id", rec.ID, "scopes", rec.Scopes, "expires", rec.Expires)
 	return token, nil
+}
+
+// APIKeys lists the API keys, oldest first, without their secrets.
+func (is *Issuer) APIKeys() []APIKeyInfo { return is.apiKeys.list() }
+
+// RevokeAPIKey revokes the API key with that id: it stops authenticating at once. Revoking a
+// revoked key changes nothing.
+func (is *Issuer) RevokeAPIKey(ctx context.Context, id string) error {
+	rec, err := is.apiKeys.revoke(ctx, id)
+	if err != nil {
+		return err
+	}
+	is.log.Info("API key revoked", "key_id", rec.ID)
+	return nil
+}
+
+// RotateAPIKey replaces the API key with that id: a new key with the same name, scopes and
+// principal (so it manages the credentials the old key issued), valid for a full APIKeyTTL,
+// and the old key revoked. It returns the new token, which cannot be shown again.
+func (is *Issuer) RotateAPIKey(ctx context.Context, id string) (string, APIKeyInfo, error) {
+	old, err := is.apiKeys.get(id)
+	if err != nil {
+		return "", APIKeyInfo{}, err
+	}
+	if old.Revoked != nil {
+		return "", APIKeyInfo{}, errs.Errorf(CodeInvalidRequest, "invalid request: API key %s is revoked; create a new one", id)
+	}
+	principal := old.Principal
+	if principal == "" {
+		principal = old.ID
+	}
+	token, rec, err := is.apiKeys.create(ctx, old.Name, old.Scopes, principal)
+	if err != nil {
+		return "", APIKeyInfo{}, err
+	}
+	if _, err := is.apiKeys.revoke(ctx, id); err != nil {
+		return "", APIKeyInfo{}, err
+	}
+	is.log.Info("API key rotated", "old_key_id", id, "key_id", rec.ID, "principal", principal)
+	for _, k := range is.apiKeys.list() {
+		if k.ID == rec.ID {
+			return token, k, nil
+		}
+	}
+	return token, APIKeyInfo{}, nil
 }
 
 // Authenticate returns the client of an API key token.

@@ -45,10 +45,12 @@ const (
 	CodeStatusListNotFound errs.Code = "status_list_not_found"
 	// CodeStatusExhausted: no status index is left (the configured list count is used up).
 	CodeStatusExhausted errs.Code = "status_exhausted"
-	// CodeForbidden: the API key may not issue or manage this credential type, or lacks the
-	// admin scope.
+	// CodeForbidden: the API key may not issue one of the credential's types, did not issue
+	// the credential whose status it changes, or lacks the admin scope.
 	CodeForbidden errs.Code = "forbidden"
-	// CodeUnauthorized: no API key, or an unknown one.
+	// CodeAPIKeyNotFound: no API key with that id (management commands).
+	CodeAPIKeyNotFound errs.Code = "api_key_not_found"
+	// CodeUnauthorized: no API key, an unknown one, or one that expired or was revoked.
 	CodeUnauthorized errs.Code = "unauthorized"
 	// CodeNoSecret: the key-sealing secret is missing, too short, or not the one the data was
 	// sealed with.
@@ -107,6 +109,8 @@ var (
 	ErrStatusExhausted = errs.New(CodeStatusExhausted, "no status index left")
 	// ErrScope carries CodeForbidden.
 	ErrScope = errs.New(CodeForbidden, "forbidden")
+	// ErrAPIKeyNotFound carries CodeAPIKeyNotFound.
+	ErrAPIKeyNotFound = errs.New(CodeAPIKeyNotFound, "API key not found")
 	// ErrUnauthenticated carries CodeUnauthorized.
 	ErrUnauthenticated = errs.New(CodeUnauthorized, "unauthorized")
 	// ErrNoSecret carries CodeNoSecret.

@@ -28,7 +28,7 @@ func Example() {
 	is, err := issuer.New(ctx, issuer.Config{
 		Store:   st,
 		BaseURL: "https://registry.example.sg", // the issuer is did:web:registry.example.sg
-		Secret:  []byte("a secret of at least 16 bytes, from a file in production"),
+		Secret:  []byte("32 or more random bytes, from a file in production"),
 		Logger:  slog.New(slog.DiscardHandler),
 	})
 	if err != nil {

@@ -134,7 +134,7 @@ func interop(t *testing.T, identity string, alg keys.Alg) {
 		// A VC-API client's own VC 1.1 credential, secured as Data Integrity.
 		in["di11"], _ = e.issue(t, map[string]any{"options": map[string]any{"format": "ldp_vc"}, "credential": map[string]any{
 			"@context": []any{"https://www.w3.org/2018/credentials/v1"}, "type": []any{"VerifiableCredential"},
-			"issuanceDate": "2026-01-01T00:00:00Z", "credentialSubject": map[string]any{"id": "did:example:holder"}}})
+			"issuer": e.svc.DID(), "issuanceDate": "2026-01-01T00:00:00Z", "credentialSubject": map[string]any{"id": "did:example:holder"}}})
 	}
 	if !web {
 		delete(in, "vcjwt11")

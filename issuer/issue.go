@@ -14,6 +14,7 @@ import (
 	"github.com/idport/idport/pkg/errs"
 	"github.com/idport/idport/pkg/keys"
 	"github.com/idport/idport/pkg/vc"
+	"github.com/idport/idport/pkg/vcld"
 )
 
 // ContextStatusV1 is the Bitstring Status List context, added to VC 1.1 credentials that get
@@ -198,7 +199,7 @@ func (is *Issuer) issueTemplate(ctx context.Context, req Request) (*Issued, erro
 	p := &plan{format: format, typ: t.Name, sk: sk, issuedAt: now, validUntil: now.Add(t.ValidityOrDefault()),
 		credID: newID(), disclosable: disclosable}
 	if req.Client != nil {
-		p.clientID = req.Client.ID
+		p.clientID = req.Client.principal()
 	}
 	subject := req.Subject // read only, unless a holder id or SD-JWT's sub changes it
 	if h != nil || format == vc.FormatSDJWT {
@@ -261,6 +262,8 @@ func (is *Issuer) issueCredential(ctx context.Context, req Request) (*Issued, er
 	}
 	sk := is.ring.signer()
 	switch {
+	case c.Issuer.ID == "" && !is.cfg.FillIssuer:
+		return nil, errs.Errorf(CodeInvalidCredential, "invalid credential: issuer is required (this issuer signs only credentials that name it: %s)", sk.did)
 	case c.Issuer.ID == "":
 		c.Issuer.ID = sk.did
 	case c.Issuer.ID != sk.did && !is.cfg.AcceptForeignIssuer:
@@ -280,12 +283,8 @@ func (is *Issuer) issueCredential(ctx context.Context, req Request) (*Issued, er
 			break
 		}
 	}
-	allowed := req.Client.Allows(vc.TypeCredential)
-	for _, t := range c.Type {
-		allowed = allowed || (t != vc.TypeCredential && req.Client.Allows(t))
-	}
-	if !allowed {
-		return nil, errs.Errorf(CodeForbidden, "forbidden: API key %s may not issue %v", req.Client.ID, c.Type)
+	if !req.Client.AllowsTypes(c.Type) {
+		return nil, errs.Errorf(CodeForbidden, "forbidden: API key %s may not issue %v (its scopes must cover every type)", req.Client.ID, c.Type)
 	}
 	if typ == "" {
 		typ = vc.TypeCredential
@@ -315,6 +314,9 @@ func (is *Issuer) issueCredential(ctx context.Context, req Request) (*Issued, er
 	if err := is.checkClientStatus(c.Status); err != nil {
 		return nil, err
 	}
+	if err := validateLD(ctx, &c); err != nil {
+		return nil, err
+	}
 	h, err := parseHolder(req.HolderJWK)
 	if err != nil {
 		return nil, err
@@ -332,9 +334,24 @@ func (is *Issuer) issueCredential(ctx context.Context, req Request) (*Issued, er
 		p.validUntil = c.ValidUntil.UTC()
 	}
 	if req.Client != nil {
-		p.clientID = req.Client.ID
+		p.clientID = req.Client.principal()
 	}
 	return is.finish(ctx, p)
+}
+
+// validateLD is the one JSON-LD validation of a client-supplied credential, run for every
+// format before anything is allocated or signed: a credential secured as a JWT must be one the
+// issuer would also sign with Data Integrity (every term defined, types and ids absolute IRIs,
+// no protected term redefined, well-formed language values).
+func validateLD(ctx context.Context, c *vc.Credential) error {
+	doc, err := json.Marshal(c)
+	if err != nil {
+		return errs.Errorf(CodeInvalidCredential, "invalid credential: %v", err)
+	}
+	if err := vcld.ValidateCredential(ctx, doc); err != nil {
+		return errs.Errorf(CodeInvalidCredential, "invalid credential: %v", err)
+	}
+	return nil
 }
 
 // checkClientStatus validates a client-supplied credentialStatus: typed objects; Bitstring

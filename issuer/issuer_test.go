@@ -254,7 +254,8 @@ func TestIssueEveryFormat(t *testing.T) {
 	})
 	t.Run("VC-API credential v1 as VC-JWT", func(t *testing.T) {
 		cred := map[string]any{
-			"@context":          []any{vc.ContextV1},
+			// Every format validates JSON-LD: the issuer's name needs a term definition in 1.1.
+			"@context":          []any{vc.ContextV1, map[string]any{"name": "https://schema.org/name"}},
 			"type":              []string{"VerifiableCredential"},
 			"issuer":            map[string]any{"id": e.svc.DID(), "name": "Registry"},
 			"issuanceDate":      "2026-01-01T00:00:00Z",

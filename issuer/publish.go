@@ -15,6 +15,7 @@ import (
 	"github.com/idport/idport/pkg/errs"
 	"github.com/idport/idport/pkg/keys"
 	"github.com/idport/idport/pkg/statuslist"
+	"github.com/idport/idport/pkg/vcld"
 )
 
 // listCache keeps the last signed form of each status list, re-signed when its set changed
@@ -46,7 +47,8 @@ func (c *listCache) entry(name string) *cachedList {
 
 // PublishedList is a signed status list ready to serve.
 type PublishedList struct {
-	// Token is the signed list: a BitstringStatusListCredential as vc+jwt, or a statuslist+jwt.
+	// Token is the signed list: a BitstringStatusListCredential as vc+jwt or (ListDataIntegrity)
+	// as JSON-LD with an eddsa-rdfc-2022 proof, or a statuslist+jwt.
 	Token string
 	// MaxAge is how long caches may keep it.
 	MaxAge time.Duration
@@ -74,9 +76,33 @@ func parseSet(num string) (uint32, error) {
 	return uint32(n), nil
 }
 
+// ListSecuring is how a Bitstring Status List credential is secured.
+type ListSecuring int
+
+// Securing mechanisms of a Bitstring Status List credential.
+const (
+	// ListJOSE is VC-JOSE-COSE: a compact JWS, application/vc+jwt (the default).
+	ListJOSE ListSecuring = iota
+	// ListDataIntegrity is the JSON-LD credential with an eddsa-rdfc-2022 Data Integrity proof,
+	// application/vc+ld+json. It needs an Ed25519 signing key.
+	ListDataIntegrity
+)
+
 // BitstringList returns the signed BitstringStatusListCredential (vc+jwt) named
 // "revocation-N" or "suspension-N".
 func (is *Issuer) BitstringList(ctx context.Context, name string) (PublishedList, error) {
+	return is.BitstringListAs(ctx, name, ListJOSE)
+}
+
+// CanSecureListsWith reports whether the current signing key can secure status lists with
+// sec (Data Integrity needs Ed25519).
+func (is *Issuer) CanSecureListsWith(sec ListSecuring) bool {
+	return sec == ListJOSE || is.ring.signer().key.Alg == keys.EdDSA
+}
+
+// BitstringListAs returns the BitstringStatusListCredential named "revocation-N" or
+// "suspension-N" secured with sec. Both forms carry the same list and are cached apart.
+func (is *Issuer) BitstringListAs(ctx context.Context, name string, sec ListSecuring) (PublishedList, error) {
 	purpose, set, err := parseListName(name)
 	if err != nil {
 		return PublishedList{}, err
@@ -85,7 +111,11 @@ func (is *Issuer) BitstringList(ctx context.Context, name string) (PublishedList
 	if purpose == "suspension" {
 		want = StateSuspended
 	}
-	return is.publish(name, set, func(states []State, sk *signingKey) (string, error) {
+	cacheName := name
+	if sec == ListDataIntegrity {
+		cacheName += "+ld"
+	}
+	return is.publish(cacheName, set, func(states []State, sk *signingKey) (string, error) {
 		bs, err := statuslist.NewBitstring(ListSize)
 		if err != nil {
 			return "", err
@@ -97,8 +127,33 @@ func (is *Issuer) BitstringList(ctx context.Context, name string) (PublishedList
 				}
 			}
 		}
-		return statuslist.SignBitstringCredential(sk.key, sk.did, is.BitstringURL(purpose, set), purpose, bs, is.cfg.StatusTTL)
+		if sec != ListDataIntegrity {
+			return statuslist.SignBitstringCredential(sk.key, sk.did, is.BitstringURL(purpose, set), purpose, bs, is.cfg.StatusTTL)
+		}
+		return is.signBitstringLD(ctx, sk, purpose, set, bs)
 	})
+}
+
+// signBitstringLD secures a Bitstring Status List credential with eddsa-rdfc-2022.
+func (is *Issuer) signBitstringLD(ctx context.Context, sk *signingKey, purpose string, set uint32, bs *statuslist.Bitstring) (string, error) {
+	if sk.key.Alg != keys.EdDSA {
+		return "", errs.Errorf(CodeAlgNotAllowed, "algorithm not allowed: a Data Integrity status list needs an Ed25519 key; this issuer signs with %s", sk.key.Alg)
+	}
+	now := is.cfg.Clock().UTC().Truncate(time.Second)
+	c, err := statuslist.BitstringCredential(statuslist.BitstringParams{Issuer: sk.did, ID: is.BitstringURL(purpose, set),
+		Purpose: purpose, List: bs, ValidFrom: now, ValidUntil: now.Add(is.cfg.StatusTTL)})
+	if err != nil {
+		return "", err
+	}
+	doc, err := json.Marshal(c)
+	if err != nil {
+		return "", err
+	}
+	out, err := vcld.SignCredential(ctx, doc, vcld.SignOptions{Signer: sk.key.Signer, VerificationMethod: sk.key.ID, Created: now})
+	if err != nil {
+		return "", err
+	}
+	return string(out), nil
 }
 
 // TokenList returns the signed Token Status List (statuslist+jwt) number set (as a string).

@@ -30,7 +30,8 @@ type StatusResult struct {
 	Status StatusRef `json:"statusEntry"`
 }
 
-// ChangeStatus revokes, suspends or reinstates a credential issued here. The change is
+// ChangeStatus revokes, suspends or reinstates a credential issued here, on behalf of the
+// client that issued it (its API key, or a key rotated from it) or of an admin client. The change is
 // durable when it returns nil. Revocation is final; suspending a suspended credential or
 // reinstating a valid one changes nothing and succeeds.
 func (is *Issuer) ChangeStatus(ctx context.Context, client *Client, credentialID string, action Action) (StatusResult, error) {
@@ -58,8 +59,8 @@ func (is *Issuer) ChangeStatus(ctx context.Context, client *Client, credentialID
 	if !ok {
 		return StatusResult{}, errs.Errorf(CodeCredentialNotFound, "credential not found: %q", credentialID)
 	}
-	if !client.Allows(rec.Type) {
-		return StatusResult{}, errs.Errorf(CodeForbidden, "forbidden: API key %s may not manage %s credentials", client.ID, rec.Type)
+	if !client.Manages(rec.Client) {
+		return StatusResult{}, errs.Errorf(CodeForbidden, "forbidden: API key %s did not issue credential %s; only the key that issued it (or one with the %q scope) may change its status", client.ID, rec.ID, ScopeAdmin)
 	}
 	mu := &is.locks[rec.Status.Index%uint32(len(is.locks))]
 	mu.Lock()

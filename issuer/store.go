@@ -57,7 +57,8 @@ type IssueRecord struct {
 	Issued time.Time `json:"issued"`
 	// Expires is the end of validity; zero means the credential does not expire.
 	Expires time.Time `json:"expires,omitzero"`
-	// Client names the API key that asked for it ("" for in-process callers).
+	// Client names the API client that asked for it: the Principal of its API key (the id
+	// of the first key of its rotation chain); "" for in-process callers.
 	Client string `json:"client,omitempty"`
 }
 
@@ -88,6 +89,15 @@ type APIKeyRecord struct {
 	Name string `json:"name,omitempty"`
 	// Created is the creation time.
 	Created time.Time `json:"created"`
+	// Expires is when the key stops authenticating. A record stored before keys expired
+	// (zero) expires DefaultAPIKeyTTL after Created.
+	Expires time.Time `json:"expires,omitzero"`
+	// Revoked is when an operator revoked the key (or rotated it); nil while it is live.
+	Revoked *time.Time `json:"revoked,omitempty"`
+	// Principal names the client the key belongs to: the id of the first key of a rotation
+	// chain ("" means ID). Credentials are recorded under it, so a rotated key manages the
+	// credentials its predecessors issued.
+	Principal string `json:"principal,omitempty"`
 }
 
 // Store is the issuer's persistence. Every method is durable when it returns nil: a crash
@@ -111,7 +121,7 @@ type Store interface {
 	// KeyExpiries returns, per key id, the latest Expires of the credentials it signed
 	// (the zero time for a key whose credentials never expire is reported as MaxTime).
 	KeyExpiries(ctx context.Context) (map[string]time.Time, error)
-	// PutAPIKey stores an API key record.
+	// PutAPIKey stores an API key record, replacing the record of the same id.
 	PutAPIKey(ctx context.Context, k APIKeyRecord) error
 	// APIKeys returns all API key records.
 	APIKeys(ctx context.Context) ([]APIKeyRecord, error)

@@ -118,6 +118,9 @@ func NewService(cfg Config) (*Service, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := keys.CheckSecret(secret); err != nil {
+		return nil, fmt.Errorf("registry key secret: %w", err)
+	}
 	sealer, err := keys.NewSealer(secret)
 	if err != nil {
 		return nil, fmt.Errorf("registry key secret: %w", err)

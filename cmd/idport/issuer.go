@@ -31,7 +31,7 @@ const devSecretFile = "dev-key-secret"
 // issuerFlags are the flags shared by the issuer service and its management subcommands.
 type issuerFlags struct {
 	addr, data, registry, baseURL, didMethod, alg, secretFile, typesFile, defaultFormat string
-	dev, acceptForeign                                                                  bool
+	dev, acceptForeign, fillIssuer                                                      bool
 	gcPercent                                                                           int
 }
 
@@ -47,6 +47,7 @@ func (f *issuerFlags) register(fs *flag.FlagSet, service bool) {
 	if service {
 		fs.StringVar(&f.registry, "registry", "", "trust registry URL (recorded for operators; issuance does not depend on it)")
 		fs.BoolVar(&f.acceptForeign, "accept-foreign-issuer", false, "accept client-supplied credentials naming another issuer (W3C test suites)")
+		fs.BoolVar(&f.fillIssuer, "fill-issuer", false, "give client-supplied credentials without an issuer this instance's DID (default: refuse them with 400)")
 		fs.StringVar(&f.defaultFormat, "default-format", "", "format for client-supplied VC 2.0 credentials: vc+jwt (default) or ldp_vc")
 		fs.IntVar(&f.gcPercent, "gc-percent", 400, "Go GC target percentage for the service (issuance makes short-lived garbage; 400 gives about 1.5x the credentials per CPU-second of Go's 100); 0 keeps GOGC")
 	}
@@ -56,11 +57,11 @@ func (f *issuerFlags) register(fs *flag.FlagSet, service bool) {
 // generated one kept in the data directory.
 func (f *issuerFlags) secret(env Env) ([]byte, error) {
 	if f.secretFile != "" {
-		b, err := os.ReadFile(f.secretFile)
+		b, err := readSecretFile(f.secretFile)
 		if err != nil {
 			return nil, fmt.Errorf("reading --key-secret-file: %w", err)
 		}
-		return []byte(strings.TrimSpace(string(b))), nil
+		return b, nil
 	}
 	if env.Lookup != nil {
 		if v, ok := env.Lookup("IDPORT_KEY_SECRET"); ok && v != "" {
@@ -98,7 +99,7 @@ func (f *issuerFlags) config(env Env) (issuer.Config, error) {
 		return issuer.Config{}, err
 	}
 	cfg := issuer.Config{BaseURL: f.baseURL, Identity: f.didMethod, Alg: keys.Alg(f.alg), Secret: secret,
-		AcceptForeignIssuer: f.acceptForeign, DefaultFormat: vc.Format(f.defaultFormat), Logger: env.Logger}
+		AcceptForeignIssuer: f.acceptForeign, FillIssuer: f.fillIssuer, DefaultFormat: vc.Format(f.defaultFormat), Logger: env.Logger}
 	if cfg.BaseURL == "" {
 		cfg.BaseURL = "http://" + f.addr
 	}
@@ -126,11 +127,16 @@ func (f *issuerFlags) open(env Env) (issuer.Config, error) {
 const issuerUsage = `Usage: idport issuer [flags]                      run the issuer service
        idport issuer keys list   --data DIR          list signing keys
        idport issuer keys rotate --data DIR [--new-alg ALG] make a new signing key (the old one stays published until its credentials expire)
-       idport issuer apikey create --data DIR --scope TYPE [--scope TYPE ...] [--name NAME]
-                                                     create an API key; prints it once, alone on the last line
+       idport issuer apikey create --data DIR --scope TYPE [--scope TYPE ...] [--name NAME] [--ttl 2160h]
+                                                     create an API key (valid 90 days by default); prints it once, alone on the last line
+       idport issuer apikey list   --data DIR [--json]  list API keys (id, name, scopes, expiry, state; never secrets)
+       idport issuer apikey revoke --data DIR --id ID   revoke an API key
+       idport issuer apikey rotate --data DIR --id ID   new key with the same scopes and principal; the old one is revoked
+       idport issuer rotate-secret --data DIR --old-secret-file FILE --new-secret-file FILE
+                                                     seal the signing keys again under a new key-sealing secret
        idport issuer backup --url URL --api-key KEY --out FILE
                                                      online backup of issuer.db over the API (key with the admin scope)
-The keys and apikey commands open the data directory, so they run while the service is stopped;
+The keys, apikey and rotate-secret commands open the data directory, so they run while the service is stopped;
 backup talks to the running service.
 `
 
@@ -144,6 +150,8 @@ func runIssuer(ctx context.Context, args []string, env Env) error {
 			return runIssuerAPIKey(ctx, args[1:], env)
 		case "backup":
 			return runIssuerBackup(ctx, args[1:], env)
+		case "rotate-secret":
+			return runIssuerRotateSecret(ctx, args[1:], env)
 		case "help":
 			fmt.Fprint(env.Stdout, issuerUsage)
 			return nil
@@ -211,6 +219,12 @@ func printDevAPIKey(ctx context.Context, svc *httpapi.Service, env Env) error {
 // openIssuerForTool parses a management subcommand's flags and opens the engine over the
 // data directory (no HTTP); the returned func releases engine and store.
 func openIssuerForTool(ctx context.Context, args []string, env Env, name string, extra func(fs *flag.FlagSet)) (*issuer.Issuer, func(), error) {
+	return openIssuerForToolWith(ctx, args, env, name, extra, nil)
+}
+
+// openIssuerForToolWith is openIssuerForTool with a hook that adjusts the configuration after
+// the flags are parsed.
+func openIssuerForToolWith(ctx context.Context, args []string, env Env, name string, extra func(fs *flag.FlagSet), adjust func(*issuer.Config)) (*issuer.Issuer, func(), error) {
 	var f issuerFlags
 	fs := flag.NewFlagSet("issuer "+name, flag.ContinueOnError)
 	f.register(fs, false)
@@ -223,6 +237,9 @@ func openIssuerForTool(ctx context.Context, args []string, env Env, name string,
 	cfg, err := f.open(env)
 	if err != nil {
 		return nil, nil, fmt.Errorf("issuer %s: %w", name, err)
+	}
+	if adjust != nil {
+		adjust(&cfg)
 	}
 	is, err := issuer.New(ctx, cfg)
 	if err != nil {
@@ -258,35 +275,6 @@ func runIssuerKeys(ctx context.Context, args []string, env Env) error {
 	enc := json.NewEncoder(env.Stdout)
 	enc.SetIndent("", "  ")
 	return enc.Encode(is.Keys())
-}
-
-// scopes collects repeated --scope flags.
-type scopes []string
-
-func (s *scopes) String() string     { return strings.Join(*s, ",") }
-func (s *scopes) Set(v string) error { *s = append(*s, v); return nil }
-
-func runIssuerAPIKey(ctx context.Context, args []string, env Env) error {
-	if len(args) == 0 || args[0] != "create" {
-		fmt.Fprint(env.Stderr, issuerUsage)
-		return fmt.Errorf("issuer apikey: want create")
-	}
-	var sc scopes
-	var name string
-	is, closeIssuer, err := openIssuerForTool(ctx, args[1:], env, "apikey create", func(fs *flag.FlagSet) {
-		fs.Var(&sc, "scope", "credential type the key may issue and manage (repeatable; * for all; admin for backups, not included in *)")
-		fs.StringVar(&name, "name", "", "label for operators")
-	})
-	if err != nil {
-		return err
-	}
-	defer closeIssuer()
-	tok, err := is.CreateAPIKey(ctx, name, sc)
-	if err != nil {
-		return fmt.Errorf("issuer apikey create: %w", err)
-	}
-	fmt.Fprintf(env.Stdout, "API key for scopes %s (shown once; only its hash is stored):\n%s\n", sc.String(), tok)
-	return nil
 }
 
 // runIssuerBackup fetches GET /admin/backup from a running issuer into --out.

@@ -69,7 +69,7 @@ func services(t *testing.T) map[string][]string {
 		t.Fatal(err)
 	}
 	is, err := issuerapi.NewService(context.Background(), issuerapi.ServiceConfig{Issuer: issuer.Config{Store: st,
-		BaseURL: "http://127.0.0.1:8442", Secret: []byte("openapi coverage test secret")}})
+		BaseURL: "http://127.0.0.1:8442", Secret: []byte("openapi coverage test secret, 32+ bytes")}})
 	if err != nil {
 		t.Fatal(err)
 	}

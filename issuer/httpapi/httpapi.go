@@ -170,7 +170,7 @@ type IssueOptions struct {
 
 func (a *api) issue(c *gin.Context) {
 	var req IssueRequest
-	if err := httpx.DecodeJSON(c, &req); err != nil {
+	if err := httpx.DecodeJSONStrict(c, &req); err != nil {
 		statuses.Write(c, err)
 		return
 	}
@@ -254,7 +254,7 @@ func (e StatusUpdateEntry) action() (issuer.Action, error) {
 
 func (a *api) changeStatus(c *gin.Context) {
 	var req StatusRequest
-	if err := httpx.DecodeJSON(c, &req); err != nil {
+	if err := httpx.DecodeJSONStrict(c, &req); err != nil {
 		statuses.Write(c, err)
 		return
 	}
@@ -302,10 +302,49 @@ func (a *api) document(c *gin.Context, ct string, get func() ([]byte, error)) {
 	c.Data(http.StatusOK, ct, b)
 }
 
+// bitstring serves a Bitstring Status List credential under content negotiation: VC-JOSE-COSE
+// (application/vc+jwt, the default, also for */* and ties) or, when the client prefers
+// application/vc+ld+json or application/ld+json, the JSON-LD credential with a Data Integrity
+// proof (eddsa-rdfc-2022; an issuer with a P-256 key serves the JWT).
 func (a *api) bitstring(c *gin.Context) {
-	a.list(c, "application/vc+jwt", func() (issuer.PublishedList, error) {
-		return a.is.BitstringList(c.Request.Context(), c.Param("list"))
+	c.Header("Vary", "Accept")
+	ct, sec := "application/vc+jwt", issuer.ListJOSE
+	if prefersLD(c.GetHeader("Accept")) && a.is.CanSecureListsWith(issuer.ListDataIntegrity) {
+		ct, sec = "application/vc+ld+json", issuer.ListDataIntegrity
+	}
+	a.list(c, ct, func() (issuer.PublishedList, error) {
+		return a.is.BitstringListAs(c.Request.Context(), c.Param("list"), sec)
 	})
+}
+
+// prefersLD reports whether an Accept header ranks a JSON-LD credential
+// (application/vc+ld+json or application/ld+json) strictly above application/vc+jwt.
+func prefersLD(accept string) bool {
+	if accept == "" {
+		return false
+	}
+	jwt, ld := -1.0, -1.0
+	for _, part := range strings.Split(accept, ",") {
+		mt, params, _ := strings.Cut(strings.TrimSpace(part), ";")
+		mt = strings.ToLower(strings.TrimSpace(mt))
+		q := 1.0
+		for _, p := range strings.Split(params, ";") {
+			if v, ok := strings.CutPrefix(strings.TrimSpace(p), "q="); ok {
+				if f, err := strconv.ParseFloat(v, 64); err == nil {
+					q = f
+				}
+			}
+		}
+		switch mt {
+		case "application/vc+jwt", "application/jwt":
+			jwt = max(jwt, q)
+		case "application/vc+ld+json", "application/ld+json":
+			ld = max(ld, q)
+		case "*/*", "application/*":
+			jwt = max(jwt, min(q, 0.001)) // a wildcard ranks below any explicit type
+		}
+	}
+	return ld > 0 && ld > jwt
 }
 
 func (a *api) tokenList(c *gin.Context) {

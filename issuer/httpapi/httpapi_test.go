@@ -38,7 +38,7 @@ func newServer(t testing.TB) (*httptest.Server, *httpapi.Service, string) {
 	}
 	srv := httptest.NewServer(svc.Handler())
 	t.Cleanup(func() { srv.Close(); _ = svc.Close() })
-	tok, err := svc.CreateAPIKey(context.Background(), "t", "*")
+	tok, err := svc.CreateAPIKey(context.Background(), "t", "*", issuer.ScopeAdmin)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -83,7 +83,7 @@ func TestBadInput(t *testing.T) {
 	}
 	cred := func(mut func(m map[string]any)) map[string]any {
 		m := map[string]any{"@context": []any{"https://www.w3.org/ns/credentials/v2"}, "type": []any{"VerifiableCredential"},
-			"credentialSubject": map[string]any{"id": "did:example:1"}}
+			"issuer": svc.DID(), "credentialSubject": map[string]any{"id": "did:example:1"}}
 		mut(m)
 		return m
 	}

@@ -8,6 +8,7 @@ import (
 	"io"
 	"mime"
 	"net/http"
+	"strings"
 
 	"github.com/gin-gonic/gin"
 )
@@ -51,7 +52,21 @@ func DecodeJSON(c *gin.Context, v any) error {
 	if err != nil {
 		return err
 	}
-	return UnmarshalJSON(c, body, v)
+	return unmarshalJSON(c, body, v, false)
+}
+
+// DecodeJSONStrict is DecodeJSON that also refuses a member the target type does not declare:
+// 400 unknown_field, naming the member. Members held in json.RawMessage or map values are not
+// inspected.
+func DecodeJSONStrict(c *gin.Context, v any) error {
+	if err := requireJSON(c); err != nil {
+		return err
+	}
+	body, err := ReadBody(c)
+	if err != nil {
+		return err
+	}
+	return unmarshalJSON(c, body, v, true)
 }
 
 // requireJSON refuses requests whose Content-Type is not application/json or a +json type.
@@ -66,6 +81,10 @@ func requireJSON(c *gin.Context) error {
 
 // UnmarshalJSON checks the depth limit of body, then decodes it into v.
 func UnmarshalJSON(c *gin.Context, body []byte, v any) error {
+	return unmarshalJSON(c, body, v, false)
+}
+
+func unmarshalJSON(c *gin.Context, body []byte, v any, strict bool) error {
 	depth := DefaultMaxJSONDepth
 	if d, ok := c.Get(maxDepthKey); ok {
 		depth = d.(int)
@@ -75,7 +94,13 @@ func UnmarshalJSON(c *gin.Context, body []byte, v any) error {
 	}
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.UseNumber()
+	if strict {
+		dec.DisallowUnknownFields()
+	}
 	if err := dec.Decode(v); err != nil {
+		if field, ok := strings.CutPrefix(err.Error(), "json: unknown field "); ok {
+			return Errorf(http.StatusBadRequest, CodeUnknownField, "unknown field %s", field)
+		}
 		return Errorf(http.StatusBadRequest, CodeMalformedJSON, "malformed JSON: %v", err)
 	}
 	if dec.More() {

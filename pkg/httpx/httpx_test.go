@@ -185,3 +185,32 @@ func TestStatusesWriteKeepsTheCauseOutOfTheResponse(t *testing.T) {
 		t.Fatalf("unmapped code: %d %s", rec.Code, rec.Body)
 	}
 }
+
+func TestDecodeJSONStrict(t *testing.T) {
+	e := NewEngine(Options{Name: "test"})
+	e.POST("/strict", func(c *gin.Context) {
+		var v struct {
+			A string `json:"a"`
+			B struct {
+				C int `json:"c"`
+			} `json:"b"`
+		}
+		if err := DecodeJSONStrict(c, &v); err != nil {
+			WriteError(c, err)
+			return
+		}
+		c.JSON(http.StatusOK, v)
+	})
+	for body, want := range map[string]int{`{"a":"x","b":{"c":1}}`: 200, `{"a":"x","z":1}`: 400, `{"b":{"c":1,"zz":2}}`: 400} {
+		req := httptest.NewRequest(http.MethodPost, "/strict", strings.NewReader(body))
+		req.Header.Set("Content-Type", "application/json")
+		w := httptest.NewRecorder()
+		e.ServeHTTP(w, req)
+		if w.Code != want {
+			t.Fatalf("%s: %d %s", body, w.Code, w.Body)
+		}
+		if want == 400 && (!strings.Contains(w.Body.String(), `"code":"unknown_field"`) || !strings.Contains(w.Body.String(), "z")) {
+			t.Fatalf("%s: %s", body, w.Body)
+		}
+	}
+}

@@ -20,6 +20,7 @@ const ProblemContentType = "application/problem+json"
 // Stable problem codes produced by httpx itself. Services add their own.
 const (
 	CodeMalformedJSON        = "malformed_json"
+	CodeUnknownField         = "unknown_field"
 	CodeJSONTooDeep          = "json_too_deep"
 	CodeBodyTooLarge         = "body_too_large"
 	CodeUnsupportedMediaType = "unsupported_media_type"

@@ -13,9 +13,6 @@ import (
 	"time"
 )
 
-// MinSecretBytes is the least secret length NewSealer accepts.
-const MinSecretBytes = 16
-
 // sealInfo binds derived keys to this use (HKDF info).
 const sealInfo = "idport keys sealer v1 aes-256-gcm"
 
@@ -30,10 +27,12 @@ type Sealer struct {
 	aead cipher.AEAD
 }
 
-// NewSealer derives the sealing key from secret (at least MinSecretBytes).
+// NewSealer derives the sealing key from secret. It opens with any secret of 16 bytes or more,
+// so that keys sealed under an older secret can be sealed again under a new one; a service
+// checks a secret it is configured with by CheckSecret first.
 func NewSealer(secret []byte) (*Sealer, error) {
-	if len(secret) < MinSecretBytes {
-		return nil, fmt.Errorf("%w: sealing secret of %d bytes, need at least %d", ErrInvalidKey, len(secret), MinSecretBytes)
+	if len(secret) < minSealerSecretBytes {
+		return nil, fmt.Errorf("%w: sealing secret of %d bytes, need at least %d", ErrInvalidKey, len(secret), minSealerSecretBytes)
 	}
 	key, err := hkdf.Key(sha256.New, secret, sealSalt, sealInfo, 32)
 	if err != nil {

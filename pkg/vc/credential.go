@@ -43,8 +43,8 @@ func (i *Issuer) UnmarshalJSON(b []byte) error {
 	}
 	out := Issuer{Object: true}
 	if raw, ok := take(m, "id"); ok {
-		if err := json.Unmarshal(raw, &out.ID); err != nil {
-			return malformed("issuer.id must be a string")
+		if out.ID, err = decodeString(raw, "issuer.id"); err != nil {
+			return err
 		}
 	}
 	if len(m) > 0 {

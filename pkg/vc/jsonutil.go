@@ -31,8 +31,8 @@ func decodeHead(m map[string]json.RawMessage) (ctx []any, id string, types []str
 		}
 	}
 	if raw, ok := take(m, "id"); ok {
-		if err := json.Unmarshal(raw, &id); err != nil {
-			return nil, "", nil, false, malformed("id must be a string")
+		if id, err = decodeString(raw, "id"); err != nil {
+			return nil, "", nil, false, err
 		}
 	}
 	if raw, ok := take(m, "type"); ok {
@@ -149,6 +149,19 @@ func decodeObjects(raw json.RawMessage, name string) (vals []map[string]any, sin
 	}
 	return vals, false, nil
 }
+
+// decodeString decodes a member that must be a string. An explicit null is refused: it is not
+// an absent member, and reading it as "" would let a caller fill in a value of its choosing.
+func decodeString(raw json.RawMessage, name string) (string, error) {
+	var s string
+	if isNull(raw) || json.Unmarshal(raw, &s) != nil {
+		return "", malformed("%s must be a string", name)
+	}
+	return s, nil
+}
+
+// isNull reports whether raw is the JSON literal null.
+func isNull(raw json.RawMessage) bool { return string(bytes.TrimSpace(raw)) == "null" }
 
 // decodeTime decodes an XML Schema dateTimeStamp (RFC 3339 with a time zone).
 func decodeTime(raw json.RawMessage, name string) (*time.Time, string, error) {

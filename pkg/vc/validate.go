@@ -165,13 +165,32 @@ func validateExtra(extra map[string]json.RawMessage) error {
 		if err != nil {
 			return err
 		}
+		seen := make(map[string]bool, len(objs))
 		for i, o := range objs {
-			if s, ok := o["id"].(string); !ok || !IsURL(s) {
+			s, ok := o["id"].(string)
+			if !ok || !IsURL(s) {
 				return malformed("relatedResource[%d].id is required and must be a URL", i)
+			}
+			if seen[s] {
+				return malformed("relatedResource[%d].id %q is not unique", i, s)
+			}
+			seen[s] = true
+			if !nonEmptyString(o["digestSRI"]) && !nonEmptyString(o["digestMultibase"]) {
+				return malformed("relatedResource[%d] needs digestSRI or digestMultibase", i)
+			}
+			for _, d := range []string{"digestSRI", "digestMultibase"} {
+				if v, has := o[d]; has && !nonEmptyString(v) {
+					return malformed("relatedResource[%d].%s must be a non-empty string", i, d)
+				}
 			}
 		}
 	}
 	return validateLanguageValues(extra, "")
+}
+
+func nonEmptyString(v any) bool {
+	s, ok := v.(string)
+	return ok && s != ""
 }
 
 // validateLanguageValues checks name and description: a string, a language

@@ -232,6 +232,31 @@ func optTime(m map[string]any, k string) (*time.Time, error) {
 	return &t, nil
 }
 
+// ValidateCredential checks an unsigned VC 1.1 or 2.0 credential (JSON) as SignCredential
+// would before signing it, without a key: the data model shape it reads, and safe-mode
+// JSON-LD processing (every term defined, no protected term redefined, well-formed value
+// objects, types and ids that expand to absolute IRIs), canonicalised within the limits.
+// An issuer calls it for every format, so that a credential it secures as a JWT is one it
+// would also sign with Data Integrity.
+func (p *Processor) ValidateCredential(ctx context.Context, doc []byte) error {
+	ctx, cancel := context.WithTimeout(ctx, p.limits.Timeout)
+	defer cancel()
+	m, err := p.decode(doc)
+	if err != nil {
+		return err
+	}
+	if _, _, err := credentialShape(m); err != nil {
+		return err
+	}
+	_, err = p.canonicalize(ctx, m)
+	return err
+}
+
+// ValidateCredential validates with the Default processor.
+func ValidateCredential(ctx context.Context, doc []byte) error {
+	return Default().ValidateCredential(ctx, doc)
+}
+
 // SignCredential signs with the Default processor.
 func SignCredential(ctx context.Context, doc []byte, o SignOptions) ([]byte, error) {
 	return Default().SignCredential(ctx, doc, o)
