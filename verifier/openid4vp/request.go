@@ -208,13 +208,13 @@ func (r *Request) Payload() (map[string]any, error) {
 		md["authorization_encrypted_response_enc"] = EncA128
 	}
 	return map[string]any{
-		"response_type": "vp_token",
-		"client_id":     r.ClientID,
-		"response_uri":  r.ResponseURI,
-		"response_mode": r.ResponseMode,
-		"nonce":         r.Nonce,
-		"state":         r.State,
-		"dcql_query":    r.Query,
+		"response_type":   "vp_token",
+		"client_id":       r.ClientID,
+		"response_uri":    r.ResponseURI,
+		"response_mode":   r.ResponseMode,
+		"nonce":           r.Nonce,
+		"state":           r.State,
+		"dcql_query":      r.Query,
 		"client_metadata": md,
 	}, nil
 }
