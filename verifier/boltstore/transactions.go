@@ -9,6 +9,7 @@ import (
 
 	"go.etcd.io/bbolt"
 
+	"github.com/idport/idport/pkg/keys"
 	"github.com/idport/idport/verifier/openid4vp"
 )
 
@@ -134,4 +135,39 @@ func (s *Transactions) PurgeTransactions(now time.Time) (int, error) {
 		return 0, fmt.Errorf("boltstore: purge transactions: %w", err)
 	}
 	return n, nil
+}
+
+var (
+	bucketVPMeta  = []byte("openid4vp_meta")
+	keySigningKey = []byte("signing_key")
+)
+
+// SigningKey returns the verifier's request-object signing key (ES256),
+// created on first use and kept in the file sealed with sealer, so that
+// the verifier's DID survives restarts and the key is not readable from
+// the file alone.
+func (s *Transactions) SigningKey(sealer *keys.Sealer) (*keys.Key, error) {
+	var k *keys.Key
+	err := s.db.Update(func(tx *bbolt.Tx) error {
+		b, err := tx.CreateBucketIfNotExists(bucketVPMeta)
+		if err != nil {
+			return err
+		}
+		if sealed := b.Get(keySigningKey); sealed != nil {
+			k, err = sealer.OpenKey(sealed)
+			return err
+		}
+		if k, err = keys.Generate(keys.ES256); err != nil {
+			return err
+		}
+		sealed, err := sealer.SealKey(k)
+		if err != nil {
+			return err
+		}
+		return b.Put(keySigningKey, sealed)
+	})
+	if err != nil {
+		return nil, fmt.Errorf("boltstore: openid4vp signing key: %w", err)
+	}
+	return k, nil
 }

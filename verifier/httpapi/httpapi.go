@@ -40,6 +40,8 @@ import (
 	"github.com/idport/idport/pkg/errs"
 	"github.com/idport/idport/pkg/httpx"
 	"github.com/idport/idport/verifier"
+	"github.com/idport/idport/verifier/dcql"
+	"github.com/idport/idport/verifier/openid4vp"
 )
 
 // Stable problem codes of this API (besides pkg/httpx's and the SDK's
@@ -66,6 +68,18 @@ var statuses = httpx.Statuses{
 	CodeNotACredential:       http.StatusUnprocessableEntity,
 	httpx.CodeMalformedJSON:  http.StatusBadRequest,
 	CodeChallengeUnavailable: http.StatusServiceUnavailable,
+
+	// OpenID4VP (openid4vp.go)
+	httpx.CodeUnauthorized:               http.StatusUnauthorized,
+	CodeOpenID4VPDisabled:                http.StatusServiceUnavailable,
+	dcql.ErrInvalidQuery.Code:            http.StatusBadRequest,
+	dcql.ErrNotSatisfied.Code:            http.StatusBadRequest,
+	openid4vp.ErrInvalidRequest.Code:     http.StatusBadRequest,
+	openid4vp.ErrInvalidResponse.Code:    http.StatusBadRequest,
+	openid4vp.ErrResponseNotBound.Code:   http.StatusBadRequest,
+	openid4vp.ErrOverDisclosure.Code:     http.StatusBadRequest,
+	openid4vp.ErrTransactionUnknown.Code: http.StatusNotFound,
+	openid4vp.ErrTransactionDone.Code:    http.StatusConflict,
 }
 
 // Options configures the handler.
@@ -77,6 +91,8 @@ type Options struct {
 	// MaxBodyBytes and MaxJSONDepth bound requests (httpx defaults when 0).
 	MaxBodyBytes int64
 	MaxJSONDepth int
+	// OpenID4VP, when set, serves the OpenID4VP endpoints (openid4vp.go).
+	OpenID4VP *OpenID4VPOptions
 }
 
 // New returns the verifier's HTTP handler (a gin engine from pkg/httpx
@@ -101,6 +117,9 @@ func New(v *verifier.Verifier, o Options) *gin.Engine {
 	e.POST("/credentials/verify", h.verifyCredential)
 	e.POST("/presentations/verify", h.verifyPresentation)
 	e.POST("/challenges", h.challenge)
+	if o.OpenID4VP != nil {
+		mountOpenID4VP(e, v, *o.OpenID4VP)
+	}
 	return e
 }
 

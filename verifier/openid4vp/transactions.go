@@ -25,6 +25,9 @@ type Transaction struct {
 	ID string `json:"id"`
 	// Request is the presentation request.
 	Request Request `json:"request"`
+	// Options are the caller's per-transaction options (opaque to the
+	// store: the HTTP service keeps its policy narrowing here).
+	Options json.RawMessage `json:"options,omitempty"`
 	// Done is true once a response was accepted as the answer.
 	Done bool `json:"done"`
 	// Result is the verification result (a verifier.Result as JSON) once done.
