@@ -91,7 +91,8 @@ type Options struct {
 	// MaxBodyBytes and MaxJSONDepth bound requests (httpx defaults when 0).
 	MaxBodyBytes int64
 	MaxJSONDepth int
-	// OpenID4VP, when set, serves the OpenID4VP endpoints (openid4vp.go).
+	// OpenID4VP configures the OpenID4VP endpoints (openid4vp.go); nil
+	// (or no API key) leaves them answering 503 openid4vp_disabled.
 	OpenID4VP *OpenID4VPOptions
 }
 
@@ -117,9 +118,11 @@ func New(v *verifier.Verifier, o Options) *gin.Engine {
 	e.POST("/credentials/verify", h.verifyCredential)
 	e.POST("/presentations/verify", h.verifyPresentation)
 	e.POST("/challenges", h.challenge)
+	vp := OpenID4VPOptions{}
 	if o.OpenID4VP != nil {
-		mountOpenID4VP(e, v, *o.OpenID4VP)
+		vp = *o.OpenID4VP
 	}
+	mountOpenID4VP(e, v, vp)
 	return e
 }
 
