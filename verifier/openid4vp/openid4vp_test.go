@@ -2,6 +2,7 @@ package openid4vp_test
 
 import (
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"net/url"
@@ -215,5 +216,34 @@ func TestRequestObjectUnsigned(t *testing.T) {
 	signed := f.request(t, openid4vp.DirectPost, true)
 	if _, err := signed.Object(nil, testutil.Now); !errors.Is(err, openid4vp.ErrInvalidRequest) {
 		t.Fatalf("signed without key: %v", err)
+	}
+}
+
+// TestRequestObjectTampered: the signed request object verifies with the
+// verifier's DID key, and a copy changed in transit does not.
+func TestRequestObjectTampered(t *testing.T) {
+	f := newFixture(t)
+	req := f.request(t, openid4vp.DirectPost, true)
+	obj, err := req.Object(f.signer, testutil.Now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	check := func(s string) error {
+		i := strings.LastIndexByte(s, '.')
+		sig, err := base64.RawURLEncoding.DecodeString(s[i+1:])
+		if err != nil {
+			return err
+		}
+		return keys.Verify(f.signer.Key.Alg, f.signer.Key.Public, []byte(s[:i]), sig)
+	}
+	if err := check(obj); err != nil {
+		t.Fatalf("untouched request object: %v", err)
+	}
+	parts := strings.Split(obj, ".")
+	payload, _ := base64.RawURLEncoding.DecodeString(parts[1])
+	evil := strings.Replace(string(payload), "https://verifier.example/openid4vp/response/tx1", "https://evil.example/collect/tx1", 1)
+	tampered := parts[0] + "." + base64.RawURLEncoding.EncodeToString([]byte(evil)) + "." + parts[2]
+	if evil == string(payload) || check(tampered) == nil {
+		t.Fatal("a tampered request object still verifies")
 	}
 }
