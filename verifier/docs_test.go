@@ -5,6 +5,7 @@ import (
 	"go/parser"
 	"go/token"
 	"os"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -78,6 +79,51 @@ func TestDocsListEveryCode(t *testing.T) {
 		}
 		if !apiWords[c] {
 			t.Errorf("docs/openapi.yaml's verification code description does not list %s", c)
+		}
+	}
+}
+
+// TestDocsListEveryErrorCode: the pkg/errs codes of the OpenID4VP parts
+// (verifier/dcql, verifier/openid4vp, verifier/httpapi's own) appear in
+// docs/sdk.md (as `code`) and in docs/openapi.yaml's Problem codes.
+func TestDocsListEveryErrorCode(t *testing.T) {
+	sdk, err := os.ReadFile("../docs/sdk.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	api, err := os.ReadFile("../docs/openapi.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	re := regexp.MustCompile(`errs\.New\("([a-z0-9_]+)"|errs\.New\((Code[A-Za-z0-9]+),`)
+	consts := regexp.MustCompile(`(Code[A-Za-z0-9]+) += "([a-z0-9_]+)"`)
+	var codes []string
+	for _, f := range []string{"dcql/query.go", "openid4vp/errors.go", "openid4vp/transactions.go", "httpapi/openid4vp.go"} {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		named := map[string]string{}
+		for _, m := range consts.FindAllStringSubmatch(string(b), -1) {
+			named[m[1]] = m[2]
+		}
+		for _, m := range re.FindAllStringSubmatch(string(b), -1) {
+			if m[1] != "" {
+				codes = append(codes, m[1])
+			} else if v, ok := named[m[2]]; ok {
+				codes = append(codes, v)
+			}
+		}
+	}
+	if len(codes) < 9 {
+		t.Fatalf("found only %d codes: %v", len(codes), codes)
+	}
+	for _, c := range codes {
+		if !strings.Contains(string(sdk), "`"+c+"`") {
+			t.Errorf("docs/sdk.md does not list the error code %s", c)
+		}
+		if !regexp.MustCompile(`\b` + c + `\b`).Match(api) {
+			t.Errorf("docs/openapi.yaml does not list the error code %s", c)
 		}
 	}
 }

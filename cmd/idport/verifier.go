@@ -22,6 +22,7 @@ SD-JWT VC, Data Integrity) and whether their issuers are recognised by the trust
 registry, whose signed snapshot it keeps in sync (pinned registry key).
 
   POST /credentials/verify    POST /presentations/verify    POST /challenges
+  POST /openid4vp/requests    (OpenID4VP 1.0 with DCQL; --openid4vp-api-key)
 
 Without --registry it starts only with --dev, reports unready on /readyz and
 rejects every credential with registry_stale.
@@ -38,6 +39,7 @@ type verifierFlags struct {
 	dev, recognitionOptional, validIfIssued bool
 	allowCallerChallenge, allowHTTP         bool
 	allowBearer, allowWeakerBinding         bool
+	vpAPIKey, publicURL, vpSigningSecret    string
 }
 
 func (f *verifierFlags) register(fs *flag.FlagSet) {
@@ -59,6 +61,9 @@ func (f *verifierFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.holderBinding, "holder-binding", string(verifier.HolderBindingSubject), "how presented credentials are tied to the presenter: subject (every subject id is the holder), holder-signed (the presentation proof is the holder's; subjects may differ) or none")
 	fs.BoolVar(&f.allowWeakerBinding, "allow-request-holder-binding", false, "let a verify request ask for a weaker holder binding than --holder-binding (options.holderBinding); without it such a request fails with 400 holder_binding_not_allowed")
 	fs.BoolVar(&f.allowHTTP, "allow-http", false, "let did:web and status-list fetches use plain http:// (tests and the demo only; never in production)")
+	fs.StringVar(&f.vpAPIKey, "openid4vp-api-key", "", "bearer API key of relying-party back ends creating OpenID4VP presentation requests (empty: OpenID4VP requests disabled; prefer IDPORT_OPENID4VP_API_KEY)")
+	fs.StringVar(&f.publicURL, "public-url", "", "the verifier's public base URL as wallets reach it (OpenID4VP request and response URIs; default http://<addr>)")
+	fs.StringVar(&f.vpSigningSecret, "openid4vp-signing-secret", "", "secret (16+ bytes) sealing the verifier's request-signing key in verifier.db; set, requests are signed as decentralized_identifier:did:jwk (prefer IDPORT_OPENID4VP_SIGNING_SECRET)")
 	fs.BoolVar(&f.dev, "dev", false, "development mode: start without a registry (unready, rejecting everything) ")
 }
 
@@ -107,6 +112,15 @@ func splitList(s string) []string {
 		}
 	}
 	return out
+}
+
+// openID4VP returns the OpenID4VP configuration of the flags.
+func (f *verifierFlags) openID4VP() *httpapi.ServiceOpenID4VP {
+	base := f.publicURL
+	if base == "" {
+		base = "http://" + f.addr
+	}
+	return &httpapi.ServiceOpenID4VP{APIKey: f.vpAPIKey, BaseURL: base, SigningSecret: []byte(f.vpSigningSecret)}
 }
 
 // runVerifier runs the verifier service until ctx ends.
@@ -158,7 +172,7 @@ func runVerifier(ctx context.Context, args []string, env Env) error {
 		return fmt.Errorf("verifier: status lists: %w", err)
 	}
 	svc, err := httpapi.NewService(httpapi.ServiceConfig{
-		DataDir: f.data, Logger: env.Logger,
+		DataDir: f.data, Logger: env.Logger, OpenID4VP: f.openID4VP(),
 		Verifier: verifier.Config{
 			TrustSource: trust, Resolver: resolver, Policy: pol, Logger: env.Logger,
 			StatusFetcher: verifier.StatusLists(sf),

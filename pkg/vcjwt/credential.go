@@ -162,6 +162,15 @@ func (p *Parsed) Verify(pub crypto.PublicKey) (*Verified, error) {
 	return &v, nil
 }
 
+// Unverified returns what the credential says, decoded but with its
+// signature NOT checked: for callers that verified the same bytes already
+// (for example to read the claims of an SD-JWT VC after package verifier
+// accepted it).
+func (p *Parsed) Unverified() *Verified {
+	v := p.v
+	return &v
+}
+
 // ParseCredential detects the format of raw (a compact JWS, an SD-JWT, or an
 // EnvelopedVerifiableCredential JSON object) and decodes its claims on the
 // lean path, without checking the signature.

@@ -42,6 +42,8 @@ import (
 	"github.com/idport/idport/pkg/errs"
 	"github.com/idport/idport/pkg/httpx"
 	"github.com/idport/idport/verifier"
+	"github.com/idport/idport/verifier/dcql"
+	"github.com/idport/idport/verifier/openid4vp"
 )
 
 // Stable problem codes of this API (besides pkg/httpx's and the SDK's
@@ -71,6 +73,18 @@ var statuses = httpx.Statuses{
 
 	verifier.CodeHolderBindingNotAllowed: http.StatusBadRequest,
 	verifier.CodeHolderBindingUnknown:    http.StatusBadRequest,
+
+	// OpenID4VP (openid4vp.go)
+	httpx.CodeUnauthorized:               http.StatusUnauthorized,
+	CodeOpenID4VPDisabled:                http.StatusServiceUnavailable,
+	dcql.ErrInvalidQuery.Code:            http.StatusBadRequest,
+	dcql.ErrNotSatisfied.Code:            http.StatusBadRequest,
+	openid4vp.ErrInvalidRequest.Code:     http.StatusBadRequest,
+	openid4vp.ErrInvalidResponse.Code:    http.StatusBadRequest,
+	openid4vp.ErrResponseNotBound.Code:   http.StatusBadRequest,
+	openid4vp.ErrOverDisclosure.Code:     http.StatusBadRequest,
+	openid4vp.ErrTransactionUnknown.Code: http.StatusNotFound,
+	openid4vp.ErrTransactionDone.Code:    http.StatusConflict,
 }
 
 // Options configures the handler.
@@ -82,6 +96,9 @@ type Options struct {
 	// MaxBodyBytes and MaxJSONDepth bound requests (httpx defaults when 0).
 	MaxBodyBytes int64
 	MaxJSONDepth int
+	// OpenID4VP configures the OpenID4VP endpoints (openid4vp.go); nil
+	// (or no API key) leaves them answering 503 openid4vp_disabled.
+	OpenID4VP *OpenID4VPOptions
 }
 
 // New returns the verifier's HTTP handler (a gin engine from pkg/httpx
@@ -106,6 +123,11 @@ func New(v *verifier.Verifier, o Options) *gin.Engine {
 	e.POST("/credentials/verify", h.verifyCredential)
 	e.POST("/presentations/verify", h.verifyPresentation)
 	e.POST("/challenges", h.challenge)
+	vp := OpenID4VPOptions{}
+	if o.OpenID4VP != nil {
+		vp = *o.OpenID4VP
+	}
+	mountOpenID4VP(e, v, vp)
 	return e
 }
 

@@ -14,8 +14,11 @@ import (
 	"go.etcd.io/bbolt"
 
 	"github.com/idport/idport/pkg/boltkv"
+	"github.com/idport/idport/pkg/did"
+	"github.com/idport/idport/pkg/keys"
 	"github.com/idport/idport/verifier"
 	"github.com/idport/idport/verifier/boltstore"
+	"github.com/idport/idport/verifier/openid4vp"
 )
 
 // ServiceConfig configures the verifier service of the idport binary.
@@ -36,6 +39,25 @@ type ServiceConfig struct {
 	// PurgeInterval is how often the records of used, expired challenges
 	// are deleted (one minute when 0).
 	PurgeInterval time.Duration
+	// OpenID4VP, when set, serves the OpenID4VP endpoints with
+	// transactions kept in verifier.db.
+	OpenID4VP *ServiceOpenID4VP
+}
+
+// ServiceOpenID4VP configures the service's OpenID4VP endpoints.
+type ServiceOpenID4VP struct {
+	// APIKey authenticates relying-party back ends (empty: requests
+	// cannot be created).
+	APIKey string
+	// BaseURL is the verifier's public URL as wallets reach it.
+	BaseURL string
+	// SigningSecret (at least 16 bytes), when set, seals the verifier's
+	// request-object signing key in verifier.db; the verifier is then
+	// did:jwk of that key and signs requests (decentralized_identifier:
+	// client id). Without it requests use redirect_uri: client ids.
+	SigningSecret []byte
+	// Lifetime of a request (openid4vp.DefaultLifetime when 0).
+	Lifetime time.Duration
 }
 
 // Service is the verifier service: the SDK core, its challenge store on
@@ -43,6 +65,7 @@ type ServiceConfig struct {
 type Service struct {
 	db       *bbolt.DB
 	store    *boltstore.Store
+	txs      *boltstore.Transactions
 	verifier *verifier.Verifier
 	handler  http.Handler
 	purge    time.Duration
@@ -74,8 +97,43 @@ func NewService(cfg ServiceConfig) (*Service, error) {
 		_ = db.Close()
 		return nil, fmt.Errorf("verifier service: %w", err)
 	}
-	h := New(v, Options{Logger: cfg.Logger, Registry: cfg.Registry, MaxBodyBytes: cfg.MaxBodyBytes, MaxJSONDepth: cfg.MaxJSONDepth})
-	return &Service{db: db, store: store, verifier: v, handler: h, purge: cfg.PurgeInterval}, nil
+	opts := Options{Logger: cfg.Logger, Registry: cfg.Registry, MaxBodyBytes: cfg.MaxBodyBytes, MaxJSONDepth: cfg.MaxJSONDepth}
+	svc := &Service{db: db, store: store, verifier: v, purge: cfg.PurgeInterval}
+	if cfg.OpenID4VP != nil {
+		if opts.OpenID4VP, err = svc.openID4VP(*cfg.OpenID4VP); err != nil {
+			_ = db.Close()
+			return nil, fmt.Errorf("verifier service: %w", err)
+		}
+	}
+	svc.handler = New(v, opts)
+	return svc, nil
+}
+
+// openID4VP opens the transaction store and the signing key.
+func (s *Service) openID4VP(c ServiceOpenID4VP) (*OpenID4VPOptions, error) {
+	txs, err := boltstore.OpenTransactions(s.db)
+	if err != nil {
+		return nil, err
+	}
+	s.txs = txs
+	o := &OpenID4VPOptions{APIKey: c.APIKey, BaseURL: c.BaseURL, Store: txs, Lifetime: c.Lifetime}
+	if len(c.SigningSecret) == 0 {
+		return o, nil
+	}
+	sealer, err := keys.NewSealer(c.SigningSecret)
+	if err != nil {
+		return nil, fmt.Errorf("%w: openid4vp signing secret: %w", verifier.ErrConfig, err)
+	}
+	k, err := txs.SigningKey(sealer)
+	if err != nil {
+		return nil, err
+	}
+	d, kid, err := did.JWKDID(k.Public)
+	if err != nil {
+		return nil, fmt.Errorf("openid4vp signing key: %w", err)
+	}
+	o.Signer = &openid4vp.Signer{DID: d, KeyID: kid, Key: k}
+	return o, nil
 }
 
 // Handler returns the HTTP handler.
@@ -86,11 +144,35 @@ func (s *Service) Verifier() *verifier.Verifier { return s.verifier }
 
 // Run purges the records of used, expired challenges until ctx ends.
 func (s *Service) Run(ctx context.Context) error {
+	if s.txs != nil {
+		go s.purgeTransactions(ctx)
+	}
 	err := s.store.Run(ctx, s.purge)
 	if err != nil && !errors.Is(err, context.Canceled) {
 		return fmt.Errorf("verifier service: %w", err)
 	}
 	return nil
+}
+
+// purgeTransactions deletes expired OpenID4VP transactions every purge
+// interval until ctx ends.
+func (s *Service) purgeTransactions(ctx context.Context) {
+	interval := s.purge
+	if interval <= 0 {
+		interval = time.Minute
+	}
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case now := <-t.C:
+			if _, err := s.txs.PurgeTransactions(now); err != nil {
+				slog.Default().Warn("openid4vp: purge transactions", "err", err)
+			}
+		}
+	}
 }
 
 // Close closes the data store. It is safe to call more than once.

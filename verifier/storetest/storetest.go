@@ -10,8 +10,9 @@
 // once; a second use is ErrChallengeUsed; an expired, forged, malformed,
 // foreign or never-issued challenge is ErrChallengeUnknown and records
 // nothing; of concurrent consumes of one challenge exactly one succeeds;
-// lifetimes default and are capped. The suite imports only the standard
-// library and package verifier.
+// lifetimes default and are capped. RunTransactionStore is the suite of
+// openid4vp.TransactionStore (OpenID4VP transactions). The suites import
+// only the standard library, package verifier and verifier/openid4vp.
 package storetest
 
 import (

@@ -1,0 +1,337 @@
+package httpapi
+
+import (
+	"bytes"
+	"context"
+	"crypto/subtle"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gin-gonic/gin"
+	qrcode "github.com/skip2/go-qrcode"
+
+	"github.com/idport/idport/pkg/errs"
+	"github.com/idport/idport/pkg/httpx"
+	"github.com/idport/idport/verifier"
+	"github.com/idport/idport/verifier/dcql"
+	"github.com/idport/idport/verifier/openid4vp"
+)
+
+// Problem codes of the OpenID4VP endpoints (besides the SDK's).
+const (
+	// CodeOpenID4VPDisabled: the service has no relying-party API key
+	// configured, so that nobody may create presentation requests.
+	CodeOpenID4VPDisabled = "openid4vp_disabled"
+)
+
+// MaxOutcomeWait bounds the long-poll of an outcome.
+const MaxOutcomeWait = 60 * time.Second
+
+// OpenID4VPOptions configures the OpenID4VP endpoints.
+type OpenID4VPOptions struct {
+	// APIKey authenticates relying-party back ends (Authorization: Bearer).
+	// Empty: the endpoints that create requests and read outcomes answer
+	// 503 openid4vp_disabled.
+	APIKey string
+	// BaseURL is the verifier's public URL as wallets reach it (request
+	// and response URIs are made from it).
+	BaseURL string
+	// Signer signs request objects (client id decentralized_identifier:);
+	// nil: only redirect_uri: client ids (unsigned requests).
+	Signer *openid4vp.Signer
+	// Store keeps transactions (a memory store when nil).
+	Store openid4vp.TransactionStore
+	// Lifetime of a request (openid4vp.DefaultLifetime when 0).
+	Lifetime time.Duration
+}
+
+type vpHandlers struct {
+	v     *verifier.Verifier
+	o     OpenID4VPOptions
+	store openid4vp.TransactionStore
+	poll  time.Duration
+}
+
+// mountOpenID4VP registers the OpenID4VP routes on e.
+func mountOpenID4VP(e *gin.Engine, v *verifier.Verifier, o OpenID4VPOptions) {
+	h := &vpHandlers{v: v, o: o, store: o.Store, poll: 100 * time.Millisecond}
+	if h.store == nil {
+		h.store = openid4vp.NewMemoryTransactions()
+	}
+	h.o.BaseURL = strings.TrimRight(o.BaseURL, "/")
+	e.POST("/openid4vp/requests", h.auth, h.create)
+	e.GET("/openid4vp/requests/:id", h.auth, h.outcome)
+	e.GET("/openid4vp/requests/:id/qr.png", h.auth, h.qr)
+	e.GET("/openid4vp/requests/:id/qr.svg", h.auth, h.qr)
+	e.GET("/openid4vp/request-objects/:id", h.requestObject)
+	e.POST("/openid4vp/responses/:id", h.response)
+}
+
+func (h *vpHandlers) auth(c *gin.Context) {
+	if h.o.APIKey == "" {
+		statuses.Write(c, errs.New(CodeOpenID4VPDisabled, "no relying-party API key is configured"))
+		c.Abort()
+		return
+	}
+	if subtle.ConstantTimeCompare([]byte(httpx.BearerToken(c)), []byte(h.o.APIKey)) != 1 {
+		c.Header("WWW-Authenticate", `Bearer realm="idport-verifier"`)
+		statuses.Write(c, errs.New(httpx.CodeUnauthorized, "a valid relying-party API key is required"))
+		c.Abort()
+	}
+}
+
+// createRequest is the body of POST /openid4vp/requests.
+type createRequest struct {
+	DCQLQuery json.RawMessage `json:"dcql_query"`
+	// ResponseMode: direct_post.jwt (default) or direct_post.
+	ResponseMode string `json:"response_mode,omitempty"`
+	// ClientIDPrefix: decentralized_identifier (default when the service
+	// has a signing key) or redirect_uri.
+	ClientIDPrefix string `json:"client_id_prefix,omitempty"`
+	// Options narrow the verifier's policy (as /presentations/verify's);
+	// overDisclosure is "refuse" (default) or "withhold".
+	Options txOptions `json:"options"`
+}
+
+type txOptions struct {
+	verifier.RequestPolicy
+	OverDisclosure string `json:"overDisclosure,omitempty"`
+}
+
+// CreatedRequest is the answer of POST /openid4vp/requests.
+type CreatedRequest struct {
+	TransactionID string    `json:"transaction_id"`
+	ClientID      string    `json:"client_id"`
+	RequestURI    string    `json:"request_uri"`
+	DeepLink      string    `json:"deep_link"`
+	QRPNG         string    `json:"qr_png"`
+	QRSVG         string    `json:"qr_svg"`
+	Expires       time.Time `json:"expires"`
+}
+
+func (h *vpHandlers) create(c *gin.Context) {
+	var body createRequest
+	if err := httpx.DecodeJSON(c, &body); err != nil {
+		statuses.Write(c, err)
+		return
+	}
+	q, err := dcql.Parse(body.DCQLQuery)
+	if err != nil {
+		statuses.Write(c, err)
+		return
+	}
+	if body.Options.OverDisclosure != "" && body.Options.OverDisclosure != "refuse" && body.Options.OverDisclosure != "withhold" {
+		statuses.Write(c, errs.Errorf(openid4vp.ErrInvalidRequest.Code, "overDisclosure %q (want refuse or withhold)", body.Options.OverDisclosure))
+		return
+	}
+	var signer *openid4vp.Signer
+	switch body.ClientIDPrefix {
+	case "", strings.TrimSuffix(openid4vp.PrefixDID, ":"):
+		signer = h.o.Signer
+		if signer == nil && body.ClientIDPrefix != "" {
+			statuses.Write(c, errs.New(openid4vp.ErrInvalidRequest.Code, "this verifier has no DID signing key: use client_id_prefix redirect_uri"))
+			return
+		}
+	case strings.TrimSuffix(openid4vp.PrefixRedirectURI, ":"):
+	default:
+		statuses.Write(c, errs.Errorf(openid4vp.ErrInvalidRequest.Code, "client_id_prefix %q (want decentralized_identifier or redirect_uri)", body.ClientIDPrefix))
+		return
+	}
+	id := openid4vp.NewTransactionID()
+	now := time.Now()
+	req, err := openid4vp.NewRequest(openid4vp.Params{
+		Query: q, ResponseURI: h.o.BaseURL + "/openid4vp/responses/" + id, ResponseMode: body.ResponseMode,
+		Signer: signer, Lifetime: h.o.Lifetime,
+	}, now)
+	if err != nil {
+		statuses.Write(c, err)
+		return
+	}
+	opts, err := json.Marshal(body.Options)
+	if err != nil {
+		statuses.Write(c, err)
+		return
+	}
+	if err := h.store.Create(c.Request.Context(), &openid4vp.Transaction{ID: id, Request: *req, Options: opts}); err != nil {
+		statuses.Write(c, err)
+		return
+	}
+	base := h.o.BaseURL + "/openid4vp/requests/" + id
+	requestURI := h.o.BaseURL + "/openid4vp/request-objects/" + id
+	c.JSON(http.StatusCreated, CreatedRequest{
+		TransactionID: id, ClientID: req.ClientID, RequestURI: requestURI, DeepLink: req.DeepLink(requestURI),
+		QRPNG: base + "/qr.png", QRSVG: base + "/qr.svg", Expires: req.Expires,
+	})
+}
+
+// requestObject serves the request object to the wallet (GET request_uri).
+func (h *vpHandlers) requestObject(c *gin.Context) {
+	tx, err := h.store.Get(c.Request.Context(), c.Param("id"), time.Now())
+	if err == nil && tx.Done {
+		err = openid4vp.ErrTransactionDone
+	}
+	if err != nil {
+		statuses.Write(c, err)
+		return
+	}
+	obj, err := tx.Request.Object(h.o.Signer, time.Now())
+	if err != nil {
+		statuses.Write(c, err)
+		return
+	}
+	c.Header("Cache-Control", "no-store")
+	c.Data(http.StatusOK, "application/oauth-authz-req+jwt", []byte(obj))
+}
+
+// response receives the wallet's direct_post or direct_post.jwt.
+func (h *vpHandlers) response(c *gin.Context) {
+	ctx := c.Request.Context()
+	id := c.Param("id")
+	tx, err := h.store.Get(ctx, id, time.Now())
+	if err == nil && tx.Done {
+		err = openid4vp.ErrTransactionDone
+	}
+	if err != nil {
+		statuses.Write(c, err)
+		return
+	}
+	if ct := c.ContentType(); ct != "application/x-www-form-urlencoded" {
+		statuses.Write(c, errs.Errorf(openid4vp.ErrInvalidResponse.Code, "content type %q (want application/x-www-form-urlencoded)", ct))
+		return
+	}
+	body, err := httpx.ReadBody(c)
+	if err != nil {
+		statuses.Write(c, err)
+		return
+	}
+	form, err := url.ParseQuery(string(body))
+	if err != nil {
+		statuses.Write(c, errs.Wrap(openid4vp.ErrInvalidResponse.Code, "the response is not a valid form", err))
+		return
+	}
+	resp, err := openid4vp.ParseResponse(form, &tx.Request)
+	if err != nil {
+		statuses.Write(c, err)
+		return
+	}
+	var o txOptions
+	if len(tx.Options) > 0 {
+		if err := json.Unmarshal(tx.Options, &o); err != nil {
+			statuses.Write(c, fmt.Errorf("transaction options: %w", err))
+			return
+		}
+	}
+	p := h.v.Policy().Narrow(o.RequestPolicy)
+	vo := openid4vp.Options{Policy: &p}
+	if o.OverDisclosure == "withhold" {
+		vo.OverDisclosure = openid4vp.WithholdOverDisclosure
+	}
+	res, err := openid4vp.VerifyResponse(ctx, h.v, &tx.Request, resp, vo)
+	if err != nil {
+		statuses.Write(c, err)
+		return
+	}
+	b, err := json.Marshal(res)
+	if err != nil {
+		statuses.Write(c, fmt.Errorf("encode result: %w", err))
+		return
+	}
+	if err := h.store.Complete(ctx, id, b, time.Now()); err != nil {
+		statuses.Write(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, gin.H{})
+}
+
+// outcome answers the relying party: 202 {"status":"pending"} while the
+// wallet has not answered (after waiting up to ?wait= seconds), then the
+// result in the shape of /presentations/verify (200 verified, 400 not).
+func (h *vpHandlers) outcome(c *gin.Context) {
+	ctx := c.Request.Context()
+	wait, _ := strconv.Atoi(c.Query("wait"))
+	deadline := time.Now().Add(min(time.Duration(max(wait, 0))*time.Second, MaxOutcomeWait))
+	for {
+		tx, err := h.store.Get(ctx, c.Param("id"), time.Now())
+		if err != nil {
+			statuses.Write(c, err)
+			return
+		}
+		if tx.Done {
+			var res verifier.Result
+			if err := json.Unmarshal(tx.Result, &res); err != nil {
+				statuses.Write(c, fmt.Errorf("decode stored result: %w", err))
+				return
+			}
+			status := http.StatusOK
+			if !res.Verified {
+				status = http.StatusBadRequest
+			}
+			c.JSON(status, Render(&res))
+			return
+		}
+		if !time.Now().Before(deadline) || !sleep(ctx, h.poll) {
+			c.JSON(http.StatusAccepted, gin.H{"status": "pending", "expires": tx.Request.Expires})
+			return
+		}
+	}
+}
+
+func sleep(ctx context.Context, d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return false
+	case <-t.C:
+		return true
+	}
+}
+
+// qr renders the deep link of a pending request as a QR code (PNG or SVG).
+func (h *vpHandlers) qr(c *gin.Context) {
+	tx, err := h.store.Get(c.Request.Context(), c.Param("id"), time.Now())
+	if err != nil {
+		statuses.Write(c, err)
+		return
+	}
+	link := tx.Request.DeepLink(h.o.BaseURL + "/openid4vp/request-objects/" + tx.ID)
+	code, err := qrcode.New(link, qrcode.Medium)
+	if err != nil {
+		statuses.Write(c, fmt.Errorf("qr code: %w", err))
+		return
+	}
+	c.Header("Cache-Control", "no-store")
+	if strings.HasSuffix(c.FullPath(), ".svg") {
+		c.Data(http.StatusOK, "image/svg+xml", qrSVG(code.Bitmap()))
+		return
+	}
+	png, err := code.PNG(320)
+	if err != nil {
+		statuses.Write(c, fmt.Errorf("qr code: %w", err))
+		return
+	}
+	c.Data(http.StatusOK, "image/png", png)
+}
+
+// qrSVG draws a QR bitmap (quiet zone included) as one SVG path of unit
+// squares.
+func qrSVG(bm [][]bool) []byte {
+	var b bytes.Buffer
+	n := len(bm)
+	fmt.Fprintf(&b, `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 %d %d" shape-rendering="crispEdges">`, n, n)
+	fmt.Fprintf(&b, `<rect width="%d" height="%d" fill="#fff"/><path fill="#000" d="`, n, n)
+	for y, row := range bm {
+		for x, on := range row {
+			if on {
+				fmt.Fprintf(&b, "M%d %dh1v1h-1z", x, y)
+			}
+		}
+	}
+	b.WriteString(`"/></svg>`)
+	return b.Bytes()
+}

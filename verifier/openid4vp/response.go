@@ -1,0 +1,138 @@
+package openid4vp
+
+import (
+	"bytes"
+	"crypto/subtle"
+	"encoding/json"
+	"fmt"
+	"net/url"
+
+	"github.com/lestrrat-go/jwx/v2/jwa"
+	"github.com/lestrrat-go/jwx/v2/jwe"
+
+	"github.com/idport/idport/pkg/errs"
+)
+
+// MaxResponseBytes bounds a response (form or decrypted payload).
+const MaxResponseBytes = 1 << 20
+
+// maxPresentations bounds the presentations of one response.
+const maxPresentations = 16
+
+// Response is a wallet's authorization response.
+type Response struct {
+	// VPToken maps each DCQL credential query id to its presentations
+	// (compact SD-JWT+KB or VP JWT strings, or JSON objects).
+	VPToken map[string][]json.RawMessage
+	// State is the request's state, echoed.
+	State string
+}
+
+func invalidResponse(format string, args ...any) error {
+	return errs.New(ErrInvalidResponse.Code, "openid4vp: "+fmt.Sprintf(format, args...))
+}
+
+// ParseResponse reads the form a wallet posted to the response URI for
+// req: vp_token and state (direct_post) or response, a JWE encrypted to
+// the request's key (direct_post.jwt). The state must be the request's.
+func ParseResponse(form url.Values, req *Request) (*Response, error) {
+	var (
+		resp Response
+		err  error
+	)
+	switch req.ResponseMode {
+	case DirectPostJWT:
+		if form.Has("vp_token") {
+			return nil, invalidResponse("the request asked for an encrypted response (direct_post.jwt)")
+		}
+		resp, err = decryptResponse(form.Get("response"), req)
+	case DirectPost:
+		if form.Has("response") {
+			return nil, invalidResponse("the request asked for a direct_post response, not an encrypted one")
+		}
+		resp.State = form.Get("state")
+		resp.VPToken, err = parseVPToken([]byte(form.Get("vp_token")))
+	default:
+		return nil, invalidResponse("unknown response mode %q", req.ResponseMode)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if subtle.ConstantTimeCompare([]byte(resp.State), []byte(req.State)) != 1 {
+		return nil, invalidResponse("the response's state is not the request's")
+	}
+	return &resp, nil
+}
+
+func decryptResponse(compact string, req *Request) (Response, error) {
+	if compact == "" {
+		return Response{}, invalidResponse("no response parameter (direct_post.jwt)")
+	}
+	if len(compact) > MaxResponseBytes {
+		return Response{}, invalidResponse("response of %d bytes", len(compact))
+	}
+	msg, err := jwe.Parse([]byte(compact))
+	if err != nil {
+		return Response{}, errs.Wrap(ErrInvalidResponse.Code, "openid4vp: the response is not a compact JWE", err)
+	}
+	h := msg.ProtectedHeaders()
+	if h.Algorithm() != jwa.ECDH_ES {
+		return Response{}, invalidResponse("response encrypted with alg %q, want %s", h.Algorithm(), AlgECDHES)
+	}
+	if enc := h.ContentEncryption(); enc != jwa.A128GCM && enc != jwa.A256GCM {
+		return Response{}, invalidResponse("response encrypted with enc %q, want %s or %s", enc, EncA128, EncA256)
+	}
+	if kid := h.KeyID(); kid != "" && kid != req.EncryptionKID {
+		return Response{}, invalidResponse("response encrypted to key %q, not this request's", kid)
+	}
+	key, err := req.encryptionKey()
+	if err != nil {
+		return Response{}, err
+	}
+	plain, err := jwe.Decrypt([]byte(compact), jwe.WithKey(jwa.ECDH_ES, key), jwe.WithMaxDecompressBufferSize(MaxResponseBytes))
+	if err != nil {
+		return Response{}, errs.Wrap(ErrInvalidResponse.Code, "openid4vp: the response does not decrypt with this request's key", err)
+	}
+	var payload struct {
+		VPToken json.RawMessage `json:"vp_token"`
+		State   string          `json:"state"`
+	}
+	if err := json.Unmarshal(plain, &payload); err != nil {
+		return Response{}, errs.Wrap(ErrInvalidResponse.Code, "openid4vp: the decrypted response is not a JSON object", err)
+	}
+	vp, err := parseVPToken(payload.VPToken)
+	if err != nil {
+		return Response{}, err
+	}
+	return Response{VPToken: vp, State: payload.State}, nil
+}
+
+// parseVPToken reads a vp_token: a JSON object mapping credential query
+// ids to non-empty arrays of presentations.
+func parseVPToken(b []byte) (map[string][]json.RawMessage, error) {
+	b = bytes.TrimSpace(b)
+	if len(b) == 0 {
+		return nil, invalidResponse("no vp_token")
+	}
+	if len(b) > MaxResponseBytes {
+		return nil, invalidResponse("vp_token of %d bytes", len(b))
+	}
+	var raw map[string]json.RawMessage
+	if err := json.Unmarshal(b, &raw); err != nil || raw == nil {
+		return nil, invalidResponse("vp_token is not a JSON object keyed by credential query id")
+	}
+	out := make(map[string][]json.RawMessage, len(raw))
+	n := 0
+	for id, v := range raw {
+		var list []json.RawMessage
+		if err := json.Unmarshal(v, &list); err != nil || len(list) == 0 {
+			return nil, invalidResponse("vp_token[%q] is not a non-empty array of presentations", id)
+		}
+		n += len(list)
+		if n > maxPresentations {
+			return nil, invalidResponse("more than %d presentations", maxPresentations)
+		}
+		out[id] = list
+	}
+	return out, nil
+}

@@ -1,0 +1,124 @@
+package storetest
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/idport/idport/verifier/openid4vp"
+)
+
+// NewTransactionStore returns a fresh, empty transaction store for one
+// subtest; register cleanup with t.Cleanup.
+type NewTransactionStore func(t *testing.T) openid4vp.TransactionStore
+
+// RunTransactionStore runs the conformance suite of
+// openid4vp.TransactionStore: a created transaction reads back; it is
+// answered once (a second answer, concurrent or not, is
+// ErrTransactionDone and changes nothing); unknown and expired
+// transactions are ErrTransactionUnknown.
+func RunTransactionStore(t *testing.T, newStore NewTransactionStore) {
+	t.Helper()
+	tests := []struct {
+		name string
+		run  func(t *testing.T, s openid4vp.TransactionStore)
+	}{
+		{"create and get", testTxCreateGet},
+		{"answered once", testTxAnsweredOnce},
+		{"unknown and expired", testTxUnknownExpired},
+		{"concurrent completion", testTxConcurrent},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) { tt.run(t, newStore(t)) })
+	}
+}
+
+func newTx(t *testing.T, s openid4vp.TransactionStore) *openid4vp.Transaction {
+	t.Helper()
+	tx := &openid4vp.Transaction{ID: openid4vp.NewTransactionID(), Request: openid4vp.Request{
+		ClientID: "redirect_uri:https://rp.example/cb", ResponseURI: "https://rp.example/cb", ResponseMode: openid4vp.DirectPost,
+		Nonce: "n-" + openid4vp.NewTransactionID(), State: "s", Query: json.RawMessage(`{"credentials":[]}`),
+		Created: epoch, Expires: epoch.Add(5 * time.Minute),
+	}}
+	if err := s.Create(context.Background(), tx); err != nil {
+		t.Fatalf("Create: %v", err)
+	}
+	return tx
+}
+
+func testTxCreateGet(t *testing.T, s openid4vp.TransactionStore) {
+	tx := newTx(t, s)
+	got, err := s.Get(context.Background(), tx.ID, epoch.Add(time.Minute))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Done || got.Request.Nonce != tx.Request.Nonce || !got.Request.Expires.Equal(tx.Request.Expires) || string(got.Request.Query) != string(tx.Request.Query) {
+		t.Fatalf("read back %+v, stored %+v", got, tx)
+	}
+}
+
+func testTxAnsweredOnce(t *testing.T, s openid4vp.TransactionStore) {
+	ctx := context.Background()
+	tx := newTx(t, s)
+	at := epoch.Add(time.Minute)
+	if err := s.Complete(ctx, tx.ID, json.RawMessage(`{"verified":true}`), at); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Complete(ctx, tx.ID, json.RawMessage(`{"verified":false}`), at); !errors.Is(err, openid4vp.ErrTransactionDone) {
+		t.Fatalf("second answer: %v, want ErrTransactionDone", err)
+	}
+	got, err := s.Get(ctx, tx.ID, at)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !got.Done || string(got.Result) != `{"verified":true}` {
+		t.Fatalf("after a refused second answer: done=%v result=%s", got.Done, got.Result)
+	}
+}
+
+func testTxUnknownExpired(t *testing.T, s openid4vp.TransactionStore) {
+	ctx := context.Background()
+	if _, err := s.Get(ctx, "nope", epoch); !errors.Is(err, openid4vp.ErrTransactionUnknown) {
+		t.Fatalf("unknown: %v", err)
+	}
+	if err := s.Complete(ctx, "nope", json.RawMessage(`{}`), epoch); !errors.Is(err, openid4vp.ErrTransactionUnknown) {
+		t.Fatalf("complete unknown: %v", err)
+	}
+	tx := newTx(t, s)
+	late := tx.Request.Expires
+	if err := s.Complete(ctx, tx.ID, json.RawMessage(`{}`), late); !errors.Is(err, openid4vp.ErrTransactionUnknown) {
+		t.Fatalf("complete expired: %v", err)
+	}
+	if _, err := s.Get(ctx, tx.ID, late); !errors.Is(err, openid4vp.ErrTransactionUnknown) {
+		t.Fatalf("get expired: %v", err)
+	}
+}
+
+func testTxConcurrent(t *testing.T, s openid4vp.TransactionStore) {
+	tx := newTx(t, s)
+	const n = 16
+	var wg sync.WaitGroup
+	errs := make(chan error, n)
+	for range n {
+		wg.Go(func() {
+			errs <- s.Complete(context.Background(), tx.ID, json.RawMessage(`{"verified":true}`), epoch.Add(time.Second))
+		})
+	}
+	wg.Wait()
+	close(errs)
+	ok := 0
+	for err := range errs {
+		switch {
+		case err == nil:
+			ok++
+		case !errors.Is(err, openid4vp.ErrTransactionDone):
+			t.Fatalf("concurrent completion: %v", err)
+		}
+	}
+	if ok != 1 {
+		t.Fatalf("%d completions succeeded, want exactly 1", ok)
+	}
+}
