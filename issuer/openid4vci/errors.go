@@ -59,4 +59,3 @@ var (
 	// ErrOfferNotFound carries CodeOfferNotFound.
 	ErrOfferNotFound = errs.New(CodeOfferNotFound, "credential offer not found")
 )
-
