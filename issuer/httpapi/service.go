@@ -91,7 +91,7 @@ func newOpenID4VCI(is *issuer.Issuer, cfg ServiceConfig) (*openid4vci.Service, e
 			cfg.Logger.Warn("the issuer store keeps no OpenID4VCI state: offers and tokens live in memory only")
 		}
 	}
-	return openid4vci.New(openid4vci.Config{Issuer: is, Store: st, Logger: cfg.Issuer.Logger})
+	return openid4vci.New(openid4vci.Config{Issuer: is, Store: st, Clock: cfg.Issuer.Clock, Logger: cfg.Issuer.Logger})
 }
 
 // Close closes the engine and the store.
