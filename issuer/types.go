@@ -43,6 +43,8 @@ type Claim struct {
 	Required bool `json:"required,omitempty" yaml:"required,omitempty"`
 	// Disclosable makes the claim selectively disclosable in SD-JWT VC by default.
 	Disclosable bool `json:"disclosable,omitempty" yaml:"disclosable,omitempty"`
+	// Display names the claim for wallets, one entry per language (OpenID4VCI metadata).
+	Display []Display `json:"display,omitempty" yaml:"display,omitempty"`
 }
 
 // Duration is a time.Duration that reads "8760h", "90m" or "365d" from JSON and YAML.
@@ -107,6 +109,8 @@ type CredentialType struct {
 	DefaultFormat vc.Format `json:"defaultFormat,omitempty" yaml:"defaultFormat,omitempty"`
 	// Description is shown in metadata.
 	Description string `json:"description,omitempty" yaml:"description,omitempty"`
+	// Display names the type for wallets, one entry per language (OpenID4VCI metadata).
+	Display []Display `json:"display,omitempty" yaml:"display,omitempty"`
 }
 
 // Vocab is the IRI prefix of the terms idport defines for its credential types.
@@ -386,35 +390,39 @@ func hasType(v any, ct ClaimType) bool {
 func DefaultTypes() []CredentialType {
 	return []CredentialType{
 		{
-			Name:          "BusinessRegistration",
-			Description:   "A company's registration with its national business registry (e.g. Singapore ACRA).",
+			Name:        "BusinessRegistration",
+			Description: "A company's registration with its national business registry (e.g. Singapore ACRA).",
+			Display: []Display{{Name: "Business registration", Locale: "en", Description: "Company registration with a national business registry"},
+				{Name: "商业登记", Locale: "zh", Description: "在国家商业登记机构的公司登记"}},
 			Validity:      Duration(365 * 24 * time.Hour),
 			DefaultFormat: vc.FormatVCJOSE,
 			Claims: []Claim{
-				{Name: "uen", Type: ClaimString, Required: true},
-				{Name: "legalName", Type: ClaimString, Required: true},
-				{Name: "registeredAddress", Type: ClaimString, Required: true, Disclosable: true},
-				{Name: "incorporationDate", Type: ClaimDate, Required: true},
-				{Name: "entityType", Type: ClaimString, Required: true},
-				{Name: "jurisdiction", Type: ClaimString},
-				{Name: "status", Type: ClaimString},
-				{Name: "industryCode", Type: ClaimString, Disclosable: true},
+				{Name: "uen", Type: ClaimString, Required: true, Display: []Display{{Name: "Unique Entity Number", Locale: "en"}, {Name: "唯一实体编号", Locale: "zh"}}},
+				{Name: "legalName", Type: ClaimString, Required: true, Display: []Display{{Name: "Legal name", Locale: "en"}, {Name: "法定名称", Locale: "zh"}}},
+				{Name: "registeredAddress", Type: ClaimString, Required: true, Disclosable: true, Display: []Display{{Name: "Registered address", Locale: "en"}, {Name: "注册地址", Locale: "zh"}}},
+				{Name: "incorporationDate", Type: ClaimDate, Required: true, Display: []Display{{Name: "Incorporation date", Locale: "en"}, {Name: "注册成立日期", Locale: "zh"}}},
+				{Name: "entityType", Type: ClaimString, Required: true, Display: []Display{{Name: "Entity type", Locale: "en"}, {Name: "实体类型", Locale: "zh"}}},
+				{Name: "jurisdiction", Type: ClaimString, Display: []Display{{Name: "Jurisdiction", Locale: "en"}, {Name: "司法管辖区", Locale: "zh"}}},
+				{Name: "status", Type: ClaimString, Display: []Display{{Name: "Status", Locale: "en"}, {Name: "状态", Locale: "zh"}}},
+				{Name: "industryCode", Type: ClaimString, Disclosable: true, Display: []Display{{Name: "Industry code", Locale: "en"}, {Name: "行业代码", Locale: "zh"}}},
 			},
 		},
 		{
-			Name:          "PersonIdentity",
-			Description:   "A Hong Kong or Singapore resident's identity for cross-border use.",
+			Name:        "PersonIdentity",
+			Description: "A Hong Kong or Singapore resident's identity for cross-border use.",
+			Display: []Display{{Name: "Personal identity", Locale: "en", Description: "Identity of a Hong Kong or Singapore resident"},
+				{Name: "个人身份", Locale: "zh", Description: "香港或新加坡居民的身份"}},
 			Validity:      Duration(180 * 24 * time.Hour),
 			DefaultFormat: vc.FormatSDJWT,
 			Claims: []Claim{
-				{Name: "givenName", Type: ClaimString, Required: true, Disclosable: true},
-				{Name: "familyName", Type: ClaimString, Required: true, Disclosable: true},
-				{Name: "birthDate", Type: ClaimDate, Required: true, Disclosable: true},
-				{Name: "nationality", Type: ClaimString, Required: true, Disclosable: true},
-				{Name: "residency", Type: ClaimString, Disclosable: true},
-				{Name: "idNumber", Type: ClaimString, Disclosable: true},
-				{Name: "ageOver18", Type: ClaimBoolean, Disclosable: true},
-				{Name: "address", Type: ClaimObject, Disclosable: true},
+				{Name: "givenName", Type: ClaimString, Required: true, Disclosable: true, Display: []Display{{Name: "Given name", Locale: "en"}, {Name: "名", Locale: "zh"}}},
+				{Name: "familyName", Type: ClaimString, Required: true, Disclosable: true, Display: []Display{{Name: "Family name", Locale: "en"}, {Name: "姓", Locale: "zh"}}},
+				{Name: "birthDate", Type: ClaimDate, Required: true, Disclosable: true, Display: []Display{{Name: "Date of birth", Locale: "en"}, {Name: "出生日期", Locale: "zh"}}},
+				{Name: "nationality", Type: ClaimString, Required: true, Disclosable: true, Display: []Display{{Name: "Nationality", Locale: "en"}, {Name: "国籍", Locale: "zh"}}},
+				{Name: "residency", Type: ClaimString, Disclosable: true, Display: []Display{{Name: "Residency", Locale: "en"}, {Name: "居住地", Locale: "zh"}}},
+				{Name: "idNumber", Type: ClaimString, Disclosable: true, Display: []Display{{Name: "Identity number", Locale: "en"}, {Name: "身份证号码", Locale: "zh"}}},
+				{Name: "ageOver18", Type: ClaimBoolean, Disclosable: true, Display: []Display{{Name: "Over 18", Locale: "en"}, {Name: "已满18岁", Locale: "zh"}}},
+				{Name: "address", Type: ClaimObject, Disclosable: true, Display: []Display{{Name: "Address", Locale: "en"}, {Name: "地址", Locale: "zh"}}},
 			},
 		},
 	}

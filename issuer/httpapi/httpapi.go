@@ -32,6 +32,7 @@ import (
 
 	"github.com/idport/idport/docs"
 	"github.com/idport/idport/issuer"
+	"github.com/idport/idport/issuer/openid4vci"
 	"github.com/idport/idport/pkg/errs"
 	"github.com/idport/idport/pkg/httpx"
 	"github.com/idport/idport/pkg/vc"
@@ -50,6 +51,8 @@ type Options struct {
 	MaxBodyBytes int64
 	// Ready reports readiness for /readyz.
 	Ready func() error
+	// OpenID4VCI serves OpenID4VCI over the same engine when not nil (see openid4vci.go).
+	OpenID4VCI *openid4vci.Service
 }
 
 type api struct {
@@ -90,6 +93,9 @@ func New(is *issuer.Issuer, o Options) *gin.Engine {
 	e.GET("/credential-types", a.types)
 	e.GET("/types/:name", a.typeMetadata)
 	e.GET("/admin/backup", a.auth, a.requireAdmin, a.serveBackup)
+	if o.OpenID4VCI != nil {
+		a.routesOpenID4VCI(e, o.OpenID4VCI)
+	}
 	e.GET("/openapi.yaml", func(c *gin.Context) { c.Data(http.StatusOK, "application/yaml", OpenAPI) })
 	return e
 }
@@ -125,6 +131,19 @@ var statuses = httpx.Statuses{
 	issuer.CodeStatusExhausted:     http.StatusServiceUnavailable,
 	issuer.CodeClosed:              http.StatusServiceUnavailable,
 	issuer.CodeBackupUnsupported:   http.StatusNotImplemented,
+	// OpenID4VCI (issuer/openid4vci): OAuth error codes of the wallet-facing endpoints, and
+	// the offer API's own.
+	openid4vci.CodeInvalidGrant:             http.StatusBadRequest,
+	openid4vci.CodeUnsupportedGrantType:     http.StatusBadRequest,
+	openid4vci.CodeInvalidToken:             http.StatusUnauthorized,
+	openid4vci.CodeInvalidProof:             http.StatusBadRequest,
+	openid4vci.CodeInvalidNonce:             http.StatusBadRequest,
+	openid4vci.CodeInvalidCredentialRequest: http.StatusBadRequest,
+	openid4vci.CodeUnknownConfiguration:     http.StatusBadRequest,
+	openid4vci.CodeRequestDenied:            http.StatusBadRequest,
+	openid4vci.CodeInvalidNotificationID:    http.StatusBadRequest,
+	openid4vci.CodeInvalidNotification:      http.StatusBadRequest,
+	openid4vci.CodeOfferNotFound:            http.StatusNotFound,
 }
 
 func (a *api) auth(c *gin.Context) {

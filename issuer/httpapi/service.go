@@ -9,6 +9,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/idport/idport/issuer"
+	"github.com/idport/idport/issuer/openid4vci"
 )
 
 // ServiceConfig configures the issuer service of the idport binary: the engine over a Store
@@ -29,6 +30,7 @@ type ServiceConfig struct {
 // Service is a running issuer: engine, store and HTTP handler.
 type Service struct {
 	is      *issuer.Issuer
+	vci     *openid4vci.Service
 	store   issuer.Store
 	handler http.Handler
 }
@@ -46,8 +48,13 @@ func NewService(ctx context.Context, cfg ServiceConfig) (*Service, error) {
 		}
 		return nil, err
 	}
-	h := New(is, Options{Logger: cfg.Logger, Registry: cfg.Registry, MaxBodyBytes: cfg.MaxBodyBytes})
-	return &Service{is: is, store: cfg.Issuer.Store, handler: h}, nil
+	vci, err := newOpenID4VCI(is, cfg)
+	if err != nil {
+		_ = cfg.Issuer.Store.Close()
+		return nil, err
+	}
+	h := New(is, Options{Logger: cfg.Logger, Registry: cfg.Registry, MaxBodyBytes: cfg.MaxBodyBytes, OpenID4VCI: vci})
+	return &Service{is: is, vci: vci, store: cfg.Issuer.Store, handler: h}, nil
 }
 
 // Handler returns the HTTP handler (VC-API, well-known documents, status lists, backup,
@@ -66,10 +73,25 @@ func (s *Service) CreateAPIKey(ctx context.Context, name string, scopes ...strin
 	return s.is.CreateAPIKey(ctx, name, scopes)
 }
 
-// Run has no background work yet (status lists are signed on demand); it waits for ctx.
-func (s *Service) Run(ctx context.Context) error {
-	<-ctx.Done()
-	return nil
+// Run purges expired OpenID4VCI state until ctx ends (status lists are signed on demand).
+func (s *Service) Run(ctx context.Context) error { return s.vci.Run(ctx) }
+
+// OpenID4VCI returns the OpenID4VCI service for in-process use.
+func (s *Service) OpenID4VCI() *openid4vci.Service { return s.vci }
+
+// newOpenID4VCI builds the OpenID4VCI service: its state goes into the engine's Store when that
+// Store provides an OpenID4VCI store (issuer/boltstore does), else into memory.
+func newOpenID4VCI(is *issuer.Issuer, cfg ServiceConfig) (*openid4vci.Service, error) {
+	var st openid4vci.Store
+	if p, ok := cfg.Issuer.Store.(interface{ OpenID4VCIStore() openid4vci.Store }); ok {
+		st = p.OpenID4VCIStore()
+	} else {
+		st = openid4vci.NewMemStore()
+		if cfg.Logger != nil {
+			cfg.Logger.Warn("the issuer store keeps no OpenID4VCI state: offers and tokens live in memory only")
+		}
+	}
+	return openid4vci.New(openid4vci.Config{Issuer: is, Store: st, Clock: cfg.Issuer.Clock, Logger: cfg.Issuer.Logger})
 }
 
 // Close closes the engine and the store.
