@@ -69,6 +69,13 @@ func (c *credential) fillVerified(v *vcjwt.Verified) error {
 	if len(v.Status) > maxStatusEntries {
 		return fmt.Errorf("%d status entries, at most %d", len(v.Status), maxStatusEntries)
 	}
+	c.status = nil
+	switch n := len(v.Status); {
+	case n == 1:
+		c.status = c.statusBuf[:0]
+	case n > 1:
+		c.status = make([]StatusRef, 0, n)
+	}
 	for _, s := range v.Status {
 		ref := StatusRef{URL: s.URI, Index: s.Index, Purpose: s.Purpose}
 		switch s.Type {

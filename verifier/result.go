@@ -134,6 +134,12 @@ type Result struct {
 	Holder string `json:"holder,omitempty"`
 	// Credentials holds the results of the credentials of a presentation.
 	Credentials []*Result `json:"credentials,omitempty"`
+
+	// checkBuf, statusBuf and recognition back Checks, Statuses and
+	// Recognition for the usual counts: one allocation holds them all.
+	checkBuf    [8]Check
+	statusBuf   [1]StatusInfo
+	recognition Recognition
 }
 
 // HasError reports whether r carries an error with code c.
