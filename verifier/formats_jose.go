@@ -109,6 +109,9 @@ func (v *Verifier) checkSignature(ctx context.Context, c *credential, p *Policy)
 	if c.format == vc.FormatDI {
 		return v.checkDataIntegrity(ctx, c, p)
 	}
+	if len(p.RequiredProofsBy) > 0 {
+		return "", CodeProofMissing, fmt.Errorf("the policy requires a proof by %s, and a %s credential carries the issuer's signature only", truncate(p.RequiredProofsBy[0]), c.format)
+	}
 	e, code, err := v.issuerKey(ctx, c.issuer, c.kid, did.AssertionMethod)
 	if err != nil {
 		return "", code, err

@@ -95,7 +95,8 @@ type Result struct {
 	// assurance_too_low, claim_not_allowed_across_border,
 	// challenge_invalid, challenge_reused, holder_binding_failed,
 	// registry_stale, jurisdiction_not_accepted, scheme_not_accepted,
-	// credential_type_not_accepted, required_claim_missing.
+	// credential_type_not_accepted, required_claim_missing,
+	// proof_chain_invalid, proof_missing.
 	Errors []Problem `json:"errors"`
 	// Warnings lists what passed with a reservation: recognition_not_checked,
 	// claim_stripped, status_not_checked, status_stale, and
