@@ -124,3 +124,37 @@ func TestAddProofRefusals(t *testing.T) {
 		}
 	}
 }
+
+// TestInteropJSProofSet: a proof set made by the JavaScript peers (the
+// issuer's proof by @digitalbazaar/vc, a witness's added by
+// jsonld-signatures) verifies here, both proofs reported; a tampered
+// witness proof fails.
+func TestInteropJSProofSet(t *testing.T) {
+	t.Parallel()
+	p := newTestProcessor(t)
+	issuer, witness := newTestKey(63), newTestKey(64)
+	type jsSet struct {
+		jsSigned
+		Witness string `json:"witnessVerificationMethod"`
+	}
+	out := jsBatch[jsSet](t, "vcld-sign.mjs", []any{map[string]any{
+		"seed": issuer.seedHex, "witnessSeed": witness.seedHex, "credential": credV2(issuer.did),
+	}})
+	js := out[0]
+	if js.Witness != witness.vm {
+		t.Fatalf("JS witness %s, we derive %s", js.Witness, witness.vm)
+	}
+	doc := mustJSON(t, js.Signed)
+	res, err := p.VerifyCredential(context.Background(), doc, didKeyResolver)
+	if err != nil {
+		t.Fatalf("JS proof set does not verify: %v\n%s", err, doc)
+	}
+	if len(res.Proofs) != 2 || res.VerificationMethod != issuer.vm || res.Proofs[1].VerificationMethod != witness.vm {
+		t.Fatalf("result %+v", res)
+	}
+	m := mustMap(t, doc)
+	m["proof"].([]any)[1].(map[string]any)["created"] = "2020-01-01T00:00:00Z"
+	if _, err := p.VerifyCredential(context.Background(), mustJSON(t, m), didKeyResolver); !errors.Is(err, ErrSignatureInvalid) {
+		t.Fatalf("tampered JS witness proof: %v", err)
+	}
+}
