@@ -46,6 +46,14 @@ const (
 	// fetcher is configured to serve stale copies for a while
 	// (statuslist.FetcherOptions.StaleIfError).
 	CodeStatusStale Code = "status_stale"
+	// CodeProofChainInvalid (error): the Data Integrity proofs of a
+	// credential do not hang together: a previousProof names no proof of
+	// the credential, references form a cycle, or two proofs share an id.
+	CodeProofChainInvalid Code = "proof_chain_invalid"
+	// CodeProofMissing (error): a proof the policy requires is absent: no
+	// assertionMethod proof by the issuer among a credential's proofs (only
+	// others'), or none by a DID of Policy.RequiredProofsBy.
+	CodeProofMissing Code = "proof_missing"
 )
 
 // Codes of trust decisions that a recognition check passes on as its error (from a

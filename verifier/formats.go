@@ -36,6 +36,8 @@ type credential struct {
 	claims                          map[string]any
 	issuedAt, validFrom, validUntil time.Time
 	status                          []StatusRef
+	// statusBuf backs status for the common single entry (no allocation).
+	statusBuf [1]StatusRef
 
 	// JOSE formats: the parsed token (nil for Data Integrity).
 	jose *vcjwt.Parsed

@@ -26,23 +26,61 @@ func diError(err error) Code {
 		return CodeUnsupportedFormat
 	case errors.Is(err, vcld.ErrChallenge):
 		return CodeChallengeInvalid
+	case errors.Is(err, vcld.ErrProofChain):
+		return CodeProofChainInvalid
 	}
 	return CodeMalformed
 }
 
-// diKeys returns a vcld.KeyResolver that resolves only keys of owner
-// listed for purpose, through the key cache. The entry found is kept in
-// *found for the trust query.
-func (v *Verifier) diKeys(owner string, purpose did.Purpose, found **keyEntry) vcld.KeyResolver {
-	return func(ctx context.Context, vm string) (crypto.PublicKey, error) {
-		if owner != "" && !keyBelongsTo(vm, owner) {
-			return nil, fmt.Errorf("%w: %q is not a key of %q", errKeyNotFound, truncate(vm), truncate(owner))
+// credentialError maps a failure of vcld.VerifyCredential on doc: as
+// diError, and proof_missing when the credential has no assertionMethod
+// proof by its issuer (only others'), which vcld reports as a mismatch.
+func credentialError(err error, doc []byte, issuer string) Code {
+	if errors.Is(err, vcld.ErrProofMismatch) && !hasIssuerProof(doc, issuer) {
+		return CodeProofMissing
+	}
+	return diError(err)
+}
+
+// hasIssuerProof reports whether doc has a proof for assertionMethod by a
+// verification method of issuer (read on the failure path only).
+func hasIssuerProof(doc []byte, issuer string) bool {
+	var d struct {
+		Proof json.RawMessage `json:"proof"`
+	}
+	if json.Unmarshal(doc, &d) != nil {
+		return false
+	}
+	type proof struct {
+		VerificationMethod string `json:"verificationMethod"`
+		ProofPurpose       string `json:"proofPurpose"`
+	}
+	var ps []proof
+	if json.Unmarshal(d.Proof, &ps) != nil {
+		var one proof
+		if json.Unmarshal(d.Proof, &one) != nil {
+			return false
 		}
-		e, err := v.keys.get(ctx, vm, purpose, v.now())
+		ps = []proof{one}
+	}
+	return slices.ContainsFunc(ps, func(p proof) bool {
+		return p.ProofPurpose == vcld.PurposeAssertionMethod && keyBelongsTo(p.VerificationMethod, issuer)
+	})
+}
+
+// recordingKeys returns a vcld.KeyResolver that resolves the key of any
+// verification method listed for any purpose, through the key cache, and
+// records the thumbprint of each key used in used. The purposes (and whose
+// keys) are checked after the verification, per proof (checkProofKeys).
+func (v *Verifier) recordingKeys(used map[string]string, mu *sync.Mutex) vcld.KeyResolver {
+	return func(ctx context.Context, vm string) (crypto.PublicKey, error) {
+		e, err := v.keys.get(ctx, vm, did.AnyPurpose, v.now())
 		if err != nil {
 			return nil, err
 		}
-		*found = e
+		mu.Lock()
+		used[vm] = e.thumb
+		mu.Unlock()
 		return e.pub, nil
 	}
 }
@@ -63,23 +101,23 @@ type preverified struct {
 // presentation, and only the key checks the presentation's key resolver
 // could not make are made here.
 func (v *Verifier) checkDataIntegrity(ctx context.Context, c *credential, p *Policy) (string, Code, error) {
-	var e *keyEntry
 	res := c.preverifiedResult()
+	used := map[string]string{}
 	if res != nil {
-		var code Code
-		var err error
-		if e, code, err = v.preverifiedKey(ctx, res, c.pre.keys); err != nil {
-			return "", code, err
-		}
+		used = c.pre.keys
 	} else {
-		var err error
-		res, err = vcld.VerifyCredential(ctx, c.document, v.diKeys(c.issuer, did.AssertionMethod, &e))
+		var (
+			mu  sync.Mutex
+			err error
+		)
+		res, err = vcld.VerifyCredential(ctx, c.document, v.recordingKeys(used, &mu))
 		if err != nil {
-			return "", diError(err), fmt.Errorf("data integrity proof: %w", err)
+			return "", credentialError(err, c.document, c.issuer), fmt.Errorf("data integrity proof: %w", err)
 		}
 	}
-	if e == nil {
-		return "", CodeKeyNotFound, errors.New("data integrity proof: no key resolved")
+	e, code, err := v.checkProofKeys(ctx, res, used, p)
+	if err != nil {
+		return "", code, err
 	}
 	c.issuer, c.types = res.Issuer, res.Types
 	if res.ValidFrom != nil {
@@ -92,7 +130,7 @@ func (v *Verifier) checkDataIntegrity(ctx context.Context, c *credential, p *Pol
 	case res.Version == 1 && res.ValidFrom != nil:
 		c.issuedAt = *res.ValidFrom
 	case len(res.Proofs) > 0:
-		c.issuedAt = res.Proofs[0].Created
+		c.issuedAt = res.IssuerProof().Created
 	}
 	c.claims, c.subject = nil, ""
 	if len(res.Subject) > 0 {
@@ -125,26 +163,42 @@ func (c *credential) preverifiedResult() *vcld.Result {
 	return c.pre.res
 }
 
-// preverifiedKey checks the keys of the proofs of a credential verified
-// with its presentation: each is a key of the issuer listed under
-// assertionMethod (the presentation's key resolver accepted any purpose),
-// and the very key the proof was verified with.
-func (v *Verifier) preverifiedKey(ctx context.Context, res *vcld.Result, used map[string]string) (*keyEntry, Code, error) {
+// checkProofKeys checks the key of every verified proof of a credential
+// (res, whose keys were resolved for any purpose, their thumbprints in
+// used) and the policy on who signed. The issuer's proofs (purpose
+// assertionMethod, a key of the issuer) need a key listed under
+// assertionMethod; a proof by another DID (a witness or endorser) a key of
+// that DID listed for the proof's purpose. Each must be the very key the
+// proof was verified with. Every DID of Policy.RequiredProofsBy must have a
+// proof. It returns the key of the issuer's proof, for the trust query.
+func (v *Verifier) checkProofKeys(ctx context.Context, res *vcld.Result, used map[string]string, p *Policy) (*keyEntry, Code, error) {
 	var first *keyEntry
 	for _, pi := range res.Proofs {
-		vm := pi.VerificationMethod
-		if !keyBelongsTo(vm, res.Issuer) {
-			return nil, CodeKeyNotFound, fmt.Errorf("data integrity proof: %w: %q is not a key of %q", errKeyNotFound, truncate(vm), truncate(res.Issuer))
+		vm, owner := pi.VerificationMethod, pi.Controller()
+		purpose := did.Purpose(pi.ProofPurpose)
+		if purpose != did.AssertionMethod && purpose != did.Authentication {
+			return nil, CodeKeyNotFound, fmt.Errorf("data integrity proof: %w: proof purpose %q of %q is not supported", errKeyNotFound, truncate(pi.ProofPurpose), truncate(vm))
 		}
-		e, err := v.keys.get(ctx, vm, did.AssertionMethod, v.now())
+		if !keyBelongsTo(vm, owner) {
+			return nil, CodeKeyNotFound, fmt.Errorf("data integrity proof: %w: %q is not a key of %q", errKeyNotFound, truncate(vm), truncate(owner))
+		}
+		e, err := v.keys.get(ctx, vm, purpose, v.now())
 		if err != nil {
 			return nil, CodeKeyNotFound, fmt.Errorf("data integrity proof: %w", err)
 		}
 		if thumb, ok := used[vm]; !ok || thumb != e.thumb {
 			return nil, CodeKeyNotFound, fmt.Errorf("data integrity proof: %w: %q changed during the verification", errKeyNotFound, truncate(vm))
 		}
-		if first == nil {
+		if first == nil && owner == res.Issuer && purpose == did.AssertionMethod {
 			first = e
+		}
+	}
+	if first == nil {
+		return nil, CodeProofMissing, fmt.Errorf("data integrity proof: no assertionMethod proof by the issuer %s", truncate(res.Issuer))
+	}
+	for _, want := range p.RequiredProofsBy {
+		if !slices.ContainsFunc(res.Proofs, func(pi vcld.ProofInfo) bool { return pi.Controller() == want }) {
+			return nil, CodeProofMissing, fmt.Errorf("data integrity proof: the policy requires a proof by %s, and the credential has none", truncate(want))
 		}
 	}
 	return first, "", nil

@@ -69,6 +69,13 @@ func (c *credential) fillVerified(v *vcjwt.Verified) error {
 	if len(v.Status) > maxStatusEntries {
 		return fmt.Errorf("%d status entries, at most %d", len(v.Status), maxStatusEntries)
 	}
+	c.status = nil
+	switch n := len(v.Status); {
+	case n == 1:
+		c.status = c.statusBuf[:0]
+	case n > 1:
+		c.status = make([]StatusRef, 0, n)
+	}
 	for _, s := range v.Status {
 		ref := StatusRef{URL: s.URI, Index: s.Index, Purpose: s.Purpose}
 		switch s.Type {
@@ -101,6 +108,9 @@ func containsString(ss []string, s string) bool {
 func (v *Verifier) checkSignature(ctx context.Context, c *credential, p *Policy) (string, Code, error) {
 	if c.format == vc.FormatDI {
 		return v.checkDataIntegrity(ctx, c, p)
+	}
+	if len(p.RequiredProofsBy) > 0 {
+		return "", CodeProofMissing, fmt.Errorf("the policy requires a proof by %s, and a %s credential carries the issuer's signature only", truncate(p.RequiredProofsBy[0]), c.format)
 	}
 	e, code, err := v.issuerKey(ctx, c.issuer, c.kid, did.AssertionMethod)
 	if err != nil {

@@ -117,6 +117,13 @@ type Policy struct {
 	AssuranceLevels []string `json:"assuranceLevels,omitempty"`
 	// RequiredClaims lists local claim names that must be present.
 	RequiredClaims []string `json:"requiredClaims,omitempty"`
+	// RequiredProofsBy lists DIDs (witnesses, endorsers) each of which
+	// must have a verified Data Integrity proof on the credential besides
+	// the issuer's (a proof set or chain); a credential without one fails
+	// with proof_missing. Whatever it says, every proof present must
+	// verify and one must be the issuer's, for assertionMethod. Other
+	// formats carry one signature: a policy naming a DID here refuses them.
+	RequiredProofsBy []string `json:"requiredProofsBy,omitempty"`
 	// CrossBorder is the treatment of claims (of every format, disclosed
 	// or not) outside the recognition's allow-list.
 	CrossBorder ClaimMode `json:"crossBorder,omitempty"`
@@ -187,6 +194,9 @@ type RequestPolicy struct {
 	CredentialTypes []string `json:"credentialTypes,omitempty"`
 	MinAssurance    string   `json:"minAssurance,omitempty"`
 	RequiredClaims  []string `json:"requiredClaims,omitempty"`
+	// RequiredProofsBy adds DIDs whose proof a credential must carry
+	// (Policy.RequiredProofsBy).
+	RequiredProofsBy []string `json:"requiredProofsBy,omitempty"`
 	// HolderBinding asks for another holder binding mode for this
 	// request: a stronger one always applies; a weaker one only when the
 	// policy sets AllowWeakerHolderBinding (see NarrowChecked).
@@ -211,6 +221,9 @@ func (p Policy) Narrow(r RequestPolicy) Policy {
 	}
 	if len(r.RequiredClaims) > 0 {
 		out.RequiredClaims = append(slices.Clip(p.RequiredClaims), r.RequiredClaims...)
+	}
+	if len(r.RequiredProofsBy) > 0 {
+		out.RequiredProofsBy = append(slices.Clip(p.RequiredProofsBy), r.RequiredProofsBy...)
 	}
 	if r.StripClaims && p.CrossBorder == ClaimsAllow {
 		out.CrossBorder = ClaimsStrip

@@ -95,7 +95,8 @@ type Result struct {
 	// assurance_too_low, claim_not_allowed_across_border,
 	// challenge_invalid, challenge_reused, holder_binding_failed,
 	// registry_stale, jurisdiction_not_accepted, scheme_not_accepted,
-	// credential_type_not_accepted, required_claim_missing.
+	// credential_type_not_accepted, required_claim_missing,
+	// proof_chain_invalid, proof_missing.
 	Errors []Problem `json:"errors"`
 	// Warnings lists what passed with a reservation: recognition_not_checked,
 	// claim_stripped, status_not_checked, status_stale, and
@@ -134,6 +135,12 @@ type Result struct {
 	Holder string `json:"holder,omitempty"`
 	// Credentials holds the results of the credentials of a presentation.
 	Credentials []*Result `json:"credentials,omitempty"`
+
+	// checkBuf, statusBuf and recognition back Checks, Statuses and
+	// Recognition for the usual counts: one allocation holds them all.
+	checkBuf    [8]Check
+	statusBuf   [1]StatusInfo
+	recognition Recognition
 }
 
 // HasError reports whether r carries an error with code c.

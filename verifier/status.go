@@ -119,7 +119,11 @@ func (v *Verifier) checkStatus(ctx context.Context, c *credential, r *Result, p 
 	}
 	var stale []string
 	decided, warned := -1, false
-	r.Statuses = make([]StatusInfo, 0, len(c.status))
+	if len(c.status) == 1 {
+		r.Statuses = r.statusBuf[:0]
+	} else {
+		r.Statuses = make([]StatusInfo, 0, len(c.status))
+	}
 	for _, ref := range c.status {
 		// The list must be the credential issuer's own: the fetcher
 		// compares the list's issuer with this one.

@@ -181,12 +181,13 @@ func (v *Verifier) checkRecognition(ctx context.Context, c *credential, r *Resul
 		return TrustDecision{}, false
 	}
 	d := merged
-	r.Recognition = &Recognition{
+	r.recognition = Recognition{
 		Authority: d.Authority, Scheme: d.Scheme, Jurisdiction: d.Jurisdiction,
 		Agreement: d.Agreement, Recognition: d.Recognition,
 		LocalAssurance: d.LocalAssurance, ForeignAssurance: d.ForeignAssurance,
 		RegistryVersion: d.RegistryVersion, ValidWhenIssued: anyWhenIs,
 	}
+	r.Recognition = &r.recognition
 	if anyWhenIs {
 		r.warn(CheckRecognition, CodeAuthoritySuspended, "authority is suspended now; accepted as valid when issued (policy)")
 	} else {
@@ -280,14 +281,17 @@ func (v *Verifier) releaseClaims(c *credential, d TrustDecision, r *Result, p *P
 	out := make(map[string]any, len(c.claims))
 	var other, outside []string
 	for k, val := range c.claims {
+		// One mapping lookup per claim serves the local name, the type
+		// test and the allow-list test.
+		mapped, isMapped := d.ClaimMapping[k]
 		local := k
-		if m, ok := d.ClaimMapping[k]; ok && m != "" {
-			local = m
+		if isMapped && mapped != "" {
+			local = mapped
 		}
 		switch {
-		case restrict && !typeClaim(k, d):
+		case restrict && !isMapped && !slices.Contains(d.AllowedClaims, k):
 			other = append(other, local)
-		case check && !claimAllowed(k, d):
+		case check && !slices.Contains(d.AllowedClaims, k) && !(isMapped && slices.Contains(d.AllowedClaims, mapped)):
 			outside = append(outside, local)
 		default:
 			out[local] = val
@@ -322,25 +326,6 @@ func hasOtherTypes(types []string, relied string) bool {
 		if t != relied && t != vc.TypeCredential {
 			return true
 		}
-	}
-	return false
-}
-
-// typeClaim reports whether the recognition d names claim (foreign name)
-// in its claim mapping or allow-list.
-func typeClaim(name string, d TrustDecision) bool {
-	if _, ok := d.ClaimMapping[name]; ok {
-		return true
-	}
-	return claimAllowed(name, d)
-}
-
-func claimAllowed(name string, d TrustDecision) bool {
-	if slices.Contains(d.AllowedClaims, name) {
-		return true
-	}
-	if local, ok := d.ClaimMapping[name]; ok && slices.Contains(d.AllowedClaims, local) {
-		return true
 	}
 	return false
 }

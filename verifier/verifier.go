@@ -208,7 +208,9 @@ func (v *Verifier) debug(ctx context.Context, kind string, r *Result) {
 }
 
 func newResult() *Result {
-	return &Result{Verified: true, Checks: make([]Check, 0, 8), Errors: []Problem{}, Warnings: []Problem{}}
+	r := &Result{Verified: true, Errors: []Problem{}, Warnings: []Problem{}}
+	r.Checks = r.checkBuf[:0]
+	return r
 }
 
 func (v *Verifier) checkValidity(c *credential, r *Result, p *Policy, now time.Time) {

@@ -27,11 +27,34 @@ type Result struct {
 	Subject []map[string]any
 	// Status holds the credentialStatus object(s).
 	Status []map[string]any
-	// VerificationMethod and Suite are those of the (first) proof.
+	// VerificationMethod and Suite are those of the issuer's proof (the
+	// first proof for assertionMethod by the issuer).
 	VerificationMethod string
 	Suite              Suite
-	// Proofs describe every verified proof.
+	// Proofs describe every verified proof, in document order: the
+	// issuer's and any other party's (a witness or endorser of a proof
+	// set or chain).
 	Proofs []ProofInfo
+}
+
+// IssuerProof returns the issuer's proof: the first proof for
+// assertionMethod whose verification method is the issuer's.
+func (r *Result) IssuerProof() ProofInfo {
+	if i := issuerProof(r.Proofs, r.Issuer); i >= 0 {
+		return r.Proofs[i]
+	}
+	return ProofInfo{}
+}
+
+// issuerProof returns the index of the first assertionMethod proof by
+// issuer, or -1.
+func issuerProof(infos []ProofInfo, issuer string) int {
+	for i, pi := range infos {
+		if pi.ProofPurpose == PurposeAssertionMethod && pi.Controller() == issuer {
+			return i
+		}
+	}
+	return -1
 }
 
 // credentialShape is the part of the data model vcld needs.
@@ -154,9 +177,14 @@ func sameJSON(a, b any) bool {
 }
 
 // VerifyCredential verifies a credential secured with eddsa-rdfc-2022 or
-// Ed25519Signature2020 proofs (every proof must verify, at least one is
-// required). Each proof must have purpose assertionMethod and a
-// verification method of the issuer's DID. It checks signatures and safe
+// Ed25519Signature2020 proofs: a single proof, a proof set or a proof
+// chain (previousProof). Every proof must verify, and at least one must
+// be the issuer's: purpose assertionMethod, a verification method of the
+// issuer's DID (ErrProofMismatch otherwise). Proofs by others (witnesses,
+// endorsers) are verified with keys from the same resolver and reported in
+// Result.Proofs; which of them a caller requires is its policy. A
+// previousProof naming no proof of the credential, a cycle of references
+// or a repeated proof id is ErrProofChain. It checks signatures and safe
 // JSON-LD only: validity times, status and trust are the caller's.
 func (p *Processor) VerifyCredential(ctx context.Context, doc []byte, keys KeyResolver) (*Result, error) {
 	ctx, cancel := context.WithTimeout(ctx, p.limits.Timeout)
@@ -181,25 +209,28 @@ func (p *Processor) verifyCredentialMap(ctx context.Context, m map[string]any, k
 		}
 	}
 	infos, err := p.verifyProofs(ctx, unsecured, proofs, keys, func(pi ProofInfo) error {
-		if pi.ProofPurpose != PurposeAssertionMethod {
-			return fmt.Errorf("vcld: credential proof purpose %q, want assertionMethod: %w", pi.ProofPurpose, ErrProofMismatch)
+		if pi.ProofPurpose == "" {
+			return fmt.Errorf("vcld: credential proof by %q has no proof purpose: %w", pi.VerificationMethod, ErrProofMismatch)
 		}
-		if controllerOf(pi.VerificationMethod) != issuer {
-			return fmt.Errorf("vcld: verification method %q is not controlled by the issuer %s: %w", pi.VerificationMethod, issuer, ErrProofMismatch)
+		return nil
+	}, func(infos []ProofInfo) error {
+		if issuerProof(infos, issuer) < 0 {
+			return fmt.Errorf("vcld: no proof for assertionMethod by a verification method of the issuer %s among %d proofs: %w", issuer, len(infos), ErrProofMismatch)
 		}
 		return nil
 	})
 	if err != nil {
 		return nil, err
 	}
+	first := infos[issuerProof(infos, issuer)]
 	r := &Result{
 		Version:            version,
 		Issuer:             issuer,
 		Types:              stringsOf(m["type"]),
 		Subject:            objects(m["credentialSubject"]),
 		Status:             objects(m["credentialStatus"]),
-		VerificationMethod: infos[0].VerificationMethod,
-		Suite:              infos[0].Suite,
+		VerificationMethod: first.VerificationMethod,
+		Suite:              first.Suite,
 		Proofs:             infos,
 	}
 	r.ID, _ = m["id"].(string)

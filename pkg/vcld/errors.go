@@ -15,6 +15,7 @@ const (
 	CodeKeyNotFound       errs.Code = "key_not_found"
 	CodeProofMismatch     errs.Code = "proof_mismatch"
 	CodeChallenge         errs.Code = "challenge_invalid"
+	CodeProofChain        errs.Code = "proof_chain_invalid"
 )
 
 // Sentinel errors, one per failure class. Every error returned by this
@@ -47,9 +48,14 @@ var (
 	ErrKeyNotFound = errs.New(CodeKeyNotFound, "vcld: verification method not resolved")
 	// ErrProofMismatch: the proof is well formed but does not fit the
 	// document: wrong proof purpose, verification method not controlled by the
-	// issuer or holder, challenge or domain not the expected ones.
+	// issuer or holder (a credential with no assertionMethod proof by its
+	// issuer, only others'), challenge or domain not the expected ones.
 	ErrProofMismatch = errs.New(CodeProofMismatch, "vcld: proof does not match the document")
 	// ErrChallenge: the presentation proof's challenge or domain is not the
 	// expected one.
 	ErrChallenge = errs.New(CodeChallenge, "vcld: challenge or domain mismatch")
+	// ErrProofChain: the proofs of a proof set or chain do not hang
+	// together: a previousProof names no proof of the document, references
+	// form a cycle, or two proofs share an id.
+	ErrProofChain = errs.New(CodeProofChain, "vcld: proof chain invalid")
 )

@@ -165,7 +165,7 @@ func (p *Processor) VerifyPresentation(ctx context.Context, doc []byte, keys Key
 			return fmt.Errorf("vcld: presentation domain %q: %w", pi.Domain, ErrChallenge)
 		}
 		return nil
-	})
+	}, nil)
 	if err != nil {
 		return nil, err
 	}

@@ -60,6 +60,15 @@ type SignOptions struct {
 	// Challenge and Domain go into presentation proofs (and any proof when
 	// set).
 	Challenge, Domain string
+	// ID is the proof's id, an absolute IRI such as urn:uuid:...; set it
+	// on a proof that a later proof may chain to (previousProof).
+	// Optional, eddsa-rdfc-2022 only.
+	ID string
+	// PreviousProof names, by id, the proofs of the document this proof
+	// chains to (Data Integrity proof chains): the proof is computed over
+	// the document with exactly those proofs attached. Used by AddProof;
+	// empty makes a proof of a proof set. eddsa-rdfc-2022 only.
+	PreviousProof []string
 }
 
 // ProofInfo describes a verified proof.
@@ -72,7 +81,15 @@ type ProofInfo struct {
 	// proof does not verify.
 	Expires           time.Time
 	Challenge, Domain string
+	// ID is the proof's id, empty when it has none.
+	ID string
+	// PreviousProof lists the ids of the proofs this one chains to, empty
+	// for a proof of a proof set.
+	PreviousProof []string
 }
+
+// Controller returns the DID of the proof's verification method.
+func (pi ProofInfo) Controller() string { return controllerOf(pi.VerificationMethod) }
 
 // suiteContext is the context that defines the proof type of a suite for
 // documents whose base context does not.
@@ -147,7 +164,13 @@ func (p *Processor) sign(ctx context.Context, doc map[string]any, o SignOptions,
 	if view != nil {
 		unsecured = view(doc)
 	}
+	if o.ID != "" && !isAbsoluteIRI(o.ID) {
+		return nil, fmt.Errorf("vcld: sign: proof id %q is not an absolute IRI: %w", o.ID, ErrMalformed)
+	}
 	if o.Suite == Ed25519Signature2020 {
+		if o.ID != "" || len(o.PreviousProof) > 0 {
+			return nil, fmt.Errorf("vcld: sign: proof ids and chains are made with eddsa-rdfc-2022 only: %w", ErrUnsupportedSuite)
+		}
 		// The legacy suite is signed by the Processor's ProofMaker
 		// (pkg/vcld/ariessign: aries-framework-go).
 		return p.signExternal(ctx, unsecured, o, created)
@@ -164,6 +187,20 @@ func (p *Processor) sign(ctx context.Context, doc map[string]any, o SignOptions,
 	}
 	if o.Domain != "" {
 		proof["domain"] = o.Domain
+	}
+	if o.ID != "" {
+		proof["id"] = o.ID
+	}
+	switch len(o.PreviousProof) {
+	case 0:
+	case 1:
+		proof["previousProof"] = o.PreviousProof[0]
+	default:
+		prev := make([]any, len(o.PreviousProof))
+		for i, id := range o.PreviousProof {
+			prev[i] = id
+		}
+		proof["previousProof"] = prev
 	}
 	data, err := p.hashData(ctx, unsecured, proof)
 	if err != nil {
@@ -257,6 +294,27 @@ func parseProof(v any) (map[string]any, ProofInfo, []byte, error) {
 	if info.Domain, err = str("domain"); err != nil {
 		return nil, info, nil, err
 	}
+	if info.ID, err = str("id"); err != nil {
+		return nil, info, nil, err
+	}
+	switch prev := proof["previousProof"].(type) {
+	case nil:
+	case string:
+		info.PreviousProof = []string{prev}
+	case []any:
+		for _, e := range prev {
+			id, ok := e.(string)
+			if !ok {
+				return nil, info, nil, fmt.Errorf("vcld: proof previousProof holds %T, not a string: %w", e, ErrMalformed)
+			}
+			info.PreviousProof = append(info.PreviousProof, id)
+		}
+		if len(info.PreviousProof) == 0 {
+			return nil, info, nil, fmt.Errorf("vcld: proof previousProof is an empty array: %w", ErrMalformed)
+		}
+	default:
+		return nil, info, nil, fmt.Errorf("vcld: proof previousProof is %T, not a string or an array of strings: %w", prev, ErrMalformed)
+	}
 	for _, f := range []struct {
 		name string
 		to   *time.Time
@@ -289,22 +347,36 @@ func parseProof(v any) (map[string]any, ProofInfo, []byte, error) {
 	return proof, info, sig, nil
 }
 
-// verifyProofs verifies every proof of a secured document. unsecured is the
-// document without its proof member. check inspects each parsed proof
-// before any key is resolved (purpose, controller, challenge).
-func (p *Processor) verifyProofs(ctx context.Context, unsecured map[string]any, proofs []any, keys KeyResolver, check func(ProofInfo) error) ([]ProofInfo, error) {
+// maxProofs bounds the proofs of one document (each may need its own
+// canonicalisation and key resolution).
+const maxProofs = 8
+
+// parsedProof is one proof of a document, checked for shape.
+type parsedProof struct {
+	proof map[string]any
+	info  ProofInfo
+	sig   []byte
+}
+
+// verifyProofs verifies every proof of a secured document, a proof set or
+// a proof chain (Data Integrity 1.0, 2.1.2 and 4.4): a proof without
+// previousProof is over unsecured alone; one with previousProof is over
+// unsecured with exactly the proofs it names attached as proof. unsecured
+// is the document without its proof member. check inspects each parsed
+// proof before any key is resolved (purpose, controller, challenge);
+// checkSet inspects them all (who must have signed), when not nil.
+func (p *Processor) verifyProofs(ctx context.Context, unsecured map[string]any, proofs []any, keys KeyResolver, check func(ProofInfo) error, checkSet func([]ProofInfo) error) ([]ProofInfo, error) {
 	if len(proofs) == 0 {
 		return nil, ErrNoProof
+	}
+	if len(proofs) > maxProofs {
+		return nil, fmt.Errorf("vcld: %d proofs, at most %d: %w", len(proofs), maxProofs, ErrTooComplex)
 	}
 	if keys == nil {
 		return nil, fmt.Errorf("vcld: verify: no key resolver: %w", ErrKeyNotFound)
 	}
-	type parsed struct {
-		proof map[string]any
-		info  ProofInfo
-		sig   []byte
-	}
-	ps := make([]parsed, 0, len(proofs))
+	ps := make([]parsedProof, 0, len(proofs))
+	infos := make([]ProofInfo, 0, len(proofs))
 	for _, v := range proofs {
 		proof, info, sig, err := parseProof(v)
 		if err != nil {
@@ -321,14 +393,30 @@ func (p *Processor) verifyProofs(ctx context.Context, unsecured map[string]any, 
 		if err := check(info); err != nil {
 			return nil, err
 		}
-		ps = append(ps, parsed{proof, info, sig})
+		ps = append(ps, parsedProof{proof, info, sig})
+		infos = append(infos, info)
 	}
-	docHash, err := p.canonicalHash(ctx, unsecured)
-	if err != nil {
+	if err := checkChains(ps); err != nil {
 		return nil, err
 	}
-	infos := make([]ProofInfo, 0, len(ps))
+	if checkSet != nil {
+		if err := checkSet(infos); err != nil {
+			return nil, err
+		}
+	}
+	// The document hash of each distinct set of previous proofs, the
+	// empty set (a proof set's members) included.
+	hashes := map[string][32]byte{}
 	for _, pp := range ps {
+		key := strings.Join(pp.info.PreviousProof, "\x00")
+		docHash, ok := hashes[key]
+		if !ok {
+			var err error
+			if docHash, err = p.canonicalHash(ctx, withPrevious(unsecured, ps, pp.info.PreviousProof)); err != nil {
+				return nil, err
+			}
+			hashes[key] = docHash
+		}
 		pub, err := keys(ctx, pp.info.VerificationMethod)
 		if err != nil {
 			return nil, fmt.Errorf("vcld: resolve %q: %w: %w", pp.info.VerificationMethod, ErrKeyNotFound, err)
@@ -349,9 +437,82 @@ func (p *Processor) verifyProofs(ctx context.Context, unsecured map[string]any, 
 		if !ed25519.Verify(edPub, data, pp.sig) {
 			return nil, fmt.Errorf("vcld: %s proof by %s: %w", pp.info.Suite, pp.info.VerificationMethod, ErrSignatureInvalid)
 		}
-		infos = append(infos, pp.info)
 	}
 	return infos, nil
+}
+
+// checkChains refuses proof ids that repeat, previousProof references to
+// no proof of the document, and cycles of references.
+func checkChains(ps []parsedProof) error {
+	byID := make(map[string]int, len(ps))
+	for i, pp := range ps {
+		if pp.info.ID == "" {
+			continue
+		}
+		if _, dup := byID[pp.info.ID]; dup {
+			return fmt.Errorf("vcld: two proofs have the id %q: %w", pp.info.ID, ErrProofChain)
+		}
+		byID[pp.info.ID] = i
+	}
+	for _, pp := range ps {
+		for _, ref := range pp.info.PreviousProof {
+			if _, ok := byID[ref]; !ok {
+				return fmt.Errorf("vcld: previousProof %q names no proof of the document: %w", ref, ErrProofChain)
+			}
+		}
+	}
+	// Depth-first search for a cycle: 0 unvisited, 1 on the path, 2 done.
+	state := make([]uint8, len(ps))
+	var visit func(i int) error
+	visit = func(i int) error {
+		switch state[i] {
+		case 1:
+			return fmt.Errorf("vcld: previousProof references form a cycle through %q: %w", ps[i].info.ID, ErrProofChain)
+		case 2:
+			return nil
+		}
+		state[i] = 1
+		for _, ref := range ps[i].info.PreviousProof {
+			if err := visit(byID[ref]); err != nil {
+				return err
+			}
+		}
+		state[i] = 2
+		return nil
+	}
+	for i := range ps {
+		if err := visit(i); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// withPrevious returns unsecured with the proofs named by ids attached as
+// its proof member, or unsecured itself when ids is empty.
+func withPrevious(unsecured map[string]any, ps []parsedProof, ids []string) map[string]any {
+	if len(ids) == 0 {
+		return unsecured
+	}
+	prev := make([]any, 0, len(ids))
+	for _, id := range ids {
+		for _, pp := range ps {
+			if pp.info.ID == id {
+				prev = append(prev, pp.proof)
+				break
+			}
+		}
+	}
+	out := make(map[string]any, len(unsecured)+1)
+	for k, v := range unsecured {
+		out[k] = v
+	}
+	if len(prev) == 1 {
+		out["proof"] = prev[0]
+	} else {
+		out["proof"] = prev
+	}
+	return out
 }
 
 // checkProofContext: a proof's own @context must be a prefix of the

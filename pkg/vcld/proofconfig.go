@@ -61,6 +61,14 @@ func (c *templateCache) put(k string, t *configTemplate) {
 
 // canonicalProofConfig returns the canonical N-Quads of cfg.
 func (p *Processor) canonicalProofConfig(ctx context.Context, cfg map[string]any) (string, error) {
+	_, hasID := cfg["id"]
+	_, chained := cfg["previousProof"]
+	if hasID || chained {
+		// The proof node is named (or carries per-proof references): not
+		// the one-blank-node shape templates are made for, and a template
+		// per id would churn the cache.
+		return p.canonicalize(ctx, cfg)
+	}
 	key, ok := templateKey(cfg)
 	if !ok || !onlyURLs(cfg["@context"]) {
 		return p.canonicalize(ctx, cfg) // inline contexts: always the full path

@@ -292,7 +292,7 @@ func TestSignAndVerifyErrors(t *testing.T) {
 
 // sentinels lists every failure class.
 var sentinels = []*errs.Error{ErrMalformed, ErrUnsafeDocument, ErrContextNotAllowed, ErrTooComplex,
-	ErrSignatureInvalid, ErrUnsupportedSuite, ErrNoProof, ErrKeyNotFound, ErrProofMismatch, ErrChallenge}
+	ErrSignatureInvalid, ErrUnsupportedSuite, ErrNoProof, ErrKeyNotFound, ErrProofMismatch, ErrChallenge, ErrProofChain}
 
 // TestErrorsCarryCodes: every class is a pkg/errs sentinel with a stable
 // code and a public message, found through any wrapping; no HTTP status.

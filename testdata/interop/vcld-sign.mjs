@@ -8,8 +8,12 @@
 //   "presentation": {...}, "credentials": [signed VC...], "challenge", "domain"
 //                                  -> embed the credentials, sign the presentation (holder = did:key)
 //   "contexts": {url: doc}          extra contexts for the offline loader
+//   "witnessSeed": hex              (credentials, eddsa-rdfc-2022) then add a second proof by
+//                                  this key's did:key to the signed credential: a proof set
+//                                  (jsonld-signatures' ProofSet.add keeps the issuer's proof)
 // }
-// stdout: {"did", "verificationMethod", "publicKeyMultibase", "signed": {...}}
+// stdout: {"did", "verificationMethod", "publicKeyMultibase", "signed": {...},
+//          "witnessVerificationMethod" (with witnessSeed)}
 // A batch {"batch": [request...]} answers [answer...].
 import * as vc from '@digitalbazaar/vc';
 import {DataIntegrityProof} from '@digitalbazaar/data-integrity';
@@ -17,6 +21,7 @@ import {cryptosuite as eddsaRdfc2022CryptoSuite} from '@digitalbazaar/eddsa-rdfc
 import * as Ed25519Multikey from '@digitalbazaar/ed25519-multikey';
 import {Ed25519Signature2020} from '@digitalbazaar/ed25519-signature-2020';
 import {Ed25519VerificationKey2020} from '@digitalbazaar/ed25519-verification-key-2020';
+import jsigs from 'jsonld-signatures';
 import {makeDocumentLoader, serve} from './vcld-lib.mjs';
 
 await serve(async input => {
@@ -50,6 +55,22 @@ await serve(async input => {
       }
     }
     signed = await vc.issue({credential, suite, documentLoader});
+    if(input.witnessSeed) {
+      const wseed = Uint8Array.from(Buffer.from(input.witnessSeed, 'hex'));
+      const wkey = await Ed25519Multikey.generate({seed: wseed});
+      const wdid = `did:key:${wkey.publicKeyMultibase}`;
+      wkey.id = `${wdid}#${wkey.publicKeyMultibase}`;
+      wkey.controller = wdid;
+      const wsuite = new DataIntegrityProof({signer: wkey.signer(), cryptosuite: eddsaRdfc2022CryptoSuite});
+      if(input.created) {
+        wsuite.date = input.created;
+      }
+      signed = await jsigs.sign(signed, {
+        suite: wsuite, purpose: new jsigs.purposes.AssertionProofPurpose(), documentLoader
+      });
+      return {did, verificationMethod: vmId, publicKeyMultibase: key.publicKeyMultibase, signed,
+        witnessVerificationMethod: wkey.id};
+    }
   } else {
     const presentation = structuredClone(input.presentation);
     presentation.holder = did;
