@@ -55,6 +55,8 @@ var statements = []statement{
 	{"SD-JWT VC", "§4.2 / RFC 9901 §4.3", "a key-binding JWT with alg none is refused", testKeyBindingAlgNone},
 	{"Data Integrity 1.0", "§4.2", "a secured document changed after signing does not verify", testDITampered},
 	{"Data Integrity 1.0", "§2.2 (safe mode)", "a term that does not expand (an unsigned addition) is an error, not dropped", testDISafeMode},
+	{"Data Integrity 1.0", "§2.1.2 (proof sets)", "an issuer proof plus a witness proof by another DID verifies, each with its own key", testDIProofSet},
+	{"Data Integrity 1.0", "§2.1.2 (proof chains)", "a chained proof verifies over the proof it names; a previousProof naming no proof is an error", testDIProofChain},
 	{"eddsa-rdfc-2022", "§3.3.2", "a proof made with another key than its verificationMethod names does not verify", testDIWrongKey},
 	{"Bitstring Status List 1.0", "§3.2", "a revoked credential does not verify (revoked)", testRevoked},
 	{"Bitstring Status List 1.0", "§3.2", "a suspended credential does not verify (suspended) and verifies again once reinstated", testSuspended},
@@ -608,4 +610,48 @@ func testStatusListNegotiated(t *testing.T, w *world) {
 		len(list.Type) < 2 || list.Type[1] != "BitstringStatusListCredential" || list.Proof["cryptosuite"] != "eddsa-rdfc-2022" {
 		t.Fatalf("status list: Content-Type %s, type %v, proof %v", resp.Header.Get("Content-Type"), list.Type, list.Proof)
 	}
+}
+
+// addProof adds an eddsa-rdfc-2022 proof by signer (verification method vm) to doc, chained to
+// the proofs named in previous.
+func (w *world) addProof(t *testing.T, doc []byte, signer *keys.Key, vm, id string, previous ...string) []byte {
+	t.Helper()
+	out, err := vcld.AddProof(w.ctx, doc, vcld.SignOptions{Signer: signer.Signer, VerificationMethod: vm,
+		Suite: vcld.EddsaRdfc2022, ProofPurpose: "assertionMethod", ID: id, PreviousProof: previous})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+func newWitness(t *testing.T) (*keys.Key, string) {
+	t.Helper()
+	k, err := keys.Generate(keys.EdDSA)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, _, err := did.KeyDID(k.Public)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return k, d + "#" + strings.TrimPrefix(d, "did:key:")
+}
+
+func testDIProofSet(t *testing.T, w *world) {
+	doc, _ := json.Marshal(w.plainCredential())
+	witness, vm := newWitness(t)
+	set := w.addProof(t, w.addProof(t, doc, w.key, w.key.ID, "urn:proof:issuer"), witness, vm, "urn:proof:witness")
+	wantVerified(t, w.verifyCrypto(t, set))
+	// The witness alone is not enough: the issuer's proof is required.
+	wantRefused(t, w.verifyCrypto(t, w.addProof(t, doc, witness, vm, "urn:proof:witness")), verifier.CodeProofMissing)
+}
+
+func testDIProofChain(t *testing.T, w *world) {
+	doc, _ := json.Marshal(w.plainCredential())
+	witness, vm := newWitness(t)
+	first := w.addProof(t, doc, w.key, w.key.ID, "urn:proof:1")
+	wantVerified(t, w.verifyCrypto(t, w.addProof(t, first, witness, vm, "urn:proof:2", "urn:proof:1")))
+	dangling := w.addProof(t, first, witness, vm, "urn:proof:2", "urn:proof:1")
+	dangling = []byte(strings.Replace(string(dangling), `"previousProof":"urn:proof:1"`, `"previousProof":"urn:proof:9"`, 1))
+	wantRefused(t, w.verifyCrypto(t, dangling), verifier.CodeProofChainInvalid)
 }
