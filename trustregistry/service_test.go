@@ -57,7 +57,7 @@ func newEnv(t testing.TB, mut func(*trustregistry.Config)) *env {
 	t.Cleanup(func() { srv.Close(); svc.Close() })
 	e := &env{svc: svc, srv: srv, dir: dir, clock: clock}
 	mk := func(name string, roles ...trustregistry.Role) *adminclient.Client {
-		_, tok, err := svc.CreateAccount(context.Background(), nil, name, roles)
+		_, tok, err := svc.CreateAccount(context.Background(), name, roles)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -192,7 +192,7 @@ func TestMakerChecker(t *testing.T) {
 		t.Fatalf("applied before quorum: v%d", v)
 	}
 	// A third distinct account completes the quorum.
-	_, tok, _ := e.svc.CreateAccount(ctx, nil, "dave", []trustregistry.Role{trustregistry.RoleApprover})
+	_, tok, _ := e.svc.CreateAccount(ctx, "dave", []trustregistry.Role{trustregistry.RoleApprover})
 	ap, err = adminclient.New(e.srv.URL, tok).Approve(ctx, p.ID, "")
 	if err != nil || ap.Status != trustregistry.ProposalApplied || e.svc.Index().Version() != 1 {
 		t.Fatalf("quorum approval: %+v %v", ap, err)
@@ -448,8 +448,8 @@ func TestInMemoryStore(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer svc.Close()
-	alice, _, _ := svc.CreateAccount(ctx, nil, "alice", []trustregistry.Role{trustregistry.RoleProposer})
-	bob, _, _ := svc.CreateAccount(ctx, nil, "bob", []trustregistry.Role{trustregistry.RoleApprover})
+	alice, _, _ := svc.CreateAccount(ctx, "alice", []trustregistry.Role{trustregistry.RoleProposer})
+	bob, _, _ := svc.CreateAccount(ctx, "bob", []trustregistry.Role{trustregistry.RoleApprover})
 	p, err := svc.Propose(ctx, alice, demoseed.ChangeSet(demoDID, time.Now().Add(-time.Minute)), "seed", 0)
 	if err != nil {
 		t.Fatal(err)

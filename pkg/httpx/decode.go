@@ -8,6 +8,8 @@ import (
 	"io"
 	"mime"
 	"net/http"
+	"strconv"
+	"strings"
 
 	"github.com/gin-gonic/gin"
 )
@@ -54,6 +56,41 @@ func DecodeJSON(c *gin.Context, v any) error {
 	return UnmarshalJSON(c, body, v)
 }
 
+// DecodeJSONStrict is DecodeJSON refusing JSON members that v does not have: a misspelt field
+// is a 400 unknown_field naming it (an *UnknownFieldError), never silently dropped.
+func DecodeJSONStrict(c *gin.Context, v any) error {
+	if err := requireJSON(c); err != nil {
+		return err
+	}
+	body, err := ReadBody(c)
+	if err != nil {
+		return err
+	}
+	return UnmarshalJSONStrict(c, body, v)
+}
+
+// UnmarshalJSONStrict is UnmarshalJSON refusing unknown members (see DecodeJSONStrict).
+func UnmarshalJSONStrict(c *gin.Context, body []byte, v any) error {
+	return unmarshalJSON(c, body, v, true)
+}
+
+// UnknownFieldError reports a JSON member the target type does not have (strict decoding):
+// 400 unknown_field, with the member's name as the problem's "field" member.
+type UnknownFieldError struct {
+	Field string
+}
+
+// Error implements error.
+func (e *UnknownFieldError) Error() string {
+	return fmt.Sprintf("unknown field %q (misspelt, or not part of this request)", e.Field)
+}
+
+// ProblemCode implements Coded.
+func (e *UnknownFieldError) ProblemCode() (int, string) { return http.StatusBadRequest, CodeUnknownField }
+
+// ProblemExtra implements Extended: the unknown member's name.
+func (e *UnknownFieldError) ProblemExtra() map[string]any { return map[string]any{"field": e.Field} }
+
 // requireJSON refuses requests whose Content-Type is not application/json or a +json type.
 func requireJSON(c *gin.Context) error {
 	ct := c.GetHeader("Content-Type")
@@ -66,6 +103,10 @@ func requireJSON(c *gin.Context) error {
 
 // UnmarshalJSON checks the depth limit of body, then decodes it into v.
 func UnmarshalJSON(c *gin.Context, body []byte, v any) error {
+	return unmarshalJSON(c, body, v, false)
+}
+
+func unmarshalJSON(c *gin.Context, body []byte, v any, strict bool) error {
 	depth := DefaultMaxJSONDepth
 	if d, ok := c.Get(maxDepthKey); ok {
 		depth = d.(int)
@@ -75,7 +116,15 @@ func UnmarshalJSON(c *gin.Context, body []byte, v any) error {
 	}
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.UseNumber()
+	if strict {
+		dec.DisallowUnknownFields()
+	}
 	if err := dec.Decode(v); err != nil {
+		if f, ok := strings.CutPrefix(err.Error(), "json: unknown field "); ok && strict {
+			if name, err := strconv.Unquote(f); err == nil {
+				return &UnknownFieldError{Field: name}
+			}
+		}
 		return Errorf(http.StatusBadRequest, CodeMalformedJSON, "malformed JSON: %v", err)
 	}
 	if dec.More() {

@@ -60,7 +60,7 @@ func newFixture(t testing.TB, mut func(*httpapi.Options)) *fixture {
 	t.Cleanup(func() { srv.Close(); svc.Close() })
 	f := &fixture{svc: svc, h: h, srv: srv, tokens: map[string]string{}}
 	for name, roles := range map[string][]trustregistry.Role{"alice": {trustregistry.RoleProposer}, "bob": {trustregistry.RoleApprover}, "audrey": {trustregistry.RoleAuditor, trustregistry.RoleAdmin}} {
-		_, tok, err := svc.CreateAccount(context.Background(), nil, name, roles)
+		_, tok, err := svc.CreateAccount(context.Background(), name, roles)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -406,7 +406,7 @@ func TestMTLSClientCertificate(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer svc.Close()
-	svc.CreateAccount(context.Background(), nil, "bob", []trustregistry.Role{trustregistry.RoleApprover})
+	svc.CreateAccount(context.Background(), "bob", []trustregistry.Role{trustregistry.RoleApprover})
 	srv := httptest.NewUnstartedServer(httpapi.New(svc, httpapi.Options{}, cfg.Logger))
 	pool := x509.NewCertPool()
 	pool.AddCert(ca)
