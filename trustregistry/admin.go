@@ -71,6 +71,9 @@ func (s *Service) ListProposals(ctx context.Context, f ProposalFilter) ([]*Propo
 // record, the index is swapped and a new snapshot is published before Approve returns. A
 // proposal whose proposer was disabled is withdrawn instead.
 func (s *Service) Approve(ctx context.Context, actor Account, id, comment string) (*Proposal, error) {
+	if !actor.Has(RoleApprover) && !actor.Has(RoleAdmin) {
+		return nil, errs.Errorf(CodeForbidden, "approving needs the approver role (or admin for governance operations): %w", ErrForbidden)
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	p, err := s.pendingLocked(ctx, id)
