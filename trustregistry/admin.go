@@ -100,7 +100,7 @@ func (s *Service) Approve(ctx context.Context, actor Account, id, comment string
 		}
 		return nil, errs.Errorf(CodeProposalClosed, "proposal %s is withdrawn: its proposer %q is disabled: %w", id, p.Proposer, ErrProposalClosed)
 	}
-	if err := s.checkApprover(p, proposer, actor.Name, now); err != nil {
+	if err := s.checkApprover(p, proposer, actor, now); err != nil {
 		return nil, err
 	}
 	p.Approvals = append(p.Approvals, Approval{Account: actor.Name, At: now, Comment: comment})

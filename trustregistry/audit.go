@@ -34,8 +34,8 @@ type AuditRecord struct {
 	// Governance lists the governance operations of the record (accounts, tokens, registry
 	// key, policy, withdrawn proposals); records of registry changes only have none.
 	Governance []GovernanceChange `json:"governance,omitempty"`
-	PrevHash   string    `json:"prev_hash"`
-	Hash       string    `json:"hash"`
+	PrevHash   string             `json:"prev_hash"`
+	Hash       string             `json:"hash"`
 }
 
 // GenesisHash is the PrevHash of the first record.

@@ -267,18 +267,27 @@ func opOf(cs ChangeSet, name string) OpKind {
 	return k
 }
 
-// checkApprover enforces separation of duties for actor approving p: no approval of a change
-// to one's own account, none of the proposals of an account one enrolled during its
-// cooling-off period.
-func (s *Service) checkApprover(p *Proposal, proposer Account, actor string, now time.Time) error {
-	if slices.Contains(subjects(p.ChangeSet), actor) {
-		return errs.Errorf(CodeSeparationOfDuties, "proposal %s changes account %q: its owner may not approve it: %w", p.ID, actor, ErrSeparationOfDuties)
+// checkApprover enforces separation of duties for approver approving p: no approval of a
+// change to one's own account; during the cooling-off period, no approval of the proposals of
+// an account one enrolled (created or reset the token of), nor by that account of its
+// enrollers' proposals, nor between two accounts enrolled by a common account.
+func (s *Service) checkApprover(p *Proposal, proposer, approver Account, now time.Time) error {
+	if slices.Contains(subjects(p.ChangeSet), approver.Name) {
+		return errs.Errorf(CodeSeparationOfDuties, "proposal %s changes account %q: its owner may not approve it: %w", p.ID, approver.Name, ErrSeparationOfDuties)
 	}
-	if slices.Contains(proposer.EnrolledBy, actor) {
-		if until := proposer.EnrolledAt.Add(s.pol.Load().coolingOff); now.Before(until) {
-			return errs.Errorf(CodeCoolingOff, "%q enrolled account %q: it may approve that account's proposals from %s: %w",
-				actor, proposer.Name, until.UTC().Format(time.RFC3339), ErrCoolingOff)
-		}
+	cooling := s.pol.Load().coolingOff
+	if until := proposer.EnrolledAt.Add(cooling); slices.Contains(proposer.EnrolledBy, approver.Name) && now.Before(until) {
+		return errs.Errorf(CodeCoolingOff, "%q enrolled account %q: it may approve that account's proposals from %s: %w",
+			approver.Name, proposer.Name, until.UTC().Format(time.RFC3339), ErrCoolingOff)
+	}
+	if until := approver.EnrolledAt.Add(cooling); slices.Contains(approver.EnrolledBy, proposer.Name) && now.Before(until) {
+		return errs.Errorf(CodeCoolingOff, "account %q was enrolled by %q: it may approve that account's proposals from %s: %w",
+			approver.Name, proposer.Name, until.UTC().Format(time.RFC3339), ErrCoolingOff)
+	}
+	if now.Before(approver.EnrolledAt.Add(cooling)) && now.Before(proposer.EnrolledAt.Add(cooling)) &&
+		slices.ContainsFunc(approver.EnrolledBy, func(n string) bool { return slices.Contains(proposer.EnrolledBy, n) }) {
+		return errs.Errorf(CodeCoolingOff, "accounts %q and %q were both enrolled by the same account within the cooling-off period: %w",
+			approver.Name, proposer.Name, ErrCoolingOff)
 	}
 	return nil
 }
@@ -295,7 +304,7 @@ func (s *Service) countingApprovers(ctx context.Context, p *Proposal, proposer A
 		if err != nil {
 			return nil, err
 		}
-		if a.Disabled || checkRoles(a, p.ChangeSet, RoleApprover) != nil || s.checkApprover(p, proposer, a.Name, now) != nil {
+		if a.Disabled || checkRoles(a, p.ChangeSet, RoleApprover) != nil || s.checkApprover(p, proposer, a, now) != nil {
 			continue
 		}
 		out = append(out, a.Name)

@@ -86,7 +86,9 @@ func (e *UnknownFieldError) Error() string {
 }
 
 // ProblemCode implements Coded.
-func (e *UnknownFieldError) ProblemCode() (int, string) { return http.StatusBadRequest, CodeUnknownField }
+func (e *UnknownFieldError) ProblemCode() (int, string) {
+	return http.StatusBadRequest, CodeUnknownField
+}
 
 // ProblemExtra implements Extended: the unknown member's name.
 func (e *UnknownFieldError) ProblemExtra() map[string]any { return map[string]any{"field": e.Field} }
