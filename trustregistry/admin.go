@@ -19,12 +19,16 @@ func newProposalID(now time.Time) string {
 	return "p-" + now.UTC().Format("20060102T150405") + "-" + hex.EncodeToString(b)
 }
 
-// Propose records a change set for approval. It is validated against the current registry at
-// once, so a proposal that could never apply is refused with its precise error.
+// Propose records a change set for approval. It is validated against the current registry and
+// accounts at once, so a proposal that could never apply is refused with its precise error.
+// Registry operations need the proposer role, governance operations the admin role.
 // ttl 0 means the configured default.
 func (s *Service) Propose(ctx context.Context, actor Account, cs ChangeSet, reason string, ttl time.Duration) (*Proposal, error) {
-	if !actor.Has(RoleProposer) {
-		return nil, errs.Errorf(CodeForbidden, "proposing needs the proposer role: %w", ErrForbidden)
+	if len(cs.Ops) == 0 {
+		return nil, verr(ErrInvalid, "ops", "a change set needs at least one operation")
+	}
+	if err := checkRoles(actor, cs, RoleProposer); err != nil {
+		return nil, fmt.Errorf("proposing: %w", err)
 	}
 	if strings.TrimSpace(reason) == "" {
 		return nil, verr(ErrInvalid, "reason", "a reason is required")
@@ -35,6 +39,9 @@ func (s *Service) Propose(ctx context.Context, actor Account, cs ChangeSet, reas
 	now := s.now().UTC()
 	cur := s.idx.Load().State()
 	if _, _, err := Apply(cur, cs, now); err != nil {
+		return nil, err
+	}
+	if _, err := s.planGovernance(ctx, cs, now, actor.Name, nil); err != nil {
 		return nil, err
 	}
 	if ttl <= 0 {
@@ -59,18 +66,22 @@ func (s *Service) ListProposals(ctx context.Context, f ProposalFilter) ([]*Propo
 	return s.store.ListProposals(ctx, f)
 }
 
-// Approve records actor's approval. When the proposer and the distinct approvers reach the
-// quorum, the change set is applied atomically with its audit record, the index is swapped and
-// a new snapshot is published before Approve returns.
+// Approve records actor's approval. When the proposer and the distinct approvers that count
+// (see countingApprovers) reach the quorum, the change set is applied atomically with its audit
+// record, the index is swapped and a new snapshot is published before Approve returns. A
+// proposal whose proposer was disabled is withdrawn instead.
 func (s *Service) Approve(ctx context.Context, actor Account, id, comment string) (*Proposal, error) {
-	if !actor.Has(RoleApprover) {
-		return nil, errs.Errorf(CodeForbidden, "approving needs the approver role: %w", ErrForbidden)
+	if !actor.Has(RoleApprover) && !actor.Has(RoleAdmin) {
+		return nil, errs.Errorf(CodeForbidden, "approving needs the approver role (or admin for governance operations): %w", ErrForbidden)
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	p, err := s.pendingLocked(ctx, id)
 	if err != nil {
 		return nil, err
+	}
+	if err := checkRoles(actor, p.ChangeSet, RoleApprover); err != nil {
+		return nil, fmt.Errorf("approving: %w", err)
 	}
 	if p.Proposer == actor.Name {
 		return nil, errs.Errorf(CodeSelfApproval, "proposal %s: %w", id, ErrSelfApproval)
@@ -79,41 +90,92 @@ func (s *Service) Approve(ctx context.Context, actor Account, id, comment string
 		return nil, errs.Errorf(CodeDuplicateApproval, "proposal %s: %s: %w", id, actor.Name, ErrDuplicateApproval)
 	}
 	now := s.now().UTC()
+	proposer, err := s.store.GetAccount(ctx, p.Proposer)
+	if err != nil && !errors.Is(err, ErrNotFound) {
+		return nil, err
+	}
+	if err != nil || proposer.Disabled {
+		if err := s.withdrawLocked(ctx, p, now, "proposer account disabled"); err != nil {
+			return nil, err
+		}
+		return nil, errs.Errorf(CodeProposalClosed, "proposal %s is withdrawn: its proposer %q is disabled: %w", id, p.Proposer, ErrProposalClosed)
+	}
+	if err := s.checkApprover(p, proposer, actor, now); err != nil {
+		return nil, err
+	}
 	p.Approvals = append(p.Approvals, Approval{Account: actor.Name, At: now, Comment: comment})
-	if 1+len(p.Approvals) < s.cfg.Quorum {
+	approvers, err := s.countingApprovers(ctx, p, proposer, now)
+	if err != nil {
+		return nil, err
+	}
+	agree := len(approvers)
+	if !slices.Contains(subjects(p.ChangeSet), p.Proposer) {
+		agree++ // the proposer counts unless the change is to their own account
+	}
+	if agree < s.pol.Load().quorum {
 		if err := s.store.UpdateProposal(ctx, p); err != nil {
 			return nil, err
 		}
 		return p, nil
 	}
+	return p, s.applyLocked(ctx, p, actor.Name, approvers, now)
+}
+
+// applyLocked applies an approved proposal: registry changes and governance writes in one
+// commit with their audit record, then the withdrawals of disabled accounts' proposals, the
+// policy and the registry key rotation.
+func (s *Service) applyLocked(ctx context.Context, p *Proposal, by string, approvers []string, now time.Time) error {
 	cur := s.idx.Load().State()
+	conflict := func(err error) error {
+		cerr := errs.Wrap(CodeChangeConflict, fmt.Sprintf("proposal %s against version %d: %s: %s", p.ID, cur.Version, ErrChangeConflict.Message, err), err)
+		if path := PathOf(err); path != "" {
+			cerr = cerr.WithField(FieldPath, path)
+		}
+		return cerr
+	}
 	next, changes, err := Apply(cur, p.ChangeSet, now)
 	if err != nil {
-		cerr := errs.Wrap(CodeChangeConflict, fmt.Sprintf("proposal %s against version %d: %s: %s", id, cur.Version, ErrChangeConflict.Message, err), err)
-		if p := PathOf(err); p != "" {
-			cerr = cerr.WithField(FieldPath, p)
-		}
-		return nil, cerr
+		return conflict(err)
 	}
-	p.Status, p.AppliedVersion, p.DecidedAt, p.DecidedBy = ProposalApplied, next.Version, &now, actor.Name
-	approvers := make([]string, 0, len(p.Approvals))
-	for _, a := range p.Approvals {
-		approvers = append(approvers, a.Account)
-	}
-	rec, err := s.store.Apply(ctx, Commit{BaseVersion: cur.Version, RecordedAt: now, Changes: changes, Proposal: p,
-		Audit: AuditRecord{ProposalID: p.ID, Proposer: p.Proposer, Approvers: approvers, ProposedAt: p.CreatedAt, AppliedAt: now, Reason: p.Reason}})
+	plan, err := s.planGovernance(ctx, p.ChangeSet, now, p.Proposer, append([]string{p.Proposer}, approvers...))
 	if err != nil {
-		return nil, err
+		return conflict(err)
+	}
+	withdrawn, err := s.pendingOf(ctx, plan.disabled, p.ID)
+	if err != nil {
+		return err
+	}
+	for _, w := range withdrawn {
+		plan.changes = append(plan.changes, GovernanceChange{Op: OpWithdrawProposal, Subject: w.ID})
+	}
+	p.Status, p.AppliedVersion, p.DecidedAt, p.DecidedBy = ProposalApplied, next.Version, &now, by
+	rec, err := s.store.Apply(ctx, Commit{BaseVersion: cur.Version, RecordedAt: now, Changes: changes, Proposal: p, Accounts: plan.writes,
+		Audit: AuditRecord{ProposalID: p.ID, Proposer: p.Proposer, Approvers: approvers, ProposedAt: p.CreatedAt, AppliedAt: now, Reason: p.Reason,
+			Governance: plan.changes}})
+	if err != nil {
+		return err
+	}
+	if plan.policy != nil {
+		s.pol.Store(plan.policy)
+	}
+	s.log.Info("change set applied", "proposal", p.ID, "version", next.Version, "audit_seq", rec.Seq, "approvers", approvers)
+	for _, w := range withdrawn {
+		if err := s.withdrawLocked(ctx, w, now, "proposer account disabled by "+p.ID); err != nil {
+			s.log.Error("withdrawing proposal", "proposal", w.ID, "err", err)
+		}
+	}
+	if !plan.rotate {
+		s.publishLocked(ctx, next, now)
+		return nil
 	}
 	s.idx.Store(NewIndex(next))
 	s.asOfM.Lock()
 	s.applied = append(s.applied, now)
 	s.asOfM.Unlock()
-	s.log.Info("change set applied", "proposal", p.ID, "version", next.Version, "audit_seq", rec.Seq, "approvers", approvers)
-	if _, err := s.issueLocked(ctx, nil); err != nil {
-		s.log.Error("publishing snapshot after apply", "err", err)
+	if err := s.rotateKeyLocked(ctx); err != nil {
+		return fmt.Errorf("proposal %s applied, rotating the registry key: %w", p.ID, err)
 	}
-	return p, nil
+	return nil
 }
 
 // pendingLocked loads a proposal that is still pending, expiring it on the way if due.
@@ -135,8 +197,8 @@ func (s *Service) pendingLocked(ctx context.Context, id string) (*Proposal, erro
 	return p, nil
 }
 
-// Reject closes a pending proposal. Approvers may reject any proposal; a proposer may withdraw
-// their own.
+// Reject closes a pending proposal. Approvers and admins may reject any proposal; a proposer
+// may withdraw their own.
 func (s *Service) Reject(ctx context.Context, actor Account, id, reason string) (*Proposal, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -144,8 +206,8 @@ func (s *Service) Reject(ctx context.Context, actor Account, id, reason string) 
 	if err != nil {
 		return nil, err
 	}
-	if !actor.Has(RoleApprover) && !(actor.Has(RoleProposer) && actor.Name == p.Proposer) {
-		return nil, errs.Errorf(CodeForbidden, "rejecting needs the approver role (or withdrawing one's own proposal): %w", ErrForbidden)
+	if !actor.Has(RoleApprover) && !actor.Has(RoleAdmin) && actor.Name != p.Proposer {
+		return nil, errs.Errorf(CodeForbidden, "rejecting needs the approver or admin role (or withdrawing one's own proposal): %w", ErrForbidden)
 	}
 	if strings.TrimSpace(reason) == "" {
 		return nil, verr(ErrInvalid, "reason", "a reason is required")

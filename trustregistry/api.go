@@ -1,9 +1,6 @@
 package trustregistry
 
-import (
-	"encoding/json"
-	"time"
-)
+import "time"
 
 // Wire types of the regulators' admin API (/admin/v1), shared by the HTTP layer
 // (trustregistry/httpapi) and its Go client (trustregistry/adminclient).
@@ -16,11 +13,18 @@ type AccountView struct {
 	Disabled  bool      `json:"disabled,omitempty"`
 	CreatedAt time.Time `json:"created_at"`
 	CreatedBy string    `json:"created_by,omitempty"`
+	// TokenID is the public id of the account's token ("" when it has none or an old-format one).
+	TokenID        string    `json:"token_id,omitempty"`
+	TokenExpiresAt time.Time `json:"token_expires_at,omitzero"`
+	// EnrolledBy are the accounts that created it or last reset its token, at EnrolledAt.
+	EnrolledBy []string  `json:"enrolled_by,omitempty"`
+	EnrolledAt time.Time `json:"enrolled_at,omitzero"`
 }
 
 // View returns the API view of a: everything but the token hash.
 func (a Account) View() AccountView {
-	return AccountView{Name: a.Name, Roles: a.Roles, Disabled: a.Disabled, CreatedAt: a.CreatedAt, CreatedBy: a.CreatedBy}
+	return AccountView{Name: a.Name, Roles: a.Roles, Disabled: a.Disabled, CreatedAt: a.CreatedAt, CreatedBy: a.CreatedBy,
+		TokenID: a.TokenID, TokenExpiresAt: a.TokenExpiresAt, EnrolledBy: a.EnrolledBy, EnrolledAt: a.EnrolledAt}
 }
 
 // Has reports whether the account holds role r.
@@ -33,35 +37,27 @@ func (a AccountView) Has(r Role) bool {
 	return false
 }
 
-// CreateAccountRequest is the body of POST /admin/v1/accounts.
-type CreateAccountRequest struct {
-	Name  string `json:"name"`
-	Roles []Role `json:"roles"`
-}
-
-// CreateAccountResponse carries the new account and its token, shown once.
-type CreateAccountResponse struct {
-	Account AccountView `json:"account"`
-	Token   string      `json:"token"`
-}
-
 // AccountList is the answer of GET /admin/v1/accounts.
 type AccountList struct {
 	Items []AccountView `json:"items"`
 }
 
-// TokenResponse is the answer of POST /admin/v1/accounts/{name}/token: a new token, shown once.
-type TokenResponse struct {
-	Account string `json:"account"`
-	Token   string `json:"token"`
+// TokenList is the answer of GET /admin/v1/tokens: tokens without secrets.
+type TokenList struct {
+	Items []TokenInfo `json:"items"`
 }
 
-// ProposeRequest is the body of POST /admin/v1/proposals.
+// RotateTokenRequest is the body of POST /admin/v1/accounts/{name}/token: the enrolment of a
+// token the owner generated (idport admin token new). Only the owner may send it.
+type RotateTokenRequest = Enrolment
+
+// ProposeRequest is the body of POST /admin/v1/proposals and the change-set file of
+// `idport admin propose` (one shape): the operations, why, and an optional Go duration
+// ("48h") before the proposal expires.
 type ProposeRequest struct {
-	ChangeSet ChangeSet `json:"change_set"`
-	Reason    string    `json:"reason"`
-	// TTL is an optional Go duration ("48h") before the proposal expires.
-	TTL string `json:"ttl,omitempty"`
+	ChangeSet
+	Reason string `json:"reason"`
+	TTL    string `json:"ttl,omitempty"`
 }
 
 // DecisionRequest is the optional body of approve (Comment) and reject (Reason).
@@ -94,6 +90,3 @@ type AuditPage struct {
 type RotationList struct {
 	Rotations []string `json:"rotations"`
 }
-
-// KeyRotation is the answer of POST /admin/v1/key/rotate: the new public JWK.
-type KeyRotation = json.RawMessage

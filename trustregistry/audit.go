@@ -9,6 +9,16 @@ import (
 	"time"
 )
 
+// GovernanceChange is one governance operation in the audit log: the operation, its subject
+// (an account name, a proposal id, "registry-key" or "policy") and the subject's audit view
+// before and after (accounts show their token id and fingerprint, never a token).
+type GovernanceChange struct {
+	Op      OpKind          `json:"op"`
+	Subject string          `json:"subject"`
+	Before  json.RawMessage `json:"before,omitempty"`
+	After   json.RawMessage `json:"after,omitempty"`
+}
+
 // AuditRecord is one applied change set in the append-only, hash-chained audit log. Record Seq
 // n applies registry version n.
 type AuditRecord struct {
@@ -21,8 +31,11 @@ type AuditRecord struct {
 	AppliedAt  time.Time `json:"applied_at"`
 	Reason     string    `json:"reason"`
 	Diff       []Change  `json:"diff"`
-	PrevHash   string    `json:"prev_hash"`
-	Hash       string    `json:"hash"`
+	// Governance lists the governance operations of the record (accounts, tokens, registry
+	// key, policy, withdrawn proposals); records of registry changes only have none.
+	Governance []GovernanceChange `json:"governance,omitempty"`
+	PrevHash   string             `json:"prev_hash"`
+	Hash       string             `json:"hash"`
 }
 
 // GenesisHash is the PrevHash of the first record.

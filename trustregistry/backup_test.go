@@ -77,7 +77,7 @@ func TestOnlineBackupRestores(t *testing.T) {
 	tokens := map[string]string{}
 	for _, n := range []string{"backup-auditor", "backup-admin", "backup-proposer"} {
 		role := map[string]trustregistry.Role{"backup-auditor": trustregistry.RoleAuditor, "backup-admin": trustregistry.RoleAdmin, "backup-proposer": trustregistry.RoleProposer}[n]
-		_, tok, err := e.svc.CreateAccount(ctx, nil, n, []trustregistry.Role{role})
+		_, tok, err := e.svc.CreateAccount(ctx, n, []trustregistry.Role{role})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -144,7 +144,7 @@ func TestBackupWhileApplying(t *testing.T) {
 	if _, err := demoseed.Seed(ctx, e.alice, e.bob, demoDID, time.Now().Add(-time.Hour)); err != nil {
 		t.Fatal(err)
 	}
-	_, tok, err := e.svc.CreateAccount(ctx, nil, "ops", []trustregistry.Role{trustregistry.RoleAuditor})
+	_, tok, err := e.svc.CreateAccount(ctx, "ops", []trustregistry.Role{trustregistry.RoleAuditor})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -201,7 +201,7 @@ func TestBackupNeedsBolt(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer svc.Close()
-	_, tok, _ := svc.CreateAccount(context.Background(), nil, "a", []trustregistry.Role{trustregistry.RoleAdmin})
+	_, tok, _ := svc.CreateAccount(context.Background(), "a", []trustregistry.Role{trustregistry.RoleAdmin})
 	srv := httptest.NewServer(handler(svc))
 	defer srv.Close()
 	resp, body := getBackup(t, srv.URL, tok)

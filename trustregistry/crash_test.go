@@ -44,7 +44,7 @@ func crashChild(dir string) {
 		if n == "bob" {
 			role = trustregistry.RoleApprover
 		}
-		svc.CreateAccount(ctx, nil, n, []trustregistry.Role{role}) // exists after the first run
+		svc.CreateAccount(ctx, n, []trustregistry.Role{role}) // exists after the first run
 	}
 	alice, _ := svc.Store().GetAccount(ctx, "alice")
 	bob, _ := svc.Store().GetAccount(ctx, "bob")

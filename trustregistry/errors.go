@@ -36,6 +36,11 @@ const (
 	CodeForbidden errs.Code = "forbidden"
 	// CodeSelfApproval: the proposer tried to approve their own proposal.
 	CodeSelfApproval errs.Code = "self_approval"
+	// CodeSeparationOfDuties: the account may not approve a proposal that changes its own account.
+	CodeSeparationOfDuties errs.Code = "separation_of_duties"
+	// CodeCoolingOff: the account enrolled the proposer (created it or reset its token) within
+	// the cooling-off period and may not approve its proposals yet.
+	CodeCoolingOff errs.Code = "cooling_off"
 	// CodeDuplicateApproval: the account approved this proposal already.
 	CodeDuplicateApproval errs.Code = "duplicate_approval"
 	// CodeProposalClosed: the proposal is no longer pending.
@@ -59,7 +64,8 @@ const (
 	CodeIdempotencyInProgress errs.Code = "idempotency_key_in_progress"
 	// CodeNoSnapshot: no signed snapshot has been published yet.
 	CodeNoSnapshot errs.Code = "no_snapshot"
-	// CodeRateLimited: too many failed authentications from one client address.
+	// CodeRateLimited: too many failed authentications from one client address or against one
+	// token id; only failed attempts are refused with it.
 	CodeRateLimited errs.Code = "rate_limited"
 )
 
@@ -96,6 +102,10 @@ var (
 	ErrForbidden = errs.New(CodeForbidden, "forbidden")
 	// ErrSelfApproval: the proposer tried to approve their own proposal.
 	ErrSelfApproval = errs.New(CodeSelfApproval, "proposer cannot approve own proposal")
+	// ErrSeparationOfDuties: an account may not approve a change to its own account.
+	ErrSeparationOfDuties = errs.New(CodeSeparationOfDuties, "an account may not approve a change to itself")
+	// ErrCoolingOff: the enrollers of an account may not approve its proposals yet.
+	ErrCoolingOff = errs.New(CodeCoolingOff, "cooling-off period of an enrolled account")
 	// ErrDuplicateApproval: the account approved this proposal already.
 	ErrDuplicateApproval = errs.New(CodeDuplicateApproval, "already approved by this account")
 	// ErrProposalClosed: the proposal is no longer pending.

@@ -6,8 +6,8 @@ import (
 	"crypto/sha256"
 	"crypto/subtle"
 	"crypto/x509"
-	"encoding/base64"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -45,8 +45,13 @@ type Config struct {
 	// lives in memory only).
 	DataDir string
 	// Quorum is the number of distinct accounts, proposer included, that must agree on a change
-	// (default 2, minimum 2).
+	// (default 2, minimum 2). It is the initial policy: an applied set_policy overrides it.
 	Quorum int
+	// CoolingOff is how long the proposer and approvers of an account's creation or token reset
+	// may not approve that account's proposals (default 7 days; negative: none). Initial policy.
+	CoolingOff time.Duration
+	// TokenTTL is the lifetime of newly enrolled admin tokens (default 90 days). Initial policy.
+	TokenTTL time.Duration
 	// KeySecret seals the registry signing key at rest (at least 32 bytes). Required unless Dev.
 	KeySecret []byte
 	// Dev generates and keeps a key secret in DataDir when KeySecret is empty (loud warning).
@@ -78,7 +83,8 @@ type Service struct {
 	idx     atomic.Pointer[Index]
 	snap    atomic.Pointer[SnapshotRecord]
 	meta    atomic.Pointer[snapMeta]
-	mu      sync.Mutex // serialises writes: applies, snapshots, key rotation
+	pol     atomic.Pointer[policy]
+	mu      sync.Mutex // serialises writes: applies, accounts, snapshots, key rotation
 	key     atomic.Pointer[keys.Key]
 	sealer  *keys.Sealer
 	notifyM sync.Mutex
@@ -101,6 +107,15 @@ func NewService(cfg Config) (*Service, error) {
 	}
 	if cfg.Quorum < 2 {
 		return nil, fmt.Errorf("quorum %d: maker-checker needs at least 2 distinct accounts", cfg.Quorum)
+	}
+	if cfg.CoolingOff == 0 {
+		cfg.CoolingOff = DefaultCoolingOff
+	}
+	if cfg.CoolingOff < 0 {
+		cfg.CoolingOff = 0
+	}
+	if cfg.TokenTTL <= 0 {
+		cfg.TokenTTL = DefaultTokenTTL
 	}
 	if cfg.SnapshotInterval <= 0 {
 		cfg.SnapshotInterval = DefaultSnapshotInterval
@@ -130,6 +145,7 @@ func NewService(cfg Config) (*Service, error) {
 		return nil, errors.New("registry: a Store is required")
 	}
 	s := &Service{cfg: cfg, store: st, log: cfg.Logger, now: cfg.Now, sealer: sealer, notify: make(chan struct{}), asOf: map[uint64]*Index{}}
+	s.pol.Store(&policy{quorum: cfg.Quorum, coolingOff: cfg.CoolingOff, tokenTTL: cfg.TokenTTL})
 	if err := s.open(context.Background()); err != nil {
 		st.Close()
 		return nil, err
@@ -182,6 +198,9 @@ func (s *Service) open(ctx context.Context) error {
 		}
 		for _, r := range recs {
 			s.applied = append(s.applied, r.AppliedAt)
+			if err := s.replayPolicy(r); err != nil {
+				return err
+			}
 		}
 		if len(recs) < 1000 {
 			break
@@ -280,11 +299,35 @@ func (s *Service) issueLocked(ctx context.Context, nextKey []byte) (SnapshotReco
 	return rec, nil
 }
 
+// replayPolicy applies the set_policy of an audit record to the policy in force.
+func (s *Service) replayPolicy(r AuditRecord) error {
+	for _, g := range r.Governance {
+		if g.Op != OpSetPolicy {
+			continue
+		}
+		var w Policy
+		if err := json.Unmarshal(g.After, &w); err != nil {
+			return fmt.Errorf("audit record %d: policy: %w", r.Seq, err)
+		}
+		p, err := s.pol.Load().merge(-1, &w)
+		if err != nil {
+			return fmt.Errorf("audit record %d: policy: %w", r.Seq, err)
+		}
+		s.pol.Store(&p)
+	}
+	return nil
+}
+
 // RotateKey generates a new registry key, announces it in a snapshot signed by the old key,
-// then publishes a snapshot signed by the new key.
+// then publishes a snapshot signed by the new key. It is the in-process form for the operator's
+// own code; over the admin API the key rotates by an approved rotate_registry_key proposal.
 func (s *Service) RotateKey(ctx context.Context) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	return s.rotateKeyLocked(ctx)
+}
+
+func (s *Service) rotateKeyLocked(ctx context.Context) error {
 	nk, err := keys.Generate(s.cfg.Alg)
 	if err != nil {
 		return err
@@ -303,19 +346,6 @@ func (s *Service) RotateKey(ctx context.Context) error {
 	s.log.Info("rotated registry signing key", "kid", nk.ID)
 	_, err = s.issueLocked(ctx, nil)
 	return err
-}
-
-// RotateKeyAs rotates the registry key for an account with the admin role and returns the
-// new public JWK.
-func (s *Service) RotateKeyAs(ctx context.Context, actor Account) ([]byte, error) {
-	if !actor.Has(RoleAdmin) {
-		return nil, errs.Errorf(CodeForbidden, "rotating the registry key needs the admin role: %w", ErrForbidden)
-	}
-	if err := s.RotateKey(ctx); err != nil {
-		return nil, err
-	}
-	s.log.Info("registry key rotated", "by", actor.Name)
-	return s.PublicKeyJWK()
 }
 
 // Store returns the underlying store.
@@ -483,22 +513,7 @@ func (s *Service) SignJWS(typ string, payload []byte) ([]byte, error) {
 
 // --- accounts ---
 
-// HashToken returns the stored form of a bearer token (hex SHA-256).
-func HashToken(token string) string {
-	sum := sha256.Sum256([]byte(token))
-	return hex.EncodeToString(sum[:])
-}
-
-// NewToken returns a fresh bearer token: 32 random bytes, base64url.
-func NewToken() (string, error) {
-	b := make([]byte, 32)
-	if _, err := rand.Read(b); err != nil {
-		return "", err
-	}
-	return base64.RawURLEncoding.EncodeToString(b), nil
-}
-
-// Authenticate returns the enabled account of a bearer token.
+// Authenticate returns the enabled account of a bearer token that has not expired.
 func (s *Service) Authenticate(ctx context.Context, token string) (Account, error) {
 	if len(token) < 16 || len(token) > 256 {
 		return Account{}, errs.Errorf(CodeUnauthorized, "malformed token: %w", ErrUnauthenticated)
@@ -511,9 +526,14 @@ func (s *Service) Authenticate(ctx context.Context, token string) (Account, erro
 	if err != nil {
 		return Account{}, err
 	}
-	if subtle.ConstantTimeCompare([]byte(a.TokenHash), []byte(h)) != 1 || a.Disabled {
+	id, _ := TokenID(token)
+	if subtle.ConstantTimeCompare([]byte(a.TokenHash), []byte(h)) != 1 || a.Disabled || a.TokenID != id {
 		return Account{}, errs.Errorf(CodeUnauthorized, "account %q: %w", a.Name, ErrUnauthenticated)
 	}
+	if exp := a.tokenExpiry(s.pol.Load().tokenTTL); !s.now().Before(exp) {
+		return Account{}, errs.Errorf(CodeUnauthorized, "account %q: token %s expired at %s: %w", a.Name, a.TokenID, exp.UTC().Format(time.RFC3339), ErrUnauthenticated)
+	}
+	s.touchToken(ctx, a)
 	return a, nil
 }
 
@@ -534,21 +554,16 @@ func (s *Service) AccountForCert(ctx context.Context, cert *x509.Certificate) (A
 	return a, nil
 }
 
-// CreateAccount creates an account and returns its stored record (use View for an API answer)
-// with its token (shown once). actor nil means
-// the system (bootstrap, in-process seeding); otherwise actor needs the admin role.
-func (s *Service) CreateAccount(ctx context.Context, actor *Account, name string, roles []Role) (Account, string, error) {
-	if actor != nil && !actor.Has(RoleAdmin) {
-		return Account{}, "", errs.Errorf(CodeForbidden, "creating accounts needs the admin role: %w", ErrForbidden)
-	}
-	by := "system"
-	if actor != nil {
-		by = actor.Name
-	}
-	return createAccount(ctx, s.store, name, roles, by, s.now())
+// CreateAccount creates an account directly and returns its stored record (use View for an
+// API answer) with its new token. It is the in-process seeding of an embedded registry (tests,
+// the demo stack) by the code that owns the Service, like bootstrap; it is neither reachable
+// over the admin API, where accounts are created by an approved create_account proposal, nor
+// audited.
+func (s *Service) CreateAccount(ctx context.Context, name string, roles []Role) (Account, string, error) {
+	return createAccount(ctx, s.store, name, roles, "system", s.now(), s.pol.Load().tokenTTL)
 }
 
-func createAccount(ctx context.Context, st Store, name string, roles []Role, by string, now time.Time) (Account, string, error) {
+func newAccount(name string, roles []Role, by string, now time.Time, ttl time.Duration) (Account, string, error) {
 	if !validAccountName(name) {
 		return Account{}, "", verr(ErrInvalid, "name", "account name %q must be 1-64 letters, digits, '.', '_' or '-'", name)
 	}
@@ -564,7 +579,21 @@ func createAccount(ctx context.Context, st Store, name string, roles []Role, by 
 	if err != nil {
 		return Account{}, "", err
 	}
-	a := Account{Name: name, Roles: slices.Compact(slices.Sorted(slices.Values(roles))), TokenHash: HashToken(tok), CreatedAt: now.UTC(), CreatedBy: by}
+	e, err := EnrolmentOf(tok)
+	if err != nil {
+		return Account{}, "", err
+	}
+	now = now.UTC()
+	a := Account{Name: name, Roles: sortedRoles(roles), CreatedAt: now, CreatedBy: by}
+	a.setToken(e, now, ttl)
+	return a, tok, nil
+}
+
+func createAccount(ctx context.Context, st Store, name string, roles []Role, by string, now time.Time, ttl time.Duration) (Account, string, error) {
+	a, tok, err := newAccount(name, roles, by, now, ttl)
+	if err != nil {
+		return Account{}, "", err
+	}
 	if err := st.PutAccount(ctx, a, true); err != nil {
 		return Account{}, "", err
 	}
@@ -581,45 +610,6 @@ func validAccountName(n string) bool {
 		}
 	}
 	return true
-}
-
-// DisableAccount disables an account (admin role); its token stops working at once.
-func (s *Service) DisableAccount(ctx context.Context, actor Account, name string) (AccountView, error) {
-	if !actor.Has(RoleAdmin) {
-		return AccountView{}, errs.Errorf(CodeForbidden, "disabling accounts needs the admin role: %w", ErrForbidden)
-	}
-	a, err := s.store.GetAccount(ctx, name)
-	if err != nil {
-		return AccountView{}, err
-	}
-	a.Disabled = true
-	if err := s.store.PutAccount(ctx, a, false); err != nil {
-		return AccountView{}, err
-	}
-	s.log.Info("account disabled", "account", name, "by", actor.Name)
-	return a.View(), nil
-}
-
-// RotateToken gives an account a new token (shown once) and invalidates the old one. Accounts
-// rotate their own; the admin role rotates any.
-func (s *Service) RotateToken(ctx context.Context, actor Account, name string) (string, error) {
-	if actor.Name != name && !actor.Has(RoleAdmin) {
-		return "", errs.Errorf(CodeForbidden, "rotating another account's token needs the admin role: %w", ErrForbidden)
-	}
-	a, err := s.store.GetAccount(ctx, name)
-	if err != nil {
-		return "", err
-	}
-	tok, err := NewToken()
-	if err != nil {
-		return "", err
-	}
-	a.TokenHash = HashToken(tok)
-	if err := s.store.PutAccount(ctx, a, false); err != nil {
-		return "", err
-	}
-	s.log.Info("account token rotated", "account", name, "by", actor.Name)
-	return tok, nil
 }
 
 // ListAccounts lists the accounts' API views (no token hashes).
@@ -640,10 +630,25 @@ func (s *Service) ListAccounts(ctx context.Context, actor Account) ([]AccountVie
 
 // Bootstrap creates an account directly in st (offline: a bbolt file the registry is not
 // running on, or an etcd prefix whose write lock the caller holds) and returns its token,
-// shown once. No registry service may be writing st at the same time.
+// shown once. The creation is written to the audit log (as the next registry version) in the
+// same transaction. No registry service may be writing st at the same time.
 func Bootstrap(ctx context.Context, st Store, name string, roles []Role) (string, error) {
-	_, tok, err := createAccount(ctx, st, name, roles, "bootstrap", time.Now())
-	return tok, err
+	now := time.Now().UTC()
+	a, tok, err := newAccount(name, roles, "bootstrap", now, DefaultTokenTTL)
+	if err != nil {
+		return "", err
+	}
+	v, err := st.Version(ctx)
+	if err != nil {
+		return "", err
+	}
+	_, err = st.Apply(ctx, Commit{BaseVersion: v, RecordedAt: now, Accounts: []AccountWrite{{Account: a, Create: true}},
+		Audit: AuditRecord{Proposer: "bootstrap", ProposedAt: now, AppliedAt: now, Reason: "offline bootstrap of account " + name,
+			Governance: []GovernanceChange{{Op: OpBootstrapAccount, Subject: name, After: a.auditJSON()}}}})
+	if err != nil {
+		return "", fmt.Errorf("bootstrap account %q: %w", name, err)
+	}
+	return tok, nil
 }
 
 // CheckAudit checks the audit chain of st offline and reports on it; a broken chain is a

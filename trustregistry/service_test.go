@@ -57,7 +57,7 @@ func newEnv(t testing.TB, mut func(*trustregistry.Config)) *env {
 	t.Cleanup(func() { srv.Close(); svc.Close() })
 	e := &env{svc: svc, srv: srv, dir: dir, clock: clock}
 	mk := func(name string, roles ...trustregistry.Role) *adminclient.Client {
-		_, tok, err := svc.CreateAccount(context.Background(), nil, name, roles)
+		_, tok, err := svc.CreateAccount(context.Background(), name, roles)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -192,7 +192,7 @@ func TestMakerChecker(t *testing.T) {
 		t.Fatalf("applied before quorum: v%d", v)
 	}
 	// A third distinct account completes the quorum.
-	_, tok, _ := e.svc.CreateAccount(ctx, nil, "dave", []trustregistry.Role{trustregistry.RoleApprover})
+	_, tok, _ := e.svc.CreateAccount(ctx, "dave", []trustregistry.Role{trustregistry.RoleApprover})
 	ap, err = adminclient.New(e.srv.URL, tok).Approve(ctx, p.ID, "")
 	if err != nil || ap.Status != trustregistry.ProposalApplied || e.svc.Index().Version() != 1 {
 		t.Fatalf("quorum approval: %+v %v", ap, err)
@@ -316,9 +316,17 @@ func TestKeyRotationFollowedByReplica(t *testing.T) {
 		t.Fatal(err)
 	}
 	oldKid := r.Status().KeyID
-	jwk, err := e.auditor.RotateKey(ctx)
-	if err != nil || !strings.Contains(string(jwk), `"OKP"`) {
-		t.Fatalf("rotate over the API: %s %v", jwk, err)
+	// Over the API the key rotates by a proposal of one admin approved by another.
+	_, rootTok, _ := e.svc.CreateAccount(ctx, "root", []trustregistry.Role{trustregistry.RoleAdmin})
+	p, err := e.auditor.ProposeGovernance(ctx, "yearly key rotation", trustregistry.RotateRegistryKeyOp())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ap, err := adminclient.New(e.srv.URL, rootTok).Approve(ctx, p.ID, ""); err != nil || ap.Status != trustregistry.ProposalApplied {
+		t.Fatalf("rotate over the API: %+v %v", ap, err)
+	}
+	if jwk, _ := e.svc.PublicKeyJWK(); !strings.Contains(string(jwk), `"OKP"`) {
+		t.Fatalf("new key: %s", jwk)
 	}
 	if _, err := demoseed.Seed(ctx, e.alice, e.bob, demoDID, time.Now()); err != nil {
 		t.Fatal(err)
@@ -327,7 +335,7 @@ func TestKeyRotationFollowedByReplica(t *testing.T) {
 	if ok, err := r.Sync(ctx, 0); err != nil || !ok {
 		t.Fatalf("sync after rotation: %v %v", ok, err)
 	}
-	if st := r.Status(); st.KeyID == oldKid || st.Version != 1 {
+	if st := r.Status(); st.KeyID == oldKid || st.Version != 2 { // the audited rotation is version 1
 		t.Fatalf("status: %+v", st)
 	}
 	// A replica pinned to an unrelated key refuses everything.
@@ -369,8 +377,12 @@ func TestRestartKeepsKeyStateAndAudit(t *testing.T) {
 		t.Fatalf("offline verify: %+v %v", rep, err)
 	}
 	tok, err := bootstrap(ctx, e.dir, "eve", []trustregistry.Role{trustregistry.RoleAuditor})
-	if err != nil || len(tok) != 43 {
+	if _, ok := trustregistry.TokenID(tok); err != nil || !ok {
 		t.Fatalf("bootstrap: %q %v", tok, err)
+	}
+	// The offline bootstrap is in the audit chain.
+	if rep, err := checkAudit(ctx, e.dir); err != nil || !rep.OK || rep.Records != 2 {
+		t.Fatalf("audit after bootstrap: %+v %v", rep, err)
 	}
 	if _, err := bootstrap(ctx, e.dir, "eve", []trustregistry.Role{trustregistry.RoleAuditor}); !errors.Is(err, trustregistry.ErrExists) {
 		t.Fatalf("bootstrap twice: %v", err)
@@ -448,8 +460,8 @@ func TestInMemoryStore(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer svc.Close()
-	alice, _, _ := svc.CreateAccount(ctx, nil, "alice", []trustregistry.Role{trustregistry.RoleProposer})
-	bob, _, _ := svc.CreateAccount(ctx, nil, "bob", []trustregistry.Role{trustregistry.RoleApprover})
+	alice, _, _ := svc.CreateAccount(ctx, "alice", []trustregistry.Role{trustregistry.RoleProposer})
+	bob, _, _ := svc.CreateAccount(ctx, "bob", []trustregistry.Role{trustregistry.RoleApprover})
 	p, err := svc.Propose(ctx, alice, demoseed.ChangeSet(demoDID, time.Now().Add(-time.Minute)), "seed", 0)
 	if err != nil {
 		t.Fatal(err)

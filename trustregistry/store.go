@@ -8,7 +8,9 @@ import (
 // Role is an admin account's role.
 type Role string
 
-// Roles. Admin manages accounts; the other three are the maker-checker roles of DESIGN §3.
+// Roles. Proposer and approver make and check registry change sets; admin proposes and
+// approves governance operations (accounts, tokens, registry key, policy); auditor reads the
+// audit log.
 const (
 	RoleProposer Role = "proposer"
 	RoleApprover Role = "approver"
@@ -21,7 +23,8 @@ func (r Role) Valid() bool {
 	return r == RoleProposer || r == RoleApprover || r == RoleAuditor || r == RoleAdmin
 }
 
-// Account is a regulator's admin account. Only the SHA-256 of its bearer token is stored.
+// Account is a regulator's admin account. Only the SHA-256 of its bearer token (the token's
+// enrolment fingerprint) is stored, with the token's public id and lifetime.
 type Account struct {
 	Name      string    `json:"name"`
 	Roles     []Role    `json:"roles"`
@@ -29,6 +32,19 @@ type Account struct {
 	Disabled  bool      `json:"disabled,omitempty"`
 	CreatedAt time.Time `json:"created_at"`
 	CreatedBy string    `json:"created_by,omitempty"`
+	// TokenID is the public id of the current token ("" for a token of the old format or none).
+	TokenID string `json:"token_id,omitempty"`
+	// TokenCreatedAt and TokenExpiresAt bound the current token (zero expiry: created before
+	// tokens expired; it then expires one token TTL after TokenCreatedAt or CreatedAt).
+	TokenCreatedAt time.Time `json:"token_created_at,omitzero"`
+	TokenExpiresAt time.Time `json:"token_expires_at,omitzero"`
+	// TokenLastUsedAt is when the current token last authenticated (to the minute).
+	TokenLastUsedAt time.Time `json:"token_last_used_at,omitzero"`
+	// EnrolledBy are the proposer and approvers of the proposal that created the account or
+	// last reset its token, EnrolledAt when it applied: they may not approve this account's
+	// proposals during the cooling-off period.
+	EnrolledBy []string  `json:"enrolled_by,omitempty"`
+	EnrolledAt time.Time `json:"enrolled_at,omitzero"`
 }
 
 // Has reports whether the account holds role r.
@@ -50,6 +66,8 @@ const (
 	ProposalApplied  ProposalStatus = "applied"
 	ProposalRejected ProposalStatus = "rejected"
 	ProposalExpired  ProposalStatus = "expired"
+	// ProposalWithdrawn: the proposer's account was disabled while the proposal was pending.
+	ProposalWithdrawn ProposalStatus = "withdrawn"
 )
 
 // Approval is one account's approval of a proposal.
@@ -94,6 +112,16 @@ type Commit struct {
 	Changes     []Change
 	Audit       AuditRecord // Seq, PrevHash and Hash are set by the store via Chain
 	Proposal    *Proposal   // optional; stored with Rev+1 when its Rev matches
+	// Accounts are written in the same transaction (governance operations): each is created
+	// (Create: ErrExists when present) or replaced (ErrNotFound when absent), with its token
+	// index.
+	Accounts []AccountWrite
+}
+
+// AccountWrite is one account written by a Commit.
+type AccountWrite struct {
+	Account Account
+	Create  bool
 }
 
 // IdempotencyRecord remembers the answer to a write sent with an Idempotency-Key.

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -38,7 +39,7 @@ func adminCommands() []adminCommand {
 		{name: "whoami", run: adminWhoami},
 		{name: "proposals", synopsis: "[--status pending|applied|rejected|expired]    list proposals", flags: statusFlag, run: adminProposals},
 		{name: "proposals show", synopsis: "ID                                        one proposal with its change set", args: 1, run: adminShow},
-		{name: "propose", synopsis: "--file CHANGESET.json --reason TEXT [--ttl 48h]  propose a change set", flags: proposeFlags, run: adminPropose},
+		{name: "propose", synopsis: "--file PROPOSAL.json [--reason TEXT] [--ttl 48h]  propose a change set (the file is the API body)", flags: proposeFlags, run: adminPropose},
 		{name: "approve", synopsis: "ID [--comment TEXT]                              approve (applies at quorum)", args: 1, flags: commentFlag, run: adminApprove},
 		{name: "reject", synopsis: "ID --reason TEXT                                  reject, or withdraw one's own", args: 1, flags: reasonFlag, run: adminReject},
 		{name: "suspend", synopsis: "--authority ID --reason TEXT [--effective RFC3339]    propose a suspension (back-dating allowed)",
@@ -49,12 +50,24 @@ func adminCommands() []adminCommand {
 		{name: "audit export", synopsis: "                                            the whole audit log (JSON lines)", run: adminAuditExport},
 		{name: "audit verify", offline: "--data DIR                                  check the audit hash chain in the file",
 			synopsis: "                                            ask the registry to check its audit chain", flags: dataFlag, run: adminAuditVerify},
-		{name: "account create", synopsis: "--name NAME --role ROLE[,ROLE]            (admin role) create an account; prints its token last",
+		{name: "token new", offline: "[--enrolment FILE]                             a fresh token for yourself: prints its id and fingerprint, the token last",
+			flags: tokenNewFlags, run: adminTokenNew},
+		{name: "token list", synopsis: "                                              tokens (id, created, expires, last used; never secrets)", run: adminTokenList},
+		{name: "token revoke", synopsis: "[--name NAME --reason TEXT]                 revoke your own token (or propose revoking another's)",
+			flags: nameReasonFlags, run: adminTokenRevoke},
+		{name: "account list", synopsis: "                                            (admin or auditor role) the accounts", run: adminAccountList},
+		{name: "account create", synopsis: "--name NAME --role ROLE[,ROLE] --enrolment FILE --reason TEXT   (admin) propose a new account",
 			flags: accountFlags, run: adminAccountCreate},
-		{name: "account disable", synopsis: "--name NAME                              (admin role) disable an account at once", flags: nameFlag, run: adminAccountDisable},
-		{name: "account rotate-token", synopsis: "[--name NAME]                       new token for yourself (or, admin role, another); prints it last",
-			flags: nameFlag, run: adminRotateToken},
-		{name: "rotate-key", synopsis: "                                              (admin role) new registry key, announced under the old one", run: adminRotateKey},
+		{name: "account roles", synopsis: "--name NAME --role ROLE[,ROLE] --reason TEXT    (admin) propose new roles for an account",
+			flags: accountFlags, run: adminAccountRoles},
+		{name: "account disable", synopsis: "--name NAME --reason TEXT                (admin) propose disabling an account", flags: nameReasonFlags, run: adminAccountDisable},
+		{name: "account reset-token", synopsis: "--name NAME --enrolment FILE --reason TEXT   (admin) propose enrolling an owner's new token",
+			flags: accountFlags, run: adminAccountResetToken},
+		{name: "account rotate-token", synopsis: "                                    replace your own token; prints the new one last", run: adminRotateToken},
+		{name: "rotate-key", synopsis: "--reason TEXT                                 (admin) propose a new registry key", flags: reasonFlag, run: adminRotateKey},
+		{name: "policy show", synopsis: "                                             the governance policy in force", run: adminPolicyShow},
+		{name: "policy set", synopsis: "[--quorum N] [--cooling-off D] [--token-ttl D] --reason TEXT   (admin) propose a policy",
+			flags: policyFlags, run: adminPolicySet},
 		{name: "backup", synopsis: "--out FILE                                        (auditor or admin role) online backup of registry.db, checked",
 			flags: outFlag, run: adminBackup},
 	}
@@ -82,8 +95,11 @@ func adminUsage() string {
 // adminOpts are the flag values of the admin commands; each command registers what it uses.
 type adminOpts struct {
 	registry, token, tokenFile, data                string
+	cert, key, cacert                               string
 	status, file, reason, ttl, comment              string
 	authority, effective, name, roles, out, account string
+	enrolment, coolingOff, tokenTTL                 string
+	quorum                                          int
 	jsonOut                                         bool
 	store                                           storeFlags
 }
@@ -92,6 +108,9 @@ func (o *adminOpts) api(fs *flag.FlagSet) {
 	fs.StringVar(&o.registry, "registry", "http://127.0.0.1:8441", "registry base URL")
 	fs.StringVar(&o.token, "token", "", "bearer token of your account")
 	fs.StringVar(&o.tokenFile, "token-file", "", "file holding the bearer token")
+	fs.StringVar(&o.cert, "cert", "", "client certificate (PEM) to log in with mTLS")
+	fs.StringVar(&o.key, "key", "", "private key (PEM) of --cert")
+	fs.StringVar(&o.cacert, "cacert", "", "CA certificate(s) (PEM) to trust for the registry's TLS certificate")
 }
 
 func bootstrapFlags(fs *flag.FlagSet, o *adminOpts) {
@@ -110,9 +129,9 @@ func statusFlag(fs *flag.FlagSet, o *adminOpts) {
 }
 
 func proposeFlags(fs *flag.FlagSet, o *adminOpts) {
-	fs.StringVar(&o.file, "file", "", "change set JSON file ({\"ops\": [...]}); - for stdin")
-	fs.StringVar(&o.reason, "reason", "", "why (recorded in the audit log)")
-	fs.StringVar(&o.ttl, "ttl", "", "time to wait for approval (default: the registry's)")
+	fs.StringVar(&o.file, "file", "", "proposal JSON file, the API body ({\"ops\": [...], \"reason\": ..., \"ttl\": ...}); - for stdin")
+	fs.StringVar(&o.reason, "reason", "", "why (recorded in the audit log; sets the file's reason)")
+	fs.StringVar(&o.ttl, "ttl", "", "time to wait for approval (default: the file's, else the registry's)")
 }
 
 func commentFlag(fs *flag.FlagSet, o *adminOpts) {
@@ -130,10 +149,24 @@ func statusChangeFlags(fs *flag.FlagSet, o *adminOpts) {
 func accountFlags(fs *flag.FlagSet, o *adminOpts) {
 	fs.StringVar(&o.name, "name", "", "account name")
 	fs.StringVar(&o.roles, "role", "", "role(s), comma-separated")
+	fs.StringVar(&o.enrolment, "enrolment", "", "enrolment file of the owner's token (written by 'idport admin token new --enrolment')")
+	fs.StringVar(&o.reason, "reason", "", "why (recorded in the audit log)")
 }
 
-func nameFlag(fs *flag.FlagSet, o *adminOpts) {
-	fs.StringVar(&o.name, "name", "", "account name (rotate-token: default yourself)")
+func nameReasonFlags(fs *flag.FlagSet, o *adminOpts) {
+	fs.StringVar(&o.name, "name", "", "account name (token revoke: default yourself)")
+	fs.StringVar(&o.reason, "reason", "", "why (recorded in the audit log)")
+}
+
+func tokenNewFlags(fs *flag.FlagSet, o *adminOpts) {
+	fs.StringVar(&o.enrolment, "enrolment", "", "also write the enrolment (token id and fingerprint, no secret) to this file")
+}
+
+func policyFlags(fs *flag.FlagSet, o *adminOpts) {
+	fs.IntVar(&o.quorum, "quorum", 0, "accounts, proposer included, that must agree (>= 2)")
+	fs.StringVar(&o.coolingOff, "cooling-off", "", "how long the enrollers of an account may not approve its proposals (e.g. 168h)")
+	fs.StringVar(&o.tokenTTL, "token-ttl", "", "lifetime of newly enrolled tokens (e.g. 2160h)")
+	fs.StringVar(&o.reason, "reason", "", "why (recorded in the audit log)")
 }
 
 func outFlag(fs *flag.FlagSet, o *adminOpts) {
@@ -149,20 +182,35 @@ type adminRun struct {
 }
 
 // client returns the admin API client of --registry with the token of --token, --token-file
-// or IDPORT_TOKEN.
+// or IDPORT_TOKEN, or the client certificate of --cert and --key; --cacert adds CAs to trust.
 func (x *adminRun) client() (*adminclient.Client, error) {
-	tok := x.o.token
-	if tok == "" && x.o.tokenFile != "" {
-		b, err := os.ReadFile(x.o.tokenFile)
-		if err != nil {
-			return nil, fmt.Errorf("--token-file: %w", err)
-		}
-		tok = strings.TrimSpace(string(b))
+	tok, err := x.token()
+	if err != nil {
+		return nil, err
 	}
-	if tok == "" {
-		return nil, errors.New("a token is required: --token, --token-file or IDPORT_TOKEN")
+	if tok == "" && x.o.cert == "" {
+		return nil, errors.New("a token or a client certificate is required: --token, --token-file, IDPORT_TOKEN or --cert and --key")
 	}
-	return adminclient.New(x.o.registry, tok), nil
+	if x.o.cert == "" && x.o.key == "" && x.o.cacert == "" {
+		return adminclient.New(x.o.registry, tok), nil
+	}
+	cfg, err := clientTLS(x.o.cert, x.o.key, x.o.cacert)
+	if err != nil {
+		return nil, err
+	}
+	return adminclient.NewTLS(x.o.registry, tok, cfg), nil
+}
+
+// token returns the token of --token, --token-file or IDPORT_TOKEN ("" when none).
+func (x *adminRun) token() (string, error) {
+	if x.o.token != "" || x.o.tokenFile == "" {
+		return x.o.token, nil
+	}
+	b, err := os.ReadFile(x.o.tokenFile)
+	if err != nil {
+		return "", fmt.Errorf("--token-file: %w", err)
+	}
+	return strings.TrimSpace(string(b)), nil
 }
 
 // parseInterspersed parses flags that may come before or after positional arguments.
@@ -189,7 +237,7 @@ func parseInterspersed(fs *flag.FlagSet, args []string, env Env) ([]string, erro
 // adminCommandName splits the (possibly two-word) command name off args.
 func adminCommandName(args []string) (string, []string) {
 	cmd, args := args[0], args[1:]
-	if (cmd == "audit" || cmd == "account") && len(args) > 0 && !strings.HasPrefix(args[0], "-") {
+	if (cmd == "audit" || cmd == "account" || cmd == "token" || cmd == "policy") && len(args) > 0 && !strings.HasPrefix(args[0], "-") {
 		return cmd + " " + args[0], args[1:]
 	}
 	if cmd == "proposals" && len(args) > 0 && (args[0] == "show" || args[0] == "list") {
@@ -281,11 +329,11 @@ func adminShow(ctx context.Context, x *adminRun, pos []string) error {
 
 func adminPropose(ctx context.Context, x *adminRun, _ []string) error {
 	return x.withClient(func(c *adminclient.Client) error {
-		cs, err := readChangeSet(x.o.file, x.env)
+		body, err := readProposal(x.o.file, x.o.reason, x.o.ttl)
 		if err != nil {
 			return err
 		}
-		p, err := c.Submit(ctx, trustregistry.ProposeRequest{ChangeSet: cs, Reason: x.o.reason, TTL: x.o.ttl}, "")
+		p, err := c.SubmitJSON(ctx, body, "")
 		if err != nil {
 			return err
 		}
@@ -381,66 +429,6 @@ func adminAuditExport(ctx context.Context, x *adminRun, _ []string) error {
 	})
 }
 
-func adminRotateKey(ctx context.Context, x *adminRun, _ []string) error {
-	return x.withClient(func(c *adminclient.Client) error {
-		jwk, err := c.RotateKey(ctx)
-		if err != nil {
-			return err
-		}
-		if x.o.jsonOut {
-			_, err := fmt.Fprintf(x.env.Stdout, "%s\n", jwk)
-			return err
-		}
-		fmt.Fprintf(x.env.Stdout, "Registry key rotated; replicas follow the announcement signed by the old key.\nNew public key (JWK) for new verifiers to pin:\n%s\n", jwk)
-		return nil
-	})
-}
-
-func adminAccountCreate(ctx context.Context, x *adminRun, _ []string) error {
-	return x.withClient(func(c *adminclient.Client) error {
-		tok, err := c.CreateAccount(ctx, x.o.name, parseRoles(x.o.roles)...)
-		if err != nil {
-			return err
-		}
-		return printToken(x.env, x.o.jsonOut, x.o.name, parseRoles(x.o.roles), tok)
-	})
-}
-
-func adminAccountDisable(ctx context.Context, x *adminRun, _ []string) error {
-	return x.withClient(func(c *adminclient.Client) error {
-		if x.o.name == "" {
-			return errors.New("admin account disable: --name is required")
-		}
-		acct, err := c.DisableAccount(ctx, x.o.name)
-		if err != nil {
-			return err
-		}
-		return x.out.print(acct, func(w io.Writer) { fmt.Fprintf(w, "account %s disabled; its token no longer works\n", acct.Name) })
-	})
-}
-
-func adminRotateToken(ctx context.Context, x *adminRun, _ []string) error {
-	return x.withClient(func(c *adminclient.Client) error {
-		name := x.o.name
-		if name == "" {
-			me, err := c.Whoami(ctx)
-			if err != nil {
-				return err
-			}
-			name = me.Name
-		}
-		tok, err := c.RotateToken(ctx, name)
-		if err != nil {
-			return err
-		}
-		if x.o.jsonOut {
-			return json.NewEncoder(x.env.Stdout).Encode(trustregistry.TokenResponse{Account: name, Token: tok})
-		}
-		fmt.Fprintf(x.env.Stdout, "New token for %q; the old one no longer works. Shown once:\n%s\n", name, tok)
-		return nil
-	})
-}
-
 // adminBootstrap creates an account offline: in the bbolt file of --data, or, with --store etcd,
 // in the registry's etcd prefix (taking the registry write lock, so before the registry starts).
 func adminBootstrap(ctx context.Context, x *adminRun, _ []string) error {
@@ -511,10 +499,12 @@ func auditReport(ctx context.Context, x *adminRun) (trustregistry.AuditReport, e
 	return c.VerifyAudit(ctx)
 }
 
-func readChangeSet(file string, env Env) (trustregistry.ChangeSet, error) {
-	var cs trustregistry.ChangeSet
+// readProposal reads the proposal file (the API body: ops, reason, ttl) and returns it as is;
+// --reason and --ttl, when given, set those members. It is checked strictly here for a local
+// error message; the registry checks it again.
+func readProposal(file, reason, ttl string) ([]byte, error) {
 	if file == "" {
-		return cs, errors.New("admin propose: --file is required")
+		return nil, errors.New("admin propose: --file is required")
 	}
 	var b []byte
 	var err error
@@ -524,14 +514,24 @@ func readChangeSet(file string, env Env) (trustregistry.ChangeSet, error) {
 		b, err = os.ReadFile(file)
 	}
 	if err != nil {
-		return cs, fmt.Errorf("admin propose: %w", err)
+		return nil, fmt.Errorf("admin propose: %w", err)
 	}
-	dec := json.NewDecoder(strings.NewReader(string(b)))
+	var req trustregistry.ProposeRequest
+	dec := json.NewDecoder(bytes.NewReader(b))
 	dec.DisallowUnknownFields()
-	if err := dec.Decode(&cs); err != nil {
-		return cs, fmt.Errorf("admin propose: %s: %w", file, err)
+	if err := dec.Decode(&req); err != nil {
+		return nil, fmt.Errorf("admin propose: %s: %w", file, err)
 	}
-	return cs, nil
+	if reason == "" && ttl == "" {
+		return b, nil
+	}
+	if reason != "" {
+		req.Reason = reason
+	}
+	if ttl != "" {
+		req.TTL = ttl
+	}
+	return json.Marshal(req)
 }
 
 func parseRoles(s string) []trustregistry.Role {

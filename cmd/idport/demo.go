@@ -153,7 +153,7 @@ func (d *demo) bootstrap(ctx context.Context) error {
 	}
 	d.alice, d.bob, d.carol = adminclient.New(d.registryURL, tokens["alice"]), adminclient.New(d.registryURL, tokens["bob"]), adminclient.New(d.registryURL, tokens["carol"])
 	d.story.Line("alice may propose changes, bob may approve them: no one changes the registry alone. carol audits.")
-	d.story.Line("Their bearer tokens were shown once; the registry keeps only their SHA-256 hashes.")
+	d.story.Line("Their bearer tokens were shown once; the registry keeps only their SHA-256 hashes. Each creation is in the audit log (versions 1-3).")
 	return nil
 }
 

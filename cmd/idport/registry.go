@@ -41,6 +41,7 @@ type registryFlags struct {
 	trustedProxies                          string
 	quorum                                  int
 	snapshotInterval, proposalTTL           time.Duration
+	tokenTTL, coolingOff                    time.Duration
 	dev                                     bool
 	store                                   storeFlags
 }
@@ -143,6 +144,8 @@ func (f *registryFlags) register(fs *flag.FlagSet) {
 	fs.IntVar(&f.quorum, "quorum", trustregistry.DefaultQuorum, "distinct accounts (proposer included) that must agree on a change, at least 2")
 	fs.DurationVar(&f.snapshotInterval, "snapshot-interval", trustregistry.DefaultSnapshotInterval, "snapshot next-update distance; re-issued at half of it")
 	fs.DurationVar(&f.proposalTTL, "proposal-ttl", trustregistry.DefaultProposalTTL, "default time a proposal waits for approval")
+	fs.DurationVar(&f.tokenTTL, "token-ttl", trustregistry.DefaultTokenTTL, "lifetime of newly enrolled admin tokens (initial policy; set_policy overrides)")
+	fs.DurationVar(&f.coolingOff, "cooling-off", trustregistry.DefaultCoolingOff, "how long the enrollers of an account may not approve its proposals (initial policy; set_policy overrides)")
 	fs.StringVar(&f.tlsCert, "tls-cert", "", "TLS certificate file (PEM); serves HTTPS when set with --tls-key")
 	fs.StringVar(&f.tlsKey, "tls-key", "", "TLS private key file (PEM)")
 	fs.StringVar(&f.clientCA, "client-ca", "", "CA bundle (PEM) for admin client certificates (mTLS, optional)")
@@ -193,7 +196,7 @@ func (f *registryFlags) tlsConfig() (*tls.Config, error) {
 // serviceConfig builds the service configuration from the flags (the store is set later).
 func (f *registryFlags) serviceConfig(env Env) (trustregistry.Config, error) {
 	cfg := trustregistry.Config{DataDir: f.data, Quorum: f.quorum, Dev: f.dev, Logger: env.Logger,
-		SnapshotInterval: f.snapshotInterval, ProposalTTL: f.proposalTTL}
+		SnapshotInterval: f.snapshotInterval, ProposalTTL: f.proposalTTL, TokenTTL: f.tokenTTL, CoolingOff: f.coolingOff}
 	if f.keySecretFile != "" {
 		b, err := os.ReadFile(f.keySecretFile)
 		if err != nil {

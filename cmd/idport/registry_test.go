@@ -66,13 +66,13 @@ func TestRegistryAndAdminCommands(t *testing.T) {
 	os.WriteFile(secretFile, []byte("0123456789abcdef0123456789abcdef\n"), 0o600)
 
 	tokens := map[string]string{}
-	for name, role := range map[string]string{"alice": "proposer", "bob": "approver", "audrey": "auditor,admin"} {
+	for name, role := range map[string]string{"alice": "proposer", "bob": "approver", "audrey": "auditor,admin", "root": "admin"} {
 		out, err := adminCmd(t, nil, "bootstrap", "--data", data, "--account", name, "--role", role)
 		if err != nil {
 			t.Fatal(err)
 		}
 		tokens[name] = regLastLine(out)
-		if len(tokens[name]) != 43 {
+		if _, ok := trustregistry.TokenID(tokens[name]); !ok {
 			t.Fatalf("bootstrap output %q: last line is not the token", out)
 		}
 	}
@@ -124,7 +124,7 @@ func TestRegistryAndAdminCommands(t *testing.T) {
 		t.Fatal("alice (proposer only) approved")
 	}
 	out, err = adminCmd(t, as("bob"), "approve", p.ID, "--comment", "checked")
-	if err != nil || !strings.Contains(out, "applied as registry version 1") {
+	if err != nil || !strings.Contains(out, "applied as registry version 5") { // after 4 audited bootstraps
 		t.Fatalf("approve: %q %v", out, err)
 	}
 	out, err = adminCmd(t, as("alice"), "suspend", "--authority", demoseed.AuthorityID, "--reason", "licence under review", "--json")
@@ -138,37 +138,71 @@ func TestRegistryAndAdminCommands(t *testing.T) {
 	if out, err = adminCmd(t, as("bob"), "proposals", "show", p.ID); err != nil || !strings.Contains(out, "set_authority_status") {
 		t.Fatalf("show: %q %v", out, err)
 	}
-	if out, err = adminCmd(t, as("bob"), "approve", p.ID, "--json"); err != nil || !strings.Contains(out, `"applied_version": 2`) {
+	if out, err = adminCmd(t, as("bob"), "approve", p.ID, "--json"); err != nil || !strings.Contains(out, `"applied_version": 6`) {
 		t.Fatalf("approve suspension: %q %v", out, err)
 	}
 	if out, err = adminCmd(t, as("bob"), "history", "authority", demoseed.AuthorityID); err != nil || strings.Count(out, "\n") != 3 {
 		t.Fatalf("history: %q %v", out, err)
 	}
-	if out, err = adminCmd(t, as("audrey"), "audit", "export"); err != nil || strings.Count(out, "\n") != 2 || !strings.Contains(out, "licence under review") {
+	if out, err = adminCmd(t, as("audrey"), "audit", "export"); err != nil || strings.Count(out, "\n") != 6 || !strings.Contains(out, "licence under review") {
 		t.Fatalf("audit export: %q %v", out, err)
 	}
-	if out, err = adminCmd(t, as("audrey"), "audit", "verify"); err != nil || !strings.Contains(out, "audit chain OK: 2 records") {
+	if out, err = adminCmd(t, as("audrey"), "audit", "verify"); err != nil || !strings.Contains(out, "audit chain OK: 6 records") {
 		t.Fatalf("audit verify: %q %v", out, err)
 	}
-	if out, err = adminCmd(t, as("audrey"), "account", "create", "--name", "carol", "--role", "approver"); err != nil || len(regLastLine(out)) != 43 {
+	// carol generates her token; audrey proposes her account with its enrolment; root approves.
+	enrol := filepath.Join(dir, "carol.enrol.json")
+	out, err = adminCmd(t, nil, "token", "new", "--enrolment", enrol)
+	if err != nil || !strings.Contains(out, "fingerprint:") {
+		t.Fatalf("token new: %q %v", out, err)
+	}
+	carolTok := regLastLine(out)
+	approveAsRoot := func(out string) {
+		t.Helper()
+		var p trustregistry.Proposal
+		if err := json.Unmarshal([]byte(out), &p); err != nil || p.ID == "" {
+			t.Fatalf("proposal: %q %v", out, err)
+		}
+		if out, err := adminCmd(t, as("root"), "approve", p.ID); err != nil || !strings.Contains(out, "applied") {
+			t.Fatalf("root approves %s: %q %v", p.ID, out, err)
+		}
+	}
+	out, err = adminCmd(t, as("audrey"), "account", "create", "--name", "carol", "--role", "approver", "--enrolment", enrol, "--reason", "new approver", "--json")
+	if err != nil || strings.Contains(out, carolTok) {
 		t.Fatalf("account create: %q %v", out, err)
 	}
-	if out, err = adminCmd(t, map[string]string{"IDPORT_REGISTRY": url, "IDPORT_TOKEN": regLastLine(out)}, "whoami", "--json"); err != nil || !strings.Contains(out, `"carol"`) {
+	approveAsRoot(out)
+	if out, err = adminCmd(t, map[string]string{"IDPORT_REGISTRY": url, "IDPORT_TOKEN": carolTok}, "whoami", "--json"); err != nil || !strings.Contains(out, `"carol"`) {
 		t.Fatalf("whoami: %q %v", out, err)
 	}
 	out, err = adminCmd(t, as("bob"), "account", "rotate-token")
-	if err != nil || len(regLastLine(out)) != 43 {
+	if _, ok := trustregistry.TokenID(regLastLine(out)); err != nil || !ok {
 		t.Fatalf("rotate-token: %q %v", out, err)
 	}
 	tokens["bob"] = regLastLine(out)
 	if _, err = adminCmd(t, as("bob"), "whoami"); err != nil {
 		t.Fatalf("new token: %v", err)
 	}
-	if out, err = adminCmd(t, as("audrey"), "account", "disable", "--name", "carol"); err != nil || !strings.Contains(out, "disabled") {
+	if out, err = adminCmd(t, as("bob"), "token", "list"); err != nil || !strings.Contains(out, "bob") || strings.Contains(out, "alice") {
+		t.Fatalf("token list (own): %q %v", out, err)
+	}
+	if out, err = adminCmd(t, as("audrey"), "account", "disable", "--name", "carol", "--reason", "left", "--json"); err != nil {
 		t.Fatalf("disable: %q %v", out, err)
 	}
-	if out, err = adminCmd(t, as("audrey"), "rotate-key", "--json"); err != nil || !strings.Contains(out, `"kty"`) {
+	approveAsRoot(out)
+	if _, err := adminCmd(t, map[string]string{"IDPORT_REGISTRY": url, "IDPORT_TOKEN": carolTok}, "whoami"); err == nil {
+		t.Fatal("disabled account still works")
+	}
+	if out, err = adminCmd(t, as("audrey"), "rotate-key", "--reason", "yearly", "--json"); err != nil {
 		t.Fatalf("rotate-key: %q %v", out, err)
+	}
+	approveAsRoot(out)
+	if out, err = adminCmd(t, as("audrey"), "policy", "set", "--quorum", "3", "--reason", "three eyes", "--json"); err != nil {
+		t.Fatalf("policy set: %q %v", out, err)
+	}
+	approveAsRoot(out)
+	if out, err = adminCmd(t, as("bob"), "policy", "show"); err != nil || !strings.Contains(out, "3") {
+		t.Fatalf("policy show: %q %v", out, err)
 	}
 	if _, err := adminCmd(t, as("bob"), "frobnicate"); err == nil {
 		t.Fatal("unknown command accepted")

@@ -57,7 +57,7 @@ func run(ctx context.Context, w io.Writer) error {
 
 	t.Step("The authority's signing key turns out to have leaked 30 minutes BEFORE that issuance")
 	// dora holds both regulator roles: maker-checker still needs a second person.
-	_, doraToken, err := reg.Service.CreateAccount(ctx, nil, "dora", []trustregistry.Role{trustregistry.RoleProposer, trustregistry.RoleApprover})
+	_, doraToken, err := reg.Service.CreateAccount(ctx, "dora", []trustregistry.Role{trustregistry.RoleProposer, trustregistry.RoleApprover})
 	if err != nil {
 		return err
 	}

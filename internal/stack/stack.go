@@ -248,7 +248,7 @@ func (s *Stack) StartRegistry(ctx context.Context) (*Registry, error) {
 		role trustregistry.Role
 		dst  **adminclient.Client
 	}{{"alice", trustregistry.RoleProposer, &r.Alice}, {"bob", trustregistry.RoleApprover, &r.Bob}, {"carol", trustregistry.RoleAuditor, &r.Carol}} {
-		_, tok, err := svc.CreateAccount(ctx, nil, a.name, []trustregistry.Role{a.role})
+		_, tok, err := svc.CreateAccount(ctx, a.name, []trustregistry.Role{a.role})
 		if err != nil {
 			return nil, fmt.Errorf("stack: account %s: %w", a.name, err)
 		}

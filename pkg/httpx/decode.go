@@ -8,6 +8,7 @@ import (
 	"io"
 	"mime"
 	"net/http"
+	"strconv"
 	"strings"
 
 	"github.com/gin-gonic/gin"
@@ -55,9 +56,9 @@ func DecodeJSON(c *gin.Context, v any) error {
 	return unmarshalJSON(c, body, v, false)
 }
 
-// DecodeJSONStrict is DecodeJSON that also refuses a member the target type does not declare:
-// 400 unknown_field, naming the member. Members held in json.RawMessage or map values are not
-// inspected.
+// DecodeJSONStrict is DecodeJSON refusing JSON members that v does not have: a misspelt field
+// is a 400 unknown_field naming it (an *UnknownFieldError), never silently dropped. Members held
+// in json.RawMessage or map values are not inspected.
 func DecodeJSONStrict(c *gin.Context, v any) error {
 	if err := requireJSON(c); err != nil {
 		return err
@@ -66,8 +67,32 @@ func DecodeJSONStrict(c *gin.Context, v any) error {
 	if err != nil {
 		return err
 	}
+	return UnmarshalJSONStrict(c, body, v)
+}
+
+// UnmarshalJSONStrict is UnmarshalJSON refusing unknown members (see DecodeJSONStrict).
+func UnmarshalJSONStrict(c *gin.Context, body []byte, v any) error {
 	return unmarshalJSON(c, body, v, true)
 }
+
+// UnknownFieldError reports a JSON member the target type does not have (strict decoding):
+// 400 unknown_field, with the member's name as the problem's "field" member.
+type UnknownFieldError struct {
+	Field string
+}
+
+// Error implements error.
+func (e *UnknownFieldError) Error() string {
+	return fmt.Sprintf("unknown field %q (misspelt, or not part of this request)", e.Field)
+}
+
+// ProblemCode implements Coded.
+func (e *UnknownFieldError) ProblemCode() (int, string) {
+	return http.StatusBadRequest, CodeUnknownField
+}
+
+// ProblemExtra implements Extended: the unknown member's name.
+func (e *UnknownFieldError) ProblemExtra() map[string]any { return map[string]any{"field": e.Field} }
 
 // requireJSON refuses requests whose Content-Type is not application/json or a +json type.
 func requireJSON(c *gin.Context) error {
@@ -98,8 +123,10 @@ func unmarshalJSON(c *gin.Context, body []byte, v any, strict bool) error {
 		dec.DisallowUnknownFields()
 	}
 	if err := dec.Decode(v); err != nil {
-		if field, ok := strings.CutPrefix(err.Error(), "json: unknown field "); ok {
-			return Errorf(http.StatusBadRequest, CodeUnknownField, "unknown field %s", field)
+		if f, ok := strings.CutPrefix(err.Error(), "json: unknown field "); ok && strict {
+			if name, err := strconv.Unquote(f); err == nil {
+				return &UnknownFieldError{Field: name}
+			}
 		}
 		return Errorf(http.StatusBadRequest, CodeMalformedJSON, "malformed JSON: %v", err)
 	}

@@ -214,3 +214,40 @@ func TestDecodeJSONStrict(t *testing.T) {
 		}
 	}
 }
+
+// A misspelt member is refused by strict decoding with its name, and accepted by DecodeJSON.
+func TestDecodeJSONStrictNamesUnknownField(t *testing.T) {
+	type body struct {
+		Assurance string `json:"assurance"`
+		Nested    struct {
+			Level int `json:"level"`
+		} `json:"nested"`
+	}
+	e := gin.New()
+	e.POST("/strict", func(c *gin.Context) {
+		var b body
+		if err := DecodeJSONStrict(c, &b); err != nil {
+			WriteError(c, err)
+			return
+		}
+		c.JSON(200, b)
+	})
+	for in, want := range map[string]string{`{"asurance":"high"}`: "asurance", `{"nested":{"levle":1}}`: "levle"} {
+		req := httptest.NewRequest("POST", "/strict", strings.NewReader(in))
+		req.Header.Set("Content-Type", "application/json")
+		w := httptest.NewRecorder()
+		e.ServeHTTP(w, req)
+		var p map[string]any
+		json.Unmarshal(w.Body.Bytes(), &p)
+		if w.Code != 400 || p["code"] != CodeUnknownField || p["field"] != want {
+			t.Errorf("%s: %d %s", in, w.Code, w.Body)
+		}
+	}
+	req := httptest.NewRequest("POST", "/strict", strings.NewReader(`{"assurance":"high"}`))
+	req.Header.Set("Content-Type", "application/json")
+	w := httptest.NewRecorder()
+	e.ServeHTTP(w, req)
+	if w.Code != 200 {
+		t.Fatalf("known fields: %d %s", w.Code, w.Body)
+	}
+}

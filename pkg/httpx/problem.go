@@ -55,6 +55,12 @@ type Coded interface {
 	ProblemCode() (status int, code string)
 }
 
+// Extended is implemented by Coded errors that add members to their problem (such as the
+// "field" of an unknown_field).
+type Extended interface {
+	ProblemExtra() map[string]any
+}
+
 // Error is an error carrying an HTTP status and a stable problem code.
 type Error struct {
 	Status int
@@ -92,7 +98,12 @@ func problemFor(err error) Problem {
 	var coded Coded
 	if errors.As(err, &coded) {
 		status, code := coded.ProblemCode()
-		return Problem{Title: http.StatusText(status), Status: status, Code: code, Detail: err.Error()}
+		p := Problem{Title: http.StatusText(status), Status: status, Code: code, Detail: err.Error()}
+		var ext Extended
+		if errors.As(err, &ext) {
+			p.Extra = ext.ProblemExtra()
+		}
+		return p
 	}
 	return Problem{Title: http.StatusText(http.StatusInternalServerError), Status: http.StatusInternalServerError,
 		Code: CodeInternal, Detail: "internal error; see the server log for this request id"}

@@ -9,6 +9,7 @@ package adminclient
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -28,7 +29,7 @@ const HeaderIdempotencyKey = "Idempotency-Key"
 type Client struct {
 	// URL is the registry's base URL (http(s)://host:port).
 	URL string
-	// Token is the account's bearer token.
+	// Token is the account's bearer token ("" with a client certificate).
 	Token string
 	// HTTPClient sends the requests (nil: http.DefaultClient).
 	HTTPClient *http.Client
@@ -37,6 +38,14 @@ type Client struct {
 // New returns a client with a 30 s timeout per request.
 func New(baseURL, token string) *Client {
 	return &Client{URL: strings.TrimRight(baseURL, "/"), Token: token, HTTPClient: &http.Client{Timeout: 30 * time.Second}}
+}
+
+// NewTLS returns a client whose connections use tlsConfig: a custom CA (RootCAs) and a client
+// certificate for mTLS login (Certificates; token may then be "").
+func NewTLS(baseURL, token string, tlsConfig *tls.Config) *Client {
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	tr.TLSClientConfig = tlsConfig
+	return &Client{URL: strings.TrimRight(baseURL, "/"), Token: token, HTTPClient: &http.Client{Timeout: 30 * time.Second, Transport: tr}}
 }
 
 // Problem is an RFC 9457 error answered by the registry.
@@ -81,7 +90,9 @@ func (c *Client) send(ctx context.Context, r request) (*http.Response, error) {
 	if r.in != nil {
 		req.Header.Set("Content-Type", "application/json")
 	}
-	req.Header.Set("Authorization", "Bearer "+c.Token)
+	if c.Token != "" {
+		req.Header.Set("Authorization", "Bearer "+c.Token)
+	}
 	if r.idemKey != "" {
 		req.Header.Set(HeaderIdempotencyKey, r.idemKey)
 	}
@@ -140,26 +151,38 @@ func (c *Client) ListAccounts(ctx context.Context) ([]trustregistry.AccountView,
 	return l.Items, c.call(ctx, request{method: http.MethodGet, path: "/admin/v1/accounts"}, &l)
 }
 
-// CreateAccount creates an account (admin role) and returns its token, shown once.
-func (c *Client) CreateAccount(ctx context.Context, name string, roles ...trustregistry.Role) (string, error) {
-	var r trustregistry.CreateAccountResponse
-	err := c.call(ctx, request{method: http.MethodPost, path: "/admin/v1/accounts",
-		in: trustregistry.CreateAccountRequest{Name: name, Roles: roles}}, &r)
-	return r.Token, err
+// RotateOwnToken replaces the caller's own token (name must be the caller) with the token
+// enrolled by e, generated locally (trustregistry.NewToken); the old token stops working.
+func (c *Client) RotateOwnToken(ctx context.Context, name string, e trustregistry.Enrolment) (trustregistry.TokenInfo, error) {
+	var ti trustregistry.TokenInfo
+	err := c.call(ctx, request{method: http.MethodPost, path: "/admin/v1/accounts/" + esc(name) + "/token", in: e}, &ti)
+	return ti, err
 }
 
-// DisableAccount disables an account at once (admin role).
-func (c *Client) DisableAccount(ctx context.Context, name string) (trustregistry.AccountView, error) {
-	var a trustregistry.AccountView
-	return a, c.call(ctx, request{method: http.MethodPost, path: "/admin/v1/accounts/" + esc(name) + "/disable"}, &a)
+// RevokeOwnToken revokes the caller's own token at once.
+func (c *Client) RevokeOwnToken(ctx context.Context, name string) error {
+	return c.call(ctx, request{method: http.MethodDelete, path: "/admin/v1/accounts/" + esc(name) + "/token"}, nil)
 }
 
-// RotateToken gives an account a new token (one's own, or any with the admin role) and
-// returns it, shown once; the old token stops working.
-func (c *Client) RotateToken(ctx context.Context, name string) (string, error) {
-	var r trustregistry.TokenResponse
-	err := c.call(ctx, request{method: http.MethodPost, path: "/admin/v1/accounts/" + esc(name) + "/token"}, &r)
-	return r.Token, err
+// ListTokens lists tokens without secrets: every account's for the admin and auditor roles,
+// one's own otherwise.
+func (c *Client) ListTokens(ctx context.Context) ([]trustregistry.TokenInfo, error) {
+	var l trustregistry.TokenList
+	return l.Items, c.call(ctx, request{method: http.MethodGet, path: "/admin/v1/tokens"}, &l)
+}
+
+// Policy returns the governance policy in force.
+func (c *Client) Policy(ctx context.Context) (trustregistry.Policy, error) {
+	var p trustregistry.Policy
+	return p, c.call(ctx, request{method: http.MethodGet, path: "/admin/v1/policy"}, &p)
+}
+
+// SubmitJSON proposes the change set of body, a ProposeRequest in JSON (the file of
+// `idport admin propose`), sent as is.
+func (c *Client) SubmitJSON(ctx context.Context, body []byte, idemKey string) (*trustregistry.Proposal, error) {
+	var p trustregistry.Proposal
+	err := c.call(ctx, request{method: http.MethodPost, path: "/admin/v1/proposals", in: json.RawMessage(body), idemKey: idemKey}, &p)
+	return &p, err
 }
 
 // Submit proposes a change set (proposer role). idemKey, when set, is sent as Idempotency-Key.
@@ -172,6 +195,12 @@ func (c *Client) Submit(ctx context.Context, req trustregistry.ProposeRequest, i
 // Propose is Submit of cs with reason and the registry's default expiry.
 func (c *Client) Propose(ctx context.Context, cs trustregistry.ChangeSet, reason, idemKey string) (*trustregistry.Proposal, error) {
 	return c.Submit(ctx, trustregistry.ProposeRequest{ChangeSet: cs, Reason: reason}, idemKey)
+}
+
+// ProposeGovernance is Propose for governance operations (admin role): account creation, role
+// changes, disabling, token reset or revocation, registry key rotation, policy.
+func (c *Client) ProposeGovernance(ctx context.Context, reason string, ops ...trustregistry.Op) (*trustregistry.Proposal, error) {
+	return c.Propose(ctx, trustregistry.ChangeSet{Ops: ops}, reason, "")
 }
 
 // Approve approves a proposal (approver role); it applies once the quorum is reached.
@@ -249,13 +278,6 @@ func (c *Client) Audit(ctx context.Context) ([]trustregistry.AuditRecord, error)
 func (c *Client) VerifyAudit(ctx context.Context) (trustregistry.AuditReport, error) {
 	var r trustregistry.AuditReport
 	return r, c.call(ctx, request{method: http.MethodGet, path: "/admin/v1/audit/verify"}, &r)
-}
-
-// RotateKey makes the registry generate a new signing key, announced in a snapshot signed by
-// the old one (admin role), and returns the new public JWK.
-func (c *Client) RotateKey(ctx context.Context) (trustregistry.KeyRotation, error) {
-	var jwk json.RawMessage
-	return jwk, c.call(ctx, request{method: http.MethodPost, path: "/admin/v1/key/rotate"}, &jwk)
 }
 
 // Backup is an online backup being received: Body streams the bytes; Size is the announced

@@ -196,6 +196,11 @@ func (s *Store) Apply(ctx context.Context, c trustregistry.Commit) (trustregistr
 				return err
 			}
 		}
+		for _, w := range c.Accounts {
+			if err := putAccount(tx, w.Account, w.Create); err != nil {
+				return err
+			}
+		}
 		return tx.Bucket(BucketMeta).Put(keyVersion, boltkv.Uint64Key(next))
 	})
 	if err != nil {
@@ -331,34 +336,37 @@ func (s *Store) UpdateProposal(ctx context.Context, p *trustregistry.Proposal) e
 
 // PutAccount implements trustregistry.Store.
 func (s *Store) PutAccount(ctx context.Context, a trustregistry.Account, create bool) error {
-	return s.db.Update(func(tx *bolt.Tx) error {
-		var old trustregistry.Account
-		exists, err := boltkv.GetJSON(tx, BucketAccounts, []byte(a.Name), &old)
-		if err != nil {
+	return s.db.Update(func(tx *bolt.Tx) error { return putAccount(tx, a, create) })
+}
+
+// putAccount writes an account and its token index in tx.
+func putAccount(tx *bolt.Tx, a trustregistry.Account, create bool) error {
+	var old trustregistry.Account
+	exists, err := boltkv.GetJSON(tx, BucketAccounts, []byte(a.Name), &old)
+	if err != nil {
+		return err
+	}
+	if create && exists {
+		return errs.Errorf(trustregistry.CodeAlreadyExists, "account %q: %w", a.Name, trustregistry.ErrExists)
+	}
+	if !create && !exists {
+		return errs.Errorf(trustregistry.CodeNotFound, "account %q: %w", a.Name, trustregistry.ErrNotFound)
+	}
+	tokens := tx.Bucket(BucketTokens)
+	if exists && old.TokenHash != "" && old.TokenHash != a.TokenHash {
+		if err := tokens.Delete([]byte(old.TokenHash)); err != nil {
 			return err
 		}
-		if create && exists {
-			return errs.Errorf(trustregistry.CodeAlreadyExists, "account %q: %w", a.Name, trustregistry.ErrExists)
+	}
+	if a.TokenHash != "" {
+		if o := tokens.Get([]byte(a.TokenHash)); o != nil && string(o) != a.Name {
+			return errs.Errorf(trustregistry.CodeAlreadyExists, "token hash already used by another account: %w", trustregistry.ErrExists)
 		}
-		if !create && !exists {
-			return errs.Errorf(trustregistry.CodeNotFound, "account %q: %w", a.Name, trustregistry.ErrNotFound)
+		if err := tokens.Put([]byte(a.TokenHash), []byte(a.Name)); err != nil {
+			return err
 		}
-		tokens := tx.Bucket(BucketTokens)
-		if exists && old.TokenHash != "" && old.TokenHash != a.TokenHash {
-			if err := tokens.Delete([]byte(old.TokenHash)); err != nil {
-				return err
-			}
-		}
-		if a.TokenHash != "" {
-			if o := tokens.Get([]byte(a.TokenHash)); o != nil && string(o) != a.Name {
-				return errs.Errorf(trustregistry.CodeAlreadyExists, "token hash already used by another account: %w", trustregistry.ErrExists)
-			}
-			if err := tokens.Put([]byte(a.TokenHash), []byte(a.Name)); err != nil {
-				return err
-			}
-		}
-		return boltkv.PutJSON(tx, BucketAccounts, []byte(a.Name), a)
-	})
+	}
+	return boltkv.PutJSON(tx, BucketAccounts, []byte(a.Name), a)
 }
 
 // GetAccount implements trustregistry.Store.

@@ -368,6 +368,13 @@ func (s *Store) apply(ctx context.Context, c trustregistry.Commit) (trustregistr
 		conds = append(conds, unchanged(s.proposalKey(p.ID), modRev))
 		ops = append(ops, op)
 	}
+	for _, w := range c.Accounts {
+		ac, ao, err := s.accountOps(ctx, w.Account, w.Create)
+		if err != nil {
+			return trustregistry.AuditRecord{}, err
+		}
+		conds, ops = append(conds, ac...), append(ops, ao...)
+	}
 	ok, err := s.write(ctx, conds, ops...)
 	if err != nil {
 		return trustregistry.AuditRecord{}, fmt.Errorf("etcd txn (%d ops): %w", len(ops), err)
@@ -528,51 +535,61 @@ func retry(ctx context.Context, what string, attempt func() (done bool, err erro
 
 // PutAccount implements trustregistry.Store. The account and its token index change in one Txn.
 func (s *Store) PutAccount(ctx context.Context, a trustregistry.Account, create bool) error {
-	ak := s.accountKey(a.Name)
 	return retry(ctx, "put account", func() (bool, error) {
-		var old trustregistry.Account
-		exists, accRev, err := s.get(ctx, ak, &old)
+		conds, ops, err := s.accountOps(ctx, a, create)
 		if err != nil {
 			return false, err
 		}
-		if create && exists {
-			return false, errs.Errorf(trustregistry.CodeAlreadyExists, "account %q: %w", a.Name, trustregistry.ErrExists)
-		}
-		if !create && !exists {
-			return false, errs.Errorf(trustregistry.CodeNotFound, "account %q: %w", a.Name, trustregistry.ErrNotFound)
-		}
-		conds := []clientv3.Cmp{unchanged(ak, accRev)}
-		var ops []clientv3.Op
-		if exists && old.TokenHash != "" && old.TokenHash != a.TokenHash {
-			ops = append(ops, clientv3.OpDelete(s.tokenKey(old.TokenHash)))
-		}
-		if a.TokenHash != "" {
-			tk := s.tokenKey(a.TokenHash)
-			var owner string
-			used, tokRev, err := s.get(ctx, tk, &owner)
-			if err != nil {
-				return false, err
-			}
-			if used && owner != a.Name {
-				return false, errs.Errorf(trustregistry.CodeAlreadyExists, "token hash already used by another account: %w", trustregistry.ErrExists)
-			}
-			op, err := s.put(tk, a.Name)
-			if err != nil {
-				return false, err
-			}
-			conds = append(conds, unchanged(tk, tokRev))
-			ops = append(ops, op)
-		}
-		op, err := s.put(ak, a)
-		if err != nil {
-			return false, err
-		}
-		ok, err := s.write(ctx, conds, append(ops, op)...)
+		ok, err := s.write(ctx, conds, ops...)
 		if err != nil {
 			return false, fmt.Errorf("etcd put account %q: %w", a.Name, err)
 		}
 		return ok, nil
 	})
+}
+
+// accountOps returns the conditions and operations of a transaction writing a and its token
+// index (created when create, else replaced).
+func (s *Store) accountOps(ctx context.Context, a trustregistry.Account, create bool) ([]clientv3.Cmp, []clientv3.Op, error) {
+	ak := s.accountKey(a.Name)
+	var old trustregistry.Account
+	exists, accRev, err := s.get(ctx, ak, &old)
+	if err != nil {
+		return nil, nil, err
+	}
+	if create && exists {
+		return nil, nil, errs.Errorf(trustregistry.CodeAlreadyExists, "account %q: %w", a.Name, trustregistry.ErrExists)
+	}
+	if !create && !exists {
+		return nil, nil, errs.Errorf(trustregistry.CodeNotFound, "account %q: %w", a.Name, trustregistry.ErrNotFound)
+	}
+	conds := []clientv3.Cmp{unchanged(ak, accRev)}
+	var ops []clientv3.Op
+	if exists && old.TokenHash != "" && old.TokenHash != a.TokenHash {
+		ops = append(ops, clientv3.OpDelete(s.tokenKey(old.TokenHash)))
+	}
+	if a.TokenHash != "" {
+		tk := s.tokenKey(a.TokenHash)
+		var owner string
+		used, tokRev, err := s.get(ctx, tk, &owner)
+		if err != nil {
+			return nil, nil, err
+		}
+		if used && owner != a.Name {
+			return nil, nil, errs.Errorf(trustregistry.CodeAlreadyExists, "token hash already used by another account: %w", trustregistry.ErrExists)
+		}
+		op, err := s.put(tk, a.Name)
+		if err != nil {
+			return nil, nil, err
+		}
+		conds = append(conds, unchanged(tk, tokRev))
+		ops = append(ops, op)
+	}
+	op, err := s.put(ak, a)
+	if err != nil {
+		return nil, nil, err
+	}
+	return conds, append(ops, op), nil
 }
 
 // GetAccount implements trustregistry.Store.

@@ -248,7 +248,7 @@ func TestServiceOnEtcd(t *testing.T) {
 	srv := httptest.NewServer(httpapi.New(svc, httpapi.Options{}, logger))
 	t.Cleanup(func() { srv.Close(); svc.Close() })
 	admin := func(name string, roles ...trustregistry.Role) *adminclient.Client {
-		_, tok, err := svc.CreateAccount(ctx, nil, name, roles)
+		_, tok, err := svc.CreateAccount(ctx, name, roles)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -23,43 +23,47 @@ func (a *api) listAccounts(c *gin.Context) {
 	c.JSON(http.StatusOK, trustregistry.AccountList{Items: as})
 }
 
-func (a *api) createAccount(c *gin.Context) {
-	var req trustregistry.CreateAccountRequest
-	if err := httpx.DecodeJSON(c, &req); err != nil {
+// POST /admin/v1/accounts/:id/token: the owner replaces their own token with one they
+// generated (body: its enrolment); nobody else's token can be set here.
+func (a *api) rotateOwnToken(c *gin.Context) {
+	var req trustregistry.RotateTokenRequest
+	if err := httpx.DecodeJSONStrict(c, &req); err != nil {
 		statuses.Write(c, err)
 		return
 	}
-	actor := account(c)
-	acct, tok, err := a.svc.CreateAccount(c, &actor, req.Name, req.Roles)
+	ti, err := a.svc.RotateOwnToken(c, account(c), c.Param("id"), req)
 	if err != nil {
 		statuses.Write(c, err)
 		return
 	}
-	c.JSON(http.StatusCreated, trustregistry.CreateAccountResponse{Account: acct.View(), Token: tok})
+	c.JSON(http.StatusOK, ti)
 }
 
-func (a *api) disableAccount(c *gin.Context) {
-	acct, err := a.svc.DisableAccount(c, account(c), c.Param("id"))
-	if err != nil {
+// DELETE /admin/v1/accounts/:id/token: the owner revokes their own token.
+func (a *api) revokeOwnToken(c *gin.Context) {
+	if err := a.svc.RevokeOwnToken(c, account(c), c.Param("id")); err != nil {
 		statuses.Write(c, err)
 		return
 	}
-	c.JSON(http.StatusOK, acct)
+	c.Status(http.StatusNoContent)
 }
 
-// POST /admin/v1/accounts/:id/token: a new token for the account (shown once); the old one stops working.
-func (a *api) rotateToken(c *gin.Context) {
-	tok, err := a.svc.RotateToken(c, account(c), c.Param("id"))
+func (a *api) listTokens(c *gin.Context) {
+	ts, err := a.svc.ListTokens(c, account(c))
 	if err != nil {
 		statuses.Write(c, err)
 		return
 	}
-	c.JSON(http.StatusOK, trustregistry.TokenResponse{Account: c.Param("id"), Token: tok})
+	c.JSON(http.StatusOK, trustregistry.TokenList{Items: ts})
+}
+
+func (a *api) policy(c *gin.Context) {
+	c.JSON(http.StatusOK, a.svc.Policy())
 }
 
 func (a *api) propose(c *gin.Context) {
 	var req trustregistry.ProposeRequest
-	if err := httpx.DecodeJSON(c, &req); err != nil {
+	if err := httpx.DecodeJSONStrict(c, &req); err != nil {
 		statuses.Write(c, err)
 		return
 	}
@@ -88,9 +92,9 @@ func (a *api) listProposals(c *gin.Context) {
 	}
 	st := trustregistry.ProposalStatus(c.Query("status"))
 	switch st {
-	case "", trustregistry.ProposalPending, trustregistry.ProposalApplied, trustregistry.ProposalRejected, trustregistry.ProposalExpired:
+	case "", trustregistry.ProposalPending, trustregistry.ProposalApplied, trustregistry.ProposalRejected, trustregistry.ProposalExpired, trustregistry.ProposalWithdrawn:
 	default:
-		statuses.Write(c, badParam("status %q is not pending, applied, rejected or expired", st))
+		statuses.Write(c, badParam("status %q is not pending, applied, rejected, expired or withdrawn", st))
 		return
 	}
 	ps, err := a.svc.ListProposals(c, trustregistry.ProposalFilter{Status: st, After: after, Limit: limit})
@@ -121,7 +125,7 @@ func decodeOptional(c *gin.Context, v any) error {
 	if c.Request.ContentLength == 0 && c.GetHeader("Content-Type") == "" {
 		return nil
 	}
-	return httpx.DecodeJSON(c, v)
+	return httpx.DecodeJSONStrict(c, v)
 }
 
 func (a *api) approve(c *gin.Context) {
@@ -199,15 +203,4 @@ func (a *api) verifyAudit(c *gin.Context) {
 		return
 	}
 	c.JSON(http.StatusOK, r)
-}
-
-// POST /admin/v1/key/rotate (admin role): a new registry key, announced in a snapshot signed by
-// the old one. Answers the new public JWK.
-func (a *api) rotateKey(c *gin.Context) {
-	jwk, err := a.svc.RotateKeyAs(c, account(c))
-	if err != nil {
-		statuses.Write(c, err)
-		return
-	}
-	c.Data(http.StatusOK, "application/jwk+json", jwk)
 }

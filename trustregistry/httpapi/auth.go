@@ -28,13 +28,15 @@ func contextWithTimeout(c *gin.Context, d time.Duration) (context.Context, conte
 	return context.WithTimeout(c.Request.Context(), d)
 }
 
-// limiter counts failed authentications per client IP in fixed windows.
+// limiter counts failed authentications per key (a client address, a token id) in fixed
+// windows. It only ever answers failed attempts: a valid credential is checked and accepted
+// whatever the counts, so nobody is locked out by someone else's guesses.
 type limiter struct {
 	mu     sync.Mutex
 	max    int
 	window time.Duration
 	now    func() time.Time
-	ips    map[string]*window
+	keys   map[string]*window
 }
 
 type window struct {
@@ -43,65 +45,65 @@ type window struct {
 }
 
 func newLimiter(max int, w time.Duration, now func() time.Time) *limiter {
-	return &limiter{max: max, window: w, now: now, ips: map[string]*window{}}
+	return &limiter{max: max, window: w, now: now, keys: map[string]*window{}}
 }
 
-// blocked reports whether ip is over its budget and for how long.
-func (l *limiter) blocked(ip string) (time.Duration, bool) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	w, ok := l.ips[ip]
-	if !ok {
-		return 0, false
-	}
-	left := w.start.Add(l.window).Sub(l.now())
-	if left <= 0 {
-		delete(l.ips, ip)
-		return 0, false
-	}
-	return left, w.n >= l.max
-}
-
-func (l *limiter) fail(ip string) {
+// fail counts one failure against each key and reports whether one of them is over its budget
+// and for how long.
+func (l *limiter) fail(keys ...string) (time.Duration, bool) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	now := l.now()
-	if len(l.ips) > 100000 { // bound memory under a spray of addresses
-		for k, w := range l.ips {
+	if len(l.keys) > 100000 { // bound memory under a spray of addresses or ids
+		for k, w := range l.keys {
 			if now.Sub(w.start) > l.window {
-				delete(l.ips, k)
+				delete(l.keys, k)
 			}
 		}
 	}
-	w, ok := l.ips[ip]
-	if !ok || now.Sub(w.start) > l.window {
-		w = &window{start: now}
-		l.ips[ip] = w
+	var left time.Duration
+	over := false
+	for _, k := range keys {
+		w, ok := l.keys[k]
+		if !ok || now.Sub(w.start) > l.window {
+			w = &window{start: now}
+			l.keys[k] = w
+		}
+		w.n++
+		if w.n > l.max {
+			over = true
+			left = max(left, w.start.Add(l.window).Sub(now))
+		}
 	}
-	w.n++
+	return left, over
 }
 
 // authenticate resolves the account from a verified mTLS client certificate or a bearer token,
-// and answers 401 (or 429 after too many failures from one IP).
+// and answers 401 to a failed attempt, or 429 once failures from its address or against its
+// token id are over the budget.
 func (a *api) authenticate(c *gin.Context) {
-	ip := c.ClientIP()
-	if left, blocked := a.limiter.blocked(ip); blocked {
-		c.Header("Retry-After", strconv.Itoa(int(math.Ceil(left.Seconds()))))
-		statuses.Write(c, errs.Errorf(trustregistry.CodeRateLimited, "too many failed authentications from this address; retry later"))
-		return
-	}
 	var acct trustregistry.Account
 	var err error
+	tokenID := ""
 	if tls := c.Request.TLS; tls != nil && len(tls.VerifiedChains) > 0 && len(tls.PeerCertificates) > 0 {
 		acct, err = a.svc.AccountForCert(c, tls.PeerCertificates[0])
 	} else if tok := httpx.BearerToken(c); tok != "" {
+		tokenID, _ = trustregistry.TokenID(tok)
 		acct, err = a.svc.Authenticate(c, tok)
 	} else {
 		err = errs.Errorf(trustregistry.CodeUnauthorized, "no bearer token or client certificate: %w", trustregistry.ErrUnauthenticated)
 	}
 	if err != nil {
 		if errors.Is(err, trustregistry.ErrUnauthenticated) {
-			a.limiter.fail(ip)
+			keys := []string{"addr " + c.ClientIP()}
+			if tokenID != "" {
+				keys = append(keys, "token "+tokenID)
+			}
+			if left, over := a.limiter.fail(keys...); over {
+				c.Header("Retry-After", strconv.Itoa(int(math.Ceil(left.Seconds()))))
+				statuses.Write(c, errs.Errorf(trustregistry.CodeRateLimited, "too many failed authentications from this address or for this token id; retry later"))
+				return
+			}
 		}
 		statuses.Write(c, err)
 		return

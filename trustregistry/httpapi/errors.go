@@ -21,6 +21,8 @@ var statuses = registryStatuses{httpx.Statuses{
 	trustregistry.CodeUnauthorized:          http.StatusUnauthorized,
 	trustregistry.CodeForbidden:             http.StatusForbidden,
 	trustregistry.CodeSelfApproval:          http.StatusForbidden,
+	trustregistry.CodeSeparationOfDuties:    http.StatusForbidden,
+	trustregistry.CodeCoolingOff:            http.StatusForbidden,
 	trustregistry.CodeNotFound:              http.StatusNotFound,
 	trustregistry.CodeStatusTransition:      http.StatusConflict,
 	trustregistry.CodeAlreadyExists:         http.StatusConflict,

@@ -19,7 +19,9 @@ import (
 type Options struct {
 	// MaxBodyBytes limits request bodies (default 4 MiB: change sets can be large).
 	MaxBodyBytes int64
-	// AuthFailures failed authentications per client IP within AuthWindow before 429 (default 10 per minute).
+	// AuthFailures failed authentications per client IP, and per token id, within AuthWindow
+	// after which further FAILED attempts are answered 429 (default 10 per minute). A valid
+	// credential is never refused.
 	AuthFailures int
 	AuthWindow   time.Duration
 	// MaxWait caps the long-poll wait of GET /v1/snapshot (default 50s, under the server's
@@ -102,9 +104,10 @@ func New(svc *trustregistry.Service, o Options, logger *slog.Logger) *gin.Engine
 	adm := e.Group("/admin/v1", a.authenticate, a.idempotency)
 	adm.GET("/whoami", a.whoami)
 	adm.GET("/accounts", a.listAccounts)
-	adm.POST("/accounts", a.createAccount)
-	adm.POST("/accounts/:id/disable", a.disableAccount)
-	adm.POST("/accounts/:id/token", a.rotateToken)
+	adm.POST("/accounts/:id/token", a.rotateOwnToken)
+	adm.DELETE("/accounts/:id/token", a.revokeOwnToken)
+	adm.GET("/tokens", a.listTokens)
+	adm.GET("/policy", a.policy)
 	adm.GET("/proposals", a.listProposals)
 	adm.POST("/proposals", a.propose)
 	adm.GET("/proposals/:id", a.getProposal)
@@ -113,7 +116,6 @@ func New(svc *trustregistry.Service, o Options, logger *slog.Logger) *gin.Engine
 	adm.GET("/history/:kind/:id", a.history)
 	adm.GET("/audit", a.audit)
 	adm.GET("/audit/verify", a.verifyAudit)
-	adm.POST("/key/rotate", a.rotateKey)
 	adm.GET("/backup", a.backup)
 	return e
 }

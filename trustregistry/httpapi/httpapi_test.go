@@ -60,7 +60,7 @@ func newFixture(t testing.TB, mut func(*httpapi.Options)) *fixture {
 	t.Cleanup(func() { srv.Close(); svc.Close() })
 	f := &fixture{svc: svc, h: h, srv: srv, tokens: map[string]string{}}
 	for name, roles := range map[string][]trustregistry.Role{"alice": {trustregistry.RoleProposer}, "bob": {trustregistry.RoleApprover}, "audrey": {trustregistry.RoleAuditor, trustregistry.RoleAdmin}} {
-		_, tok, err := svc.CreateAccount(context.Background(), nil, name, roles)
+		_, tok, err := svc.CreateAccount(context.Background(), name, roles)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -179,15 +179,15 @@ func TestBadInputAnswers4xxProblem(t *testing.T) {
 		{"propose malformed", "POST", "/admin/v1/proposals", alice, js, `{`, 400, "malformed_json"},
 		{"propose wrong type", "POST", "/admin/v1/proposals", alice, "text/xml", `<x/>`, 415, "unsupported_media_type"},
 		{"propose deep", "POST", "/admin/v1/proposals", alice, js, deep, 400, "json_too_deep"},
-		{"propose empty", "POST", "/admin/v1/proposals", alice, js, `{"reason":"x","change_set":{"ops":[]}}`, 400, "validation_failed"},
-		{"propose no reason", "POST", "/admin/v1/proposals", alice, js, `{"change_set":{"ops":[{"op":"upsert_jurisdiction","jurisdiction":{"code":"HK","name":"Hong Kong"}}]}}`, 400, "validation_failed"},
-		{"propose unknown op", "POST", "/admin/v1/proposals", alice, js, `{"reason":"x","change_set":{"ops":[{"op":"drop"}]}}`, 400, "validation_failed"},
-		{"propose bad DID", "POST", "/admin/v1/proposals", alice, js, `{"reason":"x","change_set":{"ops":[{"op":"upsert_authority","authority":{"id":"a","scheme":"sg.corporate","legal_name":"A","dids":["did:bad"],"credential_types":["X"]}}]}}`, 400, "validation_failed"},
-		{"propose unknown ref", "POST", "/admin/v1/proposals", alice, js, `{"reason":"x","change_set":{"ops":[{"op":"upsert_scheme","scheme":{"id":"s","jurisdiction":"ZZ","name":"S","assurance_levels":["a"]}}]}}`, 400, "unknown_reference"},
-		{"propose overlap", "POST", "/admin/v1/proposals", alice, js, `{"reason":"x","change_set":{"ops":[{"op":"upsert_recognition","recognition":{"id":"r2","local_scheme":"cn-sh-lg.corporate","foreign_scheme":"sg.corporate","agreement":"sg-cn-sh-lg-dea","credential_types":["BusinessRegistration"],"valid_from":"2020-01-01T00:00:00Z"}}]}}`, 400, "overlapping_recognition"},
-		{"propose bad ttl", "POST", "/admin/v1/proposals", alice, js, `{"reason":"x","ttl":"forever","change_set":{"ops":[{"op":"upsert_jurisdiction","jurisdiction":{"code":"HK","name":"Hong Kong"}}]}}`, 400, "bad_parameter"},
-		{"propose bad time", "POST", "/admin/v1/proposals", alice, js, `{"reason":"x","change_set":{"ops":[{"op":"set_authority_status","id":"x","status":"suspended","effective_at":"soon"}]}}`, 400, "malformed_json"},
-		{"propose as approver", "POST", "/admin/v1/proposals", bob, js, `{"reason":"x","change_set":{"ops":[{"op":"upsert_jurisdiction","jurisdiction":{"code":"HK","name":"Hong Kong"}}]}}`, 403, "forbidden"},
+		{"propose empty", "POST", "/admin/v1/proposals", alice, js, `{"reason":"x","ops":[]}`, 400, "validation_failed"},
+		{"propose no reason", "POST", "/admin/v1/proposals", alice, js, `{"ops":[{"op":"upsert_jurisdiction","jurisdiction":{"code":"HK","name":"Hong Kong"}}]}`, 400, "validation_failed"},
+		{"propose unknown op", "POST", "/admin/v1/proposals", alice, js, `{"reason":"x","ops":[{"op":"drop"}]}`, 400, "validation_failed"},
+		{"propose bad DID", "POST", "/admin/v1/proposals", alice, js, `{"reason":"x","ops":[{"op":"upsert_authority","authority":{"id":"a","scheme":"sg.corporate","legal_name":"A","dids":["did:bad"],"credential_types":["X"]}}]}`, 400, "validation_failed"},
+		{"propose unknown ref", "POST", "/admin/v1/proposals", alice, js, `{"reason":"x","ops":[{"op":"upsert_scheme","scheme":{"id":"s","jurisdiction":"ZZ","name":"S","assurance_levels":["a"]}}]}`, 400, "unknown_reference"},
+		{"propose overlap", "POST", "/admin/v1/proposals", alice, js, `{"reason":"x","ops":[{"op":"upsert_recognition","recognition":{"id":"r2","local_scheme":"cn-sh-lg.corporate","foreign_scheme":"sg.corporate","agreement":"sg-cn-sh-lg-dea","credential_types":["BusinessRegistration"],"valid_from":"2020-01-01T00:00:00Z"}}]}`, 400, "overlapping_recognition"},
+		{"propose bad ttl", "POST", "/admin/v1/proposals", alice, js, `{"reason":"x","ttl":"forever","ops":[{"op":"upsert_jurisdiction","jurisdiction":{"code":"HK","name":"Hong Kong"}}]}`, 400, "bad_parameter"},
+		{"propose bad time", "POST", "/admin/v1/proposals", alice, js, `{"reason":"x","ops":[{"op":"set_authority_status","id":"x","status":"suspended","effective_at":"soon"}]}`, 400, "malformed_json"},
+		{"propose as approver", "POST", "/admin/v1/proposals", bob, js, `{"reason":"x","ops":[{"op":"upsert_jurisdiction","jurisdiction":{"code":"HK","name":"Hong Kong"}}]}`, 403, "forbidden"},
 		{"approve unknown", "POST", "/admin/v1/proposals/nope/approve", bob, "", "", 404, "not_found"},
 		{"approve malformed body", "POST", "/admin/v1/proposals/nope/approve", bob, js, `{`, 400, "malformed_json"},
 		{"approve as proposer", "POST", "/admin/v1/proposals/nope/approve", alice, "", "", 403, "forbidden"},
@@ -202,15 +202,23 @@ func TestBadInputAnswers4xxProblem(t *testing.T) {
 		{"audit as proposer", "GET", "/admin/v1/audit", alice, "", "", 403, "forbidden"},
 		{"verify as approver", "GET", "/admin/v1/audit/verify", bob, "", "", 403, "forbidden"},
 		{"accounts as proposer", "GET", "/admin/v1/accounts", alice, "", "", 403, "forbidden"},
-		{"create account bad role", "POST", "/admin/v1/accounts", audrey, js, `{"name":"x","roles":["king"]}`, 400, "validation_failed"},
-		{"create account bad name", "POST", "/admin/v1/accounts", audrey, js, `{"name":"a b","roles":["auditor"]}`, 400, "validation_failed"},
-		{"create account exists", "POST", "/admin/v1/accounts", audrey, js, `{"name":"alice","roles":["auditor"]}`, 409, "already_exists"},
-		{"create account not admin", "POST", "/admin/v1/accounts", bob, js, `{"name":"x","roles":["auditor"]}`, 403, "forbidden"},
-		{"rotate key as approver", "POST", "/admin/v1/key/rotate", bob, "", "", 403, "forbidden"},
-		{"disable as approver", "POST", "/admin/v1/accounts/alice/disable", bob, "", "", 403, "forbidden"},
-		{"disable unknown", "POST", "/admin/v1/accounts/nobody/disable", audrey, "", "", 404, "not_found"},
-		{"rotate other's token", "POST", "/admin/v1/accounts/alice/token", bob, "", "", 403, "forbidden"},
-		{"rotate unknown token", "POST", "/admin/v1/accounts/nobody/token", audrey, "", "", 404, "not_found"},
+		{"create account bad role", "POST", "/admin/v1/proposals", audrey, js, `{"reason":"x","ops":[{"op":"create_account","account":{"name":"x","roles":["king"],"token_id":"abcdefgh","token_fingerprint":"abababababababababababababababababababababababababababababababab"}}]}`, 400, "validation_failed"},
+		{"create account bad name", "POST", "/admin/v1/proposals", audrey, js, `{"reason":"x","ops":[{"op":"create_account","account":{"name":"a b","roles":["auditor"],"token_id":"abcdefgh","token_fingerprint":"abababababababababababababababababababababababababababababababab"}}]}`, 400, "validation_failed"},
+		{"create account exists", "POST", "/admin/v1/proposals", audrey, js, `{"reason":"x","ops":[{"op":"create_account","account":{"name":"alice","roles":["auditor"],"token_id":"abcdefgh","token_fingerprint":"abababababababababababababababababababababababababababababababab"}}]}`, 409, "already_exists"},
+		{"create account not admin", "POST", "/admin/v1/proposals", bob, js, `{"reason":"x","ops":[{"op":"create_account","account":{"name":"x","roles":["auditor"],"token_id":"abcdefgh","token_fingerprint":"abababababababababababababababababababababababababababababababab"}}]}`, 403, "forbidden"},
+		{"create account no fingerprint", "POST", "/admin/v1/proposals", audrey, js, `{"reason":"x","ops":[{"op":"create_account","account":{"name":"x","roles":["auditor"]}}]}`, 400, "validation_failed"},
+		{"create account with a token", "POST", "/admin/v1/proposals", audrey, js, `{"reason":"x","ops":[{"op":"create_account","account":{"name":"x","roles":["auditor"],"token":"idp_abcdefgh_secret"}}]}`, 400, "unknown_field"},
+		{"propose misspelt field", "POST", "/admin/v1/proposals", alice, js, `{"reason":"x","ops":[{"op":"upsert_authority","authority":{"id":"a","scheme":"sg.corporate","legal_name":"A","credential_types":["X"],"asurance":"high"}}]}`, 400, "unknown_field"},
+		{"propose old body shape", "POST", "/admin/v1/proposals", alice, js, `{"reason":"x","change_set":{"ops":[]}}`, 400, "unknown_field"},
+		{"approve misspelt field", "POST", "/admin/v1/proposals/nope/approve", bob, js, `{"coment":"ok"}`, 400, "unknown_field"},
+		{"rotate key as approver", "POST", "/admin/v1/proposals", bob, js, `{"reason":"x","ops":[{"op":"rotate_registry_key"}]}`, 403, "forbidden"},
+		{"disable as approver", "POST", "/admin/v1/proposals", bob, js, `{"reason":"x","ops":[{"op":"disable_account","id":"alice","reason":"x"}]}`, 403, "forbidden"},
+		{"disable unknown", "POST", "/admin/v1/proposals", audrey, js, `{"reason":"x","ops":[{"op":"disable_account","id":"nobody","reason":"x"}]}`, 400, "unknown_reference"},
+		{"policy quorum 1", "POST", "/admin/v1/proposals", audrey, js, `{"reason":"x","ops":[{"op":"set_policy","policy":{"quorum":1}}]}`, 400, "validation_failed"},
+		{"rotate other's token", "POST", "/admin/v1/accounts/alice/token", bob, js, `{"token_id":"abcdefgh","token_fingerprint":"abababababababababababababababababababababababababababababababab"}`, 403, "forbidden"},
+		{"rotate unknown token", "POST", "/admin/v1/accounts/nobody/token", audrey, js, `{"token_id":"abcdefgh","token_fingerprint":"abababababababababababababababababababababababababababababababab"}`, 403, "forbidden"},
+		{"rotate token misspelt", "POST", "/admin/v1/accounts/bob/token", bob, js, `{"token_id":"abcdefgh","fingerprint":"x"}`, 400, "unknown_field"},
+		{"revoke other's token", "DELETE", "/admin/v1/accounts/alice/token", audrey, "", "", 403, "forbidden"},
 		{"long idempotency key", "POST", "/admin/v1/proposals", alice, js, `{}`, 400, "bad_parameter"},
 	}
 	for _, c := range cases {
@@ -239,12 +247,16 @@ func TestAuthFailureRateLimit(t *testing.T) {
 			t.Fatalf("attempt %d: %d", i, resp.StatusCode)
 		}
 	}
-	resp, body := f.do(t, "GET", "/admin/v1/whoami", f.tokens["alice"], "", nil)
+	// Further failed attempts are refused with 429; a valid token never is.
+	resp, body := f.do(t, "GET", "/admin/v1/whoami", "wrong-token-wrong-token", "", nil)
 	if resp.StatusCode != http.StatusTooManyRequests || !strings.Contains(string(body), `"code":"rate_limited"`) || resp.Header.Get("Retry-After") == "" {
 		t.Fatalf("after failures: %d %s", resp.StatusCode, body)
 	}
+	if resp, body := f.do(t, "GET", "/admin/v1/whoami", f.tokens["alice"], "", nil); resp.StatusCode != 200 {
+		t.Fatalf("valid token after failures: %d %s", resp.StatusCode, body)
+	}
 	// A forged X-Forwarded-For does not reset the budget.
-	if resp, _ := f.do(t, "GET", "/admin/v1/whoami", f.tokens["alice"], "", nil, "X-Forwarded-For", "203.0.113.9"); resp.StatusCode != http.StatusTooManyRequests {
+	if resp, _ := f.do(t, "GET", "/admin/v1/whoami", "wrong-token-wrong-token", "", nil, "X-Forwarded-For", "203.0.113.9"); resp.StatusCode != http.StatusTooManyRequests {
 		t.Fatalf("spoofed XFF: %d", resp.StatusCode)
 	}
 	// Public endpoints are not affected.
@@ -255,7 +267,7 @@ func TestAuthFailureRateLimit(t *testing.T) {
 
 func TestIdempotencyKey(t *testing.T) {
 	f := newFixture(t, nil)
-	body := []byte(`{"reason":"add HK","change_set":{"ops":[{"op":"upsert_jurisdiction","jurisdiction":{"code":"HK","name":"Hong Kong"}}]}}`)
+	body := []byte(`{"reason":"add HK","ops":[{"op":"upsert_jurisdiction","jurisdiction":{"code":"HK","name":"Hong Kong"}}]}`)
 	r1, b1 := f.do(t, "POST", "/admin/v1/proposals", f.tokens["alice"], "application/json", body, "Idempotency-Key", "k-1")
 	r2, b2 := f.do(t, "POST", "/admin/v1/proposals", f.tokens["alice"], "application/json", body, "Idempotency-Key", "k-1")
 	if r1.StatusCode != 201 || r2.StatusCode != 201 || !bytes.Equal(b1, b2) || r2.Header.Get("Idempotent-Replayed") != "true" {
@@ -406,7 +418,7 @@ func TestMTLSClientCertificate(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer svc.Close()
-	svc.CreateAccount(context.Background(), nil, "bob", []trustregistry.Role{trustregistry.RoleApprover})
+	svc.CreateAccount(context.Background(), "bob", []trustregistry.Role{trustregistry.RoleApprover})
 	srv := httptest.NewUnstartedServer(httpapi.New(svc, httpapi.Options{}, cfg.Logger))
 	pool := x509.NewCertPool()
 	pool.AddCert(ca)
@@ -500,9 +512,10 @@ func TestOpenAPICoversEveryRoute(t *testing.T) {
 func TestTokenRotationAndDisable(t *testing.T) {
 	f := newFixture(t, nil)
 	ctx := context.Background()
-	tok, err := f.admin("alice").RotateToken(ctx, "alice")
-	if err != nil || len(tok) != 43 {
-		t.Fatalf("self rotation: %v", err)
+	tok, _ := trustregistry.NewToken()
+	e, _ := trustregistry.EnrolmentOf(tok)
+	if ti, err := f.admin("alice").RotateOwnToken(ctx, "alice", e); err != nil || ti.ID != e.TokenID {
+		t.Fatalf("self rotation: %+v %v", ti, err)
 	}
 	if _, err := f.admin("alice").Whoami(ctx); err == nil {
 		t.Fatal("old token still works")
@@ -510,8 +523,14 @@ func TestTokenRotationAndDisable(t *testing.T) {
 	if _, err := adminclient.New(f.srv.URL, tok).Whoami(ctx); err != nil {
 		t.Fatalf("new token: %v", err)
 	}
-	if _, err := f.admin("audrey").DisableAccount(ctx, "bob"); err != nil {
+	// Disabling is a proposal of one admin approved by another.
+	_, tok2, _ := f.svc.CreateAccount(ctx, "root2", []trustregistry.Role{trustregistry.RoleAdmin})
+	p, err := f.admin("audrey").ProposeGovernance(ctx, "left the regulator", trustregistry.DisableAccountOp("bob", "left the regulator"))
+	if err != nil {
 		t.Fatal(err)
+	}
+	if ap, err := adminclient.New(f.srv.URL, tok2).Approve(ctx, p.ID, ""); err != nil || ap.Status != trustregistry.ProposalApplied {
+		t.Fatalf("approve disable: %+v %v", ap, err)
 	}
 	if _, err := f.admin("bob").Whoami(ctx); err == nil {
 		t.Fatal("disabled account still works")

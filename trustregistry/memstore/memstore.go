@@ -126,6 +126,11 @@ func (s *Store) Apply(ctx context.Context, c trustregistry.Commit) (trustregistr
 		c.Proposal.Rev++
 		newProposal = enc(c.Proposal)
 	}
+	for _, w := range c.Accounts {
+		if err := s.checkAccountLocked(w.Account, w.Create); err != nil {
+			return trustregistry.AuditRecord{}, err
+		}
+	}
 	next := s.version + 1
 	rec := c.Audit
 	rec.Version, rec.Diff = next, c.Changes
@@ -143,6 +148,9 @@ func (s *Store) Apply(ctx context.Context, c trustregistry.Commit) (trustregistr
 		s.revisions[k] = append(s.revisions[k], enc(trustregistry.Revision{Kind: ch.Kind, ID: ch.ID, Version: next, RecordedAt: c.RecordedAt, Object: ch.After}))
 	}
 	s.audit = append(s.audit, enc(rec))
+	for _, w := range c.Accounts {
+		s.putAccountLocked(w.Account)
+	}
 	if newProposal != nil {
 		s.proposals[c.Proposal.ID] = newProposal
 	}
@@ -251,7 +259,16 @@ func (s *Store) UpdateProposal(ctx context.Context, p *trustregistry.Proposal) e
 func (s *Store) PutAccount(ctx context.Context, a trustregistry.Account, create bool) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	b, exists := s.accounts[a.Name]
+	if err := s.checkAccountLocked(a, create); err != nil {
+		return err
+	}
+	s.putAccountLocked(a)
+	return nil
+}
+
+// checkAccountLocked reports why a cannot be written (created when create, else replaced).
+func (s *Store) checkAccountLocked(a trustregistry.Account, create bool) error {
+	_, exists := s.accounts[a.Name]
 	if create && exists {
 		return errs.Errorf(trustregistry.CodeAlreadyExists, "account %q: %w", a.Name, trustregistry.ErrExists)
 	}
@@ -261,7 +278,12 @@ func (s *Store) PutAccount(ctx context.Context, a trustregistry.Account, create 
 	if owner, ok := s.tokens[a.TokenHash]; a.TokenHash != "" && ok && owner != a.Name {
 		return errs.Errorf(trustregistry.CodeAlreadyExists, "token hash already used by another account: %w", trustregistry.ErrExists)
 	}
-	if exists {
+	return nil
+}
+
+// putAccountLocked writes a and its token index.
+func (s *Store) putAccountLocked(a trustregistry.Account) {
+	if b, exists := s.accounts[a.Name]; exists {
 		var old trustregistry.Account
 		json.Unmarshal(b, &old)
 		delete(s.tokens, old.TokenHash)
@@ -270,7 +292,6 @@ func (s *Store) PutAccount(ctx context.Context, a trustregistry.Account, create 
 		s.tokens[a.TokenHash] = a.Name
 	}
 	s.accounts[a.Name] = enc(a)
-	return nil
 }
 
 // GetAccount implements trustregistry.Store.

@@ -36,6 +36,7 @@ func Run(t *testing.T, newStore func(t *testing.T) trustregistry.Store) {
 		{"Proposals", testProposals},
 		{"ApplyWithStaleProposalIsAtomic", testApplyStaleProposal},
 		{"Accounts", testAccounts},
+		{"ApplyWithAccountsIsAtomic", testApplyAccounts},
 		{"Idempotency", testIdempotency},
 		{"Snapshots", testSnapshots},
 		{"Secrets", testSecrets},
@@ -435,5 +436,37 @@ func testConcurrentApply(t *testing.T, s trustregistry.Store) {
 	recs, _ := s.Audit(ctx, 0, 0)
 	if err := trustregistry.VerifyAudit(recs, 2); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// testApplyAccounts: a commit writes its accounts (governance) with the audit record, moving
+// the version even without object changes; a failing account write fails the whole commit.
+func testApplyAccounts(t *testing.T, s trustregistry.Store) {
+	ctx := context.Background()
+	dora := trustregistry.Account{Name: "dora", Roles: []trustregistry.Role{trustregistry.RoleAdmin}, TokenHash: "hd", CreatedAt: t0}
+	gov := []trustregistry.GovernanceChange{{Op: trustregistry.OpCreateAccount, Subject: "dora"}}
+	rec, err := s.Apply(ctx, trustregistry.Commit{BaseVersion: 0, RecordedAt: t0, Accounts: []trustregistry.AccountWrite{{Account: dora, Create: true}},
+		Audit: trustregistry.AuditRecord{Proposer: "bootstrap", AppliedAt: t0, Reason: "first admin", Governance: gov}})
+	if err != nil || rec.Version != 1 || len(rec.Governance) != 1 {
+		t.Fatalf("apply with account: %+v %v", rec, err)
+	}
+	if got, err := s.AccountByTokenHash(ctx, "hd"); err != nil || got.Name != "dora" {
+		t.Fatalf("account of the commit: %+v %v", got, err)
+	}
+	// Creating dora again fails the commit: no version, no audit record, no other account.
+	eve := trustregistry.Account{Name: "eve", Roles: []trustregistry.Role{trustregistry.RoleAdmin}, TokenHash: "he", CreatedAt: t0}
+	_, err = s.Apply(ctx, trustregistry.Commit{BaseVersion: 1, RecordedAt: t0, Accounts: []trustregistry.AccountWrite{{Account: eve, Create: true}, {Account: dora, Create: true}},
+		Audit: trustregistry.AuditRecord{Proposer: "x", AppliedAt: t0, Reason: "dup", Governance: gov}})
+	if !errors.Is(err, trustregistry.ErrExists) {
+		t.Fatalf("duplicate account in a commit: %v", err)
+	}
+	if v, _ := s.Version(ctx); v != 1 {
+		t.Fatalf("failed commit moved the version to %d", v)
+	}
+	if _, err := s.GetAccount(ctx, "eve"); !errors.Is(err, trustregistry.ErrNotFound) {
+		t.Fatalf("failed commit wrote an account: %v", err)
+	}
+	if n, _, err := trustregistry.VerifyStoreAudit(ctx, s); err != nil || n != 1 {
+		t.Fatalf("audit after failed commit: %d %v", n, err)
 	}
 }

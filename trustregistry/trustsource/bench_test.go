@@ -48,11 +48,11 @@ func BenchmarkVerifyThroughRegistry10k(b *testing.B) {
 	srv := httptest.NewServer(httpapi.New(svc, httpapi.Options{}, slog.New(slog.DiscardHandler)))
 	defer srv.Close()
 	defer cancel() // before srv.Close: ends the replica's long-poll
-	alice, _, err := svc.CreateAccount(ctx, nil, "alice", []trustregistry.Role{trustregistry.RoleProposer})
+	alice, _, err := svc.CreateAccount(ctx, "alice", []trustregistry.Role{trustregistry.RoleProposer})
 	if err != nil {
 		b.Fatal(err)
 	}
-	bob, _, err := svc.CreateAccount(ctx, nil, "bob", []trustregistry.Role{trustregistry.RoleApprover})
+	bob, _, err := svc.CreateAccount(ctx, "bob", []trustregistry.Role{trustregistry.RoleApprover})
 	if err != nil {
 		b.Fatal(err)
 	}
