@@ -42,7 +42,7 @@ var funcs = template.FuncMap{
 		}
 		return strings.Join(s, ", ")
 	},
-	"add": func(a, b int) int { return a + b },
+	"add":  func(a, b int) int { return a + b },
 	"list": func(xs ...string) []string { return xs },
 	"dict": func(kv ...any) map[string]any {
 		m := map[string]any{}
