@@ -191,12 +191,14 @@ func (c *Console) withSession(h handler, allowed func(*session) bool) http.Handl
 		if ck, err := r.Cookie(sessionCookie); err == nil {
 			q.sess = c.sessions.get(ck.Value)
 		}
-		if q.sess == nil {
+		if q.sess == nil && r.Method != http.MethodPost {
+			// Sessions start on a page view only: a cross-site POST (which carries no
+			// SameSite=Strict cookie) must not replace the browser's session with a new one.
 			s, id := c.sessions.create()
 			q.sess = s
 			c.setSessionCookie(w, r, id)
 		}
-		if r.Method == http.MethodPost && !c.checkForgery(r, q.sess) {
+		if r.Method == http.MethodPost && (q.sess == nil || !c.checkForgery(r, q.sess)) {
 			c.log.Warn("console: refused a cross-site or tokenless form", "path", r.URL.Path, "origin", r.Header.Get("Origin"))
 			c.errorPage(w, r, q, errs.Errorf(trustregistry.CodeForbidden, "%s", translator(q.lang).T("forbidden_csrf")))
 			return
