@@ -44,7 +44,7 @@ func (c *Console) overview(w http.ResponseWriter, r *http.Request, q *request) {
 		d.SnapshotAge = c.cfg.Now().Sub(d.SnapshotAt).Truncate(time.Second).String()
 	}
 	for _, k := range trustregistry.Kinds {
-		d.Counts = append(d.Counts, kindCount{k, len(st.IDs(k))})
+		d.Counts = append(d.Counts, kindCount{k, count(st, k)})
 	}
 	pending, err := c.svc.ListProposals(r.Context(), trustregistry.ProposalFilter{Status: trustregistry.ProposalPending})
 	if err != nil {
@@ -61,7 +61,24 @@ func (c *Console) overview(w http.ResponseWriter, r *http.Request, q *request) {
 	c.render(w, r, q, http.StatusOK, "overview", &view{Title: translator(q.lang).T("overview"), Nav: "overview", Data: d})
 }
 
-// awaitsMe reports whether a pending proposal waits for a then action of a: an approver who
+// count returns the number of objects of kind k (without sorting their ids).
+func count(st *trustregistry.State, k trustregistry.Kind) int {
+	switch k {
+	case trustregistry.KindJurisdiction:
+		return len(st.Jurisdictions)
+	case trustregistry.KindScheme:
+		return len(st.Schemes)
+	case trustregistry.KindAuthority:
+		return len(st.Authorities)
+	case trustregistry.KindAgreement:
+		return len(st.Agreements)
+	case trustregistry.KindRecognition:
+		return len(st.Recognitions)
+	}
+	return 0
+}
+
+// awaitsMe reports whether a pending proposal waits for an action of a: an approver who
 // did not propose or approve it yet, or its proposer (who may withdraw it).
 func awaitsMe(a trustregistry.Account, p *trustregistry.Proposal) bool {
 	if p.Proposer == a.Name {
