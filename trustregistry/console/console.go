@@ -12,7 +12,6 @@
 package console
 
 import (
-	"context"
 	"embed"
 	"errors"
 	"io/fs"
@@ -296,5 +295,3 @@ func publicMessage(err error) string {
 	}
 	return "internal error; see the server log"
 }
-
-func ctxOf(r *http.Request) context.Context { return r.Context() }

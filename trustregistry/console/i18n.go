@@ -318,7 +318,7 @@ func langFromAccept(h string) string {
 
 func parseQ(v string) float64 {
 	q, frac, seen := 0.0, 0.1, false
-	for i, c := range v {
+	for _, c := range v {
 		switch {
 		case c >= '0' && c <= '9' && !seen:
 			q = q*10 + float64(c-'0')
@@ -328,7 +328,6 @@ func parseQ(v string) float64 {
 			q += float64(c-'0') * frac
 			frac /= 10
 		default:
-			_ = i
 			return 0
 		}
 	}
