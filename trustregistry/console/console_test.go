@@ -297,3 +297,21 @@ func TestLanguageFromHeaderAndSwitch(t *testing.T) {
 		t.Fatal("the language switch did not stick")
 	}
 }
+
+func TestRequiredPasskeyHoldsTheConsoleBack(t *testing.T) {
+	reg := startRegistry(t, "did:example:sg", console.Config{RequirePasskey: true})
+	b := newBrowser(t, reg.URL)
+	_, page := b.get("/console/signin")
+	res, _ := b.post("/console/signin", url.Values{"csrf": {csrfOf(t, page)}, "token": {reg.Tokens["bob"]}}, reg.URL)
+	if res.StatusCode != http.StatusSeeOther || !strings.HasPrefix(res.Header.Get("Location"), "/console/passkey") {
+		t.Fatalf("sign-in with a required passkey: %d %s", res.StatusCode, res.Header.Get("Location"))
+	}
+	for _, p := range []string{"/console/", "/console/proposals", "/console/audit"} {
+		if res, _ := b.get(p); res.StatusCode != http.StatusSeeOther || !strings.HasPrefix(res.Header.Get("Location"), "/console/passkey") {
+			t.Errorf("%s before the passkey: %d %s", p, res.StatusCode, res.Header.Get("Location"))
+		}
+	}
+	if res, page := b.get("/console/passkey"); res.StatusCode != http.StatusOK || !strings.Contains(page, `id="passkey-register"`) {
+		t.Fatalf("the passkey page does not offer enrolment: %d", res.StatusCode)
+	}
+}
