@@ -7,6 +7,7 @@ import (
 	"flag"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -322,6 +323,16 @@ func (d *demo) printCurls() {
 		d.story.Line("  %s", l)
 	}
 	d.story.Line("Regulator tokens (demo only): alice %s  bob %s  carol %s", d.alice.Token, d.bob.Token, d.carol.Token)
+	d.story.Line("Regulators' web console: %s (sign in with one of the tokens above; localhost, not 127.0.0.1, lets passkeys work)", consoleURL(d.regAddr))
+}
+
+// consoleURL is the console's address on a loopback registry, named localhost so that the
+// browser accepts it as a WebAuthn relying party.
+func consoleURL(addr string) string {
+	if _, port, err := net.SplitHostPort(addr); err == nil {
+		return "http://localhost:" + port + "/console/"
+	}
+	return "http://" + addr + "/console/"
 }
 
 // serve starts `idport <args>` in-process as one of the stack's services (it runs until the

@@ -32,7 +32,8 @@ for what, under which agreement and since when. Public queries need no auth:
 
 Regulators change it through /admin/v1 (maker-checker: a proposal applies once
 approved by distinct accounts other than the proposer). Create the first accounts
-offline with 'idport admin bootstrap'.
+offline with 'idport admin bootstrap'. Regulators may also use the web console at
+/console (sign in with the account's token; --console=false turns it off).
 `
 
 type registryFlags struct {
@@ -44,6 +45,7 @@ type registryFlags struct {
 	tokenTTL, coolingOff                    time.Duration
 	dev                                     bool
 	store                                   storeFlags
+	console                                 consoleFlags
 }
 
 // storeFlags choose the registry's store: the bbolt file in --data (default) or an etcd cluster
@@ -153,6 +155,7 @@ func (f *registryFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.trustedProxies, "trusted-proxies", "", "comma-separated proxy addresses/CIDRs whose X-Forwarded-For names the client (for the failed-login rate limit); default none")
 	fs.BoolVar(&f.dev, "dev", false, "development mode: generate and keep a key secret in the data directory (loud warning)")
 	f.store.register(fs)
+	f.console.register(fs)
 }
 
 func parseCertAccounts(s string) (map[string]string, error) {
@@ -244,7 +247,8 @@ func runRegistry(ctx context.Context, args []string, env Env) error {
 	if err := f.writeKey(svc); err != nil {
 		return err
 	}
-	handler := httpapi.New(svc, httpapi.Options{TrustedProxies: splitList(f.trustedProxies), BackupDir: f.data}, env.Logger)
+	handler := httpapi.New(svc, httpapi.Options{TrustedProxies: splitList(f.trustedProxies), BackupDir: f.data,
+		Console: f.console.config()}, env.Logger)
 	g, ctx := errgroup.WithContext(ctx)
 	g.Go(func() error { return svc.Run(ctx) })
 	srv := &httpx.Server{Addr: f.addr, Handler: handler, Logger: env.Logger, TLSConfig: tlsCfg,

@@ -89,8 +89,12 @@ func RunErr(t testing.TB, script string, input any) ([]byte, error) {
 	return stdout.Bytes(), nil
 }
 
-func install() (string, error) {
-	dir, err := findInteropDir()
+func install() (string, error) { return installDir("interop") }
+
+// installDir runs `npm ci` once in testdata/<name> (guarded by a file lock and a stamp of the
+// lock file) and returns the directory.
+func installDir(name string) (string, error) {
+	dir, err := findTestdataDir(name)
 	if err != nil {
 		return "", err
 	}
@@ -103,7 +107,7 @@ func install() (string, error) {
 	want := hex.EncodeToString(sum[:])
 	stamp := filepath.Join(dir, "node_modules", ".idport-lock-sha256")
 
-	guard, err := os.OpenFile(filepath.Join(os.TempDir(), "idport-npm-install.lock"), os.O_CREATE|os.O_RDWR, 0o600)
+	guard, err := os.OpenFile(filepath.Join(os.TempDir(), "idport-npm-install-"+name+".lock"), os.O_CREATE|os.O_RDWR, 0o600)
 	if err != nil {
 		return "", fmt.Errorf("open install lock: %w", err)
 	}
@@ -130,14 +134,14 @@ func install() (string, error) {
 	return dir, nil
 }
 
-func findInteropDir() (string, error) {
+func findTestdataDir(name string) (string, error) {
 	wd, err := os.Getwd()
 	if err != nil {
 		return "", err
 	}
 	for dir := wd; ; dir = filepath.Dir(dir) {
 		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return filepath.Join(dir, "testdata", "interop"), nil
+			return filepath.Join(dir, "testdata", name), nil
 		}
 		if filepath.Dir(dir) == dir {
 			return "", errors.New("no go.mod above the working directory")

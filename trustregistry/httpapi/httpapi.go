@@ -11,6 +11,7 @@ import (
 	"github.com/gin-gonic/gin"
 	"github.com/idport/idport/pkg/httpx"
 	"github.com/idport/idport/trustregistry"
+	"github.com/idport/idport/trustregistry/console"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 )
@@ -36,6 +37,9 @@ type Options struct {
 	// (default: the system's temporary directory). Use the data directory: it is writable
 	// even when the root filesystem is read-only, and sized for the data.
 	BackupDir string
+	// Console, when set, serves the regulators' web console under /console (Service, Status
+	// and an unset Logger are filled in here).
+	Console *console.Config
 }
 
 // Media types.
@@ -117,6 +121,11 @@ func New(svc *trustregistry.Service, o Options, logger *slog.Logger) *gin.Engine
 	adm.GET("/audit", a.audit)
 	adm.GET("/audit/verify", a.verifyAudit)
 	adm.GET("/backup", a.backup)
+	if o.Console != nil {
+		if err := mountConsole(e, svc, *o.Console, logger); err != nil {
+			logger.Error("the web console is not served", "err", err)
+		}
+	}
 	return e
 }
 
