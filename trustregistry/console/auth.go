@@ -2,7 +2,10 @@ package console
 
 import (
 	"errors"
+	"math"
+	"net"
 	"net/http"
+	"strconv"
 	"strings"
 
 	"github.com/idport/idport/pkg/errs"
@@ -41,7 +44,8 @@ func (c *Console) certAccount(r *http.Request) (trustregistry.Account, bool) {
 func (c *Console) signin(w http.ResponseWriter, r *http.Request, q *request) {
 	tr := translator(q.lang)
 	d := signinData{Next: localNext(r.PostFormValue("next"))}
-	acct, err := c.svc.Authenticate(r.Context(), strings.TrimSpace(r.PostFormValue("token")))
+	token := strings.TrimSpace(r.PostFormValue("token"))
+	acct, err := c.svc.Authenticate(r.Context(), token)
 	if err == nil && r.TLS != nil && len(r.TLS.PeerCertificates) > 0 {
 		if ca, ok := c.certAccount(r); !ok || ca.Name != acct.Name {
 			err = errs.Errorf(trustregistry.CodeUnauthorized, "client certificate and token name different accounts: %w", trustregistry.ErrUnauthenticated)
@@ -53,7 +57,12 @@ func (c *Console) signin(w http.ResponseWriter, r *http.Request, q *request) {
 			return
 		}
 		c.log.Info("console: sign-in refused", "err", err)
-		c.render(w, r, q, c.statusOf(err), "signin", &view{Title: tr.T("signin"), Error: tr.T("signin_failed"), Data: d})
+		status := c.statusOf(err)
+		if left, over := c.cfg.Failures.Fail(failureKeys(r, token)...); over {
+			w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(left.Seconds()))))
+			status = http.StatusTooManyRequests
+		}
+		c.render(w, r, q, status, "signin", &view{Title: tr.T("signin"), Error: tr.T("signin_failed"), Data: d})
 		return
 	}
 	creds, err := c.passkeys.load(r.Context(), acct.Name)
@@ -98,4 +107,18 @@ func (c *Console) switchLang(w http.ResponseWriter, r *http.Request, q *request)
 		return
 	}
 	http.Redirect(w, r, localNext(back), http.StatusSeeOther)
+}
+
+// failureKeys are the keys a failed sign-in counts against: the client address and, when the
+// token is well formed, its public id (the admin API counts the same keys).
+func failureKeys(r *http.Request, token string) []string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		host = r.RemoteAddr
+	}
+	keys := []string{"addr " + host}
+	if id, ok := trustregistry.TokenID(token); ok && id != "" {
+		keys = append(keys, "token "+id)
+	}
+	return keys
 }

@@ -20,6 +20,7 @@ import (
 	"net/url"
 	"time"
 
+	"github.com/idport/idport/pkg/authlimit"
 	"github.com/idport/idport/pkg/errs"
 	"github.com/idport/idport/trustregistry"
 )
@@ -61,6 +62,10 @@ type Config struct {
 	// Origins are the origins passkeys and forms may come from; empty means the request's own
 	// origin (scheme and Host).
 	Origins []string
+	// Failures counts failed sign-ins per client address and token id; over its budget a
+	// sign-in that fails answers 429 (a valid token is always accepted). httpapi passes the admin
+	// API's limiter; nil means a console-only one (10 failures a minute).
+	Failures *authlimit.Limiter
 	// Now is the clock (tests).
 	Now func() time.Time
 }
@@ -92,6 +97,9 @@ func New(cfg Config) (*Console, error) {
 	}
 	if cfg.AbsoluteTimeout <= 0 {
 		cfg.AbsoluteTimeout = DefaultAbsoluteTimeout
+	}
+	if cfg.Failures == nil {
+		cfg.Failures = authlimit.New(10, time.Minute, cfg.Now)
 	}
 	p, err := parsePages()
 	if err != nil {

@@ -2,6 +2,7 @@ package console_test
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -313,5 +314,42 @@ func TestRequiredPasskeyHoldsTheConsoleBack(t *testing.T) {
 	}
 	if res, page := b.get("/console/passkey"); res.StatusCode != http.StatusOK || !strings.Contains(page, `id="passkey-register"`) {
 		t.Fatalf("the passkey page does not offer enrolment: %d", res.StatusCode)
+	}
+}
+
+// TestGuessingThroughTheConsoleIsLimitedButNeverLocksOutAValidToken: an attacker tries many
+// forged tokens carrying alice's public token id from one address. Past the budget the console
+// answers 429 with Retry-After, and the admin API (which shares the budget) does too for a
+// forged token; yet alice's real token still signs her in, from the same address.
+func TestGuessingThroughTheConsoleIsLimitedButNeverLocksOutAValidToken(t *testing.T) {
+	reg := startRegistry(t, "did:example:sg", console.Config{})
+	id, ok := trustregistry.TokenID(reg.Tokens["alice"])
+	if !ok {
+		t.Fatalf("alice's token %q has no public id", reg.Tokens["alice"])
+	}
+	attacker := newBrowser(t, reg.URL)
+	var last *http.Response
+	for i := 0; i < 30; i++ {
+		_, page := attacker.get("/console/signin")
+		forged := fmt.Sprintf("idp_%s_%043d", id, i)
+		last, _ = attacker.post("/console/signin", url.Values{"csrf": {csrfOf(t, page)}, "token": {forged}}, reg.URL)
+	}
+	if last.StatusCode != http.StatusTooManyRequests || last.Header.Get("Retry-After") == "" {
+		t.Fatalf("after 30 forged tokens the console answered %d (Retry-After %q), want 429", last.StatusCode, last.Header.Get("Retry-After"))
+	}
+	req, _ := http.NewRequest(http.MethodGet, reg.URL+"/admin/v1/proposals", nil)
+	req.Header.Set("Authorization", "Bearer "+fmt.Sprintf("idp_%s_%043d", id, 99))
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != http.StatusTooManyRequests {
+		t.Fatalf("the admin API does not share the console's budget: %d", res.StatusCode)
+	}
+	victim := newBrowser(t, reg.URL)
+	victim.signIn(reg.Tokens["alice"])
+	if res, page := victim.get("/console/"); res.StatusCode != http.StatusOK || !strings.Contains(page, `id="whoami">alice<`) {
+		t.Fatalf("alice's valid token was locked out: %d", res.StatusCode)
 	}
 }

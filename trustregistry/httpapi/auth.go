@@ -10,7 +10,6 @@ import (
 	"math"
 	"net/http"
 	"strconv"
-	"sync"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -26,56 +25,6 @@ const abandonedAfter = time.Minute
 
 func contextWithTimeout(c *gin.Context, d time.Duration) (context.Context, context.CancelFunc) {
 	return context.WithTimeout(c.Request.Context(), d)
-}
-
-// limiter counts failed authentications per key (a client address, a token id) in fixed
-// windows. It only ever answers failed attempts: a valid credential is checked and accepted
-// whatever the counts, so nobody is locked out by someone else's guesses.
-type limiter struct {
-	mu     sync.Mutex
-	max    int
-	window time.Duration
-	now    func() time.Time
-	keys   map[string]*window
-}
-
-type window struct {
-	start time.Time
-	n     int
-}
-
-func newLimiter(max int, w time.Duration, now func() time.Time) *limiter {
-	return &limiter{max: max, window: w, now: now, keys: map[string]*window{}}
-}
-
-// fail counts one failure against each key and reports whether one of them is over its budget
-// and for how long.
-func (l *limiter) fail(keys ...string) (time.Duration, bool) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	now := l.now()
-	if len(l.keys) > 100000 { // bound memory under a spray of addresses or ids
-		for k, w := range l.keys {
-			if now.Sub(w.start) > l.window {
-				delete(l.keys, k)
-			}
-		}
-	}
-	var left time.Duration
-	over := false
-	for _, k := range keys {
-		w, ok := l.keys[k]
-		if !ok || now.Sub(w.start) > l.window {
-			w = &window{start: now}
-			l.keys[k] = w
-		}
-		w.n++
-		if w.n > l.max {
-			over = true
-			left = max(left, w.start.Add(l.window).Sub(now))
-		}
-	}
-	return left, over
 }
 
 // authenticate resolves the account from a verified mTLS client certificate or a bearer token,
@@ -99,7 +48,7 @@ func (a *api) authenticate(c *gin.Context) {
 			if tokenID != "" {
 				keys = append(keys, "token "+tokenID)
 			}
-			if left, over := a.limiter.fail(keys...); over {
+			if left, over := a.limiter.Fail(keys...); over {
 				c.Header("Retry-After", strconv.Itoa(int(math.Ceil(left.Seconds()))))
 				statuses.Write(c, errs.Errorf(trustregistry.CodeRateLimited, "too many failed authentications from this address or for this token id; retry later"))
 				return

@@ -6,6 +6,7 @@ import (
 	"net/http"
 
 	"github.com/gin-gonic/gin"
+	"github.com/idport/idport/pkg/authlimit"
 	"github.com/idport/idport/pkg/errs"
 	"github.com/idport/idport/pkg/httpx"
 	"github.com/idport/idport/trustregistry"
@@ -29,8 +30,10 @@ func statusOf(err error) int {
 }
 
 // mountConsole serves the regulators' web console under /console.
-func mountConsole(e *gin.Engine, svc *trustregistry.Service, cfg console.Config, logger *slog.Logger) error {
-	cfg.Service, cfg.Status = svc, statusOf
+// Failed sign-ins count against the same budget as the admin API's (failures), so guessing
+// through the console is no cheaper than through the API.
+func mountConsole(e *gin.Engine, svc *trustregistry.Service, cfg console.Config, failures *authlimit.Limiter, logger *slog.Logger) error {
+	cfg.Service, cfg.Status, cfg.Failures = svc, statusOf, failures
 	if cfg.Logger == nil {
 		cfg.Logger = logger
 	}

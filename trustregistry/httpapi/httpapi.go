@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/gin-gonic/gin"
+	"github.com/idport/idport/pkg/authlimit"
 	"github.com/idport/idport/pkg/httpx"
 	"github.com/idport/idport/trustregistry"
 	"github.com/idport/idport/trustregistry/console"
@@ -58,7 +59,7 @@ const (
 type api struct {
 	svc     *trustregistry.Service
 	o       Options
-	limiter *limiter
+	limiter *authlimit.Limiter
 }
 
 // New returns the registry's gin engine serving svc.
@@ -78,7 +79,7 @@ func New(svc *trustregistry.Service, o Options, logger *slog.Logger) *gin.Engine
 	if o.Now == nil {
 		o.Now = time.Now
 	}
-	a := &api{svc: svc, o: o, limiter: newLimiter(o.AuthFailures, o.AuthWindow, o.Now)}
+	a := &api{svc: svc, o: o, limiter: authlimit.New(o.AuthFailures, o.AuthWindow, o.Now)}
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "idport_registry_version", Help: "Current registry version (applied change sets)."},
@@ -122,7 +123,7 @@ func New(svc *trustregistry.Service, o Options, logger *slog.Logger) *gin.Engine
 	adm.GET("/audit/verify", a.verifyAudit)
 	adm.GET("/backup", a.backup)
 	if o.Console != nil {
-		if err := mountConsole(e, svc, *o.Console, logger); err != nil {
+		if err := mountConsole(e, svc, *o.Console, a.limiter, logger); err != nil {
 			logger.Error("the web console is not served", "err", err)
 		}
 	}
