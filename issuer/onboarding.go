@@ -117,9 +117,9 @@ type OnboardingRecord struct {
 	// Dropped lists the mapped foreign claims the local type does not declare (names only).
 	Dropped []string `json:"dropped,omitempty"`
 	// CredentialID, Type and Format identify the local credential.
-	CredentialID string    `json:"credentialId"`
-	Type         string    `json:"type"`
-	Format       string    `json:"format"`
+	CredentialID string `json:"credentialId"`
+	Type         string `json:"type"`
+	Format       string `json:"format"`
 	// Credential is the local credential as issued: a JSON string (compact JWT) or a JSON-LD
 	// document. It is returned again for the same foreign credential.
 	Credential json.RawMessage `json:"credential"`
