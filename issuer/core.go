@@ -57,6 +57,14 @@ type Config struct {
 	Clock func() time.Time
 	// Logger receives operational logs (never subject claims); nil means slog.Default().
 	Logger *slog.Logger
+	// Authoriser asks the trust registry whether this issuer is recognised for the types it is
+	// about to assert (trustregistry/issuerauth adapts a registry replica); nil asks nothing.
+	Authoriser Authoriser
+	// RegistryCheck is what a refusal does: CheckEnforce (the default with an Authoriser),
+	// CheckWarn, or CheckOff (the default without one).
+	RegistryCheck RegistryCheck
+	// Onboarding enables cross-border onboarding (Issuer.Onboard); nil disables it.
+	Onboarding *OnboardingConfig
 }
 
 // Issuer issues credentials, changes their status and publishes keys and status lists.
@@ -73,6 +81,9 @@ type Issuer struct {
 	locks   [64]sync.Mutex // status changes, striped by index
 	closed  atomic.Bool
 	log     *slog.Logger
+	check   RegistryCheck
+	checks  checkCounters
+	onboard *onboarding
 }
 
 // New opens an issuer over cfg.Store: it loads (or, the first time, generates) the keys, the
@@ -126,7 +137,11 @@ func New(ctx context.Context, cfg Config) (*Issuer, error) {
 	if err != nil {
 		return nil, err
 	}
-	is := &Issuer{cfg: cfg, types: map[string]*CredentialType{}, log: cfg.Logger,
+	check, err := registryMode(cfg)
+	if err != nil {
+		return nil, err
+	}
+	is := &Issuer{cfg: cfg, types: map[string]*CredentialType{}, log: cfg.Logger, check: check,
 		status:  newStatusTable(cfg.MaxStatusSets),
 		apiKeys: &apiKeys{store: cfg.Store, clock: cfg.Clock, ttl: cfg.APIKeyTTL, byID: map[string]APIKeyRecord{}}}
 	is.inline = map[string]json.RawMessage{}
@@ -152,6 +167,9 @@ func New(ctx context.Context, cfg Config) (*Issuer, error) {
 		return nil, err
 	}
 	if err := is.apiKeys.load(ctx); err != nil {
+		return nil, err
+	}
+	if is.onboard, err = is.newOnboarding(cfg.Onboarding); err != nil {
 		return nil, err
 	}
 	return is, nil

@@ -69,6 +69,23 @@ const (
 	// CodeBackupUnsupported: the issuer's Store cannot take an online backup (it is no
 	// Backupper).
 	CodeBackupUnsupported errs.Code = "backup_unsupported"
+	// CodeIssuerNotAuthorised: the trust registry does not recognise this issuer for one of the
+	// credential's types (registry check in enforce mode); nothing was signed or stored.
+	CodeIssuerNotAuthorised errs.Code = "issuer_not_authorised"
+	// CodeRegistryStale: the issuer's copy of the trust registry is stale or missing, so it
+	// cannot confirm its authorisation (registry check in enforce mode).
+	CodeRegistryStale errs.Code = "registry_stale"
+	// CodeOnboardingDisabled: this issuer does not onboard foreign credentials.
+	CodeOnboardingDisabled errs.Code = "onboarding_disabled"
+	// CodeOnboardingNotFound: no onboarding record with that id.
+	CodeOnboardingNotFound errs.Code = "onboarding_not_found"
+	// CodeForeignNotVerified: the foreign credential did not verify (bad signature, expired,
+	// revoked, malformed); the public message lists the verifier's codes.
+	CodeForeignNotVerified errs.Code = "foreign_credential_not_verified"
+	// CodeForeignNotRecognised: the foreign credential verified cryptographically but its
+	// issuer is not recognised here (unknown or suspended authority, type not recognised,
+	// claims outside the cross-border allow-list); the public message lists the verifier's codes.
+	CodeForeignNotRecognised errs.Code = "foreign_credential_not_recognised"
 )
 
 // Sentinel errors, one per code. Every error the issuer returns carries exactly one of these
@@ -127,6 +144,18 @@ var (
 	ErrClosed = errs.New(CodeClosed, "issuer closed")
 	// ErrBackupUnsupported carries CodeBackupUnsupported.
 	ErrBackupUnsupported = errs.New(CodeBackupUnsupported, "this issuer's store cannot take an online backup")
+	// ErrIssuerNotAuthorised carries CodeIssuerNotAuthorised.
+	ErrIssuerNotAuthorised = errs.New(CodeIssuerNotAuthorised, "issuer not authorised by the trust registry")
+	// ErrRegistryStale carries CodeRegistryStale.
+	ErrRegistryStale = errs.New(CodeRegistryStale, "trust registry stale")
+	// ErrOnboardingDisabled carries CodeOnboardingDisabled.
+	ErrOnboardingDisabled = errs.New(CodeOnboardingDisabled, "onboarding disabled")
+	// ErrOnboardingNotFound carries CodeOnboardingNotFound.
+	ErrOnboardingNotFound = errs.New(CodeOnboardingNotFound, "onboarding record not found")
+	// ErrForeignNotVerified carries CodeForeignNotVerified.
+	ErrForeignNotVerified = errs.New(CodeForeignNotVerified, "foreign credential not verified")
+	// ErrForeignNotRecognised carries CodeForeignNotRecognised.
+	ErrForeignNotRecognised = errs.New(CodeForeignNotRecognised, "foreign credential not recognised")
 )
 
 // Code returns the stable code of an issuer error, or "" when err carries none.

@@ -75,6 +75,11 @@ type Issued struct {
 	KID string
 	// ValidUntil is the end of validity (zero: none).
 	ValidUntil time.Time
+	// RegistryVersion is the trust registry version that answered the registry check (0: not
+	// checked).
+	RegistryVersion uint64
+	// Warnings are the reservations of a warn-mode registry check; empty otherwise.
+	Warnings []Warning
 }
 
 // holder is a parsed holder key.
@@ -134,6 +139,11 @@ type plan struct {
 	issuedAt    time.Time
 	holderJWK   json.RawMessage
 	disclosable []string
+	evidence    json.RawMessage // W3C formats: the evidence member (onboarding)
+
+	registryVersion uint64
+	registryWarning string
+	warnings        []Warning
 }
 
 // sdPlan is the content of an SD-JWT VC.
@@ -157,6 +167,11 @@ func checkAlg(f vc.Format, sk *signingKey) error {
 }
 
 func (is *Issuer) issueTemplate(ctx context.Context, req Request) (*Issued, error) {
+	return is.issueTemplateWith(ctx, req, nil)
+}
+
+// issueTemplateWith is issueTemplate with an evidence member for W3C formats (nil: none).
+func (is *Issuer) issueTemplateWith(ctx context.Context, req Request, evidence json.RawMessage) (*Issued, error) {
 	t, ok := is.types[req.Type]
 	if !ok {
 		return nil, errs.Errorf(CodeUnknownType, "unknown credential type: %q (configured: %s)", req.Type, strings.Join(is.order, ", "))
@@ -197,7 +212,7 @@ func (is *Issuer) issueTemplate(ctx context.Context, req Request) (*Issued, erro
 	}
 	now := is.cfg.Clock().UTC().Truncate(time.Second)
 	p := &plan{format: format, typ: t.Name, sk: sk, issuedAt: now, validUntil: now.Add(t.ValidityOrDefault()),
-		credID: newID(), disclosable: disclosable}
+		credID: newID(), disclosable: disclosable, evidence: evidence}
 	if req.Client != nil {
 		p.clientID = req.Client.principal()
 	}
@@ -416,12 +431,22 @@ func (is *Issuer) TokenListURL(set uint32) string {
 
 // finish allocates the status entry, signs, and records the credential durably.
 func (is *Issuer) finish(ctx context.Context, p *plan) (*Issued, error) {
+	if err := is.authorise(ctx, p); err != nil {
+		return nil, err
+	}
+	if len(p.evidence) > 0 && p.cred != nil {
+		if p.cred.Extra == nil {
+			p.cred.Extra = map[string]json.RawMessage{}
+		}
+		p.cred.Extra["evidence"] = p.evidence
+	}
 	ref, err := is.status.allocate()
 	if err != nil {
 		return nil, err
 	}
 	p.ref = ref
-	out := &Issued{ID: p.credID, Type: p.typ, Format: p.format, Status: ref, KID: p.sk.key.ID, ValidUntil: p.validUntil}
+	out := &Issued{ID: p.credID, Type: p.typ, Format: p.format, Status: ref, KID: p.sk.key.ID, ValidUntil: p.validUntil,
+		RegistryVersion: p.registryVersion, Warnings: p.warnings}
 	if p.cred != nil {
 		p.cred.Status = append(slices.Clip(p.cred.Status), is.w3cStatus(ref)...)
 		if p.cred.Version() == 1 && !slices.Contains(p.cred.Context, any(ContextStatusV1)) {
@@ -439,7 +464,8 @@ func (is *Issuer) finish(ctx context.Context, p *plan) (*Issued, error) {
 		return nil, err
 	}
 	rec := IssueRecord{ID: p.credID, Type: p.typ, Format: string(p.format), Status: ref, KeyID: p.sk.local,
-		Issued: p.issuedAt, Expires: p.validUntil, Client: p.clientID}
+		Issued: p.issuedAt, Expires: p.validUntil, Client: p.clientID,
+		RegistryVersion: p.registryVersion, RegistryWarning: p.registryWarning}
 	if err := is.cfg.Store.Record(ctx, rec); err != nil {
 		return nil, fmt.Errorf("recording credential %s: %w", p.credID, err)
 	}

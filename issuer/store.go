@@ -60,6 +60,12 @@ type IssueRecord struct {
 	// Client names the API client that asked for it: the Principal of its API key (the id
 	// of the first key of its rotation chain); "" for in-process callers.
 	Client string `json:"client,omitempty"`
+	// RegistryVersion is the trust registry version that answered the registry check before
+	// signing (0: not checked).
+	RegistryVersion uint64 `json:"registry_version,omitempty"`
+	// RegistryWarning is set when a warn-mode registry check did not authorise the
+	// credential: the issuer code and the registry's decision code.
+	RegistryWarning string `json:"registry_warning,omitempty"`
 }
 
 // KeyRecord is a signing key as stored: sealed private key and publication metadata.

@@ -130,6 +130,7 @@ func (d *demo) tell(ctx context.Context) error {
 		{"alice proposes, bob approves: Lingang recognises Singapore's corporate scheme", d.recognise},
 		{"Lingang's verifier starts and syncs the registry's signed snapshot", d.startVerifier},
 		{"A Singapore company gets its BusinessRegistration credential (VC-JOSE-COSE, EdDSA)", d.issue},
+		{"The issuer asks the registry before signing: it refuses a type it is not recognised for", d.issueRefused},
 		{"The company presents it to the Lingang verifier", d.verifyAccepted},
 		{"A regulator acts: alice proposes suspending the authority, bob approves", d.suspend},
 		{"The verifier sees the change and rejects the credential", d.verifyRejected},
@@ -168,12 +169,13 @@ func (d *demo) startRegistry(ctx context.Context) error {
 
 func (d *demo) startIssuer(ctx context.Context) error {
 	apiKey, err := d.runCapture(ctx, "issuer", "apikey", "create", "--data", d.dataDir("issuer"), "--dev", "--did-method", "did:key",
-		"--scope", demoseed.Type, "--name", "sg-demo-company-portal")
+		"--scope", demoseed.Type, "--scope", "PersonIdentity", "--name", "sg-demo-company-portal")
 	if err != nil {
 		return err
 	}
 	url := "http://" + d.issAddr
-	if err := d.serve(ctx, url, "issuer", "--addr", d.issAddr, "--data", d.dataDir("issuer"), "--dev", "--did-method", "did:key", "--registry", d.registryURL); err != nil {
+	if err := d.serve(ctx, url, "issuer", "--addr", d.issAddr, "--data", d.dataDir("issuer"), "--dev", "--did-method", "did:key", "--registry", d.registryURL,
+		"--registry-key", d.registryKey, "--registry-check", "enforce"); err != nil {
 		return err
 	}
 	if d.issuer, err = stack.ConnectIssuer(ctx, url, apiKey); err != nil {
@@ -213,12 +215,41 @@ func (d *demo) startVerifier(ctx context.Context) error {
 func (d *demo) issue(ctx context.Context) error {
 	subject := map[string]any{"id": "did:example:sg-company-acme", "uen": "201912345K", "legalName": "Acme Trading Pte. Ltd.",
 		"registeredAddress": "1 Marina Boulevard, Singapore 018989", "incorporationDate": "2019-04-02", "entityType": "Private Company Limited by Shares"}
-	cred, _, err := d.issuer.Issue(ctx, demoseed.Type, "vc+jwt", subject, nil)
+	// The issuer's registry replica follows the registry: until it holds the recognition, the
+	// registry check refuses (issuer_not_authorised).
+	var cred json.RawMessage
+	err := stack.Eventually(ctx, func() (bool, error) {
+		var err error
+		cred, _, err = d.issuer.Issue(ctx, demoseed.Type, "vc+jwt", subject, nil)
+		if err != nil && strings.Contains(err.Error(), "issuer_not_authorised") {
+			return false, nil
+		}
+		return err == nil, err
+	})
 	if err != nil {
 		return err
 	}
 	d.credential = cred
 	d.story.Line("POST %s/credentials/issue -> 201, an enveloped vc+jwt credential of %d bytes with a revocation status entry.", d.issuer.URL, len(cred))
+	return nil
+}
+
+// issueRefused asks the issuer for a type its registry entry does not list: the registry check
+// refuses it before anything is signed or stored.
+func (d *demo) issueRefused(ctx context.Context) error {
+	var prob struct {
+		Code, Detail string
+	}
+	subject := map[string]any{"givenName": "Mei Ling", "familyName": "Chan", "birthDate": "1990-02-03", "nationality": "SG"}
+	status, _, err := stack.Call(ctx, http.MethodPost, d.issuer.URL+"/credentials/issue", d.issuer.APIKey,
+		map[string]any{"type": "PersonIdentity", "credentialSubject": subject}, &prob, http.StatusForbidden)
+	if err != nil {
+		return err
+	}
+	if prob.Code != "issuer_not_authorised" {
+		return fmt.Errorf("expected 403 issuer_not_authorised for PersonIdentity, got %d %s", status, prob.Code)
+	}
+	d.story.Line("POST %s/credentials/issue PersonIdentity -> %d %s: the registry lists %s for %s only.", d.issuer.URL, status, prob.Code, demoseed.Type, demoseed.AuthorityID)
 	return nil
 }
 

@@ -24,6 +24,7 @@ func TestDemoTellsTheWholeStory(t *testing.T) {
 	for _, want := range []string{
 		"bob approved it: applied atomically as registry version 4", // after the 3 audited bootstraps
 		"/credentials/verify -> 200 verified",
+		"/credentials/issue PersonIdentity -> 403 issuer_not_authorised",
 		"authority sg-demo-registrar, scheme sg.corporate (SG), agreement sg-cn-sh-lg-dea, local assurance L3",
 		`"registrationNumber":"201912345K"`,
 		"-> 400, verified=false, error code authority_suspended",

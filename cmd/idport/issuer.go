@@ -33,6 +33,7 @@ type issuerFlags struct {
 	addr, data, registry, baseURL, didMethod, alg, secretFile, typesFile, defaultFormat string
 	dev, acceptForeign, fillIssuer                                                      bool
 	gcPercent                                                                           int
+	reg                                                                                 issuerRegistryFlags
 }
 
 func (f *issuerFlags) register(fs *flag.FlagSet, service bool) {
@@ -45,7 +46,8 @@ func (f *issuerFlags) register(fs *flag.FlagSet, service bool) {
 	fs.StringVar(&f.typesFile, "types-file", "", "YAML or JSON file of credential types, merged over the built-in ones")
 	fs.StringVar(&f.addr, "addr", "127.0.0.1:8442", "listen address host:port")
 	if service {
-		fs.StringVar(&f.registry, "registry", "", "trust registry URL (recorded for operators; issuance does not depend on it)")
+		fs.StringVar(&f.registry, "registry", "", "trust registry URL whose signed snapshots the issuer follows (registry check before signing, onboarding)")
+		f.reg.register(fs)
 		fs.BoolVar(&f.acceptForeign, "accept-foreign-issuer", false, "accept client-supplied credentials naming another issuer (W3C test suites)")
 		fs.BoolVar(&f.fillIssuer, "fill-issuer", false, "give client-supplied credentials without an issuer this instance's DID (default: refuse them with 400)")
 		fs.StringVar(&f.defaultFormat, "default-format", "", "format for client-supplied VC 2.0 credentials: vc+jwt (default) or ldp_vc")
@@ -173,6 +175,11 @@ func runIssuer(ctx context.Context, args []string, env Env) error {
 	if f.gcPercent > 0 {
 		debug.SetGCPercent(f.gcPercent)
 	}
+	syncRegistry, err := f.reg.wire(f.registry, f.data, f.dev, &cfg, env.Logger)
+	if err != nil {
+		_ = cfg.Store.Close()
+		return fmt.Errorf("issuer: %w", err)
+	}
 	svc, err := httpapi.NewService(ctx, httpapi.ServiceConfig{Issuer: cfg, Logger: env.Logger})
 	if err != nil {
 		return fmt.Errorf("issuer: %w", err)
@@ -183,8 +190,12 @@ func runIssuer(ctx context.Context, args []string, env Env) error {
 			return err
 		}
 	}
-	env.Logger.Info("issuer ready", "did", svc.DID(), "base_url", cfg.BaseURL, "data", f.data, "registry", f.registry)
+	env.Logger.Info("issuer ready", "did", svc.DID(), "base_url", cfg.BaseURL, "data", f.data, "registry", f.registry,
+		"registry_check", svc.Issuer().RegistryCheck())
 	g, ctx := errgroup.WithContext(ctx)
+	if syncRegistry != nil {
+		g.Go(func() error { return syncRegistry(ctx) })
+	}
 	srv := &httpx.Server{Addr: f.addr, Handler: svc.Handler(), Logger: env.Logger, Name: "issuer"}
 	g.Go(func() error { return srv.Run(ctx) })
 	g.Go(func() error { return svc.Run(ctx) })

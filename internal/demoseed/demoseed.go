@@ -7,6 +7,8 @@ import (
 	"context"
 	"time"
 
+	"github.com/idport/idport/issuer"
+	"github.com/idport/idport/pkg/vc"
 	"github.com/idport/idport/trustregistry"
 	"github.com/idport/idport/trustregistry/adminclient"
 )
@@ -60,4 +62,46 @@ func Seed(ctx context.Context, proposer, approver *adminclient.Client, authority
 		return 0, err
 	}
 	return p.AppliedVersion, nil
+}
+
+// Identifiers of Lingang's own issuer in the onboarding story: an authority of Lingang's
+// corporate scheme (a domestic authority), registered for LocalType only.
+const (
+	LocalAuthorityID = "lg-demo-registrar"
+	LocalType        = "LingangBusinessRegistration"
+)
+
+// LocalAuthorityChangeSet registers Lingang's own issuer (issuerDID) as an active authority of
+// the local scheme for LocalType, from effective on. It needs the schemes of ChangeSet.
+func LocalAuthorityChangeSet(issuerDID string, effective time.Time) trustregistry.ChangeSet {
+	effective = effective.UTC().Truncate(time.Second)
+	return trustregistry.ChangeSet{Ops: []trustregistry.Op{
+		{Op: trustregistry.OpUpsertAuthority, EffectiveAt: &effective, Authority: &trustregistry.Authority{ID: LocalAuthorityID, Scheme: LocalScheme,
+			LegalName: "Demo Lingang Enterprise Registrar", DIDs: []string{issuerDID}, CredentialTypes: []string{LocalType}, Assurance: "L3"}},
+	}}
+}
+
+// SeedLocalAuthority applies LocalAuthorityChangeSet through maker-checker and returns the
+// registry version after it.
+func SeedLocalAuthority(ctx context.Context, proposer, approver *adminclient.Client, issuerDID string, effective time.Time) (uint64, error) {
+	p, err := adminclient.ProposeAndApprove(ctx, proposer, approver, LocalAuthorityChangeSet(issuerDID, effective), "register Lingang's own enterprise registrar")
+	if err != nil {
+		return 0, err
+	}
+	return p.AppliedVersion, nil
+}
+
+// LocalCredentialType is the credential type Lingang's issuer signs on onboarding: the
+// Singapore registration's claims under Lingang's names (the recognition's claim mapping).
+func LocalCredentialType() issuer.CredentialType {
+	str := func(name, en string, required bool) issuer.Claim {
+		return issuer.Claim{Name: name, Type: issuer.ClaimString, Required: required, Display: []issuer.Display{{Name: en, Locale: "en"}}}
+	}
+	est := str("establishmentDate", "Establishment date", true)
+	est.Type = issuer.ClaimDate
+	return issuer.CredentialType{Name: LocalType, Description: "A foreign company's registration in the Lingang Special Area, onboarded from its home registration.",
+		Display:  []issuer.Display{{Name: "Lingang business registration", Locale: "en"}, {Name: "临港企业登记", Locale: "zh"}},
+		Validity: issuer.Duration(365 * 24 * time.Hour), DefaultFormat: vc.FormatVCJOSE,
+		Claims: []issuer.Claim{str("registrationNumber", "Registration number", true), str("enterpriseName", "Enterprise name", true),
+			str("registeredAddress", "Registered address", false), est, str("enterpriseType", "Enterprise type", false)}}
 }

@@ -20,6 +20,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/idport/idport/internal/crossborder"
 	"github.com/idport/idport/internal/demoseed"
 	"github.com/idport/idport/issuer"
 	"github.com/idport/idport/issuer/boltstore"
@@ -29,6 +30,7 @@ import (
 	"github.com/idport/idport/trustregistry"
 	"github.com/idport/idport/trustregistry/adminclient"
 	registryhttp "github.com/idport/idport/trustregistry/httpapi"
+	"github.com/idport/idport/trustregistry/issuerauth"
 	"github.com/idport/idport/trustregistry/storeconfig"
 	"github.com/idport/idport/trustregistry/trustsource"
 	"github.com/idport/idport/verifier"
@@ -275,6 +277,8 @@ type Issuer struct {
 	APIKey string
 	// Service is the issuer itself (nil for one reached with ConnectIssuer).
 	Service *issuerapi.Service
+	// Trust is its registry replica, when it follows a registry (IssuerOptions.Registry).
+	Trust *trustsource.Source
 }
 
 // IssuerOptions configure StartIssuer.
@@ -285,6 +289,24 @@ type IssuerOptions struct {
 	DIDMethod string
 	// StatusTTL bounds how long its status lists may be cached (default: the issuer's).
 	StatusTTL time.Duration
+	// Registry, when set, is the trust registry the issuer follows (pinned key, signed
+	// snapshots) for its registry check before signing and for onboarding.
+	Registry *Registry
+	// RegistryCheck is enforce (the default with a Registry), warn or off.
+	RegistryCheck issuer.RegistryCheck
+	// Types are the credential types (nil: the defaults).
+	Types []issuer.CredentialType
+	// Onboarding, when set with a Registry, enables POST /onboarding: foreign credentials are
+	// verified under Policy and the issuer signs Type.
+	Onboarding *OnboardingOptions
+}
+
+// OnboardingOptions configure an issuer's cross-border onboarding.
+type OnboardingOptions struct {
+	// Type is the local credential type issued on onboarding (a configured type).
+	Type string
+	// Policy is the verification policy for foreign credentials (its LocalScheme recognises).
+	Policy verifier.Policy
 }
 
 // StartIssuer starts an issuer signing as a did:key (unless o says otherwise) with an API key
@@ -305,8 +327,17 @@ func (s *Stack) StartIssuer(ctx context.Context, o IssuerOptions) (*Issuer, erro
 		ln.Close()
 		return nil, fmt.Errorf("stack: issuer %s: %w", o.Name, err)
 	}
-	svc, err := issuerapi.NewService(ctx, issuerapi.ServiceConfig{Issuer: issuer.Config{Store: st, BaseURL: url, Identity: o.DIDMethod,
-		Secret: []byte("example secret: never use a constant in production"), StatusTTL: o.StatusTTL}, Logger: s.Logger})
+	cfg := issuer.Config{Store: st, BaseURL: url, Identity: o.DIDMethod, CredentialTypes: o.Types,
+		Secret: []byte("example secret: never use a constant in production"), StatusTTL: o.StatusTTL, RegistryCheck: o.RegistryCheck}
+	var trust *trustsource.Source
+	if o.Registry != nil {
+		if trust, err = s.issuerRegistry(ctx, o, &cfg); err != nil {
+			ln.Close()
+			_ = st.Close()
+			return nil, err
+		}
+	}
+	svc, err := issuerapi.NewService(ctx, issuerapi.ServiceConfig{Issuer: cfg, Logger: s.Logger})
 	if err != nil {
 		ln.Close()
 		return nil, fmt.Errorf("stack: issuer %s: %w", o.Name, err)
@@ -319,7 +350,56 @@ func (s *Stack) StartIssuer(ctx context.Context, o IssuerOptions) (*Issuer, erro
 	}
 	s.background(svc.Run)
 	s.serve(ln, svc.Handler())
-	return &Issuer{URL: url, DID: svc.DID(), APIKey: tok, Service: svc}, nil
+	return &Issuer{URL: url, DID: svc.DID(), APIKey: tok, Service: svc, Trust: trust}, nil
+}
+
+// issuerRegistry gives an issuer configuration its registry replica: the registry check
+// (trustregistry/issuerauth) and, with o.Onboarding, the verifier engine behind onboarding
+// (internal/crossborder). It returns once the replica holds a verified snapshot.
+func (s *Stack) issuerRegistry(ctx context.Context, o IssuerOptions, cfg *issuer.Config) (*trustsource.Source, error) {
+	dir := filepath.Join(s.Dir, o.Name)
+	src, run, err := trustsource.Sync(trustsource.SyncConfig{URL: o.Registry.URL, PinnedKey: o.Registry.Key,
+		CacheFile: filepath.Join(dir, "registry-snapshot.cache"), Logger: s.Logger})
+	if err != nil {
+		return nil, fmt.Errorf("stack: issuer %s registry: %w", o.Name, err)
+	}
+	s.background(run)
+	if err := Eventually(ctx, func() (bool, error) { return src.Replica().Status().Ready, nil }); err != nil {
+		return nil, fmt.Errorf("stack: issuer %s never got a registry snapshot: %w", o.Name, err)
+	}
+	cfg.Authoriser = issuerauth.New(src.Replica(), "")
+	if o.Onboarding == nil {
+		return src, nil
+	}
+	sf, err := s.NewStatusFetcher(time.Minute)
+	if err != nil {
+		return nil, err
+	}
+	v, err := verifier.New(verifier.Config{TrustSource: src, StatusFetcher: sf, Policy: o.Onboarding.Policy, Logger: s.Logger})
+	if err != nil {
+		return nil, fmt.Errorf("stack: issuer %s onboarding verifier: %w", o.Name, err)
+	}
+	cfg.Onboarding = &issuer.OnboardingConfig{Type: o.Onboarding.Type,
+		Verifier: &crossborder.Verifier{Verifier: v, Trust: src, LocalScheme: o.Onboarding.Policy.LocalScheme}}
+	return src, nil
+}
+
+// WaitVersion waits until the issuer's registry replica holds version or a later one.
+func (is *Issuer) WaitVersion(ctx context.Context, version uint64) error {
+	if is.Trust == nil {
+		return fmt.Errorf("stack: issuer %s follows no registry", is.URL)
+	}
+	return Eventually(ctx, func() (bool, error) { return is.Trust.Replica().Status().Version >= version, nil })
+}
+
+// Onboard posts a foreign credential to the issuer (POST /onboarding) and decodes the record.
+// It returns the HTTP status; want lists the statuses that are not an error.
+func (is *Issuer) Onboard(ctx context.Context, cred json.RawMessage, out any, want ...int) (int, error) {
+	if len(want) == 0 {
+		want = []int{http.StatusCreated, http.StatusOK}
+	}
+	status, _, err := Call(ctx, http.MethodPost, is.URL+"/onboarding", is.APIKey, map[string]any{"credential": cred}, out, want...)
+	return status, err
 }
 
 // Verifier is a running verifier service following a registry. One started elsewhere (by

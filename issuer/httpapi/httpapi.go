@@ -41,6 +41,11 @@ import (
 // CredentialIDHeader carries the id of an issued credential.
 const CredentialIDHeader = "Idport-Credential-Id"
 
+// RegistryWarningHeader carries the warning of a warn-mode registry check: the issuer code
+// (issuer_not_authorised or registry_stale) and the registry's decision code, e.g.
+// "issuer_not_authorised; registry=type_not_authorised; version=7".
+const RegistryWarningHeader = "Idport-Registry-Warning"
+
 // Options configures the handler.
 type Options struct {
 	// Logger receives access and error logs; nil means slog.Default().
@@ -79,6 +84,7 @@ func New(is *issuer.Issuer, o Options) *gin.Engine {
 			Help: "Credential status changes, by credential type and new state."}, []string{"type", "state"}),
 	}
 	o.Registry.MustRegister(a.issued, a.status)
+	registerRegistryCheckMetrics(o.Registry, is)
 	e.POST("/credentials/issue", a.auth, a.issue)
 	e.POST("/credentials/status", a.auth, a.changeStatus)
 	e.GET("/.well-known/did.json", a.didDocument)
@@ -93,6 +99,8 @@ func New(is *issuer.Issuer, o Options) *gin.Engine {
 	e.GET("/credential-types", a.types)
 	e.GET("/types/:name", a.typeMetadata)
 	e.GET("/admin/backup", a.auth, a.requireAdmin, a.serveBackup)
+	e.POST("/onboarding", a.auth, a.onboard)
+	e.GET("/onboarding/:id", a.auth, a.onboardingRecord)
 	if o.OpenID4VCI != nil {
 		a.routesOpenID4VCI(e, o.OpenID4VCI)
 	}
@@ -131,6 +139,13 @@ var statuses = httpx.Statuses{
 	issuer.CodeStatusExhausted:     http.StatusServiceUnavailable,
 	issuer.CodeClosed:              http.StatusServiceUnavailable,
 	issuer.CodeBackupUnsupported:   http.StatusNotImplemented,
+	// Registry check (authorised issuance) and cross-border onboarding.
+	issuer.CodeIssuerNotAuthorised:  http.StatusForbidden,
+	issuer.CodeRegistryStale:        http.StatusServiceUnavailable,
+	issuer.CodeOnboardingDisabled:   http.StatusNotFound,
+	issuer.CodeOnboardingNotFound:   http.StatusNotFound,
+	issuer.CodeForeignNotVerified:   http.StatusBadRequest,
+	issuer.CodeForeignNotRecognised: http.StatusForbidden,
 	// OpenID4VCI (issuer/openid4vci): OAuth error codes of the wallet-facing endpoints, and
 	// the offer API's own.
 	openid4vci.CodeInvalidGrant:             http.StatusBadRequest,
@@ -228,6 +243,7 @@ func (a *api) issue(c *gin.Context) {
 	body := make([]byte, 0, len(v)+26)
 	body = append(append(append(body, `{"verifiableCredential":`...), v...), '}')
 	c.Header(CredentialIDHeader, out.ID)
+	setRegistryWarning(c, out)
 	c.Data(http.StatusCreated, "application/json; charset=utf-8", body)
 }
 

@@ -1,0 +1,81 @@
+package httpapi
+
+import (
+	"encoding/json"
+	"net/http"
+	"strings"
+
+	"github.com/gin-gonic/gin"
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/idport/idport/issuer"
+	"github.com/idport/idport/pkg/httpx"
+)
+
+// registerRegistryCheckMetrics exposes the engine's registry check counters (VC-API and
+// OpenID4VCI issuance alike): idport_issuer_registry_checks_total{outcome}.
+func registerRegistryCheckMetrics(reg *prometheus.Registry, is *issuer.Issuer) {
+	for _, o := range []struct {
+		outcome string
+		get     func(issuer.RegistryCheckStats) uint64
+	}{
+		{"checked", func(s issuer.RegistryCheckStats) uint64 { return s.Checked }},
+		{"refused", func(s issuer.RegistryCheckStats) uint64 { return s.Refused }},
+		{"warned", func(s issuer.RegistryCheckStats) uint64 { return s.Warned }},
+	} {
+		reg.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "idport_issuer_registry_checks_total",
+			Help:        "Trust registry checks before signing: asked (checked), credentials refused (enforce) and issued with a warning (warn).",
+			ConstLabels: prometheus.Labels{"outcome": o.outcome}},
+			func() float64 { return float64(o.get(is.RegistryCheckStats())) }))
+	}
+}
+
+// setRegistryWarning sets RegistryWarningHeader when a warn-mode registry check did not
+// authorise the credential.
+func setRegistryWarning(c *gin.Context, out *issuer.Issued) {
+	if len(out.Warnings) == 0 {
+		return
+	}
+	codes := make([]string, 0, len(out.Warnings))
+	for _, w := range out.Warnings {
+		codes = append(codes, string(w.Code))
+	}
+	c.Header(RegistryWarningHeader, strings.Join(codes, ", "))
+}
+
+// OnboardRequest is the body of POST /onboarding: the foreign credential as a verifier
+// accepts it (a compact JWT or SD-JWT as a JSON string, or a JSON-LD credential).
+type OnboardRequest struct {
+	Credential json.RawMessage `json:"credential"`
+}
+
+func (a *api) onboard(c *gin.Context) {
+	var req OnboardRequest
+	if err := httpx.DecodeJSONStrict(c, &req); err != nil {
+		statuses.Write(c, err)
+		return
+	}
+	out, err := a.is.Onboard(c.Request.Context(), req.Credential, client(c))
+	if err != nil {
+		statuses.Write(c, err)
+		return
+	}
+	code := http.StatusCreated
+	if out.Existing {
+		code = http.StatusOK
+	} else {
+		a.issued.WithLabelValues(out.Type, out.Format).Inc()
+	}
+	c.Header(CredentialIDHeader, out.CredentialID)
+	c.Header("Location", "/onboarding/"+out.ID)
+	c.JSON(code, out) // 201 when new, 200 for a repeat of the same foreign credential
+}
+
+func (a *api) onboardingRecord(c *gin.Context) {
+	out, err := a.is.OnboardingRecord(c.Request.Context(), c.Param("id"))
+	if err != nil {
+		statuses.Write(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, out)
+}
