@@ -69,6 +69,13 @@ const (
 	// CodeBackupUnsupported: the issuer's Store cannot take an online backup (it is no
 	// Backupper).
 	CodeBackupUnsupported errs.Code = "backup_unsupported"
+	// CodeTenantNotFound: no tenant with that name exists in this deployment.
+	CodeTenantNotFound errs.Code = "tenant_not_found"
+	// CodeTenantExists: a tenant with that name exists already (tenant create).
+	CodeTenantExists errs.Code = "tenant_exists"
+	// CodeTenantDisabled: the tenant was disabled; it neither issues nor changes statuses
+	// (its DID document and status lists stay published).
+	CodeTenantDisabled errs.Code = "tenant_disabled"
 )
 
 // Sentinel errors, one per code. Every error the issuer returns carries exactly one of these
@@ -127,6 +134,12 @@ var (
 	ErrClosed = errs.New(CodeClosed, "issuer closed")
 	// ErrBackupUnsupported carries CodeBackupUnsupported.
 	ErrBackupUnsupported = errs.New(CodeBackupUnsupported, "this issuer's store cannot take an online backup")
+	// ErrTenantNotFound carries CodeTenantNotFound.
+	ErrTenantNotFound = errs.New(CodeTenantNotFound, "tenant not found")
+	// ErrTenantExists carries CodeTenantExists.
+	ErrTenantExists = errs.New(CodeTenantExists, "tenant exists already")
+	// ErrTenantDisabled carries CodeTenantDisabled.
+	ErrTenantDisabled = errs.New(CodeTenantDisabled, "tenant disabled")
 )
 
 // Code returns the stable code of an issuer error, or "" when err carries none.

@@ -109,6 +109,9 @@ func (is *Issuer) Issue(ctx context.Context, req Request) (*Issued, error) {
 	if is.closed.Load() {
 		return nil, ErrClosed
 	}
+	if err := is.checkActing(req.Client); err != nil {
+		return nil, err
+	}
 	switch {
 	case len(req.Credential) > 0 && req.Type != "":
 		return nil, errs.Errorf(CodeInvalidRequest, "invalid request: give either a credential or a type with subject claims, not both")
@@ -439,7 +442,7 @@ func (is *Issuer) finish(ctx context.Context, p *plan) (*Issued, error) {
 		return nil, err
 	}
 	rec := IssueRecord{ID: p.credID, Type: p.typ, Format: string(p.format), Status: ref, KeyID: p.sk.local,
-		Issued: p.issuedAt, Expires: p.validUntil, Client: p.clientID}
+		Issued: p.issuedAt, Expires: p.validUntil, Client: p.clientID, Tenant: is.tenant}
 	if err := is.cfg.Store.Record(ctx, rec); err != nil {
 		return nil, fmt.Errorf("recording credential %s: %w", p.credID, err)
 	}

@@ -60,6 +60,9 @@ type IssueRecord struct {
 	// Client names the API client that asked for it: the Principal of its API key (the id
 	// of the first key of its rotation chain); "" for in-process callers.
 	Client string `json:"client,omitempty"`
+	// Tenant is the tenant that issued it ("" for the default issuer). An Issuer only ever
+	// acts on records of its own tenant.
+	Tenant string `json:"tenant,omitempty"`
 }
 
 // KeyRecord is a signing key as stored: sealed private key and publication metadata.
@@ -75,6 +78,8 @@ type KeyRecord struct {
 	// RetiredAt is set when a newer key took over; the key is then published only until
 	// the last credential it signed expires.
 	RetiredAt *time.Time `json:"retiredAt,omitempty"`
+	// Tenant is the tenant the key signs for ("" for the default issuer).
+	Tenant string `json:"tenant,omitempty"`
 }
 
 // APIKeyRecord is an issuance client's API key, stored as a SHA-256 hash only.
@@ -98,6 +103,9 @@ type APIKeyRecord struct {
 	// chain ("" means ID). Credentials are recorded under it, so a rotated key manages the
 	// credentials its predecessors issued.
 	Principal string `json:"principal,omitempty"`
+	// Tenant is the tenant the key acts for ("" for the default issuer); it authenticates
+	// only with that tenant's Issuer.
+	Tenant string `json:"tenant,omitempty"`
 }
 
 // Store is the issuer's persistence. Every method is durable when it returns nil: a crash
@@ -149,6 +157,10 @@ type Backupper interface {
 
 // Backup takes an online backup of the issuer's Store (see Backupper), marked as taken now.
 func (is *Issuer) Backup(ctx context.Context) (*boltkv.Spool, error) {
+	if is.tenant != "" {
+		// A backup holds every tenant's records: only the deployment's operator takes one.
+		return nil, errs.Errorf(CodeBackupUnsupported, "this issuer's store cannot take an online backup: tenant %s cannot back up the deployment", is.tenant)
+	}
 	b, ok := is.cfg.Store.(Backupper)
 	if !ok {
 		return nil, ErrBackupUnsupported
