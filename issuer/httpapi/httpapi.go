@@ -321,7 +321,9 @@ func (a *api) didDocument(c *gin.Context) {
 
 func (a *api) jwks(c *gin.Context) { a.document(c, "application/jwk-set+json", a.eng(c).JWKS) }
 
-func (a *api) issuerMetadata(c *gin.Context) { a.document(c, "application/json", a.eng(c).IssuerMetadata) }
+func (a *api) issuerMetadata(c *gin.Context) {
+	a.document(c, "application/json", a.eng(c).IssuerMetadata)
+}
 
 func (a *api) document(c *gin.Context, ct string, get func() ([]byte, error)) {
 	b, err := get()
