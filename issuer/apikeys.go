@@ -44,6 +44,8 @@ type Client struct {
 	Principal string
 	// Scopes are the credential types it may issue and manage; "*" means all.
 	Scopes []string
+	// Tenant is the tenant the key belongs to ("" for the default issuer).
+	Tenant string
 }
 
 // Allows reports whether the client may act on credentials of type t.
@@ -126,6 +128,8 @@ type apiKeys struct {
 	ttl   time.Duration
 	mu    sync.RWMutex
 	byID  map[string]APIKeyRecord
+	// tenant is the issuer's tenant: only its keys are loaded, created and authenticated.
+	tenant string
 }
 
 func (a *apiKeys) load(ctx context.Context) error {
@@ -135,6 +139,9 @@ func (a *apiKeys) load(ctx context.Context) error {
 	}
 	m := make(map[string]APIKeyRecord, len(recs))
 	for _, r := range recs {
+		if r.Tenant != a.tenant {
+			continue // never authenticates here, whatever its store says
+		}
 		m[r.ID] = r
 	}
 	a.mu.Lock()
@@ -166,7 +173,7 @@ func (a *apiKeys) create(ctx context.Context, name string, scopes []string, prin
 	sum := sha256.Sum256([]byte(token))
 	now := a.clock().UTC()
 	rec := APIKeyRecord{ID: apiKeyPrefix + secret[:apiKeyIDLen], Hash: sum[:], Scopes: append([]string(nil), scopes...),
-		Name: name, Created: now, Expires: now.Add(a.ttl), Principal: principal}
+		Name: name, Created: now, Expires: now.Add(a.ttl), Principal: principal, Tenant: a.tenant}
 	if rec.Principal == "" {
 		rec.Principal = rec.ID
 	}
@@ -251,7 +258,7 @@ func (a *apiKeys) authenticate(token string) (*Client, error) {
 	if !ok {
 		want = make([]byte, sha256.Size) // compare anyway: same work for known and unknown ids
 	}
-	if subtle.ConstantTimeCompare(sum[:], want) != 1 || !ok {
+	if subtle.ConstantTimeCompare(sum[:], want) != 1 || !ok || rec.Tenant != a.tenant {
 		return nil, errs.Errorf(CodeUnauthorized, "unauthorized: unknown API key")
 	}
 	// The token is proven: saying why it no longer works helps its owner and tells an
@@ -266,5 +273,5 @@ func (a *apiKeys) authenticate(token string) (*Client, error) {
 	if p == "" {
 		p = rec.ID
 	}
-	return &Client{ID: rec.ID, Principal: p, Scopes: rec.Scopes}, nil
+	return &Client{ID: rec.ID, Principal: p, Scopes: rec.Scopes, Tenant: rec.Tenant}, nil
 }

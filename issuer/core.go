@@ -65,6 +65,11 @@ type Config struct {
 	RegistryCheck RegistryCheck
 	// Onboarding enables cross-border onboarding (Issuer.Onboard); nil disables it.
 	Onboarding *OnboardingConfig
+	// Tenant, when set, opens the issuer of that tenant (see TenantStore): Store must be a
+	// TenantStore holding the tenant; the issuer then works only in the tenant's view of it,
+	// under the base URL BaseURL/tenants/<Tenant>, with the tenant's credential types (a
+	// subset of CredentialTypes). "" is the default issuer.
+	Tenant string
 }
 
 // Issuer issues credentials, changes their status and publishes keys and status lists.
@@ -84,6 +89,9 @@ type Issuer struct {
 	check   RegistryCheck
 	checks  checkCounters
 	onboard *onboarding
+	// tenant is Config.Tenant; disabled is set for a disabled tenant.
+	tenant   string
+	disabled bool
 }
 
 // New opens an issuer over cfg.Store: it loads (or, the first time, generates) the keys, the
@@ -113,6 +121,21 @@ func New(ctx context.Context, cfg Config) (*Issuer, error) {
 	if cfg.StatusTTL <= 0 {
 		cfg.StatusTTL = 5 * time.Minute
 	}
+	var tenant *TenantRecord
+	if cfg.Tenant != "" {
+		if err := CheckTenantName(cfg.Tenant); err != nil {
+			return nil, err
+		}
+		if _, err := tenantStore(cfg.Store); err != nil {
+			return nil, err
+		}
+		c, rec, err := openTenant(ctx, cfg)
+		if err != nil {
+			return nil, err
+		}
+		cfg, tenant = c, &rec
+		cfg.Logger = cfg.Logger.With("tenant", cfg.Tenant)
+	}
 	cfg.BaseURL = strings.TrimRight(cfg.BaseURL, "/")
 	webDID, err := webDIDFor(cfg.BaseURL)
 	if err != nil {
@@ -141,9 +164,10 @@ func New(ctx context.Context, cfg Config) (*Issuer, error) {
 	if err != nil {
 		return nil, err
 	}
-	is := &Issuer{cfg: cfg, types: map[string]*CredentialType{}, log: cfg.Logger, check: check,
-		status:  newStatusTable(cfg.MaxStatusSets),
-		apiKeys: &apiKeys{store: cfg.Store, clock: cfg.Clock, ttl: cfg.APIKeyTTL, byID: map[string]APIKeyRecord{}}}
+	is := &Issuer{cfg: cfg, types: map[string]*CredentialType{}, log: cfg.Logger, check: check, tenant: cfg.Tenant,
+		disabled: tenant != nil && tenant.Disabled != nil,
+		status:   newStatusTable(cfg.MaxStatusSets),
+		apiKeys:  &apiKeys{store: cfg.Store, clock: cfg.Clock, ttl: cfg.APIKeyTTL, byID: map[string]APIKeyRecord{}, tenant: cfg.Tenant}}
 	is.inline = map[string]json.RawMessage{}
 	for i := range ts {
 		is.types[ts[i].Name] = &ts[i]
@@ -151,7 +175,7 @@ func New(ctx context.Context, cfg Config) (*Issuer, error) {
 		is.order = append(is.order, ts[i].Name)
 	}
 	is.lists.entries = map[string]*cachedList{}
-	is.ring = &keyRing{store: cfg.Store, sealer: sealer, identity: cfg.Identity, webDID: webDID, alg: cfg.Alg, clock: cfg.Clock}
+	is.ring = &keyRing{store: cfg.Store, sealer: sealer, identity: cfg.Identity, webDID: webDID, alg: cfg.Alg, clock: cfg.Clock, tenant: cfg.Tenant}
 	switch cfg.Identity {
 	case IdentityWeb, IdentityKey, IdentityJWK:
 	default:

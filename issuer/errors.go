@@ -86,6 +86,13 @@ const (
 	// issuer is not recognised here (unknown or suspended authority, type not recognised,
 	// claims outside the cross-border allow-list); the public message lists the verifier's codes.
 	CodeForeignNotRecognised errs.Code = "foreign_credential_not_recognised"
+	// CodeTenantNotFound: no tenant with that name exists in this deployment.
+	CodeTenantNotFound errs.Code = "tenant_not_found"
+	// CodeTenantExists: a tenant with that name exists already (tenant create).
+	CodeTenantExists errs.Code = "tenant_exists"
+	// CodeTenantDisabled: the tenant was disabled; it neither issues nor changes statuses
+	// (its DID document and status lists stay published).
+	CodeTenantDisabled errs.Code = "tenant_disabled"
 )
 
 // Sentinel errors, one per code. Every error the issuer returns carries exactly one of these
@@ -156,6 +163,12 @@ var (
 	ErrForeignNotVerified = errs.New(CodeForeignNotVerified, "foreign credential not verified")
 	// ErrForeignNotRecognised carries CodeForeignNotRecognised.
 	ErrForeignNotRecognised = errs.New(CodeForeignNotRecognised, "foreign credential not recognised")
+	// ErrTenantNotFound carries CodeTenantNotFound.
+	ErrTenantNotFound = errs.New(CodeTenantNotFound, "tenant not found")
+	// ErrTenantExists carries CodeTenantExists.
+	ErrTenantExists = errs.New(CodeTenantExists, "tenant exists already")
+	// ErrTenantDisabled carries CodeTenantDisabled.
+	ErrTenantDisabled = errs.New(CodeTenantDisabled, "tenant disabled")
 )
 
 // Code returns the stable code of an issuer error, or "" when err carries none.

@@ -114,6 +114,9 @@ func (is *Issuer) Issue(ctx context.Context, req Request) (*Issued, error) {
 	if is.closed.Load() {
 		return nil, ErrClosed
 	}
+	if err := is.checkActing(req.Client); err != nil {
+		return nil, err
+	}
 	switch {
 	case len(req.Credential) > 0 && req.Type != "":
 		return nil, errs.Errorf(CodeInvalidRequest, "invalid request: give either a credential or a type with subject claims, not both")
@@ -465,7 +468,7 @@ func (is *Issuer) finish(ctx context.Context, p *plan) (*Issued, error) {
 	}
 	rec := IssueRecord{ID: p.credID, Type: p.typ, Format: string(p.format), Status: ref, KeyID: p.sk.local,
 		Issued: p.issuedAt, Expires: p.validUntil, Client: p.clientID,
-		RegistryVersion: p.registryVersion, RegistryWarning: p.registryWarning}
+		RegistryVersion: p.registryVersion, RegistryWarning: p.registryWarning, Tenant: is.tenant}
 	if err := is.cfg.Store.Record(ctx, rec); err != nil {
 		return nil, fmt.Errorf("recording credential %s: %w", p.credID, err)
 	}

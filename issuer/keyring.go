@@ -61,6 +61,7 @@ type keyRing struct {
 	webDID   string // for did:web
 	alg      keys.Alg
 	clock    func() time.Time
+	tenant   string // stamped on every key record; a record of another tenant fails load
 
 	mu      sync.RWMutex
 	current *signingKey
@@ -118,6 +119,9 @@ func (r *keyRing) load(ctx context.Context) error {
 	var all []*signingKey
 	var current *signingKey
 	for _, rec := range recs {
+		if rec.Tenant != r.tenant {
+			return errs.Errorf(CodeStore, "store failed: key %s belongs to tenant %q, not %q", rec.ID, rec.Tenant, r.tenant)
+		}
 		k, err := r.sealer.OpenKey(rec.Sealed)
 		if err != nil {
 			return errs.Wrap(CodeNoSecret, fmt.Sprintf("wrong key-sealing secret: opening sealed key %s (is the key secret the one this data directory was created with?)", rec.ID), err)
@@ -164,7 +168,7 @@ func (r *keyRing) rotate(ctx context.Context, alg keys.Alg) (*signingKey, error)
 	if err != nil {
 		return nil, errs.Wrap(CodeNoSecret, "key-sealing secret missing or wrong: sealing key", err)
 	}
-	rec := KeyRecord{ID: k.ID, Alg: string(k.Alg), Sealed: sealed, Created: now}
+	rec := KeyRecord{ID: k.ID, Alg: string(k.Alg), Sealed: sealed, Created: now, Tenant: r.tenant}
 	sk, err := r.wrap(k, rec)
 	if err != nil {
 		return nil, err

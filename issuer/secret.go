@@ -13,8 +13,36 @@ import (
 // older, weaker secret is exactly what rotation replaces). Run it while no issuer uses the
 // store. Each key is rewritten on its own: after an interruption, run it again with the same
 // two secrets; keys already sealed under newSecret are left as they are. It returns how many
-// keys it sealed again.
+// keys it sealed again. The keys of every tenant of store (TenantStore) are sealed again too.
 func RotateSecret(ctx context.Context, store Store, oldSecret, newSecret []byte) (int, error) {
+	n, err := rotateSecret(ctx, store, oldSecret, newSecret)
+	if err != nil {
+		return n, err
+	}
+	ts, ok := store.(TenantStore)
+	if !ok {
+		return n, nil
+	}
+	tenants, err := ListTenants(ctx, store)
+	if err != nil {
+		return n, err
+	}
+	for _, t := range tenants {
+		view, err := ts.Tenant(ctx, t.Name)
+		if err != nil {
+			return n, errs.Wrap(CodeStore, "store failed: opening tenant "+t.Name, err)
+		}
+		m, err := rotateSecret(ctx, view, oldSecret, newSecret)
+		n += m
+		if err != nil {
+			return n, fmt.Errorf("tenant %s: %w", t.Name, err)
+		}
+	}
+	return n, nil
+}
+
+// rotateSecret seals the keys of one store (or tenant view) again.
+func rotateSecret(ctx context.Context, store Store, oldSecret, newSecret []byte) (int, error) {
 	if err := keys.CheckSecret(newSecret); err != nil {
 		return 0, errs.Wrap(CodeNoSecret, fmt.Sprintf("new key-sealing secret refused: it must be %d bytes or more of randomness (%v)", keys.MinSecretBytes, err), err)
 	}

@@ -38,6 +38,9 @@ func (is *Issuer) ChangeStatus(ctx context.Context, client *Client, credentialID
 	if is.closed.Load() {
 		return StatusResult{}, ErrClosed
 	}
+	if err := is.checkActing(client); err != nil {
+		return StatusResult{}, err
+	}
 	var want State
 	switch action {
 	case ActionRevoke:
@@ -52,9 +55,9 @@ func (is *Issuer) ChangeStatus(ctx context.Context, client *Client, credentialID
 	if credentialID == "" || len(credentialID) > 2048 {
 		return StatusResult{}, errs.Errorf(CodeInvalidRequest, "invalid request: credentialId is required (at most 2048 bytes)")
 	}
-	rec, ok, err := is.cfg.Store.Credential(ctx, credentialID)
+	rec, ok, err := is.credential(ctx, credentialID)
 	if err != nil {
-		return StatusResult{}, errs.Wrap(CodeStore, "store failed", err)
+		return StatusResult{}, err
 	}
 	if !ok {
 		return StatusResult{}, errs.Errorf(CodeCredentialNotFound, "credential not found: %q", credentialID)
@@ -88,15 +91,28 @@ func (is *Issuer) ChangeStatus(ctx context.Context, client *Client, credentialID
 
 // Status returns the state of a credential issued here.
 func (is *Issuer) Status(ctx context.Context, credentialID string) (StatusResult, error) {
-	rec, ok, err := is.cfg.Store.Credential(ctx, credentialID)
+	rec, ok, err := is.credential(ctx, credentialID)
 	if err != nil {
-		return StatusResult{}, errs.Wrap(CodeStore, "store failed", err)
+		return StatusResult{}, err
 	}
 	if !ok {
 		return StatusResult{}, errs.Errorf(CodeCredentialNotFound, "credential not found: %q", credentialID)
 	}
 	st, _ := is.status.state(rec.Status)
 	return StatusResult{ID: rec.ID, Type: rec.Type, State: st.String(), Status: rec.Status}, nil
+}
+
+// credential reads a credential's log entry; a record of another tenant is absent here.
+func (is *Issuer) credential(ctx context.Context, id string) (IssueRecord, bool, error) {
+	rec, ok, err := is.cfg.Store.Credential(ctx, id)
+	if err != nil {
+		return IssueRecord{}, false, errs.Wrap(CodeStore, "store failed", err)
+	}
+	if ok && rec.Tenant != is.tenant {
+		is.log.Error("store returned a credential of another tenant", "credential_id", id, "record_tenant", rec.Tenant)
+		return IssueRecord{}, false, nil
+	}
+	return rec, ok, nil
 }
 
 func (c *Client) idOrEmpty() string {

@@ -66,6 +66,9 @@ type IssueRecord struct {
 	// RegistryWarning is set when a warn-mode registry check did not authorise the
 	// credential: the issuer code and the registry's decision code.
 	RegistryWarning string `json:"registry_warning,omitempty"`
+	// Tenant is the tenant that issued it ("" for the default issuer). An Issuer only ever
+	// acts on records of its own tenant.
+	Tenant string `json:"tenant,omitempty"`
 }
 
 // KeyRecord is a signing key as stored: sealed private key and publication metadata.
@@ -81,6 +84,8 @@ type KeyRecord struct {
 	// RetiredAt is set when a newer key took over; the key is then published only until
 	// the last credential it signed expires.
 	RetiredAt *time.Time `json:"retiredAt,omitempty"`
+	// Tenant is the tenant the key signs for ("" for the default issuer).
+	Tenant string `json:"tenant,omitempty"`
 }
 
 // APIKeyRecord is an issuance client's API key, stored as a SHA-256 hash only.
@@ -104,6 +109,9 @@ type APIKeyRecord struct {
 	// chain ("" means ID). Credentials are recorded under it, so a rotated key manages the
 	// credentials its predecessors issued.
 	Principal string `json:"principal,omitempty"`
+	// Tenant is the tenant the key acts for ("" for the default issuer); it authenticates
+	// only with that tenant's Issuer.
+	Tenant string `json:"tenant,omitempty"`
 }
 
 // Store is the issuer's persistence. Every method is durable when it returns nil: a crash
@@ -155,6 +163,10 @@ type Backupper interface {
 
 // Backup takes an online backup of the issuer's Store (see Backupper), marked as taken now.
 func (is *Issuer) Backup(ctx context.Context) (*boltkv.Spool, error) {
+	if is.tenant != "" {
+		// A backup holds every tenant's records: only the deployment's operator takes one.
+		return nil, errs.Errorf(CodeBackupUnsupported, "this issuer's store cannot take an online backup: tenant %s cannot back up the deployment", is.tenant)
+	}
 	b, ok := is.cfg.Store.(Backupper)
 	if !ok {
 		return nil, ErrBackupUnsupported

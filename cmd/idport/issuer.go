@@ -31,6 +31,7 @@ const devSecretFile = "dev-key-secret"
 // issuerFlags are the flags shared by the issuer service and its management subcommands.
 type issuerFlags struct {
 	addr, data, registry, baseURL, didMethod, alg, secretFile, typesFile, defaultFormat string
+	tenant                                                                              string
 	dev, acceptForeign, fillIssuer                                                      bool
 	gcPercent                                                                           int
 	reg                                                                                 issuerRegistryFlags
@@ -45,6 +46,9 @@ func (f *issuerFlags) register(fs *flag.FlagSet, service bool) {
 	fs.StringVar(&f.alg, "alg", "EdDSA", "algorithm of generated keys: EdDSA (Ed25519) or ES256 (P-256)")
 	fs.StringVar(&f.typesFile, "types-file", "", "YAML or JSON file of credential types, merged over the built-in ones")
 	fs.StringVar(&f.addr, "addr", "127.0.0.1:8442", "listen address host:port")
+	if !service {
+		fs.StringVar(&f.tenant, "tenant", "", "act on this tenant's keys and API keys (idport issuer tenant list); default: the default issuer")
+	}
 	if service {
 		fs.StringVar(&f.registry, "registry", "", "trust registry URL whose signed snapshots the issuer follows (registry check before signing, onboarding)")
 		f.reg.register(fs)
@@ -100,7 +104,7 @@ func (f *issuerFlags) config(env Env) (issuer.Config, error) {
 	if err != nil {
 		return issuer.Config{}, err
 	}
-	cfg := issuer.Config{BaseURL: f.baseURL, Identity: f.didMethod, Alg: keys.Alg(f.alg), Secret: secret,
+	cfg := issuer.Config{BaseURL: f.baseURL, Identity: f.didMethod, Alg: keys.Alg(f.alg), Secret: secret, Tenant: f.tenant,
 		AcceptForeignIssuer: f.acceptForeign, FillIssuer: f.fillIssuer, DefaultFormat: vc.Format(f.defaultFormat), Logger: env.Logger}
 	if cfg.BaseURL == "" {
 		cfg.BaseURL = "http://" + f.addr
@@ -129,7 +133,11 @@ func (f *issuerFlags) open(env Env) (issuer.Config, error) {
 const issuerUsage = `Usage: idport issuer [flags]                      run the issuer service
        idport issuer keys list   --data DIR          list signing keys
        idport issuer keys rotate --data DIR [--new-alg ALG] make a new signing key (the old one stays published until its credentials expire)
-       idport issuer apikey create --data DIR --scope TYPE [--scope TYPE ...] [--name NAME] [--ttl 2160h]
+       idport issuer tenant create  --data DIR --name NAME [--types T1,T2] [--display-name LABEL]
+                                                     add a tenant: its own did:web <base>/tenants/NAME, keys, lists, API keys
+       idport issuer tenant list    --data DIR [--json] list tenants
+       idport issuer tenant disable --data DIR --name NAME  stop a tenant issuing (it keeps publishing)
+       idport issuer apikey create --data DIR --scope TYPE [--scope TYPE ...] [--name NAME] [--ttl 2160h] [--tenant NAME]
                                                      create an API key (valid 90 days by default); prints it once, alone on the last line
        idport issuer apikey list   --data DIR [--json]  list API keys (id, name, scopes, expiry, state; never secrets)
        idport issuer apikey revoke --data DIR --id ID   revoke an API key
@@ -138,7 +146,8 @@ const issuerUsage = `Usage: idport issuer [flags]                      run the i
                                                      seal the signing keys again under a new key-sealing secret
        idport issuer backup --url URL --api-key KEY --out FILE
                                                      online backup of issuer.db over the API (key with the admin scope)
-The keys, apikey and rotate-secret commands open the data directory, so they run while the service is stopped;
+The keys and apikey commands take --tenant NAME to act on a tenant instead of the default issuer.
+The tenant, keys, apikey and rotate-secret commands open the data directory, so they run while the service is stopped;
 backup talks to the running service.
 `
 
@@ -150,6 +159,8 @@ func runIssuer(ctx context.Context, args []string, env Env) error {
 			return runIssuerKeys(ctx, args[1:], env)
 		case "apikey":
 			return runIssuerAPIKey(ctx, args[1:], env)
+		case "tenant":
+			return runIssuerTenant(ctx, args[1:], env)
 		case "backup":
 			return runIssuerBackup(ctx, args[1:], env)
 		case "rotate-secret":
@@ -191,7 +202,7 @@ func runIssuer(ctx context.Context, args []string, env Env) error {
 		}
 	}
 	env.Logger.Info("issuer ready", "did", svc.DID(), "base_url", cfg.BaseURL, "data", f.data, "registry", f.registry,
-		"registry_check", svc.Issuer().RegistryCheck())
+		"registry_check", svc.Issuer().RegistryCheck(), "tenants", len(svc.Tenants()))
 	g, ctx := errgroup.WithContext(ctx)
 	if syncRegistry != nil {
 		g.Go(func() error { return syncRegistry(ctx) })

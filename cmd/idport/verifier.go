@@ -15,6 +15,7 @@ import (
 	"github.com/idport/idport/pkg/statuslist"
 	"github.com/idport/idport/verifier"
 	"github.com/idport/idport/verifier/httpapi"
+	"github.com/idport/idport/verifier/profiles"
 )
 
 const verifierUsage = `The verifier checks credentials and presentations (VC-JWT 1.1, VC-JOSE-COSE,
@@ -23,6 +24,8 @@ registry, whose signed snapshot it keeps in sync (pinned registry key).
 
   POST /credentials/verify    POST /presentations/verify    POST /challenges
   POST /openid4vp/requests    (OpenID4VP 1.0 with DCQL; --openid4vp-api-key)
+  POST /profiles/{name}/credentials/verify, /profiles/{name}/presentations/verify
+                              (relying-party profiles; --profiles FILE)
 
 Without --registry it starts only with --dev, reports unready on /readyz and
 rejects every credential with registry_stale.
@@ -40,6 +43,7 @@ type verifierFlags struct {
 	allowCallerChallenge, allowHTTP         bool
 	allowBearer, allowWeakerBinding         bool
 	vpAPIKey, publicURL, vpSigningSecret    string
+	profilesFile                            string
 }
 
 func (f *verifierFlags) register(fs *flag.FlagSet) {
@@ -64,6 +68,7 @@ func (f *verifierFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.vpAPIKey, "openid4vp-api-key", "", "bearer API key of relying-party back ends creating OpenID4VP presentation requests (empty: OpenID4VP requests disabled; prefer IDPORT_OPENID4VP_API_KEY)")
 	fs.StringVar(&f.publicURL, "public-url", "", "the verifier's public base URL as wallets reach it (OpenID4VP request and response URIs; default http://<addr>)")
 	fs.StringVar(&f.vpSigningSecret, "openid4vp-signing-secret", "", "secret (16+ bytes) sealing the verifier's request-signing key in verifier.db; set, requests are signed as decentralized_identifier:did:jwk (prefer IDPORT_OPENID4VP_SIGNING_SECRET)")
+	fs.StringVar(&f.profilesFile, "profiles", "", "YAML file of relying parties (name, apiKeySHA256) and their named profiles, served at /profiles/{name}/credentials/verify and /profiles/{name}/presentations/verify")
 	fs.BoolVar(&f.dev, "dev", false, "development mode: start without a registry (unready, rejecting everything) ")
 }
 
@@ -112,6 +117,22 @@ func splitList(s string) []string {
 		}
 	}
 	return out
+}
+
+// profiles loads the --profiles file over the service policy (nil without one).
+func (f *verifierFlags) profiles(pol verifier.Policy) (*profiles.Set, error) {
+	if f.profilesFile == "" {
+		return nil, nil
+	}
+	c, err := profiles.Load(f.profilesFile)
+	if err != nil {
+		return nil, fmt.Errorf("--profiles: %w", err)
+	}
+	set, err := profiles.New(c, pol)
+	if err != nil {
+		return nil, fmt.Errorf("--profiles %s: %w", f.profilesFile, err)
+	}
+	return set, nil
 }
 
 // openID4VP returns the OpenID4VP configuration of the flags.
@@ -171,8 +192,12 @@ func runVerifier(ctx context.Context, args []string, env Env) error {
 	if err != nil {
 		return fmt.Errorf("verifier: status lists: %w", err)
 	}
+	set, err := f.profiles(pol)
+	if err != nil {
+		return fmt.Errorf("verifier: %w", err)
+	}
 	svc, err := httpapi.NewService(httpapi.ServiceConfig{
-		DataDir: f.data, Logger: env.Logger, OpenID4VP: f.openID4VP(),
+		DataDir: f.data, Logger: env.Logger, OpenID4VP: f.openID4VP(), Profiles: set,
 		Verifier: verifier.Config{
 			TrustSource: trust, Resolver: resolver, Policy: pol, Logger: env.Logger,
 			StatusFetcher: verifier.StatusLists(sf),

@@ -22,6 +22,9 @@ func (s *Store) Backup(ctx context.Context, takenAt time.Time) (*boltkv.Spool, e
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("%w: %w", boltkv.ErrBackup, err)
 	}
+	if s.tenant != nil {
+		return nil, fmt.Errorf("%w: a tenant's view cannot back up the whole file", boltkv.ErrBackup)
+	}
 	dir, err := os.MkdirTemp(filepath.Dir(s.db.Path()), ".backup-*")
 	if err != nil {
 		return nil, fmt.Errorf("%w: spool directory: %w", boltkv.ErrBackup, err)

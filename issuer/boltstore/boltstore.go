@@ -25,7 +25,9 @@ var (
 	bucketAlloc   = []byte("status_alloc")
 	bucketStatus  = []byte("status_state")
 	bucketAPIKeys = []byte("api_keys")
-	allBuckets    = [][]byte{bucketKeys, bucketKeyExp, bucketCreds, bucketAlloc, bucketStatus, bucketAPIKeys, bucketMeta}
+	allBuckets    = [][]byte{bucketKeys, bucketKeyExp, bucketCreds, bucketAlloc, bucketStatus, bucketAPIKeys, bucketMeta, bucketTenants, bucketTenantRecs}
+	// tenantBuckets are the buckets every tenant has in its own nested bucket of bucketTenants.
+	tenantBuckets = [][]byte{bucketKeys, bucketKeyExp, bucketCreds, bucketAlloc, bucketStatus, bucketAPIKeys, bucketMeta}
 )
 
 // Options tunes the store.
@@ -42,10 +44,13 @@ type Options struct {
 // DBFile is the name of the issuer's bbolt file inside its data directory.
 const DBFile = "issuer.db"
 
-// Store implements issuer.Store on bbolt, and the optional issuer.GenerationStore and
-// issuer.Backupper.
+// Store implements issuer.Store on bbolt, and the optional issuer.GenerationStore,
+// issuer.Backupper and issuer.TenantStore. A tenant's view (Tenant) is a Store too, whose
+// every bucket is nested in the tenant's own bucket.
 type Store struct {
 	db *bolt.DB
+	// tenant is nil for the deployment's store, the tenant name for a tenant's view.
+	tenant []byte
 }
 
 // Compile-time checks of the optional interfaces issuer.New and Issuer.Backup look for.
@@ -86,8 +91,14 @@ func Open(path string, o Options) (issuer.Store, error) {
 // DB exposes the bbolt handle (tests and tools).
 func (s *Store) DB() *bolt.DB { return s.db }
 
-// Close closes the file.
-func (s *Store) Close() error { return s.db.Close() }
+// Close closes the file; closing a tenant's view does nothing (the deployment's Store owns
+// the file).
+func (s *Store) Close() error {
+	if s.tenant != nil {
+		return nil
+	}
+	return s.db.Close()
+}
 
 func refKey(r issuer.StatusRef) []byte { return boltkv.Uint64Key(uint64(r.Set)<<32 | uint64(r.Index)) }
 
@@ -122,11 +133,11 @@ func (s *Store) Record(ctx context.Context, rec issuer.IssueRecord) error {
 		exp = issuer.MaxTime
 	}
 	return wrap("record", s.db.Batch(func(tx *bolt.Tx) error {
-		alloc := tx.Bucket(bucketAlloc)
+		alloc := s.bucket(tx, bucketAlloc)
 		if v := alloc.Get(rk); v != nil && string(v) != rec.ID {
 			return errs.Errorf(issuer.CodeIndexTaken, "status index already taken: %d/%d belongs to %s", rec.Status.Set, rec.Status.Index, v)
 		}
-		creds := tx.Bucket(bucketCreds)
+		creds := s.bucket(tx, bucketCreds)
 		if old := creds.Get([]byte(rec.ID)); old != nil {
 			var o issuer.IssueRecord
 			if err := json.Unmarshal(old, &o); err != nil {
@@ -142,7 +153,7 @@ func (s *Store) Record(ctx context.Context, rec issuer.IssueRecord) error {
 		if err := creds.Put([]byte(rec.ID), val); err != nil {
 			return err
 		}
-		ke := tx.Bucket(bucketKeyExp)
+		ke := s.bucket(tx, bucketKeyExp)
 		if cur := ke.Get([]byte(rec.KeyID)); len(cur) == 8 && int64(binary.BigEndian.Uint64(cur)) >= exp.Unix() {
 			return nil
 		}
@@ -156,7 +167,7 @@ func (s *Store) Credential(ctx context.Context, id string) (issuer.IssueRecord, 
 	var ok bool
 	err := s.db.View(func(tx *bolt.Tx) error {
 		var err error
-		ok, err = boltkv.GetJSON(tx, bucketCreds, []byte(id), &rec)
+		ok, err = getJSON(s.bucket(tx, bucketCreds), []byte(id), &rec)
 		return err
 	})
 	return rec, ok, wrap("credential", err)
@@ -169,7 +180,7 @@ func (s *Store) SetState(ctx context.Context, ref issuer.StatusRef, st issuer.St
 	}
 	rk := refKey(ref)
 	return wrap("set state", s.db.Batch(func(tx *bolt.Tx) error {
-		b := tx.Bucket(bucketStatus)
+		b := s.bucket(tx, bucketStatus)
 		if st == issuer.StateValid {
 			return b.Delete(rk)
 		}
@@ -181,7 +192,7 @@ func (s *Store) SetState(ctx context.Context, ref issuer.StatusRef, st issuer.St
 func (s *Store) LoadStatus(ctx context.Context, fn func(issuer.StatusRef, issuer.State) error) error {
 	return wrap("load status", s.db.View(func(tx *bolt.Tx) error {
 		states := map[uint64]issuer.State{}
-		if err := tx.Bucket(bucketStatus).ForEach(func(k, v []byte) error {
+		if err := s.bucket(tx, bucketStatus).ForEach(func(k, v []byte) error {
 			if len(v) == 1 {
 				states[boltkv.KeyUint64(k)] = issuer.State(v[0])
 			}
@@ -189,7 +200,7 @@ func (s *Store) LoadStatus(ctx context.Context, fn func(issuer.StatusRef, issuer
 		}); err != nil {
 			return err
 		}
-		return tx.Bucket(bucketAlloc).ForEach(func(k, _ []byte) error {
+		return s.bucket(tx, bucketAlloc).ForEach(func(k, _ []byte) error {
 			return fn(keyRef(k), states[boltkv.KeyUint64(k)])
 		})
 	}))
@@ -198,7 +209,7 @@ func (s *Store) LoadStatus(ctx context.Context, fn func(issuer.StatusRef, issuer
 // PutKey implements issuer.Store.
 func (s *Store) PutKey(ctx context.Context, k issuer.KeyRecord) error {
 	return wrap("put key", s.db.Update(func(tx *bolt.Tx) error {
-		return boltkv.PutJSON(tx, bucketKeys, []byte(k.ID), k)
+		return putJSON(s.bucket(tx, bucketKeys), []byte(k.ID), k)
 	}))
 }
 
@@ -206,7 +217,7 @@ func (s *Store) PutKey(ctx context.Context, k issuer.KeyRecord) error {
 func (s *Store) Keys(ctx context.Context) ([]issuer.KeyRecord, error) {
 	var out []issuer.KeyRecord
 	err := s.db.View(func(tx *bolt.Tx) error {
-		return tx.Bucket(bucketKeys).ForEach(func(k, v []byte) error {
+		return s.bucket(tx, bucketKeys).ForEach(func(k, v []byte) error {
 			var r issuer.KeyRecord
 			if err := json.Unmarshal(v, &r); err != nil {
 				return fmt.Errorf("key %s: %w", k, err)
@@ -231,7 +242,7 @@ func sortKeys(ks []issuer.KeyRecord) {
 func (s *Store) KeyExpiries(ctx context.Context) (map[string]time.Time, error) {
 	out := map[string]time.Time{}
 	err := s.db.View(func(tx *bolt.Tx) error {
-		return tx.Bucket(bucketKeyExp).ForEach(func(k, v []byte) error {
+		return s.bucket(tx, bucketKeyExp).ForEach(func(k, v []byte) error {
 			if len(v) == 8 {
 				out[string(k)] = time.Unix(int64(binary.BigEndian.Uint64(v)), 0).UTC()
 			}
@@ -244,7 +255,7 @@ func (s *Store) KeyExpiries(ctx context.Context) (map[string]time.Time, error) {
 // PutAPIKey implements issuer.Store.
 func (s *Store) PutAPIKey(ctx context.Context, k issuer.APIKeyRecord) error {
 	return wrap("put API key", s.db.Update(func(tx *bolt.Tx) error {
-		return boltkv.PutJSON(tx, bucketAPIKeys, []byte(k.ID), k)
+		return putJSON(s.bucket(tx, bucketAPIKeys), []byte(k.ID), k)
 	}))
 }
 
@@ -252,7 +263,7 @@ func (s *Store) PutAPIKey(ctx context.Context, k issuer.APIKeyRecord) error {
 func (s *Store) APIKeys(ctx context.Context) ([]issuer.APIKeyRecord, error) {
 	var out []issuer.APIKeyRecord
 	err := s.db.View(func(tx *bolt.Tx) error {
-		return tx.Bucket(bucketAPIKeys).ForEach(func(k, v []byte) error {
+		return s.bucket(tx, bucketAPIKeys).ForEach(func(k, v []byte) error {
 			var r issuer.APIKeyRecord
 			if err := json.Unmarshal(v, &r); err != nil {
 				return fmt.Errorf("API key %s: %w", k, err)

@@ -21,8 +21,8 @@ var (
 	keyRestored = []byte("restored-from-backup")
 )
 
-func readGeneration(tx *bolt.Tx) uint32 {
-	if b := tx.Bucket(bucketMeta); b != nil {
+func readGeneration(meta *bolt.Bucket) uint32 {
+	if b := meta; b != nil {
 		if v := b.Get(keyGeneration); len(v) == 4 {
 			return binary.BigEndian.Uint32(v)
 		}
@@ -37,16 +37,16 @@ func (s *Store) OpenGeneration(ctx context.Context, next func(issuer.RestoreMark
 	var gen uint32
 	var marked *issuer.RestoreMarker
 	err := s.db.Update(func(tx *bolt.Tx) error {
-		gen = readGeneration(tx)
+		meta := s.bucket(tx, bucketMeta)
+		gen = readGeneration(meta)
 		var m issuer.RestoreMarker
-		ok, err := boltkv.GetJSON(tx, bucketMeta, keyRestored, &m)
+		ok, err := getJSON(meta, keyRestored, &m)
 		if err != nil || !ok {
 			return err
 		}
 		if gen, err = next(m); err != nil {
 			return err
 		}
-		meta := tx.Bucket(bucketMeta)
 		if err := meta.Put(keyGeneration, binary.BigEndian.AppendUint32(nil, gen)); err != nil {
 			return err
 		}
@@ -64,11 +64,8 @@ func (s *Store) Restored() (*issuer.RestoreMarker, error) {
 	var m issuer.RestoreMarker
 	var ok bool
 	err := s.db.View(func(tx *bolt.Tx) error {
-		if tx.Bucket(bucketMeta) == nil {
-			return nil
-		}
 		var err error
-		ok, err = boltkv.GetJSON(tx, bucketMeta, keyRestored, &m)
+		ok, err = getJSON(s.bucket(tx, bucketMeta), keyRestored, &m)
 		return err
 	})
 	if err != nil || !ok {
@@ -79,15 +76,19 @@ func (s *Store) Restored() (*issuer.RestoreMarker, error) {
 
 // MarkBackupCopy writes the backup marker into the bbolt file at path, which must be a copy
 // no process has open (a fresh backup, or a file restored before its issuer starts):
-// RestoreMarker{TakenAt: takenAt, SourceGeneration: the copy's own list generation}.
+// RestoreMarker{TakenAt: takenAt, SourceGeneration: the copy's own list generation}, and the
+// same into every tenant's space with that tenant's generation.
 func MarkBackupCopy(path string, takenAt time.Time) error {
 	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: boltkv.LockTimeout, NoSync: true})
 	if err != nil {
 		return errs.Wrap(issuer.CodeStore, fmt.Sprintf("store failed: opening backup copy %s", path), err)
 	}
 	err = db.Update(func(tx *bolt.Tx) error {
-		m := issuer.RestoreMarker{TakenAt: takenAt.UTC(), SourceGeneration: readGeneration(tx)}
-		return boltkv.PutJSON(tx, bucketMeta, keyRestored, m)
+		m := issuer.RestoreMarker{TakenAt: takenAt.UTC(), SourceGeneration: readGeneration(tx.Bucket(bucketMeta))}
+		if err := boltkv.PutJSON(tx, bucketMeta, keyRestored, m); err != nil {
+			return err
+		}
+		return markTenants(tx, takenAt)
 	})
 	if err == nil {
 		err = db.Sync()

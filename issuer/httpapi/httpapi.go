@@ -58,12 +58,20 @@ type Options struct {
 	Ready func() error
 	// OpenID4VCI serves OpenID4VCI over the same engine when not nil (see openid4vci.go).
 	OpenID4VCI *openid4vci.Service
+	// Tenants are the engines of the deployment's tenants (issuer.OpenTenants), served under
+	// /tenants/{name}/ (see tenants.go).
+	Tenants []*issuer.Issuer
 }
 
 type api struct {
 	is     *issuer.Issuer
 	issued *prometheus.CounterVec
 	status *prometheus.CounterVec
+	// tenants maps a tenant name to its engine; tenantIssued and tenantStatus count the
+	// tenants' credentials and status changes with a tenant label.
+	tenants      map[string]*issuer.Issuer
+	tenantIssued *prometheus.CounterVec
+	tenantStatus *prometheus.CounterVec
 }
 
 // New returns the issuer's HTTP handler.
@@ -104,6 +112,7 @@ func New(is *issuer.Issuer, o Options) *gin.Engine {
 	if o.OpenID4VCI != nil {
 		a.routesOpenID4VCI(e, o.OpenID4VCI)
 	}
+	a.routesTenants(e, o.Registry, o.Tenants)
 	e.GET("/openapi.yaml", func(c *gin.Context) { c.Data(http.StatusOK, "application/yaml", OpenAPI) })
 	return e
 }
@@ -146,6 +155,9 @@ var statuses = httpx.Statuses{
 	issuer.CodeOnboardingNotFound:   http.StatusNotFound,
 	issuer.CodeForeignNotVerified:   http.StatusBadRequest,
 	issuer.CodeForeignNotRecognised: http.StatusForbidden,
+	issuer.CodeTenantNotFound:       http.StatusNotFound,
+	issuer.CodeTenantDisabled:       http.StatusForbidden,
+	issuer.CodeTenantExists:         http.StatusConflict,
 	// OpenID4VCI (issuer/openid4vci): OAuth error codes of the wallet-facing endpoints, and
 	// the offer API's own.
 	openid4vci.CodeInvalidGrant:             http.StatusBadRequest,
@@ -162,7 +174,7 @@ var statuses = httpx.Statuses{
 }
 
 func (a *api) auth(c *gin.Context) {
-	cl, err := a.is.Authenticate(httpx.BearerToken(c))
+	cl, err := a.eng(c).Authenticate(httpx.BearerToken(c))
 	if err != nil {
 		c.Header("WWW-Authenticate", `Bearer realm="idport-issuer"`)
 		statuses.Write(c, err)
@@ -224,12 +236,12 @@ func (a *api) issue(c *gin.Context) {
 			r.Disclosable = o.Disclosable
 		}
 	}
-	out, err := a.is.Issue(c.Request.Context(), r)
+	out, err := a.eng(c).Issue(c.Request.Context(), r)
 	if err != nil {
 		statuses.Write(c, err)
 		return
 	}
-	a.issued.WithLabelValues(out.Type, string(out.Format)).Inc()
+	a.countIssued(c, out)
 	var v []byte
 	switch out.Format {
 	case vc.FormatVCJOSE:
@@ -308,24 +320,26 @@ func (a *api) changeStatus(c *gin.Context) {
 			return
 		}
 	}
-	res, err := a.is.ChangeStatus(c.Request.Context(), client(c), req.CredentialID, action)
+	res, err := a.eng(c).ChangeStatus(c.Request.Context(), client(c), req.CredentialID, action)
 	if err != nil {
 		statuses.Write(c, err)
 		return
 	}
 	if res.Changed {
-		a.status.WithLabelValues(res.Type, res.State).Inc()
+		a.countStatus(c, res)
 	}
 	c.JSON(http.StatusOK, res)
 }
 
 func (a *api) didDocument(c *gin.Context) {
-	a.document(c, "application/did+json", a.is.DIDDocument)
+	a.document(c, "application/did+json", a.eng(c).DIDDocument)
 }
 
-func (a *api) jwks(c *gin.Context) { a.document(c, "application/jwk-set+json", a.is.JWKS) }
+func (a *api) jwks(c *gin.Context) { a.document(c, "application/jwk-set+json", a.eng(c).JWKS) }
 
-func (a *api) issuerMetadata(c *gin.Context) { a.document(c, "application/json", a.is.IssuerMetadata) }
+func (a *api) issuerMetadata(c *gin.Context) {
+	a.document(c, "application/json", a.eng(c).IssuerMetadata)
+}
 
 func (a *api) document(c *gin.Context, ct string, get func() ([]byte, error)) {
 	b, err := get()
@@ -344,11 +358,11 @@ func (a *api) document(c *gin.Context, ct string, get func() ([]byte, error)) {
 func (a *api) bitstring(c *gin.Context) {
 	c.Header("Vary", "Accept")
 	ct, sec := "application/vc+jwt", issuer.ListJOSE
-	if prefersLD(c.GetHeader("Accept")) && a.is.CanSecureListsWith(issuer.ListDataIntegrity) {
+	if prefersLD(c.GetHeader("Accept")) && a.eng(c).CanSecureListsWith(issuer.ListDataIntegrity) {
 		ct, sec = "application/vc+ld+json", issuer.ListDataIntegrity
 	}
 	a.list(c, ct, func() (issuer.PublishedList, error) {
-		return a.is.BitstringListAs(c.Request.Context(), c.Param("list"), sec)
+		return a.eng(c).BitstringListAs(c.Request.Context(), c.Param("list"), sec)
 	})
 }
 
@@ -384,7 +398,7 @@ func prefersLD(accept string) bool {
 
 func (a *api) tokenList(c *gin.Context) {
 	a.list(c, "application/statuslist+jwt", func() (issuer.PublishedList, error) {
-		return a.is.TokenList(c.Request.Context(), c.Param("list"))
+		return a.eng(c).TokenList(c.Request.Context(), c.Param("list"))
 	})
 }
 
@@ -404,7 +418,7 @@ func (a *api) list(c *gin.Context, ct string, get func() (issuer.PublishedList, 
 }
 
 func (a *api) typeMetadata(c *gin.Context) {
-	b, err := a.is.TypeMetadata(c.Param("name"))
+	b, err := a.eng(c).TypeMetadata(c.Param("name"))
 	if err != nil {
 		// The path names a resource that does not exist: 404 here, where issuing an unknown
 		// type is a bad request (400), under the same code.
@@ -417,5 +431,5 @@ func (a *api) typeMetadata(c *gin.Context) {
 
 func (a *api) types(c *gin.Context) {
 	c.Header("Cache-Control", "public, max-age=300")
-	c.JSON(http.StatusOK, gin.H{"issuer": a.is.DID(), "types": a.is.Types()})
+	c.JSON(http.StatusOK, gin.H{"issuer": a.eng(c).DID(), "types": a.eng(c).Types()})
 }

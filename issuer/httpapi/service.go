@@ -30,6 +30,7 @@ type ServiceConfig struct {
 // Service is a running issuer: engine, store and HTTP handler.
 type Service struct {
 	is      *issuer.Issuer
+	tenants []*issuer.Issuer
 	vci     *openid4vci.Service
 	store   issuer.Store
 	handler http.Handler
@@ -53,8 +54,14 @@ func NewService(ctx context.Context, cfg ServiceConfig) (*Service, error) {
 		_ = cfg.Issuer.Store.Close()
 		return nil, err
 	}
-	h := New(is, Options{Logger: cfg.Logger, Registry: cfg.Registry, MaxBodyBytes: cfg.MaxBodyBytes, OpenID4VCI: vci})
-	return &Service{is: is, vci: vci, store: cfg.Issuer.Store, handler: h}, nil
+	// Every tenant of the store gets its engine, over the same configuration.
+	tenants, err := issuer.OpenTenants(ctx, cfg.Issuer)
+	if err != nil {
+		_ = cfg.Issuer.Store.Close()
+		return nil, err
+	}
+	h := New(is, Options{Logger: cfg.Logger, Registry: cfg.Registry, MaxBodyBytes: cfg.MaxBodyBytes, OpenID4VCI: vci, Tenants: tenants})
+	return &Service{is: is, tenants: tenants, vci: vci, store: cfg.Issuer.Store, handler: h}, nil
 }
 
 // Handler returns the HTTP handler (VC-API, well-known documents, status lists, backup,
@@ -63,6 +70,9 @@ func (s *Service) Handler() http.Handler { return s.handler }
 
 // Issuer returns the engine for in-process use.
 func (s *Service) Issuer() *issuer.Issuer { return s.is }
+
+// Tenants returns the engines of the deployment's tenants, by name.
+func (s *Service) Tenants() []*issuer.Issuer { return s.tenants }
 
 // DID returns the DID the issuer currently signs as.
 func (s *Service) DID() string { return s.is.DID() }
@@ -97,6 +107,9 @@ func newOpenID4VCI(is *issuer.Issuer, cfg ServiceConfig) (*openid4vci.Service, e
 // Close closes the engine and the store.
 func (s *Service) Close() error {
 	s.is.Close()
+	for _, t := range s.tenants {
+		t.Close()
+	}
 	if err := s.store.Close(); err != nil {
 		return fmt.Errorf("closing issuer store: %w", err)
 	}

@@ -26,6 +26,9 @@ func Run(t *testing.T, newStore func(t *testing.T) issuer.Store, reopen func(t *
 	if reopen != nil {
 		t.Run("Durable", func(t *testing.T) { testDurable(t, newStore(t), reopen) })
 	}
+	if _, ok := newStore(t).(issuer.TenantStore); ok {
+		t.Run("TenantIsolation", func(t *testing.T) { testTenantIsolation(t, newStore(t), reopen) })
+	}
 }
 
 var t0 = time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
@@ -231,5 +234,85 @@ func testDurable(t *testing.T, s issuer.Store, reopen func(*testing.T, issuer.St
 	}
 	if ks, _ := s.APIKeys(ctx); len(ks) != 1 {
 		t.Fatalf("API keys after reopen: %d", len(ks))
+	}
+}
+
+// testTenantIsolation gives the deployment and two tenants the same credential ids, status
+// indexes, key ids and API key ids: each view sees only its own records.
+func testTenantIsolation(t *testing.T, s issuer.Store, reopen func(*testing.T, issuer.Store) issuer.Store) {
+	ctx := context.Background()
+	names := []string{"", "alpha", "beta"}
+	view := func(s issuer.Store, name string) issuer.Store {
+		if name == "" {
+			return s
+		}
+		v, err := s.(issuer.TenantStore).Tenant(ctx, name)
+		if err != nil {
+			t.Fatalf("Tenant(%s): %v", name, err)
+		}
+		return v
+	}
+	for i, name := range names {
+		if name != "" {
+			if err := s.(issuer.TenantStore).PutTenant(ctx, issuer.TenantRecord{Name: name, Created: t0}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		v := view(s, name)
+		r := rec("urn:uuid:same", 1, 7, "kid-same", t0.Add(time.Duration(i+1)*time.Hour))
+		r.Type, r.Tenant = "T-"+name, name
+		if err := v.Record(ctx, r); err != nil {
+			t.Fatalf("%q: Record of an id and index other tenants use: %v", name, err)
+		}
+		if name == "beta" {
+			if err := v.SetState(ctx, r.Status, issuer.StateRevoked); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := v.PutKey(ctx, issuer.KeyRecord{ID: "kid-same", Alg: "EdDSA", Sealed: []byte(name), Created: t0, Tenant: name}); err != nil {
+			t.Fatal(err)
+		}
+		if err := v.PutAPIKey(ctx, issuer.APIKeyRecord{ID: "idpi_same", Hash: []byte(name + "h"), Scopes: []string{"*"}, Created: t0, Tenant: name}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if reopen != nil {
+		s = reopen(t, s)
+	}
+	if ts, err := s.(issuer.TenantStore).Tenants(ctx); err != nil || len(ts) != 2 {
+		t.Fatalf("Tenants = %+v, %v; want alpha and beta", ts, err)
+	}
+	for i, name := range names {
+		v := view(s, name)
+		got, ok, err := v.Credential(ctx, "urn:uuid:same")
+		if err != nil || !ok || got.Type != "T-"+name || got.Tenant != name {
+			t.Fatalf("%q: Credential = %+v ok=%v err=%v; want its own record", name, got, ok, err)
+		}
+		var states []issuer.State
+		if err := v.LoadStatus(ctx, func(_ issuer.StatusRef, st issuer.State) error { states = append(states, st); return nil }); err != nil {
+			t.Fatal(err)
+		}
+		want := issuer.StateValid
+		if name == "beta" {
+			want = issuer.StateRevoked
+		}
+		if len(states) != 1 || states[0] != want {
+			t.Fatalf("%q: status entries %v, want [%v]: a tenant sees only its own entries", name, states, want)
+		}
+		ks, err := v.Keys(ctx)
+		if err != nil || len(ks) != 1 || string(ks[0].Sealed) != name || ks[0].Tenant != name {
+			t.Fatalf("%q: Keys = %+v, %v", name, ks, err)
+		}
+		exp, err := v.KeyExpiries(ctx)
+		if err != nil || !exp["kid-same"].Equal(t0.Add(time.Duration(i+1)*time.Hour)) {
+			t.Fatalf("%q: KeyExpiries = %v, %v", name, exp, err)
+		}
+		aks, err := v.APIKeys(ctx)
+		if err != nil || len(aks) != 1 || string(aks[0].Hash) != name+"h" || aks[0].Tenant != name {
+			t.Fatalf("%q: APIKeys = %+v, %v", name, aks, err)
+		}
+	}
+	if _, ok, _ := view(s, "alpha").Credential(ctx, "urn:uuid:none"); ok {
+		t.Fatal("unknown credential found in a tenant")
 	}
 }

@@ -44,6 +44,7 @@ import (
 	"github.com/idport/idport/verifier"
 	"github.com/idport/idport/verifier/dcql"
 	"github.com/idport/idport/verifier/openid4vp"
+	"github.com/idport/idport/verifier/profiles"
 )
 
 // Stable problem codes of this API (besides pkg/httpx's and the SDK's
@@ -85,6 +86,11 @@ var statuses = httpx.Statuses{
 	openid4vp.ErrOverDisclosure.Code:     http.StatusBadRequest,
 	openid4vp.ErrTransactionUnknown.Code: http.StatusNotFound,
 	openid4vp.ErrTransactionDone.Code:    http.StatusConflict,
+
+	// Relying-party profiles (profiles.go); profiles.CodeUnauthorized is
+	// httpx's unauthorized (401).
+	profiles.CodeProfileNotFound:  http.StatusNotFound,
+	profiles.CodeProfileForbidden: http.StatusForbidden,
 }
 
 // Options configures the handler.
@@ -99,6 +105,9 @@ type Options struct {
 	// OpenID4VP configures the OpenID4VP endpoints (openid4vp.go); nil
 	// (or no API key) leaves them answering 503 openid4vp_disabled.
 	OpenID4VP *OpenID4VPOptions
+	// Profiles are the relying-party profiles served under
+	// /profiles/{name}/ (profiles.go); nil answers 404 profile_not_found.
+	Profiles *profiles.Set
 }
 
 // New returns the verifier's HTTP handler (a gin engine from pkg/httpx
@@ -123,6 +132,7 @@ func New(v *verifier.Verifier, o Options) *gin.Engine {
 	e.POST("/credentials/verify", h.verifyCredential)
 	e.POST("/presentations/verify", h.verifyPresentation)
 	e.POST("/challenges", h.challenge)
+	h.routesProfiles(e, o.Profiles)
 	vp := OpenID4VPOptions{}
 	if o.OpenID4VP != nil {
 		vp = *o.OpenID4VP
@@ -134,6 +144,7 @@ func New(v *verifier.Verifier, o Options) *gin.Engine {
 type handlers struct {
 	v        *verifier.Verifier
 	outcomes *prometheus.CounterVec
+	profiles *profiles.Set
 }
 
 // Options of a verify request. challenge and domain are VC-API's; the rest
@@ -260,8 +271,8 @@ func payload(raw json.RawMessage, member string) ([]byte, error) {
 // policy returns the verifier's policy narrowed by the request's options;
 // a request weakening the holder binding without the service's leave, or
 // naming an unknown mode, fails with the SDK's coded error (400 in statuses).
-func (h *handlers) policy(o requestOptions) (*verifier.Policy, error) {
-	p, err := h.v.Policy().NarrowChecked(o.RequestPolicy)
+func (h *handlers) policy(c *gin.Context, o requestOptions) (*verifier.Policy, error) {
+	p, err := h.basePolicy(c).NarrowChecked(o.RequestPolicy)
 	if err != nil {
 		return nil, err
 	}
@@ -279,7 +290,7 @@ func (h *handlers) verifyCredential(c *gin.Context) {
 		statuses.Write(c, err)
 		return
 	}
-	p, err := h.policy(req.Options)
+	p, err := h.policy(c, req.Options)
 	if err != nil {
 		statuses.Write(c, err)
 		return
@@ -299,7 +310,7 @@ func (h *handlers) verifyPresentation(c *gin.Context) {
 		statuses.Write(c, err)
 		return
 	}
-	p, err := h.policy(req.Options)
+	p, err := h.policy(c, req.Options)
 	if err != nil {
 		statuses.Write(c, err)
 		return

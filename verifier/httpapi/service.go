@@ -19,6 +19,7 @@ import (
 	"github.com/idport/idport/verifier"
 	"github.com/idport/idport/verifier/boltstore"
 	"github.com/idport/idport/verifier/openid4vp"
+	"github.com/idport/idport/verifier/profiles"
 )
 
 // ServiceConfig configures the verifier service of the idport binary.
@@ -42,6 +43,9 @@ type ServiceConfig struct {
 	// OpenID4VP, when set, serves the OpenID4VP endpoints with
 	// transactions kept in verifier.db.
 	OpenID4VP *ServiceOpenID4VP
+	// Profiles are the relying-party profiles (verifier/profiles), built
+	// over Verifier.Policy; nil serves none.
+	Profiles *profiles.Set
 }
 
 // ServiceOpenID4VP configures the service's OpenID4VP endpoints.
@@ -97,7 +101,7 @@ func NewService(cfg ServiceConfig) (*Service, error) {
 		_ = db.Close()
 		return nil, fmt.Errorf("verifier service: %w", err)
 	}
-	opts := Options{Logger: cfg.Logger, Registry: cfg.Registry, MaxBodyBytes: cfg.MaxBodyBytes, MaxJSONDepth: cfg.MaxJSONDepth}
+	opts := Options{Logger: cfg.Logger, Registry: cfg.Registry, MaxBodyBytes: cfg.MaxBodyBytes, MaxJSONDepth: cfg.MaxJSONDepth, Profiles: cfg.Profiles}
 	svc := &Service{db: db, store: store, verifier: v, purge: cfg.PurgeInterval}
 	if cfg.OpenID4VP != nil {
 		if opts.OpenID4VP, err = svc.openID4VP(*cfg.OpenID4VP); err != nil {

@@ -21,6 +21,48 @@ type Store struct {
 	keys    map[string]issuer.KeyRecord
 	keyExp  map[string]time.Time
 	apiKeys map[string]issuer.APIKeyRecord
+	// tenants are the tenants' own stores and records (deployment store only).
+	tenants    map[string]*Store
+	tenantRecs map[string]issuer.TenantRecord
+}
+
+var _ issuer.TenantStore = (*Store)(nil)
+
+// Tenant implements issuer.TenantStore: each tenant has a Store of its own.
+func (s *Store) Tenant(_ context.Context, name string) (issuer.Store, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.tenants == nil {
+		s.tenants = map[string]*Store{}
+	}
+	t := s.tenants[name]
+	if t == nil {
+		t = New()
+		s.tenants[name] = t
+	}
+	return t, nil
+}
+
+// PutTenant implements issuer.TenantStore.
+func (s *Store) PutTenant(_ context.Context, t issuer.TenantRecord) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.tenantRecs == nil {
+		s.tenantRecs = map[string]issuer.TenantRecord{}
+	}
+	s.tenantRecs[t.Name] = t
+	return nil
+}
+
+// Tenants implements issuer.TenantStore.
+func (s *Store) Tenants(context.Context) ([]issuer.TenantRecord, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make([]issuer.TenantRecord, 0, len(s.tenantRecs))
+	for _, t := range s.tenantRecs {
+		out = append(out, t)
+	}
+	return out, nil
 }
 
 // New returns an empty store.
