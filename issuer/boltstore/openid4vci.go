@@ -109,6 +109,23 @@ func (s *VCIStore) Offer(ctx context.Context, l openid4vci.Lookup) (*openid4vci.
 
 // UpdateOffer implements openid4vci.Store in one read-write transaction.
 func (s *VCIStore) UpdateOffer(ctx context.Context, l openid4vci.Lookup, nonce string, now time.Time, fn openid4vci.UpdateFunc) error {
+	return s.UpdateOfferRecording(ctx, l, nonce, now, fn, nil)
+}
+
+var _ openid4vci.RecordingStore = (*VCIStore)(nil)
+
+// UpdateOfferRecording implements openid4vci.RecordingStore: the offer update, the nonce and
+// the engine's issuance records (as Store.Record writes them) in one read-write transaction,
+// so one credential request costs one fsync. The records are written only when fn accepts.
+func (s *VCIStore) UpdateOfferRecording(ctx context.Context, l openid4vci.Lookup, nonce string, now time.Time, fn openid4vci.UpdateFunc, recs []issuer.IssueRecord) error {
+	vals := make([][]byte, len(recs))
+	for i, r := range recs {
+		v, err := json.Marshal(r)
+		if err != nil {
+			return vciErr("encode record", err)
+		}
+		vals[i] = v
+	}
 	var ferr error
 	err := s.db.Update(func(tx *bolt.Tx) error {
 		rec, err := find(tx, l)
@@ -128,6 +145,13 @@ func (s *VCIStore) UpdateOffer(ctx context.Context, l openid4vci.Lookup, nonce s
 			}
 			if err := nonces.Delete([]byte(nonce)); err != nil {
 				return err
+			}
+		}
+		if err == nil {
+			for i, r := range recs {
+				if err := recordTx(tx, r, vals[i]); err != nil {
+					return err
+				}
 			}
 		}
 		if !save {
