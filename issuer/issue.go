@@ -55,6 +55,10 @@ type Request struct {
 	Disclosable []string
 	// Client is the authenticated caller; nil for trusted in-process callers.
 	Client *Client
+	// Record, when set, takes the credential's issuance record instead of Store.Record: the
+	// caller logs it durably in a transaction of its own before it hands the credential out
+	// (OpenID4VCI does so together with the offer's single-use state). Nil: Store.Record.
+	Record func(ctx context.Context, rec IssueRecord) error
 }
 
 // Issued is a signed credential.
@@ -130,6 +134,7 @@ func (is *Issuer) Issue(ctx context.Context, req Request) (*Issued, error) {
 
 // plan is a credential ready to sign.
 type plan struct {
+	record      func(context.Context, IssueRecord) error // Request.Record
 	format      vc.Format
 	typ         string
 	cred        *vc.Credential // W3C formats
@@ -239,6 +244,7 @@ func (is *Issuer) issueTemplateWith(ctx context.Context, req Request, evidence j
 			subject["sub"] = id
 		}
 		p.sd = &sdPlan{vct: vct, claims: subject}
+		p.record = req.Record
 		return is.finish(ctx, p)
 	}
 	ctxs := []any{vc.ContextV2}
@@ -267,6 +273,7 @@ func (is *Issuer) issueTemplateWith(ctx context.Context, req Request, evidence j
 	c.Context, c.ID, c.Type = ctxs, p.credID, []string{vc.TypeCredential, t.Name}
 	c.Issuer, c.ValidFrom, c.ValidUntil, c.Subject = vc.Issuer{ID: sk.did}, &now, &vu, []map[string]any{subject}
 	p.cred = &c
+	p.record = req.Record
 	return is.finish(ctx, p)
 }
 
@@ -354,6 +361,7 @@ func (is *Issuer) issueCredential(ctx context.Context, req Request) (*Issued, er
 	if req.Client != nil {
 		p.clientID = req.Client.principal()
 	}
+	p.record = req.Record
 	return is.finish(ctx, p)
 }
 
@@ -469,7 +477,11 @@ func (is *Issuer) finish(ctx context.Context, p *plan) (*Issued, error) {
 	rec := IssueRecord{ID: p.credID, Type: p.typ, Format: string(p.format), Status: ref, KeyID: p.sk.local,
 		Issued: p.issuedAt, Expires: p.validUntil, Client: p.clientID,
 		RegistryVersion: p.registryVersion, RegistryWarning: p.registryWarning, Tenant: is.tenant}
-	if err := is.cfg.Store.Record(ctx, rec); err != nil {
+	record := is.cfg.Store.Record
+	if p.record != nil {
+		record = p.record
+	}
+	if err := record(ctx, rec); err != nil {
 		return nil, fmt.Errorf("recording credential %s: %w", p.credID, err)
 	}
 	return out, nil

@@ -24,11 +24,20 @@ import (
 const demoUsage = `The demo starts the trust registry, an issuer and a verifier as three HTTP services on free
 loopback ports, each with its own data directory, and walks through the Singapore -> Lingang
 story: a Singapore authority issues a BusinessRegistration credential, Lingang's verifier accepts
-it because the registry recognises the authority, two regulators suspend the authority
+it because the registry recognises the authority, the company's wallet receives the credential
+through OpenID4VCI and presents only its legal name and uen through OpenID4VP, two regulators suspend the authority
 (maker-checker), and the verifier then rejects the credential with authority_suspended.
 It exits non-zero if any step does not behave as expected. With --keep the services keep
 serving after the story until interrupted (Ctrl-C).
 `
+
+// The relying party's OpenID4VP API key and the verifier's request-signing secret: demo values
+// only (a real deployment reads them from IDPORT_OPENID4VP_API_KEY and
+// IDPORT_OPENID4VP_SIGNING_SECRET).
+const (
+	demoRPKey                = "lingang-rp-demo-key-0123456789"
+	demoRequestSigningSecret = "demo request-signing secret, never a constant in production"
+)
 
 // demoDeadline bounds the story (not the services --keep leaves running), so a broken step
 // fails instead of hanging.
@@ -132,11 +141,14 @@ func (d *demo) tell(ctx context.Context) error {
 		{"A Singapore company gets its BusinessRegistration credential (VC-JOSE-COSE, EdDSA)", d.issue},
 		{"The issuer asks the registry before signing: it refuses a type it is not recognised for", d.issueRefused},
 		{"The company presents it to the Lingang verifier", d.verifyAccepted},
+		{"", d.walletPath}, // its own steps: OpenID4VCI issuance, OpenID4VP presentation
 		{"A regulator acts: alice proposes suspending the authority, bob approves", d.suspend},
 		{"The verifier sees the change and rejects the credential", d.verifyRejected},
 		{"carol, the auditor, checks the audit chain", d.audit},
 	} {
-		d.story.Step("%s", step.title)
+		if step.title != "" {
+			d.story.Step("%s", step.title)
+		}
 		if err := step.run(ctx); err != nil {
 			return err
 		}
@@ -187,7 +199,7 @@ func (d *demo) startIssuer(ctx context.Context) error {
 
 func (d *demo) recognise(ctx context.Context) error {
 	effective := time.Now().Add(-time.Hour)
-	p, err := d.alice.Propose(ctx, demoseed.ChangeSet(d.issuer.DID, effective), "Recognise Singapore corporate registry under the SG-Lingang MoU", "")
+	p, err := d.alice.Propose(ctx, demoseed.ChangeSet(d.issuer.DID, effective, demoseed.VCT(d.issuer.URL)), "Recognise Singapore corporate registry under the SG-Lingang MoU", "")
 	if err != nil {
 		return fmt.Errorf("propose seed: %w", err)
 	}
@@ -203,9 +215,10 @@ func (d *demo) recognise(ctx context.Context) error {
 }
 
 func (d *demo) startVerifier(ctx context.Context) error {
-	d.verifier = &stack.Verifier{URL: "http://" + d.verAddr}
+	d.verifier = &stack.Verifier{URL: "http://" + d.verAddr, OpenID4VPAPIKey: demoRPKey}
 	if err := d.serve(ctx, d.verifier.URL, "verifier", "--addr", d.verAddr, "--data", d.dataDir("verifier"), "--registry", d.registryURL,
-		"--registry-key", d.registryKey, "--local-scheme", demoseed.LocalScheme, "--allow-hosts", "127.0.0.1", "--allow-http"); err != nil {
+		"--registry-key", d.registryKey, "--local-scheme", demoseed.LocalScheme, "--allow-hosts", "127.0.0.1", "--allow-http",
+		"--openid4vp-api-key", demoRPKey, "--openid4vp-signing-secret", demoRequestSigningSecret); err != nil {
 		return err
 	}
 	d.story.Line("verifier %s is ready: it holds a verified snapshot (registry version >= %d).", d.verifier.URL, d.recognisedAt)
@@ -273,6 +286,18 @@ func (d *demo) verifyAccepted(ctx context.Context) error {
 	if _, ok := res.Claims["registrationNumber"]; !ok {
 		return fmt.Errorf("expected the uen claim mapped to registrationNumber, got %s", claims)
 	}
+	return nil
+}
+
+// walletPath tells the wallet path (stack.WalletStory): the company's wallet receives the
+// credential through OpenID4VCI and presents the legal name and uen through OpenID4VP.
+func (d *demo) walletPath(ctx context.Context) error {
+	res, err := stack.WalletStory(ctx, &d.story, d.issuer, d.verifier)
+	if err != nil {
+		return err
+	}
+	d.story.Line("The wallet path ends as the VC-API one did: recognised as %s; the registered address was never disclosed (over-disclosure: %s).",
+		res.Accepted.Recognition.Authority, res.Refused)
 	return nil
 }
 

@@ -5,6 +5,7 @@ package demoseed
 
 import (
 	"context"
+	"strings"
 	"time"
 
 	"github.com/idport/idport/issuer"
@@ -27,9 +28,12 @@ const (
 // corporate scheme and Lingang's own, a demo Singapore authority identified by authorityDID,
 // the agreement, and Lingang's recognition of the Singapore scheme for BusinessRegistration with
 // the claim mapping uen -> registrationNumber. effective is when the objects take effect
-// (use a time before any credential of the demo is issued).
-func ChangeSet(authorityDID string, effective time.Time) trustregistry.ChangeSet {
+// (use a time before any credential of the demo is issued). extraTypes are further credential
+// types the authority issues and Lingang recognises beside Type: the SD-JWT VC type of the
+// issuer's BusinessRegistration (VCT), say.
+func ChangeSet(authorityDID string, effective time.Time, extraTypes ...string) trustregistry.ChangeSet {
 	effective = effective.UTC().Truncate(time.Second)
+	types := append([]string{Type}, extraTypes...)
 	return trustregistry.ChangeSet{Ops: []trustregistry.Op{
 		{Op: trustregistry.OpUpsertJurisdiction, Jurisdiction: &trustregistry.Jurisdiction{Code: "SG", Name: "Singapore"}},
 		{Op: trustregistry.OpUpsertJurisdiction, Jurisdiction: &trustregistry.Jurisdiction{Code: "CN-SH-LG", Name: "Lingang Special Area, Shanghai"}},
@@ -39,12 +43,12 @@ func ChangeSet(authorityDID string, effective time.Time) trustregistry.ChangeSet
 			AssuranceLevels: []string{"L1", "L2", "L3"}, GovernanceRef: "Lingang cross-border data rules"}},
 		{Op: trustregistry.OpUpsertAuthority, EffectiveAt: &effective, Authority: &trustregistry.Authority{ID: AuthorityID, Scheme: ForeignScheme,
 			LegalName: "Demo Singapore Business Registrar", DIDs: []string{authorityDID},
-			CredentialTypes: []string{Type}, Assurance: "high"}},
+			CredentialTypes: types, Assurance: "high"}},
 		{Op: trustregistry.OpUpsertAgreement, Agreement: &trustregistry.Agreement{ID: AgreementID, Title: "Singapore - Lingang digital economy MoU",
 			Parties: []string{"SG", "CN-SH-LG"}, LegalReference: "MoU on cross-border digital identity (demo)",
 			Scope: "business identity", EffectiveFrom: effective}},
 		{Op: trustregistry.OpUpsertRecognition, Recognition: &trustregistry.Recognition{ID: RecognitionID, LocalScheme: LocalScheme,
-			ForeignScheme: ForeignScheme, Agreement: AgreementID, CredentialTypes: []string{Type},
+			ForeignScheme: ForeignScheme, Agreement: AgreementID, CredentialTypes: types,
 			AssuranceMapping: map[string]string{"substantial": "L2", "high": "L3"},
 			ClaimMapping: map[string]string{"uen": "registrationNumber", "legalName": "enterpriseName",
 				"registeredAddress": "registeredAddress", "incorporationDate": "establishmentDate", "entityType": "enterpriseType"},
@@ -56,8 +60,9 @@ func ChangeSet(authorityDID string, effective time.Time) trustregistry.ChangeSet
 // the Singapore corporate scheme, the demo authority with authorityDID, and Lingang's
 // recognition for BusinessRegistration (uen -> registrationNumber), proposed by one account and
 // approved by another. It returns the registry version after the change.
-func Seed(ctx context.Context, proposer, approver *adminclient.Client, authorityDID string, effective time.Time) (uint64, error) {
-	p, err := adminclient.ProposeAndApprove(ctx, proposer, approver, ChangeSet(authorityDID, effective), "seed the Singapore -> Lingang demo")
+// extraTypes are as ChangeSet's.
+func Seed(ctx context.Context, proposer, approver *adminclient.Client, authorityDID string, effective time.Time, extraTypes ...string) (uint64, error) {
+	p, err := adminclient.ProposeAndApprove(ctx, proposer, approver, ChangeSet(authorityDID, effective, extraTypes...), "seed the Singapore -> Lingang demo")
 	if err != nil {
 		return 0, err
 	}
@@ -105,3 +110,7 @@ func LocalCredentialType() issuer.CredentialType {
 		Claims: []issuer.Claim{str("registrationNumber", "Registration number", true), str("enterpriseName", "Enterprise name", true),
 			str("registeredAddress", "Registered address", false), est, str("enterpriseType", "Enterprise type", false)}}
 }
+
+// VCT is the SD-JWT VC type (vct) of the BusinessRegistration credentials of an idport issuer
+// at issuerURL: its default, the issuer's base URL + /types/BusinessRegistration.
+func VCT(issuerURL string) string { return strings.TrimRight(issuerURL, "/") + "/types/" + Type }

@@ -411,6 +411,9 @@ type Verifier struct {
 	Service *httpapi.Service
 	// Trust is its registry replica (nil when started elsewhere).
 	Trust *trustsource.Source
+	// OpenID4VPAPIKey is the relying parties' bearer key of its OpenID4VP endpoints ("" when
+	// OpenID4VP is off).
+	OpenID4VPAPIKey string
 }
 
 // NewStatusFetcher returns the status-list fetcher the examples' verifiers use: loopback and
@@ -428,8 +431,26 @@ func (s *Stack) NewStatusFetcher(maxTTL time.Duration) (verifier.StatusFetcher, 
 // snapshots) and whose status lists are cached at most statusTTL (default 1 minute). It
 // returns once the verifier holds a verified snapshot.
 func (s *Stack) StartVerifier(ctx context.Context, name string, reg *Registry, policy verifier.Policy, statusTTL time.Duration) (*Verifier, error) {
-	if statusTTL <= 0 {
-		statusTTL = time.Minute
+	return s.StartVerifierWith(ctx, name, reg, VerifierOptions{Policy: policy, StatusTTL: statusTTL})
+}
+
+// VerifierOptions configure StartVerifierWith.
+type VerifierOptions struct {
+	// Policy is the verifier's policy.
+	Policy verifier.Policy
+	// StatusTTL bounds how long status lists are cached (default 1 minute).
+	StatusTTL time.Duration
+	// OpenID4VPAPIKey, when set, serves OpenID4VP to relying parties holding this bearer key,
+	// with a request-signing key sealed in verifier.db (decentralized_identifier:did:jwk
+	// client id; redirect_uri: stays available per request). The verifier's base URL is the
+	// loopback URL it listens on.
+	OpenID4VPAPIKey string
+}
+
+// StartVerifierWith is StartVerifier with every option, OpenID4VP included.
+func (s *Stack) StartVerifierWith(ctx context.Context, name string, reg *Registry, o VerifierOptions) (*Verifier, error) {
+	if o.StatusTTL <= 0 {
+		o.StatusTTL = time.Minute
 	}
 	dir := filepath.Join(s.Dir, name)
 	if err := os.MkdirAll(dir, 0o700); err != nil {
@@ -441,23 +462,29 @@ func (s *Stack) StartVerifier(ctx context.Context, name string, reg *Registry, p
 		return nil, fmt.Errorf("stack: verifier trust source: %w", err)
 	}
 	s.background(run)
-	sf, err := s.NewStatusFetcher(statusTTL)
+	sf, err := s.NewStatusFetcher(o.StatusTTL)
 	if err != nil {
 		return nil, err
 	}
-	svc, err := httpapi.NewService(httpapi.ServiceConfig{DataDir: dir, Logger: s.Logger,
-		Verifier: verifier.Config{TrustSource: src, StatusFetcher: sf, Policy: policy, Logger: s.Logger}})
-	if err != nil {
-		return nil, fmt.Errorf("stack: verifier: %w", err)
-	}
-	s.closers = append(s.closers, svc.Close)
-	s.background(svc.Run)
 	ln, url, err := listen()
 	if err != nil {
 		return nil, err
 	}
+	cfg := httpapi.ServiceConfig{DataDir: dir, Logger: s.Logger,
+		Verifier: verifier.Config{TrustSource: src, StatusFetcher: sf, Policy: o.Policy, Logger: s.Logger}}
+	if o.OpenID4VPAPIKey != "" {
+		cfg.OpenID4VP = &httpapi.ServiceOpenID4VP{APIKey: o.OpenID4VPAPIKey, BaseURL: url,
+			SigningSecret: []byte("example request-signing secret: never a constant in production")}
+	}
+	svc, err := httpapi.NewService(cfg)
+	if err != nil {
+		ln.Close()
+		return nil, fmt.Errorf("stack: verifier: %w", err)
+	}
+	s.closers = append(s.closers, svc.Close)
+	s.background(svc.Run)
 	s.serve(ln, svc.Handler())
-	v := &Verifier{URL: url, Service: svc, Trust: src}
+	v := &Verifier{URL: url, Service: svc, Trust: src, OpenID4VPAPIKey: o.OpenID4VPAPIKey}
 	if err := Eventually(ctx, func() (bool, error) { return src.Status().Ready, nil }); err != nil {
 		return nil, fmt.Errorf("stack: verifier never got a registry snapshot: %w", err)
 	}
@@ -661,13 +688,14 @@ func NewWorld(ctx context.Context, issuerName string) (*Stack, *Registry, *Issue
 
 // NewDemoWorld is NewWorld with the demo recognition in place (trustregistry.DemoSeed through
 // maker-checker): Lingang recognises the Singapore authority that the issuer "sg-issuer" signs
-// for, from effective on. It returns the registry version after the seed.
+// for, from effective on, in every format: the type BusinessRegistration and the issuer's
+// SD-JWT VC type (demoseed.VCT). It returns the registry version after the seed.
 func NewDemoWorld(ctx context.Context, effective time.Time) (*Stack, *Registry, *Issuer, uint64, error) {
 	s, reg, sg, err := NewWorld(ctx, "sg-issuer")
 	if err != nil {
 		return nil, nil, nil, 0, err
 	}
-	version, err := demoseed.Seed(ctx, reg.Alice, reg.Bob, sg.DID, effective)
+	version, err := demoseed.Seed(ctx, reg.Alice, reg.Bob, sg.DID, effective, demoseed.VCT(sg.URL))
 	if err != nil {
 		return nil, nil, nil, 0, errors.Join(err, s.Close())
 	}

@@ -127,38 +127,43 @@ func (s *Store) Record(ctx context.Context, rec issuer.IssueRecord) error {
 	if err != nil {
 		return wrap("encode record", err)
 	}
+	return wrap("record", s.db.Batch(func(tx *bolt.Tx) error { return s.recordTx(tx, rec, val) }))
+}
+
+// recordTx writes an issuance record inside tx: the status allocation, the log entry and the
+// key's expiry mark (Record, and VCIStore.UpdateOfferRecording in the offer's transaction), in
+// the buckets of s's tenant.
+func (s *Store) recordTx(tx *bolt.Tx, rec issuer.IssueRecord, val []byte) error {
 	rk := refKey(rec.Status)
 	exp := rec.Expires
 	if exp.IsZero() {
 		exp = issuer.MaxTime
 	}
-	return wrap("record", s.db.Batch(func(tx *bolt.Tx) error {
-		alloc := s.bucket(tx, bucketAlloc)
-		if v := alloc.Get(rk); v != nil && string(v) != rec.ID {
-			return errs.Errorf(issuer.CodeIndexTaken, "status index already taken: %d/%d belongs to %s", rec.Status.Set, rec.Status.Index, v)
-		}
-		creds := s.bucket(tx, bucketCreds)
-		if old := creds.Get([]byte(rec.ID)); old != nil {
-			var o issuer.IssueRecord
-			if err := json.Unmarshal(old, &o); err != nil {
-				return err
-			}
-			if o.Status != rec.Status {
-				return errs.Errorf(issuer.CodeDuplicateCredential, "duplicate credential id: %q", rec.ID)
-			}
-		}
-		if err := alloc.Put(rk, []byte(rec.ID)); err != nil {
+	alloc := s.bucket(tx, bucketAlloc)
+	if v := alloc.Get(rk); v != nil && string(v) != rec.ID {
+		return errs.Errorf(issuer.CodeIndexTaken, "status index already taken: %d/%d belongs to %s", rec.Status.Set, rec.Status.Index, v)
+	}
+	creds := s.bucket(tx, bucketCreds)
+	if old := creds.Get([]byte(rec.ID)); old != nil {
+		var o issuer.IssueRecord
+		if err := json.Unmarshal(old, &o); err != nil {
 			return err
 		}
-		if err := creds.Put([]byte(rec.ID), val); err != nil {
-			return err
+		if o.Status != rec.Status {
+			return errs.Errorf(issuer.CodeDuplicateCredential, "duplicate credential id: %q", rec.ID)
 		}
-		ke := s.bucket(tx, bucketKeyExp)
-		if cur := ke.Get([]byte(rec.KeyID)); len(cur) == 8 && int64(binary.BigEndian.Uint64(cur)) >= exp.Unix() {
-			return nil
-		}
-		return ke.Put([]byte(rec.KeyID), boltkv.Uint64Key(uint64(exp.Unix())))
-	}))
+	}
+	if err := alloc.Put(rk, []byte(rec.ID)); err != nil {
+		return err
+	}
+	if err := creds.Put([]byte(rec.ID), val); err != nil {
+		return err
+	}
+	ke := s.bucket(tx, bucketKeyExp)
+	if cur := ke.Get([]byte(rec.KeyID)); len(cur) == 8 && int64(binary.BigEndian.Uint64(cur)) >= exp.Unix() {
+		return nil
+	}
+	return ke.Put([]byte(rec.KeyID), boltkv.Uint64Key(uint64(exp.Unix())))
 }
 
 // Credential implements issuer.Store.

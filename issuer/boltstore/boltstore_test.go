@@ -28,3 +28,16 @@ func TestConformance(t *testing.T) {
 		return open(t, path)
 	})
 }
+
+// TestOpenID4VCIConformance: the OpenID4VCI state in the issuer's bbolt file, recording the
+// engine's issuance records in the same transactions.
+func TestOpenID4VCIConformance(t *testing.T) {
+	storetest.RunOpenID4VCI(t, func(t *testing.T) storetest.VCIStores {
+		s, err := boltstore.Open(filepath.Join(t.TempDir(), "issuer.db"), boltstore.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { _ = s.Close() })
+		return storetest.VCIStores{VCI: s.(*boltstore.Store).OpenID4VCIStore(), Engine: s}
+	})
+}

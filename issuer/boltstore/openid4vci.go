@@ -25,12 +25,16 @@ var (
 // VCIStore is the openid4vci.Store in the issuer's bbolt file, so that offers, codes, tokens
 // and nonces survive a restart and share the issuer's one writer process. Single-use rules
 // hold because each UpdateOffer is one bbolt transaction.
-type VCIStore struct{ db *bolt.DB }
+type VCIStore struct {
+	db *bolt.DB
+	// records is the store whose issuance records UpdateOfferRecording writes.
+	records *Store
+}
 
 var _ openid4vci.Store = (*VCIStore)(nil)
 
 // OpenID4VCIStore returns the OpenID4VCI state store over the same bbolt file.
-func (s *Store) OpenID4VCIStore() openid4vci.Store { return &VCIStore{db: s.db} }
+func (s *Store) OpenID4VCIStore() openid4vci.Store { return &VCIStore{db: s.db, records: s} }
 
 func vciErr(op string, err error) error {
 	if err == nil || errs.As(err) != nil {
@@ -109,6 +113,23 @@ func (s *VCIStore) Offer(ctx context.Context, l openid4vci.Lookup) (*openid4vci.
 
 // UpdateOffer implements openid4vci.Store in one read-write transaction.
 func (s *VCIStore) UpdateOffer(ctx context.Context, l openid4vci.Lookup, nonce string, now time.Time, fn openid4vci.UpdateFunc) error {
+	return s.UpdateOfferRecording(ctx, l, nonce, now, fn, nil)
+}
+
+var _ openid4vci.RecordingStore = (*VCIStore)(nil)
+
+// UpdateOfferRecording implements openid4vci.RecordingStore: the offer update, the nonce and
+// the engine's issuance records (as Store.Record writes them) in one read-write transaction,
+// so one credential request costs one fsync. The records are written only when fn accepts.
+func (s *VCIStore) UpdateOfferRecording(ctx context.Context, l openid4vci.Lookup, nonce string, now time.Time, fn openid4vci.UpdateFunc, recs []issuer.IssueRecord) error {
+	vals := make([][]byte, len(recs))
+	for i, r := range recs {
+		v, err := json.Marshal(r)
+		if err != nil {
+			return vciErr("encode record", err)
+		}
+		vals[i] = v
+	}
 	var ferr error
 	err := s.db.Update(func(tx *bolt.Tx) error {
 		rec, err := find(tx, l)
@@ -128,6 +149,13 @@ func (s *VCIStore) UpdateOffer(ctx context.Context, l openid4vci.Lookup, nonce s
 			}
 			if err := nonces.Delete([]byte(nonce)); err != nil {
 				return err
+			}
+		}
+		if err == nil {
+			for i, r := range recs {
+				if err := s.records.recordTx(tx, r, vals[i]); err != nil {
+					return err
+				}
 			}
 		}
 		if !save {

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"maps"
 	"slices"
+	"time"
 
 	"github.com/idport/idport/issuer"
 	"github.com/idport/idport/pkg/errs"
@@ -74,10 +75,12 @@ func (r *CredentialRequest) proofJWTs(max int) ([]string, error) {
 }
 
 // Credential serves a credential request made with an access token: it verifies every proof,
-// then, in one store transaction, checks the token and the configuration (offered to this
-// token, not yet issued under it) and takes the proofs' c_nonce; then it issues one
-// credential per proof through the engine, each bound to its proof's key. A request refused
-// at any check changes nothing stored.
+// checks the token and the configuration (offered to this token, not yet issued under it),
+// takes the proofs' c_nonce, and issues one credential per proof through the engine, each
+// bound to its proof's key. Over a RecordingStore (issuer/boltstore) the reservation, the
+// nonce and the issuance records are one durable transaction; over another Store, the
+// reservation and the nonce are one, each issuance record another. A request refused at any
+// check changes nothing stored.
 func (s *Service) Credential(ctx context.Context, accessToken string, req CredentialRequest) (*CredentialResponse, error) {
 	now := s.cfg.Clock()
 	if accessToken == "" {
@@ -112,9 +115,19 @@ func (s *Service) Credential(ctx context.Context, accessToken string, req Creden
 		}
 		holders[i], nonce = hk, n
 	}
-	notification := randomToken(16)
-	var rec OfferRecord
-	err = s.store.UpdateOffer(ctx, Lookup{Kind: ByToken, Value: hash(accessToken)}, nonce, now, func(r *OfferRecord) (bool, error) {
+	if rs, ok := s.store.(RecordingStore); ok {
+		return s.credentialOneTransaction(ctx, rs, accessToken, conf, holders, nonce, now)
+	}
+	return s.credentialThreeTransactions(ctx, accessToken, conf, holders, nonce, now)
+}
+
+// reserve is the authoritative check and reservation of a credential request inside the
+// store's transaction: a live token, a configuration offered to it and not yet issued under
+// it. It marks the configuration issued, registers the notification id, appends ids to the
+// offer's credentials, and drops the claims once everything offered is issued. rec receives
+// the offer as it was (claims included).
+func reserve(now time.Time, conf configuration, count int, notification string, ids []string, rec *OfferRecord) UpdateFunc {
+	return func(r *OfferRecord) (bool, error) {
 		switch {
 		case !now.Before(r.TokenExpires):
 			return false, errs.Errorf(CodeInvalidToken, "invalid access token: expired")
@@ -123,7 +136,7 @@ func (s *Service) Credential(ctx context.Context, accessToken string, req Creden
 		case r.Issued[conf.id] > 0:
 			return false, errs.Errorf(CodeRequestDenied, "credential request denied: %s was already issued under this access token", conf.id)
 		}
-		rec = *r
+		*rec = *r
 		rec.Subject = maps.Clone(r.Subject)
 		if r.Issued == nil {
 			r.Issued = map[string]int{}
@@ -131,22 +144,73 @@ func (s *Service) Credential(ctx context.Context, accessToken string, req Creden
 		if r.Notifications == nil {
 			r.Notifications = map[string]string{}
 		}
-		r.Issued[conf.id] = len(holders)
+		r.Issued[conf.id] = count
 		r.Notifications[notification] = ""
+		r.Credentials = append(r.Credentials, ids...)
 		if len(r.Issued) == len(r.Configurations) {
 			r.Subject = nil // everything offered is issued: keep no claims
 		}
 		return true, nil
-	})
-	if errs.CodeOf(err) == CodeOfferNotFound {
-		return nil, errs.Errorf(CodeInvalidToken, "invalid access token: unknown")
 	}
+}
+
+func tokenErr(err error) error {
+	if errs.CodeOf(err) == CodeOfferNotFound {
+		return errs.Errorf(CodeInvalidToken, "invalid access token: unknown")
+	}
+	return err
+}
+
+// credentialOneTransaction serves a request over a RecordingStore: it reads the offer and
+// checks the request (no write), signs one credential per proof with the engine holding back
+// the issuance records, then reserves the configuration, takes the c_nonce and logs the
+// records in one transaction. A request that loses a race (nonce or configuration taken
+// meanwhile) is refused there and its signed credentials are dropped: their status entries
+// stay unallocated in the store.
+func (s *Service) credentialOneTransaction(ctx context.Context, rs RecordingStore, accessToken string, conf configuration, holders []holderKey, nonce string, now time.Time) (*CredentialResponse, error) {
+	l := Lookup{Kind: ByToken, Value: hash(accessToken)}
+	pre, err := rs.Offer(ctx, l)
 	if err != nil {
+		return nil, tokenErr(err)
+	}
+	var rec OfferRecord
+	if _, err := reserve(now, conf, len(holders), "", nil, &rec)(pre); err != nil {
 		return nil, err
+	}
+	var recs []issuer.IssueRecord
+	record := func(_ context.Context, r issuer.IssueRecord) error {
+		recs = append(recs, r)
+		return nil
+	}
+	out := &CredentialResponse{NotificationID: randomToken(16), Format: conf.format, Type: rec.Type}
+	for _, hk := range holders {
+		iss, err := s.issue(ctx, &rec, conf, hk, record)
+		if err != nil {
+			return nil, err
+		}
+		out.Credentials = append(out.Credentials, IssuedCredential{Credential: iss.wire})
+		out.IDs = append(out.IDs, iss.id)
+	}
+	if err := rs.UpdateOfferRecording(ctx, l, nonce, now, reserve(now, conf, len(holders), out.NotificationID, out.IDs, &rec), recs); err != nil {
+		return nil, tokenErr(err)
+	}
+	s.log.Info("OpenID4VCI credentials issued", "offer", rec.ID, "configuration", conf.id, "count", len(out.IDs))
+	return out, nil
+}
+
+// credentialThreeTransactions serves a request over a Store that does not keep the engine's
+// records: reserve (taking the nonce), issue through the engine (its own durable record), then
+// note the credential ids on the offer; a failed issuance releases the reservation.
+func (s *Service) credentialThreeTransactions(ctx context.Context, accessToken string, conf configuration, holders []holderKey, nonce string, now time.Time) (*CredentialResponse, error) {
+	notification := randomToken(16)
+	var rec OfferRecord
+	err := s.store.UpdateOffer(ctx, Lookup{Kind: ByToken, Value: hash(accessToken)}, nonce, now, reserve(now, conf, len(holders), notification, nil, &rec))
+	if err != nil {
+		return nil, tokenErr(err)
 	}
 	out := &CredentialResponse{NotificationID: notification, Format: conf.format, Type: rec.Type}
 	for _, hk := range holders {
-		iss, err := s.issue(ctx, &rec, conf, hk)
+		iss, err := s.issue(ctx, &rec, conf, hk, nil)
 		if err != nil {
 			s.release(ctx, accessToken, conf.id, notification, rec.Subject)
 			return nil, err
@@ -169,8 +233,9 @@ type issuedOne struct {
 	wire json.RawMessage
 }
 
-// issue issues one credential through the engine, bound to hk.
-func (s *Service) issue(ctx context.Context, rec *OfferRecord, conf configuration, hk holderKey) (issuedOne, error) {
+// issue issues one credential through the engine, bound to hk; record, when not nil, takes
+// the issuance record (issuer.Request.Record).
+func (s *Service) issue(ctx context.Context, rec *OfferRecord, conf configuration, hk holderKey, record func(context.Context, issuer.IssueRecord) error) (issuedOne, error) {
 	subject := rec.Subject
 	if hk.did != "" && conf.format != vc.FormatSDJWT {
 		subject = maps.Clone(rec.Subject)
@@ -180,7 +245,7 @@ func (s *Service) issue(ctx context.Context, rec *OfferRecord, conf configuratio
 		subject["id"] = hk.did
 	}
 	out, err := s.is.Issue(ctx, issuer.Request{Type: rec.Type, Subject: subject, Format: string(conf.format),
-		HolderJWK: hk.jwk, Client: &issuer.Client{ID: rec.Client, Scopes: []string{rec.Type}}})
+		HolderJWK: hk.jwk, Client: &issuer.Client{ID: rec.Client, Scopes: []string{rec.Type}}, Record: record})
 	if err != nil {
 		return issuedOne{}, err
 	}

@@ -105,6 +105,17 @@ type Store interface {
 	Purge(ctx context.Context, now time.Time) (int, error)
 }
 
+// RecordingStore is a Store that keeps the issuer engine's records too (issuer/boltstore: one
+// bbolt file). UpdateOfferRecording is UpdateOffer that also logs recs as issuer.Store.Record
+// does, in the same transaction and only when fn returns no error (and the nonce is taken): a
+// credential request then reserves its configuration, takes its c_nonce and logs its
+// credentials in one durable transaction. A record refused (a status index taken) fails the
+// whole update and nothing changes.
+type RecordingStore interface {
+	Store
+	UpdateOfferRecording(ctx context.Context, l Lookup, nonce string, now time.Time, fn UpdateFunc, recs []issuer.IssueRecord) error
+}
+
 // MemStore is a Store in memory (tests, and an issuer whose engine Store keeps no OpenID4VCI
 // state). It copies records in and out, as a persistent store would.
 type MemStore struct {

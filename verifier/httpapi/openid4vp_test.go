@@ -21,7 +21,7 @@ const (
 )
 
 type vpFixture struct {
-	t       *testing.T
+	t       testing.TB
 	dir     string
 	trust   verifier.TrustSource
 	svc     *httpapi.Service
@@ -30,7 +30,7 @@ type vpFixture struct {
 	handler http.Handler
 }
 
-func newVPFixture(t *testing.T) *vpFixture {
+func newVPFixture(t testing.TB) *vpFixture {
 	f := &vpFixture{t: t, dir: t.TempDir(), issuer: testutil.NewParty(t, keys.EdDSA), holder: testutil.NewParty(t, keys.EdDSA)}
 	f.trust = verifier.NewStaticTrust(4, f.issuer.Authority())
 	f.start()

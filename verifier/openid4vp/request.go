@@ -222,7 +222,7 @@ func (r *Request) Payload() (map[string]any, error) {
 // Object returns the request object: a JWT with typ
 // oauth-authz-req+jwt, signed by signer for the decentralized_identifier
 // prefix, unsigned (alg none) for redirect_uri. aud is
-// https://self-issued.me/v2 (a wallet of any issuer).
+// https://self-issued.me/v2 (a wallet of any issuer); there is no iss.
 func (r *Request) Object(signer *Signer, now time.Time) (string, error) {
 	claims, err := r.Payload()
 	if err != nil {
@@ -237,8 +237,10 @@ func (r *Request) Object(signer *Signer, now time.Time) (string, error) {
 		if signer == nil || PrefixDID+signer.DID != r.ClientID {
 			return "", errs.New(ErrInvalidRequest.Code, "openid4vp: the request's client id needs the key of its DID")
 		}
+		// No iss: OpenID4VP does not need it (the wallet authenticates the client id through
+		// the kid's DID), and wallets disagree on its value (oid4vc-ts refuses a request whose
+		// iss is not the kid's DID, so the prefixed client id fails there).
 		header["alg"], header["kid"] = string(signer.Key.Alg), signer.KeyID
-		claims["iss"] = r.ClientID
 	} else {
 		header["alg"] = "none"
 	}
