@@ -7,7 +7,6 @@
 package nodetest
 
 import (
-	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -71,22 +70,7 @@ func Run(t testing.TB, script string, input, output any) {
 // RunErr is Run returning the raw stdout and the error instead of failing the test.
 func RunErr(t testing.TB, script string, input any) ([]byte, error) {
 	t.Helper()
-	dir := Dir(t)
-	in, err := json.Marshal(input)
-	if err != nil {
-		return nil, fmt.Errorf("%s: encoding input: %w", script, err)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), ScriptTimeout)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, "node", filepath.Join(dir, script))
-	cmd.Dir = dir
-	cmd.Stdin = bytes.NewReader(in)
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	if err := cmd.Run(); err != nil {
-		return stdout.Bytes(), fmt.Errorf("node %s: %w\nstderr: %s", script, err, stderr.String())
-	}
-	return stdout.Bytes(), nil
+	return RunIn(t, Dir(t), script, input, ScriptTimeout)
 }
 
 func install() (string, error) { return installDir("interop") }
