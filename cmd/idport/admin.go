@@ -11,7 +11,6 @@ import (
 	"os"
 	"slices"
 	"strings"
-	"text/tabwriter"
 	"time"
 
 	"github.com/idport/idport/trustregistry"
@@ -569,22 +568,6 @@ func showProposal(w io.Writer, p *trustregistry.Proposal) {
 }
 
 // printer writes JSON or a tab-aligned human form.
-type printer struct {
-	env  Env
-	json bool
-}
-
-func (p printer) print(v any, human func(io.Writer)) error {
-	if p.json || human == nil {
-		enc := json.NewEncoder(p.env.Stdout)
-		enc.SetIndent("", "  ")
-		return enc.Encode(v)
-	}
-	tw := tabwriter.NewWriter(p.env.Stdout, 2, 4, 2, ' ', 0)
-	human(tw)
-	return tw.Flush()
-}
-
 // adminBackup fetches an online backup of the registry into --out (see saveBackup).
 func adminBackup(ctx context.Context, x *adminRun, _ []string) error {
 	c, err := x.client()

@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -294,9 +293,7 @@ func runIssuerKeys(ctx context.Context, args []string, env Env) error {
 		fmt.Fprintf(env.Stdout, "new signing key %s (%s); the previous key stays published until the last credential it signed expires\n", k.KID, k.Alg)
 		return nil
 	}
-	enc := json.NewEncoder(env.Stdout)
-	enc.SetIndent("", "  ")
-	return enc.Encode(is.Keys())
+	return printer{env: env, json: true}.print(is.Keys(), nil)
 }
 
 // runIssuerBackup fetches GET /admin/backup from a running issuer into --out.

@@ -2,14 +2,13 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
-	"text/tabwriter"
 	"time"
 
 	"github.com/idport/idport/issuer"
@@ -71,17 +70,12 @@ func runAPIKeyList(ctx context.Context, args []string, env Env) error {
 	}
 	defer closeIssuer()
 	ks := is.APIKeys()
-	if jsonOut {
-		enc := json.NewEncoder(env.Stdout)
-		enc.SetIndent("", "  ")
-		return enc.Encode(ks)
-	}
-	tw := tabwriter.NewWriter(env.Stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "ID\tNAME\tSCOPES\tPRINCIPAL\tEXPIRES\tSTATE")
-	for _, k := range ks {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", k.ID, k.Name, strings.Join(k.Scopes, ","), k.Principal, k.Expires.Format(time.RFC3339), k.State)
-	}
-	return tw.Flush()
+	return printer{env: env, json: jsonOut}.print(ks, func(tw io.Writer) {
+		fmt.Fprintln(tw, "ID\tNAME\tSCOPES\tPRINCIPAL\tEXPIRES\tSTATE")
+		for _, k := range ks {
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", k.ID, k.Name, strings.Join(k.Scopes, ","), k.Principal, k.Expires.Format(time.RFC3339), k.State)
+		}
+	})
 }
 
 func runAPIKeyChange(ctx context.Context, cmd string, args []string, env Env) error {

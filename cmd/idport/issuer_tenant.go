@@ -2,13 +2,12 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"path/filepath"
 	"strings"
-	"text/tabwriter"
 	"time"
 
 	"github.com/idport/idport/issuer"
@@ -68,22 +67,17 @@ func runIssuerTenant(ctx context.Context, args []string, env Env) error {
 }
 
 func printTenants(env Env, recs []issuer.TenantRecord, jsonOut bool) error {
-	if jsonOut {
-		enc := json.NewEncoder(env.Stdout)
-		enc.SetIndent("", "  ")
-		return enc.Encode(recs)
-	}
-	tw := tabwriter.NewWriter(env.Stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "NAME\tDISPLAY NAME\tTYPES\tCREATED\tSTATE\tPATH")
-	for _, r := range recs {
-		state, types := "active", strings.Join(r.Types, ",")
-		if r.Disabled != nil {
-			state = "disabled " + r.Disabled.Format(time.RFC3339)
+	return printer{env: env, json: jsonOut}.print(recs, func(tw io.Writer) {
+		fmt.Fprintln(tw, "NAME\tDISPLAY NAME\tTYPES\tCREATED\tSTATE\tPATH")
+		for _, r := range recs {
+			state, types := "active", strings.Join(r.Types, ",")
+			if r.Disabled != nil {
+				state = "disabled " + r.Disabled.Format(time.RFC3339)
+			}
+			if types == "" {
+				types = "*"
+			}
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", r.Name, r.DisplayName, types, r.Created.Format(time.RFC3339), state, strings.TrimSuffix(issuer.TenantPathPrefix, "/")+"/"+r.Name)
 		}
-		if types == "" {
-			types = "*"
-		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", r.Name, r.DisplayName, types, r.Created.Format(time.RFC3339), state, strings.TrimSuffix(issuer.TenantPathPrefix, "/")+"/"+r.Name)
-	}
-	return tw.Flush()
+	})
 }
