@@ -32,8 +32,13 @@ func (s *Service) Propose(ctx context.Context, actor Account, cs ChangeSet, reas
 	if len(reason) > 4096 {
 		return nil, verr(ErrInvalid, "reason", "reason longer than 4096 characters")
 	}
+	if err := s.brokenErr(); err != nil {
+		return nil, err
+	}
 	now := s.now().UTC()
-	cur := s.idx.Load().State()
+	s.mu.Lock()
+	cur, base := s.idx.Load().State(), s.objRev.of(cs)
+	s.mu.Unlock()
 	if _, _, err := Apply(cur, cs, now); err != nil {
 		return nil, err
 	}
@@ -41,7 +46,7 @@ func (s *Service) Propose(ctx context.Context, actor Account, cs ChangeSet, reas
 		ttl = s.cfg.ProposalTTL
 	}
 	p := &Proposal{ID: newProposalID(now), ChangeSet: cs, Reason: reason, Proposer: actor.Name,
-		CreatedAt: now, ExpiresAt: now.Add(ttl), Status: ProposalPending, BaseVersion: cur.Version}
+		CreatedAt: now, ExpiresAt: now.Add(ttl), Status: ProposalPending, BaseVersion: cur.Version, BaseRevisions: base}
 	if err := s.store.CreateProposal(ctx, p); err != nil {
 		return nil, err
 	}
@@ -66,6 +71,9 @@ func (s *Service) Approve(ctx context.Context, actor Account, id, comment string
 	if !actor.Has(RoleApprover) {
 		return nil, errs.Errorf(CodeForbidden, "approving needs the approver role: %w", ErrForbidden)
 	}
+	if err := s.brokenErr(); err != nil {
+		return nil, err
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	p, err := s.pendingLocked(ctx, id)
@@ -77,6 +85,9 @@ func (s *Service) Approve(ctx context.Context, actor Account, id, comment string
 	}
 	if slices.ContainsFunc(p.Approvals, func(a Approval) bool { return a.Account == actor.Name }) {
 		return nil, errs.Errorf(CodeDuplicateApproval, "proposal %s: %s: %w", id, actor.Name, ErrDuplicateApproval)
+	}
+	if err := s.closeIfStaleLocked(ctx, p); err != nil {
+		return nil, err
 	}
 	now := s.now().UTC()
 	p.Approvals = append(p.Approvals, Approval{Account: actor.Name, At: now, Comment: comment})
@@ -100,20 +111,78 @@ func (s *Service) Approve(ctx context.Context, actor Account, id, comment string
 	for _, a := range p.Approvals {
 		approvers = append(approvers, a.Account)
 	}
-	rec, err := s.store.Apply(ctx, Commit{BaseVersion: cur.Version, RecordedAt: now, Changes: changes, Proposal: p,
-		Audit: AuditRecord{ProposalID: p.ID, Proposer: p.Proposer, Approvers: approvers, ProposedAt: p.CreatedAt, AppliedAt: now, Reason: p.Reason}})
-	if err != nil {
+	rec := AuditRecord{ProposalID: p.ID, Proposer: p.Proposer, Approvers: approvers, ProposedAt: p.CreatedAt, AppliedAt: now,
+		Reason: p.Reason, Approvals: p.Approvals}
+	if err := s.commitLocked(ctx, cur, next, changes, &rec, p); err != nil {
 		return nil, err
 	}
-	s.idx.Store(NewIndex(next))
-	s.asOfM.Lock()
-	s.applied = append(s.applied, now)
-	s.asOfM.Unlock()
 	s.log.Info("change set applied", "proposal", p.ID, "version", next.Version, "audit_seq", rec.Seq, "approvers", approvers)
 	if _, err := s.issueLocked(ctx, nil); err != nil {
 		s.log.Error("publishing snapshot after apply", "err", err)
 	}
 	return p, nil
+}
+
+// commitLocked writes a computed change (cur -> next) with its audit record: the record
+// commits to the digest of the state it leaves and carries the checkpoint of itself signed
+// with the registry key, both written in the same store transaction.
+func (s *Service) commitLocked(ctx context.Context, cur, next *State, changes []Change, rec *AuditRecord, p *Proposal) error {
+	s.digest.Update(changes)
+	digest := s.digest.Sum()
+	rec.Version, rec.Diff, rec.StateDigest = next.Version, changes, digest
+	var prev *AuditRecord
+	if s.chain.seq > 0 {
+		prev = &AuditRecord{Seq: s.chain.seq, Hash: s.chain.hash}
+	}
+	if err := Chain(prev, rec); err != nil {
+		s.digest.revert(changes)
+		return err
+	}
+	ck := Checkpoint{Issuer: s.cfg.Issuer, Seq: rec.Seq, RecordHash: rec.Hash, StateDigest: digest, Version: next.Version, IssuedAt: rec.AppliedAt}
+	jws, err := SignCheckpoint(s.key.Load(), ck)
+	if err != nil {
+		s.digest.revert(changes)
+		return err
+	}
+	rec.Checkpoint = string(jws)
+	got, err := s.store.Apply(ctx, Commit{BaseVersion: cur.Version, RecordedAt: rec.AppliedAt, Changes: changes, Proposal: p, Audit: *rec})
+	if err != nil {
+		s.digest.revert(changes)
+		return err
+	}
+	if got.Hash != rec.Hash {
+		// The store chained the record after another head than this registry's: someone else
+		// writes this store. Stop serving rather than sign what it holds.
+		e := integrityErr(&IntegrityError{Record: int(got.Seq), Reason: "the store chained this record after a head the registry did not write"})
+		s.broken.Store(&e)
+		return e
+	}
+	s.idx.Store(NewIndex(next))
+	s.chain, s.ckBody = chainHead{seq: rec.Seq, hash: rec.Hash}, ck
+	s.ckpt.Store(&jws)
+	for _, ch := range changes {
+		s.objRev[objectKey(ch.Kind, ch.ID)] = next.Version
+	}
+	s.asOfM.Lock()
+	s.applied = append(s.applied, rec.AppliedAt)
+	s.asOfM.Unlock()
+	return nil
+}
+
+// closeIfStaleLocked closes p as stale, and says why, when an object it touches changed after
+// it was proposed.
+func (s *Service) closeIfStaleLocked(ctx context.Context, p *Proposal) error {
+	why := s.objRev.staleReason(p, s.idx.Load().Version())
+	if why == "" {
+		return nil
+	}
+	now := s.now().UTC()
+	p.Status, p.DecidedAt, p.DecidedBy, p.DecisionReason = ProposalStale, &now, "system", why
+	if err := s.store.UpdateProposal(ctx, p); err != nil {
+		return err
+	}
+	s.log.Info("proposal closed as stale", "proposal", p.ID, "why", why)
+	return errs.Errorf(CodeProposalStale, "proposal %s: %s; propose again against the current registry: %w", p.ID, why, ErrProposalStale)
 }
 
 // pendingLocked loads a proposal that is still pending, expiring it on the way if due.
@@ -204,22 +273,10 @@ func (s *Service) VerifyAudit(ctx context.Context, actor Account) (AuditReport, 
 	if !actor.Has(RoleAuditor) {
 		return AuditReport{}, errs.Errorf(CodeForbidden, "verifying the audit log needs the auditor role: %w", ErrForbidden)
 	}
-	return verifyAudit(ctx, s.store)
-}
-
-func verifyAudit(ctx context.Context, st Store) (AuditReport, error) {
-	n, last, err := VerifyStoreAudit(ctx, st)
-	v, verr := st.Version(ctx)
-	if verr != nil {
-		return AuditReport{}, verr
-	}
-	r := AuditReport{OK: err == nil, Records: n, Version: v, LastHash: last}
-	var ae *AuditError
-	if errors.As(err, &ae) {
-		r.BrokenAt, r.Error = ae.Record, ae.Error()
-		return r, nil
-	}
-	return r, err
+	// Hold off applies so that chain, state and checkpoint are read at one head.
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return CheckIntegrity(ctx, s.store, s.key.Load().Public)
 }
 
 // GetIdempotency returns the stored answer of an idempotency key.
@@ -240,4 +297,61 @@ func (s *Service) DeleteIdempotency(ctx context.Context, key string) error {
 // PutIdempotency stores (reserves) an idempotency key.
 func (s *Service) PutIdempotency(ctx context.Context, r IdempotencyRecord) error {
 	return s.store.PutIdempotency(ctx, r)
+}
+
+// revisions maps an object key to the registry version that last changed it.
+type revisions map[string]uint64
+
+// of returns the revisions of the objects cs touches (operations without their object are
+// skipped: Apply refuses them).
+func (r revisions) of(cs ChangeSet) []ObjectRevision {
+	seen := map[string]bool{}
+	var out []ObjectRevision
+	for i := range cs.Ops {
+		op := &cs.Ops[i]
+		if !opHasTarget(op) {
+			continue
+		}
+		k, id := op.target()
+		if key := objectKey(k, id); !seen[key] {
+			seen[key] = true
+			out = append(out, ObjectRevision{Kind: k, ID: id, Revision: r[key]})
+		}
+	}
+	return out
+}
+
+// staleReason says which object p touches changed after p was proposed, or "".
+func (r revisions) staleReason(p *Proposal, head uint64) string {
+	if len(p.BaseRevisions) == 0 {
+		if p.BaseVersion != head {
+			return fmt.Sprintf("proposed against version %d without object revisions; the registry is at version %d", p.BaseVersion, head)
+		}
+		return ""
+	}
+	for _, b := range p.BaseRevisions {
+		if now := r[objectKey(b.Kind, b.ID)]; now != b.Revision {
+			return fmt.Sprintf("%s %q changed in version %d after the proposal read it at revision %d", b.Kind, b.ID, now, b.Revision)
+		}
+	}
+	return ""
+}
+
+// opHasTarget reports whether op carries the object or id its target names.
+func opHasTarget(op *Op) bool {
+	switch op.Op {
+	case OpUpsertJurisdiction:
+		return op.Jurisdiction != nil
+	case OpUpsertScheme:
+		return op.Scheme != nil
+	case OpUpsertAuthority:
+		return op.Authority != nil
+	case OpUpsertAgreement:
+		return op.Agreement != nil
+	case OpUpsertRecognition:
+		return op.Recognition != nil
+	case OpSetAuthorityStatus, OpSetRecognitionStatus:
+		return true
+	}
+	return false
 }
