@@ -166,6 +166,9 @@ func (s *Service) commitLocked(ctx context.Context, cur, next *State, changes []
 	s.asOfM.Lock()
 	s.applied = append(s.applied, rec.AppliedAt)
 	s.asOfM.Unlock()
+	if appliedHook != nil {
+		appliedHook()
+	}
 	return nil
 }
 

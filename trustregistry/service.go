@@ -39,6 +39,9 @@ const (
 // rotationHook, when set (tests), runs between storing a new registry key and announcing it.
 var rotationHook func()
 
+// appliedHook, when set (benchmarks), runs when an approval's change is committed.
+var appliedHook func()
+
 // ErrNoKeySecret reports a Config with neither KeySecret nor Dev.
 var ErrNoKeySecret = errors.New("a registry key secret is required outside dev mode")
 
