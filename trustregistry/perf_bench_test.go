@@ -110,4 +110,3 @@ func BenchmarkAuditVerify100k(b *testing.B) {
 		}
 	}
 }
-

@@ -36,8 +36,8 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/idport/idport/internal/stack"
 	"github.com/idport/idport/internal/demoseed"
+	"github.com/idport/idport/internal/stack"
 	"github.com/idport/idport/verifier"
 )
 

@@ -17,8 +17,8 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/idport/idport/internal/stack"
 	"github.com/idport/idport/internal/demoseed"
+	"github.com/idport/idport/internal/stack"
 	"github.com/idport/idport/trustregistry"
 	"github.com/idport/idport/trustregistry/adminclient"
 	"github.com/idport/idport/verifier"

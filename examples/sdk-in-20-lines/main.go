@@ -19,8 +19,8 @@ import (
 	"path/filepath"
 	"time"
 
-	"github.com/idport/idport/internal/stack"
 	"github.com/idport/idport/internal/demoseed"
+	"github.com/idport/idport/internal/stack"
 	"github.com/idport/idport/pkg/did"
 	"github.com/idport/idport/pkg/statuslist"
 	"github.com/idport/idport/trustregistry/trustsource"

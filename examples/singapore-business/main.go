@@ -19,8 +19,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/idport/idport/internal/stack"
 	"github.com/idport/idport/internal/demoseed"
+	"github.com/idport/idport/internal/stack"
 	"github.com/idport/idport/verifier"
 )
 
