@@ -256,7 +256,8 @@ func TestConflictingProposalsApplyOnce(t *testing.T) {
 	if _, err := e.bob.Approve(ctx, p1.ID, ""); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := e.bob.Approve(ctx, p2.ID, ""); !isCode(err, "change_set_conflict") {
+	// The second read the authority before the first revoked it: it is stale, not applied.
+	if _, err := e.bob.Approve(ctx, p2.ID, ""); !isCode(err, "proposal_stale") {
 		t.Fatalf("second revoke: %v", err)
 	}
 }
