@@ -29,8 +29,10 @@ type FieldChange struct {
 	After  json.RawMessage `json:"after,omitempty"`
 }
 
-// ProposalDetail is a proposal with what it changes: the field-level diff against the current
-// state (pending) or as applied, and, for a pending proposal, why it is stale or cannot apply.
+// ProposalDetail is a proposal with what it changes: the field-level diff of registry objects
+// against the current state (pending) or as applied, and, for a pending proposal, why it is
+// stale or cannot apply (its registry or governance operations). Governance operations are
+// read from the change set itself.
 type ProposalDetail struct {
 	Proposal
 	Changes []FieldChange `json:"changes"`
@@ -181,6 +183,9 @@ func (s *Service) ProposalDetail(ctx context.Context, id string) (*ProposalDetai
 		d.Stale = s.objRev.staleReason(p, cur.Version)
 		s.mu.Unlock()
 		_, ch, err := Apply(cur, p.ChangeSet, s.now())
+		if err == nil {
+			_, err = s.planGovernance(ctx, p.ChangeSet, s.now().UTC(), p.Proposer, nil)
+		}
 		if err != nil {
 			d.DiffError = strings.TrimSpace(err.Error())
 			return d, nil
