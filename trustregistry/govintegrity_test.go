@@ -123,8 +123,12 @@ func TestBootstrapAnchoredOnlyBeforeAnySignedCheckpoint(t *testing.T) {
 	}
 	svc.Close()
 
-	// An account forged offline after the signed checkpoint, through the bootstrap path.
-	if _, err := bootstrap(ctx, dir, "mallory", []trustregistry.Role{trustregistry.RoleAdmin}); err != nil {
+	// The bootstrap command refuses to write without the key now; someone holding only the
+	// file writes the same record into it directly.
+	if _, err := bootstrap(ctx, dir, "mallory", []trustregistry.Role{trustregistry.RoleAdmin}); !errors.Is(err, trustregistry.ErrBootstrapNeedsKey) {
+		t.Fatalf("unsigned bootstrap after the first start: %v", err)
+	}
+	if err := forgeAccount(ctx, dir, "mallory"); err != nil {
 		t.Fatal(err)
 	}
 	if rep, err := checkAudit(ctx, dir); err != nil || !rep.OK {
@@ -142,8 +146,8 @@ func TestBootstrapAnchoredOnlyBeforeAnySignedCheckpoint(t *testing.T) {
 	}
 }
 
-// A forged bootstrap after registry-written records (each with its own checkpoint) is caught
-// too, even with the stored checkpoint deleted.
+// A bootstrap record forged after registry-written records (each with its own checkpoint) is
+// caught too, even with the stored checkpoint deleted.
 func TestBootstrapAfterAppliedChangesIsRefused(t *testing.T) {
 	e := newEnv(t, nil)
 	ctx := context.Background()
@@ -153,7 +157,7 @@ func TestBootstrapAfterAppliedChangesIsRefused(t *testing.T) {
 	pub := registryPub(t, e.svc)
 	e.srv.Close()
 	e.svc.Close()
-	if _, err := bootstrap(ctx, e.dir, "mallory", []trustregistry.Role{trustregistry.RoleAdmin}); err != nil {
+	if err := forgeAccount(ctx, e.dir, "mallory"); err != nil {
 		t.Fatal(err)
 	}
 	st, err := boltstore.Open(e.dir+"/registry.db", boltstore.Options{})

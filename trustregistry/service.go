@@ -2,6 +2,7 @@ package trustregistry
 
 import (
 	"context"
+	"crypto"
 	"crypto/rand"
 	"crypto/sha256"
 	"crypto/subtle"
@@ -825,15 +826,48 @@ func (s *Service) ListAccounts(ctx context.Context, actor Account) ([]AccountVie
 	return out, nil
 }
 
+// ErrBootstrapNeedsKey: the registry has signed a checkpoint of its audit log, so an offline
+// bootstrap must be signed with the registry key (BootstrapSigned) or it would read as an
+// account forged into the store.
+var ErrBootstrapNeedsKey = errors.New("the registry has signed its audit log: a bootstrap now needs the registry key secret")
+
 // Bootstrap creates an account directly in st (offline: a bbolt file the registry is not
 // running on, or an etcd prefix whose write lock the caller holds) and returns its token,
 // shown once. The creation is written to the audit log (as the next registry version, with the
 // unchanged state digest) in the same transaction. No registry service may be writing st at the
 // same time. Written without the registry key, the record carries no checkpoint: the registry
-// anchors bootstrap records by signing a checkpoint over them at its first start, and only
-// when no signed checkpoint precedes them; a bootstrap after that is refused at start like any
-// record appended offline (see docs/regulator-guide.md).
+// anchors such records by signing a checkpoint over them at its first start, and only when no
+// signed checkpoint precedes them. Once one does, Bootstrap refuses with ErrBootstrapNeedsKey
+// (see BootstrapSigned and docs/regulator-guide.md).
 func Bootstrap(ctx context.Context, st Store, name string, roles []Role) (string, error) {
+	return bootstrap(ctx, st, name, roles, nil)
+}
+
+// BootstrapSigned is Bootstrap for a registry that has started already: keySecret opens the
+// sealed registry key stored in st, the store must prove itself against the registry's signed
+// checkpoint (else nothing is written), and the record carries its own checkpoint signed with
+// the registry key, as if the registry had applied it. On a store whose registry never started
+// (no key yet) it is Bootstrap.
+func BootstrapSigned(ctx context.Context, st Store, name string, roles []Role, keySecret []byte) (string, error) {
+	sealer, err := keys.NewSealer(keySecret)
+	if err != nil {
+		return "", fmt.Errorf("registry key secret: %w", err)
+	}
+	sealed, err := st.GetSecret(ctx, secretCurrentKey)
+	if errors.Is(err, ErrNotFound) {
+		return bootstrap(ctx, st, name, roles, nil)
+	}
+	if err != nil {
+		return "", err
+	}
+	k, err := sealer.OpenKey(sealed)
+	if err != nil {
+		return "", fmt.Errorf("opening the registry key (wrong key secret?): %w", err)
+	}
+	return bootstrap(ctx, st, name, roles, k)
+}
+
+func bootstrap(ctx context.Context, st Store, name string, roles []Role, k *keys.Key) (string, error) {
 	now := time.Now().UTC()
 	a, tok, err := newAccount(name, roles, "bootstrap", now, DefaultTokenTTL)
 	if err != nil {
@@ -843,15 +877,46 @@ func Bootstrap(ctx context.Context, st Store, name string, roles []Role) (string
 	if err != nil {
 		return "", err
 	}
-	digest, err := StateDigest(cur)
-	if err != nil {
-		return "", err
+	var pub crypto.PublicKey
+	if k != nil {
+		pub = k.Public
 	}
-	_, err = st.Apply(ctx, Commit{BaseVersion: cur.Version, RecordedAt: now, Accounts: []AccountWrite{{Account: a, Create: true}},
-		Audit: AuditRecord{Proposer: "bootstrap", ProposedAt: now, AppliedAt: now, Reason: "offline bootstrap of account " + name,
-			Governance: []GovernanceChange{{Op: OpBootstrapAccount, Subject: name, After: a.auditJSON()}}, StateDigest: digest}})
+	vc, err := verifyIntegrity(ctx, st, cur, pub)
+	if err != nil {
+		return "", fmt.Errorf("bootstrap account %q: the store does not prove itself, nothing written: %w", name, err)
+	}
+	if k == nil && vc.head != nil {
+		blob, err := st.GetSecret(ctx, secretCheckpoint)
+		if err != nil && !errors.Is(err, ErrNotFound) {
+			return "", err
+		}
+		if !vc.unanchoredBootstrap(blob) {
+			return "", fmt.Errorf("bootstrap account %q: %w", name, ErrBootstrapNeedsKey)
+		}
+	}
+	rec := AuditRecord{Version: cur.Version + 1, Proposer: "bootstrap", ProposedAt: now, AppliedAt: now, Reason: "offline bootstrap of account " + name,
+		Governance: []GovernanceChange{{Op: OpBootstrapAccount, Subject: name, After: a.auditJSON()}}, StateDigest: vc.digest.Sum()}
+	if k != nil {
+		if err := Chain(vc.head, &rec); err != nil {
+			return "", err
+		}
+		issuer := "idport-registry"
+		if vc.ck != nil {
+			issuer = vc.ck.Issuer
+		}
+		jws, err := SignCheckpoint(k, Checkpoint{Issuer: issuer, Seq: rec.Seq, RecordHash: rec.Hash, StateDigest: rec.StateDigest,
+			Version: rec.Version, IssuedAt: now})
+		if err != nil {
+			return "", err
+		}
+		rec.Checkpoint = string(jws)
+	}
+	got, err := st.Apply(ctx, Commit{BaseVersion: cur.Version, RecordedAt: now, Accounts: []AccountWrite{{Account: a, Create: true}}, Audit: rec})
 	if err != nil {
 		return "", fmt.Errorf("bootstrap account %q: %w", name, err)
+	}
+	if k != nil && got.Hash != rec.Hash {
+		return "", fmt.Errorf("bootstrap account %q: the store chained the record after another head", name)
 	}
 	return tok, nil
 }

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"text/tabwriter"
@@ -36,7 +37,7 @@ type adminCommand struct {
 // adminCommands is the table of admin subcommands, in usage order.
 func adminCommands() []adminCommand {
 	return []adminCommand{
-		{name: "bootstrap", offline: "--data DIR --account NAME --role ROLE[,ROLE]   create an account; prints its token last",
+		{name: "bootstrap", offline: "--data DIR --account NAME --role ROLE[,ROLE] [--key-secret-file FILE]   create an account; prints its token last",
 			flags: bootstrapFlags, run: adminBootstrap},
 		{name: "whoami", run: adminWhoami},
 		{name: "proposals", synopsis: "[--status pending|applied|rejected|expired|withdrawn|stale]  list proposals", flags: statusFlag, run: adminProposals},
@@ -103,7 +104,7 @@ type adminOpts struct {
 	status, file, reason, ttl, comment              string
 	authority, effective, name, roles, out, account string
 	enrolment, coolingOff, tokenTTL                 string
-	registryKey, snapshot                           string
+	registryKey, snapshot, keySecretFile            string
 	quorum                                          int
 	jsonOut                                         bool
 	store                                           storeFlags
@@ -122,6 +123,7 @@ func bootstrapFlags(fs *flag.FlagSet, o *adminOpts) {
 	fs.StringVar(&o.data, "data", "./data/registry", "registry data directory")
 	fs.StringVar(&o.account, "account", "", "account name")
 	fs.StringVar(&o.roles, "role", "", "role(s): proposer, approver, auditor, admin (comma-separated)")
+	fs.StringVar(&o.keySecretFile, "key-secret-file", "", "the registry's key secret file: signs the audit record (needed once the registry has started)")
 	o.store.register(fs)
 }
 
@@ -454,11 +456,44 @@ func adminBootstrap(ctx context.Context, x *adminRun, _ []string) error {
 		return fmt.Errorf("admin bootstrap: %w", err)
 	}
 	defer st.Close()
-	tok, err := trustregistry.Bootstrap(ctx, st.Store, x.o.account, parseRoles(x.o.roles))
+	secret, err := bootstrapSecret(x)
+	if err != nil {
+		return fmt.Errorf("admin bootstrap: %w", err)
+	}
+	var tok string
+	if secret != nil {
+		tok, err = trustregistry.BootstrapSigned(ctx, st.Store, x.o.account, parseRoles(x.o.roles), secret)
+	} else {
+		tok, err = trustregistry.Bootstrap(ctx, st.Store, x.o.account, parseRoles(x.o.roles))
+	}
+	if errors.Is(err, trustregistry.ErrBootstrapNeedsKey) {
+		return fmt.Errorf("admin bootstrap: %w: give --key-secret-file (the registry's), or create the account by a proposal (admin account create)", err)
+	}
 	if err != nil {
 		return fmt.Errorf("admin bootstrap: %w", err)
 	}
 	return printToken(x.env, x.o.jsonOut, x.o.account, parseRoles(x.o.roles), tok)
+}
+
+// bootstrapSecret returns the registry key secret that signs a bootstrap: --key-secret-file,
+// else the development secret a --dev registry keeps in --data, else nil (unsigned).
+func bootstrapSecret(x *adminRun) ([]byte, error) {
+	if x.o.keySecretFile != "" {
+		b, err := readSecretFile(x.o.keySecretFile)
+		if err != nil {
+			return nil, fmt.Errorf("--key-secret-file: %w", err)
+		}
+		return b, nil
+	}
+	if x.o.data == "" {
+		return nil, nil
+	}
+	b, err := os.ReadFile(filepath.Join(x.o.data, trustregistry.DevSecretFile))
+	if err != nil {
+		return nil, nil
+	}
+	fmt.Fprintf(x.env.Stderr, "WARNING: signing with the development key secret in %s\n", x.o.data)
+	return b, nil
 }
 
 // tokenResult is the --json output of the commands creating an account.
