@@ -36,8 +36,13 @@ func (s *Service) Propose(ctx context.Context, actor Account, cs ChangeSet, reas
 	if len(reason) > 4096 {
 		return nil, verr(ErrInvalid, "reason", "reason longer than 4096 characters")
 	}
+	if err := s.brokenErr(); err != nil {
+		return nil, err
+	}
 	now := s.now().UTC()
-	cur := s.idx.Load().State()
+	s.mu.Lock()
+	cur, base := s.idx.Load().State(), s.objRev.of(cs)
+	s.mu.Unlock()
 	if _, _, err := Apply(cur, cs, now); err != nil {
 		return nil, err
 	}
@@ -48,7 +53,7 @@ func (s *Service) Propose(ctx context.Context, actor Account, cs ChangeSet, reas
 		ttl = s.cfg.ProposalTTL
 	}
 	p := &Proposal{ID: newProposalID(now), ChangeSet: cs, Reason: reason, Proposer: actor.Name,
-		CreatedAt: now, ExpiresAt: now.Add(ttl), Status: ProposalPending, BaseVersion: cur.Version}
+		CreatedAt: now, ExpiresAt: now.Add(ttl), Status: ProposalPending, BaseVersion: cur.Version, BaseRevisions: base}
 	if err := s.store.CreateProposal(ctx, p); err != nil {
 		return nil, err
 	}
@@ -74,6 +79,9 @@ func (s *Service) Approve(ctx context.Context, actor Account, id, comment string
 	if !actor.Has(RoleApprover) && !actor.Has(RoleAdmin) {
 		return nil, errs.Errorf(CodeForbidden, "approving needs the approver role (or admin for governance operations): %w", ErrForbidden)
 	}
+	if err := s.brokenErr(); err != nil {
+		return nil, err
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	p, err := s.pendingLocked(ctx, id)
@@ -88,6 +96,9 @@ func (s *Service) Approve(ctx context.Context, actor Account, id, comment string
 	}
 	if slices.ContainsFunc(p.Approvals, func(a Approval) bool { return a.Account == actor.Name }) {
 		return nil, errs.Errorf(CodeDuplicateApproval, "proposal %s: %s: %w", id, actor.Name, ErrDuplicateApproval)
+	}
+	if err := s.closeIfStaleLocked(ctx, p); err != nil {
+		return nil, err
 	}
 	now := s.now().UTC()
 	proposer, err := s.store.GetAccount(ctx, p.Proposer)
@@ -149,10 +160,9 @@ func (s *Service) applyLocked(ctx context.Context, p *Proposal, by string, appro
 		plan.changes = append(plan.changes, GovernanceChange{Op: OpWithdrawProposal, Subject: w.ID})
 	}
 	p.Status, p.AppliedVersion, p.DecidedAt, p.DecidedBy = ProposalApplied, next.Version, &now, by
-	rec, err := s.store.Apply(ctx, Commit{BaseVersion: cur.Version, RecordedAt: now, Changes: changes, Proposal: p, Accounts: plan.writes,
-		Audit: AuditRecord{ProposalID: p.ID, Proposer: p.Proposer, Approvers: approvers, ProposedAt: p.CreatedAt, AppliedAt: now, Reason: p.Reason,
-			Governance: plan.changes}})
-	if err != nil {
+	rec := AuditRecord{ProposalID: p.ID, Proposer: p.Proposer, Approvers: approvers, ProposedAt: p.CreatedAt, AppliedAt: now,
+		Reason: p.Reason, Governance: plan.changes, Approvals: countedApprovals(p.Approvals, approvers)}
+	if err := s.commitLocked(ctx, cur, next, changes, &rec, p, plan.writes); err != nil {
 		return err
 	}
 	if plan.policy != nil {
@@ -164,18 +174,97 @@ func (s *Service) applyLocked(ctx context.Context, p *Proposal, by string, appro
 			s.log.Error("withdrawing proposal", "proposal", w.ID, "err", err)
 		}
 	}
-	if !plan.rotate {
-		s.publishLocked(ctx, next, now)
+	if plan.rotate {
+		// The record is signed under the old key; the rotation then stores the new key, announces
+		// it under the old one, re-signs this record's checkpoint and publishes under the new key.
+		if err := s.rotateKeyLocked(ctx); err != nil {
+			return fmt.Errorf("proposal %s applied, rotating the registry key: %w", p.ID, err)
+		}
 		return nil
 	}
-	s.idx.Store(NewIndex(next))
-	s.asOfM.Lock()
-	s.applied = append(s.applied, now)
-	s.asOfM.Unlock()
-	if err := s.rotateKeyLocked(ctx); err != nil {
-		return fmt.Errorf("proposal %s applied, rotating the registry key: %w", p.ID, err)
+	if _, err := s.issueLocked(ctx, nil); err != nil {
+		s.log.Error("publishing snapshot after apply", "err", err)
 	}
 	return nil
+}
+
+// countedApprovals returns the approvals (with their comments) of the accounts that counted
+// towards the quorum.
+func countedApprovals(all []Approval, counted []string) []Approval {
+	var out []Approval
+	for _, a := range all {
+		if slices.Contains(counted, a.Account) {
+			out = append(out, a)
+		}
+	}
+	return out
+}
+
+// commitLocked is the one commit path: it writes a computed change (cur -> next, with the
+// account writes of governance operations) with its audit record. The record commits to the
+// digest of the state it leaves (unchanged by a governance-only commit, which still moves the
+// version) and carries the checkpoint of itself signed with the registry key, all written in
+// the same store transaction. On success next is the current state.
+func (s *Service) commitLocked(ctx context.Context, cur, next *State, changes []Change, rec *AuditRecord, p *Proposal, accounts []AccountWrite) error {
+	s.digest.Update(changes)
+	digest := s.digest.Sum()
+	rec.Version, rec.Diff, rec.StateDigest = next.Version, changes, digest
+	var prev *AuditRecord
+	if s.chain.seq > 0 {
+		prev = &AuditRecord{Seq: s.chain.seq, Hash: s.chain.hash}
+	}
+	if err := Chain(prev, rec); err != nil {
+		s.digest.revert(changes)
+		return err
+	}
+	ck := Checkpoint{Issuer: s.cfg.Issuer, Seq: rec.Seq, RecordHash: rec.Hash, StateDigest: digest, Version: next.Version, IssuedAt: rec.AppliedAt}
+	jws, err := SignCheckpoint(s.key.Load(), ck)
+	if err != nil {
+		s.digest.revert(changes)
+		return err
+	}
+	rec.Checkpoint = string(jws)
+	got, err := s.store.Apply(ctx, Commit{BaseVersion: cur.Version, RecordedAt: rec.AppliedAt, Changes: changes, Proposal: p, Audit: *rec, Accounts: accounts})
+	if err != nil {
+		s.digest.revert(changes)
+		return err
+	}
+	if got.Hash != rec.Hash {
+		// The store chained the record after another head than this registry's: someone else
+		// writes this store. Stop serving rather than sign what it holds.
+		e := integrityErr(&IntegrityError{Record: int(got.Seq), Reason: "the store chained this record after a head the registry did not write"})
+		s.broken.Store(&e)
+		return e
+	}
+	s.idx.Store(NewIndex(next))
+	s.chain, s.ckBody = chainHead{seq: rec.Seq, hash: rec.Hash}, ck
+	s.ckpt.Store(&jws)
+	for _, ch := range changes {
+		s.objRev[objectKey(ch.Kind, ch.ID)] = next.Version
+	}
+	s.asOfM.Lock()
+	s.applied = append(s.applied, rec.AppliedAt)
+	s.asOfM.Unlock()
+	if appliedHook != nil {
+		appliedHook()
+	}
+	return nil
+}
+
+// closeIfStaleLocked closes p as stale, and says why, when an object it touches changed after
+// it was proposed.
+func (s *Service) closeIfStaleLocked(ctx context.Context, p *Proposal) error {
+	why := s.objRev.staleReason(p, s.idx.Load().Version())
+	if why == "" {
+		return nil
+	}
+	now := s.now().UTC()
+	p.Status, p.DecidedAt, p.DecidedBy, p.DecisionReason = ProposalStale, &now, "system", why
+	if err := s.store.UpdateProposal(ctx, p); err != nil {
+		return err
+	}
+	s.log.Info("proposal closed as stale", "proposal", p.ID, "why", why)
+	return errs.Errorf(CodeProposalStale, "proposal %s: %s; propose again against the current registry: %w", p.ID, why, ErrProposalStale)
 }
 
 // pendingLocked loads a proposal that is still pending, expiring it on the way if due.
@@ -266,22 +355,10 @@ func (s *Service) VerifyAudit(ctx context.Context, actor Account) (AuditReport, 
 	if !actor.Has(RoleAuditor) {
 		return AuditReport{}, errs.Errorf(CodeForbidden, "verifying the audit log needs the auditor role: %w", ErrForbidden)
 	}
-	return verifyAudit(ctx, s.store)
-}
-
-func verifyAudit(ctx context.Context, st Store) (AuditReport, error) {
-	n, last, err := VerifyStoreAudit(ctx, st)
-	v, verr := st.Version(ctx)
-	if verr != nil {
-		return AuditReport{}, verr
-	}
-	r := AuditReport{OK: err == nil, Records: n, Version: v, LastHash: last}
-	var ae *AuditError
-	if errors.As(err, &ae) {
-		r.BrokenAt, r.Error = ae.Record, ae.Error()
-		return r, nil
-	}
-	return r, err
+	// Hold off applies so that chain, state and checkpoint are read at one head.
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return CheckIntegrity(ctx, s.store, s.key.Load().Public)
 }
 
 // GetIdempotency returns the stored answer of an idempotency key.
@@ -302,4 +379,64 @@ func (s *Service) DeleteIdempotency(ctx context.Context, key string) error {
 // PutIdempotency stores (reserves) an idempotency key.
 func (s *Service) PutIdempotency(ctx context.Context, r IdempotencyRecord) error {
 	return s.store.PutIdempotency(ctx, r)
+}
+
+// revisions maps an object key to the registry version that last changed it.
+type revisions map[string]uint64
+
+// of returns the revisions of the objects cs touches (operations without their object are
+// skipped: Apply refuses them).
+func (r revisions) of(cs ChangeSet) []ObjectRevision {
+	seen := map[string]bool{}
+	var out []ObjectRevision
+	for i := range cs.Ops {
+		op := &cs.Ops[i]
+		if !opHasTarget(op) {
+			continue
+		}
+		k, id := op.target()
+		if key := objectKey(k, id); !seen[key] {
+			seen[key] = true
+			out = append(out, ObjectRevision{Kind: k, ID: id, Revision: r[key]})
+		}
+	}
+	return out
+}
+
+// staleReason says which object p touches changed after p was proposed, or "". A proposal
+// of registry operations without revisions (made before revisions were recorded) is stale once
+// the registry moved; governance operations touch no registry object: planGovernance checks
+// them against the accounts and policy at apply time.
+func (r revisions) staleReason(p *Proposal, head uint64) string {
+	if len(p.BaseRevisions) == 0 && hasOps(p.ChangeSet, false) {
+		if p.BaseVersion != head {
+			return fmt.Sprintf("proposed against version %d without object revisions; the registry is at version %d", p.BaseVersion, head)
+		}
+		return ""
+	}
+	for _, b := range p.BaseRevisions {
+		if now := r[objectKey(b.Kind, b.ID)]; now != b.Revision {
+			return fmt.Sprintf("%s %q changed in version %d after the proposal read it at revision %d", b.Kind, b.ID, now, b.Revision)
+		}
+	}
+	return ""
+}
+
+// opHasTarget reports whether op carries the object or id its target names.
+func opHasTarget(op *Op) bool {
+	switch op.Op {
+	case OpUpsertJurisdiction:
+		return op.Jurisdiction != nil
+	case OpUpsertScheme:
+		return op.Scheme != nil
+	case OpUpsertAuthority:
+		return op.Authority != nil
+	case OpUpsertAgreement:
+		return op.Agreement != nil
+	case OpUpsertRecognition:
+		return op.Recognition != nil
+	case OpSetAuthorityStatus, OpSetRecognitionStatus:
+		return true
+	}
+	return false
 }

@@ -34,18 +34,26 @@ type AuditRecord struct {
 	// Governance lists the governance operations of the record (accounts, tokens, registry
 	// key, policy, withdrawn proposals); records of registry changes only have none.
 	Governance []GovernanceChange `json:"governance,omitempty"`
-	PrevHash   string             `json:"prev_hash"`
-	Hash       string             `json:"hash"`
+	// Approvals are the approvals that reached the quorum, with their comments.
+	Approvals []Approval `json:"approvals,omitempty"`
+	// StateDigest is the digest of the registry state this record leaves (see Digest).
+	StateDigest string `json:"state_digest,omitempty"`
+	PrevHash    string `json:"prev_hash"`
+	Hash        string `json:"hash"`
+	// Checkpoint is the registry's signed Checkpoint of this record (compact JWS). It signs the
+	// record's hash, so it is not part of it.
+	Checkpoint string `json:"checkpoint,omitempty"`
 }
 
 // GenesisHash is the PrevHash of the first record.
 const GenesisHash = "0000000000000000000000000000000000000000000000000000000000000000"
 
-// ComputeHash returns the hex SHA-256 of the record's canonical JSON with Hash left empty.
+// ComputeHash returns the hex SHA-256 of the record's canonical JSON with Hash and Checkpoint
+// left empty.
 // The canonical JSON is encoding/json of this fixed struct (fields in declaration order, map
 // keys sorted, RawMessage compacted), which includes PrevHash: that links the chain.
 func (r AuditRecord) ComputeHash() (string, error) {
-	r.Hash = ""
+	r.Hash, r.Checkpoint = "", ""
 	b, err := json.Marshal(r)
 	if err != nil {
 		return "", fmt.Errorf("encoding audit record %d: %w", r.Seq, err)
@@ -193,6 +201,13 @@ type AuditReport struct {
 	Version  uint64 `json:"version"`
 	LastHash string `json:"last_hash"`
 	// BrokenAt is the 1-based record number where the chain breaks (0 when OK).
-	BrokenAt int    `json:"broken_at,omitempty"`
-	Error    string `json:"error,omitempty"`
+	BrokenAt int `json:"broken_at,omitempty"`
+	// Object names the first stored object ("kind/id") that differs from the audit chain.
+	Object string `json:"object,omitempty"`
+	Error  string `json:"error,omitempty"`
+	// StateDigest is the digest of the state the chain replays to.
+	StateDigest string `json:"state_digest,omitempty"`
+	// CheckpointSeq is the record covered by the registry's signed checkpoint, when checked
+	// (0: not checked, e.g. offline without the registry key).
+	CheckpointSeq uint64 `json:"checkpoint_seq,omitempty"`
 }

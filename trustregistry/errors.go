@@ -49,6 +49,12 @@ const (
 	CodeProposalExpired errs.Code = "proposal_expired"
 	// CodeChangeConflict: an approved change set no longer applies to the current registry.
 	CodeChangeConflict errs.Code = "change_set_conflict"
+	// CodeProposalStale: an object the proposal touches changed after it was proposed; the
+	// proposal is closed as stale and must be proposed again.
+	CodeProposalStale errs.Code = "proposal_stale"
+	// CodeStateIntegrity: the stored state does not prove itself against the audit chain and
+	// the signed checkpoint; the registry refuses to serve.
+	CodeStateIntegrity errs.Code = "state_integrity"
 	// CodeBackupUnsupported: the store cannot take online backups (it is no Backupper).
 	CodeBackupUnsupported errs.Code = "backup_unsupported"
 
@@ -114,6 +120,10 @@ var (
 	ErrProposalExpired = errs.New(CodeProposalExpired, "proposal expired")
 	// ErrChangeConflict: the change set no longer applies to the current registry.
 	ErrChangeConflict = errs.New(CodeChangeConflict, "change set conflicts with the current registry")
+	// ErrProposalStale: an object the proposal touches changed after it was proposed.
+	ErrProposalStale = errs.New(CodeProposalStale, "proposal is stale: propose again against the current registry")
+	// ErrIntegrity: the stored state does not prove itself; the registry refuses to serve.
+	ErrIntegrity = errs.New(CodeStateIntegrity, "registry state integrity check failed")
 	// ErrBackupUnsupported: the store cannot take online backups.
 	ErrBackupUnsupported = errs.New(CodeBackupUnsupported, "this registry store cannot take online backups")
 )

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"time"
 
 	"github.com/idport/idport/trustregistry"
 	"github.com/idport/idport/trustregistry/httpapi"
@@ -44,6 +45,39 @@ func bootstrap(ctx context.Context, dataDir, name string, roles []trustregistry.
 	}
 	defer st.Close()
 	return trustregistry.Bootstrap(ctx, st.Store, name, roles)
+}
+
+// bootstrapSigned creates an account offline in the bbolt registry of dataDir, signing its
+// audit record with the registry key sealed by secret.
+func bootstrapSigned(ctx context.Context, dataDir, name string, roles []trustregistry.Role) (string, error) {
+	st, err := storeconfig.Open(ctx, storeconfig.Config{DataDir: dataDir})
+	if err != nil {
+		return "", err
+	}
+	defer st.Close()
+	return trustregistry.BootstrapSigned(ctx, st.Store, name, roles, secret)
+}
+
+// forgeAccount writes an admin account and its bootstrap-like audit record into the bbolt
+// registry of dataDir, without the registry key: what someone holding only the file can do.
+func forgeAccount(ctx context.Context, dataDir, name string) error {
+	st, err := storeconfig.Open(ctx, storeconfig.Config{DataDir: dataDir})
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	v, err := st.Store.Version(ctx)
+	if err != nil {
+		return err
+	}
+	now := time.Now().UTC()
+	a := trustregistry.Account{Name: name, Roles: []trustregistry.Role{trustregistry.RoleAdmin}, CreatedAt: now, CreatedBy: "bootstrap"}
+	after, _ := json.Marshal(a.View())
+	_, err = st.Store.Apply(ctx, trustregistry.Commit{BaseVersion: v, RecordedAt: now,
+		Accounts: []trustregistry.AccountWrite{{Account: a, Create: true}},
+		Audit: trustregistry.AuditRecord{Proposer: "bootstrap", ProposedAt: now, AppliedAt: now, Reason: "offline bootstrap of account " + name,
+			Governance: []trustregistry.GovernanceChange{{Op: trustregistry.OpBootstrapAccount, Subject: name, After: after}}}})
+	return err
 }
 
 // checkAudit checks the audit chain of the bbolt registry of dataDir offline.

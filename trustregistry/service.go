@@ -2,6 +2,7 @@ package trustregistry
 
 import (
 	"context"
+	"crypto"
 	"crypto/rand"
 	"crypto/sha256"
 	"crypto/subtle"
@@ -31,7 +32,16 @@ const (
 	// DevSecretFile holds the generated key-sealing secret in Dev mode.
 	DevSecretFile    = "dev-key-secret"
 	secretCurrentKey = "registry-key"
+	// secretNextKey holds a new registry key from the moment it is stored until the rotation
+	// is announced and the key made current (empty when no rotation is under way).
+	secretNextKey = "registry-key-next"
 )
+
+// rotationHook, when set (tests), runs between storing a new registry key and announcing it.
+var rotationHook func()
+
+// appliedHook, when set (benchmarks), runs when an approval's change is committed.
+var appliedHook func()
 
 // ErrNoKeySecret reports a Config with neither KeySecret nor Dev.
 var ErrNoKeySecret = errors.New("a registry key secret is required outside dev mode")
@@ -92,6 +102,24 @@ type Service struct {
 	asOfM   sync.Mutex
 	asOf    map[uint64]*Index
 	applied []time.Time // applied[v-1] is when version v was recorded; guarded by asOfM
+
+	// Guarded by mu: the head of the audit chain, the incremental state digest, each object's
+	// revision (the version that last changed it), and the head's checkpoint.
+	chain  chainHead
+	digest *Digest
+	objRev revisions
+	ckBody Checkpoint
+	// ckpt is the head's checkpoint signed by the current key (nil for the empty registry).
+	ckpt atomic.Pointer[[]byte]
+	// broken is set when the stored state failed its integrity check: the registry refuses to
+	// serve.
+	broken atomic.Pointer[error]
+}
+
+// chainHead is the last audit record: its sequence number and hash.
+type chainHead struct {
+	seq  uint64
+	hash string
 }
 
 // NewService opens (or creates) the registry and prepares its index, key and latest snapshot.
@@ -191,41 +219,38 @@ func (s *Service) open(ctx context.Context) error {
 		return err
 	}
 	s.idx.Store(NewIndex(st))
-	for after := uint64(0); ; {
-		recs, err := s.store.Audit(ctx, after, 1000)
-		if err != nil {
-			return fmt.Errorf("reading audit times: %w", err)
-		}
-		for _, r := range recs {
-			s.applied = append(s.applied, r.AppliedAt)
-			if err := s.replayPolicy(r); err != nil {
-				return err
-			}
-		}
-		if len(recs) < 1000 {
-			break
-		}
-		after = recs[len(recs)-1].Seq
-	}
-	sealed, err := s.store.GetSecret(ctx, secretCurrentKey)
-	var k *keys.Key
-	switch {
-	case errors.Is(err, ErrNotFound):
-		if k, err = keys.Generate(s.cfg.Alg); err != nil {
-			return err
-		}
-		if err := s.storeKey(ctx, k); err != nil {
-			return err
-		}
-		s.log.Info("generated registry signing key", "kid", k.ID, "alg", k.Alg)
-	case err != nil:
+	k, err := s.loadKey(ctx)
+	if err != nil {
 		return err
-	default:
-		if k, err = s.sealer.OpenKey(sealed); err != nil {
-			return fmt.Errorf("opening the registry key (wrong key secret?): %w", err)
-		}
 	}
 	s.key.Store(k)
+	vc, err := verifyIntegrity(ctx, s.store, st, k.Public)
+	if err != nil {
+		var ie *IntegrityError
+		if !errors.As(err, &ie) {
+			return fmt.Errorf("checking the registry state: %w", err)
+		}
+		e := integrityErr(err)
+		s.broken.Store(&e)
+		s.log.Error("the stored registry state does not prove itself; refusing to serve", "err", err)
+		return nil
+	}
+	s.applied, s.digest, s.objRev = vc.applied, vc.digest, vc.revs
+	if err := s.replayPolicy(vc.policies); err != nil {
+		return err
+	}
+	if vc.head != nil {
+		s.chain = chainHead{seq: vc.head.Seq, hash: vc.head.Hash}
+	}
+	switch {
+	case vc.anchor:
+		if err := s.anchorBootstrap(ctx, vc.head); err != nil {
+			return err
+		}
+	case vc.head != nil:
+		s.ckBody = *vc.ck
+		s.ckpt.Store(&vc.ckJWS)
+	}
 	if rec, err := s.store.LatestSnapshot(ctx); err == nil {
 		s.snap.Store(&rec)
 		if h, err := PeekJWS(rec.JWS); err == nil && h.Kid == k.ID {
@@ -236,7 +261,72 @@ func (s *Service) open(ctx context.Context) error {
 	} else if !errors.Is(err, ErrNotFound) {
 		return err
 	}
+	if err := s.resumeRotation(ctx); err != nil {
+		return err
+	}
+	if err := s.resumeRotationProposal(ctx, vc.head); err != nil {
+		return err
+	}
 	return s.refreshSnapshot(ctx, false)
+}
+
+// anchorBootstrap signs the first checkpoint of a chain of offline bootstrap records (see
+// chainState.unanchoredBootstrap) and stores it: from then on the records are covered like any
+// other, and a record appended offline is detected.
+func (s *Service) anchorBootstrap(ctx context.Context, head *AuditRecord) error {
+	ck := Checkpoint{Issuer: s.cfg.Issuer, Seq: head.Seq, RecordHash: head.Hash, StateDigest: s.digest.Sum(),
+		Version: head.Version, IssuedAt: s.now().UTC()}
+	jws, err := SignCheckpoint(s.key.Load(), ck)
+	if err != nil {
+		return err
+	}
+	if err := s.store.PutSecret(ctx, secretCheckpoint, jws); err != nil {
+		return fmt.Errorf("storing the checkpoint of the bootstrap records: %w", err)
+	}
+	s.ckBody = ck
+	s.ckpt.Store(&jws)
+	s.log.Info("signed the first checkpoint over the offline bootstrap records", "audit_seq", head.Seq)
+	return nil
+}
+
+// resumeRotationProposal finishes the key rotation of an applied rotate_registry_key proposal
+// when the registry stopped after committing it but before storing the new key: the head
+// record asks for a rotation and its checkpoint is still signed by the current key.
+func (s *Service) resumeRotationProposal(ctx context.Context, head *AuditRecord) error {
+	if head == nil || head.Checkpoint == "" || !slices.ContainsFunc(head.Governance, func(g GovernanceChange) bool { return g.Op == OpRotateRegistryKey }) {
+		return nil
+	}
+	if _, err := VerifyCheckpoint([]byte(head.Checkpoint), s.key.Load().Public); err != nil {
+		return nil // signed by the previous key: the rotation was made
+	}
+	s.log.Warn("finishing the registry key rotation of an applied proposal", "proposal", head.ProposalID)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.rotateKeyLocked(ctx)
+}
+
+// loadKey opens the stored registry key, or generates and stores one on first start.
+func (s *Service) loadKey(ctx context.Context) (*keys.Key, error) {
+	sealed, err := s.store.GetSecret(ctx, secretCurrentKey)
+	switch {
+	case errors.Is(err, ErrNotFound):
+		k, err := keys.Generate(s.cfg.Alg)
+		if err != nil {
+			return nil, err
+		}
+		if err := s.storeKey(ctx, k); err != nil {
+			return nil, err
+		}
+		s.log.Info("generated registry signing key", "kid", k.ID, "alg", k.Alg)
+		return k, nil
+	case err != nil:
+		return nil, err
+	}
+	k, err := s.sealer.OpenKey(sealed)
+	if err != nil {
+		return nil, fmt.Errorf("opening the registry key (wrong key secret?): %w", err)
+	}
+	return k, nil
 }
 
 func (s *Service) storeKey(ctx context.Context, k *keys.Key) error {
@@ -273,6 +363,9 @@ type snapMeta struct {
 
 // issueLocked signs and publishes the next snapshot; nextKey announces a rotation.
 func (s *Service) issueLocked(ctx context.Context, nextKey []byte) (SnapshotRecord, error) {
+	if err := s.brokenErr(); err != nil {
+		return SnapshotRecord{}, err
+	}
 	seq := uint64(1)
 	if cur := s.snap.Load(); cur != nil {
 		seq = cur.Sequence + 1
@@ -281,6 +374,9 @@ func (s *Service) issueLocked(ctx context.Context, nextKey []byte) (SnapshotReco
 	now := s.now().UTC()
 	snap := &Snapshot{Issuer: s.cfg.Issuer, Sequence: seq, Version: idx.Version(), IssuedAt: now,
 		NextUpdate: now.Add(s.cfg.SnapshotInterval), NextKey: nextKey, State: idx.State()}
+	if ck := s.ckpt.Load(); ck != nil {
+		snap.Checkpoint = string(*ck)
+	}
 	jws, err := SignSnapshot(s.key.Load(), snap)
 	if err != nil {
 		return SnapshotRecord{}, err
@@ -299,28 +395,29 @@ func (s *Service) issueLocked(ctx context.Context, nextKey []byte) (SnapshotReco
 	return rec, nil
 }
 
-// replayPolicy applies the set_policy of an audit record to the policy in force.
-func (s *Service) replayPolicy(r AuditRecord) error {
-	for _, g := range r.Governance {
-		if g.Op != OpSetPolicy {
-			continue
-		}
+// replayPolicy applies the set_policy changes of the audit chain, in order, to the policy in
+// force.
+func (s *Service) replayPolicy(changes []policyChange) error {
+	for _, g := range changes {
 		var w Policy
 		if err := json.Unmarshal(g.After, &w); err != nil {
-			return fmt.Errorf("audit record %d: policy: %w", r.Seq, err)
+			return fmt.Errorf("audit record %d: policy: %w", g.seq, err)
 		}
 		p, err := s.pol.Load().merge(-1, &w)
 		if err != nil {
-			return fmt.Errorf("audit record %d: policy: %w", r.Seq, err)
+			return fmt.Errorf("audit record %d: policy: %w", g.seq, err)
 		}
 		s.pol.Store(&p)
 	}
 	return nil
 }
 
-// RotateKey generates a new registry key, announces it in a snapshot signed by the old key,
-// then publishes a snapshot signed by the new key. It is the in-process form for the operator's
-// own code; over the admin API the key rotates by an approved rotate_registry_key proposal.
+// RotateKey rotates the registry key so that no replica can be stranded: the new key is stored
+// first (as the next key), then announced in a snapshot signed by the old key, then made
+// current, and a snapshot signed by it published. A registry stopped at any point finishes the
+// rotation when it starts again (resumeRotation). It is the in-process form for the operator's
+// own code; over the admin API the key rotates by an approved rotate_registry_key proposal,
+// which runs the same steps.
 func (s *Service) RotateKey(ctx context.Context) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -328,24 +425,107 @@ func (s *Service) RotateKey(ctx context.Context) error {
 }
 
 func (s *Service) rotateKeyLocked(ctx context.Context) error {
+	if err := s.brokenErr(); err != nil {
+		return err
+	}
 	nk, err := keys.Generate(s.cfg.Alg)
 	if err != nil {
 		return err
 	}
-	jwk, err := nk.PublicJWK()
+	sealed, err := s.sealer.SealKey(nk)
 	if err != nil {
 		return err
 	}
-	if _, err := s.issueLocked(ctx, jwk); err != nil {
+	if err := s.store.PutSecret(ctx, secretNextKey, sealed); err != nil {
+		return fmt.Errorf("storing the new registry key: %w", err)
+	}
+	if rotationHook != nil {
+		rotationHook()
+	}
+	return s.finishRotationLocked(ctx, nk)
+}
+
+// resumeRotation finishes a rotation interrupted after its new key was stored.
+func (s *Service) resumeRotation(ctx context.Context) error {
+	sealed, err := s.store.GetSecret(ctx, secretNextKey)
+	if errors.Is(err, ErrNotFound) || (err == nil && len(sealed) == 0) {
+		return nil
+	}
+	if err != nil {
 		return err
+	}
+	nk, err := s.sealer.OpenKey(sealed)
+	if err != nil {
+		return fmt.Errorf("opening the next registry key: %w", err)
+	}
+	s.log.Warn("finishing an interrupted registry key rotation", "kid", nk.ID)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.finishRotationLocked(ctx, nk)
+}
+
+// finishRotationLocked announces nk under the current key unless a stored announcement does
+// already, re-signs the head checkpoint with nk, makes nk current and publishes under it.
+func (s *Service) finishRotationLocked(ctx context.Context, nk *keys.Key) error {
+	announced, err := s.announcedLocked(ctx, nk.ID)
+	if err != nil {
+		return err
+	}
+	if !announced {
+		jwk, err := nk.PublicJWK()
+		if err != nil {
+			return err
+		}
+		if _, err := s.issueLocked(ctx, jwk); err != nil {
+			return fmt.Errorf("announcing the new registry key: %w", err)
+		}
+	}
+	var ck []byte
+	if s.chain.seq > 0 {
+		if ck, err = SignCheckpoint(nk, s.ckBody); err != nil {
+			return err
+		}
+		if err := s.store.PutSecret(ctx, secretCheckpoint, ck); err != nil {
+			return fmt.Errorf("storing the re-signed checkpoint: %w", err)
+		}
 	}
 	if err := s.storeKey(ctx, nk); err != nil {
 		return err
 	}
+	if err := s.store.PutSecret(ctx, secretNextKey, []byte{}); err != nil {
+		return err
+	}
 	s.key.Store(nk)
+	if ck != nil {
+		s.ckpt.Store(&ck)
+	}
 	s.log.Info("rotated registry signing key", "kid", nk.ID)
 	_, err = s.issueLocked(ctx, nil)
 	return err
+}
+
+// announcedLocked reports whether a stored rotation announcement signed by the current key
+// names the key kid.
+func (s *Service) announcedLocked(ctx context.Context, kid string) (bool, error) {
+	rots, err := s.store.Rotations(ctx)
+	if err != nil {
+		return false, err
+	}
+	cur := s.key.Load()
+	for _, r := range rots {
+		snap, err := VerifySnapshot(r.JWS, cur.Public)
+		if err != nil || len(snap.NextKey) == 0 {
+			continue
+		}
+		pub, _, err := keys.ParsePublicJWK(snap.NextKey)
+		if err != nil {
+			continue
+		}
+		if t, err := keys.Thumbprint(pub); err == nil && t == kid {
+			return true, nil
+		}
+	}
+	return false, nil
 }
 
 // Store returns the underlying store.
@@ -381,10 +561,22 @@ func (s *Service) Run(ctx context.Context) error {
 	}
 }
 
-// Ready reports whether the registry can serve (a signed snapshot exists).
+// Ready reports whether the registry can serve: its stored state proved itself on start and a
+// signed snapshot exists.
 func (s *Service) Ready() error {
+	if err := s.brokenErr(); err != nil {
+		return err
+	}
 	if s.snap.Load() == nil {
 		return errors.New("no snapshot published yet")
+	}
+	return nil
+}
+
+// brokenErr returns the integrity failure found on start, or nil.
+func (s *Service) brokenErr() error {
+	if p := s.broken.Load(); p != nil {
+		return *p
 	}
 	return nil
 }
@@ -394,6 +586,9 @@ func (s *Service) Index() *Index { return s.idx.Load() }
 
 // Decide answers q, routing as-of-version questions to an index rebuilt from history.
 func (s *Service) Decide(ctx context.Context, q Query) (Decision, error) {
+	if err := s.brokenErr(); err != nil {
+		return Decision{}, err
+	}
 	if !q.AsKnownAt.IsZero() {
 		v := s.VersionAt(q.AsKnownAt)
 		if v == 0 {
@@ -417,6 +612,9 @@ func (s *Service) Decide(ctx context.Context, q Query) (Decision, error) {
 
 // DecideRecognition answers a scheme recognition question at the latest or an older version.
 func (s *Service) DecideRecognition(ctx context.Context, q RecognitionQuery, asOf uint64) (Decision, error) {
+	if err := s.brokenErr(); err != nil {
+		return Decision{}, err
+	}
 	idx, err := s.indexAt(ctx, asOf)
 	if err != nil {
 		return Decision{}, err
@@ -474,7 +672,7 @@ func (s *Service) indexAt(ctx context.Context, v uint64) (*Index, error) {
 // Snapshot returns the latest published snapshot.
 func (s *Service) Snapshot() (SnapshotRecord, bool) {
 	r := s.snap.Load()
-	if r == nil {
+	if r == nil || s.broken.Load() != nil {
 		return SnapshotRecord{}, false
 	}
 	return *r, true
@@ -628,31 +826,104 @@ func (s *Service) ListAccounts(ctx context.Context, actor Account) ([]AccountVie
 	return out, nil
 }
 
+// ErrBootstrapNeedsKey: the registry has signed a checkpoint of its audit log, so an offline
+// bootstrap must be signed with the registry key (BootstrapSigned) or it would read as an
+// account forged into the store.
+var ErrBootstrapNeedsKey = errors.New("the registry has signed its audit log: a bootstrap now needs the registry key secret")
+
 // Bootstrap creates an account directly in st (offline: a bbolt file the registry is not
 // running on, or an etcd prefix whose write lock the caller holds) and returns its token,
-// shown once. The creation is written to the audit log (as the next registry version) in the
-// same transaction. No registry service may be writing st at the same time.
+// shown once. The creation is written to the audit log (as the next registry version, with the
+// unchanged state digest) in the same transaction. No registry service may be writing st at the
+// same time. Written without the registry key, the record carries no checkpoint: the registry
+// anchors such records by signing a checkpoint over them at its first start, and only when no
+// signed checkpoint precedes them. Once one does, Bootstrap refuses with ErrBootstrapNeedsKey
+// (see BootstrapSigned and docs/regulator-guide.md).
 func Bootstrap(ctx context.Context, st Store, name string, roles []Role) (string, error) {
+	return bootstrap(ctx, st, name, roles, nil)
+}
+
+// BootstrapSigned is Bootstrap for a registry that has started already: keySecret opens the
+// sealed registry key stored in st, the store must prove itself against the registry's signed
+// checkpoint (else nothing is written), and the record carries its own checkpoint signed with
+// the registry key, as if the registry had applied it. On a store whose registry never started
+// (no key yet) it is Bootstrap.
+func BootstrapSigned(ctx context.Context, st Store, name string, roles []Role, keySecret []byte) (string, error) {
+	sealer, err := keys.NewSealer(keySecret)
+	if err != nil {
+		return "", fmt.Errorf("registry key secret: %w", err)
+	}
+	sealed, err := st.GetSecret(ctx, secretCurrentKey)
+	if errors.Is(err, ErrNotFound) {
+		return bootstrap(ctx, st, name, roles, nil)
+	}
+	if err != nil {
+		return "", err
+	}
+	k, err := sealer.OpenKey(sealed)
+	if err != nil {
+		return "", fmt.Errorf("opening the registry key (wrong key secret?): %w", err)
+	}
+	return bootstrap(ctx, st, name, roles, k)
+}
+
+func bootstrap(ctx context.Context, st Store, name string, roles []Role, k *keys.Key) (string, error) {
 	now := time.Now().UTC()
 	a, tok, err := newAccount(name, roles, "bootstrap", now, DefaultTokenTTL)
 	if err != nil {
 		return "", err
 	}
-	v, err := st.Version(ctx)
+	cur, err := st.LoadState(ctx)
 	if err != nil {
 		return "", err
 	}
-	_, err = st.Apply(ctx, Commit{BaseVersion: v, RecordedAt: now, Accounts: []AccountWrite{{Account: a, Create: true}},
-		Audit: AuditRecord{Proposer: "bootstrap", ProposedAt: now, AppliedAt: now, Reason: "offline bootstrap of account " + name,
-			Governance: []GovernanceChange{{Op: OpBootstrapAccount, Subject: name, After: a.auditJSON()}}}})
+	var pub crypto.PublicKey
+	if k != nil {
+		pub = k.Public
+	}
+	vc, err := verifyIntegrity(ctx, st, cur, pub)
+	if err != nil {
+		return "", fmt.Errorf("bootstrap account %q: the store does not prove itself, nothing written: %w", name, err)
+	}
+	if k == nil && vc.head != nil {
+		blob, err := st.GetSecret(ctx, secretCheckpoint)
+		if err != nil && !errors.Is(err, ErrNotFound) {
+			return "", err
+		}
+		if !vc.unanchoredBootstrap(blob) {
+			return "", fmt.Errorf("bootstrap account %q: %w", name, ErrBootstrapNeedsKey)
+		}
+	}
+	rec := AuditRecord{Version: cur.Version + 1, Proposer: "bootstrap", ProposedAt: now, AppliedAt: now, Reason: "offline bootstrap of account " + name,
+		Governance: []GovernanceChange{{Op: OpBootstrapAccount, Subject: name, After: a.auditJSON()}}, StateDigest: vc.digest.Sum()}
+	if k != nil {
+		if err := Chain(vc.head, &rec); err != nil {
+			return "", err
+		}
+		issuer := "idport-registry"
+		if vc.ck != nil {
+			issuer = vc.ck.Issuer
+		}
+		jws, err := SignCheckpoint(k, Checkpoint{Issuer: issuer, Seq: rec.Seq, RecordHash: rec.Hash, StateDigest: rec.StateDigest,
+			Version: rec.Version, IssuedAt: now})
+		if err != nil {
+			return "", err
+		}
+		rec.Checkpoint = string(jws)
+	}
+	got, err := st.Apply(ctx, Commit{BaseVersion: cur.Version, RecordedAt: now, Accounts: []AccountWrite{{Account: a, Create: true}}, Audit: rec})
 	if err != nil {
 		return "", fmt.Errorf("bootstrap account %q: %w", name, err)
+	}
+	if k != nil && got.Hash != rec.Hash {
+		return "", fmt.Errorf("bootstrap account %q: the store chained the record after another head", name)
 	}
 	return tok, nil
 }
 
-// CheckAudit checks the audit chain of st offline and reports on it; a broken chain is a
-// report with OK false, not an error.
+// CheckAudit checks st offline without the registry key (CheckIntegrity with a nil key): the
+// audit chain and the stored state against it; a failed check is a report with OK false, not an
+// error.
 func CheckAudit(ctx context.Context, st Store) (AuditReport, error) {
-	return verifyAudit(ctx, st)
+	return CheckIntegrity(ctx, st, nil)
 }

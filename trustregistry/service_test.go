@@ -256,7 +256,8 @@ func TestConflictingProposalsApplyOnce(t *testing.T) {
 	if _, err := e.bob.Approve(ctx, p1.ID, ""); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := e.bob.Approve(ctx, p2.ID, ""); !isCode(err, "change_set_conflict") {
+	// The second read the authority before the first revoked it: it is stale, not applied.
+	if _, err := e.bob.Approve(ctx, p2.ID, ""); !isCode(err, "proposal_stale") {
 		t.Fatalf("second revoke: %v", err)
 	}
 }
@@ -376,7 +377,11 @@ func TestRestartKeepsKeyStateAndAudit(t *testing.T) {
 	if err != nil || !rep.OK || rep.Records != 1 {
 		t.Fatalf("offline verify: %+v %v", rep, err)
 	}
-	tok, err := bootstrap(ctx, e.dir, "eve", []trustregistry.Role{trustregistry.RoleAuditor})
+	// The registry has signed its audit log: a bootstrap needs the registry key now.
+	if _, err := bootstrap(ctx, e.dir, "eve", []trustregistry.Role{trustregistry.RoleAuditor}); !errors.Is(err, trustregistry.ErrBootstrapNeedsKey) {
+		t.Fatalf("unsigned bootstrap after the registry signed: %v", err)
+	}
+	tok, err := bootstrapSigned(ctx, e.dir, "eve", []trustregistry.Role{trustregistry.RoleAuditor})
 	if _, ok := trustregistry.TokenID(tok); err != nil || !ok {
 		t.Fatalf("bootstrap: %q %v", tok, err)
 	}
@@ -384,8 +389,17 @@ func TestRestartKeepsKeyStateAndAudit(t *testing.T) {
 	if rep, err := checkAudit(ctx, e.dir); err != nil || !rep.OK || rep.Records != 2 {
 		t.Fatalf("audit after bootstrap: %+v %v", rep, err)
 	}
-	if _, err := bootstrap(ctx, e.dir, "eve", []trustregistry.Role{trustregistry.RoleAuditor}); !errors.Is(err, trustregistry.ErrExists) {
+	if _, err := bootstrapSigned(ctx, e.dir, "eve", []trustregistry.Role{trustregistry.RoleAuditor}); !errors.Is(err, trustregistry.ErrExists) {
 		t.Fatalf("bootstrap twice: %v", err)
+	}
+	// The signed bootstrap is covered by the registry's checkpoint: it starts and serves.
+	svc, err = newService(trustregistry.Config{DataDir: e.dir, KeySecret: secret, Logger: quietLogger()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer svc.Close()
+	if err := svc.Ready(); err != nil {
+		t.Fatalf("restart after a signed bootstrap: %v", err)
 	}
 }
 

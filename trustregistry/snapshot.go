@@ -29,7 +29,10 @@ type Snapshot struct {
 	// NextKey, in a snapshot signed by the current key, announces the public JWK that signs
 	// every snapshot from the next sequence on (key rotation).
 	NextKey json.RawMessage `json:"next_key,omitempty"`
-	State   *State          `json:"state"`
+	// Checkpoint is the latest signed checkpoint (compact JWS, see Checkpoint): the state below
+	// must digest to its state digest. Absent only for the empty registry.
+	Checkpoint string `json:"checkpoint,omitempty"`
+	State      *State `json:"state"`
 }
 
 // SignSnapshot encodes s and signs it with k as a compact JWS (kid = k.ID, typ SnapshotType).

@@ -68,7 +68,17 @@ const (
 	ProposalExpired  ProposalStatus = "expired"
 	// ProposalWithdrawn: the proposer's account was disabled while the proposal was pending.
 	ProposalWithdrawn ProposalStatus = "withdrawn"
+	// ProposalStale: an object it touches changed after it was proposed; propose again.
+	ProposalStale ProposalStatus = "stale"
 )
+
+// ObjectRevision names an object and its revision: the registry version that last changed it
+// (0 = absent).
+type ObjectRevision struct {
+	Kind     Kind   `json:"kind"`
+	ID       string `json:"id"`
+	Revision uint64 `json:"revision"`
+}
 
 // Approval is one account's approval of a proposal.
 type Approval struct {
@@ -91,7 +101,10 @@ type Proposal struct {
 	DecidedAt      *time.Time     `json:"decided_at,omitempty"`
 	DecisionReason string         `json:"decision_reason,omitempty"`
 	BaseVersion    uint64         `json:"base_version"`
-	AppliedVersion uint64         `json:"applied_version,omitempty"`
+	// BaseRevisions are the revisions of the objects the change set touches as proposed;
+	// approval applies it only when none changed since (else the proposal closes as stale).
+	BaseRevisions  []ObjectRevision `json:"base_revisions,omitempty"`
+	AppliedVersion uint64           `json:"applied_version,omitempty"`
 	// Rev is the store revision of this record, for compare-and-swap updates.
 	Rev uint64 `json:"rev"`
 }

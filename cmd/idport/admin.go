@@ -3,16 +3,19 @@ package main
 import (
 	"bytes"
 	"context"
+	"crypto"
 	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"time"
 
+	"github.com/idport/idport/pkg/keys"
 	"github.com/idport/idport/trustregistry"
 	"github.com/idport/idport/trustregistry/adminclient"
 	"github.com/idport/idport/trustregistry/storeconfig"
@@ -33,10 +36,10 @@ type adminCommand struct {
 // adminCommands is the table of admin subcommands, in usage order.
 func adminCommands() []adminCommand {
 	return []adminCommand{
-		{name: "bootstrap", offline: "--data DIR --account NAME --role ROLE[,ROLE]   create an account; prints its token last",
+		{name: "bootstrap", offline: "--data DIR --account NAME --role ROLE[,ROLE] [--key-secret-file FILE]   create an account; prints its token last",
 			flags: bootstrapFlags, run: adminBootstrap},
 		{name: "whoami", run: adminWhoami},
-		{name: "proposals", synopsis: "[--status pending|applied|rejected|expired]    list proposals", flags: statusFlag, run: adminProposals},
+		{name: "proposals", synopsis: "[--status pending|applied|rejected|expired|withdrawn|stale]  list proposals", flags: statusFlag, run: adminProposals},
 		{name: "proposals show", synopsis: "ID                                        one proposal with its change set", args: 1, run: adminShow},
 		{name: "propose", synopsis: "--file PROPOSAL.json [--reason TEXT] [--ttl 48h]  propose a change set (the file is the API body)", flags: proposeFlags, run: adminPropose},
 		{name: "approve", synopsis: "ID [--comment TEXT]                              approve (applies at quorum)", args: 1, flags: commentFlag, run: adminApprove},
@@ -47,8 +50,10 @@ func adminCommands() []adminCommand {
 			flags: statusChangeFlags, run: adminStatusChange(trustregistry.ReinstateAuthority)},
 		{name: "history", synopsis: "KIND ID                                          revisions of an object (authority, scheme, ...)", args: 2, run: adminHistory},
 		{name: "audit export", synopsis: "                                            the whole audit log (JSON lines)", run: adminAuditExport},
-		{name: "audit verify", offline: "--data DIR                                  check the audit hash chain in the file",
+		{name: "audit verify", offline: "--data DIR [--registry-key FILE]            check chain, state and signed checkpoint in the file",
 			synopsis: "                                            ask the registry to check its audit chain", flags: dataFlag, run: adminAuditVerify},
+		{name: "checkpoint verify", offline: "--registry-key FILE --snapshot FILE   check a snapshot's state against its signed checkpoint",
+			flags: checkpointFlags, run: adminCheckpointVerify},
 		{name: "token new", offline: "[--enrolment FILE]                             a fresh token for yourself: prints its id and fingerprint, the token last",
 			flags: tokenNewFlags, run: adminTokenNew},
 		{name: "token list", synopsis: "                                              tokens (id, created, expires, last used; never secrets)", run: adminTokenList},
@@ -98,6 +103,7 @@ type adminOpts struct {
 	status, file, reason, ttl, comment              string
 	authority, effective, name, roles, out, account string
 	enrolment, coolingOff, tokenTTL                 string
+	registryKey, snapshot, keySecretFile            string
 	quorum                                          int
 	jsonOut                                         bool
 	store                                           storeFlags
@@ -116,11 +122,18 @@ func bootstrapFlags(fs *flag.FlagSet, o *adminOpts) {
 	fs.StringVar(&o.data, "data", "./data/registry", "registry data directory")
 	fs.StringVar(&o.account, "account", "", "account name")
 	fs.StringVar(&o.roles, "role", "", "role(s): proposer, approver, auditor, admin (comma-separated)")
+	fs.StringVar(&o.keySecretFile, "key-secret-file", "", "the registry's key secret file: signs the audit record (needed once the registry has started)")
 	o.store.register(fs)
 }
 
 func dataFlag(fs *flag.FlagSet, o *adminOpts) {
 	fs.StringVar(&o.data, "data", "", "verify the file in this data directory offline instead of asking the registry")
+	fs.StringVar(&o.registryKey, "registry-key", "", "offline: the registry's public JWK, to check the signed checkpoint too")
+}
+
+func checkpointFlags(fs *flag.FlagSet, o *adminOpts) {
+	fs.StringVar(&o.registryKey, "registry-key", "", "the registry's public JWK (GET /v1/snapshot/key)")
+	fs.StringVar(&o.snapshot, "snapshot", "", "a signed snapshot (GET /v1/snapshot)")
 }
 
 func statusFlag(fs *flag.FlagSet, o *adminOpts) {
@@ -236,8 +249,11 @@ func parseInterspersed(fs *flag.FlagSet, args []string, env Env) ([]string, erro
 // adminCommandName splits the (possibly two-word) command name off args.
 func adminCommandName(args []string) (string, []string) {
 	cmd, args := args[0], args[1:]
-	if (cmd == "audit" || cmd == "account" || cmd == "token" || cmd == "policy") && len(args) > 0 && !strings.HasPrefix(args[0], "-") {
-		return cmd + " " + args[0], args[1:]
+	switch cmd {
+	case "audit", "account", "token", "policy", "checkpoint":
+		if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
+			return cmd + " " + args[0], args[1:]
+		}
 	}
 	if cmd == "proposals" && len(args) > 0 && (args[0] == "show" || args[0] == "list") {
 		if args[0] == "show" {
@@ -439,11 +455,44 @@ func adminBootstrap(ctx context.Context, x *adminRun, _ []string) error {
 		return fmt.Errorf("admin bootstrap: %w", err)
 	}
 	defer st.Close()
-	tok, err := trustregistry.Bootstrap(ctx, st.Store, x.o.account, parseRoles(x.o.roles))
+	secret, err := bootstrapSecret(x)
+	if err != nil {
+		return fmt.Errorf("admin bootstrap: %w", err)
+	}
+	var tok string
+	if secret != nil {
+		tok, err = trustregistry.BootstrapSigned(ctx, st.Store, x.o.account, parseRoles(x.o.roles), secret)
+	} else {
+		tok, err = trustregistry.Bootstrap(ctx, st.Store, x.o.account, parseRoles(x.o.roles))
+	}
+	if errors.Is(err, trustregistry.ErrBootstrapNeedsKey) {
+		return fmt.Errorf("admin bootstrap: %w: give --key-secret-file (the registry's), or create the account by a proposal (admin account create)", err)
+	}
 	if err != nil {
 		return fmt.Errorf("admin bootstrap: %w", err)
 	}
 	return printToken(x.env, x.o.jsonOut, x.o.account, parseRoles(x.o.roles), tok)
+}
+
+// bootstrapSecret returns the registry key secret that signs a bootstrap: --key-secret-file,
+// else the development secret a --dev registry keeps in --data, else nil (unsigned).
+func bootstrapSecret(x *adminRun) ([]byte, error) {
+	if x.o.keySecretFile != "" {
+		b, err := readSecretFile(x.o.keySecretFile)
+		if err != nil {
+			return nil, fmt.Errorf("--key-secret-file: %w", err)
+		}
+		return b, nil
+	}
+	if x.o.data == "" {
+		return nil, nil
+	}
+	b, err := os.ReadFile(filepath.Join(x.o.data, trustregistry.DevSecretFile))
+	if err != nil {
+		return nil, nil
+	}
+	fmt.Fprintf(x.env.Stderr, "WARNING: signing with the development key secret in %s\n", x.o.data)
+	return b, nil
 }
 
 // tokenResult is the --json output of the commands creating an account.
@@ -467,18 +516,63 @@ func adminAuditVerify(ctx context.Context, x *adminRun, _ []string) error {
 		return fmt.Errorf("admin audit verify: %w", err)
 	}
 	if err := x.out.print(rep, func(w io.Writer) {
-		if rep.OK {
-			fmt.Fprintf(w, "audit chain OK: %d records, registry version %d, last hash %s\n", rep.Records, rep.Version, rep.LastHash)
-		} else {
-			fmt.Fprintf(w, "audit chain BROKEN at record %d: %s\n", rep.BrokenAt, rep.Error)
+		switch {
+		case rep.OK && rep.CheckpointSeq > 0:
+			fmt.Fprintf(w, "audit chain OK: %d records, registry version %d, last hash %s, state digest %s; signed checkpoint covers record %d\n",
+				rep.Records, rep.Version, rep.LastHash, rep.StateDigest, rep.CheckpointSeq)
+		case rep.OK:
+			fmt.Fprintf(w, "audit chain OK: %d records, registry version %d, last hash %s, state digest %s (signed checkpoint not checked: --registry-key)\n",
+				rep.Records, rep.Version, rep.LastHash, rep.StateDigest)
+		default:
+			fmt.Fprintf(w, "audit chain BROKEN: %s\n", rep.Error)
 		}
 	}); err != nil {
 		return err
 	}
 	if !rep.OK {
-		return fmt.Errorf("audit chain broken at record %d: %w", rep.BrokenAt, trustregistry.ErrAuditBroken)
+		return fmt.Errorf("audit chain broken: %s: %w", rep.Error, trustregistry.ErrAuditBroken)
 	}
 	return nil
+}
+
+// readRegistryKey reads the registry's public JWK from file.
+func readRegistryKey(file string) (crypto.PublicKey, error) {
+	b, err := os.ReadFile(file)
+	if err != nil {
+		return nil, err
+	}
+	pub, _, err := keys.ParsePublicJWK(b)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", file, err)
+	}
+	return pub, nil
+}
+
+// adminCheckpointVerify checks a snapshot file offline: its signature with the registry key,
+// then its state against the signed checkpoint it carries.
+func adminCheckpointVerify(ctx context.Context, x *adminRun, _ []string) error {
+	if x.o.registryKey == "" || x.o.snapshot == "" {
+		return errors.New("admin checkpoint verify: --registry-key and --snapshot are required")
+	}
+	pub, err := readRegistryKey(x.o.registryKey)
+	if err != nil {
+		return fmt.Errorf("admin checkpoint verify: %w", err)
+	}
+	b, err := os.ReadFile(x.o.snapshot)
+	if err != nil {
+		return fmt.Errorf("admin checkpoint verify: %w", err)
+	}
+	snap, ck, err := trustregistry.VerifySnapshotCheckpoint(b, pub)
+	if err != nil {
+		return fmt.Errorf("admin checkpoint verify: %s: %w", x.o.snapshot, err)
+	}
+	if ck == nil {
+		return fmt.Errorf("admin checkpoint verify: %s: the empty registry has no checkpoint", x.o.snapshot)
+	}
+	return x.out.print(ck, func(w io.Writer) {
+		fmt.Fprintf(w, "checkpoint OK: snapshot %d of registry version %d; audit record %d hash %s; state digest %s (recomputed from the snapshot's state); signed at %s\n",
+			snap.Sequence, ck.Version, ck.Seq, ck.RecordHash, ck.StateDigest, ck.IssuedAt.Format(time.RFC3339))
+	})
 }
 
 // auditReport checks the audit chain in the bbolt file of --data, or asks the registry.
@@ -489,7 +583,14 @@ func auditReport(ctx context.Context, x *adminRun) (trustregistry.AuditReport, e
 			return trustregistry.AuditReport{}, err
 		}
 		defer st.Close()
-		return trustregistry.CheckAudit(ctx, st.Store)
+		if x.o.registryKey == "" {
+			return trustregistry.CheckAudit(ctx, st.Store)
+		}
+		pub, err := readRegistryKey(x.o.registryKey)
+		if err != nil {
+			return trustregistry.AuditReport{}, err
+		}
+		return trustregistry.CheckIntegrity(ctx, st.Store, pub)
 	}
 	c, err := x.client()
 	if err != nil {
@@ -549,7 +650,8 @@ func joinRoles(rs []trustregistry.Role) string {
 	return strings.Join(s, ",")
 }
 
-func showProposal(w io.Writer, p *trustregistry.Proposal) {
+func showProposal(w io.Writer, d *trustregistry.ProposalDetail) {
+	p := &d.Proposal
 	fmt.Fprintf(w, "proposal\t%s\nstatus\t%s\nproposer\t%s\ncreated\t%s\nexpires\t%s\nreason\t%s\n", p.ID, p.Status, p.Proposer,
 		p.CreatedAt.Format(time.RFC3339), p.ExpiresAt.Format(time.RFC3339), p.Reason)
 	for _, a := range p.Approvals {
@@ -564,6 +666,22 @@ func showProposal(w io.Writer, p *trustregistry.Proposal) {
 	for i, op := range p.ChangeSet.Ops {
 		b, _ := json.Marshal(op)
 		fmt.Fprintf(w, "op %d\t%s\n", i, b)
+	}
+	if d.Stale != "" {
+		fmt.Fprintf(w, "STALE\t%s\n", d.Stale)
+	}
+	if d.DiffError != "" {
+		fmt.Fprintf(w, "does not apply\t%s\n", d.DiffError)
+	}
+	for _, c := range d.Changes {
+		fmt.Fprintf(w, "%s %s/%s\t%s", c.Change, c.Kind, c.ID, c.Path)
+		if c.Before != nil {
+			fmt.Fprintf(w, "  before %s", c.Before)
+		}
+		if c.After != nil {
+			fmt.Fprintf(w, "  after %s", c.After)
+		}
+		fmt.Fprintln(w)
 	}
 }
 

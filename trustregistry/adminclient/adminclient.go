@@ -219,9 +219,9 @@ func (c *Client) Reject(ctx context.Context, id, reason string) (*trustregistry.
 	return &p, err
 }
 
-// GetProposal returns one proposal.
-func (c *Client) GetProposal(ctx context.Context, id string) (*trustregistry.Proposal, error) {
-	var p trustregistry.Proposal
+// GetProposal returns one proposal with its field-level diff (what it changes).
+func (c *Client) GetProposal(ctx context.Context, id string) (*trustregistry.ProposalDetail, error) {
+	var p trustregistry.ProposalDetail
 	return &p, c.call(ctx, request{method: http.MethodGet, path: "/admin/v1/proposals/" + esc(id)}, &p)
 }
 

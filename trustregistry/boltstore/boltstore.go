@@ -128,16 +128,26 @@ func (s *Store) LoadState(ctx context.Context) (*trustregistry.State, error) {
 	return st, nil
 }
 
-// StateAt implements trustregistry.Store.
+// StateAt implements trustregistry.Store. It costs one cursor seek per object (objects are never
+// deleted, so every object that ever existed has a current entry) rather than a scan of the
+// whole history: for each object, its last revision at or before v.
 func (s *Store) StateAt(ctx context.Context, v uint64) (*trustregistry.State, error) {
 	var revs []trustregistry.Revision
 	err := s.db.View(func(tx *bolt.Tx) error {
 		if v > version(tx) {
 			return errs.Errorf(trustregistry.CodeNotFound, "version %d is past the head %d: %w", v, version(tx), trustregistry.ErrNotFound)
 		}
-		return tx.Bucket(BucketRevisions).ForEach(func(k, val []byte) error {
-			if len(k) < 8 || boltkv.KeyUint64(k[len(k)-8:]) > v {
-				return nil
+		rc := tx.Bucket(BucketRevisions).Cursor()
+		return tx.Bucket(BucketObjects).ForEach(func(obj, _ []byte) error {
+			prefix := append(bytes.Clone(obj), 0)
+			k, val := rc.Seek(append(bytes.Clone(prefix), boltkv.Uint64Key(v+1)...))
+			if k == nil {
+				k, val = rc.Last()
+			} else {
+				k, val = rc.Prev()
+			}
+			if k == nil || len(k) != len(prefix)+8 || !bytes.HasPrefix(k, prefix) {
+				return nil // created after v
 			}
 			var r trustregistry.Revision
 			if err := json.Unmarshal(val, &r); err != nil {

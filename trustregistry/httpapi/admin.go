@@ -113,7 +113,7 @@ func (a *api) listProposals(c *gin.Context) {
 }
 
 func (a *api) getProposal(c *gin.Context) {
-	p, err := a.svc.GetProposal(c, c.Param("id"))
+	p, err := a.svc.ProposalDetail(c, c.Param("id"))
 	if err != nil {
 		statuses.Write(c, err)
 		return

@@ -31,11 +31,13 @@ var statuses = registryStatuses{httpx.Statuses{
 	trustregistry.CodeDuplicateApproval:     http.StatusConflict,
 	trustregistry.CodeProposalClosed:        http.StatusConflict,
 	trustregistry.CodeProposalExpired:       http.StatusConflict,
+	trustregistry.CodeProposalStale:         http.StatusConflict,
 	trustregistry.CodeIdempotencyInProgress: http.StatusConflict,
 	trustregistry.CodeIdempotencyReused:     http.StatusUnprocessableEntity,
 	trustregistry.CodeRateLimited:           http.StatusTooManyRequests,
 	trustregistry.CodeBackupUnsupported:     http.StatusNotImplemented,
 	trustregistry.CodeNoSnapshot:            http.StatusServiceUnavailable,
+	trustregistry.CodeStateIntegrity:        http.StatusServiceUnavailable,
 }}
 
 // registryStatuses is the table with the registry's one addition: a 401 answer names the

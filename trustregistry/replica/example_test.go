@@ -19,8 +19,10 @@ func ExampleFromSnapshotFile() {
 	regKey, _ := keys.Generate(keys.EdDSA)
 	state, _, _ := trustregistry.Apply(trustregistry.NewState(), demoseed.ChangeSet("did:web:registrar.example.sg", time.Now().Add(-time.Hour)), time.Now())
 	now := time.Now()
+	ck, _ := trustregistry.NewCheckpoint("lingang", state, trustregistry.GenesisHash, now)
+	ckJWS, _ := trustregistry.SignCheckpoint(regKey, ck)
 	jws, _ := trustregistry.SignSnapshot(regKey, &trustregistry.Snapshot{Issuer: "lingang", Sequence: 1, Version: state.Version,
-		IssuedAt: now, NextUpdate: now.Add(24 * time.Hour), State: state})
+		IssuedAt: now, NextUpdate: now.Add(24 * time.Hour), State: state, Checkpoint: string(ckJWS)})
 	dir, _ := os.MkdirTemp("", "example")
 	defer os.RemoveAll(dir)
 	file := filepath.Join(dir, "registry.jws")

@@ -1,6 +1,7 @@
 // Package replica is the trust registry's sync client for verifiers: a Replica pulls signed snapshots from a
 // registry (long-poll with polling fallback), verifies each against a pinned key (following key
-// rotations only when the old key announced them), refuses to step back in sequence, keeps the
+// rotations only when the old key announced them), checks its state against the registry's
+// signed checkpoint (state digest), refuses to step back in sequence, keeps the
 // last good snapshot on disk, answers decisions from an immutable in-memory index swapped
 // atomically, and fails closed when the snapshot is stale (past next-update plus grace).
 //
@@ -242,6 +243,13 @@ func (r *Replica) accept(jws []byte, rotations [][]byte, persist bool) (bool, er
 	}
 	snap, err := trustregistry.VerifySnapshot(jws, key)
 	if err != nil {
+		return false, err
+	}
+	if cur != nil && snap.Sequence == seq {
+		return false, nil
+	}
+	// The state must be the one the registry's signed checkpoint commits to.
+	if _, err := trustregistry.CheckSnapshotState(snap, key); err != nil {
 		return false, err
 	}
 	if cur != nil && snap.Sequence == seq {

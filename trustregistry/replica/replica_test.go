@@ -28,7 +28,15 @@ var quiet = slog.New(slog.NewTextHandler(io.Discard, nil))
 func snapshot(t testing.TB, k *keys.Key, seq uint64, s *trustregistry.State, next []byte) []byte {
 	t.Helper()
 	now := time.Now().UTC()
-	b, err := trustregistry.SignSnapshot(k, &trustregistry.Snapshot{Issuer: "t", Sequence: seq, Version: s.Version, IssuedAt: now, NextUpdate: now.Add(time.Hour), State: s, NextKey: next})
+	ck, err := trustregistry.NewCheckpoint("t", s, trustregistry.GenesisHash, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ckJWS, err := trustregistry.SignCheckpoint(k, ck)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := trustregistry.SignSnapshot(k, &trustregistry.Snapshot{Issuer: "t", Sequence: seq, Version: s.Version, IssuedAt: now, NextUpdate: now.Add(time.Hour), State: s, NextKey: next, Checkpoint: string(ckJWS)})
 	if err != nil {
 		t.Fatal(err)
 	}
