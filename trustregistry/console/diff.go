@@ -1,9 +1,7 @@
 package console
 
 import (
-	"bytes"
 	"encoding/json"
-	"time"
 
 	"github.com/idport/idport/trustregistry"
 )
@@ -23,54 +21,23 @@ type fieldDiff struct {
 	Before, After string
 }
 
-// proposalDiff compares the objects a change set produces with those of base, field by field:
-// the change set is applied to base (a pure function: base is not modified) and every changed
-// object's JSON members are compared.
-func proposalDiff(base *trustregistry.State, cs trustregistry.ChangeSet, now time.Time) ([]objectDiff, error) {
-	_, changes, err := trustregistry.Apply(base, cs, now)
-	if err != nil {
-		return nil, err
-	}
-	out := make([]objectDiff, 0, len(changes))
-	for _, ch := range changes {
-		before, after := members(ch.Before), members(ch.After)
-		d := objectDiff{Kind: ch.Kind, ID: ch.ID, New: len(ch.Before) == 0 || string(ch.Before) == "null"}
-		names := map[string]bool{}
-		for k := range before {
-			names[k] = true
+// objectDiffs groups the registry's field-level diff of a proposal (Service.ProposalDetail, the
+// same diff the admin API and `idport admin proposals show` give) by object, in order. An object
+// is new when the diff adds its identifying member (id, or code for a jurisdiction): a change to
+// an existing object never does.
+func objectDiffs(changes []trustregistry.FieldChange) []objectDiff {
+	var out []objectDiff
+	for _, fc := range changes {
+		if n := len(out); n == 0 || out[n-1].Kind != fc.Kind || out[n-1].ID != fc.ID {
+			out = append(out, objectDiff{Kind: fc.Kind, ID: fc.ID})
 		}
-		for k := range after {
-			names[k] = true
+		d := &out[len(out)-1]
+		if fc.Change == trustregistry.FieldAdded && (fc.Path == "id" || fc.Path == "code") {
+			d.New = true
 		}
-		for _, n := range sortedKeys(names) {
-			b, a := before[n], after[n]
-			if bytes.Equal(compact(b), compact(a)) {
-				continue
-			}
-			d.Fields = append(d.Fields, fieldDiff{Name: n, Before: display(b), After: display(a)})
-		}
-		out = append(out, d)
+		d.Fields = append(d.Fields, fieldDiff{Name: fc.Path, Before: display(fc.Before), After: display(fc.After)})
 	}
-	return out, nil
-}
-
-func members(raw json.RawMessage) map[string]json.RawMessage {
-	m := map[string]json.RawMessage{}
-	if len(raw) > 0 {
-		_ = json.Unmarshal(raw, &m)
-	}
-	return m
-}
-
-func compact(raw json.RawMessage) []byte {
-	if len(raw) == 0 {
-		return nil
-	}
-	var b bytes.Buffer
-	if err := json.Compact(&b, raw); err != nil {
-		return raw
-	}
-	return b.Bytes()
+	return out
 }
 
 func display(raw json.RawMessage) string {

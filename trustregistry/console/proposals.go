@@ -221,6 +221,8 @@ type proposalData struct {
 	P          *trustregistry.Proposal
 	Diff       []objectDiff
 	DiffError  string
+	// Stale names the object that changed since the proposal was made: it can no longer apply.
+	Stale string
 	Quorum     int
 	Agreed     int
 	CanApprove bool
@@ -233,26 +235,14 @@ func (c *Console) proposalPage(w http.ResponseWriter, r *http.Request, q *reques
 }
 
 func (c *Console) showProposal(w http.ResponseWriter, r *http.Request, q *request, status int, id, msg string) {
-	p, err := c.svc.GetProposal(r.Context(), id)
+	detail, err := c.svc.ProposalDetail(r.Context(), id)
 	if err != nil {
 		c.errorPage(w, r, q, err)
 		return
 	}
-	d := proposalData{P: p, Quorum: c.svc.Quorum(), Agreed: 1 + len(p.Approvals)}
-	base := c.svc.Index().State()
-	at := c.cfg.Now().UTC()
-	if p.Status == trustregistry.ProposalApplied && p.AppliedVersion > 0 {
-		if base, err = c.stateVersion(r, p.AppliedVersion-1); err != nil {
-			c.errorPage(w, r, q, err)
-			return
-		}
-		if p.DecidedAt != nil {
-			at = *p.DecidedAt
-		}
-	}
-	if d.Diff, err = proposalDiff(base, p.ChangeSet, at); err != nil {
-		d.DiffError = publicMessage(err)
-	}
+	p := &detail.Proposal
+	d := proposalData{P: p, Quorum: c.svc.Quorum(), Agreed: 1 + len(p.Approvals),
+		Diff: objectDiffs(detail.Changes), DiffError: detail.DiffError, Stale: detail.Stale}
 	if p.Status == trustregistry.ProposalPending {
 		a := q.account
 		d.CanApprove = a.Has(trustregistry.RoleApprover) && p.Proposer != a.Name && awaitsMe(a, p)
@@ -260,16 +250,6 @@ func (c *Console) showProposal(w http.ResponseWriter, r *http.Request, q *reques
 		d.CanWithdrw = a.Name == p.Proposer
 	}
 	c.render(w, r, q, status, "proposal", &view{Title: translator(q.lang).T("proposal") + " " + p.ID, Nav: "proposals", Error: msg, Data: d})
-}
-
-func (c *Console) stateVersion(r *http.Request, v uint64) (*trustregistry.State, error) {
-	if v == 0 {
-		return trustregistry.NewState(), nil
-	}
-	if cur := c.svc.Index().State(); cur.Version == v {
-		return cur, nil
-	}
-	return c.svc.Store().StateAt(r.Context(), v)
 }
 
 // proposalDecide approves, rejects or withdraws a proposal, with the Service's rules.
