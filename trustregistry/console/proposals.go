@@ -218,11 +218,11 @@ func mapping(s, path string) (map[string]string, error) {
 }
 
 type proposalData struct {
-	P          *trustregistry.Proposal
-	Diff       []objectDiff
-	DiffError  string
+	P         *trustregistry.Proposal
+	Diff      []objectDiff
+	DiffError string
 	// Stale names the object that changed since the proposal was made: it can no longer apply.
-	Stale string
+	Stale      string
 	Quorum     int
 	Agreed     int
 	CanApprove bool
