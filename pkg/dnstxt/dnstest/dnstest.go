@@ -32,13 +32,22 @@ type Server struct {
 // Start starts a server; Close stops it.
 func Start() (*Server, error) {
 	s := &Server{records: map[string][]string{}, signed: map[string]bool{}, delay: map[string]time.Duration{}, ttl: 300}
-	pc, err := net.ListenPacket("udp", "127.0.0.1:0")
-	if err != nil {
-		return nil, fmt.Errorf("dnstest: %w", err)
-	}
-	ln, err := net.Listen("tcp", pc.LocalAddr().String())
-	if err != nil {
+	var (
+		pc  net.PacketConn
+		ln  net.Listener
+		err error
+	)
+	// The TCP port must match the UDP one, which another process may hold: retry.
+	for range 20 {
+		if pc, err = net.ListenPacket("udp", "127.0.0.1:0"); err != nil {
+			return nil, fmt.Errorf("dnstest: %w", err)
+		}
+		if ln, err = net.Listen("tcp", pc.LocalAddr().String()); err == nil {
+			break
+		}
 		pc.Close()
+	}
+	if err != nil {
 		return nil, fmt.Errorf("dnstest: %w", err)
 	}
 	s.Addr = pc.LocalAddr().String()
