@@ -172,7 +172,7 @@ func TestVerifyDocumentRefusals(t *testing.T) {
 		f.trust = verifier.NewStaticTrust(8, verifier.StaticAuthority{Issuer: oaDomain, Authority: "sg-merlion", Types: []string{"INVOICE"}},
 			verifier.StaticAuthority{Issuer: domain, Authority: "sg-" + domain, Types: []string{"INVOICE"}})
 		v, err := verifier.New(verifier.Config{TrustSource: f.trust, Clock: testutil.Clock,
-			DNS: &dnstxt.Client{Servers: []string{f.dns.Addr}, Limits: dnstxt.Limits{Timeout: 300 * time.Millisecond}},
+			DNS:            &dnstxt.Client{Servers: []string{f.dns.Addr}, Limits: dnstxt.Limits{Timeout: 300 * time.Millisecond}},
 			DocumentLimits: oa.Limits{MaxBytes: 64 << 10}})
 		if err != nil {
 			t.Fatal(err)
