@@ -25,6 +25,7 @@ import (
 	"github.com/idport/idport/issuer/boltstore"
 	issuerapi "github.com/idport/idport/issuer/httpapi"
 	"github.com/idport/idport/pkg/did"
+	"github.com/idport/idport/pkg/dnstxt"
 	"github.com/idport/idport/pkg/statuslist"
 	"github.com/idport/idport/trustregistry"
 	"github.com/idport/idport/trustregistry/adminclient"
@@ -49,6 +50,9 @@ type Stack struct {
 	Dir string
 	// Logger receives the services' logs (discarded unless IDPORT_EXAMPLE_LOG=1).
 	Logger *slog.Logger
+	// DNS, when set, answers the DNS lookups of the verifiers started afterwards (the
+	// identity proofs of OpenAttestation documents); nil means the system's resolver.
+	DNS dnstxt.Resolver
 
 	ctx       context.Context
 	cancel    context.CancelFunc
@@ -285,6 +289,8 @@ type IssuerOptions struct {
 	DIDMethod string
 	// StatusTTL bounds how long its status lists may be cached (default: the issuer's).
 	StatusTTL time.Duration
+	// CredentialTypes are the types it issues (nil: issuer.DefaultTypes()).
+	CredentialTypes []issuer.CredentialType
 }
 
 // StartIssuer starts an issuer signing as a did:key (unless o says otherwise) with an API key
@@ -306,7 +312,8 @@ func (s *Stack) StartIssuer(ctx context.Context, o IssuerOptions) (*Issuer, erro
 		return nil, fmt.Errorf("stack: issuer %s: %w", o.Name, err)
 	}
 	svc, err := issuerapi.NewService(ctx, issuerapi.ServiceConfig{Issuer: issuer.Config{Store: st, BaseURL: url, Identity: o.DIDMethod,
-		Secret: []byte("example secret: never use a constant in production"), StatusTTL: o.StatusTTL}, Logger: s.Logger})
+		Secret: []byte("example secret: never use a constant in production"), StatusTTL: o.StatusTTL,
+		CredentialTypes: o.CredentialTypes}, Logger: s.Logger})
 	if err != nil {
 		ln.Close()
 		return nil, fmt.Errorf("stack: issuer %s: %w", o.Name, err)
@@ -366,7 +373,7 @@ func (s *Stack) StartVerifier(ctx context.Context, name string, reg *Registry, p
 		return nil, err
 	}
 	svc, err := httpapi.NewService(httpapi.ServiceConfig{DataDir: dir, Logger: s.Logger,
-		Verifier: verifier.Config{TrustSource: src, StatusFetcher: sf, Policy: policy, Logger: s.Logger}})
+		Verifier: verifier.Config{TrustSource: src, StatusFetcher: sf, Policy: policy, Logger: s.Logger, DNS: s.DNS}})
 	if err != nil {
 		return nil, fmt.Errorf("stack: verifier: %w", err)
 	}
@@ -509,6 +516,11 @@ func (v *Verifier) VerifyCredential(ctx context.Context, cred json.RawMessage) (
 // VerifyPresentation posts a presentation with its domain (POST /presentations/verify).
 func (v *Verifier) VerifyPresentation(ctx context.Context, vp string, domain string) (*httpapi.Response, int, error) {
 	return v.verify(ctx, "/presentations/verify", map[string]any{"verifiablePresentation": vp, "options": map[string]any{"domain": domain}})
+}
+
+// VerifyDocument posts an OpenAttestation document to /documents/verify.
+func (v *Verifier) VerifyDocument(ctx context.Context, doc json.RawMessage) (*httpapi.Response, int, error) {
+	return v.verify(ctx, "/documents/verify", map[string]any{"document": doc})
 }
 
 func (v *Verifier) verify(ctx context.Context, path string, body any) (*httpapi.Response, int, error) {
