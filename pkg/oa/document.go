@@ -1,11 +1,9 @@
 package oa
 
 import (
-	"bytes"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
-	"io"
 	"strconv"
 	"strings"
 
@@ -99,9 +97,7 @@ func Parse(raw []byte, lim Limits) (*Document, error) {
 		return nil, err
 	}
 	var m map[string]any
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	dec.UseNumber()
-	if err := dec.Decode(&m); err != nil || m == nil {
+	if err := json.Unmarshal(raw, &m); err != nil || m == nil {
 		return nil, malformed("not a JSON object")
 	}
 	d := &Document{}
@@ -213,64 +209,66 @@ func hashList(v any) ([]string, bool) {
 	return out, true
 }
 
-// scan checks the JSON text once, before it is decoded: one value,
-// nesting within maxDepth and no object holding a member name twice (the
-// reference and Go's decoder would each keep a different one).
+// scan checks the structure of the JSON text before it is decoded (the
+// decoder then checks the syntax): nesting within maxDepth and no object
+// holding a member name twice (the reference and Go's decoder would each
+// keep a different one). It is a byte loop: Go's token decoder would cost
+// more than the rest of the verification.
 func scan(raw []byte, maxDepth int) error {
-	dec := json.NewDecoder(bytes.NewReader(raw))
 	type frame struct {
-		obj  bool
-		keys map[string]struct{}
-		key  bool // next string token is a key
+		obj       bool
+		expectKey bool
+		keys      []string
 	}
-	var stack []frame
-	for {
-		tok, err := dec.Token()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			return malformed("invalid JSON")
-		}
-		top := len(stack) - 1
-		isKey := top >= 0 && stack[top].obj && stack[top].key
-		switch t := tok.(type) {
-		case json.Delim:
-			switch t {
-			case '{', '[':
-				if top >= 0 && stack[top].obj {
-					stack[top].key = true
-				}
-				if len(stack) >= maxDepth {
-					return malformed("nested deeper than %d levels", maxDepth)
-				}
-				stack = append(stack, frame{obj: t == '{', key: true})
-			default:
-				stack = stack[:top]
+	stack := make([]frame, 0, 8)
+	for i := 0; i < len(raw); i++ {
+		switch raw[i] {
+		case '{', '[':
+			if len(stack) >= maxDepth {
+				return malformed("nested deeper than %d levels", maxDepth)
 			}
+			stack = append(stack, frame{obj: raw[i] == '{', expectKey: raw[i] == '{'})
+		case '}', ']':
 			if len(stack) == 0 {
-				if _, err := dec.Token(); !errors.Is(err, io.EOF) {
-					return malformed("trailing data after the document")
-				}
-				return nil
+				return malformed("invalid JSON")
 			}
-			continue
-		case string:
-			if isKey {
-				f := &stack[top]
-				if f.keys == nil {
-					f.keys = map[string]struct{}{}
+			stack = stack[:len(stack)-1]
+		case ',':
+			if n := len(stack); n > 0 && stack[n-1].obj {
+				stack[n-1].expectKey = true
+			}
+		case ':':
+			if n := len(stack); n > 0 {
+				stack[n-1].expectKey = false
+			}
+		case '"':
+			start, escaped := i, false
+			for i++; i < len(raw) && raw[i] != '"'; i++ {
+				if raw[i] == '\\' {
+					escaped = true
+					i++
 				}
-				if _, dup := f.keys[t]; dup {
-					return malformed("member %q appears twice", truncate(t))
-				}
-				f.keys[t] = struct{}{}
-				f.key = false
+			}
+			if i >= len(raw) {
+				return malformed("invalid JSON")
+			}
+			n := len(stack)
+			if n == 0 || !stack[n-1].obj || !stack[n-1].expectKey {
 				continue
 			}
-		}
-		if top >= 0 && stack[top].obj {
-			stack[top].key = true
+			key := string(raw[start+1 : i])
+			if escaped {
+				if err := json.Unmarshal(raw[start:i+1], &key); err != nil {
+					return malformed("invalid JSON")
+				}
+			}
+			f := &stack[n-1]
+			for _, k := range f.keys {
+				if k == key {
+					return malformed("member %q appears twice", truncate(key))
+				}
+			}
+			f.keys = append(f.keys, key)
 		}
 	}
 	return nil
