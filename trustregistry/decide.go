@@ -30,7 +30,8 @@ const (
 
 // Query asks whether Entity may issue CredentialType recognised by LocalScheme at time At.
 type Query struct {
-	// Entity is the issuer's DID or the RFC 7638 thumbprint of its key.
+	// Entity is the issuer's DID, the RFC 7638 thumbprint of its key, or the DNS domain under
+	// which it issues (identifier kind dns_domain, lower case).
 	Entity string `json:"entity"`
 	// KeyThumbprint is the RFC 7638 thumbprint of the key that signed the credential. It finds
 	// the authority when Entity does not, and when the authority pins keys it must be one of them
@@ -112,6 +113,9 @@ func NewIndex(s *State) *Index {
 		for _, k := range a.Keys {
 			x.entities[k.Thumbprint] = e
 		}
+		for _, dom := range a.DNSDomains {
+			x.entities[dom] = e
+		}
 	}
 	for _, id := range x.ids[KindRecognition] {
 		r := s.Recognitions[id]
@@ -152,7 +156,7 @@ func (x *Index) Page(k Kind, after string, limit int) ([]any, string) {
 	return out, next
 }
 
-// AuthorityByEntity returns the authority holding a DID or key thumbprint.
+// AuthorityByEntity returns the authority holding a DID, key thumbprint or DNS domain.
 func (x *Index) AuthorityByEntity(entity string) (*Authority, bool) {
 	e, ok := x.entities[entity]
 	return e.a, ok
@@ -171,7 +175,7 @@ func (x *Index) Decide(q Query) Decision {
 		e, ok = x.entities[q.KeyThumbprint]
 	}
 	if !ok {
-		return deny(d, CodeIssuerNotRecognised, fmt.Sprintf("%q is not the DID or key of any authority in the registry", q.Entity))
+		return deny(d, CodeIssuerNotRecognised, fmt.Sprintf("%q is not the DID, key or DNS domain of any authority in the registry", q.Entity))
 	}
 	a, sc := e.a, e.scheme
 	d.Authority, d.Scheme, d.Jurisdiction, d.ForeignAssurance = a.ID, sc.ID, sc.Jurisdiction, a.Assurance

@@ -101,10 +101,14 @@ type StatusChange struct {
 
 // Authority is a recognised issuer within a scheme.
 type Authority struct {
-	ID              string         `json:"id"`
-	Scheme          string         `json:"scheme"`
-	LegalName       string         `json:"legal_name"`
-	DIDs            []string       `json:"dids,omitempty"`
+	ID        string   `json:"id"`
+	Scheme    string   `json:"scheme"`
+	LegalName string   `json:"legal_name"`
+	DIDs      []string `json:"dids,omitempty"`
+	// DNSDomains are the DNS domains the authority issues under (identifier kind dns_domain):
+	// documents whose identity is proven through DNS (OpenAttestation DNS-DID) are decided with
+	// the domain as the query's entity. Lower case, without a trailing dot.
+	DNSDomains      []string       `json:"dns_domains,omitempty"`
 	Keys            []AuthorityKey `json:"keys,omitempty"`
 	JWKSURL         string         `json:"jwks_url,omitempty"`
 	CredentialTypes []string       `json:"credential_types"`

@@ -21,7 +21,26 @@ var (
 	reDIDMethod    = regexp.MustCompile(`^[a-z0-9]+$`)
 	reIDChars      = regexp.MustCompile(`^([a-zA-Z0-9._:-]|%[0-9A-Fa-f]{2})+$`)
 	reTypeName     = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._:/#-]{0,199}$`)
+	reDNSLabel     = regexp.MustCompile(`^[a-z0-9_]([a-z0-9-]{0,61}[a-z0-9])?$`)
 )
+
+// ValidDNSDomain reports why s is not a DNS domain as the registry stores it (identifier kind
+// dns_domain: lower case, at least two labels, no trailing dot, at most 253 characters), or nil.
+func ValidDNSDomain(s string) error {
+	if len(s) == 0 || len(s) > 253 {
+		return fmt.Errorf("a DNS domain has 1 to 253 characters")
+	}
+	labels := strings.Split(s, ".")
+	if len(labels) < 2 {
+		return fmt.Errorf("%q is not a domain of at least two labels", s)
+	}
+	for _, l := range labels {
+		if !reDNSLabel.MatchString(l) {
+			return fmt.Errorf("%q has an invalid label %q (lower case letters, digits and '-', no trailing dot)", s, l)
+		}
+	}
+	return nil
+}
 
 // ValidDID reports why s is not a syntactically valid DID (W3C DID Core §3.1), or nil.
 // A DID URL (path, query, fragment) is refused: authorities are identified by DIDs.
@@ -148,8 +167,13 @@ func (a *Authority) validate(op int) error {
 	if strings.TrimSpace(a.LegalName) == "" {
 		return invalidf(op, "authority.legal_name", "legal name is required")
 	}
-	if len(a.DIDs) == 0 && len(a.Keys) == 0 {
-		return invalidf(op, "authority", "at least one DID or pinned key is required")
+	if len(a.DIDs) == 0 && len(a.Keys) == 0 && len(a.DNSDomains) == 0 {
+		return invalidf(op, "authority", "at least one DID, pinned key or DNS domain is required")
+	}
+	for i, d := range a.DNSDomains {
+		if err := ValidDNSDomain(d); err != nil {
+			return invalidf(op, fmt.Sprintf("authority.dns_domains[%d]", i), "malformed DNS domain: %v", err)
+		}
 	}
 	for i, d := range a.DIDs {
 		if err := ValidDID(d); err != nil {
@@ -255,7 +279,7 @@ func ValidateState(s *State) error {
 		if a.Assurance != "" && sc.LevelRank(a.Assurance) < 0 {
 			return verr(ErrInvalid, fmt.Sprintf("authority %q.assurance", id), "scheme %q has no assurance level %q (levels %v)", a.Scheme, a.Assurance, sc.AssuranceLevels)
 		}
-		ids := append(slices.Clone(a.DIDs), thumbprints(a)...)
+		ids := append(append(slices.Clone(a.DIDs), thumbprints(a)...), a.DNSDomains...)
 		for _, e := range ids {
 			if o, dup := owner[e]; dup && o != id {
 				return verr(ErrDuplicate, fmt.Sprintf("authority %q", id), "identifier %q already belongs to authority %q", e, o)

@@ -56,6 +56,28 @@ const (
 	CodeProofMissing Code = "proof_missing"
 )
 
+// Codes of OpenAttestation document verification (VerifyDocument).
+const (
+	// CodeTargetHashMismatch (error): the document's data, with its
+	// obfuscated hashes, does not hash to its target hash: a field was
+	// changed, added or removed.
+	CodeTargetHashMismatch Code = "target_hash_mismatch"
+	// CodeMerkleRootMismatch (error): the Merkle proof does not lead from
+	// the target hash to the signed Merkle root.
+	CodeMerkleRootMismatch Code = "merkle_root_mismatch"
+	// CodeIdentityProofFailed (error): the issuer's domain has no DNS-DID
+	// record naming the key that signed the document.
+	CodeIdentityProofFailed Code = "identity_proof_failed"
+	// CodeIdentityProofUnavailable (error): the DNS lookup of the issuer's
+	// domain failed or timed out.
+	CodeIdentityProofUnavailable Code = "identity_proof_unavailable"
+	// CodeBlockchainAnchorUnsupported (error): the document's issuance or
+	// revocation depends on an Ethereum document store, token registry or
+	// revocation store; no blockchain is contacted, so it is refused rather
+	// than half-verified.
+	CodeBlockchainAnchorUnsupported Code = "blockchain_anchor_unsupported"
+)
+
 // Codes of trust decisions that a recognition check passes on as its error (from a
 // TrustSource such as the registry's replica): why the issuer is not recognised.
 const (

@@ -135,6 +135,9 @@ type Result struct {
 	Holder string `json:"holder,omitempty"`
 	// Credentials holds the results of the credentials of a presentation.
 	Credentials []*Result `json:"credentials,omitempty"`
+	// Document reports the facts of an OpenAttestation document
+	// (VerifyDocument only): hashes, signing key, DNS identity, hidden fields.
+	Document *DocumentInfo `json:"document,omitempty"`
 
 	// checkBuf, statusBuf and recognition back Checks, Statuses and
 	// Recognition for the usual counts: one allocation holds them all.

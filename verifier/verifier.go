@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/idport/idport/pkg/did"
+	"github.com/idport/idport/pkg/dnstxt"
+	"github.com/idport/idport/pkg/oa"
 	"github.com/idport/idport/pkg/statuslist"
 	"github.com/idport/idport/pkg/vc"
 )
@@ -43,6 +45,14 @@ type Config struct {
 	// KeyCacheTTL bounds how long a resolved did:web key is reused
 	// (DefaultKeyCacheTTL when 0). did:key and did:jwk keys never change.
 	KeyCacheTTL time.Duration
+	// DNS answers the TXT lookups of OpenAttestation identity proofs
+	// (VerifyDocument). Nil means the system's name servers
+	// (/etc/resolv.conf) behind a TTL cache; see pkg/dnstxt for DNS over
+	// HTTPS and limits.
+	DNS dnstxt.Resolver
+	// DocumentLimits bound the OpenAttestation documents VerifyDocument
+	// accepts (size, nesting, fields); zero fields take pkg/oa's defaults.
+	DocumentLimits oa.Limits
 }
 
 // Verifier verifies credentials and presentations. It is safe for
@@ -57,6 +67,7 @@ type Verifier struct {
 	challenges ChallengeStore
 	challTTL   time.Duration
 	keys       *keyCache
+	documents  *documentVerifier
 }
 
 // New returns a Verifier for cfg.
@@ -102,6 +113,7 @@ func New(cfg Config) (*Verifier, error) {
 		ttl = DefaultKeyCacheTTL
 	}
 	v.keys = newKeyCache(v.resolver, ttl)
+	v.documents = &documentVerifier{dns: cfg.DNS, limits: cfg.DocumentLimits}
 	return v, nil
 }
 

@@ -24,6 +24,9 @@ type Recognition struct {
 	Local, Foreign Side
 	// AuthorityID, AuthorityName and DID identify the foreign authority (the issuer).
 	AuthorityID, AuthorityName, DID string
+	// DNSDomains identify it too (documents whose issuer is proven through DNS); DID may then
+	// be empty.
+	DNSDomains []string
 	// Types are the credential types (SD-JWT vct values included) it may issue.
 	Types []string
 	// ClaimMapping maps foreign claim names to local ones.
@@ -43,13 +46,17 @@ var levels = []string{"low", "substantial", "high"}
 // and schemes, the authority, the agreement and the recognition.
 func (r Recognition) ChangeSet() trustregistry.ChangeSet {
 	eff := r.Effective.UTC().Truncate(time.Second)
+	var dids []string
+	if r.DID != "" {
+		dids = []string{r.DID}
+	}
 	return trustregistry.ChangeSet{Ops: []trustregistry.Op{
 		{Op: trustregistry.OpUpsertJurisdiction, Jurisdiction: &trustregistry.Jurisdiction{Code: r.Local.Jurisdiction, Name: r.Local.JurisdictionName}},
 		{Op: trustregistry.OpUpsertJurisdiction, Jurisdiction: &trustregistry.Jurisdiction{Code: r.Foreign.Jurisdiction, Name: r.Foreign.JurisdictionName}},
 		{Op: trustregistry.OpUpsertScheme, Scheme: &trustregistry.Scheme{ID: r.Local.Scheme, Jurisdiction: r.Local.Jurisdiction, Name: r.Local.SchemeName, AssuranceLevels: levels}},
 		{Op: trustregistry.OpUpsertScheme, Scheme: &trustregistry.Scheme{ID: r.Foreign.Scheme, Jurisdiction: r.Foreign.Jurisdiction, Name: r.Foreign.SchemeName, AssuranceLevels: levels}},
 		{Op: trustregistry.OpUpsertAuthority, EffectiveAt: &eff, Authority: &trustregistry.Authority{ID: r.AuthorityID, Scheme: r.Foreign.Scheme,
-			LegalName: r.AuthorityName, DIDs: []string{r.DID}, CredentialTypes: r.Types, Assurance: "high"}},
+			LegalName: r.AuthorityName, DIDs: dids, DNSDomains: r.DNSDomains, CredentialTypes: r.Types, Assurance: "high"}},
 		{Op: trustregistry.OpUpsertAgreement, Agreement: &trustregistry.Agreement{ID: r.Agreement, Parties: []string{r.Local.Jurisdiction, r.Foreign.Jurisdiction},
 			LegalReference: "example memorandum of understanding", EffectiveFrom: eff}},
 		{Op: trustregistry.OpUpsertRecognition, Recognition: &trustregistry.Recognition{ID: r.Local.Scheme + "-recognises-" + r.Foreign.Scheme,

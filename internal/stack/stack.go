@@ -26,6 +26,7 @@ import (
 	"github.com/idport/idport/issuer/boltstore"
 	issuerapi "github.com/idport/idport/issuer/httpapi"
 	"github.com/idport/idport/pkg/did"
+	"github.com/idport/idport/pkg/dnstxt"
 	"github.com/idport/idport/pkg/statuslist"
 	"github.com/idport/idport/trustregistry"
 	"github.com/idport/idport/trustregistry/adminclient"
@@ -51,6 +52,9 @@ type Stack struct {
 	Dir string
 	// Logger receives the services' logs (discarded unless IDPORT_EXAMPLE_LOG=1).
 	Logger *slog.Logger
+	// DNS, when set, answers the DNS lookups of the verifiers started afterwards (the
+	// identity proofs of OpenAttestation documents); nil means the system's resolver.
+	DNS dnstxt.Resolver
 
 	ctx       context.Context
 	cancel    context.CancelFunc
@@ -471,7 +475,7 @@ func (s *Stack) StartVerifierWith(ctx context.Context, name string, reg *Registr
 		return nil, err
 	}
 	cfg := httpapi.ServiceConfig{DataDir: dir, Logger: s.Logger,
-		Verifier: verifier.Config{TrustSource: src, StatusFetcher: sf, Policy: o.Policy, Logger: s.Logger}}
+		Verifier: verifier.Config{TrustSource: src, StatusFetcher: sf, Policy: o.Policy, Logger: s.Logger, DNS: s.DNS}}
 	if o.OpenID4VPAPIKey != "" {
 		cfg.OpenID4VP = &httpapi.ServiceOpenID4VP{APIKey: o.OpenID4VPAPIKey, BaseURL: url,
 			SigningSecret: []byte("example request-signing secret: never a constant in production")}
@@ -616,6 +620,11 @@ func (v *Verifier) VerifyCredential(ctx context.Context, cred json.RawMessage) (
 // VerifyPresentation posts a presentation with its domain (POST /presentations/verify).
 func (v *Verifier) VerifyPresentation(ctx context.Context, vp string, domain string) (*httpapi.Response, int, error) {
 	return v.verify(ctx, "/presentations/verify", map[string]any{"verifiablePresentation": vp, "options": map[string]any{"domain": domain}})
+}
+
+// VerifyDocument posts an OpenAttestation document to /documents/verify.
+func (v *Verifier) VerifyDocument(ctx context.Context, doc json.RawMessage) (*httpapi.Response, int, error) {
+	return v.verify(ctx, "/documents/verify", map[string]any{"document": doc})
 }
 
 func (v *Verifier) verify(ctx context.Context, path string, body any) (*httpapi.Response, int, error) {

@@ -4,6 +4,7 @@
 //	POST /credentials/verify    {"verifiableCredential": <object|string>, "options": {...}}
 //	POST /presentations/verify  {"verifiablePresentation": <object|string>, "options": {"challenge", "domain", ...}}
 //	POST /challenges            -> {"challenge": "...", "expires": "..."}
+//	POST /documents/verify      {"document": <OpenAttestation v2 object>, "options": {...}}
 //
 // A verify answer is {"verified", "errors", "warnings", "results",
 // "recognition", "claims"}. Status codes follow the W3C VC-API verifier
@@ -126,11 +127,12 @@ func New(v *verifier.Verifier, o Options) *gin.Engine {
 	})
 	h := &handlers{v: v, outcomes: prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "idport_verifier_verifications_total",
-		Help: "Verifications by kind (credential, presentation), format and outcome (verified or the first error code).",
+		Help: "Verifications by kind (credential, presentation, document), format and outcome (verified or the first error code).",
 	}, []string{"kind", "format", "outcome"})}
 	reg.MustRegister(h.outcomes)
 	e.POST("/credentials/verify", h.verifyCredential)
 	e.POST("/presentations/verify", h.verifyPresentation)
+	e.POST("/documents/verify", h.verifyDocument)
 	e.POST("/challenges", h.challenge)
 	h.routesProfiles(e, o.Profiles)
 	vp := OpenID4VPOptions{}
@@ -199,6 +201,8 @@ type Results struct {
 	Disclosed   []string              `json:"disclosed,omitempty"`
 	Stripped    []string              `json:"stripped,omitempty"`
 	Credentials []Response            `json:"credentials,omitempty"`
+	// Document reports an OpenAttestation document's facts (/documents/verify).
+	Document *verifier.DocumentInfo `json:"document,omitempty"`
 }
 
 // ProblemTypeBase prefixes the type URI of every problem detail.
@@ -220,6 +224,7 @@ func Render(r *verifier.Result) Response {
 		Results: Results{
 			Format: string(r.Format), Checks: r.Checks, Issuer: r.Issuer, Subject: r.Subject, Holder: r.Holder,
 			Types: r.Types, Status: r.Status, Statuses: r.Statuses, Disclosed: r.Disclosed, Stripped: r.Stripped,
+			Document: r.Document,
 		},
 	}
 	if resp.Results.Checks == nil {
