@@ -48,6 +48,13 @@ type Authoriser interface {
 	Authorise(ctx context.Context, issuerDID, keyThumbprint string, types []string, at time.Time) (Grant, error)
 }
 
+// ReadyReporter is implemented by an Authoriser that can tell whether it can answer at all
+// (a registry replica holding a fresh, verified snapshot). Issuer.Ready uses it.
+type ReadyReporter interface {
+	// Ready returns nil when the Authoriser can answer, or why it cannot.
+	Ready() error
+}
+
 // Grant is a registry's answer to Authorise.
 type Grant struct {
 	// Authorised is true when every type asked about is recognised.
@@ -82,6 +89,21 @@ type checkCounters struct{ checked, refused, warned atomic.Uint64 }
 
 // RegistryCheck returns the effective registry check mode.
 func (is *Issuer) RegistryCheck() RegistryCheck { return is.check }
+
+// Ready reports whether the issuer can issue: under CheckEnforce, an Authoriser that reports
+// readiness (ReadyReporter) must be ready, since every issuance would otherwise be refused with
+// registry_stale. /readyz answers 503 with this error.
+func (is *Issuer) Ready() error {
+	if is.check != CheckEnforce || is.cfg.Authoriser == nil {
+		return nil
+	}
+	if r, ok := is.cfg.Authoriser.(ReadyReporter); ok {
+		if err := r.Ready(); err != nil {
+			return fmt.Errorf("the registry check cannot answer yet: %w", err)
+		}
+	}
+	return nil
+}
 
 // RegistryCheckStats returns the registry check counters.
 func (is *Issuer) RegistryCheckStats() RegistryCheckStats {

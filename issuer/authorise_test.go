@@ -68,6 +68,14 @@ func newAuthorisedIssuerStore(t testing.TB, mode issuer.RegistryCheck, idx func(
 // lateAuthoriser lets a test build the registry after the issuer (whose DID it names).
 type lateAuthoriser struct{ a issuer.Authoriser }
 
+// Ready forwards the readiness of the Authoriser it wraps.
+func (l *lateAuthoriser) Ready() error {
+	if r, ok := l.a.(issuer.ReadyReporter); ok {
+		return r.Ready()
+	}
+	return nil
+}
+
 func (l *lateAuthoriser) Authorise(ctx context.Context, d, k string, types []string, at time.Time) (issuer.Grant, error) {
 	return l.a.Authorise(ctx, d, k, types, at)
 }
@@ -172,5 +180,22 @@ func TestRegistryCheckNeedsAuthoriser(t *testing.T) {
 		Secret: []byte("a test secret of at least 32 bytes!!"), RegistryCheck: issuer.CheckEnforce})
 	if !errors.Is(err, issuer.ErrConfig) {
 		t.Fatalf("enforce without a registry: %v", err)
+	}
+}
+
+// TestNotReadyWhileTheRegistryCheckCannotAnswer: an enforcing issuer whose registry copy holds
+// no snapshot would refuse every credential with registry_stale, so it must not report ready
+// (a load balancer would send it traffic it can only refuse); with an active registry, or in
+// warn mode, it is ready.
+func TestNotReadyWhileTheRegistryCheckCannotAnswer(t *testing.T) {
+	empty := func(string) issuerauth.Source { return staleSource{} }
+	if err := newAuthorisedIssuer(t, issuer.CheckEnforce, empty).Ready(); err == nil {
+		t.Fatal("an enforcing issuer without a registry snapshot reports ready")
+	}
+	if err := newAuthorisedIssuer(t, issuer.CheckWarn, empty).Ready(); err != nil {
+		t.Fatalf("warn mode issues anyway, so it is ready: %v", err)
+	}
+	if err := newAuthorisedIssuer(t, issuer.CheckEnforce, activeRegistry(t)).Ready(); err != nil {
+		t.Fatalf("an enforcing issuer with an active registry is not ready: %v", err)
 	}
 }

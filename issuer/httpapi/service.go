@@ -60,7 +60,8 @@ func NewService(ctx context.Context, cfg ServiceConfig) (*Service, error) {
 		_ = cfg.Issuer.Store.Close()
 		return nil, err
 	}
-	h := New(is, Options{Logger: cfg.Logger, Registry: cfg.Registry, MaxBodyBytes: cfg.MaxBodyBytes, OpenID4VCI: vci, Tenants: tenants})
+	h := New(is, Options{Logger: cfg.Logger, Registry: cfg.Registry, MaxBodyBytes: cfg.MaxBodyBytes, OpenID4VCI: vci, Tenants: tenants,
+		Ready: is.Ready})
 	return &Service{is: is, tenants: tenants, vci: vci, store: cfg.Issuer.Store, handler: h}, nil
 }
 

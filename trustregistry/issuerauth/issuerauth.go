@@ -13,10 +13,12 @@ package issuerauth
 
 import (
 	"context"
+	"errors"
 	"time"
 
 	"github.com/idport/idport/issuer"
 	"github.com/idport/idport/trustregistry"
+	"github.com/idport/idport/trustregistry/replica"
 )
 
 // Source answers registry questions: a *replica.Replica (fail-closed when stale), or Static.
@@ -71,6 +73,21 @@ func (a *Authoriser) Authorise(_ context.Context, issuerDID, keyThumbprint strin
 		g.Message = d.Message
 	}
 	return g, nil
+}
+
+// Ready implements issuer.ReadyReporter: the source must hold a fresh snapshot (a replica that
+// has none yet, or whose copy is past its next update plus grace, cannot answer).
+func (a *Authoriser) Ready() error {
+	if r, ok := a.src.(interface{ Status() replica.Status }); ok {
+		if st := r.Status(); !st.Ready {
+			return errors.New("registry replica: " + st.Reason)
+		}
+		return nil
+	}
+	if a.src.Index() == nil {
+		return errors.New("registry source holds no snapshot yet")
+	}
+	return nil
 }
 
 // Static is a Source over one fixed index (tests, benchmarks, offline tools): it never goes
