@@ -12,15 +12,6 @@ import (
 	"github.com/idport/idport/trustregistry/importer"
 )
 
-// ImportResponse is the answer of the /admin/v1/imports routes and of /admin/v1/recheck: the
-// proposal made (nil when a re-check found nothing to change), the importer's note, and the
-// re-check's findings.
-type ImportResponse struct {
-	Proposal *trustregistry.Proposal `json:"proposal,omitempty"`
-	Note     string                  `json:"note,omitempty"`
-	Findings []importer.Finding      `json:"findings,omitempty"`
-}
-
 // importRoutes mounts the import and re-check routes on the admin group.
 func (a *api) importRoutes(adm *gin.RouterGroup) {
 	adm.POST("/imports/federation", importHandler(a, func(ctx context.Context, im *importer.Importer, st *trustregistry.State, req *importer.FederationRequest, by string) (*importer.Result, string, error) {
@@ -75,7 +66,7 @@ func importHandler[T any](a *api, run func(context.Context, *importer.Importer, 
 			statuses.Write(c, err)
 			return
 		}
-		c.JSON(http.StatusCreated, ImportResponse{Proposal: p, Note: res.Note})
+		c.JSON(http.StatusCreated, importer.Response{Proposal: p, Note: res.Note})
 	}
 }
 
@@ -98,7 +89,7 @@ func (a *api) recheck(c *gin.Context) {
 		statuses.Write(c, err)
 		return
 	}
-	out := ImportResponse{Findings: rep.Findings}
+	out := importer.Response{Findings: rep.Findings}
 	if len(rep.ChangeSet.Ops) == 0 {
 		c.JSON(http.StatusOK, out)
 		return

@@ -102,6 +102,15 @@ type DNSDIDRequest struct {
 	Reason string `json:"reason"`
 }
 
+// Response is the answer of the /admin/v1/imports routes and of /admin/v1/recheck: the
+// proposal made (nil when a re-check found nothing to change), the importer's note, and the
+// re-check's findings.
+type Response struct {
+	Proposal *trustregistry.Proposal `json:"proposal,omitempty"`
+	Note     string                  `json:"note,omitempty"`
+	Findings []Finding               `json:"findings,omitempty"`
+}
+
 // Result is an import: the authority to upsert, and a note for the proposal's reason.
 type Result struct {
 	Authority *trustregistry.Authority
