@@ -69,6 +69,9 @@ type Decision struct {
 	AllowedClaims    []string          `json:"allowed_claims,omitempty"`
 	RegistryVersion  uint64            `json:"registry_version"`
 	EvaluatedAt      time.Time         `json:"evaluated_at"`
+	// Chain names the OpenID Federation trust chain of a recognition by framework
+	// ("leaf -> intermediate -> anchor, expires ..."); empty otherwise.
+	Chain string `json:"chain,omitempty"`
 }
 
 type authEntry struct {
@@ -91,6 +94,8 @@ type Index struct {
 	byPair    map[pairKey][]recEntry
 	byForeign map[string][]recEntry
 	ids       map[Kind][]string
+	// frameworks are the recognitions by federation framework (federation.go).
+	frameworks []recEntry
 }
 
 // NewIndex builds the index of s. s must not be modified afterwards.
@@ -123,6 +128,9 @@ func NewIndex(s *State) *Index {
 		pk := pairKey{r.LocalScheme, r.ForeignScheme}
 		x.byPair[pk] = append(x.byPair[pk], e)
 		x.byForeign[r.ForeignScheme] = append(x.byForeign[r.ForeignScheme], e)
+		if r.Framework != nil {
+			x.frameworks = append(x.frameworks, e)
+		}
 	}
 	return x
 }

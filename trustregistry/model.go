@@ -79,6 +79,10 @@ type Provenance struct {
 	CheckedAt time.Time `json:"checked_at"`
 	CheckedBy string    `json:"checked_by,omitempty"`
 	Note      string    `json:"note,omitempty"`
+	// Federation, for a key taken from an OpenID Federation trust chain (see federation.go).
+	Federation *FederationProvenance `json:"federation,omitempty"`
+	// DNS, for a key found through a DNS-DID TXT record (see federation.go).
+	DNS *DNSProvenance `json:"dns,omitempty"`
 }
 
 // AuthorityKey is a key pinned for an authority by its RFC 7638 thumbprint (base64url SHA-256),
@@ -141,10 +145,13 @@ type Recognition struct {
 	// ClaimMapping maps a foreign claim name to the local claim name.
 	ClaimMapping map[string]string `json:"claim_mapping,omitempty"`
 	// AllowedClaims are the foreign claims that may cross the border; empty means none restricted.
-	AllowedClaims []string       `json:"allowed_claims,omitempty"`
-	ValidFrom     time.Time      `json:"valid_from"`
-	ValidUntil    *time.Time     `json:"valid_until,omitempty"`
-	Statuses      []StatusChange `json:"statuses,omitempty"`
+	AllowedClaims []string `json:"allowed_claims,omitempty"`
+	// Framework, when set, recognises every entity whose OpenID Federation trust chain ends at
+	// a pinned trust anchor (with a trust mark), checked live by verifiers (see federation.go).
+	Framework  *FrameworkRule `json:"framework,omitempty"`
+	ValidFrom  time.Time      `json:"valid_from"`
+	ValidUntil *time.Time     `json:"valid_until,omitempty"`
+	Statuses   []StatusChange `json:"statuses,omitempty"`
 }
 
 // State is the whole registry at one version. A State is immutable once published: change sets

@@ -256,6 +256,9 @@ func (r *Recognition) validate(op int) error {
 	if r.ValidUntil != nil && !r.ValidUntil.After(r.ValidFrom) {
 		return invalidf(op, "recognition.valid_until", "valid_until must be after valid_from")
 	}
+	if r.Framework != nil {
+		return r.Framework.validate(op)
+	}
 	return nil
 }
 
@@ -308,6 +311,9 @@ func ValidateState(s *State) error {
 		}
 		if _, ok := s.Agreements[r.Agreement]; !ok {
 			return verr(ErrUnknownReference, p+".agreement", "unknown agreement %q", r.Agreement)
+		}
+		if err := validFrameworkLevel(r, foreign, p); err != nil {
+			return err
 		}
 		for _, f := range sortedKeys(r.AssuranceMapping) {
 			l := r.AssuranceMapping[f]

@@ -72,6 +72,11 @@ func adminCommands() []adminCommand {
 		{name: "policy show", synopsis: "                                             the governance policy in force", run: adminPolicyShow},
 		{name: "policy set", synopsis: "[--quorum N] [--cooling-off D] [--token-ttl D] --reason TEXT   (admin) propose a policy",
 			flags: policyFlags, run: adminPolicySet},
+		{name: "import federation", synopsis: "--entity URL --trust-anchor URL --anchor-jwks FILE [--trust-mark TYPE] --scheme ID --reason TEXT   propose an authority from a federation chain",
+			flags: importFlags, run: adminImportFederation},
+		{name: "import did", synopsis: "--did DID --scheme ID --reason TEXT              propose an authority from a DID document", flags: importFlags, run: adminImportDID},
+		{name: "import dns-did", synopsis: "--domain NAME --scheme ID --reason TEXT      propose an authority from DNS-DID TXT records", flags: importFlags, run: adminImportDNSDID},
+		{name: "recheck", synopsis: "[--reason TEXT]                                  re-check imported keys at their sources; proposes what changed", flags: reasonFlag, run: adminRecheck},
 		{name: "backup", synopsis: "--out FILE                                        (auditor or admin role) online backup of registry.db, checked",
 			flags: outFlag, run: adminBackup},
 	}
@@ -105,6 +110,7 @@ type adminOpts struct {
 	enrolment, coolingOff, tokenTTL                 string
 	registryKey, snapshot, keySecretFile            string
 	quorum                                          int
+	imp                                             importOpts
 	jsonOut                                         bool
 	store                                           storeFlags
 }

@@ -46,6 +46,7 @@ type registryFlags struct {
 	dev                                     bool
 	store                                   storeFlags
 	console                                 consoleFlags
+	imports                                 importFlagsRegistry
 }
 
 // storeFlags choose the registry's store: the bbolt file in --data (default) or an etcd cluster
@@ -156,6 +157,7 @@ func (f *registryFlags) register(fs *flag.FlagSet) {
 	fs.BoolVar(&f.dev, "dev", false, "development mode: generate and keep a key secret in the data directory (loud warning)")
 	f.store.register(fs)
 	f.console.register(fs)
+	f.imports.register(fs)
 }
 
 func parseCertAccounts(s string) (map[string]string, error) {
@@ -248,7 +250,7 @@ func runRegistry(ctx context.Context, args []string, env Env) error {
 		return err
 	}
 	handler := httpapi.New(svc, httpapi.Options{TrustedProxies: splitList(f.trustedProxies), BackupDir: f.data,
-		Console: f.console.config()}, env.Logger)
+		Console: f.console.config(), Importer: f.imports.importer()}, env.Logger)
 	g, ctx := errgroup.WithContext(ctx)
 	g.Go(func() error { return svc.Run(ctx) })
 	srv := &httpx.Server{Addr: f.addr, Handler: handler, Logger: env.Logger, TLSConfig: tlsCfg,

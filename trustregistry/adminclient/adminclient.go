@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"github.com/idport/idport/trustregistry"
+	"github.com/idport/idport/trustregistry/importer"
 )
 
 // HeaderIdempotencyKey names the idempotency header of admin writes.
@@ -332,4 +333,35 @@ func SuspendAuthority(ctx context.Context, proposer, approver *Client, id, reaso
 		return 0, err
 	}
 	return p.AppliedVersion, nil
+}
+
+// ImportFederation proposes the leaf of an OpenID Federation trust chain as an authority
+// (proposer role): the registry fetches and verifies the chain and answers the proposal.
+func (c *Client) ImportFederation(ctx context.Context, req importer.FederationRequest) (*importer.Response, error) {
+	var r importer.Response
+	err := c.call(ctx, request{method: http.MethodPost, path: "/admin/v1/imports/federation", in: req}, &r)
+	return &r, err
+}
+
+// ImportDID proposes the subject of a DID document as an authority (proposer role).
+func (c *Client) ImportDID(ctx context.Context, req importer.DIDRequest) (*importer.Response, error) {
+	var r importer.Response
+	err := c.call(ctx, request{method: http.MethodPost, path: "/admin/v1/imports/did", in: req}, &r)
+	return &r, err
+}
+
+// ImportDNSDID proposes the DIDs a domain publishes in DNS-DID TXT records as an authority
+// (proposer role).
+func (c *Client) ImportDNSDID(ctx context.Context, req importer.DNSDIDRequest) (*importer.Response, error) {
+	var r importer.Response
+	err := c.call(ctx, request{method: http.MethodPost, path: "/admin/v1/imports/dns-did", in: req}, &r)
+	return &r, err
+}
+
+// Recheck asks the registry to fetch every imported key's source again; keys that changed or
+// vanished come back as a proposal (nil when nothing changed) with the findings.
+func (c *Client) Recheck(ctx context.Context, reason string) (*importer.Response, error) {
+	var r importer.Response
+	err := c.call(ctx, request{method: http.MethodPost, path: "/admin/v1/recheck", in: map[string]string{"reason": reason}}, &r)
+	return &r, err
 }

@@ -7,6 +7,8 @@ import (
 	"github.com/idport/idport/pkg/errs"
 	"github.com/idport/idport/pkg/httpx"
 	"github.com/idport/idport/trustregistry"
+	"github.com/idport/idport/trustregistry/importer"
+	"github.com/idport/idport/trustregistry/oidfed"
 )
 
 // statuses maps every registry error code to its HTTP status: the one table of this API.
@@ -38,6 +40,18 @@ var statuses = registryStatuses{httpx.Statuses{
 	trustregistry.CodeBackupUnsupported:     http.StatusNotImplemented,
 	trustregistry.CodeNoSnapshot:            http.StatusServiceUnavailable,
 	trustregistry.CodeStateIntegrity:        http.StatusServiceUnavailable,
+	// Imports (imports.go): a source that cannot be reached is a bad gateway; a chain or
+	// document that does not verify is unprocessable.
+	oidfed.CodeFetchFailed:         http.StatusBadGateway,
+	oidfed.CodeStatementInvalid:    http.StatusUnprocessableEntity,
+	oidfed.CodeChainBroken:         http.StatusUnprocessableEntity,
+	oidfed.CodeStatementExpired:    http.StatusUnprocessableEntity,
+	oidfed.CodeChainLoop:           http.StatusUnprocessableEntity,
+	oidfed.CodeChainTooLong:        http.StatusUnprocessableEntity,
+	oidfed.CodePolicyViolation:     http.StatusUnprocessableEntity,
+	oidfed.CodeTrustMarkInvalid:    http.StatusUnprocessableEntity,
+	importer.CodeSourceUnusable:    http.StatusUnprocessableEntity,
+	importer.CodeImportUnavailable: http.StatusNotImplemented,
 }}
 
 // registryStatuses is the table with the registry's one addition: a 401 answer names the

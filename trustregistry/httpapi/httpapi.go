@@ -13,6 +13,7 @@ import (
 	"github.com/idport/idport/pkg/httpx"
 	"github.com/idport/idport/trustregistry"
 	"github.com/idport/idport/trustregistry/console"
+	"github.com/idport/idport/trustregistry/importer"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 )
@@ -38,6 +39,9 @@ type Options struct {
 	// (default: the system's temporary directory). Use the data directory: it is writable
 	// even when the root filesystem is read-only, and sized for the data.
 	BackupDir string
+	// Importer, when set, serves the imports (OpenID Federation, DID, DNS-DID) and the
+	// re-check of imported keys under /admin/v1; without it they answer import_unavailable.
+	Importer *importer.Importer
 	// Console, when set, serves the regulators' web console under /console (Service, Status
 	// and an unset Logger are filled in here).
 	Console *console.Config
@@ -122,6 +126,7 @@ func New(svc *trustregistry.Service, o Options, logger *slog.Logger) *gin.Engine
 	adm.GET("/audit", a.audit)
 	adm.GET("/audit/verify", a.verifyAudit)
 	adm.GET("/backup", a.backup)
+	a.importRoutes(adm)
 	if o.Console != nil {
 		if err := mountConsole(e, svc, *o.Console, a.limiter, logger); err != nil {
 			logger.Error("the web console is not served", "err", err)

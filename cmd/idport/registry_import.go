@@ -1,0 +1,45 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"net"
+	"strings"
+	"time"
+
+	"github.com/idport/idport/pkg/did"
+	"github.com/idport/idport/trustregistry/importer"
+	"github.com/idport/idport/trustregistry/oidfed"
+)
+
+// importFlagsRegistry configure the registry's importer (imports and re-checks of keys from
+// OpenID federations, DID documents and DNS-DID domains).
+type importFlagsRegistry struct {
+	dnsServer  string
+	allowHosts string
+}
+
+func (f *importFlagsRegistry) register(fs *flag.FlagSet) {
+	fs.StringVar(&f.dnsServer, "dns-resolver", "", "DNS server (host:port) for DNS-DID imports (default: the system resolver)")
+	fs.StringVar(&f.allowHosts, "import-allow-hosts", "", "comma-separated hosts imports may reach on private addresses (test federations only)")
+}
+
+// importer builds the importer: every fetch through the SSRF-guarded client.
+func (f *importFlagsRegistry) importer() *importer.Importer {
+	hosts := splitList(f.allowHosts)
+	client := did.SafeHTTPClient(did.NetOptions{AllowHosts: hosts})
+	im := &importer.Importer{
+		Chains:  &oidfed.Resolver{Client: client},
+		DIDs:    did.NewResolver(did.ResolverOptions{AllowHosts: hosts}),
+		DNS:     net.DefaultResolver,
+		DNSName: "system",
+	}
+	if s := strings.TrimSpace(f.dnsServer); s != "" {
+		im.DNS = &net.Resolver{PreferGo: true, Dial: func(ctx context.Context, network, _ string) (net.Conn, error) {
+			d := net.Dialer{Timeout: 5 * time.Second}
+			return d.DialContext(ctx, network, s)
+		}}
+		im.DNSName = s
+	}
+	return im
+}
