@@ -79,6 +79,8 @@ type Provenance struct {
 	CheckedAt time.Time `json:"checked_at"`
 	CheckedBy string    `json:"checked_by,omitempty"`
 	Note      string    `json:"note,omitempty"`
+	// TrustedList names the ETSI TS 119 612 trusted list entry the key was imported from.
+	TrustedList *TrustedListSource `json:"trusted_list,omitempty"`
 }
 
 // AuthorityKey is a key pinned for an authority by its RFC 7638 thumbprint (base64url SHA-256),
