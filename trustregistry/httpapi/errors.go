@@ -7,6 +7,7 @@ import (
 	"github.com/idport/idport/pkg/errs"
 	"github.com/idport/idport/pkg/httpx"
 	"github.com/idport/idport/trustregistry"
+	"github.com/idport/idport/trustregistry/etsitl"
 )
 
 // statuses maps every registry error code to its HTTP status: the one table of this API.
@@ -36,6 +37,14 @@ var statuses = registryStatuses{httpx.Statuses{
 	trustregistry.CodeRateLimited:           http.StatusTooManyRequests,
 	trustregistry.CodeBackupUnsupported:     http.StatusNotImplemented,
 	trustregistry.CodeNoSnapshot:            http.StatusServiceUnavailable,
+	etsitl.CodeTooLarge:                     http.StatusRequestEntityTooLarge,
+	etsitl.CodeUnsafeXML:                    http.StatusBadRequest,
+	etsitl.CodeMalformed:                    http.StatusBadRequest,
+	etsitl.CodeBadPin:                       http.StatusBadRequest,
+	etsitl.CodeSignatureInvalid:             http.StatusUnprocessableEntity,
+	etsitl.CodeSignerNotPinned:              http.StatusUnprocessableEntity,
+	etsitl.CodeExpired:                      http.StatusUnprocessableEntity,
+	etsitl.CodeNothingSelected:              http.StatusUnprocessableEntity,
 }}
 
 // registryStatuses is the table with the registry's one addition: a 401 answer names the
