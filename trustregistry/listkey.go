@@ -86,7 +86,7 @@ func (s *Service) newListKey(ctx context.Context) (*ListSigner, error) {
 	tmpl := &x509.Certificate{SerialNumber: serial,
 		Subject:   pkix.Name{CommonName: s.cfg.Issuer + " trusted list signer"},
 		NotBefore: now.Add(-time.Hour), NotAfter: now.AddDate(10, 0, 0),
-		KeyUsage:  x509.KeyUsageDigitalSignature | x509.KeyUsageContentCommitment}
+		KeyUsage: x509.KeyUsageDigitalSignature | x509.KeyUsageContentCommitment}
 	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, k.Public, k.Signer)
 	if err != nil {
 		return nil, err

@@ -68,6 +68,8 @@ func adminCommands() []adminCommand {
 		{name: "policy show", synopsis: "                                             the governance policy in force", run: adminPolicyShow},
 		{name: "policy set", synopsis: "[--quorum N] [--cooling-off D] [--token-ttl D] --reason TEXT   (admin) propose a policy",
 			flags: policyFlags, run: adminPolicySet},
+		{name: "import trusted-list", synopsis: "--file TL.xml --signer-cert PINNED.pem --scheme ID --credential-type T --reason TEXT [--service-type URI] [--tsp NAME] [--assurance L]   propose a verified ETSI trusted list's services as authorities",
+			flags: trustedListImportFlags, run: adminImportTrustedList},
 		{name: "backup", synopsis: "--out FILE                                        (auditor or admin role) online backup of registry.db, checked",
 			flags: outFlag, run: adminBackup},
 	}
@@ -100,6 +102,7 @@ type adminOpts struct {
 	authority, effective, name, roles, out, account string
 	enrolment, coolingOff, tokenTTL                 string
 	quorum                                          int
+	tl                                              tlImportOpts
 	jsonOut                                         bool
 	store                                           storeFlags
 }
@@ -237,7 +240,7 @@ func parseInterspersed(fs *flag.FlagSet, args []string, env Env) ([]string, erro
 // adminCommandName splits the (possibly two-word) command name off args.
 func adminCommandName(args []string) (string, []string) {
 	cmd, args := args[0], args[1:]
-	if (cmd == "audit" || cmd == "account" || cmd == "token" || cmd == "policy") && len(args) > 0 && !strings.HasPrefix(args[0], "-") {
+	if (cmd == "audit" || cmd == "account" || cmd == "token" || cmd == "policy" || cmd == "import") && len(args) > 0 && !strings.HasPrefix(args[0], "-") {
 		return cmd + " " + args[0], args[1:]
 	}
 	if cmd == "proposals" && len(args) > 0 && (args[0] == "show" || args[0] == "list") {

@@ -73,7 +73,9 @@ func TestTrustedListImportProposesAndExportPublishes(t *testing.T) {
 	}{
 		"unpinned signer": {func(r *etsitl.ImportRequest) { r.List = sgList(t, other, otherCert, time.Now().Add(time.Hour)) }, "trusted_list_signer_not_pinned"},
 		"expired":         {func(r *etsitl.ImportRequest) { r.List = sgList(t, key, cert, time.Now().Add(-time.Minute)) }, "trusted_list_expired"},
-		"changed":         {func(r *etsitl.ImportRequest) { r.List = bytes.Replace(r.List, []byte("ACRA Trust"), []byte("ACME Trust"), 1) }, "trusted_list_signature_invalid"},
+		"changed": {func(r *etsitl.ImportRequest) {
+			r.List = bytes.Replace(r.List, []byte("ACRA Trust"), []byte("ACME Trust"), 1)
+		}, "trusted_list_signature_invalid"},
 		"entities": {func(r *etsitl.ImportRequest) {
 			r.List = []byte(`<?xml version="1.0"?><!DOCTYPE x [<!ENTITY e SYSTEM "file:///etc/passwd">]><x>&e;</x>`)
 		}, "trusted_list_unsafe_xml"},
