@@ -38,10 +38,15 @@ func Sign(root *etree.Element, signer crypto.Signer, cert *x509.Certificate, at 
 		return err
 	}
 	excC14N := dsig.MakeC14N10ExclusiveCanonicalizerWithPrefixList("")
-	docDigest, err := digestIn(root, excC14N, sha256URI)
+	// The whole list is canonicalised as it stands (no Signature yet: the enveloped-signature
+	// transform's view), without detaching it: it is the root, and goxmldsig's detaching walks
+	// at most 1,000 elements.
+	canonicalDoc, err := excC14N.Canonicalize(root.Copy())
 	if err != nil {
-		return fmt.Errorf("digesting the list: %w", err)
+		return fmt.Errorf("canonicalising the list: %w", err)
 	}
+	docSum := sha256.Sum256(canonicalDoc)
+	docDigest := docSum[:]
 
 	sig := root.CreateElement("ds:Signature")
 	sig.CreateAttr("xmlns:ds", NSDS)

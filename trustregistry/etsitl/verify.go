@@ -103,7 +103,7 @@ func Verify(data []byte, o VerifyOptions) (*Verified, error) {
 	vc := dsig.NewDefaultValidationContext(&dsig.MemoryX509CertificateStore{Roots: []*x509.Certificate{signer}})
 	vc.IdAttribute = "Id"
 	vc.Clock = dsig.NewFakeClockAt(o.Now)
-	signed, err := vc.Validate(root)
+	signed, err := vc.Validate(signatureFirst(root))
 	if err != nil {
 		return nil, errs.Wrap(CodeSignatureInvalid, "the trusted list signature does not verify", err)
 	}
@@ -118,6 +118,23 @@ func Verify(data []byte, o VerifyOptions) (*Verified, error) {
 		return nil, errs.Errorf(CodeExpired, "the trusted list expired at its NextUpdate %s", l.NextUpdate.UTC().Format(time.RFC3339))
 	}
 	return &Verified{List: l, Signer: signer}, nil
+}
+
+// signatureFirst returns a copy of root with its Signature moved to be its first child.
+// goxmldsig looks for the signature depth-first and gives up after 1,000 elements, while
+// TS 119 612 puts the signature after every provider: a national list has tens of thousands of
+// elements before it. Moving the element changes nothing that is signed: the enveloped-signature
+// transform removes the Signature element wherever it is, and the text around it stays put.
+func signatureFirst(root *etree.Element) *etree.Element {
+	c := root.Copy()
+	for _, el := range c.ChildElements() {
+		if el.Tag == "Signature" && el.NamespaceURI() == NSDS {
+			c.RemoveChild(el)
+			c.InsertChildAt(0, el)
+			break
+		}
+	}
+	return c
 }
 
 // theSignature returns the one ds:Signature of the document, which must be a child of the root:

@@ -123,6 +123,19 @@ func TestTrustedListImportProposesAndExportPublishes(t *testing.T) {
 		t.Fatalf("decision: %+v %v", d, err)
 	}
 
+	// A TRQP verdict on the key names the list it came from in its grounds.
+	body, _ := json.Marshal(map[string]string{"entity_id": tp, "authority_id": demoseed.LocalScheme, "action": "issue", "resource": demoseed.Type})
+	resp, ans := f.do(t, "POST", "/authorization", "", "application/json", body)
+	var tr struct {
+		Authorized bool                   `json:"authorized"`
+		Grounds    trustregistry.Decision `json:"grounds"`
+	}
+	if json.Unmarshal(ans, &tr); resp.StatusCode != 200 || !tr.Authorized || tr.Grounds.KeyProvenance == nil ||
+		tr.Grounds.KeyProvenance.TrustedList == nil || tr.Grounds.KeyProvenance.TrustedList.Territory != "SG" {
+		t.Fatalf("TRQP: %d %s", resp.StatusCode, ans)
+	}
+	t.Logf("TRQP grounds: %s", ans)
+
 	// Export: signed by the registry's list key, whose certificate is published beside it.
 	resp, pemBody := f.do(t, "GET", "/trusted-list.pem", "", "", nil)
 	if resp.StatusCode != 200 {
