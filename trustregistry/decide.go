@@ -72,6 +72,10 @@ type Decision struct {
 	// Chain names the OpenID Federation trust chain of a recognition by framework
 	// ("leaf -> intermediate -> anchor, expires ..."); empty otherwise.
 	Chain string `json:"chain,omitempty"`
+	// KeyProvenance is the provenance of the pinned key the query named (KeyThumbprint): how
+	// the key was obtained, and for a key imported from a trusted list, which list and entry.
+	// Shared with the registry index: callers must not modify it.
+	KeyProvenance *Provenance `json:"key_provenance,omitempty"`
 }
 
 type authEntry struct {
@@ -187,8 +191,12 @@ func (x *Index) Decide(q Query) Decision {
 	}
 	a, sc := e.a, e.scheme
 	d.Authority, d.Scheme, d.Jurisdiction, d.ForeignAssurance = a.ID, sc.ID, sc.Jurisdiction, a.Assurance
-	if q.KeyThumbprint != "" && len(a.Keys) > 0 && !slices.ContainsFunc(a.Keys, func(k AuthorityKey) bool { return k.Thumbprint == q.KeyThumbprint }) {
-		return deny(d, CodeKeyNotPinned, fmt.Sprintf("authority %q pins its keys and %q is not one of them", a.ID, q.KeyThumbprint))
+	if q.KeyThumbprint != "" && len(a.Keys) > 0 {
+		i := slices.IndexFunc(a.Keys, func(k AuthorityKey) bool { return k.Thumbprint == q.KeyThumbprint })
+		if i < 0 {
+			return deny(d, CodeKeyNotPinned, fmt.Sprintf("authority %q pins its keys and %q is not one of them", a.ID, q.KeyThumbprint))
+		}
+		d.KeyProvenance = &a.Keys[i].Provenance
 	}
 	if code, msg := authorityActive(a, at, ""); code != "" {
 		return deny(d, code, msg)

@@ -83,6 +83,8 @@ type Provenance struct {
 	Federation *FederationProvenance `json:"federation,omitempty"`
 	// DNS, for a key found through a DNS-DID TXT record (see federation.go).
 	DNS *DNSProvenance `json:"dns,omitempty"`
+	// TrustedList names the ETSI TS 119 612 trusted list entry the key was imported from.
+	TrustedList *TrustedListSource `json:"trusted_list,omitempty"`
 }
 
 // AuthorityKey is a key pinned for an authority by its RFC 7638 thumbprint (base64url SHA-256),

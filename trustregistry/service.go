@@ -96,6 +96,7 @@ type Service struct {
 	pol     atomic.Pointer[policy]
 	mu      sync.Mutex // serialises writes: applies, accounts, snapshots, key rotation
 	key     atomic.Pointer[keys.Key]
+	listKey atomic.Pointer[ListSigner] // the trusted-list signing key (listkey.go)
 	sealer  *keys.Sealer
 	notifyM sync.Mutex
 	notify  chan struct{}

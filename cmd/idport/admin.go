@@ -77,6 +77,8 @@ func adminCommands() []adminCommand {
 		{name: "import did", synopsis: "--did DID --scheme ID --reason TEXT              propose an authority from a DID document", flags: importFlags, run: adminImportDID},
 		{name: "import dns-did", synopsis: "--domain NAME --scheme ID --reason TEXT      propose an authority from DNS-DID TXT records", flags: importFlags, run: adminImportDNSDID},
 		{name: "recheck", synopsis: "[--reason TEXT]                                  re-check imported keys at their sources; proposes what changed", flags: reasonFlag, run: adminRecheck},
+		{name: "import trusted-list", synopsis: "--file TL.xml --signer-cert PINNED.pem --scheme ID --credential-type T --reason TEXT [--service-type URI] [--tsp NAME] [--assurance L]   propose a verified ETSI trusted list's services as authorities",
+			flags: trustedListImportFlags, run: adminImportTrustedList},
 		{name: "backup", synopsis: "--out FILE                                        (auditor or admin role) online backup of registry.db, checked",
 			flags: outFlag, run: adminBackup},
 	}
@@ -111,6 +113,7 @@ type adminOpts struct {
 	registryKey, snapshot, keySecretFile            string
 	quorum                                          int
 	imp                                             importOpts
+	tl                                              tlImportOpts
 	jsonOut                                         bool
 	store                                           storeFlags
 }
@@ -256,7 +259,7 @@ func parseInterspersed(fs *flag.FlagSet, args []string, env Env) ([]string, erro
 func adminCommandName(args []string) (string, []string) {
 	cmd, args := args[0], args[1:]
 	switch cmd {
-	case "audit", "account", "token", "policy", "checkpoint":
+	case "audit", "account", "token", "policy", "checkpoint", "import":
 		if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
 			return cmd + " " + args[0], args[1:]
 		}

@@ -20,6 +20,7 @@ const (
 	requestIDKey = "idport.request_id"
 	loggerKey    = "idport.logger"
 	maxBodyKey   = "idport.max_body"
+	rawBodyKey   = "idport.raw_body"
 	maxDepthKey  = "idport.max_depth"
 	// RequestIDHeader carries the request id in and out.
 	RequestIDHeader = "X-Request-Id"
@@ -79,6 +80,7 @@ func NewEngine(o Options) *gin.Engine {
 		c.Set(loggerKey, logger)
 		c.Set(maxBodyKey, o.MaxBodyBytes)
 		c.Set(maxDepthKey, o.MaxJSONDepth)
+		c.Set(rawBodyKey, c.Request.Body)
 		c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, o.MaxBodyBytes+1)
 		c.Next()
 		route := c.FullPath()

@@ -7,6 +7,7 @@ import (
 	"github.com/idport/idport/pkg/errs"
 	"github.com/idport/idport/pkg/httpx"
 	"github.com/idport/idport/trustregistry"
+	"github.com/idport/idport/trustregistry/etsitl"
 	"github.com/idport/idport/trustregistry/importer"
 	"github.com/idport/idport/trustregistry/oidfed"
 )
@@ -52,6 +53,14 @@ var statuses = registryStatuses{httpx.Statuses{
 	oidfed.CodeTrustMarkInvalid:    http.StatusUnprocessableEntity,
 	importer.CodeSourceUnusable:    http.StatusUnprocessableEntity,
 	importer.CodeImportUnavailable: http.StatusNotImplemented,
+	etsitl.CodeTooLarge:            http.StatusRequestEntityTooLarge,
+	etsitl.CodeUnsafeXML:           http.StatusBadRequest,
+	etsitl.CodeMalformed:           http.StatusBadRequest,
+	etsitl.CodeBadPin:              http.StatusBadRequest,
+	etsitl.CodeSignatureInvalid:    http.StatusUnprocessableEntity,
+	etsitl.CodeSignerNotPinned:     http.StatusUnprocessableEntity,
+	etsitl.CodeExpired:             http.StatusUnprocessableEntity,
+	etsitl.CodeNothingSelected:     http.StatusUnprocessableEntity,
 }}
 
 // registryStatuses is the table with the registry's one addition: a 401 answer names the

@@ -109,6 +109,8 @@ func New(svc *trustregistry.Service, o Options, logger *slog.Logger) *gin.Engine
 	pub.GET("/snapshot/rotations", a.rotations)
 	e.POST("/authorization", a.authorization)
 	e.POST("/recognition", a.recognition)
+	e.GET("/trusted-list.xml", a.trustedList)
+	e.GET("/trusted-list.pem", a.trustedListCert)
 
 	adm := e.Group("/admin/v1", a.authenticate, a.idempotency)
 	adm.GET("/whoami", a.whoami)
@@ -127,6 +129,7 @@ func New(svc *trustregistry.Service, o Options, logger *slog.Logger) *gin.Engine
 	adm.GET("/audit/verify", a.verifyAudit)
 	adm.GET("/backup", a.backup)
 	a.importRoutes(adm)
+	adm.POST("/trusted-lists/import", httpx.BodyLimit(importBodyLimit), a.importTrustedList)
 	if o.Console != nil {
 		if err := mountConsole(e, svc, *o.Console, a.limiter, logger); err != nil {
 			logger.Error("the web console is not served", "err", err)

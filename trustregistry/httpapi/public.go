@@ -252,6 +252,9 @@ func (a *api) authorization(c *gin.Context) {
 	}
 	now := time.Now().UTC()
 	q := trustregistry.Query{Entity: req.EntityID, CredentialType: req.Resource, LocalScheme: req.AuthorityID, At: now, AsOfVersion: tc.AsOfVersion}
+	if trustregistry.ValidThumbprint(req.EntityID) {
+		q.KeyThumbprint = req.EntityID // the grounds then carry the key's provenance
+	}
 	if tc.AsKnownAt != nil {
 		q.AsKnownAt = tc.AsKnownAt.UTC()
 	}
