@@ -83,10 +83,15 @@ type recEntry struct {
 type pairKey struct{ local, foreign string }
 
 // Index is an immutable, query-ready view of one State. Build it once per version and share it;
-// Decide takes no lock and allocates nothing on a hit.
+// Decide takes no lock and allocates nothing on a hit. The index of the next version is derived
+// from it incrementally (Next): the identifiers of changed authorities go to a small overlay
+// looked up before the shared base map, folded into a new base once it grows.
 type Index struct {
-	state     *State
-	entities  map[string]authEntry
+	state    *State
+	entities map[string]authEntry
+	// over holds the identifiers changed since entities was built; an entry with a nil
+	// authority hides a removed identifier.
+	over      map[string]authEntry
 	byPair    map[pairKey][]recEntry
 	byForeign map[string][]recEntry
 	ids       map[Kind][]string
@@ -113,6 +118,14 @@ func NewIndex(s *State) *Index {
 			x.entities[k.Thumbprint] = e
 		}
 	}
+	x.indexRecognitions()
+	return x
+}
+
+// indexRecognitions (re)builds the recognition maps from the state.
+func (x *Index) indexRecognitions() {
+	x.byPair, x.byForeign = map[pairKey][]recEntry{}, map[string][]recEntry{}
+	s := x.state
 	for _, id := range x.ids[KindRecognition] {
 		r := s.Recognitions[id]
 		e := recEntry{r: r, agreement: s.Agreements[r.Agreement]}
@@ -120,7 +133,6 @@ func NewIndex(s *State) *Index {
 		x.byPair[pk] = append(x.byPair[pk], e)
 		x.byForeign[r.ForeignScheme] = append(x.byForeign[r.ForeignScheme], e)
 	}
-	return x
 }
 
 // State returns the indexed state (read only).
@@ -154,8 +166,19 @@ func (x *Index) Page(k Kind, after string, limit int) ([]any, string) {
 
 // AuthorityByEntity returns the authority holding a DID or key thumbprint.
 func (x *Index) AuthorityByEntity(entity string) (*Authority, bool) {
-	e, ok := x.entities[entity]
+	e, ok := x.entity(entity)
 	return e.a, ok
+}
+
+// entity finds the authority of an identifier: the overlay first, then the base map.
+func (x *Index) entity(e string) (authEntry, bool) {
+	if len(x.over) > 0 {
+		if v, ok := x.over[e]; ok {
+			return v, v.a != nil
+		}
+	}
+	v, ok := x.entities[e]
+	return v, ok
 }
 
 // Decide answers q from the index. q.AsOfVersion is ignored here: an Index is one version; the
@@ -166,9 +189,9 @@ func (x *Index) Decide(q Query) Decision {
 		at = time.Now()
 	}
 	d := Decision{RegistryVersion: x.state.Version, EvaluatedAt: at}
-	e, ok := x.entities[q.Entity]
+	e, ok := x.entity(q.Entity)
 	if !ok && q.KeyThumbprint != "" {
-		e, ok = x.entities[q.KeyThumbprint]
+		e, ok = x.entity(q.KeyThumbprint)
 	}
 	if !ok {
 		return deny(d, CodeIssuerNotRecognised, fmt.Sprintf("%q is not the DID or key of any authority in the registry", q.Entity))
