@@ -37,6 +37,7 @@ var statuses = registryStatuses{httpx.Statuses{
 	trustregistry.CodeRateLimited:           http.StatusTooManyRequests,
 	trustregistry.CodeBackupUnsupported:     http.StatusNotImplemented,
 	trustregistry.CodeNoSnapshot:            http.StatusServiceUnavailable,
+	trustregistry.CodeDeltaUnavailable:      http.StatusGone,
 	trustregistry.CodeStateIntegrity:        http.StatusServiceUnavailable,
 }}
 
