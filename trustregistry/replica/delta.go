@@ -100,9 +100,9 @@ func appendLine(path string, b []byte) error {
 	return f.Close()
 }
 
-// replayDeltas applies the delta log of the cache file; it stops at the first delta refused.
-func (r *Replica) replayDeltas() {
-	f, err := os.Open(r.cfg.CacheFile + deltaLogSuffix)
+// replayDeltas applies the delta log at path; it stops at the first delta refused.
+func (r *Replica) replayDeltas(path string) {
+	f, err := os.Open(path)
 	if err != nil {
 		return
 	}

@@ -159,8 +159,6 @@ func New(cfg Config) (*Replica, error) {
 	if cfg.CacheFile != "" {
 		if err := r.LoadFile(cfg.CacheFile); err != nil && !errors.Is(err, os.ErrNotExist) {
 			cfg.Logger.Warn("ignoring registry cache file", "file", cfg.CacheFile, "err", err)
-		} else if err == nil {
-			r.replayDeltas()
 		}
 	}
 	return r, nil
@@ -187,7 +185,8 @@ type cacheFile struct {
 	Snapshot  string   `json:"snapshot"`
 }
 
-// LoadFile accepts the snapshot in a file (compact JWS or cache file).
+// LoadFile accepts the snapshot in a file (compact JWS or cache file), then the deltas logged
+// next to it (path + ".deltas") when there are.
 func (r *Replica) LoadFile(path string) error {
 	b, err := os.ReadFile(path)
 	if err != nil {
@@ -209,6 +208,7 @@ func (r *Replica) LoadFile(path string) error {
 	if _, err := r.accept([]byte(cf.Snapshot), rots, false); err != nil {
 		return fmt.Errorf("%s: %w", path, err)
 	}
+	r.replayDeltas(path + deltaLogSuffix)
 	return nil
 }
 
