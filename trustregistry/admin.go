@@ -144,7 +144,7 @@ func (s *Service) applyLocked(ctx context.Context, p *Proposal, by string, appro
 		}
 		return cerr
 	}
-	next, changes, err := Apply(cur, p.ChangeSet, now)
+	next, changes, err := s.idx.Load().Apply(p.ChangeSet, now)
 	if err != nil {
 		return conflict(err)
 	}
@@ -182,9 +182,7 @@ func (s *Service) applyLocked(ctx context.Context, p *Proposal, by string, appro
 		}
 		return nil
 	}
-	if _, err := s.issueLocked(ctx, nil); err != nil {
-		s.log.Error("publishing snapshot after apply", "err", err)
-	}
+	s.publishLocked(ctx)
 	return nil
 }
 
@@ -204,8 +202,10 @@ func countedApprovals(all []Approval, counted []string) []Approval {
 // account writes of governance operations) with its audit record. The record commits to the
 // digest of the state it leaves (unchanged by a governance-only commit, which still moves the
 // version) and carries the checkpoint of itself signed with the registry key, all written in
-// the same store transaction. On success next is the current state.
+// the same store transaction. On success next is the current state, its index derived from
+// the previous one (Index.Next), and its signed delta published to long-polling replicas.
 func (s *Service) commitLocked(ctx context.Context, cur, next *State, changes []Change, rec *AuditRecord, p *Proposal, accounts []AccountWrite) error {
+	base := s.sum
 	s.digest.Update(changes)
 	digest := s.digest.Sum()
 	rec.Version, rec.Diff, rec.StateDigest = next.Version, changes, digest
@@ -236,7 +236,8 @@ func (s *Service) commitLocked(ctx context.Context, cur, next *State, changes []
 		s.broken.Store(&e)
 		return e
 	}
-	s.idx.Store(NewIndex(next))
+	s.idx.Store(s.idx.Load().Next(next, changes))
+	s.sum = digest
 	s.chain, s.ckBody = chainHead{seq: rec.Seq, hash: rec.Hash}, ck
 	s.ckpt.Store(&jws)
 	for _, ch := range changes {
@@ -248,6 +249,7 @@ func (s *Service) commitLocked(ctx context.Context, cur, next *State, changes []
 	if appliedHook != nil {
 		appliedHook()
 	}
+	s.publishDeltaLocked(cur.Version, base, next, changes, ck, jws)
 	return nil
 }
 

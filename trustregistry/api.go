@@ -90,3 +90,9 @@ type AuditPage struct {
 type RotationList struct {
 	Rotations []string `json:"rotations"`
 }
+
+// DeltaList is the answer of GET /v1/snapshot/deltas: signed deltas (compact JWS, see Delta),
+// one per version, in version order.
+type DeltaList struct {
+	Deltas []string `json:"deltas"`
+}

@@ -126,6 +126,16 @@ type Revision struct {
 // operations are skipped here (the Service applies them to the accounts); a change set of
 // governance operations only yields the next version with no changed objects.
 func Apply(prev *State, cs ChangeSet, now time.Time) (*State, []Change, error) {
+	return apply(prev, cs, now, func(next *State, _ map[Kind]map[string]bool) error { return ValidateState(next) })
+}
+
+// Apply is the package function Apply against the index's state, validating only what the
+// touched objects can affect (validateChanged): what the registry runs on every approval.
+func (x *Index) Apply(cs ChangeSet, now time.Time) (*State, []Change, error) {
+	return apply(x.state, cs, now, x.validateChanged)
+}
+
+func apply(prev *State, cs ChangeSet, now time.Time, validate func(*State, map[Kind]map[string]bool) error) (*State, []Change, error) {
 	if len(cs.Ops) == 0 {
 		return nil, nil, verr(ErrInvalid, "ops", "a change set needs at least one operation")
 	}
@@ -155,7 +165,7 @@ func Apply(prev *State, cs ChangeSet, now time.Time) (*State, []Change, error) {
 		k, id := op.target()
 		touch(k, id)
 	}
-	if err := ValidateState(next); err != nil {
+	if err := validate(next, touched); err != nil {
 		return nil, nil, err
 	}
 	var changes []Change

@@ -56,27 +56,35 @@ func VerifyCheckpoint(compact []byte, pub crypto.PublicKey) (Checkpoint, error) 
 // snapshot's version and carries the digest of its state. A snapshot of the empty registry
 // (version 0) has no checkpoint.
 func CheckSnapshotState(s *Snapshot, pub crypto.PublicKey) (*Checkpoint, error) {
+	c, _, err := CheckSnapshotDigest(s, pub)
+	return c, err
+}
+
+// CheckSnapshotDigest is CheckSnapshotState that also returns the digest of the snapshot's
+// state, for a holder that follows deltas from it (Digest.Update).
+func CheckSnapshotDigest(s *Snapshot, pub crypto.PublicKey) (*Checkpoint, *Digest, error) {
 	if s.Version == 0 && len(s.Checkpoint) == 0 {
-		return nil, nil
+		d, err := NewDigest(s.State)
+		return nil, d, err
 	}
 	if len(s.Checkpoint) == 0 {
-		return nil, fmt.Errorf("%w: snapshot of version %d carries no checkpoint", ErrSnapshot, s.Version)
+		return nil, nil, fmt.Errorf("%w: snapshot of version %d carries no checkpoint", ErrSnapshot, s.Version)
 	}
 	c, err := VerifyCheckpoint([]byte(s.Checkpoint), pub)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if c.Version != s.Version {
-		return nil, fmt.Errorf("%w: checkpoint of version %d in a snapshot of version %d", ErrSnapshot, c.Version, s.Version)
+		return nil, nil, fmt.Errorf("%w: checkpoint of version %d in a snapshot of version %d", ErrSnapshot, c.Version, s.Version)
 	}
-	d, err := StateDigest(s.State)
+	dg, err := NewDigest(s.State)
 	if err != nil {
-		return nil, fmt.Errorf("%w: %w", ErrSnapshot, err)
+		return nil, nil, fmt.Errorf("%w: %w", ErrSnapshot, err)
 	}
-	if d != c.StateDigest {
-		return nil, fmt.Errorf("%w: the snapshot's state (digest %s) is not the state the checkpoint signs (digest %s)", ErrSnapshot, d, c.StateDigest)
+	if d := dg.Sum(); d != c.StateDigest {
+		return nil, nil, fmt.Errorf("%w: the snapshot's state (digest %s) is not the state the checkpoint signs (digest %s)", ErrSnapshot, d, c.StateDigest)
 	}
-	return &c, nil
+	return &c, dg, nil
 }
 
 // VerifySnapshotCheckpoint verifies a snapshot JWS against pub, then its checkpoint against the

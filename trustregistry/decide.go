@@ -91,10 +91,15 @@ type recEntry struct {
 type pairKey struct{ local, foreign string }
 
 // Index is an immutable, query-ready view of one State. Build it once per version and share it;
-// Decide takes no lock and allocates nothing on a hit.
+// Decide takes no lock and allocates nothing on a hit. The index of the next version is derived
+// from it incrementally (Next): the identifiers of changed authorities go to a small overlay
+// looked up before the shared base map, folded into a new base once it grows.
 type Index struct {
-	state     *State
-	entities  map[string]authEntry
+	state    *State
+	entities map[string]authEntry
+	// over holds the identifiers changed since entities was built; an entry with a nil
+	// authority hides a removed identifier.
+	over      map[string]authEntry
 	byPair    map[pairKey][]recEntry
 	byForeign map[string][]recEntry
 	ids       map[Kind][]string
@@ -116,16 +121,18 @@ func NewIndex(s *State) *Index {
 	for _, id := range x.ids[KindAuthority] {
 		a := s.Authorities[id]
 		e := authEntry{a: a, scheme: s.Schemes[a.Scheme]}
-		for _, d := range a.DIDs {
-			x.entities[d] = e
-		}
-		for _, k := range a.Keys {
-			x.entities[k.Thumbprint] = e
-		}
-		for _, dom := range a.DNSDomains {
-			x.entities[dom] = e
+		for _, ident := range identifiers(a) {
+			x.entities[ident] = e
 		}
 	}
+	x.indexRecognitions()
+	return x
+}
+
+// indexRecognitions (re)builds the recognition maps from the state.
+func (x *Index) indexRecognitions() {
+	x.byPair, x.byForeign, x.frameworks = map[pairKey][]recEntry{}, map[string][]recEntry{}, nil
+	s := x.state
 	for _, id := range x.ids[KindRecognition] {
 		r := s.Recognitions[id]
 		e := recEntry{r: r, agreement: s.Agreements[r.Agreement]}
@@ -136,7 +143,6 @@ func NewIndex(s *State) *Index {
 			x.frameworks = append(x.frameworks, e)
 		}
 	}
-	return x
 }
 
 // State returns the indexed state (read only).
@@ -170,8 +176,19 @@ func (x *Index) Page(k Kind, after string, limit int) ([]any, string) {
 
 // AuthorityByEntity returns the authority holding a DID, key thumbprint or DNS domain.
 func (x *Index) AuthorityByEntity(entity string) (*Authority, bool) {
-	e, ok := x.entities[entity]
+	e, ok := x.entity(entity)
 	return e.a, ok
+}
+
+// entity finds the authority of an identifier: the overlay first, then the base map.
+func (x *Index) entity(e string) (authEntry, bool) {
+	if len(x.over) > 0 {
+		if v, ok := x.over[e]; ok {
+			return v, v.a != nil
+		}
+	}
+	v, ok := x.entities[e]
+	return v, ok
 }
 
 // Decide answers q from the index. q.AsOfVersion is ignored here: an Index is one version; the
@@ -182,9 +199,9 @@ func (x *Index) Decide(q Query) Decision {
 		at = time.Now()
 	}
 	d := Decision{RegistryVersion: x.state.Version, EvaluatedAt: at}
-	e, ok := x.entities[q.Entity]
+	e, ok := x.entity(q.Entity)
 	if !ok && q.KeyThumbprint != "" {
-		e, ok = x.entities[q.KeyThumbprint]
+		e, ok = x.entity(q.KeyThumbprint)
 	}
 	if !ok {
 		return deny(d, CodeIssuerNotRecognised, fmt.Sprintf("%q is not the DID, key or DNS domain of any authority in the registry", q.Entity))

@@ -78,34 +78,69 @@ func mapKeysSeq[V any](m map[string]V) func(func(string) bool) {
 	}
 }
 
-// Update applies changes (an After of nil removes the object).
+// Update applies changes (an After of nil removes the object). New objects are merged into the
+// sorted keys in one pass, so a change set adding many objects costs O(n + k log k).
 func (d *Digest) Update(changes []Change) {
+	var added []string
 	for _, ch := range changes {
-		d.set(ch.Kind, ch.ID, ch.After)
+		key := objectKey(ch.Kind, ch.ID)
+		if ch.After == nil {
+			if i, found := slices.BinarySearch(d.keys, key); found {
+				d.keys = slices.Delete(d.keys, i, i+1)
+				delete(d.sums, key)
+			}
+			continue
+		}
+		if _, ok := d.sums[key]; !ok {
+			added = append(added, key)
+		}
+		d.sums[key] = ObjectHash(ch.Kind, ch.ID, ch.After)
 	}
+	d.insertKeys(added)
 }
 
-// revert undoes Update(changes).
-func (d *Digest) revert(changes []Change) {
-	for i := len(changes) - 1; i >= 0; i-- {
-		d.set(changes[i].Kind, changes[i].ID, changes[i].Before)
+// Revert undoes Update(changes).
+func (d *Digest) Revert(changes []Change) {
+	inv := make([]Change, len(changes))
+	for i, ch := range changes {
+		inv[i] = Change{Kind: ch.Kind, ID: ch.ID, After: ch.Before}
 	}
+	d.Update(inv)
 }
 
-func (d *Digest) set(k Kind, id string, canonical []byte) {
-	key := objectKey(k, id)
-	i, found := slices.BinarySearch(d.keys, key)
-	if canonical == nil {
-		if found {
-			d.keys = slices.Delete(d.keys, i, i+1)
-			delete(d.sums, key)
+func (d *Digest) revert(changes []Change) { d.Revert(changes) }
+
+// insertKeys merges keys absent from d.keys into it, keeping it sorted.
+func (d *Digest) insertKeys(added []string) {
+	switch {
+	case len(added) == 0:
+		return
+	case len(added) <= 4:
+		for _, k := range added {
+			i, _ := slices.BinarySearch(d.keys, k)
+			d.keys = slices.Insert(d.keys, i, k)
 		}
 		return
 	}
-	if !found {
-		d.keys = slices.Insert(d.keys, i, key)
+	slices.Sort(added)
+	d.keys = mergeSorted(d.keys, added)
+}
+
+// mergeSorted returns the sorted union of two sorted slices without common elements.
+func mergeSorted(a, b []string) []string {
+	out := make([]string, 0, len(a)+len(b))
+	i, j := 0, 0
+	for i < len(a) && j < len(b) {
+		if a[i] < b[j] {
+			out = append(out, a[i])
+			i++
+		} else {
+			out = append(out, b[j])
+			j++
+		}
 	}
-	d.sums[key] = ObjectHash(k, id, canonical)
+	out = append(out, a[i:]...)
+	return append(out, b[j:]...)
 }
 
 // Sum returns the hex state digest.

@@ -70,6 +70,9 @@ const (
 	CodeIdempotencyInProgress errs.Code = "idempotency_key_in_progress"
 	// CodeNoSnapshot: no signed snapshot has been published yet.
 	CodeNoSnapshot errs.Code = "no_snapshot"
+	// CodeDeltaUnavailable: the registry holds no unbroken run of deltas from the version asked
+	// (too old, from before the registry's start, or ahead of it): fetch the full snapshot.
+	CodeDeltaUnavailable errs.Code = "delta_unavailable"
 	// CodeRateLimited: too many failed authentications from one client address or against one
 	// token id; only failed attempts are refused with it.
 	CodeRateLimited errs.Code = "rate_limited"
@@ -98,6 +101,10 @@ var (
 	ErrAuditBroken = errs.New(CodeAuditBroken, "audit chain broken")
 	// ErrSnapshot: a snapshot is malformed, badly signed or out of sequence.
 	ErrSnapshot = errs.New(CodeSnapshotRejected, "snapshot rejected")
+	// ErrDelta: a delta is malformed, badly signed, or does not apply to the state it names.
+	ErrDelta = errs.New(CodeSnapshotRejected, "delta rejected")
+	// ErrDeltaUnavailable: no run of deltas from the version asked; fetch the full snapshot.
+	ErrDeltaUnavailable = errs.New(CodeDeltaUnavailable, "no deltas from this version: fetch the full snapshot")
 )
 
 // Admin failure classes (maker-checker).

@@ -367,9 +367,7 @@ func (s *Service) commitGovernanceLocked(ctx context.Context, actor string, reas
 	if err := s.commitLocked(ctx, cur, next, nil, &rec, nil, []AccountWrite{w}); err != nil {
 		return err
 	}
-	if _, err := s.issueLocked(ctx, nil); err != nil {
-		s.log.Error("publishing snapshot after apply", "err", err)
-	}
+	s.publishLocked(ctx)
 	s.log.Info("governance change applied", "op", ch.Op, "account", ch.Subject, "version", next.Version, "audit_seq", rec.Seq)
 	return nil
 }

@@ -2,6 +2,7 @@ package trustregistry
 
 import (
 	"encoding/json"
+	"maps"
 	"time"
 )
 
@@ -181,29 +182,21 @@ func NewState() *State {
 
 // clone returns a shallow copy: new maps sharing the (immutable) objects.
 func (s *State) clone() *State {
-	n := &State{Version: s.Version, UpdatedAt: s.UpdatedAt,
-		Jurisdictions: make(map[string]*Jurisdiction, len(s.Jurisdictions)+1),
-		Schemes:       make(map[string]*Scheme, len(s.Schemes)+1),
-		Authorities:   make(map[string]*Authority, len(s.Authorities)+1),
-		Agreements:    make(map[string]*Agreement, len(s.Agreements)+1),
-		Recognitions:  make(map[string]*Recognition, len(s.Recognitions)+1),
+	return &State{Version: s.Version, UpdatedAt: s.UpdatedAt,
+		Jurisdictions: copyMap(s.Jurisdictions),
+		Schemes:       copyMap(s.Schemes),
+		Authorities:   copyMap(s.Authorities),
+		Agreements:    copyMap(s.Agreements),
+		Recognitions:  copyMap(s.Recognitions),
 	}
-	for k, v := range s.Jurisdictions {
-		n.Jurisdictions[k] = v
+}
+
+// copyMap returns a copy of m (an empty map for nil).
+func copyMap[V any](m map[string]V) map[string]V {
+	if m == nil {
+		return map[string]V{}
 	}
-	for k, v := range s.Schemes {
-		n.Schemes[k] = v
-	}
-	for k, v := range s.Authorities {
-		n.Authorities[k] = v
-	}
-	for k, v := range s.Agreements {
-		n.Agreements[k] = v
-	}
-	for k, v := range s.Recognitions {
-		n.Recognitions[k] = v
-	}
-	return n
+	return maps.Clone(m)
 }
 
 // Object returns the object of kind k with id, or nil.

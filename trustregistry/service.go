@@ -73,6 +73,14 @@ type Config struct {
 	// SnapshotInterval is the distance from a snapshot's issue to its next-update time; the
 	// registry re-issues a snapshot at half of it even without changes (default 1h).
 	SnapshotInterval time.Duration
+	// SnapshotDelay, when positive, leaves the full snapshot of an applied change to a
+	// background publisher that signs one at most this long after the change, coalescing the
+	// changes in between (replicas follow the signed deltas meanwhile). Zero signs a snapshot
+	// before the approval returns, which costs seconds at a million authorities.
+	SnapshotDelay time.Duration
+	// MaxDeltaBytes bounds the signed deltas kept in memory for replicas (default 64 MiB, and
+	// at most MaxDeltas of them); a replica further behind fetches the full snapshot.
+	MaxDeltaBytes int
 	// ProposalTTL is how long a proposal waits for approval by default (default 72h).
 	ProposalTTL time.Duration
 	// CertAccounts maps client certificates (hex SHA-256 of the DER, or "CN=<common name>") to
@@ -115,6 +123,15 @@ type Service struct {
 	// broken is set when the stored state failed its integrity check: the registry refuses to
 	// serve.
 	broken atomic.Pointer[error]
+	// sum is the state digest of the head (guarded by mu).
+	sum string
+	// snapTimer is the pending background snapshot (SnapshotDelay; guarded by mu).
+	snapTimer *time.Timer
+	closed    bool
+	// deltas are the signed deltas of the latest versions, contiguous, oldest first.
+	deltaM     sync.RWMutex
+	deltas     []deltaRec
+	deltaBytes int
 }
 
 // chainHead is the last audit record: its sequence number and hash.
@@ -157,6 +174,9 @@ func NewService(cfg Config) (*Service, error) {
 	}
 	if cfg.Issuer == "" {
 		cfg.Issuer = "idport-registry"
+	}
+	if cfg.MaxDeltaBytes <= 0 {
+		cfg.MaxDeltaBytes = DefaultMaxDeltaBytes
 	}
 	secret, err := keySecret(cfg)
 	if err != nil {
@@ -237,6 +257,7 @@ func (s *Service) open(ctx context.Context) error {
 		return nil
 	}
 	s.applied, s.digest, s.objRev = vc.applied, vc.digest, vc.revs
+	s.sum = s.digest.Sum()
 	if err := s.replayPolicy(vc.policies); err != nil {
 		return err
 	}
@@ -348,7 +369,7 @@ func (s *Service) refreshSnapshot(ctx context.Context, force bool) error {
 
 func (s *Service) refreshLocked(ctx context.Context, force bool) error {
 	cur, meta := s.snap.Load(), s.meta.Load()
-	if !force && cur != nil && meta != nil && cur.Version == s.idx.Load().Version() && meta.kid == s.key.Load().ID &&
+	if !force && cur != nil && meta != nil && (cur.Version == s.idx.Load().Version() || s.snapTimer != nil) && meta.kid == s.key.Load().ID &&
 		s.now().Before(meta.issuedAt.Add(meta.nextUpdate.Sub(meta.issuedAt)/2)) {
 		return nil
 	}
@@ -388,10 +409,7 @@ func (s *Service) issueLocked(ctx context.Context, nextKey []byte) (SnapshotReco
 	}
 	s.snap.Store(&rec)
 	s.meta.Store(&snapMeta{issuedAt: snap.IssuedAt, nextUpdate: snap.NextUpdate, kid: s.key.Load().ID})
-	s.notifyM.Lock()
-	close(s.notify)
-	s.notify = make(chan struct{})
-	s.notifyM.Unlock()
+	s.wake()
 	s.log.Info("published registry snapshot", "sequence", seq, "version", snap.Version, "bytes", len(jws), "rotation", nextKey != nil)
 	return rec, nil
 }
@@ -532,8 +550,17 @@ func (s *Service) announcedLocked(ctx context.Context, kid string) (bool, error)
 // Store returns the underlying store.
 func (s *Service) Store() Store { return s.store }
 
-// Close closes the store.
-func (s *Service) Close() error { return s.store.Close() }
+// Close stops the background snapshot publisher and closes the store.
+func (s *Service) Close() error {
+	s.mu.Lock()
+	s.closed = true
+	if s.snapTimer != nil {
+		s.snapTimer.Stop()
+		s.snapTimer = nil
+	}
+	s.mu.Unlock()
+	return s.store.Close()
+}
 
 // Run runs the background loop until ctx ends: proposal expiry, idempotency purge and periodic
 // snapshot re-issue before next-update.

@@ -267,37 +267,77 @@ func (r *Recognition) validate(op int) error {
 // one scheme pair do not cover a type over overlapping windows.
 func ValidateState(s *State) error {
 	for _, id := range mapKeys(s.Schemes) {
-		sc := s.Schemes[id]
-		if _, ok := s.Jurisdictions[sc.Jurisdiction]; !ok {
-			return verr(ErrUnknownReference, fmt.Sprintf("scheme %q.jurisdiction", id), "unknown jurisdiction %q", sc.Jurisdiction)
+		if err := validateSchemeRefs(s, id); err != nil {
+			return err
 		}
 	}
 	owner := map[string]string{}
 	for _, id := range mapKeys(s.Authorities) {
-		a := s.Authorities[id]
-		sc, ok := s.Schemes[a.Scheme]
-		if !ok {
-			return verr(ErrUnknownReference, fmt.Sprintf("authority %q.scheme", id), "unknown scheme %q", a.Scheme)
+		if err := validateAuthorityRefs(s, id); err != nil {
+			return err
 		}
-		if a.Assurance != "" && sc.LevelRank(a.Assurance) < 0 {
-			return verr(ErrInvalid, fmt.Sprintf("authority %q.assurance", id), "scheme %q has no assurance level %q (levels %v)", a.Scheme, a.Assurance, sc.AssuranceLevels)
-		}
-		ids := append(append(slices.Clone(a.DIDs), thumbprints(a)...), a.DNSDomains...)
-		for _, e := range ids {
-			if o, dup := owner[e]; dup && o != id {
-				return verr(ErrDuplicate, fmt.Sprintf("authority %q", id), "identifier %q already belongs to authority %q", e, o)
-			}
-			owner[e] = id
+		if err := claimIdentifiers(owner, s.Authorities[id]); err != nil {
+			return err
 		}
 	}
 	for _, id := range mapKeys(s.Agreements) {
-		g := s.Agreements[id]
-		for i, p := range g.Parties {
-			if _, ok := s.Jurisdictions[p]; !ok {
-				return verr(ErrUnknownReference, fmt.Sprintf("agreement %q.parties[%d]", id, i), "unknown jurisdiction %q", p)
-			}
+		if err := validateAgreementRefs(s, id); err != nil {
+			return err
 		}
 	}
+	return validateRecognitions(s)
+}
+
+func validateSchemeRefs(s *State, id string) error {
+	sc := s.Schemes[id]
+	if _, ok := s.Jurisdictions[sc.Jurisdiction]; !ok {
+		return verr(ErrUnknownReference, fmt.Sprintf("scheme %q.jurisdiction", id), "unknown jurisdiction %q", sc.Jurisdiction)
+	}
+	return nil
+}
+
+// validateAuthorityRefs checks the scheme and assurance level of authority id.
+func validateAuthorityRefs(s *State, id string) error {
+	a := s.Authorities[id]
+	sc, ok := s.Schemes[a.Scheme]
+	if !ok {
+		return verr(ErrUnknownReference, fmt.Sprintf("authority %q.scheme", id), "unknown scheme %q", a.Scheme)
+	}
+	if a.Assurance != "" && sc.LevelRank(a.Assurance) < 0 {
+		return verr(ErrInvalid, fmt.Sprintf("authority %q.assurance", id), "scheme %q has no assurance level %q (levels %v)", a.Scheme, a.Assurance, sc.AssuranceLevels)
+	}
+	return nil
+}
+
+// claimIdentifiers records a's DIDs, key thumbprints and DNS domains in owner, refusing one that belongs to
+// another authority.
+func claimIdentifiers(owner map[string]string, a *Authority) error {
+	for _, e := range identifiers(a) {
+		if o, dup := owner[e]; dup && o != a.ID {
+			return verr(ErrDuplicate, fmt.Sprintf("authority %q", a.ID), "identifier %q already belongs to authority %q", e, o)
+		}
+		owner[e] = a.ID
+	}
+	return nil
+}
+
+// identifiers returns the DIDs, key thumbprints and DNS domains that find a.
+func identifiers(a *Authority) []string {
+	return append(append(slices.Clone(a.DIDs), thumbprints(a)...), a.DNSDomains...)
+}
+
+func validateAgreementRefs(s *State, id string) error {
+	g := s.Agreements[id]
+	for i, p := range g.Parties {
+		if _, ok := s.Jurisdictions[p]; !ok {
+			return verr(ErrUnknownReference, fmt.Sprintf("agreement %q.parties[%d]", id, i), "unknown jurisdiction %q", p)
+		}
+	}
+	return nil
+}
+
+// validateRecognitions checks every recognition: references, assurance mappings and overlaps.
+func validateRecognitions(s *State) error {
 	for _, id := range mapKeys(s.Recognitions) {
 		r := s.Recognitions[id]
 		p := fmt.Sprintf("recognition %q", id)
@@ -348,6 +388,51 @@ func ValidateState(s *State) error {
 				return verr(ErrOverlap, fmt.Sprintf("recognition %q", b), "overlaps recognition %q for %q (%s -> %s)", a, shared, ra.LocalScheme, ra.ForeignScheme)
 			}
 		}
+	}
+	return nil
+}
+
+// validateChanged checks next, which differs from x's (valid) state only in the objects of
+// touched, by the rules of ValidateState, looking only at what those objects can affect: the
+// touched authorities (their identifiers against the index's owners) and agreements, and every
+// recognition when one changed. A changed scheme (its levels bind authorities and
+// recognitions) or a removed object checks the whole state.
+func (x *Index) validateChanged(next *State, touched map[Kind]map[string]bool) error {
+	removed := false
+	for k, ids := range touched {
+		for id := range ids {
+			if next.Object(k, id) == nil {
+				removed = true
+			}
+		}
+	}
+	if removed || len(touched[KindScheme]) > 0 || len(touched[KindAuthority]) > len(next.Authorities)/2 {
+		return ValidateState(next)
+	}
+	ids := mapKeys(touched[KindAuthority])
+	owner := map[string]string{}
+	for _, id := range ids {
+		if err := validateAuthorityRefs(next, id); err != nil {
+			return err
+		}
+		if err := claimIdentifiers(owner, next.Authorities[id]); err != nil {
+			return err
+		}
+	}
+	for _, id := range ids {
+		for _, e := range identifiers(next.Authorities[id]) {
+			if prev, ok := x.entity(e); ok && prev.a.ID != id && !touched[KindAuthority][prev.a.ID] {
+				return verr(ErrDuplicate, fmt.Sprintf("authority %q", id), "identifier %q already belongs to authority %q", e, prev.a.ID)
+			}
+		}
+	}
+	for _, id := range mapKeys(touched[KindAgreement]) {
+		if err := validateAgreementRefs(next, id); err != nil {
+			return err
+		}
+	}
+	if len(touched[KindRecognition]) > 0 {
+		return validateRecognitions(next)
 	}
 	return nil
 }

@@ -40,6 +40,7 @@ var statuses = registryStatuses{httpx.Statuses{
 	trustregistry.CodeRateLimited:           http.StatusTooManyRequests,
 	trustregistry.CodeBackupUnsupported:     http.StatusNotImplemented,
 	trustregistry.CodeNoSnapshot:            http.StatusServiceUnavailable,
+	trustregistry.CodeDeltaUnavailable:      http.StatusGone,
 	trustregistry.CodeStateIntegrity:        http.StatusServiceUnavailable,
 	// Imports (imports.go): a source that cannot be reached is a bad gateway; a chain or
 	// document that does not verify is unprocessable.

@@ -64,6 +64,7 @@ type api struct {
 	svc     *trustregistry.Service
 	o       Options
 	limiter *authlimit.Limiter
+	gz      gzipCache
 }
 
 // New returns the registry's gin engine serving svc.
@@ -107,6 +108,7 @@ func New(svc *trustregistry.Service, o Options, logger *slog.Logger) *gin.Engine
 	pub.GET("/snapshot", a.snapshot)
 	pub.GET("/snapshot/key", a.snapshotKey)
 	pub.GET("/snapshot/rotations", a.rotations)
+	pub.GET("/snapshot/deltas", a.deltas)
 	e.POST("/authorization", a.authorization)
 	e.POST("/recognition", a.recognition)
 	e.GET("/trusted-list.xml", a.trustedList)

@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"bytes"
 	"encoding/json"
 	"mime"
 	"net/http"
@@ -102,30 +103,40 @@ func (a *api) registryInfo(c *gin.Context) {
 	c.JSON(http.StatusOK, out)
 }
 
+// waitParam reads the optional long-poll wait (a duration or seconds), capped at MaxWait.
+func (a *api) waitParam(c *gin.Context) (time.Duration, error) {
+	s := c.Query("wait")
+	if s == "" {
+		return 0, nil
+	}
+	d, err := time.ParseDuration(s)
+	if err != nil {
+		n, nerr := strconv.Atoi(s)
+		if nerr != nil {
+			return 0, badParam("wait %q is not a duration (25s) or seconds", s)
+		}
+		d = time.Duration(n) * time.Second
+	}
+	if d < 0 {
+		return 0, badParam("wait %q is negative", s)
+	}
+	return min(d, a.o.MaxWait), nil
+}
+
 // GET /v1/snapshot[?after=SEQ&wait=25s]: the latest signed snapshot (application/jose). With
-// after, it waits up to wait for a snapshot newer than SEQ and answers 204 if none came.
+// after, it waits up to wait for a snapshot newer than SEQ and answers 204 if none came. The
+// body is gzip-compressed for clients that accept it (compressed once per snapshot); the ETag
+// names the sequence and the encoding, and If-None-Match with it answers 304.
 func (a *api) snapshot(c *gin.Context) {
 	after, err := seqParam(c, "after")
 	if err != nil {
 		statuses.Write(c, err)
 		return
 	}
-	var wait time.Duration
-	if s := c.Query("wait"); s != "" {
-		d, err := time.ParseDuration(s)
-		if err != nil {
-			n, nerr := strconv.Atoi(s)
-			if nerr != nil {
-				statuses.Write(c, badParam("wait %q is not a duration (25s) or seconds", s))
-				return
-			}
-			d = time.Duration(n) * time.Second
-		}
-		if d < 0 {
-			statuses.Write(c, badParam("wait %q is negative", s))
-			return
-		}
-		wait = min(d, a.o.MaxWait)
+	wait, err := a.waitParam(c)
+	if err != nil {
+		statuses.Write(c, err)
+		return
 	}
 	rec, ok := a.svc.Snapshot()
 	if !ok {
@@ -150,7 +161,95 @@ func (a *api) snapshot(c *gin.Context) {
 	c.Header(HeaderSequence, strconv.FormatUint(rec.Sequence, 10))
 	c.Header(HeaderVersion, strconv.FormatUint(rec.Version, 10))
 	c.Header("Cache-Control", "no-cache")
-	c.Data(http.StatusOK, ContentTypeJOSE, rec.JWS)
+	c.Header("Vary", "Accept-Encoding")
+	gz := acceptsGzip(c.GetHeader("Accept-Encoding"))
+	etag := `"` + strconv.FormatUint(rec.Sequence, 10) + `"`
+	if gz {
+		etag = `"` + strconv.FormatUint(rec.Sequence, 10) + `-gzip"`
+	}
+	c.Header("ETag", etag)
+	if inm := c.GetHeader("If-None-Match"); inm != "" && etagMatches(inm, etag) {
+		c.Status(http.StatusNotModified)
+		return
+	}
+	if !gz {
+		c.Data(http.StatusOK, ContentTypeJOSE, rec.JWS)
+		return
+	}
+	body, err := a.gz.of(rec)
+	if err != nil {
+		statuses.Write(c, err)
+		return
+	}
+	c.Header("Content-Encoding", "gzip")
+	c.Data(http.StatusOK, ContentTypeJOSE, body)
+}
+
+// GET /v1/snapshot/deltas?after=VERSION[&wait=25s][&limit=N]: the signed deltas from registry
+// version VERSION on (a DeltaList, gzip-compressed when accepted and large). With wait, it
+// waits for one when there is none yet and answers 204 if none came; 410 delta_unavailable
+// when the registry keeps no unbroken run from VERSION (fetch the snapshot).
+func (a *api) deltas(c *gin.Context) {
+	if c.Query("after") == "" {
+		statuses.Write(c, badParam("after (the registry version held) is required"))
+		return
+	}
+	after, err := seqParam(c, "after")
+	if err != nil {
+		statuses.Write(c, err)
+		return
+	}
+	wait, err := a.waitParam(c)
+	if err != nil {
+		statuses.Write(c, err)
+		return
+	}
+	limit := maxLimit
+	if s := c.Query("limit"); s != "" {
+		if limit, err = strconv.Atoi(s); err != nil || limit < 1 || limit > maxLimit {
+			statuses.Write(c, badParam("limit %q must be an integer from 1 to %d", s, maxLimit))
+			return
+		}
+	}
+	ds, err := a.svc.Deltas(after, limit)
+	if err == nil && len(ds) == 0 && wait > 0 {
+		ctx, cancel := contextWithTimeout(c, wait)
+		ds, err = a.svc.WaitDeltas(ctx, after, limit)
+		cancel()
+	}
+	if err != nil {
+		statuses.Write(c, err)
+		return
+	}
+	c.Header("Cache-Control", "no-store")
+	if len(ds) == 0 {
+		c.Header(HeaderVersion, strconv.FormatUint(after, 10))
+		c.Status(http.StatusNoContent)
+		return
+	}
+	// A compact JWS is base64url and dots: it needs no JSON escaping.
+	var b bytes.Buffer
+	b.WriteString(`{"deltas":[`)
+	for i, d := range ds {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteByte('"')
+		b.Write(d)
+		b.WriteByte('"')
+	}
+	b.WriteString("]}")
+	c.Header(HeaderVersion, strconv.FormatUint(after+uint64(len(ds)), 10))
+	c.Header("Vary", "Accept-Encoding")
+	if b.Len() > 8<<10 && acceptsGzip(c.GetHeader("Accept-Encoding")) {
+		z, err := gzipBytes(b.Bytes())
+		if err == nil {
+			c.Header("Content-Encoding", "gzip")
+			c.Data(http.StatusOK, "application/json", z)
+			return
+		}
+	}
+	c.Data(http.StatusOK, "application/json", b.Bytes())
 }
 
 func (a *api) snapshotKey(c *gin.Context) {

@@ -1,9 +1,13 @@
-// Package replica is the trust registry's sync client for verifiers: a Replica pulls signed snapshots from a
-// registry (long-poll with polling fallback), verifies each against a pinned key (following key
-// rotations only when the old key announced them), checks its state against the registry's
-// signed checkpoint (state digest), refuses to step back in sequence, keeps the
-// last good snapshot on disk, answers decisions from an immutable in-memory index swapped
-// atomically, and fails closed when the snapshot is stale (past next-update plus grace).
+// Package replica is the trust registry's sync client for verifiers: a Replica pulls a signed
+// snapshot from a registry, then follows it by long-polling signed deltas (one per registry
+// version: the changed objects, the base and resulting state digests and the signed
+// checkpoint). Each snapshot and delta is verified against a pinned key (following key
+// rotations only when the old key announced them) and its resulting state against the
+// registry's signed checkpoint (state digest); a replica refuses to step back, keeps the last
+// good snapshot on disk with the deltas applied since, answers decisions from an immutable
+// in-memory index derived incrementally and swapped atomically, and fails closed when it is
+// stale (past next-update plus grace). A gap in the deltas, a digest mismatch or a registry
+// without deltas sends it back to the full snapshot.
 //
 //	r, err := replica.New(replica.Config{URL: "https://registry.example", PinnedKey: jwk, CacheFile: "registry.cache"})
 //	go r.Run(ctx)
@@ -47,6 +51,10 @@ var (
 	ErrOlder = errors.New("snapshot sequence not newer")
 	// ErrUnknownKey: a snapshot signed by a key that no known rotation leads to.
 	ErrUnknownKey = errors.New("snapshot signed by an untrusted key")
+	// ErrGap: a delta that does not follow the version held; the snapshot is needed.
+	ErrGap = errors.New("delta does not follow the version held")
+	// ErrDigest: a delta whose base or resulting state digest is not the one it claims.
+	ErrDigest = errors.New("delta state digest mismatch")
 )
 
 // Config configures a Replica.
@@ -55,7 +63,8 @@ type Config struct {
 	URL string
 	// PinnedKey is the registry's public JWK, obtained out of band.
 	PinnedKey []byte
-	// CacheFile keeps the last good snapshot (and rotation announcements); optional.
+	// CacheFile keeps the last good snapshot (and rotation announcements); optional. The
+	// deltas applied since are appended to CacheFile + ".deltas" and replayed on start.
 	CacheFile string
 	// HTTPClient for fetching (default: 35 s timeout).
 	HTTPClient *http.Client
@@ -74,7 +83,7 @@ type Config struct {
 type view struct {
 	snap      *trustregistry.Snapshot
 	idx       *trustregistry.Index
-	jws       []byte
+	seq       uint64 // the sequence of the snapshot the deltas started from
 	key       crypto.PublicKey
 	kid       string
 	rotations [][]byte
@@ -86,9 +95,14 @@ type Replica struct {
 	cfg     Config
 	pinned  crypto.PublicKey
 	pinKid  string
-	mu      sync.Mutex // serialises Accept
+	mu      sync.Mutex // serialises Accept and AcceptDelta, and guards digest and sum
 	cur     atomic.Pointer[view]
 	lastErr atomic.Pointer[string]
+	// digest and sum are the state digest of the current view (maintained per delta).
+	digest *trustregistry.Digest
+	sum    string
+	// noDeltas: the registry serves no deltas; follow snapshots only.
+	noDeltas atomic.Bool
 }
 
 // Status reports the replica's health.
@@ -171,7 +185,8 @@ type cacheFile struct {
 	Snapshot  string   `json:"snapshot"`
 }
 
-// LoadFile accepts the snapshot in a file (compact JWS or cache file).
+// LoadFile accepts the snapshot in a file (compact JWS or cache file), then the deltas logged
+// next to it (path + ".deltas") when there are.
 func (r *Replica) LoadFile(path string) error {
 	b, err := os.ReadFile(path)
 	if err != nil {
@@ -193,6 +208,7 @@ func (r *Replica) LoadFile(path string) error {
 	if _, err := r.accept([]byte(cf.Snapshot), rots, false); err != nil {
 		return fmt.Errorf("%s: %w", path, err)
 	}
+	r.replayDeltas(path + deltaLogSuffix)
 	return nil
 }
 
@@ -210,7 +226,7 @@ func (r *Replica) accept(jws []byte, rotations [][]byte, persist bool) (bool, er
 	var seq uint64
 	var rots [][]byte
 	if cur != nil {
-		key, kid, seq, rots = cur.key, cur.kid, cur.snap.Sequence, cur.rotations
+		key, kid, seq, rots = cur.key, cur.kid, cur.seq, cur.rotations
 	}
 	h, err := trustregistry.PeekJWS(jws)
 	if err != nil {
@@ -248,15 +264,16 @@ func (r *Replica) accept(jws []byte, rotations [][]byte, persist bool) (bool, er
 	if cur != nil && snap.Sequence == seq {
 		return false, nil
 	}
-	// The state must be the one the registry's signed checkpoint commits to.
-	if _, err := trustregistry.CheckSnapshotState(snap, key); err != nil {
-		return false, err
-	}
-	if cur != nil && snap.Sequence == seq {
-		return false, nil
-	}
 	if snap.Sequence < seq {
 		return false, fmt.Errorf("%w: got %d, have %d", ErrOlder, snap.Sequence, seq)
+	}
+	if cur != nil && snap.Version < cur.snap.Version {
+		return false, fmt.Errorf("%w: snapshot of version %d, deltas brought version %d", ErrOlder, snap.Version, cur.snap.Version)
+	}
+	// The state must be the one the registry's signed checkpoint commits to.
+	_, dg, err := trustregistry.CheckSnapshotDigest(snap, key)
+	if err != nil {
+		return false, err
 	}
 	if len(snap.NextKey) > 0 {
 		nk, _, err := keys.ParsePublicJWK(snap.NextKey)
@@ -266,12 +283,13 @@ func (r *Replica) accept(jws []byte, rotations [][]byte, persist bool) (bool, er
 		rots = append(rots, jws)
 		key, kid = nk, mustThumb(nk)
 	}
-	v := &view{snap: snap, idx: trustregistry.NewIndex(snap.State), jws: jws, key: key, kid: kid, rotations: rots, at: r.cfg.Now()}
+	v := &view{snap: snap, idx: trustregistry.NewIndex(snap.State), seq: snap.Sequence, key: key, kid: kid, rotations: rots, at: r.cfg.Now()}
 	if persist && r.cfg.CacheFile != "" {
-		if err := r.writeCache(v); err != nil {
+		if err := r.writeCache(v, jws); err != nil {
 			r.cfg.Logger.Error("writing registry cache", "file", r.cfg.CacheFile, "err", err)
 		}
 	}
+	r.digest, r.sum = dg, dg.Sum()
 	r.cur.Store(v)
 	r.cfg.Logger.Info("registry snapshot accepted", "sequence", snap.Sequence, "version", snap.Version, "next_update", snap.NextUpdate)
 	return true, nil
@@ -282,9 +300,10 @@ func mustThumb(pub crypto.PublicKey) string {
 	return t
 }
 
-// writeCache writes the cache atomically: temp file, fsync, rename, fsync of the directory.
-func (r *Replica) writeCache(v *view) error {
-	cf := cacheFile{Snapshot: string(v.jws)}
+// writeCache writes the cache atomically (temp file, fsync, rename, fsync of the directory)
+// and starts a new delta log.
+func (r *Replica) writeCache(v *view, jws []byte) error {
+	cf := cacheFile{Snapshot: string(jws)}
 	for _, x := range v.rotations {
 		cf.Rotations = append(cf.Rotations, string(x))
 	}
@@ -292,7 +311,13 @@ func (r *Replica) writeCache(v *view) error {
 	if err != nil {
 		return err
 	}
-	return atomicfile.WriteFile(r.cfg.CacheFile, b)
+	if err := atomicfile.WriteFile(r.cfg.CacheFile, b); err != nil {
+		return err
+	}
+	if err := os.Remove(r.cfg.CacheFile + deltaLogSuffix); err != nil && !errors.Is(err, os.ErrNotExist) {
+		return err
+	}
+	return nil
 }
 
 // stale reports why the view cannot be trusted now, or "".
@@ -357,7 +382,7 @@ func (r *Replica) Status() Status {
 		st.LastError = *p
 	}
 	if v != nil {
-		st.Version, st.Sequence, st.IssuedAt, st.NextUpdate, st.LastUpdate, st.KeyID = v.snap.Version, v.snap.Sequence, v.snap.IssuedAt, v.snap.NextUpdate, v.at, v.kid
+		st.Version, st.Sequence, st.IssuedAt, st.NextUpdate, st.LastUpdate, st.KeyID = v.snap.Version, v.seq, v.snap.IssuedAt, v.snap.NextUpdate, v.at, v.kid
 	}
 	return st
 }
@@ -370,7 +395,7 @@ func (r *Replica) Sync(ctx context.Context, wait time.Duration) (bool, error) {
 	}
 	u := r.cfg.URL + "/v1/snapshot"
 	if v := r.cur.Load(); v != nil {
-		u += "?after=" + strconv.FormatUint(v.snap.Sequence, 10)
+		u += "?after=" + strconv.FormatUint(v.seq, 10)
 		if wait > 0 {
 			u += "&wait=" + wait.String()
 		}
@@ -421,6 +446,8 @@ func (r *Replica) get(ctx context.Context, u string, limit int64) ([]byte, int, 
 		return nil, 0, err
 	}
 	req.Header.Set("Accept", "application/jose, application/json")
+	// Accept-Encoding is left to the transport, which asks for gzip and decompresses; the limit
+	// applies to the decompressed body.
 	resp, err := r.cfg.HTTPClient.Do(req)
 	if err != nil {
 		return nil, 0, err
@@ -436,8 +463,10 @@ func (r *Replica) get(ctx context.Context, u string, limit int64) ([]byte, int, 
 	return b, resp.StatusCode, nil
 }
 
-// Run keeps the replica in sync until ctx ends: long-polls the registry and, on errors or
-// when long-poll is not honoured, polls every PollInterval. An offline replica just waits.
+// Run keeps the replica in sync until ctx ends: the first snapshot, then long-polled deltas;
+// the snapshot again on a gap, a refused delta, a rotated key, half-way to its next update
+// without news, or from a registry that serves no deltas (snapshot long-poll). On errors it
+// retries every PollInterval. An offline replica just waits.
 func (r *Replica) Run(ctx context.Context) error {
 	if r.cfg.URL == "" {
 		<-ctx.Done()
@@ -445,7 +474,7 @@ func (r *Replica) Run(ctx context.Context) error {
 	}
 	for ctx.Err() == nil {
 		start := r.cfg.Now()
-		got, err := r.Sync(ctx, r.cfg.LongPollWait)
+		got, err := r.step(ctx)
 		if ctx.Err() != nil {
 			return nil
 		}
@@ -473,4 +502,36 @@ func (r *Replica) Run(ctx context.Context) error {
 		}
 	}
 	return nil
+}
+
+// step is one round of Run: deltas when they can be followed, else the snapshot.
+func (r *Replica) step(ctx context.Context) (bool, error) {
+	v := r.cur.Load()
+	if v == nil || r.noDeltas.Load() {
+		return r.Sync(ctx, r.cfg.LongPollWait)
+	}
+	if half := v.snap.IssuedAt.Add(v.snap.NextUpdate.Sub(v.snap.IssuedAt) / 2); r.cfg.Now().After(half) {
+		// No change for half the validity: take the registry's re-issued snapshot.
+		if got, err := r.Sync(ctx, 0); got || err != nil {
+			return got, err
+		}
+	}
+	got, err := r.SyncDeltas(ctx, r.cfg.LongPollWait)
+	switch {
+	case errors.Is(err, errNoDeltas):
+		r.noDeltas.Store(true)
+		r.cfg.Logger.Info("the registry serves no deltas; following its snapshots")
+		return r.Sync(ctx, r.cfg.LongPollWait)
+	case err != nil && ctx.Err() == nil:
+		r.cfg.Logger.Warn("registry deltas not followed; fetching the snapshot", "err", err)
+		sgot, serr := r.Sync(ctx, 0)
+		if errors.Is(serr, ErrOlder) {
+			return got, nil // the registry has no snapshot past the deltas held yet
+		}
+		if serr != nil {
+			return got || sgot, fmt.Errorf("%w (after: %v)", serr, err)
+		}
+		return got || sgot, nil
+	}
+	return got, err
 }
