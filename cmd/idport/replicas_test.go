@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"regexp"
@@ -242,5 +243,97 @@ func TestIssuerReplicasOnEtcd(t *testing.T) {
 	t.Logf("%d credentials handed out by 3 issuer processes (2 SIGKILLs), %d entries recorded, %d refused or cut off requests", len(got), allocated, failures.Load())
 	if len(got) < 100 {
 		t.Fatalf("only %d credentials issued under load", len(got))
+	}
+}
+
+// roundRobin is a reverse proxy that sends each request to the next of addrs.
+func roundRobin(addrs []string) http.Handler {
+	var n atomic.Int64
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		addr := addrs[n.Add(1)%int64(len(addrs))]
+		req, _ := http.NewRequestWithContext(r.Context(), r.Method, "http://"+addr+r.URL.RequestURI(), r.Body)
+		req.Header = r.Header.Clone()
+		resp, err := http.DefaultTransport.RoundTrip(req)
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusBadGateway)
+			return
+		}
+		defer resp.Body.Close()
+		for k, v := range resp.Header {
+			w.Header()[k] = v
+		}
+		w.WriteHeader(resp.StatusCode)
+		_, _ = io.Copy(w, resp.Body)
+	})
+}
+
+// TestVerifierReplicasOnEtcd runs three verifier processes on one embedded etcd behind a
+// round-robin proxy: an OpenID4VP request created through one process is served (request
+// object, outcome) by the others, signed with the one shared key.
+func TestVerifierReplicasOnEtcd(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts etcd and three verifier processes")
+	}
+	srv, err := etcdtest.Start()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	addrs := []string{freeAddr(t), freeAddr(t), freeAddr(t)}
+	proxy := httptest.NewServer(roundRobin(addrs))
+	defer proxy.Close()
+	procs := make([]*exec.Cmd, 3)
+	for i := range procs {
+		procs[i] = idportProcess(t, nil, "verifier", "--dev", "--addr", addrs[i], "--data", t.TempDir(),
+			"--store", "etcd", "--etcd-endpoints", srv.Endpoint, "--public-url", proxy.URL,
+			"--openid4vp-api-key", "rp-key", "--openid4vp-signing-secret", "a signing secret of enough bytes")
+		waitHealthy(t, addrs[i])
+	}
+	defer func() {
+		for _, p := range procs {
+			_ = p.Process.Kill()
+			_ = p.Wait()
+		}
+	}()
+	call := func(method, path, body string) (int, []byte) {
+		req, _ := http.NewRequest(method, proxy.URL+path, strings.NewReader(body))
+		req.Header.Set("Authorization", "Bearer rp-key")
+		if body != "" {
+			req.Header.Set("Content-Type", "application/json")
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, b
+	}
+	code, b := call(http.MethodPost, "/openid4vp/requests", `{"dcql_query":{"credentials":[{"id":"c","format":"dc+sd-jwt","meta":{"vct_values":["https://example.test/T"]}}]}}`)
+	if code != http.StatusCreated && code != http.StatusOK {
+		t.Fatalf("create request: %d %s", code, b)
+	}
+	var created struct {
+		TransactionID string `json:"transaction_id"`
+		ClientID      string `json:"client_id"`
+	}
+	if err := json.Unmarshal(b, &created); err != nil || created.TransactionID == "" {
+		t.Fatalf("created: %s", b)
+	}
+	for i := range 3 { // every process answers for the transaction
+		if code, b := call(http.MethodGet, "/openid4vp/request-objects/"+created.TransactionID, ""); code != http.StatusOK {
+			t.Fatalf("request object on replica %d: %d %s", i, code, b)
+		}
+		if code, b := call(http.MethodGet, "/openid4vp/requests/"+created.TransactionID, ""); code != http.StatusAccepted || !strings.Contains(string(b), "pending") {
+			t.Fatalf("outcome on replica %d: %d %s", i, code, b)
+		}
+	}
+	// A second request, created on another process, names the same verifier.
+	_, b = call(http.MethodPost, "/openid4vp/requests", `{"dcql_query":{"credentials":[{"id":"c","format":"dc+sd-jwt","meta":{"vct_values":["https://example.test/T"]}}]}}`)
+	var second struct {
+		ClientID string `json:"client_id"`
+	}
+	if err := json.Unmarshal(b, &second); err != nil || second.ClientID != created.ClientID {
+		t.Fatalf("replicas sign as different verifiers: %q and %q", created.ClientID, second.ClientID)
 	}
 }
