@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"slices"
 	"strconv"
@@ -451,6 +452,37 @@ func (is *Issuer) finish(ctx context.Context, p *plan) (*Issued, error) {
 		}
 		p.cred.Extra["evidence"] = p.evidence
 	}
+	exp := p.validUntil
+	if exp.IsZero() {
+		exp = MaxTime
+	}
+	// Raise the key's publication mark before the credential exists, so that a rotation
+	// racing with this issuance never unpublishes the key that signs it.
+	p.sk.raiseExpiry(exp)
+	var status []map[string]any
+	if p.cred != nil {
+		status = slices.Clip(p.cred.Status)
+	}
+	for attempt := 1; ; attempt++ {
+		out, err := is.allocateSignRecord(ctx, p, status)
+		// Issuers sharing one Store allocate from their own view of the status lists: when
+		// another process recorded the same entry first, the entry stays marked here and
+		// the credential is signed again on another one (it was never handed out).
+		if errors.Is(err, ErrIndexTaken) && attempt < maxAllocAttempts {
+			is.log.Debug("status index taken by another issuer process: allocating again", "set", p.ref.Set, "index", p.ref.Index)
+			continue
+		}
+		return out, err
+	}
+}
+
+// maxAllocAttempts bounds the allocations of one issuance that lose a race for their status
+// entry to another issuer process sharing the Store.
+const maxAllocAttempts = 8
+
+// allocateSignRecord allocates a status entry, signs the credential with it (status is the
+// credential's own credentialStatus), and records it durably.
+func (is *Issuer) allocateSignRecord(ctx context.Context, p *plan, status []map[string]any) (*Issued, error) {
 	ref, err := is.status.allocate()
 	if err != nil {
 		return nil, err
@@ -459,18 +491,11 @@ func (is *Issuer) finish(ctx context.Context, p *plan) (*Issued, error) {
 	out := &Issued{ID: p.credID, Type: p.typ, Format: p.format, Status: ref, KID: p.sk.key.ID, ValidUntil: p.validUntil,
 		RegistryVersion: p.registryVersion, Warnings: p.warnings}
 	if p.cred != nil {
-		p.cred.Status = append(slices.Clip(p.cred.Status), is.w3cStatus(ref)...)
+		p.cred.Status = append(status, is.w3cStatus(ref)...)
 		if p.cred.Version() == 1 && !slices.Contains(p.cred.Context, any(ContextStatusV1)) {
 			p.cred.Context = append(slices.Clip(p.cred.Context), ContextStatusV1)
 		}
 	}
-	exp := p.validUntil
-	if exp.IsZero() {
-		exp = MaxTime
-	}
-	// Raise the key's publication mark before the credential exists, so that a rotation
-	// racing with this issuance never unpublishes the key that signs it.
-	p.sk.raiseExpiry(exp)
 	if err := is.sign(ctx, p, out); err != nil {
 		return nil, err
 	}

@@ -106,7 +106,8 @@ func (r *keyRing) wrap(k *keys.Key, rec KeyRecord) (*signingKey, error) {
 	return &signingKey{local: rec.ID, key: &sk, did: d, rec: rec}, nil
 }
 
-// load opens every stored key; it generates the first key when there is none.
+// load opens every stored key; it generates the first key when there is none. It also
+// reloads the ring (Issuer.Refresh).
 func (r *keyRing) load(ctx context.Context) error {
 	recs, err := r.store.Keys(ctx)
 	if err != nil {
@@ -139,6 +140,13 @@ func (r *keyRing) load(ctx context.Context) error {
 		}
 	}
 	r.mu.Lock()
+	for _, sk := range all { // a reload keeps the marks this process raised meanwhile
+		for _, old := range r.all {
+			if old.local == sk.local {
+				sk.raiseExpiry(time.Unix(old.lastExp.Load(), 0))
+			}
+		}
+	}
 	r.all, r.current = all, current
 	r.mu.Unlock()
 	if current == nil {

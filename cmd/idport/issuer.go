@@ -12,12 +12,14 @@ import (
 	"path/filepath"
 	"runtime/debug"
 	"strings"
+	"time"
 
 	"golang.org/x/sync/errgroup"
 
 	"github.com/idport/idport/issuer"
-	"github.com/idport/idport/issuer/boltstore"
+	"github.com/idport/idport/issuer/etcdstore"
 	"github.com/idport/idport/issuer/httpapi"
+	"github.com/idport/idport/issuer/storeconfig"
 	"github.com/idport/idport/pkg/httpx"
 	"github.com/idport/idport/pkg/keys"
 	"github.com/idport/idport/pkg/vc"
@@ -34,6 +36,8 @@ type issuerFlags struct {
 	dev, acceptForeign, fillIssuer                                                      bool
 	gcPercent                                                                           int
 	reg                                                                                 issuerRegistryFlags
+	store                                                                               storeFlags
+	refresh                                                                             time.Duration
 }
 
 func (f *issuerFlags) register(fs *flag.FlagSet, service bool) {
@@ -45,6 +49,7 @@ func (f *issuerFlags) register(fs *flag.FlagSet, service bool) {
 	fs.StringVar(&f.alg, "alg", "EdDSA", "algorithm of generated keys: EdDSA (Ed25519) or ES256 (P-256)")
 	fs.StringVar(&f.typesFile, "types-file", "", "YAML or JSON file of credential types, merged over the built-in ones")
 	fs.StringVar(&f.addr, "addr", "127.0.0.1:8442", "listen address host:port")
+	f.store.registerFor(fs, "issuer", "issuer.db", etcdstore.DefaultPrefix)
 	if !service {
 		fs.StringVar(&f.tenant, "tenant", "", "act on this tenant's keys and API keys (idport issuer tenant list); default: the default issuer")
 	}
@@ -54,6 +59,7 @@ func (f *issuerFlags) register(fs *flag.FlagSet, service bool) {
 		fs.BoolVar(&f.acceptForeign, "accept-foreign-issuer", false, "accept client-supplied credentials naming another issuer (W3C test suites)")
 		fs.BoolVar(&f.fillIssuer, "fill-issuer", false, "give client-supplied credentials without an issuer this instance's DID (default: refuse them with 400)")
 		fs.StringVar(&f.defaultFormat, "default-format", "", "format for client-supplied VC 2.0 credentials: vc+jwt (default) or ldp_vc")
+		fs.DurationVar(&f.refresh, "refresh-interval", 2*time.Second, "with --store etcd: how often the issuer reloads keys, API keys and status entries other issuer processes changed")
 		fs.IntVar(&f.gcPercent, "gc-percent", 400, "Go GC target percentage for the service (issuance makes short-lived garbage; 400 gives about 1.5x the credentials per CPU-second of Go's 100); 0 keeps GOGC")
 	}
 }
@@ -116,17 +122,31 @@ func (f *issuerFlags) config(env Env) (issuer.Config, error) {
 	return cfg, nil
 }
 
-// open returns the engine configuration with its Store: the bbolt file in --data, opened
-// here. The caller owns the store (httpapi.NewService takes it over).
-func (f *issuerFlags) open(env Env) (issuer.Config, error) {
+// open returns the engine configuration with its Store, opened here (issuer/storeconfig): the
+// bbolt file in --data, or etcd with --store etcd. The caller owns the store
+// (httpapi.NewService takes it over).
+func (f *issuerFlags) open(ctx context.Context, env Env) (issuer.Config, error) {
+	sc, err := f.storeConfig()
+	if err != nil {
+		return issuer.Config{}, err
+	}
 	cfg, err := f.config(env)
 	if err != nil {
 		return issuer.Config{}, err
 	}
-	if cfg.Store, err = boltstore.Open(filepath.Join(f.data, boltstore.DBFile), boltstore.Options{}); err != nil {
+	if cfg.Store, err = storeconfig.Open(ctx, sc); err != nil {
 		return issuer.Config{}, err
 	}
 	return cfg, nil
+}
+
+// storeConfig turns the store flags into the store configuration.
+func (f *issuerFlags) storeConfig() (storeconfig.Config, error) {
+	etcd, ok, err := f.store.etcdConfig()
+	if err != nil || !ok {
+		return storeconfig.Config{Kind: storeconfig.KindBolt, DataDir: f.data}, err
+	}
+	return storeconfig.Config{Kind: storeconfig.KindEtcd, Etcd: etcd}, nil
 }
 
 const issuerUsage = `Usage: idport issuer [flags]                      run the issuer service
@@ -178,9 +198,13 @@ func runIssuer(ctx context.Context, args []string, env Env) error {
 	if err := f.pickPort(); err != nil {
 		return fmt.Errorf("issuer: %w", err)
 	}
-	cfg, err := f.open(env)
+	cfg, err := f.open(ctx, env)
 	if err != nil {
 		return fmt.Errorf("issuer: %w", err)
+	}
+	var refresh time.Duration
+	if f.store.kind == storeconfig.KindEtcd {
+		refresh = f.refresh
 	}
 	if f.gcPercent > 0 {
 		debug.SetGCPercent(f.gcPercent)
@@ -190,7 +214,7 @@ func runIssuer(ctx context.Context, args []string, env Env) error {
 		_ = cfg.Store.Close()
 		return fmt.Errorf("issuer: %w", err)
 	}
-	svc, err := httpapi.NewService(ctx, httpapi.ServiceConfig{Issuer: cfg, Logger: env.Logger})
+	svc, err := httpapi.NewService(ctx, httpapi.ServiceConfig{Issuer: cfg, Logger: env.Logger, Refresh: refresh})
 	if err != nil {
 		return fmt.Errorf("issuer: %w", err)
 	}
@@ -255,7 +279,7 @@ func openIssuerForToolWith(ctx context.Context, args []string, env Env, name str
 	if err := parseFlags(fs, args, env); err != nil {
 		return nil, nil, err
 	}
-	cfg, err := f.open(env)
+	cfg, err := f.open(ctx, env)
 	if err != nil {
 		return nil, nil, fmt.Errorf("issuer %s: %w", name, err)
 	}

@@ -59,15 +59,7 @@ type storeFlags struct {
 }
 
 func (f *storeFlags) register(fs *flag.FlagSet) {
-	fs.StringVar(&f.kind, "store", "bolt", "registry store: bolt (registry.db in --data) or etcd (--etcd-endpoints)")
-	fs.StringVar(&f.endpoints, "etcd-endpoints", "", "comma-separated etcd client URLs (with --store etcd), e.g. https://10.0.0.1:2379,https://10.0.0.2:2379")
-	fs.StringVar(&f.prefix, "etcd-prefix", "/idport/registry/", "etcd key prefix of this registry's state")
-	fs.StringVar(&f.etcdCA, "etcd-ca", "", "CA bundle (PEM) of the etcd servers' certificates")
-	fs.StringVar(&f.etcdCert, "etcd-cert", "", "client certificate (PEM) for etcd, with --etcd-key")
-	fs.StringVar(&f.etcdKey, "etcd-key", "", "client private key (PEM) for etcd")
-	fs.StringVar(&f.etcdUser, "etcd-user", "", "etcd user name (etcd authentication, with --etcd-password-file)")
-	fs.StringVar(&f.etcdPasswordFile, "etcd-password-file", "", "file holding the etcd user's password")
-	fs.DurationVar(&f.etcdDialTimeout, "etcd-dial-timeout", 5*time.Second, "time to reach the etcd cluster at start")
+	f.registerFor(fs, "registry", "registry.db", "/idport/registry/")
 	fs.DurationVar(&f.etcdLeaseTTL, "etcd-lease-ttl", 10*time.Second, "lease of the registry write lock in etcd: a standby takes over this long after the active registry dies")
 }
 

@@ -14,6 +14,7 @@ import (
 	"github.com/idport/idport/pkg/httpx"
 	"github.com/idport/idport/pkg/statuslist"
 	"github.com/idport/idport/verifier"
+	"github.com/idport/idport/verifier/etcdstore"
 	"github.com/idport/idport/verifier/httpapi"
 	"github.com/idport/idport/verifier/profiles"
 )
@@ -44,6 +45,7 @@ type verifierFlags struct {
 	allowBearer, allowWeakerBinding         bool
 	vpAPIKey, publicURL, vpSigningSecret    string
 	profilesFile                            string
+	store                                   storeFlags
 }
 
 func (f *verifierFlags) register(fs *flag.FlagSet) {
@@ -69,6 +71,7 @@ func (f *verifierFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.publicURL, "public-url", "", "the verifier's public base URL as wallets reach it (OpenID4VP request and response URIs; default http://<addr>)")
 	fs.StringVar(&f.vpSigningSecret, "openid4vp-signing-secret", "", "secret (16+ bytes) sealing the verifier's request-signing key in verifier.db; set, requests are signed as decentralized_identifier:did:jwk (prefer IDPORT_OPENID4VP_SIGNING_SECRET)")
 	fs.StringVar(&f.profilesFile, "profiles", "", "YAML file of relying parties (name, apiKeySHA256) and their named profiles, served at /profiles/{name}/credentials/verify and /profiles/{name}/presentations/verify")
+	f.store.registerFor(fs, "verifier", "verifier.db", etcdstore.DefaultPrefix)
 	fs.BoolVar(&f.dev, "dev", false, "development mode: start without a registry (unready, rejecting everything) ")
 }
 
@@ -144,6 +147,20 @@ func (f *verifierFlags) openID4VP() *httpapi.ServiceOpenID4VP {
 	return &httpapi.ServiceOpenID4VP{APIKey: f.vpAPIKey, BaseURL: base, SigningSecret: []byte(f.vpSigningSecret)}
 }
 
+// sharedStore opens the etcd store of --store etcd (nil for bolt: verifier.db
+// in --data).
+func (f *verifierFlags) sharedStore(ctx context.Context) (httpapi.SharedStore, error) {
+	cfg, ok, err := f.store.etcdConfig()
+	if err != nil || !ok {
+		return nil, err
+	}
+	st, err := etcdstore.Open(ctx, cfg)
+	if err != nil {
+		return nil, err
+	}
+	return st, nil
+}
+
 // runVerifier runs the verifier service until ctx ends.
 func runVerifier(ctx context.Context, args []string, env Env) error {
 	var f verifierFlags
@@ -196,8 +213,12 @@ func runVerifier(ctx context.Context, args []string, env Env) error {
 	if err != nil {
 		return fmt.Errorf("verifier: %w", err)
 	}
+	shared, err := f.sharedStore(ctx)
+	if err != nil {
+		return fmt.Errorf("verifier: %w", err)
+	}
 	svc, err := httpapi.NewService(httpapi.ServiceConfig{
-		DataDir: f.data, Logger: env.Logger, OpenID4VP: f.openID4VP(), Profiles: set,
+		DataDir: f.data, Logger: env.Logger, OpenID4VP: f.openID4VP(), Profiles: set, Store: shared,
 		Verifier: verifier.Config{
 			TrustSource: trust, Resolver: resolver, Policy: pol, Logger: env.Logger,
 			StatusFetcher: verifier.StatusLists(sf),

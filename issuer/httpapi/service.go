@@ -5,8 +5,10 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+	"golang.org/x/sync/errgroup"
 
 	"github.com/idport/idport/issuer"
 	"github.com/idport/idport/issuer/openid4vci"
@@ -25,6 +27,9 @@ type ServiceConfig struct {
 	Registry *prometheus.Registry
 	// MaxBodyBytes bounds request bodies (default 256 KiB).
 	MaxBodyBytes int64
+	// Refresh, when positive, makes Run reload keys, API keys and status entries from the
+	// Store at this interval (issuer.Issuer.Follow), for issuer processes sharing one Store.
+	Refresh time.Duration
 }
 
 // Service is a running issuer: engine, store and HTTP handler.
@@ -34,6 +39,7 @@ type Service struct {
 	vci     *openid4vci.Service
 	store   issuer.Store
 	handler http.Handler
+	refresh time.Duration
 }
 
 // NewService opens the issuer over cfg.Issuer.Store: it loads (or, the first time, generates)
@@ -62,7 +68,7 @@ func NewService(ctx context.Context, cfg ServiceConfig) (*Service, error) {
 	}
 	h := New(is, Options{Logger: cfg.Logger, Registry: cfg.Registry, MaxBodyBytes: cfg.MaxBodyBytes, OpenID4VCI: vci, Tenants: tenants,
 		Ready: is.Ready})
-	return &Service{is: is, tenants: tenants, vci: vci, store: cfg.Issuer.Store, handler: h}, nil
+	return &Service{is: is, tenants: tenants, vci: vci, store: cfg.Issuer.Store, handler: h, refresh: cfg.Refresh}, nil
 }
 
 // Handler returns the HTTP handler (VC-API, well-known documents, status lists, backup,
@@ -84,8 +90,18 @@ func (s *Service) CreateAPIKey(ctx context.Context, name string, scopes ...strin
 	return s.is.CreateAPIKey(ctx, name, scopes)
 }
 
-// Run purges expired OpenID4VCI state until ctx ends (status lists are signed on demand).
-func (s *Service) Run(ctx context.Context) error { return s.vci.Run(ctx) }
+// Run purges expired OpenID4VCI state until ctx ends (status lists are signed on demand) and,
+// with ServiceConfig.Refresh, follows the Store's changes made by other issuer processes.
+func (s *Service) Run(ctx context.Context) error {
+	g, ctx := errgroup.WithContext(ctx)
+	g.Go(func() error { return s.vci.Run(ctx) })
+	if s.refresh > 0 {
+		for _, is := range append([]*issuer.Issuer{s.is}, s.tenants...) {
+			g.Go(func() error { return is.Follow(ctx, s.refresh) })
+		}
+	}
+	return g.Wait()
+}
 
 // OpenID4VCI returns the OpenID4VCI service for in-process use.
 func (s *Service) OpenID4VCI() *openid4vci.Service { return s.vci }

@@ -2,7 +2,7 @@ package httpapi
 
 import (
 	"context"
-	"errors"
+	"encoding/json"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -46,7 +46,74 @@ type ServiceConfig struct {
 	// Profiles are the relying-party profiles (verifier/profiles), built
 	// over Verifier.Policy; nil serves none.
 	Profiles *profiles.Set
+	// Store, when set, keeps the challenge key, the used challenges, the
+	// OpenID4VP transactions and the request-signing key instead of
+	// verifier.db, for verifier processes that share it
+	// (verifier/etcdstore). The Service owns it: Close closes it.
+	Store SharedStore
 }
+
+// SharedStore is the state several verifier processes behind one address
+// share (verifier/etcdstore implements it): challenges issued by one are
+// accepted once by any, and OpenID4VP transactions are answered once.
+type SharedStore interface {
+	verifier.ChallengeStore
+	openid4vp.TransactionStore
+	// PurgeChallenges deletes the records of challenges expired at now.
+	PurgeChallenges(ctx context.Context, now time.Time) (int, error)
+	// PurgeTransactions deletes the transactions expired at now.
+	PurgeTransactions(ctx context.Context, now time.Time) (int, error)
+	// SigningKey returns the request-signing key every process shares,
+	// sealed with sealer in the store.
+	SigningKey(ctx context.Context, sealer *keys.Sealer) (*keys.Key, error)
+	// Close releases the store.
+	Close() error
+}
+
+// boltState is verifier.db as a SharedStore (one process).
+type boltState struct {
+	*boltstore.Store
+	txs *boltstore.Transactions
+	db  *bbolt.DB
+}
+
+func openBoltState(dir string) (*boltState, error) {
+	db, err := boltkv.Open(filepath.Join(dir, "verifier.db"))
+	if err != nil {
+		return nil, err
+	}
+	store, err := boltstore.Open(db)
+	if err != nil {
+		_ = db.Close()
+		return nil, err
+	}
+	txs, err := boltstore.OpenTransactions(db)
+	if err != nil {
+		_ = db.Close()
+		return nil, err
+	}
+	return &boltState{Store: store, txs: txs, db: db}, nil
+}
+
+func (b *boltState) Create(ctx context.Context, t *openid4vp.Transaction) error {
+	return b.txs.Create(ctx, t)
+}
+func (b *boltState) Get(ctx context.Context, id string, now time.Time) (*openid4vp.Transaction, error) {
+	return b.txs.Get(ctx, id, now)
+}
+func (b *boltState) Complete(ctx context.Context, id string, result json.RawMessage, now time.Time) error {
+	return b.txs.Complete(ctx, id, result, now)
+}
+func (b *boltState) PurgeChallenges(_ context.Context, now time.Time) (int, error) {
+	return b.Purge(now)
+}
+func (b *boltState) PurgeTransactions(_ context.Context, now time.Time) (int, error) {
+	return b.txs.PurgeTransactions(now)
+}
+func (b *boltState) SigningKey(_ context.Context, sealer *keys.Sealer) (*keys.Key, error) {
+	return b.txs.SigningKey(sealer)
+}
+func (b *boltState) Close() error { return b.db.Close() }
 
 // ServiceOpenID4VP configures the service's OpenID4VP endpoints.
 type ServiceOpenID4VP struct {
@@ -64,12 +131,11 @@ type ServiceOpenID4VP struct {
 	Lifetime time.Duration
 }
 
-// Service is the verifier service: the SDK core, its challenge store on
-// bbolt, and the HTTP handler.
+// Service is the verifier service: the SDK core, its state (verifier.db on
+// bbolt, or a SharedStore), and the HTTP handler.
 type Service struct {
-	db       *bbolt.DB
-	store    *boltstore.Store
-	txs      *boltstore.Transactions
+	store    SharedStore
+	vp       bool // OpenID4VP transactions are served (and purged)
 	verifier *verifier.Verifier
 	handler  http.Handler
 	purge    time.Duration
@@ -77,19 +143,19 @@ type Service struct {
 	closeErr error
 }
 
-// NewService opens the data directory and builds the service.
+// NewService opens the data directory (or takes cfg.Store) and builds the
+// service.
 func NewService(cfg ServiceConfig) (*Service, error) {
-	if cfg.DataDir == "" {
-		return nil, fmt.Errorf("%w: verifier service needs a data directory", verifier.ErrConfig)
-	}
-	db, err := boltkv.Open(filepath.Join(cfg.DataDir, "verifier.db"))
-	if err != nil {
-		return nil, fmt.Errorf("verifier service: %w", err)
-	}
-	store, err := boltstore.Open(db)
-	if err != nil {
-		_ = db.Close()
-		return nil, fmt.Errorf("verifier service: %w", err)
+	store := cfg.Store
+	if store == nil {
+		if cfg.DataDir == "" {
+			return nil, fmt.Errorf("%w: verifier service needs a data directory", verifier.ErrConfig)
+		}
+		b, err := openBoltState(cfg.DataDir)
+		if err != nil {
+			return nil, fmt.Errorf("verifier service: %w", err)
+		}
+		store = b
 	}
 	vc := cfg.Verifier
 	vc.ChallengeStore = store
@@ -98,14 +164,14 @@ func NewService(cfg ServiceConfig) (*Service, error) {
 	}
 	v, err := verifier.New(vc)
 	if err != nil {
-		_ = db.Close()
+		_ = store.Close()
 		return nil, fmt.Errorf("verifier service: %w", err)
 	}
 	opts := Options{Logger: cfg.Logger, Registry: cfg.Registry, MaxBodyBytes: cfg.MaxBodyBytes, MaxJSONDepth: cfg.MaxJSONDepth, Profiles: cfg.Profiles}
-	svc := &Service{db: db, store: store, verifier: v, purge: cfg.PurgeInterval}
+	svc := &Service{store: store, verifier: v, purge: cfg.PurgeInterval}
 	if cfg.OpenID4VP != nil {
 		if opts.OpenID4VP, err = svc.openID4VP(*cfg.OpenID4VP); err != nil {
-			_ = db.Close()
+			_ = store.Close()
 			return nil, fmt.Errorf("verifier service: %w", err)
 		}
 	}
@@ -113,14 +179,10 @@ func NewService(cfg ServiceConfig) (*Service, error) {
 	return svc, nil
 }
 
-// openID4VP opens the transaction store and the signing key.
+// openID4VP configures the transactions and the signing key.
 func (s *Service) openID4VP(c ServiceOpenID4VP) (*OpenID4VPOptions, error) {
-	txs, err := boltstore.OpenTransactions(s.db)
-	if err != nil {
-		return nil, err
-	}
-	s.txs = txs
-	o := &OpenID4VPOptions{APIKey: c.APIKey, BaseURL: c.BaseURL, Store: txs, Lifetime: c.Lifetime}
+	s.vp = true
+	o := &OpenID4VPOptions{APIKey: c.APIKey, BaseURL: c.BaseURL, Store: s.store, Lifetime: c.Lifetime}
 	if len(c.SigningSecret) == 0 {
 		return o, nil
 	}
@@ -128,7 +190,7 @@ func (s *Service) openID4VP(c ServiceOpenID4VP) (*OpenID4VPOptions, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%w: openid4vp signing secret: %w", verifier.ErrConfig, err)
 	}
-	k, err := txs.SigningKey(sealer)
+	k, err := s.store.SigningKey(context.Background(), sealer)
 	if err != nil {
 		return nil, err
 	}
@@ -146,21 +208,9 @@ func (s *Service) Handler() http.Handler { return s.handler }
 // Verifier returns the SDK core the service uses.
 func (s *Service) Verifier() *verifier.Verifier { return s.verifier }
 
-// Run purges the records of used, expired challenges until ctx ends.
+// Run purges the records of used, expired challenges (and expired OpenID4VP
+// transactions) every purge interval until ctx ends.
 func (s *Service) Run(ctx context.Context) error {
-	if s.txs != nil {
-		go s.purgeTransactions(ctx)
-	}
-	err := s.store.Run(ctx, s.purge)
-	if err != nil && !errors.Is(err, context.Canceled) {
-		return fmt.Errorf("verifier service: %w", err)
-	}
-	return nil
-}
-
-// purgeTransactions deletes expired OpenID4VP transactions every purge
-// interval until ctx ends.
-func (s *Service) purgeTransactions(ctx context.Context) {
 	interval := s.purge
 	if interval <= 0 {
 		interval = time.Minute
@@ -170,9 +220,15 @@ func (s *Service) purgeTransactions(ctx context.Context) {
 	for {
 		select {
 		case <-ctx.Done():
-			return
+			return nil
 		case now := <-t.C:
-			if _, err := s.txs.PurgeTransactions(now); err != nil {
+			if _, err := s.store.PurgeChallenges(ctx, now); err != nil && ctx.Err() == nil {
+				return fmt.Errorf("verifier service: %w", err)
+			}
+			if !s.vp {
+				continue
+			}
+			if _, err := s.store.PurgeTransactions(ctx, now); err != nil && ctx.Err() == nil {
 				slog.Default().Warn("openid4vp: purge transactions", "err", err)
 			}
 		}
@@ -182,7 +238,7 @@ func (s *Service) purgeTransactions(ctx context.Context) {
 // Close closes the data store. It is safe to call more than once.
 func (s *Service) Close() error {
 	s.closeMu.Do(func() {
-		if err := s.db.Close(); err != nil {
+		if err := s.store.Close(); err != nil {
 			s.closeErr = fmt.Errorf("verifier service: close: %w", err)
 		}
 	})
