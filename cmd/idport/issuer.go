@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"crypto/rand"
+	"crypto/tls"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -35,6 +36,8 @@ type issuerFlags struct {
 	dev, acceptForeign, fillIssuer                                                      bool
 	gcPercent                                                                           int
 	reg                                                                                 issuerRegistryFlags
+	tls                                                                                 tlsFlags
+	rate                                                                                rateFlags
 }
 
 func (f *issuerFlags) register(fs *flag.FlagSet, service bool) {
@@ -55,6 +58,8 @@ func (f *issuerFlags) register(fs *flag.FlagSet, service bool) {
 		fs.BoolVar(&f.acceptForeign, "accept-foreign-issuer", false, "accept client-supplied credentials naming another issuer (W3C test suites)")
 		fs.BoolVar(&f.fillIssuer, "fill-issuer", false, "give client-supplied credentials without an issuer this instance's DID (default: refuse them with 400)")
 		fs.StringVar(&f.defaultFormat, "default-format", "", "format for client-supplied VC 2.0 credentials: vc+jwt (default) or ldp_vc")
+		f.tls.register(fs, "back ends may authenticate with one (with --require-client-cert they must)")
+		f.rate.register(fs)
 		fs.IntVar(&f.gcPercent, "gc-percent", 400, "Go GC target percentage for the service (issuance makes short-lived garbage; 400 gives about 1.5x the credentials per CPU-second of Go's 100); 0 keeps GOGC")
 	}
 }
@@ -107,7 +112,7 @@ func (f *issuerFlags) config(env Env) (issuer.Config, error) {
 	cfg := issuer.Config{BaseURL: f.baseURL, Identity: f.didMethod, Alg: keys.Alg(f.alg), Secret: secret, Tenant: f.tenant,
 		AcceptForeignIssuer: f.acceptForeign, FillIssuer: f.fillIssuer, DefaultFormat: vc.Format(f.defaultFormat), Logger: env.Logger}
 	if cfg.BaseURL == "" {
-		cfg.BaseURL = "http://" + f.addr
+		cfg.BaseURL = f.tls.scheme() + "://" + f.addr
 	}
 	if f.typesFile != "" {
 		if cfg.CredentialTypes, err = issuer.LoadTypesFile(f.typesFile); err != nil {
@@ -179,6 +184,10 @@ func runIssuer(ctx context.Context, args []string, env Env) error {
 	if err := f.pickPort(); err != nil {
 		return fmt.Errorf("issuer: %w", err)
 	}
+	tlsCfg, rl, err := f.listenerConfig(env)
+	if err != nil {
+		return fmt.Errorf("issuer: %w", err)
+	}
 	cfg, err := f.open(env)
 	if err != nil {
 		return fmt.Errorf("issuer: %w", err)
@@ -191,7 +200,8 @@ func runIssuer(ctx context.Context, args []string, env Env) error {
 		_ = cfg.Store.Close()
 		return fmt.Errorf("issuer: %w", err)
 	}
-	svc, err := httpapi.NewService(ctx, httpapi.ServiceConfig{Issuer: cfg, Logger: env.Logger})
+	ready := httpx.NewReadyWatch("issuer", nil, env.Logger)
+	svc, err := httpapi.NewService(ctx, httpapi.ServiceConfig{Issuer: cfg, Logger: env.Logger, Ready: ready.Check, RateLimit: rl})
 	if err != nil {
 		return fmt.Errorf("issuer: %w", err)
 	}
@@ -207,10 +217,21 @@ func runIssuer(ctx context.Context, args []string, env Env) error {
 	if syncRegistry != nil {
 		g.Go(func() error { return syncRegistry(ctx) })
 	}
-	srv := &httpx.Server{Addr: f.addr, Handler: svc.Handler(), Logger: env.Logger, Name: "issuer"}
+	srv := &httpx.Server{Addr: f.addr, Handler: svc.Handler(), Logger: env.Logger, Name: "issuer", TLSConfig: tlsCfg}
 	g.Go(func() error { return srv.Run(ctx) })
+	g.Go(func() error { return ready.Run(ctx, 0) })
 	g.Go(func() error { return svc.Run(ctx) })
 	return g.Wait()
+}
+
+// listenerConfig returns the TLS configuration and the rate limit of the flags.
+func (f *issuerFlags) listenerConfig(env Env) (*tls.Config, *httpx.RateLimit, error) {
+	tlsCfg, err := f.tls.config(env.Logger)
+	if err != nil {
+		return nil, nil, err
+	}
+	rl, err := f.rate.limit()
+	return tlsCfg, rl, err
 }
 
 // pickPort resolves a ":0" --addr without --base-url to a free port now, so that the did:web

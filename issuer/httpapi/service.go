@@ -10,6 +10,7 @@ import (
 
 	"github.com/idport/idport/issuer"
 	"github.com/idport/idport/issuer/openid4vci"
+	"github.com/idport/idport/pkg/httpx"
 )
 
 // ServiceConfig configures the issuer service of the idport binary: the engine over a Store
@@ -25,6 +26,10 @@ type ServiceConfig struct {
 	Registry *prometheus.Registry
 	// MaxBodyBytes bounds request bodies (default 256 KiB).
 	MaxBodyBytes int64
+	// Ready reports readiness for /readyz (always ready when nil).
+	Ready func() error
+	// RateLimit limits each client's requests (see Options.RateLimit); nil: no limit.
+	RateLimit *httpx.RateLimit
 }
 
 // Service is a running issuer: engine, store and HTTP handler.
@@ -60,7 +65,8 @@ func NewService(ctx context.Context, cfg ServiceConfig) (*Service, error) {
 		_ = cfg.Issuer.Store.Close()
 		return nil, err
 	}
-	h := New(is, Options{Logger: cfg.Logger, Registry: cfg.Registry, MaxBodyBytes: cfg.MaxBodyBytes, OpenID4VCI: vci, Tenants: tenants})
+	h := New(is, Options{Logger: cfg.Logger, Registry: cfg.Registry, MaxBodyBytes: cfg.MaxBodyBytes, OpenID4VCI: vci, Tenants: tenants,
+		Ready: cfg.Ready, RateLimit: cfg.RateLimit})
 	return &Service{is: is, tenants: tenants, vci: vci, store: cfg.Issuer.Store, handler: h}, nil
 }
 

@@ -65,6 +65,9 @@ type Config struct {
 	// LongPollWait is the wait asked of the registry (default 25 s).
 	LongPollWait time.Duration
 	Logger       *slog.Logger
+	// OnSync, when set, is called by Run after every sync attempt: whether a new snapshot
+	// was accepted, and the error of a failed attempt (metrics).
+	OnSync func(accepted bool, err error)
 	// Now is the clock (tests).
 	Now func() time.Time
 }
@@ -440,6 +443,9 @@ func (r *Replica) Run(ctx context.Context) error {
 		got, err := r.Sync(ctx, r.cfg.LongPollWait)
 		if ctx.Err() != nil {
 			return nil
+		}
+		if r.cfg.OnSync != nil {
+			r.cfg.OnSync(got, err)
 		}
 		var pause time.Duration
 		switch {

@@ -15,6 +15,7 @@ import (
 
 	"github.com/idport/idport/pkg/boltkv"
 	"github.com/idport/idport/pkg/did"
+	"github.com/idport/idport/pkg/httpx"
 	"github.com/idport/idport/pkg/keys"
 	"github.com/idport/idport/verifier"
 	"github.com/idport/idport/verifier/boltstore"
@@ -46,6 +47,10 @@ type ServiceConfig struct {
 	// Profiles are the relying-party profiles (verifier/profiles), built
 	// over Verifier.Policy; nil serves none.
 	Profiles *profiles.Set
+	// Ready reports readiness for /readyz (default: the verifier's Ready).
+	Ready func() error
+	// RateLimit limits each client's requests (see Options.RateLimit); nil: no limit.
+	RateLimit *httpx.RateLimit
 }
 
 // ServiceOpenID4VP configures the service's OpenID4VP endpoints.
@@ -101,7 +106,8 @@ func NewService(cfg ServiceConfig) (*Service, error) {
 		_ = db.Close()
 		return nil, fmt.Errorf("verifier service: %w", err)
 	}
-	opts := Options{Logger: cfg.Logger, Registry: cfg.Registry, MaxBodyBytes: cfg.MaxBodyBytes, MaxJSONDepth: cfg.MaxJSONDepth, Profiles: cfg.Profiles}
+	opts := Options{Logger: cfg.Logger, Registry: cfg.Registry, MaxBodyBytes: cfg.MaxBodyBytes, MaxJSONDepth: cfg.MaxJSONDepth, Profiles: cfg.Profiles,
+		Ready: cfg.Ready, RateLimit: cfg.RateLimit}
 	svc := &Service{db: db, store: store, verifier: v, purge: cfg.PurgeInterval}
 	if cfg.OpenID4VP != nil {
 		if opts.OpenID4VP, err = svc.openID4VP(*cfg.OpenID4VP); err != nil {
