@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"crypto/rand"
+	"crypto/tls"
 	"encoding/hex"
 	"errors"
 	"flag"
@@ -38,6 +39,8 @@ type issuerFlags struct {
 	reg                                                                                 issuerRegistryFlags
 	store                                                                               storeFlags
 	refresh                                                                             time.Duration
+	tls                                                                                 tlsFlags
+	rate                                                                                rateFlags
 }
 
 func (f *issuerFlags) register(fs *flag.FlagSet, service bool) {
@@ -60,6 +63,8 @@ func (f *issuerFlags) register(fs *flag.FlagSet, service bool) {
 		fs.BoolVar(&f.fillIssuer, "fill-issuer", false, "give client-supplied credentials without an issuer this instance's DID (default: refuse them with 400)")
 		fs.StringVar(&f.defaultFormat, "default-format", "", "format for client-supplied VC 2.0 credentials: vc+jwt (default) or ldp_vc")
 		fs.DurationVar(&f.refresh, "refresh-interval", 2*time.Second, "with --store etcd: how often the issuer reloads keys, API keys and status entries other issuer processes changed")
+		f.tls.register(fs, "back ends may authenticate with one (with --require-client-cert they must)")
+		f.rate.register(fs)
 		fs.IntVar(&f.gcPercent, "gc-percent", 400, "Go GC target percentage for the service (issuance makes short-lived garbage; 400 gives about 1.5x the credentials per CPU-second of Go's 100); 0 keeps GOGC")
 	}
 }
@@ -112,7 +117,7 @@ func (f *issuerFlags) config(env Env) (issuer.Config, error) {
 	cfg := issuer.Config{BaseURL: f.baseURL, Identity: f.didMethod, Alg: keys.Alg(f.alg), Secret: secret, Tenant: f.tenant,
 		AcceptForeignIssuer: f.acceptForeign, FillIssuer: f.fillIssuer, DefaultFormat: vc.Format(f.defaultFormat), Logger: env.Logger}
 	if cfg.BaseURL == "" {
-		cfg.BaseURL = "http://" + f.addr
+		cfg.BaseURL = f.tls.scheme() + "://" + f.addr
 	}
 	if f.typesFile != "" {
 		if cfg.CredentialTypes, err = issuer.LoadTypesFile(f.typesFile); err != nil {
@@ -198,6 +203,10 @@ func runIssuer(ctx context.Context, args []string, env Env) error {
 	if err := f.pickPort(); err != nil {
 		return fmt.Errorf("issuer: %w", err)
 	}
+	tlsCfg, rl, err := f.listenerConfig(env)
+	if err != nil {
+		return fmt.Errorf("issuer: %w", err)
+	}
 	cfg, err := f.open(ctx, env)
 	if err != nil {
 		return fmt.Errorf("issuer: %w", err)
@@ -214,11 +223,13 @@ func runIssuer(ctx context.Context, args []string, env Env) error {
 		_ = cfg.Store.Close()
 		return fmt.Errorf("issuer: %w", err)
 	}
-	svc, err := httpapi.NewService(ctx, httpapi.ServiceConfig{Issuer: cfg, Logger: env.Logger, Refresh: refresh})
+	ready := httpx.NewReadyWatch("issuer", nil, env.Logger)
+	svc, err := httpapi.NewService(ctx, httpapi.ServiceConfig{Issuer: cfg, Logger: env.Logger, Refresh: refresh, Ready: ready.Check, RateLimit: rl})
 	if err != nil {
 		return fmt.Errorf("issuer: %w", err)
 	}
 	defer svc.Close()
+	ready.SetCheck(svc.Issuer().Ready)
 	if f.dev {
 		if err := printDevAPIKey(ctx, svc, env); err != nil {
 			return err
@@ -230,10 +241,21 @@ func runIssuer(ctx context.Context, args []string, env Env) error {
 	if syncRegistry != nil {
 		g.Go(func() error { return syncRegistry(ctx) })
 	}
-	srv := &httpx.Server{Addr: f.addr, Handler: svc.Handler(), Logger: env.Logger, Name: "issuer"}
+	srv := &httpx.Server{Addr: f.addr, Handler: svc.Handler(), Logger: env.Logger, Name: "issuer", TLSConfig: tlsCfg}
 	g.Go(func() error { return srv.Run(ctx) })
+	g.Go(func() error { return ready.Run(ctx, 0) })
 	g.Go(func() error { return svc.Run(ctx) })
 	return g.Wait()
+}
+
+// listenerConfig returns the TLS configuration and the rate limit of the flags.
+func (f *issuerFlags) listenerConfig(env Env) (*tls.Config, *httpx.RateLimit, error) {
+	tlsCfg, err := f.tls.config(env.Logger)
+	if err != nil {
+		return nil, nil, err
+	}
+	rl, err := f.rate.limit()
+	return tlsCfg, rl, err
 }
 
 // pickPort resolves a ":0" --addr without --base-url to a free port now, so that the did:web

@@ -37,16 +37,17 @@ offline with 'idport admin bootstrap'. Regulators may also use the web console a
 `
 
 type registryFlags struct {
-	addr, data, keySecretFile, exportKey    string
-	tlsCert, tlsKey, clientCA, certAccounts string
-	trustedProxies                          string
-	quorum                                  int
-	snapshotInterval, proposalTTL           time.Duration
-	tokenTTL, coolingOff                    time.Duration
-	dev                                     bool
-	store                                   storeFlags
-	console                                 consoleFlags
-	imports                                 importFlagsRegistry
+	addr, data, keySecretFile, exportKey string
+	certAccounts, adminAddr              string
+	trustedProxies                       string
+	tls                                  tlsFlags
+	quorum                               int
+	snapshotInterval, proposalTTL        time.Duration
+	tokenTTL, coolingOff                 time.Duration
+	dev                                  bool
+	store                                storeFlags
+	console                              consoleFlags
+	imports                              importFlagsRegistry
 }
 
 // storeFlags choose the registry's store: the bbolt file in --data (default) or an etcd cluster
@@ -141,9 +142,8 @@ func (f *registryFlags) register(fs *flag.FlagSet) {
 	fs.DurationVar(&f.proposalTTL, "proposal-ttl", trustregistry.DefaultProposalTTL, "default time a proposal waits for approval")
 	fs.DurationVar(&f.tokenTTL, "token-ttl", trustregistry.DefaultTokenTTL, "lifetime of newly enrolled admin tokens (initial policy; set_policy overrides)")
 	fs.DurationVar(&f.coolingOff, "cooling-off", trustregistry.DefaultCoolingOff, "how long the enrollers of an account may not approve its proposals (initial policy; set_policy overrides)")
-	fs.StringVar(&f.tlsCert, "tls-cert", "", "TLS certificate file (PEM); serves HTTPS when set with --tls-key")
-	fs.StringVar(&f.tlsKey, "tls-key", "", "TLS private key file (PEM)")
-	fs.StringVar(&f.clientCA, "client-ca", "", "CA bundle (PEM) for admin client certificates (mTLS, optional)")
+	f.tls.register(fs, "regulators' admin clients log in with one mapped by --cert-accounts")
+	fs.StringVar(&f.adminAddr, "admin-addr", "", "separate listen address (host:port) for /admin/v1 and /console; when set, the public --addr answers 404 there")
 	fs.StringVar(&f.certAccounts, "cert-accounts", "", "comma-separated CERT=ACCOUNT pairs: CERT is the hex SHA-256 of a client certificate or CN=<common name>")
 	fs.StringVar(&f.trustedProxies, "trusted-proxies", "", "comma-separated proxy addresses/CIDRs whose X-Forwarded-For names the client (for the failed-login rate limit); default none")
 	fs.BoolVar(&f.dev, "dev", false, "development mode: generate and keep a key secret in the data directory (loud warning)")
@@ -162,32 +162,6 @@ func parseCertAccounts(s string) (map[string]string, error) {
 		out[pair[:i]] = pair[i+1:]
 	}
 	return out, nil
-}
-
-func (f *registryFlags) tlsConfig() (*tls.Config, error) {
-	if f.tlsCert == "" && f.tlsKey == "" {
-		if f.clientCA != "" {
-			return nil, errors.New("--client-ca needs --tls-cert and --tls-key")
-		}
-		return nil, nil
-	}
-	cert, err := tls.LoadX509KeyPair(f.tlsCert, f.tlsKey)
-	if err != nil {
-		return nil, fmt.Errorf("TLS key pair: %w", err)
-	}
-	cfg := &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
-	if f.clientCA != "" {
-		pem, err := os.ReadFile(f.clientCA)
-		if err != nil {
-			return nil, fmt.Errorf("--client-ca: %w", err)
-		}
-		pool := x509.NewCertPool()
-		if !pool.AppendCertsFromPEM(pem) {
-			return nil, fmt.Errorf("--client-ca %s: no PEM certificates", f.clientCA)
-		}
-		cfg.ClientCAs, cfg.ClientAuth = pool, tls.VerifyClientCertIfGiven
-	}
-	return cfg, nil
 }
 
 // serviceConfig builds the service configuration from the flags (the store is set later).
@@ -224,7 +198,7 @@ func runRegistry(ctx context.Context, args []string, env Env) error {
 	if err != nil {
 		return fmt.Errorf("registry: %w", err)
 	}
-	tlsCfg, err := f.tlsConfig()
+	tlsCfg, err := f.tls.config(env.Logger)
 	if err != nil {
 		return fmt.Errorf("registry: %w", err)
 	}
@@ -241,15 +215,13 @@ func runRegistry(ctx context.Context, args []string, env Env) error {
 	if err := f.writeKey(svc); err != nil {
 		return err
 	}
-	handler := httpapi.New(svc, httpapi.Options{TrustedProxies: splitList(f.trustedProxies), BackupDir: f.data,
-		Console: f.console.config(), Importer: f.imports.importer()}, env.Logger)
+	ready := httpx.NewReadyWatch("registry", svc.Ready, env.Logger)
 	g, ctx := errgroup.WithContext(ctx)
 	g.Go(func() error { return svc.Run(ctx) })
-	srv := &httpx.Server{Addr: f.addr, Handler: handler, Logger: env.Logger, TLSConfig: tlsCfg,
-		OnListen: func(a net.Addr) {
-			env.Logger.Info("registry listening", "addr", a.String(), "data", f.data, "store", f.store.kind, "quorum", f.quorum)
-		}}
-	g.Go(func() error { return srv.Run(ctx) })
+	g.Go(func() error { return ready.Run(ctx, 0) })
+	for _, srv := range f.servers(svc, ready.Check, tlsCfg, env) {
+		g.Go(func() error { return srv.Run(ctx) })
+	}
 	if st.Lost != nil {
 		g.Go(func() error {
 			select {
@@ -261,6 +233,28 @@ func runRegistry(ctx context.Context, args []string, env Env) error {
 		})
 	}
 	return g.Wait()
+}
+
+// servers returns the registry's listeners: one serving everything, or with --admin-addr a
+// public one and an admin one (/admin/v1 and /console).
+func (f *registryFlags) servers(svc *trustregistry.Service, ready func() error, tlsCfg *tls.Config, env Env) []*httpx.Server {
+	o := httpapi.Options{TrustedProxies: splitList(f.trustedProxies), BackupDir: f.data, Console: f.console.config(), Ready: ready,
+		Importer: f.imports.importer()}
+	onListen := func(what string) func(net.Addr) {
+		return func(a net.Addr) {
+			env.Logger.Info("registry listening", "listener", what, "addr", a.String(), "tls", tlsCfg != nil,
+				"data", f.data, "store", f.store.kind, "quorum", f.quorum)
+		}
+	}
+	if f.adminAddr == "" {
+		return []*httpx.Server{{Addr: f.addr, Handler: httpapi.New(svc, o, env.Logger), Logger: env.Logger, Name: "registry",
+			TLSConfig: tlsCfg, OnListen: onListen("public+admin")}}
+	}
+	public, admin := httpapi.NewSplit(svc, o, env.Logger)
+	return []*httpx.Server{
+		{Addr: f.addr, Handler: public, Logger: env.Logger, Name: "registry", TLSConfig: tlsCfg, OnListen: onListen("public")},
+		{Addr: f.adminAddr, Handler: admin, Logger: env.Logger, Name: "registry-admin", TLSConfig: tlsCfg, OnListen: onListen("admin")},
+	}
 }
 
 // writeKey writes the registry public key to --export-key, when set.

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
 	"strings"
 	"time"
 
@@ -44,8 +46,10 @@ type verifierFlags struct {
 	allowCallerChallenge, allowHTTP         bool
 	allowBearer, allowWeakerBinding         bool
 	vpAPIKey, publicURL, vpSigningSecret    string
-	profilesFile                            string
+	profilesFile, registryCA                string
 	store                                   storeFlags
+	tls                                     tlsFlags
+	rate                                    rateFlags
 }
 
 func (f *verifierFlags) register(fs *flag.FlagSet) {
@@ -72,6 +76,9 @@ func (f *verifierFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.vpSigningSecret, "openid4vp-signing-secret", "", "secret (16+ bytes) sealing the verifier's request-signing key in verifier.db; set, requests are signed as decentralized_identifier:did:jwk (prefer IDPORT_OPENID4VP_SIGNING_SECRET)")
 	fs.StringVar(&f.profilesFile, "profiles", "", "YAML file of relying parties (name, apiKeySHA256) and their named profiles, served at /profiles/{name}/credentials/verify and /profiles/{name}/presentations/verify")
 	f.store.registerFor(fs, "verifier", "verifier.db", etcdstore.DefaultPrefix)
+	fs.StringVar(&f.registryCA, "registry-ca", "", "CA bundle (PEM) the registry's HTTPS certificate must chain to (default: the system's CAs)")
+	f.tls.register(fs, "relying-party back ends may authenticate with one (with --require-client-cert they must)")
+	f.rate.register(fs)
 	fs.BoolVar(&f.dev, "dev", false, "development mode: start without a registry (unready, rejecting everything) ")
 }
 
@@ -142,7 +149,7 @@ func (f *verifierFlags) profiles(pol verifier.Policy) (*profiles.Set, error) {
 func (f *verifierFlags) openID4VP() *httpapi.ServiceOpenID4VP {
 	base := f.publicURL
 	if base == "" {
-		base = "http://" + f.addr
+		base = f.tls.scheme() + "://" + f.addr
 	}
 	return &httpapi.ServiceOpenID4VP{APIKey: f.vpAPIKey, BaseURL: base, SigningSecret: []byte(f.vpSigningSecret)}
 }
@@ -173,33 +180,72 @@ func runVerifier(ctx context.Context, args []string, env Env) error {
 	if err != nil {
 		return fmt.Errorf("verifier: %w", err)
 	}
-	hosts := splitList(f.allowHosts)
-	resolver := did.NewResolver(did.ResolverOptions{AllowHosts: hosts, AllowHTTP: f.allowHTTP, Logger: env.Logger})
-
+	tlsCfg, err := f.tls.config(env.Logger)
+	if err != nil {
+		return fmt.Errorf("verifier: %w", err)
+	}
+	rl, err := f.rate.limit()
+	if err != nil {
+		return fmt.Errorf("verifier: %w", err)
+	}
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	g, ctx := errgroup.WithContext(ctx)
-	var trust verifier.TrustSource
+	trust, err := f.trustSource(ctx, g, reg, env)
+	if err != nil {
+		return err
+	}
+	svcCfg, err := f.serviceConfig(pol, trust, env)
+	if err != nil {
+		return err
+	}
+	if svcCfg.Store, err = f.sharedStore(ctx); err != nil {
+		return fmt.Errorf("verifier: %w", err)
+	}
+	ready := httpx.NewReadyWatch("verifier", nil, env.Logger)
+	svcCfg.Registry, svcCfg.RateLimit, svcCfg.Ready = reg, rl, ready.Check
+	svc, err := httpapi.NewService(svcCfg)
+	if err != nil {
+		return fmt.Errorf("verifier: %w", err)
+	}
+	defer svc.Close()
+	ready.SetCheck(svc.Verifier().Ready)
+	env.Logger.Info("verifier started", "data", f.data, "registry", f.registry, "local_scheme", f.localScheme, "min_assurance", f.minAssurance)
+	srv := &httpx.Server{Addr: f.addr, Handler: svc.Handler(), Logger: env.Logger, Name: "verifier", TLSConfig: tlsCfg}
+	g.Go(func() error { return srv.Run(ctx) })
+	g.Go(func() error { return svc.Run(ctx) })
+	g.Go(func() error { return ready.Run(ctx, 0) })
+	return g.Wait()
+}
+
+// trustSource returns the verifier's trust source: the registry copy (kept in sync in g, its
+// metrics in reg), or with --dev and no --registry one that is never ready.
+func (f *verifierFlags) trustSource(ctx context.Context, g *errgroup.Group, reg prometheus.Registerer, env Env) (verifier.TrustSource, error) {
 	switch {
 	case f.registry != "":
 		if f.registryKey == "" {
-			return errors.New("verifier: --registry needs --registry-key (the pinned registry public key)")
+			return nil, errors.New("verifier: --registry needs --registry-key (the pinned registry public key)")
 		}
-		// newRegistryTrustSource (cmd/idport/trust.go) adapts the registry's
-		// sync client to verifier.TrustSource; run keeps the replica in sync.
-		ts, run, err := newRegistryTrustSource(ctx, f.registry, f.registryKey, f.data, env.Logger)
+		rt, err := newRegistryTrustSource(ctx, f.registry, f.registryKey, f.registryCA, f.data, f.localScheme, env.Logger)
 		if err != nil {
-			return fmt.Errorf("verifier: %w", err)
+			return nil, fmt.Errorf("verifier: %w", err)
 		}
-		trust = ts
-		if run != nil {
-			g.Go(func() error { return run(ctx) })
+		if err := rt.register(reg); err != nil {
+			return nil, fmt.Errorf("verifier: metrics: %w", err)
 		}
+		g.Go(func() error { return rt.run(ctx) })
+		return rt.source, nil
 	case f.dev:
 		fmt.Fprintln(env.Stderr, "WARNING: --dev without --registry: the verifier is unready and rejects every credential with registry_stale")
-		trust = verifier.Unavailable("no registry configured (--dev without --registry)")
-	default:
-		return errors.New("verifier: --registry URL and --registry-key FILE are required (or --dev to start without a registry)")
+		return verifier.Unavailable("no registry configured (--dev without --registry)"), nil
 	}
+	return nil, errors.New("verifier: --registry URL and --registry-key FILE are required (or --dev to start without a registry)")
+}
 
+// serviceConfig builds the service configuration (resolver, status lists, profiles) over trust.
+func (f *verifierFlags) serviceConfig(pol verifier.Policy, trust verifier.TrustSource, env Env) (httpapi.ServiceConfig, error) {
+	hosts := splitList(f.allowHosts)
+	resolver := did.NewResolver(did.ResolverOptions{AllowHosts: hosts, AllowHTTP: f.allowHTTP, Logger: env.Logger})
 	sf, err := statuslist.NewFetcher(statuslist.FetcherOptions{
 		Net: did.NetOptions{AllowHosts: hosts, AllowHTTP: f.allowHTTP}, Resolver: resolver, Logger: env.Logger,
 		// Status list credentials served as JSON-LD with a Data Integrity
@@ -207,30 +253,17 @@ func runVerifier(ctx context.Context, args []string, env Env) error {
 		VerifyDataIntegrity: verifier.DataIntegrityListVerifier(resolver),
 	})
 	if err != nil {
-		return fmt.Errorf("verifier: status lists: %w", err)
+		return httpapi.ServiceConfig{}, fmt.Errorf("verifier: status lists: %w", err)
 	}
 	set, err := f.profiles(pol)
 	if err != nil {
-		return fmt.Errorf("verifier: %w", err)
+		return httpapi.ServiceConfig{}, fmt.Errorf("verifier: %w", err)
 	}
-	shared, err := f.sharedStore(ctx)
-	if err != nil {
-		return fmt.Errorf("verifier: %w", err)
-	}
-	svc, err := httpapi.NewService(httpapi.ServiceConfig{
-		DataDir: f.data, Logger: env.Logger, OpenID4VP: f.openID4VP(), Profiles: set, Store: shared,
+	return httpapi.ServiceConfig{
+		DataDir: f.data, Logger: env.Logger, OpenID4VP: f.openID4VP(), Profiles: set,
 		Verifier: verifier.Config{
 			TrustSource: trust, Resolver: resolver, Policy: pol, Logger: env.Logger,
 			StatusFetcher: verifier.StatusLists(sf),
 		},
-	})
-	if err != nil {
-		return fmt.Errorf("verifier: %w", err)
-	}
-	defer svc.Close()
-	env.Logger.Info("verifier ready", "data", f.data, "registry", f.registry, "local_scheme", f.localScheme, "min_assurance", f.minAssurance)
-	srv := &httpx.Server{Addr: f.addr, Handler: svc.Handler(), Logger: env.Logger, Name: "verifier"}
-	g.Go(func() error { return srv.Run(ctx) })
-	g.Go(func() error { return svc.Run(ctx) })
-	return g.Wait()
+	}, nil
 }

@@ -61,6 +61,9 @@ type Options struct {
 	// Tenants are the engines of the deployment's tenants (issuer.OpenTenants), served under
 	// /tenants/{name}/ (see tenants.go).
 	Tenants []*issuer.Issuer
+	// RateLimit, when set with a positive Rate, limits each client's requests (429 with
+	// Retry-After): an authenticated client by its API key id, any other by its address.
+	RateLimit *httpx.RateLimit
 }
 
 type api struct {
@@ -84,7 +87,7 @@ func New(is *issuer.Issuer, o Options) *gin.Engine {
 		o.Registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	}
 	e := httpx.NewEngine(httpx.Options{Name: "issuer", Logger: o.Logger, MaxBodyBytes: o.MaxBodyBytes,
-		Ready: o.Ready, Registry: o.Registry})
+		Ready: o.Ready, Registry: o.Registry, RateLimit: rateLimitByAPIKey(o.RateLimit, is, o.Tenants)})
 	a := &api{is: is,
 		issued: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "idport_issuer_credentials_issued_total",
 			Help: "Credentials issued, by credential type and format."}, []string{"type", "format"}),
@@ -122,6 +125,29 @@ func New(is *issuer.Issuer, o Options) *gin.Engine {
 var OpenAPI = docs.OpenAPI
 
 const clientKey = "idport.issuer.client"
+
+// rateLimitByAPIKey returns rl keyed by the API key id of a request whose bearer token is a
+// valid API key of the issuer or of one of its tenants (nil stays nil).
+func rateLimitByAPIKey(rl *httpx.RateLimit, is *issuer.Issuer, tenants []*issuer.Issuer) *httpx.RateLimit {
+	if rl == nil {
+		return nil
+	}
+	out := *rl
+	engines := append([]*issuer.Issuer{is}, tenants...)
+	out.Principal = func(c *gin.Context) string {
+		tok := httpx.BearerToken(c)
+		if tok == "" {
+			return ""
+		}
+		for _, e := range engines {
+			if cl, err := e.Authenticate(tok); err == nil {
+				return cl.ID
+			}
+		}
+		return ""
+	}
+	return &out
+}
 
 // statuses is the issuer's one table from error code to HTTP status; every error is rendered
 // through statuses.Write. A code missing here (store_failed, invalid_config, ...) is an

@@ -12,6 +12,7 @@ import (
 
 	"github.com/idport/idport/issuer"
 	"github.com/idport/idport/issuer/openid4vci"
+	"github.com/idport/idport/pkg/httpx"
 )
 
 // ServiceConfig configures the issuer service of the idport binary: the engine over a Store
@@ -30,6 +31,10 @@ type ServiceConfig struct {
 	// Refresh, when positive, makes Run reload keys, API keys and status entries from the
 	// Store at this interval (issuer.Issuer.Follow), for issuer processes sharing one Store.
 	Refresh time.Duration
+	// Ready reports readiness for /readyz (nil: the engine's Issuer.Ready).
+	Ready func() error
+	// RateLimit limits each client's requests (see Options.RateLimit); nil: no limit.
+	RateLimit *httpx.RateLimit
 }
 
 // Service is a running issuer: engine, store and HTTP handler.
@@ -66,8 +71,14 @@ func NewService(ctx context.Context, cfg ServiceConfig) (*Service, error) {
 		_ = cfg.Issuer.Store.Close()
 		return nil, err
 	}
+	// Readiness: the caller's check (cmd/idport passes a ReadyWatch that logs changes and checks
+	// the engine), else the engine's own (an enforcing registry check that cannot answer).
+	ready := cfg.Ready
+	if ready == nil {
+		ready = is.Ready
+	}
 	h := New(is, Options{Logger: cfg.Logger, Registry: cfg.Registry, MaxBodyBytes: cfg.MaxBodyBytes, OpenID4VCI: vci, Tenants: tenants,
-		Ready: is.Ready})
+		Ready: ready, RateLimit: cfg.RateLimit})
 	return &Service{is: is, tenants: tenants, vci: vci, store: cfg.Issuer.Store, handler: h, refresh: cfg.Refresh}, nil
 }
 

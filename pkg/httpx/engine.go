@@ -43,6 +43,11 @@ type Options struct {
 	// Registry receives the HTTP metrics and idport_build_info; nil means a fresh registry with
 	// Go and process collectors.
 	Registry *prometheus.Registry
+	// RateLimit, when set with a positive Rate, limits each client's request rate (429).
+	RateLimit *RateLimit
+	// TrustedProxies may name the client in X-Forwarded-For (addresses or CIDRs); by default
+	// none: the peer address is the client's (rate limits cannot be dodged with a header).
+	TrustedProxies []string
 }
 
 // NewEngine returns a gin engine with idport's middleware and the /healthz, /readyz and /metrics
@@ -66,6 +71,10 @@ func NewEngine(o Options) *gin.Engine {
 	quiet := map[string]bool{"/healthz": true, "/readyz": true, "/metrics": true}
 
 	e := gin.New()
+	if err := e.SetTrustedProxies(o.TrustedProxies); err != nil {
+		o.Logger.Error("ignoring invalid trusted proxies", "service", o.Name, "err", err)
+		_ = e.SetTrustedProxies(nil)
+	}
 	e.HandleMethodNotAllowed = true
 	e.ContextWithFallback = true
 	e.Use(func(c *gin.Context) {
@@ -102,6 +111,9 @@ func NewEngine(o Options) *gin.Engine {
 		WriteProblem(c, Problem{Status: http.StatusInternalServerError, Code: CodeInternal,
 			Detail: "internal error; see the server log for this request id"})
 	}))
+	if o.RateLimit != nil && o.RateLimit.Rate > 0 {
+		e.Use(newLimiter(*o.RateLimit).middleware(quiet))
+	}
 	e.NoRoute(func(c *gin.Context) {
 		WriteProblem(c, Problem{Status: http.StatusNotFound, Code: CodeNotFound, Detail: "no such endpoint: " + c.Request.URL.Path})
 	})

@@ -2,8 +2,9 @@
 //
 // The peers are pinned in testdata/interop/package-lock.json. The first test that needs them runs
 // `npm ci` there once (guarded by a file lock, so parallel test binaries do not collide, and by a
-// stamp of the lock file, so later runs skip it). A test skips, saying so loudly, only when node
-// or npm is not installed; with IDPORT_REQUIRE_NODE=1 (set by .ci/run) it fails instead.
+// stamp of the lock file, so later runs skip it). A test skips, saying so loudly, when node or
+// npm is not installed or when the peers cannot be installed (no npm registry reachable, npm
+// failing); with IDPORT_REQUIRE_NODE=1 (set by .ci/run) it fails instead.
 package nodetest
 
 import (
@@ -31,24 +32,31 @@ var (
 	interopDir  string
 )
 
+// RequireEnv is the environment variable that turns the skips of this package into failures.
+const RequireEnv = "IDPORT_REQUIRE_NODE"
+
 // Dir returns the absolute path of testdata/interop, installing the npm peers if needed.
-// It skips t when node or npm is absent (fails when IDPORT_REQUIRE_NODE=1).
+// It skips t when node or npm is absent or the peers cannot be installed (fails when
+// IDPORT_REQUIRE_NODE=1).
 func Dir(t testing.TB) string {
 	t.Helper()
-	for _, tool := range []string{"node", "npm"} {
-		if _, err := exec.LookPath(tool); err != nil {
-			msg := fmt.Sprintf("INTEROP TEST NOT RUN: %s is not installed; install Node.js 20+ to run the tests against independent implementations", tool)
-			if os.Getenv("IDPORT_REQUIRE_NODE") == "1" {
-				t.Fatal(msg)
-			}
-			t.Skip(msg)
-		}
-	}
+	requireNode(t)
 	installOnce.Do(func() { interopDir, installErr = install() })
 	if installErr != nil {
-		t.Fatalf("installing npm interop peers: %v", installErr)
+		notRun(t, fmt.Sprintf("the npm peers of testdata/interop could not be installed (is the npm registry reachable?): %v", installErr))
 	}
 	return interopDir
+}
+
+// notRun skips t with a loud message, or fails it when IDPORT_REQUIRE_NODE=1.
+func notRun(t testing.TB, why string) {
+	t.Helper()
+	msg := "NODE INTEROP TEST NOT RUN: " + why + " (set " + RequireEnv + "=1 to make this a failure)"
+	if os.Getenv(RequireEnv) == "1" {
+		t.Fatal(msg)
+	}
+	fmt.Fprintln(os.Stderr, "WARNING:", msg) // loud even without -v
+	t.Skip(msg)
 }
 
 // Run executes `node testdata/interop/<script>` with input encoded as JSON on stdin and decodes

@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"sync"
@@ -16,6 +15,7 @@ import (
 var (
 	peersMu  sync.Mutex
 	peerDirs = map[string]string{}
+	peerErrs = map[string]error{} // a failed install is not retried by the next test
 )
 
 // Peers returns the absolute path of testdata/<name>, a second npm folder with its own
@@ -30,9 +30,13 @@ func Peers(t testing.TB, name string) string {
 	if dir, ok := peerDirs[name]; ok {
 		return dir
 	}
+	if err, ok := peerErrs[name]; ok {
+		notRun(t, fmt.Sprintf("the npm packages of testdata/%s could not be installed (is the npm registry reachable?): %v", name, err))
+	}
 	dir, err := installDir(name)
 	if err != nil {
-		t.Fatalf("installing npm packages of testdata/%s: %v", name, err)
+		peerErrs[name] = err
+		notRun(t, fmt.Sprintf("the npm packages of testdata/%s could not be installed (is the npm registry reachable?): %v", name, err))
 	}
 	peerDirs[name] = dir
 	return dir
@@ -42,11 +46,7 @@ func requireNode(t testing.TB) {
 	t.Helper()
 	for _, tool := range []string{"node", "npm"} {
 		if _, err := exec.LookPath(tool); err != nil {
-			msg := fmt.Sprintf("NODE TEST NOT RUN: %s is not installed; install Node.js 20+ to run it", tool)
-			if os.Getenv("IDPORT_REQUIRE_NODE") == "1" {
-				t.Fatal(msg)
-			}
-			t.Skip(msg)
+			notRun(t, tool+" is not installed; install Node.js 20+ to run the tests against independent implementations")
 		}
 	}
 }

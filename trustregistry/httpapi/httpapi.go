@@ -45,6 +45,8 @@ type Options struct {
 	// Console, when set, serves the regulators' web console under /console (Service, Status
 	// and an unset Logger are filled in here).
 	Console *console.Config
+	// Ready reports readiness for /readyz (default: the service's Ready).
+	Ready func() error
 }
 
 // Media types.
@@ -67,8 +69,26 @@ type api struct {
 	gz      gzipCache
 }
 
-// New returns the registry's gin engine serving svc.
+// New returns the registry's gin engine serving svc: public queries, the admin API under
+// /admin/v1 and, when configured, the console under /console.
 func New(svc *trustregistry.Service, o Options, logger *slog.Logger) *gin.Engine {
+	e, a := newPublic(svc, o, logger)
+	a.mountAdmin(e, logger)
+	return e
+}
+
+// NewSplit returns two engines for two listeners: public serves the public queries only (it
+// answers 404 under /admin/v1 and /console), admin serves the admin API and the console (each
+// with its own /healthz, /readyz and /metrics). They share the failed-login limiter.
+func NewSplit(svc *trustregistry.Service, o Options, logger *slog.Logger) (public, admin *gin.Engine) {
+	public, a := newPublic(svc, o, logger)
+	admin = httpx.NewEngine(httpx.Options{Name: "registry-admin", Logger: logger, MaxBodyBytes: a.o.MaxBodyBytes, Ready: a.o.Ready})
+	a.trustProxies(admin, logger)
+	a.mountAdmin(admin, logger)
+	return public, admin
+}
+
+func newPublic(svc *trustregistry.Service, o Options, logger *slog.Logger) (*gin.Engine, *api) {
 	if o.MaxBodyBytes <= 0 {
 		o.MaxBodyBytes = 4 << 20
 	}
@@ -84,6 +104,9 @@ func New(svc *trustregistry.Service, o Options, logger *slog.Logger) *gin.Engine
 	if o.Now == nil {
 		o.Now = time.Now
 	}
+	if o.Ready == nil {
+		o.Ready = svc.Ready
+	}
 	a := &api{svc: svc, o: o, limiter: authlimit.New(o.AuthFailures, o.AuthWindow, o.Now)}
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
@@ -93,11 +116,8 @@ func New(svc *trustregistry.Service, o Options, logger *slog.Logger) *gin.Engine
 			func() float64 { r, _ := svc.Snapshot(); return float64(r.Sequence) }),
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "idport_registry_authorities", Help: "Authorities in the registry."},
 			func() float64 { return float64(len(svc.Index().IDs(trustregistry.KindAuthority))) }))
-	e := httpx.NewEngine(httpx.Options{Name: "registry", Logger: logger, MaxBodyBytes: o.MaxBodyBytes, Ready: svc.Ready, Registry: reg})
-	if err := e.SetTrustedProxies(o.TrustedProxies); err != nil {
-		logger.Error("ignoring invalid trusted proxies", "err", err)
-		_ = e.SetTrustedProxies(nil)
-	}
+	e := httpx.NewEngine(httpx.Options{Name: "registry", Logger: logger, MaxBodyBytes: o.MaxBodyBytes, Ready: o.Ready, Registry: reg})
+	a.trustProxies(e, logger)
 	pub := e.Group("/v1")
 	pub.GET("/registry", a.registryInfo)
 	pub.GET("/openapi.yaml", serveOpenAPI)
@@ -113,7 +133,18 @@ func New(svc *trustregistry.Service, o Options, logger *slog.Logger) *gin.Engine
 	e.POST("/recognition", a.recognition)
 	e.GET("/trusted-list.xml", a.trustedList)
 	e.GET("/trusted-list.pem", a.trustedListCert)
+	return e, a
+}
 
+func (a *api) trustProxies(e *gin.Engine, logger *slog.Logger) {
+	if err := e.SetTrustedProxies(a.o.TrustedProxies); err != nil {
+		logger.Error("ignoring invalid trusted proxies", "err", err)
+		_ = e.SetTrustedProxies(nil)
+	}
+}
+
+// mountAdmin registers /admin/v1 and, when configured, /console on e.
+func (a *api) mountAdmin(e *gin.Engine, logger *slog.Logger) {
 	adm := e.Group("/admin/v1", a.authenticate, a.idempotency)
 	adm.GET("/whoami", a.whoami)
 	adm.GET("/accounts", a.listAccounts)
@@ -132,12 +163,11 @@ func New(svc *trustregistry.Service, o Options, logger *slog.Logger) *gin.Engine
 	adm.GET("/backup", a.backup)
 	a.importRoutes(adm)
 	adm.POST("/trusted-lists/import", httpx.BodyLimit(importBodyLimit), a.importTrustedList)
-	if o.Console != nil {
-		if err := mountConsole(e, svc, *o.Console, a.limiter, logger); err != nil {
+	if a.o.Console != nil {
+		if err := mountConsole(e, a.svc, *a.o.Console, a.limiter, logger); err != nil {
 			logger.Error("the web console is not served", "err", err)
 		}
 	}
-	return e
 }
 
 // plural maps a kind to its path segment.

@@ -75,6 +75,9 @@ type Config struct {
 	// LongPollWait is the wait asked of the registry (default 25 s).
 	LongPollWait time.Duration
 	Logger       *slog.Logger
+	// OnSync, when set, is called by Run after every sync attempt: whether a new snapshot
+	// was accepted, and the error of a failed attempt (metrics).
+	OnSync func(accepted bool, err error)
 	// Now is the clock (tests).
 	Now func() time.Time
 }
@@ -477,6 +480,9 @@ func (r *Replica) Run(ctx context.Context) error {
 		got, err := r.step(ctx)
 		if ctx.Err() != nil {
 			return nil
+		}
+		if r.cfg.OnSync != nil {
+			r.cfg.OnSync(got, err)
 		}
 		var pause time.Duration
 		switch {

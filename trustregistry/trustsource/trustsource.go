@@ -93,6 +93,8 @@ type SyncConfig struct {
 	HTTPClient *http.Client
 	// Logger receives sync events (default slog.Default()).
 	Logger *slog.Logger
+	// OnSync is called after every sync attempt (see replica.Config.OnSync; SyncMetrics.Observe).
+	OnSync func(accepted bool, err error)
 }
 
 // Sync returns a Source kept in sync with a registry, and the loop that keeps it so: run it
@@ -100,7 +102,7 @@ type SyncConfig struct {
 // verified snapshot arrives (or CacheFile held a valid one).
 func Sync(cfg SyncConfig) (*Source, func(ctx context.Context) error, error) {
 	r, err := replica.New(replica.Config{URL: cfg.URL, PinnedKey: cfg.PinnedKey, CacheFile: cfg.CacheFile,
-		HTTPClient: cfg.HTTPClient, Logger: cfg.Logger})
+		HTTPClient: cfg.HTTPClient, Logger: cfg.Logger, OnSync: cfg.OnSync})
 	if err != nil {
 		return nil, nil, fmt.Errorf("registry replica for %s: %w", cfg.URL, err)
 	}

@@ -31,6 +31,7 @@ package httpapi
 
 import (
 	"bytes"
+	"crypto/subtle"
 	"encoding/json"
 	"log/slog"
 	"net/http"
@@ -109,12 +110,21 @@ type Options struct {
 	// Profiles are the relying-party profiles served under
 	// /profiles/{name}/ (profiles.go); nil answers 404 profile_not_found.
 	Profiles *profiles.Set
+	// Ready reports readiness for /readyz (default: the verifier's Ready).
+	Ready func() error
+	// RateLimit, when set with a positive Rate, limits each client's requests (429 with
+	// Retry-After): a relying party holding the OpenID4VP API key by that key, any other
+	// client by its address.
+	RateLimit *httpx.RateLimit
 }
 
 // New returns the verifier's HTTP handler (a gin engine from pkg/httpx
 // with /healthz, /readyz and /metrics). /readyz fails while the
 // verifier's trust source is not ready or stale.
 func New(v *verifier.Verifier, o Options) *gin.Engine {
+	if o.Ready == nil {
+		o.Ready = v.Ready
+	}
 	reg := o.Registry
 	if reg == nil {
 		reg = prometheus.NewRegistry()
@@ -123,7 +133,7 @@ func New(v *verifier.Verifier, o Options) *gin.Engine {
 	e := httpx.NewEngine(httpx.Options{
 		Name: "verifier", Logger: o.Logger, Registry: reg,
 		MaxBodyBytes: o.MaxBodyBytes, MaxJSONDepth: o.MaxJSONDepth,
-		Ready: v.Ready,
+		Ready: o.Ready, RateLimit: rateLimitByAPIKey(o.RateLimit, o.OpenID4VP),
 	})
 	h := &handlers{v: v, outcomes: prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "idport_verifier_verifications_total",
@@ -141,6 +151,22 @@ func New(v *verifier.Verifier, o Options) *gin.Engine {
 	}
 	mountOpenID4VP(e, v, vp)
 	return e
+}
+
+// rateLimitByAPIKey returns rl keyed "openid4vp" for a request bearing the OpenID4VP API key
+// (nil stays nil).
+func rateLimitByAPIKey(rl *httpx.RateLimit, vp *OpenID4VPOptions) *httpx.RateLimit {
+	if rl == nil {
+		return nil
+	}
+	out := *rl
+	out.Principal = func(c *gin.Context) string {
+		if vp != nil && vp.APIKey != "" && subtle.ConstantTimeCompare([]byte(httpx.BearerToken(c)), []byte(vp.APIKey)) == 1 {
+			return "openid4vp"
+		}
+		return ""
+	}
+	return &out
 }
 
 type handlers struct {

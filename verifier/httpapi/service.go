@@ -15,6 +15,7 @@ import (
 
 	"github.com/idport/idport/pkg/boltkv"
 	"github.com/idport/idport/pkg/did"
+	"github.com/idport/idport/pkg/httpx"
 	"github.com/idport/idport/pkg/keys"
 	"github.com/idport/idport/verifier"
 	"github.com/idport/idport/verifier/boltstore"
@@ -51,6 +52,10 @@ type ServiceConfig struct {
 	// verifier.db, for verifier processes that share it
 	// (verifier/etcdstore). The Service owns it: Close closes it.
 	Store SharedStore
+	// Ready reports readiness for /readyz (default: the verifier's Ready).
+	Ready func() error
+	// RateLimit limits each client's requests (see Options.RateLimit); nil: no limit.
+	RateLimit *httpx.RateLimit
 }
 
 // SharedStore is the state several verifier processes behind one address
@@ -167,7 +172,8 @@ func NewService(cfg ServiceConfig) (*Service, error) {
 		_ = store.Close()
 		return nil, fmt.Errorf("verifier service: %w", err)
 	}
-	opts := Options{Logger: cfg.Logger, Registry: cfg.Registry, MaxBodyBytes: cfg.MaxBodyBytes, MaxJSONDepth: cfg.MaxJSONDepth, Profiles: cfg.Profiles}
+	opts := Options{Logger: cfg.Logger, Registry: cfg.Registry, MaxBodyBytes: cfg.MaxBodyBytes, MaxJSONDepth: cfg.MaxJSONDepth, Profiles: cfg.Profiles,
+		Ready: cfg.Ready, RateLimit: cfg.RateLimit}
 	svc := &Service{store: store, verifier: v, purge: cfg.PurgeInterval}
 	if cfg.OpenID4VP != nil {
 		if opts.OpenID4VP, err = svc.openID4VP(*cfg.OpenID4VP); err != nil {
