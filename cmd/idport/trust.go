@@ -28,7 +28,7 @@ type registryTrust struct {
 	// run keeps the copy in sync until its context ends.
 	run func(context.Context) error
 	// metrics are the sync metrics (register them with Register).
-	metrics *trustsource.SyncMetrics
+	metrics *syncMetrics
 }
 
 // newRegistryTrustSource returns the verifier's trust source: a replica of the registry at url,
@@ -44,7 +44,7 @@ func newRegistryTrustSource(_ context.Context, url, keyFile, caFile, dataDir, lo
 	if err != nil {
 		return nil, err
 	}
-	m := trustsource.NewSyncMetrics()
+	m := newSyncMetrics()
 	src, run, err := trustsource.Sync(trustsource.SyncConfig{URL: url, PinnedKey: key, HTTPClient: client,
 		CacheFile: filepath.Join(dataDir, registryCacheFile), Logger: logger, OnSync: m.Observe})
 	if err != nil {

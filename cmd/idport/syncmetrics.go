@@ -1,57 +1,31 @@
-package trustsource
+package main
 
 import (
-	"errors"
 	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 
-	"github.com/idport/idport/trustregistry"
-	"github.com/idport/idport/trustregistry/replica"
+	"github.com/idport/idport/trustregistry/trustsource"
 )
 
-// Reasons a registry sync fails, the closed label set of the sync error metrics.
-const (
-	SyncErrorFetch           = "fetch"            // the registry could not be reached or answered an HTTP error
-	SyncErrorUntrustedKey    = "untrusted_key"    // the snapshot is signed by a key the pinned key does not lead to
-	SyncErrorInvalidSnapshot = "invalid_snapshot" // the snapshot or a key rotation does not verify or decode
-	SyncErrorRollback        = "rollback"         // the registry offered an older snapshot than the one held
-)
-
-// SyncErrorReasons lists every reason label, in a stable order.
-var SyncErrorReasons = []string{SyncErrorFetch, SyncErrorUntrustedKey, SyncErrorInvalidSnapshot, SyncErrorRollback}
-
-// SyncErrorReason maps a sync error to its reason label.
-func SyncErrorReason(err error) string {
-	switch {
-	case errors.Is(err, replica.ErrUnknownKey):
-		return SyncErrorUntrustedKey
-	case errors.Is(err, replica.ErrOlder):
-		return SyncErrorRollback
-	case errors.Is(err, trustregistry.ErrSnapshot):
-		return SyncErrorInvalidSnapshot
-	}
-	return SyncErrorFetch
-}
-
-// SyncMetrics exports the state of a verifier's registry copy to Prometheus:
+// syncMetrics exports the state of a verifier's registry copy to Prometheus:
 //
 //	idport_verifier_registry_snapshot_version        version of the snapshot held (0: none)
 //	idport_verifier_registry_snapshot_age_seconds    time since the held snapshot was issued
 //	idport_verifier_registry_syncs_total{result}     sync attempts: updated, unchanged or error
 //	idport_verifier_registry_sync_error{reason}      1 for the reason the last attempt failed, else 0
 //	idport_verifier_registry_ready                   1 when the copy makes the verifier ready
-type SyncMetrics struct {
+type syncMetrics struct {
 	syncs   *prometheus.CounterVec
 	lastErr *prometheus.GaugeVec
 	mu      sync.Mutex
 }
 
-// NewSyncMetrics makes the sync metrics; pass Observe as SyncConfig.OnSync and Register them
+// newSyncMetrics makes the sync metrics; pass Observe as SyncConfig.OnSync and Register them
 // with the source once it exists.
-func NewSyncMetrics() *SyncMetrics {
-	m := &SyncMetrics{
+func newSyncMetrics() *syncMetrics {
+	m := &syncMetrics{
 		syncs: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "idport_verifier_registry_syncs_total",
 			Help: "Registry sync attempts by result: updated (a new snapshot was accepted), unchanged or error."}, []string{"result"}),
 		lastErr: prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "idport_verifier_registry_sync_error",
@@ -60,27 +34,27 @@ func NewSyncMetrics() *SyncMetrics {
 	for _, r := range []string{"updated", "unchanged", "error"} {
 		m.syncs.WithLabelValues(r)
 	}
-	for _, r := range SyncErrorReasons {
+	for _, r := range trustsource.SyncErrorReasons {
 		m.lastErr.WithLabelValues(r).Set(0)
 	}
 	return m
 }
 
 // Observe records one sync attempt.
-func (m *SyncMetrics) Observe(accepted bool, err error) {
+func (m *syncMetrics) Observe(accepted bool, err error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	reason := ""
 	switch {
 	case err != nil:
 		m.syncs.WithLabelValues("error").Inc()
-		reason = SyncErrorReason(err)
+		reason = trustsource.SyncErrorReason(err)
 	case accepted:
 		m.syncs.WithLabelValues("updated").Inc()
 	default:
 		m.syncs.WithLabelValues("unchanged").Inc()
 	}
-	for _, r := range SyncErrorReasons {
+	for _, r := range trustsource.SyncErrorReasons {
 		v := 0.0
 		if r == reason {
 			v = 1
@@ -90,15 +64,15 @@ func (m *SyncMetrics) Observe(accepted bool, err error) {
 }
 
 // Register registers the metrics of src with reg; ready reports whether the verifier is ready.
-func (m *SyncMetrics) Register(reg prometheus.Registerer, src *Source, ready func() bool) error {
+func (m *syncMetrics) Register(reg prometheus.Registerer, src *trustsource.Source, ready func() bool) error {
 	cs := []prometheus.Collector{m.syncs, m.lastErr,
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "idport_verifier_registry_snapshot_version",
 			Help: "Version of the registry snapshot the verifier holds (0: none)."},
-			func() float64 { return float64(src.replica.Status().Version) }),
+			func() float64 { return float64(src.Replica().Status().Version) }),
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "idport_verifier_registry_snapshot_age_seconds",
 			Help: "Seconds since the registry snapshot the verifier holds was issued (0: none)."},
 			func() float64 {
-				st := src.replica.Status()
+				st := src.Replica().Status()
 				if st.IssuedAt.IsZero() {
 					return 0
 				}
