@@ -73,6 +73,21 @@ func waitStatus(t *testing.T, client *http.Client, url string, want int) string 
 	return ""
 }
 
+// waitBody polls url until it answers want with a body containing text (or gives up, failing).
+func waitBody(t *testing.T, client *http.Client, url string, want int, text string) string {
+	t.Helper()
+	var body string
+	var got int
+	for range 200 {
+		if got, body = getWith(t, client, url, ""); got == want && strings.Contains(body, text) {
+			return body
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	t.Fatalf("GET %s: %d %s, want %d with %q", url, got, body, want, text)
+	return ""
+}
+
 func tlsClient(cfg *tls.Config) *http.Client {
 	return &http.Client{Timeout: 5 * time.Second, Transport: &http.Transport{TLSClientConfig: cfg}}
 }
@@ -125,7 +140,8 @@ func TestServicesOverTLS(t *testing.T) {
 	startCmd(t, venv, append([]string{"verifier", "--addr", v1, "--data", filepath.Join(dir, "v1"), "--local-scheme", demoseed.LocalScheme}, common...)...)
 	startCmd(t, venv, append([]string{"verifier", "--addr", v2, "--data", filepath.Join(dir, "v2"), "--local-scheme", "cn-sh-lg.corprate"}, common...)...)
 	withCert := tlsClient(&tls.Config{RootCAs: ca.Pool(), Certificates: []tls.Certificate{backend.TLS}})
-	if body := waitStatus(t, withCert, "https://"+v1+"/readyz", http.StatusServiceUnavailable); !strings.Contains(body, "no authority") {
+	// Not ready while it has no snapshot yet, then still not ready once it holds the empty one.
+	if body := waitBody(t, withCert, "https://"+v1+"/readyz", http.StatusServiceUnavailable, "no authority"); !strings.Contains(body, "no authority") {
 		t.Fatalf("verifier on an empty registry: %s", body)
 	}
 	if _, err := client.Get("https://" + v1 + "/healthz"); err == nil {
@@ -148,14 +164,7 @@ func TestServicesOverTLS(t *testing.T) {
 		t.Fatal(err)
 	}
 	waitStatus(t, withCert, "https://"+v1+"/readyz", http.StatusOK)
-	body := waitStatus(t, withCert, "https://"+v2+"/readyz", http.StatusServiceUnavailable)
-	for range 100 {
-		if strings.Contains(body, "cn-sh-lg.corprate") {
-			break
-		}
-		time.Sleep(50 * time.Millisecond)
-		_, body = getWith(t, withCert, "https://"+v2+"/readyz", "")
-	}
+	body := waitBody(t, withCert, "https://"+v2+"/readyz", http.StatusServiceUnavailable, "cn-sh-lg.corprate")
 	if !strings.Contains(body, `local scheme \"cn-sh-lg.corprate\"`) {
 		t.Fatalf("verifier with a misspelt local scheme: %s", body)
 	}
