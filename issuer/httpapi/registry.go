@@ -31,13 +31,13 @@ func registerRegistryCheckMetrics(reg *prometheus.Registry, is *issuer.Issuer) {
 }
 
 // setRegistryWarning sets RegistryWarningHeader when a warn-mode registry check did not
-// authorise the credential.
-func setRegistryWarning(c *gin.Context, out *issuer.Issued) {
-	if len(out.Warnings) == 0 {
+// authorise the credential (VC-API issuance and the OpenID4VCI credential endpoint alike).
+func setRegistryWarning(c *gin.Context, warnings []issuer.Warning) {
+	if len(warnings) == 0 {
 		return
 	}
-	codes := make([]string, 0, len(out.Warnings))
-	for _, w := range out.Warnings {
+	codes := make([]string, 0, len(warnings))
+	for _, w := range warnings {
 		codes = append(codes, string(w.Code))
 	}
 	c.Header(RegistryWarningHeader, strings.Join(codes, ", "))
