@@ -108,6 +108,7 @@ func New(is *issuer.Issuer, o Options) *gin.Engine {
 	e.GET("/types/:name", a.typeMetadata)
 	e.GET("/admin/backup", a.auth, a.requireAdmin, a.serveBackup)
 	e.POST("/onboarding", a.auth, a.onboard)
+	e.POST("/onboarding/challenges", a.auth, a.onboardingChallenge)
 	e.GET("/onboarding/:id", a.auth, a.onboardingRecord)
 	if o.OpenID4VCI != nil {
 		a.routesOpenID4VCI(e, o.OpenID4VCI)
