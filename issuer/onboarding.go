@@ -51,6 +51,11 @@ type ForeignResult struct {
 	Claims map[string]any `json:"-"`
 	// Grounds are the registry facts that recognise the foreign issuer.
 	Grounds RecognitionGrounds `json:"grounds"`
+	// Holder is the presenter of a verified presentation (VerifyForeignPresentation).
+	Holder string `json:"holder,omitempty"`
+	// Credential is, for a presentation, the one foreign credential it carries, as
+	// ForeignDigest reads it (see ForeignPresentationVerifier); empty otherwise.
+	Credential json.RawMessage `json:"-"`
 }
 
 // RecognitionGrounds are the registry facts that ground the recognition of a foreign issuer.
@@ -127,6 +132,9 @@ type OnboardingRecord struct {
 	Created time.Time `json:"created"`
 	// Client names the API client that asked for it.
 	Client string `json:"client,omitempty"`
+	// Holder is the presenter when the foreign credential came in a holder-bound presentation
+	// (Issuer.OnboardPresentation); empty when the credential itself was sent.
+	Holder string `json:"holder,omitempty"`
 }
 
 // Onboarding is an onboarding record with the current recognition of its foreign issuer.
@@ -215,13 +223,9 @@ func (is *Issuer) Onboard(ctx context.Context, credential json.RawMessage, clien
 		return nil, err
 	}
 	id := OnboardingID(digest)
-	mu := &o.locks[digest[len("sha256:")]%byte(len(o.locks))]
-	mu.Lock()
-	defer mu.Unlock()
-	if rec, ok, err := o.store.Onboarding(ctx, id); err != nil {
-		return nil, errs.Wrap(CodeStore, "store failed: reading onboarding record", err)
-	} else if ok && rec.ForeignDigest == digest {
-		return &Onboarding{OnboardingRecord: rec, Existing: true}, nil
+	defer o.lock(digest)()
+	if prev, err := o.existing(ctx, id, digest); prev != nil || err != nil {
+		return prev, err
 	}
 	res, err := o.cfg.Verifier.VerifyForeign(ctx, credential)
 	if err != nil {
@@ -230,8 +234,19 @@ func (is *Issuer) Onboard(ctx context.Context, credential json.RawMessage, clien
 	if !res.Verified {
 		return nil, refusal(res)
 	}
+	return is.issueOnboarding(ctx, id, digest, res, client)
+}
+
+// issueOnboarding issues the local credential of a verified foreign one and records it; the
+// caller holds the digest's lock and found no record. The local subject is the presenter when
+// the foreign credential came in a holder-bound presentation.
+func (is *Issuer) issueOnboarding(ctx context.Context, id, digest string, res ForeignResult, client *Client) (*Onboarding, error) {
+	o := is.onboard
 	subject, dropped := o.localSubject(res.Claims)
-	rec := OnboardingRecord{ID: id, ForeignDigest: digest, ForeignIssuer: res.Issuer, ForeignTypes: res.Types,
+	if res.Holder != "" {
+		subject["id"] = res.Holder // a presentation proved the holder is the foreign subject
+	}
+	rec := OnboardingRecord{ID: id, ForeignDigest: digest, ForeignIssuer: res.Issuer, ForeignTypes: res.Types, Holder: res.Holder,
 		Grounds: res.Grounds, Dropped: dropped, Type: o.typ.Name, Format: o.cfg.Format, Created: is.cfg.Clock().UTC().Truncate(time.Second)}
 	evidence, err := json.Marshal([]map[string]any{{
 		"id":                      "urn:idport:onboarding:" + id,
@@ -264,6 +279,25 @@ func (is *Issuer) Onboard(ctx context.Context, credential json.RawMessage, clien
 	is.log.Info("foreign credential onboarded", "onboarding", id, "foreign_issuer", res.Issuer, "authority", res.Grounds.Authority,
 		"registry_version", res.Grounds.RegistryVersion, "credential", out.ID)
 	return &Onboarding{OnboardingRecord: rec}, nil
+}
+
+// lock takes the lock of a foreign credential digest and returns its release.
+func (o *onboarding) lock(digest string) func() {
+	mu := &o.locks[digest[len("sha256:")]%byte(len(o.locks))]
+	mu.Lock()
+	return mu.Unlock
+}
+
+// existing returns the record of a digest when there is one (Existing true), else nil.
+func (o *onboarding) existing(ctx context.Context, id, digest string) (*Onboarding, error) {
+	rec, ok, err := o.store.Onboarding(ctx, id)
+	if err != nil {
+		return nil, errs.Wrap(CodeStore, "store failed: reading onboarding record", err)
+	}
+	if ok && rec.ForeignDigest == digest {
+		return &Onboarding{OnboardingRecord: rec, Existing: true}, nil
+	}
+	return nil, nil
 }
 
 // refusal turns a failed foreign verification into the issuer's error, listing the verifier's

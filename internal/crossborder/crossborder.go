@@ -38,7 +38,7 @@ type Verifier struct {
 	Clock func() time.Time
 }
 
-var _ issuer.ForeignVerifier = (*Verifier)(nil)
+var _ issuer.ForeignPresentationVerifier = (*Verifier)(nil)
 
 // VerifyForeign implements issuer.ForeignVerifier.
 func (v *Verifier) VerifyForeign(ctx context.Context, credential json.RawMessage) (issuer.ForeignResult, error) {
@@ -46,6 +46,11 @@ func (v *Verifier) VerifyForeign(ctx context.Context, credential json.RawMessage
 	if err != nil {
 		return issuer.ForeignResult{}, fmt.Errorf("verifying foreign credential: %w", err)
 	}
+	return foreignResult(r), nil
+}
+
+// foreignResult maps a verifier result to the issuer's.
+func foreignResult(r *verifier.Result) issuer.ForeignResult {
 	out := issuer.ForeignResult{Verified: r.Verified, Issuer: r.Issuer, Types: foreignTypes(r.Types), Claims: r.Claims}
 	for _, p := range r.Errors {
 		out.Codes = append(out.Codes, string(p.Code))
@@ -64,7 +69,7 @@ func (v *Verifier) VerifyForeign(ctx context.Context, credential json.RawMessage
 			Agreement: g.Agreement, Recognition: g.Recognition, ForeignAssurance: g.ForeignAssurance,
 			LocalAssurance: g.LocalAssurance, RegistryVersion: g.RegistryVersion}
 	}
-	return out, nil
+	return out
 }
 
 // RecognitionNow implements issuer.ForeignVerifier: one trust decision per type, now.

@@ -10,6 +10,7 @@ import (
 	"github.com/idport/idport/internal/demoseed"
 	"github.com/idport/idport/internal/stack"
 	"github.com/idport/idport/issuer"
+	"github.com/idport/idport/pkg/vc"
 	"github.com/idport/idport/verifier"
 )
 
@@ -21,8 +22,9 @@ type problem struct {
 var subject = map[string]any{"id": "did:example:acme-sg", "uen": "201912345K", "legalName": "Acme Trading Pte. Ltd.",
 	"registeredAddress": "1 Marina Boulevard", "incorporationDate": "2019-04-02", "entityType": "Private Company"}
 
-// TestOnboardingRefusals: each refusal of a foreign credential carries the verifier's code, and
-// a warn-mode issuer says so in a header.
+// TestOnboardingRefusals: each refusal of a foreign credential (revoked, expired, an
+// unrecognised authority, a type the registry does not recognise, not a credential) carries the
+// verifier's code, and a warn-mode issuer says so in a header.
 func TestOnboardingRefusals(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
@@ -53,6 +55,24 @@ func TestOnboardingRefusals(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// Expired: a complete credential whose validity ended ten minutes ago (after the
+	// recognition took effect, so that only its validity is at fault).
+	now := time.Now().UTC()
+	expired, _, err := sg.Issue(ctx, "", "vc+jwt", nil, map[string]any{"type": nil, "credentialSubject": nil, "credential": map[string]any{
+		"@context": []string{vc.ContextV2, issuer.ContextUndefinedTermsV2}, "type": []string{vc.TypeCredential, demoseed.Type},
+		"issuer": sg.DID, "validFrom": now.Add(-30 * time.Minute).Format(time.RFC3339), "validUntil": now.Add(-10 * time.Minute).Format(time.RFC3339),
+		"credentialSubject": subject}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A type the registry does not recognise from this authority: the Singapore issuer signs
+	// PersonIdentity too, but its registry entry lists BusinessRegistration only, so the
+	// registry answers type_not_authorised.
+	person, _, err := sg.Issue(ctx, "PersonIdentity", "vc+jwt",
+		map[string]any{"givenName": "Mei", "familyName": "Tan", "birthDate": "1990-01-02", "nationality": "SG"}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
 	for _, c := range []struct {
 		name     string
 		cred     []byte
@@ -62,6 +82,8 @@ func TestOnboardingRefusals(t *testing.T) {
 	}{
 		{"revoked", revoked, http.StatusBadRequest, string(issuer.CodeForeignNotVerified), "revoked"},
 		{"unrecognised authority", unknown, http.StatusForbidden, string(issuer.CodeForeignNotRecognised), "issuer_not_recognised"},
+		{"expired", expired, http.StatusBadRequest, string(issuer.CodeForeignNotVerified), string(verifier.CodeExpired)},
+		{"type not recognised", person, http.StatusForbidden, string(issuer.CodeForeignNotRecognised), "type_not_authorised"},
 		{"not a credential", []byte(`"not.a.jwt"`), http.StatusBadRequest, string(issuer.CodeForeignNotVerified), ""},
 	} {
 		var p problem

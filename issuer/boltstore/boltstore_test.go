@@ -41,3 +41,25 @@ func TestOpenID4VCIConformance(t *testing.T) {
 		return storetest.VCIStores{VCI: s.(*boltstore.Store).OpenID4VCIStore(), Engine: s}
 	})
 }
+
+// TestOnboardingConformance: onboarding records in the issuer's bbolt file, across a reopen.
+func TestOnboardingConformance(t *testing.T) {
+	open := func(t *testing.T, path string) *boltstore.Store {
+		s, err := boltstore.Open(path, boltstore.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { _ = s.Close() })
+		return s.(*boltstore.Store)
+	}
+	storetest.RunOnboarding(t, func(t *testing.T) (issuer.OnboardingStore, func() issuer.OnboardingStore) {
+		path := filepath.Join(t.TempDir(), "issuer.db")
+		s := open(t, path)
+		return s.OnboardingStore(), func() issuer.OnboardingStore {
+			if err := s.Close(); err != nil {
+				t.Fatal(err)
+			}
+			return open(t, path).OnboardingStore()
+		}
+	})
+}

@@ -55,6 +55,21 @@ func TestConformance(t *testing.T) {
 	})
 }
 
+// TestOnboardingConformance: onboarding records under the store's prefix, read again by a
+// store opened anew on the same prefix.
+func TestOnboardingConformance(t *testing.T) {
+	storetest.RunOnboarding(t, func(t *testing.T) (issuer.OnboardingStore, func() issuer.OnboardingStore) {
+		s := fresh(t)
+		return s.OnboardingStore(), func() issuer.OnboardingStore {
+			prefix := s.Prefix()
+			if err := s.Close(); err != nil {
+				t.Fatal(err)
+			}
+			return open(t, prefix).OnboardingStore()
+		}
+	})
+}
+
 func TestOpenID4VCIConformance(t *testing.T) {
 	storetest.RunOpenID4VCI(t, func(t *testing.T) storetest.VCIStores {
 		s := fresh(t)

@@ -41,9 +41,9 @@ import (
 // CredentialIDHeader carries the id of an issued credential.
 const CredentialIDHeader = "Idport-Credential-Id"
 
-// RegistryWarningHeader carries the warning of a warn-mode registry check: the issuer code
-// (issuer_not_authorised or registry_stale) and the registry's decision code, e.g.
-// "issuer_not_authorised; registry=type_not_authorised; version=7".
+// RegistryWarningHeader carries the warning of a warn-mode registry check on VC-API and
+// OpenID4VCI issuance: the issuer code(s), comma-separated (issuer_not_authorised or
+// registry_stale).
 const RegistryWarningHeader = "Idport-Registry-Warning"
 
 // Options configures the handler.
@@ -111,6 +111,7 @@ func New(is *issuer.Issuer, o Options) *gin.Engine {
 	e.GET("/types/:name", a.typeMetadata)
 	e.GET("/admin/backup", a.auth, a.requireAdmin, a.serveBackup)
 	e.POST("/onboarding", a.auth, a.onboard)
+	e.POST("/onboarding/challenges", a.auth, a.onboardingChallenge)
 	e.GET("/onboarding/:id", a.auth, a.onboardingRecord)
 	if o.OpenID4VCI != nil {
 		a.routesOpenID4VCI(e, o.OpenID4VCI)
@@ -281,7 +282,7 @@ func (a *api) issue(c *gin.Context) {
 	body := make([]byte, 0, len(v)+26)
 	body = append(append(append(body, `{"verifiableCredential":`...), v...), '}')
 	c.Header(CredentialIDHeader, out.ID)
-	setRegistryWarning(c, out)
+	setRegistryWarning(c, out.Warnings)
 	c.Data(http.StatusCreated, "application/json; charset=utf-8", body)
 }
 

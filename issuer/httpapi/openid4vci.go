@@ -185,6 +185,7 @@ func (v *vciAPI) credential(c *gin.Context) {
 		return
 	}
 	v.issued.WithLabelValues(res.Type, string(res.Format)).Add(float64(len(res.IDs)))
+	setRegistryWarning(c, res.Warnings)
 	c.Header("Cache-Control", "no-store")
 	c.JSON(http.StatusOK, res)
 }

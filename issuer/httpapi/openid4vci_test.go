@@ -52,7 +52,8 @@ func (s *vciServer) advance(d time.Duration) {
 	s.mu.Unlock()
 }
 
-func newVCIServer(t testing.TB) *vciServer {
+// newVCIServer starts the server; configure, when given, adjusts the issuer configuration.
+func newVCIServer(t testing.TB, configure ...func(*issuer.Config)) *vciServer {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -63,9 +64,11 @@ func newVCIServer(t testing.TB) *vciServer {
 		t.Fatal(err)
 	}
 	v := &vciServer{URL: "http://" + ln.Addr().String(), db: st.(*boltstore.Store).DB()}
-	v.svc, err = httpapi.NewService(context.Background(), httpapi.ServiceConfig{Issuer: issuer.Config{Store: st,
-		BaseURL: v.URL, Secret: []byte("0123456789abcdef0123456789abcdef"), Clock: v.clock},
-		Logger: slog.New(slog.DiscardHandler)})
+	cfg := issuer.Config{Store: st, BaseURL: v.URL, Secret: []byte("0123456789abcdef0123456789abcdef"), Clock: v.clock}
+	for _, f := range configure {
+		f(&cfg)
+	}
+	v.svc, err = httpapi.NewService(context.Background(), httpapi.ServiceConfig{Issuer: cfg, Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -31,22 +31,24 @@ func registerRegistryCheckMetrics(reg *prometheus.Registry, is *issuer.Issuer) {
 }
 
 // setRegistryWarning sets RegistryWarningHeader when a warn-mode registry check did not
-// authorise the credential.
-func setRegistryWarning(c *gin.Context, out *issuer.Issued) {
-	if len(out.Warnings) == 0 {
+// authorise the credential (VC-API issuance and the OpenID4VCI credential endpoint alike).
+func setRegistryWarning(c *gin.Context, warnings []issuer.Warning) {
+	if len(warnings) == 0 {
 		return
 	}
-	codes := make([]string, 0, len(out.Warnings))
-	for _, w := range out.Warnings {
+	codes := make([]string, 0, len(warnings))
+	for _, w := range warnings {
 		codes = append(codes, string(w.Code))
 	}
 	c.Header(RegistryWarningHeader, strings.Join(codes, ", "))
 }
 
-// OnboardRequest is the body of POST /onboarding: the foreign credential as a verifier
-// accepts it (a compact JWT or SD-JWT as a JSON string, or a JSON-LD credential).
+// OnboardRequest is the body of POST /onboarding: exactly one of the foreign credential as a
+// verifier accepts it (a compact JWT or SD-JWT as a JSON string, or a JSON-LD credential) and
+// a holder-bound presentation of it made for a challenge from POST /onboarding/challenges.
 type OnboardRequest struct {
-	Credential json.RawMessage `json:"credential"`
+	Credential   json.RawMessage `json:"credential,omitempty"`
+	Presentation json.RawMessage `json:"presentation,omitempty"`
 }
 
 func (a *api) onboard(c *gin.Context) {
@@ -55,7 +57,16 @@ func (a *api) onboard(c *gin.Context) {
 		statuses.Write(c, err)
 		return
 	}
-	out, err := a.is.Onboard(c.Request.Context(), req.Credential, client(c))
+	var out *issuer.Onboarding
+	var err error
+	switch {
+	case len(req.Credential) > 0 && len(req.Presentation) > 0:
+		err = errInvalidRequest("give credential or presentation, not both")
+	case len(req.Presentation) > 0:
+		out, err = a.is.OnboardPresentation(c.Request.Context(), req.Presentation, client(c))
+	default:
+		out, err = a.is.Onboard(c.Request.Context(), req.Credential, client(c))
+	}
 	if err != nil {
 		statuses.Write(c, err)
 		return
@@ -78,4 +89,16 @@ func (a *api) onboardingRecord(c *gin.Context) {
 		return
 	}
 	c.JSON(http.StatusOK, out)
+}
+
+// onboardingChallenge answers POST /onboarding/challenges: a single-use challenge (and the
+// domain, this issuer's base URL) for the applicant's presentation.
+func (a *api) onboardingChallenge(c *gin.Context) {
+	out, err := a.is.OnboardingChallenge(c.Request.Context(), client(c))
+	if err != nil {
+		statuses.Write(c, err)
+		return
+	}
+	c.Header("Cache-Control", "no-store")
+	c.JSON(http.StatusCreated, out)
 }

@@ -38,6 +38,10 @@ type IssuedCredential struct {
 type CredentialResponse struct {
 	Credentials    []IssuedCredential `json:"credentials"`
 	NotificationID string             `json:"notification_id"`
+	// Warnings is the idport extension member idport_warnings: the reservations of a warn-mode
+	// registry check (issuer_not_authorised, registry_stale), once per code, so that the wallet
+	// learns what the VC-API caller learns. Absent when there is none.
+	Warnings []issuer.Warning `json:"idport_warnings,omitempty"`
 	// IDs are the issued credentials' ids (for status changes); not sent to the wallet.
 	IDs []string `json:"-"`
 	// Format and Type describe what was issued (for metrics); not sent to the wallet.
@@ -188,8 +192,7 @@ func (s *Service) credentialOneTransaction(ctx context.Context, rs RecordingStor
 		if err != nil {
 			return nil, err
 		}
-		out.Credentials = append(out.Credentials, IssuedCredential{Credential: iss.wire})
-		out.IDs = append(out.IDs, iss.id)
+		out.add(iss)
 	}
 	if err := rs.UpdateOfferRecording(ctx, l, nonce, now, reserve(now, conf, len(holders), out.NotificationID, out.IDs, &rec), recs); err != nil {
 		return nil, tokenErr(err)
@@ -215,8 +218,7 @@ func (s *Service) credentialThreeTransactions(ctx context.Context, accessToken s
 			s.release(ctx, accessToken, conf.id, notification, rec.Subject)
 			return nil, err
 		}
-		out.Credentials = append(out.Credentials, IssuedCredential{Credential: iss.wire})
-		out.IDs = append(out.IDs, iss.id)
+		out.add(iss)
 	}
 	if err := s.store.UpdateOffer(ctx, Lookup{Kind: ByToken, Value: hash(accessToken)}, "", now, func(r *OfferRecord) (bool, error) {
 		r.Credentials = append(r.Credentials, out.IDs...)
@@ -229,8 +231,20 @@ func (s *Service) credentialThreeTransactions(ctx context.Context, accessToken s
 }
 
 type issuedOne struct {
-	id   string
-	wire json.RawMessage
+	id       string
+	wire     json.RawMessage
+	warnings []issuer.Warning
+}
+
+// add appends one issued credential to the response, keeping one warning per code.
+func (r *CredentialResponse) add(iss issuedOne) {
+	r.Credentials = append(r.Credentials, IssuedCredential{Credential: iss.wire})
+	r.IDs = append(r.IDs, iss.id)
+	for _, w := range iss.warnings {
+		if !slices.ContainsFunc(r.Warnings, func(x issuer.Warning) bool { return x.Code == w.Code }) {
+			r.Warnings = append(r.Warnings, w)
+		}
+	}
 }
 
 // issue issues one credential through the engine, bound to hk; record, when not nil, takes
@@ -253,7 +267,7 @@ func (s *Service) issue(ctx context.Context, rec *OfferRecord, conf configuratio
 	if conf.format != vc.FormatDI {
 		wire, _ = json.Marshal(out.Token)
 	}
-	return issuedOne{id: out.ID, wire: wire}, nil
+	return issuedOne{id: out.ID, wire: wire, warnings: out.Warnings}, nil
 }
 
 // release undoes the reservation of a configuration whose issuance failed, so the wallet can
