@@ -46,6 +46,7 @@ type verifierFlags struct {
 	vpAPIKey, publicURL, vpSigningSecret    string
 	profilesFile                            string
 	store                                   storeFlags
+	federation                              federationFlags
 }
 
 func (f *verifierFlags) register(fs *flag.FlagSet) {
@@ -72,6 +73,7 @@ func (f *verifierFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.vpSigningSecret, "openid4vp-signing-secret", "", "secret (16+ bytes) sealing the verifier's request-signing key in verifier.db; set, requests are signed as decentralized_identifier:did:jwk (prefer IDPORT_OPENID4VP_SIGNING_SECRET)")
 	fs.StringVar(&f.profilesFile, "profiles", "", "YAML file of relying parties (name, apiKeySHA256) and their named profiles, served at /profiles/{name}/credentials/verify and /profiles/{name}/presentations/verify")
 	f.store.registerFor(fs, "verifier", "verifier.db", etcdstore.DefaultPrefix)
+	f.federation.register(fs)
 	fs.BoolVar(&f.dev, "dev", false, "development mode: start without a registry (unready, rejecting everything) ")
 }
 
@@ -185,7 +187,7 @@ func runVerifier(ctx context.Context, args []string, env Env) error {
 		}
 		// newRegistryTrustSource (cmd/idport/trust.go) adapts the registry's
 		// sync client to verifier.TrustSource; run keeps the replica in sync.
-		ts, run, err := newRegistryTrustSource(ctx, f.registry, f.registryKey, f.data, env.Logger)
+		ts, run, err := newRegistryTrustSource(ctx, f.registry, f.registryKey, f.data, f.federation.config(hosts, f.allowHTTP, env.Logger), env.Logger)
 		if err != nil {
 			return fmt.Errorf("verifier: %w", err)
 		}
