@@ -10,7 +10,9 @@ import (
 // TrustSource decides whether an issuer is recognised. It is implemented
 // by an adapter over the trust registry's sync client (cmd/idport), by an
 // in-process registry, or by StaticTrust. Decide is on the hot path: it
-// must answer from memory without I/O.
+// answers from memory; the one exception is a source that recognises by
+// federation framework, which may resolve a trust chain it has not cached
+// yet, bounded by a timeout and by ctx.
 type TrustSource interface {
 	// Decide answers one recognition question. An error means the source
 	// could not answer (not that the issuer is unrecognised).
