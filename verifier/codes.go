@@ -92,6 +92,11 @@ const (
 	CodeKeyNotPinned           Code = "key_not_pinned"
 	CodeRegistryVersionUnknown Code = "version_unknown"
 	CodeInvalidTrustQuery      Code = "invalid_query"
+	// CodeFederationChainUnavailable: the issuer would be recognised by
+	// federation framework, but no verified, unexpired trust chain to the
+	// recognised trust anchor is held for it (expired, withdrawn by the
+	// federation, or unreachable): fail-closed.
+	CodeFederationChainUnavailable Code = "federation_chain_unavailable"
 )
 
 // Codes of request errors (not verification outcomes): a request's options

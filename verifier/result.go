@@ -60,6 +60,13 @@ type Recognition struct {
 	// policy accepted the credential because it was issued before a
 	// suspension that is not back-dated.
 	ValidWhenIssued bool `json:"validWhenIssued,omitempty"`
+	// Provenance says where the registry obtained the issuer's key (a
+	// trusted list, a federation chain, a DID document, DNS-DID, or the
+	// regulators by hand); nil when the trust source does not say.
+	Provenance *Provenance `json:"provenance,omitempty"`
+	// Chain names the OpenID Federation trust chain ("leaf -> anchor")
+	// when the issuer is recognised by federation framework.
+	Chain string `json:"chain,omitempty"`
 }
 
 // StatusInfo reports the status check of a credential.

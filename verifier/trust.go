@@ -10,7 +10,9 @@ import (
 // TrustSource decides whether an issuer is recognised. It is implemented
 // by an adapter over the trust registry's sync client (cmd/idport), by an
 // in-process registry, or by StaticTrust. Decide is on the hot path: it
-// must answer from memory without I/O.
+// answers from memory; the one exception is a source that recognises by
+// federation framework, which may resolve a trust chain it has not cached
+// yet, bounded by a timeout and by ctx.
 type TrustSource interface {
 	// Decide answers one recognition question. An error means the source
 	// could not answer (not that the issuer is unrecognised).
@@ -58,6 +60,13 @@ type TrustDecision struct {
 	// SuspendedFrom is the effective time of a suspension, when Code is
 	// authority_suspended (zero when unknown).
 	SuspendedFrom time.Time
+	// Provenance says where the registry obtained the issuer's key (or,
+	// for a recognition by federation framework, the trust chain); nil
+	// when the source does not say.
+	Provenance *Provenance
+	// Chain names the OpenID Federation trust chain of a recognition by
+	// framework ("leaf -> anchor"); empty otherwise.
+	Chain string
 }
 
 // TrustStatus reports the state of a TrustSource.
@@ -102,6 +111,8 @@ type StaticAuthority struct {
 	From time.Time
 	// SuspendedFrom, when set, suspends the authority from that time on.
 	SuspendedFrom time.Time
+	// Provenance, when set, is reported in the decision's grounds.
+	Provenance *Provenance
 }
 
 // StaticTrust is an in-memory TrustSource over a fixed list of authorities,
@@ -162,6 +173,7 @@ func (s *StaticTrust) Decide(_ context.Context, q TrustQuery) (TrustDecision, er
 		Agreement: a.Agreement, Recognition: a.Recognition,
 		LocalAssurance: a.LocalAssurance, ForeignAssurance: a.ForeignAssurance,
 		RegistryVersion: idx.version, ClaimMapping: a.ClaimMapping, AllowedClaims: a.AllowedClaims,
+		Provenance: a.Provenance,
 	}
 	if !a.SuspendedFrom.IsZero() && !q.At.Before(a.SuspendedFrom) {
 		d.Code, d.Message, d.SuspendedFrom = string(CodeAuthoritySuspended), "authority "+a.Authority+" is suspended", a.SuspendedFrom

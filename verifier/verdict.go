@@ -106,7 +106,7 @@ func (v *Verifier) preRecognise(ctx context.Context, c *credential, relied strin
 		if err != nil {
 			return CodeRegistryStale, "trust registry could not answer: " + err.Error(), false
 		}
-		if code := Code(d.Code); !d.Recognised && (code == CodeIssuerNotRecognised || code == CodeTypeNotRecognised) {
+		if code := Code(d.Code); !d.Recognised && (code == CodeIssuerNotRecognised || code == CodeTypeNotRecognised || code == CodeFederationChainUnavailable) {
 			msg := d.Message
 			if msg == "" {
 				msg = "issuer " + truncate(c.issuer) + " is not recognised"
@@ -186,6 +186,7 @@ func (v *Verifier) checkRecognition(ctx context.Context, c *credential, r *Resul
 		Agreement: d.Agreement, Recognition: d.Recognition,
 		LocalAssurance: d.LocalAssurance, ForeignAssurance: d.ForeignAssurance,
 		RegistryVersion: d.RegistryVersion, ValidWhenIssued: anyWhenIs,
+		Provenance: d.Provenance, Chain: d.Chain,
 	}
 	r.Recognition = &r.recognition
 	if anyWhenIs {

@@ -50,6 +50,7 @@ type verifierFlags struct {
 	store                                   storeFlags
 	tls                                     tlsFlags
 	rate                                    rateFlags
+	federation                              federationFlags
 }
 
 func (f *verifierFlags) register(fs *flag.FlagSet) {
@@ -79,6 +80,7 @@ func (f *verifierFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.registryCA, "registry-ca", "", "CA bundle (PEM) the registry's HTTPS certificate must chain to (default: the system's CAs)")
 	f.tls.register(fs, "relying-party back ends may authenticate with one (with --require-client-cert they must)")
 	f.rate.register(fs)
+	f.federation.register(fs)
 	fs.BoolVar(&f.dev, "dev", false, "development mode: start without a registry (unready, rejecting everything) ")
 }
 
@@ -226,7 +228,8 @@ func (f *verifierFlags) trustSource(ctx context.Context, g *errgroup.Group, reg 
 		if f.registryKey == "" {
 			return nil, errors.New("verifier: --registry needs --registry-key (the pinned registry public key)")
 		}
-		rt, err := newRegistryTrustSource(ctx, f.registry, f.registryKey, f.registryCA, f.data, f.localScheme, env.Logger)
+		rt, err := newRegistryTrustSource(ctx, f.registry, f.registryKey, f.registryCA, f.data, f.localScheme,
+			f.federation.config(splitList(f.allowHosts), f.allowHTTP, env.Logger), env.Logger)
 		if err != nil {
 			return nil, fmt.Errorf("verifier: %w", err)
 		}

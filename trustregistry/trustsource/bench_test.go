@@ -113,3 +113,41 @@ func BenchmarkRawEd25519Verify(b *testing.B) {
 }
 
 func quiet() *slog.Logger { return slog.New(slog.DiscardHandler) }
+
+// BenchmarkVerifyByFramework and BenchmarkVerifyByRegistryDirect compare, in one run, the
+// verification of one did:web credential whose issuer is recognised by federation framework
+// (a cached, verified trust chain) with the same credential whose issuer is an authority of
+// the registry (docs/performance.md):
+//
+//	go test ./trustregistry/trustsource -run '^$' -bench 'ByFramework|ByRegistryDirect' -count 3
+func BenchmarkVerifyByFramework(b *testing.B) { benchFederation(b, false) }
+
+// BenchmarkVerifyByRegistryDirect: see BenchmarkVerifyByFramework.
+func BenchmarkVerifyByRegistryDirect(b *testing.B) { benchFederation(b, true) }
+
+func benchFederation(b *testing.B, direct bool) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	x := newFedStory(b)
+	if direct {
+		// The same issuer as an authority of the registry, recognised by scheme.
+		st, _, err := trustregistry.Apply(x.state, demoseed.ChangeSet(x.issuer, time.Now().Add(-time.Hour)), time.Now())
+		if err != nil {
+			b.Fatal(err)
+		}
+		x.state = st
+	}
+	v, _ := x.verifier(b, ctx, time.Hour)
+	raw := signedCredential(b, x.key, x.issuer, time.Now().Add(-time.Minute))
+	res, _ := v.VerifyCredential(ctx, raw)
+	if !res.Verified || (res.Recognition.Chain == "") == !direct {
+		b.Fatalf("setup credential: %+v %+v", res.Errors, res.Recognition)
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for b.Loop() {
+		if res, _ := v.VerifyCredential(ctx, raw); !res.Verified {
+			b.Fatal(res.Errors)
+		}
+	}
+}

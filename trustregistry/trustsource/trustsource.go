@@ -14,26 +14,59 @@ import (
 	"os"
 	"time"
 
+	"golang.org/x/sync/errgroup"
+
 	"github.com/idport/idport/trustregistry"
 	"github.com/idport/idport/trustregistry/replica"
 	"github.com/idport/idport/verifier"
 )
 
-// Source is a verifier.TrustSource answering from a registry replica's in-memory index.
+// Source is a verifier.TrustSource answering from a registry replica's in-memory index and,
+// when configured (WithFederation), from the verified OpenID Federation chains of issuers
+// recognised by federation framework.
 type Source struct {
 	replica *replica.Replica
+	fed     *federation
+	// runsReplica is set when Run must also keep the replica in sync (Sync).
+	runsReplica bool
 }
 
 // New adapts replica to verifier.TrustSource.
 func New(replica *replica.Replica) *Source { return &Source{replica: replica} }
 
+// WithFederation makes s recognise issuers by federation framework live, from cfg.Cache (see
+// FederationConfig); Run refreshes the cache. It returns s.
+func (s *Source) WithFederation(cfg FederationConfig) *Source {
+	if cfg.Cache != nil {
+		s.fed = newFederation(cfg)
+	}
+	return s
+}
+
 // Replica returns the adapted replica.
 func (s *Source) Replica() *replica.Replica { return s.replica }
+
+// Run keeps the source current until ctx ends: the replica in sync (for a Source made by Sync)
+// and the federation chains refreshed (WithFederation). Without either it waits for ctx.
+func (s *Source) Run(ctx context.Context) error {
+	g, ctx := errgroup.WithContext(ctx)
+	if s.runsReplica {
+		g.Go(func() error { return s.replica.Run(ctx) })
+	}
+	if s.fed != nil {
+		g.Go(func() error { return s.fed.run(ctx) })
+	}
+	g.Go(func() error { <-ctx.Done(); return nil })
+	return g.Wait()
+}
 
 // Decide implements verifier.TrustSource. The issuer is looked up by DID first, then by the
 // RFC 7638 thumbprint of its signing key, for authorities registered by pinned key. The
 // thumbprint also lets the registry refuse a key the authority has not pinned (key_not_pinned).
-func (s *Source) Decide(_ context.Context, q verifier.TrustQuery) (verifier.TrustDecision, error) {
+// An issuer the registry does not know is decided by federation framework when the Source has
+// a chain cache and the registry holds recognitions by framework: that is the only path that
+// may fetch (a chain not yet cached, bounded by FederationConfig.LoadTimeout).
+func (s *Source) Decide(ctx context.Context, q verifier.TrustQuery) (verifier.TrustDecision, error) {
 	tq := trustregistry.Query{Entity: q.Issuer, KeyThumbprint: q.KeyThumbprint, CredentialType: q.CredentialType,
 		LocalScheme: q.LocalScheme, At: q.At, IssuedAt: q.IssuedAt}
 	d := s.replica.Decide(tq)
@@ -42,13 +75,46 @@ func (s *Source) Decide(_ context.Context, q verifier.TrustQuery) (verifier.Trus
 		if byKey := s.replica.Decide(tq); byKey.Code != trustregistry.CodeIssuerNotRecognised {
 			d = byKey
 		}
+		tq.Entity = q.Issuer
 	}
-	return verifier.TrustDecision{
+	var idx *trustregistry.Index
+	if d.Code == trustregistry.CodeIssuerNotRecognised && s.fed != nil {
+		if idx = s.replica.Index(); idx != nil && idx.HasFrameworks() {
+			if entity, ok := EntityID(q.Issuer); ok {
+				d = s.fed.decide(ctx, idx, tq, entity)
+			}
+		}
+	}
+	out := verifier.TrustDecision{
 		Recognised: d.Recognised, Code: d.Code, Message: d.Message,
 		Authority: d.Authority, Scheme: d.Scheme, Jurisdiction: d.Jurisdiction, Agreement: d.Agreement,
 		Recognition: d.Recognition, LocalAssurance: d.LocalAssurance, ForeignAssurance: d.ForeignAssurance,
 		RegistryVersion: d.RegistryVersion, ClaimMapping: d.ClaimMapping, AllowedClaims: d.AllowedClaims,
-	}, nil
+		Chain: d.Chain,
+	}
+	out.Provenance = s.provenance(d, q)
+	return out, nil
+}
+
+// provenance names where the decision's key came from: the pinned key's provenance, else the
+// one all of the authority's keys share, else (an authority registered by hand) manual; for
+// a recognition by framework, the live trust chain (set as the decision's key provenance).
+func (s *Source) provenance(d trustregistry.Decision, q verifier.TrustQuery) *verifier.Provenance {
+	switch {
+	case d.Authority == "":
+		return nil
+	case d.KeyProvenance != nil:
+		return provenanceOf(d.KeyProvenance)
+	}
+	idx := s.replica.Index()
+	p := authorityProvenance(idx, q.Issuer)
+	if p == nil && q.KeyThumbprint != "" {
+		p = authorityProvenance(idx, q.KeyThumbprint)
+	}
+	if p != nil {
+		return provenanceOf(p)
+	}
+	return &verifier.Provenance{Kind: verifier.ProvenanceManual, Description: "authority " + d.Authority + " registered by the regulators (maker-checker)"}
 }
 
 // Status implements verifier.TrustSource. A replica holding a snapshot without a single
@@ -95,6 +161,9 @@ type SyncConfig struct {
 	Logger *slog.Logger
 	// OnSync is called after every sync attempt (see replica.Config.OnSync; SyncMetrics.Observe).
 	OnSync func(accepted bool, err error)
+	// Federation, when its Cache is set, recognises issuers by federation framework live
+	// (see FederationConfig).
+	Federation FederationConfig
 }
 
 // Sync returns a Source kept in sync with a registry, and the loop that keeps it so: run it
@@ -106,7 +175,9 @@ func Sync(cfg SyncConfig) (*Source, func(ctx context.Context) error, error) {
 	if err != nil {
 		return nil, nil, fmt.Errorf("registry replica for %s: %w", cfg.URL, err)
 	}
-	return New(r), r.Run, nil
+	src := New(r).WithFederation(cfg.Federation)
+	src.runsReplica = true
+	return src, src.Run, nil
 }
 
 // FromSnapshotFile returns a Source over a signed snapshot file (as served by the registry's

@@ -8,6 +8,7 @@ import (
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
+	"crypto/x509"
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
@@ -30,10 +31,16 @@ type Federation struct {
 	mu sync.Mutex
 	// Now is the clock statements are issued by (default time.Now).
 	Now func() time.Time
+	tls bool
 }
 
 // New returns an empty federation; its servers close with the test.
 func New(t testing.TB) *Federation { return &Federation{t: t, Now: time.Now} }
+
+// NewTLS returns an empty federation whose entities serve HTTPS on loopback (entity ids
+// https://127.0.0.1:port, as registry recognitions by framework require); Client and RootCAs
+// trust their certificate.
+func NewTLS(t testing.TB) *Federation { return &Federation{t: t, Now: time.Now, tls: true} }
 
 // Sub is what a superior says about one subordinate.
 type Sub struct {
@@ -67,7 +74,9 @@ type Entity struct {
 	ConfigExp time.Time
 	// Typ overrides the JOSE typ of its statements (tests of refusals).
 	Typ string
-	srv *httptest.Server
+	// Routes serve further paths of the entity's origin (a did:web document, say).
+	Routes map[string]http.Handler
+	srv    *httptest.Server
 }
 
 // Entity starts a new entity; its id is its server's URL.
@@ -80,7 +89,11 @@ func (f *Federation) Entity() *Entity {
 	e.key, _ = jwk.FromRaw(priv)
 	_ = e.key.Set(jwk.AlgorithmKey, jwa.ES256)
 	e.pub, _ = e.key.PublicKey()
-	e.srv = httptest.NewServer(http.HandlerFunc(e.serve))
+	if f.tls {
+		e.srv = httptest.NewTLSServer(http.HandlerFunc(e.serve))
+	} else {
+		e.srv = httptest.NewServer(http.HandlerFunc(e.serve))
+	}
 	f.t.Cleanup(e.srv.Close)
 	e.ID = e.srv.URL
 	e.register()
@@ -237,6 +250,10 @@ func (e *Entity) serve(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/entity-statement+jwt")
 		_, _ = w.Write([]byte(e.subordinateStatement(sub, s, child.(*Entity).JWKSJSON())))
 	default:
+		if h, ok := e.Routes[r.URL.Path]; ok {
+			h.ServeHTTP(w, r)
+			return
+		}
 		http.NotFound(w, r)
 	}
 }
@@ -244,8 +261,8 @@ func (e *Entity) serve(w http.ResponseWriter, r *http.Request) {
 // Register makes the entities findable by their superiors' fetch endpoints. Entity calls it.
 func (e *Entity) register() { registry.Store(e.ID, e) }
 
-// Client returns an SSRF-guarded client (pkg/did) allowed to reach the test servers over
-// plain HTTP on loopback.
+// Client returns an SSRF-guarded client (pkg/did) allowed to reach the test servers on
+// loopback, over plain HTTP or (NewTLS) trusting their certificate.
 func Client(entities ...*Entity) *http.Client {
 	hosts := []string{}
 	for _, e := range entities {
@@ -253,5 +270,19 @@ func Client(entities ...*Entity) *http.Client {
 			hosts = append(hosts, e.Host())
 		}
 	}
-	return did.SafeHTTPClient(did.NetOptions{AllowHosts: hosts, AllowHTTP: true})
+	return did.SafeHTTPClient(did.NetOptions{AllowHosts: hosts, AllowHTTP: true, RootCAs: RootCAs(entities...)})
+}
+
+// RootCAs returns a pool trusting the TLS certificates of entities (nil when none serves TLS).
+func RootCAs(entities ...*Entity) *x509.CertPool {
+	var pool *x509.CertPool
+	for _, e := range entities {
+		if c := e.srv.Certificate(); c != nil {
+			if pool == nil {
+				pool = x509.NewCertPool()
+			}
+			pool.AddCert(c)
+		}
+	}
+	return pool
 }
