@@ -97,9 +97,6 @@ func (d *jsonDecoder) object() (map[string]any, bool) {
 		if !ok {
 			return nil, false
 		}
-		if _, dup := m[k]; dup {
-			return nil, false
-		}
 		d.space()
 		if d.i >= len(d.s) || d.s[d.i] != ':' {
 			return nil, false
@@ -109,7 +106,10 @@ func (d *jsonDecoder) object() (map[string]any, bool) {
 		if !ok {
 			return nil, false
 		}
-		m[k] = v
+		n := len(m)
+		if m[k] = v; len(m) == n {
+			return nil, false // a member name twice
+		}
 		d.space()
 		if d.i >= len(d.s) {
 			return nil, false
@@ -134,7 +134,7 @@ func (d *jsonDecoder) array() ([]any, bool) {
 	}
 	d.depth++
 	d.i++
-	a := []any{}
+	a := make([]any, 0, 4)
 	d.space()
 	if d.i < len(d.s) && d.s[d.i] == ']' {
 		d.i++

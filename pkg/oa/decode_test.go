@@ -75,3 +75,23 @@ func FuzzDecodeObject(f *testing.F) {
 	f.Add(wrapSigned(f))
 	f.Fuzz(checkDecode)
 }
+
+// BenchmarkParseCheck parses a signed invoice and checks its integrity:
+// the share of a document's verification that is not the signature
+// recovery.
+func BenchmarkParseCheck(b *testing.B) {
+	raw := wrapSigned(b)
+	b.ReportAllocs()
+	for range b.N {
+		d, err := Parse(raw, Limits{})
+		if err != nil {
+			b.Fatal(err)
+		}
+		if err := d.CheckIntegrity(); err != nil {
+			b.Fatal(err)
+		}
+		if _, err := d.Fields(); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
