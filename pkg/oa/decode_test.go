@@ -95,3 +95,15 @@ func BenchmarkParseCheck(b *testing.B) {
 		}
 	}
 }
+
+// TestDigestPaths: the target hash over sorted binary hashes equals the
+// one over sorted hex strings.
+func TestDigestPaths(t *testing.T) {
+	d := mustParse(t, wrapSigned(t))
+	if err := d.Obfuscate("billTo.note", "items"); err != nil {
+		t.Fatal(err)
+	}
+	if a, b := digest(d.leaves, d.Obfuscated), digestHex(newKeccak(), d.leaves, d.Obfuscated); a != b || a != d.Signature.TargetHash {
+		t.Fatalf("%s %s %s", a, b, d.Signature.TargetHash)
+	}
+}

@@ -195,35 +195,72 @@ func appendLeafJSON(buf []byte, l leaf) []byte {
 // leafHashes returns the hex keccak256 of each leaf's JSON, in order, as
 // substrings of one string.
 func leafHashes(k keccak, leaves []leaf) []string {
-	hexes := make([]byte, 64*len(leaves))
-	buf := make([]byte, 0, 256)
-	var sum [32]byte
-	for i, l := range leaves {
-		buf = appendLeafJSON(buf[:0], l)
-		k.sum(&sum, buf)
-		hex.Encode(hexes[64*i:], sum[:])
+	sums := leafSums(k, leaves)
+	hexes := make([]byte, 64*len(sums))
+	for i := range sums {
+		hex.Encode(hexes[64*i:], sums[i][:])
 	}
 	all := string(hexes)
-	out := make([]string, len(leaves))
+	out := make([]string, len(sums))
 	for i := range out {
 		out[i] = all[64*i : 64*i+64]
 	}
 	return out
 }
 
+// leafSums returns the keccak256 of each leaf's JSON, in order, with room
+// for more.
+func leafSums(k keccak, leaves []leaf) [][32]byte {
+	sums := make([][32]byte, len(leaves), len(leaves)+8)
+	buf := make([]byte, 0, 256)
+	for i, l := range leaves {
+		buf = appendLeafJSON(buf[:0], l)
+		k.sum(&sums[i], buf)
+	}
+	return sums
+}
+
 // digest computes the target hash of data with the obfuscated hashes:
 // keccak256(JSON.stringify(sorted(obfuscated ++ leaf hashes))). One
-// keccak state serves every hash.
+// keccak state serves every hash, and the hashes are sorted as bytes
+// (the order of their lower-case hex), written in hex once.
 func digest(leaves []leaf, obfuscated []string) string {
 	k := newKeccak()
+	sums := leafSums(k, leaves)
+	for _, o := range obfuscated {
+		var h [32]byte
+		if !isHash(o) {
+			return digestHex(k, leaves, obfuscated)
+		}
+		_, _ = hex.Decode(h[:], []byte(o))
+		sums = append(sums, h)
+	}
+	slices.SortFunc(sums, func(a, b [32]byte) int { return bytes.Compare(a[:], b[:]) })
+	b := make([]byte, 1+67*len(sums)+1)
+	b[0] = '['
+	at := 1
+	for i := range sums {
+		if i > 0 {
+			b[at] = ','
+			at++
+		}
+		b[at] = '"'
+		hex.Encode(b[at+1:], sums[i][:])
+		b[at+65] = '"'
+		at += 66
+	}
+	b[at] = ']'
+	var sum [32]byte
+	k.sum(&sum, b[:at+1])
+	return hex.EncodeToString(sum[:])
+}
+
+// digestHex is digest for obfuscated entries that are not lower-case hex
+// hashes (a document built in code): the strings are sorted as they are.
+func digestHex(k keccak, leaves []leaf, obfuscated []string) string {
 	hashes := append(leafHashes(k, leaves), obfuscated...)
 	slices.Sort(hashes)
-	n := 2
-	for _, h := range hashes {
-		n += len(h) + 3
-	}
-	b := make([]byte, 0, n)
-	b = append(b, '[')
+	b := []byte{'['}
 	for i, h := range hashes {
 		if i > 0 {
 			b = append(b, ',')
