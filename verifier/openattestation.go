@@ -246,13 +246,14 @@ func (v *Verifier) checkIdentity(ctx context.Context, info *DocumentInfo) (Code,
 		return CodeIdentityProofUnavailable, publicMessage(err)
 	}
 	info.DNSSEC = a.Authenticated
+	want, wantOK := oa.EthrAddress(info.Key)
 	others := 0
 	for _, rec := range a.Records {
 		k, ok := oa.DNSDIDKey(rec)
 		if !ok {
 			continue
 		}
-		if sameKey(k, info.Key) {
+		if got, ok := oa.EthrAddress(k); ok && wantOK && got == want {
 			return "", ""
 		}
 		others++
@@ -261,13 +262,6 @@ func (v *Verifier) checkIdentity(ctx context.Context, info *DocumentInfo) (Code,
 		return CodeIdentityProofFailed, fmt.Sprintf("the DNS-DID records of %s name other keys than %s", info.Domain, truncate(info.Key))
 	}
 	return CodeIdentityProofFailed, "no DNS-DID record at " + info.Domain
-}
-
-// sameKey compares two did:ethr key URLs (addresses case-insensitively).
-func sameKey(a, b string) bool {
-	x, ok1 := oa.EthrAddress(a)
-	y, ok2 := oa.EthrAddress(b)
-	return ok1 && ok2 && x == y
 }
 
 // documentClaims drops the fields that describe the document rather than

@@ -57,3 +57,27 @@ func BenchmarkSecp256k1Recover(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkVerifyDocumentRatio runs the two above alternately on one
+// locked OS thread and reports their thread CPU time per operation and
+// the ratio (x-raw): on a loaded machine this ratio is the stable one.
+func BenchmarkVerifyDocumentRatio(b *testing.B) {
+	f := newOAFixture(b)
+	raw := f.sign(b, benchInvoice(oa.KeyDID(f.key.PubKey())), f.key)
+	d, err := oa.Parse(raw, oa.Limits{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	root, _ := hex.DecodeString(d.Signature.MerkleRoot)
+	sig := d.Proofs[0].Signature
+	ctx := context.Background()
+	interleaved(b, func() {
+		if _, err := oa.RecoverAddress(root, sig); err != nil {
+			b.Fatal(err)
+		}
+	}, func() {
+		if r, err := f.v.VerifyDocument(ctx, raw); err != nil || !r.Verified {
+			b.Fatal(err)
+		}
+	})
+}

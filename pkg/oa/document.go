@@ -93,12 +93,9 @@ func Parse(raw []byte, lim Limits) (*Document, error) {
 	if len(raw) > lim.MaxBytes {
 		return nil, malformed("document is larger than %d bytes", lim.MaxBytes)
 	}
-	if err := scan(raw, lim.MaxDepth); err != nil {
+	m, err := decode(raw, lim.MaxDepth)
+	if err != nil {
 		return nil, err
-	}
-	var m map[string]any
-	if err := json.Unmarshal(raw, &m); err != nil || m == nil {
-		return nil, malformed("not a JSON object")
 	}
 	d := &Document{}
 	var ok bool
@@ -207,6 +204,24 @@ func hashList(v any) ([]string, bool) {
 		out = append(out, s)
 	}
 	return out, true
+}
+
+// decode decodes the document's JSON object in one pass (decodeObject);
+// what that refuses is decoded again by scan and encoding/json, the
+// reference path, for its precise error (or, should the two ever differ,
+// its value).
+func decode(raw []byte, maxDepth int) (map[string]any, error) {
+	if m, ok := decodeObject(string(raw), maxDepth); ok {
+		return m, nil
+	}
+	if err := scan(raw, maxDepth); err != nil {
+		return nil, err
+	}
+	var m map[string]any
+	if err := json.Unmarshal(raw, &m); err != nil || m == nil {
+		return nil, malformed("not a JSON object")
+	}
+	return m, nil
 }
 
 // scan checks the structure of the JSON text before it is decoded (the

@@ -3,7 +3,10 @@ package oa
 import (
 	"bytes"
 	"encoding/hex"
-	"sort"
+	"hash"
+	"io"
+	"slices"
+	"strconv"
 	"strings"
 	"unicode/utf8"
 
@@ -18,8 +21,6 @@ func Keccak256(b ...[]byte) []byte {
 	}
 	return h.Sum(nil)
 }
-
-func keccakHex(s []byte) string { return hex.EncodeToString(Keccak256(s)) }
 
 // appendJSString appends s quoted the way JavaScript's JSON.stringify
 // quotes a string: only '"', '\\' and control characters are escaped
@@ -77,79 +78,107 @@ type leaf struct {
 // ("items.0.price"); empty objects and arrays are leaves themselves. Keys
 // holding '.' are refused (the reference refuses them too), as are values
 // that are not strings: wrapped data is salted, so every leaf is a string.
+// The order of the leaves is not defined (the target hash sorts them).
 func flatten(data map[string]any, maxFields int) ([]leaf, error) {
-	var out []leaf
-	var walk func(prefix string, v any) error
-	walk = func(prefix string, v any) error {
-		if len(out) > maxFields {
-			return malformed("more than %d fields", maxFields)
-		}
-		switch x := v.(type) {
-		case map[string]any:
-			if len(x) == 0 {
-				out = append(out, leaf{prefix, x})
-				return nil
-			}
-			for k, child := range x {
-				if strings.Contains(k, ".") {
-					return malformed("key %q holds a '.'", truncate(k))
-				}
-				if err := walk(join(prefix, k), child); err != nil {
-					return err
-				}
-			}
-		case []any:
-			if len(x) == 0 {
-				out = append(out, leaf{prefix, x})
-				return nil
-			}
-			for i, child := range x {
-				if err := walk(join(prefix, itoa(i)), child); err != nil {
-					return err
-				}
-			}
-		case string:
-			out = append(out, leaf{prefix, x})
-		default:
-			return malformed("field %q is not a salted string", truncate(prefix))
-		}
-		return nil
-	}
+	f := flattener{max: maxFields, out: make([]leaf, 0, 64), path: make([]byte, 0, 64)}
 	for k, v := range data {
 		if strings.Contains(k, ".") {
 			return nil, malformed("key %q holds a '.'", truncate(k))
 		}
-		if err := walk(k, v); err != nil {
+		f.path = append(f.path[:0], k...)
+		if err := f.walk(v); err != nil {
 			return nil, err
 		}
 	}
-	return out, nil
+	return f.out, nil
 }
 
-func join(prefix, k string) string {
-	if prefix == "" {
-		return k
-	}
-	return prefix + "." + k
+// flattener is the state of flatten: the leaves so far and the path of
+// the value being walked, built in one buffer (a leaf's path is the one
+// string made from it).
+type flattener struct {
+	max  int
+	out  []leaf
+	path []byte
 }
 
-func itoa(i int) string {
-	var b [20]byte
-	n := len(b)
-	if i == 0 {
-		return "0"
+func (f *flattener) walk(v any) error {
+	if len(f.out) > f.max {
+		return malformed("more than %d fields", f.max)
 	}
-	for i > 0 {
-		n--
-		b[n] = byte('0' + i%10)
-		i /= 10
+	n := len(f.path)
+	switch x := v.(type) {
+	case map[string]any:
+		if len(x) == 0 {
+			f.out = append(f.out, leaf{string(f.path), x})
+			return nil
+		}
+		for k, child := range x {
+			if strings.Contains(k, ".") {
+				return malformed("key %q holds a '.'", truncate(k))
+			}
+			f.path = append(f.dot(n), k...)
+			if err := f.walk(child); err != nil {
+				return err
+			}
+		}
+	case []any:
+		if len(x) == 0 {
+			f.out = append(f.out, leaf{string(f.path), x})
+			return nil
+		}
+		for i, child := range x {
+			f.path = strconv.AppendInt(f.dot(n), int64(i), 10)
+			if err := f.walk(child); err != nil {
+				return err
+			}
+		}
+	case string:
+		f.out = append(f.out, leaf{string(f.path), x})
+	default:
+		return malformed("field %q is not a salted string", truncate(string(f.path)))
 	}
-	return string(b[n:])
+	f.path = f.path[:n]
+	return nil
 }
 
-// leafHash returns keccak256(JSON.stringify({[path]: value})) in hex.
-func leafHash(buf []byte, l leaf) (string, []byte) {
-	buf = append(buf[:0], '{')
+// dot returns the path cut to its first n bytes and followed by the
+// separator; an empty path takes none ("a" under "" is "a", as flatley
+// joins).
+func (f *flattener) dot(n int) []byte {
+	if n == 0 {
+		return f.path[:0]
+	}
+	return append(f.path[:n], '.')
+}
+
+// keccak is a keccak256 state reused across hashes (Reset, Write, sum).
+type keccak struct {
+	h hash.Hash
+	r io.Reader // h: reading squeezes the sponge without the copy Sum makes
+}
+
+func newKeccak() keccak {
+	h := sha3.NewLegacyKeccak256()
+	r, _ := h.(io.Reader)
+	return keccak{h: h, r: r}
+}
+
+// sum sets out to keccak256(b).
+func (k keccak) sum(out *[32]byte, b []byte) {
+	k.h.Reset()
+	k.h.Write(b)
+	if k.r != nil {
+		_, _ = k.r.Read(out[:])
+		return
+	}
+	k.h.Sum(out[:0])
+}
+
+// appendLeafJSON appends JSON.stringify({[path]: value}) of l to buf: the
+// text a leaf hash is the keccak256 of.
+func appendLeafJSON(buf []byte, l leaf) []byte {
+	buf = append(buf, '{')
 	buf = appendJSString(buf, l.path)
 	buf = append(buf, ':')
 	switch v := l.value.(type) {
@@ -160,35 +189,90 @@ func leafHash(buf []byte, l leaf) (string, []byte) {
 	default:
 		buf = append(buf, '[', ']')
 	}
-	buf = append(buf, '}')
-	return keccakHex(buf), buf
+	return append(buf, '}')
+}
+
+// leafHashes returns the hex keccak256 of each leaf's JSON, in order, as
+// substrings of one string.
+func leafHashes(k keccak, leaves []leaf) []string {
+	sums := leafSums(k, leaves)
+	hexes := make([]byte, 64*len(sums))
+	for i := range sums {
+		hex.Encode(hexes[64*i:], sums[i][:])
+	}
+	all := string(hexes)
+	out := make([]string, len(sums))
+	for i := range out {
+		out[i] = all[64*i : 64*i+64]
+	}
+	return out
+}
+
+// leafSums returns the keccak256 of each leaf's JSON, in order, with room
+// for more.
+func leafSums(k keccak, leaves []leaf) [][32]byte {
+	sums := make([][32]byte, len(leaves), len(leaves)+8)
+	buf := make([]byte, 0, 256)
+	for i, l := range leaves {
+		buf = appendLeafJSON(buf[:0], l)
+		k.sum(&sums[i], buf)
+	}
+	return sums
 }
 
 // digest computes the target hash of data with the obfuscated hashes:
-// keccak256(JSON.stringify(sorted(obfuscated ++ leaf hashes))).
+// keccak256(JSON.stringify(sorted(obfuscated ++ leaf hashes))). One
+// keccak state serves every hash, and the hashes are sorted as bytes
+// (the order of their lower-case hex), written in hex once.
 func digest(leaves []leaf, obfuscated []string) string {
-	hashes := make([]string, 0, len(leaves)+len(obfuscated))
-	hashes = append(hashes, obfuscated...)
-	buf := make([]byte, 0, 256)
-	for _, l := range leaves {
-		var h string
-		h, buf = leafHash(buf, l)
-		hashes = append(hashes, h)
+	k := newKeccak()
+	sums := leafSums(k, leaves)
+	for _, o := range obfuscated {
+		var h [32]byte
+		if !isHash(o) {
+			return digestHex(k, leaves, obfuscated)
+		}
+		_, _ = hex.Decode(h[:], []byte(o))
+		sums = append(sums, h)
 	}
-	sort.Strings(hashes)
-	var b bytes.Buffer
-	b.Grow(len(hashes)*67 + 2)
-	b.WriteByte('[')
+	slices.SortFunc(sums, func(a, b [32]byte) int { return bytes.Compare(a[:], b[:]) })
+	b := make([]byte, 1+67*len(sums)+1)
+	b[0] = '['
+	at := 1
+	for i := range sums {
+		if i > 0 {
+			b[at] = ','
+			at++
+		}
+		b[at] = '"'
+		hex.Encode(b[at+1:], sums[i][:])
+		b[at+65] = '"'
+		at += 66
+	}
+	b[at] = ']'
+	var sum [32]byte
+	k.sum(&sum, b[:at+1])
+	return hex.EncodeToString(sum[:])
+}
+
+// digestHex is digest for obfuscated entries that are not lower-case hex
+// hashes (a document built in code): the strings are sorted as they are.
+func digestHex(k keccak, leaves []leaf, obfuscated []string) string {
+	hashes := append(leafHashes(k, leaves), obfuscated...)
+	slices.Sort(hashes)
+	b := []byte{'['}
 	for i, h := range hashes {
 		if i > 0 {
-			b.WriteByte(',')
+			b = append(b, ',')
 		}
-		b.WriteByte('"')
-		b.WriteString(h)
-		b.WriteByte('"')
+		b = append(b, '"')
+		b = append(b, h...)
+		b = append(b, '"')
 	}
-	b.WriteByte(']')
-	return keccakHex(b.Bytes())
+	b = append(b, ']')
+	var sum [32]byte
+	k.sum(&sum, b)
+	return hex.EncodeToString(sum[:])
 }
 
 // combine returns keccak256 of the two 32-byte hashes, the smaller first

@@ -61,8 +61,10 @@ func EthrAddress(key string) (string, bool) {
 	if !found || frag != "controller" || len(addr) != 42 || !strings.HasPrefix(addr, "0x") {
 		return "", false
 	}
-	if _, err := hex.DecodeString(addr[2:]); err != nil {
-		return "", false
+	for i := 2; i < len(addr); i++ {
+		if c := addr[i]; (c < '0' || c > '9') && (c < 'a' || c > 'f') && (c < 'A' || c > 'F') {
+			return "", false
+		}
 	}
 	return strings.ToLower(addr), true
 }

@@ -86,13 +86,10 @@ func (d *Document) Obfuscate(paths ...string) error {
 		if err != nil {
 			return err
 		}
-		buf := make([]byte, 0, 128)
-		for _, l := range leaves {
-			l.path = p + l.path[1:]
-			var h string
-			h, buf = leafHash(buf, l)
-			d.Obfuscated = append(d.Obfuscated, h)
+		for i := range leaves {
+			leaves[i].path = p + leaves[i].path[1:]
 		}
+		d.Obfuscated = append(d.Obfuscated, leafHashes(newKeccak(), leaves)...)
 		delete(parent, key)
 	}
 	leaves, err := flatten(d.Data, 1<<30)
