@@ -10,6 +10,7 @@ import (
 	"slices"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 )
 
@@ -48,18 +49,34 @@ func drive(ctx context.Context, cfg Config, loads ...load) []*Report {
 		}
 	}
 	walls := make([]time.Duration, len(loads))
+	cpus := make([]time.Duration, len(loads))
 	deadline := time.Now().Add(cfg.Duration)
 	for sent := 0; sent < cfg.Requests && ctx.Err() == nil && time.Now().Before(deadline); sent += round {
 		n := min(round, cfg.Requests-sent)
 		for k, l := range loads {
+			cpu0 := processCPU()
 			walls[k] += burst(ctx, client, l, n, deadline, tallies[k])
+			cpus[k] += processCPU() - cpu0
 		}
 	}
 	reps := make([]*Report, len(loads))
 	for k, l := range loads {
 		reps[k] = merge(l.url, cfg.Concurrency, walls[k], tallies[k])
+		if reps[k].Requests > 0 {
+			reps[k].CPUPerRequest = cpus[k] / time.Duration(reps[k].Requests)
+		}
 	}
 	return reps
+}
+
+// processCPU returns the user and system CPU time of this process so far (0 where the
+// platform does not say).
+func processCPU() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 // burst sends n requests of l from len(tallies) workers and returns the wall time it took.

@@ -126,10 +126,16 @@ type Report struct {
 	ErrorKinds []string `json:"errorKinds,omitempty"`
 	// PeakRSS is the process's VmHWM in bytes when the services run in-process (0 otherwise).
 	PeakRSS int64 `json:"peakRssBytes,omitempty"`
+	// CPUPerRequest is the process's CPU time (user + system) per request: clients and, when
+	// in-process, services. Unlike RPS it hardly moves with other load on the machine.
+	CPUPerRequest time.Duration `json:"cpuPerRequestNs"`
 	// Baseline is the decode-only baseline's report (--baseline), measured in the same run.
 	Baseline *Report `json:"baseline,omitempty"`
 	// Ratio is RPS / Baseline.RPS (--baseline).
 	Ratio float64 `json:"ratioToBaseline,omitempty"`
+	// CPURatio is Baseline.CPUPerRequest / CPUPerRequest (--baseline): the throughput ratio
+	// the two would have when CPU-bound on the same cores.
+	CPURatio float64 `json:"cpuRatioToBaseline,omitempty"`
 }
 
 func main() {
@@ -337,6 +343,9 @@ func run(ctx context.Context, cfg Config) (*Report, error) {
 		if rep.Baseline.RPS > 0 {
 			rep.Ratio = rep.RPS / rep.Baseline.RPS
 		}
+		if rep.CPUPerRequest > 0 {
+			rep.CPURatio = float64(rep.Baseline.CPUPerRequest) / float64(rep.CPUPerRequest)
+		}
 	}
 	if mode == "in-process" {
 		rss, err := peakRSS()
@@ -464,6 +473,7 @@ func (r *Report) Print(w io.Writer) {
 		fmt.Fprintln(w)
 		r.Baseline.print(w)
 		fmt.Fprintf(w, "\nratio      %.3fx the decode-only baseline's throughput (same run, alternating rounds)\n", r.Ratio)
+		fmt.Fprintf(w, "cpu ratio  %.3fx (baseline's CPU per request / this one's)\n", r.CPURatio)
 	}
 }
 
@@ -482,6 +492,9 @@ func (r *Report) print(w io.Writer) {
 	}
 	fmt.Fprintf(w, "status     %s; expected outcome %d\n", strings.Join(parts, ", "), r.OK)
 	fmt.Fprintf(w, "errors     %d\n", r.Errors)
+	if r.CPUPerRequest > 0 {
+		fmt.Fprintf(w, "cpu        %s per request (process user + system)\n", round(r.CPUPerRequest))
+	}
 	for _, k := range r.ErrorKinds {
 		fmt.Fprintf(w, "           %s\n", k)
 	}
