@@ -93,9 +93,15 @@ func parseAny(raw []byte) (*credential, error) {
 		}
 		return parseCompact(s)
 	case '{':
-		if isEnveloped(raw) {
+		if vc.IsEnveloped(raw) {
+			// One decoding for the common case: an enveloped credential parses; on a
+			// failure, the document's own type decides between a malformed envelope
+			// and a Data Integrity credential that merely mentions one.
 			env, err := vc.ParseEnveloped(raw)
 			if err != nil {
+				if !isEnveloped(raw) {
+					return parseDataIntegrity(raw)
+				}
 				return nil, perr(CodeMalformed, "enveloped credential: %v", err)
 			}
 			if env.Presentation {

@@ -3,6 +3,7 @@
 // errors.
 //
 //	go run ./examples/loadtest -c 32 -n 20000
+//	go run ./examples/loadtest -c 32 -n 20000 --baseline
 //	go run ./examples/loadtest --url http://127.0.0.1:8082 --credential cred.json -c 16 -d 30s
 //
 // By default it starts its own world in-process on loopback (a trust registry, a Singapore
@@ -12,7 +13,9 @@
 // --target issue and --api-key, an issuer) that is already running, e.g. from
 // `go run ./cmd/idport demo --keep`. It refuses targets that are not on loopback unless
 // --allow-remote is given, and it always stops by itself: after -n requests or -d, whichever
-// comes first.
+// comes first. --baseline drives, in alternating rounds with the verifier, a handler on the
+// verifier's engine and middleware that only decodes the JSON body, and reports the verifier's
+// throughput as a ratio of the baseline's; --cpuprofile profiles the run.
 package main
 
 import (
@@ -26,14 +29,13 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"os"
 	"os/signal"
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/idport/idport/internal/demoseed"
@@ -87,6 +89,11 @@ type Config struct {
 	AllowRemote bool
 	// JSON prints the report as JSON.
 	JSON bool
+	// Baseline also drives a decode-only handler on the verifier's engine (in-process verify
+	// only), in alternating rounds with the verifier, and reports the ratio of throughputs.
+	Baseline bool
+	// CPUProfile, when set, receives a CPU profile of the process during the load.
+	CPUProfile string
 }
 
 // Report is the outcome of a run.
@@ -119,6 +126,16 @@ type Report struct {
 	ErrorKinds []string `json:"errorKinds,omitempty"`
 	// PeakRSS is the process's VmHWM in bytes when the services run in-process (0 otherwise).
 	PeakRSS int64 `json:"peakRssBytes,omitempty"`
+	// CPUPerRequest is the process's CPU time (user + system) per request: clients and, when
+	// in-process, services. Unlike RPS it hardly moves with other load on the machine.
+	CPUPerRequest time.Duration `json:"cpuPerRequestNs"`
+	// Baseline is the decode-only baseline's report (--baseline), measured in the same run.
+	Baseline *Report `json:"baseline,omitempty"`
+	// Ratio is RPS / Baseline.RPS (--baseline).
+	Ratio float64 `json:"ratioToBaseline,omitempty"`
+	// CPURatio is Baseline.CPUPerRequest / CPUPerRequest (--baseline): the throughput ratio
+	// the two would have when CPU-bound on the same cores.
+	CPURatio float64 `json:"cpuRatioToBaseline,omitempty"`
 }
 
 func main() {
@@ -169,6 +186,8 @@ func parseFlags(args []string, stderr io.Writer) (Config, error) {
 	fs.StringVar(&cfg.APIKey, "api-key", "", "with --url and --target issue: the issuer's bearer token")
 	fs.BoolVar(&cfg.AllowRemote, "allow-remote", false, "allow a --url that is not on loopback")
 	fs.BoolVar(&cfg.JSON, "json", false, "print the report as JSON")
+	fs.BoolVar(&cfg.Baseline, "baseline", false, "in-process verify only: also drive a decode-only handler on the same engine and middleware, alternating rounds of "+strconv.Itoa(compareRound)+" requests (-n each), and report the ratio")
+	fs.StringVar(&cfg.CPUProfile, "cpuprofile", "", "write a CPU profile of the run (services included when in-process) to this file")
 	if err := fs.Parse(args); err != nil {
 		return cfg, err
 	}
@@ -194,6 +213,8 @@ func (cfg Config) validate() error {
 		return fmt.Errorf("%w: --url with --target verify needs --credential FILE", ErrUsage)
 	case cfg.URL != "" && cfg.Target == targetIssue && cfg.APIKey == "":
 		return fmt.Errorf("%w: --url with --target issue needs --api-key", ErrUsage)
+	case cfg.Baseline && (cfg.URL != "" || cfg.Target != targetVerify):
+		return fmt.Errorf("%w: --baseline compares the in-process verifier only (no --url, --target verify)", ErrUsage)
 	}
 	if cfg.URL != "" {
 		return checkTarget(cfg.URL, cfg.AllowRemote)
@@ -280,64 +301,52 @@ func verifyBody(b []byte) ([]byte, error) {
 }
 
 // run prepares the target (starting the services in-process unless cfg.URL is set) and drives
-// the load.
+// the load; with cfg.Baseline it drives the decode-only baseline in alternating rounds as well.
 func run(ctx context.Context, cfg Config) (*Report, error) {
-	var l load
-	mode := "external"
+	var prof func() error
+	if cfg.CPUProfile != "" {
+		stop, err := startCPUProfile(cfg.CPUProfile)
+		if err != nil {
+			return nil, err
+		}
+		prof = stop
+	}
+	var (
+		loads []load
+		mode  = "external"
+		err   error
+	)
 	if cfg.URL == "" {
 		mode = "in-process"
-		// Setting up the world is bounded on its own, apart from the load's -d.
-		setup, cancel := context.WithTimeout(ctx, stack.Deadline)
-		defer cancel()
-		s, reg, sg, _, err := stack.NewDemoWorld(setup, time.Now().Add(-time.Hour))
-		if err != nil {
-			return nil, fmt.Errorf("start world: %w", err)
-		}
-		defer s.Close()
-		if cfg.Target == targetIssue {
-			b, err := issueBody()
-			if err != nil {
-				return nil, err
-			}
-			l = load{url: sg.URL + "/credentials/issue", token: sg.APIKey, body: b, ok: issueOK}
-		} else {
-			v, err := s.StartVerifier(setup, "lingang-verifier", reg, verifier.Policy{LocalScheme: demoseed.LocalScheme,
-				AssuranceLevels: []string{"L1", "L2", "L3"}, MinAssurance: "L3"}, 0)
-			if err != nil {
-				return nil, fmt.Errorf("start verifier: %w", err)
-			}
-			cred, _, err := sg.Issue(setup, demoseed.Type, "vc+jwt", subject, nil)
-			if err != nil {
-				return nil, fmt.Errorf("issue the credential to verify: %w", err)
-			}
-			b, err := verifyBody(cred)
-			if err != nil {
-				return nil, err
-			}
-			l = load{url: v.URL + "/credentials/verify", body: b, ok: verifyOK}
+		var w *world
+		w, loads, err = prepareInProcess(ctx, cfg)
+		if w != nil {
+			defer w.Close()
 		}
 	} else {
-		base := strings.TrimRight(cfg.URL, "/")
-		if cfg.Target == targetIssue {
-			b, err := issueBody()
-			if err != nil {
-				return nil, err
-			}
-			l = load{url: base + "/credentials/issue", token: cfg.APIKey, body: b, ok: issueOK}
-		} else {
-			raw, err := os.ReadFile(cfg.CredentialFile)
-			if err != nil {
-				return nil, fmt.Errorf("%w: %w", ErrCredentialFile, err)
-			}
-			b, err := verifyBody(raw)
-			if err != nil {
-				return nil, err
-			}
-			l = load{url: base + "/credentials/verify", body: b, ok: verifyOK}
+		loads, err = prepareExternal(cfg)
+	}
+	if err != nil {
+		return nil, err
+	}
+	reps := drive(ctx, cfg, loads...)
+	if prof != nil {
+		if err := prof(); err != nil {
+			return nil, err
 		}
 	}
-	rep := drive(ctx, cfg, l)
+	rep := reps[0]
 	rep.Target, rep.Mode = cfg.Target, mode
+	if len(reps) > 1 {
+		rep.Baseline = reps[1]
+		rep.Baseline.Target, rep.Baseline.Mode = baselineDecode, mode
+		if rep.Baseline.RPS > 0 {
+			rep.Ratio = rep.RPS / rep.Baseline.RPS
+		}
+		if rep.CPUPerRequest > 0 {
+			rep.CPURatio = float64(rep.Baseline.CPUPerRequest) / float64(rep.CPUPerRequest)
+		}
+	}
 	if mode == "in-process" {
 		rss, err := peakRSS()
 		if err != nil {
@@ -348,102 +357,79 @@ func run(ctx context.Context, cfg Config) (*Report, error) {
 	return rep, nil
 }
 
-// worker results, merged at the end so the hot path shares nothing but one counter.
-type tally struct {
-	lat    []time.Duration
-	status map[int]int
-	ok     int
-	errs   int
-	kinds  []string
+// world is what an in-process run started: the services and, with --baseline, the baseline's
+// server.
+type world struct {
+	stack    *stack.Stack
+	baseline *httptest.Server
 }
 
-// drive sends up to cfg.Requests requests from cfg.Concurrency workers over a keep-alive client
-// and stops starting new ones after cfg.Duration or when ctx ends.
-func drive(ctx context.Context, cfg Config, l load) *Report {
-	tr := &http.Transport{Proxy: nil, MaxIdleConns: cfg.Concurrency, MaxIdleConnsPerHost: cfg.Concurrency,
-		IdleConnTimeout: 90 * time.Second, DialContext: (&net.Dialer{Timeout: 5 * time.Second, KeepAlive: 30 * time.Second}).DialContext}
-	defer tr.CloseIdleConnections()
-	client := &http.Client{Transport: tr, Timeout: requestTimeout}
-
-	var next atomic.Int64
-	tallies := make([]tally, cfg.Concurrency)
-	start := time.Now()
-	deadline := start.Add(cfg.Duration)
-	var wg sync.WaitGroup
-	for i := range tallies {
-		wg.Go(func() {
-			t := &tallies[i]
-			t.status = map[int]int{}
-			t.lat = make([]time.Duration, 0, cfg.Requests/cfg.Concurrency+1)
-			for ctx.Err() == nil && time.Now().Before(deadline) && next.Add(1) <= int64(cfg.Requests) {
-				status, body, d, err := l.do(client)
-				if err != nil {
-					t.errs++
-					if msg := err.Error(); len(t.kinds) < maxErrorKinds && !slices.Contains(t.kinds, msg) {
-						t.kinds = append(t.kinds, msg)
-					}
-					continue
-				}
-				t.lat = append(t.lat, d)
-				t.status[status]++
-				if l.ok(status, body) {
-					t.ok++
-				}
-			}
-		})
+// Close stops everything the world started.
+func (w *world) Close() {
+	if w.baseline != nil {
+		w.baseline.Close()
 	}
-	wg.Wait()
-	elapsed := time.Since(start)
-
-	rep := &Report{URL: l.url, Concurrency: cfg.Concurrency, Elapsed: elapsed, Status: map[int]int{}}
-	var lat []time.Duration
-	for _, t := range tallies {
-		lat = append(lat, t.lat...)
-		for k, v := range t.status {
-			rep.Status[k] += v
-		}
-		rep.OK += t.ok
-		rep.Errors += t.errs
-		for _, k := range t.kinds {
-			if len(rep.ErrorKinds) < maxErrorKinds && !slices.Contains(rep.ErrorKinds, k) {
-				rep.ErrorKinds = append(rep.ErrorKinds, k)
-			}
-		}
-	}
-	rep.Requests = len(lat) + rep.Errors
-	if elapsed > 0 {
-		rep.RPS = float64(rep.Requests) / elapsed.Seconds()
-	}
-	slices.Sort(lat)
-	rep.P50, rep.P90, rep.P99 = percentile(lat, 50), percentile(lat, 90), percentile(lat, 99)
-	if len(lat) > 0 {
-		rep.Max = lat[len(lat)-1]
-	}
-	return rep
+	_ = w.stack.Close()
 }
 
-// do sends one request and reads the whole answer (so the connection is reused).
-func (l load) do(client *http.Client) (int, []byte, time.Duration, error) {
-	req, err := http.NewRequest(http.MethodPost, l.url, bytes.NewReader(l.body))
+// prepareInProcess starts a registry and the Singapore issuer (and, for verify, the Lingang
+// verifier and, with cfg.Baseline, the decode-only baseline) and returns the loads to drive.
+func prepareInProcess(ctx context.Context, cfg Config) (*world, []load, error) {
+	// Setting up the world is bounded on its own, apart from the load's -d.
+	setup, cancel := context.WithTimeout(ctx, stack.Deadline)
+	defer cancel()
+	s, reg, sg, _, err := stack.NewDemoWorld(setup, time.Now().Add(-time.Hour))
 	if err != nil {
-		return 0, nil, 0, fmt.Errorf("new request: %w", err)
+		return nil, nil, fmt.Errorf("start world: %w", err)
 	}
-	req.Header.Set("Content-Type", "application/json")
-	if l.token != "" {
-		req.Header.Set("Authorization", "Bearer "+l.token)
+	w := &world{stack: s}
+	if cfg.Target == targetIssue {
+		b, err := issueBody()
+		if err != nil {
+			return w, nil, err
+		}
+		return w, []load{{url: sg.URL + "/credentials/issue", token: sg.APIKey, body: b, ok: issueOK}}, nil
 	}
-	t0 := time.Now()
-	resp, err := client.Do(req)
+	v, err := s.StartVerifier(setup, "lingang-verifier", reg, verifier.Policy{LocalScheme: demoseed.LocalScheme,
+		AssuranceLevels: []string{"L1", "L2", "L3"}, MinAssurance: "L3"}, 0)
 	if err != nil {
-		return 0, nil, 0, fmt.Errorf("POST %s: %w", l.url, err)
+		return w, nil, fmt.Errorf("start verifier: %w", err)
 	}
-	body, err := io.ReadAll(io.LimitReader(resp.Body, 8<<20))
-	resp.Body.Close()
-	d := time.Since(t0)
+	cred, _, err := sg.Issue(setup, demoseed.Type, "vc+jwt", subject, nil)
 	if err != nil {
-		return 0, nil, 0, fmt.Errorf("POST %s: read answer: %w", l.url, err)
+		return w, nil, fmt.Errorf("issue the credential to verify: %w", err)
 	}
-	return resp.StatusCode, body, d, nil
+	b, err := verifyBody(cred)
+	if err != nil {
+		return w, nil, err
+	}
+	loads := []load{{url: v.URL + "/credentials/verify", body: b, ok: verifyOK}}
+	if cfg.Baseline {
+		w.baseline = httptest.NewServer(decodeOnly(s.Logger))
+		loads = append(loads, load{url: w.baseline.URL + "/credentials/verify", body: b, ok: verifyOK})
+	}
+	return w, loads, nil
+}
+
+// prepareExternal returns the load of a service that is already running at cfg.URL.
+func prepareExternal(cfg Config) ([]load, error) {
+	base := strings.TrimRight(cfg.URL, "/")
+	if cfg.Target == targetIssue {
+		b, err := issueBody()
+		if err != nil {
+			return nil, err
+		}
+		return []load{{url: base + "/credentials/issue", token: cfg.APIKey, body: b, ok: issueOK}}, nil
+	}
+	raw, err := os.ReadFile(cfg.CredentialFile)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrCredentialFile, err)
+	}
+	b, err := verifyBody(raw)
+	if err != nil {
+		return nil, err
+	}
+	return []load{{url: base + "/credentials/verify", body: b, ok: verifyOK}}, nil
 }
 
 // percentile returns the nearest-rank p-th percentile of sorted durations (0 when empty).
@@ -480,8 +466,18 @@ func peakRSS() (int64, error) {
 	return 0, fmt.Errorf("peak RSS: no VmHWM line in /proc/self/status")
 }
 
-// Print writes the report as text.
+// Print writes the report as text, the baseline's (if any) after it.
 func (r *Report) Print(w io.Writer) {
+	r.print(w)
+	if r.Baseline != nil {
+		fmt.Fprintln(w)
+		r.Baseline.print(w)
+		fmt.Fprintf(w, "\nratio      %.3fx the decode-only baseline's throughput (same run, alternating rounds)\n", r.Ratio)
+		fmt.Fprintf(w, "cpu ratio  %.3fx (baseline's CPU per request / this one's)\n", r.CPURatio)
+	}
+}
+
+func (r *Report) print(w io.Writer) {
 	fmt.Fprintf(w, "target     POST %s (%s, %s)\n", r.URL, r.Target, r.Mode)
 	fmt.Fprintf(w, "requests   %d in %s with %d workers: %.0f requests/s\n", r.Requests, r.Elapsed.Round(time.Millisecond), r.Concurrency, r.RPS)
 	fmt.Fprintf(w, "latency    p50 %s  p90 %s  p99 %s  max %s\n", round(r.P50), round(r.P90), round(r.P99), round(r.Max))
@@ -496,6 +492,9 @@ func (r *Report) Print(w io.Writer) {
 	}
 	fmt.Fprintf(w, "status     %s; expected outcome %d\n", strings.Join(parts, ", "), r.OK)
 	fmt.Fprintf(w, "errors     %d\n", r.Errors)
+	if r.CPUPerRequest > 0 {
+		fmt.Fprintf(w, "cpu        %s per request (process user + system)\n", round(r.CPUPerRequest))
+	}
 	for _, k := range r.ErrorKinds {
 		fmt.Fprintf(w, "           %s\n", k)
 	}

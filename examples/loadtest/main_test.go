@@ -130,6 +130,9 @@ func TestFlags(t *testing.T) {
 		{"too long", []string{"-d", "2h"}, ErrUsage},
 		{"unknown target", []string{"--target", "status"}, ErrUsage},
 		{"stray argument", []string{"extra"}, ErrUsage},
+		{"baseline", []string{"--baseline"}, nil},
+		{"baseline with url", []string{"--baseline", "--url", "http://127.0.0.1:8082", "--credential", "f"}, ErrUsage},
+		{"baseline with issue", []string{"--baseline", "--target", "issue"}, ErrUsage},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -179,5 +182,33 @@ func TestPercentile(t *testing.T) {
 	}
 	if got := percentile(nil, 50); got != 0 {
 		t.Errorf("p50 of none = %d", got)
+	}
+}
+
+// TestInProcessBaseline runs `loadtest -n 200 -c 4 --baseline --json` and checks that the verifier
+// and the decode-only baseline each answered every request and that the ratios are reported.
+func TestInProcessBaseline(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	var out, errOut bytes.Buffer
+	if code := cli(ctx, []string{"-n", "200", "-c", "4", "-d", "50s", "--baseline", "--json"}, &out, &errOut); code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut.String())
+	}
+	var rep Report
+	if err := json.Unmarshal(out.Bytes(), &rep); err != nil {
+		t.Fatalf("report: %v\n%s", err, out.String())
+	}
+	if rep.OK != 200 || rep.Baseline == nil || rep.Baseline.OK != 200 || rep.Baseline.Target != baselineDecode {
+		t.Fatalf("want 200 verified and 200 baseline answers, got %+v / %+v", rep, rep.Baseline)
+	}
+	if rep.Ratio <= 0 || rep.CPURatio <= 0 || rep.CPUPerRequest <= 0 || rep.Baseline.CPUPerRequest <= 0 {
+		t.Errorf("ratios or CPU per request missing: %+v", rep)
+	}
+	var text bytes.Buffer
+	rep.Print(&text)
+	for _, want := range []string{"decode-only", "ratio", "cpu ratio"} {
+		if !strings.Contains(text.String(), want) {
+			t.Errorf("text report lacks %q:\n%s", want, text.String())
+		}
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -85,8 +86,9 @@ func NewEngine(o Options) *gin.Engine {
 		}
 		c.Header(RequestIDHeader, id)
 		c.Set(requestIDKey, id)
-		logger := o.Logger.With("request_id", id)
-		c.Set(loggerKey, logger)
+		// The request-scoped logger is built only if a handler asks for it (LoggerFrom): most
+		// requests log nothing but the access line below.
+		c.Set(loggerKey, &requestLogger{base: o.Logger, id: id})
 		c.Set(maxBodyKey, o.MaxBodyBytes)
 		c.Set(maxDepthKey, o.MaxJSONDepth)
 		c.Set(rawBodyKey, c.Request.Body)
@@ -102,8 +104,10 @@ func NewEngine(o Options) *gin.Engine {
 		m.requests.WithLabelValues(route, method, strconv.Itoa(status)).Inc()
 		m.duration.WithLabelValues(route, method).Observe(elapsed.Seconds())
 		if !quiet[c.Request.URL.Path] {
-			logger.Info("http request", "service", o.Name, "method", c.Request.Method, "route", route,
-				"status", status, "duration_ms", float64(elapsed.Microseconds())/1000, "bytes", c.Writer.Size())
+			o.Logger.LogAttrs(c.Request.Context(), slog.LevelInfo, "http request", slog.String("request_id", id),
+				slog.String("service", o.Name), slog.String("method", c.Request.Method), slog.String("route", route),
+				slog.Int("status", status), slog.Float64("duration_ms", float64(elapsed.Microseconds())/1000),
+				slog.Int("bytes", c.Writer.Size()))
 		}
 	})
 	e.Use(gin.CustomRecoveryWithWriter(nil, func(c *gin.Context, rec any) {
@@ -133,6 +137,20 @@ func NewEngine(o Options) *gin.Engine {
 	})
 	e.GET("/metrics", gin.WrapH(promhttp.HandlerFor(o.Registry, promhttp.HandlerOpts{Registry: o.Registry})))
 	return e
+}
+
+// requestLogger is the request-scoped logger of one request, made on first use (handlers may
+// ask for it from several goroutines).
+type requestLogger struct {
+	base   *slog.Logger
+	id     string
+	once   sync.Once
+	logger *slog.Logger
+}
+
+func (r *requestLogger) get() *slog.Logger {
+	r.once.Do(func() { r.logger = r.base.With("request_id", r.id) })
+	return r.logger
 }
 
 type metrics struct {

@@ -178,8 +178,8 @@ func WriteProblem(c *gin.Context, p Problem) {
 // LoggerFrom returns the request-scoped logger set by the engine's middleware, or slog.Default.
 func LoggerFrom(c *gin.Context) *slog.Logger {
 	if v, ok := c.Get(loggerKey); ok {
-		if l, ok := v.(*slog.Logger); ok {
-			return l
+		if l, ok := v.(*requestLogger); ok {
+			return l.get()
 		}
 	}
 	return slog.Default()

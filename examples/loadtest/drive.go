@@ -1,0 +1,162 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"time"
+)
+
+// compareRound is the number of requests each target gets per round when several are driven in
+// alternation (--baseline): short enough that load from outside hits both alike.
+const compareRound = 1000
+
+// worker results, merged at the end so the hot path shares nothing but one counter.
+type tally struct {
+	lat    []time.Duration
+	status map[int]int
+	ok     int
+	errs   int
+	kinds  []string
+}
+
+// drive sends up to cfg.Requests requests to each load from cfg.Concurrency workers over one
+// keep-alive client and stops starting new ones after cfg.Duration or when ctx ends. Several
+// loads are driven in alternating rounds of compareRound requests, so that they see the same
+// machine; it returns one report per load, in order.
+func drive(ctx context.Context, cfg Config, loads ...load) []*Report {
+	tr := &http.Transport{Proxy: nil, MaxIdleConns: cfg.Concurrency * len(loads), MaxIdleConnsPerHost: cfg.Concurrency,
+		IdleConnTimeout: 90 * time.Second, DialContext: (&net.Dialer{Timeout: 5 * time.Second, KeepAlive: 30 * time.Second}).DialContext}
+	defer tr.CloseIdleConnections()
+	client := &http.Client{Transport: tr, Timeout: requestTimeout}
+
+	round := cfg.Requests
+	if len(loads) > 1 {
+		round = min(round, compareRound)
+	}
+	tallies := make([][]tally, len(loads))
+	for k := range tallies {
+		tallies[k] = make([]tally, cfg.Concurrency)
+		for i := range tallies[k] {
+			tallies[k][i] = tally{status: map[int]int{}, lat: make([]time.Duration, 0, cfg.Requests/cfg.Concurrency+1)}
+		}
+	}
+	walls := make([]time.Duration, len(loads))
+	cpus := make([]time.Duration, len(loads))
+	deadline := time.Now().Add(cfg.Duration)
+	for sent := 0; sent < cfg.Requests && ctx.Err() == nil && time.Now().Before(deadline); sent += round {
+		n := min(round, cfg.Requests-sent)
+		for k, l := range loads {
+			cpu0 := processCPU()
+			walls[k] += burst(ctx, client, l, n, deadline, tallies[k])
+			cpus[k] += processCPU() - cpu0
+		}
+	}
+	reps := make([]*Report, len(loads))
+	for k, l := range loads {
+		reps[k] = merge(l.url, cfg.Concurrency, walls[k], tallies[k])
+		if reps[k].Requests > 0 {
+			reps[k].CPUPerRequest = cpus[k] / time.Duration(reps[k].Requests)
+		}
+	}
+	return reps
+}
+
+// processCPU returns the user and system CPU time of this process so far (0 where the
+// platform does not say).
+func processCPU() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// burst sends n requests of l from len(tallies) workers and returns the wall time it took.
+func burst(ctx context.Context, client *http.Client, l load, n int, deadline time.Time, tallies []tally) time.Duration {
+	var next atomic.Int64
+	start := time.Now()
+	var wg sync.WaitGroup
+	for i := range tallies {
+		wg.Go(func() {
+			t := &tallies[i]
+			for ctx.Err() == nil && time.Now().Before(deadline) && next.Add(1) <= int64(n) {
+				status, body, d, err := l.do(client)
+				if err != nil {
+					t.errs++
+					if msg := err.Error(); len(t.kinds) < maxErrorKinds && !slices.Contains(t.kinds, msg) {
+						t.kinds = append(t.kinds, msg)
+					}
+					continue
+				}
+				t.lat = append(t.lat, d)
+				t.status[status]++
+				if l.ok(status, body) {
+					t.ok++
+				}
+			}
+		})
+	}
+	wg.Wait()
+	return time.Since(start)
+}
+
+// merge sums the workers' tallies into one report.
+func merge(url string, concurrency int, elapsed time.Duration, tallies []tally) *Report {
+	rep := &Report{URL: url, Concurrency: concurrency, Elapsed: elapsed, Status: map[int]int{}}
+	var lat []time.Duration
+	for _, t := range tallies {
+		lat = append(lat, t.lat...)
+		for k, v := range t.status {
+			rep.Status[k] += v
+		}
+		rep.OK += t.ok
+		rep.Errors += t.errs
+		for _, k := range t.kinds {
+			if len(rep.ErrorKinds) < maxErrorKinds && !slices.Contains(rep.ErrorKinds, k) {
+				rep.ErrorKinds = append(rep.ErrorKinds, k)
+			}
+		}
+	}
+	rep.Requests = len(lat) + rep.Errors
+	if elapsed > 0 {
+		rep.RPS = float64(rep.Requests) / elapsed.Seconds()
+	}
+	slices.Sort(lat)
+	rep.P50, rep.P90, rep.P99 = percentile(lat, 50), percentile(lat, 90), percentile(lat, 99)
+	if len(lat) > 0 {
+		rep.Max = lat[len(lat)-1]
+	}
+	return rep
+}
+
+// do sends one request and reads the whole answer (so the connection is reused).
+func (l load) do(client *http.Client) (int, []byte, time.Duration, error) {
+	req, err := http.NewRequest(http.MethodPost, l.url, bytes.NewReader(l.body))
+	if err != nil {
+		return 0, nil, 0, fmt.Errorf("new request: %w", err)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	if l.token != "" {
+		req.Header.Set("Authorization", "Bearer "+l.token)
+	}
+	t0 := time.Now()
+	resp, err := client.Do(req)
+	if err != nil {
+		return 0, nil, 0, fmt.Errorf("POST %s: %w", l.url, err)
+	}
+	body, err := io.ReadAll(io.LimitReader(resp.Body, 8<<20))
+	resp.Body.Close()
+	d := time.Since(t0)
+	if err != nil {
+		return 0, nil, 0, fmt.Errorf("POST %s: read answer: %w", l.url, err)
+	}
+	return resp.StatusCode, body, d, nil
+}
