@@ -99,7 +99,10 @@ type Index struct {
 	entities map[string]authEntry
 	// over holds the identifiers changed since entities was built; an entry with a nil
 	// authority hides a removed identifier.
-	over      map[string]authEntry
+	over map[string]authEntry
+	// overBits has overBit(id) set for each identifier in over (0 when over is empty): a
+	// lookup whose bit is clear, most lookups while over is small, skips over.
+	overBits  uint64
 	byPair    map[pairKey][]recEntry
 	byForeign map[string][]recEntry
 	ids       map[Kind][]string
@@ -180,9 +183,10 @@ func (x *Index) AuthorityByEntity(entity string) (*Authority, bool) {
 	return e.a, ok
 }
 
-// entity finds the authority of an identifier: the overlay first, then the base map.
+// entity finds the authority of an identifier: the overlay first, when it may hold it, then
+// the base map.
 func (x *Index) entity(e string) (authEntry, bool) {
-	if len(x.over) > 0 {
+	if x.overBits&overBit(e) != 0 {
 		if v, ok := x.over[e]; ok {
 			return v, v.a != nil
 		}

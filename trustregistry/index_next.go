@@ -24,7 +24,7 @@ func (x *Index) Next(next *State, changes []Change) *Index {
 	if kinds[KindScheme] || len(changes) > len(next.Authorities)/2 {
 		return NewIndex(next)
 	}
-	n := &Index{state: next, entities: x.entities, over: x.over, byPair: x.byPair, byForeign: x.byForeign,
+	n := &Index{state: next, entities: x.entities, over: x.over, overBits: x.overBits, byPair: x.byPair, byForeign: x.byForeign,
 		frameworks: x.frameworks, ids: maps.Clone(x.ids)}
 	for _, k := range Kinds {
 		if kinds[k] {
@@ -61,7 +61,10 @@ func (n *Index) overlayAuthorities(prev *State, changes []Change) {
 		}
 	}
 	if len(over) < max(overlayLimit, len(n.entities)/64) {
-		n.over = over
+		n.over, n.overBits = over, 0
+		for id := range over {
+			n.overBits |= overBit(id)
+		}
 		return
 	}
 	base := make(map[string]authEntry, len(n.entities)+len(over))
@@ -73,7 +76,19 @@ func (n *Index) overlayAuthorities(prev *State, changes []Change) {
 			base[id] = e
 		}
 	}
-	n.entities, n.over = base, nil
+	n.entities, n.over, n.overBits = base, nil, 0
+}
+
+// overBit is the bit of an identifier in Index.overBits: a one-hash, 64-bit Bloom filter over
+// the overlay's identifiers, from the length and two bytes (DIDs, thumbprints and domains
+// differ in length, in the middle and near the end), so that it costs a few loads.
+func overBit(id string) uint64 {
+	n := len(id)
+	if n == 0 {
+		return 1
+	}
+	h := uint(n) ^ uint(id[n/2])*7 ^ uint(id[n-1-n/4])*13
+	return 1 << (h & 63)
 }
 
 // nextIDs returns the sorted ids of kind k in next given the sorted ids of prev and the changes

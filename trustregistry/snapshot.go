@@ -16,8 +16,9 @@ import (
 // SnapshotType is the JWS typ header of registry snapshots.
 const SnapshotType = "idport-registry-snapshot+jwt"
 
-// MaxSnapshotBytes bounds the size of a snapshot a client accepts.
-const MaxSnapshotBytes = 64 << 20
+// MaxSnapshotBytes bounds the size of a snapshot a client accepts: the snapshot of a registry
+// of 1,000,000 authorities fits.
+const MaxSnapshotBytes = 1 << 30
 
 // Snapshot is the full registry state at a version, as signed and distributed.
 type Snapshot struct {

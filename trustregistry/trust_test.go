@@ -3,6 +3,7 @@ package trustregistry
 import (
 	"encoding/json"
 	"errors"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -347,4 +348,64 @@ func BenchmarkDecideHit(b *testing.B) {
 			b.Fatal(d.Code)
 		}
 	}
+}
+
+// BenchmarkDecideHitDerived compares, in the same run, the decision hit on an index rebuilt
+// from the state (NewIndex, what replicas used before deltas) with the hit on the index a
+// replica derives after ordinary changes (Index.Next: suspend and reinstate one authority).
+// The two alternate in blocks of decideBlock decisions on one locked OS thread, and each
+// block's thread CPU time is counted: rebuilt-cpu-ns and derived-cpu-ns are per decision and
+// do not count the time spent waiting for a CPU on a loaded machine (ns/op, wall clock, is
+// one block of each).
+func BenchmarkDecideHitDerived(b *testing.B) {
+	s, err := SyntheticState(10000, 50, t0)
+	if err != nil {
+		b.Fatal(err)
+	}
+	derived := NewIndex(s)
+	for _, cs := range []ChangeSet{SuspendAuthority("authority-42", "bench", t0), ReinstateAuthority("authority-42", "bench", t0.Add(time.Minute))} {
+		next, changes, err := Apply(derived.State(), cs, t0.Add(time.Minute))
+		if err != nil {
+			b.Fatal(err)
+		}
+		derived = derived.Next(next, changes)
+	}
+	q := Query{Entity: "did:web:authority-7777.example", CredentialType: "BusinessRegistration", LocalScheme: "scheme-0", At: t0.Add(time.Hour), IssuedAt: t0.Add(time.Minute)}
+	CompareDecideHit(b, NewIndex(derived.State()), derived, q)
+}
+
+// decideBlock is the number of decisions between two thread CPU readings.
+const decideBlock = 100
+
+// CompareDecideHit runs the decision hit q on rebuilt and derived alternately (see
+// BenchmarkDecideHitDerived) and reports the CPU time of one decision on each.
+func CompareDecideHit(b *testing.B, rebuilt, derived *Index, q Query) {
+	for _, x := range []*Index{rebuilt, derived} {
+		if d := x.Decide(q); !d.Recognised {
+			b.Fatalf("%+v", d)
+		}
+	}
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	var tr, td time.Duration
+	b.ReportAllocs()
+	for b.Loop() {
+		t0 := ThreadCPU()
+		for range decideBlock {
+			if !rebuilt.Decide(q).Recognised {
+				b.Fatal("rebuilt index: not recognised")
+			}
+		}
+		t1 := ThreadCPU()
+		for range decideBlock {
+			if !derived.Decide(q).Recognised {
+				b.Fatal("derived index: not recognised")
+			}
+		}
+		t2 := ThreadCPU()
+		tr, td = tr+t1-t0, td+t2-t1
+	}
+	n := float64(b.N * decideBlock)
+	b.ReportMetric(float64(tr.Nanoseconds())/n, "rebuilt-cpu-ns")
+	b.ReportMetric(float64(td.Nanoseconds())/n, "derived-cpu-ns")
 }
