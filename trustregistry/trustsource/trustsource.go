@@ -91,6 +91,8 @@ type SyncConfig struct {
 	CacheFile string
 	// HTTPClient fetches snapshots (default: the replica's, 35 s timeout).
 	HTTPClient *http.Client
+	// WrapTransport, when set, wraps the fetching client's transport (replica.Config).
+	WrapTransport func(http.RoundTripper) http.RoundTripper
 	// Logger receives sync events (default slog.Default()).
 	Logger *slog.Logger
 }
@@ -100,7 +102,7 @@ type SyncConfig struct {
 // verified snapshot arrives (or CacheFile held a valid one).
 func Sync(cfg SyncConfig) (*Source, func(ctx context.Context) error, error) {
 	r, err := replica.New(replica.Config{URL: cfg.URL, PinnedKey: cfg.PinnedKey, CacheFile: cfg.CacheFile,
-		HTTPClient: cfg.HTTPClient, Logger: cfg.Logger})
+		HTTPClient: cfg.HTTPClient, WrapTransport: cfg.WrapTransport, Logger: cfg.Logger})
 	if err != nil {
 		return nil, nil, fmt.Errorf("registry replica for %s: %w", cfg.URL, err)
 	}
