@@ -38,6 +38,7 @@ type issuerFlags struct {
 	reg                                                                                 issuerRegistryFlags
 	store                                                                               storeFlags
 	refresh                                                                             time.Duration
+	tracing                                                                             tracingFlags
 }
 
 func (f *issuerFlags) register(fs *flag.FlagSet, service bool) {
@@ -60,6 +61,7 @@ func (f *issuerFlags) register(fs *flag.FlagSet, service bool) {
 		fs.BoolVar(&f.fillIssuer, "fill-issuer", false, "give client-supplied credentials without an issuer this instance's DID (default: refuse them with 400)")
 		fs.StringVar(&f.defaultFormat, "default-format", "", "format for client-supplied VC 2.0 credentials: vc+jwt (default) or ldp_vc")
 		fs.DurationVar(&f.refresh, "refresh-interval", 2*time.Second, "with --store etcd: how often the issuer reloads keys, API keys and status entries other issuer processes changed")
+		f.tracing.register(fs)
 		fs.IntVar(&f.gcPercent, "gc-percent", 400, "Go GC target percentage for the service (issuance makes short-lived garbage; 400 gives about 1.5x the credentials per CPU-second of Go's 100); 0 keeps GOGC")
 	}
 }
@@ -209,12 +211,19 @@ func runIssuer(ctx context.Context, args []string, env Env) error {
 	if f.gcPercent > 0 {
 		debug.SetGCPercent(f.gcPercent)
 	}
-	syncRegistry, err := f.reg.wire(f.registry, f.data, f.dev, &cfg, env.Logger)
+	tp, stopTracing, err := f.tracing.start(ctx, "issuer", env.Logger)
 	if err != nil {
 		_ = cfg.Store.Close()
 		return fmt.Errorf("issuer: %w", err)
 	}
-	svc, err := httpapi.NewService(ctx, httpapi.ServiceConfig{Issuer: cfg, Logger: env.Logger, Refresh: refresh})
+	defer stopTracing()
+	syncRegistry, err := f.reg.wire(f.registry, f.data, f.dev, &cfg, env.Logger, tp)
+	if err != nil {
+		_ = cfg.Store.Close()
+		return fmt.Errorf("issuer: %w", err)
+	}
+	svc, err := httpapi.NewService(ctx, httpapi.ServiceConfig{Issuer: cfg, Logger: env.Logger, Refresh: refresh,
+		TracerProvider: tp.TracerProvider()})
 	if err != nil {
 		return fmt.Errorf("issuer: %w", err)
 	}

@@ -47,6 +47,7 @@ type registryFlags struct {
 	store                                   storeFlags
 	console                                 consoleFlags
 	imports                                 importFlagsRegistry
+	tracing                                 tracingFlags
 }
 
 // storeFlags choose the registry's store: the bbolt file in --data (default) or an etcd cluster
@@ -150,6 +151,7 @@ func (f *registryFlags) register(fs *flag.FlagSet) {
 	f.store.register(fs)
 	f.console.register(fs)
 	f.imports.register(fs)
+	f.tracing.register(fs)
 }
 
 func parseCertAccounts(s string) (map[string]string, error) {
@@ -228,6 +230,11 @@ func runRegistry(ctx context.Context, args []string, env Env) error {
 	if err != nil {
 		return fmt.Errorf("registry: %w", err)
 	}
+	tp, stopTracing, err := f.tracing.start(ctx, "registry", env.Logger)
+	if err != nil {
+		return fmt.Errorf("registry: %w", err)
+	}
+	defer stopTracing()
 	st, err := f.store.open(ctx, f.data, env.Logger)
 	if err != nil {
 		return fmt.Errorf("registry: %w", err)
@@ -242,7 +249,7 @@ func runRegistry(ctx context.Context, args []string, env Env) error {
 		return err
 	}
 	handler := httpapi.New(svc, httpapi.Options{TrustedProxies: splitList(f.trustedProxies), BackupDir: f.data,
-		Console: f.console.config(), Importer: f.imports.importer()}, env.Logger)
+		Console: f.console.config(), Importer: f.imports.importer(), TracerProvider: tp.TracerProvider()}, env.Logger)
 	g, ctx := errgroup.WithContext(ctx)
 	g.Go(func() error { return svc.Run(ctx) })
 	srv := &httpx.Server{Addr: f.addr, Handler: handler, Logger: env.Logger, TLSConfig: tlsCfg,

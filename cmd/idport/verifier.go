@@ -5,6 +5,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"net/http"
 	"strings"
 	"time"
 
@@ -12,6 +13,7 @@ import (
 
 	"github.com/idport/idport/pkg/did"
 	"github.com/idport/idport/pkg/httpx"
+	"github.com/idport/idport/pkg/otelx"
 	"github.com/idport/idport/pkg/statuslist"
 	"github.com/idport/idport/verifier"
 	"github.com/idport/idport/verifier/etcdstore"
@@ -46,6 +48,7 @@ type verifierFlags struct {
 	vpAPIKey, publicURL, vpSigningSecret    string
 	profilesFile                            string
 	store                                   storeFlags
+	tracing                                 tracingFlags
 }
 
 func (f *verifierFlags) register(fs *flag.FlagSet) {
@@ -72,6 +75,7 @@ func (f *verifierFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.vpSigningSecret, "openid4vp-signing-secret", "", "secret (16+ bytes) sealing the verifier's request-signing key in verifier.db; set, requests are signed as decentralized_identifier:did:jwk (prefer IDPORT_OPENID4VP_SIGNING_SECRET)")
 	fs.StringVar(&f.profilesFile, "profiles", "", "YAML file of relying parties (name, apiKeySHA256) and their named profiles, served at /profiles/{name}/credentials/verify and /profiles/{name}/presentations/verify")
 	f.store.registerFor(fs, "verifier", "verifier.db", etcdstore.DefaultPrefix)
+	f.tracing.register(fs)
 	fs.BoolVar(&f.dev, "dev", false, "development mode: start without a registry (unready, rejecting everything) ")
 }
 
@@ -161,6 +165,45 @@ func (f *verifierFlags) sharedStore(ctx context.Context) (httpapi.SharedStore, e
 	return st, nil
 }
 
+// trustSource returns the verifier's trust source from --registry (or --dev) and the loop that
+// keeps it in sync (nil when there is none); wrap wraps the registry fetches (tracing).
+func (f *verifierFlags) trustSource(ctx context.Context, env Env, wrap func(http.RoundTripper) http.RoundTripper) (verifier.TrustSource, func(context.Context) error, error) {
+	switch {
+	case f.registry != "":
+		if f.registryKey == "" {
+			return nil, nil, errors.New("--registry needs --registry-key (the pinned registry public key)")
+		}
+		// newRegistryTrustSource (cmd/idport/trust.go) adapts the registry's
+		// sync client to verifier.TrustSource; run keeps the replica in sync.
+		return newRegistryTrustSource(ctx, f.registry, f.registryKey, f.data, env.Logger, wrap)
+	case f.dev:
+		fmt.Fprintln(env.Stderr, "WARNING: --dev without --registry: the verifier is unready and rejects every credential with registry_stale")
+		return verifier.Unavailable("no registry configured (--dev without --registry)"), nil, nil
+	default:
+		return nil, nil, errors.New("--registry URL and --registry-key FILE are required (or --dev to start without a registry)")
+	}
+}
+
+// verifierConfig builds the SDK configuration: the policy, the did:web resolver and the
+// status-list fetcher over the flags' network options, traced by tp (nil: no tracing).
+func (f *verifierFlags) verifierConfig(trust verifier.TrustSource, pol verifier.Policy, tp *otelx.Provider, env Env) (verifier.Config, error) {
+	hosts := splitList(f.allowHosts)
+	resolver := did.NewResolver(did.ResolverOptions{AllowHosts: hosts, AllowHTTP: f.allowHTTP, Logger: env.Logger,
+		WrapTransport: tp.Transport(otelx.SpanDIDWeb)})
+	sf, err := statuslist.NewFetcher(statuslist.FetcherOptions{
+		Net:      did.NetOptions{AllowHosts: hosts, AllowHTTP: f.allowHTTP, WrapTransport: tp.Transport(otelx.SpanStatusList)},
+		Resolver: resolver, Logger: env.Logger,
+		// Status list credentials served as JSON-LD with a Data Integrity
+		// proof (W3C suites, @digitalbazaar issuers), checked by pkg/vcld.
+		VerifyDataIntegrity: verifier.DataIntegrityListVerifier(resolver),
+	})
+	if err != nil {
+		return verifier.Config{}, fmt.Errorf("status lists: %w", err)
+	}
+	return verifier.Config{TrustSource: trust, Resolver: resolver, Policy: pol, Logger: env.Logger,
+		StatusFetcher: verifier.StatusLists(sf), Tracer: tp.Checks()}, nil
+}
+
 // runVerifier runs the verifier service until ctx ends.
 func runVerifier(ctx context.Context, args []string, env Env) error {
 	var f verifierFlags
@@ -173,41 +216,22 @@ func runVerifier(ctx context.Context, args []string, env Env) error {
 	if err != nil {
 		return fmt.Errorf("verifier: %w", err)
 	}
-	hosts := splitList(f.allowHosts)
-	resolver := did.NewResolver(did.ResolverOptions{AllowHosts: hosts, AllowHTTP: f.allowHTTP, Logger: env.Logger})
-
-	g, ctx := errgroup.WithContext(ctx)
-	var trust verifier.TrustSource
-	switch {
-	case f.registry != "":
-		if f.registryKey == "" {
-			return errors.New("verifier: --registry needs --registry-key (the pinned registry public key)")
-		}
-		// newRegistryTrustSource (cmd/idport/trust.go) adapts the registry's
-		// sync client to verifier.TrustSource; run keeps the replica in sync.
-		ts, run, err := newRegistryTrustSource(ctx, f.registry, f.registryKey, f.data, env.Logger)
-		if err != nil {
-			return fmt.Errorf("verifier: %w", err)
-		}
-		trust = ts
-		if run != nil {
-			g.Go(func() error { return run(ctx) })
-		}
-	case f.dev:
-		fmt.Fprintln(env.Stderr, "WARNING: --dev without --registry: the verifier is unready and rejects every credential with registry_stale")
-		trust = verifier.Unavailable("no registry configured (--dev without --registry)")
-	default:
-		return errors.New("verifier: --registry URL and --registry-key FILE are required (or --dev to start without a registry)")
-	}
-
-	sf, err := statuslist.NewFetcher(statuslist.FetcherOptions{
-		Net: did.NetOptions{AllowHosts: hosts, AllowHTTP: f.allowHTTP}, Resolver: resolver, Logger: env.Logger,
-		// Status list credentials served as JSON-LD with a Data Integrity
-		// proof (W3C suites, @digitalbazaar issuers), checked by pkg/vcld.
-		VerifyDataIntegrity: verifier.DataIntegrityListVerifier(resolver),
-	})
+	tp, stopTracing, err := f.tracing.start(ctx, "verifier", env.Logger)
 	if err != nil {
-		return fmt.Errorf("verifier: status lists: %w", err)
+		return fmt.Errorf("verifier: %w", err)
+	}
+	defer stopTracing()
+	g, ctx := errgroup.WithContext(ctx)
+	trust, run, err := f.trustSource(ctx, env, tp.Transport(otelx.SpanRegistry))
+	if err != nil {
+		return fmt.Errorf("verifier: %w", err)
+	}
+	if run != nil {
+		g.Go(func() error { return run(ctx) })
+	}
+	vcfg, err := f.verifierConfig(trust, pol, tp, env)
+	if err != nil {
+		return fmt.Errorf("verifier: %w", err)
 	}
 	set, err := f.profiles(pol)
 	if err != nil {
@@ -219,10 +243,7 @@ func runVerifier(ctx context.Context, args []string, env Env) error {
 	}
 	svc, err := httpapi.NewService(httpapi.ServiceConfig{
 		DataDir: f.data, Logger: env.Logger, OpenID4VP: f.openID4VP(), Profiles: set, Store: shared,
-		Verifier: verifier.Config{
-			TrustSource: trust, Resolver: resolver, Policy: pol, Logger: env.Logger,
-			StatusFetcher: verifier.StatusLists(sf),
-		},
+		Verifier: vcfg, TracerProvider: tp.TracerProvider(),
 	})
 	if err != nil {
 		return fmt.Errorf("verifier: %w", err)

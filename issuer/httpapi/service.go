@@ -12,6 +12,7 @@ import (
 
 	"github.com/idport/idport/issuer"
 	"github.com/idport/idport/issuer/openid4vci"
+	"go.opentelemetry.io/otel/trace"
 )
 
 // ServiceConfig configures the issuer service of the idport binary: the engine over a Store
@@ -30,6 +31,9 @@ type ServiceConfig struct {
 	// Refresh, when positive, makes Run reload keys, API keys and status entries from the
 	// Store at this interval (issuer.Issuer.Follow), for issuer processes sharing one Store.
 	Refresh time.Duration
+	// TracerProvider, when set, traces every request (httpx.Options.TracerProvider); nil
+	// means no tracing.
+	TracerProvider trace.TracerProvider
 }
 
 // Service is a running issuer: engine, store and HTTP handler.
@@ -67,7 +71,7 @@ func NewService(ctx context.Context, cfg ServiceConfig) (*Service, error) {
 		return nil, err
 	}
 	h := New(is, Options{Logger: cfg.Logger, Registry: cfg.Registry, MaxBodyBytes: cfg.MaxBodyBytes, OpenID4VCI: vci, Tenants: tenants,
-		Ready: is.Ready})
+		Ready: is.Ready, TracerProvider: cfg.TracerProvider})
 	return &Service{is: is, tenants: tenants, vci: vci, store: cfg.Issuer.Store, handler: h, refresh: cfg.Refresh}, nil
 }
 

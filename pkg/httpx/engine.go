@@ -14,6 +14,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"go.opentelemetry.io/otel/trace"
 )
 
 const (
@@ -43,6 +44,9 @@ type Options struct {
 	// Registry receives the HTTP metrics and idport_build_info; nil means a fresh registry with
 	// Go and process collectors.
 	Registry *prometheus.Registry
+	// TracerProvider, when set, makes a server span per request named by its route template,
+	// continuing the W3C traceparent of the caller; nil means no tracing.
+	TracerProvider trace.TracerProvider
 }
 
 // NewEngine returns a gin engine with idport's middleware and the /healthz, /readyz and /metrics
@@ -97,6 +101,9 @@ func NewEngine(o Options) *gin.Engine {
 				"status", status, "duration_ms", float64(elapsed.Microseconds())/1000, "bytes", c.Writer.Size())
 		}
 	})
+	if o.TracerProvider != nil {
+		e.Use(traceRequests(o.TracerProvider, quiet))
+	}
 	e.Use(gin.CustomRecoveryWithWriter(nil, func(c *gin.Context, rec any) {
 		LoggerFrom(c).Error("panic while serving request", "panic", rec)
 		WriteProblem(c, Problem{Status: http.StatusInternalServerError, Code: CodeInternal,

@@ -16,6 +16,7 @@ import (
 	"github.com/idport/idport/trustregistry/importer"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
+	"go.opentelemetry.io/otel/trace"
 )
 
 // Options tunes the HTTP layer.
@@ -45,6 +46,9 @@ type Options struct {
 	// Console, when set, serves the regulators' web console under /console (Service, Status
 	// and an unset Logger are filled in here).
 	Console *console.Config
+	// TracerProvider, when set, traces every request (httpx.Options.TracerProvider); nil
+	// means no tracing.
+	TracerProvider trace.TracerProvider
 }
 
 // Media types.
@@ -93,7 +97,8 @@ func New(svc *trustregistry.Service, o Options, logger *slog.Logger) *gin.Engine
 			func() float64 { r, _ := svc.Snapshot(); return float64(r.Sequence) }),
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "idport_registry_authorities", Help: "Authorities in the registry."},
 			func() float64 { return float64(len(svc.Index().IDs(trustregistry.KindAuthority))) }))
-	e := httpx.NewEngine(httpx.Options{Name: "registry", Logger: logger, MaxBodyBytes: o.MaxBodyBytes, Ready: svc.Ready, Registry: reg})
+	e := httpx.NewEngine(httpx.Options{Name: "registry", Logger: logger, MaxBodyBytes: o.MaxBodyBytes, Ready: svc.Ready, Registry: reg,
+		TracerProvider: o.TracerProvider})
 	if err := e.SetTrustedProxies(o.TrustedProxies); err != nil {
 		logger.Error("ignoring invalid trusted proxies", "err", err)
 		_ = e.SetTrustedProxies(nil)

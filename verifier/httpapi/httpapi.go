@@ -46,6 +46,7 @@ import (
 	"github.com/idport/idport/verifier/dcql"
 	"github.com/idport/idport/verifier/openid4vp"
 	"github.com/idport/idport/verifier/profiles"
+	"go.opentelemetry.io/otel/trace"
 )
 
 // Stable problem codes of this API (besides pkg/httpx's and the SDK's
@@ -109,6 +110,9 @@ type Options struct {
 	// Profiles are the relying-party profiles served under
 	// /profiles/{name}/ (profiles.go); nil answers 404 profile_not_found.
 	Profiles *profiles.Set
+	// TracerProvider, when set, traces every request (httpx.Options.TracerProvider); nil
+	// means no tracing.
+	TracerProvider trace.TracerProvider
 }
 
 // New returns the verifier's HTTP handler (a gin engine from pkg/httpx
@@ -123,7 +127,7 @@ func New(v *verifier.Verifier, o Options) *gin.Engine {
 	e := httpx.NewEngine(httpx.Options{
 		Name: "verifier", Logger: o.Logger, Registry: reg,
 		MaxBodyBytes: o.MaxBodyBytes, MaxJSONDepth: o.MaxJSONDepth,
-		Ready: v.Ready,
+		Ready: v.Ready, TracerProvider: o.TracerProvider,
 	})
 	h := &handlers{v: v, outcomes: prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "idport_verifier_verifications_total",

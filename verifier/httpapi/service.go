@@ -20,6 +20,7 @@ import (
 	"github.com/idport/idport/verifier/boltstore"
 	"github.com/idport/idport/verifier/openid4vp"
 	"github.com/idport/idport/verifier/profiles"
+	"go.opentelemetry.io/otel/trace"
 )
 
 // ServiceConfig configures the verifier service of the idport binary.
@@ -51,6 +52,9 @@ type ServiceConfig struct {
 	// verifier.db, for verifier processes that share it
 	// (verifier/etcdstore). The Service owns it: Close closes it.
 	Store SharedStore
+	// TracerProvider, when set, traces every request (httpx.Options.TracerProvider); nil
+	// means no tracing.
+	TracerProvider trace.TracerProvider
 }
 
 // SharedStore is the state several verifier processes behind one address
@@ -167,7 +171,8 @@ func NewService(cfg ServiceConfig) (*Service, error) {
 		_ = store.Close()
 		return nil, fmt.Errorf("verifier service: %w", err)
 	}
-	opts := Options{Logger: cfg.Logger, Registry: cfg.Registry, MaxBodyBytes: cfg.MaxBodyBytes, MaxJSONDepth: cfg.MaxJSONDepth, Profiles: cfg.Profiles}
+	opts := Options{Logger: cfg.Logger, Registry: cfg.Registry, MaxBodyBytes: cfg.MaxBodyBytes, MaxJSONDepth: cfg.MaxJSONDepth, Profiles: cfg.Profiles,
+		TracerProvider: cfg.TracerProvider}
 	svc := &Service{store: store, verifier: v, purge: cfg.PurgeInterval}
 	if cfg.OpenID4VP != nil {
 		if opts.OpenID4VP, err = svc.openID4VP(*cfg.OpenID4VP); err != nil {
