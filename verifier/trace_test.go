@@ -57,9 +57,9 @@ func TestTracerSpanPerCheck(t *testing.T) {
 	trust := verifier.NewStaticTrust(7, is.authority())
 	from, until := testNow.Add(-24*time.Hour), testNow.Add(365*24*time.Hour)
 	for _, tt := range []struct {
-		name              string
-		raw               string
-		outcome, code     string
+		name                string
+		raw                 string
+		outcome, code       string
 		validity, validCode string
 	}{
 		{"verified", is.joseVC(t, credentialJSON(is.DID, from, until, statusEntry("revocation", "7"))), "verified", "", "passed", ""},
