@@ -32,7 +32,12 @@ func traceRequests(tp trace.TracerProvider, quiet map[string]bool) gin.HandlerFu
 		defer span.End()
 		c.Request = c.Request.WithContext(ctx)
 		if sc := span.SpanContext(); sc.IsValid() {
-			c.Set(loggerKey, LoggerFrom(c).With("trace_id", sc.TraceID().String()))
+			// The request logger stays lazy: only its base gains the trace id.
+			if v, ok := c.Get(loggerKey); ok {
+				if l, ok := v.(*requestLogger); ok {
+					c.Set(loggerKey, &requestLogger{base: l.base.With("trace_id", sc.TraceID().String()), id: l.id})
+				}
+			}
 		}
 		c.Next()
 		status := c.Writer.Status()

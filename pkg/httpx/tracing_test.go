@@ -1,8 +1,11 @@
 package httpx
 
 import (
+	"bytes"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"testing"
 
 	"github.com/gin-gonic/gin"
@@ -45,4 +48,28 @@ func TestServerSpanPerRequest(t *testing.T) {
 			t.Errorf("attribute %s carries the path: %s", kv.Key, v)
 		}
 	}
+}
+
+func TestRequestLoggerCarriesTraceID(t *testing.T) {
+	var buf bytes.Buffer
+	tp := sdktrace.NewTracerProvider()
+	e := NewEngine(Options{Name: "test", TracerProvider: tp, Logger: slog.New(slog.NewJSONHandler(&buf, nil))})
+	e.GET("/x", func(c *gin.Context) {
+		LoggerFrom(c).Info("in handler")
+		c.Status(http.StatusNoContent)
+	})
+	const traceID = "4bf92f3577b34da6a3ce929d0e0e4736"
+	req := httptest.NewRequest(http.MethodGet, "/x", nil)
+	req.Header.Set("traceparent", "00-"+traceID+"-00f067aa0ba902b7-01")
+	req.Header.Set(RequestIDHeader, "req-1")
+	e.ServeHTTP(httptest.NewRecorder(), req)
+	for _, line := range strings.Split(buf.String(), "\n") {
+		if strings.Contains(line, `"in handler"`) {
+			if !strings.Contains(line, `"trace_id":"`+traceID+`"`) || !strings.Contains(line, `"request_id":"req-1"`) {
+				t.Errorf("handler log line lacks the trace or request id: %s", line)
+			}
+			return
+		}
+	}
+	t.Fatalf("no handler log line in %s", buf.String())
 }
