@@ -58,19 +58,30 @@ func (v *Verifier) VerifyPresentation(ctx context.Context, raw []byte, o Present
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("verifier: %w", err)
 	}
+	ctx, end := v.traceVerification(ctx, SpanPresentation)
+	r, err := v.verifyPresentation(ctx, raw, o)
+	end(r)
+	return r, err
+}
+
+// verifyPresentation is VerifyPresentation under its span.
+func (v *Verifier) verifyPresentation(ctx context.Context, raw []byte, o PresentationOptions) (*Result, error) {
 	p := &v.policy
 	if o.Policy != nil {
 		p = o.Policy
 	}
 	r := newResult()
 	now := v.now()
+	_, end := v.traceCheck(ctx, r, CheckFormat)
 	pr, code, err := parsePresentation(raw)
 	if err != nil {
 		r.fail(CheckFormat, code, err.Error())
+		end()
 		return r, nil
 	}
 	r.Format = pr.format
 	r.pass(CheckFormat)
+	end()
 
 	if pr.sd != nil {
 		v.verifySDPresentation(ctx, pr, r, p, o, now)
@@ -78,18 +89,13 @@ func (v *Verifier) VerifyPresentation(ctx context.Context, raw []byte, o Present
 		return r, nil
 	}
 
-	if code, err := v.checkPresentationSignature(ctx, pr, o); err != nil {
-		r.fail(CheckPresentation, code, err.Error())
+	if !v.checkPresentationProof(ctx, pr, r, p, o, now) {
 		return r, nil
 	}
-	r.Holder = pr.holder
-	if !pr.expires.IsZero() && now.After(pr.expires.Add(p.skew())) {
-		r.fail(CheckPresentation, CodeExpired, "presentation expired at "+pr.expires.UTC().Format(time.RFC3339))
-		return r, nil
-	}
-	r.pass(CheckPresentation)
-
-	if !v.checkChallenge(ctx, pr.nonce, pr.audience, r, p, o, now) {
+	sctx, end := v.traceCheck(ctx, r, CheckChallenge)
+	ok := v.checkChallenge(sctx, pr.nonce, pr.audience, r, p, o, now)
+	end()
+	if !ok {
 		return r, nil
 	}
 
@@ -119,13 +125,33 @@ func (v *Verifier) VerifyPresentation(ctx context.Context, raw []byte, o Present
 			bearer = append(bearer, i)
 		}
 	}
+	_, end = v.traceCheck(ctx, r, CheckHolder)
 	v.checkHolderBinding(r, p, pr.holder, unbound, bearer)
+	end()
 	if len(r.Credentials) > 0 {
 		first := r.Credentials[0]
 		r.Issuer, r.Subject, r.Types, r.Recognition, r.Claims = first.Issuer, first.Subject, first.Types, first.Recognition, first.Claims
 	}
 	v.debug(ctx, "presentation", r)
 	return r, nil
+}
+
+// checkPresentationProof checks the presentation's own proof and expiry under the span of
+// CheckPresentation, and records the holder.
+func (v *Verifier) checkPresentationProof(ctx context.Context, pr *presentation, r *Result, p *Policy, o PresentationOptions, now time.Time) bool {
+	ctx, end := v.traceCheck(ctx, r, CheckPresentation)
+	defer end()
+	if code, err := v.checkPresentationSignature(ctx, pr, o); err != nil {
+		r.fail(CheckPresentation, code, err.Error())
+		return false
+	}
+	r.Holder = pr.holder
+	if !pr.expires.IsZero() && now.After(pr.expires.Add(p.skew())) {
+		r.fail(CheckPresentation, CodeExpired, "presentation expired at "+pr.expires.UTC().Format(time.RFC3339))
+		return false
+	}
+	r.pass(CheckPresentation)
+	return true
 }
 
 // checkHolderBinding applies Policy.HolderBinding to a presentation whose

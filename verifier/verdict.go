@@ -22,39 +22,59 @@ func (v *Verifier) checkCredential(ctx context.Context, c *credential, r *Result
 	r.Issuer = c.issuer
 	relied := reliedType(c.types, p)
 	if !p.RecognitionOptional && !localIssuer(c.issuer) {
-		if code, msg, ok := v.preRecognise(ctx, c, relied, now); !ok {
+		sctx, end := v.traceCheck(ctx, r, spanPrecheck)
+		code, msg, ok := v.preRecognise(sctx, c, relied, now)
+		if !ok {
 			r.fail(CheckRecognition, code, msg)
+		}
+		end()
+		if !ok {
 			return
 		}
 	}
 	// Signature (and, for Data Integrity, the proofs) first: nothing else
 	// is worth reporting about a forgery.
-	thumb, code, err := v.checkSignature(ctx, c, p)
+	sctx, end := v.traceCheck(ctx, r, CheckSignature)
+	thumb, code, err := v.checkSignature(sctx, c, p)
 	if err != nil {
 		r.fail(CheckSignature, code, err.Error())
+		end()
 		return
 	}
 	r.pass(CheckSignature)
+	end()
 	r.Issuer, r.Subject, r.Types = c.issuer, c.subject, c.types
 	r.IssuedAt, r.ValidFrom, r.ValidUntil = c.issuedAt, c.validFrom, c.validUntil
 	r.Disclosed = c.disclosed
 
+	_, end = v.traceCheck(ctx, r, CheckValidity)
 	v.checkValidity(c, r, p, now)
+	end()
 	relied = reliedType(c.types, p)
-	d, recognised := v.checkRecognition(ctx, c, r, p, thumb, relied, now)
+	sctx, end = v.traceCheck(ctx, r, CheckRecognition)
+	d, recognised := v.checkRecognition(sctx, c, r, p, thumb, relied, now)
+	end()
 	if recognised {
+		_, end = v.traceCheck(ctx, r, CheckAssurance)
 		v.checkAssurance(d, r, p)
+		end()
 	}
+	_, end = v.traceCheck(ctx, r, CheckDisclosures)
 	r.Claims = v.releaseClaims(c, d, r, p, recognised, relied)
+	end()
+	_, end = v.traceCheck(ctx, r, CheckPolicy)
 	v.checkPolicy(c, d, r, p, recognised)
+	end()
 	if len(c.status) > 0 {
+		sctx, end = v.traceCheck(ctx, r, CheckStatus)
 		if recognised || p.RecognitionOptional {
-			v.checkStatus(ctx, c, r, p)
+			v.checkStatus(sctx, c, r, p)
 		} else {
 			// An issuer the registry does not recognise gets no outbound
 			// request: its status lists are not fetched.
 			r.skip(CheckStatus, "")
 		}
+		end()
 	}
 }
 

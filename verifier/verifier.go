@@ -53,6 +53,9 @@ type Config struct {
 	// DocumentLimits bound the OpenAttestation documents VerifyDocument
 	// accepts (size, nesting, fields); zero fields take pkg/oa's defaults.
 	DocumentLimits oa.Limits
+	// Tracer receives a span per credential and presentation verification
+	// and one per check; nil means no tracing.
+	Tracer Tracer
 }
 
 // Verifier verifies credentials and presentations. It is safe for
@@ -68,6 +71,7 @@ type Verifier struct {
 	challTTL   time.Duration
 	keys       *keyCache
 	documents  *documentVerifier
+	tracer     Tracer
 }
 
 // New returns a Verifier for cfg.
@@ -81,6 +85,7 @@ func New(cfg Config) (*Verifier, error) {
 		log:        cfg.Logger,
 		challenges: cfg.ChallengeStore,
 		challTTL:   cfg.ChallengeTTL,
+		tracer:     cfg.Tracer,
 	}
 	if v.trust == nil {
 		v.trust = Unavailable("no trust source configured")
@@ -183,13 +188,18 @@ func (v *Verifier) verifyCredentialPre(ctx context.Context, raw []byte, p *Polic
 		return nil, fmt.Errorf("verifier: %w", err)
 	}
 	r := newResult()
+	ctx, endVerification := v.traceVerification(ctx, SpanCredential)
+	defer func() { endVerification(r) }()
+	_, end := v.traceCheck(ctx, r, CheckFormat)
 	c, code, err := parseCredential(raw)
 	if err != nil {
 		r.fail(CheckFormat, code, err.Error())
+		end()
 		return r, nil
 	}
 	r.Format = c.format
 	r.pass(CheckFormat)
+	end()
 	if c.format == vc.FormatDI {
 		c.pre = pre
 	}
@@ -199,11 +209,13 @@ func (v *Verifier) verifyCredentialPre(ctx context.Context, raw []byte, p *Polic
 		// A key binding JWT sent along is checked, never ignored (an
 		// unsigned one, alg none, included); its challenge is not this
 		// call's business.
+		_, end := v.traceCheck(ctx, r, CheckHolder)
 		if _, _, code, err := v.checkKeyBinding(c, "", p, now); err != nil {
 			r.fail(CheckHolder, code, err.Error())
 		} else {
 			r.pass(CheckHolder)
 		}
+		end()
 	}
 	v.debug(ctx, "credential", r)
 	return r, nil

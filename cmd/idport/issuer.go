@@ -41,6 +41,7 @@ type issuerFlags struct {
 	refresh                                                                             time.Duration
 	tls                                                                                 tlsFlags
 	rate                                                                                rateFlags
+	tracing                                                                             tracingFlags
 }
 
 func (f *issuerFlags) register(fs *flag.FlagSet, service bool) {
@@ -65,6 +66,7 @@ func (f *issuerFlags) register(fs *flag.FlagSet, service bool) {
 		fs.DurationVar(&f.refresh, "refresh-interval", 2*time.Second, "with --store etcd: how often the issuer reloads keys, API keys and status entries other issuer processes changed")
 		f.tls.register(fs, "back ends may authenticate with one (with --require-client-cert they must)")
 		f.rate.register(fs)
+		f.tracing.register(fs)
 		fs.IntVar(&f.gcPercent, "gc-percent", 400, "Go GC target percentage for the service (issuance makes short-lived garbage; 400 gives about 1.5x the credentials per CPU-second of Go's 100); 0 keeps GOGC")
 	}
 }
@@ -218,13 +220,20 @@ func runIssuer(ctx context.Context, args []string, env Env) error {
 	if f.gcPercent > 0 {
 		debug.SetGCPercent(f.gcPercent)
 	}
-	syncRegistry, err := f.reg.wire(f.registry, f.data, f.dev, &cfg, env.Logger)
+	tp, stopTracing, err := f.tracing.start(ctx, "issuer", env.Logger)
+	if err != nil {
+		_ = cfg.Store.Close()
+		return fmt.Errorf("issuer: %w", err)
+	}
+	defer stopTracing()
+	syncRegistry, err := f.reg.wire(f.registry, f.data, f.dev, &cfg, env.Logger, tp)
 	if err != nil {
 		_ = cfg.Store.Close()
 		return fmt.Errorf("issuer: %w", err)
 	}
 	ready := httpx.NewReadyWatch("issuer", nil, env.Logger)
-	svc, err := httpapi.NewService(ctx, httpapi.ServiceConfig{Issuer: cfg, Logger: env.Logger, Refresh: refresh, Ready: ready.Check, RateLimit: rl})
+	svc, err := httpapi.NewService(ctx, httpapi.ServiceConfig{Issuer: cfg, Logger: env.Logger, Refresh: refresh, Ready: ready.Check, RateLimit: rl,
+		TracerProvider: tp.TracerProvider()})
 	if err != nil {
 		return fmt.Errorf("issuer: %w", err)
 	}

@@ -11,6 +11,7 @@ import (
 	"github.com/idport/idport/internal/crossborder"
 	"github.com/idport/idport/issuer"
 	"github.com/idport/idport/pkg/did"
+	"github.com/idport/idport/pkg/otelx"
 	"github.com/idport/idport/pkg/statuslist"
 	"github.com/idport/idport/trustregistry/issuerauth"
 	"github.com/idport/idport/trustregistry/trustsource"
@@ -41,8 +42,9 @@ func (f *issuerRegistryFlags) register(fs *flag.FlagSet) {
 }
 
 // wire gives cfg its registry check and onboarding from the flags. It returns the loop that
-// keeps the registry replica in sync (nil without a registry).
-func (f *issuerRegistryFlags) wire(registry, data string, dev bool, cfg *issuer.Config, logger *slog.Logger) (func(context.Context) error, error) {
+// keeps the registry replica in sync (nil without a registry). tp traces the registry fetches
+// and the onboarding verifications (nil: no tracing).
+func (f *issuerRegistryFlags) wire(registry, data string, dev bool, cfg *issuer.Config, logger *slog.Logger, tp *otelx.Provider) (func(context.Context) error, error) {
 	if registry == "" {
 		if f.check != "" && f.check != string(issuer.CheckOff) {
 			return nil, fmt.Errorf("--registry-check %s needs --registry and --registry-key", f.check)
@@ -74,7 +76,7 @@ func (f *issuerRegistryFlags) wire(registry, data string, dev bool, cfg *issuer.
 		return nil, err
 	}
 	src, run, err := trustsource.Sync(trustsource.SyncConfig{URL: registry, PinnedKey: key,
-		CacheFile: filepath.Join(data, registryCacheFile), Logger: logger})
+		CacheFile: filepath.Join(data, registryCacheFile), Logger: logger, WrapTransport: tp.Transport(otelx.SpanRegistry)})
 	if err != nil {
 		return nil, err
 	}
@@ -83,7 +85,7 @@ func (f *issuerRegistryFlags) wire(registry, data string, dev bool, cfg *issuer.
 		cfg.Authoriser = issuerauth.New(src.Replica(), f.authScheme)
 	}
 	if f.onboardingType != "" {
-		if cfg.Onboarding, err = f.onboarding(src, logger); err != nil {
+		if cfg.Onboarding, err = f.onboarding(src, logger, tp); err != nil {
 			return nil, err
 		}
 	}
@@ -91,20 +93,23 @@ func (f *issuerRegistryFlags) wire(registry, data string, dev bool, cfg *issuer.
 }
 
 // onboarding builds the verifier engine behind POST /onboarding.
-func (f *issuerRegistryFlags) onboarding(src *trustsource.Source, logger *slog.Logger) (*issuer.OnboardingConfig, error) {
+func (f *issuerRegistryFlags) onboarding(src *trustsource.Source, logger *slog.Logger, tp *otelx.Provider) (*issuer.OnboardingConfig, error) {
 	if f.localScheme == "" {
 		return nil, errors.New("--onboarding-type needs --local-scheme (the scheme that recognises the foreign credentials)")
 	}
 	hosts := splitList(f.allowHosts)
-	resolver := did.NewResolver(did.ResolverOptions{AllowHosts: hosts, AllowHTTP: f.allowHTTP, Logger: logger})
-	sf, err := statuslist.NewFetcher(statuslist.FetcherOptions{Net: did.NetOptions{AllowHosts: hosts, AllowHTTP: f.allowHTTP},
+	resolver := did.NewResolver(did.ResolverOptions{AllowHosts: hosts, AllowHTTP: f.allowHTTP, Logger: logger,
+		WrapTransport: tp.Transport(otelx.SpanDIDWeb)})
+	sf, err := statuslist.NewFetcher(statuslist.FetcherOptions{Net: did.NetOptions{AllowHosts: hosts, AllowHTTP: f.allowHTTP,
+		WrapTransport: tp.Transport(otelx.SpanStatusList)},
 		Resolver: resolver, Logger: logger, VerifyDataIntegrity: verifier.DataIntegrityListVerifier(resolver)})
 	if err != nil {
 		return nil, fmt.Errorf("onboarding status lists: %w", err)
 	}
 	pol := verifier.Policy{LocalScheme: f.localScheme, MinAssurance: f.minLvl, AssuranceLevels: splitList(f.assuranceLevels),
 		StatusFailMode: verifier.StatusFailClosed, CrossBorder: verifier.ClaimsRefuse}
-	v, err := verifier.New(verifier.Config{TrustSource: src, Resolver: resolver, StatusFetcher: verifier.StatusLists(sf), Policy: pol, Logger: logger})
+	v, err := verifier.New(verifier.Config{TrustSource: src, Resolver: resolver, StatusFetcher: verifier.StatusLists(sf), Policy: pol, Logger: logger,
+		Tracer: tp.Checks()})
 	if err != nil {
 		return nil, fmt.Errorf("onboarding verifier: %w", err)
 	}

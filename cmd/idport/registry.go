@@ -20,6 +20,7 @@ import (
 	"github.com/idport/idport/trustregistry/etcdstore"
 	"github.com/idport/idport/trustregistry/httpapi"
 	"github.com/idport/idport/trustregistry/storeconfig"
+	"go.opentelemetry.io/otel/trace"
 )
 
 const registryUsage = `The trust registry records which foreign authorities and schemes are recognised,
@@ -48,6 +49,7 @@ type registryFlags struct {
 	store                                storeFlags
 	console                              consoleFlags
 	imports                              importFlagsRegistry
+	tracing                              tracingFlags
 }
 
 // storeFlags choose the registry's store: the bbolt file in --data (default) or an etcd cluster
@@ -150,6 +152,7 @@ func (f *registryFlags) register(fs *flag.FlagSet) {
 	f.store.register(fs)
 	f.console.register(fs)
 	f.imports.register(fs)
+	f.tracing.register(fs)
 }
 
 func parseCertAccounts(s string) (map[string]string, error) {
@@ -202,6 +205,11 @@ func runRegistry(ctx context.Context, args []string, env Env) error {
 	if err != nil {
 		return fmt.Errorf("registry: %w", err)
 	}
+	tp, stopTracing, err := f.tracing.start(ctx, "registry", env.Logger)
+	if err != nil {
+		return fmt.Errorf("registry: %w", err)
+	}
+	defer stopTracing()
 	st, err := f.store.open(ctx, f.data, env.Logger)
 	if err != nil {
 		return fmt.Errorf("registry: %w", err)
@@ -219,7 +227,7 @@ func runRegistry(ctx context.Context, args []string, env Env) error {
 	g, ctx := errgroup.WithContext(ctx)
 	g.Go(func() error { return svc.Run(ctx) })
 	g.Go(func() error { return ready.Run(ctx, 0) })
-	for _, srv := range f.servers(svc, ready.Check, tlsCfg, env) {
+	for _, srv := range f.servers(svc, ready.Check, tlsCfg, tp.TracerProvider(), env) {
 		g.Go(func() error { return srv.Run(ctx) })
 	}
 	if st.Lost != nil {
@@ -236,10 +244,11 @@ func runRegistry(ctx context.Context, args []string, env Env) error {
 }
 
 // servers returns the registry's listeners: one serving everything, or with --admin-addr a
-// public one and an admin one (/admin/v1 and /console).
-func (f *registryFlags) servers(svc *trustregistry.Service, ready func() error, tlsCfg *tls.Config, env Env) []*httpx.Server {
+// public one and an admin one (/admin/v1 and /console). tracer, when not nil, traces their
+// requests.
+func (f *registryFlags) servers(svc *trustregistry.Service, ready func() error, tlsCfg *tls.Config, tracer trace.TracerProvider, env Env) []*httpx.Server {
 	o := httpapi.Options{TrustedProxies: splitList(f.trustedProxies), BackupDir: f.data, Console: f.console.config(), Ready: ready,
-		Importer: f.imports.importer()}
+		Importer: f.imports.importer(), TracerProvider: tracer}
 	onListen := func(what string) func(net.Addr) {
 		return func(a net.Addr) {
 			env.Logger.Info("registry listening", "listener", what, "addr", a.String(), "tls", tlsCfg != nil,

@@ -38,8 +38,10 @@ type registryTrust struct {
 // pinned to the public JWK in keyFile, cached in dataDir, ready only when it lists localScheme
 // (when set), and the loop that keeps it in sync.
 // caFile, when set, is the CA bundle the registry's HTTPS certificate must chain to. fed, when
-// its Cache is set, recognises issuers by federation framework live.
-func newRegistryTrustSource(_ context.Context, url, keyFile, caFile, dataDir, localScheme string, fed trustsource.FederationConfig, logger *slog.Logger) (*registryTrust, error) {
+// its Cache is set, recognises issuers by federation framework live. wrap, when not nil, wraps
+// the fetching transport (tracing).
+func newRegistryTrustSource(_ context.Context, url, keyFile, caFile, dataDir, localScheme string, fed trustsource.FederationConfig, logger *slog.Logger,
+	wrap func(http.RoundTripper) http.RoundTripper) (*registryTrust, error) {
 	key, err := trustsource.ReadKeyFile(keyFile)
 	if err != nil {
 		return nil, err
@@ -50,7 +52,8 @@ func newRegistryTrustSource(_ context.Context, url, keyFile, caFile, dataDir, lo
 	}
 	m := newSyncMetrics()
 	src, run, err := trustsource.Sync(trustsource.SyncConfig{URL: url, PinnedKey: key, HTTPClient: client,
-		CacheFile: filepath.Join(dataDir, registryCacheFile), Logger: logger, OnSync: m.Observe, Federation: fed})
+		CacheFile: filepath.Join(dataDir, registryCacheFile), Logger: logger, OnSync: m.Observe, Federation: fed,
+		WrapTransport: wrap})
 	if err != nil {
 		return nil, err
 	}

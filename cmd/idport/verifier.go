@@ -5,15 +5,17 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"github.com/prometheus/client_golang/prometheus"
-	"github.com/prometheus/client_golang/prometheus/collectors"
+	"net/http"
 	"strings"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
 	"golang.org/x/sync/errgroup"
 
 	"github.com/idport/idport/pkg/did"
 	"github.com/idport/idport/pkg/httpx"
+	"github.com/idport/idport/pkg/otelx"
 	"github.com/idport/idport/pkg/statuslist"
 	"github.com/idport/idport/verifier"
 	"github.com/idport/idport/verifier/etcdstore"
@@ -51,6 +53,7 @@ type verifierFlags struct {
 	tls                                     tlsFlags
 	rate                                    rateFlags
 	federation                              federationFlags
+	tracing                                 tracingFlags
 }
 
 func (f *verifierFlags) register(fs *flag.FlagSet) {
@@ -81,6 +84,7 @@ func (f *verifierFlags) register(fs *flag.FlagSet) {
 	f.tls.register(fs, "relying-party back ends may authenticate with one (with --require-client-cert they must)")
 	f.rate.register(fs)
 	f.federation.register(fs)
+	f.tracing.register(fs)
 	fs.BoolVar(&f.dev, "dev", false, "development mode: start without a registry (unready, rejecting everything) ")
 }
 
@@ -190,14 +194,19 @@ func runVerifier(ctx context.Context, args []string, env Env) error {
 	if err != nil {
 		return fmt.Errorf("verifier: %w", err)
 	}
+	tp, stopTracing, err := f.tracing.start(ctx, "verifier", env.Logger)
+	if err != nil {
+		return fmt.Errorf("verifier: %w", err)
+	}
+	defer stopTracing()
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	g, ctx := errgroup.WithContext(ctx)
-	trust, err := f.trustSource(ctx, g, reg, env)
+	trust, err := f.trustSource(ctx, g, reg, env, tp.Transport(otelx.SpanRegistry))
 	if err != nil {
 		return err
 	}
-	svcCfg, err := f.serviceConfig(pol, trust, env)
+	svcCfg, err := f.serviceConfig(pol, trust, tp, env)
 	if err != nil {
 		return err
 	}
@@ -221,15 +230,17 @@ func runVerifier(ctx context.Context, args []string, env Env) error {
 }
 
 // trustSource returns the verifier's trust source: the registry copy (kept in sync in g, its
-// metrics in reg), or with --dev and no --registry one that is never ready.
-func (f *verifierFlags) trustSource(ctx context.Context, g *errgroup.Group, reg prometheus.Registerer, env Env) (verifier.TrustSource, error) {
+// metrics in reg, its fetches wrapped by wrap when not nil: tracing), or with --dev and no
+// --registry one that is never ready.
+func (f *verifierFlags) trustSource(ctx context.Context, g *errgroup.Group, reg prometheus.Registerer, env Env,
+	wrap func(http.RoundTripper) http.RoundTripper) (verifier.TrustSource, error) {
 	switch {
 	case f.registry != "":
 		if f.registryKey == "" {
 			return nil, errors.New("verifier: --registry needs --registry-key (the pinned registry public key)")
 		}
 		rt, err := newRegistryTrustSource(ctx, f.registry, f.registryKey, f.registryCA, f.data, f.localScheme,
-			f.federation.config(splitList(f.allowHosts), f.allowHTTP, env.Logger), env.Logger)
+			f.federation.config(splitList(f.allowHosts), f.allowHTTP, env.Logger), env.Logger, wrap)
 		if err != nil {
 			return nil, fmt.Errorf("verifier: %w", err)
 		}
@@ -245,18 +256,12 @@ func (f *verifierFlags) trustSource(ctx context.Context, g *errgroup.Group, reg 
 	return nil, errors.New("verifier: --registry URL and --registry-key FILE are required (or --dev to start without a registry)")
 }
 
-// serviceConfig builds the service configuration (resolver, status lists, profiles) over trust.
-func (f *verifierFlags) serviceConfig(pol verifier.Policy, trust verifier.TrustSource, env Env) (httpapi.ServiceConfig, error) {
-	hosts := splitList(f.allowHosts)
-	resolver := did.NewResolver(did.ResolverOptions{AllowHosts: hosts, AllowHTTP: f.allowHTTP, Logger: env.Logger})
-	sf, err := statuslist.NewFetcher(statuslist.FetcherOptions{
-		Net: did.NetOptions{AllowHosts: hosts, AllowHTTP: f.allowHTTP}, Resolver: resolver, Logger: env.Logger,
-		// Status list credentials served as JSON-LD with a Data Integrity
-		// proof (W3C suites, @digitalbazaar issuers), checked by pkg/vcld.
-		VerifyDataIntegrity: verifier.DataIntegrityListVerifier(resolver),
-	})
+// serviceConfig builds the service configuration (resolver, status lists, profiles) over trust,
+// traced by tp (nil: no tracing).
+func (f *verifierFlags) serviceConfig(pol verifier.Policy, trust verifier.TrustSource, tp *otelx.Provider, env Env) (httpapi.ServiceConfig, error) {
+	vcfg, err := f.verifierConfig(trust, pol, tp, env)
 	if err != nil {
-		return httpapi.ServiceConfig{}, fmt.Errorf("verifier: status lists: %w", err)
+		return httpapi.ServiceConfig{}, fmt.Errorf("verifier: %w", err)
 	}
 	set, err := f.profiles(pol)
 	if err != nil {
@@ -264,9 +269,26 @@ func (f *verifierFlags) serviceConfig(pol verifier.Policy, trust verifier.TrustS
 	}
 	return httpapi.ServiceConfig{
 		DataDir: f.data, Logger: env.Logger, OpenID4VP: f.openID4VP(), Profiles: set,
-		Verifier: verifier.Config{
-			TrustSource: trust, Resolver: resolver, Policy: pol, Logger: env.Logger,
-			StatusFetcher: verifier.StatusLists(sf),
-		},
+		Verifier: vcfg, TracerProvider: tp.TracerProvider(),
 	}, nil
+}
+
+// verifierConfig builds the SDK configuration: the policy, the did:web resolver and the
+// status-list fetcher over the flags' network options, traced by tp (nil: no tracing).
+func (f *verifierFlags) verifierConfig(trust verifier.TrustSource, pol verifier.Policy, tp *otelx.Provider, env Env) (verifier.Config, error) {
+	hosts := splitList(f.allowHosts)
+	resolver := did.NewResolver(did.ResolverOptions{AllowHosts: hosts, AllowHTTP: f.allowHTTP, Logger: env.Logger,
+		WrapTransport: tp.Transport(otelx.SpanDIDWeb)})
+	sf, err := statuslist.NewFetcher(statuslist.FetcherOptions{
+		Net:      did.NetOptions{AllowHosts: hosts, AllowHTTP: f.allowHTTP, WrapTransport: tp.Transport(otelx.SpanStatusList)},
+		Resolver: resolver, Logger: env.Logger,
+		// Status list credentials served as JSON-LD with a Data Integrity
+		// proof (W3C suites, @digitalbazaar issuers), checked by pkg/vcld.
+		VerifyDataIntegrity: verifier.DataIntegrityListVerifier(resolver),
+	})
+	if err != nil {
+		return verifier.Config{}, fmt.Errorf("status lists: %w", err)
+	}
+	return verifier.Config{TrustSource: trust, Resolver: resolver, Policy: pol, Logger: env.Logger,
+		StatusFetcher: verifier.StatusLists(sf), Tracer: tp.Checks()}, nil
 }

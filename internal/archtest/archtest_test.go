@@ -88,11 +88,16 @@ func withinAny(path string, prefixes ...string) bool {
 }
 
 // Libraries no verification path may link: the aries-framework-go
-// signing stack (and its 2022 go-jose), etcd, gin, and the service-side
-// observability stack (the Prometheus client and protobuf: metrics belong to
-// the services, which adapt the SDK's hooks). Matched as prefixes of import
-// paths (gopkg.in/square/go-jose.v2 too).
+// signing stack (and its 2022 go-jose), etcd, gin, the service-side
+// observability stack: the Prometheus client and protobuf (metrics belong to
+// the services, which adapt the SDK's hooks), the OpenTelemetry SDK and its
+// OTLP exporters (the SDK's tracing hook is verifier.Tracer; the
+// OpenTelemetry adapter is pkg/otelx). Matched as prefixes of import paths
+// (gopkg.in/square/go-jose.v2 too).
 var forbiddenInSDK = []string{
+	otelSDK,
+	otelExporters,
+	module + "/pkg/otelx",
 	"github.com/hyperledger/aries-framework-go",
 	"github.com/go-jose/go-jose",
 	"gopkg.in/go-jose",
@@ -139,6 +144,25 @@ func TestOnlyVcldImportsAries(t *testing.T) {
 		for _, imp := range p.Imports {
 			if within(imp, "github.com/hyperledger/aries-framework-go") {
 				t.Errorf("%s imports %s: aries-framework-go stays under pkg/vcld", p.ImportPath, imp)
+			}
+		}
+	}
+}
+
+// The OpenTelemetry SDK and its exporters, which only pkg/otelx imports.
+const (
+	otelSDK       = "go.opentelemetry.io/otel/sdk"
+	otelExporters = "go.opentelemetry.io/otel/exporters"
+)
+
+func TestOnlyOtelxImportsTheOpenTelemetrySDK(t *testing.T) {
+	for _, p := range modulePackages(t) {
+		if within(p.ImportPath, module+"/pkg/otelx") {
+			continue
+		}
+		for _, imp := range p.Imports {
+			if withinAny(imp, otelSDK, otelExporters) {
+				t.Errorf("%s imports %s: the OpenTelemetry SDK and exporters stay in pkg/otelx", p.ImportPath, imp)
 			}
 		}
 	}

@@ -36,6 +36,7 @@ import (
 	"github.com/idport/idport/pkg/errs"
 	"github.com/idport/idport/pkg/httpx"
 	"github.com/idport/idport/pkg/vc"
+	"go.opentelemetry.io/otel/trace"
 )
 
 // CredentialIDHeader carries the id of an issued credential.
@@ -56,6 +57,9 @@ type Options struct {
 	MaxBodyBytes int64
 	// Ready reports readiness for /readyz.
 	Ready func() error
+	// TracerProvider, when set, traces every request (httpx.Options.TracerProvider); nil
+	// means no tracing.
+	TracerProvider trace.TracerProvider
 	// OpenID4VCI serves OpenID4VCI over the same engine when not nil (see openid4vci.go).
 	OpenID4VCI *openid4vci.Service
 	// Tenants are the engines of the deployment's tenants (issuer.OpenTenants), served under
@@ -87,7 +91,8 @@ func New(is *issuer.Issuer, o Options) *gin.Engine {
 		o.Registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	}
 	e := httpx.NewEngine(httpx.Options{Name: "issuer", Logger: o.Logger, MaxBodyBytes: o.MaxBodyBytes,
-		Ready: o.Ready, Registry: o.Registry, RateLimit: rateLimitByAPIKey(o.RateLimit, is, o.Tenants)})
+		Ready: o.Ready, Registry: o.Registry, RateLimit: rateLimitByAPIKey(o.RateLimit, is, o.Tenants),
+		TracerProvider: o.TracerProvider})
 	a := &api{is: is,
 		issued: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "idport_issuer_credentials_issued_total",
 			Help: "Credentials issued, by credential type and format."}, []string{"type", "format"}),

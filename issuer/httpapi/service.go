@@ -13,6 +13,7 @@ import (
 	"github.com/idport/idport/issuer"
 	"github.com/idport/idport/issuer/openid4vci"
 	"github.com/idport/idport/pkg/httpx"
+	"go.opentelemetry.io/otel/trace"
 )
 
 // ServiceConfig configures the issuer service of the idport binary: the engine over a Store
@@ -35,6 +36,9 @@ type ServiceConfig struct {
 	Ready func() error
 	// RateLimit limits each client's requests (see Options.RateLimit); nil: no limit.
 	RateLimit *httpx.RateLimit
+	// TracerProvider, when set, traces every request (httpx.Options.TracerProvider); nil
+	// means no tracing.
+	TracerProvider trace.TracerProvider
 }
 
 // Service is a running issuer: engine, store and HTTP handler.
@@ -78,7 +82,7 @@ func NewService(ctx context.Context, cfg ServiceConfig) (*Service, error) {
 		ready = is.Ready
 	}
 	h := New(is, Options{Logger: cfg.Logger, Registry: cfg.Registry, MaxBodyBytes: cfg.MaxBodyBytes, OpenID4VCI: vci, Tenants: tenants,
-		Ready: ready, RateLimit: cfg.RateLimit})
+		Ready: ready, RateLimit: cfg.RateLimit, TracerProvider: cfg.TracerProvider})
 	return &Service{is: is, tenants: tenants, vci: vci, store: cfg.Issuer.Store, handler: h, refresh: cfg.Refresh}, nil
 }
 

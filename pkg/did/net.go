@@ -34,6 +34,10 @@ type NetOptions struct {
 	AllowHTTP bool
 	// MaxRedirects bounds redirects (default 3; negative forbids them).
 	MaxRedirects int
+	// WrapTransport, when set, wraps the client's transport (guards
+	// included), e.g. to trace fetches and propagate trace context. The
+	// package itself knows no tracing library.
+	WrapTransport func(http.RoundTripper) http.RoundTripper
 }
 
 const defaultTimeout = 5 * time.Second
@@ -151,8 +155,12 @@ func SafeHTTPClient(o NetOptions) *http.Client {
 	if maxRedirects == 0 {
 		maxRedirects = 3
 	}
+	var rt http.RoundTripper = &schemeGuard{next: tr, allowHTTP: o.AllowHTTP}
+	if o.WrapTransport != nil {
+		rt = o.WrapTransport(rt)
+	}
 	return &http.Client{
-		Transport: &schemeGuard{next: tr, allowHTTP: o.AllowHTTP},
+		Transport: rt,
 		Timeout:   timeout,
 		CheckRedirect: func(req *http.Request, via []*http.Request) error {
 			if len(via) > maxRedirects {

@@ -52,6 +52,9 @@ type ResolverOptions struct {
 	RootCAs      *x509.CertPool
 	ExtraRoots   []*x509.Certificate
 	AllowHTTP    bool
+	// WrapTransport, when set, wraps the transport of the SafeHTTPClient
+	// (see NetOptions.WrapTransport).
+	WrapTransport func(http.RoundTripper) http.RoundTripper
 	// HTTPClient replaces the SafeHTTPClient built from the fields above.
 	// The SSRF guard is then the caller's business.
 	HTTPClient *http.Client
@@ -66,6 +69,7 @@ func (o ResolverOptions) Net() NetOptions {
 	return NetOptions{
 		Timeout: o.Timeout, AllowHosts: o.AllowHosts, AllowPrivate: o.AllowPrivate,
 		RootCAs: o.RootCAs, ExtraRoots: o.ExtraRoots, AllowHTTP: o.AllowHTTP,
+		WrapTransport: o.WrapTransport,
 	}
 }
 

@@ -15,6 +15,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"go.opentelemetry.io/otel/trace"
 )
 
 const (
@@ -49,6 +50,9 @@ type Options struct {
 	// TrustedProxies may name the client in X-Forwarded-For (addresses or CIDRs); by default
 	// none: the peer address is the client's (rate limits cannot be dodged with a header).
 	TrustedProxies []string
+	// TracerProvider, when set, makes a server span per request named by its route template,
+	// continuing the W3C traceparent of the caller; nil means no tracing.
+	TracerProvider trace.TracerProvider
 }
 
 // NewEngine returns a gin engine with idport's middleware and the /healthz, /readyz and /metrics
@@ -110,6 +114,9 @@ func NewEngine(o Options) *gin.Engine {
 				slog.Int("bytes", c.Writer.Size()))
 		}
 	})
+	if o.TracerProvider != nil {
+		e.Use(traceRequests(o.TracerProvider, quiet))
+	}
 	e.Use(gin.CustomRecoveryWithWriter(nil, func(c *gin.Context, rec any) {
 		LoggerFrom(c).Error("panic while serving request", "panic", rec)
 		WriteProblem(c, Problem{Status: http.StatusInternalServerError, Code: CodeInternal,

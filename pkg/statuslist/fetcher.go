@@ -32,7 +32,8 @@ type KeyFunc func(ctx context.Context, kid string) (crypto.PublicKey, error)
 // FetcherOptions configures NewFetcher. Keys or Resolver is required.
 type FetcherOptions struct {
 	// Net configures the SSRF-guarded HTTP client (did.SafeHTTPClient):
-	// timeouts, hosts allowed to be private, extra roots, plain HTTP for tests.
+	// timeouts, hosts allowed to be private, extra roots, plain HTTP for tests,
+	// and a transport wrapper (Net.WrapTransport, e.g. for tracing).
 	Net did.NetOptions
 	// HTTPClient replaces the client built from Net (the guard is then the
 	// caller's business).

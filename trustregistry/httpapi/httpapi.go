@@ -16,6 +16,7 @@ import (
 	"github.com/idport/idport/trustregistry/importer"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
+	"go.opentelemetry.io/otel/trace"
 )
 
 // Options tunes the HTTP layer.
@@ -47,6 +48,9 @@ type Options struct {
 	Console *console.Config
 	// Ready reports readiness for /readyz (default: the service's Ready).
 	Ready func() error
+	// TracerProvider, when set, traces every request (httpx.Options.TracerProvider); nil
+	// means no tracing.
+	TracerProvider trace.TracerProvider
 }
 
 // Media types.
@@ -82,7 +86,8 @@ func New(svc *trustregistry.Service, o Options, logger *slog.Logger) *gin.Engine
 // with its own /healthz, /readyz and /metrics). They share the failed-login limiter.
 func NewSplit(svc *trustregistry.Service, o Options, logger *slog.Logger) (public, admin *gin.Engine) {
 	public, a := newPublic(svc, o, logger)
-	admin = httpx.NewEngine(httpx.Options{Name: "registry-admin", Logger: logger, MaxBodyBytes: a.o.MaxBodyBytes, Ready: a.o.Ready})
+	admin = httpx.NewEngine(httpx.Options{Name: "registry-admin", Logger: logger, MaxBodyBytes: a.o.MaxBodyBytes, Ready: a.o.Ready,
+		TracerProvider: a.o.TracerProvider})
 	a.trustProxies(admin, logger)
 	a.mountAdmin(admin, logger)
 	return public, admin
@@ -116,7 +121,8 @@ func newPublic(svc *trustregistry.Service, o Options, logger *slog.Logger) (*gin
 			func() float64 { r, _ := svc.Snapshot(); return float64(r.Sequence) }),
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "idport_registry_authorities", Help: "Authorities in the registry."},
 			func() float64 { return float64(len(svc.Index().IDs(trustregistry.KindAuthority))) }))
-	e := httpx.NewEngine(httpx.Options{Name: "registry", Logger: logger, MaxBodyBytes: o.MaxBodyBytes, Ready: o.Ready, Registry: reg})
+	e := httpx.NewEngine(httpx.Options{Name: "registry", Logger: logger, MaxBodyBytes: o.MaxBodyBytes, Ready: o.Ready, Registry: reg,
+		TracerProvider: o.TracerProvider})
 	a.trustProxies(e, logger)
 	pub := e.Group("/v1")
 	pub.GET("/registry", a.registryInfo)

@@ -68,6 +68,10 @@ type Config struct {
 	CacheFile string
 	// HTTPClient for fetching (default: 35 s timeout).
 	HTTPClient *http.Client
+	// WrapTransport, when set, wraps the transport of HTTPClient (http.DefaultTransport when
+	// it has none), e.g. to trace snapshot and delta fetches and propagate trace context. The
+	// package itself knows no tracing library.
+	WrapTransport func(http.RoundTripper) http.RoundTripper
 	// Grace after next-update before the replica fails closed (default 15 min).
 	Grace time.Duration
 	// PollInterval is the retry/poll period when long-poll is unavailable (default 30 s).
@@ -136,6 +140,15 @@ func New(cfg Config) (*Replica, error) {
 	}
 	if cfg.HTTPClient == nil {
 		cfg.HTTPClient = &http.Client{Timeout: cfg.LongPollWait + 10*time.Second}
+	}
+	if cfg.WrapTransport != nil {
+		c := *cfg.HTTPClient // the caller's client stays as it was
+		base := c.Transport
+		if base == nil {
+			base = http.DefaultTransport
+		}
+		c.Transport = cfg.WrapTransport(base)
+		cfg.HTTPClient = &c
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()

@@ -157,6 +157,8 @@ type SyncConfig struct {
 	CacheFile string
 	// HTTPClient fetches snapshots (default: the replica's, 35 s timeout).
 	HTTPClient *http.Client
+	// WrapTransport, when set, wraps the fetching client's transport (replica.Config).
+	WrapTransport func(http.RoundTripper) http.RoundTripper
 	// Logger receives sync events (default slog.Default()).
 	Logger *slog.Logger
 	// OnSync is called after every sync attempt (see replica.Config.OnSync; SyncMetrics.Observe).
@@ -171,7 +173,7 @@ type SyncConfig struct {
 // verified snapshot arrives (or CacheFile held a valid one).
 func Sync(cfg SyncConfig) (*Source, func(ctx context.Context) error, error) {
 	r, err := replica.New(replica.Config{URL: cfg.URL, PinnedKey: cfg.PinnedKey, CacheFile: cfg.CacheFile,
-		HTTPClient: cfg.HTTPClient, Logger: cfg.Logger, OnSync: cfg.OnSync})
+		HTTPClient: cfg.HTTPClient, WrapTransport: cfg.WrapTransport, Logger: cfg.Logger, OnSync: cfg.OnSync})
 	if err != nil {
 		return nil, nil, fmt.Errorf("registry replica for %s: %w", cfg.URL, err)
 	}

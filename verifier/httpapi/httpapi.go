@@ -47,6 +47,7 @@ import (
 	"github.com/idport/idport/verifier/dcql"
 	"github.com/idport/idport/verifier/openid4vp"
 	"github.com/idport/idport/verifier/profiles"
+	"go.opentelemetry.io/otel/trace"
 )
 
 // Stable problem codes of this API (besides pkg/httpx's and the SDK's
@@ -116,6 +117,9 @@ type Options struct {
 	// Retry-After): a relying party holding the OpenID4VP API key by that key, any other
 	// client by its address.
 	RateLimit *httpx.RateLimit
+	// TracerProvider, when set, traces every request (httpx.Options.TracerProvider); nil
+	// means no tracing.
+	TracerProvider trace.TracerProvider
 }
 
 // New returns the verifier's HTTP handler (a gin engine from pkg/httpx
@@ -134,6 +138,7 @@ func New(v *verifier.Verifier, o Options) *gin.Engine {
 		Name: "verifier", Logger: o.Logger, Registry: reg,
 		MaxBodyBytes: o.MaxBodyBytes, MaxJSONDepth: o.MaxJSONDepth,
 		Ready: o.Ready, RateLimit: rateLimitByAPIKey(o.RateLimit, o.OpenID4VP),
+		TracerProvider: o.TracerProvider,
 	})
 	h := &handlers{v: v, outcomes: prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "idport_verifier_verifications_total",

@@ -21,6 +21,7 @@ import (
 	"github.com/idport/idport/verifier/boltstore"
 	"github.com/idport/idport/verifier/openid4vp"
 	"github.com/idport/idport/verifier/profiles"
+	"go.opentelemetry.io/otel/trace"
 )
 
 // ServiceConfig configures the verifier service of the idport binary.
@@ -56,6 +57,9 @@ type ServiceConfig struct {
 	Ready func() error
 	// RateLimit limits each client's requests (see Options.RateLimit); nil: no limit.
 	RateLimit *httpx.RateLimit
+	// TracerProvider, when set, traces every request (httpx.Options.TracerProvider); nil
+	// means no tracing.
+	TracerProvider trace.TracerProvider
 }
 
 // SharedStore is the state several verifier processes behind one address
@@ -173,7 +177,7 @@ func NewService(cfg ServiceConfig) (*Service, error) {
 		return nil, fmt.Errorf("verifier service: %w", err)
 	}
 	opts := Options{Logger: cfg.Logger, Registry: cfg.Registry, MaxBodyBytes: cfg.MaxBodyBytes, MaxJSONDepth: cfg.MaxJSONDepth, Profiles: cfg.Profiles,
-		Ready: cfg.Ready, RateLimit: cfg.RateLimit}
+		Ready: cfg.Ready, RateLimit: cfg.RateLimit, TracerProvider: cfg.TracerProvider}
 	svc := &Service{store: store, verifier: v, purge: cfg.PurgeInterval}
 	if cfg.OpenID4VP != nil {
 		if opts.OpenID4VP, err = svc.openID4VP(*cfg.OpenID4VP); err != nil {

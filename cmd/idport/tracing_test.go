@@ -1,0 +1,232 @@
+package main
+
+import (
+	"bytes"
+	"compress/gzip"
+	"context"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"regexp"
+	"sync"
+	"testing"
+	"time"
+
+	coltracepb "go.opentelemetry.io/proto/otlp/collector/trace/v1"
+	tracepb "go.opentelemetry.io/proto/otlp/trace/v1"
+	"google.golang.org/protobuf/encoding/protojson"
+	"google.golang.org/protobuf/proto"
+
+	"github.com/idport/idport/internal/stack"
+)
+
+// otlpReceiver is an in-process OTLP/HTTP collector: it decodes the protobuf export requests
+// POSTed to /v1/traces and keeps every span with the service.name of its resource.
+type otlpReceiver struct {
+	mu    sync.Mutex
+	spans []recordedSpan
+	// raw holds every resource's spans as protojson, for the personal-data scan.
+	raw [][]byte
+}
+
+type recordedSpan struct {
+	service string
+	span    *tracepb.Span
+}
+
+func (o *otlpReceiver) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if r.Method != http.MethodPost || r.URL.Path != "/v1/traces" || r.Header.Get("Content-Type") != "application/x-protobuf" {
+		http.Error(w, "want POST /v1/traces application/x-protobuf", http.StatusBadRequest)
+		return
+	}
+	var body io.Reader = r.Body
+	if r.Header.Get("Content-Encoding") == "gzip" {
+		zr, err := gzip.NewReader(r.Body)
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusBadRequest)
+			return
+		}
+		body = zr
+	}
+	b, err := io.ReadAll(body)
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusBadRequest)
+		return
+	}
+	var req coltracepb.ExportTraceServiceRequest
+	if err := proto.Unmarshal(b, &req); err != nil {
+		http.Error(w, err.Error(), http.StatusBadRequest)
+		return
+	}
+	o.mu.Lock()
+	for _, rs := range req.ResourceSpans {
+		service := ""
+		for _, kv := range rs.GetResource().GetAttributes() {
+			if kv.Key == "service.name" {
+				service = kv.GetValue().GetStringValue()
+			}
+		}
+		for _, ss := range rs.ScopeSpans {
+			for _, sp := range ss.Spans {
+				o.spans = append(o.spans, recordedSpan{service: service, span: sp})
+			}
+		}
+		j, _ := protojson.Marshal(rs)
+		o.raw = append(o.raw, j)
+	}
+	o.mu.Unlock()
+	out, _ := proto.Marshal(&coltracepb.ExportTraceServiceResponse{})
+	w.Header().Set("Content-Type", "application/x-protobuf")
+	_, _ = w.Write(out)
+}
+
+func (o *otlpReceiver) recorded() ([]recordedSpan, [][]byte) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return append([]recordedSpan(nil), o.spans...), append([][]byte(nil), o.raw...)
+}
+
+func spanAttr(sp *tracepb.Span, key string) string {
+	for _, kv := range sp.Attributes {
+		if kv.Key == key {
+			if s := kv.GetValue().GetStringValue(); s != "" {
+				return s
+			}
+			return kv.GetValue().String()
+		}
+	}
+	return ""
+}
+
+// TestTracingAcrossServices runs the real registry, issuer and verifier subcommands in-process
+// with IDPORT_OTLP_ENDPOINT set, verifies a credential, and follows its trace through the
+// OTLP receiver: the verifier's request span, the credential span, a span per check, the
+// status-list fetch under the status check and the issuer's span serving the list under it.
+// No span carries the subject's claims or DIDs, the credential, or a token.
+func TestTracingAcrossServices(t *testing.T) {
+	var recv otlpReceiver
+	collector := httptest.NewServer(&recv)
+	defer collector.Close()
+
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	s, err := stack.Open(ctx, stack.Options{Dir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	vars := map[string]string{"IDPORT_OTLP_ENDPOINT": collector.URL, "IDPORT_OTLP_PROTOCOL": "http"}
+	d := &demo{stack: s, story: stack.Teller{W: io.Discard},
+		env: Env{Stdout: io.Discard, Stderr: io.Discard, Logger: slog.New(slog.DiscardHandler),
+			Lookup: func(k string) (string, bool) { v, ok := vars[k]; return v, ok }}}
+	addrs, err := stack.FreeAddrs(3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d.regAddr, d.issAddr, d.verAddr = addrs[0], addrs[1], addrs[2]
+	d.registryURL, d.registryKey = "http://"+d.regAddr, s.Dir+"/registry.jwk"
+	for _, step := range []func(context.Context) error{d.bootstrap, d.startRegistry, d.startIssuer, d.recognise,
+		d.startVerifier, d.issue, d.verifyAccepted} {
+		if err := step(ctx); err != nil {
+			s.Close()
+			t.Fatal(err)
+		}
+	}
+	secrets := []string{d.issuer.APIKey, d.alice.Token, d.bob.Token, d.carol.Token}
+	// Stopping the services shuts their tracer providers down: the batched spans are exported.
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	spans, raw := recv.recorded()
+	byID := map[string]recordedSpan{}
+	for _, r := range spans {
+		byID[string(r.span.SpanId)] = r
+	}
+	parent := func(r recordedSpan) (recordedSpan, bool) {
+		p, ok := byID[string(r.span.ParentSpanId)]
+		return p, ok
+	}
+
+	var request *recordedSpan
+	for i, r := range spans {
+		if r.service == "idport-verifier" && r.span.Name == "POST /credentials/verify" {
+			request = &spans[i]
+		}
+	}
+	if request == nil {
+		t.Fatalf("no verifier span POST /credentials/verify among %d spans", len(spans))
+	}
+	if request.span.Kind != tracepb.Span_SPAN_KIND_SERVER || spanAttr(request.span, "http.route") != "/credentials/verify" {
+		t.Errorf("request span: kind %v route %q", request.span.Kind, spanAttr(request.span, "http.route"))
+	}
+	trace := string(request.span.TraceId)
+	find := func(service, name string) recordedSpan {
+		t.Helper()
+		for _, r := range spans {
+			if string(r.span.TraceId) == trace && r.service == service && r.span.Name == name {
+				return r
+			}
+		}
+		t.Fatalf("no %s span %q in the verification's trace", service, name)
+		return recordedSpan{}
+	}
+	childOf := func(child, want recordedSpan) {
+		t.Helper()
+		if p, ok := parent(child); !ok || string(p.span.SpanId) != string(want.span.SpanId) {
+			t.Errorf("span %q (%s) is not a child of %q", child.span.Name, child.service, want.span.Name)
+		}
+	}
+	cred := find("idport-verifier", "verifier.credential")
+	childOf(cred, *request)
+	if got := spanAttr(cred.span, "idport.outcome"); got != "verified" {
+		t.Errorf("credential span outcome %q, want verified", got)
+	}
+	for _, check := range []string{"format", "signature", "validity", "recognition", "disclosures", "status"} {
+		c := find("idport-verifier", "verifier.check."+check)
+		childOf(c, cred)
+		if got := spanAttr(c.span, "idport.outcome"); got != "passed" {
+			t.Errorf("check %s outcome %q, want passed", check, got)
+		}
+	}
+	fetch := find("idport-verifier", "status list fetch")
+	childOf(fetch, find("idport-verifier", "verifier.check.status"))
+	if fetch.span.Kind != tracepb.Span_SPAN_KIND_CLIENT {
+		t.Errorf("status list fetch kind %v, want client", fetch.span.Kind)
+	}
+	served := find("idport-issuer", "GET /status/bitstring/:list")
+	childOf(served, fetch)
+
+	// The registry's own spans arrived too (the replicas' snapshot and delta fetches).
+	var registrySpans int
+	for _, r := range spans {
+		if r.service == "idport-registry" {
+			registrySpans++
+		}
+	}
+	if registrySpans == 0 {
+		t.Error("no span of the registry")
+	}
+
+	// No personal data, credential or token in any span of any service.
+	forbidden := []string{"did:example:sg-company-acme", "201912345K", "Acme Trading", "Marina Boulevard",
+		"2019-04-02", "Private Company Limited", d.issuer.DID}
+	forbidden = append(forbidden, secrets...)
+	forbidden = append(forbidden, regexp.MustCompile(`eyJ[A-Za-z0-9_-]{16,}`).FindAllString(string(d.credential), -1)...)
+	if len(forbidden) < 9 {
+		t.Fatalf("the credential holds no JWS segment: %s", d.credential)
+	}
+	for _, j := range raw {
+		for _, f := range forbidden {
+			if f != "" && bytes.Contains(j, []byte(f)) {
+				t.Errorf("a span carries %q: %s", f, j)
+			}
+		}
+	}
+	if testing.Verbose() {
+		for _, r := range spans {
+			if string(r.span.TraceId) == trace {
+				t.Logf("%-16s %-40s parent %x", r.service, r.span.Name, r.span.ParentSpanId)
+			}
+		}
+	}
+}
