@@ -5,15 +5,15 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net"
 	"net/http/httptest"
-	"net/url"
 	"os"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/idport/idport/internal/demoseed"
+	"github.com/idport/idport/internal/etcdtest"
 	"github.com/idport/idport/trustregistry"
 	"github.com/idport/idport/trustregistry/adminclient"
 	"github.com/idport/idport/trustregistry/etcdstore"
@@ -21,7 +21,6 @@ import (
 	"github.com/idport/idport/trustregistry/storeconfig"
 	"github.com/idport/idport/trustregistry/storetest"
 	clientv3 "go.etcd.io/etcd/client/v3"
-	"go.etcd.io/etcd/server/v3/embed"
 )
 
 // endpoint is the client URL of the one embedded etcd server of this test binary.
@@ -34,72 +33,14 @@ func TestMain(m *testing.M) {
 }
 
 func runWithEtcd(m *testing.M) int {
-	dir, err := os.MkdirTemp("", "etcdstore-test-")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "etcdstore test:", err)
-		return 1
-	}
-	defer os.RemoveAll(dir)
-	e, err := startEtcd(dir)
+	srv, err := etcdtest.Start()
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "etcdstore test: start embedded etcd:", err)
 		return 1
 	}
-	defer e.Close()
-	endpoint = e.Clients[0].Addr().String()
+	defer srv.Close()
+	endpoint = strings.TrimPrefix(srv.Endpoint, "http://")
 	return m.Run()
-}
-
-// freePort asks the kernel for a free loopback port (embed does not take port 0).
-func freePort() (string, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return "", err
-	}
-	defer l.Close()
-	return l.Addr().String(), nil
-}
-
-func startEtcd(dir string) (*embed.Etcd, error) {
-	var last error
-	for range 3 { // a freed port can be taken by someone else before etcd binds it: retry
-		clientAddr, err := freePort()
-		if err != nil {
-			return nil, err
-		}
-		peerAddr, err := freePort()
-		if err != nil {
-			return nil, err
-		}
-		cu, pu := url.URL{Scheme: "http", Host: clientAddr}, url.URL{Scheme: "http", Host: peerAddr}
-		cfg := embed.NewConfig()
-		cfg.Name = "idport-test"
-		cfg.Dir = dir
-		cfg.LogLevel = "error"
-		cfg.ListenClientUrls, cfg.AdvertiseClientUrls = []url.URL{cu}, []url.URL{cu}
-		cfg.ListenPeerUrls, cfg.AdvertisePeerUrls = []url.URL{pu}, []url.URL{pu}
-		cfg.InitialCluster = cfg.InitialClusterFromName(cfg.Name)
-		e, err := embed.StartEtcd(cfg)
-		if err != nil {
-			last = err
-			os.RemoveAll(dir)
-			if err := os.MkdirAll(dir, 0o700); err != nil {
-				return nil, err
-			}
-			continue
-		}
-		select {
-		case <-e.Server.ReadyNotify():
-			return e, nil
-		case err := <-e.Err():
-			e.Close()
-			return nil, err
-		case <-time.After(30 * time.Second):
-			e.Close()
-			return nil, errors.New("embedded etcd not ready after 30s")
-		}
-	}
-	return nil, last
 }
 
 func newClient(t testing.TB) *clientv3.Client {
