@@ -40,7 +40,7 @@ offline with 'idport admin bootstrap'. Regulators may also use the web console a
 type registryFlags struct {
 	addr, data, keySecretFile, exportKey string
 	certAccounts, adminAddr              string
-	trustedProxies                       string
+	trustedProxies, publicURL            string
 	tls                                  tlsFlags
 	quorum                               int
 	snapshotInterval, proposalTTL        time.Duration
@@ -147,6 +147,7 @@ func (f *registryFlags) register(fs *flag.FlagSet) {
 	f.tls.register(fs, "regulators' admin clients log in with one mapped by --cert-accounts")
 	fs.StringVar(&f.adminAddr, "admin-addr", "", "separate listen address (host:port) for /admin/v1 and /console; when set, the public --addr answers 404 there")
 	fs.StringVar(&f.certAccounts, "cert-accounts", "", "comma-separated CERT=ACCOUNT pairs: CERT is the hex SHA-256 of a client certificate or CN=<common name>")
+	fs.StringVar(&f.publicURL, "public-url", "", "the registry's public base URL as foreign parties reach it: its OpenID Federation entity id (default <scheme>://<addr>)")
 	fs.StringVar(&f.trustedProxies, "trusted-proxies", "", "comma-separated proxy addresses/CIDRs whose X-Forwarded-For names the client (for the failed-login rate limit); default none")
 	fs.BoolVar(&f.dev, "dev", false, "development mode: generate and keep a key secret in the data directory (loud warning)")
 	f.store.register(fs)
@@ -248,7 +249,10 @@ func runRegistry(ctx context.Context, args []string, env Env) error {
 // requests.
 func (f *registryFlags) servers(svc *trustregistry.Service, ready func() error, tlsCfg *tls.Config, tracer trace.TracerProvider, env Env) []*httpx.Server {
 	o := httpapi.Options{TrustedProxies: splitList(f.trustedProxies), BackupDir: f.data, Console: f.console.config(), Ready: ready,
-		Importer: f.imports.importer(), TracerProvider: tracer}
+		Importer: f.imports.importer(), PublicURL: f.publicURL, TracerProvider: tracer}
+	if o.PublicURL == "" {
+		o.PublicURL = f.tls.scheme() + "://" + f.addr
+	}
 	onListen := func(what string) func(net.Addr) {
 		return func(a net.Addr) {
 			env.Logger.Info("registry listening", "listener", what, "addr", a.String(), "tls", tlsCfg != nil,

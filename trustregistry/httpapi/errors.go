@@ -8,6 +8,7 @@ import (
 	"github.com/idport/idport/pkg/httpx"
 	"github.com/idport/idport/trustregistry"
 	"github.com/idport/idport/trustregistry/etsitl"
+	"github.com/idport/idport/trustregistry/fedexport"
 	"github.com/idport/idport/trustregistry/importer"
 	"github.com/idport/idport/trustregistry/oidfed"
 )
@@ -62,6 +63,8 @@ var statuses = registryStatuses{httpx.Statuses{
 	etsitl.CodeSignerNotPinned:     http.StatusUnprocessableEntity,
 	etsitl.CodeExpired:             http.StatusUnprocessableEntity,
 	etsitl.CodeNothingSelected:     http.StatusUnprocessableEntity,
+	fedexport.CodeSubjectUnknown:   http.StatusNotFound,
+	fedexport.CodeUnavailable:      http.StatusServiceUnavailable,
 }}
 
 // registryStatuses is the table with the registry's one addition: a 401 answer names the

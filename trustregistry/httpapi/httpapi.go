@@ -46,6 +46,10 @@ type Options struct {
 	// Console, when set, serves the regulators' web console under /console (Service, Status
 	// and an unset Logger are filled in here).
 	Console *console.Config
+	// PublicURL is the registry's public base URL as foreign parties reach it: its OpenID
+	// Federation entity identifier (GET /.well-known/openid-federation). Without it the
+	// federation endpoints answer federation_export_unavailable.
+	PublicURL string
 	// Ready reports readiness for /readyz (default: the service's Ready).
 	Ready func() error
 	// TracerProvider, when set, traces every request (httpx.Options.TracerProvider); nil
@@ -139,6 +143,7 @@ func newPublic(svc *trustregistry.Service, o Options, logger *slog.Logger) (*gin
 	e.POST("/recognition", a.recognition)
 	e.GET("/trusted-list.xml", a.trustedList)
 	e.GET("/trusted-list.pem", a.trustedListCert)
+	a.federationRoutes(e)
 	return e, a
 }
 

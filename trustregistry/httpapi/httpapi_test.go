@@ -55,8 +55,13 @@ func newFixture(t testing.TB, mut func(*httpapi.Options)) *fixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	h := httpapi.New(svc, o, cfg.Logger)
-	srv := httptest.NewServer(h)
+	// The server starts first so that its URL is the registry's public URL (entity id).
+	var h *gin.Engine
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { h.ServeHTTP(w, r) }))
+	if o.PublicURL == "" {
+		o.PublicURL = srv.URL
+	}
+	h = httpapi.New(svc, o, cfg.Logger)
 	t.Cleanup(func() { srv.Close(); svc.Close() })
 	f := &fixture{svc: svc, h: h, srv: srv, tokens: map[string]string{}}
 	for name, roles := range map[string][]trustregistry.Role{"alice": {trustregistry.RoleProposer}, "bob": {trustregistry.RoleApprover}, "audrey": {trustregistry.RoleAuditor, trustregistry.RoleAdmin}} {

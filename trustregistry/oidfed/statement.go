@@ -126,3 +126,22 @@ func checkTime(s *Statement, now time.Time, skew time.Duration, what string) err
 	}
 	return nil
 }
+
+// VerifyStatement reads a compact entity statement (typ entity-statement+jwt), checks its
+// signature with the key of keys its kid names (the issuer's keys: a pinned trust anchor key, or
+// the jwks of the issuer's verified entity configuration) and its iat/exp at now, tolerating skew
+// on iat. It is what a consumer of the registry's federation export runs on each statement.
+func VerifyStatement(raw []byte, keys jwk.Set, now time.Time, skew time.Duration) (*Statement, error) {
+	st, h, err := parseStatement(raw, TypeEntityStatement)
+	if err != nil {
+		return nil, err
+	}
+	what := fmt.Sprintf("the statement of %s about %s", st.Issuer, st.Subject)
+	if err := verifyWith(raw, h, keys, what); err != nil {
+		return nil, err
+	}
+	if err := checkTime(st, now, skew, what); err != nil {
+		return nil, err
+	}
+	return st, nil
+}
