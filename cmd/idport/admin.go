@@ -36,6 +36,8 @@ type adminCommand struct {
 // adminCommands is the table of admin subcommands, in usage order.
 func adminCommands() []adminCommand {
 	return []adminCommand{
+		{name: "rotate-secret", offline: "--data DIR --old-secret-file FILE --new-secret-file FILE   reseal the registry's keys under a new key secret (registry stopped)",
+			flags: rotateSecretFlags, run: adminRotateSecret},
 		{name: "bootstrap", offline: "--data DIR --account NAME --role ROLE[,ROLE] [--key-secret-file FILE]   create an account; prints its token last",
 			flags: bootstrapFlags, run: adminBootstrap},
 		{name: "whoami", run: adminWhoami},
@@ -111,6 +113,7 @@ type adminOpts struct {
 	authority, effective, name, roles, out, account string
 	enrolment, coolingOff, tokenTTL                 string
 	registryKey, snapshot, keySecretFile            string
+	oldSecretFile, newSecretFile                    string
 	quorum                                          int
 	imp                                             importOpts
 	tl                                              tlImportOpts
@@ -132,6 +135,13 @@ func bootstrapFlags(fs *flag.FlagSet, o *adminOpts) {
 	fs.StringVar(&o.account, "account", "", "account name")
 	fs.StringVar(&o.roles, "role", "", "role(s): proposer, approver, auditor, admin (comma-separated)")
 	fs.StringVar(&o.keySecretFile, "key-secret-file", "", "the registry's key secret file: signs the audit record (needed once the registry has started)")
+	o.store.register(fs)
+}
+
+func rotateSecretFlags(fs *flag.FlagSet, o *adminOpts) {
+	fs.StringVar(&o.data, "data", "./data/registry", "registry data directory")
+	fs.StringVar(&o.oldSecretFile, "old-secret-file", "", "the key secret the registry's keys are sealed with now")
+	fs.StringVar(&o.newSecretFile, "new-secret-file", "", "the new key secret (32 bytes or more of randomness)")
 	o.store.register(fs)
 }
 
@@ -481,6 +491,33 @@ func adminBootstrap(ctx context.Context, x *adminRun, _ []string) error {
 		return fmt.Errorf("admin bootstrap: %w", err)
 	}
 	return printToken(x.env, x.o.jsonOut, x.o.account, parseRoles(x.o.roles), tok)
+}
+
+// adminRotateSecret reseals the registry's keys from --old-secret-file to --new-secret-file,
+// offline (the registry must be stopped: bbolt allows one process; on etcd the write lock).
+func adminRotateSecret(ctx context.Context, x *adminRun, _ []string) error {
+	if x.o.oldSecretFile == "" || x.o.newSecretFile == "" {
+		return fmt.Errorf("admin rotate-secret: --old-secret-file and --new-secret-file are required\n\n%s", adminUsage())
+	}
+	oldSecret, err := readSecretFile(x.o.oldSecretFile)
+	if err != nil {
+		return fmt.Errorf("admin rotate-secret: --old-secret-file: %w", err)
+	}
+	newSecret, err := readSecretFile(x.o.newSecretFile)
+	if err != nil {
+		return fmt.Errorf("admin rotate-secret: --new-secret-file: %w", err)
+	}
+	st, err := x.o.store.open(ctx, x.o.data, x.env.Logger)
+	if err != nil {
+		return fmt.Errorf("admin rotate-secret: %w", err)
+	}
+	defer st.Close()
+	n, err := trustregistry.RotateSecret(ctx, st.Store, oldSecret, newSecret)
+	if err != nil {
+		return fmt.Errorf("admin rotate-secret: %w", err)
+	}
+	fmt.Fprintf(x.env.Stdout, "resealed %d key(s) under the new key secret; start the registry with --key-secret-file %s\n", n, x.o.newSecretFile)
+	return nil
 }
 
 // bootstrapSecret returns the registry key secret that signs a bootstrap: --key-secret-file,
