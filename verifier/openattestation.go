@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 	"sync"
 
 	"github.com/idport/idport/pkg/dnstxt"
@@ -175,7 +174,7 @@ func (v *Verifier) checkDocument(ctx context.Context, doc *oa.Document, is oa.Is
 	}
 	r.pass(CheckSignature)
 
-	fields, err := doc.Fields()
+	claims, err := doc.Claims()
 	if err != nil {
 		r.fail(CheckFormat, CodeMalformed, err.Error())
 		return
@@ -186,7 +185,7 @@ func (v *Verifier) checkDocument(ctx context.Context, doc *oa.Document, is oa.Is
 	}
 	// No issuance time: a v2 document carries no signed one (proof.created
 	// is outside the signature), so recognition is decided for now only.
-	c := &credential{format: FormatOpenAttestation, issuer: r.Document.Domain, types: []string{typ}, claims: documentClaims(fields)}
+	c := &credential{format: FormatOpenAttestation, issuer: r.Document.Domain, types: []string{typ}, claims: claims}
 	r.Issuer, r.Types = c.issuer, c.types
 	now := v.now()
 	relied := reliedType(c.types, p)
@@ -262,17 +261,6 @@ func (v *Verifier) checkIdentity(ctx context.Context, info *DocumentInfo) (Code,
 		return CodeIdentityProofFailed, fmt.Sprintf("the DNS-DID records of %s name other keys than %s", info.Domain, truncate(info.Key))
 	}
 	return CodeIdentityProofFailed, "no DNS-DID record at " + info.Domain
-}
-
-// documentClaims drops the fields that describe the document rather than
-// its subject (issuers, $template).
-func documentClaims(fields map[string]any) map[string]any {
-	for k := range fields {
-		if strings.HasPrefix(k, "issuers.") || strings.HasPrefix(k, "$template.") {
-			delete(fields, k)
-		}
-	}
-	return fields
 }
 
 // publicMessage is the public message of a coded error, else its text.

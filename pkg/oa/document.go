@@ -314,10 +314,22 @@ func (d *Document) CheckIntegrity() error {
 // ("billFrom.name", "items.0.price"). Values are strings, float64, bool
 // or nil; empty objects and arrays are left out.
 func (d *Document) Fields() (map[string]any, error) {
+	return d.fields(false)
+}
+
+// Claims is Fields without the issuance metadata: the paths under
+// "issuers" (who issued the document and how its identity is proven) and
+// "$template" (how it is rendered). What is left is what the document
+// states.
+func (d *Document) Claims() (map[string]any, error) {
+	return d.fields(true)
+}
+
+func (d *Document) fields(claimsOnly bool) (map[string]any, error) {
 	out := make(map[string]any, len(d.leaves))
 	for _, l := range d.leaves {
 		s, ok := l.value.(string)
-		if !ok {
+		if !ok || claimsOnly && (strings.HasPrefix(l.path, "issuers.") || strings.HasPrefix(l.path, "$template.")) {
 			continue
 		}
 		v, keep, err := Unsalt(s)
@@ -366,14 +378,22 @@ func isUUIDv4(s string) bool {
 	default:
 		return false
 	}
-	for i := 0; i < 36; i++ {
-		if i == 8 || i == 13 || i == 18 || i == 23 {
-			continue
-		}
-		c := s[i]
-		if (c < '0' || c > '9') && (c < 'a' || c > 'f') && (c < 'A' || c > 'F') {
-			return false
+	var bad byte // one table lookup per character; any non-hex digit sets the high bit
+	for _, part := range [...]string{s[0:8], s[9:13], s[14:18], s[19:23], s[24:36]} {
+		for i := 0; i < len(part); i++ {
+			bad |= notHex[part[i]]
 		}
 	}
-	return true
+	return bad == 0
 }
+
+// notHex is 0x80 for every byte that is not a hexadecimal digit.
+var notHex = func() (t [256]byte) {
+	for i := range t {
+		c := byte(i)
+		if (c < '0' || c > '9') && (c < 'a' || c > 'f') && (c < 'A' || c > 'F') {
+			t[i] = 0x80
+		}
+	}
+	return t
+}()

@@ -2,6 +2,8 @@ package oa
 
 import (
 	"bytes"
+	"cmp"
+	"encoding/binary"
 	"encoding/hex"
 	"hash"
 	"io"
@@ -34,8 +36,12 @@ func appendJSString(b []byte, s string) []byte {
 		c := s[i]
 		if c >= 0x20 && c != '"' && c != '\\' {
 			if c < utf8.RuneSelf {
-				b = append(b, c)
-				i++
+				j := i + 1 // append the whole run of plain ASCII at once
+				for j < len(s) && s[j] >= 0x20 && s[j] < utf8.RuneSelf && s[j] != '"' && s[j] != '\\' {
+					j++
+				}
+				b = append(b, s[i:j]...)
+				i = j
 				continue
 			}
 			r, size := utf8.DecodeRuneInString(s[i:])
@@ -80,7 +86,8 @@ type leaf struct {
 // that are not strings: wrapped data is salted, so every leaf is a string.
 // The order of the leaves is not defined (the target hash sorts them).
 func flatten(data map[string]any, maxFields int) ([]leaf, error) {
-	f := flattener{max: maxFields, out: make([]leaf, 0, 64), path: make([]byte, 0, 64)}
+	f := flattener{max: maxFields, out: make([]leaf, 0, 64), path: make([]byte, 0, 64),
+		paths: make([]byte, 0, 2048), ends: make([]int, 0, 64)}
 	for k, v := range data {
 		if strings.Contains(k, ".") {
 			return nil, malformed("key %q holds a '.'", truncate(k))
@@ -89,6 +96,11 @@ func flatten(data map[string]any, maxFields int) ([]leaf, error) {
 		if err := f.walk(v); err != nil {
 			return nil, err
 		}
+	}
+	all, start := string(f.paths), 0 // one string holds every path
+	for i, end := range f.ends {
+		f.out[i].path = all[start:end]
+		start = end
 	}
 	return f.out, nil
 }
@@ -100,6 +112,17 @@ type flattener struct {
 	max  int
 	out  []leaf
 	path []byte
+
+	paths []byte // the leaves' paths, one after the other
+	ends  []int  // where each leaf's path ends in paths
+}
+
+// add appends a leaf at the current path; its path string is set once
+// every leaf is known.
+func (f *flattener) add(v any) {
+	f.paths = append(f.paths, f.path...)
+	f.ends = append(f.ends, len(f.paths))
+	f.out = append(f.out, leaf{value: v})
 }
 
 func (f *flattener) walk(v any) error {
@@ -110,7 +133,7 @@ func (f *flattener) walk(v any) error {
 	switch x := v.(type) {
 	case map[string]any:
 		if len(x) == 0 {
-			f.out = append(f.out, leaf{string(f.path), x})
+			f.add(x)
 			return nil
 		}
 		for k, child := range x {
@@ -124,7 +147,7 @@ func (f *flattener) walk(v any) error {
 		}
 	case []any:
 		if len(x) == 0 {
-			f.out = append(f.out, leaf{string(f.path), x})
+			f.add(x)
 			return nil
 		}
 		for i, child := range x {
@@ -134,7 +157,7 @@ func (f *flattener) walk(v any) error {
 			}
 		}
 	case string:
-		f.out = append(f.out, leaf{string(f.path), x})
+		f.add(x)
 	default:
 		return malformed("field %q is not a salted string", truncate(string(f.path)))
 	}
@@ -235,7 +258,7 @@ func digest(leaves []leaf, obfuscated []string) string {
 		_, _ = hex.Decode(h[:], []byte(o))
 		sums = append(sums, h)
 	}
-	slices.SortFunc(sums, func(a, b [32]byte) int { return bytes.Compare(a[:], b[:]) })
+	slices.SortFunc(sums, compareSums)
 	b := make([]byte, 1+67*len(sums)+1)
 	b[0] = '['
 	at := 1
@@ -253,6 +276,16 @@ func digest(leaves []leaf, obfuscated []string) string {
 	var sum [32]byte
 	k.sum(&sum, b[:at+1])
 	return hex.EncodeToString(sum[:])
+}
+
+// compareSums orders two hashes as bytes (the order of their lower-case
+// hex); the first eight bytes, compared as one integer, almost always
+// decide.
+func compareSums(a, b [32]byte) int {
+	if x, y := binary.BigEndian.Uint64(a[:8]), binary.BigEndian.Uint64(b[:8]); x != y {
+		return cmp.Compare(x, y)
+	}
+	return bytes.Compare(a[8:], b[8:])
 }
 
 // digestHex is digest for obfuscated entries that are not lower-case hex
