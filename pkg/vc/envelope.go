@@ -1,6 +1,7 @@
 package vc
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"net/url"
@@ -40,7 +41,7 @@ type envelopedWire struct {
 // IsEnveloped reports cheaply whether b looks like an enveloped credential or
 // presentation (its type mentions Enveloped). Use ParseEnveloped to check it.
 func IsEnveloped(b []byte) bool {
-	return strings.Contains(string(b), "EnvelopedVerifiable")
+	return bytes.Contains(b, []byte("EnvelopedVerifiable"))
 }
 
 // ParseEnveloped reads an enveloped credential or presentation. It checks
@@ -50,13 +51,9 @@ func ParseEnveloped(b []byte) (*Enveloped, error) {
 	if len(b) > MaxDocumentBytes {
 		return nil, fmt.Errorf("%w: %d bytes, limit %d", ErrTooLarge, len(b), MaxDocumentBytes)
 	}
-	var w envelopedWire
-	if err := json.Unmarshal(b, &w); err != nil {
-		return nil, malformed("enveloped credential: %v", err)
-	}
-	types, _, err := decodeStrings(w.Type, "type")
+	ctx, types, id, err := decodeEnvelope(b)
 	if err != nil {
-		return nil, fmt.Errorf("%w: %w", ErrNotEnveloped, err)
+		return nil, err
 	}
 	var e Enveloped
 	switch {
@@ -66,18 +63,41 @@ func ParseEnveloped(b []byte) (*Enveloped, error) {
 	default:
 		return nil, fmt.Errorf("%w: type is %v", ErrNotEnveloped, types)
 	}
-	ctx, err := decodeContext(w.Context)
-	if err != nil {
-		return nil, err
-	}
-	if versionOf(ctx) != 2 {
+	if len(ctx) == 0 || ctx[0] != ContextV2 {
 		return nil, malformed("an enveloped credential needs @context %q first", ContextV2)
 	}
-	e.MediaType, e.Data, err = ParseDataURL(w.ID)
+	e.MediaType, e.Data, err = ParseDataURL(id)
 	if err != nil {
 		return nil, err
 	}
 	return &e, nil
+}
+
+// decodeEnvelope returns the @context (its leading strings suffice to
+// check the version), the types and the id of an enveloped value: in one
+// pass for the usual shape, else through encoding/json.
+func decodeEnvelope(b []byte) (ctx []any, types []string, id string, err error) {
+	if c, t, id, ok := envelopeFast(b); ok {
+		ctx = make([]any, len(c))
+		for i, s := range c {
+			ctx[i] = s
+		}
+		return ctx, t, id, nil
+	}
+	var w envelopedWire
+	if err := json.Unmarshal(b, &w); err != nil {
+		return nil, nil, "", malformed("enveloped credential: %v", err)
+	}
+	if types, _, err = decodeStrings(w.Type, "type"); err != nil {
+		return nil, nil, "", fmt.Errorf("%w: %w", ErrNotEnveloped, err)
+	}
+	if !hasType(types, TypeEnveloped) && !hasType(types, TypeEnvelopedPresentation) {
+		return nil, types, "", nil // the caller reports the type before the context
+	}
+	if ctx, err = decodeContext(w.Context); err != nil {
+		return nil, nil, "", err
+	}
+	return ctx, types, w.ID, nil
 }
 
 // ParseDataURL splits a data: URL "data:<media type>[;params],<data>" into its

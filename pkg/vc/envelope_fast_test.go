@@ -1,0 +1,65 @@
+package vc
+
+import (
+	"encoding/json"
+	"slices"
+	"testing"
+)
+
+// FuzzEnvelopeFast checks the one-pass reader of enveloped values against
+// encoding/json: whatever it accepts, encoding/json accepts with the same
+// @context, type and id.
+func FuzzEnvelopeFast(f *testing.F) {
+	for _, s := range []string{
+		string(Envelope(MediaTypeVCJWT, "eyJhbGciOiJFZERTQSJ9.e30.c2ln")),
+		`{"@context":"https://www.w3.org/ns/credentials/v2","id":"data:application/vc+jwt,a.b.c","type":"EnvelopedVerifiableCredential"}`,
+		` { "type" : [ "EnvelopedVerifiablePresentation" ] , "id" : "data:application/vp+jwt,x" , "@context" : [ "https://www.w3.org/ns/credentials/v2" , "https://example.test/c" ] } `,
+		`{"@context":[],"id":"x","type":"T"}`,
+		`{"@context":"a","id":"x","type":"T","id":"y"}`,
+		`{"@context":"a","ID":"x","type":"T"}`,
+		`{"@context":"a","id":"x\u0041","type":"T"}`,
+		`{"@context":"a","id":"x","type":"T"} x`,
+		`{"@context":"a","id":null,"type":"T"}`,
+		`{"@context":"a","id":"x","type":["T",]}`,
+		`{}`,
+		`{"@context":"a","id":"é","type":"T"}`,
+	} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		ctx, types, id, ok := envelopeFast(b)
+		if !ok {
+			return
+		}
+		var w struct {
+			Context any    `json:"@context"`
+			ID      string `json:"id"`
+			Type    any    `json:"type"`
+		}
+		if err := json.Unmarshal(b, &w); err != nil {
+			t.Fatalf("accepted what encoding/json refuses (%v): %q", err, b)
+		}
+		if w.ID != id || !slices.Equal(strs(w.Context), ctx) || !slices.Equal(strs(w.Type), types) {
+			t.Fatalf("%q: got %q %q %q, encoding/json %v %v %q", b, ctx, types, id, w.Context, w.Type, w.ID)
+		}
+	})
+}
+
+// strs is a JSON string or array of strings as a list.
+func strs(v any) []string {
+	switch x := v.(type) {
+	case string:
+		return []string{x}
+	case []any:
+		out := make([]string, 0, len(x))
+		for _, e := range x {
+			s, ok := e.(string)
+			if !ok {
+				return nil
+			}
+			out = append(out, s)
+		}
+		return out
+	}
+	return nil
+}

@@ -1,0 +1,48 @@
+package httpapi_test
+
+import (
+	"bytes"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"testing"
+
+	"github.com/idport/idport/verifier"
+	"github.com/idport/idport/verifier/httpapi"
+	"github.com/idport/idport/verifier/internal/testutil"
+)
+
+// BenchmarkHandlerVerify and BenchmarkHandlerDecodeOnly serve
+// POST /credentials/verify without a network (httptest.ResponseRecorder):
+// the verifier's handler and the decode-only baseline, so that the cost
+// of the handler itself can be compared without sockets and clients.
+func BenchmarkHandlerVerify(b *testing.B) {
+	body, trust, _ := loadBody(b)
+	svc, err := httpapi.NewService(httpapi.ServiceConfig{
+		DataDir: b.TempDir(), Logger: slog.New(slog.DiscardHandler),
+		Verifier: verifier.Config{TrustSource: trust, Clock: testutil.Clock, StatusFetcher: &testutil.Status{Values: map[string]uint8{}}},
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { _ = svc.Close() })
+	serveInProcess(b, svc.Handler(), body)
+}
+
+func BenchmarkHandlerDecodeOnly(b *testing.B) {
+	body, _, _ := loadBody(b)
+	serveInProcess(b, decodeOnly(), body)
+}
+
+func serveInProcess(b *testing.B, h http.Handler, body []byte) {
+	b.ReportAllocs()
+	for range b.N {
+		req := httptest.NewRequest(http.MethodPost, "/credentials/verify", bytes.NewReader(body))
+		req.Header.Set("Content-Type", "application/json")
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		if rec.Code != http.StatusOK {
+			b.Fatalf("%d %s", rec.Code, rec.Body)
+		}
+	}
+}
