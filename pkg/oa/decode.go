@@ -3,6 +3,7 @@ package oa
 import (
 	"encoding/json"
 	"strconv"
+	"strings"
 	"unicode/utf8"
 )
 
@@ -38,6 +39,9 @@ type jsonDecoder struct {
 	i        int
 	depth    int
 	maxDepth int
+
+	flat     *flattener // set by decodeWrapped: the top-level "data" is flattened into it
+	dataText string     // the JSON text of the flattened data
 }
 
 func (d *jsonDecoder) space() {
@@ -102,7 +106,13 @@ func (d *jsonDecoder) object() (map[string]any, bool) {
 			return nil, false
 		}
 		d.i++
-		v, ok := d.value()
+		var v any
+		if d.flat != nil && d.depth == 1 && k == "data" {
+			d.space()
+			v, ok = d.flatData()
+		} else {
+			v, ok = d.value()
+		}
 		if !ok {
 			return nil, false
 		}
@@ -288,4 +298,216 @@ func (d *jsonDecoder) digits() bool {
 		d.i++
 	}
 	return d.i > start
+}
+
+// decodeWrapped decodes a wrapped document's JSON text like decodeObject,
+// except for the top-level member "data": that is flattened straight into
+// f's leaves, without building its objects, and only its own "issuers"
+// and "$template" members are also decoded into values (meta), since
+// Issuers and Template read them. dataText is data's JSON text, for
+// Document.Data.
+//
+// ok is false for anything it does not accept, valid or not (including a
+// data member the reference flatten refuses: a value that is not a
+// string, a key holding '.', too many fields); the caller then takes the
+// reference path, which reports the precise error.
+func decodeWrapped(s string, maxDepth int, f *flattener) (m map[string]any, meta map[string]any, dataText string, ok bool) {
+	d := jsonDecoder{s: s, maxDepth: maxDepth, flat: f}
+	d.space()
+	if d.i >= len(d.s) || d.s[d.i] != '{' {
+		return nil, nil, "", false
+	}
+	if m, ok = d.object(); !ok {
+		return nil, nil, "", false
+	}
+	d.space()
+	if d.i != len(d.s) || d.dataText == "" {
+		return nil, nil, "", false
+	}
+	meta, _ = m["data"].(map[string]any)
+	return m, meta, d.dataText, true
+}
+
+// flatData reads the document's data object (the offset is at the value,
+// after white space), flattening it into d.flat; it returns the decoded
+// "issuers" and "$template" members only.
+func (d *jsonDecoder) flatData() (any, bool) {
+	if d.dataText != "" || d.i >= len(d.s) || d.s[d.i] != '{' {
+		return nil, false
+	}
+	start := d.i
+	meta := make(map[string]any, 2)
+	if !d.flatObject(meta) {
+		return nil, false
+	}
+	d.dataText = d.s[start:d.i]
+	return meta, true
+}
+
+// flatObject reads an object into leaves (the offset is at its '{'). The
+// top-level data object passes meta, which receives its "issuers" and
+// "$template" members decoded; it adds no leaf when empty, as the
+// reference's flatten does not.
+func (d *jsonDecoder) flatObject(meta map[string]any) bool {
+	if d.depth >= d.maxDepth {
+		return false
+	}
+	d.depth++
+	d.i++
+	f := d.flat
+	n := len(f.path)
+	d.space()
+	if d.i < len(d.s) && d.s[d.i] == '}' {
+		d.i++
+		d.depth--
+		if meta == nil {
+			f.add(leafEmptyObject, "")
+		}
+		return true
+	}
+	var seen memberNames
+	for {
+		d.space()
+		if d.i >= len(d.s) || d.s[d.i] != '"' {
+			return false
+		}
+		k, ok := d.str()
+		if !ok || !seen.add(k) || strings.IndexByte(k, '.') >= 0 {
+			return false
+		}
+		if !d.colon() {
+			return false
+		}
+		f.path = append(f.dot(n), k...)
+		start := d.i
+		if !d.flatValue() {
+			return false
+		}
+		if meta != nil && (k == "issuers" || k == "$template") {
+			sub := jsonDecoder{s: d.s[start:d.i], maxDepth: d.maxDepth}
+			v, ok := sub.value()
+			if !ok {
+				return false
+			}
+			meta[k] = v
+		}
+		f.path = f.path[:n]
+		switch d.next() {
+		case ',':
+		case '}':
+			d.depth--
+			return true
+		default:
+			return false
+		}
+	}
+}
+
+// flatArray reads an array into leaves (the offset is at its '[').
+func (d *jsonDecoder) flatArray() bool {
+	if d.depth >= d.maxDepth {
+		return false
+	}
+	d.depth++
+	d.i++
+	f := d.flat
+	n := len(f.path)
+	d.space()
+	if d.i < len(d.s) && d.s[d.i] == ']' {
+		d.i++
+		d.depth--
+		f.add(leafEmptyArray, "")
+		return true
+	}
+	for i := 0; ; i++ {
+		f.path = strconv.AppendInt(f.dot(n), int64(i), 10)
+		if !d.flatValue() {
+			return false
+		}
+		f.path = f.path[:n]
+		switch d.next() {
+		case ',':
+		case ']':
+			d.depth--
+			return true
+		default:
+			return false
+		}
+	}
+}
+
+// flatValue reads a value of data at the flattener's path: an object, an
+// array or a string (a leaf). Anything else is refused.
+func (d *jsonDecoder) flatValue() bool {
+	d.space()
+	if d.i >= len(d.s) || d.flat.full() {
+		return false
+	}
+	switch d.s[d.i] {
+	case '{':
+		return d.flatObject(nil)
+	case '[':
+		return d.flatArray()
+	case '"':
+		s, ok := d.str()
+		if ok {
+			d.flat.add(leafString, s)
+		}
+		return ok && !d.flat.full()
+	}
+	return false
+}
+
+// colon consumes the ':' after a member name.
+func (d *jsonDecoder) colon() bool {
+	d.space()
+	if d.i >= len(d.s) || d.s[d.i] != ':' {
+		return false
+	}
+	d.i++
+	return true
+}
+
+// next consumes and returns the byte after a value and white space (0 at
+// the end of the text).
+func (d *jsonDecoder) next() byte {
+	d.space()
+	if d.i >= len(d.s) {
+		return 0
+	}
+	c := d.s[d.i]
+	d.i++
+	return c
+}
+
+// memberNames tracks the member names of one object to refuse a name
+// given twice: a list while short, a set beyond.
+type memberNames struct {
+	list []string
+	set  map[string]struct{}
+}
+
+func (m *memberNames) add(k string) bool {
+	if m.set != nil {
+		if _, dup := m.set[k]; dup {
+			return false
+		}
+		m.set[k] = struct{}{}
+		return true
+	}
+	for _, s := range m.list {
+		if s == k {
+			return false
+		}
+	}
+	if len(m.list) < 16 {
+		m.list = append(m.list, k)
+		return true
+	}
+	m.set = make(map[string]struct{}, 32)
+	for _, s := range m.list {
+		m.set[s] = struct{}{}
+	}
+	m.set[k] = struct{}{}
+	return true
 }

@@ -3,6 +3,8 @@ package oa
 import (
 	"encoding/json"
 	"reflect"
+	"slices"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -106,4 +108,94 @@ func TestDigestPaths(t *testing.T) {
 	if a, b := digest(d.leaves, d.Obfuscated), digestHex(newKeccak(), d.leaves, d.Obfuscated); a != b || a != d.Signature.TargetHash {
 		t.Fatalf("%s %s %s", a, b, d.Signature.TargetHash)
 	}
+}
+
+// checkWrapped fails when decodeWrapped accepts what the reference path
+// (decode, then flatten) refuses, or gives other leaves, other issuers or
+// $template members, or other top-level members.
+func checkWrapped(t *testing.T, raw []byte) {
+	const maxFields = 50
+	f := newFlattener(maxFields)
+	got, meta, text, ok := decodeWrapped(string(raw), DefaultMaxDepth, f)
+	if !ok {
+		return
+	}
+	want, wantOK := referenceDecode(raw, DefaultMaxDepth)
+	if !wantOK {
+		t.Fatalf("%q: accepted, the reference refuses it", raw)
+	}
+	data, isObject := want["data"].(map[string]any)
+	if !isObject {
+		t.Fatalf("%q: data accepted, the reference's is %T", raw, want["data"])
+	}
+	wantLeaves, err := flatten(data, maxFields)
+	if err != nil {
+		t.Fatalf("%q: data flattened, the reference refuses it: %v", raw, err)
+	}
+	if a, b := sortedLeaves(f.leaves()), sortedLeaves(wantLeaves); !reflect.DeepEqual(a, b) {
+		t.Fatalf("%q: leaves %v, the reference %v", raw, a, b)
+	}
+	for _, k := range []string{"issuers", "$template"} {
+		if !reflect.DeepEqual(meta[k], data[k]) {
+			t.Fatalf("%q: %s %#v, the reference %#v", raw, k, meta[k], data[k])
+		}
+	}
+	if m, ok := decodeObject(text, DefaultMaxDepth); !ok || !reflect.DeepEqual(m, data) {
+		t.Fatalf("%q: data text %q decodes to %#v, the reference data %#v", raw, text, m, data)
+	}
+	delete(got, "data")
+	delete(want, "data")
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("%q: members %#v, the reference %#v", raw, got, want)
+	}
+}
+
+func sortedLeaves(ls []leaf) []string {
+	out := make([]string, len(ls))
+	for i, l := range ls {
+		out[i] = string(appendLeafJSON(nil, l))
+	}
+	slices.Sort(out)
+	return out
+}
+
+// wrappedCases put the decode cases and flatten's edges in a document's
+// data.
+func wrappedCases(t testing.TB) []string {
+	out := []string{string(wrapSigned(t)),
+		`{"data":{}}`, `{"data":{"a":{}},"x":1}`, `{"data":{"a":[]}}`, `{"data":{"a.b":"c"}}`, `{"data":{"a":1}}`,
+		`{"data":{"a":"b","a":"c"}}`, `{"data":{"a":"b"},"data":{"a":"b"}}`, `{"data":"x"}`, `{"data":[]}`,
+		`{"x":{"data":{"a":"b"}}}`, `{"data":{"issuers":[{"name":"n\u00e9"}],"$template":{"name":"T"}}}`,
+		`{"data":{"issuers":{"0":{"name":"n"}}}}`, `{"data":{"a":[["x"],[],{}]}}`, `{"data":{"a":null}}`,
+		`{"data":{"k1":"v","k2":"v","k3":"v","k4":"v","k5":"v","k6":"v","k7":"v","k8":"v","k9":"v","k10":"v","k11":"v","k12":"v","k13":"v","k14":"v","k15":"v","k16":"v","k17":"v","k1":"w"}}`,
+		`{"data":{"a":"` + strings.Repeat("x", 20) + `"},"version":"v"} `,
+	}
+	for _, c := range decodeCases {
+		out = append(out, `{"data":`+c+`}`)
+	}
+	return out
+}
+
+func TestDecodeWrappedMatchesReference(t *testing.T) {
+	for _, c := range wrappedCases(t) {
+		checkWrapped(t, []byte(c))
+	}
+	if _, _, _, ok := decodeWrapped(string(wrapSigned(t)), DefaultMaxDepth, newFlattener(DefaultMaxFields)); !ok {
+		t.Fatal("a signed document does not take the one-pass path")
+	}
+	many := `{"data":{`
+	for i := range 60 {
+		many += `"k` + strconv.Itoa(i) + `":"v",`
+	}
+	many = many[:len(many)-1] + `}}`
+	if _, _, _, ok := decodeWrapped(many, DefaultMaxDepth, newFlattener(50)); ok {
+		t.Fatal("more fields than the limit accepted")
+	}
+}
+
+func FuzzDecodeWrapped(f *testing.F) {
+	for _, c := range wrappedCases(f) {
+		f.Add([]byte(c))
+	}
+	f.Fuzz(checkWrapped)
 }

@@ -67,13 +67,12 @@ type Proof struct {
 	Signature          string `json:"signature"`
 }
 
-// Document is a parsed wrapped OpenAttestation v2 document. Data holds the
-// salted values as they are in the document.
+// Document is a parsed wrapped OpenAttestation v2 document. Data returns
+// the salted values as they are in the document. A Document is not safe
+// for concurrent use.
 type Document struct {
 	Version string
 	Schema  string
-	// Data is the salted data.
-	Data map[string]any
 	// Signature is the integrity block.
 	Signature Signature
 	// Obfuscated lists the hashes of hidden fields (privacy.obfuscatedData).
@@ -82,6 +81,35 @@ type Document struct {
 	Proofs []Proof
 
 	leaves []leaf
+	// data is the salted data once built (Wrap, or Data on a parsed
+	// document); until then a parsed document keeps data's JSON text and
+	// its issuers and $template members (meta), which is all verification
+	// reads.
+	data     map[string]any
+	dataText string
+	meta     map[string]any
+}
+
+// Data returns the salted data, built from the document's text on the
+// first call for a parsed document. The map is the document's own:
+// changing it changes the document's data but not its leaves (use
+// Obfuscate to hide fields).
+func (d *Document) Data() map[string]any {
+	if d.data == nil && d.dataText != "" {
+		if m, err := decode([]byte(d.dataText), 1<<20); err == nil {
+			d.data = m // the text was decoded and checked by Parse already
+		}
+	}
+	return d.data
+}
+
+// member returns a top-level member of the data without building the rest
+// of it.
+func (d *Document) member(name string) any {
+	if d.data == nil && d.meta != nil {
+		return d.meta[name]
+	}
+	return d.Data()[name]
 }
 
 // Parse parses a wrapped v2 document strictly: size, nesting and field
@@ -93,12 +121,19 @@ func Parse(raw []byte, lim Limits) (*Document, error) {
 	if len(raw) > lim.MaxBytes {
 		return nil, malformed("document is larger than %d bytes", lim.MaxBytes)
 	}
-	m, err := decode(raw, lim.MaxDepth)
-	if err != nil {
-		return nil, err
-	}
 	d := &Document{}
-	var ok bool
+	f := newFlattener(lim.MaxFields)
+	m, meta, text, ok := decodeWrapped(string(raw), lim.MaxDepth, f)
+	if ok {
+		d.leaves, d.dataText, d.meta = f.leaves(), text, meta
+	} else {
+		// The reference path: decode, then flatten (below), each with
+		// its precise error.
+		var err error
+		if m, err = decode(raw, lim.MaxDepth); err != nil {
+			return nil, err
+		}
+	}
 	if d.Version, ok = m["version"].(string); !ok || d.Version != SchemaV2 {
 		return nil, malformed("version must be %s", SchemaV2)
 	}
@@ -107,8 +142,10 @@ func Parse(raw []byte, lim Limits) (*Document, error) {
 			return nil, malformed("schema must be a string")
 		}
 	}
-	if d.Data, ok = m["data"].(map[string]any); !ok {
-		return nil, malformed("data must be an object")
+	if d.dataText == "" {
+		if d.data, ok = m["data"].(map[string]any); !ok {
+			return nil, malformed("data must be an object")
+		}
 	}
 	sig, ok := m["signature"].(map[string]any)
 	if !ok {
@@ -133,14 +170,16 @@ func Parse(raw []byte, lim Limits) (*Document, error) {
 			return nil, err
 		}
 	}
-	leaves, err := flatten(d.Data, lim.MaxFields)
-	if err != nil {
-		return nil, err
+	if d.data != nil {
+		leaves, err := flatten(d.data, lim.MaxFields)
+		if err != nil {
+			return nil, err
+		}
+		d.leaves = leaves
 	}
-	if len(leaves)+len(d.Obfuscated) > lim.MaxFields {
+	if len(d.leaves)+len(d.Obfuscated) > lim.MaxFields {
 		return nil, malformed("more than %d fields", lim.MaxFields)
 	}
-	d.leaves = leaves
 	return d, nil
 }
 
@@ -328,8 +367,8 @@ func (d *Document) Claims() (map[string]any, error) {
 func (d *Document) fields(claimsOnly bool) (map[string]any, error) {
 	out := make(map[string]any, len(d.leaves))
 	for _, l := range d.leaves {
-		s, ok := l.value.(string)
-		if !ok || claimsOnly && (strings.HasPrefix(l.path, "issuers.") || strings.HasPrefix(l.path, "$template.")) {
+		s := l.text
+		if l.kind != leafString || claimsOnly && (strings.HasPrefix(l.path, "issuers.") || strings.HasPrefix(l.path, "$template.")) {
 			continue
 		}
 		v, keep, err := Unsalt(s)

@@ -75,9 +75,19 @@ func appendJSString(b []byte, s string) []byte {
 // leaf is one flattened field of a document's data: its dotted path and
 // the JSON of its value as JSON.stringify writes it.
 type leaf struct {
-	path  string
-	value any // string, or an empty map/slice
+	path string
+	kind leafKind
+	text string // the value of a leafString
 }
+
+// leafKind is what a leaf holds: a string, or an empty object or array.
+type leafKind uint8
+
+const (
+	leafString leafKind = iota
+	leafEmptyObject
+	leafEmptyArray
+)
 
 // flatten lists the leaves of data the way the reference library's
 // flatten (flatley) does: nested objects and arrays give dotted paths
@@ -86,8 +96,7 @@ type leaf struct {
 // that are not strings: wrapped data is salted, so every leaf is a string.
 // The order of the leaves is not defined (the target hash sorts them).
 func flatten(data map[string]any, maxFields int) ([]leaf, error) {
-	f := flattener{max: maxFields, out: make([]leaf, 0, 64), path: make([]byte, 0, 64),
-		paths: make([]byte, 0, 2048), ends: make([]int, 0, 64)}
+	f := newFlattener(maxFields)
 	for k, v := range data {
 		if strings.Contains(k, ".") {
 			return nil, malformed("key %q holds a '.'", truncate(k))
@@ -97,12 +106,23 @@ func flatten(data map[string]any, maxFields int) ([]leaf, error) {
 			return nil, err
 		}
 	}
-	all, start := string(f.paths), 0 // one string holds every path
+	return f.leaves(), nil
+}
+
+func newFlattener(maxFields int) *flattener {
+	return &flattener{max: maxFields, out: make([]leaf, 0, 64), path: make([]byte, 0, 64),
+		paths: make([]byte, 0, 2048), ends: make([]int, 0, 64)}
+}
+
+// leaves returns the leaves added, their paths set (one string holds them
+// all).
+func (f *flattener) leaves() []leaf {
+	all, start := string(f.paths), 0
 	for i, end := range f.ends {
 		f.out[i].path = all[start:end]
 		start = end
 	}
-	return f.out, nil
+	return f.out
 }
 
 // flattener is the state of flatten: the leaves so far and the path of
@@ -117,23 +137,26 @@ type flattener struct {
 	ends  []int  // where each leaf's path ends in paths
 }
 
-// add appends a leaf at the current path; its path string is set once
-// every leaf is known.
-func (f *flattener) add(v any) {
+// add appends a leaf at the current path; its path string is set by
+// leaves, once every leaf is known.
+func (f *flattener) add(kind leafKind, text string) {
 	f.paths = append(f.paths, f.path...)
 	f.ends = append(f.ends, len(f.paths))
-	f.out = append(f.out, leaf{value: v})
+	f.out = append(f.out, leaf{kind: kind, text: text})
 }
 
+// full reports whether more leaves were added than allowed.
+func (f *flattener) full() bool { return len(f.out) > f.max }
+
 func (f *flattener) walk(v any) error {
-	if len(f.out) > f.max {
+	if f.full() {
 		return malformed("more than %d fields", f.max)
 	}
 	n := len(f.path)
 	switch x := v.(type) {
 	case map[string]any:
 		if len(x) == 0 {
-			f.add(x)
+			f.add(leafEmptyObject, "")
 			return nil
 		}
 		for k, child := range x {
@@ -147,7 +170,7 @@ func (f *flattener) walk(v any) error {
 		}
 	case []any:
 		if len(x) == 0 {
-			f.add(x)
+			f.add(leafEmptyArray, "")
 			return nil
 		}
 		for i, child := range x {
@@ -157,7 +180,7 @@ func (f *flattener) walk(v any) error {
 			}
 		}
 	case string:
-		f.add(x)
+		f.add(leafString, x)
 	default:
 		return malformed("field %q is not a salted string", truncate(string(f.path)))
 	}
@@ -204,10 +227,10 @@ func appendLeafJSON(buf []byte, l leaf) []byte {
 	buf = append(buf, '{')
 	buf = appendJSString(buf, l.path)
 	buf = append(buf, ':')
-	switch v := l.value.(type) {
-	case string:
-		buf = appendJSString(buf, v)
-	case map[string]any:
+	switch l.kind {
+	case leafString:
+		buf = appendJSString(buf, l.text)
+	case leafEmptyObject:
 		buf = append(buf, '{', '}')
 	default:
 		buf = append(buf, '[', ']')

@@ -37,7 +37,7 @@ func (i Issuer) Anchored() bool {
 // Issuers returns data.issuers unsalted. Fields that are obfuscated are
 // empty.
 func (d *Document) Issuers() ([]Issuer, error) {
-	raw, ok := d.Data["issuers"].([]any)
+	raw, ok := d.member("issuers").([]any)
 	if !ok || len(raw) == 0 {
 		return nil, malformed("data.issuers must be a non-empty list")
 	}
@@ -71,7 +71,7 @@ func (d *Document) Issuers() ([]Issuer, error) {
 
 // Template returns data.$template.name unsalted ("" when absent).
 func (d *Document) Template() string {
-	if t, ok := d.Data["$template"].(map[string]any); ok {
+	if t, ok := d.member("$template").(map[string]any); ok {
 		return saltedString(t["name"])
 	}
 	return ""

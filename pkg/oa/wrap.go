@@ -17,8 +17,8 @@ func Wrap(data map[string]any) (*Document, error) {
 	if err != nil {
 		return nil, err
 	}
-	d := &Document{Version: SchemaV2, Data: salted.(map[string]any)}
-	if d.leaves, err = flatten(d.Data, 1<<30); err != nil {
+	d := &Document{Version: SchemaV2, data: salted.(map[string]any)}
+	if d.leaves, err = flatten(d.data, 1<<30); err != nil {
 		return nil, err
 	}
 	h := digest(d.leaves, nil)
@@ -78,7 +78,7 @@ func uuid4() string {
 // hash is unchanged, so the signature still holds.
 func (d *Document) Obfuscate(paths ...string) error {
 	for _, p := range paths {
-		parent, key, v, ok := lookup(d.Data, p)
+		parent, key, v, ok := lookup(d.Data(), p)
 		if !ok {
 			return fmt.Errorf("oa: no field %q to obfuscate", p)
 		}
@@ -92,7 +92,7 @@ func (d *Document) Obfuscate(paths ...string) error {
 		d.Obfuscated = append(d.Obfuscated, leafHashes(newKeccak(), leaves)...)
 		delete(parent, key)
 	}
-	leaves, err := flatten(d.Data, 1<<30)
+	leaves, err := flatten(d.Data(), 1<<30)
 	if err != nil {
 		return err
 	}
@@ -140,7 +140,7 @@ func (d *Document) MarshalJSON() ([]byte, error) {
 		Signature Signature      `json:"signature"`
 		Privacy   *privacy       `json:"privacy,omitempty"`
 		Proof     []Proof        `json:"proof,omitempty"`
-	}{Version: d.Version, Schema: d.Schema, Data: d.Data, Signature: d.Signature, Proof: d.Proofs}
+	}{Version: d.Version, Schema: d.Schema, Data: d.Data(), Signature: d.Signature, Proof: d.Proofs}
 	if out.Signature.Proof == nil {
 		out.Signature.Proof = []string{}
 	}
