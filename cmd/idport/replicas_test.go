@@ -407,11 +407,11 @@ func TestVerifierReplicasOnEtcd(t *testing.T) {
 }
 
 // checkSharedRequests: a request created through the proxy is served (request object, outcome)
-// by every process, and requests created on different processes name the same client.
+// by every process, and a request created on another process names the same client.
 func (r *verifierReplicas) checkSharedRequests(t *testing.T) {
 	ctx := context.Background()
 	query := stack.LegalNameAndUENQuery(replicaVCT)
-	created, err := r.process(0).RequestPresentation(ctx, query, "", "")
+	created, err := (&stack.Verifier{URL: r.proxy.URL, OpenID4VPAPIKey: "rp-key"}).RequestPresentation(ctx, query, "", "")
 	if err != nil {
 		t.Fatal(err)
 	}
