@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/base64"
 	"encoding/json"
@@ -8,8 +9,10 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"sync"
@@ -17,9 +20,19 @@ import (
 	"testing"
 	"time"
 
+	"github.com/idport/idport/internal/demoseed"
 	"github.com/idport/idport/internal/etcdtest"
+	"github.com/idport/idport/internal/stack"
+	"github.com/idport/idport/internal/wallet"
 	"github.com/idport/idport/issuer"
 	"github.com/idport/idport/issuer/etcdstore"
+	"github.com/idport/idport/pkg/keys"
+	"github.com/idport/idport/pkg/vc"
+	"github.com/idport/idport/pkg/vcjwt"
+	"github.com/idport/idport/trustregistry"
+	"github.com/idport/idport/trustregistry/adminclient"
+	"github.com/idport/idport/verifier"
+	"github.com/idport/idport/verifier/httpapi"
 	clientv3 "go.etcd.io/etcd/client/v3"
 )
 
@@ -267,73 +280,296 @@ func roundRobin(addrs []string) http.Handler {
 	})
 }
 
-// TestVerifierReplicasOnEtcd runs three verifier processes on one embedded etcd behind a
-// round-robin proxy: an OpenID4VP request created through one process is served (request
-// object, outcome) by the others, signed with the one shared key.
-func TestVerifierReplicasOnEtcd(t *testing.T) {
-	if testing.Short() {
-		t.Skip("starts etcd and three verifier processes")
-	}
+// verifierReplicas are three verifier processes on one embedded etcd, following one registry
+// process, behind a round-robin proxy that is their public URL. The registry recognises a
+// did:key issuer (the demo authority); holder is a wallet its credentials are bound to.
+type verifierReplicas struct {
+	addrs      []string // each process's own address
+	proxy      *httptest.Server
+	alice, bob *adminclient.Client // the regulator's proposer and approver
+	issuer     *keys.Key
+	issuerDID  string
+	holder     *wallet.Wallet
+}
+
+// replicaVCT is the SD-JWT VC type of the replicas' issuer, recognised beside BusinessRegistration.
+const replicaVCT = "https://issuer.example.sg/types/BusinessRegistration"
+
+// startVerifierReplicas starts etcd, the registry (seeded with the demo recognition of a fresh
+// did:key issuer) and the three verifiers, and waits until each is ready. Everything stops
+// when the test ends.
+func startVerifierReplicas(t *testing.T) *verifierReplicas {
+	t.Helper()
 	srv, err := etcdtest.Start()
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer srv.Close()
-	addrs := []string{freeAddr(t), freeAddr(t), freeAddr(t)}
-	proxy := httptest.NewServer(roundRobin(addrs))
-	defer proxy.Close()
-	procs := make([]*exec.Cmd, 3)
-	for i := range procs {
-		procs[i] = idportProcess(t, nil, "verifier", "--dev", "--addr", addrs[i], "--data", t.TempDir(),
-			"--store", "etcd", "--etcd-endpoints", srv.Endpoint, "--public-url", proxy.URL,
-			"--openid4vp-api-key", "rp-key", "--openid4vp-signing-secret", "a signing secret of enough bytes")
-		waitHealthy(t, addrs[i])
+	t.Cleanup(func() { srv.Close() })
+	r := &verifierReplicas{addrs: []string{freeAddr(t), freeAddr(t), freeAddr(t)}}
+	r.issuer, r.issuerDID = didKeyIssuer(t)
+	if r.holder, err = wallet.New(keys.ES256); err != nil {
+		t.Fatal(err)
 	}
-	defer func() {
-		for _, p := range procs {
-			_ = p.Process.Kill()
-			_ = p.Wait()
-		}
-	}()
-	call := func(method, path, body string) (int, []byte) {
-		req, _ := http.NewRequest(method, proxy.URL+path, strings.NewReader(body))
-		req.Header.Set("Authorization", "Bearer rp-key")
-		if body != "" {
-			req.Header.Set("Content-Type", "application/json")
-		}
-		resp, err := http.DefaultClient.Do(req)
+	regURL, keyFile := r.startRegistry(t)
+	r.proxy = httptest.NewServer(roundRobin(r.addrs))
+	t.Cleanup(r.proxy.Close)
+	for _, addr := range r.addrs {
+		p := idportProcess(t, nil, "verifier", "--addr", addr, "--data", t.TempDir(),
+			"--registry", regURL, "--registry-key", keyFile, "--local-scheme", demoseed.LocalScheme,
+			"--store", "etcd", "--etcd-endpoints", srv.Endpoint, "--public-url", r.proxy.URL,
+			"--openid4vp-api-key", "rp-key", "--openid4vp-signing-secret", "a signing secret of enough bytes")
+		t.Cleanup(func() { _ = p.Process.Kill(); _ = p.Wait() })
+	}
+	for _, addr := range r.addrs {
+		waitStatus(t, http.DefaultClient, "http://"+addr+"/readyz", http.StatusOK)
+	}
+	return r
+}
+
+// startRegistry starts `idport registry` as a process with a proposer (alice) and an approver
+// (bob), seeds the demo recognition of r's issuer and returns its URL and pinned key file.
+func (r *verifierReplicas) startRegistry(t *testing.T) (string, string) {
+	t.Helper()
+	dir := t.TempDir()
+	data, secret, keyFile := filepath.Join(dir, "registry"), filepath.Join(dir, "secret"), filepath.Join(dir, "registry.jwk")
+	if err := os.WriteFile(secret, []byte("0123456789abcdef0123456789abcdef\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	tokens := map[string]string{}
+	for _, a := range [][2]string{{"alice", "proposer"}, {"bob", "approver"}} {
+		out, err := adminCmd(t, nil, "bootstrap", "--data", data, "--account", a[0], "--role", a[1])
 		if err != nil {
 			t.Fatal(err)
 		}
-		defer resp.Body.Close()
-		b, _ := io.ReadAll(resp.Body)
-		return resp.StatusCode, b
+		tokens[a[0]] = regLastLine(out)
 	}
-	code, b := call(http.MethodPost, "/openid4vp/requests", `{"dcql_query":{"credentials":[{"id":"c","format":"dc+sd-jwt","meta":{"vct_values":["https://example.test/T"]}}]}}`)
-	if code != http.StatusCreated && code != http.StatusOK {
-		t.Fatalf("create request: %d %s", code, b)
+	addr := freeAddr(t)
+	p := idportProcess(t, nil, "registry", "--addr", addr, "--data", data, "--key-secret-file", secret, "--export-key", keyFile)
+	t.Cleanup(func() { _ = p.Process.Kill(); _ = p.Wait() })
+	url := "http://" + addr
+	waitStatus(t, http.DefaultClient, url+"/readyz", http.StatusOK)
+	r.alice, r.bob = adminclient.New(url, tokens["alice"]), adminclient.New(url, tokens["bob"])
+	if _, err := demoseed.Seed(context.Background(), r.alice, r.bob, r.issuerDID, time.Now().Add(-time.Hour), replicaVCT); err != nil {
+		t.Fatal(err)
 	}
-	var created struct {
-		TransactionID string `json:"transaction_id"`
-		ClientID      string `json:"client_id"`
+	return url, keyFile
+}
+
+// process is the verifier process i, reached at its own address.
+func (r *verifierReplicas) process(i int) *stack.Verifier {
+	return &stack.Verifier{URL: "http://" + r.addrs[i], OpenID4VPAPIKey: "rp-key"}
+}
+
+// credential is a BusinessRegistration of r's issuer (VC-JOSE-COSE) whose subject is the holder.
+func (r *verifierReplicas) credential(t *testing.T) string {
+	t.Helper()
+	b, _ := json.Marshal(map[string]any{"@context": []any{"https://www.w3.org/ns/credentials/v2"},
+		"type": []any{"VerifiableCredential", demoseed.Type}, "issuer": r.issuerDID,
+		"validFrom":         time.Now().Add(-time.Minute).UTC().Format(time.RFC3339),
+		"credentialSubject": map[string]any{"id": r.holder.DID, "uen": "201912345K"}})
+	c, err := vc.ParseCredential(b)
+	if err != nil {
+		t.Fatal(err)
 	}
-	if err := json.Unmarshal(b, &created); err != nil || created.TransactionID == "" {
-		t.Fatalf("created: %s", b)
+	jws, err := vcjwt.SignVCJOSE(r.issuer, c)
+	if err != nil {
+		t.Fatal(err)
 	}
-	for i := range 3 { // every process answers for the transaction
-		if code, b := call(http.MethodGet, "/openid4vp/request-objects/"+created.TransactionID, ""); code != http.StatusOK {
-			t.Fatalf("request object on replica %d: %d %s", i, code, b)
+	return jws
+}
+
+// sdJWT is an SD-JWT VC of r's issuer bound to the holder's key (cnf), as the wallet holds it.
+func (r *verifierReplicas) sdJWT(t *testing.T) wallet.Credential {
+	t.Helper()
+	sd, err := vcjwt.SignSDJWT(r.issuer, vcjwt.SDJWTParams{Issuer: r.issuerDID, VCT: replicaVCT, HolderKey: r.holder.Key.Public,
+		Claims: map[string]any{"uen": "201912345K", "legalName": "Acme Trading Pte. Ltd."}, Disclose: []string{"uen", "legalName"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, _ := json.Marshal(sd)
+	return wallet.Credential{ConfigurationID: demoseed.Type, Format: "dc+sd-jwt", Raw: raw}
+}
+
+// TestVerifierReplicasOnEtcd runs three verifier processes on one embedded etcd, following one
+// registry process, and checks from outside that they behave as one verifier: an OpenID4VP
+// request created through one is served by all and signed as one client; a challenge is used
+// once across all; an OpenID4VP response is accepted once across all; and a regulator's change
+// reaches every one within a second.
+func TestVerifierReplicasOnEtcd(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts etcd, a registry and three verifier processes")
+	}
+	r := startVerifierReplicas(t)
+	t.Run("one transaction store and signing key", r.checkSharedRequests)
+	t.Run("challenges single use across processes", r.checkChallenges)
+	t.Run("OpenID4VP response accepted once across processes", r.checkOpenID4VP)
+	t.Run("registry change visible on every process", r.checkRegistryChange) // last: suspends the issuer
+}
+
+// checkSharedRequests: a request created through the proxy is served (request object, outcome)
+// by every process, and a request created on another process names the same client.
+func (r *verifierReplicas) checkSharedRequests(t *testing.T) {
+	ctx := context.Background()
+	query := stack.LegalNameAndUENQuery(replicaVCT)
+	created, err := (&stack.Verifier{URL: r.proxy.URL, OpenID4VPAPIKey: "rp-key"}).RequestPresentation(ctx, query, "", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range r.addrs {
+		if code, body := getWith(t, http.DefaultClient, "http://"+r.addrs[i]+"/openid4vp/request-objects/"+created.TransactionID, ""); code != http.StatusOK {
+			t.Fatalf("request object on process %d: %d %s", i, code, body)
 		}
-		if code, b := call(http.MethodGet, "/openid4vp/requests/"+created.TransactionID, ""); code != http.StatusAccepted || !strings.Contains(string(b), "pending") {
-			t.Fatalf("outcome on replica %d: %d %s", i, code, b)
+		if _, code, err := r.process(i).Outcome(ctx, created.TransactionID, 0); err != nil || code != http.StatusAccepted {
+			t.Fatalf("outcome on process %d: %d %v", i, code, err)
 		}
 	}
-	// A second request, created on another process, names the same verifier.
-	_, b = call(http.MethodPost, "/openid4vp/requests", `{"dcql_query":{"credentials":[{"id":"c","format":"dc+sd-jwt","meta":{"vct_values":["https://example.test/T"]}}]}}`)
-	var second struct {
-		ClientID string `json:"client_id"`
+	second, err := r.process(2).RequestPresentation(ctx, query, "", "")
+	if err != nil || second.ClientID != created.ClientID {
+		t.Fatalf("processes sign as different verifiers: %q and %+v (%v)", created.ClientID, second, err)
 	}
-	if err := json.Unmarshal(b, &second); err != nil || second.ClientID != created.ClientID {
-		t.Fatalf("replicas sign as different verifiers: %q and %q", created.ClientID, second.ClientID)
+}
+
+// checkChallenges: a presentation for a challenge issued by process 0 verifies on process 1;
+// the same presentation replayed on process 2 is refused with challenge_reused.
+func (r *verifierReplicas) checkChallenges(t *testing.T) {
+	ctx := context.Background()
+	challenge, err := r.process(0).Challenge(ctx)
+	if err != nil {
+		t.Fatal(err)
 	}
+	const domain = "https://rp.example.cn"
+	vp, err := vcjwt.SignVPJWT(r.holder.Key, vcjwt.VPParams{Version: 2, Holder: r.holder.DID,
+		Credentials: []string{r.credential(t)}, Nonce: challenge, Audience: domain})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, code, err := r.process(1).VerifyPresentation(ctx, vp, domain)
+	if err != nil || code != http.StatusOK || !res.Verified {
+		t.Fatalf("presentation for process 0's challenge on process 1: %d %v %v", code, summary(res), err)
+	}
+	res, code, err = r.process(2).VerifyPresentation(ctx, vp, domain)
+	if err != nil || code != http.StatusBadRequest || !stack.HasError(res, string(verifier.CodeChallengeReused)) {
+		t.Fatalf("replay on process 2: %d %v %v, want 400 %s", code, summary(res), err, verifier.CodeChallengeReused)
+	}
+}
+
+func summary(res *httpapi.Response) string {
+	if res == nil {
+		return "no answer"
+	}
+	return stack.Summary(res)
+}
+
+// pinned is the wallet's transport: it sends every request to the process at addr, whatever
+// host the URL names (the proxy, in request and response URIs), and keeps the last body posted.
+type pinned struct {
+	addr   string
+	posted []byte
+}
+
+func (p *pinned) RoundTrip(req *http.Request) (*http.Response, error) {
+	req = req.Clone(req.Context())
+	req.URL.Host, req.Host = p.addr, ""
+	if req.Body != nil {
+		b, err := io.ReadAll(req.Body)
+		if err != nil {
+			return nil, err
+		}
+		p.posted, req.Body = b, io.NopCloser(bytes.NewReader(b))
+	}
+	return http.DefaultTransport.RoundTrip(req)
+}
+
+// checkOpenID4VP: a request created on process 0 is answered by the wallet's direct_post on
+// process 1, its outcome is verified on process 2, and the same response posted again on
+// process 0 is refused (409 openid4vp_transaction_done).
+func (r *verifierReplicas) checkOpenID4VP(t *testing.T) {
+	ctx := context.Background()
+	created, err := r.process(0).RequestPresentation(ctx, stack.LegalNameAndUENQuery(replicaVCT), "direct_post", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr := &pinned{addr: r.addrs[2]}
+	r.holder.HTTP = &http.Client{Timeout: 10 * time.Second, Transport: tr}
+	req, err := r.holder.Resolve(ctx, created.DeepLink)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr.addr = r.addrs[1]
+	if err := r.holder.Present(ctx, req, r.sdJWT(t), req.Asked()); err != nil {
+		t.Fatalf("direct_post on process 1: %v", err)
+	}
+	res, code, err := r.process(2).Outcome(ctx, created.TransactionID, 0)
+	if err != nil || code != http.StatusOK || !res.Verified {
+		t.Fatalf("outcome on process 2: %d %v %v", code, summary(res), err)
+	}
+	u, _ := url.Parse(req.ResponseURI)
+	resp, err := http.Post("http://"+r.addrs[0]+u.Path, "application/x-www-form-urlencoded", bytes.NewReader(tr.posted))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusConflict || !strings.Contains(string(b), "openid4vp_transaction_done") {
+		t.Fatalf("the same response again on process 0: %d %s, want 409 openid4vp_transaction_done", resp.StatusCode, b)
+	}
+}
+
+// maxRegistryLag is how long a regulator's approved change may take to reach every verifier;
+// registryLagGiveUp is how long a process is polled for it.
+const (
+	maxRegistryLag    = time.Second
+	registryLagGiveUp = 5 * time.Second
+)
+
+// checkRegistryChange: the regulator suspends the issuer's authority; every process's verdict
+// on the issuer's credential turns to authority_suspended within maxRegistryLag of the
+// approval's answer.
+func (r *verifierReplicas) checkRegistryChange(t *testing.T) {
+	ctx := context.Background()
+	cred, _ := json.Marshal(r.credential(t))
+	for i := range r.addrs {
+		if res, code, err := r.process(i).VerifyCredential(ctx, cred); err != nil || !res.Verified {
+			t.Fatalf("before the change, process %d: %d %v %v", i, code, summary(res), err)
+		}
+	}
+	p, err := r.alice.Propose(ctx, trustregistry.SuspendAuthority(demoseed.AuthorityID, "licence under review", time.Now()), "licence under review", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	asked := time.Now()
+	if _, err := r.bob.Approve(ctx, p.ID, ""); err != nil {
+		t.Fatal(err)
+	}
+	approved := time.Now()
+	t.Logf("the approval answered in %s", approved.Sub(asked).Round(time.Millisecond))
+	lags := make([]time.Duration, len(r.addrs))
+	var wg sync.WaitGroup
+	for i := range r.addrs {
+		wg.Go(func() { lags[i] = r.suspendedAfter(ctx, i, cred, approved) })
+	}
+	wg.Wait()
+	for i, lag := range lags {
+		switch {
+		case lag < 0:
+			t.Errorf("process %d never saw the suspension (polled %s): registry changes do not reach every replica", i, registryLagGiveUp)
+		case lag > maxRegistryLag:
+			t.Errorf("process %d saw the suspension %s after the approval (limit %s): registry changes do not reach every replica in time", i, lag, maxRegistryLag)
+		default:
+			t.Logf("process %d: verdict authority_suspended %s after the approval's answer", i, lag.Round(time.Millisecond))
+		}
+	}
+}
+
+// suspendedAfter polls process i with the issuer's credential until its verdict is
+// authority_suspended and returns how long after since that was (-1 when it never was within
+// registryLagGiveUp).
+func (r *verifierReplicas) suspendedAfter(ctx context.Context, i int, cred json.RawMessage, since time.Time) time.Duration {
+	for time.Since(since) < registryLagGiveUp {
+		if res, _, err := r.process(i).VerifyCredential(ctx, cred); err == nil && stack.HasError(res, string(verifier.CodeAuthoritySuspended)) {
+			return time.Since(since)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	return -1
 }
