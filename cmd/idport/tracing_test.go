@@ -6,6 +6,7 @@ import (
 	"context"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"regexp"
@@ -15,14 +16,16 @@ import (
 
 	coltracepb "go.opentelemetry.io/proto/otlp/collector/trace/v1"
 	tracepb "go.opentelemetry.io/proto/otlp/trace/v1"
+	"google.golang.org/grpc"
 	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/proto"
 
 	"github.com/idport/idport/internal/stack"
 )
 
-// otlpReceiver is an in-process OTLP/HTTP collector: it decodes the protobuf export requests
-// POSTed to /v1/traces and keeps every span with the service.name of its resource.
+// otlpReceiver is an in-process OTLP collector keeping every span with the service.name of its
+// resource. ServeHTTP receives OTLP/HTTP (protobuf export requests POSTed to /v1/traces);
+// serveGRPC receives OTLP/gRPC (the TraceService).
 type otlpReceiver struct {
 	mu    sync.Mutex
 	spans []recordedSpan
@@ -59,7 +62,16 @@ func (o *otlpReceiver) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, err.Error(), http.StatusBadRequest)
 		return
 	}
+	o.add(&req)
+	out, _ := proto.Marshal(&coltracepb.ExportTraceServiceResponse{})
+	w.Header().Set("Content-Type", "application/x-protobuf")
+	_, _ = w.Write(out)
+}
+
+// add keeps the spans of one export request.
+func (o *otlpReceiver) add(req *coltracepb.ExportTraceServiceRequest) {
 	o.mu.Lock()
+	defer o.mu.Unlock()
 	for _, rs := range req.ResourceSpans {
 		service := ""
 		for _, kv := range rs.GetResource().GetAttributes() {
@@ -75,10 +87,33 @@ func (o *otlpReceiver) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		j, _ := protojson.Marshal(rs)
 		o.raw = append(o.raw, j)
 	}
-	o.mu.Unlock()
-	out, _ := proto.Marshal(&coltracepb.ExportTraceServiceResponse{})
-	w.Header().Set("Content-Type", "application/x-protobuf")
-	_, _ = w.Write(out)
+}
+
+// grpcTraceService is the OTLP/gRPC TraceService of an otlpReceiver.
+type grpcTraceService struct {
+	coltracepb.UnimplementedTraceServiceServer
+	recv *otlpReceiver
+}
+
+func (g grpcTraceService) Export(_ context.Context, req *coltracepb.ExportTraceServiceRequest) (*coltracepb.ExportTraceServiceResponse, error) {
+	g.recv.add(req)
+	return &coltracepb.ExportTraceServiceResponse{}, nil
+}
+
+// serveGRPC runs a gRPC server on loopback with o as its TraceService, stopped with the test,
+// and returns its OTLP/gRPC endpoint URL (plain: http://).
+func (o *otlpReceiver) serveGRPC(t *testing.T) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := grpc.NewServer()
+	coltracepb.RegisterTraceServiceServer(srv, grpcTraceService{recv: o})
+	done := make(chan struct{})
+	go func() { defer close(done); _ = srv.Serve(l) }()
+	t.Cleanup(func() { srv.Stop(); <-done })
+	return "http://" + l.Addr().String()
 }
 
 func (o *otlpReceiver) recorded() ([]recordedSpan, [][]byte) {
@@ -101,21 +136,34 @@ func spanAttr(sp *tracepb.Span, key string) string {
 
 // TestTracingAcrossServices runs the real registry, issuer and verifier subcommands in-process
 // with IDPORT_OTLP_ENDPOINT set, verifies a credential, and follows its trace through the
-// OTLP receiver: the verifier's request span, the credential span, a span per check, the
+// OTLP/HTTP receiver: the verifier's request span, the credential span, a span per check, the
 // status-list fetch under the status check and the issuer's span serving the list under it.
 // No span carries the subject's claims or DIDs, the credential, or a token.
 func TestTracingAcrossServices(t *testing.T) {
 	var recv otlpReceiver
 	collector := httptest.NewServer(&recv)
 	defer collector.Close()
+	traceVerification(t, &recv, collector.URL, "http")
+}
 
+// TestTracingAcrossServicesOTLPGRPC is TestTracingAcrossServices with the services exporting
+// over OTLP/gRPC (--otlp-protocol grpc) to a gRPC TraceService on loopback.
+func TestTracingAcrossServicesOTLPGRPC(t *testing.T) {
+	var recv otlpReceiver
+	traceVerification(t, &recv, recv.serveGRPC(t), "grpc")
+}
+
+// traceVerification runs the story of TestTracingAcrossServices with the services exporting
+// to endpoint over protocol, and checks the spans recv received.
+func traceVerification(t *testing.T, recv *otlpReceiver, endpoint, protocol string) {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	s, err := stack.Open(ctx, stack.Options{Dir: t.TempDir()})
 	if err != nil {
 		t.Fatal(err)
 	}
-	vars := map[string]string{"IDPORT_OTLP_ENDPOINT": collector.URL, "IDPORT_OTLP_PROTOCOL": "http"}
+	vars := map[string]string{"IDPORT_OTLP_ENDPOINT": endpoint, "IDPORT_OTLP_PROTOCOL": protocol}
 	d := &demo{stack: s, story: stack.Teller{W: io.Discard},
 		env: Env{Stdout: io.Discard, Stderr: io.Discard, Logger: slog.New(slog.DiscardHandler),
 			Lookup: func(k string) (string, bool) { v, ok := vars[k]; return v, ok }}}
@@ -215,17 +263,24 @@ func TestTracingAcrossServices(t *testing.T) {
 	if len(forbidden) < 9 {
 		t.Fatalf("the credential holds no JWS segment: %s", d.credential)
 	}
-	for _, j := range raw {
-		for _, f := range forbidden {
-			if f != "" && bytes.Contains(j, []byte(f)) {
-				t.Errorf("a span carries %q: %s", f, j)
-			}
-		}
-	}
+	assertNotCarried(t, raw, forbidden)
 	if testing.Verbose() {
 		for _, r := range spans {
 			if string(r.span.TraceId) == trace {
 				t.Logf("%-16s %-40s parent %x", r.service, r.span.Name, r.span.ParentSpanId)
+			}
+		}
+	}
+}
+
+// assertNotCarried fails the test when a span of raw (protojson resource spans) carries one of
+// forbidden.
+func assertNotCarried(t *testing.T, raw [][]byte, forbidden []string) {
+	t.Helper()
+	for _, j := range raw {
+		for _, f := range forbidden {
+			if f != "" && bytes.Contains(j, []byte(f)) {
+				t.Errorf("a span carries %q: %s", f, j)
 			}
 		}
 	}
