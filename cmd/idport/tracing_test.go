@@ -4,11 +4,17 @@ import (
 	"bytes"
 	"compress/gzip"
 	"context"
+	"encoding/json"
+	"encoding/pem"
+	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"regexp"
 	"sync"
 	"testing"
@@ -20,7 +26,12 @@ import (
 	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/proto"
 
+	"github.com/idport/idport/internal/demoseed"
 	"github.com/idport/idport/internal/stack"
+	"github.com/idport/idport/pkg/otelx"
+	"github.com/idport/idport/trustregistry/importer"
+	"github.com/idport/idport/trustregistry/oidfed"
+	"github.com/idport/idport/trustregistry/oidfed/oidfedtest"
 )
 
 // otlpReceiver is an in-process OTLP collector keeping every span with the service.name of its
@@ -284,4 +295,114 @@ func assertNotCarried(t *testing.T, raw [][]byte, forbidden []string) {
 			}
 		}
 	}
+}
+
+// TestTracingFederationFetch runs the real registry subcommand in-process with tracing on and
+// imports an authority from an OpenID federation on loopback (HTTPS under a test CA given by
+// --import-ca): every entity configuration and subordinate statement the registry fetches is a
+// "federation fetch" client span under the import request's span, and the request the entity
+// receives carries that span's W3C traceparent. No span carries an entity id, the leaf's
+// name or a token.
+func TestTracingFederationFetch(t *testing.T) {
+	var recv otlpReceiver
+	collector := httptest.NewServer(&recv)
+	defer collector.Close()
+
+	fed := oidfedtest.NewTLS(t)
+	anchor, leaf := fed.Entity(), fed.Entity()
+	anchor.Subordinate(leaf, oidfed.Policy{"openid_credential_issuer": {"jwks": {"essential": true}}})
+	leaf.Set(func(e *oidfedtest.Entity) {
+		e.Metadata["openid_credential_issuer"] = map[string]any{"jwks": json.RawMessage(anchor.JWKSJSON()),
+			"credential_configurations_supported": map[string]any{"br": map[string]any{"format": "vc+sd-jwt", "vct": demoseed.Type}}}
+		e.Metadata["federation_entity"] = map[string]any{"organization_name": "Leaf Registrar Pte Ltd"}
+	})
+	var mu sync.Mutex
+	var traceparents []string
+	for _, e := range []*oidfedtest.Entity{anchor, leaf} {
+		e.Set(func(e *oidfedtest.Entity) {
+			e.OnRequest = func(r *http.Request) {
+				mu.Lock()
+				defer mu.Unlock()
+				traceparents = append(traceparents, r.Header.Get("Traceparent"))
+			}
+		})
+	}
+	dir := t.TempDir()
+	caFile := filepath.Join(dir, "federation-ca.pem")
+	if err := os.WriteFile(caFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: anchor.Certificate().Raw}), 0o600); err != nil {
+		t.Fatal(err)
+	}
+
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	s, err := stack.Open(ctx, stack.Options{Dir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	vars := map[string]string{"IDPORT_OTLP_ENDPOINT": collector.URL, "IDPORT_OTLP_PROTOCOL": "http",
+		"IDPORT_IMPORT_ALLOW_HOSTS": leaf.Host(), "IDPORT_IMPORT_CA": caFile}
+	d := &demo{stack: s, story: stack.Teller{W: io.Discard},
+		env: Env{Stdout: io.Discard, Stderr: io.Discard, Logger: slog.New(slog.DiscardHandler),
+			Lookup: func(k string) (string, bool) { v, ok := vars[k]; return v, ok }}}
+	addrs, err := stack.FreeAddrs(1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d.regAddr = addrs[0]
+	d.registryURL, d.registryKey = "http://"+d.regAddr, s.Dir+"/registry.jwk"
+	imported := func(ctx context.Context) error {
+		if _, err := demoseed.Seed(ctx, d.alice, d.bob, "did:web:demo.example", time.Now().Add(-time.Hour)); err != nil {
+			return err
+		}
+		r, err := d.alice.ImportFederation(ctx, importer.FederationRequest{Target: importer.Target{Scheme: demoseed.ForeignScheme},
+			Entity: leaf.ID, TrustAnchor: anchor.ID, AnchorJWKS: anchor.JWKSJSON(), Reason: "Singapore registrar joins via the federation"})
+		if err == nil && r.Proposal == nil {
+			err = errors.New("the import made no proposal")
+		}
+		return err
+	}
+	for _, step := range []func(context.Context) error{d.bootstrap, d.startRegistry, imported} {
+		if err := step(ctx); err != nil {
+			s.Close()
+			t.Fatal(err)
+		}
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+
+	spans, raw := recv.recorded()
+	var request *recordedSpan
+	for i, r := range spans {
+		if r.service == "idport-registry" && r.span.Name == "POST /admin/v1/imports/federation" {
+			request = &spans[i]
+		}
+	}
+	if request == nil {
+		t.Fatalf("no registry span POST /admin/v1/imports/federation among %d spans", len(spans))
+	}
+	fetches := map[string]bool{} // the traceparent each fetch span sent
+	for _, r := range spans {
+		if r.span.Name != otelx.SpanFederation {
+			continue
+		}
+		if r.service != "idport-registry" || r.span.Kind != tracepb.Span_SPAN_KIND_CLIENT ||
+			string(r.span.TraceId) != string(request.span.TraceId) || string(r.span.ParentSpanId) != string(request.span.SpanId) {
+			t.Errorf("federation fetch span of %s, kind %v, not a child of the import request", r.service, r.span.Kind)
+		}
+		fetches[fmt.Sprintf("00-%x-%x-01", r.span.TraceId, r.span.SpanId)] = true
+	}
+	mu.Lock()
+	got := append([]string(nil), traceparents...)
+	mu.Unlock()
+	// The leaf's and the anchor's entity configurations, and the anchor's statement on the leaf.
+	if len(got) < 3 || len(fetches) != len(got) {
+		t.Fatalf("%d federation requests, %d federation fetch spans", len(got), len(fetches))
+	}
+	for _, tp := range got {
+		if !fetches[tp] {
+			t.Errorf("a federation request carried traceparent %q, not that of a federation fetch span", tp)
+		}
+	}
+	assertNotCarried(t, raw, []string{leaf.ID, anchor.ID, leaf.Host() + ":", "Leaf Registrar", d.alice.Token, d.bob.Token, d.carol.Token})
 }
