@@ -19,6 +19,7 @@ import (
 	"github.com/idport/idport/trustregistry"
 	"github.com/idport/idport/trustregistry/etcdstore"
 	"github.com/idport/idport/trustregistry/httpapi"
+	"github.com/idport/idport/trustregistry/importer"
 	"github.com/idport/idport/trustregistry/storeconfig"
 	"go.opentelemetry.io/otel/trace"
 )
@@ -228,7 +229,11 @@ func runRegistry(ctx context.Context, args []string, env Env) error {
 	g, ctx := errgroup.WithContext(ctx)
 	g.Go(func() error { return svc.Run(ctx) })
 	g.Go(func() error { return ready.Run(ctx, 0) })
-	for _, srv := range f.servers(svc, ready.Check, tlsCfg, tp.TracerProvider(), env) {
+	im, err := f.imports.importer(tp)
+	if err != nil {
+		return fmt.Errorf("registry: %w", err)
+	}
+	for _, srv := range f.servers(svc, ready.Check, tlsCfg, im, tp.TracerProvider(), env) {
 		g.Go(func() error { return srv.Run(ctx) })
 	}
 	if st.Lost != nil {
@@ -245,11 +250,12 @@ func runRegistry(ctx context.Context, args []string, env Env) error {
 }
 
 // servers returns the registry's listeners: one serving everything, or with --admin-addr a
-// public one and an admin one (/admin/v1 and /console). tracer, when not nil, traces their
-// requests.
-func (f *registryFlags) servers(svc *trustregistry.Service, ready func() error, tlsCfg *tls.Config, tracer trace.TracerProvider, env Env) []*httpx.Server {
+// public one and an admin one (/admin/v1 and /console), importing with im. tracer, when not
+// nil, traces their requests.
+func (f *registryFlags) servers(svc *trustregistry.Service, ready func() error, tlsCfg *tls.Config, im *importer.Importer,
+	tracer trace.TracerProvider, env Env) []*httpx.Server {
 	o := httpapi.Options{TrustedProxies: splitList(f.trustedProxies), BackupDir: f.data, Console: f.console.config(), Ready: ready,
-		Importer: f.imports.importer(), PublicURL: f.publicURL, TracerProvider: tracer}
+		Importer: im, PublicURL: f.publicURL, TracerProvider: tracer}
 	if o.PublicURL == "" {
 		o.PublicURL = f.tls.scheme() + "://" + f.addr
 	}

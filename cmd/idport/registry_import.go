@@ -2,12 +2,17 @@ package main
 
 import (
 	"context"
+	"crypto/x509"
+	"encoding/pem"
 	"flag"
+	"fmt"
 	"net"
+	"os"
 	"strings"
 	"time"
 
 	"github.com/idport/idport/pkg/did"
+	"github.com/idport/idport/pkg/otelx"
 	"github.com/idport/idport/trustregistry/importer"
 	"github.com/idport/idport/trustregistry/oidfed"
 )
@@ -17,20 +22,29 @@ import (
 type importFlagsRegistry struct {
 	dnsServer  string
 	allowHosts string
+	caFile     string
 }
 
 func (f *importFlagsRegistry) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.dnsServer, "dns-resolver", "", "DNS server (host:port) for DNS-DID imports (default: the system resolver)")
 	fs.StringVar(&f.allowHosts, "import-allow-hosts", "", "comma-separated hosts imports may reach on private addresses (test federations only)")
+	fs.StringVar(&f.caFile, "import-ca", "", "PEM file of CA certificates imports trust besides the system's CAs (federations and did:web hosts under a private CA)")
 }
 
-// importer builds the importer: every fetch through the SSRF-guarded client.
-func (f *importFlagsRegistry) importer() *importer.Importer {
+// importer builds the importer: every fetch through the SSRF-guarded client, traced by tp
+// (nil: no tracing).
+func (f *importFlagsRegistry) importer(tp *otelx.Provider) (*importer.Importer, error) {
+	roots, err := readCertificates(f.caFile)
+	if err != nil {
+		return nil, fmt.Errorf("--import-ca: %w", err)
+	}
 	hosts := splitList(f.allowHosts)
-	client := did.SafeHTTPClient(did.NetOptions{AllowHosts: hosts})
+	client := did.SafeHTTPClient(did.NetOptions{AllowHosts: hosts, ExtraRoots: roots,
+		WrapTransport: tp.Transport(otelx.SpanFederation)})
 	im := &importer.Importer{
-		Chains:  &oidfed.Resolver{Client: client},
-		DIDs:    did.NewResolver(did.ResolverOptions{AllowHosts: hosts}),
+		Chains: &oidfed.Resolver{Client: client},
+		DIDs: did.NewResolver(did.ResolverOptions{AllowHosts: hosts, ExtraRoots: roots,
+			WrapTransport: tp.Transport(otelx.SpanDIDWeb)}),
 		DNS:     net.DefaultResolver,
 		DNSName: "system",
 	}
@@ -41,5 +55,35 @@ func (f *importFlagsRegistry) importer() *importer.Importer {
 		}}
 		im.DNSName = s
 	}
-	return im
+	return im, nil
+}
+
+// readCertificates returns the certificates of the PEM file at path (none when path is empty).
+func readCertificates(path string) ([]*x509.Certificate, error) {
+	if path == "" {
+		return nil, nil
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	var certs []*x509.Certificate
+	for {
+		var blk *pem.Block
+		if blk, b = pem.Decode(b); blk == nil {
+			break
+		}
+		if blk.Type != "CERTIFICATE" {
+			continue
+		}
+		c, err := x509.ParseCertificate(blk.Bytes)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", path, err)
+		}
+		certs = append(certs, c)
+	}
+	if len(certs) == 0 {
+		return nil, fmt.Errorf("%s: no PEM certificates", path)
+	}
+	return certs, nil
 }

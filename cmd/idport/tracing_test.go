@@ -4,10 +4,17 @@ import (
 	"bytes"
 	"compress/gzip"
 	"context"
+	"encoding/json"
+	"encoding/pem"
+	"errors"
+	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"regexp"
 	"sync"
 	"testing"
@@ -15,14 +22,21 @@ import (
 
 	coltracepb "go.opentelemetry.io/proto/otlp/collector/trace/v1"
 	tracepb "go.opentelemetry.io/proto/otlp/trace/v1"
+	"google.golang.org/grpc"
 	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/proto"
 
+	"github.com/idport/idport/internal/demoseed"
 	"github.com/idport/idport/internal/stack"
+	"github.com/idport/idport/pkg/otelx"
+	"github.com/idport/idport/trustregistry/importer"
+	"github.com/idport/idport/trustregistry/oidfed"
+	"github.com/idport/idport/trustregistry/oidfed/oidfedtest"
 )
 
-// otlpReceiver is an in-process OTLP/HTTP collector: it decodes the protobuf export requests
-// POSTed to /v1/traces and keeps every span with the service.name of its resource.
+// otlpReceiver is an in-process OTLP collector keeping every span with the service.name of its
+// resource. ServeHTTP receives OTLP/HTTP (protobuf export requests POSTed to /v1/traces);
+// serveGRPC receives OTLP/gRPC (the TraceService).
 type otlpReceiver struct {
 	mu    sync.Mutex
 	spans []recordedSpan
@@ -59,7 +73,16 @@ func (o *otlpReceiver) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, err.Error(), http.StatusBadRequest)
 		return
 	}
+	o.add(&req)
+	out, _ := proto.Marshal(&coltracepb.ExportTraceServiceResponse{})
+	w.Header().Set("Content-Type", "application/x-protobuf")
+	_, _ = w.Write(out)
+}
+
+// add keeps the spans of one export request.
+func (o *otlpReceiver) add(req *coltracepb.ExportTraceServiceRequest) {
 	o.mu.Lock()
+	defer o.mu.Unlock()
 	for _, rs := range req.ResourceSpans {
 		service := ""
 		for _, kv := range rs.GetResource().GetAttributes() {
@@ -75,10 +98,33 @@ func (o *otlpReceiver) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		j, _ := protojson.Marshal(rs)
 		o.raw = append(o.raw, j)
 	}
-	o.mu.Unlock()
-	out, _ := proto.Marshal(&coltracepb.ExportTraceServiceResponse{})
-	w.Header().Set("Content-Type", "application/x-protobuf")
-	_, _ = w.Write(out)
+}
+
+// grpcTraceService is the OTLP/gRPC TraceService of an otlpReceiver.
+type grpcTraceService struct {
+	coltracepb.UnimplementedTraceServiceServer
+	recv *otlpReceiver
+}
+
+func (g grpcTraceService) Export(_ context.Context, req *coltracepb.ExportTraceServiceRequest) (*coltracepb.ExportTraceServiceResponse, error) {
+	g.recv.add(req)
+	return &coltracepb.ExportTraceServiceResponse{}, nil
+}
+
+// serveGRPC runs a gRPC server on loopback with o as its TraceService, stopped with the test,
+// and returns its OTLP/gRPC endpoint URL (plain: http://).
+func (o *otlpReceiver) serveGRPC(t *testing.T) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := grpc.NewServer()
+	coltracepb.RegisterTraceServiceServer(srv, grpcTraceService{recv: o})
+	done := make(chan struct{})
+	go func() { defer close(done); _ = srv.Serve(l) }()
+	t.Cleanup(func() { srv.Stop(); <-done })
+	return "http://" + l.Addr().String()
 }
 
 func (o *otlpReceiver) recorded() ([]recordedSpan, [][]byte) {
@@ -101,21 +147,34 @@ func spanAttr(sp *tracepb.Span, key string) string {
 
 // TestTracingAcrossServices runs the real registry, issuer and verifier subcommands in-process
 // with IDPORT_OTLP_ENDPOINT set, verifies a credential, and follows its trace through the
-// OTLP receiver: the verifier's request span, the credential span, a span per check, the
+// OTLP/HTTP receiver: the verifier's request span, the credential span, a span per check, the
 // status-list fetch under the status check and the issuer's span serving the list under it.
 // No span carries the subject's claims or DIDs, the credential, or a token.
 func TestTracingAcrossServices(t *testing.T) {
 	var recv otlpReceiver
 	collector := httptest.NewServer(&recv)
 	defer collector.Close()
+	traceVerification(t, &recv, collector.URL, "http")
+}
 
+// TestTracingAcrossServicesOTLPGRPC is TestTracingAcrossServices with the services exporting
+// over OTLP/gRPC (--otlp-protocol grpc) to a gRPC TraceService on loopback.
+func TestTracingAcrossServicesOTLPGRPC(t *testing.T) {
+	var recv otlpReceiver
+	traceVerification(t, &recv, recv.serveGRPC(t), "grpc")
+}
+
+// traceVerification runs the story of TestTracingAcrossServices with the services exporting
+// to endpoint over protocol, and checks the spans recv received.
+func traceVerification(t *testing.T, recv *otlpReceiver, endpoint, protocol string) {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	s, err := stack.Open(ctx, stack.Options{Dir: t.TempDir()})
 	if err != nil {
 		t.Fatal(err)
 	}
-	vars := map[string]string{"IDPORT_OTLP_ENDPOINT": collector.URL, "IDPORT_OTLP_PROTOCOL": "http"}
+	vars := map[string]string{"IDPORT_OTLP_ENDPOINT": endpoint, "IDPORT_OTLP_PROTOCOL": protocol}
 	d := &demo{stack: s, story: stack.Teller{W: io.Discard},
 		env: Env{Stdout: io.Discard, Stderr: io.Discard, Logger: slog.New(slog.DiscardHandler),
 			Lookup: func(k string) (string, bool) { v, ok := vars[k]; return v, ok }}}
@@ -215,13 +274,7 @@ func TestTracingAcrossServices(t *testing.T) {
 	if len(forbidden) < 9 {
 		t.Fatalf("the credential holds no JWS segment: %s", d.credential)
 	}
-	for _, j := range raw {
-		for _, f := range forbidden {
-			if f != "" && bytes.Contains(j, []byte(f)) {
-				t.Errorf("a span carries %q: %s", f, j)
-			}
-		}
-	}
+	assertNotCarried(t, raw, forbidden)
 	if testing.Verbose() {
 		for _, r := range spans {
 			if string(r.span.TraceId) == trace {
@@ -229,4 +282,127 @@ func TestTracingAcrossServices(t *testing.T) {
 			}
 		}
 	}
+}
+
+// assertNotCarried fails the test when a span of raw (protojson resource spans) carries one of
+// forbidden.
+func assertNotCarried(t *testing.T, raw [][]byte, forbidden []string) {
+	t.Helper()
+	for _, j := range raw {
+		for _, f := range forbidden {
+			if f != "" && bytes.Contains(j, []byte(f)) {
+				t.Errorf("a span carries %q: %s", f, j)
+			}
+		}
+	}
+}
+
+// TestTracingFederationFetch runs the real registry subcommand in-process with tracing on and
+// imports an authority from an OpenID federation on loopback (HTTPS under a test CA given by
+// --import-ca): every entity configuration and subordinate statement the registry fetches is a
+// "federation fetch" client span under the import request's span, and the request the entity
+// receives carries that span's W3C traceparent. No span carries an entity id, the leaf's
+// name or a token.
+func TestTracingFederationFetch(t *testing.T) {
+	var recv otlpReceiver
+	collector := httptest.NewServer(&recv)
+	defer collector.Close()
+
+	fed := oidfedtest.NewTLS(t)
+	anchor, leaf := fed.Entity(), fed.Entity()
+	anchor.Subordinate(leaf, oidfed.Policy{"openid_credential_issuer": {"jwks": {"essential": true}}})
+	leaf.Set(func(e *oidfedtest.Entity) {
+		e.Metadata["openid_credential_issuer"] = map[string]any{"jwks": json.RawMessage(anchor.JWKSJSON()),
+			"credential_configurations_supported": map[string]any{"br": map[string]any{"format": "vc+sd-jwt", "vct": demoseed.Type}}}
+		e.Metadata["federation_entity"] = map[string]any{"organization_name": "Leaf Registrar Pte Ltd"}
+	})
+	var mu sync.Mutex
+	var traceparents []string
+	for _, e := range []*oidfedtest.Entity{anchor, leaf} {
+		e.Set(func(e *oidfedtest.Entity) {
+			e.OnRequest = func(r *http.Request) {
+				mu.Lock()
+				defer mu.Unlock()
+				traceparents = append(traceparents, r.Header.Get("Traceparent"))
+			}
+		})
+	}
+	dir := t.TempDir()
+	caFile := filepath.Join(dir, "federation-ca.pem")
+	if err := os.WriteFile(caFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: anchor.Certificate().Raw}), 0o600); err != nil {
+		t.Fatal(err)
+	}
+
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	s, err := stack.Open(ctx, stack.Options{Dir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	vars := map[string]string{"IDPORT_OTLP_ENDPOINT": collector.URL, "IDPORT_OTLP_PROTOCOL": "http",
+		"IDPORT_IMPORT_ALLOW_HOSTS": leaf.Host(), "IDPORT_IMPORT_CA": caFile}
+	d := &demo{stack: s, story: stack.Teller{W: io.Discard},
+		env: Env{Stdout: io.Discard, Stderr: io.Discard, Logger: slog.New(slog.DiscardHandler),
+			Lookup: func(k string) (string, bool) { v, ok := vars[k]; return v, ok }}}
+	addrs, err := stack.FreeAddrs(1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d.regAddr = addrs[0]
+	d.registryURL, d.registryKey = "http://"+d.regAddr, s.Dir+"/registry.jwk"
+	imported := func(ctx context.Context) error {
+		if _, err := demoseed.Seed(ctx, d.alice, d.bob, "did:web:demo.example", time.Now().Add(-time.Hour)); err != nil {
+			return err
+		}
+		r, err := d.alice.ImportFederation(ctx, importer.FederationRequest{Target: importer.Target{Scheme: demoseed.ForeignScheme},
+			Entity: leaf.ID, TrustAnchor: anchor.ID, AnchorJWKS: anchor.JWKSJSON(), Reason: "Singapore registrar joins via the federation"})
+		if err == nil && r.Proposal == nil {
+			err = errors.New("the import made no proposal")
+		}
+		return err
+	}
+	for _, step := range []func(context.Context) error{d.bootstrap, d.startRegistry, imported} {
+		if err := step(ctx); err != nil {
+			s.Close()
+			t.Fatal(err)
+		}
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+
+	spans, raw := recv.recorded()
+	var request *recordedSpan
+	for i, r := range spans {
+		if r.service == "idport-registry" && r.span.Name == "POST /admin/v1/imports/federation" {
+			request = &spans[i]
+		}
+	}
+	if request == nil {
+		t.Fatalf("no registry span POST /admin/v1/imports/federation among %d spans", len(spans))
+	}
+	fetches := map[string]bool{} // the traceparent each fetch span sent
+	for _, r := range spans {
+		if r.span.Name != otelx.SpanFederation {
+			continue
+		}
+		if r.service != "idport-registry" || r.span.Kind != tracepb.Span_SPAN_KIND_CLIENT ||
+			string(r.span.TraceId) != string(request.span.TraceId) || string(r.span.ParentSpanId) != string(request.span.SpanId) {
+			t.Errorf("federation fetch span of %s, kind %v, not a child of the import request", r.service, r.span.Kind)
+		}
+		fetches[fmt.Sprintf("00-%x-%x-01", r.span.TraceId, r.span.SpanId)] = true
+	}
+	mu.Lock()
+	got := append([]string(nil), traceparents...)
+	mu.Unlock()
+	// The leaf's and the anchor's entity configurations, and the anchor's statement on the leaf.
+	if len(got) < 3 || len(fetches) != len(got) {
+		t.Fatalf("%d federation requests, %d federation fetch spans", len(got), len(fetches))
+	}
+	for _, tp := range got {
+		if !fetches[tp] {
+			t.Errorf("a federation request carried traceparent %q, not that of a federation fetch span", tp)
+		}
+	}
+	assertNotCarried(t, raw, []string{leaf.ID, anchor.ID, leaf.Host() + ":", "Leaf Registrar", d.alice.Token, d.bob.Token, d.carol.Token})
 }

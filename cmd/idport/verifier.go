@@ -5,7 +5,6 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"net/http"
 	"strings"
 	"time"
 
@@ -202,7 +201,7 @@ func runVerifier(ctx context.Context, args []string, env Env) error {
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	g, ctx := errgroup.WithContext(ctx)
-	trust, err := f.trustSource(ctx, g, reg, env, tp.Transport(otelx.SpanRegistry))
+	trust, err := f.trustSource(ctx, g, reg, env, tp)
 	if err != nil {
 		return err
 	}
@@ -230,17 +229,18 @@ func runVerifier(ctx context.Context, args []string, env Env) error {
 }
 
 // trustSource returns the verifier's trust source: the registry copy (kept in sync in g, its
-// metrics in reg, its fetches wrapped by wrap when not nil: tracing), or with --dev and no
-// --registry one that is never ready.
+// metrics in reg, its snapshot and federation fetches traced by tp when not nil), or with --dev
+// and no --registry one that is never ready.
 func (f *verifierFlags) trustSource(ctx context.Context, g *errgroup.Group, reg prometheus.Registerer, env Env,
-	wrap func(http.RoundTripper) http.RoundTripper) (verifier.TrustSource, error) {
+	tp *otelx.Provider) (verifier.TrustSource, error) {
 	switch {
 	case f.registry != "":
 		if f.registryKey == "" {
 			return nil, errors.New("verifier: --registry needs --registry-key (the pinned registry public key)")
 		}
 		rt, err := newRegistryTrustSource(ctx, f.registry, f.registryKey, f.registryCA, f.data, f.localScheme,
-			f.federation.config(splitList(f.allowHosts), f.allowHTTP, env.Logger), env.Logger, wrap)
+			f.federation.config(splitList(f.allowHosts), f.allowHTTP, env.Logger, tp.Transport(otelx.SpanFederation)),
+			env.Logger, tp.Transport(otelx.SpanRegistry))
 		if err != nil {
 			return nil, fmt.Errorf("verifier: %w", err)
 		}

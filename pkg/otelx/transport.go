@@ -14,6 +14,9 @@ const (
 	SpanDIDWeb     = "did:web fetch"
 	SpanStatusList = "status list fetch"
 	SpanRegistry   = "registry fetch"
+	// SpanFederation names the OpenID Federation fetches (entity configurations, subordinate
+	// statements, trust mark status) of trust chain resolution.
+	SpanFederation = "federation fetch"
 )
 
 // Transport returns a transport wrapper (did.NetOptions.WrapTransport,

@@ -76,7 +76,10 @@ type Entity struct {
 	Typ string
 	// Routes serve further paths of the entity's origin (a did:web document, say).
 	Routes map[string]http.Handler
-	srv    *httptest.Server
+	// OnRequest, when set, sees every request the entity's server receives (its headers, say)
+	// before it is served, under the federation's lock.
+	OnRequest func(r *http.Request)
+	srv       *httptest.Server
 }
 
 // Entity starts a new entity; its id is its server's URL.
@@ -235,6 +238,9 @@ var registry sync.Map
 func (e *Entity) serve(w http.ResponseWriter, r *http.Request) {
 	e.f.mu.Lock()
 	defer e.f.mu.Unlock()
+	if e.OnRequest != nil {
+		e.OnRequest(r)
+	}
 	switch r.URL.Path {
 	case oidfed.WellKnownPath:
 		w.Header().Set("Content-Type", "application/entity-statement+jwt")
@@ -272,6 +278,9 @@ func Client(entities ...*Entity) *http.Client {
 	}
 	return did.SafeHTTPClient(did.NetOptions{AllowHosts: hosts, AllowHTTP: true, RootCAs: RootCAs(entities...)})
 }
+
+// Certificate returns the TLS certificate of the entity's server (nil without TLS).
+func (e *Entity) Certificate() *x509.Certificate { return e.srv.Certificate() }
 
 // RootCAs returns a pool trusting the TLS certificates of entities (nil when none serves TLS).
 func RootCAs(entities ...*Entity) *x509.CertPool {
