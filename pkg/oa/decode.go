@@ -392,13 +392,8 @@ func (d *jsonDecoder) flatObject(meta map[string]any) bool {
 			meta[k] = v
 		}
 		f.path = f.path[:n]
-		switch d.next() {
-		case ',':
-		case '}':
-			d.depth--
-			return true
-		default:
-			return false
+		if more, ok := d.after('}'); !more {
+			return ok
 		}
 	}
 }
@@ -425,13 +420,8 @@ func (d *jsonDecoder) flatArray() bool {
 			return false
 		}
 		f.path = f.path[:n]
-		switch d.next() {
-		case ',':
-		case ']':
-			d.depth--
-			return true
-		default:
-			return false
+		if more, ok := d.after(']'); !more {
+			return ok
 		}
 	}
 }
@@ -468,16 +458,24 @@ func (d *jsonDecoder) colon() bool {
 	return true
 }
 
-// next consumes and returns the byte after a value and white space (0 at
-// the end of the text).
-func (d *jsonDecoder) next() byte {
+// after consumes what follows a member or element of an object or array
+// closed by closing: more is true after a ',', ok is true for a ',' or
+// the closing byte (which ends the object or array).
+func (d *jsonDecoder) after(closing byte) (more, ok bool) {
 	d.space()
 	if d.i >= len(d.s) {
-		return 0
+		return false, false
 	}
 	c := d.s[d.i]
 	d.i++
-	return c
+	switch c {
+	case ',':
+		return true, true
+	case closing:
+		d.depth--
+		return false, true
+	}
+	return false, false
 }
 
 // memberNames tracks the member names of one object to refuse a name

@@ -2,14 +2,9 @@ package httpapi_test
 
 import (
 	"bytes"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"testing"
-
-	"github.com/idport/idport/verifier"
-	"github.com/idport/idport/verifier/httpapi"
-	"github.com/idport/idport/verifier/internal/testutil"
 )
 
 // BenchmarkHandlerVerify and BenchmarkHandlerDecodeOnly serve
@@ -17,16 +12,8 @@ import (
 // the verifier's handler and the decode-only baseline, so that the cost
 // of the handler itself can be compared without sockets and clients.
 func BenchmarkHandlerVerify(b *testing.B) {
-	body, trust, _ := loadBody(b)
-	svc, err := httpapi.NewService(httpapi.ServiceConfig{
-		DataDir: b.TempDir(), Logger: slog.New(slog.DiscardHandler),
-		Verifier: verifier.Config{TrustSource: trust, Clock: testutil.Clock, StatusFetcher: &testutil.Status{Values: map[string]uint8{}}},
-	})
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { _ = svc.Close() })
-	serveInProcess(b, svc.Handler(), body)
+	h, body := loadService(b)
+	serveInProcess(b, h, body)
 }
 
 func BenchmarkHandlerDecodeOnly(b *testing.B) {

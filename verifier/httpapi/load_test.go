@@ -161,6 +161,14 @@ func loadBody(b *testing.B) ([]byte, *verifier.StaticTrust, *testutil.Party) {
 // credential over a real loopback listener at concurrency 32 (10,000
 // authorities, cached status). Compare with BenchmarkHTTPDecodeOnly.
 func BenchmarkHTTPVerify(b *testing.B) {
+	h, body := loadService(b)
+	load(b, serve(b, h)+"/credentials/verify", body, http.StatusOK)
+}
+
+// loadService starts the verifier service of the load benchmarks (10,000
+// authorities, cached status) and returns its handler and a request body
+// verifying one VC-JOSE EdDSA credential.
+func loadService(b *testing.B) (http.Handler, []byte) {
 	body, trust, _ := loadBody(b)
 	svc, err := httpapi.NewService(httpapi.ServiceConfig{
 		DataDir: b.TempDir(), Logger: slog.New(slog.DiscardHandler),
@@ -170,7 +178,7 @@ func BenchmarkHTTPVerify(b *testing.B) {
 		b.Fatal(err)
 	}
 	b.Cleanup(func() { _ = svc.Close() })
-	load(b, serve(b, svc.Handler())+"/credentials/verify", body, http.StatusOK)
+	return svc.Handler(), body
 }
 
 // BenchmarkHTTPDecodeOnly is the baseline: the same engine (pkg/httpx
@@ -185,16 +193,8 @@ func BenchmarkHTTPDecodeOnly(b *testing.B) {
 // 32, so that both see the same machine load; it reports each one's req/s,
 // p50 and p99 and the ratio of their throughputs (goal >= 0.40).
 func BenchmarkHTTPVerifyVsDecode(b *testing.B) {
-	body, trust, _ := loadBody(b)
-	svc, err := httpapi.NewService(httpapi.ServiceConfig{
-		DataDir: b.TempDir(), Logger: slog.New(slog.DiscardHandler),
-		Verifier: verifier.Config{TrustSource: trust, Clock: testutil.Clock, StatusFetcher: &testutil.Status{Values: map[string]uint8{}}},
-	})
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { _ = svc.Close() })
-	urls := [2]string{serve(b, svc.Handler()) + "/credentials/verify", serve(b, decodeOnly()) + "/credentials/verify"}
+	h, body := loadService(b)
+	urls := [2]string{serve(b, h) + "/credentials/verify", serve(b, decodeOnly()) + "/credentials/verify"}
 	client := newClient(b)
 	const round = 500
 	rounds := max(1, b.N/round)
