@@ -206,15 +206,7 @@ func traceVerification(t *testing.T, recv *otlpReceiver, endpoint, protocol stri
 		return p, ok
 	}
 
-	var request *recordedSpan
-	for i, r := range spans {
-		if r.service == "idport-verifier" && r.span.Name == "POST /credentials/verify" {
-			request = &spans[i]
-		}
-	}
-	if request == nil {
-		t.Fatalf("no verifier span POST /credentials/verify among %d spans", len(spans))
-	}
+	request := findSpan(t, spans, "idport-verifier", "POST /credentials/verify")
 	if request.span.Kind != tracepb.Span_SPAN_KIND_SERVER || spanAttr(request.span, "http.route") != "/credentials/verify" {
 		t.Errorf("request span: kind %v route %q", request.span.Kind, spanAttr(request.span, "http.route"))
 	}
@@ -372,15 +364,7 @@ func TestTracingFederationFetch(t *testing.T) {
 	}
 
 	spans, raw := recv.recorded()
-	var request *recordedSpan
-	for i, r := range spans {
-		if r.service == "idport-registry" && r.span.Name == "POST /admin/v1/imports/federation" {
-			request = &spans[i]
-		}
-	}
-	if request == nil {
-		t.Fatalf("no registry span POST /admin/v1/imports/federation among %d spans", len(spans))
-	}
+	request := findSpan(t, spans, "idport-registry", "POST /admin/v1/imports/federation")
 	fetches := map[string]bool{} // the traceparent each fetch span sent
 	for _, r := range spans {
 		if r.span.Name != otelx.SpanFederation {
@@ -405,4 +389,20 @@ func TestTracingFederationFetch(t *testing.T) {
 		}
 	}
 	assertNotCarried(t, raw, []string{leaf.ID, anchor.ID, leaf.Host() + ":", "Leaf Registrar", d.alice.Token, d.bob.Token, d.carol.Token})
+}
+
+// findSpan returns the last span named name that service recorded, failing
+// the test when there is none.
+func findSpan(t *testing.T, spans []recordedSpan, service, name string) *recordedSpan {
+	t.Helper()
+	var found *recordedSpan
+	for i, r := range spans {
+		if r.service == service && r.span.Name == name {
+			found = &spans[i]
+		}
+	}
+	if found == nil {
+		t.Fatalf("no %s span %s among %d spans", service, name, len(spans))
+	}
+	return found
 }

@@ -349,22 +349,18 @@ func (d *jsonDecoder) flatData() (any, bool) {
 // "$template" members decoded; it adds no leaf when empty, as the
 // reference's flatten does not.
 func (d *jsonDecoder) flatObject(meta map[string]any) bool {
-	if d.depth >= d.maxDepth {
+	empty, ok := d.open('}')
+	if !ok {
 		return false
 	}
-	d.depth++
-	d.i++
 	f := d.flat
-	n := len(f.path)
-	d.space()
-	if d.i < len(d.s) && d.s[d.i] == '}' {
-		d.i++
-		d.depth--
+	if empty {
 		if meta == nil {
 			f.add(leafEmptyObject, "")
 		}
 		return true
 	}
+	n := len(f.path)
 	var seen memberNames
 	for {
 		d.space()
@@ -400,20 +396,16 @@ func (d *jsonDecoder) flatObject(meta map[string]any) bool {
 
 // flatArray reads an array into leaves (the offset is at its '[').
 func (d *jsonDecoder) flatArray() bool {
-	if d.depth >= d.maxDepth {
+	empty, ok := d.open(']')
+	if !ok {
 		return false
 	}
-	d.depth++
-	d.i++
 	f := d.flat
-	n := len(f.path)
-	d.space()
-	if d.i < len(d.s) && d.s[d.i] == ']' {
-		d.i++
-		d.depth--
+	if empty {
 		f.add(leafEmptyArray, "")
 		return true
 	}
+	n := len(f.path)
 	for i := 0; ; i++ {
 		f.path = strconv.AppendInt(f.dot(n), int64(i), 10)
 		if !d.flatValue() {
@@ -456,6 +448,24 @@ func (d *jsonDecoder) colon() bool {
 	}
 	d.i++
 	return true
+}
+
+// open enters the object or array at the offset (its opening byte),
+// within the nesting limit; empty is true when closing follows at once
+// (consumed, the nesting left again).
+func (d *jsonDecoder) open(closing byte) (empty, ok bool) {
+	if d.depth >= d.maxDepth {
+		return false, false
+	}
+	d.depth++
+	d.i++
+	d.space()
+	if d.i < len(d.s) && d.s[d.i] == closing {
+		d.i++
+		d.depth--
+		return true, true
+	}
+	return false, true
 }
 
 // after consumes what follows a member or element of an object or array
