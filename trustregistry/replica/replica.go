@@ -22,6 +22,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math/rand/v2"
 	"net/http"
 	"net/url"
 	"os"
@@ -40,6 +41,8 @@ import (
 const (
 	DefaultGrace        = 15 * time.Minute
 	DefaultPollInterval = 30 * time.Second
+	// DefaultRetryMin is the first pause after a failed sync.
+	DefaultRetryMin     = time.Second
 	DefaultLongPollWait = 25 * time.Second
 )
 
@@ -74,8 +77,13 @@ type Config struct {
 	WrapTransport func(http.RoundTripper) http.RoundTripper
 	// Grace after next-update before the replica fails closed (default 15 min).
 	Grace time.Duration
-	// PollInterval is the retry/poll period when long-poll is unavailable (default 30 s).
+	// PollInterval is the poll period when long-poll is unavailable, and the longest pause
+	// between retries after failed syncs (default 30 s).
 	PollInterval time.Duration
+	// RetryMin is the first pause after a failed sync (default 1 s); each further failure in a
+	// row doubles it, up to PollInterval, with up to a fifth of random jitter so that many
+	// replicas do not return to a restarted registry at the same instant.
+	RetryMin time.Duration
 	// LongPollWait is the wait asked of the registry (default 25 s).
 	LongPollWait time.Duration
 	Logger       *slog.Logger
@@ -137,6 +145,9 @@ func New(cfg Config) (*Replica, error) {
 	}
 	if cfg.LongPollWait <= 0 {
 		cfg.LongPollWait = DefaultLongPollWait
+	}
+	if cfg.RetryMin <= 0 {
+		cfg.RetryMin = DefaultRetryMin
 	}
 	if cfg.HTTPClient == nil {
 		cfg.HTTPClient = &http.Client{Timeout: cfg.LongPollWait + 10*time.Second}
@@ -482,12 +493,14 @@ func (r *Replica) get(ctx context.Context, u string, limit int64) ([]byte, int, 
 // Run keeps the replica in sync until ctx ends: the first snapshot, then long-polled deltas;
 // the snapshot again on a gap, a refused delta, a rotated key, half-way to its next update
 // without news, or from a registry that serves no deltas (snapshot long-poll). On errors it
-// retries every PollInterval. An offline replica just waits.
+// retries after RetryMin, doubling the pause with each failure in a row up to PollInterval.
+// An offline replica just waits.
 func (r *Replica) Run(ctx context.Context) error {
 	if r.cfg.URL == "" {
 		<-ctx.Done()
 		return nil
 	}
+	failures := 0
 	for ctx.Err() == nil {
 		start := r.cfg.Now()
 		got, err := r.step(ctx)
@@ -502,12 +515,15 @@ func (r *Replica) Run(ctx context.Context) error {
 		case err != nil:
 			msg := err.Error()
 			r.lastErr.Store(&msg)
-			r.cfg.Logger.Warn("registry sync failed; retrying", "err", err, "in", r.cfg.PollInterval)
-			pause = r.cfg.PollInterval
+			pause = retryPause(r.cfg.RetryMin, r.cfg.PollInterval, failures)
+			failures++
+			r.cfg.Logger.Warn("registry sync failed; retrying", "err", err, "in", pause, "failures", failures)
 		case !got && r.cfg.Now().Sub(start) < time.Second:
 			// The registry answered at once without news: no long-poll there; poll instead.
+			failures = 0
 			pause = r.cfg.PollInterval
 		default:
+			failures = 0
 			r.lastErr.Store(nil)
 		}
 		if pause > 0 {
@@ -521,6 +537,16 @@ func (r *Replica) Run(ctx context.Context) error {
 		}
 	}
 	return nil
+}
+
+// retryPause is the pause after failures+1 failed syncs in a row: first doubled per earlier
+// failure, at most longest, less up to a fifth of random jitter.
+func retryPause(first, longest time.Duration, failures int) time.Duration {
+	d := longest
+	if failures < 30 && first<<failures < longest {
+		d = first << failures
+	}
+	return d - time.Duration(rand.Int64N(int64(d)/5+1))
 }
 
 // step is one round of Run: deltas when they can be followed, else the snapshot.

@@ -187,6 +187,53 @@ func TestRegistryDownKeepsLastGood(t *testing.T) {
 	}
 }
 
+// TestRetryBacksOffFromRetryMin: a registry that fails (say, while it restarts) is tried
+// again after RetryMin, not after the full poll interval, and the pauses double while it
+// keeps failing. With a one-hour PollInterval, only the backoff can bring the replica in sync.
+func TestRetryBacksOffFromRetryMin(t *testing.T) {
+	k, _ := keys.Generate(keys.EdDSA)
+	good := snapshot(t, k, 1, demo(t), nil)
+	var mu sync.Mutex
+	var hits []time.Time
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		hits = append(hits, time.Now())
+		n := len(hits)
+		mu.Unlock()
+		if n <= 4 {
+			http.Error(w, "restarting", http.StatusServiceUnavailable)
+			return
+		}
+		w.Header().Set("Content-Type", "application/jose")
+		w.Write(good)
+	}))
+	defer srv.Close()
+	r, _ := replica.New(replica.Config{URL: srv.URL, PinnedKey: pin(t, k), Logger: quiet,
+		PollInterval: time.Hour, RetryMin: 20 * time.Millisecond})
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	go r.Run(ctx)
+	for r.Status().Sequence != 1 {
+		if ctx.Err() != nil {
+			t.Fatalf("not in sync after %d attempts: %+v", len(hits), r.Status())
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	cancel()
+	mu.Lock()
+	defer mu.Unlock()
+	// Pauses after failures 1..4: 20, 40, 80, 160 ms, each less up to a fifth of jitter.
+	for i, want := range []time.Duration{20, 40, 80, 160} {
+		got := hits[i+1].Sub(hits[i])
+		if low := want * time.Millisecond * 4 / 5; got < low {
+			t.Errorf("pause after failure %d: %v, want at least %v", i+1, got, low)
+		}
+	}
+	if total := hits[4].Sub(hits[0]); total > 10*time.Second {
+		t.Errorf("four retries took %v", total)
+	}
+}
+
 func FuzzLoadFile(f *testing.F) {
 	k, _ := keys.Generate(keys.EdDSA)
 	f.Add(snapshot(f, k, 1, demo(f), nil))
