@@ -7,6 +7,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"runtime/metrics"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -50,13 +51,15 @@ func drive(ctx context.Context, cfg Config, loads ...load) []*Report {
 	}
 	walls := make([]time.Duration, len(loads))
 	cpus := make([]time.Duration, len(loads))
+	allocs := make([]uint64, len(loads))
 	deadline := time.Now().Add(cfg.Duration)
 	for sent := 0; sent < cfg.Requests && ctx.Err() == nil && time.Now().Before(deadline); sent += round {
 		n := min(round, cfg.Requests-sent)
 		for k, l := range loads {
-			cpu0 := processCPU()
+			cpu0, mallocs0 := processCPU(), heapAllocs()
 			walls[k] += burst(ctx, client, l, n, deadline, tallies[k])
 			cpus[k] += processCPU() - cpu0
+			allocs[k] += heapAllocs() - mallocs0
 		}
 	}
 	reps := make([]*Report, len(loads))
@@ -64,6 +67,7 @@ func drive(ctx context.Context, cfg Config, loads ...load) []*Report {
 		reps[k] = merge(l.url, cfg.Concurrency, walls[k], tallies[k])
 		if reps[k].Requests > 0 {
 			reps[k].CPUPerRequest = cpus[k] / time.Duration(reps[k].Requests)
+			reps[k].AllocsPerRequest = float64(allocs[k]) / float64(reps[k].Requests)
 		}
 	}
 	return reps
@@ -77,6 +81,16 @@ func processCPU() time.Duration {
 		return 0
 	}
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// heapAllocs returns the number of heap objects this process allocated so far.
+func heapAllocs() uint64 {
+	s := []metrics.Sample{{Name: "/gc/heap/allocs:objects"}}
+	metrics.Read(s)
+	if s[0].Value.Kind() != metrics.KindUint64 {
+		return 0
+	}
+	return s[0].Value.Uint64()
 }
 
 // burst sends n requests of l from len(tallies) workers and returns the wall time it took.
