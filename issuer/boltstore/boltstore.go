@@ -49,6 +49,9 @@ const DBFile = "issuer.db"
 // every bucket is nested in the tenant's own bucket.
 type Store struct {
 	db *bolt.DB
+	// group commits the issuance path's writes (Record, SetState) in shared transactions; the
+	// tenants' views share the deployment's.
+	group *boltkv.Group
 	// tenant is nil for the deployment's store, the tenant name for a tenant's view.
 	tenant []byte
 }
@@ -74,6 +77,7 @@ func Open(path string, o Options) (issuer.Store, error) {
 	}
 	db.MaxBatchSize = o.MaxBatchSize
 	db.MaxBatchDelay = o.MaxBatchDelay
+	group := boltkv.NewGroup(db, o.MaxBatchSize, o.MaxBatchDelay)
 	if err := db.Update(func(tx *bolt.Tx) error {
 		for _, b := range allBuckets {
 			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
@@ -85,7 +89,7 @@ func Open(path string, o Options) (issuer.Store, error) {
 		_ = db.Close()
 		return nil, errs.Wrap(issuer.CodeStore, fmt.Sprintf("store failed: creating buckets in %s", path), err)
 	}
-	return &Store{db: db}, nil
+	return &Store{db: db, group: group}, nil
 }
 
 // DB exposes the bbolt handle (tests and tools).
@@ -127,7 +131,7 @@ func (s *Store) Record(ctx context.Context, rec issuer.IssueRecord) error {
 	if err != nil {
 		return wrap("encode record", err)
 	}
-	return wrap("record", s.db.Batch(func(tx *bolt.Tx) error { return s.recordTx(tx, rec, val) }))
+	return wrap("record", s.group.Do(func(tx *bolt.Tx) error { return s.recordTx(tx, rec, val) }))
 }
 
 // recordTx writes an issuance record inside tx: the status allocation, the log entry and the
@@ -184,7 +188,7 @@ func (s *Store) SetState(ctx context.Context, ref issuer.StatusRef, st issuer.St
 		return wrap("set state", err)
 	}
 	rk := refKey(ref)
-	return wrap("set state", s.db.Batch(func(tx *bolt.Tx) error {
+	return wrap("set state", s.group.Do(func(tx *bolt.Tx) error {
 		b := s.bucket(tx, bucketStatus)
 		if st == issuer.StateValid {
 			return b.Delete(rk)
