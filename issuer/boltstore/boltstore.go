@@ -34,10 +34,12 @@ var (
 type Options struct {
 	// MaxBatchSize is the most writes one bbolt transaction (one fsync) carries; 0 means 1024.
 	MaxBatchSize int
-	// MaxBatchDelay is how long a write waits for others to share its transaction; 0 means
-	// 2 ms. Larger batches cost less CPU per credential (BenchmarkHTTPIssueExternalClients:
-	// about 3.9k, 4.7k and 5.4k credentials per issuer CPU-second at 256/1 ms, 512/2 ms and
-	// 1024/5 ms) for a little latency.
+	// MaxBatchDelay is the longest a write waits for others to share its transaction when no
+	// commit is running; 0 means 3 ms. The wait ends early when no write arrived for a few
+	// times the usual time between writes (pkg/boltkv.Group), and a batch also collects every
+	// write that arrives while the previous one commits. Larger batches cost less CPU per
+	// credential (fewer commits and fsyncs); a lone write pays the delay in latency.
+	// docs/performance.md ("Issuance") has the measurements behind the default.
 	MaxBatchDelay time.Duration
 }
 
@@ -73,7 +75,7 @@ func Open(path string, o Options) (issuer.Store, error) {
 		o.MaxBatchSize = 1024
 	}
 	if o.MaxBatchDelay <= 0 {
-		o.MaxBatchDelay = 2 * time.Millisecond
+		o.MaxBatchDelay = 3 * time.Millisecond
 	}
 	db.MaxBatchSize = o.MaxBatchSize
 	db.MaxBatchDelay = o.MaxBatchDelay

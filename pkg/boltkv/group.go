@@ -27,10 +27,13 @@ type Group struct {
 	maxSize int
 	linger  time.Duration
 
-	mu      sync.Mutex
-	pending []*groupCall
-	busy    bool          // a caller is committing or about to (pending non-empty implies busy)
-	full    chan struct{} // signals a lingering committer that MaxSize writes are waiting
+	mu        sync.Mutex
+	pending   []*groupCall
+	busy      bool          // a caller is committing or about to (pending non-empty implies busy)
+	lingering bool          // the committer waits for more writes
+	arrived   chan struct{} // tells a lingering committer that a write arrived
+	last      time.Time     // the latest arrival
+	spacing   time.Duration // moving average of the time between arrivals
 }
 
 type groupCall struct {
@@ -52,7 +55,7 @@ func NewGroup(db *bolt.DB, maxSize int, linger time.Duration) *Group {
 	if maxSize <= 0 {
 		maxSize = 1024
 	}
-	return &Group{db: db, maxSize: maxSize, linger: max(linger, 0), full: make(chan struct{}, 1)}
+	return &Group{db: db, maxSize: maxSize, linger: max(linger, 0), arrived: make(chan struct{}, 1)}
 }
 
 // Do runs fn in a read-write transaction, shared with other callers' functions, and returns
@@ -63,13 +66,18 @@ func (g *Group) Do(fn func(*bolt.Tx) error) error {
 	c := &groupCall{fn: fn, arrived: time.Now(), done: make(chan error, 1), lead: make(chan struct{}, 1)}
 	g.mu.Lock()
 	g.pending = append(g.pending, c)
+	if !g.last.IsZero() {
+		d := min(c.arrived.Sub(g.last), g.linger)
+		g.spacing += (d - g.spacing) / 8
+	}
+	g.last = c.arrived
 	switch {
 	case !g.busy:
 		g.busy = true
 		c.lead <- struct{}{}
-	case len(g.pending) == g.maxSize:
+	case g.lingering:
 		select {
-		case g.full <- struct{}{}:
+		case g.arrived <- struct{}{}:
 		default:
 		}
 	}
@@ -87,24 +95,11 @@ func (g *Group) Do(fn func(*bolt.Tx) error) error {
 	}
 }
 
-// commitNext runs by the caller first in line: it waits out the linger (unless a full batch is
-// waiting), commits the batch, and hands the next one on.
+// commitNext runs by the caller first in line: it lingers for more writes (see lingerLocked),
+// commits the batch, and hands the next one on.
 func (g *Group) commitNext() {
 	g.mu.Lock()
-	if wait := g.linger - time.Since(g.pending[0].arrived); wait > 0 && len(g.pending) < g.maxSize {
-		select { // drop a signal left over from a batch that was taken already
-		case <-g.full:
-		default:
-		}
-		g.mu.Unlock()
-		t := time.NewTimer(wait)
-		select {
-		case <-t.C:
-		case <-g.full:
-			t.Stop()
-		}
-		g.mu.Lock()
-	}
+	g.lingerLocked()
 	n := min(len(g.pending), g.maxSize)
 	batch := make([]*groupCall, n)
 	copy(batch, g.pending)
@@ -122,6 +117,48 @@ func (g *Group) commitNext() {
 		g.busy = false
 	}
 	g.mu.Unlock()
+}
+
+// minGap is the shortest wait for a next write while lingering.
+const minGap = 100 * time.Microsecond
+
+// lingerLocked waits, with g.mu held on entry and return, for more writes to join the batch:
+// until the batch is full, the first write has waited Linger, or no write arrived within a
+// few times the usual time between writes. The last condition ends the wait early when every
+// writer in flight has arrived (a closed loop of clients, all waiting for this commit), so
+// that the linger does not leave the processor idle.
+func (g *Group) lingerLocked() {
+	deadline := g.pending[0].arrived.Add(g.linger)
+	var t *time.Timer
+	for len(g.pending) < g.maxSize {
+		left := time.Until(deadline)
+		if left <= 0 {
+			break
+		}
+		wait := min(max(3*g.spacing, minGap), left)
+		n := len(g.pending)
+		select { // drop a signal of a write already counted in n
+		case <-g.arrived:
+		default:
+		}
+		g.lingering = true
+		g.mu.Unlock()
+		if t == nil {
+			t = time.NewTimer(wait)
+		} else {
+			t.Reset(wait)
+		}
+		select {
+		case <-g.arrived:
+			t.Stop()
+		case <-t.C:
+		}
+		g.mu.Lock()
+		g.lingering = false
+		if len(g.pending) == n {
+			break // nothing arrived within the wait
+		}
+	}
 }
 
 // commit runs the functions of calls in one transaction and tells each its outcome; a
