@@ -129,7 +129,7 @@ func (s *Store) Record(ctx context.Context, rec issuer.IssueRecord) error {
 	if err := ctx.Err(); err != nil {
 		return wrap("record", err)
 	}
-	val, err := json.Marshal(rec)
+	val, err := encodeRecord(rec)
 	if err != nil {
 		return wrap("encode record", err)
 	}
