@@ -15,7 +15,8 @@
 // --allow-remote is given, and it always stops by itself: after -n requests or -d, whichever
 // comes first. --baseline drives, in alternating rounds with the verifier, a handler on the
 // verifier's engine and middleware that only decodes the JSON body, and reports the verifier's
-// throughput as a ratio of the baseline's; --cpuprofile profiles the run.
+// throughput as a ratio of the baseline's; --cpuprofile profiles the run's CPU and
+// --memprofile its heap allocations.
 package main
 
 import (
