@@ -16,9 +16,11 @@ import (
 // It differs from bbolt's db.Batch in when a batch closes. db.Batch closes a batch when its
 // timer fires, even while the previous batch still holds the writer lock, so under load small
 // batches queue behind each other's fsyncs. A Group keeps collecting while a commit runs: the
-// next batch is everything that arrived meanwhile (up to MaxSize), taken as soon as the
-// committer is free. Busy, batches grow with the load and the commits (and their fsyncs) per
-// write fall; idle, a lone write waits at most Linger.
+// next batch is everything that arrived meanwhile (up to the size NewGroup was given), taken
+// as soon as the committer is free. Before it commits, the committer also waits up to the
+// linger for more writes, and stops waiting as soon as none arrived within a few times the
+// usual time between writes. Busy, batches grow with the load and the commits (and their
+// fsyncs) per write fall; idle, a lone write waits at most the linger.
 //
 // The caller whose write is first in line commits the batch in its own goroutine, then hands
 // the next batch to the first caller still waiting; no goroutine outlives the calls.
