@@ -55,3 +55,20 @@ func startCPUProfile(path string) (func() error, error) {
 		return nil
 	}, nil
 }
+
+// writeAllocsProfile writes the process's heap allocation profile (every allocation since the
+// start, sampled) to path.
+func writeAllocsProfile(path string) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return fmt.Errorf("memory profile: %w", err)
+	}
+	if err := pprof.Lookup("allocs").WriteTo(f, 0); err != nil {
+		f.Close()
+		return fmt.Errorf("memory profile: %w", err)
+	}
+	if err := f.Close(); err != nil {
+		return fmt.Errorf("memory profile: %w", err)
+	}
+	return nil
+}

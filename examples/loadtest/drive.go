@@ -7,6 +7,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"runtime/metrics"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -50,13 +51,15 @@ func drive(ctx context.Context, cfg Config, loads ...load) []*Report {
 	}
 	walls := make([]time.Duration, len(loads))
 	cpus := make([]time.Duration, len(loads))
+	allocs := make([]uint64, len(loads))
 	deadline := time.Now().Add(cfg.Duration)
 	for sent := 0; sent < cfg.Requests && ctx.Err() == nil && time.Now().Before(deadline); sent += round {
 		n := min(round, cfg.Requests-sent)
 		for k, l := range loads {
-			cpu0 := processCPU()
+			cpu0, mallocs0 := processCPU(), heapAllocs()
 			walls[k] += burst(ctx, client, l, n, deadline, tallies[k])
 			cpus[k] += processCPU() - cpu0
+			allocs[k] += heapAllocs() - mallocs0
 		}
 	}
 	reps := make([]*Report, len(loads))
@@ -64,6 +67,7 @@ func drive(ctx context.Context, cfg Config, loads ...load) []*Report {
 		reps[k] = merge(l.url, cfg.Concurrency, walls[k], tallies[k])
 		if reps[k].Requests > 0 {
 			reps[k].CPUPerRequest = cpus[k] / time.Duration(reps[k].Requests)
+			reps[k].AllocsPerRequest = float64(allocs[k]) / float64(reps[k].Requests)
 		}
 	}
 	return reps
@@ -79,6 +83,16 @@ func processCPU() time.Duration {
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
+// heapAllocs returns the number of heap objects this process allocated so far.
+func heapAllocs() uint64 {
+	s := []metrics.Sample{{Name: "/gc/heap/allocs:objects"}}
+	metrics.Read(s)
+	if s[0].Value.Kind() != metrics.KindUint64 {
+		return 0
+	}
+	return s[0].Value.Uint64()
+}
+
 // burst sends n requests of l from len(tallies) workers and returns the wall time it took.
 func burst(ctx context.Context, client *http.Client, l load, n int, deadline time.Time, tallies []tally) time.Duration {
 	var next atomic.Int64
@@ -87,8 +101,9 @@ func burst(ctx context.Context, client *http.Client, l load, n int, deadline tim
 	for i := range tallies {
 		wg.Go(func() {
 			t := &tallies[i]
+			cn := newConn(l)
 			for ctx.Err() == nil && time.Now().Before(deadline) && next.Add(1) <= int64(n) {
-				status, body, d, err := l.do(client)
+				status, body, d, err := l.do(client, cn)
 				if err != nil {
 					t.errs++
 					if msg := err.Error(); len(t.kinds) < maxErrorKinds && !slices.Contains(t.kinds, msg) {
@@ -137,26 +152,43 @@ func merge(url string, concurrency int, elapsed time.Duration, tallies []tally) 
 	return rep
 }
 
-// do sends one request and reads the whole answer (so the connection is reused).
-func (l load) do(client *http.Client) (int, []byte, time.Duration, error) {
+// conn is one worker's reusable client state: the request's header and a buffer for answers.
+// A real client keeps these too; the request is still built, sent and its answer read in full
+// each time.
+type conn struct {
+	header http.Header
+	buf    bytes.Buffer
+	limit  io.LimitedReader
+}
+
+func newConn(l load) *conn {
+	h := http.Header{"Content-Type": {"application/json"}}
+	if l.token != "" {
+		h["Authorization"] = []string{"Bearer " + l.token}
+	}
+	return &conn{header: h}
+}
+
+// do sends one request and reads the whole answer (so the connection is reused). The body it
+// returns is valid until the next call with the same conn.
+func (l load) do(client *http.Client, cn *conn) (int, []byte, time.Duration, error) {
 	req, err := http.NewRequest(http.MethodPost, l.url, bytes.NewReader(l.body))
 	if err != nil {
 		return 0, nil, 0, fmt.Errorf("new request: %w", err)
 	}
-	req.Header.Set("Content-Type", "application/json")
-	if l.token != "" {
-		req.Header.Set("Authorization", "Bearer "+l.token)
-	}
+	req.Header = cn.header // never changed by the transport (http.RoundTripper's contract)
 	t0 := time.Now()
 	resp, err := client.Do(req)
 	if err != nil {
 		return 0, nil, 0, fmt.Errorf("POST %s: %w", l.url, err)
 	}
-	body, err := io.ReadAll(io.LimitReader(resp.Body, 8<<20))
+	cn.buf.Reset()
+	cn.limit = io.LimitedReader{R: resp.Body, N: 8 << 20}
+	_, err = cn.buf.ReadFrom(&cn.limit)
 	resp.Body.Close()
 	d := time.Since(t0)
 	if err != nil {
 		return 0, nil, 0, fmt.Errorf("POST %s: read answer: %w", l.url, err)
 	}
-	return resp.StatusCode, body, d, nil
+	return resp.StatusCode, cn.buf.Bytes(), d, nil
 }

@@ -15,7 +15,8 @@
 // --allow-remote is given, and it always stops by itself: after -n requests or -d, whichever
 // comes first. --baseline drives, in alternating rounds with the verifier, a handler on the
 // verifier's engine and middleware that only decodes the JSON body, and reports the verifier's
-// throughput as a ratio of the baseline's; --cpuprofile profiles the run.
+// throughput as a ratio of the baseline's; --cpuprofile profiles the run's CPU and
+// --memprofile its heap allocations.
 package main
 
 import (
@@ -94,6 +95,8 @@ type Config struct {
 	Baseline bool
 	// CPUProfile, when set, receives a CPU profile of the process during the load.
 	CPUProfile string
+	// MemProfile, when set, receives the process's heap allocation profile after the load.
+	MemProfile string
 }
 
 // Report is the outcome of a run.
@@ -129,6 +132,9 @@ type Report struct {
 	// CPUPerRequest is the process's CPU time (user + system) per request: clients and, when
 	// in-process, services. Unlike RPS it hardly moves with other load on the machine.
 	CPUPerRequest time.Duration `json:"cpuPerRequestNs"`
+	// AllocsPerRequest is the process's heap allocations per request, clients and (in-process)
+	// services together; like CPUPerRequest it does not move with the machine's load.
+	AllocsPerRequest float64 `json:"allocsPerRequest"`
 	// Baseline is the decode-only baseline's report (--baseline), measured in the same run.
 	Baseline *Report `json:"baseline,omitempty"`
 	// Ratio is RPS / Baseline.RPS (--baseline).
@@ -188,6 +194,7 @@ func parseFlags(args []string, stderr io.Writer) (Config, error) {
 	fs.BoolVar(&cfg.JSON, "json", false, "print the report as JSON")
 	fs.BoolVar(&cfg.Baseline, "baseline", false, "in-process verify only: also drive a decode-only handler on the same engine and middleware, alternating rounds of "+strconv.Itoa(compareRound)+" requests (-n each), and report the ratio")
 	fs.StringVar(&cfg.CPUProfile, "cpuprofile", "", "write a CPU profile of the run (services included when in-process) to this file")
+	fs.StringVar(&cfg.MemProfile, "memprofile", "", "write the heap allocation profile (pprof allocs) of the process after the run to this file")
 	if err := fs.Parse(args); err != nil {
 		return cfg, err
 	}
@@ -332,6 +339,11 @@ func run(ctx context.Context, cfg Config) (*Report, error) {
 	reps := drive(ctx, cfg, loads...)
 	if prof != nil {
 		if err := prof(); err != nil {
+			return nil, err
+		}
+	}
+	if cfg.MemProfile != "" {
+		if err := writeAllocsProfile(cfg.MemProfile); err != nil {
 			return nil, err
 		}
 	}
@@ -493,7 +505,7 @@ func (r *Report) print(w io.Writer) {
 	fmt.Fprintf(w, "status     %s; expected outcome %d\n", strings.Join(parts, ", "), r.OK)
 	fmt.Fprintf(w, "errors     %d\n", r.Errors)
 	if r.CPUPerRequest > 0 {
-		fmt.Fprintf(w, "cpu        %s per request (process user + system)\n", round(r.CPUPerRequest))
+		fmt.Fprintf(w, "cpu        %s per request (process user + system), %.0f heap allocations per request\n", round(r.CPUPerRequest), r.AllocsPerRequest)
 	}
 	for _, k := range r.ErrorKinds {
 		fmt.Fprintf(w, "           %s\n", k)

@@ -34,10 +34,12 @@ var (
 type Options struct {
 	// MaxBatchSize is the most writes one bbolt transaction (one fsync) carries; 0 means 1024.
 	MaxBatchSize int
-	// MaxBatchDelay is how long a write waits for others to share its transaction; 0 means
-	// 2 ms. Larger batches cost less CPU per credential (BenchmarkHTTPIssueExternalClients:
-	// about 3.9k, 4.7k and 5.4k credentials per issuer CPU-second at 256/1 ms, 512/2 ms and
-	// 1024/5 ms) for a little latency.
+	// MaxBatchDelay is the longest a write waits for others to share its transaction when no
+	// commit is running; 0 means 3 ms. The wait ends early when no write arrived for a few
+	// times the usual time between writes (pkg/boltkv.Group), and a batch also collects every
+	// write that arrives while the previous one commits. Larger batches cost less CPU per
+	// credential (fewer commits and fsyncs); a lone write pays the delay in latency.
+	// docs/performance.md ("Issuance") has the measurements behind the default.
 	MaxBatchDelay time.Duration
 }
 
@@ -49,6 +51,9 @@ const DBFile = "issuer.db"
 // every bucket is nested in the tenant's own bucket.
 type Store struct {
 	db *bolt.DB
+	// group commits the issuance path's writes (Record, SetState) in shared transactions; the
+	// tenants' views share the deployment's.
+	group *boltkv.Group
 	// tenant is nil for the deployment's store, the tenant name for a tenant's view.
 	tenant []byte
 }
@@ -70,10 +75,11 @@ func Open(path string, o Options) (issuer.Store, error) {
 		o.MaxBatchSize = 1024
 	}
 	if o.MaxBatchDelay <= 0 {
-		o.MaxBatchDelay = 2 * time.Millisecond
+		o.MaxBatchDelay = 3 * time.Millisecond
 	}
 	db.MaxBatchSize = o.MaxBatchSize
 	db.MaxBatchDelay = o.MaxBatchDelay
+	group := boltkv.NewGroup(db, o.MaxBatchSize, o.MaxBatchDelay)
 	if err := db.Update(func(tx *bolt.Tx) error {
 		for _, b := range allBuckets {
 			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
@@ -85,7 +91,7 @@ func Open(path string, o Options) (issuer.Store, error) {
 		_ = db.Close()
 		return nil, errs.Wrap(issuer.CodeStore, fmt.Sprintf("store failed: creating buckets in %s", path), err)
 	}
-	return &Store{db: db}, nil
+	return &Store{db: db, group: group}, nil
 }
 
 // DB exposes the bbolt handle (tests and tools).
@@ -123,11 +129,11 @@ func (s *Store) Record(ctx context.Context, rec issuer.IssueRecord) error {
 	if err := ctx.Err(); err != nil {
 		return wrap("record", err)
 	}
-	val, err := json.Marshal(rec)
+	val, err := encodeRecord(rec)
 	if err != nil {
 		return wrap("encode record", err)
 	}
-	return wrap("record", s.db.Batch(func(tx *bolt.Tx) error { return s.recordTx(tx, rec, val) }))
+	return wrap("record", s.group.Do(func(tx *bolt.Tx) error { return s.recordTx(tx, rec, val) }))
 }
 
 // recordTx writes an issuance record inside tx: the status allocation, the log entry and the
@@ -184,7 +190,7 @@ func (s *Store) SetState(ctx context.Context, ref issuer.StatusRef, st issuer.St
 		return wrap("set state", err)
 	}
 	rk := refKey(ref)
-	return wrap("set state", s.db.Batch(func(tx *bolt.Tx) error {
+	return wrap("set state", s.group.Do(func(tx *bolt.Tx) error {
 		b := s.bucket(tx, bucketStatus)
 		if st == issuer.StateValid {
 			return b.Delete(rk)

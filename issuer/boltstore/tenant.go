@@ -67,7 +67,7 @@ func (s *Store) Tenant(ctx context.Context, name string) (issuer.Store, error) {
 	if err != nil {
 		return nil, wrap("open tenant "+name, err)
 	}
-	return &Store{db: s.db, tenant: []byte(name)}, nil
+	return &Store{db: s.db, group: s.group, tenant: []byte(name)}, nil
 }
 
 // PutTenant implements issuer.TenantStore.

@@ -32,7 +32,24 @@ func ReadBody(c *gin.Context) ([]byte, error) {
 	if c.Request.ContentLength > limit {
 		return nil, Errorf(http.StatusRequestEntityTooLarge, CodeBodyTooLarge, "request body of %d bytes exceeds the limit of %d bytes", c.Request.ContentLength, limit)
 	}
-	body, err := io.ReadAll(io.LimitReader(c.Request.Body, limit+1))
+	var (
+		body []byte
+		err  error
+	)
+	if n := c.Request.ContentLength; n >= 0 {
+		// The length is announced and within the limit: one buffer of that size, then a
+		// check that nothing follows (a body longer than announced is an error of the server
+		// library already; a shorter one is io.ErrUnexpectedEOF).
+		body = make([]byte, n)
+		if _, err = io.ReadFull(c.Request.Body, body); err == nil {
+			var one [1]byte
+			if m, _ := c.Request.Body.Read(one[:]); m > 0 {
+				err = errors.New("body longer than its Content-Length")
+			}
+		}
+	} else {
+		body, err = io.ReadAll(io.LimitReader(c.Request.Body, limit+1))
+	}
 	if err != nil {
 		return nil, Errorf(http.StatusBadRequest, CodeMalformedJSON, "reading request body: %v", err)
 	}

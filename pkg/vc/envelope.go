@@ -156,6 +156,16 @@ func EnvelopePresentation(mediaType, token string) []byte {
 }
 
 func envelope(typ, mediaType, token string) []byte {
+	if plainJSONString(typ) && plainJSONString(mediaType) && plainJSONString(token) {
+		// What json.Marshal writes below, without its reflection and escaping pass over a
+		// token of a few kilobytes (compact JWS and SD-JWT are base64url, '.' and '~').
+		const head = `{"@context":["` + ContextV2 + `"],"id":"data:`
+		b := make([]byte, 0, len(head)+len(mediaType)+1+len(token)+len(`","type":""}`)+len(typ))
+		b = append(b, head...)
+		b = append(append(append(b, mediaType...), ','), token...)
+		b = append(append(append(b, `","type":"`...), typ...), `"}`...)
+		return b
+	}
 	b, _ := json.Marshal(struct {
 		Context []string `json:"@context"`
 		ID      string   `json:"id"`
@@ -163,3 +173,22 @@ func envelope(typ, mediaType, token string) []byte {
 	}{[]string{ContextV2}, "data:" + mediaType + "," + token, typ})
 	return b
 }
+
+// plainJSONString reports whether json.Marshal writes s between quotes unchanged: printable
+// ASCII without '"', '\\' or the HTML characters it escapes.
+func plainJSONString(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if !plainByte[s[i]] {
+			return false
+		}
+	}
+	return true
+}
+
+// plainByte marks the bytes plainJSONString accepts.
+var plainByte = func() (t [256]bool) {
+	for c := 0x20; c < 0x7f; c++ {
+		t[c] = c != '"' && c != '\\' && c != '<' && c != '>' && c != '&'
+	}
+	return t
+}()

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
+	"sync"
 
 	"github.com/idport/idport/pkg/keys"
 )
@@ -39,6 +40,38 @@ type joseHeader struct {
 	Cty string   `json:"cty,omitempty"`
 }
 
+// headerCache holds the base64url protected headers already encoded: an issuer signs with one
+// or a few keys, so the same few headers come back on every token.
+var headerCache struct {
+	sync.RWMutex
+	m map[joseHeader]string
+}
+
+// maxCachedHeaders bounds headerCache; when full it starts over.
+const maxCachedHeaders = 64
+
+// encodedHeader returns the base64url encoding of the JSON of h.
+func encodedHeader(h joseHeader) (string, error) {
+	headerCache.RLock()
+	enc, ok := headerCache.m[h]
+	headerCache.RUnlock()
+	if ok {
+		return enc, nil
+	}
+	b, err := json.Marshal(h)
+	if err != nil {
+		return "", fmt.Errorf("vcjwt: encode header: %w", err)
+	}
+	enc = b64.EncodeToString(b)
+	headerCache.Lock()
+	if headerCache.m == nil || len(headerCache.m) >= maxCachedHeaders {
+		headerCache.m = make(map[joseHeader]string)
+	}
+	headerCache.m[h] = enc
+	headerCache.Unlock()
+	return enc, nil
+}
+
 // signJWS makes a compact JWS of payload signed by k with the given typ,
 // cty and kid. It builds the signing input itself and signs with
 // keys.Key.Sign: going through jwx's jws.Sign costs more than half of an
@@ -52,13 +85,13 @@ func signJWS(k *keys.Key, typ, cty, kid string, payload []byte) (string, error) 
 	if !keys.IsAllowed(k.Alg) {
 		return "", fmt.Errorf("vcjwt: sign: %w: %q", ErrAlgNotAllowed, k.Alg)
 	}
-	hdr, err := json.Marshal(joseHeader{Alg: k.Alg, Kid: kid, Typ: typ, Cty: cty})
+	hdr, err := encodedHeader(joseHeader{Alg: k.Alg, Kid: kid, Typ: typ, Cty: cty})
 	if err != nil {
-		return "", fmt.Errorf("vcjwt: encode header: %w", err)
+		return "", err
 	}
-	hl, pl := b64.EncodedLen(len(hdr)), b64.EncodedLen(len(payload))
+	hl, pl := len(hdr), b64.EncodedLen(len(payload))
 	buf := make([]byte, hl+1+pl+1+b64.EncodedLen(sigLen))
-	b64.Encode(buf, hdr)
+	copy(buf, hdr)
 	buf[hl] = '.'
 	b64.Encode(buf[hl+1:], payload)
 	input := buf[:hl+1+pl]
