@@ -2,6 +2,7 @@ package boltstore
 
 import (
 	"encoding/json"
+	"github.com/idport/idport/pkg/jsontext"
 	"strconv"
 	"time"
 
@@ -58,7 +59,7 @@ func appendOptString(b []byte, key, s string) []byte {
 // json.Marshal unchanged and both times are ones time.Time.MarshalJSON accepts as they are.
 func plainRecord(rec issuer.IssueRecord) bool {
 	for _, s := range [...]string{rec.ID, rec.Type, rec.Format, rec.KeyID, rec.Client, rec.RegistryWarning, rec.Tenant} {
-		if !plainJSONString(s) {
+		if !jsontext.Plain(s) {
 			return false
 		}
 	}
@@ -74,22 +75,3 @@ func plainTime(t time.Time) bool {
 	_, off := t.Zone()
 	return off%60 == 0
 }
-
-// plainJSONString reports whether json.Marshal writes s between quotes unchanged: printable
-// ASCII without '"', '\\' or the HTML characters it escapes.
-func plainJSONString(s string) bool {
-	for i := 0; i < len(s); i++ {
-		if !plainByte[s[i]] {
-			return false
-		}
-	}
-	return true
-}
-
-// plainByte marks the bytes plainJSONString accepts.
-var plainByte = func() (t [256]bool) {
-	for c := 0x20; c < 0x7f; c++ {
-		t[c] = c != '"' && c != '\\' && c != '<' && c != '>' && c != '&'
-	}
-	return t
-}()

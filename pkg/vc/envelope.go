@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"github.com/idport/idport/pkg/jsontext"
 	"net/url"
 	"strings"
 )
@@ -156,7 +157,7 @@ func EnvelopePresentation(mediaType, token string) []byte {
 }
 
 func envelope(typ, mediaType, token string) []byte {
-	if plainJSONString(typ) && plainJSONString(mediaType) && plainJSONString(token) {
+	if jsontext.Plain(typ) && jsontext.Plain(mediaType) && jsontext.Plain(token) {
 		// What json.Marshal writes below, without its reflection and escaping pass over a
 		// token of a few kilobytes (compact JWS and SD-JWT are base64url, '.' and '~').
 		const head = `{"@context":["` + ContextV2 + `"],"id":"data:`
@@ -173,22 +174,3 @@ func envelope(typ, mediaType, token string) []byte {
 	}{[]string{ContextV2}, "data:" + mediaType + "," + token, typ})
 	return b
 }
-
-// plainJSONString reports whether json.Marshal writes s between quotes unchanged: printable
-// ASCII without '"', '\\' or the HTML characters it escapes.
-func plainJSONString(s string) bool {
-	for i := 0; i < len(s); i++ {
-		if !plainByte[s[i]] {
-			return false
-		}
-	}
-	return true
-}
-
-// plainByte marks the bytes plainJSONString accepts.
-var plainByte = func() (t [256]bool) {
-	for c := 0x20; c < 0x7f; c++ {
-		t[c] = c != '"' && c != '\\' && c != '<' && c != '>' && c != '&'
-	}
-	return t
-}()
