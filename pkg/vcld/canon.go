@@ -224,6 +224,10 @@ func (p *Processor) activeContext(ctxVal any) (*processedContext, error) {
 	}
 	key := string(keyBytes)
 	if pc, ok := p.cache.get(key); ok {
+		if pc.err == nil && !pc.prepared && pc.uses.Add(1) == prepareAfterUses {
+			pc = pc.withFastContext()
+			p.cache.put(key, pc)
+		}
 		return pc, pc.err
 	}
 	pc := &processedContext{}
@@ -238,17 +242,45 @@ func (p *Processor) activeContext(ctxVal any) (*processedContext, error) {
 		pc.wrapEmbeddedCredentials, pc.embeddedOnEmpty = graphContainerLost(pc.master)
 		pc.value = ctxVal
 		if onlyURLs(ctxVal) {
-			pc.fast = buildFastContext(pc.master)
+			pc = pc.withFastContext()
 		} else {
-			// Inline contexts are attacker-chosen and rarely repeat: do not
-			// spend pre-processing on them.
+			// Inline contexts are attacker-chosen and often sent once: they
+			// are pre-processed only once they are used again (activeContext
+			// counts the uses), so a context that never repeats costs no
+			// pre-processing.
 			pc.fast = emptyFastContext()
+			pc.instances = make(chan *ctxInstance, 2*runtime.GOMAXPROCS(0))
 		}
-		pc.instances = make(chan *ctxInstance, 2*runtime.GOMAXPROCS(0))
 	}
 	// Failures are properties of the context value alone, so they cache too.
 	p.cache.put(key, pc)
 	return pc, pc.err
+}
+
+// prepareAfterUses is the number of further uses (lookups in the context
+// cache) after which an inline context is pre-processed for the fast path
+// and for proof configuration templates. One verification of a credential
+// looks its context up two or three times, so a context must come back in
+// another document before it is prepared: sending a new inline context
+// with every request does not buy the sender the pre-processing work
+// (about half the cost of processing the context again).
+const prepareAfterUses = 4
+
+// withFastContext returns a copy of pc (which must be built without error)
+// with its type-scoped contexts pre-processed (see fastctx.go) and an
+// empty pool of instances. The master context is shared: it is read-only.
+func (pc *processedContext) withFastContext() *processedContext {
+	out := &processedContext{
+		master:                  pc.master,
+		idAliases:               pc.idAliases,
+		wrapEmbeddedCredentials: pc.wrapEmbeddedCredentials,
+		embeddedOnEmpty:         pc.embeddedOnEmpty,
+		value:                   pc.value,
+		fast:                    buildFastContext(pc.master),
+		prepared:                true,
+		instances:               make(chan *ctxInstance, 2*runtime.GOMAXPROCS(0)),
+	}
+	return out
 }
 
 func (p *Processor) processContext(ctxVal any) (*ld.Context, error) {
