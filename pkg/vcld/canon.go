@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/piprate/json-gold/ld"
@@ -91,6 +92,12 @@ type Processor struct {
 	// slowContexts disables the pre-processed type-scoped contexts (tests
 	// compare both paths).
 	slowContexts bool
+	// checkReuse makes every reused expansion (reuse.go) be checked against
+	// the document's own canonical form (tests).
+	checkReuse bool
+	// reused counts the credential expansions taken from a presentation's
+	// (reuse.go), for tests.
+	reused atomic.Int64
 	// makers make the proofs of suites this package does not sign itself.
 	makers map[Suite]ProofMaker
 	// checkSigner is Options.CheckSigner.
@@ -239,7 +246,7 @@ func (p *Processor) activeContext(ctxVal any) (*processedContext, error) {
 				pc.idAliases[term] = true
 			}
 		}
-		pc.wrapEmbeddedCredentials, pc.embeddedOnEmpty = graphContainerLost(pc.master)
+		pc.wrapEmbeddedCredentials, pc.embeddedOnEmpty, pc.embeddedIRI = graphContainerLost(pc.master)
 		pc.value = ctxVal
 		if onlyURLs(ctxVal) {
 			pc = pc.withFastContext()
@@ -275,6 +282,7 @@ func (pc *processedContext) withFastContext() *processedContext {
 		idAliases:               pc.idAliases,
 		wrapEmbeddedCredentials: pc.wrapEmbeddedCredentials,
 		embeddedOnEmpty:         pc.embeddedOnEmpty,
+		embeddedIRI:             pc.embeddedIRI,
 		value:                   pc.value,
 		fast:                    buildFastContext(pc.master),
 		prepared:                true,
@@ -342,7 +350,18 @@ func contextError(err error) error {
 
 // canonicalize returns the RDFC-1.0 (URDNA2015) canonical N-Quads of doc, in
 // safe mode and within the processor's limits. doc is not modified.
-func (p *Processor) canonicalize(ctx context.Context, doc map[string]any) (_ string, err error) {
+func (p *Processor) canonicalize(ctx context.Context, doc map[string]any) (string, error) {
+	expanded, err := p.expand(ctx, doc)
+	if err != nil {
+		return "", err
+	}
+	return p.canonicalExpanded(ctx, expanded)
+}
+
+// expand returns the expanded form of doc, checked in safe mode: every
+// property and type an absolute IRI, as many properties as the document
+// has. doc is not modified.
+func (p *Processor) expand(ctx context.Context, doc map[string]any) (_ []any, err error) {
 	// json-gold type-asserts its way through documents; a shape it does not
 	// expect must be a refused input, not a crashed process.
 	defer func() {
@@ -351,14 +370,14 @@ func (p *Processor) canonicalize(ctx context.Context, doc map[string]any) (_ str
 		}
 	}()
 	if err := ctx.Err(); err != nil {
-		return "", fmt.Errorf("vcld: canonicalize: %w: %w", ErrTooComplex, err)
+		return nil, fmt.Errorf("vcld: canonicalize: %w: %w", ErrTooComplex, err)
 	}
 	active, err := p.activeContext(doc["@context"])
 	if err != nil {
-		return "", err
+		return nil, err
 	}
 	if err := checkKeys(doc); err != nil {
-		return "", err
+		return nil, err
 	}
 	in := make(map[string]any, len(doc))
 	for k, v := range doc {
@@ -377,14 +396,27 @@ func (p *Processor) canonicalize(ctx context.Context, doc map[string]any) (_ str
 		r()
 	}
 	if err != nil {
-		return "", expandError(err)
+		return nil, expandError(err)
 	}
 	if err := checkExpanded(expanded); err != nil {
-		return "", err
+		return nil, err
 	}
 	if nr, ne := countRaw(doc, active.idAliases), countExpanded(expanded); nr != ne {
-		return "", fmt.Errorf("vcld: %d properties in the document but %d after JSON-LD expansion (a term maps to nothing or two terms collide): %w", nr, ne, ErrUnsafeDocument)
+		return nil, fmt.Errorf("vcld: %d properties in the document but %d after JSON-LD expansion (a term maps to nothing or two terms collide): %w", nr, ne, ErrUnsafeDocument)
 	}
+	return expanded, nil
+}
+
+// canonicalExpanded returns the canonical N-Quads of a checked expanded
+// document (see expand). json-gold's node map generation rewrites the
+// @type members of expanded nodes in place (the same values, blank node
+// types relabelled).
+func (p *Processor) canonicalExpanded(ctx context.Context, expanded []any) (_ string, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("vcld: JSON-LD processing failed: %v: %w", r, ErrUnsafeDocument)
+		}
+	}()
 	if err := ctx.Err(); err != nil {
 		return "", fmt.Errorf("vcld: canonicalize: %w: %w", ErrTooComplex, err)
 	}
@@ -618,19 +650,22 @@ func countExpanded(v any) int {
 //
 // onEmpty reports that this scoped context is null: an embedded credential
 // is then processed on an empty active context, exactly as it would be on
-// its own.
-func graphContainerLost(active *ld.Context) (lost, onEmpty bool) {
+// its own. iri is the term's IRI.
+func graphContainerLost(active *ld.Context) (lost, onEmpty bool, iri string) {
 	c := active
 	if td := active.TermDefinitions["VerifiablePresentation"]; td != nil && td.HasContext {
 		scoped, err := active.Parse(td.Context)
 		if err != nil {
-			return false, false
+			return false, false, ""
 		}
 		c = scoped
 	}
 	td := c.TermDefinitions["verifiableCredential"]
 	lost = td != nil && td.HasContext && slices.Contains(td.Container, "@graph")
-	return lost, lost && td.Context == nil
+	if !lost {
+		return false, false, ""
+	}
+	return lost, td.Context == nil, td.ID
 }
 
 // embeddedContext stands, in a presentation view, for the @context of an

@@ -157,6 +157,9 @@ type processedContext struct {
 	// embeddedOnEmpty: and embedded credentials are processed on an
 	// empty active context (the term's scoped context is null).
 	embeddedOnEmpty bool
+	// embeddedIRI is the IRI of the verifiableCredential term when
+	// wrapEmbeddedCredentials.
+	embeddedIRI string
 	// value is the @context value this was processed from.
 	value any
 	// fast is the context with pre-processed type-scoped contexts (none

@@ -365,7 +365,10 @@ type parsedProof struct {
 // is the document without its proof member. check inspects each parsed
 // proof before any key is resolved (purpose, controller, challenge);
 // checkSet inspects them all (who must have signed), when not nil.
-func (p *Processor) verifyProofs(ctx context.Context, unsecured map[string]any, proofs []any, keys KeyResolver, check func(ProofInfo) error, checkSet func([]ProofInfo) error) ([]ProofInfo, error) {
+//
+// reuse, when not nil, passes expanded forms between a presentation's
+// proofs and its credentials' (see reuse.go).
+func (p *Processor) verifyProofs(ctx context.Context, unsecured map[string]any, proofs []any, keys KeyResolver, check func(ProofInfo) error, checkSet func([]ProofInfo) error, reuse *expansionReuse) ([]ProofInfo, error) {
 	if len(proofs) == 0 {
 		return nil, ErrNoProof
 	}
@@ -412,7 +415,12 @@ func (p *Processor) verifyProofs(ctx context.Context, unsecured map[string]any, 
 		docHash, ok := hashes[key]
 		if !ok {
 			var err error
-			if docHash, err = p.canonicalHash(ctx, withPrevious(unsecured, ps, pp.info.PreviousProof)); err != nil {
+			if len(pp.info.PreviousProof) == 0 && reuse != nil {
+				docHash, err = p.unsecuredHash(ctx, unsecured, reuse)
+			} else {
+				docHash, err = p.canonicalHash(ctx, withPrevious(unsecured, ps, pp.info.PreviousProof))
+			}
+			if err != nil {
 				return nil, err
 			}
 			hashes[key] = docHash
