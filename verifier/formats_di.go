@@ -110,7 +110,7 @@ func (v *Verifier) checkDataIntegrity(ctx context.Context, c *credential, p *Pol
 			mu  sync.Mutex
 			err error
 		)
-		res, err = vcld.VerifyCredential(ctx, c.document, v.recordingKeys(used, &mu))
+		res, err = v.ld.VerifyCredential(ctx, c.document, v.recordingKeys(used, &mu))
 		if err != nil {
 			return "", credentialError(err, c.document, c.issuer), fmt.Errorf("data integrity proof: %w", err)
 		}
@@ -247,7 +247,7 @@ func (v *Verifier) checkDIPresentation(ctx context.Context, pr *presentation, o 
 		mu.Unlock()
 		return e.pub, nil
 	}
-	res, err := vcld.VerifyPresentation(ctx, pr.document, resolve, vcld.PresentationOptions{Challenge: o.Challenge, Domain: o.Domain})
+	res, err := v.ld.VerifyPresentation(ctx, pr.document, resolve, vcld.PresentationOptions{Challenge: o.Challenge, Domain: o.Domain})
 	if err != nil {
 		return diError(err), fmt.Errorf("presentation proof: %w", err)
 	}

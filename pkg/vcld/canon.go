@@ -77,6 +77,11 @@ type Options struct {
 	// CheckSigner, when set, checks the verification method against the
 	// signer's key before a proof of any suite is made.
 	CheckSigner SignerCheck
+	// ProofCacheSize, when positive, keeps the verdicts of that many
+	// verified credentials (least recently used dropped first), so that a
+	// credential presented again skips its canonicalisation and signature
+	// checks (see proofcache.go for what is still checked). Zero: no cache.
+	ProofCacheSize int
 }
 
 // Processor signs and verifies JSON-LD credentials and presentations with
@@ -102,6 +107,8 @@ type Processor struct {
 	makers map[Suite]ProofMaker
 	// checkSigner is Options.CheckSigner.
 	checkSigner SignerCheck
+	// proofs caches verified credentials (nil: off).
+	proofs *proofCache
 }
 
 // New returns a Processor over the pinned contexts plus o.Contexts.
@@ -110,7 +117,7 @@ func New(o Options) (*Processor, error) {
 	if err != nil {
 		return nil, err
 	}
-	p := &Processor{loader: l, limits: o.Limits.withDefaults(), now: o.Now, checkSigner: o.CheckSigner}
+	p := &Processor{loader: l, limits: o.Limits.withDefaults(), now: o.Now, checkSigner: o.CheckSigner, proofs: newProofCache(o.ProofCacheSize)}
 	if o.Ed25519Signature2020 != nil {
 		p.makers = map[Suite]ProofMaker{Ed25519Signature2020: o.Ed25519Signature2020}
 	}

@@ -151,7 +151,7 @@ func (p *Processor) VerifyPresentation(ctx context.Context, doc []byte, keys Key
 			unsecured[k] = v
 		}
 	}
-	reuse := &expansionReuse{capture: true}
+	reuse := &proofWork{capture: true}
 	infos, err := p.verifyProofs(ctx, p.presentationView(unsecured), asSlice(m["proof"]), keys, func(pi ProofInfo) error {
 		if pi.ProofPurpose != PurposeAuthentication {
 			return fmt.Errorf("vcld: presentation proof purpose %q, want authentication: %w", pi.ProofPurpose, ErrProofMismatch)

@@ -31,9 +31,14 @@ import (
 // credential's dataset is canonicalised on its own, with its own blank
 // node labels.
 
-// expansionReuse passes expanded forms between the proofs of a
-// presentation and those of its embedded credentials.
-type expansionReuse struct {
+// proofWork passes expanded forms between the proofs of a presentation
+// and those of its embedded credentials, and asks for a verdict to be
+// cached (proofcache.go).
+type proofWork struct {
+	// cacheDoc, when not nil and the processor has a proof cache, is the
+	// canonical JSON of the secured document: its verdict is looked up in
+	// and added to the cache.
+	cacheDoc []byte
 	// expanded, when not nil, is the checked expanded form of the unsecured
 	// document (see unsecuredFromEmbedded), canonicalised instead of the
 	// document.
@@ -45,22 +50,22 @@ type expansionReuse struct {
 }
 
 // unsecuredHash is canonicalHash of the unsecured document, through reuse.
-func (p *Processor) unsecuredHash(ctx context.Context, unsecured map[string]any, reuse *expansionReuse) ([32]byte, error) {
-	expanded := reuse.expanded
+func (p *Processor) unsecuredHash(ctx context.Context, unsecured map[string]any, work *proofWork) ([32]byte, error) {
+	expanded := work.expanded
 	if expanded == nil {
 		var err error
 		if expanded, err = p.expand(ctx, unsecured); err != nil {
 			return [32]byte{}, err
 		}
-		if reuse.capture {
-			reuse.captured = expanded
+		if work.capture {
+			work.captured = expanded
 		}
 	}
 	c, err := p.canonicalExpanded(ctx, expanded)
 	if err != nil {
 		return [32]byte{}, err
 	}
-	if p.checkReuse && reuse.expanded != nil {
+	if p.checkReuse && work.expanded != nil {
 		full, err := p.canonicalize(ctx, unsecured)
 		if err != nil || full != c {
 			return [32]byte{}, fmt.Errorf("vcld: reused expansion gives\n%s\nthe document gives (%v)\n%s", c, err, full)

@@ -3,9 +3,11 @@ package vcld
 import (
 	"context"
 	"errors"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 )
 
 // signVP signs a VC 2.0 presentation by holder embedding creds.
@@ -114,71 +116,80 @@ func TestReuseCannotHideTampering(t *testing.T) {
 	inline := credV2("")
 	inline["@context"] = []any{ContextCredentialsV2, map[string]any{"licence": "https://example.org/ns#licence"}}
 	inline["credentialSubject"] = map[string]any{"id": "did:example:company-1", "licence": "L-1"}
-	for name, base := range map[string]map[string]any{"pinned": credV2(""), "inline": inline} {
-		t.Run(name, func(t *testing.T) {
-			p := newTestProcessor(t)
-			issuer, holder, other := newTestKey(43), newTestKey(44), newTestKey(45)
-			cred := mustMap(t, mustJSON(t, base))
-			cred["issuer"] = issuer.did
-			signed := signCred(t, p, issuer, cred)
-			o := PresentationOptions{Challenge: "c", Domain: "d"}
-			good := signVP(t, p, holder, signed)
-			for range prepareAfterUses + 1 {
-				if _, err := p.VerifyPresentation(context.Background(), good, didKeyResolver, o); err != nil {
-					t.Fatal(err)
-				}
-			}
-			// Each case must fail, and (for the holder-signed ones) fail
-			// where the reused expansion was used.
-			check := func(what string, vp []byte, reuse bool) {
-				t.Helper()
-				before := p.reused.Load()
-				_, err := p.VerifyPresentation(context.Background(), vp, didKeyResolver, o)
-				if !errors.Is(err, ErrSignatureInvalid) && !errors.Is(err, ErrProofMismatch) {
-					t.Errorf("%s: %v, want a signature failure", what, err)
-				}
-				if reuse && p.reused.Load() == before {
-					t.Errorf("%s: the reused expansion was not the one checked", what)
-				}
-				if reuse && !strings.Contains(err.Error(), "verifiableCredential[0]") {
-					t.Errorf("%s: %v, want the credential's proof to fail", what, err)
-				}
-			}
-
-			// A claim of the embedded credential changed after the issuer
-			// signed, the presentation signed over the changed credential.
-			claim := mustMap(t, mustJSON(t, signed))
-			subj := claim["credentialSubject"].(map[string]any)
-			for k, v := range subj {
-				if k != "id" {
-					subj[k] = v.(string) + " (changed)"
-				}
-			}
-			check("changed claim", signVP(t, p, holder, claim), true)
-
-			// Another credential (other subject) carrying the first one's
-			// proof.
-			swapped := mustMap(t, mustJSON(t, cred))
-			swapped["credentialSubject"] = map[string]any{"id": "did:example:someone-else"}
-			swapped["proof"] = signed["proof"]
-			check("swapped credential", signVP(t, p, holder, swapped), true)
-
-			// A claim added to the credential.
-			added := mustMap(t, mustJSON(t, signed))
-			added["validUntil"] = "2099-01-01T00:00:00Z"
-			check("added member", signVP(t, p, holder, added), true)
-
-			// The presentation's holder changed after signing.
-			vp := mustMap(t, good)
-			vp["holder"] = other.did
-			check("changed holder", mustJSON(t, vp), false)
-
-			// The embedded credential changed after the holder signed.
-			vp = mustMap(t, good)
-			vp["verifiableCredential"].([]any)[0].(map[string]any)["credentialSubject"] = map[string]any{"id": "did:example:x"}
-			check("credential changed after the holder signed", mustJSON(t, vp), false)
-		})
+	for _, cache := range []int{0, 16} {
+		for name, base := range map[string]map[string]any{"pinned": credV2(""), "inline": inline} {
+			t.Run(fmt.Sprintf("%s/proof-cache-%d", name, cache), func(t *testing.T) {
+				tamperCases(t, base, cache)
+			})
+		}
 	}
+}
+
+func tamperCases(t *testing.T, base map[string]any, cache int) {
+	p, err := New(Options{Now: func() time.Time { return fixedTime }, ProofCacheSize: cache})
+	if err != nil {
+		t.Fatal(err)
+	}
+	issuer, holder, other := newTestKey(43), newTestKey(44), newTestKey(45)
+	cred := mustMap(t, mustJSON(t, base))
+	cred["issuer"] = issuer.did
+	signed := signCred(t, p, issuer, cred)
+	o := PresentationOptions{Challenge: "c", Domain: "d"}
+	good := signVP(t, p, holder, signed)
+	for range prepareAfterUses + 1 {
+		if _, err := p.VerifyPresentation(context.Background(), good, didKeyResolver, o); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// Each case must fail, and (for the holder-signed ones) fail
+	// where the reused expansion was used.
+	check := func(what string, vp []byte, reuse bool) {
+		t.Helper()
+		before := p.reused.Load()
+		_, err := p.VerifyPresentation(context.Background(), vp, didKeyResolver, o)
+		if !errors.Is(err, ErrSignatureInvalid) && !errors.Is(err, ErrProofMismatch) {
+			t.Errorf("%s: %v, want a signature failure", what, err)
+		}
+		if reuse && p.reused.Load() == before {
+			t.Errorf("%s: the reused expansion was not the one checked", what)
+		}
+		if reuse && !strings.Contains(err.Error(), "verifiableCredential[0]") {
+			t.Errorf("%s: %v, want the credential's proof to fail", what, err)
+		}
+	}
+
+	// A claim of the embedded credential changed after the issuer
+	// signed, the presentation signed over the changed credential.
+	claim := mustMap(t, mustJSON(t, signed))
+	subj := claim["credentialSubject"].(map[string]any)
+	for k, v := range subj {
+		if k != "id" {
+			subj[k] = v.(string) + " (changed)"
+		}
+	}
+	check("changed claim", signVP(t, p, holder, claim), true)
+
+	// Another credential (other subject) carrying the first one's
+	// proof.
+	swapped := mustMap(t, mustJSON(t, cred))
+	swapped["credentialSubject"] = map[string]any{"id": "did:example:someone-else"}
+	swapped["proof"] = signed["proof"]
+	check("swapped credential", signVP(t, p, holder, swapped), true)
+
+	// A claim added to the credential.
+	added := mustMap(t, mustJSON(t, signed))
+	added["validUntil"] = "2099-01-01T00:00:00Z"
+	check("added member", signVP(t, p, holder, added), true)
+
+	// The presentation's holder changed after signing.
+	vp := mustMap(t, good)
+	vp["holder"] = other.did
+	check("changed holder", mustJSON(t, vp), false)
+
+	// The embedded credential changed after the holder signed.
+	vp = mustMap(t, good)
+	vp["verifiableCredential"].([]any)[0].(map[string]any)["credentialSubject"] = map[string]any{"id": "did:example:x"}
+	check("credential changed after the holder signed", mustJSON(t, vp), false)
 }
 
 // TestReuseGuards: members that could add to the proof property (a term
