@@ -241,7 +241,7 @@ func BenchmarkVerifyPresentationDataIntegrity(b *testing.B) {
 		n := bc.n
 		name := fmt.Sprintf("credentials=%d", n)
 		if bc.cache > 0 {
-			name += "/proof-cache"
+			name += ",proof-cache"
 		}
 		b.Run(name, func(b *testing.B) {
 			ctx := context.Background()
