@@ -223,3 +223,64 @@ func TestReuseGuards(t *testing.T) {
 		t.Error("node context with two scoped types")
 	}
 }
+
+// FuzzEmbeddedExpansionReuse: for any presentation, wherever a credential's
+// unsecured expanded form is derived from the presentation's expansion, it
+// canonicalises exactly as the credential does on its own (signatures play
+// no part, so mutated documents reach the derivation).
+func FuzzEmbeddedExpansionReuse(f *testing.F) {
+	p := newTestProcessor(f)
+	k, h := newTestKey(46), newTestKey(47)
+	for _, doc := range canonCorpus(k.did) {
+		signed, err := p.SignCredential(context.Background(), mustJSON(f, doc), SignOptions{Signer: k.priv, VerificationMethod: k.vm})
+		if err != nil {
+			continue
+		}
+		vp := vpSkeleton(2)
+		vp["holder"] = h.did
+		vp["verifiableCredential"] = []any{mustMap(f, signed)}
+		f.Add(mustJSON(f, vp))
+	}
+	ctx := context.Background()
+	f.Fuzz(func(t *testing.T, b []byte) {
+		m, err := p.decode(b)
+		if err != nil {
+			return
+		}
+		unsecured := make(map[string]any, len(m))
+		for k, v := range m {
+			if k != "proof" {
+				unsecured[k] = v
+			}
+		}
+		// Several rounds: inline contexts are prepared once they repeat.
+		for range prepareAfterUses + 1 {
+			expanded, err := p.expand(ctx, p.presentationView(unsecured))
+			if err != nil {
+				return
+			}
+			nodes := p.embeddedNodes(unsecured, expanded)
+			for i, it := range asSlice(unsecured["verifiableCredential"]) {
+				cm, ok := it.(map[string]any)
+				if !ok || i >= len(nodes) {
+					continue
+				}
+				cred := make(map[string]any, len(cm))
+				for k, v := range cm {
+					if k != "proof" {
+						cred[k] = v
+					}
+				}
+				derived := p.unsecuredFromEmbedded(cred, nodes[i])
+				if derived == nil {
+					continue
+				}
+				a, errA := p.canonicalExpanded(ctx, derived)
+				b, errB := p.canonicalize(ctx, cred)
+				if a != b || (errA == nil) != (errB == nil) {
+					t.Fatalf("credential %d: derived (%v):\n%s\nown (%v):\n%s", i, errA, a, errB, b)
+				}
+			}
+		}
+	})
+}
