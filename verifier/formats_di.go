@@ -283,15 +283,20 @@ func alignPreverified(creds [][]byte, res *vcld.PresentationResult, used map[str
 	out := make([]*preverified, len(creds))
 	next, enveloped := 0, 0
 	for i, raw := range creds {
-		var item struct {
-			Type any `json:"type"`
-		}
-		if err := json.Unmarshal(raw, &item); err != nil {
-			return nil
-		}
-		if hasEnvelopedType(item.Type) {
-			enveloped++
-			continue
+		// Only an item that mentions the type can have it (read in full
+		// then); one that escapes it in its JSON is counted as a
+		// credential, and the counts below refuse the alignment.
+		if vc.IsEnveloped(raw) {
+			var item struct {
+				Type any `json:"type"`
+			}
+			if err := json.Unmarshal(raw, &item); err != nil {
+				return nil
+			}
+			if hasEnvelopedType(item.Type) {
+				enveloped++
+				continue
+			}
 		}
 		if next >= len(res.Credentials) {
 			return nil
