@@ -110,7 +110,7 @@ func (v *Verifier) checkDataIntegrity(ctx context.Context, c *credential, p *Pol
 			mu  sync.Mutex
 			err error
 		)
-		res, err = vcld.VerifyCredential(ctx, c.document, v.recordingKeys(used, &mu))
+		res, err = v.ld.VerifyCredential(ctx, c.document, v.recordingKeys(used, &mu))
 		if err != nil {
 			return "", credentialError(err, c.document, c.issuer), fmt.Errorf("data integrity proof: %w", err)
 		}
@@ -247,7 +247,7 @@ func (v *Verifier) checkDIPresentation(ctx context.Context, pr *presentation, o 
 		mu.Unlock()
 		return e.pub, nil
 	}
-	res, err := vcld.VerifyPresentation(ctx, pr.document, resolve, vcld.PresentationOptions{Challenge: o.Challenge, Domain: o.Domain})
+	res, err := v.ld.VerifyPresentation(ctx, pr.document, resolve, vcld.PresentationOptions{Challenge: o.Challenge, Domain: o.Domain})
 	if err != nil {
 		return diError(err), fmt.Errorf("presentation proof: %w", err)
 	}
@@ -283,15 +283,20 @@ func alignPreverified(creds [][]byte, res *vcld.PresentationResult, used map[str
 	out := make([]*preverified, len(creds))
 	next, enveloped := 0, 0
 	for i, raw := range creds {
-		var item struct {
-			Type any `json:"type"`
-		}
-		if err := json.Unmarshal(raw, &item); err != nil {
-			return nil
-		}
-		if hasEnvelopedType(item.Type) {
-			enveloped++
-			continue
+		// Only an item that mentions the type can have it (read in full
+		// then); one that escapes it in its JSON is counted as a
+		// credential, and the counts below refuse the alignment.
+		if vc.IsEnveloped(raw) {
+			var item struct {
+				Type any `json:"type"`
+			}
+			if err := json.Unmarshal(raw, &item); err != nil {
+				return nil
+			}
+			if hasEnvelopedType(item.Type) {
+				enveloped++
+				continue
+			}
 		}
 		if next >= len(res.Credentials) {
 			return nil

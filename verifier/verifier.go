@@ -12,6 +12,7 @@ import (
 	"github.com/idport/idport/pkg/oa"
 	"github.com/idport/idport/pkg/statuslist"
 	"github.com/idport/idport/pkg/vc"
+	"github.com/idport/idport/pkg/vcld"
 )
 
 // Clock returns the current time.
@@ -56,6 +57,15 @@ type Config struct {
 	// Tracer receives a span per credential and presentation verification
 	// and one per check; nil means no tracing.
 	Tracer Tracer
+	// DataIntegrityProofCache, when positive, remembers that many Data
+	// Integrity credentials whose proofs verified (least recently used
+	// dropped first), keyed by the credential's canonical JSON and the keys
+	// its verification methods resolve to, so that a credential presented
+	// again skips its canonicalisation and signature checks. Keys are still
+	// resolved, and validity times, status, recognition and every proof's
+	// purpose, controller and expiry are still checked on every call. Zero
+	// means no cache. It only helps credentials that come back.
+	DataIntegrityProofCache int
 }
 
 // Verifier verifies credentials and presentations. It is safe for
@@ -72,6 +82,9 @@ type Verifier struct {
 	keys       *keyCache
 	documents  *documentVerifier
 	tracer     Tracer
+	// ld verifies Data Integrity proofs (vcld.Default, or a processor
+	// with a proof cache).
+	ld *vcld.Processor
 }
 
 // New returns a Verifier for cfg.
@@ -119,6 +132,14 @@ func New(cfg Config) (*Verifier, error) {
 	}
 	v.keys = newKeyCache(v.resolver, ttl)
 	v.documents = &documentVerifier{dns: cfg.DNS, limits: cfg.DocumentLimits}
+	v.ld = vcld.Default()
+	if cfg.DataIntegrityProofCache > 0 {
+		ld, err := vcld.New(vcld.Options{ProofCacheSize: cfg.DataIntegrityProofCache})
+		if err != nil {
+			return nil, fmt.Errorf("verifier: Data Integrity processor: %w", err)
+		}
+		v.ld = ld
+	}
 	return v, nil
 }
 

@@ -3,6 +3,7 @@ package vcld
 import (
 	"context"
 	"crypto/ed25519"
+	"strconv"
 	"syscall"
 	"testing"
 	"time"
@@ -163,6 +164,25 @@ func BenchmarkVerifyPresentationEddsaRdfc2022(b *testing.B) {
 	defer cpuTimer(b)()
 	for b.Loop() {
 		if _, err := p.VerifyPresentation(context.Background(), signedVP, didKeyResolver, o); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkValidateFreshInlineContext validates credentials whose inline
+// context is new on every call: the cost a sender of ever-changing contexts
+// imposes (each is processed, and pre-processed for the fast path, once).
+func BenchmarkValidateFreshInlineContext(b *testing.B) {
+	p := newTestProcessor(b)
+	cred := credV2(newTestKey(7).did)
+	ctx := context.Background()
+	b.ReportAllocs()
+	defer cpuTimer(b)()
+	i := 0
+	for b.Loop() {
+		i++
+		cred["@context"] = []any{ContextCredentialsV2, map[string]any{"ex": "https://example.org/" + strconv.Itoa(i) + "#"}}
+		if err := p.ValidateCredential(ctx, mustJSON(b, cred)); err != nil {
 			b.Fatal(err)
 		}
 	}

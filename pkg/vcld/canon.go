@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/piprate/json-gold/ld"
@@ -76,6 +77,11 @@ type Options struct {
 	// CheckSigner, when set, checks the verification method against the
 	// signer's key before a proof of any suite is made.
 	CheckSigner SignerCheck
+	// ProofCacheSize, when positive, keeps the verdicts of that many
+	// verified credentials (least recently used dropped first), so that a
+	// credential presented again skips its canonicalisation and signature
+	// checks (see proofcache.go for what is still checked). Zero: no cache.
+	ProofCacheSize int
 }
 
 // Processor signs and verifies JSON-LD credentials and presentations with
@@ -91,10 +97,18 @@ type Processor struct {
 	// slowContexts disables the pre-processed type-scoped contexts (tests
 	// compare both paths).
 	slowContexts bool
+	// checkReuse makes every reused expansion (reuse.go) be checked against
+	// the document's own canonical form (tests).
+	checkReuse bool
+	// reused counts the credential expansions taken from a presentation's
+	// (reuse.go), for tests.
+	reused atomic.Int64
 	// makers make the proofs of suites this package does not sign itself.
 	makers map[Suite]ProofMaker
 	// checkSigner is Options.CheckSigner.
 	checkSigner SignerCheck
+	// proofs caches verified credentials (nil: off).
+	proofs *proofCache
 }
 
 // New returns a Processor over the pinned contexts plus o.Contexts.
@@ -103,7 +117,7 @@ func New(o Options) (*Processor, error) {
 	if err != nil {
 		return nil, err
 	}
-	p := &Processor{loader: l, limits: o.Limits.withDefaults(), now: o.Now, checkSigner: o.CheckSigner}
+	p := &Processor{loader: l, limits: o.Limits.withDefaults(), now: o.Now, checkSigner: o.CheckSigner, proofs: newProofCache(o.ProofCacheSize)}
 	if o.Ed25519Signature2020 != nil {
 		p.makers = map[Suite]ProofMaker{Ed25519Signature2020: o.Ed25519Signature2020}
 	}
@@ -224,6 +238,10 @@ func (p *Processor) activeContext(ctxVal any) (*processedContext, error) {
 	}
 	key := string(keyBytes)
 	if pc, ok := p.cache.get(key); ok {
+		if pc.err == nil && !pc.prepared && pc.uses.Add(1) == prepareAfterUses {
+			pc = pc.withFastContext()
+			p.cache.put(key, pc)
+		}
 		return pc, pc.err
 	}
 	pc := &processedContext{}
@@ -235,20 +253,49 @@ func (p *Processor) activeContext(ctxVal any) (*processedContext, error) {
 				pc.idAliases[term] = true
 			}
 		}
-		pc.wrapEmbeddedCredentials, pc.embeddedOnEmpty = graphContainerLost(pc.master)
+		pc.wrapEmbeddedCredentials, pc.embeddedOnEmpty, pc.embeddedIRI = graphContainerLost(pc.master)
 		pc.value = ctxVal
 		if onlyURLs(ctxVal) {
-			pc.fast = buildFastContext(pc.master)
+			pc = pc.withFastContext()
 		} else {
-			// Inline contexts are attacker-chosen and rarely repeat: do not
-			// spend pre-processing on them.
+			// Inline contexts are attacker-chosen and often sent once: they
+			// are pre-processed only once they are used again (activeContext
+			// counts the uses), so a context that never repeats costs no
+			// pre-processing.
 			pc.fast = emptyFastContext()
+			pc.instances = make(chan *ctxInstance, 2*runtime.GOMAXPROCS(0))
 		}
-		pc.instances = make(chan *ctxInstance, 2*runtime.GOMAXPROCS(0))
 	}
 	// Failures are properties of the context value alone, so they cache too.
 	p.cache.put(key, pc)
 	return pc, pc.err
+}
+
+// prepareAfterUses is the number of further uses (lookups in the context
+// cache) after which an inline context is pre-processed for the fast path
+// and for proof configuration templates. One verification of a credential
+// looks its context up two or three times, so a context must come back in
+// another document before it is prepared: sending a new inline context
+// with every request does not buy the sender the pre-processing work
+// (about half the cost of processing the context again).
+const prepareAfterUses = 4
+
+// withFastContext returns a copy of pc (which must be built without error)
+// with its type-scoped contexts pre-processed (see fastctx.go) and an
+// empty pool of instances. The master context is shared: it is read-only.
+func (pc *processedContext) withFastContext() *processedContext {
+	out := &processedContext{
+		master:                  pc.master,
+		idAliases:               pc.idAliases,
+		wrapEmbeddedCredentials: pc.wrapEmbeddedCredentials,
+		embeddedOnEmpty:         pc.embeddedOnEmpty,
+		embeddedIRI:             pc.embeddedIRI,
+		value:                   pc.value,
+		fast:                    buildFastContext(pc.master),
+		prepared:                true,
+		instances:               make(chan *ctxInstance, 2*runtime.GOMAXPROCS(0)),
+	}
+	return out
 }
 
 func (p *Processor) processContext(ctxVal any) (*ld.Context, error) {
@@ -310,7 +357,18 @@ func contextError(err error) error {
 
 // canonicalize returns the RDFC-1.0 (URDNA2015) canonical N-Quads of doc, in
 // safe mode and within the processor's limits. doc is not modified.
-func (p *Processor) canonicalize(ctx context.Context, doc map[string]any) (_ string, err error) {
+func (p *Processor) canonicalize(ctx context.Context, doc map[string]any) (string, error) {
+	expanded, err := p.expand(ctx, doc)
+	if err != nil {
+		return "", err
+	}
+	return p.canonicalExpanded(ctx, expanded)
+}
+
+// expand returns the expanded form of doc, checked in safe mode: every
+// property and type an absolute IRI, as many properties as the document
+// has. doc is not modified.
+func (p *Processor) expand(ctx context.Context, doc map[string]any) (_ []any, err error) {
 	// json-gold type-asserts its way through documents; a shape it does not
 	// expect must be a refused input, not a crashed process.
 	defer func() {
@@ -319,14 +377,14 @@ func (p *Processor) canonicalize(ctx context.Context, doc map[string]any) (_ str
 		}
 	}()
 	if err := ctx.Err(); err != nil {
-		return "", fmt.Errorf("vcld: canonicalize: %w: %w", ErrTooComplex, err)
+		return nil, fmt.Errorf("vcld: canonicalize: %w: %w", ErrTooComplex, err)
 	}
 	active, err := p.activeContext(doc["@context"])
 	if err != nil {
-		return "", err
+		return nil, err
 	}
 	if err := checkKeys(doc); err != nil {
-		return "", err
+		return nil, err
 	}
 	in := make(map[string]any, len(doc))
 	for k, v := range doc {
@@ -345,14 +403,27 @@ func (p *Processor) canonicalize(ctx context.Context, doc map[string]any) (_ str
 		r()
 	}
 	if err != nil {
-		return "", expandError(err)
+		return nil, expandError(err)
 	}
 	if err := checkExpanded(expanded); err != nil {
-		return "", err
+		return nil, err
 	}
 	if nr, ne := countRaw(doc, active.idAliases), countExpanded(expanded); nr != ne {
-		return "", fmt.Errorf("vcld: %d properties in the document but %d after JSON-LD expansion (a term maps to nothing or two terms collide): %w", nr, ne, ErrUnsafeDocument)
+		return nil, fmt.Errorf("vcld: %d properties in the document but %d after JSON-LD expansion (a term maps to nothing or two terms collide): %w", nr, ne, ErrUnsafeDocument)
 	}
+	return expanded, nil
+}
+
+// canonicalExpanded returns the canonical N-Quads of a checked expanded
+// document (see expand). json-gold's node map generation rewrites the
+// @type members of expanded nodes in place (the same values, blank node
+// types relabelled).
+func (p *Processor) canonicalExpanded(ctx context.Context, expanded []any) (_ string, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("vcld: JSON-LD processing failed: %v: %w", r, ErrUnsafeDocument)
+		}
+	}()
 	if err := ctx.Err(); err != nil {
 		return "", fmt.Errorf("vcld: canonicalize: %w: %w", ErrTooComplex, err)
 	}
@@ -586,19 +657,22 @@ func countExpanded(v any) int {
 //
 // onEmpty reports that this scoped context is null: an embedded credential
 // is then processed on an empty active context, exactly as it would be on
-// its own.
-func graphContainerLost(active *ld.Context) (lost, onEmpty bool) {
+// its own. iri is the term's IRI.
+func graphContainerLost(active *ld.Context) (lost, onEmpty bool, iri string) {
 	c := active
 	if td := active.TermDefinitions["VerifiablePresentation"]; td != nil && td.HasContext {
 		scoped, err := active.Parse(td.Context)
 		if err != nil {
-			return false, false
+			return false, false, ""
 		}
 		c = scoped
 	}
 	td := c.TermDefinitions["verifiableCredential"]
 	lost = td != nil && td.HasContext && slices.Contains(td.Container, "@graph")
-	return lost, lost && td.Context == nil
+	if !lost {
+		return false, false, ""
+	}
+	return lost, td.Context == nil, td.ID
 }
 
 // embeddedContext stands, in a presentation view, for the @context of an

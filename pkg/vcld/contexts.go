@@ -8,6 +8,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/piprate/json-gold/ld"
 )
@@ -156,10 +157,20 @@ type processedContext struct {
 	// embeddedOnEmpty: and embedded credentials are processed on an
 	// empty active context (the term's scoped context is null).
 	embeddedOnEmpty bool
+	// embeddedIRI is the IRI of the verifiableCredential term when
+	// wrapEmbeddedCredentials.
+	embeddedIRI string
 	// value is the @context value this was processed from.
 	value any
-	// fast is the context with pre-processed type-scoped contexts.
+	// fast is the context with pre-processed type-scoped contexts (none
+	// until prepared).
 	fast *fastContext
+	// prepared: fast is built, and proof configurations under this context
+	// may be templated. Contexts of URLs only are prepared when processed;
+	// inline contexts once they have been used prepareAfterUses more times.
+	prepared bool
+	// uses counts the cache hits of an unprepared context.
+	uses atomic.Int32
 	err  error
 }
 

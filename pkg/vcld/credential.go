@@ -193,10 +193,13 @@ func (p *Processor) VerifyCredential(ctx context.Context, doc []byte, keys KeyRe
 	if err != nil {
 		return nil, err
 	}
-	return p.verifyCredentialMap(ctx, m, keys)
+	return p.verifyCredentialMap(ctx, m, keys, nil)
 }
 
-func (p *Processor) verifyCredentialMap(ctx context.Context, m map[string]any, keys KeyResolver) (*Result, error) {
+// verifyCredentialMap verifies the decoded credential m. embedded, when
+// not nil, is m's expanded node (with its proof) from the presentation
+// that embeds it (see reuse.go).
+func (p *Processor) verifyCredentialMap(ctx context.Context, m map[string]any, keys KeyResolver, embedded map[string]any) (*Result, error) {
 	version, issuer, err := credentialShape(m)
 	if err != nil {
 		return nil, err
@@ -218,7 +221,7 @@ func (p *Processor) verifyCredentialMap(ctx context.Context, m map[string]any, k
 			return fmt.Errorf("vcld: no proof for assertionMethod by a verification method of the issuer %s among %d proofs: %w", issuer, len(infos), ErrProofMismatch)
 		}
 		return nil
-	})
+	}, &proofWork{expanded: p.unsecuredFromEmbedded(unsecured, embedded), cacheDoc: p.proofCacheDoc(m)})
 	if err != nil {
 		return nil, err
 	}
@@ -245,6 +248,19 @@ func (p *Processor) verifyCredentialMap(ctx context.Context, m map[string]any, k
 		return nil, err
 	}
 	return r, nil
+}
+
+// proofCacheDoc returns the canonical JSON of the secured credential m
+// when the processor caches verdicts, else nil.
+func (p *Processor) proofCacheDoc(m map[string]any) []byte {
+	if p.proofs == nil {
+		return nil
+	}
+	b, err := jsonCanon(m)
+	if err != nil {
+		return nil
+	}
+	return b
 }
 
 func optTime(m map[string]any, k string) (*time.Time, error) {

@@ -124,11 +124,43 @@ func newInstance(master *ld.Context, fc *fastContext) *ctxInstance {
 		if err != nil {
 			continue
 		}
+		preprocessPropertyScoped(processed, master)
 		sub := td.Copy()
 		sub.Context = processed
 		in.fast.TermDefinitions[term] = sub
 	}
 	return in
+}
+
+// preprocessPropertyScoped replaces, in a pre-processed type-scoped context
+// c, the scoped contexts of the terms c itself defines (Data Integrity's
+// proofPurpose, whose context names the verification relationships) by
+// their processed form over c. json-gold applies a property-scoped context
+// to the active context when it meets the term as a key; on the fast path
+// that active context is c itself: a node of c's type takes exactly c
+// (json-gold uses a *ld.Context it is handed as is), and fastEligible rules
+// out what would change it below the node (a second scoped type, an
+// embedded @context, an object below a scoped term). json-gold processes
+// property-scoped contexts allowing protected terms to be redefined; Parse
+// does not, so a context that redefines one differently fails here and is
+// left as it is.
+func preprocessPropertyScoped(c, master *ld.Context) {
+	for term, td := range c.TermDefinitions {
+		if td == nil || !td.HasContext || master.TermDefinitions[term] == td {
+			continue
+		}
+		local, isMap := td.Context.(map[string]any)
+		if !isMap {
+			continue
+		}
+		processed, err := c.Parse(local)
+		if err != nil {
+			continue
+		}
+		sub := td.Copy()
+		sub.Context = processed
+		c.TermDefinitions[term] = sub
+	}
 }
 
 // fastEligible reports whether doc may be expanded with the fast context.

@@ -151,6 +151,7 @@ func (p *Processor) VerifyPresentation(ctx context.Context, doc []byte, keys Key
 			unsecured[k] = v
 		}
 	}
+	reuse := &proofWork{capture: true}
 	infos, err := p.verifyProofs(ctx, p.presentationView(unsecured), asSlice(m["proof"]), keys, func(pi ProofInfo) error {
 		if pi.ProofPurpose != PurposeAuthentication {
 			return fmt.Errorf("vcld: presentation proof purpose %q, want authentication: %w", pi.ProofPurpose, ErrProofMismatch)
@@ -165,9 +166,16 @@ func (p *Processor) VerifyPresentation(ctx context.Context, doc []byte, keys Key
 			return fmt.Errorf("vcld: presentation domain %q: %w", pi.Domain, ErrChallenge)
 		}
 		return nil
-	}, nil)
+	}, nil, reuse)
 	if err != nil {
 		return nil, err
+	}
+	// The embedded credentials' expanded nodes, from the presentation's
+	// expanded form (nil when the presentation's proofs were all chained,
+	// or where a credential must be expanded on its own).
+	var embedded []map[string]any
+	if reuse.captured != nil {
+		embedded = p.embeddedNodes(unsecured, reuse.captured)
 	}
 	r := &PresentationResult{Version: version, Holder: holder, Types: stringsOf(m["type"]), Proof: infos[0], Proofs: infos}
 	r.ID, _ = m["id"].(string)
@@ -187,7 +195,11 @@ func (p *Processor) VerifyPresentation(ctx context.Context, doc []byte, keys Key
 		if _, has := cm["@context"]; !has {
 			cm = withContext(cm, m["@context"])
 		}
-		cr, err := p.verifyCredentialMap(ctx, cm, keys)
+		var node map[string]any
+		if i < len(embedded) {
+			node = embedded[i]
+		}
+		cr, err := p.verifyCredentialMap(ctx, cm, keys, node)
 		if err != nil {
 			return nil, fmt.Errorf("vcld: verifiableCredential[%d]: %w", i, err)
 		}

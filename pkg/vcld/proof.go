@@ -365,7 +365,11 @@ type parsedProof struct {
 // is the document without its proof member. check inspects each parsed
 // proof before any key is resolved (purpose, controller, challenge);
 // checkSet inspects them all (who must have signed), when not nil.
-func (p *Processor) verifyProofs(ctx context.Context, unsecured map[string]any, proofs []any, keys KeyResolver, check func(ProofInfo) error, checkSet func([]ProofInfo) error) ([]ProofInfo, error) {
+//
+// work, when not nil, passes expanded forms between a presentation's
+// proofs and its credentials' (see reuse.go) and asks for the verdict to
+// be cached (see proofcache.go).
+func (p *Processor) verifyProofs(ctx context.Context, unsecured map[string]any, proofs []any, keys KeyResolver, check func(ProofInfo) error, checkSet func([]ProofInfo) error, work *proofWork) ([]ProofInfo, error) {
 	if len(proofs) == 0 {
 		return nil, ErrNoProof
 	}
@@ -404,31 +408,50 @@ func (p *Processor) verifyProofs(ctx context.Context, unsecured map[string]any, 
 			return nil, err
 		}
 	}
+	// Keys are resolved before any canonicalisation when the verdict may
+	// come from the proof cache (which is keyed by them).
+	var resolved []ed25519.PublicKey
+	var cacheKey [32]byte
+	caching := work != nil && work.cacheDoc != nil && p.proofs != nil
+	if caching {
+		resolved = make([]ed25519.PublicKey, len(ps))
+		for i, pp := range ps {
+			var err error
+			if resolved[i], err = resolveKey(ctx, keys, pp.info.VerificationMethod); err != nil {
+				return nil, err
+			}
+		}
+		cacheKey = proofCacheKey(work.cacheDoc, ps, resolved)
+		if p.proofs.has(cacheKey) {
+			return infos, nil
+		}
+	}
 	// The document hash of each distinct set of previous proofs, the
 	// empty set (a proof set's members) included.
 	hashes := map[string][32]byte{}
-	for _, pp := range ps {
+	for i, pp := range ps {
 		key := strings.Join(pp.info.PreviousProof, "\x00")
 		docHash, ok := hashes[key]
 		if !ok {
 			var err error
-			if docHash, err = p.canonicalHash(ctx, withPrevious(unsecured, ps, pp.info.PreviousProof)); err != nil {
+			if len(pp.info.PreviousProof) == 0 && work != nil {
+				docHash, err = p.unsecuredHash(ctx, unsecured, work)
+			} else {
+				docHash, err = p.canonicalHash(ctx, withPrevious(unsecured, ps, pp.info.PreviousProof))
+			}
+			if err != nil {
 				return nil, err
 			}
 			hashes[key] = docHash
 		}
-		pub, err := keys(ctx, pp.info.VerificationMethod)
-		if err != nil {
-			return nil, fmt.Errorf("vcld: resolve %q: %w: %w", pp.info.VerificationMethod, ErrKeyNotFound, err)
-		}
-		edPub, ok := pub.(ed25519.PublicKey)
-		if !ok {
-			if pk, ok2 := pub.(*ed25519.PublicKey); ok2 && pk != nil {
-				edPub, ok = *pk, true
+		var edPub ed25519.PublicKey
+		if resolved != nil {
+			edPub = resolved[i]
+		} else {
+			var err error
+			if edPub, err = resolveKey(ctx, keys, pp.info.VerificationMethod); err != nil {
+				return nil, err
 			}
-		}
-		if !ok || len(edPub) != ed25519.PublicKeySize {
-			return nil, fmt.Errorf("vcld: key of %q is %T, need Ed25519: %w", pp.info.VerificationMethod, pub, ErrUnsupportedSuite)
 		}
 		data, err := p.hashDataWith(ctx, unsecured, pp.proof, docHash)
 		if err != nil {
@@ -438,7 +461,28 @@ func (p *Processor) verifyProofs(ctx context.Context, unsecured map[string]any, 
 			return nil, fmt.Errorf("vcld: %s proof by %s: %w", pp.info.Suite, pp.info.VerificationMethod, ErrSignatureInvalid)
 		}
 	}
+	if caching {
+		p.proofs.add(cacheKey)
+	}
 	return infos, nil
+}
+
+// resolveKey returns the Ed25519 key of a verification method.
+func resolveKey(ctx context.Context, keys KeyResolver, vm string) (ed25519.PublicKey, error) {
+	pub, err := keys(ctx, vm)
+	if err != nil {
+		return nil, fmt.Errorf("vcld: resolve %q: %w: %w", vm, ErrKeyNotFound, err)
+	}
+	edPub, ok := pub.(ed25519.PublicKey)
+	if !ok {
+		if pk, ok2 := pub.(*ed25519.PublicKey); ok2 && pk != nil {
+			edPub, ok = *pk, true
+		}
+	}
+	if !ok || len(edPub) != ed25519.PublicKeySize {
+		return nil, fmt.Errorf("vcld: key of %q is %T, need Ed25519: %w", vm, pub, ErrUnsupportedSuite)
+	}
+	return edPub, nil
 }
 
 // checkChains refuses proof ids that repeat, previousProof references to

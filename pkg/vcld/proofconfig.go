@@ -70,11 +70,20 @@ func (p *Processor) canonicalProofConfig(ctx context.Context, cfg map[string]any
 		return p.canonicalize(ctx, cfg)
 	}
 	key, ok := templateKey(cfg)
-	if !ok || !onlyURLs(cfg["@context"]) {
-		return p.canonicalize(ctx, cfg) // inline contexts: always the full path
+	if !ok {
+		return p.canonicalize(ctx, cfg)
 	}
 	t := p.templates.get(key)
 	if t == nil {
+		if !onlyURLs(cfg["@context"]) {
+			// An inline context not (yet) seen repeatedly: a template
+			// would cost a second canonicalisation, spent on a context
+			// that may never come back. The full path also reports any
+			// error.
+			if pc, err := p.activeContext(cfg["@context"]); err != nil || !pc.prepared {
+				return p.canonicalize(ctx, cfg)
+			}
+		}
 		t = p.makeTemplate(ctx, cfg)
 		p.templates.put(key, t)
 	}

@@ -299,8 +299,32 @@ func validLanguageTag(s string) bool {
 
 // --- N-Quads as rdf-canonize writes them ---
 
+// iriPlain and stringPlain mark the bytes written as they are in an IRI
+// and in a string literal.
+var iriPlain, stringPlain = func() (iri, str [256]bool) {
+	for c := 0; c < 256; c++ {
+		iri[c] = c > 0x20 && !strings.ContainsRune("<>\"{}|^`\\", rune(c))
+		str[c] = c >= 0x20 && c != 0x7f && c != '"' && c != '\\'
+	}
+	return iri, str
+}()
+
+func plain(s string, table *[256]bool) bool {
+	for i := 0; i < len(s); i++ {
+		if !table[s[i]] {
+			return false
+		}
+	}
+	return true
+}
+
 func writeIRI(b *strings.Builder, s string) {
 	b.WriteByte('<')
+	if plain(s, &iriPlain) {
+		b.WriteString(s)
+		b.WriteByte('>')
+		return
+	}
 	for i := 0; i < len(s); i++ {
 		c := s[i]
 		switch {
@@ -315,6 +339,11 @@ func writeIRI(b *strings.Builder, s string) {
 
 func writeString(b *strings.Builder, s string) {
 	b.WriteByte('"')
+	if plain(s, &stringPlain) {
+		b.WriteString(s)
+		b.WriteByte('"')
+		return
+	}
 	for i := 0; i < len(s); i++ {
 		c := s[i]
 		switch c {
