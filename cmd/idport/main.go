@@ -15,6 +15,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"github.com/idport/idport/internal/gctune"
 	"io"
 	"log/slog"
 	"os"
@@ -26,7 +27,10 @@ import (
 	"gopkg.in/yaml.v3"
 )
 
-func main() { os.Exit(exitCode(runMain(os.Args[1:]))) }
+func main() {
+	gctune.Apply(os.Getenv)
+	os.Exit(exitCode(runMain(os.Args[1:])))
+}
 
 // Env is what a subcommand may take from its surroundings: output streams, environment
 // variables and the logger. Tests pass their own.

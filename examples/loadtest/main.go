@@ -27,6 +27,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"github.com/idport/idport/internal/gctune"
 	"io"
 	"net"
 	"net/http"
@@ -34,6 +35,7 @@ import (
 	"net/url"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"slices"
 	"strconv"
 	"strings"
@@ -129,6 +131,8 @@ type Report struct {
 	ErrorKinds []string `json:"errorKinds,omitempty"`
 	// PeakRSS is the process's VmHWM in bytes when the services run in-process (0 otherwise).
 	PeakRSS int64 `json:"peakRssBytes,omitempty"`
+	// GCPercent is the garbage collector's target the process ran with (the GOGC value).
+	GCPercent int `json:"gcPercent"`
 	// CPUPerRequest is the process's CPU time (user + system) per request: clients and, when
 	// in-process, services. Unlike RPS it hardly moves with other load on the machine.
 	CPUPerRequest time.Duration `json:"cpuPerRequestNs"`
@@ -145,6 +149,7 @@ type Report struct {
 }
 
 func main() {
+	gctune.Apply(os.Getenv) // the in-process services run as idport's do (set GOGC=100 for Go's default)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	code := cli(ctx, os.Args[1:], os.Stdout, os.Stderr)
 	stop()
@@ -366,6 +371,8 @@ func run(ctx context.Context, cfg Config) (*Report, error) {
 		}
 		rep.PeakRSS = rss
 	}
+	rep.GCPercent = debug.SetGCPercent(-1)
+	debug.SetGCPercent(rep.GCPercent)
 	return rep, nil
 }
 
@@ -511,7 +518,7 @@ func (r *Report) print(w io.Writer) {
 		fmt.Fprintf(w, "           %s\n", k)
 	}
 	if r.PeakRSS > 0 {
-		fmt.Fprintf(w, "peak RSS   %.1f MiB (VmHWM; services and load in one process)\n", float64(r.PeakRSS)/(1<<20))
+		fmt.Fprintf(w, "peak RSS   %.1f MiB (VmHWM; services and load in one process), GOGC=%d\n", float64(r.PeakRSS)/(1<<20), r.GCPercent)
 	}
 }
 
