@@ -147,3 +147,149 @@ func TestGroupFullBatchSkipsLinger(t *testing.T) {
 		t.Fatal("a full batch waited for its linger")
 	}
 }
+
+// Writes that fail or panic inside a shared transaction are rolled back there and run alone;
+// every other write is applied exactly once (a counter each write increments equals the
+// number of writes acknowledged), and every acknowledged write is visible when Do returns.
+func TestGroupFailuresApplyEachWriteOnce(t *testing.T) {
+	db := openGroupDB(t)
+	g := NewGroup(db, 8, 5*time.Millisecond)
+	errBad := errors.New("bad write")
+	const n = 120
+	var wg sync.WaitGroup
+	errsGot := make([]error, n)
+	panics := make([]any, n)
+	for i := range n {
+		wg.Go(func() {
+			defer func() { panics[i] = recover() }()
+			errsGot[i] = g.Do(func(tx *bolt.Tx) error {
+				b, err := tx.CreateBucketIfNotExists([]byte("b"))
+				if err != nil {
+					return err
+				}
+				c := uint64(0)
+				if v := b.Get([]byte("count")); v != nil {
+					c = KeyUint64(v)
+				}
+				if err := b.Put([]byte("count"), Uint64Key(c+1)); err != nil {
+					return err
+				}
+				if err := b.Put(Uint64Key(uint64(i)), []byte("v")); err != nil {
+					return err
+				}
+				switch i % 10 {
+				case 3:
+					return errBad
+				case 7:
+					panic("write panicked")
+				}
+				return nil
+			})
+			if errsGot[i] == nil {
+				if err := db.View(func(tx *bolt.Tx) error {
+					if tx.Bucket([]byte("b")).Get(Uint64Key(uint64(i))) == nil {
+						return fmt.Errorf("write %d acknowledged but not visible", i)
+					}
+					return nil
+				}); err != nil {
+					t.Error(err)
+				}
+			}
+		})
+	}
+	wg.Wait()
+	acked := 0
+	for i := range n {
+		switch i % 10 {
+		case 3:
+			if !errors.Is(errsGot[i], errBad) || panics[i] != nil {
+				t.Errorf("write %d: err %v, panic %v; want its own error", i, errsGot[i], panics[i])
+			}
+		case 7:
+			if panics[i] != "write panicked" {
+				t.Errorf("write %d: err %v, panic %v; want its own panic", i, errsGot[i], panics[i])
+			}
+		default:
+			if errsGot[i] != nil || panics[i] != nil {
+				t.Errorf("write %d: err %v, panic %v", i, errsGot[i], panics[i])
+			}
+			acked++
+		}
+	}
+	if err := db.View(func(tx *bolt.Tx) error {
+		b := tx.Bucket([]byte("b"))
+		if got := KeyUint64(b.Get([]byte("count"))); got != uint64(acked) {
+			return fmt.Errorf("counter %d after %d acknowledged writes: a write was lost or applied twice", got, acked)
+		}
+		for i := range n {
+			ok := i%10 != 3 && i%10 != 7
+			if got := b.Get(Uint64Key(uint64(i))) != nil; got != ok {
+				return fmt.Errorf("key %d stored: %v", i, got)
+			}
+		}
+		return nil
+	}); err != nil {
+		t.Error(err)
+	}
+}
+
+// Closing the database while writes wait for a commit: every Do returns, those that return nil
+// are in the file when it is opened again, and the others report an error.
+func TestGroupCloseWhileWritesWait(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "g.db")
+	db, err := Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	g := NewGroup(db, 4, 2*time.Millisecond)
+	const n = 64
+	errsGot := make([]error, n)
+	var wg sync.WaitGroup
+	start := make(chan struct{})
+	for i := range n {
+		wg.Go(func() {
+			<-start
+			if i == n/2 {
+				errsGot[i] = fmt.Errorf("closer")
+				if err := db.Close(); err != nil {
+					t.Error(err)
+				}
+				return
+			}
+			errsGot[i] = g.Do(func(tx *bolt.Tx) error {
+				b, err := tx.CreateBucketIfNotExists([]byte("b"))
+				if err != nil {
+					return err
+				}
+				return b.Put(Uint64Key(uint64(i)), []byte("v"))
+			})
+		})
+	}
+	close(start)
+	done := make(chan struct{})
+	go func() { wg.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(20 * time.Second):
+		t.Fatal("writes still waiting after the database was closed")
+	}
+	db, err = Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if err := db.View(func(tx *bolt.Tx) error {
+		b := tx.Bucket([]byte("b"))
+		for i := range n {
+			if i == n/2 || errsGot[i] != nil {
+				continue
+			}
+			if b == nil || b.Get(Uint64Key(uint64(i))) == nil {
+				return fmt.Errorf("write %d acknowledged but not in the file", i)
+			}
+		}
+		return nil
+	}); err != nil {
+		t.Error(err)
+	}
+}
