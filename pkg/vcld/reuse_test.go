@@ -241,6 +241,17 @@ func FuzzEmbeddedExpansionReuse(f *testing.F) {
 		vp["verifiableCredential"] = []any{mustMap(f, signed)}
 		f.Add(mustJSON(f, vp))
 	}
+	// The crafted credentials of TestReuseVerdictEqualsOwnVerdict.
+	for _, creds := range reuseAttacks(f, p, k) {
+		vp := vpSkeleton(2)
+		vp["holder"] = h.did
+		items := make([]any, len(creds))
+		for i, c := range creds {
+			items[i] = c
+		}
+		vp["verifiableCredential"] = items
+		f.Add(mustJSON(f, vp))
+	}
 	ctx := context.Background()
 	f.Fuzz(func(t *testing.T, b []byte) {
 		m, err := p.decode(b)
