@@ -272,7 +272,7 @@ func scan(raw []byte, maxDepth int) error {
 	type frame struct {
 		obj       bool
 		expectKey bool
-		keys      []string
+		keys      memberNames // a set beyond a few names: linear in the names of an object
 	}
 	stack := make([]frame, 0, 8)
 	for i := 0; i < len(raw); i++ {
@@ -316,13 +316,9 @@ func scan(raw []byte, maxDepth int) error {
 					return malformed("invalid JSON")
 				}
 			}
-			f := &stack[n-1]
-			for _, k := range f.keys {
-				if k == key {
-					return malformed("member %q appears twice", truncate(key))
-				}
+			if !stack[n-1].keys.add(key) {
+				return malformed("member %q appears twice", truncate(key))
 			}
-			f.keys = append(f.keys, key)
 		}
 	}
 	return nil

@@ -178,6 +178,7 @@ func checkDepth(b []byte, max int) error {
 		object    bool
 		expectKey bool
 		keys      []string
+		set       map[string]bool // the keys, once there are more than a few: linear in them
 	}
 	stack := make([]frame, 0, 16)
 	for i := 0; i < len(b); i++ {
@@ -203,10 +204,22 @@ func checkDepth(b []byte, max int) error {
 						key = k
 					}
 				}
-				if slices.Contains(stack[n-1].keys, key) {
+				f := &stack[n-1]
+				if f.set != nil && f.set[key] || f.set == nil && slices.Contains(f.keys, key) {
 					return fmt.Errorf("vcld: member %q appears twice in one object: %w", key, ErrMalformed)
 				}
-				stack[n-1].keys = append(stack[n-1].keys, key)
+				switch {
+				case f.set != nil:
+					f.set[key] = true
+				case len(f.keys) < 16:
+					f.keys = append(f.keys, key)
+				default:
+					f.set = make(map[string]bool, 2*len(f.keys))
+					for _, k := range f.keys {
+						f.set[k] = true
+					}
+					f.set[key] = true
+				}
 				stack[n-1].expectKey = false
 			}
 			i = j
