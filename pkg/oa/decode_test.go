@@ -170,6 +170,11 @@ func wrappedCases(t testing.TB) []string {
 		`{"data":{"issuers":{"0":{"name":"n"}}}}`, `{"data":{"a":[["x"],[],{}]}}`, `{"data":{"a":null}}`,
 		`{"data":{"k1":"v","k2":"v","k3":"v","k4":"v","k5":"v","k6":"v","k7":"v","k8":"v","k9":"v","k10":"v","k11":"v","k12":"v","k13":"v","k14":"v","k15":"v","k16":"v","k17":"v","k1":"w"}}`,
 		`{"data":{"a":"` + strings.Repeat("x", 20) + `"},"version":"v"} `,
+		`{"d\u0061ta":{"a":"b"}}`, `{"data":{"a":"b"},"d\u0061ta":{"a":"b"}}`, `{"data":{"a\u002eb":"c"}}`,
+		`{"data":{"\u0000":"x","a":"\u0000"}}`, "{\"data\":{\"\xff\":\"x\",\"\xfe\":\"y\"}}", "\ufeff{\"data\":{\"a\":\"b\"}}",
+		`{"data":{"issuers":[{"name":"a"}],"issu\u0065rs":[{"name":"b"}]}}`,
+		`{"data":{"a":` + strings.Repeat("[", DefaultMaxDepth-2) + `"x"` + strings.Repeat("]", DefaultMaxDepth-2) + `}}`,
+		`{"data":{"a":` + strings.Repeat("[", DefaultMaxDepth-1) + `"x"` + strings.Repeat("]", DefaultMaxDepth-1) + `}}`,
 	}
 	for _, c := range decodeCases {
 		out = append(out, `{"data":`+c+`}`)
@@ -227,6 +232,36 @@ func TestScanLinear(t *testing.T) {
 	for _, twin := range []string{`"1f":1}`, `"\u0031f":1}`, `"0":1}`} {
 		if err := scan(many(twin), DefaultMaxDepth); err == nil || !strings.Contains(err.Error(), "appears twice") {
 			t.Errorf("twin %s: %v, want a member twice", twin, err)
+		}
+	}
+}
+
+// TestDecodeWrappedEdges: data nested exactly to the depth limit takes the
+// one-pass path and one level more is refused by both paths; data named
+// with an escape is the data, and given twice (once escaped) is refused.
+func TestDecodeWrappedEdges(t *testing.T) {
+	nested := func(n int) string {
+		return `{"data":{"a":` + strings.Repeat("[", n) + `"x"` + strings.Repeat("]", n) + `}}`
+	}
+	if _, _, _, ok := decodeWrapped(nested(DefaultMaxDepth-2), DefaultMaxDepth, newFlattener(DefaultMaxFields)); !ok {
+		t.Error("data at the depth limit refused")
+	}
+	if _, _, _, ok := decodeWrapped(nested(DefaultMaxDepth-1), DefaultMaxDepth, newFlattener(DefaultMaxFields)); ok {
+		t.Error("data beyond the depth limit accepted")
+	}
+	if _, ok := referenceDecode([]byte(nested(DefaultMaxDepth-1)), DefaultMaxDepth); ok {
+		t.Error("the reference accepts data beyond the depth limit")
+	}
+	f := newFlattener(DefaultMaxFields)
+	if _, _, text, ok := decodeWrapped(`{"d\u0061ta":{"a":"b"}}`, DefaultMaxDepth, f); !ok || text != `{"a":"b"}` || len(f.leaves()) != 1 {
+		t.Errorf("escaped data name: ok %v, text %q", ok, text)
+	}
+	for _, twice := range []string{`{"data":{"a":"b"},"d\u0061ta":{"a":"c"}}`, `{"d\u0061ta":{"a":"c"},"data":{"a":"b"}}`} {
+		if _, _, _, ok := decodeWrapped(twice, DefaultMaxDepth, newFlattener(DefaultMaxFields)); ok {
+			t.Errorf("%s: data twice accepted", twice)
+		}
+		if _, err := Parse([]byte(twice), Limits{}); err == nil || !strings.Contains(err.Error(), "twice") {
+			t.Errorf("%s: Parse: %v, want a member twice", twice, err)
 		}
 	}
 }

@@ -23,6 +23,13 @@ func FuzzEnvelopeFast(f *testing.F) {
 		`{"@context":"a","id":"x","type":["T",]}`,
 		`{}`,
 		`{"@context":"a","id":"é","type":"T"}`,
+		"\ufeff{\"@context\":\"a\",\"id\":\"x\",\"type\":\"T\"}",
+		"{\"@context\":\"a\",\"id\":\"x\xff\",\"type\":\"T\"}",
+		`{"@context":"a","id":"x\u0000","type":"T"}`,
+		`{"@context":"a","id":"x","i\u0064":"y","type":"T"}`,
+		`{"@context":"a","id":"x","Type":"U","type":"T"}`,
+		`{"@context":"a","id":"x","type":"T","@context":"b"}`,
+		`{"@context":["a"],"id":"x","type":["T","U"]}` + "\n\t ",
 	} {
 		f.Add([]byte(s))
 	}
