@@ -6,6 +6,8 @@ import (
 	"crypto/ed25519"
 	"errors"
 	"fmt"
+	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -128,5 +130,171 @@ func TestProofCacheBounded(t *testing.T) {
 	}
 	if newProofCache(0) != nil {
 		t.Fatal("size 0 makes a cache")
+	}
+}
+
+// TestProofCacheSameVerdictAsUncached: after a credential is cached, each
+// variant of its JSON (numbers written otherwise, equal strings escaped
+// otherwise, Unicode in another normal form, a changed proof purpose,
+// verification method or proof value, a member added or dropped, a key
+// the verification method now resolves to) gets exactly the verdict a
+// processor without a cache gives it, and a failing variant is never a
+// hit.
+func TestProofCacheSameVerdictAsUncached(t *testing.T) {
+	now := fixedTime
+	cached := cachingProcessor(t, 8, &now)
+	plain := cachingProcessor(t, 0, &now)
+	issuer, other := newTestKey(53), newTestKey(54)
+	ctx := context.Background()
+	cred := credV2(issuer.did)
+	cred["@context"] = []any{ContextCredentialsV2, map[string]any{"count": map[string]any{"@id": "https://example.org/ns#count"}}}
+	cred["credentialSubject"] = map[string]any{"id": "did:example:company-1", "name": "Café", "count": 1}
+	signed := mustJSON(t, signCred(t, cached, issuer, cred))
+	resolveTo := func(k testKey) KeyResolver {
+		return func(ctx context.Context, vm string) (crypto.PublicKey, error) { return didKeyResolver(ctx, k.vm) }
+	}
+	// did:web-like resolution: the same verification method, the key the
+	// controller's document names at the time.
+	webVM := "did:web:issuer.example#key-1"
+	webCred := credV2("did:web:issuer.example")
+	webSigned, err := cached.SignCredential(ctx, mustJSON(t, webCred), SignOptions{Signer: issuer.priv, VerificationMethod: webVM})
+	if err != nil {
+		t.Fatal(err)
+	}
+	authSigned, err := cached.SignCredential(ctx, mustJSON(t, credV2(issuer.did)), SignOptions{Signer: issuer.priv, VerificationMethod: issuer.vm, ProofPurpose: PurposeAuthentication})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := string(signed)
+	replace := func(old, new string) []byte {
+		t.Helper()
+		if !strings.Contains(s, old) {
+			t.Fatalf("%q not in %s", old, s)
+		}
+		return []byte(strings.Replace(s, old, new, 1))
+	}
+	proofValue := mustMap(t, signed)["proof"].(map[string]any)["proofValue"].(string)
+	flipped := proofValue[:len(proofValue)-1] + map[bool]string{true: "2", false: "3"}[proofValue[len(proofValue)-1] == '3']
+	type variant struct {
+		doc  []byte
+		keys KeyResolver
+	}
+	variants := map[string]variant{
+		"original":            {signed, didKeyResolver},
+		"1.0":                 {replace(`"count":1`, `"count":1.0`), didKeyResolver},
+		"1e0":                 {replace(`"count":1`, `"count":1e0`), didKeyResolver},
+		"10E-1":               {replace(`"count":1`, `"count":10E-1`), didKeyResolver},
+		"2":                   {replace(`"count":1`, `"count":2`), didKeyResolver},
+		"string 1":            {replace(`"count":1`, `"count":"1"`), didKeyResolver},
+		"escaped é":           {replace(`Café`, `Caf\u00e9`), didKeyResolver},
+		"decomposed é":        {replace(`Café`, "Cafe\u0301"), didKeyResolver},
+		"purpose changed":     {replace(`"proofPurpose":"assertionMethod"`, `"proofPurpose":"authentication"`), didKeyResolver},
+		"method changed":      {replace(`"verificationMethod":"`+issuer.vm, `"verificationMethod":"`+other.vm), didKeyResolver},
+		"proof value changed": {replace(proofValue, flipped), didKeyResolver},
+		"member added":        {replace(`"name":"Business registration"`, `"name":"Business registration","description":"x"`), didKeyResolver},
+		"member dropped":      {replace(`"name":"Business registration",`, ``), didKeyResolver},
+		"other key":           {signed, resolveTo(other)},
+		"web, key 1":          {webSigned, resolveTo(issuer)},
+		"web, rotated":        {webSigned, resolveTo(other)},
+		"web, back":           {webSigned, resolveTo(issuer)},
+		"authentication":      {authSigned, didKeyResolver},
+	}
+	names := []string{"original", "web, key 1", "authentication"} // cached first where they verify
+	for name := range variants {
+		names = append(names, name)
+	}
+	for round := range 2 {
+		for _, name := range names {
+			v := variants[name]
+			hits := cached.proofs.hits.Load()
+			_, got := cached.VerifyCredential(ctx, v.doc, v.keys)
+			_, want := plain.VerifyCredential(ctx, v.doc, v.keys)
+			if (got == nil) != (want == nil) || classOf(got) != classOf(want) {
+				t.Errorf("round %d, %s: cached %v, uncached %v", round, name, got, want)
+			}
+			if want != nil && cached.proofs.hits.Load() != hits {
+				t.Errorf("round %d, %s: failing variant was a cache hit", round, name)
+			}
+		}
+	}
+	for _, name := range []string{"original", "1.0", "1e0", "10E-1", "escaped é", "web, key 1", "web, back"} {
+		if _, err := plain.VerifyCredential(ctx, variants[name].doc, variants[name].keys); err != nil {
+			t.Errorf("%s: %v", name, err)
+		}
+	}
+	for _, name := range []string{"2", "string 1", "decomposed é", "purpose changed", "method changed", "proof value changed", "member added", "member dropped", "other key", "web, rotated", "authentication"} {
+		if _, err := plain.VerifyCredential(ctx, variants[name].doc, variants[name].keys); err == nil {
+			t.Errorf("%s verifies", name)
+		}
+	}
+}
+
+// TestProofCacheKeyUnambiguous: moving bytes between the document, a
+// verification method and a key, or adding a proof, changes the key.
+func TestProofCacheKeyUnambiguous(t *testing.T) {
+	pp := func(vms ...string) []parsedProof {
+		out := make([]parsedProof, len(vms))
+		for i, vm := range vms {
+			out[i].info.VerificationMethod = vm
+		}
+		return out
+	}
+	k := func(b ...byte) ed25519.PublicKey { return ed25519.PublicKey(b) }
+	keys := map[[32]byte]string{}
+	for name, c := range map[string]struct {
+		doc  string
+		ps   []parsedProof
+		keys []ed25519.PublicKey
+	}{
+		"base":          {"ab", pp("c"), []ed25519.PublicKey{k(1)}},
+		"doc into vm":   {"a", pp("bc"), []ed25519.PublicKey{k(1)}},
+		"vm into key":   {"ab", pp(""), []ed25519.PublicKey{k('c', 1)}},
+		"two proofs":    {"ab", pp("c", ""), []ed25519.PublicKey{k(1), k()}},
+		"split key":     {"ab", pp("c", ""), []ed25519.PublicKey{k(), k(1)}},
+		"other key":     {"ab", pp("c"), []ed25519.PublicKey{k(2)}},
+		"length in doc": {"ab\x00\x00\x00\x00\x00\x00\x00\x01c", nil, nil},
+		"no proof":      {"ab", nil, nil},
+	} {
+		key := proofCacheKey([]byte(c.doc), c.ps, c.keys)
+		if prev, dup := keys[key]; dup {
+			t.Errorf("%s and %s share a cache key", name, prev)
+		}
+		keys[key] = name
+	}
+}
+
+// TestProofCacheConcurrent: concurrent verifications of good and tampered
+// credentials through a small cache (entries evicted all the time) give
+// each its own verdict (run with -race).
+func TestProofCacheConcurrent(t *testing.T) {
+	now := fixedTime
+	p := cachingProcessor(t, 2, &now)
+	issuer := newTestKey(55)
+	var good, bad [][]byte
+	for i := range 4 {
+		c := credV2(issuer.did)
+		c["id"] = fmt.Sprintf("urn:uuid:c-%d", i)
+		signed := signCred(t, p, issuer, c)
+		good = append(good, mustJSON(t, signed))
+		signed["credentialSubject"].(map[string]any)["name"] = "Other"
+		bad = append(bad, mustJSON(t, signed))
+	}
+	var wg sync.WaitGroup
+	for g := range 8 {
+		wg.Go(func() {
+			for i := range 40 {
+				j := (g + i) % len(good)
+				if _, err := p.VerifyCredential(context.Background(), good[j], didKeyResolver); err != nil {
+					t.Errorf("good %d: %v", j, err)
+				}
+				if _, err := p.VerifyCredential(context.Background(), bad[j], didKeyResolver); !errors.Is(err, ErrSignatureInvalid) {
+					t.Errorf("tampered %d: %v", j, err)
+				}
+			}
+		})
+	}
+	wg.Wait()
+	if p.proofs.hits.Load() == 0 {
+		t.Error("no cache hit")
 	}
 }
