@@ -285,15 +285,16 @@ func alignPreverified(creds [][]byte, res *vcld.PresentationResult, used map[str
 	for i, raw := range creds {
 		// Only an item that mentions the type can have it (read in full
 		// then); one that escapes it in its JSON is counted as a
-		// credential, and the counts below refuse the alignment.
+		// credential, and the counts below refuse the alignment. The
+		// member is read by its exact name, as vcld does (a struct field
+		// would also take "Type" or "TYPE", so that one item could count
+		// as enveloped here and as a credential there).
 		if vc.IsEnveloped(raw) {
-			var item struct {
-				Type any `json:"type"`
-			}
+			var item map[string]any
 			if err := json.Unmarshal(raw, &item); err != nil {
 				return nil
 			}
-			if hasEnvelopedType(item.Type) {
+			if hasEnvelopedType(item["type"]) {
 				enveloped++
 				continue
 			}
