@@ -370,43 +370,9 @@ type parsedProof struct {
 // proofs and its credentials' (see reuse.go) and asks for the verdict to
 // be cached (see proofcache.go).
 func (p *Processor) verifyProofs(ctx context.Context, unsecured map[string]any, proofs []any, keys KeyResolver, check func(ProofInfo) error, checkSet func([]ProofInfo) error, work *proofWork) ([]ProofInfo, error) {
-	if len(proofs) == 0 {
-		return nil, ErrNoProof
-	}
-	if len(proofs) > maxProofs {
-		return nil, fmt.Errorf("vcld: %d proofs, at most %d: %w", len(proofs), maxProofs, ErrTooComplex)
-	}
-	if keys == nil {
-		return nil, fmt.Errorf("vcld: verify: no key resolver: %w", ErrKeyNotFound)
-	}
-	ps := make([]parsedProof, 0, len(proofs))
-	infos := make([]ProofInfo, 0, len(proofs))
-	for _, v := range proofs {
-		proof, info, sig, err := parseProof(v)
-		if err != nil {
-			return nil, err
-		}
-		if proof["@context"] != nil {
-			if err := checkProofContext(unsecured["@context"], proof["@context"]); err != nil {
-				return nil, err
-			}
-		}
-		if !info.Expires.IsZero() && p.now().After(info.Expires) {
-			return nil, fmt.Errorf("vcld: proof expired at %s: %w", info.Expires.Format(time.RFC3339), ErrProofMismatch)
-		}
-		if err := check(info); err != nil {
-			return nil, err
-		}
-		ps = append(ps, parsedProof{proof, info, sig})
-		infos = append(infos, info)
-	}
-	if err := checkChains(ps); err != nil {
+	ps, infos, err := p.parseProofSet(unsecured, proofs, keys, check, checkSet)
+	if err != nil {
 		return nil, err
-	}
-	if checkSet != nil {
-		if err := checkSet(infos); err != nil {
-			return nil, err
-		}
 	}
 	// Keys are resolved before any canonicalisation when the verdict may
 	// come from the proof cache (which is keyed by them).
@@ -414,18 +380,84 @@ func (p *Processor) verifyProofs(ctx context.Context, unsecured map[string]any, 
 	var cacheKey [32]byte
 	caching := work != nil && work.cacheDoc != nil && p.proofs != nil
 	if caching {
-		resolved = make([]ed25519.PublicKey, len(ps))
-		for i, pp := range ps {
-			var err error
-			if resolved[i], err = resolveKey(ctx, keys, pp.info.VerificationMethod); err != nil {
-				return nil, err
-			}
+		if resolved, err = resolveKeys(ctx, keys, ps); err != nil {
+			return nil, err
 		}
 		cacheKey = proofCacheKey(work.cacheDoc, ps, resolved)
 		if p.proofs.has(cacheKey) {
 			return infos, nil
 		}
 	}
+	if err := p.checkSignatures(ctx, unsecured, ps, resolved, keys, work); err != nil {
+		return nil, err
+	}
+	if caching {
+		p.proofs.add(cacheKey)
+	}
+	return infos, nil
+}
+
+// parseProofSet parses the proofs and runs every check that needs no
+// canonicalisation: proof contexts, expiry, check on each proof, the
+// chains of previousProof, and checkSet on them all.
+func (p *Processor) parseProofSet(unsecured map[string]any, proofs []any, keys KeyResolver, check func(ProofInfo) error, checkSet func([]ProofInfo) error) ([]parsedProof, []ProofInfo, error) {
+	if len(proofs) == 0 {
+		return nil, nil, ErrNoProof
+	}
+	if len(proofs) > maxProofs {
+		return nil, nil, fmt.Errorf("vcld: %d proofs, at most %d: %w", len(proofs), maxProofs, ErrTooComplex)
+	}
+	if keys == nil {
+		return nil, nil, fmt.Errorf("vcld: verify: no key resolver: %w", ErrKeyNotFound)
+	}
+	ps := make([]parsedProof, 0, len(proofs))
+	infos := make([]ProofInfo, 0, len(proofs))
+	for _, v := range proofs {
+		proof, info, sig, err := parseProof(v)
+		if err != nil {
+			return nil, nil, err
+		}
+		if proof["@context"] != nil {
+			if err := checkProofContext(unsecured["@context"], proof["@context"]); err != nil {
+				return nil, nil, err
+			}
+		}
+		if !info.Expires.IsZero() && p.now().After(info.Expires) {
+			return nil, nil, fmt.Errorf("vcld: proof expired at %s: %w", info.Expires.Format(time.RFC3339), ErrProofMismatch)
+		}
+		if err := check(info); err != nil {
+			return nil, nil, err
+		}
+		ps = append(ps, parsedProof{proof, info, sig})
+		infos = append(infos, info)
+	}
+	if err := checkChains(ps); err != nil {
+		return nil, nil, err
+	}
+	if checkSet != nil {
+		if err := checkSet(infos); err != nil {
+			return nil, nil, err
+		}
+	}
+	return ps, infos, nil
+}
+
+// resolveKeys resolves the key of every proof, in order.
+func resolveKeys(ctx context.Context, keys KeyResolver, ps []parsedProof) ([]ed25519.PublicKey, error) {
+	out := make([]ed25519.PublicKey, len(ps))
+	for i, pp := range ps {
+		var err error
+		if out[i], err = resolveKey(ctx, keys, pp.info.VerificationMethod); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// checkSignatures canonicalises what each proof signs (once per distinct
+// set of previous proofs) and checks its signature; resolved holds the
+// keys when they are resolved already (nil: resolved here).
+func (p *Processor) checkSignatures(ctx context.Context, unsecured map[string]any, ps []parsedProof, resolved []ed25519.PublicKey, keys KeyResolver, work *proofWork) error {
 	// The document hash of each distinct set of previous proofs, the
 	// empty set (a proof set's members) included.
 	hashes := map[string][32]byte{}
@@ -440,7 +472,7 @@ func (p *Processor) verifyProofs(ctx context.Context, unsecured map[string]any, 
 				docHash, err = p.canonicalHash(ctx, withPrevious(unsecured, ps, pp.info.PreviousProof))
 			}
 			if err != nil {
-				return nil, err
+				return err
 			}
 			hashes[key] = docHash
 		}
@@ -450,21 +482,18 @@ func (p *Processor) verifyProofs(ctx context.Context, unsecured map[string]any, 
 		} else {
 			var err error
 			if edPub, err = resolveKey(ctx, keys, pp.info.VerificationMethod); err != nil {
-				return nil, err
+				return err
 			}
 		}
 		data, err := p.hashDataWith(ctx, unsecured, pp.proof, docHash)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		if !ed25519.Verify(edPub, data, pp.sig) {
-			return nil, fmt.Errorf("vcld: %s proof by %s: %w", pp.info.Suite, pp.info.VerificationMethod, ErrSignatureInvalid)
+			return fmt.Errorf("vcld: %s proof by %s: %w", pp.info.Suite, pp.info.VerificationMethod, ErrSignatureInvalid)
 		}
 	}
-	if caching {
-		p.proofs.add(cacheKey)
-	}
-	return infos, nil
+	return nil
 }
 
 // resolveKey returns the Ed25519 key of a verification method.
