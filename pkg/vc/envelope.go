@@ -32,13 +32,6 @@ func (e *Enveloped) Format() Format {
 	return ""
 }
 
-// envelopedWire is the JSON shape of an enveloped value.
-type envelopedWire struct {
-	Context json.RawMessage `json:"@context"`
-	ID      string          `json:"id"`
-	Type    json.RawMessage `json:"type"`
-}
-
 // IsEnveloped reports cheaply whether b looks like an enveloped credential or
 // presentation (its type mentions Enveloped). Use ParseEnveloped to check it.
 func IsEnveloped(b []byte) bool {
@@ -85,20 +78,27 @@ func decodeEnvelope(b []byte) (ctx []any, types []string, id string, err error) 
 		}
 		return ctx, t, id, nil
 	}
-	var w envelopedWire
-	if err := json.Unmarshal(b, &w); err != nil {
-		return nil, nil, "", malformed("enveloped credential: %v", err)
+	// Members by their exact names, as JSON-LD reads them (a struct would also take "Type" or
+	// "ID").
+	var w map[string]json.RawMessage
+	if err := json.Unmarshal(b, &w); err != nil || w == nil {
+		return nil, nil, "", malformed("enveloped credential: not a JSON object")
 	}
-	if types, _, err = decodeStrings(w.Type, "type"); err != nil {
+	if raw, has := w["id"]; has {
+		if err := json.Unmarshal(raw, &id); err != nil {
+			return nil, nil, "", malformed("enveloped credential: id must be a string")
+		}
+	}
+	if types, _, err = decodeStrings(w["type"], "type"); err != nil {
 		return nil, nil, "", fmt.Errorf("%w: %w", ErrNotEnveloped, err)
 	}
 	if !hasType(types, TypeEnveloped) && !hasType(types, TypeEnvelopedPresentation) {
 		return nil, types, "", nil // the caller reports the type before the context
 	}
-	if ctx, err = decodeContext(w.Context); err != nil {
+	if ctx, err = decodeContext(w["@context"]); err != nil {
 		return nil, nil, "", err
 	}
-	return ctx, types, w.ID, nil
+	return ctx, types, id, nil
 }
 
 // ParseDataURL splits a data: URL "data:<media type>[;params],<data>" into its

@@ -70,3 +70,20 @@ func strs(v any) []string {
 	}
 	return nil
 }
+
+// TestEnvelopeMembersByExactName: an enveloped value is read by its members' exact names, as
+// JSON-LD reads them: "Type" and "ID" are not "type" and "id".
+func TestEnvelopeMembersByExactName(t *testing.T) {
+	for _, doc := range []string{
+		`{"@context":["https://www.w3.org/ns/credentials/v2"],"ID":"data:application/vc+jwt,a.b.c","type":"EnvelopedVerifiableCredential"}`,
+		`{"@context":["https://www.w3.org/ns/credentials/v2"],"id":"data:application/vc+jwt,a.b.c","Type":"EnvelopedVerifiableCredential"}`,
+	} {
+		if e, err := ParseEnveloped([]byte(doc)); err == nil {
+			t.Errorf("%s: read as %+v", doc, e)
+		}
+	}
+	ok := `{"@context":["https://www.w3.org/ns/credentials/v2"],"id":"data:application/vc+jwt,a.b.c","type":"EnvelopedVerifiableCredential","x":"\u0041"}`
+	if e, err := ParseEnveloped([]byte(ok)); err != nil || e.Data != "a.b.c" {
+		t.Fatalf("the slow path: %+v %v", e, err)
+	}
+}
