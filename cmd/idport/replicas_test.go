@@ -42,6 +42,9 @@ import (
 const subprocessArgs = "IDPORT_TEST_SUBPROCESS_ARGS"
 
 func TestMain(m *testing.M) {
+	if os.Getenv(asIdport) == "1" && filepath.Base(os.Args[0]) == "idport" {
+		os.Exit(exitCode(runMain(os.Args[1:])))
+	}
 	if a := os.Getenv(subprocessArgs); a != "" {
 		var args []string
 		if err := json.Unmarshal([]byte(a), &args); err != nil {
