@@ -26,46 +26,11 @@ func TestOperatorGuideFirstStart(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts the three services from the operator guide's shell commands")
 	}
-	for _, tool := range []string{"bash", "openssl", "curl"} {
-		if _, err := exec.LookPath(tool); err != nil {
-			t.Fatalf("the operator guide needs %s on the PATH (.ci/run installs it): %v", tool, err)
-		}
-	}
-	for _, port := range []int{8441, 8442, 8443} {
-		l, err := net.Listen("tcp", "127.0.0.1:"+strconv.Itoa(port))
-		if err != nil {
-			t.Fatalf("the guide's port %d is taken (stop what listens there): %v", port, err)
-		}
-		l.Close()
-	}
 	guide, err := os.ReadFile(filepath.Join("..", "..", "docs", "operator-guide.md"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	script := firstShellBlock(t, string(guide), "## 1. First start")
-
-	bin, dir := t.TempDir(), t.TempDir()
-	if err := os.Symlink(os.Args[0], filepath.Join(bin, "idport")); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { stopGuideServices(t, dir) })
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, "bash", "-euo", "pipefail", "-c", script)
-	cmd.Dir = dir
-	cmd.Env = append(os.Environ(), "PATH="+bin+string(os.PathListSeparator)+os.Getenv("PATH"), asIdport+"=1")
-	// Files, not pipes: the services the script leaves running in the background hold its
-	// stdout and stderr open, and Run would wait for a pipe until they exit.
-	logs := t.TempDir()
-	stdout, stderr := createFile(t, filepath.Join(logs, "stdout")), createFile(t, filepath.Join(logs, "stderr"))
-	cmd.Stdout, cmd.Stderr = stdout, stderr
-	runErr := cmd.Run()
-	out, _ := os.ReadFile(stdout.Name())
-	errOut, _ := os.ReadFile(stderr.Name())
-	if runErr != nil {
-		t.Fatalf("the guide's commands failed: %v\nstdout:\n%s\nstderr:\n%s", runErr, out, errOut)
-	}
-	got := string(out)
+	got := runGuide(t, sectionShellBlocks(t, string(guide), "## 1. First start")[0])
 	if n := strings.Count(got, `{"status":"ready"}`); n != 2 {
 		t.Errorf("want the registry and the issuer ready, got:\n%s", got)
 	}
@@ -89,44 +54,118 @@ func createFile(t *testing.T, name string) *os.File {
 	return f
 }
 
-// firstShellBlock returns the first ```sh block after the heading.
-func firstShellBlock(t *testing.T, doc, heading string) string {
+// sectionShellBlocks returns the ```sh blocks of the section under heading (up to the next
+// heading of the same level), in order.
+func sectionShellBlocks(t *testing.T, doc, heading string) []string {
 	t.Helper()
-	_, after, ok := strings.Cut(doc, "\n"+heading+"\n")
+	_, section, ok := strings.Cut(doc, "\n"+heading+"\n")
 	if !ok {
 		t.Fatalf("no heading %q", heading)
 	}
-	_, block, ok := strings.Cut(after, "\n```sh\n")
-	if !ok {
-		t.Fatalf("no shell block after %q", heading)
+	level := heading[:strings.IndexByte(heading, ' ')+1]
+	if end := strings.Index(section, "\n"+level); end >= 0 {
+		section = section[:end]
 	}
-	block, _, ok = strings.Cut(block, "\n```\n")
-	if !ok {
-		t.Fatalf("unterminated shell block after %q", heading)
+	var blocks []string
+	for {
+		_, rest, ok := strings.Cut(section, "\n```sh\n")
+		if !ok {
+			break
+		}
+		block, after, ok := strings.Cut(rest, "\n```\n")
+		if !ok {
+			t.Fatalf("unterminated shell block under %q", heading)
+		}
+		blocks = append(blocks, block)
+		section = "\n" + after
 	}
-	return block
+	if len(blocks) == 0 {
+		t.Fatalf("no shell block under %q", heading)
+	}
+	return blocks
 }
 
-// stopGuideServices stops the services the guide started in dir (their NAME.pid files) with
-// SIGTERM, as the guide's stop helper does, and waits for them to exit.
-func stopGuideServices(t *testing.T, dir string) {
-	pids, _ := filepath.Glob(filepath.Join(dir, "*.pid"))
-	for _, f := range pids {
-		b, err := os.ReadFile(f)
+// runGuide runs script with bash in a fresh directory, with this test binary on the PATH as
+// idport, and returns its standard output; it fails the test, showing both outputs, when the
+// script fails. Services the script leaves running are stopped when the test ends.
+func runGuide(t *testing.T, script string) string {
+	t.Helper()
+	for _, tool := range []string{"bash", "openssl", "curl", "jq"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			t.Fatalf("the guides need %s on the PATH (.ci/run installs it): %v", tool, err)
+		}
+	}
+	for _, port := range []int{8441, 8442, 8443} {
+		l, err := net.Listen("tcp", "127.0.0.1:"+strconv.Itoa(port))
 		if err != nil {
-			continue
+			t.Fatalf("the guides' port %d is taken (stop what listens there): %v", port, err)
 		}
-		pid, err := strconv.Atoi(strings.TrimSpace(string(b)))
-		if err != nil || pid <= 0 {
-			continue
-		}
-		_ = syscall.Kill(pid, syscall.SIGTERM)
-		for i := 0; i < 100 && syscall.Kill(pid, 0) == nil; i++ {
-			time.Sleep(100 * time.Millisecond)
-		}
-		if syscall.Kill(pid, 0) == nil {
-			t.Logf("%s still running after 10 s; killing it", filepath.Base(f))
-			_ = syscall.Kill(pid, syscall.SIGKILL)
+		l.Close()
+	}
+	bin, dir := t.TempDir(), t.TempDir()
+	if err := os.Symlink(os.Args[0], filepath.Join(bin, "idport")); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, "bash", "-euo", "pipefail", "-c", script)
+	cmd.Dir = dir
+	// Its own process group, which the services it starts in the background join: stopping
+	// the group stops them all, whether or not the script got to record their pids.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	cmd.Env = append(os.Environ(), "PATH="+bin+string(os.PathListSeparator)+os.Getenv("PATH"), asIdport+"=1")
+	// Files, not pipes: the services the script leaves running in the background hold its
+	// stdout and stderr open, and Run would wait for a pipe until they exit.
+	logs := t.TempDir()
+	stdout, stderr := createFile(t, filepath.Join(logs, "stdout")), createFile(t, filepath.Join(logs, "stderr"))
+	cmd.Stdout, cmd.Stderr = stdout, stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { stopGroup(t, cmd.Process.Pid) })
+	runErr := cmd.Wait()
+	out, _ := os.ReadFile(stdout.Name())
+	errOut, _ := os.ReadFile(stderr.Name())
+	if runErr != nil {
+		t.Fatalf("the guide's commands failed: %v\nstdout:\n%s\nstderr:\n%s", runErr, out, errOut)
+	}
+	return string(out)
+}
+
+// stopGroup stops the process group pgid with SIGTERM, as the guides' stop helper stops a
+// service, and waits for it to empty (SIGKILL after 10 s).
+func stopGroup(t *testing.T, pgid int) {
+	_ = syscall.Kill(-pgid, syscall.SIGTERM)
+	for i := 0; i < 100 && syscall.Kill(-pgid, 0) == nil; i++ {
+		time.Sleep(100 * time.Millisecond)
+	}
+	if syscall.Kill(-pgid, 0) == nil {
+		t.Log("the guide's services still run 10 s after SIGTERM; killing them")
+		_ = syscall.Kill(-pgid, syscall.SIGKILL)
+	}
+}
+
+// TestRegulatorGuideFirstSteps runs sections 1 to 3 of docs/regulator-guide.md as written, in
+// a fresh directory: the offline bootstrap of five accounts, the registry, a proposal that
+// recognises Singapore's corporate registry (and one for its trade documents), a second
+// regulator's review and approval, and a rejected proposal. It checks what the guide says they
+// print.
+func TestRegulatorGuideFirstSteps(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts the registry from the regulator guide's shell commands")
+	}
+	guide, err := os.ReadFile(filepath.Join("..", "..", "docs", "regulator-guide.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var script []string
+	for _, h := range []string{"## 1. Bootstrap the first accounts (offline)", "## 2. Propose a recognition", "## 3. Review and approve (maker-checker)"} {
+		script = append(script, sectionShellBlocks(t, string(guide), h)...)
+	}
+	got := runGuide(t, strings.Join(script, "\n"))
+	for _, want := range []string{`{"status":"ready"}`, "alice  roles: proposer", "approved p-", "applied as registry version"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("want %q in the output, got:\n%s", want, got)
 		}
 	}
 }
