@@ -169,13 +169,7 @@ func TestReuseVerdictEqualsOwnVerdict(t *testing.T) {
 	reused := 0
 	for name, creds := range reuseAttacks(t, p, issuer) {
 		t.Run(name, func(t *testing.T) {
-			vp := vpSkeleton(2)
-			vp["holder"] = holder.did
-			items := make([]any, len(creds))
-			for i, c := range creds {
-				items[i] = c
-			}
-			vp["verifiableCredential"] = items
+			vp := unsignedVP(holder.did, creds...)
 			signed, err := p.SignPresentation(ctx, mustJSON(t, vp), SignOptions{Signer: holder.priv, VerificationMethod: holder.vm, Challenge: "c", Domain: "d"})
 			if err != nil {
 				t.Logf("%s: presentation not signable: %v", name, err)

@@ -10,16 +10,22 @@ import (
 	"time"
 )
 
-// signVP signs a VC 2.0 presentation by holder embedding creds.
-func signVP(t *testing.T, p *Processor, holder testKey, creds ...map[string]any) []byte {
-	t.Helper()
+// unsignedVP is a VC 2.0 presentation by holder embedding creds, without proof.
+func unsignedVP(holder string, creds ...map[string]any) map[string]any {
 	vp := vpSkeleton(2)
-	vp["holder"] = holder.did
+	vp["holder"] = holder
 	items := make([]any, len(creds))
 	for i, c := range creds {
 		items[i] = c
 	}
 	vp["verifiableCredential"] = items
+	return vp
+}
+
+// signVP signs a VC 2.0 presentation by holder embedding creds.
+func signVP(t *testing.T, p *Processor, holder testKey, creds ...map[string]any) []byte {
+	t.Helper()
+	vp := unsignedVP(holder.did, creds...)
 	signed, err := p.SignPresentation(context.Background(), mustJSON(t, vp), SignOptions{Signer: holder.priv, VerificationMethod: holder.vm, Challenge: "c", Domain: "d"})
 	if err != nil {
 		t.Fatal(err)
@@ -243,14 +249,7 @@ func FuzzEmbeddedExpansionReuse(f *testing.F) {
 	}
 	// The crafted credentials of TestReuseVerdictEqualsOwnVerdict.
 	for _, creds := range reuseAttacks(f, p, k) {
-		vp := vpSkeleton(2)
-		vp["holder"] = h.did
-		items := make([]any, len(creds))
-		for i, c := range creds {
-			items[i] = c
-		}
-		vp["verifiableCredential"] = items
-		f.Add(mustJSON(f, vp))
+		f.Add(mustJSON(f, unsignedVP(h.did, creds...)))
 	}
 	ctx := context.Background()
 	f.Fuzz(func(t *testing.T, b []byte) {
