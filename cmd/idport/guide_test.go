@@ -17,12 +17,12 @@ import (
 // idport with this variable set: shell scripts under test then call `idport ...` as written.
 const asIdport = "IDPORT_TEST_AS_IDPORT"
 
-// TestOperatorGuideRunsAsWritten runs sections 1, 4 and 5 of docs/operator-guide.md as
+// TestOperatorGuideRunsAsWritten runs sections 1, 4, 5 and 6 of docs/operator-guide.md as
 // written, in one fresh directory: the private CA, TLS on every listener, the bootstrap, the
 // three services and their readiness; online backups of the registry and the issuer, checked
 // and restored beside the running services; the issuer's signing-key rotation and the
-// key-sealing secrets of the issuer and the registry rotated. It checks what the guide says
-// they print.
+// key-sealing secrets of the issuer and the registry rotated; the restart of an upgrade, on
+// the rotated secrets. It checks what the guide says they print.
 func TestOperatorGuideRunsAsWritten(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts the three services from the operator guide's shell commands")
@@ -32,12 +32,12 @@ func TestOperatorGuideRunsAsWritten(t *testing.T) {
 		t.Fatal(err)
 	}
 	var script []string
-	for _, h := range []string{"## 1. First start", "## 4. Backups", "## 5. Key rotation"} {
+	for _, h := range []string{"## 1. First start", "## 4. Backups", "## 5. Key rotation", "## 6. Upgrades"} {
 		script = append(script, sectionShellBlocks(t, string(guide), h)...)
 	}
 	got := runGuide(t, strings.Join(script, "\n"))
-	if n := strings.Count(got, `{"status":"ready"}`); n != 2 {
-		t.Errorf("want the registry and the issuer ready, got:\n%s", got)
+	if n := strings.Count(got, `{"status":"ready"}`); n != 4 { // sections 1 and 6
+		t.Errorf("want the registry and the issuer ready after sections 1 and 6, got:\n%s", got)
 	}
 	if !strings.Contains(got, "not_ready") || !strings.Contains(got, "recognises no authority yet") {
 		t.Errorf("want the verifier not ready until the registry recognises an authority, got:\n%s", got)
