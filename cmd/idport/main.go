@@ -15,7 +15,6 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"github.com/idport/idport/internal/gctune"
 	"io"
 	"log/slog"
 	"os"
@@ -25,6 +24,8 @@ import (
 	"syscall"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/idport/idport/internal/gctune"
 )
 
 func main() {

@@ -27,7 +27,6 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"github.com/idport/idport/internal/gctune"
 	"io"
 	"net"
 	"net/http"
@@ -42,6 +41,7 @@ import (
 	"time"
 
 	"github.com/idport/idport/internal/demoseed"
+	"github.com/idport/idport/internal/gctune"
 	"github.com/idport/idport/internal/stack"
 	"github.com/idport/idport/verifier"
 )

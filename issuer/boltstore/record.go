@@ -2,11 +2,11 @@ package boltstore
 
 import (
 	"encoding/json"
-	"github.com/idport/idport/pkg/jsontext"
 	"strconv"
 	"time"
 
 	"github.com/idport/idport/issuer"
+	"github.com/idport/idport/pkg/jsontext"
 )
 
 // encodeRecord returns the JSON of rec exactly as json.Marshal writes it: the issuance path

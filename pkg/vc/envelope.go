@@ -4,9 +4,10 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"github.com/idport/idport/pkg/jsontext"
 	"net/url"
 	"strings"
+
+	"github.com/idport/idport/pkg/jsontext"
 )
 
 // Enveloped is a credential or presentation secured by an enveloping proof
