@@ -2,6 +2,7 @@ package jsontext
 
 import (
 	"encoding/json"
+	"strconv"
 	"testing"
 )
 
@@ -21,6 +22,42 @@ func TestPlainMatchesEncodingJSON(t *testing.T) {
 		}
 		if len(s) == 1 && s[0] >= 0x20 && s[0] < 0x7f && unchanged && !Plain(s) {
 			t.Errorf("Plain(%q) = false for printable ASCII json.Marshal leaves unchanged", s)
+		}
+	}
+}
+
+// TestNames: a twin is found among the first names, beyond the point where the map takes
+// over, and across that point; a copy of a Names in use keeps its names.
+func TestNames(t *testing.T) {
+	for _, total := range []int{1, smallNames, smallNames + 1, 1000} {
+		var m Names
+		for i := range total {
+			if !m.Add(strconv.Itoa(i)) {
+				t.Fatalf("%d names: name %d refused as a twin", total, i)
+			}
+		}
+		for _, twin := range []int{0, total / 2, total - 1} {
+			if m.Add(strconv.Itoa(twin)) {
+				t.Errorf("%d names: twin %d accepted", total, twin)
+			}
+		}
+		c := m
+		if c.Add("0") || !c.Add("new") {
+			t.Errorf("%d names: the copy lost its names", total)
+		}
+	}
+}
+
+// BenchmarkNamesLarge adds a hundred thousand names to one Names: linear, not quadratic.
+func BenchmarkNamesLarge(b *testing.B) {
+	names := make([]string, 100_000)
+	for i := range names {
+		names[i] = strconv.Itoa(i)
+	}
+	for b.Loop() {
+		var m Names
+		for _, n := range names {
+			m.Add(n)
 		}
 	}
 }

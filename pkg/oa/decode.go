@@ -5,6 +5,8 @@ import (
 	"strconv"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/idport/idport/pkg/jsontext"
 )
 
 // decodeObject decodes the JSON object in s into the generic values
@@ -361,14 +363,14 @@ func (d *jsonDecoder) flatObject(meta map[string]any) bool {
 		return true
 	}
 	n := len(f.path)
-	var seen memberNames
+	var seen jsontext.Names
 	for {
 		d.space()
 		if d.i >= len(d.s) || d.s[d.i] != '"' {
 			return false
 		}
 		k, ok := d.str()
-		if !ok || !seen.add(k) || strings.IndexByte(k, '.') >= 0 {
+		if !ok || !seen.Add(k) || strings.IndexByte(k, '.') >= 0 {
 			return false
 		}
 		if !d.colon() {
@@ -486,36 +488,4 @@ func (d *jsonDecoder) after(closing byte) (more, ok bool) {
 		return false, true
 	}
 	return false, false
-}
-
-// memberNames tracks the member names of one object to refuse a name
-// given twice: a list while short, a set beyond.
-type memberNames struct {
-	list []string
-	set  map[string]struct{}
-}
-
-func (m *memberNames) add(k string) bool {
-	if m.set != nil {
-		if _, dup := m.set[k]; dup {
-			return false
-		}
-		m.set[k] = struct{}{}
-		return true
-	}
-	for _, s := range m.list {
-		if s == k {
-			return false
-		}
-	}
-	if len(m.list) < 16 {
-		m.list = append(m.list, k)
-		return true
-	}
-	m.set = make(map[string]struct{}, 32)
-	for _, s := range m.list {
-		m.set[s] = struct{}{}
-	}
-	m.set[k] = struct{}{}
-	return true
 }

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/idport/idport/pkg/errs"
+	"github.com/idport/idport/pkg/jsontext"
 )
 
 // SchemaV2 is the version member of a wrapped OpenAttestation v2 document.
@@ -272,7 +273,7 @@ func scan(raw []byte, maxDepth int) error {
 	type frame struct {
 		obj       bool
 		expectKey bool
-		keys      memberNames // a set beyond a few names: linear in the names of an object
+		keys      jsontext.Names
 	}
 	stack := make([]frame, 0, 8)
 	for i := 0; i < len(raw); i++ {
@@ -316,7 +317,7 @@ func scan(raw []byte, maxDepth int) error {
 					return malformed("invalid JSON")
 				}
 			}
-			if !stack[n-1].keys.add(key) {
+			if !stack[n-1].keys.Add(key) {
 				return malformed("member %q appears twice", truncate(key))
 			}
 		}

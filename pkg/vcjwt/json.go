@@ -5,6 +5,8 @@ import (
 	"strconv"
 	"unicode/utf16"
 	"unicode/utf8"
+
+	"github.com/idport/idport/pkg/jsontext"
 )
 
 // maxJSONDepth bounds the nesting of JSON read on the verify path.
@@ -256,11 +258,7 @@ func (s *scanner) object(fn func(name string) error) error {
 		return s.fail("nested too deep")
 	}
 	s.i++
-	// Duplicate names: a linear scan over views for small objects, a map
-	// for large ones, so that a 100,000-member object stays linear.
-	var seenBuf [16]string
-	seen := seenBuf[:0]
-	var seenMap map[string]struct{}
+	var seen jsontext.Names // linear however many members the object has
 	if s.peek() == '}' {
 		s.i++
 		s.depth--
@@ -271,24 +269,8 @@ func (s *scanner) object(fn func(name string) error) error {
 		if err != nil {
 			return err
 		}
-		if seenMap == nil {
-			for _, n := range seen {
-				if n == name {
-					return s.fail(fmt.Sprintf("duplicate member %q", name))
-				}
-			}
-			seen = append(seen, name)
-			if len(seen) > 32 {
-				seenMap = make(map[string]struct{}, 64)
-				for _, n := range seen {
-					seenMap[n] = struct{}{}
-				}
-			}
-		} else {
-			if _, dup := seenMap[name]; dup {
-				return s.fail(fmt.Sprintf("duplicate member %q", name))
-			}
-			seenMap[name] = struct{}{}
+		if !seen.Add(name) {
+			return s.fail(fmt.Sprintf("duplicate member %q", name))
 		}
 		if s.peek() != ':' {
 			return s.fail("want ':'")

@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"github.com/piprate/json-gold/ld"
+
+	"github.com/idport/idport/pkg/jsontext"
 )
 
 // trapVocab is appended as "@vocab" to every document context that defines
@@ -177,8 +179,7 @@ func checkDepth(b []byte, max int) error {
 	type frame struct {
 		object    bool
 		expectKey bool
-		keys      []string
-		set       map[string]bool // the keys, once there are more than a few: linear in them
+		keys      jsontext.Names
 	}
 	stack := make([]frame, 0, 16)
 	for i := 0; i < len(b); i++ {
@@ -204,21 +205,8 @@ func checkDepth(b []byte, max int) error {
 						key = k
 					}
 				}
-				f := &stack[n-1]
-				if f.set != nil && f.set[key] || f.set == nil && slices.Contains(f.keys, key) {
+				if !stack[n-1].keys.Add(key) {
 					return fmt.Errorf("vcld: member %q appears twice in one object: %w", key, ErrMalformed)
-				}
-				switch {
-				case f.set != nil:
-					f.set[key] = true
-				case len(f.keys) < 16:
-					f.keys = append(f.keys, key)
-				default:
-					f.set = make(map[string]bool, 2*len(f.keys))
-					for _, k := range f.keys {
-						f.set[k] = true
-					}
-					f.set[key] = true
 				}
 				stack[n-1].expectKey = false
 			}
