@@ -82,32 +82,19 @@ func (d *jsonDecoder) value() (any, bool) {
 
 // object reads an object; the offset is at its '{'.
 func (d *jsonDecoder) object() (map[string]any, bool) {
-	if d.depth >= d.maxDepth {
+	empty, ok := d.open('}')
+	if !ok {
 		return nil, false
 	}
-	d.depth++
-	d.i++
 	m := make(map[string]any)
-	d.space()
-	if d.i < len(d.s) && d.s[d.i] == '}' {
-		d.i++
-		d.depth--
+	if empty {
 		return m, true
 	}
 	for {
-		d.space()
-		if d.i >= len(d.s) || d.s[d.i] != '"' {
-			return nil, false
-		}
-		k, ok := d.str()
+		k, ok := d.memberName()
 		if !ok {
 			return nil, false
 		}
-		d.space()
-		if d.i >= len(d.s) || d.s[d.i] != ':' {
-			return nil, false
-		}
-		d.i++
 		var v any
 		if d.flat != nil && d.depth == 1 && k == "data" {
 			d.space()
@@ -122,35 +109,20 @@ func (d *jsonDecoder) object() (map[string]any, bool) {
 		if m[k] = v; len(m) == n {
 			return nil, false // a member name twice
 		}
-		d.space()
-		if d.i >= len(d.s) {
-			return nil, false
-		}
-		switch d.s[d.i] {
-		case ',':
-			d.i++
-		case '}':
-			d.i++
-			d.depth--
-			return m, true
-		default:
-			return nil, false
+		if more, ok := d.after('}'); !more {
+			return m, ok
 		}
 	}
 }
 
 // array reads an array; the offset is at its '['.
 func (d *jsonDecoder) array() ([]any, bool) {
-	if d.depth >= d.maxDepth {
+	empty, ok := d.open(']')
+	if !ok {
 		return nil, false
 	}
-	d.depth++
-	d.i++
 	a := make([]any, 0, 4)
-	d.space()
-	if d.i < len(d.s) && d.s[d.i] == ']' {
-		d.i++
-		d.depth--
+	if empty {
 		return a, true
 	}
 	for {
@@ -159,21 +131,29 @@ func (d *jsonDecoder) array() ([]any, bool) {
 			return nil, false
 		}
 		a = append(a, v)
-		d.space()
-		if d.i >= len(d.s) {
-			return nil, false
-		}
-		switch d.s[d.i] {
-		case ',':
-			d.i++
-		case ']':
-			d.i++
-			d.depth--
-			return a, true
-		default:
-			return nil, false
+		if more, ok := d.after(']'); !more {
+			return a, ok
 		}
 	}
+}
+
+// memberName reads a member's name and the ':' after it (white space
+// first).
+func (d *jsonDecoder) memberName() (string, bool) {
+	d.space()
+	if d.i >= len(d.s) || d.s[d.i] != '"' {
+		return "", false
+	}
+	k, ok := d.str()
+	if !ok {
+		return "", false
+	}
+	d.space()
+	if d.i >= len(d.s) || d.s[d.i] != ':' {
+		return "", false
+	}
+	d.i++
+	return k, true
 }
 
 // str reads a string; the offset is at its opening quote. A string with
@@ -365,15 +345,8 @@ func (d *jsonDecoder) flatObject(meta map[string]any) bool {
 	n := len(f.path)
 	var seen jsontext.Names
 	for {
-		d.space()
-		if d.i >= len(d.s) || d.s[d.i] != '"' {
-			return false
-		}
-		k, ok := d.str()
+		k, ok := d.memberName()
 		if !ok || !seen.Add(k) || strings.IndexByte(k, '.') >= 0 {
-			return false
-		}
-		if !d.colon() {
 			return false
 		}
 		f.path = append(f.dot(n), k...)
@@ -440,16 +413,6 @@ func (d *jsonDecoder) flatValue() bool {
 		return ok && !d.flat.full()
 	}
 	return false
-}
-
-// colon consumes the ':' after a member name.
-func (d *jsonDecoder) colon() bool {
-	d.space()
-	if d.i >= len(d.s) || d.s[d.i] != ':' {
-		return false
-	}
-	d.i++
-	return true
 }
 
 // open enters the object or array at the offset (its opening byte),

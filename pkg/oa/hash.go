@@ -36,10 +36,7 @@ func appendJSString(b []byte, s string) []byte {
 		c := s[i]
 		if c >= 0x20 && c != '"' && c != '\\' {
 			if c < utf8.RuneSelf {
-				j := i + 1 // append the whole run of plain ASCII at once
-				for j < len(s) && s[j] >= 0x20 && s[j] < utf8.RuneSelf && s[j] != '"' && s[j] != '\\' {
-					j++
-				}
+				j := skipPlain(s, i+1) // append the whole run of plain ASCII at once
 				b = append(b, s[i:j]...)
 				i = j
 				continue
