@@ -23,6 +23,9 @@ const (
 // ErrTooDeep reports JSON nested beyond the configured depth.
 var ErrTooDeep = errors.New("json nested too deep")
 
+// preallocBody is the largest announced body length ReadBody allocates at once.
+const preallocBody = 64 << 10
+
 // ReadBody reads the request body up to the engine's size limit.
 func ReadBody(c *gin.Context) ([]byte, error) {
 	limit := int64(DefaultMaxBodyBytes)
@@ -36,10 +39,11 @@ func ReadBody(c *gin.Context) ([]byte, error) {
 		body []byte
 		err  error
 	)
-	if n := c.Request.ContentLength; n >= 0 {
-		// The length is announced and within the limit: one buffer of that size, then a
-		// check that nothing follows (a body longer than announced is an error of the server
-		// library already; a shorter one is io.ErrUnexpectedEOF).
+	if n := c.Request.ContentLength; n >= 0 && n <= preallocBody {
+		// A small announced length: one buffer of that size, then a check that nothing
+		// follows (a body longer than announced is an error of the server library already; a
+		// shorter one is io.ErrUnexpectedEOF). Larger bodies grow as they arrive, so that a
+		// client announcing the limit and sending nothing costs no more than what it sent.
 		body = make([]byte, n)
 		if _, err = io.ReadFull(c.Request.Body, body); err == nil {
 			var one [1]byte
@@ -49,6 +53,9 @@ func ReadBody(c *gin.Context) ([]byte, error) {
 		}
 	} else {
 		body, err = io.ReadAll(io.LimitReader(c.Request.Body, limit+1))
+		if n := c.Request.ContentLength; err == nil && n >= 0 && int64(len(body)) != n {
+			err = fmt.Errorf("%d bytes, announced %d", len(body), n)
+		}
 	}
 	if err != nil {
 		return nil, Errorf(http.StatusBadRequest, CodeMalformedJSON, "reading request body: %v", err)
