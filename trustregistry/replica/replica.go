@@ -542,10 +542,11 @@ func (r *Replica) Run(ctx context.Context) error {
 // retryPause is the pause after failures+1 failed syncs in a row: first doubled per earlier
 // failure, at most longest, less up to a fifth of random jitter.
 func retryPause(first, longest time.Duration, failures int) time.Duration {
-	d := longest
-	if failures < 30 && first<<failures < longest {
-		d = first << failures
+	d := first
+	for ; failures > 0 && d < longest; failures-- {
+		d *= 2
 	}
+	d = min(d, longest)
 	return d - time.Duration(rand.Int64N(int64(d)/5+1))
 }
 
