@@ -333,16 +333,6 @@ func newID() string {
 	b[0], b[1], b[2], b[3], b[4], b[5] = byte(ms>>40), byte(ms>>32), byte(ms>>24), byte(ms>>16), byte(ms>>8), byte(ms)
 	b[6] = b[6]&0x0f | 0x70
 	b[8] = b[8]&0x3f | 0x80
-	const prefix = "urn:uuid:"
-	out := make([]byte, len(prefix)+36)
-	n := copy(out, prefix)
-	for i, c := range b {
-		if i == 4 || i == 6 || i == 8 || i == 10 {
-			out[n] = '-'
-			n++
-		}
-		hex.Encode(out[n:n+2], []byte{c})
-		n += 2
-	}
-	return string(out)
+	h := hex.EncodeToString(b[:])
+	return "urn:uuid:" + h[:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:]
 }
