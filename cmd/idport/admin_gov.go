@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"crypto/tls"
-	"crypto/x509"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -33,13 +32,9 @@ func clientTLS(certFile, keyFile, caFile string) (*tls.Config, error) {
 		cfg.Certificates = []tls.Certificate{c}
 	}
 	if caFile != "" {
-		b, err := os.ReadFile(caFile)
+		pool, err := caPool("cacert", caFile, false)
 		if err != nil {
-			return nil, fmt.Errorf("--cacert: %w", err)
-		}
-		pool := x509.NewCertPool()
-		if !pool.AppendCertsFromPEM(b) {
-			return nil, fmt.Errorf("--cacert %s: no PEM certificate found", caFile)
+			return nil, err
 		}
 		cfg.RootCAs = pool
 	}

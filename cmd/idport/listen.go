@@ -2,10 +2,12 @@ package main
 
 import (
 	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"flag"
 	"fmt"
 	"log/slog"
+	"os"
 
 	"github.com/idport/idport/pkg/httpx"
 )
@@ -65,4 +67,23 @@ func (f *rateFlags) limit() (*httpx.RateLimit, error) {
 		return nil, nil
 	}
 	return &httpx.RateLimit{Rate: f.rate, Burst: f.burst}, nil
+}
+
+// caPool returns the CA certificates of the PEM file path as a pool, for the flag named flag
+// (in its errors). With system, the pool holds the system's CAs too.
+func caPool(flag, path string, system bool) (*x509.CertPool, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("--%s: %w", flag, err)
+	}
+	pool := x509.NewCertPool()
+	if system {
+		if sys, err := x509.SystemCertPool(); err == nil && sys != nil {
+			pool = sys
+		}
+	}
+	if !pool.AppendCertsFromPEM(b) {
+		return nil, fmt.Errorf("--%s %s: no PEM certificates", flag, path)
+	}
+	return pool, nil
 }

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"crypto/tls"
-	"crypto/x509"
 	"errors"
 	"flag"
 	"fmt"
@@ -73,14 +72,11 @@ func (f *storeFlags) etcdTLS() (*tls.Config, error) {
 	}
 	cfg := &tls.Config{MinVersion: tls.VersionTLS12}
 	if f.etcdCA != "" {
-		pem, err := os.ReadFile(f.etcdCA)
+		pool, err := caPool("etcd-ca", f.etcdCA, false)
 		if err != nil {
-			return nil, fmt.Errorf("--etcd-ca: %w", err)
+			return nil, err
 		}
-		cfg.RootCAs = x509.NewCertPool()
-		if !cfg.RootCAs.AppendCertsFromPEM(pem) {
-			return nil, fmt.Errorf("--etcd-ca %s: no PEM certificates", f.etcdCA)
-		}
+		cfg.RootCAs = pool
 	}
 	if f.etcdCert != "" || f.etcdKey != "" {
 		cert, err := tls.LoadX509KeyPair(f.etcdCert, f.etcdKey)

@@ -3,11 +3,8 @@ package main
 import (
 	"context"
 	"crypto/x509"
-	"encoding/pem"
 	"flag"
-	"fmt"
 	"net"
-	"os"
 	"strings"
 	"time"
 
@@ -34,16 +31,19 @@ func (f *importFlagsRegistry) register(fs *flag.FlagSet) {
 // importer builds the importer: every fetch through the SSRF-guarded client, traced by tp
 // (nil: no tracing).
 func (f *importFlagsRegistry) importer(tp *otelx.Provider) (*importer.Importer, error) {
-	roots, err := readCertificates(f.caFile)
-	if err != nil {
-		return nil, fmt.Errorf("--import-ca: %w", err)
+	var roots *x509.CertPool // nil: the system's CAs
+	if f.caFile != "" {
+		var err error
+		if roots, err = caPool("import-ca", f.caFile, true); err != nil {
+			return nil, err
+		}
 	}
 	hosts := splitList(f.allowHosts)
-	client := did.SafeHTTPClient(did.NetOptions{AllowHosts: hosts, ExtraRoots: roots,
+	client := did.SafeHTTPClient(did.NetOptions{AllowHosts: hosts, RootCAs: roots,
 		WrapTransport: tp.Transport(otelx.SpanFederation)})
 	im := &importer.Importer{
 		Chains: &oidfed.Resolver{Client: client},
-		DIDs: did.NewResolver(did.ResolverOptions{AllowHosts: hosts, ExtraRoots: roots,
+		DIDs: did.NewResolver(did.ResolverOptions{AllowHosts: hosts, RootCAs: roots,
 			WrapTransport: tp.Transport(otelx.SpanDIDWeb)}),
 		DNS:     net.DefaultResolver,
 		DNSName: "system",
@@ -56,34 +56,4 @@ func (f *importFlagsRegistry) importer(tp *otelx.Provider) (*importer.Importer, 
 		im.DNSName = s
 	}
 	return im, nil
-}
-
-// readCertificates returns the certificates of the PEM file at path (none when path is empty).
-func readCertificates(path string) ([]*x509.Certificate, error) {
-	if path == "" {
-		return nil, nil
-	}
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return nil, err
-	}
-	var certs []*x509.Certificate
-	for {
-		var blk *pem.Block
-		if blk, b = pem.Decode(b); blk == nil {
-			break
-		}
-		if blk.Type != "CERTIFICATE" {
-			continue
-		}
-		c, err := x509.ParseCertificate(blk.Bytes)
-		if err != nil {
-			return nil, fmt.Errorf("%s: %w", path, err)
-		}
-		certs = append(certs, c)
-	}
-	if len(certs) == 0 {
-		return nil, fmt.Errorf("%s: no PEM certificates", path)
-	}
-	return certs, nil
 }
