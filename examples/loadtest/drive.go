@@ -84,8 +84,14 @@ func processCPU() time.Duration {
 }
 
 // heapAllocs returns the number of heap objects this process allocated so far.
-func heapAllocs() uint64 {
-	s := []metrics.Sample{{Name: "/gc/heap/allocs:objects"}}
+func heapAllocs() uint64 { return runtimeMetric("/gc/heap/allocs:objects") }
+
+// gcPercent returns the garbage collector's target the process runs with (the GOGC value).
+func gcPercent() int { return int(runtimeMetric("/gc/gogc:percent")) }
+
+// runtimeMetric reads one runtime/metrics counter (0 when this runtime has no such counter).
+func runtimeMetric(name string) uint64 {
+	s := []metrics.Sample{{Name: name}}
 	metrics.Read(s)
 	if s[0].Value.Kind() != metrics.KindUint64 {
 		return 0

@@ -34,7 +34,6 @@ import (
 	"net/url"
 	"os"
 	"os/signal"
-	"runtime/debug"
 	"slices"
 	"strconv"
 	"strings"
@@ -371,8 +370,7 @@ func run(ctx context.Context, cfg Config) (*Report, error) {
 		}
 		rep.PeakRSS = rss
 	}
-	rep.GCPercent = debug.SetGCPercent(-1)
-	debug.SetGCPercent(rep.GCPercent)
+	rep.GCPercent = gcPercent()
 	return rep, nil
 }
 
