@@ -10,6 +10,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"strings"
 	"sync"
 	"testing"
@@ -44,10 +45,16 @@ func TestInProcessVerify(t *testing.T) {
 	if rep.PeakRSS < 1<<20 {
 		t.Errorf("peak RSS %d bytes, want the process's VmHWM", rep.PeakRSS)
 	}
+	// A verification allocates: a report of none would mean the counter is not read.
+	gogc := debug.SetGCPercent(-1)
+	debug.SetGCPercent(gogc)
+	if rep.AllocsPerRequest < 10 || rep.GCPercent != gogc {
+		t.Errorf("allocations per request %.1f, GOGC %d: want the process's", rep.AllocsPerRequest, rep.GCPercent)
+	}
 
 	var text bytes.Buffer
 	rep.Print(&text)
-	for _, want := range []string{"requests/s", "p50", "p99", "200 x 300", "errors     0", "peak RSS"} {
+	for _, want := range []string{"requests/s", "p50", "p99", "200 x 300", "errors     0", "peak RSS", "heap allocations per request", "GOGC="} {
 		if !strings.Contains(text.String(), want) {
 			t.Errorf("text report lacks %q:\n%s", want, text.String())
 		}
