@@ -29,15 +29,8 @@ func TestOperatorGuideRunsAsWritten(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts the three services from the operator guide's shell commands")
 	}
-	guide, err := os.ReadFile(filepath.Join("..", "..", "docs", "operator-guide.md"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var script []string
-	for _, h := range []string{"## 1. First start", "## 4. Backups", "## 5. Key rotation", "## 5a. Issuer API keys", "## 5c. Issuer tenants", "## 5d. Verifier profiles", "## 6. Upgrades"} {
-		script = append(script, sectionShellBlocks(t, string(guide), h)...)
-	}
-	got := runGuide(t, strings.Join(script, "\n"))
+	got := runGuide(t, guideScript(t, "operator-guide.md", "## 1. First start", "## 4. Backups", "## 5. Key rotation",
+		"## 5a. Issuer API keys", "## 5c. Issuer tenants", "## 5d. Verifier profiles", "## 6. Upgrades"))
 	if n := strings.Count(got, `{"status":"ready"}`); n != 4 { // sections 1 and 6
 		t.Errorf("want the registry and the issuer ready after sections 1 and 6, got:\n%s", got)
 	}
@@ -63,6 +56,21 @@ func createFile(t *testing.T, name string) *os.File {
 	}
 	t.Cleanup(func() { f.Close() })
 	return f
+}
+
+// guideScript returns the shell blocks of the sections of docs/<file> under headings, in
+// order, as one script.
+func guideScript(t *testing.T, file string, headings ...string) string {
+	t.Helper()
+	guide, err := os.ReadFile(filepath.Join("..", "..", "docs", file))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var script []string
+	for _, h := range headings {
+		script = append(script, sectionShellBlocks(t, string(guide), h)...)
+	}
+	return strings.Join(script, "\n")
 }
 
 // sectionShellBlocks returns the ```sh blocks of the section under heading (up to the next
@@ -166,18 +174,10 @@ func TestRegulatorGuideRunsAsWritten(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts the registry from the regulator guide's shell commands")
 	}
-	guide, err := os.ReadFile(filepath.Join("..", "..", "docs", "regulator-guide.md"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var script []string
-	for _, h := range []string{"## 1. Bootstrap the first accounts (offline)", "## 2. Propose a recognition",
-		"## 3. Review and approve (maker-checker)", "## 4. Suspend an authority, back-dated",
+	got := runGuide(t, guideScript(t, "regulator-guide.md", "## 1. Bootstrap the first accounts (offline)",
+		"## 2. Propose a recognition", "## 3. Review and approve (maker-checker)", "## 4. Suspend an authority, back-dated",
 		"## 5. What did the registry say, and when?", "## 6. Audit", "## 7. Export a signed snapshot",
-		"## 8. Rotating the registry key", "## 9. Accounts, tokens and policy (two-person rule)"} {
-		script = append(script, sectionShellBlocks(t, string(guide), h)...)
-	}
-	got := runGuide(t, strings.Join(script, "\n"))
+		"## 8. Rotating the registry key", "## 9. Accounts, tokens and policy (two-person rule)"))
 	for _, want := range []string{`{"status":"ready"}`, "alice  roles: proposer", "applied as registry version 6",
 		"rejected p-", `"authorized": true`, `"authorized": false`, "is suspended since 2026-11-20T08:00:00Z",
 		"audit chain OK", "signed checkpoint covers record", "checkpoint OK", "dave  roles: approver", "dave is disabled", "quorum       2"} {
