@@ -122,8 +122,10 @@ func TestVerifyDocument(t *testing.T) {
 	if r.Claims["seller_name"] != "Merlion Trading Pte. Ltd." || r.Claims["seller_identifier"] != "0195:SGUEN201912345K" || r.Claims["billTo.name"] == nil {
 		t.Fatalf("claims %v", r.Claims)
 	}
-	if _, leaked := r.Claims["issuers.0.name"]; leaked {
-		t.Fatal("issuer fields reported as claims")
+	for _, meta := range []string{"issuers.0.name", "$template.name"} {
+		if _, leaked := r.Claims[meta]; leaked {
+			t.Fatalf("issuance metadata %s reported as a claim", meta)
+		}
 	}
 	if d := r.Document; d == nil || !d.DNSSEC || d.Domain != oaDomain || d.Key != oa.KeyDID(f.key.PubKey()) || d.Template != "INVOICE" || d.ObfuscatedFields != 0 {
 		t.Fatalf("document %+v", r.Document)
