@@ -17,6 +17,8 @@ import (
 	"fmt"
 	"math/big"
 	"time"
+
+	"github.com/idport/idport/pkg/edsig"
 )
 
 // Alg is a JOSE signature algorithm name.
@@ -142,7 +144,7 @@ func (k *Key) Sign(signingInput []byte) ([]byte, error) {
 	case nil:
 		return nil, fmt.Errorf("%w: %s", ErrPublicOnly, k.ID)
 	case ed25519.PrivateKey:
-		return ed25519.Sign(priv, signingInput), nil
+		return edsig.Sign(priv, signingInput), nil
 	case *ecdsa.PrivateKey:
 		digest := sha256.Sum256(signingInput)
 		r, s, err := ecdsa.Sign(rand.Reader, priv, digest[:])
@@ -166,7 +168,7 @@ func Verify(alg Alg, pub crypto.PublicKey, signingInput, sig []byte) error {
 		if !ok || len(p) != ed25519.PublicKeySize {
 			return fmt.Errorf("%w: EdDSA needs an Ed25519 key, got %T", ErrInvalidKey, pub)
 		}
-		if len(sig) != ed25519.SignatureSize || !ed25519.Verify(p, signingInput, sig) {
+		if len(sig) != ed25519.SignatureSize || !edsig.Verify(p, signingInput, sig) {
 			return ErrSignatureInvalid
 		}
 		return nil

@@ -8,6 +8,8 @@ import (
 	"fmt"
 	"maps"
 	"time"
+
+	"github.com/idport/idport/pkg/edsig"
 )
 
 // ProofMaker makes proofs of a suite that this package verifies but does
@@ -110,7 +112,7 @@ func (p *Processor) signExternal(ctx context.Context, unsecured map[string]any, 
 	if err != nil {
 		return nil, err
 	}
-	if !ed25519.Verify(o.Signer.Public().(ed25519.PublicKey), data, sig) {
+	if !edsig.Verify(o.Signer.Public().(ed25519.PublicKey), data, sig) {
 		return nil, fmt.Errorf("vcld: sign: the %s proof does not verify here (the maker canonicalises this document differently from jsonld.js): %w", o.Suite, ErrUnsafeDocument)
 	}
 	return proof, nil

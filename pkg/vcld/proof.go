@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"github.com/mr-tron/base58"
+
+	"github.com/idport/idport/pkg/edsig"
 )
 
 // Suite names a Data Integrity / Linked Data proof suite.
@@ -206,12 +208,21 @@ func (p *Processor) sign(ctx context.Context, doc map[string]any, o SignOptions,
 	if err != nil {
 		return nil, err
 	}
-	sig, err := o.Signer.Sign(rand.Reader, data, crypto.Hash(0))
+	sig, err := signEd25519(o.Signer, data)
 	if err != nil {
 		return nil, fmt.Errorf("vcld: sign: %w", err)
 	}
 	proof["proofValue"] = "z" + base58.Encode(sig)
 	return proof, nil
+}
+
+// signEd25519 signs data with s: an in-memory Ed25519 key through pkg/edsig,
+// any other signer (a key in a hardware module, say) through its own Sign.
+func signEd25519(s crypto.Signer, data []byte) ([]byte, error) {
+	if priv, ok := s.(ed25519.PrivateKey); ok && len(priv) == ed25519.PrivateKeySize {
+		return edsig.Sign(priv, data), nil
+	}
+	return s.Sign(rand.Reader, data, crypto.Hash(0))
 }
 
 // hashData is the data signed by both suites: SHA-256 of the canonical proof
@@ -489,7 +500,7 @@ func (p *Processor) checkSignatures(ctx context.Context, unsecured map[string]an
 		if err != nil {
 			return err
 		}
-		if !ed25519.Verify(edPub, data, pp.sig) {
+		if !edsig.Verify(edPub, data, pp.sig) {
 			return fmt.Errorf("vcld: %s proof by %s: %w", pp.info.Suite, pp.info.VerificationMethod, ErrSignatureInvalid)
 		}
 	}
