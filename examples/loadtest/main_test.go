@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"compress/gzip"
 	"context"
 	"encoding/json"
 	"errors"
@@ -216,6 +217,46 @@ func TestInProcessBaseline(t *testing.T) {
 	for _, want := range []string{"decode-only", "ratio", "cpu ratio"} {
 		if !strings.Contains(text.String(), want) {
 			t.Errorf("text report lacks %q:\n%s", want, text.String())
+		}
+	}
+}
+
+// TestProfiles runs `loadtest --target issue --cpuprofile F --memprofile G` and checks that both
+// files are pprof profiles (gzip-compressed protocol buffers) of the right kind whose samples
+// reach into the in-process issuer.
+func TestProfiles(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	dir := t.TempDir()
+	cpu, mem := filepath.Join(dir, "cpu.pprof"), filepath.Join(dir, "mem.pprof")
+	var out, errOut bytes.Buffer
+	args := []string{"-n", "400", "-c", "8", "-d", "50s", "--target", "issue", "--cpuprofile", cpu, "--memprofile", mem, "--json"}
+	if code := cli(ctx, args, &out, &errOut); code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut.String())
+	}
+	for _, c := range []struct {
+		file string
+		want []string // strings of the profile's string table
+	}{
+		{cpu, []string{"samples", "cpu", "nanoseconds", "issuer/httpapi"}},
+		{mem, []string{"alloc_objects", "alloc_space", "inuse_space", "issuer/httpapi"}},
+	} {
+		raw, err := os.ReadFile(c.file)
+		if err != nil {
+			t.Fatalf("profile not written: %v", err)
+		}
+		zr, err := gzip.NewReader(bytes.NewReader(raw))
+		if err != nil {
+			t.Fatalf("%s: not gzip-compressed as pprof writes: %v", filepath.Base(c.file), err)
+		}
+		proto, err := io.ReadAll(zr)
+		if err != nil {
+			t.Fatalf("%s: %v", filepath.Base(c.file), err)
+		}
+		for _, w := range c.want {
+			if !bytes.Contains(proto, []byte(w)) {
+				t.Errorf("%s (%d bytes) lacks %q", filepath.Base(c.file), len(proto), w)
+			}
 		}
 	}
 }
