@@ -13,9 +13,11 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"os"
 	"path/filepath"
 	"regexp"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -28,7 +30,12 @@ import (
 
 	"github.com/idport/idport/internal/demoseed"
 	"github.com/idport/idport/internal/stack"
+	"github.com/idport/idport/pkg/did"
+	"github.com/idport/idport/pkg/keys"
 	"github.com/idport/idport/pkg/otelx"
+	"github.com/idport/idport/pkg/vc"
+	"github.com/idport/idport/pkg/vcjwt"
+	"github.com/idport/idport/trustregistry"
 	"github.com/idport/idport/trustregistry/importer"
 	"github.com/idport/idport/trustregistry/oidfed"
 	"github.com/idport/idport/trustregistry/oidfed/oidfedtest"
@@ -405,4 +412,183 @@ func findSpan(t *testing.T, spans []recordedSpan, service, name string) *recorde
 		t.Fatalf("no %s span %s among %d spans", service, name, len(spans))
 	}
 	return found
+}
+
+// TestTracingVerifierFederationFetch runs the real registry and verifier subcommands in-process
+// with tracing on. The registry recognises, by framework, the entities of an OpenID federation
+// on loopback (HTTPS under a test CA, given to the verifier with --fetch-ca) that hold a trust
+// mark; the federation's leaf is a did:web issuer the registry does not list. Verifying its
+// credential makes the verifier resolve the leaf's DID document and its trust chain: each of
+// those fetches is a client span inside the verification's trace, under the check that made
+// it, and the request the entity receives carries that span's W3C traceparent. No span carries
+// an entity id, the issuer's DID or the subject's claims.
+func TestTracingVerifierFederationFetch(t *testing.T) {
+	var recv otlpReceiver
+	collector := httptest.NewServer(&recv)
+	defer collector.Close()
+
+	const mark = "https://anchor.example/trust-marks/qualified-registrar"
+	fed := oidfedtest.NewTLS(t)
+	anchor, leaf := fed.Entity(), fed.Entity()
+	anchor.Subordinate(leaf, nil)
+	anchor.Set(func(e *oidfedtest.Entity) { e.TrustMarkIssuers = map[string][]string{mark: {anchor.ID}} })
+	anchor.IssueTrustMark(leaf, mark, time.Now().Add(24*time.Hour))
+	key, err := keys.Generate(keys.EdDSA)
+	if err != nil {
+		t.Fatal(err)
+	}
+	u, _ := url.Parse(leaf.ID)
+	issuerDID := did.WebDID(u.Host)
+	key.ID = issuerDID + "#k1"
+	doc, err := did.NewDocument(issuerDID, []*keys.Key{{ID: "k1", Alg: key.Alg, Public: key.Public}}).Marshal()
+	if err != nil {
+		t.Fatal(err)
+	}
+	pub, err := keys.PublicJWK(key.Public, "k1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var mu sync.Mutex
+	received := map[string][]string{} // path -> traceparents
+	record := func(r *http.Request) {
+		mu.Lock()
+		defer mu.Unlock()
+		received[r.URL.Path] = append(received[r.URL.Path], r.Header.Get("Traceparent"))
+	}
+	leaf.Set(func(e *oidfedtest.Entity) {
+		e.Metadata["openid_credential_issuer"] = map[string]any{"jwks": map[string]any{"keys": []json.RawMessage{pub}}}
+		e.Routes = map[string]http.Handler{"/.well-known/did.json": http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+			w.Header().Set("Content-Type", "application/did+json")
+			_, _ = w.Write(doc)
+		})}
+	})
+	for _, e := range []*oidfedtest.Entity{anchor, leaf} { // OnRequest sees every request, routes included
+		e.Set(func(e *oidfedtest.Entity) { e.OnRequest = record })
+	}
+	dir := t.TempDir()
+	caFile := filepath.Join(dir, "fetch-ca.pem")
+	if err := os.WriteFile(caFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: leaf.Certificate().Raw}), 0o600); err != nil {
+		t.Fatal(err)
+	}
+
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	s, err := stack.Open(ctx, stack.Options{Dir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	vars := map[string]string{"IDPORT_OTLP_ENDPOINT": collector.URL, "IDPORT_OTLP_PROTOCOL": "http"}
+	d := &demo{stack: s, story: stack.Teller{W: io.Discard},
+		env: Env{Stdout: io.Discard, Stderr: io.Discard, Logger: slog.New(slog.DiscardHandler),
+			Lookup: func(k string) (string, bool) { v, ok := vars[k]; return v, ok }}}
+	addrs, err := stack.FreeAddrs(2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d.regAddr, d.verAddr = addrs[0], addrs[1]
+	d.registryURL, d.registryKey = "http://"+d.regAddr, s.Dir+"/registry.jwk"
+	recogniseFramework := func(ctx context.Context) error {
+		effective := time.Now().Add(-time.Hour).UTC().Truncate(time.Second)
+		cs := demoseed.ChangeSet("did:web:registrar.sg.example", effective)
+		cs.Ops = append(cs.Ops,
+			trustregistry.Op{Op: trustregistry.OpUpsertScheme, Scheme: &trustregistry.Scheme{ID: "fed.registrars", Jurisdiction: "SG",
+				Name: "Federated registrars", AssuranceLevels: []string{"substantial", "high"}}},
+			trustregistry.Op{Op: trustregistry.OpUpsertRecognition, Recognition: &trustregistry.Recognition{ID: "lg-fed",
+				LocalScheme: demoseed.LocalScheme, ForeignScheme: "fed.registrars", Agreement: demoseed.AgreementID,
+				CredentialTypes: []string{demoseed.Type}, AssuranceMapping: map[string]string{"high": "L3"}, ValidFrom: effective,
+				Framework: &trustregistry.FrameworkRule{TrustAnchor: anchor.ID, AnchorJWKS: anchor.JWKSJSON(), TrustMark: mark, Assurance: "high"}}})
+		p, err := d.alice.Propose(ctx, cs, "Recognise the registrars of the Singapore federation", "")
+		if err != nil {
+			return err
+		}
+		_, err = d.bob.Approve(ctx, p.ID, "checked against the framework agreement")
+		return err
+	}
+	startVerifier := func(ctx context.Context) error {
+		d.verifier = &stack.Verifier{URL: "http://" + d.verAddr}
+		return d.serve(ctx, d.verifier.URL, "verifier", "--addr", d.verAddr, "--data", d.dataDir("verifier"),
+			"--registry", d.registryURL, "--registry-key", d.registryKey, "--local-scheme", demoseed.LocalScheme,
+			"--allow-hosts", leaf.Host(), "--fetch-ca", caFile)
+	}
+	for _, step := range []func(context.Context) error{d.bootstrap, d.startRegistry, recogniseFramework, startVerifier} {
+		if err := step(ctx); err != nil {
+			s.Close()
+			t.Fatal(err)
+		}
+	}
+	cred := signedFederationCredential(t, key, issuerDID)
+	res, status, err := d.verifier.VerifyCredential(ctx, cred)
+	if err != nil || status != http.StatusOK || !res.Verified || res.Recognition == nil || res.Recognition.Chain == "" {
+		s.Close()
+		t.Fatalf("credential of the federation's leaf: HTTP %d, %v: %s", status, err, stack.Summary(res))
+	}
+	if want := leaf.ID + " -> " + anchor.ID; res.Recognition.Chain != want {
+		t.Errorf("recognised through chain %q, want %q", res.Recognition.Chain, want)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+
+	spans, raw := recv.recorded()
+	request := findSpan(t, spans, "idport-verifier", "POST /credentials/verify")
+	byID := map[string]recordedSpan{}
+	for _, r := range spans {
+		byID[string(r.span.SpanId)] = r
+	}
+	sent := map[string]string{} // traceparent -> span name
+	for _, r := range spans {
+		if r.span.Name != otelx.SpanFederation && r.span.Name != otelx.SpanDIDWeb {
+			continue
+		}
+		if r.service != "idport-verifier" || r.span.Kind != tracepb.Span_SPAN_KIND_CLIENT || string(r.span.TraceId) != string(request.span.TraceId) {
+			t.Errorf("%s span of %s, kind %v, outside the verification's trace", r.span.Name, r.service, r.span.Kind)
+			continue
+		}
+		parent, ok := byID[string(r.span.ParentSpanId)]
+		if !ok || parent.service != "idport-verifier" || !strings.HasPrefix(parent.span.Name, "verifier.check.") {
+			t.Errorf("%s span under %q, want a check span of the verification", r.span.Name, parent.span.Name)
+		}
+		sent[fmt.Sprintf("00-%x-%x-01", r.span.TraceId, r.span.SpanId)] = r.span.Name
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	// The DID document, the leaf's and the anchor's entity configurations and the anchor's
+	// statement on the leaf, each fetched once and each under its own span.
+	var fetched int
+	for path, tps := range received {
+		for _, tp := range tps {
+			fetched++
+			name, ok := sent[tp]
+			switch {
+			case !ok:
+				t.Errorf("GET %s carried traceparent %q, not that of a fetch span", path, tp)
+			case (path == "/.well-known/did.json") != (name == otelx.SpanDIDWeb):
+				t.Errorf("GET %s was traced as %q", path, name)
+			}
+		}
+	}
+	if len(received["/.well-known/did.json"]) != 1 || fetched < 4 || len(sent) != fetched {
+		t.Errorf("%d fetches (%v), %d fetch spans", fetched, received, len(sent))
+	}
+	assertNotCarried(t, raw, []string{leaf.ID, anchor.ID, leaf.Host() + ":", issuerDID, "201912345K", "Acme Trading",
+		d.alice.Token, d.bob.Token, d.carol.Token})
+}
+
+// signedFederationCredential returns a VC-JOSE credential of issuer signed with key, as the
+// JSON string /credentials/verify takes.
+func signedFederationCredential(t *testing.T, key *keys.Key, issuer string) json.RawMessage {
+	t.Helper()
+	cred, err := vc.ParseCredential(fmt.Appendf(nil, `{"@context":["https://www.w3.org/ns/credentials/v2"],
+		"type":["VerifiableCredential",%q],"issuer":%q,"validFrom":%q,
+		"credentialSubject":{"id":"did:example:acme","uen":"201912345K","legalName":"Acme Trading Pte. Ltd."}}`,
+		demoseed.Type, issuer, time.Now().Add(-time.Minute).UTC().Format(time.RFC3339)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	token, err := vcjwt.SignVCJOSE(key, cred)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, _ := json.Marshal(token)
+	return out
 }

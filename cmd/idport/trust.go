@@ -93,15 +93,14 @@ func (f *federationFlags) register(fs *flag.FlagSet) {
 	fs.DurationVar(&f.retry, "federation-retry-after", trustsource.DefaultFederationRetryAfter, "how long a trust chain that failed to resolve is not asked for again")
 }
 
-// config returns the trust source's federation configuration (no Cache when off). wrap, when
-// not nil, wraps the fetching transport (tracing).
-func (f *federationFlags) config(allowHosts []string, allowHTTP bool, logger *slog.Logger,
-	wrap func(http.RoundTripper) http.RoundTripper) trustsource.FederationConfig {
+// config returns the trust source's federation configuration (no Cache when off), fetching
+// with the network options net (its Timeout is --federation-load-timeout).
+func (f *federationFlags) config(net did.NetOptions, logger *slog.Logger) trustsource.FederationConfig {
 	if !f.on {
 		return trustsource.FederationConfig{}
 	}
-	client := did.SafeHTTPClient(did.NetOptions{AllowHosts: allowHosts, AllowHTTP: allowHTTP, Timeout: f.loadTimeout,
-		WrapTransport: wrap})
+	net.Timeout = f.loadTimeout
+	client := did.SafeHTTPClient(net)
 	return trustsource.FederationConfig{Cache: oidfed.NewCache(&oidfed.Resolver{Client: client}, logger),
 		LoadTimeout: f.loadTimeout, Refresh: f.refresh, RetryAfter: f.retry}
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"crypto/x509"
 	"errors"
 	"flag"
 	"fmt"
@@ -47,12 +48,14 @@ type verifierFlags struct {
 	allowCallerChallenge, allowHTTP         bool
 	allowBearer, allowWeakerBinding         bool
 	vpAPIKey, publicURL, vpSigningSecret    string
-	profilesFile, registryCA                string
-	store                                   storeFlags
-	tls                                     tlsFlags
-	rate                                    rateFlags
-	federation                              federationFlags
-	tracing                                 tracingFlags
+	profilesFile, registryCA, fetchCA       string
+	// fetchRoots are the CAs of --fetch-ca with the system's (nil: the system's only).
+	fetchRoots *x509.CertPool
+	store      storeFlags
+	tls        tlsFlags
+	rate       rateFlags
+	federation federationFlags
+	tracing    tracingFlags
 }
 
 func (f *verifierFlags) register(fs *flag.FlagSet) {
@@ -80,6 +83,7 @@ func (f *verifierFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.profilesFile, "profiles", "", "YAML file of relying parties (name, apiKeySHA256) and their named profiles, served at /profiles/{name}/credentials/verify and /profiles/{name}/presentations/verify")
 	f.store.registerFor(fs, "verifier", "verifier.db", etcdstore.DefaultPrefix)
 	fs.StringVar(&f.registryCA, "registry-ca", "", "CA bundle (PEM) the registry's HTTPS certificate must chain to (default: the system's CAs)")
+	fs.StringVar(&f.fetchCA, "fetch-ca", "", "PEM file of CA certificates that did:web, status-list and federation fetches trust besides the system's CAs (issuers and federations under a private CA)")
 	f.tls.register(fs, "relying-party back ends may authenticate with one (with --require-client-cert they must)")
 	f.rate.register(fs)
 	f.federation.register(fs)
@@ -185,6 +189,11 @@ func runVerifier(ctx context.Context, args []string, env Env) error {
 	if err != nil {
 		return fmt.Errorf("verifier: %w", err)
 	}
+	if f.fetchCA != "" {
+		if f.fetchRoots, err = caPool("fetch-ca", f.fetchCA, true); err != nil {
+			return fmt.Errorf("verifier: %w", err)
+		}
+	}
 	tlsCfg, err := f.tls.config(env.Logger)
 	if err != nil {
 		return fmt.Errorf("verifier: %w", err)
@@ -239,7 +248,7 @@ func (f *verifierFlags) trustSource(ctx context.Context, g *errgroup.Group, reg 
 			return nil, errors.New("verifier: --registry needs --registry-key (the pinned registry public key)")
 		}
 		rt, err := newRegistryTrustSource(ctx, f.registry, f.registryKey, f.registryCA, f.data, f.localScheme,
-			f.federation.config(splitList(f.allowHosts), f.allowHTTP, env.Logger, tp.Transport(otelx.SpanFederation)),
+			f.federation.config(f.fetchNet(otelx.SpanFederation, tp), env.Logger),
 			env.Logger, tp.Transport(otelx.SpanRegistry))
 		if err != nil {
 			return nil, fmt.Errorf("verifier: %w", err)
@@ -273,14 +282,22 @@ func (f *verifierFlags) serviceConfig(pol verifier.Policy, trust verifier.TrustS
 	}, nil
 }
 
+// fetchNet returns the network options of the verifier's outbound fetches (did:web documents,
+// status lists, federation statements): --allow-hosts, --allow-http and --fetch-ca, traced by tp
+// as spans named span (nil tp: no tracing).
+func (f *verifierFlags) fetchNet(span string, tp *otelx.Provider) did.NetOptions {
+	return did.NetOptions{AllowHosts: splitList(f.allowHosts), AllowHTTP: f.allowHTTP, RootCAs: f.fetchRoots,
+		WrapTransport: tp.Transport(span)}
+}
+
 // verifierConfig builds the SDK configuration: the policy, the did:web resolver and the
 // status-list fetcher over the flags' network options, traced by tp (nil: no tracing).
 func (f *verifierFlags) verifierConfig(trust verifier.TrustSource, pol verifier.Policy, tp *otelx.Provider, env Env) (verifier.Config, error) {
-	hosts := splitList(f.allowHosts)
-	resolver := did.NewResolver(did.ResolverOptions{AllowHosts: hosts, AllowHTTP: f.allowHTTP, Logger: env.Logger,
-		WrapTransport: tp.Transport(otelx.SpanDIDWeb)})
+	webNet := f.fetchNet(otelx.SpanDIDWeb, tp)
+	resolver := did.NewResolver(did.ResolverOptions{AllowHosts: webNet.AllowHosts, AllowHTTP: webNet.AllowHTTP,
+		RootCAs: webNet.RootCAs, Logger: env.Logger, WrapTransport: webNet.WrapTransport})
 	sf, err := statuslist.NewFetcher(statuslist.FetcherOptions{
-		Net:      did.NetOptions{AllowHosts: hosts, AllowHTTP: f.allowHTTP, WrapTransport: tp.Transport(otelx.SpanStatusList)},
+		Net:      f.fetchNet(otelx.SpanStatusList, tp),
 		Resolver: resolver, Logger: env.Logger,
 		// Status list credentials served as JSON-LD with a Data Integrity
 		// proof (W3C suites, @digitalbazaar issuers), checked by pkg/vcld.
