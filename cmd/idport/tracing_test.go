@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"compress/gzip"
 	"context"
+	"crypto/x509"
 	"encoding/json"
 	"encoding/pem"
 	"errors"
@@ -177,14 +178,8 @@ func traceVerification(t *testing.T, recv *otlpReceiver, endpoint, protocol stri
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	s, err := stack.Open(ctx, stack.Options{Dir: t.TempDir()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	vars := map[string]string{"IDPORT_OTLP_ENDPOINT": endpoint, "IDPORT_OTLP_PROTOCOL": protocol}
-	d := &demo{stack: s, story: stack.Teller{W: io.Discard},
-		env: Env{Stdout: io.Discard, Stderr: io.Discard, Logger: slog.New(slog.DiscardHandler),
-			Lookup: func(k string) (string, bool) { v, ok := vars[k]; return v, ok }}}
+	d := tracedDemo(ctx, t, t.TempDir(), map[string]string{"IDPORT_OTLP_ENDPOINT": endpoint, "IDPORT_OTLP_PROTOCOL": protocol})
+	s := d.stack
 	addrs, err := stack.FreeAddrs(3)
 	if err != nil {
 		t.Fatal(err)
@@ -327,22 +322,13 @@ func TestTracingFederationFetch(t *testing.T) {
 		})
 	}
 	dir := t.TempDir()
-	caFile := filepath.Join(dir, "federation-ca.pem")
-	if err := os.WriteFile(caFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: anchor.Certificate().Raw}), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	caFile := writeCertificate(t, dir, "federation-ca.pem", anchor.Certificate())
 
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	s, err := stack.Open(ctx, stack.Options{Dir: dir})
-	if err != nil {
-		t.Fatal(err)
-	}
-	vars := map[string]string{"IDPORT_OTLP_ENDPOINT": collector.URL, "IDPORT_OTLP_PROTOCOL": "http",
-		"IDPORT_IMPORT_ALLOW_HOSTS": leaf.Host(), "IDPORT_IMPORT_CA": caFile}
-	d := &demo{stack: s, story: stack.Teller{W: io.Discard},
-		env: Env{Stdout: io.Discard, Stderr: io.Discard, Logger: slog.New(slog.DiscardHandler),
-			Lookup: func(k string) (string, bool) { v, ok := vars[k]; return v, ok }}}
+	d := tracedDemo(ctx, t, dir, map[string]string{"IDPORT_OTLP_ENDPOINT": collector.URL, "IDPORT_OTLP_PROTOCOL": "http",
+		"IDPORT_IMPORT_ALLOW_HOSTS": leaf.Host(), "IDPORT_IMPORT_CA": caFile})
+	s := d.stack
 	addrs, err := stack.FreeAddrs(1)
 	if err != nil {
 		t.Fatal(err)
@@ -396,6 +382,29 @@ func TestTracingFederationFetch(t *testing.T) {
 		}
 	}
 	assertNotCarried(t, raw, []string{leaf.ID, anchor.ID, leaf.Host() + ":", "Leaf Registrar", d.alice.Token, d.bob.Token, d.carol.Token})
+}
+
+// tracedDemo opens a stack in dir and returns the demo's steps over it, its subcommands reading
+// vars as their environment (the tracing and import settings of a test).
+func tracedDemo(ctx context.Context, t *testing.T, dir string, vars map[string]string) *demo {
+	t.Helper()
+	s, err := stack.Open(ctx, stack.Options{Dir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &demo{stack: s, story: stack.Teller{W: io.Discard},
+		env: Env{Stdout: io.Discard, Stderr: io.Discard, Logger: slog.New(slog.DiscardHandler),
+			Lookup: func(k string) (string, bool) { v, ok := vars[k]; return v, ok }}}
+}
+
+// writeCertificate writes cert as a PEM file named name in dir and returns its path.
+func writeCertificate(t *testing.T, dir, name string, cert *x509.Certificate) string {
+	t.Helper()
+	path := filepath.Join(dir, name)
+	if err := os.WriteFile(path, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: cert.Raw}), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return path
 }
 
 // findSpan returns the last span named name that service recorded, failing
@@ -466,21 +475,12 @@ func TestTracingVerifierFederationFetch(t *testing.T) {
 		e.Set(func(e *oidfedtest.Entity) { e.OnRequest = record })
 	}
 	dir := t.TempDir()
-	caFile := filepath.Join(dir, "fetch-ca.pem")
-	if err := os.WriteFile(caFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: leaf.Certificate().Raw}), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	caFile := writeCertificate(t, dir, "fetch-ca.pem", leaf.Certificate())
 
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	s, err := stack.Open(ctx, stack.Options{Dir: dir})
-	if err != nil {
-		t.Fatal(err)
-	}
-	vars := map[string]string{"IDPORT_OTLP_ENDPOINT": collector.URL, "IDPORT_OTLP_PROTOCOL": "http"}
-	d := &demo{stack: s, story: stack.Teller{W: io.Discard},
-		env: Env{Stdout: io.Discard, Stderr: io.Discard, Logger: slog.New(slog.DiscardHandler),
-			Lookup: func(k string) (string, bool) { v, ok := vars[k]; return v, ok }}}
+	d := tracedDemo(ctx, t, dir, map[string]string{"IDPORT_OTLP_ENDPOINT": collector.URL, "IDPORT_OTLP_PROTOCOL": "http"})
+	s := d.stack
 	addrs, err := stack.FreeAddrs(2)
 	if err != nil {
 		t.Fatal(err)
