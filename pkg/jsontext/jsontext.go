@@ -1,7 +1,15 @@
 // Package jsontext holds what idport's hand-written JSON readers and writers share: the check
-// that keeps encoders byte for byte what encoding/json writes, and the duplicate-name check of
-// readers that refuse an object holding a name twice.
+// that keeps encoders byte for byte what encoding/json writes (Plain), strings and numbers
+// written as json.Marshal writes them (AppendString, AppendFloat), and the duplicate-name check
+// of readers that refuse an object holding a name twice.
 package jsontext
+
+import (
+	"errors"
+	"math"
+	"strconv"
+	"unicode/utf8"
+)
 
 // Plain reports whether s is printable ASCII without '"', '\\' or the HTML characters
 // json.Marshal escapes ('<', '>', '&'): json.Marshal writes such a string between quotes
@@ -63,4 +71,96 @@ func (m *Names) Add(name string) bool {
 	}
 	m.set[name] = struct{}{}
 	return true
+}
+
+// AppendString appends s as json.Marshal writes it: between quotes, with '"', '\\', control
+// characters, '<', '>', '&', U+2028 and U+2029 escaped and every invalid UTF-8 byte replaced
+// by \ufffd. A Plain string is copied as it is.
+func AppendString(b []byte, s string) []byte {
+	b = append(b, '"')
+	if Plain(s) {
+		return append(append(b, s...), '"')
+	}
+	start := 0
+	for i := 0; i < len(s); {
+		if c := s[i]; c < utf8.RuneSelf {
+			if htmlSafe[c] {
+				i++
+				continue
+			}
+			b = append(b, s[start:i]...)
+			switch c {
+			case '\\', '"':
+				b = append(b, '\\', c)
+			case '\b':
+				b = append(b, '\\', 'b')
+			case '\f':
+				b = append(b, '\\', 'f')
+			case '\n':
+				b = append(b, '\\', 'n')
+			case '\r':
+				b = append(b, '\\', 'r')
+			case '\t':
+				b = append(b, '\\', 't')
+			default:
+				// The other control characters, and '<', '>' and '&'.
+				b = append(b, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xF])
+			}
+			i++
+			start = i
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && size == 1 {
+			b = append(b, s[start:i]...)
+			b = append(b, `\ufffd`...)
+			i++
+			start = i
+			continue
+		}
+		if r == '\u2028' || r == '\u2029' {
+			b = append(b, s[start:i]...)
+			b = append(b, '\\', 'u', '2', '0', '2', hexDigits[r&0xF])
+			i += size
+			start = i
+			continue
+		}
+		i += size
+	}
+	b = append(b, s[start:]...)
+	return append(b, '"')
+}
+
+const hexDigits = "0123456789abcdef"
+
+// htmlSafe marks the ASCII bytes json.Marshal writes unchanged: those Plain accepts and DEL.
+var htmlSafe = func() (t [utf8.RuneSelf]bool) {
+	copy(t[:], plain[:utf8.RuneSelf])
+	t[0x7f] = true
+	return t
+}()
+
+// ErrUnsupportedNumber reports a NaN or an infinity, which JSON cannot hold (json.Marshal
+// fails on them too).
+var ErrUnsupportedNumber = errors.New("jsontext: NaN or infinity is not a JSON number")
+
+// AppendFloat appends f as json.Marshal writes a float64: the shortest form that reads back
+// as f, in exponent form below 1e-6 and from 1e21 on.
+func AppendFloat(b []byte, f float64) ([]byte, error) {
+	if math.IsInf(f, 0) || math.IsNaN(f) {
+		return b, ErrUnsupportedNumber
+	}
+	format := byte('f')
+	if abs := math.Abs(f); abs != 0 && (abs < 1e-6 || abs >= 1e21) {
+		format = 'e'
+	}
+	b = strconv.AppendFloat(b, f, format, -1, 64)
+	if format == 'e' {
+		// e-09 is written e-9.
+		if n := len(b); n >= 4 && b[n-4] == 'e' && b[n-3] == '-' && b[n-2] == '0' {
+			b[n-2] = b[n-1]
+			b = b[:n-1]
+		}
+	}
+	return b, nil
 }

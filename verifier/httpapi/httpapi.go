@@ -367,7 +367,7 @@ func (h *handlers) answer(c *gin.Context, kind string, res *verifier.Result, err
 		status, outcome = http.StatusBadRequest, string(res.FirstError())
 	}
 	h.outcomes.WithLabelValues(kind, string(res.Format), outcome).Inc()
-	c.JSON(status, Render(res))
+	writeResult(c, status, res)
 }
 
 func (h *handlers) challenge(c *gin.Context) {
