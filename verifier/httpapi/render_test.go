@@ -43,7 +43,7 @@ func fullResult() *verifier.Result {
 			"legalName": "Acme Trading Pte. Ltd.", "enterpriseName": "上海临港贸易有限公司", "html": "<b>&amp;</b>", "count": float64(42),
 			"ratio": 0.1, "tiny": 1e-7, "huge": 1e21, "negative": -3.5, "zero": float64(0), "yes": true, "no": false, "none": nil,
 			"address": map[string]any{"street": "1 Marina Boulevard", "postcode": "018989", "geo": []any{1.25, 103.85}},
-			"list": []any{"a", map[string]any{"b": []any{}}, nil, true}, "empty": map[string]any{}, "nilMap": map[string]any(nil),
+			"list":    []any{"a", map[string]any{"b": []any{}}, nil, true}, "empty": map[string]any{}, "nilMap": map[string]any(nil),
 			"nilList": []any(nil), "Zed": "capitals sort first", "ключ": "значение", "tab\tkey": "x", "<key>": "y",
 			"int": 7, "number": json.Number("12.50"), "strings": []string{"x", "<y>"}, "time": at,
 		},
