@@ -7,11 +7,13 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/gin-gonic/gin"
+	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/idport/idport/pkg/vc"
 	"github.com/idport/idport/verifier"
@@ -245,4 +247,47 @@ func FuzzAppendResult(f *testing.F) {
 			t.Errorf("appendResult\n%s\njson.Marshal\n%s", got, want)
 		}
 	})
+}
+
+// TestOutcomeCountersCount: counts kept by label values land in the vector's series.
+func TestOutcomeCountersCount(t *testing.T) {
+	vec := prometheus.NewCounterVec(prometheus.CounterOpts{Name: "test_total", Help: "test"}, []string{"kind", "format", "outcome"})
+	o := newOutcomeCounters(vec)
+	for range 3 {
+		o.inc("credential", "vc+jwt", "verified")
+	}
+	o.inc("credential", "vc+jwt", "expired")
+	o.inc("presentation", "vc+jwt", "verified")
+	for _, c := range []struct {
+		labels []string
+		want   float64
+	}{{[]string{"credential", "vc+jwt", "verified"}, 3}, {[]string{"credential", "vc+jwt", "expired"}, 1}, {[]string{"presentation", "vc+jwt", "verified"}, 1}} {
+		reg := prometheus.NewPedanticRegistry()
+		reg.MustRegister(vec)
+		if got := counterValue(t, reg, c.labels); got != c.want {
+			t.Errorf("%v: %v, want %v", c.labels, got, c.want)
+		}
+	}
+}
+
+// counterValue reads the series of test_total with labels (kind, format, outcome) from reg.
+func counterValue(t *testing.T, reg *prometheus.Registry, labels []string) float64 {
+	t.Helper()
+	mfs, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, mf := range mfs {
+		for _, m := range mf.GetMetric() {
+			var got []string
+			for _, l := range m.GetLabel() {
+				got = append(got, l.GetValue())
+			}
+			// Labels come sorted by name: format, kind, outcome.
+			if slices.Equal(got, []string{labels[1], labels[0], labels[2]}) {
+				return m.GetCounter().GetValue()
+			}
+		}
+	}
+	return 0
 }
