@@ -164,3 +164,41 @@ func AppendFloat(b []byte, f float64) ([]byte, error) {
 	}
 	return b, nil
 }
+
+// PlainRun returns the length of the longest prefix of s made of printable ASCII (0x20-0x7e)
+// other than '"' and '\\': the bytes a reader of a JSON string may pass over without looking
+// at them one by one (a base64url token is such a run). It reads eight bytes at a time.
+func PlainRun[T string | []byte](s T) int {
+	const (
+		ones  = 0x0101010101010101
+		highs = 0x8080808080808080
+	)
+	i := 0
+	for ; i+8 <= len(s); i += 8 {
+		w := s[i : i+8]
+		x := uint64(w[0]) | uint64(w[1])<<8 | uint64(w[2])<<16 | uint64(w[3])<<24 |
+			uint64(w[4])<<32 | uint64(w[5])<<40 | uint64(w[6])<<48 | uint64(w[7])<<56
+		// Each test is exact as a whole (some byte matches or none does): a byte below 0x20,
+		// a byte above 0x7e (0x7f, or with its high bit set), a quote, a backslash.
+		below := (x - 0x20*ones) &^ x
+		above := (x + ones) | x
+		quote := x ^ '"'*ones
+		quote = (quote - ones) &^ quote
+		backslash := x ^ '\\'*ones
+		backslash = (backslash - ones) &^ backslash
+		if (below|above|quote|backslash)&highs != 0 {
+			break
+		}
+	}
+	for ; i < len(s) && plainRun[s[i]]; i++ {
+	}
+	return i
+}
+
+// plainRun marks the bytes PlainRun passes over.
+var plainRun = func() (t [256]bool) {
+	for c := 0x20; c < 0x7f; c++ {
+		t[c] = c != '"' && c != '\\'
+	}
+	return t
+}()

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"math"
 	"strconv"
+	"strings"
 	"testing"
 )
 
@@ -143,4 +144,58 @@ func FuzzAppendFloat(f *testing.F) {
 			t.Errorf("AppendFloat(%v) = %s, %v; json.Marshal %s, %v", x, got, err, want, werr)
 		}
 	})
+}
+
+// plainRunNaive is PlainRun one byte at a time.
+func plainRunNaive(s string) int {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c > 0x7e || c == '"' || c == '\\' {
+			return i
+		}
+	}
+	return len(s)
+}
+
+// TestPlainRun: every byte value at every position of a word, and around word boundaries,
+// ends the run exactly where a byte-by-byte reader ends it, for strings and byte slices.
+func TestPlainRun(t *testing.T) {
+	base := "eyJhbGciOiJFZERTQSJ9.eyJpc3MiOiJkaWQ6a2V5In0-_~ :/#?=&<>{}[]"
+	for c := 0; c < 256; c++ {
+		for pos := 0; pos < 24; pos++ {
+			b := []byte(base)
+			b[pos] = byte(c)
+			for _, s := range []string{string(b), string(b[:pos+1]), string(b[1:])} {
+				want := plainRunNaive(s)
+				if got := PlainRun(s); got != want {
+					t.Fatalf("PlainRun(%q) = %d, want %d", s, got, want)
+				}
+				if got := PlainRun([]byte(s)); got != want {
+					t.Fatalf("PlainRun([]byte(%q)) = %d, want %d", s, got, want)
+				}
+			}
+		}
+	}
+}
+
+// FuzzPlainRun: PlainRun ends where a byte-by-byte reader ends.
+func FuzzPlainRun(f *testing.F) {
+	f.Add("eyJhbGciOiJFZERTQSJ9.e30.c2ln")
+	f.Add("abcdefgh\x7fabcdefgh")
+	f.Add("abcdefghabcdefg\"")
+	f.Add("\xffabcdefghabcdefgh")
+	f.Fuzz(func(t *testing.T, s string) {
+		if got, want := PlainRun(s), plainRunNaive(s); got != want {
+			t.Errorf("PlainRun(%q) = %d, want %d", s, got, want)
+		}
+	})
+}
+
+func BenchmarkPlainRun(b *testing.B) {
+	s := strings.Repeat("eyJhbGciOiJFZERTQSJ9", 100)
+	for b.Loop() {
+		if PlainRun(s) != len(s) {
+			b.Fatal("short run")
+		}
+	}
+	b.SetBytes(int64(len(s)))
 }

@@ -68,6 +68,10 @@ func (s *scanner) rawString() (string, error) {
 	s.i++
 	start := s.i
 	for s.i < len(s.b) {
+		// Printable ASCII without quote or backslash needs no look.
+		if s.i += jsontext.PlainRun(s.b[s.i:]); s.i >= len(s.b) {
+			break
+		}
 		c := s.b[s.i]
 		switch {
 		case c == '"':
