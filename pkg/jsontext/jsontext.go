@@ -16,12 +16,42 @@ import (
 // unchanged, so an encoder may copy it as it is. Other strings (some of which json.Marshal
 // also leaves unchanged, such as non-ASCII text) must go through encoding/json.
 func Plain(s string) bool {
-	for i := 0; i < len(s); i++ {
+	i := 0
+	for ; i+8 <= len(s); i += 8 {
+		w := s[i : i+8]
+		x := uint64(w[0]) | uint64(w[1])<<8 | uint64(w[2])<<16 | uint64(w[3])<<24 |
+			uint64(w[4])<<32 | uint64(w[5])<<40 | uint64(w[6])<<48 | uint64(w[7])<<56
+		if refusedWord(x)|hasByte(x, '<')|hasByte(x, '>')|hasByte(x, '&') != 0 {
+			return false
+		}
+	}
+	for ; i < len(s); i++ {
 		if !plain[s[i]] {
 			return false
 		}
 	}
 	return true
+}
+
+// SWAR tests on eight bytes at a time: each is exact as a whole (non-zero when some byte
+// matches, zero when none does), though not byte by byte.
+const (
+	ones  = 0x0101010101010101
+	highs = 0x8080808080808080
+)
+
+// refusedWord is non-zero when a byte of x is below 0x20, above 0x7e (DEL, or with its high
+// bit set), a quote or a backslash.
+func refusedWord(x uint64) uint64 {
+	below := (x - 0x20*ones) &^ x
+	above := (x + ones) | x
+	return (below | above | hasByte(x, '"') | hasByte(x, '\\')) & highs
+}
+
+// hasByte is non-zero when a byte of x is c.
+func hasByte(x uint64, c byte) uint64 {
+	y := x ^ uint64(c)*ones
+	return (y - ones) &^ y & highs
 }
 
 // plain marks the bytes Plain accepts.
@@ -169,24 +199,12 @@ func AppendFloat(b []byte, f float64) ([]byte, error) {
 // other than '"' and '\\': the bytes a reader of a JSON string may pass over without looking
 // at them one by one (a base64url token is such a run). It reads eight bytes at a time.
 func PlainRun[T string | []byte](s T) int {
-	const (
-		ones  = 0x0101010101010101
-		highs = 0x8080808080808080
-	)
 	i := 0
 	for ; i+8 <= len(s); i += 8 {
 		w := s[i : i+8]
 		x := uint64(w[0]) | uint64(w[1])<<8 | uint64(w[2])<<16 | uint64(w[3])<<24 |
 			uint64(w[4])<<32 | uint64(w[5])<<40 | uint64(w[6])<<48 | uint64(w[7])<<56
-		// Each test is exact as a whole (some byte matches or none does): a byte below 0x20,
-		// a byte above 0x7e (0x7f, or with its high bit set), a quote, a backslash.
-		below := (x - 0x20*ones) &^ x
-		above := (x + ones) | x
-		quote := x ^ '"'*ones
-		quote = (quote - ones) &^ quote
-		backslash := x ^ '\\'*ones
-		backslash = (backslash - ones) &^ backslash
-		if (below|above|quote|backslash)&highs != 0 {
+		if refusedWord(x) != 0 {
 			break
 		}
 	}

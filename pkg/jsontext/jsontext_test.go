@@ -199,3 +199,28 @@ func BenchmarkPlainRun(b *testing.B) {
 	}
 	b.SetBytes(int64(len(s)))
 }
+
+// TestPlainEveryBytePosition: with every byte value at every position of a word and around
+// word boundaries, Plain agrees with a byte-by-byte check.
+func TestPlainEveryBytePosition(t *testing.T) {
+	naive := func(s string) bool {
+		for i := 0; i < len(s); i++ {
+			if !plain[s[i]] {
+				return false
+			}
+		}
+		return true
+	}
+	base := "did:web:example.sg#key-1?x=y;z-_~.eyJhbGciOiJFZERTQSJ9"
+	for c := 0; c < 256; c++ {
+		for pos := 0; pos < 24; pos++ {
+			b := []byte(base)
+			b[pos] = byte(c)
+			for _, s := range []string{string(b), string(b[:pos+1]), string(b[1:])} {
+				if got, want := Plain(s), naive(s); got != want {
+					t.Fatalf("Plain(%q) = %v, want %v", s, got, want)
+				}
+			}
+		}
+	}
+}
