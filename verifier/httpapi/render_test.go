@@ -291,3 +291,44 @@ func counterValue(t *testing.T, reg *prometheus.Registry, labels []string) float
 	}
 	return 0
 }
+
+// BenchmarkAnswer writes the answer of a typical verified credential (the load tool's: seven
+// checks, two status entries, recognition with provenance, five claims) by hand and through
+// json.Marshal(Render(res)): go test ./verifier/httpapi -run '^$' -bench Answer -benchmem
+func BenchmarkAnswer(b *testing.B) {
+	at := time.Date(2026, 12, 6, 17, 36, 45, 0, time.UTC)
+	list := func(p string) string { return "http://127.0.0.1:33213/status/bitstring/" + p + "-1" }
+	r := &verifier.Result{Verified: true, Format: vc.FormatVCJOSE, Errors: []verifier.Problem{}, Warnings: []verifier.Problem{},
+		Issuer: "did:key:z6Mkosir9Eb3mNQST1NeBxAbVsCmNG8GhzMVSYnMBt9bmHFd", Subject: "did:example:acme-sg",
+		Types: []string{"VerifiableCredential", "BusinessRegistration"}, ValidFrom: at, ValidUntil: at.AddDate(1, 0, 0),
+		Status:   &verifier.StatusInfo{Checked: true, Purpose: "revocation", List: list("revocation"), CacheAge: 104494},
+		Statuses: []verifier.StatusInfo{{Checked: true, Purpose: "revocation", List: list("revocation"), CacheAge: 104494}, {Checked: true, Purpose: "suspension", List: list("suspension"), CacheAge: 35927}},
+		Recognition: &verifier.Recognition{Authority: "sg-demo-registrar", Scheme: "sg.corporate", Jurisdiction: "SG", Agreement: "sg-cn-sh-lg-dea",
+			Recognition: "lg-recognises-sg-corporate", LocalAssurance: "L3", ForeignAssurance: "high", RegistryVersion: 1,
+			Provenance: &verifier.Provenance{Kind: verifier.ProvenanceManual, Description: "authority sg-demo-registrar registered by the regulators (maker-checker)"}},
+		Claims: map[string]any{"enterpriseName": "Acme Trading Pte. Ltd.", "enterpriseType": "Private Company Limited by Shares",
+			"establishmentDate": "2019-04-02", "registeredAddress": "1 Marina Boulevard, Singapore 018989", "registrationNumber": "201912345K"},
+	}
+	for _, name := range []string{verifier.CheckFormat, verifier.CheckSignature, verifier.CheckValidity, verifier.CheckRecognition,
+		verifier.CheckAssurance, verifier.CheckDisclosures, verifier.CheckStatus} {
+		r.Checks = append(r.Checks, verifier.Check{Name: name, Outcome: verifier.Passed})
+	}
+	b.Run("appendResult", func(b *testing.B) {
+		b.ReportAllocs()
+		buf := make([]byte, 0, 4<<10)
+		for b.Loop() {
+			var err error
+			if buf, err = appendResult(buf[:0], r); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("json.Marshal", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, err := json.Marshal(Render(r)); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}
