@@ -42,8 +42,11 @@ func writeResult(c *gin.Context, status int, res *verifier.Result) {
 		c.JSON(status, Render(res))
 		return
 	}
-	// What c.Data does, without boxing a renderer.
-	c.Writer.Header()["Content-Type"] = jsonContentType
+	// What c.JSON does with the bytes, without boxing a renderer: the content type unless
+	// one is set already, the status, the body.
+	if h := c.Writer.Header(); len(h["Content-Type"]) == 0 {
+		h["Content-Type"] = jsonContentType
+	}
 	c.Status(status)
 	_, _ = c.Writer.Write(b) // a failed write means the client went away: nothing to answer
 	if cap(b) <= maxPooledAnswer {
