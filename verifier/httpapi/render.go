@@ -19,7 +19,8 @@ import (
 // number and time forms; TestAppendResultMatchesMarshal and FuzzAppendResult check it)
 // into a pooled buffer. A field added to Response, Results or to one of the verifier's
 // types they carry must be added here too: TestAppendResultCoversEveryField fails until
-// it is.
+// the test's fullResult sets it, and TestAppendResultMatchesMarshal then until appendResult
+// writes it.
 
 // jsonContentType is the Content-Type gin's c.JSON sends.
 var jsonContentType = []string{"application/json; charset=utf-8"}
