@@ -420,6 +420,9 @@ func (s *scanner) strings() ([]string, error) {
 	var out []string
 	err := s.array(func() error {
 		v, err := s.str()
+		if out == nil {
+			out = make([]string, 0, 2) // arrays of types hold two most of the time
+		}
 		out = append(out, v)
 		return err
 	})
