@@ -46,7 +46,7 @@ func ParseEnveloped(b []byte) (*Enveloped, error) {
 	if len(b) > MaxDocumentBytes {
 		return nil, fmt.Errorf("%w: %d bytes, limit %d", ErrTooLarge, len(b), MaxDocumentBytes)
 	}
-	ctx, types, id, err := decodeEnvelope(b)
+	v2, types, id, err := decodeEnvelope(b)
 	if err != nil {
 		return nil, err
 	}
@@ -58,7 +58,7 @@ func ParseEnveloped(b []byte) (*Enveloped, error) {
 	default:
 		return nil, fmt.Errorf("%w: type is %v", ErrNotEnveloped, types)
 	}
-	if len(ctx) == 0 || ctx[0] != ContextV2 {
+	if !v2 {
 		return nil, malformed("an enveloped credential needs @context %q first", ContextV2)
 	}
 	e.MediaType, e.Data, err = ParseDataURL(id)
@@ -68,38 +68,34 @@ func ParseEnveloped(b []byte) (*Enveloped, error) {
 	return &e, nil
 }
 
-// decodeEnvelope returns the @context (its leading strings suffice to
-// check the version), the types and the id of an enveloped value: in one
-// pass for the usual shape, else through encoding/json.
-func decodeEnvelope(b []byte) (ctx []any, types []string, id string, err error) {
+// decodeEnvelope returns whether @context starts with ContextV2, the types and the id of an
+// enveloped value: in one pass for the usual shape, else through encoding/json.
+func decodeEnvelope(b []byte) (v2 bool, types []string, id string, err error) {
 	if c, t, id, ok := envelopeFast(b); ok {
-		ctx = make([]any, len(c))
-		for i, s := range c {
-			ctx[i] = s
-		}
-		return ctx, t, id, nil
+		return len(c) > 0 && c[0] == ContextV2, t, id, nil
 	}
 	// Members by their exact names, as JSON-LD reads them (a struct would also take "Type" or
 	// "ID").
 	var w map[string]json.RawMessage
 	if err := json.Unmarshal(b, &w); err != nil || w == nil {
-		return nil, nil, "", malformed("enveloped credential: not a JSON object")
+		return false, nil, "", malformed("enveloped credential: not a JSON object")
 	}
 	if raw, has := w["id"]; has {
 		if err := json.Unmarshal(raw, &id); err != nil {
-			return nil, nil, "", malformed("enveloped credential: id must be a string")
+			return false, nil, "", malformed("enveloped credential: id must be a string")
 		}
 	}
 	if types, _, err = decodeStrings(w["type"], "type"); err != nil {
-		return nil, nil, "", fmt.Errorf("%w: %w", ErrNotEnveloped, err)
+		return false, nil, "", fmt.Errorf("%w: %w", ErrNotEnveloped, err)
 	}
 	if !hasType(types, TypeEnveloped) && !hasType(types, TypeEnvelopedPresentation) {
-		return nil, types, "", nil // the caller reports the type before the context
+		return false, types, "", nil // the caller reports the type before the context
 	}
-	if ctx, err = decodeContext(w["@context"]); err != nil {
-		return nil, nil, "", err
+	ctx, err := decodeContext(w["@context"])
+	if err != nil {
+		return false, nil, "", err
 	}
-	return ctx, types, id, nil
+	return len(ctx) > 0 && ctx[0] == ContextV2, types, id, nil
 }
 
 // ParseDataURL splits a data: URL "data:<media type>[;params],<data>" into its

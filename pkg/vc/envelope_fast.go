@@ -1,5 +1,7 @@
 package vc
 
+import "github.com/idport/idport/pkg/jsontext"
+
 // envelopeFast reads the usual shape of an enveloped value, an object with
 // exactly the members "@context", "id" and "type", each a string or (for
 // @context and type) an array of strings, every string plain ASCII without
@@ -84,15 +86,12 @@ func (s *envelopeScanner) plain() (string, bool) {
 		return "", false
 	}
 	start := s.i
-	for s.i < len(s.b) {
-		switch c := s.b[s.i]; {
-		case c == '"':
-			s.i++
-			return string(s.b[start : s.i-1]), true
-		case c < 0x20 || c >= 0x7f || c == '\\':
-			return "", false
-		}
+	// The run ends at the closing quote, or at a byte refused here (a control character,
+	// DEL, non-ASCII, a backslash), or at the end.
+	s.i += jsontext.PlainRun(s.b[s.i:])
+	if s.i < len(s.b) && s.b[s.i] == '"' {
 		s.i++
+		return string(s.b[start : s.i-1]), true
 	}
 	return "", false
 }

@@ -68,6 +68,10 @@ func (s *scanner) rawString() (string, error) {
 	s.i++
 	start := s.i
 	for s.i < len(s.b) {
+		// Printable ASCII without quote or backslash needs no look.
+		if s.i += jsontext.PlainRun(s.b[s.i:]); s.i >= len(s.b) {
+			break
+		}
 		c := s.b[s.i]
 		switch {
 		case c == '"':
@@ -416,6 +420,9 @@ func (s *scanner) strings() ([]string, error) {
 	var out []string
 	err := s.array(func() error {
 		v, err := s.str()
+		if out == nil {
+			out = make([]string, 0, 2) // arrays of types hold two most of the time
+		}
 		out = append(out, v)
 		return err
 	})

@@ -305,6 +305,9 @@ func readStatus(s *scanner) ([]StatusRef, error) {
 			}
 			r.Index = int(idx)
 		}
+		if out == nil {
+			out = make([]StatusRef, 0, 2) // a revocation and a suspension entry, often
+		}
 		out = append(out, r)
 		return nil
 	}

@@ -140,11 +140,11 @@ func New(v *verifier.Verifier, o Options) *gin.Engine {
 		Ready: o.Ready, RateLimit: rateLimitByAPIKey(o.RateLimit, o.OpenID4VP),
 		TracerProvider: o.TracerProvider,
 	})
-	h := &handlers{v: v, outcomes: prometheus.NewCounterVec(prometheus.CounterOpts{
+	h := &handlers{v: v, outcomes: newOutcomeCounters(prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "idport_verifier_verifications_total",
 		Help: "Verifications by kind (credential, presentation, document), format and outcome (verified or the first error code).",
-	}, []string{"kind", "format", "outcome"})}
-	reg.MustRegister(h.outcomes)
+	}, []string{"kind", "format", "outcome"}))}
+	reg.MustRegister(h.outcomes.vec)
 	e.POST("/credentials/verify", h.verifyCredential)
 	e.POST("/presentations/verify", h.verifyPresentation)
 	e.POST("/documents/verify", h.verifyDocument)
@@ -176,7 +176,7 @@ func rateLimitByAPIKey(rl *httpx.RateLimit, vp *OpenID4VPOptions) *httpx.RateLim
 
 type handlers struct {
 	v        *verifier.Verifier
-	outcomes *prometheus.CounterVec
+	outcomes *outcomeCounters
 	profiles *profiles.Set
 }
 
@@ -366,8 +366,8 @@ func (h *handlers) answer(c *gin.Context, kind string, res *verifier.Result, err
 	if !res.Verified {
 		status, outcome = http.StatusBadRequest, string(res.FirstError())
 	}
-	h.outcomes.WithLabelValues(kind, string(res.Format), outcome).Inc()
-	c.JSON(status, Render(res))
+	h.outcomes.inc(kind, string(res.Format), outcome)
+	writeResult(c, status, res)
 }
 
 func (h *handlers) challenge(c *gin.Context) {

@@ -271,7 +271,7 @@ func (h *vpHandlers) outcome(c *gin.Context) {
 			if !res.Verified {
 				status = http.StatusBadRequest
 			}
-			c.JSON(status, Render(&res))
+			writeResult(c, status, &res)
 			return
 		}
 		if !time.Now().Before(deadline) || !sleep(ctx, h.poll) {
