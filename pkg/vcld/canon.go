@@ -15,6 +15,7 @@ import (
 	"github.com/piprate/json-gold/ld"
 
 	"github.com/idport/idport/pkg/jsontext"
+	"github.com/idport/idport/pkg/vcld/internal/ldexpand"
 )
 
 // trapVocab is appended as "@vocab" to every document context that defines
@@ -99,6 +100,13 @@ type Processor struct {
 	// slowContexts disables the pre-processed type-scoped contexts (tests
 	// compare both paths).
 	slowContexts bool
+	// goldExpansion expands every document with json-gold, never with
+	// ldexpand (tests compare both).
+	goldExpansion bool
+	// ownExpansions counts the expansions made by ldexpand (tests).
+	ownExpansions atomic.Int64
+	// empty is the empty active context ldexpand starts from.
+	empty *ld.Context
 	// checkReuse makes every reused expansion (reuse.go) be checked against
 	// the document's own canonical form (tests).
 	checkReuse bool
@@ -120,6 +128,7 @@ func New(o Options) (*Processor, error) {
 		return nil, err
 	}
 	p := &Processor{loader: l, limits: o.Limits.withDefaults(), now: o.Now, checkSigner: o.CheckSigner, proofs: newProofCache(o.ProofCacheSize)}
+	p.empty = ld.NewContext(nil, p.ldOptions())
 	if o.Ed25519Signature2020 != nil {
 		p.makers = map[Suite]ProofMaker{Ed25519Signature2020: o.Ed25519Signature2020}
 	}
@@ -394,11 +403,25 @@ func (p *Processor) expand(ctx context.Context, doc map[string]any) (_ []any, er
 	// json-gold uses a *Context it is handed as is (no re-processing).
 	inst := active.instance()
 	in["@context"] = inst.slow
-	if !p.slowContexts && active.fast.fastEligible(doc) {
+	fast := !p.slowContexts && active.fast.fastEligible(doc)
+	if fast {
 		in["@context"] = inst.fast
 	}
-	releases := substituteEmbedded(in, p.slowContexts)
-	expanded, err := ld.NewJsonLdProcessor().Expand(in, p.ldOptions())
+	used := []*ctxInstance{inst}
+	releases := substituteEmbedded(in, p.slowContexts, &used)
+	var expanded []any
+	if fast && !p.goldExpansion {
+		// Pre-processed contexts: expanded without json-gold's context
+		// copies; anything outside ldexpand's subset, and any error, goes
+		// to json-gold.
+		if ours, err := ldexpand.Expand(in, &expansionContexts{empty: p.empty, instances: used}); err == nil {
+			expanded = ours
+			p.ownExpansions.Add(1)
+		}
+	}
+	if expanded == nil {
+		expanded, err = ld.NewJsonLdProcessor().Expand(in, p.ldOptions())
+	}
 	active.release(inst) // not reached after a panic: the instances are dropped
 	for _, r := range releases {
 		r()
@@ -676,6 +699,30 @@ func graphContainerLost(active *ld.Context) (lost, onEmpty bool, iri string) {
 	return lost, td.Context == nil, td.ID
 }
 
+// expansionContexts are the pre-processed contexts of one expansion
+// (ldexpand.Contexts): the instances of the document's context and of its
+// embedded credentials' contexts.
+type expansionContexts struct {
+	empty     *ld.Context
+	instances []*ctxInstance
+}
+
+// Previous implements ldexpand.Contexts.
+func (x *expansionContexts) Previous(c *ld.Context) (*ld.Context, bool) {
+	if c == x.empty {
+		return nil, true
+	}
+	for _, in := range x.instances {
+		if prev, ok := in.previous[c]; ok {
+			return prev, true
+		}
+	}
+	return nil, false
+}
+
+// Empty implements ldexpand.Contexts.
+func (x *expansionContexts) Empty() *ld.Context { return x.empty }
+
 // embeddedContext stands, in a presentation view, for the @context of an
 // embedded credential that json-gold processes on an empty active context
 // (see graphContainerLost): canonicalize hands json-gold a private instance
@@ -686,7 +733,7 @@ type embeddedContext struct{ pc *processedContext }
 // substituteEmbedded replaces embeddedContext markers in the view's
 // embedded credentials by context instances, returned for release. With
 // slow set it restores the context values instead.
-func substituteEmbedded(in map[string]any, slow bool) []func() {
+func substituteEmbedded(in map[string]any, slow bool, used *[]*ctxInstance) []func() {
 	items, ok := in["verifiableCredential"].([]any)
 	if !ok {
 		return nil
@@ -720,6 +767,7 @@ func substituteEmbedded(in map[string]any, slow bool) []func() {
 				c["@context"] = inst.fast
 			}
 			releases = append(releases, func() { marker.pc.release(inst) })
+			*used = append(*used, inst)
 		}
 		out[i] = map[string]any{"@graph": c}
 	}
