@@ -9,17 +9,125 @@ import (
 	"time"
 )
 
-// splitMembers decodes a JSON object into its members.
-func splitMembers(b []byte, what string) (map[string]json.RawMessage, error) {
+// splitMembers decodes a JSON object into its members (a repeated name:
+// the last one, as encoding/json). valid tells that b is known to be valid
+// JSON (checked by the caller); otherwise it is checked here, and invalid
+// input is decoded by encoding/json for its error. The members are copies:
+// b may be a decoder's buffer.
+func splitMembers(b []byte, what string, valid bool) (map[string]json.RawMessage, error) {
 	b = bytes.TrimSpace(b)
 	if len(b) == 0 || b[0] != '{' {
 		return nil, malformed("%s is not a JSON object", what)
 	}
-	var m map[string]json.RawMessage
-	if err := json.Unmarshal(b, &m); err != nil {
+	if !valid && !json.Valid(b) {
+		var m map[string]json.RawMessage
+		err := json.Unmarshal(b, &m)
 		return nil, malformed("%s: %v", what, err)
 	}
-	return m, nil
+	return splitValidObject(bytes.Clone(b)), nil
+}
+
+// splitValidObject splits a valid JSON object (no surrounding space) into
+// its members, which alias b, in one pass.
+func splitValidObject(b []byte) map[string]json.RawMessage {
+	m := make(map[string]json.RawMessage, 8)
+	i := skipSpace(b, 1)
+	for i < len(b) && b[i] == '"' {
+		end := skipString(b, i)
+		key := b[i+1 : end-1]
+		var k string
+		if bytes.IndexByte(key, '\\') >= 0 || !isASCII(key) {
+			// Escapes, and invalid UTF-8 that encoding/json replaces.
+			_ = json.Unmarshal(b[i:end], &k)
+		} else {
+			k = string(key)
+		}
+		i = skipSpace(b, skipSpace(b, end)+1) // past the colon
+		vend := skipValue(b, i)
+		m[k] = json.RawMessage(b[i:vend:vend])
+		i = skipSpace(b, vend)
+		if i < len(b) && b[i] == ',' {
+			i = skipSpace(b, i+1)
+		}
+	}
+	return m
+}
+
+// splitValidArray splits a valid JSON array (no surrounding space) into its
+// elements, which alias b.
+func splitValidArray(b []byte) []json.RawMessage {
+	out := make([]json.RawMessage, 0, 4)
+	i := skipSpace(b, 1)
+	for i < len(b) && b[i] != ']' {
+		end := skipValue(b, i)
+		out = append(out, json.RawMessage(b[i:end:end]))
+		i = skipSpace(b, end)
+		if i < len(b) && b[i] == ',' {
+			i = skipSpace(b, i+1)
+		}
+	}
+	return out
+}
+
+func isASCII(b []byte) bool {
+	for _, c := range b {
+		if c >= 0x80 {
+			return false
+		}
+	}
+	return true
+}
+
+func skipSpace(b []byte, i int) int {
+	for i < len(b) && (b[i] == ' ' || b[i] == '\t' || b[i] == '\n' || b[i] == '\r') {
+		i++
+	}
+	return i
+}
+
+// skipString returns the index just past the JSON string at b[i].
+func skipString(b []byte, i int) int {
+	for j := i + 1; j < len(b); j++ {
+		switch b[j] {
+		case '\\':
+			j++
+		case '"':
+			return j + 1
+		}
+	}
+	return len(b)
+}
+
+// skipValue returns the index just past the valid JSON value at b[i].
+func skipValue(b []byte, i int) int {
+	switch b[i] {
+	case '"':
+		return skipString(b, i)
+	case '{', '[':
+		depth := 0
+		for ; i < len(b); i++ {
+			switch b[i] {
+			case '"':
+				i = skipString(b, i) - 1
+			case '{', '[':
+				depth++
+			case '}', ']':
+				depth--
+				if depth == 0 {
+					return i + 1
+				}
+			}
+		}
+		return i
+	}
+	for i < len(b) {
+		switch b[i] {
+		case ',', '}', ']', ' ', '\t', '\n', '\r':
+			return i
+		}
+		i++
+	}
+	return i
 }
 
 // decodeHead takes @context, id and type, which credentials and
@@ -56,12 +164,19 @@ func decodeTail(m map[string]json.RawMessage) (proof json.RawMessage, extra map[
 func parseValidated[T any, PT interface {
 	*T
 	Validate() error
+	decodeJSON(b []byte, valid bool) error
 }](b []byte) (*T, error) {
 	if len(b) > MaxDocumentBytes {
 		return nil, fmt.Errorf("%w: %d bytes, limit %d", ErrTooLarge, len(b), MaxDocumentBytes)
 	}
 	v := new(T)
-	if err := json.Unmarshal(b, v); err != nil {
+	// One validity check, then one pass over the members (encoding/json
+	// checks and scans the input again for each level of UnmarshalJSON).
+	if trimmed := bytes.TrimSpace(b); json.Valid(trimmed) {
+		if err := PT(v).decodeJSON(trimmed, true); err != nil {
+			return nil, wrapDecode(err)
+		}
+	} else if err := json.Unmarshal(b, v); err != nil {
 		return nil, wrapDecode(err)
 	}
 	if err := PT(v).Validate(); err != nil {
