@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"runtime"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -242,11 +243,10 @@ func checkDepth(b []byte, max int) error {
 // @context value, with the undefined-term trap appended when the context has
 // no @vocab of its own. Results are cached by the JSON of the value.
 func (p *Processor) activeContext(ctxVal any) (*processedContext, error) {
-	keyBytes, err := json.Marshal(ctxVal)
+	key, err := valueKey(nil, ctxVal)
 	if err != nil {
 		return nil, fmt.Errorf("vcld: @context: %v: %w", err, ErrMalformed)
 	}
-	key := string(keyBytes)
 	if pc, ok := p.cache.get(key); ok {
 		if pc.err == nil && !pc.prepared && pc.uses.Add(1) == prepareAfterUses {
 			pc = pc.withFastContext()
@@ -279,6 +279,36 @@ func (p *Processor) activeContext(ctxVal any) (*processedContext, error) {
 	// Failures are properties of the context value alone, so they cache too.
 	p.cache.put(key, pc)
 	return pc, pc.err
+}
+
+// valueKey appends to b an injective encoding of a JSON value for cache
+// keys: strings and arrays of strings (most @context values) length-
+// prefixed without encoding/json, other values as their JSON.
+func valueKey(b []byte, v any) (string, error) {
+	appendString := func(s string) {
+		b = strconv.AppendInt(append(b, 's'), int64(len(s)), 10)
+		b = append(append(b, ':'), s...)
+	}
+	switch t := v.(type) {
+	case string:
+		appendString(t)
+		return string(b), nil
+	case []any:
+		if onlyURLs(t) {
+			b = strconv.AppendInt(append(b, 'a'), int64(len(t)), 10)
+			b = append(b, ':')
+			for _, e := range t {
+				appendString(e.(string))
+			}
+			return string(b), nil
+		}
+	}
+	j, err := json.Marshal(v)
+	if err != nil {
+		return "", err
+	}
+	b = strconv.AppendInt(append(b, 'j'), int64(len(j)), 10)
+	return string(append(append(b, ':'), j...)), nil
 }
 
 // prepareAfterUses is the number of further uses (lookups in the context

@@ -62,8 +62,8 @@ func expansionDocs(t testing.TB) map[string]map[string]any {
 	})
 	docs["property-scoped"] = inline(map[string]any{
 		"Thing": ex + "Thing",
-		"role": map[string]any{"@id": ex + "role", "@type": "@vocab", "@context": map[string]any{"admin": ex + "roles/admin", "@vocab": ex + "roles/"}},
-		"who":  map[string]any{"@id": ex + "who", "@context": map[string]any{"label": ex + "label"}},
+		"role":  map[string]any{"@id": ex + "role", "@type": "@vocab", "@context": map[string]any{"admin": ex + "roles/admin", "@vocab": ex + "roles/"}},
+		"who":   map[string]any{"@id": ex + "who", "@context": map[string]any{"label": ex + "label"}},
 	}, map[string]any{"role": []any{"admin", "guest"}, "who": map[string]any{"label": "x"}})
 	docs["protected-redefinition"] = inline(map[string]any{"Thing": ex + "Thing", "issuer": ex + "notTheIssuer"}, map[string]any{"name": "x"})
 	docs["protected-redefinition-scoped"] = inline(map[string]any{
@@ -75,7 +75,7 @@ func expansionDocs(t testing.TB) map[string]map[string]any {
 	docs["vocab-coercion"] = inline(map[string]any{
 		"@vocab": ex, "kind": map[string]any{"@id": ex + "kind", "@type": "@vocab"}, "link": map[string]any{"@id": ex + "link", "@type": "@id"},
 		"when": map[string]any{"@id": ex + "when", "@type": "http://www.w3.org/2001/XMLSchema#dateTime"},
-		"ex": map[string]any{"@id": ex, "@prefix": true},
+		"ex":   map[string]any{"@id": ex, "@prefix": true},
 	}, map[string]any{
 		"kind": []any{"Thing", "ex:Other", "https://abs.example/x"}, "link": "relative/path", "when": "2024-01-01T00:00:00Z",
 		"ex:curie": "c", "free": map[string]any{"@value": "v", "@language": "EN"}, "nothing": nil,
@@ -96,8 +96,8 @@ func expansionDocs(t testing.TB) map[string]map[string]any {
 	}, map[string]any{
 		"ordered": []any{3, 1, map[string]any{"@id": "did:example:o"}, map[string]any{"v": 1}},
 		"bag":     []any{"a", "b"}, "single": map[string]any{"@list": []any{"x"}}, "set": map[string]any{"@set": []any{"y", "z"}},
-		"g":       map[string]any{"p": "in a graph"}, "ng": map[string]any{"@graph": map[string]any{"@id": "did:example:g", "p": 1}},
-		"idOnly":  map[string]any{"@id": "did:example:ref"}, "indexed": map[string]any{"@value": "i", "@index": "k"},
+		"g": map[string]any{"p": "in a graph"}, "ng": map[string]any{"@graph": map[string]any{"@id": "did:example:g", "p": 1}},
+		"idOnly": map[string]any{"@id": "did:example:ref"}, "indexed": map[string]any{"@value": "i", "@index": "k"},
 	})
 	docs["reverse-nest-included"] = inline(map[string]any{
 		"Thing": ex + "Thing", "@vocab": ex, "parentOf": map[string]any{"@reverse": ex + "child"}, "wrap": "@nest",
@@ -118,7 +118,7 @@ func expansionDocs(t testing.TB) map[string]map[string]any {
 		"Thing": ex + "Thing", "raw": map[string]any{"@id": ex + "raw", "@context": nil},
 	}, map[string]any{"raw": map[string]any{"@id": "https://abs.example/x", "https://abs.example/p": "v"}})
 	docs["value-reverted"] = inline(map[string]any{
-		"Thing": map[string]any{"@id": ex + "Thing", "@context": map[string]any{"v": map[string]any{"@id": ex + "v", "@type": "@id"}, "@vocab": ex + "scoped/"}},
+		"Thing":  map[string]any{"@id": ex + "Thing", "@context": map[string]any{"v": map[string]any{"@id": ex + "v", "@type": "@id"}, "@vocab": ex + "scoped/"}},
 		"@vocab": ex,
 	}, map[string]any{"type": "Thing", "v": "relative", "child": map[string]any{"@value": "lit"}, "ref": map[string]any{"@id": "did:example:r"},
 		"node": map[string]any{"v": "again", "w": 1}})
