@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"runtime"
 	"slices"
+	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -285,34 +286,64 @@ func (p *Processor) activeContext(ctxVal any) (*processedContext, error) {
 	return pc, pc.err
 }
 
-// valueKey appends to b an injective encoding of a JSON value for cache
-// keys: strings and arrays of strings (most @context values) length-
-// prefixed without encoding/json, other values as their JSON.
+// valueKey returns an injective encoding of a decoded JSON value for cache
+// keys (every item tagged with its kind, strings and collections
+// length-prefixed, object members sorted by name), written without
+// encoding/json.
 func valueKey(b []byte, v any) (string, error) {
-	appendString := func(s string) {
-		b = strconv.AppendInt(append(b, 's'), int64(len(s)), 10)
-		b = append(append(b, ':'), s...)
+	b, err := appendValueKey(b, v)
+	return string(b), err
+}
+
+func appendValueKey(b []byte, v any) ([]byte, error) {
+	appendString := func(b []byte, tag byte, s string) []byte {
+		b = strconv.AppendInt(append(b, tag), int64(len(s)), 10)
+		return append(append(b, ':'), s...)
 	}
 	switch t := v.(type) {
-	case string:
-		appendString(t)
-		return string(b), nil
-	case []any:
-		if onlyURLs(t) {
-			b = strconv.AppendInt(append(b, 'a'), int64(len(t)), 10)
-			b = append(b, ':')
-			for _, e := range t {
-				appendString(e.(string))
-			}
-			return string(b), nil
+	case nil:
+		return append(b, 'n'), nil
+	case bool:
+		if t {
+			return append(b, 't'), nil
 		}
+		return append(b, 'f'), nil
+	case string:
+		return appendString(b, 's', t), nil
+	case float64:
+		return strconv.AppendFloat(append(b, 'd'), t, 'g', -1, 64), nil
+	case []any:
+		b = strconv.AppendInt(append(b, 'a'), int64(len(t)), 10)
+		b = append(b, ':')
+		for _, e := range t {
+			var err error
+			if b, err = appendValueKey(b, e); err != nil {
+				return nil, err
+			}
+		}
+		return b, nil
+	case map[string]any:
+		keys := make([]string, 0, len(t))
+		for k := range t {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		b = strconv.AppendInt(append(b, 'o'), int64(len(t)), 10)
+		b = append(b, ':')
+		for _, k := range keys {
+			b = appendString(b, 'k', k)
+			var err error
+			if b, err = appendValueKey(b, t[k]); err != nil {
+				return nil, err
+			}
+		}
+		return b, nil
 	}
 	j, err := json.Marshal(v)
 	if err != nil {
-		return "", err
+		return nil, err
 	}
-	b = strconv.AppendInt(append(b, 'j'), int64(len(j)), 10)
-	return string(append(append(b, ':'), j...)), nil
+	return appendString(b, 'j', string(j)), nil
 }
 
 // prepareAfterUses is the number of further uses (lookups in the context

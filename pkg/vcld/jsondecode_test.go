@@ -43,3 +43,42 @@ func FuzzDecodeObjectEqualsChecked(f *testing.F) {
 		}
 	})
 }
+
+// TestValueKeyInjective: cache keys of distinct JSON values differ, those of
+// equal values agree.
+func TestValueKeyInjective(t *testing.T) {
+	values := []any{
+		nil, true, false, "", "a", "ab", "s1:a", 0.0, 1.0, -1.0, 1e21, 0.5, 1.5,
+		[]any{}, []any{"a"}, []any{"a", "b"}, []any{"ab"}, []any{"a", []any{"b"}}, []any{[]any{"a"}, "b"}, []any{1.0, 2.0}, []any{12.0},
+		map[string]any{}, map[string]any{"a": "b"}, map[string]any{"a": []any{"b"}}, map[string]any{"ab": ""}, map[string]any{"a": "", "b": ""},
+		map[string]any{"a": map[string]any{"b": nil}}, []any{map[string]any{"a": "b"}}, "https://www.w3.org/ns/credentials/v2",
+		[]any{"https://www.w3.org/ns/credentials/v2", map[string]any{"@vocab": "https://example.org/"}},
+	}
+	seen := map[string]any{}
+	for _, v := range values {
+		k, err := valueKey(nil, v)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if prev, dup := seen[k]; dup {
+			t.Fatalf("%#v and %#v share the key %q", prev, v, k)
+		}
+		seen[k] = v
+		again, _ := valueKey(nil, mustRoundTrip(t, v))
+		if again != k {
+			t.Fatalf("%#v: key %q, after a round trip %q", v, k, again)
+		}
+	}
+}
+
+func mustRoundTrip(t *testing.T, v any) any {
+	b, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out any
+	if err := json.Unmarshal(b, &out); err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
