@@ -1,6 +1,7 @@
 package vcld
 
 import (
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -408,7 +409,46 @@ func serializeQuad(b *strings.Builder, q quad, label func(string) string) {
 }
 
 // lessUTF16 orders strings by UTF-16 code units, as JavaScript's sort does.
-func lessUTF16(a, b string) bool {
+func lessUTF16(a, b string) bool { return compareUTF16(a, b) < 0 }
+
+// compareUTF16 compares strings by UTF-16 code units. It skips the common
+// prefix byte by byte (N-Quads lines share long ones) and decodes runes
+// only from the last byte before they differ that starts a rune in both (a
+// non-continuation byte always starts one, however invalid the UTF-8
+// around it).
+func compareUTF16(a, b string) int {
+	n := min(len(a), len(b))
+	i := 0
+	for i < n && a[i] == b[i] {
+		i++
+	}
+	if i == n {
+		// One is a prefix of the other: ordered by length unless the
+		// shorter ends inside a rune of the longer.
+		longer := a
+		if len(b) > len(a) {
+			longer = b
+		}
+		if i == len(longer) || utf8.RuneStart(longer[i]) {
+			return cmp.Compare(len(a), len(b))
+		}
+	} else if a[i] < utf8.RuneSelf && b[i] < utf8.RuneSelf {
+		return cmp.Compare(a[i], b[i])
+	}
+	for i > 0 && !(i < n && utf8.RuneStart(a[i]) && utf8.RuneStart(b[i])) {
+		i--
+	}
+	if lessUTF16Runes(a[i:], b[i:]) {
+		return -1
+	}
+	if lessUTF16Runes(b[i:], a[i:]) {
+		return 1
+	}
+	return 0
+}
+
+// lessUTF16Runes is lessUTF16 rune by rune.
+func lessUTF16Runes(a, b string) bool {
 	for len(a) > 0 && len(b) > 0 {
 		ra, na := utf8.DecodeRuneInString(a)
 		rb, nb := utf8.DecodeRuneInString(b)
@@ -559,7 +599,7 @@ func canonicalNQuads(ctx context.Context, quads []quad, maxBlankNodes, workFacto
 		serializeQuad(&b, q, label)
 		lines[i] = b.String()
 	}
-	sort.Slice(lines, func(i, j int) bool { return lessUTF16(lines[i], lines[j]) })
+	slices.SortFunc(lines, compareUTF16)
 	// RDFC-1.0 output is a set: drop duplicate statements.
 	lines = slices.Compact(lines)
 	return strings.Join(lines, ""), nil
@@ -583,8 +623,17 @@ func (st *canonState) hashFirstDegree(id string) string {
 		serializeQuad(&b, st.quads[i], label)
 		lines = append(lines, b.String())
 	}
-	sort.Slice(lines, func(i, j int) bool { return lessUTF16(lines[i], lines[j]) })
-	h := sha256Hex(strings.Join(lines, ""))
+	slices.SortFunc(lines, compareUTF16)
+	n := 0
+	for _, l := range lines {
+		n += len(l)
+	}
+	joined := make([]byte, 0, n)
+	for _, l := range lines {
+		joined = append(joined, l...)
+	}
+	sum := sha256.Sum256(joined)
+	h := hex.EncodeToString(sum[:])
 	st.firstHash[id] = h
 	return h
 }
