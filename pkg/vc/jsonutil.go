@@ -7,6 +7,8 @@ import (
 	"sort"
 	"strings"
 	"time"
+
+	"github.com/idport/idport/pkg/jsontext"
 )
 
 // splitMembers decodes a JSON object into its members (a repeated name:
@@ -194,6 +196,10 @@ func take(m map[string]json.RawMessage, name string) (json.RawMessage, bool) {
 	return v, ok
 }
 
+// maxFastDepth bounds the nesting jsontext.Decode reads here (deeper
+// values take encoding/json, which has its own limit).
+const maxFastDepth = 512
+
 // isArray reports whether raw is a JSON array.
 func isArray(raw json.RawMessage) bool {
 	raw = bytes.TrimSpace(raw)
@@ -232,6 +238,23 @@ func decodeContext(raw json.RawMessage) ([]any, error) {
 
 // decodeStrings decodes a string or an array of strings.
 func decodeStrings(raw json.RawMessage, name string) (vals []string, single bool, err error) {
+	switch v, _ := jsontext.Decode(raw, 1, false); t := v.(type) {
+	case string:
+		return []string{t}, true, nil
+	case []any:
+		vals = make([]string, 0, len(t))
+		for _, e := range t {
+			s, isString := e.(string)
+			if !isString {
+				vals = nil // null elements and errors: encoding/json's way
+				break
+			}
+			vals = append(vals, s)
+		}
+		if vals != nil {
+			return vals, false, nil
+		}
+	}
 	if !isArray(raw) {
 		var s string
 		if err := json.Unmarshal(raw, &s); err != nil {
@@ -247,6 +270,25 @@ func decodeStrings(raw json.RawMessage, name string) (vals []string, single bool
 
 // decodeObjects decodes an object or an array of objects.
 func decodeObjects(raw json.RawMessage, name string) (vals []map[string]any, single bool, err error) {
+	// One pass for what encoding/json would read without error; anything
+	// else takes its way, for the same result or error.
+	switch v, _ := jsontext.Decode(raw, maxFastDepth, false); t := v.(type) {
+	case map[string]any:
+		return []map[string]any{t}, true, nil
+	case []any:
+		vals = make([]map[string]any, 0, len(t))
+		for _, e := range t {
+			o, isMap := e.(map[string]any)
+			if !isMap {
+				vals = nil
+				break
+			}
+			vals = append(vals, o)
+		}
+		if vals != nil {
+			return vals, false, nil
+		}
+	}
 	if !isArray(raw) {
 		var o map[string]any
 		if err := json.Unmarshal(raw, &o); err != nil || o == nil {
@@ -268,6 +310,11 @@ func decodeObjects(raw json.RawMessage, name string) (vals []map[string]any, sin
 // decodeString decodes a member that must be a string. An explicit null is refused: it is not
 // an absent member, and reading it as "" would let a caller fill in a value of its choosing.
 func decodeString(raw json.RawMessage, name string) (string, error) {
+	if v, _ := jsontext.Decode(raw, 0, false); v != nil {
+		if s, isString := v.(string); isString {
+			return s, nil
+		}
+	}
 	var s string
 	if isNull(raw) || json.Unmarshal(raw, &s) != nil {
 		return "", malformed("%s must be a string", name)
@@ -280,9 +327,12 @@ func isNull(raw json.RawMessage) bool { return string(bytes.TrimSpace(raw)) == "
 
 // decodeTime decodes an XML Schema dateTimeStamp (RFC 3339 with a time zone).
 func decodeTime(raw json.RawMessage, name string) (*time.Time, string, error) {
-	var s string
-	if err := json.Unmarshal(raw, &s); err != nil {
-		return nil, "", malformed("%s must be a string", name)
+	v, _ := jsontext.Decode(raw, 0, false)
+	s, isString := v.(string)
+	if !isString {
+		if err := json.Unmarshal(raw, &s); err != nil {
+			return nil, "", malformed("%s must be a string", name)
+		}
 	}
 	t, err := ParseTime(s)
 	if err != nil {

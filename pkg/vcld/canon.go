@@ -168,8 +168,11 @@ func (p *Processor) decode(b []byte) (map[string]any, error) {
 	if len(b) > p.limits.MaxDocumentBytes {
 		return nil, fmt.Errorf("vcld: document is %d bytes, limit %d: %w", len(b), p.limits.MaxDocumentBytes, ErrTooComplex)
 	}
-	if doc, ok := decodeObject(b, p.limits.MaxDepth); ok {
-		return doc, nil
+	// One pass; checkDepth and encoding/json when it fails, for the error.
+	if v, ok := jsontext.Decode(b, p.limits.MaxDepth, true); ok {
+		if doc, isMap := v.(map[string]any); isMap {
+			return doc, nil
+		}
 	}
 	// The checked path, for its errors.
 	if err := checkDepth(b, p.limits.MaxDepth); err != nil {

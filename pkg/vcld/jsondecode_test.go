@@ -5,6 +5,8 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/idport/idport/pkg/jsontext"
 )
 
 // checkedDecode is decode's checked path.
@@ -19,8 +21,9 @@ func checkedDecode(b []byte, maxDepth int) (map[string]any, bool) {
 	return doc, true
 }
 
-// FuzzDecodeObjectEqualsChecked: the one-pass decoder accepts exactly what
-// checkDepth and encoding/json accept, with the same value.
+// FuzzDecodeObjectEqualsChecked: jsontext.Decode with unique names accepts
+// exactly the objects checkDepth and encoding/json accept, with the same
+// value.
 func FuzzDecodeObjectEqualsChecked(f *testing.F) {
 	k := newTestKey(33)
 	for _, doc := range canonCorpus(k.did) {
@@ -36,7 +39,9 @@ func FuzzDecodeObjectEqualsChecked(f *testing.F) {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, b []byte) {
-		got, ok := decodeObject(b, 32)
+		v, ok := jsontext.Decode(b, 32, true)
+		got, isMap := v.(map[string]any)
+		ok = ok && isMap
 		want, wantOK := checkedDecode(b, 32)
 		if ok != wantOK || !reflect.DeepEqual(got, want) {
 			t.Fatalf("%q: one pass %v %#v, checked %v %#v", b, ok, got, wantOK, want)

@@ -1,42 +1,43 @@
-package vcld
+package jsontext
 
 import (
 	"encoding/json"
 	"strconv"
 	"unicode/utf8"
-
-	"github.com/idport/idport/pkg/jsontext"
 )
 
-// decodeObject is the one-pass form of decode's checked path (checkDepth,
-// then encoding/json into map[string]any): it reads a JSON object into the
-// same value, refusing the same duplicate names and nesting, in one pass
-// instead of three. ok is false for anything else (invalid JSON, a
-// duplicate, too deep, a number encoding/json refuses, another top-level
-// value): the caller then takes the checked path, which reports the error.
-// Strings with escapes or invalid UTF-8 are decoded by encoding/json.
-func decodeObject(b []byte, maxDepth int) (doc map[string]any, ok bool) {
-	r := jsonReader{b: b, max: maxDepth}
+// Decode reads b, one JSON value with optional white space around it, into
+// the value encoding/json.Unmarshal gives an interface (map[string]any,
+// []any, string, float64, bool, nil), in one pass. ok is false for invalid
+// JSON, for nesting deeper than maxDepth (objects and arrays), for a number
+// encoding/json refuses (out of range) and, when unique is set, for an
+// object holding a name twice; callers then decode b with encoding/json,
+// which reports the error, or refuse it. Without unique, a repeated name
+// takes the last value, as with encoding/json.
+//
+// With unique, names are compared as pkg/vcld's duplicate check compares
+// them: as written unless they have escapes (a name with invalid UTF-8 is
+// kept as written there, while the map key gets encoding/json's
+// replacement characters). Strings with escapes or invalid UTF-8 are
+// decoded by encoding/json.
+func Decode(b []byte, maxDepth int, unique bool) (v any, ok bool) {
+	r := jsonReader{b: b, max: maxDepth, unique: unique}
 	r.space()
-	if r.i >= len(b) || b[r.i] != '{' {
-		return nil, false
-	}
-	v, ok := r.value()
-	if !ok {
+	if v, ok = r.value(); !ok {
 		return nil, false
 	}
 	r.space()
 	if r.i != len(b) {
 		return nil, false
 	}
-	doc, _ = v.(map[string]any)
-	return doc, true
+	return v, true
 }
 
 type jsonReader struct {
 	b          []byte
 	i          int
 	depth, max int
+	unique     bool
 }
 
 func (r *jsonReader) space() {
@@ -184,13 +185,13 @@ func (r *jsonReader) object() (any, bool) {
 		r.depth--
 		return m, true
 	}
-	var names jsontext.Names
+	var names Names
 	for {
 		if r.i >= len(r.b) || r.b[r.i] != '"' {
 			return nil, false
 		}
 		k, raw, ok := r.str()
-		if !ok || !names.Add(raw) {
+		if !ok || r.unique && !names.Add(raw) {
 			return nil, false
 		}
 		r.space()
