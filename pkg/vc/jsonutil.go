@@ -210,7 +210,9 @@ func isArray(raw json.RawMessage) bool {
 // objects stay as their exact JSON bytes (json.RawMessage).
 func decodeContext(raw json.RawMessage) ([]any, error) {
 	var items []json.RawMessage
-	if isArray(raw) {
+	if trimmed := bytes.TrimSpace(raw); isArray(trimmed) && json.Valid(trimmed) {
+		items = splitValidArray(trimmed)
+	} else if isArray(raw) {
 		if err := json.Unmarshal(raw, &items); err != nil {
 			return nil, malformed("@context: %v", err)
 		}
@@ -222,6 +224,10 @@ func decodeContext(raw json.RawMessage) ([]any, error) {
 		it = bytes.TrimSpace(it)
 		switch {
 		case len(it) > 0 && it[0] == '"':
+			if v, _ := jsontext.Decode(it, 0, false); v != nil {
+				out = append(out, v.(string))
+				continue
+			}
 			var s string
 			if err := json.Unmarshal(it, &s); err != nil {
 				return nil, malformed("@context[%d]: %v", i, err)
