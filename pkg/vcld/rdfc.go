@@ -395,6 +395,34 @@ func writeTerm(b *strings.Builder, t term, label func(string) string) {
 	}
 }
 
+// serializeQuads returns the N-Quads lines of quads (those at idx, or all
+// when idx is nil), written into one buffer.
+func serializeQuads(quads []quad, idx []int, label func(string) string) []string {
+	n := len(idx)
+	if idx == nil {
+		n = len(quads)
+	}
+	var b strings.Builder
+	b.Grow(n * 160)
+	ends := make([]int, n)
+	for j := range n {
+		i := j
+		if idx != nil {
+			i = idx[j]
+		}
+		serializeQuad(&b, quads[i], label)
+		ends[j] = b.Len()
+	}
+	all := b.String()
+	lines := make([]string, n)
+	start := 0
+	for j, end := range ends {
+		lines[j] = all[start:end]
+		start = end
+	}
+	return lines
+}
+
 func serializeQuad(b *strings.Builder, q quad, label func(string) string) {
 	writeTerm(b, q.s, label)
 	b.WriteByte(' ')
@@ -592,13 +620,7 @@ func canonicalNQuads(ctx context.Context, quads []quad, maxBlankNodes, workFacto
 		}
 	}
 	label := func(old string) string { return st.canonical.get(old) }
-	lines := make([]string, len(quads))
-	var b strings.Builder
-	for i, q := range quads {
-		b.Reset()
-		serializeQuad(&b, q, label)
-		lines[i] = b.String()
-	}
+	lines := serializeQuads(quads, nil, label)
 	slices.SortFunc(lines, compareUTF16)
 	// RDFC-1.0 output is a set: drop duplicate statements.
 	lines = slices.Compact(lines)
@@ -609,20 +631,13 @@ func (st *canonState) hashFirstDegree(id string) string {
 	if h, ok := st.firstHash[id]; ok {
 		return h
 	}
-	idx := st.quadsOf[id]
-	lines := make([]string, 0, len(idx))
 	label := func(l string) string {
 		if l == id {
 			return "_:a"
 		}
 		return "_:z"
 	}
-	var b strings.Builder
-	for _, i := range idx {
-		b.Reset()
-		serializeQuad(&b, st.quads[i], label)
-		lines = append(lines, b.String())
-	}
+	lines := serializeQuads(st.quads, st.quadsOf[id], label)
 	slices.SortFunc(lines, compareUTF16)
 	n := 0
 	for _, l := range lines {
