@@ -20,8 +20,11 @@ import (
 // kept as written there, while the map key gets encoding/json's
 // replacement characters). Strings with escapes or invalid UTF-8 are
 // decoded by encoding/json.
+//
+// The strings of the value (names included) share one copy of b: holding
+// any of them holds all of b.
 func Decode(b []byte, maxDepth int, unique bool) (v any, ok bool) {
-	r := jsonReader{b: b, max: maxDepth, unique: unique}
+	r := jsonReader{b: b, src: string(b), max: maxDepth, unique: unique}
 	r.space()
 	if v, ok = r.value(); !ok {
 		return nil, false
@@ -35,6 +38,7 @@ func Decode(b []byte, maxDepth int, unique bool) (v any, ok bool) {
 
 type jsonReader struct {
 	b          []byte
+	src        string // b, for strings without escapes
 	i          int
 	depth, max int
 	unique     bool
@@ -149,7 +153,7 @@ func (r *jsonReader) str() (s, raw string, ok bool) {
 				}
 				return s, string(content), true
 			}
-			s = string(content)
+			s = r.src[start+1 : r.i-1]
 			return s, s, true
 		case c == '\\':
 			escaped = true

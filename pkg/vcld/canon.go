@@ -294,6 +294,9 @@ func (p *Processor) activeContext(ctxVal any) (*processedContext, error) {
 // length-prefixed, object members sorted by name), written without
 // encoding/json.
 func valueKey(b []byte, v any) (string, error) {
+	if b == nil {
+		b = make([]byte, 0, 512)
+	}
 	b, err := appendValueKey(b, v)
 	return string(b), err
 }

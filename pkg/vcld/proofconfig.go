@@ -129,12 +129,11 @@ func templateKey(cfg map[string]any) (string, bool) {
 			b = append(b, '*')
 			continue
 		}
-		// valueKey encodes a value injectively (length-prefixed).
-		v, err := valueKey(nil, cfg[k])
-		if err != nil {
+		// An injective encoding of the value (see valueKey).
+		var err error
+		if b, err = appendValueKey(append(b, '='), cfg[k]); err != nil {
 			return "", false
 		}
-		b = append(append(b, '='), v...)
 	}
 	return string(b), true
 }
