@@ -102,8 +102,8 @@ type Processor struct {
 	// slowContexts disables the pre-processed type-scoped contexts (tests
 	// compare both paths).
 	slowContexts bool
-	// goldExpansion expands every document with json-gold, never with
-	// ldexpand (tests compare both).
+	// goldExpansion expands every document and builds every node map with
+	// json-gold, never with ldexpand (tests compare both).
 	goldExpansion bool
 	// ownExpansions counts the expansions made by ldexpand (tests).
 	ownExpansions atomic.Int64
@@ -522,7 +522,7 @@ func (p *Processor) canonicalExpanded(ctx context.Context, expanded []any) (_ st
 	if err := ctx.Err(); err != nil {
 		return "", fmt.Errorf("vcld: canonicalize: %w: %w", ErrTooComplex, err)
 	}
-	quads, err := toDataset(expanded, p.limits.MaxQuads)
+	quads, err := toDataset(expanded, p.limits.MaxQuads, p.goldExpansion)
 	if err != nil {
 		return "", err
 	}

@@ -7,7 +7,10 @@ import (
 	"slices"
 	"testing"
 
+	"github.com/piprate/json-gold/ld"
+
 	"github.com/idport/idport/pkg/errs"
+	"github.com/idport/idport/pkg/vcld/internal/ldexpand"
 )
 
 // goldProcessor expands every document with json-gold (never ldexpand).
@@ -206,6 +209,66 @@ func FuzzOwnExpansionEqualsJSONGold(f *testing.F) {
 			if x != y || !sameFailure(errX, errY) {
 				t.Fatalf("round %d: ldexpand (%v):\n%s\njson-gold (%v):\n%s", round, errX, x, errY, y)
 			}
+		}
+	})
+}
+
+// datasetsAgree compares toDataset with ldexpand's node map and with
+// json-gold's on the expanded form of doc, and reports whether ldexpand's
+// node map took it.
+func datasetsAgree(t testing.TB, p *Processor, doc map[string]any) bool {
+	t.Helper()
+	expanded, err := p.expand(context.Background(), p.presentationView(doc))
+	if err != nil {
+		return false
+	}
+	// json-gold's node map rewrites @type members: each gets a copy.
+	_, nmErr := ldexpand.NodeMap(expanded, ld.NewIdentifierIssuer("_:b"))
+	own, errOwn := toDataset(ld.CloneDocument(expanded).([]any), p.limits.MaxQuads, false)
+	gold, errGold := toDataset(ld.CloneDocument(expanded).([]any), p.limits.MaxQuads, true)
+	if !reflect.DeepEqual(own, gold) || !sameFailure(errOwn, errGold) {
+		t.Fatalf("datasets differ:\nldexpand (%v): %v\njson-gold (%v): %v", errOwn, own, errGold, gold)
+	}
+	return nmErr == nil
+}
+
+// TestOwnNodeMapEqualsJSONGold: ldexpand.NodeMap gives the quads (order and
+// blank node labels included) json-gold's node map gives.
+func TestOwnNodeMapEqualsJSONGold(t *testing.T) {
+	p := newTestProcessor(t)
+	var viaOwn []string
+	for name, raw := range expansionDocs(t) {
+		for range prepareAfterUses + 1 {
+			if datasetsAgree(t, p, mustMap(t, mustJSON(t, raw))) {
+				viaOwn = append(viaOwn, name)
+			}
+		}
+	}
+	slices.Sort(viaOwn)
+	viaOwn = slices.Compact(viaOwn)
+	for _, name := range []string{"vc2", "vc1-signed", "vc2-presentation", "literals", "named-graph", "graph-and-lists", "twins", "cycle"} {
+		if !slices.Contains(viaOwn, name) {
+			t.Errorf("%s did not take ldexpand's node map", name)
+		}
+	}
+}
+
+// FuzzOwnNodeMapEqualsJSONGold compares both node maps on arbitrary
+// documents.
+func FuzzOwnNodeMapEqualsJSONGold(f *testing.F) {
+	for _, doc := range expansionDocs(f) {
+		f.Add(mustJSON(f, doc))
+	}
+	f.Add([]byte(`{"@context":["https://www.w3.org/ns/credentials/v2",{"@vocab":"https://ex.org/"}],"type":"VerifiableCredential","@index":"i","p":[{"@id":"_:x","@type":"T","@index":"j","q":{"@list":[{"@id":"_:x"},{"@list":[1]}]}},{"@id":"_:x","@type":["T","U"]}],"g":{"@graph":[{"@id":"_:y","p":1},{"p":2}]}}`))
+	f.Add([]byte(`{"@context":["https://www.w3.org/ns/credentials/v2",{"@vocab":"https://ex.org/"}],"type":["VerifiableCredential","_:t"],"p":{"@type":"_:t","@id":"_:t"}}`))
+	p := newTestProcessor(f)
+	f.Fuzz(func(t *testing.T, b []byte) {
+		doc, err := p.decode(b)
+		if err != nil {
+			return
+		}
+		for range prepareAfterUses + 1 {
+			datasetsAgree(t, p, doc)
 		}
 	})
 }

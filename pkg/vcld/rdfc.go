@@ -15,6 +15,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/piprate/json-gold/ld"
+
+	"github.com/idport/idport/pkg/vcld/internal/ldexpand"
 )
 
 // This file turns expanded JSON-LD into RDF and canonicalises it with
@@ -72,7 +74,17 @@ func nodeTerm(id string) term {
 
 // toDataset converts expanded JSON-LD to RDF quads, refusing (not dropping)
 // anything that would not become a statement.
-func toDataset(expanded []any, maxQuads int) ([]quad, error) {
+//
+// The node map is ldexpand.NodeMap's, or json-gold's (gold set, or any
+// failure of ldexpand's: json-gold reports the error); both give the same
+// quads in the same order with the same blank node labels.
+func toDataset(expanded []any, maxQuads int, gold bool) ([]quad, error) {
+	if !gold {
+		issuer := ld.NewIdentifierIssuer("_:b")
+		if graphs, err := ldexpand.NodeMap(expanded, issuer); err == nil {
+			return typedDataset(graphs, issuer, maxQuads)
+		}
+	}
 	issuer := ld.NewIdentifierIssuer("_:b")
 	nodeMap := map[string]any{"@default": map[string]any{}}
 	api := ld.NewJsonLdApi()
@@ -135,6 +147,74 @@ func toDataset(expanded []any, maxQuads int) ([]quad, error) {
 						}
 						continue
 					}
+					obj, err := c.object(item, g)
+					if err != nil {
+						return nil, err
+					}
+					if err := c.add(quad{subj, pred, obj, g}); err != nil {
+						return nil, err
+					}
+				}
+			}
+		}
+	}
+	return c.quads, nil
+}
+
+// typedDataset is toDataset's conversion of an ldexpand node map.
+func typedDataset(nodeMap map[string]ldexpand.Graph, issuer *ld.IdentifierIssuer, maxQuads int) ([]quad, error) {
+	c := &rdfConv{issuer: issuer, max: maxQuads}
+	graphs := make([]string, 0, len(nodeMap))
+	for g := range nodeMap {
+		graphs = append(graphs, g)
+	}
+	sort.Strings(graphs)
+	for _, gname := range graphs {
+		var g term
+		if gname != "@default" {
+			if err := checkIRI("graph name", gname, true); err != nil {
+				return nil, err
+			}
+			g = nodeTerm(gname)
+		}
+		graph := nodeMap[gname]
+		ids := make([]string, 0, len(graph))
+		for id := range graph {
+			ids = append(ids, id)
+		}
+		sort.Strings(ids)
+		for _, id := range ids {
+			if err := checkIRI("@id", id, true); err != nil {
+				return nil, err
+			}
+			node := graph[id]
+			subj := nodeTerm(id)
+			props := make([]string, 0, len(node.Props)+1)
+			for p := range node.Props {
+				props = append(props, p)
+			}
+			if len(node.Types) > 0 {
+				props = append(props, "@type")
+			}
+			sort.Strings(props)
+			for _, prop := range props {
+				if prop == "@type" {
+					pred := iri(rdfType)
+					for _, s := range node.Types {
+						if err := checkIRI("type", s, true); err != nil {
+							return nil, err
+						}
+						if err := c.add(quad{subj, pred, nodeTerm(s), g}); err != nil {
+							return nil, err
+						}
+					}
+					continue
+				}
+				if err := checkIRI("property", prop, false); err != nil {
+					return nil, err
+				}
+				pred := iri(prop)
+				for _, item := range node.Props[prop] {
 					obj, err := c.object(item, g)
 					if err != nil {
 						return nil, err
