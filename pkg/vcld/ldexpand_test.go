@@ -3,6 +3,7 @@ package vcld
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"reflect"
 	"slices"
 	"testing"
@@ -271,4 +272,35 @@ func FuzzOwnNodeMapEqualsJSONGold(f *testing.F) {
 			datasetsAgree(t, p, doc)
 		}
 	})
+}
+
+// TestOwnExpansionKeepsSafeMode: once its context is prepared (ldexpand's
+// path), a document with an undefined term, a term defined as null, a
+// relative type or a protected term redefined is refused as before.
+func TestOwnExpansionKeepsSafeMode(t *testing.T) {
+	k := newTestKey(34)
+	ex := "https://example.org/terms#"
+	terms := map[string]any{"label": ex + "label", "dropped": nil, "rel": map[string]any{"@id": ex + "rel", "@type": "@vocab"}}
+	for name, subject := range map[string]map[string]any{
+		"undefined-term": {"label": "x", "undefinedTerm": "y"},
+		"null-term":      {"label": "x", "dropped": "y"},
+		"relative-type":  {"type": "relative/Type", "label": "x"},
+		"keyword-like":   {"label": "x", "@unknown": "y"},
+	} {
+		p := newTestProcessor(t)
+		doc := map[string]any{"@context": []any{ContextCredentialsV2, terms}, "type": []any{"VerifiableCredential"}, "issuer": k.did, "credentialSubject": subject}
+		ok := mustMap(t, mustJSON(t, map[string]any{"@context": doc["@context"], "type": doc["type"], "issuer": k.did, "credentialSubject": map[string]any{"label": "x"}}))
+		for range prepareAfterUses + 1 {
+			if _, err := p.expand(context.Background(), ok); err != nil {
+				t.Fatalf("%s: the valid document: %v", name, err)
+			}
+		}
+		n := p.ownExpansions.Load()
+		if _, err := p.expand(context.Background(), mustMap(t, mustJSON(t, doc))); !errors.Is(err, ErrUnsafeDocument) {
+			t.Errorf("%s: %v, want ErrUnsafeDocument", name, err)
+		}
+		if n == 0 {
+			t.Errorf("%s: the valid document never took ldexpand's path", name)
+		}
+	}
 }
