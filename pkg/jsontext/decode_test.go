@@ -56,3 +56,20 @@ func maxInt(a, b int) int {
 	}
 	return b
 }
+
+// FuzzValidEqualsEncodingJSON: Valid agrees with encoding/json.Valid.
+func FuzzValidEqualsEncodingJSON(f *testing.F) {
+	for _, s := range []string{
+		`{}`, `[]`, `null`, ` true `, `-0.5e-3`, `"x"`, `{"a":[1,{"b":null}],"c":"\u00e9\ud83d\ude00\n"}`, "\"\xff\"", `01`, `-`, `1.`,
+		`.5`, `tru`, `"a` + "\x01" + `"`, `[1,]`, `{"a" 1}`, `{"a":1} x`, `"\u00"`, `"\uZZZZ"`, `"\x"`, `[1 2]`, ``, ` `, `{"a":1,}`, `{,}`,
+		strings.Repeat("[", 10000) + strings.Repeat("]", 10000), strings.Repeat("[", 10001) + strings.Repeat("]", 10001),
+		strings.Repeat(`{"a":`, 10001) + "1" + strings.Repeat("}", 10001), `1e5`, `-0`, `0.0E-0`, "\"\x7f\"",
+	} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		if got, want := Valid(b), json.Valid(b); got != want {
+			t.Fatalf("Valid(%q) = %v, encoding/json %v", b, got, want)
+		}
+	})
+}

@@ -1,7 +1,7 @@
 // Package jsontext holds what idport's hand-written JSON readers and writers share: the check
 // that keeps encoders byte for byte what encoding/json writes, the duplicate-name check of
-// readers that refuse an object holding a name twice, and a one-pass decoder into the values
-// encoding/json gives an interface (Decode).
+// readers that refuse an object holding a name twice, a one-pass decoder into the values
+// encoding/json gives an interface (Decode) and a validity check (Valid).
 package jsontext
 
 // Plain reports whether s is printable ASCII without '"', '\\' or the HTML characters

@@ -21,7 +21,7 @@ func splitMembers(b []byte, what string, valid bool) (map[string]json.RawMessage
 	if len(b) == 0 || b[0] != '{' {
 		return nil, malformed("%s is not a JSON object", what)
 	}
-	if !valid && !json.Valid(b) {
+	if !valid && !jsontext.Valid(b) {
 		var m map[string]json.RawMessage
 		err := json.Unmarshal(b, &m)
 		return nil, malformed("%s: %v", what, err)
@@ -174,7 +174,7 @@ func parseValidated[T any, PT interface {
 	v := new(T)
 	// One validity check, then one pass over the members (encoding/json
 	// checks and scans the input again for each level of UnmarshalJSON).
-	if trimmed := bytes.TrimSpace(b); json.Valid(trimmed) {
+	if trimmed := bytes.TrimSpace(b); jsontext.Valid(trimmed) {
 		if err := PT(v).decodeJSON(trimmed, true); err != nil {
 			return nil, wrapDecode(err)
 		}
@@ -210,7 +210,7 @@ func isArray(raw json.RawMessage) bool {
 // objects stay as their exact JSON bytes (json.RawMessage).
 func decodeContext(raw json.RawMessage) ([]any, error) {
 	var items []json.RawMessage
-	if trimmed := bytes.TrimSpace(raw); isArray(trimmed) && json.Valid(trimmed) {
+	if trimmed := bytes.TrimSpace(raw); isArray(trimmed) && jsontext.Valid(trimmed) {
 		items = splitValidArray(trimmed)
 	} else if isArray(raw) {
 		if err := json.Unmarshal(raw, &items); err != nil {

@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+
+	"github.com/idport/idport/pkg/jsontext"
 )
 
 // errorsIsAny reports whether err already wraps one of this package's sentinels.
@@ -230,7 +232,7 @@ func validateProof(p json.RawMessage) error {
 	if len(p) == 0 {
 		return nil
 	}
-	if json.Valid(p) && objectsShape(p) {
+	if jsontext.Valid(p) && objectsShape(p) {
 		return nil
 	}
 	if _, _, err := decodeObjects(p, "proof"); err != nil {
