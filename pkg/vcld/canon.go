@@ -13,6 +13,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+	"unicode/utf8"
 
 	"github.com/piprate/json-gold/ld"
 
@@ -666,7 +667,21 @@ func isAbsoluteIRI(s string) bool {
 			return false
 		}
 	}
-	return !strings.ContainsFunc(s, isJSSpace)
+	return !hasJSSpace(s)
+}
+
+// hasJSSpace is strings.ContainsFunc(s, isJSSpace), byte by byte while s
+// is ASCII.
+func hasJSSpace(s string) bool {
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c >= utf8.RuneSelf:
+			return strings.ContainsFunc(s[i:], isJSSpace)
+		case c == ' ' || c >= '\t' && c <= '\r':
+			return true
+		}
+	}
+	return false
 }
 
 // isJSSpace is JavaScript's \s.

@@ -1,6 +1,9 @@
 package vcld
 
-import "testing"
+import (
+	"strings"
+	"testing"
+)
 
 // FuzzCompareUTF16: the prefix-skipping comparison orders strings as the
 // rune-by-rune one does, valid UTF-8 or not.
@@ -21,6 +24,18 @@ func FuzzCompareUTF16(f *testing.F) {
 		}
 		if got := compareUTF16(a, b); got != want {
 			t.Fatalf("compareUTF16(%q, %q) = %d, rune by rune %d", a, b, got, want)
+		}
+	})
+}
+
+// FuzzHasJSSpace: the ASCII fast path agrees with strings.ContainsFunc.
+func FuzzHasJSSpace(f *testing.F) {
+	for _, s := range []string{"", "https://a.example/x", "a b", "a\vb", "a\u00a0b", "é\u2028", "\xffa b", "x\u3000", "\u200b"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		if got, want := hasJSSpace(s), strings.ContainsFunc(s, isJSSpace); got != want {
+			t.Fatalf("hasJSSpace(%q) = %v, want %v", s, got, want)
 		}
 	})
 }
