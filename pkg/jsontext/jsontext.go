@@ -1,7 +1,8 @@
 // Package jsontext holds what idport's hand-written JSON readers and writers share: the check
 // that keeps encoders byte for byte what encoding/json writes (Plain), strings and numbers
-// written as json.Marshal writes them (AppendString, AppendFloat), and the duplicate-name check
-// of readers that refuse an object holding a name twice.
+// written as json.Marshal writes them (AppendString, AppendFloat), the duplicate-name check of
+// readers that refuse an object holding a name twice, a one-pass decoder into the values
+// encoding/json gives an interface (Decode) and a validity check (Valid).
 package jsontext
 
 import (

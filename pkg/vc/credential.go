@@ -31,13 +31,16 @@ func (i Issuer) MarshalJSON() ([]byte, error) {
 }
 
 // UnmarshalJSON reads a string or an object issuer.
-func (i *Issuer) UnmarshalJSON(b []byte) error {
+func (i *Issuer) UnmarshalJSON(b []byte) error { return i.decodeJSON(b, false) }
+
+// decodeJSON is UnmarshalJSON of b, known to be valid JSON when valid is set.
+func (i *Issuer) decodeJSON(b []byte, valid bool) error {
 	b = bytes.TrimSpace(b)
 	if len(b) > 0 && b[0] == '"' {
 		*i = Issuer{}
 		return json.Unmarshal(b, &i.ID)
 	}
-	m, err := splitMembers(b, "issuer")
+	m, err := splitMembers(b, "issuer", valid)
 	if err != nil {
 		return err
 	}
@@ -134,8 +137,11 @@ func wrapDecode(err error) error {
 }
 
 // UnmarshalJSON decodes a credential without validating it.
-func (c *Credential) UnmarshalJSON(b []byte) error {
-	m, err := splitMembers(b, "credential")
+func (c *Credential) UnmarshalJSON(b []byte) error { return c.decodeJSON(b, false) }
+
+// decodeJSON is UnmarshalJSON of b, known to be valid JSON when valid is set.
+func (c *Credential) decodeJSON(b []byte, valid bool) error {
+	m, err := splitMembers(b, "credential", valid)
 	if err != nil {
 		return err
 	}
@@ -144,7 +150,7 @@ func (c *Credential) UnmarshalJSON(b []byte) error {
 		return err
 	}
 	if raw, ok := take(m, "issuer"); ok {
-		if err := out.Issuer.UnmarshalJSON(raw); err != nil {
+		if err := out.Issuer.decodeJSON(raw, true); err != nil {
 			return wrapDecode(err)
 		}
 	}

@@ -7,19 +7,129 @@ import (
 	"sort"
 	"strings"
 	"time"
+
+	"github.com/idport/idport/pkg/jsontext"
 )
 
-// splitMembers decodes a JSON object into its members.
-func splitMembers(b []byte, what string) (map[string]json.RawMessage, error) {
+// splitMembers decodes a JSON object into its members (a repeated name:
+// the last one, as encoding/json). valid tells that b is known to be valid
+// JSON (checked by the caller); otherwise it is checked here, and invalid
+// input is decoded by encoding/json for its error. The members are copies:
+// b may be a decoder's buffer.
+func splitMembers(b []byte, what string, valid bool) (map[string]json.RawMessage, error) {
 	b = bytes.TrimSpace(b)
 	if len(b) == 0 || b[0] != '{' {
 		return nil, malformed("%s is not a JSON object", what)
 	}
-	var m map[string]json.RawMessage
-	if err := json.Unmarshal(b, &m); err != nil {
+	if !valid && !jsontext.Valid(b) {
+		var m map[string]json.RawMessage
+		err := json.Unmarshal(b, &m)
 		return nil, malformed("%s: %v", what, err)
 	}
-	return m, nil
+	return splitValidObject(bytes.Clone(b)), nil
+}
+
+// splitValidObject splits a valid JSON object (no surrounding space) into
+// its members, which alias b, in one pass.
+func splitValidObject(b []byte) map[string]json.RawMessage {
+	m := make(map[string]json.RawMessage, 8)
+	i := skipSpace(b, 1)
+	for i < len(b) && b[i] == '"' {
+		end := skipString(b, i)
+		key := b[i+1 : end-1]
+		var k string
+		if bytes.IndexByte(key, '\\') >= 0 || !isASCII(key) {
+			// Escapes, and invalid UTF-8 that encoding/json replaces.
+			_ = json.Unmarshal(b[i:end], &k)
+		} else {
+			k = string(key)
+		}
+		i = skipSpace(b, skipSpace(b, end)+1) // past the colon
+		vend := skipValue(b, i)
+		m[k] = json.RawMessage(b[i:vend:vend])
+		i = skipSpace(b, vend)
+		if i < len(b) && b[i] == ',' {
+			i = skipSpace(b, i+1)
+		}
+	}
+	return m
+}
+
+// splitValidArray splits a valid JSON array (no surrounding space) into its
+// elements, which alias b.
+func splitValidArray(b []byte) []json.RawMessage {
+	out := make([]json.RawMessage, 0, 4)
+	i := skipSpace(b, 1)
+	for i < len(b) && b[i] != ']' {
+		end := skipValue(b, i)
+		out = append(out, json.RawMessage(b[i:end:end]))
+		i = skipSpace(b, end)
+		if i < len(b) && b[i] == ',' {
+			i = skipSpace(b, i+1)
+		}
+	}
+	return out
+}
+
+func isASCII(b []byte) bool {
+	for _, c := range b {
+		if c >= 0x80 {
+			return false
+		}
+	}
+	return true
+}
+
+func skipSpace(b []byte, i int) int {
+	for i < len(b) && (b[i] == ' ' || b[i] == '\t' || b[i] == '\n' || b[i] == '\r') {
+		i++
+	}
+	return i
+}
+
+// skipString returns the index just past the JSON string at b[i].
+func skipString(b []byte, i int) int {
+	for j := i + 1; j < len(b); j++ {
+		switch b[j] {
+		case '\\':
+			j++
+		case '"':
+			return j + 1
+		}
+	}
+	return len(b)
+}
+
+// skipValue returns the index just past the valid JSON value at b[i].
+func skipValue(b []byte, i int) int {
+	switch b[i] {
+	case '"':
+		return skipString(b, i)
+	case '{', '[':
+		depth := 0
+		for ; i < len(b); i++ {
+			switch b[i] {
+			case '"':
+				i = skipString(b, i) - 1
+			case '{', '[':
+				depth++
+			case '}', ']':
+				depth--
+				if depth == 0 {
+					return i + 1
+				}
+			}
+		}
+		return i
+	}
+	for i < len(b) {
+		switch b[i] {
+		case ',', '}', ']', ' ', '\t', '\n', '\r':
+			return i
+		}
+		i++
+	}
+	return i
 }
 
 // decodeHead takes @context, id and type, which credentials and
@@ -56,12 +166,19 @@ func decodeTail(m map[string]json.RawMessage) (proof json.RawMessage, extra map[
 func parseValidated[T any, PT interface {
 	*T
 	Validate() error
+	decodeJSON(b []byte, valid bool) error
 }](b []byte) (*T, error) {
 	if len(b) > MaxDocumentBytes {
 		return nil, fmt.Errorf("%w: %d bytes, limit %d", ErrTooLarge, len(b), MaxDocumentBytes)
 	}
 	v := new(T)
-	if err := json.Unmarshal(b, v); err != nil {
+	// One validity check, then one pass over the members (encoding/json
+	// checks and scans the input again for each level of UnmarshalJSON).
+	if trimmed := bytes.TrimSpace(b); jsontext.Valid(trimmed) {
+		if err := PT(v).decodeJSON(trimmed, true); err != nil {
+			return nil, wrapDecode(err)
+		}
+	} else if err := json.Unmarshal(b, v); err != nil {
 		return nil, wrapDecode(err)
 	}
 	if err := PT(v).Validate(); err != nil {
@@ -79,6 +196,10 @@ func take(m map[string]json.RawMessage, name string) (json.RawMessage, bool) {
 	return v, ok
 }
 
+// maxFastDepth bounds the nesting jsontext.Decode reads here (deeper
+// values take encoding/json, which has its own limit).
+const maxFastDepth = 512
+
 // isArray reports whether raw is a JSON array.
 func isArray(raw json.RawMessage) bool {
 	raw = bytes.TrimSpace(raw)
@@ -89,7 +210,9 @@ func isArray(raw json.RawMessage) bool {
 // objects stay as their exact JSON bytes (json.RawMessage).
 func decodeContext(raw json.RawMessage) ([]any, error) {
 	var items []json.RawMessage
-	if isArray(raw) {
+	if trimmed := bytes.TrimSpace(raw); isArray(trimmed) && jsontext.Valid(trimmed) {
+		items = splitValidArray(trimmed)
+	} else if isArray(raw) {
 		if err := json.Unmarshal(raw, &items); err != nil {
 			return nil, malformed("@context: %v", err)
 		}
@@ -101,6 +224,10 @@ func decodeContext(raw json.RawMessage) ([]any, error) {
 		it = bytes.TrimSpace(it)
 		switch {
 		case len(it) > 0 && it[0] == '"':
+			if v, _ := jsontext.Decode(it, 0, false); v != nil {
+				out = append(out, v.(string))
+				continue
+			}
 			var s string
 			if err := json.Unmarshal(it, &s); err != nil {
 				return nil, malformed("@context[%d]: %v", i, err)
@@ -117,6 +244,23 @@ func decodeContext(raw json.RawMessage) ([]any, error) {
 
 // decodeStrings decodes a string or an array of strings.
 func decodeStrings(raw json.RawMessage, name string) (vals []string, single bool, err error) {
+	switch v, _ := jsontext.Decode(raw, 1, false); t := v.(type) {
+	case string:
+		return []string{t}, true, nil
+	case []any:
+		vals = make([]string, 0, len(t))
+		for _, e := range t {
+			s, isString := e.(string)
+			if !isString {
+				vals = nil // null elements and errors: encoding/json's way
+				break
+			}
+			vals = append(vals, s)
+		}
+		if vals != nil {
+			return vals, false, nil
+		}
+	}
 	if !isArray(raw) {
 		var s string
 		if err := json.Unmarshal(raw, &s); err != nil {
@@ -132,6 +276,25 @@ func decodeStrings(raw json.RawMessage, name string) (vals []string, single bool
 
 // decodeObjects decodes an object or an array of objects.
 func decodeObjects(raw json.RawMessage, name string) (vals []map[string]any, single bool, err error) {
+	// One pass for what encoding/json would read without error; anything
+	// else takes its way, for the same result or error.
+	switch v, _ := jsontext.Decode(raw, maxFastDepth, false); t := v.(type) {
+	case map[string]any:
+		return []map[string]any{t}, true, nil
+	case []any:
+		vals = make([]map[string]any, 0, len(t))
+		for _, e := range t {
+			o, isMap := e.(map[string]any)
+			if !isMap {
+				vals = nil
+				break
+			}
+			vals = append(vals, o)
+		}
+		if vals != nil {
+			return vals, false, nil
+		}
+	}
 	if !isArray(raw) {
 		var o map[string]any
 		if err := json.Unmarshal(raw, &o); err != nil || o == nil {
@@ -153,6 +316,11 @@ func decodeObjects(raw json.RawMessage, name string) (vals []map[string]any, sin
 // decodeString decodes a member that must be a string. An explicit null is refused: it is not
 // an absent member, and reading it as "" would let a caller fill in a value of its choosing.
 func decodeString(raw json.RawMessage, name string) (string, error) {
+	if v, _ := jsontext.Decode(raw, 0, false); v != nil {
+		if s, isString := v.(string); isString {
+			return s, nil
+		}
+	}
 	var s string
 	if isNull(raw) || json.Unmarshal(raw, &s) != nil {
 		return "", malformed("%s must be a string", name)
@@ -165,9 +333,12 @@ func isNull(raw json.RawMessage) bool { return string(bytes.TrimSpace(raw)) == "
 
 // decodeTime decodes an XML Schema dateTimeStamp (RFC 3339 with a time zone).
 func decodeTime(raw json.RawMessage, name string) (*time.Time, string, error) {
-	var s string
-	if err := json.Unmarshal(raw, &s); err != nil {
-		return nil, "", malformed("%s must be a string", name)
+	v, _ := jsontext.Decode(raw, 0, false)
+	s, isString := v.(string)
+	if !isString {
+		if err := json.Unmarshal(raw, &s); err != nil {
+			return nil, "", malformed("%s must be a string", name)
+		}
 	}
 	t, err := ParseTime(s)
 	if err != nil {

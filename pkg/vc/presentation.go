@@ -36,8 +36,11 @@ func ParsePresentation(b []byte) (*Presentation, error) {
 }
 
 // UnmarshalJSON decodes a presentation without validating it.
-func (p *Presentation) UnmarshalJSON(b []byte) error {
-	m, err := splitMembers(b, "presentation")
+func (p *Presentation) UnmarshalJSON(b []byte) error { return p.decodeJSON(b, false) }
+
+// decodeJSON is UnmarshalJSON of b, known to be valid JSON when valid is set.
+func (p *Presentation) decodeJSON(b []byte, valid bool) error {
+	m, err := splitMembers(b, "presentation", valid)
 	if err != nil {
 		return err
 	}
@@ -47,7 +50,7 @@ func (p *Presentation) UnmarshalJSON(b []byte) error {
 	}
 	if raw, ok := take(m, "holder"); ok {
 		var h Issuer
-		if err := h.UnmarshalJSON(raw); err != nil {
+		if err := h.decodeJSON(raw, true); err != nil {
 			return malformed("holder must be a URL or an object with an id")
 		}
 		out.Holder = h.ID
@@ -57,9 +60,8 @@ func (p *Presentation) UnmarshalJSON(b []byte) error {
 	}
 	if raw, ok := take(m, "verifiableCredential"); ok {
 		if isArray(raw) {
-			if err := json.Unmarshal(raw, &out.Credentials); err != nil {
-				return malformed("verifiableCredential: %v", err)
-			}
+			// raw is a member of the checked, copied document.
+			out.Credentials = splitValidArray(bytes.TrimSpace(raw))
 		} else {
 			out.Credentials = []json.RawMessage{raw}
 			out.credentialSingle = true

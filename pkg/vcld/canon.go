@@ -7,14 +7,18 @@ import (
 	"fmt"
 	"runtime"
 	"slices"
+	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
+	"unicode/utf8"
 
 	"github.com/piprate/json-gold/ld"
 
 	"github.com/idport/idport/pkg/jsontext"
+	"github.com/idport/idport/pkg/vcld/internal/ldexpand"
 )
 
 // trapVocab is appended as "@vocab" to every document context that defines
@@ -99,6 +103,13 @@ type Processor struct {
 	// slowContexts disables the pre-processed type-scoped contexts (tests
 	// compare both paths).
 	slowContexts bool
+	// goldExpansion expands every document and builds every node map with
+	// json-gold, never with ldexpand (tests compare both).
+	goldExpansion bool
+	// ownExpansions counts the expansions made by ldexpand (tests).
+	ownExpansions atomic.Int64
+	// empty is the empty active context ldexpand starts from.
+	empty *ld.Context
 	// checkReuse makes every reused expansion (reuse.go) be checked against
 	// the document's own canonical form (tests).
 	checkReuse bool
@@ -120,6 +131,7 @@ func New(o Options) (*Processor, error) {
 		return nil, err
 	}
 	p := &Processor{loader: l, limits: o.Limits.withDefaults(), now: o.Now, checkSigner: o.CheckSigner, proofs: newProofCache(o.ProofCacheSize)}
+	p.empty = ld.NewContext(nil, p.ldOptions())
 	if o.Ed25519Signature2020 != nil {
 		p.makers = map[Suite]ProofMaker{Ed25519Signature2020: o.Ed25519Signature2020}
 	}
@@ -157,6 +169,13 @@ func (p *Processor) decode(b []byte) (map[string]any, error) {
 	if len(b) > p.limits.MaxDocumentBytes {
 		return nil, fmt.Errorf("vcld: document is %d bytes, limit %d: %w", len(b), p.limits.MaxDocumentBytes, ErrTooComplex)
 	}
+	// One pass; checkDepth and encoding/json when it fails, for the error.
+	if v, ok := jsontext.Decode(b, p.limits.MaxDepth, true); ok {
+		if doc, isMap := v.(map[string]any); isMap {
+			return doc, nil
+		}
+	}
+	// The checked path, for its errors.
 	if err := checkDepth(b, p.limits.MaxDepth); err != nil {
 		return nil, err
 	}
@@ -233,11 +252,10 @@ func checkDepth(b []byte, max int) error {
 // @context value, with the undefined-term trap appended when the context has
 // no @vocab of its own. Results are cached by the JSON of the value.
 func (p *Processor) activeContext(ctxVal any) (*processedContext, error) {
-	keyBytes, err := json.Marshal(ctxVal)
+	key, err := valueKey(nil, ctxVal)
 	if err != nil {
 		return nil, fmt.Errorf("vcld: @context: %v: %w", err, ErrMalformed)
 	}
-	key := string(keyBytes)
 	if pc, ok := p.cache.get(key); ok {
 		if pc.err == nil && !pc.prepared && pc.uses.Add(1) == prepareAfterUses {
 			pc = pc.withFastContext()
@@ -270,6 +288,69 @@ func (p *Processor) activeContext(ctxVal any) (*processedContext, error) {
 	// Failures are properties of the context value alone, so they cache too.
 	p.cache.put(key, pc)
 	return pc, pc.err
+}
+
+// valueKey returns an injective encoding of a decoded JSON value for cache
+// keys (every item tagged with its kind, strings and collections
+// length-prefixed, object members sorted by name), written without
+// encoding/json.
+func valueKey(b []byte, v any) (string, error) {
+	if b == nil {
+		b = make([]byte, 0, 512)
+	}
+	b, err := appendValueKey(b, v)
+	return string(b), err
+}
+
+func appendValueKey(b []byte, v any) ([]byte, error) {
+	appendString := func(b []byte, tag byte, s string) []byte {
+		b = strconv.AppendInt(append(b, tag), int64(len(s)), 10)
+		return append(append(b, ':'), s...)
+	}
+	switch t := v.(type) {
+	case nil:
+		return append(b, 'n'), nil
+	case bool:
+		if t {
+			return append(b, 't'), nil
+		}
+		return append(b, 'f'), nil
+	case string:
+		return appendString(b, 's', t), nil
+	case float64:
+		return strconv.AppendFloat(append(b, 'd'), t, 'g', -1, 64), nil
+	case []any:
+		b = strconv.AppendInt(append(b, 'a'), int64(len(t)), 10)
+		b = append(b, ':')
+		for _, e := range t {
+			var err error
+			if b, err = appendValueKey(b, e); err != nil {
+				return nil, err
+			}
+		}
+		return b, nil
+	case map[string]any:
+		keys := make([]string, 0, len(t))
+		for k := range t {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		b = strconv.AppendInt(append(b, 'o'), int64(len(t)), 10)
+		b = append(b, ':')
+		for _, k := range keys {
+			b = appendString(b, 'k', k)
+			var err error
+			if b, err = appendValueKey(b, t[k]); err != nil {
+				return nil, err
+			}
+		}
+		return b, nil
+	}
+	j, err := json.Marshal(v)
+	if err != nil {
+		return nil, err
+	}
+	return appendString(b, 'j', string(j)), nil
 }
 
 // prepareAfterUses is the number of further uses (lookups in the context
@@ -394,11 +475,25 @@ func (p *Processor) expand(ctx context.Context, doc map[string]any) (_ []any, er
 	// json-gold uses a *Context it is handed as is (no re-processing).
 	inst := active.instance()
 	in["@context"] = inst.slow
-	if !p.slowContexts && active.fast.fastEligible(doc) {
+	fast := !p.slowContexts && active.fast.fastEligible(doc)
+	if fast {
 		in["@context"] = inst.fast
 	}
-	releases := substituteEmbedded(in, p.slowContexts)
-	expanded, err := ld.NewJsonLdProcessor().Expand(in, p.ldOptions())
+	used := []*ctxInstance{inst}
+	releases := substituteEmbedded(in, p.slowContexts, &used)
+	var expanded []any
+	if fast && !p.goldExpansion {
+		// Pre-processed contexts: expanded without json-gold's context
+		// copies; anything outside ldexpand's subset, and any error, goes
+		// to json-gold.
+		if ours, err := ldexpand.Expand(in, &expansionContexts{empty: p.empty, instances: used}); err == nil {
+			expanded = ours
+			p.ownExpansions.Add(1)
+		}
+	}
+	if expanded == nil {
+		expanded, err = ld.NewJsonLdProcessor().Expand(in, p.ldOptions())
+	}
 	active.release(inst) // not reached after a panic: the instances are dropped
 	for _, r := range releases {
 		r()
@@ -428,7 +523,7 @@ func (p *Processor) canonicalExpanded(ctx context.Context, expanded []any) (_ st
 	if err := ctx.Err(); err != nil {
 		return "", fmt.Errorf("vcld: canonicalize: %w: %w", ErrTooComplex, err)
 	}
-	quads, err := toDataset(expanded, p.limits.MaxQuads)
+	quads, err := toDataset(expanded, p.limits.MaxQuads, p.goldExpansion)
 	if err != nil {
 		return "", err
 	}
@@ -572,7 +667,21 @@ func isAbsoluteIRI(s string) bool {
 			return false
 		}
 	}
-	return !strings.ContainsFunc(s, isJSSpace)
+	return !hasJSSpace(s)
+}
+
+// hasJSSpace is strings.ContainsFunc(s, isJSSpace), byte by byte while s
+// is ASCII.
+func hasJSSpace(s string) bool {
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c >= utf8.RuneSelf:
+			return strings.ContainsFunc(s[i:], isJSSpace)
+		case c == ' ' || c >= '\t' && c <= '\r':
+			return true
+		}
+	}
+	return false
 }
 
 // isJSSpace is JavaScript's \s.
@@ -676,6 +785,30 @@ func graphContainerLost(active *ld.Context) (lost, onEmpty bool, iri string) {
 	return lost, td.Context == nil, td.ID
 }
 
+// expansionContexts are the pre-processed contexts of one expansion
+// (ldexpand.Contexts): the instances of the document's context and of its
+// embedded credentials' contexts.
+type expansionContexts struct {
+	empty     *ld.Context
+	instances []*ctxInstance
+}
+
+// Previous implements ldexpand.Contexts.
+func (x *expansionContexts) Previous(c *ld.Context) (*ld.Context, bool) {
+	if c == x.empty {
+		return nil, true
+	}
+	for _, in := range x.instances {
+		if prev, ok := in.previous[c]; ok {
+			return prev, true
+		}
+	}
+	return nil, false
+}
+
+// Empty implements ldexpand.Contexts.
+func (x *expansionContexts) Empty() *ld.Context { return x.empty }
+
 // embeddedContext stands, in a presentation view, for the @context of an
 // embedded credential that json-gold processes on an empty active context
 // (see graphContainerLost): canonicalize hands json-gold a private instance
@@ -686,7 +819,7 @@ type embeddedContext struct{ pc *processedContext }
 // substituteEmbedded replaces embeddedContext markers in the view's
 // embedded credentials by context instances, returned for release. With
 // slow set it restores the context values instead.
-func substituteEmbedded(in map[string]any, slow bool) []func() {
+func substituteEmbedded(in map[string]any, slow bool, used *[]*ctxInstance) []func() {
 	items, ok := in["verifiableCredential"].([]any)
 	if !ok {
 		return nil
@@ -720,6 +853,7 @@ func substituteEmbedded(in map[string]any, slow bool) []func() {
 				c["@context"] = inst.fast
 			}
 			releases = append(releases, func() { marker.pc.release(inst) })
+			*used = append(*used, inst)
 		}
 		out[i] = map[string]any{"@graph": c}
 	}

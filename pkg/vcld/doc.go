@@ -44,7 +44,13 @@
 //
 // # How it is fast and interoperable
 //
-// json-gold expands documents; the RDF conversion and RDFC-1.0 are this
+// json-gold processes contexts and expands documents; documents whose
+// contexts are all pre-processed (below) are expanded, and node maps built,
+// by internal/ldexpand, a copy of json-gold's algorithms that never copies
+// an active context, compared with json-gold by tests and fuzz targets and
+// falling back to it for anything it leaves out. Documents are decoded in
+// one pass (pkg/jsontext.Decode, with the duplicate-name and depth checks).
+// The RDF conversion and RDFC-1.0 are this
 // package's own (rdfc.go), written to produce what jsonld.js and
 // rdf-canonize produce (literal forms, @direction, N-Quads escaping, UTF-16
 // sort order); tests compare canonical forms with the JavaScript peers on a

@@ -71,7 +71,7 @@ func (p *Processor) signExternal(ctx context.Context, unsecured map[string]any, 
 	// A presentation view stands for embedded credentials' contexts with
 	// markers (embeddedContext); the maker is given the JSON they stand for.
 	plain := maps.Clone(unsecured)
-	substituteEmbedded(plain, true)
+	substituteEmbedded(plain, true, new([]*ctxInstance))
 	raw, err := marshal(plain)
 	if err != nil {
 		return nil, fmt.Errorf("vcld: sign: encode: %v: %w", err, ErrMalformed)

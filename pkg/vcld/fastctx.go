@@ -113,10 +113,15 @@ func buildFastContext(master *ld.Context) *fastContext {
 type ctxInstance struct {
 	slow *ld.Context // the document's processed context
 	fast *ld.Context // the same with pre-processed type-scoped contexts
+	// previous maps every context of the instance, pre-processed ones
+	// included, to the context json-gold reverts to from it (nil: none),
+	// for pkg/vcld/internal/ldexpand.
+	previous map[*ld.Context]*ld.Context
 }
 
 func newInstance(master *ld.Context, fc *fastContext) *ctxInstance {
 	in := &ctxInstance{slow: ld.CopyContext(master), fast: ld.CopyContext(master)}
+	in.previous = map[*ld.Context]*ld.Context{in.slow: nil, in.fast: nil}
 	for term := range fc.scopedTypes {
 		td := in.fast.TermDefinitions[term]
 		local, _ := scopedLocal(td)
@@ -124,7 +129,14 @@ func newInstance(master *ld.Context, fc *fastContext) *ctxInstance {
 		if err != nil {
 			continue
 		}
-		preprocessPropertyScoped(processed, master)
+		// A type-scoped context reverts to in.fast (json-gold's
+		// previousContext); a property-scoped one within it to a copy of
+		// in.fast taken while it was being built, which ldexpand never
+		// reverts to (fastEligible: no object below a scoped term).
+		in.previous[processed] = in.fast
+		for _, pc := range preprocessPropertyScoped(processed, master) {
+			in.previous[pc] = in.fast
+		}
 		sub := td.Copy()
 		sub.Context = processed
 		in.fast.TermDefinitions[term] = sub
@@ -144,7 +156,7 @@ func newInstance(master *ld.Context, fc *fastContext) *ctxInstance {
 // property-scoped contexts allowing protected terms to be redefined; Parse
 // does not, so a context that redefines one differently fails here and is
 // left as it is.
-func preprocessPropertyScoped(c, master *ld.Context) {
+func preprocessPropertyScoped(c, master *ld.Context) (processedContexts []*ld.Context) {
 	for term, td := range c.TermDefinitions {
 		if td == nil || !td.HasContext || master.TermDefinitions[term] == td {
 			continue
@@ -160,7 +172,9 @@ func preprocessPropertyScoped(c, master *ld.Context) {
 		sub := td.Copy()
 		sub.Context = processed
 		c.TermDefinitions[term] = sub
+		processedContexts = append(processedContexts, processed)
 	}
+	return processedContexts
 }
 
 // fastEligible reports whether doc may be expanded with the fast context.

@@ -3,6 +3,7 @@ package vcld
 import (
 	"context"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 
@@ -117,25 +118,24 @@ func templateKey(cfg map[string]any) (string, bool) {
 		keys = append(keys, k)
 	}
 	sort.Strings(keys)
-	var b strings.Builder
+	b := make([]byte, 0, 256)
 	for _, k := range keys {
-		b.WriteString(k)
+		b = strconv.AppendInt(b, int64(len(k)), 10)
+		b = append(append(b, ':'), k...)
 		if _, ok := templated[k]; ok {
 			if _, isString := cfg[k].(string); !isString {
 				return "", false
 			}
-			b.WriteString("=*\x00")
+			b = append(b, '*')
 			continue
 		}
-		v, err := jsonCanon(cfg[k])
-		if err != nil {
+		// An injective encoding of the value (see valueKey).
+		var err error
+		if b, err = appendValueKey(append(b, '='), cfg[k]); err != nil {
 			return "", false
 		}
-		b.WriteByte('=')
-		b.Write(v)
-		b.WriteByte(0)
 	}
-	return b.String(), true
+	return string(b), true
 }
 
 func (p *Processor) makeTemplate(ctx context.Context, cfg map[string]any) *configTemplate {

@@ -1,6 +1,7 @@
 package vcld
 
 import (
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -14,6 +15,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/piprate/json-gold/ld"
+
+	"github.com/idport/idport/pkg/vcld/internal/ldexpand"
 )
 
 // This file turns expanded JSON-LD into RDF and canonicalises it with
@@ -71,7 +74,17 @@ func nodeTerm(id string) term {
 
 // toDataset converts expanded JSON-LD to RDF quads, refusing (not dropping)
 // anything that would not become a statement.
-func toDataset(expanded []any, maxQuads int) ([]quad, error) {
+//
+// The node map is ldexpand.NodeMap's, or json-gold's (gold set, or any
+// failure of ldexpand's: json-gold reports the error); both give the same
+// quads in the same order with the same blank node labels.
+func toDataset(expanded []any, maxQuads int, gold bool) ([]quad, error) {
+	if !gold {
+		issuer := ld.NewIdentifierIssuer("_:b")
+		if graphs, err := ldexpand.NodeMap(expanded, issuer); err == nil {
+			return typedDataset(graphs, issuer, maxQuads)
+		}
+	}
 	issuer := ld.NewIdentifierIssuer("_:b")
 	nodeMap := map[string]any{"@default": map[string]any{}}
 	api := ld.NewJsonLdApi()
@@ -134,6 +147,74 @@ func toDataset(expanded []any, maxQuads int) ([]quad, error) {
 						}
 						continue
 					}
+					obj, err := c.object(item, g)
+					if err != nil {
+						return nil, err
+					}
+					if err := c.add(quad{subj, pred, obj, g}); err != nil {
+						return nil, err
+					}
+				}
+			}
+		}
+	}
+	return c.quads, nil
+}
+
+// typedDataset is toDataset's conversion of an ldexpand node map.
+func typedDataset(nodeMap map[string]ldexpand.Graph, issuer *ld.IdentifierIssuer, maxQuads int) ([]quad, error) {
+	c := &rdfConv{issuer: issuer, max: maxQuads}
+	graphs := make([]string, 0, len(nodeMap))
+	for g := range nodeMap {
+		graphs = append(graphs, g)
+	}
+	sort.Strings(graphs)
+	for _, gname := range graphs {
+		var g term
+		if gname != "@default" {
+			if err := checkIRI("graph name", gname, true); err != nil {
+				return nil, err
+			}
+			g = nodeTerm(gname)
+		}
+		graph := nodeMap[gname]
+		ids := make([]string, 0, len(graph))
+		for id := range graph {
+			ids = append(ids, id)
+		}
+		sort.Strings(ids)
+		for _, id := range ids {
+			if err := checkIRI("@id", id, true); err != nil {
+				return nil, err
+			}
+			node := graph[id]
+			subj := nodeTerm(id)
+			props := make([]string, 0, len(node.Props)+1)
+			for p := range node.Props {
+				props = append(props, p)
+			}
+			if len(node.Types) > 0 {
+				props = append(props, "@type")
+			}
+			sort.Strings(props)
+			for _, prop := range props {
+				if prop == "@type" {
+					pred := iri(rdfType)
+					for _, s := range node.Types {
+						if err := checkIRI("type", s, true); err != nil {
+							return nil, err
+						}
+						if err := c.add(quad{subj, pred, nodeTerm(s), g}); err != nil {
+							return nil, err
+						}
+					}
+					continue
+				}
+				if err := checkIRI("property", prop, false); err != nil {
+					return nil, err
+				}
+				pred := iri(prop)
+				for _, item := range node.Props[prop] {
 					obj, err := c.object(item, g)
 					if err != nil {
 						return nil, err
@@ -394,6 +475,34 @@ func writeTerm(b *strings.Builder, t term, label func(string) string) {
 	}
 }
 
+// serializeQuads returns the N-Quads lines of quads (those at idx, or all
+// when idx is nil), written into one buffer.
+func serializeQuads(quads []quad, idx []int, label func(string) string) []string {
+	n := len(idx)
+	if idx == nil {
+		n = len(quads)
+	}
+	var b strings.Builder
+	b.Grow(n * 160)
+	ends := make([]int, n)
+	for j := range n {
+		i := j
+		if idx != nil {
+			i = idx[j]
+		}
+		serializeQuad(&b, quads[i], label)
+		ends[j] = b.Len()
+	}
+	all := b.String()
+	lines := make([]string, n)
+	start := 0
+	for j, end := range ends {
+		lines[j] = all[start:end]
+		start = end
+	}
+	return lines
+}
+
 func serializeQuad(b *strings.Builder, q quad, label func(string) string) {
 	writeTerm(b, q.s, label)
 	b.WriteByte(' ')
@@ -408,7 +517,46 @@ func serializeQuad(b *strings.Builder, q quad, label func(string) string) {
 }
 
 // lessUTF16 orders strings by UTF-16 code units, as JavaScript's sort does.
-func lessUTF16(a, b string) bool {
+func lessUTF16(a, b string) bool { return compareUTF16(a, b) < 0 }
+
+// compareUTF16 compares strings by UTF-16 code units. It skips the common
+// prefix byte by byte (N-Quads lines share long ones) and decodes runes
+// only from the last byte before they differ that starts a rune in both (a
+// non-continuation byte always starts one, however invalid the UTF-8
+// around it).
+func compareUTF16(a, b string) int {
+	n := min(len(a), len(b))
+	i := 0
+	for i < n && a[i] == b[i] {
+		i++
+	}
+	if i == n {
+		// One is a prefix of the other: ordered by length unless the
+		// shorter ends inside a rune of the longer.
+		longer := a
+		if len(b) > len(a) {
+			longer = b
+		}
+		if i == len(longer) || utf8.RuneStart(longer[i]) {
+			return cmp.Compare(len(a), len(b))
+		}
+	} else if a[i] < utf8.RuneSelf && b[i] < utf8.RuneSelf {
+		return cmp.Compare(a[i], b[i])
+	}
+	for i > 0 && !(i < n && utf8.RuneStart(a[i]) && utf8.RuneStart(b[i])) {
+		i--
+	}
+	if lessUTF16Runes(a[i:], b[i:]) {
+		return -1
+	}
+	if lessUTF16Runes(b[i:], a[i:]) {
+		return 1
+	}
+	return 0
+}
+
+// lessUTF16Runes is lessUTF16 rune by rune.
+func lessUTF16Runes(a, b string) bool {
 	for len(a) > 0 && len(b) > 0 {
 		ra, na := utf8.DecodeRuneInString(a)
 		rb, nb := utf8.DecodeRuneInString(b)
@@ -552,14 +700,8 @@ func canonicalNQuads(ctx context.Context, quads []quad, maxBlankNodes, workFacto
 		}
 	}
 	label := func(old string) string { return st.canonical.get(old) }
-	lines := make([]string, len(quads))
-	var b strings.Builder
-	for i, q := range quads {
-		b.Reset()
-		serializeQuad(&b, q, label)
-		lines[i] = b.String()
-	}
-	sort.Slice(lines, func(i, j int) bool { return lessUTF16(lines[i], lines[j]) })
+	lines := serializeQuads(quads, nil, label)
+	slices.SortFunc(lines, compareUTF16)
 	// RDFC-1.0 output is a set: drop duplicate statements.
 	lines = slices.Compact(lines)
 	return strings.Join(lines, ""), nil
@@ -569,22 +711,24 @@ func (st *canonState) hashFirstDegree(id string) string {
 	if h, ok := st.firstHash[id]; ok {
 		return h
 	}
-	idx := st.quadsOf[id]
-	lines := make([]string, 0, len(idx))
 	label := func(l string) string {
 		if l == id {
 			return "_:a"
 		}
 		return "_:z"
 	}
-	var b strings.Builder
-	for _, i := range idx {
-		b.Reset()
-		serializeQuad(&b, st.quads[i], label)
-		lines = append(lines, b.String())
+	lines := serializeQuads(st.quads, st.quadsOf[id], label)
+	slices.SortFunc(lines, compareUTF16)
+	n := 0
+	for _, l := range lines {
+		n += len(l)
 	}
-	sort.Slice(lines, func(i, j int) bool { return lessUTF16(lines[i], lines[j]) })
-	h := sha256Hex(strings.Join(lines, ""))
+	joined := make([]byte, 0, n)
+	for _, l := range lines {
+		joined = append(joined, l...)
+	}
+	sum := sha256.Sum256(joined)
+	h := hex.EncodeToString(sum[:])
 	st.firstHash[id] = h
 	return h
 }

@@ -1,0 +1,75 @@
+package jsontext
+
+import (
+	"encoding/json"
+	"reflect"
+	"strings"
+	"testing"
+)
+
+// FuzzDecodeEqualsEncodingJSON: without unique names, Decode accepts what
+// encoding/json accepts (below the depth limit), with the same value.
+func FuzzDecodeEqualsEncodingJSON(f *testing.F) {
+	for _, s := range []string{
+		`{}`, `[]`, `null`, `true`, ` -0.5e-3 `, `"x"`, `{"a":1,"a":2}`, `{"a":[1,{"b":null}],"c":"\u00e9\ud83d\ude00\n"}`,
+		"{\"\xff\":\"\xfe\"}", `1e400`, `01`, `-`, `1.`, `.5`, `tru`, `"a` + "\x01" + `"`, `[1,]`, `{"a" 1}`, `{"a":1} x`,
+		strings.Repeat("[", 40) + strings.Repeat("]", 40), `"\u00"`, `"\uZZZZ"`, `"\ud800"`, `{"é":"ü","ß":["ñ"]}`, `[1 2]`, ``, ` `,
+	} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		got, ok := Decode(b, 32, false)
+		var want any
+		err := json.Unmarshal(b, &want)
+		if ok && (err != nil || !reflect.DeepEqual(got, want)) {
+			t.Fatalf("%q: Decode %#v, encoding/json %#v (%v)", b, got, want, err)
+		}
+		if !ok && err == nil && depth(b) <= 32 {
+			t.Fatalf("%q: Decode refuses what encoding/json reads as %#v", b, want)
+		}
+	})
+}
+
+// depth is the deepest nesting of objects and arrays in b, outside strings.
+func depth(b []byte) int {
+	d, max, inString := 0, 0, false
+	for i := 0; i < len(b); i++ {
+		switch c := b[i]; {
+		case inString && c == '\\':
+			i++
+		case c == '"':
+			inString = !inString
+		case inString:
+		case c == '{' || c == '[':
+			d++
+			max = maxInt(max, d)
+		case c == '}' || c == ']':
+			d--
+		}
+	}
+	return max
+}
+
+func maxInt(a, b int) int {
+	if a > b {
+		return a
+	}
+	return b
+}
+
+// FuzzValidEqualsEncodingJSON: Valid agrees with encoding/json.Valid.
+func FuzzValidEqualsEncodingJSON(f *testing.F) {
+	for _, s := range []string{
+		`{}`, `[]`, `null`, ` true `, `-0.5e-3`, `"x"`, `{"a":[1,{"b":null}],"c":"\u00e9\ud83d\ude00\n"}`, "\"\xff\"", `01`, `-`, `1.`,
+		`.5`, `tru`, `"a` + "\x01" + `"`, `[1,]`, `{"a" 1}`, `{"a":1} x`, `"\u00"`, `"\uZZZZ"`, `"\x"`, `[1 2]`, ``, ` `, `{"a":1,}`, `{,}`,
+		strings.Repeat("[", 10000) + strings.Repeat("]", 10000), strings.Repeat("[", 10001) + strings.Repeat("]", 10001),
+		strings.Repeat(`{"a":`, 10001) + "1" + strings.Repeat("}", 10001), `1e5`, `-0`, `0.0E-0`, "\"\x7f\"",
+	} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		if got, want := Valid(b), json.Valid(b); got != want {
+			t.Fatalf("Valid(%q) = %v, encoding/json %v", b, got, want)
+		}
+	})
+}
