@@ -25,9 +25,28 @@ type StatusRef struct {
 	URI string
 	// Index is statusListIndex or status_list.idx; -1 when absent.
 	Index int
-	// Raw is the whole credentialStatus entry as decoded JSON; nil for a
-	// token status list reference (Index and URI are all it has).
-	Raw map[string]any
+	// raw is the JSON text of the whole credentialStatus entry, as the
+	// payload holds it (already checked to be a valid object); empty for a
+	// token status list reference.
+	raw string
+}
+
+// Raw decodes the whole credentialStatus entry, members the typed fields
+// leave out included, as encoding/json would into a map[string]any. It is nil
+// for a token status list reference (Index and URI are all it has). Each call
+// decodes anew: the verify path reads only the typed fields and never pays
+// for the map.
+func (r StatusRef) Raw() map[string]any {
+	if r.raw == "" {
+		return nil
+	}
+	s := scanner{b: r.raw}
+	m, err := s.objectValue()
+	if err != nil {
+		// Unreachable: raw was read as a valid object with the same scanner.
+		return nil
+	}
+	return m
 }
 
 // TypeTokenStatusList marks a StatusRef taken from an SD-JWT status claim.

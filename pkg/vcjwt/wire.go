@@ -275,35 +275,80 @@ func (c *credWire) fill(v *Verified) error {
 	return nil
 }
 
-// readStatus reads credentialStatus entries (Bitstring Status List and others).
+// readStatus reads credentialStatus entries (Bitstring Status List and
+// others) into their typed fields, without decoding an entry into a map: the
+// entry's JSON text is kept for StatusRef.Raw. It reads what decoding the
+// entry as any and taking its members would (readStatusReference in the
+// tests): a member of another JSON type than expected is left out, except a
+// statusListIndex that is neither a string nor a number, which is ignored.
 func readStatus(s *scanner) ([]StatusRef, error) {
 	var out []StatusRef
 	read := func() error {
-		v, err := s.value()
+		if s.peek() != '{' {
+			if err := s.skip(); err != nil {
+				return err
+			}
+			return fmt.Errorf("%w: credentialStatus entries must be objects", ErrMalformed)
+		}
+		start := s.i
+		r := StatusRef{Index: -1}
+		var (
+			idxStr            string
+			idxNum            float64
+			hasStr, hasNumber bool
+		)
+		// str reads a string member; a value of another type is validated
+		// and leaves dst empty, as the type assertion on the decoded map did.
+		str := func(dst *string) error {
+			if s.peek() != '"' {
+				*dst = ""
+				return s.skip()
+			}
+			v, err := s.rawString()
+			*dst = v
+			return err
+		}
+		err := s.object(func(name string) error {
+			switch name {
+			case "id":
+				return str(&r.ID)
+			case "type":
+				return str(&r.Type)
+			case "statusPurpose":
+				return str(&r.Purpose)
+			case "statusListCredential":
+				return str(&r.URI)
+			case "statusListIndex":
+				hasStr, hasNumber = false, false
+				switch c := s.peek(); {
+				case c == '"':
+					v, err := s.rawString()
+					idxStr, hasStr = v, true
+					return err
+				case c == '-' || (c >= '0' && c <= '9'):
+					f, err := s.number()
+					idxNum, hasNumber = f, true
+					return err
+				}
+			}
+			return s.skip()
+		})
 		if err != nil {
 			return err
 		}
-		e, ok := v.(map[string]any)
-		if !ok {
-			return fmt.Errorf("%w: credentialStatus entries must be objects", ErrMalformed)
-		}
-		r := StatusRef{Raw: e, Index: -1}
-		r.ID, _ = e["id"].(string)
-		r.Type, _ = e["type"].(string)
-		r.Purpose, _ = e["statusPurpose"].(string)
-		r.URI, _ = e["statusListCredential"].(string)
-		switch idx := e["statusListIndex"].(type) {
-		case string:
-			n, err := strconv.Atoi(idx)
+		r.raw = s.b[start:s.i]
+		switch {
+		case hasStr:
+			n, err := strconv.Atoi(idxStr)
 			if err != nil || n < 0 {
-				return fmt.Errorf("%w: statusListIndex %q", ErrMalformed, idx)
+				return fmt.Errorf("%w: statusListIndex %q", ErrMalformed, idxStr)
 			}
 			r.Index = n
-		case float64:
-			if idx < 0 || idx != math.Trunc(idx) || idx > math.MaxInt32 {
-				return fmt.Errorf("%w: statusListIndex %v", ErrMalformed, idx)
+		case hasNumber:
+			if idxNum < 0 || idxNum != math.Trunc(idxNum) || idxNum > math.MaxInt32 {
+				return fmt.Errorf("%w: statusListIndex %v", ErrMalformed, idxNum)
 			}
-			r.Index = int(idx)
+			r.Index = int(idxNum)
 		}
 		if out == nil {
 			out = make([]StatusRef, 0, 2) // a revocation and a suspension entry, often
