@@ -351,11 +351,16 @@ func hasOtherTypes(types []string, relied string) bool {
 	return false
 }
 
-// mapClaims renames subject claims to local names. The map is new; values
-// are shared with the parsed credential.
+// mapClaims renames subject claims to local names. When no claim is
+// renamed it returns claims itself: the credential's claims are decoded for
+// one verification and read by nothing after its release. Otherwise the map
+// is new; values are shared with the parsed credential either way.
 func mapClaims(claims map[string]any, mapping map[string]string) map[string]any {
 	if len(claims) == 0 {
 		return map[string]any{}
+	}
+	if !renames(claims, mapping) {
+		return claims
 	}
 	out := make(map[string]any, len(claims))
 	for k, val := range claims {
@@ -365,4 +370,17 @@ func mapClaims(claims map[string]any, mapping map[string]string) map[string]any 
 		out[k] = val
 	}
 	return out
+}
+
+// renames reports whether mapping gives a claim of claims another name.
+func renames(claims map[string]any, mapping map[string]string) bool {
+	if len(mapping) == 0 {
+		return false
+	}
+	for k := range claims {
+		if local, ok := mapping[k]; ok && local != "" && local != k {
+			return true
+		}
+	}
+	return false
 }

@@ -59,18 +59,26 @@ func federationLine(chain string, expires time.Time) string {
 	return "federation chain " + chain + ", expires " + expires.UTC().Format(time.RFC3339)
 }
 
+// describeManual joins "registered by the regulators" and the method, source and note that
+// are set, with ", ": one allocation, as it runs on every recognised verification.
 func describeManual(p *trustregistry.Provenance) string {
-	parts := []string{"registered by the regulators"}
+	const head, method, source, sep = "registered by the regulators", ", method ", ", source ", ", "
+	var b strings.Builder
+	b.Grow(len(head) + len(method) + len(p.Method) + len(source) + len(p.Source) + len(sep) + len(p.Note))
+	b.WriteString(head)
 	if p.Method != "" {
-		parts = append(parts, "method "+p.Method)
+		b.WriteString(method)
+		b.WriteString(p.Method)
 	}
 	if p.Source != "" {
-		parts = append(parts, "source "+p.Source)
+		b.WriteString(source)
+		b.WriteString(p.Source)
 	}
 	if p.Note != "" {
-		parts = append(parts, p.Note)
+		b.WriteString(sep)
+		b.WriteString(p.Note)
 	}
-	return strings.Join(parts, ", ")
+	return b.String()
 }
 
 // authorityProvenance is the provenance of a decision that names no key: the provenance all
