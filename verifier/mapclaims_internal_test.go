@@ -1,7 +1,10 @@
 package verifier
 
 import (
+	"fmt"
+	"maps"
 	"reflect"
+	"slices"
 	"testing"
 )
 
@@ -74,4 +77,104 @@ func sameMap(a, b map[string]any) bool {
 	_, shared := b[probe]
 	delete(a, probe)
 	return shared
+}
+
+// releaseClaimsReference is releaseClaims as it was before it handed over
+// the credential's map when every claim is kept under its own name.
+func releaseClaimsReference(c *credential, d TrustDecision, r *Result, p *Policy, recognised bool, relied string) map[string]any {
+	if !recognised {
+		return mapClaimsReference(c.claims, nil)
+	}
+	restrict := relied != "" && hasOtherTypes(c.types, relied) && (len(d.ClaimMapping) > 0 || d.AllowedClaims != nil)
+	check := d.AllowedClaims != nil && p.CrossBorder != ClaimsAllow
+	if !restrict && !check {
+		return mapClaimsReference(c.claims, d.ClaimMapping)
+	}
+	out := make(map[string]any, len(c.claims))
+	var other, outside []string
+	for k, val := range c.claims {
+		mapped, isMapped := d.ClaimMapping[k]
+		local := k
+		if isMapped && mapped != "" {
+			local = mapped
+		}
+		switch {
+		case restrict && !isMapped && !slices.Contains(d.AllowedClaims, k):
+			other = append(other, local)
+		case check && !slices.Contains(d.AllowedClaims, k) && !(isMapped && slices.Contains(d.AllowedClaims, mapped)):
+			outside = append(outside, local)
+		default:
+			out[local] = val
+		}
+	}
+	if len(other) > 0 {
+		slices.Sort(other)
+		r.Stripped = append(r.Stripped, other...)
+		r.warn(CheckDisclosures, CodeClaimStripped, fmt.Sprintf("claims of credential types other than %s, which the policy relies on, are not returned: %v", relied, other))
+	}
+	if !check {
+		return out
+	}
+	if len(outside) == 0 {
+		r.pass(CheckDisclosures)
+		return out
+	}
+	slices.Sort(outside)
+	msg := fmt.Sprintf("claims outside the cross-border allow-list: %v", outside)
+	if p.CrossBorder == ClaimsRefuse {
+		r.fail(CheckDisclosures, CodeClaimNotAllowedAcrossBorder, msg)
+		return out
+	}
+	r.Stripped = append(r.Stripped, outside...)
+	r.warn(CheckDisclosures, CodeClaimStripped, msg+" (stripped)")
+	return out
+}
+
+// TestReleaseClaimsMatchesReference runs releaseClaims and the reference
+// over every combination of claims, claim mapping, allow-list, relied type,
+// recognition and cross-border mode (without mappings of two claims onto one
+// name, whose survivor depends on map order): the released claims and what
+// each writes into the result are the same.
+func TestReleaseClaimsMatchesReference(t *testing.T) {
+	claimSets := []map[string]any{
+		nil,
+		{},
+		{"uen": "201912345K", "legalName": "Acme", "address": map[string]any{"city": "SG"}},
+	}
+	mappings := []map[string]string{nil, {}, {"uen": "uen"}, {"uen": "registration_number"}, {"legalName": ""}, {"vat": "tax_id"}}
+	allows := [][]string{nil, {}, {"uen", "legalName", "address"}, {"uen"}, {"registration_number", "legalName", "address"}}
+	typeSets := [][]string{{"VerifiableCredential", "BusinessRegistration"}, {"VerifiableCredential", "BusinessRegistration", "Other"}}
+	for _, claims := range claimSets {
+		for _, mapping := range mappings {
+			for _, allow := range allows {
+				for _, types := range typeSets {
+					for _, relied := range []string{"", "BusinessRegistration"} {
+						for _, mode := range []ClaimMode{ClaimsAllow, ClaimsStrip, ClaimsRefuse} {
+							for _, recognised := range []bool{false, true} {
+								copyOf := func() map[string]any {
+									if claims == nil {
+										return nil
+									}
+									return maps.Clone(claims)
+								}
+								d := TrustDecision{Recognised: recognised, ClaimMapping: mapping, AllowedClaims: allow}
+								p := &Policy{CrossBorder: mode}
+								var v Verifier
+								got, want := newResult(), newResult()
+								gotClaims := v.releaseClaims(&credential{types: types, claims: copyOf()}, d, got, p, recognised, relied)
+								wantClaims := releaseClaimsReference(&credential{types: types, claims: copyOf()}, d, want, p, recognised, relied)
+								name := fmt.Sprintf("claims %v mapping %v allow %v types %v relied %q mode %v recognised %v", claims, mapping, allow, types, relied, mode, recognised)
+								if !reflect.DeepEqual(gotClaims, wantClaims) {
+									t.Errorf("%s: claims %v, reference %v", name, gotClaims, wantClaims)
+								}
+								if !reflect.DeepEqual(got, want) {
+									t.Errorf("%s: result %+v, reference %+v", name, got, want)
+								}
+							}
+						}
+					}
+				}
+			}
+		}
+	}
 }

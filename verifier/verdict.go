@@ -299,6 +299,17 @@ func (v *Verifier) releaseClaims(c *credential, d TrustDecision, r *Result, p *P
 	if !restrict && !check {
 		return mapClaims(c.claims, d.ClaimMapping)
 	}
+	if keepsAll(c.claims, d, restrict, check) {
+		// Every claim is released under its own name: the credential's
+		// map is handed over (see mapClaims).
+		if check {
+			r.pass(CheckDisclosures)
+		}
+		if c.claims == nil {
+			return map[string]any{}
+		}
+		return c.claims
+	}
 	out := make(map[string]any, len(c.claims))
 	var other, outside []string
 	for k, val := range c.claims {
@@ -339,6 +350,25 @@ func (v *Verifier) releaseClaims(c *credential, d TrustDecision, r *Result, p *P
 	r.Stripped = append(r.Stripped, outside...)
 	r.warn(CheckDisclosures, CodeClaimStripped, msg+" (stripped)")
 	return out
+}
+
+// keepsAll reports whether releaseClaims keeps every claim under its own
+// name: none renamed by the claim mapping, none withheld as another type's
+// (restrict) or as outside the cross-border allow-list (check). It asks
+// what releaseClaims's loop asks of each claim, without building a map.
+func keepsAll(claims map[string]any, d TrustDecision, restrict, check bool) bool {
+	for k := range claims {
+		mapped, isMapped := d.ClaimMapping[k]
+		switch {
+		case isMapped && mapped != "" && mapped != k:
+			return false
+		case restrict && !isMapped && !slices.Contains(d.AllowedClaims, k):
+			return false
+		case check && !slices.Contains(d.AllowedClaims, k) && !(isMapped && slices.Contains(d.AllowedClaims, mapped)):
+			return false
+		}
+	}
+	return true
 }
 
 // hasOtherTypes reports whether types holds a specific type besides relied.

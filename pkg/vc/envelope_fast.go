@@ -91,9 +91,29 @@ func (s *envelopeScanner) plain() (string, bool) {
 	s.i += jsontext.PlainRun(s.b[s.i:])
 	if s.i < len(s.b) && s.b[s.i] == '"' {
 		s.i++
-		return string(s.b[start : s.i-1]), true
+		return knownString(s.b[start : s.i-1]), true
 	}
 	return "", false
+}
+
+// knownString returns b as a string: the constant for the member names and
+// values every envelope holds (no allocation), a copy otherwise.
+func knownString(b []byte) string {
+	switch string(b) { // compared in place, not converted
+	case "@context":
+		return "@context"
+	case "type":
+		return "type"
+	case "id":
+		return "id"
+	case ContextV2:
+		return ContextV2
+	case TypeEnveloped:
+		return TypeEnveloped
+	case TypeEnvelopedPresentation:
+		return TypeEnvelopedPresentation
+	}
+	return string(b)
 }
 
 // strings reads a plain string or a non-empty array of them.

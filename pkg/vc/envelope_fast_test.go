@@ -87,3 +87,21 @@ func TestEnvelopeMembersByExactName(t *testing.T) {
 		t.Fatalf("the slow path: %+v %v", e, err)
 	}
 }
+
+// TestKnownString: the constants of an envelope come back without an
+// allocation, and every string, known or not, is its bytes.
+func TestKnownString(t *testing.T) {
+	for _, s := range []string{"@context", "type", "id", ContextV2, TypeEnveloped, TypeEnvelopedPresentation,
+		ContextV1, "data:application/vc+jwt,a.b.c", "", "Type", "@context "} {
+		b := []byte(s)
+		if got := knownString(b); got != s {
+			t.Errorf("knownString(%q) = %q", s, got)
+		}
+	}
+	for _, s := range []string{"@context", "type", "id", ContextV2, TypeEnveloped, TypeEnvelopedPresentation} {
+		b := []byte(s)
+		if n := testing.AllocsPerRun(10, func() { _ = knownString(b) }); n != 0 {
+			t.Errorf("knownString(%q): %v allocations", s, n)
+		}
+	}
+}

@@ -113,11 +113,13 @@ func Parse(compact string) (*Token, error) {
 	if b64.DecodedLen(len(h)) > MaxHeaderBytes {
 		return nil, fmt.Errorf("%w: header of %d bytes", ErrTooLarge, len(h))
 	}
-	// One copy of the token serves as signing input and base64 source, and
-	// one buffer takes the decoded header, signature and payload.
-	raw := []byte(compact)
+	// One allocation: a copy of the token, which serves as signing input
+	// and base64 source, followed by the decoded header, signature and
+	// payload.
+	all := make([]byte, len(compact)+b64.DecodedLen(len(h))+sigLen+b64.DecodedLen(len(p)))
+	raw := all[:copy(all, compact):len(compact)]
 	in := raw[:len(h)+1+len(p)]
-	buf := make([]byte, b64.DecodedLen(len(h))+sigLen+b64.DecodedLen(len(p)))
+	buf := all[len(compact):]
 	hn, err := b64.Decode(buf, raw[:len(h)])
 	if err != nil {
 		return nil, fmt.Errorf("%w: header base64url: %w", ErrMalformed, err)
