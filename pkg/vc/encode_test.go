@@ -3,6 +3,8 @@ package vc
 import (
 	"encoding/json"
 	"testing"
+
+	"github.com/idport/idport/pkg/jsontext"
 )
 
 // TestAppendJSONMatchesEncodingJSON checks the reflection-free encoder
@@ -24,7 +26,7 @@ func TestAppendJSONMatchesEncodingJSON(t *testing.T) {
 			t.Fatalf("got  %s (%v)\nwant %s", got, err, want)
 		}
 	}
-	if got := appendString(nil, "a\xffb"); string(got) != `"a\ufffdb"` {
+	if got := jsontext.AppendString(nil, "a\xffb"); string(got) != `"a\ufffdb"` {
 		t.Fatalf("invalid UTF-8: %s", got)
 	}
 	if _, err := appendJSON(nil, []any{1.0, struct{ A int }{1}}); err != nil {

@@ -402,7 +402,7 @@ func (w *objWriter) name(name string) {
 		w.buf = append(w.buf, ',')
 	}
 	w.first = false
-	w.buf = append(appendString(w.buf, name), ':')
+	w.buf = append(jsontext.AppendString(w.buf, name), ':')
 }
 
 // raw writes a member whose value is already JSON.

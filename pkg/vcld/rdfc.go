@@ -91,74 +91,38 @@ func toDataset(expanded []any, maxQuads int, gold bool) ([]quad, error) {
 	if _, err := api.GenerateNodeMap(expanded, nodeMap, "@default", issuer, "", "", nil); err != nil {
 		return nil, fmt.Errorf("vcld: node map: %v: %w", err, ErrUnsafeDocument)
 	}
-	c := &rdfConv{issuer: issuer, max: maxQuads}
-	graphs := make([]string, 0, len(nodeMap))
-	for g := range nodeMap {
-		graphs = append(graphs, g)
-	}
-	sort.Strings(graphs)
-	for _, gname := range graphs {
-		var g term
-		if gname != "@default" {
-			if err := checkIRI("graph name", gname, true); err != nil {
-				return nil, err
-			}
-			g = nodeTerm(gname)
-		}
-		graph, _ := nodeMap[gname].(map[string]any)
-		ids := make([]string, 0, len(graph))
-		for id := range graph {
-			ids = append(ids, id)
-		}
-		sort.Strings(ids)
-		for _, id := range ids {
-			if err := checkIRI("@id", id, true); err != nil {
-				return nil, err
-			}
-			node, _ := graph[id].(map[string]any)
-			subj := nodeTerm(id)
-			props := make([]string, 0, len(node))
-			for p := range node {
-				props = append(props, p)
-			}
-			sort.Strings(props)
-			for _, prop := range props {
-				var pred term
+	return typedDataset(goldGraphs(nodeMap), issuer, maxQuads)
+}
+
+// goldGraphs puts json-gold's node map into ldexpand's form, so that both node maps become
+// quads through one conversion (typedDataset): "@type" values become Types (a value that is
+// not a string becomes "", which the IRI check refuses), other keywords are left out.
+func goldGraphs(nodeMap map[string]any) map[string]ldexpand.Graph {
+	out := make(map[string]ldexpand.Graph, len(nodeMap))
+	for gname, gv := range nodeMap {
+		graph, _ := gv.(map[string]any)
+		g := make(ldexpand.Graph, len(graph))
+		for id, nv := range graph {
+			node, _ := nv.(map[string]any)
+			n := &ldexpand.Node{ID: id, Props: make(map[string][]any, len(node))}
+			for prop, v := range node {
+				values, _ := v.([]any)
 				switch {
 				case prop == "@type":
-					pred = iri(rdfType)
+					for _, t := range values {
+						s, _ := t.(string)
+						n.Types = append(n.Types, s)
+					}
 				case ld.IsKeyword(prop):
-					continue
 				default:
-					if err := checkIRI("property", prop, false); err != nil {
-						return nil, err
-					}
-					pred = iri(prop)
-				}
-				values, _ := node[prop].([]any)
-				for _, item := range values {
-					if prop == "@type" {
-						s, _ := item.(string)
-						if err := checkIRI("type", s, true); err != nil {
-							return nil, err
-						}
-						if err := c.add(quad{subj, pred, nodeTerm(s), g}); err != nil {
-							return nil, err
-						}
-						continue
-					}
-					obj, err := c.object(item, g)
-					if err != nil {
-						return nil, err
-					}
-					if err := c.add(quad{subj, pred, obj, g}); err != nil {
-						return nil, err
-					}
+					n.Props[prop] = values
 				}
 			}
+			g[id] = n
 		}
+		out[gname] = g
 	}
-	return c.quads, nil
+	return out
 }
 
 // typedDataset is toDataset's conversion of an ldexpand node map.
