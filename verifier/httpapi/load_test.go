@@ -191,7 +191,9 @@ func BenchmarkHTTPDecodeOnly(b *testing.B) {
 // BenchmarkHTTPVerifyVsDecode runs the verifier and the decode-only
 // baseline side by side, alternating rounds of 500 requests at concurrency
 // 32, so that both see the same machine load; it reports each one's req/s,
-// p50 and p99 and the ratio of their throughputs (goal >= 0.40).
+// p50 and p99 and the ratio of their throughputs (goal >= 0.55x, verify p99
+// <= 8 ms). It runs with the test binary's collector target (GOGC=100 unless
+// set), not the GOGC=400 of idport's processes that examples/loadtest uses.
 func BenchmarkHTTPVerifyVsDecode(b *testing.B) {
 	h, body := loadService(b)
 	urls := [2]string{serve(b, h) + "/credentials/verify", serve(b, decodeOnly()) + "/credentials/verify"}
