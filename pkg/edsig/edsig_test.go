@@ -11,6 +11,8 @@ import (
 	"os"
 	"sync"
 	"testing"
+
+	voi "github.com/oasisprotocol/curve25519-voi/primitives/ed25519"
 )
 
 // edgeCase is one verification input of the published edge-case sets.
@@ -259,4 +261,36 @@ func FuzzVerifyMatchesStdlib(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestVerifyRefusesKeysOffTheCurve: a 32-byte key that encodes no curve point is refused on
+// first sight and again once its failed expansion is remembered in the cache, as
+// crypto/ed25519 refuses it, whatever the signature.
+func TestVerifyRefusesKeysOffTheCurve(t *testing.T) {
+	_, priv, _ := ed25519.GenerateKey(rand.Reader)
+	msg := []byte("m")
+	sig := Sign(priv, msg)
+	found := 0
+	for y := byte(2); found < 8 && y < 255; y++ {
+		pub := make([]byte, ed25519.PublicKeySize)
+		pub[0] = y
+		if _, err := voi.NewExpandedPublicKey(voi.PublicKey(pub)); err == nil {
+			continue // a point: not what this test is about
+		}
+		found++
+		for round := range 2 {
+			if Verify(pub, msg, sig) || ed25519.Verify(pub, msg, sig) {
+				t.Fatalf("key y=%d (round %d): accepted", y, round)
+			}
+		}
+		cache.mu.RLock()
+		e, cached := cache.keys[[ed25519.PublicKeySize]byte(pub)]
+		cache.mu.RUnlock()
+		if !cached || e != nil {
+			t.Fatalf("key y=%d: the failed expansion is not remembered (cached %v)", y, cached)
+		}
+	}
+	if found == 0 {
+		t.Fatal("no off-curve key found among the small y values")
+	}
 }
