@@ -356,7 +356,7 @@ func appendValueKey(b []byte, v any) ([]byte, error) {
 // looks its context up two or three times, so a context must come back in
 // another document before it is prepared: sending a new inline context
 // with every request does not buy the sender the pre-processing work
-// (about half the cost of processing the context again).
+// (TestInlineContextPreparedOnlyWhenItComesBack).
 const prepareAfterUses = 4
 
 // withFastContext returns a copy of pc (which must be built without error)
