@@ -2,6 +2,8 @@ package vcld
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"testing"
 )
 
@@ -55,5 +57,41 @@ func TestInlineContextPreparedOnlyWhenItComesBack(t *testing.T) {
 	}
 	if !prepared(p, again) {
 		t.Fatalf("not prepared after %d verifications", prepareAfterUses)
+	}
+}
+
+// TestLimitsHoldOnPreparedContexts: the blank node and quad limits refuse a
+// document as before once its inline context is prepared and the document
+// is expanded, and its node map built, by ldexpand.
+func TestLimitsHoldOnPreparedContexts(t *testing.T) {
+	k := newTestKey(36)
+	p, err := New(Options{Limits: Limits{MaxBlankNodes: 4, MaxQuads: 30}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ok := withVocab(credV2(k.did))
+	var things, names []any
+	for i := range 6 {
+		things = append(things, map[string]any{"name": fmt.Sprint(i)})
+	}
+	for i := range 40 {
+		names = append(names, fmt.Sprint("n", i))
+	}
+	blank, quads := withVocab(credV2(k.did)), withVocab(credV2(k.did))
+	blank["credentialSubject"].(map[string]any)["name"] = things
+	quads["credentialSubject"].(map[string]any)["name"] = names
+	for range prepareAfterUses + 1 {
+		if err := p.ValidateCredential(context.Background(), mustJSON(t, ok)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for name, doc := range map[string]map[string]any{"blank nodes": blank, "quads": quads} {
+		n := p.ownExpansions.Load()
+		if err := p.ValidateCredential(context.Background(), mustJSON(t, doc)); !errors.Is(err, ErrTooComplex) {
+			t.Errorf("%s: %v, want ErrTooComplex", name, err)
+		}
+		if p.ownExpansions.Load() == n {
+			t.Errorf("%s: not expanded by ldexpand", name)
+		}
 	}
 }
