@@ -24,7 +24,7 @@ import (
 // The strings of the value (names included) share one copy of b: holding
 // any of them holds all of b.
 func Decode(b []byte, maxDepth int, unique bool) (v any, ok bool) {
-	r := jsonReader{b: b, src: string(b), max: maxDepth, unique: unique}
+	r := jsonReader{scanner: scanner{b: b}, src: string(b), max: maxDepth, unique: unique}
 	r.space()
 	if v, ok = r.value(); !ok {
 		return nil, false
@@ -37,22 +37,10 @@ func Decode(b []byte, maxDepth int, unique bool) (v any, ok bool) {
 }
 
 type jsonReader struct {
-	b          []byte
+	scanner
 	src        string // b, for strings without escapes
-	i          int
 	depth, max int
 	unique     bool
-}
-
-func (r *jsonReader) space() {
-	for r.i < len(r.b) {
-		switch r.b[r.i] {
-		case ' ', '\t', '\n', '\r':
-			r.i++
-		default:
-			return
-		}
-	}
 }
 
 func (r *jsonReader) value() (any, bool) {
@@ -74,55 +62,19 @@ func (r *jsonReader) value() (any, bool) {
 	case c == 'n':
 		return nil, r.literal("null")
 	case c == '-' || c >= '0' && c <= '9':
-		return r.number()
+		return r.float()
 	}
 	return nil, false
 }
 
-func (r *jsonReader) literal(lit string) bool {
-	if len(r.b)-r.i < len(lit) || string(r.b[r.i:r.i+len(lit)]) != lit {
-		return false
-	}
-	r.i += len(lit)
-	return true
-}
-
-// number reads a JSON number as encoding/json decodes it into an
+// float reads a JSON number as encoding/json decodes it into an
 // interface: strconv.ParseFloat, refused when out of range.
-func (r *jsonReader) number() (any, bool) {
+func (r *jsonReader) float() (any, bool) {
 	start := r.i
-	digits := func() int {
-		n := 0
-		for r.i < len(r.b) && r.b[r.i] >= '0' && r.b[r.i] <= '9' {
-			r.i++
-			n++
-		}
-		return n
-	}
-	if r.b[r.i] == '-' {
-		r.i++
-	}
-	if r.i < len(r.b) && r.b[r.i] == '0' {
-		r.i++
-	} else if digits() == 0 {
+	if !r.number() {
 		return nil, false
 	}
-	if r.i < len(r.b) && r.b[r.i] == '.' {
-		r.i++
-		if digits() == 0 {
-			return nil, false
-		}
-	}
-	if r.i < len(r.b) && (r.b[r.i] == 'e' || r.b[r.i] == 'E') {
-		r.i++
-		if r.i < len(r.b) && (r.b[r.i] == '+' || r.b[r.i] == '-') {
-			r.i++
-		}
-		if digits() == 0 {
-			return nil, false
-		}
-	}
-	f, err := strconv.ParseFloat(string(r.b[start:r.i]), 64)
+	f, err := strconv.ParseFloat(r.src[start:r.i], 64)
 	if err != nil {
 		return nil, false
 	}
@@ -151,7 +103,7 @@ func (r *jsonReader) str() (s, raw string, ok bool) {
 				if escaped {
 					return s, s, true
 				}
-				return s, string(content), true
+				return s, r.src[start+1 : r.i-1], true
 			}
 			s = r.src[start+1 : r.i-1]
 			return s, s, true
@@ -169,24 +121,37 @@ func (r *jsonReader) str() (s, raw string, ok bool) {
 	}
 }
 
-func (r *jsonReader) enter() bool {
+// enter passes over the '{' or '[' at the cursor (see scanner.open),
+// within the depth limit.
+func (r *jsonReader) enter(close byte) (empty, ok bool) {
 	if r.depth >= r.max {
-		return false
+		return false, false
 	}
 	r.depth++
-	r.i++
-	r.space()
-	return true
+	empty = r.open(close)
+	if empty {
+		r.depth--
+	}
+	return empty, true
+}
+
+// leave passes over what follows a member or an element (see
+// scanner.next), leaving the object or array at its end.
+func (r *jsonReader) leave(close byte) (more, ok bool) {
+	more, ok = r.next(close)
+	if ok && !more {
+		r.depth--
+	}
+	return more, ok
 }
 
 func (r *jsonReader) object() (any, bool) {
-	if !r.enter() {
+	empty, ok := r.enter('}')
+	if !ok {
 		return nil, false
 	}
 	m := make(map[string]any)
-	if r.i < len(r.b) && r.b[r.i] == '}' {
-		r.i++
-		r.depth--
+	if empty {
 		return m, true
 	}
 	var names Names
@@ -209,32 +174,23 @@ func (r *jsonReader) object() (any, bool) {
 			return nil, false
 		}
 		m[k] = v
-		r.space()
-		if r.i >= len(r.b) {
+		more, ok := r.leave('}')
+		if !ok {
 			return nil, false
 		}
-		switch r.b[r.i] {
-		case ',':
-			r.i++
-			r.space()
-		case '}':
-			r.i++
-			r.depth--
+		if !more {
 			return m, true
-		default:
-			return nil, false
 		}
 	}
 }
 
 func (r *jsonReader) array() (any, bool) {
-	if !r.enter() {
+	empty, ok := r.enter(']')
+	if !ok {
 		return nil, false
 	}
 	a := make([]any, 0, 4)
-	if r.i < len(r.b) && r.b[r.i] == ']' {
-		r.i++
-		r.depth--
+	if empty {
 		return a, true
 	}
 	for {
@@ -243,20 +199,12 @@ func (r *jsonReader) array() (any, bool) {
 			return nil, false
 		}
 		a = append(a, v)
-		r.space()
-		if r.i >= len(r.b) {
+		more, ok := r.leave(']')
+		if !ok {
 			return nil, false
 		}
-		switch r.b[r.i] {
-		case ',':
-			r.i++
-			r.space()
-		case ']':
-			r.i++
-			r.depth--
+		if !more {
 			return a, true
-		default:
-			return nil, false
 		}
 	}
 }

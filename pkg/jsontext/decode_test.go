@@ -2,6 +2,7 @@ package jsontext
 
 import (
 	"encoding/json"
+	"fmt"
 	"reflect"
 	"strings"
 	"testing"
@@ -72,4 +73,56 @@ func FuzzValidEqualsEncodingJSON(f *testing.F) {
 			t.Fatalf("Valid(%q) = %v, encoding/json %v", b, got, want)
 		}
 	})
+}
+
+// TestDecodeRefusals: crafted input against Decode's own checks. Nesting
+// to maxDepth is read and one level more refused, objects and arrays
+// alike; with unique, a name given twice is refused however it is spelt
+// (escapes), wherever the object is and however many names come before
+// it (past the few Names compares one by one), while the same input is
+// read without unique, the last value winning.
+func TestDecodeRefusals(t *testing.T) {
+	const max = 8
+	nest := func(open, close string, n int) []byte {
+		return []byte(strings.Repeat(open, n) + "1" + strings.Repeat(close, n))
+	}
+	for _, tc := range []struct{ open, close string }{{"[", "]"}, {`{"a":`, "}"}, {`[{"a":`, "}]"}} {
+		levels := len(tc.close)
+		if _, ok := Decode(nest(tc.open, tc.close, max/levels), max, true); !ok {
+			t.Errorf("%s nested to %d refused", tc.open, max)
+		}
+		if _, ok := Decode(nest(tc.open, tc.close, max/levels+1), max, true); ok {
+			t.Errorf("%s nested past %d read", tc.open, max)
+		}
+	}
+	many := func(twin string) string {
+		var b strings.Builder
+		b.WriteString(`{`)
+		for i := range 40 {
+			fmt.Fprintf(&b, `"n%d":%d,`, i, i)
+		}
+		return b.String() + twin + `}`
+	}
+	for name, doc := range map[string]string{
+		"plain":            `{"a":1,"a":2}`,
+		"escaped twin":     `{"a":1,"\u0061":2}`,
+		"both escaped":     `{"\u0061":1,"\u0061":2}`,
+		"nested":           `{"x":[{"b":1,"c":2,"b":3}]}`,
+		"after many names": many(`"n2":"twin"`),
+		"escaped, many":    many(`"\u006e39":"twin"`),
+	} {
+		if _, ok := Decode([]byte(doc), max, true); ok {
+			t.Errorf("%s: a name given twice was read with unique", name)
+		}
+		if _, ok := Decode([]byte(doc), max, false); !ok {
+			t.Errorf("%s: refused without unique", name)
+		}
+	}
+	// Equal names in different objects, names that differ only in invalid
+	// UTF-8 (kept as written), and many distinct names are no twins.
+	for _, doc := range []string{`{"a":{"a":1},"b":[{"a":1},{"a":2}]}`, "{\"\xff\":1,\"\xfe\":2}", many(`"z":0`)} {
+		if _, ok := Decode([]byte(doc), max, true); !ok {
+			t.Errorf("%q refused with unique", doc)
+		}
+	}
 }

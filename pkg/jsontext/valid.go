@@ -4,7 +4,7 @@ package jsontext
 // around it, as encoding/json.Valid does (nesting up to its limit of
 // 10,000 included), without its per-byte state machine.
 func Valid(b []byte) bool {
-	v := validator{b: b}
+	v := validator{scanner{b: b}}
 	v.space()
 	if !v.value(0) {
 		return false
@@ -16,21 +16,7 @@ func Valid(b []byte) bool {
 // maxValidDepth is encoding/json's nesting limit.
 const maxValidDepth = 10000
 
-type validator struct {
-	b []byte
-	i int
-}
-
-func (v *validator) space() {
-	for v.i < len(v.b) {
-		switch v.b[v.i] {
-		case ' ', '\t', '\n', '\r':
-			v.i++
-		default:
-			return
-		}
-	}
-}
+type validator struct{ scanner }
 
 func (v *validator) value(depth int) bool {
 	if v.i >= len(v.b) {
@@ -53,50 +39,6 @@ func (v *validator) value(depth int) bool {
 		return v.number()
 	}
 	return false
-}
-
-func (v *validator) literal(lit string) bool {
-	if len(v.b)-v.i < len(lit) || string(v.b[v.i:v.i+len(lit)]) != lit {
-		return false
-	}
-	v.i += len(lit)
-	return true
-}
-
-func (v *validator) digits() int {
-	n := 0
-	for v.i < len(v.b) && v.b[v.i] >= '0' && v.b[v.i] <= '9' {
-		v.i++
-		n++
-	}
-	return n
-}
-
-func (v *validator) number() bool {
-	if v.b[v.i] == '-' {
-		v.i++
-	}
-	if v.i < len(v.b) && v.b[v.i] == '0' {
-		v.i++
-	} else if v.digits() == 0 {
-		return false
-	}
-	if v.i < len(v.b) && v.b[v.i] == '.' {
-		v.i++
-		if v.digits() == 0 {
-			return false
-		}
-	}
-	if v.i < len(v.b) && (v.b[v.i] == 'e' || v.b[v.i] == 'E') {
-		v.i++
-		if v.i < len(v.b) && (v.b[v.i] == '+' || v.b[v.i] == '-') {
-			v.i++
-		}
-		if v.digits() == 0 {
-			return false
-		}
-	}
-	return true
 }
 
 func isHex(c byte) bool {
@@ -142,10 +84,7 @@ func (v *validator) object(depth int) bool {
 	if depth > maxValidDepth {
 		return false
 	}
-	v.i++
-	v.space()
-	if v.i < len(v.b) && v.b[v.i] == '}' {
-		v.i++
+	if v.open('}') {
 		return true
 	}
 	for {
@@ -161,19 +100,8 @@ func (v *validator) object(depth int) bool {
 		if !v.value(depth) {
 			return false
 		}
-		v.space()
-		if v.i >= len(v.b) {
-			return false
-		}
-		switch v.b[v.i] {
-		case ',':
-			v.i++
-			v.space()
-		case '}':
-			v.i++
-			return true
-		default:
-			return false
+		if more, ok := v.next('}'); !more {
+			return ok
 		}
 	}
 }
@@ -182,29 +110,15 @@ func (v *validator) array(depth int) bool {
 	if depth > maxValidDepth {
 		return false
 	}
-	v.i++
-	v.space()
-	if v.i < len(v.b) && v.b[v.i] == ']' {
-		v.i++
+	if v.open(']') {
 		return true
 	}
 	for {
 		if !v.value(depth) {
 			return false
 		}
-		v.space()
-		if v.i >= len(v.b) {
-			return false
-		}
-		switch v.b[v.i] {
-		case ',':
-			v.i++
-			v.space()
-		case ']':
-			v.i++
-			return true
-		default:
-			return false
+		if more, ok := v.next(']'); !more {
+			return ok
 		}
 	}
 }

@@ -171,7 +171,8 @@ func BenchmarkVerifyPresentationEddsaRdfc2022(b *testing.B) {
 
 // BenchmarkValidateFreshInlineContext validates credentials whose inline
 // context is new on every call: the cost a sender of ever-changing contexts
-// imposes (each is processed, and pre-processed for the fast path, once).
+// imposes (each is processed once and never pre-processed for the fast
+// path, see prepareAfterUses).
 func BenchmarkValidateFreshInlineContext(b *testing.B) {
 	p := newTestProcessor(b)
 	cred := credV2(newTestKey(7).did)

@@ -252,7 +252,7 @@ func checkDepth(b []byte, max int) error {
 // @context value, with the undefined-term trap appended when the context has
 // no @vocab of its own. Results are cached by the JSON of the value.
 func (p *Processor) activeContext(ctxVal any) (*processedContext, error) {
-	key, err := valueKey(nil, ctxVal)
+	key, err := valueKey(ctxVal)
 	if err != nil {
 		return nil, fmt.Errorf("vcld: @context: %v: %w", err, ErrMalformed)
 	}
@@ -294,11 +294,8 @@ func (p *Processor) activeContext(ctxVal any) (*processedContext, error) {
 // keys (every item tagged with its kind, strings and collections
 // length-prefixed, object members sorted by name), written without
 // encoding/json.
-func valueKey(b []byte, v any) (string, error) {
-	if b == nil {
-		b = make([]byte, 0, 512)
-	}
-	b, err := appendValueKey(b, v)
+func valueKey(v any) (string, error) {
+	b, err := appendValueKey(make([]byte, 0, 512), v)
 	return string(b), err
 }
 
@@ -359,7 +356,7 @@ func appendValueKey(b []byte, v any) ([]byte, error) {
 // looks its context up two or three times, so a context must come back in
 // another document before it is prepared: sending a new inline context
 // with every request does not buy the sender the pre-processing work
-// (about half the cost of processing the context again).
+// (TestInlineContextPreparedOnlyWhenItComesBack).
 const prepareAfterUses = 4
 
 // withFastContext returns a copy of pc (which must be built without error)

@@ -61,7 +61,7 @@ func TestValueKeyInjective(t *testing.T) {
 	}
 	seen := map[string]any{}
 	for _, v := range values {
-		k, err := valueKey(nil, v)
+		k, err := valueKey(v)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -69,7 +69,7 @@ func TestValueKeyInjective(t *testing.T) {
 			t.Fatalf("%#v and %#v share the key %q", prev, v, k)
 		}
 		seen[k] = v
-		again, _ := valueKey(nil, mustRoundTrip(t, v))
+		again, _ := valueKey(mustRoundTrip(t, v))
 		if again != k {
 			t.Fatalf("%#v: key %q, after a round trip %q", v, k, again)
 		}

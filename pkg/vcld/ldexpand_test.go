@@ -276,7 +276,9 @@ func FuzzOwnNodeMapEqualsJSONGold(f *testing.F) {
 
 // TestOwnExpansionKeepsSafeMode: once its context is prepared (ldexpand's
 // path), a document with an undefined term, a term defined as null, a
-// relative type or a protected term redefined is refused as before.
+// relative type or a keyword-like member is refused as before. (Protected
+// term redefinitions are compared with json-gold's verdict by
+// TestOwnExpansionEqualsJSONGold.)
 func TestOwnExpansionKeepsSafeMode(t *testing.T) {
 	k := newTestKey(34)
 	ex := "https://example.org/terms#"

@@ -78,7 +78,7 @@ func Expand(doc map[string]any, cs Contexts) (_ []any, err error) {
 		}
 	}()
 	e := expander{cs: cs}
-	expanded, err := e.element(cs.Empty(), "", doc, false, nil)
+	expanded, err := e.element(cs.Empty(), "", doc)
 	if err != nil {
 		return nil, err
 	}
@@ -100,20 +100,6 @@ func Expand(doc map[string]any, cs Contexts) (_ []any, err error) {
 
 type expander struct {
 	cs Contexts
-}
-
-// previous is json-gold's activeCtx.previousContext != nil.
-func (e *expander) hasPrevious(c *ld.Context) bool {
-	prev, _ := e.cs.Previous(c)
-	return prev != nil
-}
-
-// revert is json-gold's RevertToPreviousContext (without the copy).
-func (e *expander) revert(c *ld.Context) *ld.Context {
-	if prev, _ := e.cs.Previous(c); prev != nil {
-		return prev
-	}
-	return c
 }
 
 // scoped is json-gold's parse of a scoped context value local over the
@@ -210,14 +196,17 @@ func orderedKeys(m map[string]any) []string {
 }
 
 // element is json-gold's expandElement.
-func (e *expander) element(active *ld.Context, activeProperty string, element any, insideIndex bool, typeScoped *ld.Context) (any, error) {
+// json-gold's insideIndex and typeScopedContext arguments are left out:
+// they are set only within index and type maps, which this package does
+// not expand.
+func (e *expander) element(active *ld.Context, activeProperty string, element any) (any, error) {
 	switch elem := element.(type) {
 	case nil:
 		return nil, nil
 	case []any:
 		resultList := make([]any, 0, len(elem))
 		for _, item := range elem {
-			v, err := e.element(active, activeProperty, item, insideIndex, typeScoped)
+			v, err := e.element(active, activeProperty, item)
 			if err != nil {
 				return nil, err
 			}
@@ -236,7 +225,7 @@ func (e *expander) element(active *ld.Context, activeProperty string, element an
 		}
 		return resultList, nil
 	case map[string]any:
-		return e.object(active, activeProperty, elem, insideIndex, typeScoped)
+		return e.object(active, activeProperty, elem)
 	default:
 		if activeProperty == "" || activeProperty == "@graph" {
 			return nil, nil
@@ -245,8 +234,28 @@ func (e *expander) element(active *ld.Context, activeProperty string, element an
 	}
 }
 
+// keepsTypeScoped is json-gold's test for an object that keeps the
+// type-scoped active context c instead of reverting it: at most two members
+// and no @context, one of them expanding to @value, or a lone @id.
+func keepsTypeScoped(c *ld.Context, keys []string, hasContext bool) bool {
+	if hasContext || len(keys) > 2 {
+		return false
+	}
+	for _, key := range keys {
+		switch expandIRI(c, key, false, true) {
+		case "@value":
+			return true
+		case "@id":
+			if len(keys) == 1 {
+				return true
+			}
+		}
+	}
+	return false
+}
+
 // object is the JSON object case of json-gold's expandElement.
-func (e *expander) object(active *ld.Context, activeProperty string, elem map[string]any, insideIndex bool, typeScoped *ld.Context) (any, error) {
+func (e *expander) object(active *ld.Context, activeProperty string, elem map[string]any) (any, error) {
 	expandedActiveProperty := expandIRI(active, activeProperty, false, true)
 
 	var propertyScoped any
@@ -256,29 +265,11 @@ func (e *expander) object(active *ld.Context, activeProperty string, elem map[st
 		hasPropertyScoped = td.Context != nil
 	}
 
-	if typeScoped == nil && e.hasPrevious(active) {
-		typeScoped = active
-	}
-
-	mustRevert := !insideIndex
 	keys := orderedKeys(elem)
 	elemCtx, hasContext := elem["@context"]
-	if mustRevert && typeScoped != nil && len(keys) <= 2 && !hasContext {
-		for _, key := range keys {
-			expandedProperty := expandIRI(typeScoped, key, false, true)
-			if expandedProperty == "@value" {
-				mustRevert = false
-				active = typeScoped
-				break
-			}
-			if expandedProperty == "@id" && len(keys) == 1 {
-				mustRevert = false
-				break
-			}
-		}
-	}
-	if mustRevert {
-		active = e.revert(active)
+	// json-gold's RevertToPreviousContext, without the copy.
+	if prev, _ := e.cs.Previous(active); prev != nil && !keepsTypeScoped(active, keys, hasContext) {
+		active = prev
 	}
 	if hasPropertyScoped {
 		c, err := e.scoped(active, propertyScoped, true)
@@ -294,7 +285,7 @@ func (e *expander) object(active *ld.Context, activeProperty string, elem map[st
 		}
 		active = c
 	}
-	typeScoped = active
+	typeScoped := active
 
 	var typeKey string
 	for _, key := range keys {
@@ -485,7 +476,7 @@ func (e *expander) members(active *ld.Context, activeProperty, expandedActivePro
 					return errInvalid
 				}
 			case "@graph":
-				v, err := e.element(active, "@graph", value, false, nil)
+				v, err := e.element(active, "@graph", value)
 				if err != nil {
 					return err
 				}
@@ -523,14 +514,14 @@ func (e *expander) members(active *ld.Context, activeProperty, expandedActivePro
 				if activeProperty == "" || activeProperty == "@graph" {
 					continue
 				}
-				v, err := e.element(active, activeProperty, value, false, nil)
+				v, err := e.element(active, activeProperty, value)
 				if err != nil {
 					// json-gold ignores this error; let it decide.
 					return ErrUnsupported
 				}
 				expandedValue = ld.Arrayify(v)
 			case "@set":
-				v, err := e.element(active, activeProperty, value, false, nil)
+				v, err := e.element(active, activeProperty, value)
 				if err != nil {
 					return ErrUnsupported
 				}
@@ -573,11 +564,11 @@ func (e *expander) members(active *ld.Context, activeProperty, expandedActivePro
 			if isList && expandedActiveProperty == "@graph" {
 				nextActiveProperty = ""
 			}
-			expandedValue, err = e.element(termCtx, nextActiveProperty, value, false, nil)
+			expandedValue, err = e.element(termCtx, nextActiveProperty, value)
 		} else if tdKey != nil && tdKey.Type == "@json" {
 			expandedValue = map[string]any{"@type": "@json", "@value": value}
 		} else {
-			expandedValue, err = e.element(termCtx, key, value, false, nil)
+			expandedValue, err = e.element(termCtx, key, value)
 		}
 		if err != nil {
 			return err
