@@ -159,8 +159,10 @@ func (r *jsonReader) object() (any, bool) {
 		if r.i >= len(r.b) || r.b[r.i] != '"' {
 			return nil, false
 		}
-		k, raw, ok := r.str()
-		if !ok || r.unique && !names.Add(raw) {
+		// Names are compared as decoded, as they land in the map: two names
+		// that differ only in invalid UTF-8 both become U+FFFD and are twins.
+		k, _, ok := r.str()
+		if !ok || r.unique && !names.Add(k) {
 			return nil, false
 		}
 		r.space()

@@ -218,7 +218,9 @@ func checkDepth(b []byte, max int) error {
 			}
 			if n := len(stack); n > 0 && stack[n-1].object && stack[n-1].expectKey && j < len(b) {
 				key := string(b[i+1 : j])
-				if escaped {
+				// Compared as decoded: invalid UTF-8 becomes U+FFFD, so names
+				// that differ only there are the same member once decoded.
+				if escaped || !utf8.ValidString(key) {
 					var k string
 					if err := json.Unmarshal(b[i:j+1], &k); err == nil {
 						key = k

@@ -413,6 +413,9 @@ func TestDuplicateMembersRefused(t *testing.T) {
 		"top-level":    strings.Replace(s, `"issuer":`, `"issuer":"did:example:evil","issuer":`, 1),
 		"escaped twin": strings.Replace(s, `"issuer":`, `"\u0069ssuer":"did:example:evil","issuer":`, 1),
 		"nested":       strings.Replace(s, `"name":"Acme Pte Ltd"`, `"name":"Evil","name":"Acme Pte Ltd"`, 1),
+		// Two names that differ only in invalid UTF-8 decode to the same
+		// name (U+FFFD): one would silently replace the other.
+		"invalid UTF-8 twins": strings.Replace(s, `"name":"Acme Pte Ltd"`, "\"\xff\":\"Evil\",\"\xfe\":\"Acme\",\"name\":\"Acme Pte Ltd\"", 1),
 	} {
 		if doc == s {
 			t.Fatalf("%s: replacement did not apply", name)
@@ -427,6 +430,10 @@ func TestDuplicateMembersRefused(t *testing.T) {
 	}
 	if err := checkDepth([]byte(`{"a":{"a":"\"a\":1,"},"b":["a","a"],"c":{"a":1}}`), 8); err != nil {
 		t.Fatal(err)
+	}
+	// The checked path (its errors) refuses the invalid UTF-8 twins too.
+	if err := checkDepth([]byte("{\"\xff\":1,\"\xfe\":2}"), 8); !errors.Is(err, ErrMalformed) {
+		t.Errorf("checkDepth on invalid UTF-8 twins: %v, want ErrMalformed", err)
 	}
 }
 
