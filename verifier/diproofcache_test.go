@@ -68,10 +68,11 @@ func TestDataIntegrityProofCache(t *testing.T) {
 }
 
 // TestDataIntegrityProofCacheKeyedByResolvedKey: the cache remembers a proof
-// with the key its verification method resolved to. Once the issuer's
-// did:web document names another key under the same id, the same credential
-// bytes are checked against the new key, and fail: a cache keyed by the
-// credential alone would still take them.
+// with the key its verification method resolved to, and the key is resolved
+// for the proof's purpose on every call. Once the issuer's did:web document
+// no longer lists the key for assertions, or names another key under the
+// same id, the same credential bytes fail: a cache keyed by the credential
+// alone would still take them.
 func TestDataIntegrityProofCacheKeyedByResolvedKey(t *testing.T) {
 	ctx := context.Background()
 	party := func() *testutil.Party {
@@ -97,8 +98,17 @@ func TestDataIntegrityProofCacheKeyedByResolvedKey(t *testing.T) {
 			t.Fatalf("before the rotation: %+v", res.Errors)
 		}
 	}
-	r[is.DID] = did.NewDocument(is.DID, []*keys.Key{rotated.Key})
+	// The same key, no longer listed for assertions: refused, though the
+	// proof and its key are those cached.
+	notForAssertion := *did.NewDocument(is.DID, []*keys.Key{is.Key})
+	notForAssertion.AssertionMethod = nil
+	r[is.DID] = &notForAssertion
 	now = testNow.Add(2 * time.Minute) // past the key cache's TTL
+	if res, _ := v.VerifyCredential(ctx, cred); res.Verified || res.FirstError() != verifier.CodeKeyNotFound {
+		t.Fatalf("key no longer for assertions: verified=%v %+v", res.Verified, res.Errors)
+	}
+	r[is.DID] = did.NewDocument(is.DID, []*keys.Key{rotated.Key})
+	now = testNow.Add(4 * time.Minute)
 	if res, _ := v.VerifyCredential(ctx, cred); res.Verified || res.FirstError() != verifier.CodeSignatureInvalid {
 		t.Fatalf("after the rotation: verified=%v %+v", res.Verified, res.Errors)
 	}
