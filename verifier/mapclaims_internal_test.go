@@ -4,22 +4,8 @@ import (
 	"fmt"
 	"maps"
 	"reflect"
-	"slices"
 	"testing"
 )
-
-// mapClaimsReference renames into a new map every time, as mapClaims did
-// before it handed over a map that no mapping changes.
-func mapClaimsReference(claims map[string]any, mapping map[string]string) map[string]any {
-	out := make(map[string]any, len(claims))
-	for k, val := range claims {
-		if local, ok := mapping[k]; ok && local != "" {
-			k = local
-		}
-		out[k] = val
-	}
-	return out
-}
 
 func TestMapClaimsMatchesReference(t *testing.T) {
 	claims := func() map[string]any {
@@ -38,7 +24,7 @@ func TestMapClaimsMatchesReference(t *testing.T) {
 		{"renamed onto another claim", map[string]string{"n": "legalName"}, false},
 	} {
 		in := claims()
-		want := mapClaimsReference(claims(), tc.mapping)
+		want := renameClaims(claims(), tc.mapping)
 		got := mapClaims(in, tc.mapping)
 		if tc.name != "renamed onto another claim" {
 			if !reflect.DeepEqual(got, want) {
@@ -80,54 +66,17 @@ func sameMap(a, b map[string]any) bool {
 }
 
 // releaseClaimsReference is releaseClaims as it was before it handed over
-// the credential's map when every claim is kept under its own name.
+// the credential's map when every claim is kept under its own name: a new
+// map every time (renameClaims, filterClaims).
 func releaseClaimsReference(c *credential, d TrustDecision, r *Result, p *Policy, recognised bool, relied string) map[string]any {
 	if !recognised {
-		return mapClaimsReference(c.claims, nil)
+		return renameClaims(c.claims, nil)
 	}
-	restrict := relied != "" && hasOtherTypes(c.types, relied) && (len(d.ClaimMapping) > 0 || d.AllowedClaims != nil)
-	check := d.AllowedClaims != nil && p.CrossBorder != ClaimsAllow
+	restrict, check := claimRules(c, d, p, relied)
 	if !restrict && !check {
-		return mapClaimsReference(c.claims, d.ClaimMapping)
+		return renameClaims(c.claims, d.ClaimMapping)
 	}
-	out := make(map[string]any, len(c.claims))
-	var other, outside []string
-	for k, val := range c.claims {
-		mapped, isMapped := d.ClaimMapping[k]
-		local := k
-		if isMapped && mapped != "" {
-			local = mapped
-		}
-		switch {
-		case restrict && !isMapped && !slices.Contains(d.AllowedClaims, k):
-			other = append(other, local)
-		case check && !slices.Contains(d.AllowedClaims, k) && !(isMapped && slices.Contains(d.AllowedClaims, mapped)):
-			outside = append(outside, local)
-		default:
-			out[local] = val
-		}
-	}
-	if len(other) > 0 {
-		slices.Sort(other)
-		r.Stripped = append(r.Stripped, other...)
-		r.warn(CheckDisclosures, CodeClaimStripped, fmt.Sprintf("claims of credential types other than %s, which the policy relies on, are not returned: %v", relied, other))
-	}
-	if !check {
-		return out
-	}
-	if len(outside) == 0 {
-		r.pass(CheckDisclosures)
-		return out
-	}
-	slices.Sort(outside)
-	msg := fmt.Sprintf("claims outside the cross-border allow-list: %v", outside)
-	if p.CrossBorder == ClaimsRefuse {
-		r.fail(CheckDisclosures, CodeClaimNotAllowedAcrossBorder, msg)
-		return out
-	}
-	r.Stripped = append(r.Stripped, outside...)
-	r.warn(CheckDisclosures, CodeClaimStripped, msg+" (stripped)")
-	return out
+	return filterClaims(c.claims, d, r, p, restrict, check, relied)
 }
 
 // TestReleaseClaimsMatchesReference runs releaseClaims and the reference

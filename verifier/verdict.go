@@ -294,25 +294,34 @@ func (v *Verifier) releaseClaims(c *credential, d TrustDecision, r *Result, p *P
 	if !recognised {
 		return mapClaims(c.claims, nil)
 	}
-	restrict := relied != "" && hasOtherTypes(c.types, relied) && (len(d.ClaimMapping) > 0 || d.AllowedClaims != nil)
-	check := d.AllowedClaims != nil && p.CrossBorder != ClaimsAllow
+	restrict, check := claimRules(c, d, p, relied)
 	if !restrict && !check {
 		return mapClaims(c.claims, d.ClaimMapping)
 	}
-	if keepsAll(c.claims, d, restrict, check) {
-		// Every claim is released under its own name: the credential's
-		// map is handed over (see mapClaims).
+	if keepsAll(c.claims, d.ClaimMapping, d.AllowedClaims, restrict, check) {
 		if check {
 			r.pass(CheckDisclosures)
 		}
-		if c.claims == nil {
-			return map[string]any{}
-		}
-		return c.claims
+		return handOver(c.claims)
 	}
-	out := make(map[string]any, len(c.claims))
+	return filterClaims(c.claims, d, r, p, restrict, check, relied)
+}
+
+// claimRules tells which of releaseClaims's rules apply to a recognised
+// credential: restrict (only the relied type's claims) and check (the
+// cross-border allow-list).
+func claimRules(c *credential, d TrustDecision, p *Policy, relied string) (restrict, check bool) {
+	restrict = relied != "" && hasOtherTypes(c.types, relied) && (len(d.ClaimMapping) > 0 || d.AllowedClaims != nil)
+	check = d.AllowedClaims != nil && p.CrossBorder != ClaimsAllow
+	return restrict, check
+}
+
+// filterClaims releases claims under restrict and check into a new map, and
+// records what it withholds in r.
+func filterClaims(claims map[string]any, d TrustDecision, r *Result, p *Policy, restrict, check bool, relied string) map[string]any {
+	out := make(map[string]any, len(claims))
 	var other, outside []string
-	for k, val := range c.claims {
+	for k, val := range claims {
 		// One mapping lookup per claim serves the local name, the type
 		// test and the allow-list test.
 		mapped, isMapped := d.ClaimMapping[k]
@@ -352,23 +361,33 @@ func (v *Verifier) releaseClaims(c *credential, d TrustDecision, r *Result, p *P
 	return out
 }
 
-// keepsAll reports whether releaseClaims keeps every claim under its own
-// name: none renamed by the claim mapping, none withheld as another type's
-// (restrict) or as outside the cross-border allow-list (check). It asks
-// what releaseClaims's loop asks of each claim, without building a map.
-func keepsAll(claims map[string]any, d TrustDecision, restrict, check bool) bool {
+// keepsAll reports whether filterClaims would keep every claim under its
+// own name: none renamed by mapping, none withheld as another type's
+// (restrict) or as outside the allow-list allowed (check). It asks what
+// filterClaims's loop asks of each claim, without building a map.
+func keepsAll(claims map[string]any, mapping map[string]string, allowed []string, restrict, check bool) bool {
 	for k := range claims {
-		mapped, isMapped := d.ClaimMapping[k]
+		mapped, isMapped := mapping[k]
 		switch {
 		case isMapped && mapped != "" && mapped != k:
 			return false
-		case restrict && !isMapped && !slices.Contains(d.AllowedClaims, k):
+		case restrict && !isMapped && !slices.Contains(allowed, k):
 			return false
-		case check && !slices.Contains(d.AllowedClaims, k) && !(isMapped && slices.Contains(d.AllowedClaims, mapped)):
+		case check && !slices.Contains(allowed, k) && !(isMapped && slices.Contains(allowed, mapped)):
 			return false
 		}
 	}
 	return true
+}
+
+// handOver returns the credential's own claims as the released ones (an
+// empty map for none): they are decoded for one verification and read by
+// nothing after their release.
+func handOver(claims map[string]any) map[string]any {
+	if claims == nil {
+		return map[string]any{}
+	}
+	return claims
 }
 
 // hasOtherTypes reports whether types holds a specific type besides relied.
@@ -382,16 +401,18 @@ func hasOtherTypes(types []string, relied string) bool {
 }
 
 // mapClaims renames subject claims to local names. When no claim is
-// renamed it returns claims itself: the credential's claims are decoded for
-// one verification and read by nothing after its release. Otherwise the map
-// is new; values are shared with the parsed credential either way.
+// renamed it hands over claims itself (see handOver); otherwise the map is
+// new (renameClaims). Values are shared with the parsed credential either
+// way.
 func mapClaims(claims map[string]any, mapping map[string]string) map[string]any {
-	if len(claims) == 0 {
-		return map[string]any{}
+	if keepsAll(claims, mapping, nil, false, false) {
+		return handOver(claims)
 	}
-	if !renames(claims, mapping) {
-		return claims
-	}
+	return renameClaims(claims, mapping)
+}
+
+// renameClaims copies claims into a new map under their local names.
+func renameClaims(claims map[string]any, mapping map[string]string) map[string]any {
 	out := make(map[string]any, len(claims))
 	for k, val := range claims {
 		if local, ok := mapping[k]; ok && local != "" {
@@ -400,17 +421,4 @@ func mapClaims(claims map[string]any, mapping map[string]string) map[string]any 
 		out[k] = val
 	}
 	return out
-}
-
-// renames reports whether mapping gives a claim of claims another name.
-func renames(claims map[string]any, mapping map[string]string) bool {
-	if len(mapping) == 0 {
-		return false
-	}
-	for k := range claims {
-		if local, ok := mapping[k]; ok && local != "" && local != k {
-			return true
-		}
-	}
-	return false
 }

@@ -3,7 +3,6 @@ package vc
 import (
 	"encoding/json"
 	"fmt"
-	"math"
 	"slices"
 	"strconv"
 
@@ -111,21 +110,12 @@ func appendList(b []byte, x []any) ([]byte, error) {
 	return append(b, ']'), nil
 }
 
-// appendFloat formats like encoding/json.
+// appendFloat formats like encoding/json (jsontext.AppendFloat), and refuses
+// NaN and infinities as malformed.
 func appendFloat(b []byte, f float64) ([]byte, error) {
-	if math.IsInf(f, 0) || math.IsNaN(f) {
+	b, err := jsontext.AppendFloat(b, f)
+	if err != nil {
 		return nil, fmt.Errorf("%w: unsupported number %v", ErrMalformed, f)
-	}
-	format := byte('f')
-	if abs := math.Abs(f); abs != 0 && (abs < 1e-6 || abs >= 1e21) {
-		format = 'e'
-	}
-	b = strconv.AppendFloat(b, f, format, -1, 64)
-	if format == 'e' { // e-09 -> e-9, as encoding/json writes it
-		if n := len(b); n >= 4 && b[n-4] == 'e' && b[n-3] == '-' && b[n-2] == '0' {
-			b[n-2] = b[n-1]
-			b = b[:n-1]
-		}
 	}
 	return b, nil
 }

@@ -248,19 +248,16 @@ func decodeStrings(raw json.RawMessage, name string) (vals []string, single bool
 	case string:
 		return []string{t}, true, nil
 	case []any:
-		vals = make([]string, 0, len(t))
-		for _, e := range t {
-			s, isString := e.(string)
-			if !isString {
-				vals = nil // null elements and errors: encoding/json's way
-				break
-			}
-			vals = append(vals, s)
-		}
-		if vals != nil {
+		if vals, ok := allOf[string](t); ok {
 			return vals, false, nil
 		}
 	}
+	// Null elements and errors: encoding/json's way.
+	return decodeStringsJSON(raw, name)
+}
+
+// decodeStringsJSON is decodeStrings through encoding/json.
+func decodeStringsJSON(raw json.RawMessage, name string) (vals []string, single bool, err error) {
 	if !isArray(raw) {
 		var s string
 		if err := json.Unmarshal(raw, &s); err != nil {
@@ -274,6 +271,19 @@ func decodeStrings(raw json.RawMessage, name string) (vals []string, single bool
 	return vals, false, nil
 }
 
+// allOf returns the elements of t as a []T (non-nil), if every one is a T.
+func allOf[T any](t []any) ([]T, bool) {
+	vals := make([]T, 0, len(t))
+	for _, e := range t {
+		x, ok := e.(T)
+		if !ok {
+			return nil, false
+		}
+		vals = append(vals, x)
+	}
+	return vals, true
+}
+
 // decodeObjects decodes an object or an array of objects.
 func decodeObjects(raw json.RawMessage, name string) (vals []map[string]any, single bool, err error) {
 	// One pass for what encoding/json would read without error; anything
@@ -282,19 +292,15 @@ func decodeObjects(raw json.RawMessage, name string) (vals []map[string]any, sin
 	case map[string]any:
 		return []map[string]any{t}, true, nil
 	case []any:
-		vals = make([]map[string]any, 0, len(t))
-		for _, e := range t {
-			o, isMap := e.(map[string]any)
-			if !isMap {
-				vals = nil
-				break
-			}
-			vals = append(vals, o)
-		}
-		if vals != nil {
+		if vals, ok := allOf[map[string]any](t); ok {
 			return vals, false, nil
 		}
 	}
+	return decodeObjectsJSON(raw, name)
+}
+
+// decodeObjectsJSON is decodeObjects through encoding/json.
+func decodeObjectsJSON(raw json.RawMessage, name string) (vals []map[string]any, single bool, err error) {
 	if !isArray(raw) {
 		var o map[string]any
 		if err := json.Unmarshal(raw, &o); err != nil || o == nil {
@@ -321,6 +327,11 @@ func decodeString(raw json.RawMessage, name string) (string, error) {
 			return s, nil
 		}
 	}
+	return decodeStringJSON(raw, name)
+}
+
+// decodeStringJSON is decodeString through encoding/json.
+func decodeStringJSON(raw json.RawMessage, name string) (string, error) {
 	var s string
 	if isNull(raw) || json.Unmarshal(raw, &s) != nil {
 		return "", malformed("%s must be a string", name)

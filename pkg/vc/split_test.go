@@ -50,53 +50,10 @@ func FuzzSplitEqualsEncodingJSON(f *testing.F) {
 	})
 }
 
-// The member decoders as they were before their one-pass fast paths
-// (encoding/json only), for FuzzMemberDecodersEqualEncodingJSON.
-
-func refDecodeStrings(raw json.RawMessage, name string) (vals []string, single bool, err error) {
-	if !isArray(raw) {
-		var s string
-		if err := json.Unmarshal(raw, &s); err != nil {
-			return nil, false, malformed("%s must be a string or an array of strings", name)
-		}
-		return []string{s}, true, nil
-	}
-	if err := json.Unmarshal(raw, &vals); err != nil {
-		return nil, false, malformed("%s must be a string or an array of strings", name)
-	}
-	return vals, false, nil
-}
-
-func refDecodeObjects(raw json.RawMessage, name string) (vals []map[string]any, single bool, err error) {
-	if !isArray(raw) {
-		var o map[string]any
-		if err := json.Unmarshal(raw, &o); err != nil || o == nil {
-			return nil, false, malformed("%s must be an object or an array of objects", name)
-		}
-		return []map[string]any{o}, true, nil
-	}
-	if err := json.Unmarshal(raw, &vals); err != nil {
-		return nil, false, malformed("%s must be an object or an array of objects", name)
-	}
-	for i, o := range vals {
-		if o == nil {
-			return nil, false, malformed("%s[%d] must be an object", name, i)
-		}
-	}
-	return vals, false, nil
-}
-
-func refDecodeString(raw json.RawMessage, name string) (string, error) {
-	var s string
-	if isNull(raw) || json.Unmarshal(raw, &s) != nil {
-		return "", malformed("%s must be a string", name)
-	}
-	return s, nil
-}
-
 // FuzzMemberDecodersEqualEncodingJSON: decodeStrings, decodeObjects,
-// decodeString and decodeTime give what their encoding/json forms give,
-// values and errors.
+// decodeString and decodeTime give what their encoding/json forms give
+// (decodeStringsJSON, decodeObjectsJSON, decodeStringJSON: the decoders as
+// they were before their one-pass fast paths), values and errors.
 func FuzzMemberDecodersEqualEncodingJSON(f *testing.F) {
 	for _, s := range []string{
 		`"a"`, `["a","b"]`, `["a",null]`, `null`, `[]`, `{}`, `[{}]`, `[{},null]`, `[{"a":[1,{"b":"c"}]}]`, `{"a":1,"a":2}`, `1`, `"\u00e9"`,
@@ -107,17 +64,17 @@ func FuzzMemberDecodersEqualEncodingJSON(f *testing.F) {
 	f.Fuzz(func(t *testing.T, b []byte) {
 		raw := json.RawMessage(b)
 		v1, s1, e1 := decodeStrings(raw, "n")
-		v2, s2, e2 := refDecodeStrings(raw, "n")
+		v2, s2, e2 := decodeStringsJSON(raw, "n")
 		if !reflect.DeepEqual(v1, v2) || s1 != s2 || fmt.Sprint(e1) != fmt.Sprint(e2) {
 			t.Fatalf("decodeStrings(%q) = %q %v %v, encoding/json %q %v %v", b, v1, s1, e1, v2, s2, e2)
 		}
 		o1, so1, eo1 := decodeObjects(raw, "n")
-		o2, so2, eo2 := refDecodeObjects(raw, "n")
+		o2, so2, eo2 := decodeObjectsJSON(raw, "n")
 		if !reflect.DeepEqual(o1, o2) || so1 != so2 || fmt.Sprint(eo1) != fmt.Sprint(eo2) {
 			t.Fatalf("decodeObjects(%q) = %v %v %v, encoding/json %v %v %v", b, o1, so1, eo1, o2, so2, eo2)
 		}
 		if x, err := decodeString(raw, "n"); true {
-			y, errY := refDecodeString(raw, "n")
+			y, errY := decodeStringJSON(raw, "n")
 			if x != y || fmt.Sprint(err) != fmt.Sprint(errY) {
 				t.Fatalf("decodeString(%q) = %q %v, encoding/json %q %v", b, x, err, y, errY)
 			}

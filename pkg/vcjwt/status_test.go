@@ -3,10 +3,11 @@ package vcjwt
 import (
 	"encoding/json"
 	"fmt"
-	"math"
 	"reflect"
-	"strconv"
+	"strings"
 	"testing"
+
+	"github.com/idport/idport/pkg/keys"
 )
 
 // readStatusReference is the reading readStatus replaced: every entry
@@ -33,16 +34,13 @@ func readStatusReference(s *scanner) ([]StatusRef, []map[string]any, error) {
 		r.URI, _ = e["statusListCredential"].(string)
 		switch idx := e["statusListIndex"].(type) {
 		case string:
-			n, err := strconv.Atoi(idx)
-			if err != nil || n < 0 {
-				return fmt.Errorf("%w: statusListIndex %q", ErrMalformed, idx)
+			if r.Index, err = statusIndexString(idx); err != nil {
+				return err
 			}
-			r.Index = n
 		case float64:
-			if idx < 0 || idx != math.Trunc(idx) || idx > math.MaxInt32 {
-				return fmt.Errorf("%w: statusListIndex %v", ErrMalformed, idx)
+			if r.Index, err = statusIndexNumber(idx); err != nil {
+				return err
 			}
-			r.Index = int(idx)
 		}
 		out = append(out, r)
 		maps = append(maps, e)
@@ -164,4 +162,49 @@ func FuzzReadStatus(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(compareStatusReading)
+}
+
+// TestStatusEntriesRefused: signed VC-JOSE credentials whose
+// credentialStatus an attacker shapes to dodge the status check (an index
+// that is negative, fractional, past 2^31-1 or not a number, an entry that
+// is not an object, a repeated index) are refused as malformed, not read
+// with an index the status list check would skip or misread.
+func TestStatusEntriesRefused(t *testing.T) {
+	k := mustKey(t, keys.EdDSA)
+	good, err := SignVCJOSE(k, sampleCredential(t, 2))
+	if err != nil {
+		t.Fatal(err)
+	}
+	payload := mustJSON(t, payloadOf(t, good))
+	const entry = `{"id":"https://issuer.example/status/3#94567","statusListCredential":"https://issuer.example/status/3","statusListIndex":"94567","statusPurpose":"revocation","type":"BitstringStatusListEntry"}`
+	if !strings.Contains(payload, `"credentialStatus":`+entry) {
+		t.Fatalf("the sample's status entry is not where the test expects it: %s", payload)
+	}
+	hdr := `{"alg":"EdDSA","typ":"vc+jwt","cty":"vc","kid":"` + issuerDID + "#" + k.ID + `"}`
+	with := func(status string) string {
+		return forge(t, hdr, strings.Replace(payload, `"credentialStatus":`+entry, `"credentialStatus":`+status, 1), k)
+	}
+	index := func(v string) string {
+		return with(strings.Replace(entry, `"statusListIndex":"94567"`, `"statusListIndex":`+v, 1))
+	}
+	var cases []rejection
+	for _, v := range []string{`"-1"`, `"1.5"`, `"x"`, `""`, `"0x10"`, `-1`, `1.5`, `2147483648`, `1e10`, `"94567","statusListIndex":"1"`} {
+		cases = append(cases, rejection{"statusListIndex " + v, index(v), ErrMalformed})
+	}
+	for _, s := range []string{`"https://issuer.example/status/3"`, `[1]`, `[` + entry + `,"x"]`, `[` + entry + `,null]`} {
+		cases = append(cases, rejection{"credentialStatus " + s, with(s), ErrMalformed})
+	}
+	expectRejected(t, k, cases)
+
+	// The same entries with a sound index are read.
+	for v, want := range map[string]int{`"0"`: 0, `7`: 7, `2147483647`: 2147483647, `"94567"`: 94567} {
+		p, err := ParseCredential(index(v))
+		if err != nil {
+			t.Fatal(v, err)
+		}
+		got, err := p.Verify(k.Public)
+		if err != nil || len(got.Status) != 1 || got.Status[0].Index != want {
+			t.Fatalf("statusListIndex %s: %+v %v", v, got, err)
+		}
+	}
 }

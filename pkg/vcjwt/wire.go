@@ -292,11 +292,6 @@ func readStatus(s *scanner) ([]StatusRef, error) {
 		}
 		start := s.i
 		r := StatusRef{Index: -1}
-		var (
-			idxStr            string
-			idxNum            float64
-			hasStr, hasNumber bool
-		)
 		// str reads a string member; a value of another type is validated
 		// and leaves dst empty, as the type assertion on the decoded map did.
 		str := func(dst *string) error {
@@ -308,6 +303,8 @@ func readStatus(s *scanner) ([]StatusRef, error) {
 			*dst = v
 			return err
 		}
+		// The scanner refuses repeated names: each member is read once, and
+		// the index checked as it is read.
 		err := s.object(func(name string) error {
 			switch name {
 			case "id":
@@ -319,15 +316,20 @@ func readStatus(s *scanner) ([]StatusRef, error) {
 			case "statusListCredential":
 				return str(&r.URI)
 			case "statusListIndex":
-				hasStr, hasNumber = false, false
 				switch c := s.peek(); {
 				case c == '"':
 					v, err := s.rawString()
-					idxStr, hasStr = v, true
+					if err != nil {
+						return err
+					}
+					r.Index, err = statusIndexString(v)
 					return err
 				case c == '-' || (c >= '0' && c <= '9'):
 					f, err := s.number()
-					idxNum, hasNumber = f, true
+					if err != nil {
+						return err
+					}
+					r.Index, err = statusIndexNumber(f)
 					return err
 				}
 			}
@@ -337,19 +339,6 @@ func readStatus(s *scanner) ([]StatusRef, error) {
 			return err
 		}
 		r.raw = s.b[start:s.i]
-		switch {
-		case hasStr:
-			n, err := strconv.Atoi(idxStr)
-			if err != nil || n < 0 {
-				return fmt.Errorf("%w: statusListIndex %q", ErrMalformed, idxStr)
-			}
-			r.Index = n
-		case hasNumber:
-			if idxNum < 0 || idxNum != math.Trunc(idxNum) || idxNum > math.MaxInt32 {
-				return fmt.Errorf("%w: statusListIndex %v", ErrMalformed, idxNum)
-			}
-			r.Index = int(idxNum)
-		}
 		if out == nil {
 			out = make([]StatusRef, 0, 2) // a revocation and a suspension entry, often
 		}
@@ -360,6 +349,25 @@ func readStatus(s *scanner) ([]StatusRef, error) {
 		return out, s.array(read)
 	}
 	return out, read()
+}
+
+// statusIndexString reads a statusListIndex given as a string: a decimal
+// integer, not negative.
+func statusIndexString(v string) (int, error) {
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 0 {
+		return 0, fmt.Errorf("%w: statusListIndex %q", ErrMalformed, v)
+	}
+	return n, nil
+}
+
+// statusIndexNumber reads a statusListIndex given as a JSON number: a whole
+// number from 0 to math.MaxInt32.
+func statusIndexNumber(f float64) (int, error) {
+	if f < 0 || f != math.Trunc(f) || f > math.MaxInt32 {
+		return 0, fmt.Errorf("%w: statusListIndex %v", ErrMalformed, f)
+	}
+	return int(f), nil
 }
 
 func contains(list []string, s string) bool {

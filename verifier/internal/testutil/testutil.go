@@ -4,6 +4,7 @@
 package testutil
 
 import (
+	"bytes"
 	"context"
 	"encoding/base64"
 	"encoding/json"
@@ -314,4 +315,29 @@ func (s *StatusServer) Entry(idx string) map[string]any {
 		"id": s.ListURL + "#" + idx, "type": "BitstringStatusListEntry",
 		"statusPurpose": "revocation", "statusListIndex": idx, "statusListCredential": s.ListURL,
 	}
+}
+
+// SignLD signs the credential JSON unsigned with an eddsa-rdfc-2022 Data
+// Integrity proof by p, created at created.
+func (p *Party) SignLD(t testing.TB, unsigned []byte, created time.Time) []byte {
+	t.Helper()
+	signed, err := vcld.SignCredential(context.Background(), unsigned, vcld.SignOptions{Signer: p.Key.Signer, VerificationMethod: p.Kid, Created: created})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return signed
+}
+
+// PresentLD signs, as holder p, a Data Integrity presentation of creds
+// (credential JSON) for challenge and domain, created at Now.
+func (p *Party) PresentLD(t testing.TB, challenge, domain string, creds ...[]byte) []byte {
+	t.Helper()
+	vp := []byte(`{"@context":["https://www.w3.org/ns/credentials/v2"],"type":["VerifiablePresentation"],"holder":"` + p.DID +
+		`","verifiableCredential":[` + string(bytes.Join(creds, []byte(","))) + `]}`)
+	signed, err := vcld.SignPresentation(context.Background(), vp, vcld.SignOptions{Signer: p.Key.Signer, VerificationMethod: p.Kid,
+		Challenge: challenge, Domain: domain, Created: Now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return signed
 }
