@@ -507,14 +507,10 @@ func (r *verifierReplicas) checkOpenID4VP(t *testing.T) {
 		t.Fatalf("outcome on process 2: %d %v %v", code, summary(res), err)
 	}
 	u, _ := url.Parse(req.ResponseURI)
-	resp, err := http.Post("http://"+r.addrs[0]+u.Path, "application/x-www-form-urlencoded", bytes.NewReader(tr.posted))
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusConflict || !strings.Contains(string(b), "openid4vp_transaction_done") {
-		t.Fatalf("the same response again on process 0: %d %s, want 409 openid4vp_transaction_done", resp.StatusCode, b)
+	again, _ := http.NewRequest(http.MethodPost, "http://"+r.addrs[0]+u.Path, bytes.NewReader(tr.posted))
+	again.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	if code, b := send(t, again); code != http.StatusConflict || !strings.Contains(string(b), "openid4vp_transaction_done") {
+		t.Fatalf("the same response again on process 0: %d %s, want 409 openid4vp_transaction_done", code, b)
 	}
 }
 
