@@ -21,6 +21,26 @@ func openGroupDB(t *testing.T) *bolt.DB {
 	return db
 }
 
+// put is a write of key i (value v) into bucket "b", made when missing.
+func put(i int, v []byte) func(*bolt.Tx) error {
+	return func(tx *bolt.Tx) error {
+		b, err := tx.CreateBucketIfNotExists([]byte("b"))
+		if err != nil {
+			return err
+		}
+		return b.Put(Uint64Key(uint64(i)), v)
+	}
+}
+
+// checkBucket runs check on bucket "b" (nil when absent) in a read transaction started now,
+// reporting its error.
+func checkBucket(t *testing.T, db *bolt.DB, check func(b *bolt.Bucket) error) {
+	t.Helper()
+	if err := db.View(func(tx *bolt.Tx) error { return check(tx.Bucket([]byte("b"))) }); err != nil {
+		t.Error(err)
+	}
+}
+
 // Every write of concurrent callers is committed by the time its Do returns, and transactions
 // are shared (fewer commits than writes).
 func TestGroupCommitsEveryWriteBeforeReturning(t *testing.T) {
@@ -39,39 +59,31 @@ func TestGroupCommitsEveryWriteBeforeReturning(t *testing.T) {
 				mu.Lock()
 				txs[tx] = true
 				mu.Unlock()
-				b, err := tx.CreateBucketIfNotExists([]byte("b"))
-				if err != nil {
-					return err
-				}
-				return b.Put(key, []byte("v"))
+				return put(i, []byte("v"))(tx)
 			})
 			if err != nil {
 				t.Error(err)
 				return
 			}
 			// Committed: a read transaction started now sees it.
-			if err := db.View(func(tx *bolt.Tx) error {
-				if tx.Bucket([]byte("b")).Get(key) == nil {
+			checkBucket(t, db, func(b *bolt.Bucket) error {
+				if b.Get(key) == nil {
 					return fmt.Errorf("key %d not visible after Do returned", i)
 				}
 				return nil
-			}); err != nil {
-				t.Error(err)
-			}
+			})
 		})
 	}
 	wg.Wait()
 	if len(txs) >= n {
 		t.Errorf("%d transactions for %d writes: no write shared one", len(txs), n)
 	}
-	if err := db.View(func(tx *bolt.Tx) error {
-		if got := tx.Bucket([]byte("b")).Stats().KeyN; got != n {
+	checkBucket(t, db, func(b *bolt.Bucket) error {
+		if got := b.Stats().KeyN; got != n {
 			return fmt.Errorf("%d keys stored, want %d", got, n)
 		}
 		return nil
-	}); err != nil {
-		t.Error(err)
-	}
+	})
 }
 
 // A failing write gets its own error, run alone; the other writes of its batch are committed
@@ -105,17 +117,14 @@ func TestGroupFailingWriteDoesNotSinkItsBatch(t *testing.T) {
 			t.Errorf("write %d: err %v", i, err)
 		}
 	}
-	if err := db.View(func(tx *bolt.Tx) error {
-		b := tx.Bucket([]byte("b"))
+	checkBucket(t, db, func(b *bolt.Bucket) error {
 		for i := range 10 {
 			if got := b.Get(Uint64Key(uint64(i))) != nil; got != (i != 3) {
 				return fmt.Errorf("key %d stored: %v", i, got)
 			}
 		}
 		return nil
-	}); err != nil {
-		t.Error(err)
-	}
+	})
 }
 
 // A full batch does not wait out the linger.
@@ -127,13 +136,7 @@ func TestGroupFullBatchSkipsLinger(t *testing.T) {
 	go func() {
 		for i := range 4 {
 			wg.Go(func() {
-				if err := g.Do(func(tx *bolt.Tx) error {
-					b, err := tx.CreateBucketIfNotExists([]byte("b"))
-					if err != nil {
-						return err
-					}
-					return b.Put(Uint64Key(uint64(i)), nil)
-				}); err != nil {
+				if err := g.Do(put(i, nil)); err != nil {
 					t.Error(err)
 				}
 			})
@@ -186,14 +189,12 @@ func TestGroupFailuresApplyEachWriteOnce(t *testing.T) {
 				return nil
 			})
 			if errsGot[i] == nil {
-				if err := db.View(func(tx *bolt.Tx) error {
-					if tx.Bucket([]byte("b")).Get(Uint64Key(uint64(i))) == nil {
+				checkBucket(t, db, func(b *bolt.Bucket) error {
+					if b.Get(Uint64Key(uint64(i))) == nil {
 						return fmt.Errorf("write %d acknowledged but not visible", i)
 					}
 					return nil
-				}); err != nil {
-					t.Error(err)
-				}
+				})
 			}
 		})
 	}
@@ -216,8 +217,7 @@ func TestGroupFailuresApplyEachWriteOnce(t *testing.T) {
 			acked++
 		}
 	}
-	if err := db.View(func(tx *bolt.Tx) error {
-		b := tx.Bucket([]byte("b"))
+	checkBucket(t, db, func(b *bolt.Bucket) error {
 		if got := KeyUint64(b.Get([]byte("count"))); got != uint64(acked) {
 			return fmt.Errorf("counter %d after %d acknowledged writes: a write was lost or applied twice", got, acked)
 		}
@@ -228,9 +228,7 @@ func TestGroupFailuresApplyEachWriteOnce(t *testing.T) {
 			}
 		}
 		return nil
-	}); err != nil {
-		t.Error(err)
-	}
+	})
 }
 
 // Closing the database while writes wait for a commit: every Do returns, those that return nil
@@ -256,13 +254,7 @@ func TestGroupCloseWhileWritesWait(t *testing.T) {
 				}
 				return
 			}
-			errsGot[i] = g.Do(func(tx *bolt.Tx) error {
-				b, err := tx.CreateBucketIfNotExists([]byte("b"))
-				if err != nil {
-					return err
-				}
-				return b.Put(Uint64Key(uint64(i)), []byte("v"))
-			})
+			errsGot[i] = g.Do(put(i, []byte("v")))
 		})
 	}
 	close(start)
@@ -278,8 +270,7 @@ func TestGroupCloseWhileWritesWait(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	if err := db.View(func(tx *bolt.Tx) error {
-		b := tx.Bucket([]byte("b"))
+	checkBucket(t, db, func(b *bolt.Bucket) error {
 		for i := range n {
 			if i == n/2 || errsGot[i] != nil {
 				continue
@@ -289,7 +280,5 @@ func TestGroupCloseWhileWritesWait(t *testing.T) {
 			}
 		}
 		return nil
-	}); err != nil {
-		t.Error(err)
-	}
+	})
 }
