@@ -1,14 +1,20 @@
 package boltkv
 
 import (
+	"bufio"
 	"errors"
 	"fmt"
+	"os"
+	"os/exec"
 	"path/filepath"
+	"strconv"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
+	bolterrors "go.etcd.io/bbolt/errors"
 )
 
 func openGroupDB(t *testing.T) *bolt.DB {
@@ -281,4 +287,125 @@ func TestGroupCloseWhileWritesWait(t *testing.T) {
 		}
 		return nil
 	})
+}
+
+// A commit that fails after every write function succeeded (here the file may not grow: a
+// full disk) fails every write of its batch: none is answered nil and none is in the file.
+func TestGroupFailedCommitFailsEveryWaiter(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "full.db")
+	db, err := Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Update(func(tx *bolt.Tx) error { _, err := tx.CreateBucket([]byte("b")); return err }); err != nil {
+		t.Fatal(err)
+	}
+	fi, err := os.Stat(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_ = db.Close()
+	if db, err = bolt.Open(path, 0o600, &bolt.Options{MaxSize: int(fi.Size())}); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = db.Close() })
+	g := NewGroup(db, 64, 50*time.Millisecond) // the linger puts every write in one batch
+	const n = 8
+	errsGot := make([]error, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() {
+			errsGot[i] = g.Do(put(i, make([]byte, 64<<10)))
+		})
+	}
+	wg.Wait()
+	for i, err := range errsGot {
+		if !errors.Is(err, bolterrors.ErrMaxSizeReached) {
+			t.Errorf("write %d: err %v, want the commit's ErrMaxSizeReached", i, err)
+		}
+	}
+	checkBucket(t, db, func(b *bolt.Bucket) error {
+		if k, _ := b.Cursor().First(); k != nil {
+			return fmt.Errorf("key %x stored by a failed commit", k)
+		}
+		return nil
+	})
+}
+
+// groupChildEnv makes the test binary a writer for TestGroupAnswersOnlyCommittedWrites.
+const groupChildEnv = "BOLTKV_GROUP_CHILD_DB"
+
+// A process writing through a Group is killed (SIGKILL) mid-load: every write it had
+// answered, as printed before the kill, is in the file when it is opened again.
+func TestGroupAnswersOnlyCommittedWrites(t *testing.T) {
+	if path := os.Getenv(groupChildEnv); path != "" {
+		groupChild(path)
+		return
+	}
+	path := filepath.Join(t.TempDir(), "killed.db")
+	cmd := exec.Command(os.Args[0], "-test.run=^TestGroupAnswersOnlyCommittedWrites$")
+	cmd.Env = append(os.Environ(), groupChildEnv+"="+path)
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	var acked []uint64
+	sc := bufio.NewScanner(out)
+	for sc.Scan() && len(acked) < 2000 {
+		k, err := strconv.ParseUint(sc.Text(), 10, 64)
+		if err != nil {
+			continue // the test framework's own lines
+		}
+		acked = append(acked, k)
+	}
+	_ = cmd.Process.Kill()
+	_ = cmd.Wait()
+	if len(acked) < 2000 {
+		t.Fatalf("the writer answered %d writes before it ended", len(acked))
+	}
+	db, err := Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	checkBucket(t, db, func(b *bolt.Bucket) error {
+		for _, k := range acked {
+			if b == nil || b.Get(Uint64Key(k)) == nil {
+				return fmt.Errorf("write %d answered before the kill but not in the file", k)
+			}
+		}
+		return nil
+	})
+}
+
+// groupChild writes keys 0, 1, ... from 16 goroutines through a Group and prints each key
+// once its Do returned nil, until it is killed.
+func groupChild(path string) {
+	db, err := Open(path)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(2)
+	}
+	g := NewGroup(db, 64, time.Millisecond)
+	var next atomic.Uint64
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	for range 16 {
+		wg.Go(func() {
+			for {
+				k := next.Add(1)
+				if err := g.Do(put(int(k), []byte("v"))); err != nil {
+					fmt.Fprintln(os.Stderr, err)
+					os.Exit(2)
+				}
+				mu.Lock()
+				fmt.Println(k)
+				mu.Unlock()
+			}
+		})
+	}
+	wg.Wait()
 }
