@@ -43,7 +43,7 @@ const subprocessArgs = "IDPORT_TEST_SUBPROCESS_ARGS"
 
 func TestMain(m *testing.M) {
 	if os.Getenv(asIdport) == "1" && filepath.Base(os.Args[0]) == "idport" {
-		os.Exit(exitCode(runMain(os.Args[1:])))
+		os.Exit(idportMain(os.Args[1:]))
 	}
 	if a := os.Getenv(subprocessArgs); a != "" {
 		var args []string
@@ -51,7 +51,7 @@ func TestMain(m *testing.M) {
 			fmt.Fprintln(os.Stderr, err)
 			os.Exit(2)
 		}
-		os.Exit(exitCode(runMain(args)))
+		os.Exit(idportMain(args))
 	}
 	os.Exit(m.Run())
 }
