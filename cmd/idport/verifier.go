@@ -189,10 +189,8 @@ func runVerifier(ctx context.Context, args []string, env Env) error {
 	if err != nil {
 		return fmt.Errorf("verifier: %w", err)
 	}
-	if f.fetchCA != "" {
-		if f.fetchRoots, err = caPool("fetch-ca", f.fetchCA, true); err != nil {
-			return fmt.Errorf("verifier: %w", err)
-		}
+	if f.fetchRoots, err = f.fetchCAPool(); err != nil {
+		return fmt.Errorf("verifier: %w", err)
 	}
 	tlsCfg, err := f.tls.config(env.Logger)
 	if err != nil {
@@ -280,6 +278,15 @@ func (f *verifierFlags) serviceConfig(pol verifier.Policy, trust verifier.TrustS
 		DataDir: f.data, Logger: env.Logger, OpenID4VP: f.openID4VP(), Profiles: set,
 		Verifier: vcfg, TracerProvider: tp.TracerProvider(),
 	}, nil
+}
+
+// fetchCAPool returns the roots of the verifier's outbound fetches: the system's CAs and those
+// of --fetch-ca, which only adds to them (nil without --fetch-ca: the system's CAs).
+func (f *verifierFlags) fetchCAPool() (*x509.CertPool, error) {
+	if f.fetchCA == "" {
+		return nil, nil
+	}
+	return caPool("fetch-ca", f.fetchCA, true)
 }
 
 // fetchNet returns the network options of the verifier's outbound fetches (did:web documents,
