@@ -77,8 +77,8 @@ const vcjoseBody = `{"type":"BusinessRegistration","credentialSubject":{"uen":"2
 // credentials per second with both sharing the machine; server-ops/cpu-s is credentials per
 // CPU-second of the issuer process alone (two dedicated cores give about twice that);
 // client-cpu-us/op is the load generator's cost. Every issuance allocates a status entry
-// durably (bbolt db.Batch) before it is answered. The issuer process runs with the GC
-// target `idport issuer` sets by default (--gc-percent 400).
+// durably (a pkg/boltkv.Group commit) before it is answered. The issuer process runs with the
+// GC target idport's processes set by default (GOGC=400, internal/gctune).
 //
 //	go test -run '^$' -bench BenchmarkHTTPIssueExternalClients -benchtime 20000x ./issuer/
 func BenchmarkHTTPIssueExternalClients(b *testing.B) {

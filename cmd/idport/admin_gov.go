@@ -32,7 +32,7 @@ func clientTLS(certFile, keyFile, caFile string) (*tls.Config, error) {
 		cfg.Certificates = []tls.Certificate{c}
 	}
 	if caFile != "" {
-		pool, err := caPool("cacert", caFile, false)
+		pool, err := caPool("cacert", caFile)
 		if err != nil {
 			return nil, err
 		}

@@ -67,7 +67,7 @@ func (f *issuerFlags) register(fs *flag.FlagSet, service bool) {
 		f.tls.register(fs, "back ends may authenticate with one (with --require-client-cert they must)")
 		f.rate.register(fs)
 		f.tracing.register(fs)
-		fs.IntVar(&f.gcPercent, "gc-percent", 400, "Go GC target percentage for the service (issuance makes short-lived garbage; 400 gives about 1.5x the credentials per CPU-second of Go's 100); 0 keeps GOGC")
+		fs.IntVar(&f.gcPercent, "gc-percent", 0, "Go GC target percentage for the service; 0 keeps the process's: GOGC, or idport's 400 when GOGC is not set")
 	}
 }
 

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"io"
 	"log/slog"
 	"net"
 	"net/http"
@@ -109,14 +108,8 @@ func TestIssuerToolsAndService(t *testing.T) {
 	req, _ := http.NewRequest(http.MethodPost, "http://"+addr+"/credentials/issue", strings.NewReader(body))
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("Authorization", "Bearer "+token)
-	resp, err = http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusCreated || !strings.Contains(string(b), "EnvelopedVerifiableCredential") {
-		t.Fatalf("issue: %d %s", resp.StatusCode, b)
+	if code, b := send(t, req); code != http.StatusCreated || !strings.Contains(string(b), "EnvelopedVerifiableCredential") {
+		t.Fatalf("issue: %d %s", code, b)
 	}
 }
 

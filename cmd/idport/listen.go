@@ -3,6 +3,7 @@ package main
 import (
 	"crypto/tls"
 	"crypto/x509"
+	"encoding/pem"
 	"errors"
 	"flag"
 	"fmt"
@@ -69,21 +70,44 @@ func (f *rateFlags) limit() (*httpx.RateLimit, error) {
 	return &httpx.RateLimit{Rate: f.rate, Burst: f.burst}, nil
 }
 
-// caPool returns the CA certificates of the PEM file path as a pool, for the flag named flag
-// (in its errors). With system, the pool holds the system's CAs too.
-func caPool(flag, path string, system bool) (*x509.CertPool, error) {
-	b, err := os.ReadFile(path)
+// caPool returns the CA certificates of the PEM file path as a pool that replaces the
+// system's CAs, for the flag named flag (in its errors).
+func caPool(flag, path string) (*x509.CertPool, error) {
+	certs, err := caCerts(flag, path)
+	if err != nil {
+		return nil, err
+	}
+	pool := x509.NewCertPool()
+	for _, c := range certs {
+		pool.AddCert(c)
+	}
+	return pool, nil
+}
+
+// caCerts returns the CA certificates of the PEM file path, for the flag named flag (in its
+// errors): blocks that are not certificates, or do not parse, are skipped as
+// x509.CertPool.AppendCertsFromPEM skips them, and a file without any is refused. Given to
+// did.NetOptions.ExtraRoots they add to the system's CAs.
+func caCerts(flag, path string) ([]*x509.Certificate, error) {
+	rest, err := os.ReadFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("--%s: %w", flag, err)
 	}
-	pool := x509.NewCertPool()
-	if system {
-		if sys, err := x509.SystemCertPool(); err == nil && sys != nil {
-			pool = sys
+	var certs []*x509.Certificate
+	for len(rest) > 0 {
+		var blk *pem.Block
+		if blk, rest = pem.Decode(rest); blk == nil {
+			break
+		}
+		if blk.Type != "CERTIFICATE" || len(blk.Headers) != 0 {
+			continue
+		}
+		if c, err := x509.ParseCertificate(blk.Bytes); err == nil {
+			certs = append(certs, c)
 		}
 	}
-	if !pool.AppendCertsFromPEM(b) {
+	if len(certs) == 0 {
 		return nil, fmt.Errorf("--%s %s: no PEM certificates", flag, path)
 	}
-	return pool, nil
+	return certs, nil
 }

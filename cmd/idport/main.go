@@ -28,9 +28,13 @@ import (
 	"github.com/idport/idport/internal/gctune"
 )
 
-func main() {
+func main() { os.Exit(idportMain(os.Args[1:])) }
+
+// idportMain is the process's life as idport: the garbage collector's targets (internal/gctune),
+// then the command args names; it returns the exit code. Tests run it in subprocesses.
+func idportMain(args []string) int {
 	gctune.Apply(os.Getenv)
-	os.Exit(exitCode(runMain(os.Args[1:])))
+	return exitCode(runMain(args))
 }
 
 // Env is what a subcommand may take from its surroundings: output streams, environment

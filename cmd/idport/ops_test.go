@@ -36,6 +36,18 @@ func startCmd(t *testing.T, env Env, args ...string) {
 	})
 }
 
+// send sends req with the default client and returns the status and the whole body.
+func send(t *testing.T, req *http.Request) (int, []byte) {
+	t.Helper()
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	return resp.StatusCode, b
+}
+
 // getWith GETs url with client (and a bearer token when set) until it answers, and returns
 // the status and body.
 func getWith(t *testing.T, client *http.Client, url, token string) (int, string) {

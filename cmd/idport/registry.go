@@ -72,7 +72,7 @@ func (f *storeFlags) etcdTLS() (*tls.Config, error) {
 	}
 	cfg := &tls.Config{MinVersion: tls.VersionTLS12}
 	if f.etcdCA != "" {
-		pool, err := caPool("etcd-ca", f.etcdCA, false)
+		pool, err := caPool("etcd-ca", f.etcdCA)
 		if err != nil {
 			return nil, err
 		}

@@ -31,19 +31,19 @@ func (f *importFlagsRegistry) register(fs *flag.FlagSet) {
 // importer builds the importer: every fetch through the SSRF-guarded client, traced by tp
 // (nil: no tracing).
 func (f *importFlagsRegistry) importer(tp *otelx.Provider) (*importer.Importer, error) {
-	var roots *x509.CertPool // nil: the system's CAs
+	var roots []*x509.Certificate // added to the system's CAs
 	if f.caFile != "" {
 		var err error
-		if roots, err = caPool("import-ca", f.caFile, true); err != nil {
+		if roots, err = caCerts("import-ca", f.caFile); err != nil {
 			return nil, err
 		}
 	}
 	hosts := splitList(f.allowHosts)
-	client := did.SafeHTTPClient(did.NetOptions{AllowHosts: hosts, RootCAs: roots,
+	client := did.SafeHTTPClient(did.NetOptions{AllowHosts: hosts, ExtraRoots: roots,
 		WrapTransport: tp.Transport(otelx.SpanFederation)})
 	im := &importer.Importer{
 		Chains: &oidfed.Resolver{Client: client},
-		DIDs: did.NewResolver(did.ResolverOptions{AllowHosts: hosts, RootCAs: roots,
+		DIDs: did.NewResolver(did.ResolverOptions{AllowHosts: hosts, ExtraRoots: roots,
 			WrapTransport: tp.Transport(otelx.SpanDIDWeb)}),
 		DNS:     net.DefaultResolver,
 		DNSName: "system",

@@ -43,7 +43,7 @@ const subprocessArgs = "IDPORT_TEST_SUBPROCESS_ARGS"
 
 func TestMain(m *testing.M) {
 	if os.Getenv(asIdport) == "1" && filepath.Base(os.Args[0]) == "idport" {
-		os.Exit(exitCode(runMain(os.Args[1:])))
+		os.Exit(idportMain(os.Args[1:]))
 	}
 	if a := os.Getenv(subprocessArgs); a != "" {
 		var args []string
@@ -51,7 +51,7 @@ func TestMain(m *testing.M) {
 			fmt.Fprintln(os.Stderr, err)
 			os.Exit(2)
 		}
-		os.Exit(exitCode(runMain(args)))
+		os.Exit(idportMain(args))
 	}
 	os.Exit(m.Run())
 }
@@ -507,14 +507,10 @@ func (r *verifierReplicas) checkOpenID4VP(t *testing.T) {
 		t.Fatalf("outcome on process 2: %d %v %v", code, summary(res), err)
 	}
 	u, _ := url.Parse(req.ResponseURI)
-	resp, err := http.Post("http://"+r.addrs[0]+u.Path, "application/x-www-form-urlencoded", bytes.NewReader(tr.posted))
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusConflict || !strings.Contains(string(b), "openid4vp_transaction_done") {
-		t.Fatalf("the same response again on process 0: %d %s, want 409 openid4vp_transaction_done", resp.StatusCode, b)
+	again, _ := http.NewRequest(http.MethodPost, "http://"+r.addrs[0]+u.Path, bytes.NewReader(tr.posted))
+	again.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	if code, b := send(t, again); code != http.StatusConflict || !strings.Contains(string(b), "openid4vp_transaction_done") {
+		t.Fatalf("the same response again on process 0: %d %s, want 409 openid4vp_transaction_done", code, b)
 	}
 }
 

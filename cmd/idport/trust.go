@@ -63,7 +63,7 @@ func registryHTTPClient(caFile string) (*http.Client, error) {
 	if caFile == "" {
 		return nil, nil
 	}
-	pool, err := caPool("registry-ca", caFile, false)
+	pool, err := caPool("registry-ca", caFile)
 	if err != nil {
 		return nil, err
 	}

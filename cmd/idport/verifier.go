@@ -49,8 +49,8 @@ type verifierFlags struct {
 	allowBearer, allowWeakerBinding         bool
 	vpAPIKey, publicURL, vpSigningSecret    string
 	profilesFile, registryCA, fetchCA       string
-	// fetchRoots are the CAs of --fetch-ca with the system's (nil: the system's only).
-	fetchRoots *x509.CertPool
+	// fetchRoots are the CAs of --fetch-ca, added to the system's.
+	fetchRoots []*x509.Certificate
 	store      storeFlags
 	tls        tlsFlags
 	rate       rateFlags
@@ -189,10 +189,8 @@ func runVerifier(ctx context.Context, args []string, env Env) error {
 	if err != nil {
 		return fmt.Errorf("verifier: %w", err)
 	}
-	if f.fetchCA != "" {
-		if f.fetchRoots, err = caPool("fetch-ca", f.fetchCA, true); err != nil {
-			return fmt.Errorf("verifier: %w", err)
-		}
+	if f.fetchRoots, err = f.fetchCACerts(); err != nil {
+		return fmt.Errorf("verifier: %w", err)
 	}
 	tlsCfg, err := f.tls.config(env.Logger)
 	if err != nil {
@@ -282,11 +280,20 @@ func (f *verifierFlags) serviceConfig(pol verifier.Policy, trust verifier.TrustS
 	}, nil
 }
 
+// fetchCACerts returns the CAs of --fetch-ca (none without it), which the verifier's outbound
+// fetches trust besides the system's CAs.
+func (f *verifierFlags) fetchCACerts() ([]*x509.Certificate, error) {
+	if f.fetchCA == "" {
+		return nil, nil
+	}
+	return caCerts("fetch-ca", f.fetchCA)
+}
+
 // fetchNet returns the network options of the verifier's outbound fetches (did:web documents,
 // status lists, federation statements): --allow-hosts, --allow-http and --fetch-ca, traced by tp
 // as spans named span (nil tp: no tracing).
 func (f *verifierFlags) fetchNet(span string, tp *otelx.Provider) did.NetOptions {
-	return did.NetOptions{AllowHosts: splitList(f.allowHosts), AllowHTTP: f.allowHTTP, RootCAs: f.fetchRoots,
+	return did.NetOptions{AllowHosts: splitList(f.allowHosts), AllowHTTP: f.allowHTTP, ExtraRoots: f.fetchRoots,
 		WrapTransport: tp.Transport(span)}
 }
 
@@ -295,7 +302,7 @@ func (f *verifierFlags) fetchNet(span string, tp *otelx.Provider) did.NetOptions
 func (f *verifierFlags) verifierConfig(trust verifier.TrustSource, pol verifier.Policy, tp *otelx.Provider, env Env) (verifier.Config, error) {
 	webNet := f.fetchNet(otelx.SpanDIDWeb, tp)
 	resolver := did.NewResolver(did.ResolverOptions{AllowHosts: webNet.AllowHosts, AllowHTTP: webNet.AllowHTTP,
-		RootCAs: webNet.RootCAs, Logger: env.Logger, WrapTransport: webNet.WrapTransport})
+		ExtraRoots: webNet.ExtraRoots, Logger: env.Logger, WrapTransport: webNet.WrapTransport})
 	sf, err := statuslist.NewFetcher(statuslist.FetcherOptions{
 		Net:      f.fetchNet(otelx.SpanStatusList, tp),
 		Resolver: resolver, Logger: env.Logger,

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -14,6 +15,7 @@ import (
 	"runtime/debug"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -258,5 +260,56 @@ func TestProfiles(t *testing.T) {
 				t.Errorf("%s (%d bytes) lacks %q", filepath.Base(c.file), len(proto), w)
 			}
 		}
+	}
+}
+
+// TestRemoteTargetRefused: hosts that only look like loopback are refused, and a target on
+// this machine's own non-loopback address, which the tool can reach (it does with
+// --allow-remote), receives no request at all without --allow-remote.
+func TestRemoteTargetRefused(t *testing.T) {
+	for _, u := range []string{"http://127.0.0.1.example.com:8082", "http://localhost.example.com", "http://127.1:8082",
+		"http://0x7f000001", "http://localhost@10.0.0.5:8082", "http://[::ffff:10.0.0.5]:8082", "http://0.0.0.0:8082"} {
+		if _, err := parseFlags([]string{"--url", u, "--credential", "f"}, io.Discard); !errors.Is(err, ErrRemoteTarget) {
+			t.Errorf("--url %s: %v, want ErrRemoteTarget", u, err)
+		}
+	}
+
+	var own net.IP
+	addrs, _ := net.InterfaceAddrs()
+	for _, a := range addrs {
+		if n, ok := a.(*net.IPNet); ok && n.IP.To4() != nil && !n.IP.IsLoopback() {
+			own = n.IP
+			break
+		}
+	}
+	if own == nil {
+		t.Skip("no non-loopback IPv4 address to listen on")
+	}
+	ln, err := net.Listen("tcp", net.JoinHostPort(own.String(), "0"))
+	if err != nil {
+		t.Skipf("listen on %s: %v", own, err)
+	}
+	var hits atomic.Int64
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		hits.Add(1)
+		w.WriteHeader(http.StatusBadRequest)
+	}))
+	srv.Listener = ln
+	srv.Start()
+	defer srv.Close()
+	file := filepath.Join(t.TempDir(), "cred.jwt")
+	if err := os.WriteFile(file, []byte("eyJhbGciOiJFZERTQSJ9.e30.c2ln\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	args := []string{"-n", "5", "-c", "1", "-d", "10s", "--url", srv.URL, "--credential", file}
+	var errOut bytes.Buffer
+	if code := cli(context.Background(), args, io.Discard, &errOut); code == 0 || !strings.Contains(errOut.String(), "--allow-remote") {
+		t.Errorf("a target on %s: exit %d, %s; want a refusal naming --allow-remote", own, code, errOut.String())
+	}
+	if n := hits.Load(); n != 0 {
+		t.Fatalf("the refused target received %d requests", n)
+	}
+	if code := cli(context.Background(), append(args, "--allow-remote"), io.Discard, io.Discard); code != 0 || hits.Load() != 5 {
+		t.Errorf("with --allow-remote: exit %d, %d requests; want the 5 requests sent", code, hits.Load())
 	}
 }

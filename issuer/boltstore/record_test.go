@@ -20,6 +20,7 @@ func TestEncodeRecordMatchesJSONMarshal(t *testing.T) {
 		{ID: "x", Issued: now},
 		{ID: "x", Issued: now.In(sgt).Add(123456789 * time.Nanosecond), Expires: now.In(odd)},
 		{ID: `quote"back\slash<tag>&amp`, Type: "ü", Format: "\x01", Issued: now},
+		{ID: "bad\xffutf8", KeyID: "tab\tkid", Issued: now, Client: "line\u2028sep", RegistryWarning: "\u2029", Tenant: "<t>"},
 		{ID: "far", Issued: time.Date(12000, 1, 1, 0, 0, 0, 0, time.UTC)},
 		{ID: "zero"},
 	} {

@@ -1,14 +1,20 @@
 package boltkv
 
 import (
+	"bufio"
 	"errors"
 	"fmt"
+	"os"
+	"os/exec"
 	"path/filepath"
+	"strconv"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
+	bolterrors "go.etcd.io/bbolt/errors"
 )
 
 func openGroupDB(t *testing.T) *bolt.DB {
@@ -19,6 +25,26 @@ func openGroupDB(t *testing.T) *bolt.DB {
 	}
 	t.Cleanup(func() { _ = db.Close() })
 	return db
+}
+
+// put is a write of key i (value v) into bucket "b", made when missing.
+func put(i int, v []byte) func(*bolt.Tx) error {
+	return func(tx *bolt.Tx) error {
+		b, err := tx.CreateBucketIfNotExists([]byte("b"))
+		if err != nil {
+			return err
+		}
+		return b.Put(Uint64Key(uint64(i)), v)
+	}
+}
+
+// checkBucket runs check on bucket "b" (nil when absent) in a read transaction started now,
+// reporting its error.
+func checkBucket(t *testing.T, db *bolt.DB, check func(b *bolt.Bucket) error) {
+	t.Helper()
+	if err := db.View(func(tx *bolt.Tx) error { return check(tx.Bucket([]byte("b"))) }); err != nil {
+		t.Error(err)
+	}
 }
 
 // Every write of concurrent callers is committed by the time its Do returns, and transactions
@@ -39,39 +65,31 @@ func TestGroupCommitsEveryWriteBeforeReturning(t *testing.T) {
 				mu.Lock()
 				txs[tx] = true
 				mu.Unlock()
-				b, err := tx.CreateBucketIfNotExists([]byte("b"))
-				if err != nil {
-					return err
-				}
-				return b.Put(key, []byte("v"))
+				return put(i, []byte("v"))(tx)
 			})
 			if err != nil {
 				t.Error(err)
 				return
 			}
 			// Committed: a read transaction started now sees it.
-			if err := db.View(func(tx *bolt.Tx) error {
-				if tx.Bucket([]byte("b")).Get(key) == nil {
+			checkBucket(t, db, func(b *bolt.Bucket) error {
+				if b.Get(key) == nil {
 					return fmt.Errorf("key %d not visible after Do returned", i)
 				}
 				return nil
-			}); err != nil {
-				t.Error(err)
-			}
+			})
 		})
 	}
 	wg.Wait()
 	if len(txs) >= n {
 		t.Errorf("%d transactions for %d writes: no write shared one", len(txs), n)
 	}
-	if err := db.View(func(tx *bolt.Tx) error {
-		if got := tx.Bucket([]byte("b")).Stats().KeyN; got != n {
+	checkBucket(t, db, func(b *bolt.Bucket) error {
+		if got := b.Stats().KeyN; got != n {
 			return fmt.Errorf("%d keys stored, want %d", got, n)
 		}
 		return nil
-	}); err != nil {
-		t.Error(err)
-	}
+	})
 }
 
 // A failing write gets its own error, run alone; the other writes of its batch are committed
@@ -105,17 +123,14 @@ func TestGroupFailingWriteDoesNotSinkItsBatch(t *testing.T) {
 			t.Errorf("write %d: err %v", i, err)
 		}
 	}
-	if err := db.View(func(tx *bolt.Tx) error {
-		b := tx.Bucket([]byte("b"))
+	checkBucket(t, db, func(b *bolt.Bucket) error {
 		for i := range 10 {
 			if got := b.Get(Uint64Key(uint64(i))) != nil; got != (i != 3) {
 				return fmt.Errorf("key %d stored: %v", i, got)
 			}
 		}
 		return nil
-	}); err != nil {
-		t.Error(err)
-	}
+	})
 }
 
 // A full batch does not wait out the linger.
@@ -127,13 +142,7 @@ func TestGroupFullBatchSkipsLinger(t *testing.T) {
 	go func() {
 		for i := range 4 {
 			wg.Go(func() {
-				if err := g.Do(func(tx *bolt.Tx) error {
-					b, err := tx.CreateBucketIfNotExists([]byte("b"))
-					if err != nil {
-						return err
-					}
-					return b.Put(Uint64Key(uint64(i)), nil)
-				}); err != nil {
+				if err := g.Do(put(i, nil)); err != nil {
 					t.Error(err)
 				}
 			})
@@ -186,14 +195,12 @@ func TestGroupFailuresApplyEachWriteOnce(t *testing.T) {
 				return nil
 			})
 			if errsGot[i] == nil {
-				if err := db.View(func(tx *bolt.Tx) error {
-					if tx.Bucket([]byte("b")).Get(Uint64Key(uint64(i))) == nil {
+				checkBucket(t, db, func(b *bolt.Bucket) error {
+					if b.Get(Uint64Key(uint64(i))) == nil {
 						return fmt.Errorf("write %d acknowledged but not visible", i)
 					}
 					return nil
-				}); err != nil {
-					t.Error(err)
-				}
+				})
 			}
 		})
 	}
@@ -216,8 +223,7 @@ func TestGroupFailuresApplyEachWriteOnce(t *testing.T) {
 			acked++
 		}
 	}
-	if err := db.View(func(tx *bolt.Tx) error {
-		b := tx.Bucket([]byte("b"))
+	checkBucket(t, db, func(b *bolt.Bucket) error {
 		if got := KeyUint64(b.Get([]byte("count"))); got != uint64(acked) {
 			return fmt.Errorf("counter %d after %d acknowledged writes: a write was lost or applied twice", got, acked)
 		}
@@ -228,9 +234,7 @@ func TestGroupFailuresApplyEachWriteOnce(t *testing.T) {
 			}
 		}
 		return nil
-	}); err != nil {
-		t.Error(err)
-	}
+	})
 }
 
 // Closing the database while writes wait for a commit: every Do returns, those that return nil
@@ -256,13 +260,7 @@ func TestGroupCloseWhileWritesWait(t *testing.T) {
 				}
 				return
 			}
-			errsGot[i] = g.Do(func(tx *bolt.Tx) error {
-				b, err := tx.CreateBucketIfNotExists([]byte("b"))
-				if err != nil {
-					return err
-				}
-				return b.Put(Uint64Key(uint64(i)), []byte("v"))
-			})
+			errsGot[i] = g.Do(put(i, []byte("v")))
 		})
 	}
 	close(start)
@@ -278,8 +276,7 @@ func TestGroupCloseWhileWritesWait(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	if err := db.View(func(tx *bolt.Tx) error {
-		b := tx.Bucket([]byte("b"))
+	checkBucket(t, db, func(b *bolt.Bucket) error {
 		for i := range n {
 			if i == n/2 || errsGot[i] != nil {
 				continue
@@ -289,7 +286,126 @@ func TestGroupCloseWhileWritesWait(t *testing.T) {
 			}
 		}
 		return nil
-	}); err != nil {
-		t.Error(err)
+	})
+}
+
+// A commit that fails after every write function succeeded (here the file may not grow: a
+// full disk) fails every write of its batch: none is answered nil and none is in the file.
+func TestGroupFailedCommitFailsEveryWaiter(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "full.db")
+	db, err := Open(path)
+	if err != nil {
+		t.Fatal(err)
 	}
+	if err := db.Update(func(tx *bolt.Tx) error { _, err := tx.CreateBucket([]byte("b")); return err }); err != nil {
+		t.Fatal(err)
+	}
+	fi, err := os.Stat(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_ = db.Close()
+	if db, err = bolt.Open(path, 0o600, &bolt.Options{MaxSize: int(fi.Size())}); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = db.Close() })
+	g := NewGroup(db, 64, 50*time.Millisecond) // the linger puts every write in one batch
+	const n = 8
+	errsGot := make([]error, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() {
+			errsGot[i] = g.Do(put(i, make([]byte, 64<<10)))
+		})
+	}
+	wg.Wait()
+	for i, err := range errsGot {
+		if !errors.Is(err, bolterrors.ErrMaxSizeReached) {
+			t.Errorf("write %d: err %v, want the commit's ErrMaxSizeReached", i, err)
+		}
+	}
+	checkBucket(t, db, func(b *bolt.Bucket) error {
+		if k, _ := b.Cursor().First(); k != nil {
+			return fmt.Errorf("key %x stored by a failed commit", k)
+		}
+		return nil
+	})
+}
+
+// groupChildEnv makes the test binary a writer for TestGroupAnswersOnlyCommittedWrites.
+const groupChildEnv = "BOLTKV_GROUP_CHILD_DB"
+
+// A process writing through a Group is killed (SIGKILL) mid-load: every write it had
+// answered, as printed before the kill, is in the file when it is opened again.
+func TestGroupAnswersOnlyCommittedWrites(t *testing.T) {
+	if path := os.Getenv(groupChildEnv); path != "" {
+		groupChild(path)
+		return
+	}
+	path := filepath.Join(t.TempDir(), "killed.db")
+	cmd := exec.Command(os.Args[0], "-test.run=^TestGroupAnswersOnlyCommittedWrites$")
+	cmd.Env = append(os.Environ(), groupChildEnv+"="+path)
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	var acked []uint64
+	sc := bufio.NewScanner(out)
+	for sc.Scan() && len(acked) < 2000 {
+		k, err := strconv.ParseUint(sc.Text(), 10, 64)
+		if err != nil {
+			continue // the test framework's own lines
+		}
+		acked = append(acked, k)
+	}
+	_ = cmd.Process.Kill()
+	_ = cmd.Wait()
+	if len(acked) < 2000 {
+		t.Fatalf("the writer answered %d writes before it ended", len(acked))
+	}
+	db, err := Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	checkBucket(t, db, func(b *bolt.Bucket) error {
+		for _, k := range acked {
+			if b == nil || b.Get(Uint64Key(k)) == nil {
+				return fmt.Errorf("write %d answered before the kill but not in the file", k)
+			}
+		}
+		return nil
+	})
+}
+
+// groupChild writes keys 0, 1, ... from 16 goroutines through a Group and prints each key
+// once its Do returned nil, until it is killed.
+func groupChild(path string) {
+	db, err := Open(path)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(2)
+	}
+	g := NewGroup(db, 64, time.Millisecond)
+	var next atomic.Uint64
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	for range 16 {
+		wg.Go(func() {
+			for {
+				k := next.Add(1)
+				if err := g.Do(put(int(k), []byte("v"))); err != nil {
+					fmt.Fprintln(os.Stderr, err)
+					os.Exit(2)
+				}
+				mu.Lock()
+				fmt.Println(k)
+				mu.Unlock()
+			}
+		})
+	}
+	wg.Wait()
 }

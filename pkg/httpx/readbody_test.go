@@ -2,6 +2,7 @@ package httpx
 
 import (
 	"bufio"
+	"fmt"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -72,5 +73,66 @@ func TestReadBodyAnnouncedLengths(t *testing.T) {
 	runtime.ReadMemStats(&after)
 	if grew := after.TotalAlloc - before.TotalAlloc; grew > limit/4 {
 		t.Fatalf("reading 8 bytes announced as %d allocated %d bytes", limit, grew)
+	}
+}
+
+// TestReadBodyUnannouncedAndShortBodies: a chunked body (no Content-Length) over the limit is
+// refused with 413 however it is cut, one at the limit is read; a small announced length with
+// fewer bytes behind it is a 400 once the client stops sending.
+func TestReadBodyUnannouncedAndShortBodies(t *testing.T) {
+	const limit = 1000
+	e := NewEngine(Options{Name: "test", MaxBodyBytes: limit})
+	e.POST("/body", func(c *gin.Context) {
+		b, err := ReadBody(c)
+		if err != nil {
+			WriteError(c, err)
+			return
+		}
+		c.String(http.StatusOK, "%d", len(b))
+	})
+	srv := httptest.NewServer(e)
+	defer srv.Close()
+	send := func(raw string) int {
+		t.Helper()
+		conn, err := net.Dial("tcp", strings.TrimPrefix(srv.URL, "http://"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer conn.Close()
+		_ = conn.SetDeadline(time.Now().Add(10 * time.Second))
+		if _, err := conn.Write([]byte(raw)); err != nil {
+			t.Fatal(err)
+		}
+		_ = conn.(*net.TCPConn).CloseWrite()
+		resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
+		if err != nil {
+			t.Fatalf("no answer: %v", err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	chunked := func(sizes ...int) string {
+		var b strings.Builder
+		b.WriteString("POST /body HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n")
+		for _, n := range sizes {
+			fmt.Fprintf(&b, "%x\r\n%s\r\n", n, strings.Repeat("x", n))
+		}
+		b.WriteString("0\r\n\r\n")
+		return b.String()
+	}
+	for _, c := range []struct {
+		name string
+		raw  string
+		want int
+	}{
+		{"chunked at the limit", chunked(limit), http.StatusOK},
+		{"chunked one byte over", chunked(limit, 1), http.StatusRequestEntityTooLarge},
+		{"chunked in small pieces over", chunked(300, 300, 300, 300), http.StatusRequestEntityTooLarge},
+		{"announced 100, sent 10", "POST /body HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n0123456789", http.StatusBadRequest},
+		{"announced 10, sent 10", "POST /body HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 10\r\n\r\n0123456789", http.StatusOK},
+	} {
+		if got := send(c.raw); got != c.want {
+			t.Errorf("%s: %d, want %d", c.name, got, c.want)
+		}
 	}
 }

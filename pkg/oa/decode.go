@@ -163,7 +163,7 @@ func (d *jsonDecoder) str() (string, bool) {
 	start := d.i
 	escaped, ascii := false, true
 	for d.i++; d.i < len(d.s); d.i++ {
-		d.i = skipPlain(d.s, d.i)
+		d.i += jsontext.PlainRun(d.s[d.i:])
 		if d.i >= len(d.s) {
 			break
 		}
@@ -193,24 +193,6 @@ func (d *jsonDecoder) str() (string, bool) {
 	}
 	return "", false
 }
-
-// skipPlain returns the offset of the first byte at or after i that is
-// not plainJSON (len(s) if none), in a loop over locals only.
-func skipPlain(s string, i int) int {
-	for i < len(s) && plainJSON[s[i]] {
-		i++
-	}
-	return i
-}
-
-// plainJSON is true for the bytes a JSON string holds as they are: printable
-// ASCII other than '"' and '\\'.
-var plainJSON = func() (t [256]bool) {
-	for c := 0x20; c < utf8.RuneSelf; c++ {
-		t[c] = c != '"' && c != '\\'
-	}
-	return t
-}()
 
 func escapable(c byte) bool {
 	switch c {

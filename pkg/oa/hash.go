@@ -13,6 +13,8 @@ import (
 	"unicode/utf8"
 
 	"golang.org/x/crypto/sha3"
+
+	"github.com/idport/idport/pkg/jsontext"
 )
 
 // Keccak256 returns the Ethereum keccak256 hash of b.
@@ -36,7 +38,7 @@ func appendJSString(b []byte, s string) []byte {
 		c := s[i]
 		if c >= 0x20 && c != '"' && c != '\\' {
 			if c < utf8.RuneSelf {
-				j := skipPlain(s, i+1) // append the whole run of plain ASCII at once
+				j := i + 1 + jsontext.PlainRun(s[i+1:]) // append the whole run of plain ASCII at once
 				b = append(b, s[i:j]...)
 				i = j
 				continue

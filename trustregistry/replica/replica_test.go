@@ -271,3 +271,43 @@ func BenchmarkReplicaDecideHit(b *testing.B) {
 		}
 	}
 }
+
+// TestRetryPausesCappedByPollInterval: a registry that fails a dozen times in a row is tried
+// again within PollInterval each time, not after an ever doubling pause: doubling from 10 ms
+// without the cap would wait about 40 s before the thirteenth attempt.
+func TestRetryPausesCappedByPollInterval(t *testing.T) {
+	k, _ := keys.Generate(keys.EdDSA)
+	good := snapshot(t, k, 1, demo(t), nil)
+	var mu sync.Mutex
+	hits := 0
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		hits++
+		n := hits
+		mu.Unlock()
+		if n <= 12 {
+			http.Error(w, "restarting", http.StatusServiceUnavailable)
+			return
+		}
+		w.Header().Set("Content-Type", "application/jose")
+		w.Write(good)
+	}))
+	defer srv.Close()
+	r, _ := replica.New(replica.Config{URL: srv.URL, PinnedKey: pin(t, k), Logger: quiet,
+		PollInterval: 40 * time.Millisecond, RetryMin: 10 * time.Millisecond})
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	start := time.Now()
+	go r.Run(ctx)
+	for r.Status().Sequence != 1 {
+		if ctx.Err() != nil {
+			mu.Lock()
+			defer mu.Unlock()
+			t.Fatalf("not in sync after %d attempts: %+v", hits, r.Status())
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	if took := time.Since(start); took > 10*time.Second {
+		t.Errorf("12 failed syncs took %v to recover from, want pauses of at most 40 ms", took)
+	}
+}
