@@ -12,6 +12,8 @@ import (
 	"strings"
 
 	"github.com/gin-gonic/gin"
+
+	"github.com/idport/idport/pkg/jsontext"
 )
 
 // Default limits, used when Options leaves them zero.
@@ -99,6 +101,39 @@ func UnmarshalJSONStrict(c *gin.Context, body []byte, v any) error {
 	return unmarshalJSON(c, body, v, true)
 }
 
+// DecodeMembers reads the body of a JSON request that is one object, returning its members
+// with their values undecoded (see jsontext.Members): a handler whose request carries a large
+// document it hands on as bytes reads it without decoding it twice. It refuses what DecodeJSON
+// refuses, with the same problems, and also an object naming a member twice (400
+// malformed_json); names match exactly, without encoding/json's case folding.
+func DecodeMembers(c *gin.Context) ([]jsontext.Member, error) {
+	if err := requireJSON(c); err != nil {
+		return nil, err
+	}
+	body, err := ReadBody(c)
+	if err != nil {
+		return nil, err
+	}
+	depth := maxDepth(c)
+	members, err := jsontext.Members(body, depth)
+	switch {
+	case err == nil:
+		return members, nil
+	case errors.Is(err, jsontext.ErrTooDeep):
+		return nil, NewError(http.StatusBadRequest, CodeJSONTooDeep, fmt.Errorf("%w: more than %d levels", ErrTooDeep, depth))
+	default:
+		return nil, Errorf(http.StatusBadRequest, CodeMalformedJSON, "malformed JSON: %v", err)
+	}
+}
+
+// maxDepth is the engine's JSON depth limit.
+func maxDepth(c *gin.Context) int {
+	if d, ok := c.Get(maxDepthKey); ok {
+		return d.(int)
+	}
+	return DefaultMaxJSONDepth
+}
+
 // UnknownFieldError reports a JSON member the target type does not have (strict decoding):
 // 400 unknown_field, with the member's name as the problem's "field" member.
 type UnknownFieldError struct {
@@ -134,11 +169,7 @@ func UnmarshalJSON(c *gin.Context, body []byte, v any) error {
 }
 
 func unmarshalJSON(c *gin.Context, body []byte, v any, strict bool) error {
-	depth := DefaultMaxJSONDepth
-	if d, ok := c.Get(maxDepthKey); ok {
-		depth = d.(int)
-	}
-	if err := CheckDepth(body, depth); err != nil {
+	if err := CheckDepth(body, maxDepth(c)); err != nil {
 		return NewError(http.StatusBadRequest, CodeJSONTooDeep, err)
 	}
 	dec := json.NewDecoder(bytes.NewReader(body))

@@ -4,7 +4,7 @@ package jsontext
 // around it, as encoding/json.Valid does (nesting up to its limit of
 // 10,000 included), without its per-byte state machine.
 func Valid(b []byte) bool {
-	v := validator{scanner{b: b}}
+	v := validator{scanner: scanner{b: b}, max: maxValidDepth}
 	v.space()
 	if !v.value(0) {
 		return false
@@ -16,7 +16,22 @@ func Valid(b []byte) bool {
 // maxValidDepth is encoding/json's nesting limit.
 const maxValidDepth = 10000
 
-type validator struct{ scanner }
+// validator checks JSON text. Objects and arrays may nest max deep; tooDeep
+// records that the check stopped at that limit rather than on a syntax error.
+type validator struct {
+	scanner
+	max     int
+	tooDeep bool
+}
+
+// depthTooDeep reports whether an object or array at depth goes past the limit.
+func (v *validator) depthTooDeep(depth int) bool {
+	if depth > v.max {
+		v.tooDeep = true
+		return true
+	}
+	return false
+}
 
 func (v *validator) value(depth int) bool {
 	if v.i >= len(v.b) {
@@ -50,6 +65,10 @@ func isHex(c byte) bool {
 func (v *validator) str() bool {
 	v.i++
 	for v.i < len(v.b) {
+		v.i += PlainRun(v.b[v.i:])
+		if v.i >= len(v.b) {
+			break
+		}
 		c := v.b[v.i]
 		switch {
 		case c == '"':
@@ -81,7 +100,7 @@ func (v *validator) str() bool {
 }
 
 func (v *validator) object(depth int) bool {
-	if depth > maxValidDepth {
+	if v.depthTooDeep(depth) {
 		return false
 	}
 	if v.open('}') {
@@ -107,7 +126,7 @@ func (v *validator) object(depth int) bool {
 }
 
 func (v *validator) array(depth int) bool {
-	if depth > maxValidDepth {
+	if v.depthTooDeep(depth) {
 		return false
 	}
 	if v.open(']') {

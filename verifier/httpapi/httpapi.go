@@ -188,14 +188,29 @@ type requestOptions struct {
 	verifier.RequestPolicy
 }
 
-type credentialRequest struct {
-	VerifiableCredential json.RawMessage `json:"verifiableCredential"`
-	Options              requestOptions  `json:"options"`
-}
-
-type presentationRequest struct {
-	VerifiablePresentation json.RawMessage `json:"verifiablePresentation"`
-	Options                requestOptions  `json:"options"`
+// readVerifyRequest reads the body of a verify request, {member: <credential or
+// presentation>, "options": {...}}, and returns the credential or presentation as the bytes of
+// the request (see payload) with the options decoded. Members other than these two are
+// ignored. The credential is not decoded here: the verifier reads it once, from these bytes.
+func readVerifyRequest(c *gin.Context, member string) ([]byte, requestOptions, error) {
+	var opts requestOptions
+	members, err := httpx.DecodeMembers(c)
+	if err != nil {
+		return nil, opts, err
+	}
+	var doc []byte
+	for _, m := range members {
+		switch m.Name {
+		case member:
+			doc = m.Value
+		case "options":
+			if err := httpx.UnmarshalJSON(c, m.Value, &opts); err != nil {
+				return nil, opts, err
+			}
+		}
+	}
+	raw, err := payload(doc, member)
+	return raw, opts, err
 }
 
 // Response is the body of a verify answer.
@@ -279,7 +294,7 @@ func Render(r *verifier.Result) Response {
 // an object, or a JSON string with its quotes, so that the SDK knows it was
 // a string (only a compact JWS or SD-JWT may be one). Anything else is not
 // a credential (422).
-func payload(raw json.RawMessage, member string) ([]byte, error) {
+func payload(raw []byte, member string) ([]byte, error) {
 	raw = bytes.TrimSpace(raw)
 	if len(raw) == 0 || bytes.Equal(raw, []byte("null")) {
 		return nil, errs.Errorf(CodeNotACredential, "the request has no %s", member)
@@ -316,17 +331,12 @@ func (h *handlers) policy(c *gin.Context, o requestOptions) (*verifier.Policy, e
 }
 
 func (h *handlers) verifyCredential(c *gin.Context) {
-	var req credentialRequest
-	if err := httpx.DecodeJSON(c, &req); err != nil {
-		statuses.Write(c, err)
-		return
-	}
-	raw, err := payload(req.VerifiableCredential, "verifiableCredential")
+	raw, opts, err := readVerifyRequest(c, "verifiableCredential")
 	if err != nil {
 		statuses.Write(c, err)
 		return
 	}
-	p, err := h.policy(c, req.Options)
+	p, err := h.policy(c, opts)
 	if err != nil {
 		statuses.Write(c, err)
 		return
@@ -336,23 +346,18 @@ func (h *handlers) verifyCredential(c *gin.Context) {
 }
 
 func (h *handlers) verifyPresentation(c *gin.Context) {
-	var req presentationRequest
-	if err := httpx.DecodeJSON(c, &req); err != nil {
-		statuses.Write(c, err)
-		return
-	}
-	raw, err := payload(req.VerifiablePresentation, "verifiablePresentation")
+	raw, opts, err := readVerifyRequest(c, "verifiablePresentation")
 	if err != nil {
 		statuses.Write(c, err)
 		return
 	}
-	p, err := h.policy(c, req.Options)
+	p, err := h.policy(c, opts)
 	if err != nil {
 		statuses.Write(c, err)
 		return
 	}
 	res, err := h.v.VerifyPresentation(c.Request.Context(), raw, verifier.PresentationOptions{
-		Challenge: req.Options.Challenge, Domain: req.Options.Domain, Policy: p,
+		Challenge: opts.Challenge, Domain: opts.Domain, Policy: p,
 	})
 	h.answer(c, "presentation", res, err)
 }

@@ -116,6 +116,19 @@ func TestCredentialsVerify(t *testing.T) {
 		{"2 MB body", "application/json", jsonBody(map[string]any{"verifiableCredential": strings.Repeat("a", 2<<20)}), 413, "body_too_large"},
 		{"10000 disclosures", "application/json", jsonBody(map[string]any{"verifiableCredential": good + strings.Repeat("~WyJzYWx0IiwibmFtZSIsInZhbHVlIl0", 10000) + "~"}), 400, "malformed"},
 		{"nested 10000 deep", "application/json", []byte(`{"verifiableCredential":` + deep + `}`), 400, "json_too_deep"},
+		{"nested too deep in options", "application/json", []byte(`{"verifiableCredential":"` + good + `","options":{"x":` + strings.Repeat("[", 64) + strings.Repeat("]", 64) + `}}`), 400, "json_too_deep"},
+		// Two values under one name: a proxy reading the first and the verifier the last must
+		// not see two credentials, so the request is refused whichever way the name is spelt.
+		{"credential given twice", "application/json", []byte(`{"verifiableCredential":"` + good + `","verifiableCredential":"` + revoked + `"}`), 400, "malformed_json"},
+		{"credential given twice, once escaped", "application/json", []byte(`{"verifiableCredential":"` + revoked + `","verifiable\u0043redential":"` + good + `"}`), 400, "malformed_json"},
+		// Names match exactly: a case-folded twin is not the credential.
+		{"name in another case", "application/json", []byte(`{"VerifiableCredential":"` + good + `"}`), 422, "not_a_credential"},
+		{"options not an object", "application/json", []byte(`{"verifiableCredential":"` + good + `","options":"high"}`), 400, "malformed_json"},
+		{"options null", "application/json", []byte(`{"verifiableCredential":"` + good + `","options":null}`), 200, ""},
+		{"unknown member ignored", "application/json", []byte(`{"verifiableCredential":"` + good + `","note":{"a":[1]}}`), 200, ""},
+		{"body an array", "application/json", []byte(`[{"verifiableCredential":"` + good + `"}]`), 400, "malformed_json"},
+		{"body null", "application/json", []byte(`null`), 422, "not_a_credential"},
+		{"trailing data", "application/json", []byte(`{"verifiableCredential":"` + good + `"} {}`), 400, "malformed_json"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
