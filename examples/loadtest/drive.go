@@ -43,12 +43,22 @@ func drive(ctx context.Context, cfg Config, loads ...load) []*Report {
 		round = min(round, compareRound)
 	}
 	tallies := make([][]tally, len(loads))
+	conns := make([][]*conn, len(loads)) // one per worker and load, kept across rounds
 	for k := range tallies {
 		tallies[k] = make([]tally, cfg.Concurrency)
+		conns[k] = make([]*conn, cfg.Concurrency)
 		for i := range tallies[k] {
 			tallies[k][i] = tally{status: map[int]int{}, lat: make([]time.Duration, 0, cfg.Requests/cfg.Concurrency+1)}
+			conns[k][i] = newConn(loads[k], cfg.client(loads[k].url))
 		}
 	}
+	defer func() {
+		for _, cs := range conns {
+			for _, cn := range cs {
+				cn.close()
+			}
+		}
+	}()
 	walls := make([]time.Duration, len(loads))
 	cpus := make([]time.Duration, len(loads))
 	allocs := make([]uint64, len(loads))
@@ -57,7 +67,7 @@ func drive(ctx context.Context, cfg Config, loads ...load) []*Report {
 		n := min(round, cfg.Requests-sent)
 		for k, l := range loads {
 			cpu0, mallocs0 := processCPU(), heapAllocs()
-			walls[k] += burst(ctx, client, l, n, deadline, tallies[k])
+			walls[k] += burst(ctx, client, l, n, deadline, tallies[k], conns[k])
 			cpus[k] += processCPU() - cpu0
 			allocs[k] += heapAllocs() - mallocs0
 		}
@@ -99,15 +109,15 @@ func runtimeMetric(name string) uint64 {
 	return s[0].Value.Uint64()
 }
 
-// burst sends n requests of l from len(tallies) workers and returns the wall time it took.
-func burst(ctx context.Context, client *http.Client, l load, n int, deadline time.Time, tallies []tally) time.Duration {
+// burst sends n requests of l from len(tallies) workers, worker i over conns[i], and returns
+// the wall time it took.
+func burst(ctx context.Context, client *http.Client, l load, n int, deadline time.Time, tallies []tally, conns []*conn) time.Duration {
 	var next atomic.Int64
 	start := time.Now()
 	var wg sync.WaitGroup
 	for i := range tallies {
 		wg.Go(func() {
-			t := &tallies[i]
-			cn := newConn(l)
+			t, cn := &tallies[i], conns[i]
 			for ctx.Err() == nil && time.Now().Before(deadline) && next.Add(1) <= int64(n) {
 				status, body, d, err := l.do(client, cn)
 				if err != nil {
@@ -158,16 +168,24 @@ func merge(url string, concurrency int, elapsed time.Duration, tallies []tally) 
 	return rep
 }
 
-// conn is one worker's reusable client state: the request's header and a buffer for answers.
-// A real client keeps these too; the request is still built, sent and its answer read in full
-// each time.
+// conn is one worker's reusable client state: with the wire client its connection, with
+// net/http's the request's header and a buffer for answers. A real client keeps these too; the
+// request is still sent and its answer read in full each time.
 type conn struct {
+	wire   *wireConn
 	header http.Header
 	buf    bytes.Buffer
 	limit  io.LimitedReader
 }
 
-func newConn(l load) *conn {
+// newConn prepares a worker's state for l with the named client (clientWire or
+// clientNetHTTP; Config.validate has checked that the wire client can reach l).
+func newConn(l load, client string) *conn {
+	if client == clientWire {
+		if w, err := newWireConn(l); err == nil {
+			return &conn{wire: w}
+		}
+	}
 	h := http.Header{"Content-Type": {"application/json"}}
 	if l.token != "" {
 		h["Authorization"] = []string{"Bearer " + l.token}
@@ -175,9 +193,18 @@ func newConn(l load) *conn {
 	return &conn{header: h}
 }
 
+func (cn *conn) close() {
+	if cn.wire != nil {
+		cn.wire.close()
+	}
+}
+
 // do sends one request and reads the whole answer (so the connection is reused). The body it
 // returns is valid until the next call with the same conn.
 func (l load) do(client *http.Client, cn *conn) (int, []byte, time.Duration, error) {
+	if cn.wire != nil {
+		return cn.wire.do()
+	}
 	req, err := http.NewRequest(http.MethodPost, l.url, bytes.NewReader(l.body))
 	if err != nil {
 		return 0, nil, 0, fmt.Errorf("new request: %w", err)
@@ -189,7 +216,7 @@ func (l load) do(client *http.Client, cn *conn) (int, []byte, time.Duration, err
 		return 0, nil, 0, fmt.Errorf("POST %s: %w", l.url, err)
 	}
 	cn.buf.Reset()
-	cn.limit = io.LimitedReader{R: resp.Body, N: 8 << 20}
+	cn.limit = io.LimitedReader{R: resp.Body, N: maxAnswer}
 	_, err = cn.buf.ReadFrom(&cn.limit)
 	resp.Body.Close()
 	d := time.Since(t0)

@@ -98,6 +98,20 @@ type Config struct {
 	CPUProfile string
 	// MemProfile, when set, receives the process's heap allocation profile after the load.
 	MemProfile string
+	// Client is the HTTP client of the load: "auto" (the wire client for http:// targets,
+	// net/http's for https://), "wire" or "net/http".
+	Client string
+}
+
+// client returns the client that drives target under c.Client.
+func (cfg Config) client(target string) string {
+	if cfg.Client == clientAuto || cfg.Client == "" {
+		if strings.HasPrefix(target, "http://") {
+			return clientWire
+		}
+		return clientNetHTTP
+	}
+	return cfg.Client
 }
 
 // Report is the outcome of a run.
@@ -108,6 +122,8 @@ type Report struct {
 	Mode   string `json:"mode"`
 	// Concurrency is the number of workers.
 	Concurrency int `json:"concurrency"`
+	// Client is the HTTP client that drove the load ("wire" or "net/http").
+	Client string `json:"client"`
 	// Requests counts requests sent (answered or failed).
 	Requests int `json:"requests"`
 	// Elapsed is the wall time from the first request to the last answer.
@@ -198,6 +214,7 @@ func parseFlags(args []string, stderr io.Writer) (Config, error) {
 	fs.BoolVar(&cfg.JSON, "json", false, "print the report as JSON")
 	fs.BoolVar(&cfg.Baseline, "baseline", false, "in-process verify only: also drive a decode-only handler on the same engine and middleware, alternating rounds of "+strconv.Itoa(compareRound)+" requests (-n each), and report the ratio")
 	fs.StringVar(&cfg.CPUProfile, "cpuprofile", "", "write a CPU profile of the run (services included when in-process) to this file")
+	fs.StringVar(&cfg.Client, "client", clientAuto, "HTTP client of the load: auto (wire for http:// targets, net/http for https://), wire (one connection per worker, requests from prepared bytes, answers read as HTTP/1.1 needs) or net/http")
 	fs.StringVar(&cfg.MemProfile, "memprofile", "", "write the heap allocation profile (pprof allocs) of the process after the run to this file")
 	if err := fs.Parse(args); err != nil {
 		return cfg, err
@@ -224,6 +241,10 @@ func (cfg Config) validate() error {
 		return fmt.Errorf("%w: --url with --target verify needs --credential FILE", ErrUsage)
 	case cfg.URL != "" && cfg.Target == targetIssue && cfg.APIKey == "":
 		return fmt.Errorf("%w: --url with --target issue needs --api-key", ErrUsage)
+	case cfg.Client != "" && cfg.Client != clientAuto && cfg.Client != clientWire && cfg.Client != clientNetHTTP:
+		return fmt.Errorf("%w: --client %q, want auto, wire or net/http", ErrUsage, cfg.Client)
+	case cfg.Client == clientWire && strings.HasPrefix(cfg.URL, "https://"):
+		return fmt.Errorf("%w: --client wire speaks plain HTTP/1.1; an https:// target needs --client net/http or auto", ErrUsage)
 	case cfg.Baseline && (cfg.URL != "" || cfg.Target != targetVerify):
 		return fmt.Errorf("%w: --baseline compares the in-process verifier only (no --url, --target verify)", ErrUsage)
 	}
@@ -350,6 +371,9 @@ func run(ctx context.Context, cfg Config) (*Report, error) {
 		if err := writeAllocsProfile(cfg.MemProfile); err != nil {
 			return nil, err
 		}
+	}
+	for k, r := range reps {
+		r.Client = cfg.client(loads[k].url)
 	}
 	rep := reps[0]
 	rep.Target, rep.Mode = cfg.Target, mode
@@ -496,7 +520,7 @@ func (r *Report) Print(w io.Writer) {
 
 func (r *Report) print(w io.Writer) {
 	fmt.Fprintf(w, "target     POST %s (%s, %s)\n", r.URL, r.Target, r.Mode)
-	fmt.Fprintf(w, "requests   %d in %s with %d workers: %.0f requests/s\n", r.Requests, r.Elapsed.Round(time.Millisecond), r.Concurrency, r.RPS)
+	fmt.Fprintf(w, "requests   %d in %s with %d workers (%s client): %.0f requests/s\n", r.Requests, r.Elapsed.Round(time.Millisecond), r.Concurrency, r.Client, r.RPS)
 	fmt.Fprintf(w, "latency    p50 %s  p90 %s  p99 %s  max %s\n", round(r.P50), round(r.P90), round(r.P99), round(r.Max))
 	codes := make([]int, 0, len(r.Status))
 	for c := range r.Status {

@@ -36,7 +36,7 @@ func TestInProcessVerify(t *testing.T) {
 	if rep.Requests != 300 || rep.OK != 300 || rep.Status[http.StatusOK] != 300 || len(rep.Status) != 1 || rep.Errors != 0 {
 		t.Fatalf("want 300 answered 200 verified, got %+v", rep)
 	}
-	if rep.Target != "verify" || rep.Mode != "in-process" || rep.Concurrency != 8 || !strings.HasSuffix(rep.URL, "/credentials/verify") {
+	if rep.Target != "verify" || rep.Mode != "in-process" || rep.Concurrency != 8 || rep.Client != clientWire || !strings.HasSuffix(rep.URL, "/credentials/verify") {
 		t.Errorf("report describes the wrong run: %+v", rep)
 	}
 	if rep.RPS <= 0 || rep.Elapsed <= 0 {
@@ -143,6 +143,11 @@ func TestFlags(t *testing.T) {
 		{"baseline", []string{"--baseline"}, nil},
 		{"baseline with url", []string{"--baseline", "--url", "http://127.0.0.1:8082", "--credential", "f"}, ErrUsage},
 		{"baseline with issue", []string{"--baseline", "--target", "issue"}, ErrUsage},
+		{"net/http client", []string{"--client", "net/http"}, nil},
+		{"wire client", []string{"--client", "wire", "--url", "http://127.0.0.1:8082", "--credential", "f"}, nil},
+		{"wire client over https", []string{"--client", "wire", "--url", "https://127.0.0.1:8082", "--credential", "f"}, ErrUsage},
+		{"https with auto client", []string{"--url", "https://127.0.0.1:8082", "--credential", "f"}, nil},
+		{"unknown client", []string{"--client", "curl"}, ErrUsage},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
