@@ -129,6 +129,13 @@ func (h *vpHandlers) create(c *gin.Context) {
 		statuses.Write(c, errs.Errorf(openid4vp.ErrInvalidRequest.Code, "overDisclosure %q (want refuse or withhold)", body.Options.OverDisclosure))
 		return
 	}
+	// The options are checked as /presentations/verify checks its own: an
+	// unknown or a disallowed weaker holder binding is refused now, not
+	// dropped when the wallet answers.
+	if _, err := h.v.Policy().NarrowChecked(body.Options.RequestPolicy); err != nil {
+		statuses.Write(c, err)
+		return
+	}
 	var signer *openid4vp.Signer
 	switch body.ClientIDPrefix {
 	case "", strings.TrimSuffix(openid4vp.PrefixDID, ":"):
@@ -226,7 +233,11 @@ func (h *vpHandlers) response(c *gin.Context) {
 			return
 		}
 	}
-	p := h.v.Policy().Narrow(o.RequestPolicy)
+	p, err := h.v.Policy().NarrowChecked(o.RequestPolicy)
+	if err != nil {
+		statuses.Write(c, err)
+		return
+	}
 	vo := openid4vp.Options{Policy: &p}
 	if o.OverDisclosure == "withhold" {
 		vo.OverDisclosure = openid4vp.WithholdOverDisclosure

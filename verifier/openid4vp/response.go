@@ -32,14 +32,25 @@ func invalidResponse(format string, args ...any) error {
 	return errs.New(ErrInvalidResponse.Code, "openid4vp: "+fmt.Sprintf(format, args...))
 }
 
+// responseParams are the parameters of a response; none may repeat.
+var responseParams = []string{"vp_token", "state", "response"}
+
 // ParseResponse reads the form a wallet posted to the response URI for
 // req: vp_token and state (direct_post) or response, a JWE encrypted to
 // the request's key (direct_post.jwt). The state must be the request's.
+// A form that repeats one of these parameters is refused (RFC 6749,
+// section 3.1), so that nothing reading another copy than this one could
+// disagree about the answer.
 func ParseResponse(form url.Values, req *Request) (*Response, error) {
 	var (
 		resp Response
 		err  error
 	)
+	for _, name := range responseParams {
+		if len(form[name]) > 1 {
+			return nil, invalidResponse("the response repeats the parameter %s", name)
+		}
+	}
 	switch req.ResponseMode {
 	case DirectPostJWT:
 		if form.Has("vp_token") {

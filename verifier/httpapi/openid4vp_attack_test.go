@@ -1,0 +1,76 @@
+package httpapi_test
+
+import (
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+)
+
+// TestOpenID4VPRepeatedResponseParameters: a direct_post form that names
+// vp_token, state or response twice is refused whole (RFC 6749 section
+// 3.1: parameters must not repeat), whichever copy is the good one, so
+// that no proxy or log that reads the other copy disagrees with the
+// verifier; the transaction stays open for the real answer.
+func TestOpenID4VPRepeatedResponseParameters(t *testing.T) {
+	f := newVPFixture(t)
+	cr := f.create("direct_post", "redirect_uri")
+	_, claims := f.requestObject(cr)
+	nonce, state, uri := claims["nonce"].(string), claims["state"].(string), claims["response_uri"].(string)
+	good := `{"resident":["` + f.presentation([]string{"given_name", "resident"}, nonce, cr.ClientID) + `"]}`
+	q := url.QueryEscape
+	for name, body := range map[string]string{
+		"vp_token twice, good first": "vp_token=" + q(good) + "&vp_token=" + q(`{"resident":["x~"]}`) + "&state=" + q(state),
+		"vp_token twice, good last":  "vp_token=" + q(`{"resident":["x~"]}`) + "&vp_token=" + q(good) + "&state=" + q(state),
+		"state twice":                "vp_token=" + q(good) + "&state=" + q(state) + "&state=" + q("another"),
+		"response beside vp_token":   "vp_token=" + q(good) + "&state=" + q(state) + "&response=" + q("a.b.c.d.e"),
+	} {
+		w := f.do("POST", uri, "application/x-www-form-urlencoded", "", body)
+		if w.Code != http.StatusBadRequest || code(w) != "openid4vp_invalid_response" {
+			t.Errorf("%s: %d %s, want 400 openid4vp_invalid_response", name, w.Code, w.Body)
+		}
+		if st, _ := f.outcome(cr); st != http.StatusAccepted {
+			t.Fatalf("%s: the transaction changed (outcome %d)", name, st)
+		}
+	}
+	if w := f.postResponse(uri, url.Values{"vp_token": {good}, "state": {state}}); w.Code != http.StatusOK {
+		t.Fatalf("the real answer after the refusals: %d %s", w.Code, w.Body)
+	}
+}
+
+// TestOpenID4VPHolderBindingOption: a transaction's options.holderBinding
+// is checked when the request is created, as /presentations/verify checks
+// it (an unknown mode, or a weaker one the verifier does not allow, is
+// refused), never silently dropped.
+func TestOpenID4VPHolderBindingOption(t *testing.T) {
+	f := newVPFixture(t)
+	for mode, want := range map[string]string{"bogus": "holder_binding_unknown", "none": "holder_binding_not_allowed"} {
+		body := `{"dcql_query":` + vpQuery + `,"response_mode":"direct_post","options":{"holderBinding":"` + mode + `"}}`
+		w := f.do("POST", "/openid4vp/requests", "application/json", vpAPIKey, body)
+		if w.Code != http.StatusBadRequest || code(w) != want {
+			t.Errorf("holderBinding %q: %d %s, want 400 %s", mode, w.Code, w.Body, want)
+		}
+	}
+	body := `{"dcql_query":` + vpQuery + `,"response_mode":"direct_post","options":{"holderBinding":"subject"}}`
+	if w := f.do("POST", "/openid4vp/requests", "application/json", vpAPIKey, body); w.Code != http.StatusCreated {
+		t.Fatalf("holderBinding subject: %d %s", w.Code, w.Body)
+	}
+}
+
+// TestOpenID4VPOutcomeNeedsTheKey: without the relying party's key, the
+// outcome and QR routes answer the same 401 for a live transaction and
+// for an id that never existed, so that they tell an outsider nothing.
+func TestOpenID4VPOutcomeNeedsTheKey(t *testing.T) {
+	f := newVPFixture(t)
+	cr := f.create("direct_post", "redirect_uri")
+	for _, auth := range []string{"", "another-relying-party-key"} {
+		for _, suffix := range []string{"", "/qr.png", "/qr.svg"} {
+			real := f.do("GET", "/openid4vp/requests/"+cr.TransactionID+suffix, "", auth, "")
+			bogus := f.do("GET", "/openid4vp/requests/AAAAAAAAAAAAAAAAAAAAAA"+suffix, "", auth, "")
+			if real.Code != http.StatusUnauthorized || bogus.Code != real.Code || code(real) != code(bogus) ||
+				strings.Contains(real.Body.String(), cr.TransactionID) {
+				t.Errorf("key %q %s: live %d %s, unknown %d %s", auth, suffix, real.Code, real.Body, bogus.Code, bogus.Body)
+			}
+		}
+	}
+}
