@@ -130,8 +130,15 @@ func (s *Store) Consume(ctx context.Context, challenge string, now time.Time) er
 	return nil
 }
 
-// PurgeChallenges deletes the records of challenges that expired at or before now.
+// PurgeGrace is how long past its expiry a used-challenge record is kept: the clock skew
+// between replicas that single use tolerates. A replica whose clock runs ahead would otherwise
+// delete the record of a challenge that a replica with a slower clock still accepts, and the
+// challenge could be used again there.
+const PurgeGrace = time.Minute
+
+// PurgeChallenges deletes the records of challenges that expired PurgeGrace or more before now.
 func (s *Store) PurgeChallenges(ctx context.Context, now time.Time) (int, error) {
+	now = now.Add(-PurgeGrace)
 	r, err := s.cli.Get(ctx, s.k("used/"), clientv3.WithPrefix())
 	if err != nil {
 		return 0, fmt.Errorf("verifier etcdstore: purge challenges: %w", err)
