@@ -5,6 +5,9 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+
+	"github.com/idport/idport/pkg/keys"
+	"github.com/idport/idport/verifier/internal/testutil"
 )
 
 // TestOpenID4VPRepeatedResponseParameters: a direct_post form that names
@@ -71,6 +74,66 @@ func TestOpenID4VPOutcomeNeedsTheKey(t *testing.T) {
 				strings.Contains(real.Body.String(), cr.TransactionID) {
 				t.Errorf("key %q %s: live %d %s, unknown %d %s", auth, suffix, real.Code, real.Body, bogus.Code, bogus.Body)
 			}
+		}
+	}
+}
+
+// TestOpenID4VPHostileResponseBodies: a response that is not a form, is
+// too large, or nests deeply is refused with a clear code before any
+// verification, and the transaction stays open.
+func TestOpenID4VPHostileResponseBodies(t *testing.T) {
+	f := newVPFixture(t)
+	cr := f.create("direct_post", "redirect_uri")
+	_, claims := f.requestObject(cr)
+	nonce, state, uri := claims["nonce"].(string), claims["state"].(string), claims["response_uri"].(string)
+	good := url.Values{"vp_token": {`{"resident":["` + f.presentation([]string{"given_name", "resident"}, nonce, cr.ClientID) + `"]}`}, "state": {state}}
+	deep := strings.Repeat(`{"a":`, 20000) + "1" + strings.Repeat("}", 20000)
+	for _, tc := range []struct {
+		name, ctype, body string
+		status            int
+		code              string
+	}{
+		{"JSON body", "application/json", `{"vp_token":{"resident":["x~"]},"state":"` + state + `"}`, 400, "openid4vp_invalid_response"},
+		{"multipart body", "multipart/form-data; boundary=x", "--x\r\nContent-Disposition: form-data; name=\"state\"\r\n\r\n" + state + "\r\n--x--\r\n", 400, "openid4vp_invalid_response"},
+		{"no content type", "", good.Encode(), 400, "openid4vp_invalid_response"},
+		{"too large", "application/x-www-form-urlencoded", "state=" + state + "&vp_token=" + strings.Repeat("A", 3<<20), 413, "body_too_large"},
+		{"deeply nested presentation", "application/x-www-form-urlencoded", url.Values{"vp_token": {`{"resident":[` + deep + `]}`}, "state": {state}}.Encode(), 400, ""},
+		{"deeply nested vp_token", "application/x-www-form-urlencoded", url.Values{"vp_token": {`{"resident":` + deep + `}`}, "state": {state}}.Encode(), 400, "openid4vp_invalid_response"},
+		{"bad form escape", "application/x-www-form-urlencoded", "state=%zz&" + good.Encode(), 400, "openid4vp_invalid_response"},
+		{"semicolon separator", "application/x-www-form-urlencoded", "state=" + url.QueryEscape(state) + ";vp_token=" + url.QueryEscape(good.Get("vp_token")), 400, "openid4vp_invalid_response"},
+	} {
+		w := f.do("POST", uri, tc.ctype, "", tc.body)
+		if w.Code != tc.status || (tc.code != "" && code(w) != tc.code) {
+			t.Errorf("%s: %d %.300s, want %d %s", tc.name, w.Code, w.Body, tc.status, tc.code)
+		}
+		if st, _ := f.outcome(cr); st != http.StatusAccepted {
+			t.Fatalf("%s: the transaction changed (outcome %d)", tc.name, st)
+		}
+	}
+	if w := f.postResponse(uri, good); w.Code != http.StatusOK {
+		t.Fatalf("the real answer after the refusals: %d %s", w.Code, w.Body)
+	}
+}
+
+// TestOpenID4VPStolenCredential: a wallet presenting another holder's
+// SD-JWT (with its own key binding, or none at all) for the right nonce
+// and audience is not bound to the request; the transaction stays open.
+func TestOpenID4VPStolenCredential(t *testing.T) {
+	f := newVPFixture(t)
+	cr := f.create("direct_post", "redirect_uri")
+	_, claims := f.requestObject(cr)
+	nonce, state, uri := claims["nonce"].(string), claims["state"].(string), claims["response_uri"].(string)
+	thief := testutil.NewParty(t, keys.EdDSA)
+	cred := f.issuer.SDJWT(t, "HKResidentIdentity", map[string]any{"given_name": "Mei", "resident": true, "hkid": "A1"}, f.holder, nil)
+	withKB := thief.Present(t, cred, []string{"given_name", "resident"}, nonce, cr.ClientID)
+	noKB := withKB[:strings.LastIndexByte(withKB, '~')+1]
+	for name, vp := range map[string]string{"thief's key binding": withKB, "no key binding": noKB} {
+		w := f.postResponse(uri, url.Values{"vp_token": {`{"resident":["` + vp + `"]}`}, "state": {state}})
+		if w.Code != http.StatusBadRequest || code(w) != "openid4vp_response_not_bound" {
+			t.Errorf("%s: %d %s, want 400 openid4vp_response_not_bound", name, w.Code, w.Body)
+		}
+		if st, _ := f.outcome(cr); st != http.StatusAccepted {
+			t.Fatalf("%s: the transaction changed (outcome %d)", name, st)
 		}
 	}
 }

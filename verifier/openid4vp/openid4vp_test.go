@@ -81,7 +81,7 @@ func vpToken(id string, ps ...string) string {
 }
 
 // encrypt is the wallet side of direct_post.jwt.
-func encrypt(t testing.TB, req *openid4vp.Request, payload map[string]any) string {
+func encrypt(t testing.TB, req *openid4vp.Request, payload any) string {
 	t.Helper()
 	pl, err := req.Payload()
 	if err != nil {

@@ -11,6 +11,7 @@ import (
 	"github.com/lestrrat-go/jwx/v2/jwe"
 
 	"github.com/idport/idport/pkg/errs"
+	"github.com/idport/idport/pkg/jsontext"
 )
 
 // MaxResponseBytes bounds a response (form or decrypted payload).
@@ -18,6 +19,10 @@ const MaxResponseBytes = 1 << 20
 
 // maxPresentations bounds the presentations of one response.
 const maxPresentations = 16
+
+// maxJSONDepth bounds the nesting of a vp_token and of a decrypted
+// response (the verifier service's default request depth).
+const maxJSONDepth = 64
 
 // Response is a wallet's authorization response.
 type Response struct {
@@ -104,18 +109,29 @@ func decryptResponse(compact string, req *Request) (Response, error) {
 	if err != nil {
 		return Response{}, errs.Wrap(ErrInvalidResponse.Code, "openid4vp: the response does not decrypt with this request's key", err)
 	}
-	var payload struct {
-		VPToken json.RawMessage `json:"vp_token"`
-		State   string          `json:"state"`
+	members, err := jsontext.Members(plain, maxJSONDepth)
+	if err != nil || bytes.Equal(bytes.TrimSpace(plain), []byte("null")) {
+		return Response{}, errs.Wrap(ErrInvalidResponse.Code, "openid4vp: the decrypted response is not a JSON object with each member once", err)
 	}
-	if err := json.Unmarshal(plain, &payload); err != nil {
-		return Response{}, errs.Wrap(ErrInvalidResponse.Code, "openid4vp: the decrypted response is not a JSON object", err)
+	var (
+		vpToken []byte
+		state   string
+	)
+	for _, m := range members {
+		switch m.Name {
+		case "vp_token":
+			vpToken = m.Value
+		case "state":
+			if err := json.Unmarshal(m.Value, &state); err != nil {
+				return Response{}, errs.Wrap(ErrInvalidResponse.Code, "openid4vp: the decrypted response's state is not a string", err)
+			}
+		}
 	}
-	vp, err := parseVPToken(payload.VPToken)
+	vp, err := parseVPToken(vpToken)
 	if err != nil {
 		return Response{}, err
 	}
-	return Response{VPToken: vp, State: payload.State}, nil
+	return Response{VPToken: vp, State: state}, nil
 }
 
 // parseVPToken reads a vp_token: a JSON object mapping credential query
@@ -128,15 +144,18 @@ func parseVPToken(b []byte) (map[string][]json.RawMessage, error) {
 	if len(b) > MaxResponseBytes {
 		return nil, invalidResponse("vp_token of %d bytes", len(b))
 	}
-	var raw map[string]json.RawMessage
-	if err := json.Unmarshal(b, &raw); err != nil || raw == nil {
-		return nil, invalidResponse("vp_token is not a JSON object keyed by credential query id")
+	// Each query id once: encoding/json would keep the last of two, and
+	// another reader of the same vp_token the first.
+	raw, err := jsontext.Members(b, maxJSONDepth)
+	if err != nil || bytes.Equal(b, []byte("null")) {
+		return nil, errs.Wrap(ErrInvalidResponse.Code, "openid4vp: vp_token is not a JSON object naming each credential query id once", err)
 	}
 	out := make(map[string][]json.RawMessage, len(raw))
 	n := 0
-	for id, v := range raw {
+	for _, m := range raw {
+		id := m.Name
 		var list []json.RawMessage
-		if err := json.Unmarshal(v, &list); err != nil || len(list) == 0 {
+		if err := json.Unmarshal(m.Value, &list); err != nil || len(list) == 0 {
 			return nil, invalidResponse("vp_token[%q] is not a non-empty array of presentations", id)
 		}
 		n += len(list)
