@@ -66,7 +66,7 @@ func read(bk *bbolt.Bucket, id string, now time.Time) (*openid4vp.Transaction, e
 	if err := json.Unmarshal(v, &t); err != nil {
 		return nil, fmt.Errorf("boltstore: decode transaction: %w", err)
 	}
-	if t.Request.Expired(now) {
+	if t.Gone(now) {
 		return nil, openid4vp.ErrTransactionUnknown
 	}
 	return &t, nil
@@ -96,6 +96,9 @@ func (s *Transactions) Complete(_ context.Context, id string, result json.RawMes
 		if t.Done {
 			return openid4vp.ErrTransactionDone
 		}
+		if t.Request.Expired(now) {
+			return openid4vp.ErrTransactionUnknown
+		}
 		t.Done, t.Result, t.Answered = true, result, now.UTC()
 		t.Request.EncryptionKey = nil
 		b, err := json.Marshal(t)
@@ -106,8 +109,8 @@ func (s *Transactions) Complete(_ context.Context, id string, result json.RawMes
 	})
 }
 
-// PurgeTransactions deletes the transactions whose request expired at or
-// before now and returns how many.
+// PurgeTransactions deletes the transactions Gone at now and returns how
+// many.
 func (s *Transactions) PurgeTransactions(now time.Time) (int, error) {
 	n := 0
 	err := s.db.Update(func(tx *bbolt.Tx) error {
@@ -115,7 +118,7 @@ func (s *Transactions) PurgeTransactions(now time.Time) (int, error) {
 		var expired [][]byte
 		err := bk.ForEach(func(k, v []byte) error {
 			var t openid4vp.Transaction
-			if json.Unmarshal(v, &t) != nil || t.Request.Expired(now) {
+			if json.Unmarshal(v, &t) != nil || t.Gone(now) {
 				expired = append(expired, append([]byte(nil), k...))
 			}
 			return nil

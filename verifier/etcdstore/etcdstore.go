@@ -188,7 +188,7 @@ func (s *Store) read(ctx context.Context, id string, now time.Time) (*openid4vp.
 	if err := json.Unmarshal(r.Kvs[0].Value, &t); err != nil {
 		return nil, 0, fmt.Errorf("verifier etcdstore: decode transaction: %w", err)
 	}
-	if t.Request.Expired(now) {
+	if t.Gone(now) {
 		return nil, 0, openid4vp.ErrTransactionUnknown
 	}
 	return &t, r.Kvs[0].ModRevision, nil
@@ -211,6 +211,9 @@ func (s *Store) Complete(ctx context.Context, id string, result json.RawMessage,
 	if t.Done {
 		return openid4vp.ErrTransactionDone
 	}
+	if t.Request.Expired(now) {
+		return openid4vp.ErrTransactionUnknown
+	}
 	t.Done, t.Result, t.Answered = true, result, now.UTC()
 	t.Request.EncryptionKey = nil
 	b, err := json.Marshal(t)
@@ -228,7 +231,7 @@ func (s *Store) Complete(ctx context.Context, id string, result json.RawMessage,
 	return nil
 }
 
-// PurgeTransactions deletes the transactions whose request expired at or before now.
+// PurgeTransactions deletes the transactions Gone at now.
 func (s *Store) PurgeTransactions(ctx context.Context, now time.Time) (int, error) {
 	r, err := s.cli.Get(ctx, s.k("tx/"), clientv3.WithPrefix())
 	if err != nil {
@@ -237,7 +240,7 @@ func (s *Store) PurgeTransactions(ctx context.Context, now time.Time) (int, erro
 	n := 0
 	for _, kv := range r.Kvs {
 		var t openid4vp.Transaction
-		if json.Unmarshal(kv.Value, &t) == nil && !t.Request.Expired(now) {
+		if json.Unmarshal(kv.Value, &t) == nil && !t.Gone(now) {
 			continue
 		}
 		if _, err := s.cli.Txn(ctx).If(clientv3.Compare(clientv3.ModRevision(string(kv.Key)), "=", kv.ModRevision)).

@@ -70,7 +70,8 @@ type SharedStore interface {
 	openid4vp.TransactionStore
 	// PurgeChallenges deletes the records of challenges expired at now.
 	PurgeChallenges(ctx context.Context, now time.Time) (int, error)
-	// PurgeTransactions deletes the transactions expired at now.
+	// PurgeTransactions deletes the transactions Gone at now
+	// (openid4vp.Transaction.Gone).
 	PurgeTransactions(ctx context.Context, now time.Time) (int, error)
 	// SigningKey returns the request-signing key every process shares,
 	// sealed with sealer in the store.

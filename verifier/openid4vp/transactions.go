@@ -36,6 +36,17 @@ type Transaction struct {
 	Answered time.Time `json:"answered,omitzero"`
 }
 
+// Gone reports whether the transaction can no longer be read at now: a
+// pending one once its request expired, an answered one the request's
+// lifetime after its answer, so that the relying party has as long to
+// read an answer given at the last moment as the wallet had to give it.
+func (t *Transaction) Gone(now time.Time) bool {
+	if !t.Done {
+		return t.Request.Expired(now)
+	}
+	return !now.Before(t.Answered.Add(t.Request.Expires.Sub(t.Request.Created)))
+}
+
 // NewTransactionID returns a fresh transaction id (128 random bits).
 func NewTransactionID() string { return random(16) }
 
@@ -45,8 +56,8 @@ type TransactionStore interface {
 	// Create stores a new pending transaction.
 	Create(ctx context.Context, tx *Transaction) error
 	// Get returns the transaction id at now: ErrTransactionUnknown when
-	// there is none or its request expired before it was answered. An
-	// answered transaction stays readable until its request's expiry.
+	// there is none or it is Gone (its request expired before it was
+	// answered, or it was answered longer than the request's lifetime ago).
 	Get(ctx context.Context, id string, now time.Time) (*Transaction, error)
 	// Complete records result as the answer of the pending transaction id
 	// at now. Check and record are atomic: of concurrent completions
@@ -76,7 +87,7 @@ func (m *MemoryTransactions) Create(_ context.Context, tx *Transaction) error {
 	}
 	now := time.Now()
 	for id, t := range m.txs { // drop expired ones as new ones come
-		if t.Request.Expired(now) {
+		if t.Gone(now) {
 			delete(m.txs, id)
 		}
 	}
@@ -89,7 +100,7 @@ func (m *MemoryTransactions) Get(_ context.Context, id string, now time.Time) (*
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	t, ok := m.txs[id]
-	if !ok || t.Request.Expired(now) {
+	if !ok || t.Gone(now) {
 		return nil, ErrTransactionUnknown
 	}
 	return &t, nil
@@ -101,10 +112,12 @@ func (m *MemoryTransactions) Complete(_ context.Context, id string, result json.
 	defer m.mu.Unlock()
 	t, ok := m.txs[id]
 	switch {
-	case !ok || t.Request.Expired(now):
+	case !ok || t.Gone(now):
 		return ErrTransactionUnknown
 	case t.Done:
 		return ErrTransactionDone
+	case t.Request.Expired(now):
+		return ErrTransactionUnknown
 	}
 	t.Done, t.Result, t.Answered = true, append(json.RawMessage(nil), result...), now.UTC()
 	m.txs[id] = t

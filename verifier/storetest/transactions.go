@@ -19,7 +19,8 @@ type NewTransactionStore func(t *testing.T) openid4vp.TransactionStore
 // openid4vp.TransactionStore: a created transaction reads back; it is
 // answered once (a second answer, concurrent or not, is
 // ErrTransactionDone and changes nothing); unknown and expired
-// transactions are ErrTransactionUnknown.
+// transactions are ErrTransactionUnknown; an answer stays readable for the
+// request's lifetime after it was given (openid4vp.Transaction.Gone).
 func RunTransactionStore(t *testing.T, newStore NewTransactionStore) {
 	t.Helper()
 	tests := []struct {
@@ -29,6 +30,7 @@ func RunTransactionStore(t *testing.T, newStore NewTransactionStore) {
 		{"create and get", testTxCreateGet},
 		{"answered once", testTxAnsweredOnce},
 		{"unknown and expired", testTxUnknownExpired},
+		{"answered at the last moment", testTxAnsweredLate},
 		{"concurrent completion", testTxConcurrent},
 	}
 	for _, tt := range tests {
@@ -94,6 +96,30 @@ func testTxUnknownExpired(t *testing.T, s openid4vp.TransactionStore) {
 	}
 	if _, err := s.Get(ctx, tx.ID, late); !errors.Is(err, openid4vp.ErrTransactionUnknown) {
 		t.Fatalf("get expired: %v", err)
+	}
+}
+
+// testTxAnsweredLate: an answer given a second before the request expires
+// is readable after the expiry, for the request's lifetime after the
+// answer, and stays the one answer.
+func testTxAnsweredLate(t *testing.T, s openid4vp.TransactionStore) {
+	ctx := context.Background()
+	tx := newTx(t, s)
+	life := tx.Request.Expires.Sub(tx.Request.Created)
+	answered := tx.Request.Expires.Add(-time.Second)
+	if err := s.Complete(ctx, tx.ID, json.RawMessage(`{"verified":true}`), answered); err != nil {
+		t.Fatal(err)
+	}
+	after := tx.Request.Expires.Add(time.Second)
+	got, err := s.Get(ctx, tx.ID, after)
+	if err != nil || !got.Done || string(got.Result) != `{"verified":true}` {
+		t.Fatalf("an answer given just before the expiry, read just after: %+v, %v", got, err)
+	}
+	if err := s.Complete(ctx, tx.ID, json.RawMessage(`{"verified":false}`), after); !errors.Is(err, openid4vp.ErrTransactionDone) {
+		t.Fatalf("second answer after the expiry: %v, want ErrTransactionDone", err)
+	}
+	if _, err := s.Get(ctx, tx.ID, answered.Add(life)); !errors.Is(err, openid4vp.ErrTransactionUnknown) {
+		t.Fatalf("read a lifetime after the answer: %v, want ErrTransactionUnknown", err)
 	}
 }
 
