@@ -2,11 +2,14 @@ package httpapi_test
 
 import (
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/idport/idport/pkg/keys"
+	"github.com/idport/idport/verifier"
 	"github.com/idport/idport/verifier/internal/testutil"
 )
 
@@ -134,6 +137,39 @@ func TestOpenID4VPStolenCredential(t *testing.T) {
 		}
 		if st, _ := f.outcome(cr); st != http.StatusAccepted {
 			t.Fatalf("%s: the transaction changed (outcome %d)", name, st)
+		}
+	}
+}
+
+// TestOpenID4VPExpiryEdges: past a request's expiry an unanswered request
+// is gone for everyone (request object, response, outcome: 404
+// openid4vp_transaction_unknown), while an answer given just before the
+// expiry is still read by the relying party after it.
+func TestOpenID4VPExpiryEdges(t *testing.T) {
+	f := &vpFixture{t: t, dir: t.TempDir(), issuer: testutil.NewParty(t, keys.EdDSA), holder: testutil.NewParty(t, keys.EdDSA), lifetime: 2 * time.Second}
+	f.trust = verifier.NewStaticTrust(4, f.issuer.Authority())
+	f.start()
+	answered, open := f.create("direct_post", "redirect_uri"), f.create("direct_post", "redirect_uri")
+	_, ac := f.requestObject(answered)
+	_, oc := f.requestObject(open)
+	vp := f.presentation([]string{"given_name", "resident"}, ac["nonce"].(string), answered.ClientID)
+	late := f.presentation([]string{"given_name", "resident"}, oc["nonce"].(string), open.ClientID)
+	time.Sleep(time.Until(answered.Expires) - 400*time.Millisecond) // the wallet answers at the last moment
+	if w := f.postResponse(ac["response_uri"].(string), url.Values{"vp_token": {`{"resident":["` + vp + `"]}`}, "state": {ac["state"].(string)}}); w.Code != http.StatusOK {
+		t.Fatalf("answer: %d %s", w.Code, w.Body)
+	}
+	time.Sleep(time.Until(open.Expires) + 100*time.Millisecond)
+
+	if st, out := f.outcome(answered); st != http.StatusOK || out["verified"] != true {
+		t.Fatalf("an answer read after the request's expiry: %d %v", st, out)
+	}
+	for name, w := range map[string]*httptest.ResponseRecorder{
+		"request object": f.do("GET", open.RequestURI, "", "", ""),
+		"response":       f.postResponse(oc["response_uri"].(string), url.Values{"vp_token": {`{"resident":["` + late + `"]}`}, "state": {oc["state"].(string)}}),
+		"outcome":        f.do("GET", "/openid4vp/requests/"+open.TransactionID, "", vpAPIKey, ""),
+	} {
+		if w.Code != http.StatusNotFound || code(w) != "openid4vp_transaction_unknown" {
+			t.Errorf("%s after the expiry: %d %s, want 404 openid4vp_transaction_unknown", name, w.Code, w.Body)
 		}
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/idport/idport/pkg/keys"
 	"github.com/idport/idport/verifier"
@@ -28,6 +29,8 @@ type vpFixture struct {
 	issuer  *testutil.Party
 	holder  *testutil.Party
 	handler http.Handler
+	// lifetime of the requests (openid4vp.DefaultLifetime when 0).
+	lifetime time.Duration
 }
 
 func newVPFixture(t testing.TB) *vpFixture {
@@ -43,7 +46,7 @@ func (f *vpFixture) start() {
 		DataDir: f.dir,
 		Verifier: verifier.Config{TrustSource: f.trust, Clock: testutil.Clock,
 			StatusFetcher: &testutil.Status{Values: map[string]uint8{}}},
-		OpenID4VP: &httpapi.ServiceOpenID4VP{APIKey: vpAPIKey, BaseURL: vpBaseURL, SigningSecret: []byte("0123456789abcdef0123456789abcdef")},
+		OpenID4VP: &httpapi.ServiceOpenID4VP{APIKey: vpAPIKey, BaseURL: vpBaseURL, SigningSecret: []byte("0123456789abcdef0123456789abcdef"), Lifetime: f.lifetime},
 	})
 	if err != nil {
 		f.t.Fatal(err)
