@@ -74,7 +74,8 @@ func (s *Service) ListProposals(ctx context.Context, f ProposalFilter) ([]*Propo
 // Approve records actor's approval. When the proposer and the distinct approvers that count
 // (see countingApprovers) reach the quorum, the change set is applied atomically with its audit
 // record, the index is swapped and a new snapshot is published before Approve returns. A
-// proposal whose proposer was disabled is withdrawn instead.
+// proposal whose proposer was disabled, or no longer holds the role it needs, is withdrawn
+// instead.
 func (s *Service) Approve(ctx context.Context, actor Account, id, comment string) (*Proposal, error) {
 	if !actor.Has(RoleApprover) && !actor.Has(RoleAdmin) {
 		return nil, errs.Errorf(CodeForbidden, "approving needs the approver role (or admin for governance operations): %w", ErrForbidden)
@@ -110,6 +111,14 @@ func (s *Service) Approve(ctx context.Context, actor Account, id, comment string
 			return nil, err
 		}
 		return nil, errs.Errorf(CodeProposalClosed, "proposal %s is withdrawn: its proposer %q is disabled: %w", id, p.Proposer, ErrProposalClosed)
+	}
+	if checkRoles(proposer, p.ChangeSet, RoleProposer) != nil {
+		// The proposer counts towards the quorum: one who lost the role the change set needs
+		// would otherwise let a single approver apply it.
+		if err := s.withdrawLocked(ctx, p, now, "proposer no longer holds the role the change set needs"); err != nil {
+			return nil, err
+		}
+		return nil, errs.Errorf(CodeProposalClosed, "proposal %s is withdrawn: its proposer %q no longer holds the role it needs: %w", id, p.Proposer, ErrProposalClosed)
 	}
 	if err := s.checkApprover(p, proposer, actor, now); err != nil {
 		return nil, err
