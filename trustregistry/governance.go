@@ -2,6 +2,7 @@ package trustregistry
 
 import (
 	"context"
+	"crypto/subtle"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -424,6 +425,15 @@ func (s *Service) tokenInfo(a Account) TokenInfo {
 	exp := a.tokenExpiry(s.pol.Load().tokenTTL)
 	return TokenInfo{Account: a.Name, ID: a.TokenID, CreatedAt: a.tokenCreated(), ExpiresAt: exp,
 		LastUsedAt: a.TokenLastUsedAt, Expired: !s.now().Before(exp)}
+}
+
+// TokenCurrent reports whether fingerprint (HashToken of a token) is a's token now: not
+// replaced, revoked or expired, and the account enabled. A session opened with a token (the
+// console's) ends when this stops holding, as the admin API refuses the token at once.
+func (s *Service) TokenCurrent(a Account, fingerprint string) bool {
+	return !a.Disabled && a.TokenHash != "" &&
+		subtle.ConstantTimeCompare([]byte(a.TokenHash), []byte(fingerprint)) == 1 &&
+		s.now().Before(a.tokenExpiry(s.pol.Load().tokenTTL))
 }
 
 // ListTokens lists the accounts' tokens without secrets: all of them for the admin and auditor
