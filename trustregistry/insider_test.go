@@ -5,11 +5,16 @@ package trustregistry_test
 
 import (
 	"context"
+	"encoding/json"
+	"slices"
 	"testing"
 	"time"
 
 	"github.com/idport/idport/internal/demoseed"
 	"github.com/idport/idport/trustregistry"
+	"github.com/idport/idport/trustregistry/adminclient"
+	"github.com/idport/idport/trustregistry/boltstore"
+	bolt "go.etcd.io/bbolt"
 )
 
 // A proposer stripped of the role a proposal needs no longer counts as its first person: the
@@ -59,5 +64,61 @@ func TestAttackDemotedProposersProposalDoesNotApply(t *testing.T) {
 	}
 	if _, err := e.svc.Account(ctx, "sock"); err == nil {
 		t.Fatal("the demoted admin's account was created")
+	}
+}
+
+// An operator holding registry.db but not the key secret edits the accounts bucket: grants an
+// account roles, or adds an account holding a token they made, without an audit record. The
+// restarted registry refuses to serve, naming the account; once the file is put back as the
+// registry left it, it serves again (accounts seeded in-process included).
+func TestAttackAccountEditedInRegistryFileOffline(t *testing.T) {
+	l := newLiveRegistry(t)
+	r := seedAndSync(t, l)
+	seq := r.Status().Sequence
+	l.stop()
+	var original []byte
+	editDB(t, l.file(), func(tx *bolt.Tx) error {
+		b := tx.Bucket(boltstore.BucketAccounts)
+		original = slices.Clone(b.Get([]byte("alice")))
+		var a map[string]any
+		if err := json.Unmarshal(original, &a); err != nil {
+			return err
+		}
+		a["roles"] = []string{"admin", "approver", "proposer"}
+		raw, _ := json.Marshal(a)
+		return b.Put([]byte("alice"), raw)
+	})
+	l.start(t)
+	assertRefuses(t, l, r, seq, "account/alice")
+	l.stop()
+	if rep := offlineReport(t, l.file(), nil); rep.OK || rep.Object != "account/alice" {
+		t.Fatalf("offline audit verify: %+v", rep)
+	}
+	editDB(t, l.file(), func(tx *bolt.Tx) error { return tx.Bucket(boltstore.BucketAccounts).Put([]byte("alice"), original) })
+	l.start(t)
+	if err := l.svc.Ready(); err != nil {
+		t.Fatalf("the file as the registry left it: %v", err)
+	}
+
+	// A whole account added behind the registry's back, with a token the operator made.
+	l.stop()
+	tok, en := newToken(t)
+	editDB(t, l.file(), func(tx *bolt.Tx) error {
+		now := time.Now().UTC()
+		raw, _ := json.Marshal(trustregistry.Account{Name: "mallory", Roles: []trustregistry.Role{trustregistry.RoleApprover},
+			CreatedAt: now, CreatedBy: "system", TokenHash: en.Fingerprint, TokenID: en.TokenID, TokenCreatedAt: now, TokenExpiresAt: now.Add(time.Hour)})
+		if err := tx.Bucket(boltstore.BucketTokens).Put([]byte(en.Fingerprint), []byte("mallory")); err != nil {
+			return err
+		}
+		return tx.Bucket(boltstore.BucketAccounts).Put([]byte("mallory"), raw)
+	})
+	l.start(t)
+	assertRefuses(t, l, r, seq, "account/mallory")
+	p, err := l.alice.Propose(context.Background(), trustregistry.SuspendAuthority(demoseed.AuthorityID, "x", time.Now()), "x", "")
+	if err == nil {
+		_, err = adminclient.New(l.front.URL, tok).Approve(context.Background(), p.ID, "")
+	}
+	if !isCode(err, "state_integrity") {
+		t.Fatalf("the forged account's approval: %v", err)
 	}
 }
