@@ -122,3 +122,27 @@ func TestAttackAccountEditedInRegistryFileOffline(t *testing.T) {
 		t.Fatalf("the forged account's approval: %v", err)
 	}
 }
+
+// A scheme's assurance levels are ordered (lowest first): a proposal that only reorders them
+// must show the reorder in its diff, not an empty one that an approver waves through.
+func TestAttackReorderedAssuranceLevelsShowInTheDiff(t *testing.T) {
+	e := newEnv(t, nil)
+	ctx := context.Background()
+	if _, err := demoseed.Seed(ctx, e.alice, e.bob, demoDID, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	sc := *e.svc.Index().State().Schemes[demoseed.LocalScheme]
+	sc.AssuranceLevels = slices.Clone(sc.AssuranceLevels)
+	slices.Reverse(sc.AssuranceLevels)
+	p, err := e.alice.Propose(ctx, trustregistry.ChangeSet{Ops: []trustregistry.Op{{Op: trustregistry.OpUpsertScheme, Scheme: &sc}}}, "tidy the levels", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, err := e.bob.GetProposal(ctx, p.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(d.Changes) != 1 || d.Changes[0].Path != "assurance_levels" || d.Changes[0].Change != trustregistry.FieldChanged {
+		t.Fatalf("the reorder is not in the diff: %+v", d.Changes)
+	}
+}
