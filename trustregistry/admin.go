@@ -13,6 +13,10 @@ import (
 	"github.com/idport/idport/pkg/errs"
 )
 
+// maxReason bounds a proposal's reason, an approval's comment and a rejection's reason: they
+// are stored with the proposal and written to the audit record.
+const maxReason = 4096
+
 func newProposalID(now time.Time) string {
 	b := make([]byte, 6)
 	rand.Read(b)
@@ -33,8 +37,8 @@ func (s *Service) Propose(ctx context.Context, actor Account, cs ChangeSet, reas
 	if strings.TrimSpace(reason) == "" {
 		return nil, verr(ErrInvalid, "reason", "a reason is required")
 	}
-	if len(reason) > 4096 {
-		return nil, verr(ErrInvalid, "reason", "reason longer than 4096 characters")
+	if len(reason) > maxReason {
+		return nil, verr(ErrInvalid, "reason", "reason longer than %d characters", maxReason)
 	}
 	if err := s.brokenErr(); err != nil {
 		return nil, err
@@ -79,6 +83,9 @@ func (s *Service) ListProposals(ctx context.Context, f ProposalFilter) ([]*Propo
 func (s *Service) Approve(ctx context.Context, actor Account, id, comment string) (*Proposal, error) {
 	if !actor.Has(RoleApprover) && !actor.Has(RoleAdmin) {
 		return nil, errs.Errorf(CodeForbidden, "approving needs the approver role (or admin for governance operations): %w", ErrForbidden)
+	}
+	if len(comment) > maxReason {
+		return nil, verr(ErrInvalid, "comment", "comment longer than %d characters", maxReason)
 	}
 	if err := s.brokenErr(); err != nil {
 		return nil, err
@@ -311,6 +318,9 @@ func (s *Service) Reject(ctx context.Context, actor Account, id, reason string) 
 	}
 	if strings.TrimSpace(reason) == "" {
 		return nil, verr(ErrInvalid, "reason", "a reason is required")
+	}
+	if len(reason) > maxReason {
+		return nil, verr(ErrInvalid, "reason", "reason longer than %d characters", maxReason)
 	}
 	now := s.now().UTC()
 	p.Status, p.DecidedAt, p.DecidedBy, p.DecisionReason = ProposalRejected, &now, actor.Name, reason

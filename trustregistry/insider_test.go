@@ -7,6 +7,7 @@ import (
 	"context"
 	"encoding/json"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -144,5 +145,31 @@ func TestAttackReorderedAssuranceLevelsShowInTheDiff(t *testing.T) {
 	}
 	if len(d.Changes) != 1 || d.Changes[0].Path != "assurance_levels" || d.Changes[0].Change != trustregistry.FieldChanged {
 		t.Fatalf("the reorder is not in the diff: %+v", d.Changes)
+	}
+}
+
+// An approval comment or a rejection reason is written to the proposal (and the comment to
+// the audit record): like a proposal's reason, it is bounded, so that one approver cannot
+// bloat every audit export with megabytes.
+func TestAttackOversizedCommentIsRefused(t *testing.T) {
+	e := newEnv(t, nil)
+	ctx := context.Background()
+	p, err := e.alice.Propose(ctx, demoseed.ChangeSet(demoDID, time.Now()), "seed", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	huge := strings.Repeat("x", 1<<20)
+	if _, err := e.bob.Approve(ctx, p.ID, huge); !isCode(err, "validation_failed") {
+		t.Fatalf("a 1 MB approval comment: %v", err)
+	}
+	if _, err := e.bob.Reject(ctx, p.ID, huge); !isCode(err, "validation_failed") {
+		t.Fatalf("a 1 MB rejection reason: %v", err)
+	}
+	if got, _ := e.bob.GetProposal(ctx, p.ID); got.Status != trustregistry.ProposalPending || len(got.Approvals) != 0 {
+		t.Fatalf("the refused decisions changed the proposal: %+v", got.Proposal)
+	}
+	// Stale proposals can be listed by their status like the others.
+	if _, err := e.bob.ListProposals(ctx, trustregistry.ProposalStale); err != nil {
+		t.Fatalf("listing stale proposals: %v", err)
 	}
 }
