@@ -173,3 +173,27 @@ func TestAttackOversizedCommentIsRefused(t *testing.T) {
 		t.Fatalf("listing stale proposals: %v", err)
 	}
 }
+
+// A token fingerprint belongs to one account: a creation or reset enrolling a fingerprint that
+// another account holds (read from the audit log) is refused when proposed, not accepted and
+// left to fail at approval.
+func TestAttackEnrollingAnotherAccountsFingerprintIsRefused(t *testing.T) {
+	e := newEnv(t, nil)
+	ctx := context.Background()
+	bobs, err := trustregistry.EnrolmentOf(e.bob.Token)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.auditor.ProposeGovernance(ctx, "new staff", trustregistry.CreateAccountOp("twin", []trustregistry.Role{trustregistry.RoleApprover}, bobs)); !isCode(err, "already_exists") {
+		t.Fatalf("creating an account with bob's fingerprint: %v", err)
+	}
+	if _, err := e.auditor.ProposeGovernance(ctx, "lost token", trustregistry.ResetAccountTokenOp("alice", bobs)); !isCode(err, "already_exists") {
+		t.Fatalf("resetting alice's token to bob's: %v", err)
+	}
+	_, en := newToken(t)
+	if _, err := e.auditor.ProposeGovernance(ctx, "two at once",
+		trustregistry.CreateAccountOp("one", []trustregistry.Role{trustregistry.RoleApprover}, en),
+		trustregistry.CreateAccountOp("two", []trustregistry.Role{trustregistry.RoleApprover}, en)); !isCode(err, "already_exists") {
+		t.Fatalf("one fingerprint for two new accounts: %v", err)
+	}
+}
