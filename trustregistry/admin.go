@@ -304,8 +304,9 @@ func (s *Service) pendingLocked(ctx context.Context, id string) (*Proposal, erro
 	return p, nil
 }
 
-// Reject closes a pending proposal. Approvers and admins may reject any proposal; a proposer
-// may withdraw their own.
+// Reject closes a pending proposal. Whoever may approve it may reject it (the approver role
+// for registry changes, admin for governance operations), except the account it changes; a
+// proposer may withdraw their own.
 func (s *Service) Reject(ctx context.Context, actor Account, id, reason string) (*Proposal, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -313,8 +314,13 @@ func (s *Service) Reject(ctx context.Context, actor Account, id, reason string) 
 	if err != nil {
 		return nil, err
 	}
-	if !actor.Has(RoleApprover) && !actor.Has(RoleAdmin) && actor.Name != p.Proposer {
-		return nil, errs.Errorf(CodeForbidden, "rejecting needs the approver or admin role (or withdrawing one's own proposal): %w", ErrForbidden)
+	if actor.Name != p.Proposer {
+		if err := checkRoles(actor, p.ChangeSet, RoleApprover); err != nil {
+			return nil, fmt.Errorf("rejecting (it needs the roles approving needs, or withdrawing one's own proposal): %w", err)
+		}
+		if slices.Contains(subjects(p.ChangeSet), actor.Name) {
+			return nil, errs.Errorf(CodeSeparationOfDuties, "proposal %s changes account %q: its owner may not reject it: %w", p.ID, actor.Name, ErrSeparationOfDuties)
+		}
 	}
 	if strings.TrimSpace(reason) == "" {
 		return nil, verr(ErrInvalid, "reason", "a reason is required")

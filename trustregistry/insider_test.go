@@ -197,3 +197,37 @@ func TestAttackEnrollingAnotherAccountsFingerprintIsRefused(t *testing.T) {
 		t.Fatalf("one fingerprint for two new accounts: %v", err)
 	}
 }
+
+// The subject of a governance proposal cannot reject it: an approver (or whoever holds their
+// stolen token) whose disabling or token revocation is proposed must not be able to close it,
+// again and again. Rejecting needs the roles approving needs (admin for governance).
+func TestAttackSubjectCannotRejectItsOwnDisabling(t *testing.T) {
+	e := newEnv(t, nil)
+	ctx := context.Background()
+	root := e.admin(t, "root")
+	p, err := e.auditor.ProposeGovernance(ctx, "bob's token leaked", trustregistry.RevokeAccountTokenOp("bob", "leaked"), trustregistry.DisableAccountOp("bob", "leaked"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.bob.Reject(ctx, p.ID, "no"); !isCode(err, "forbidden") && !isCode(err, "separation_of_duties") {
+		t.Fatalf("bob rejects his own disabling: %v", err)
+	}
+	if _, err := e.carol.Reject(ctx, p.ID, "no"); !isCode(err, "forbidden") {
+		t.Fatalf("a non-admin approver rejects a governance proposal: %v", err)
+	}
+	bobAdmin := e.admin(t, "bob2")
+	p2, err := e.auditor.ProposeGovernance(ctx, "bob2 leaves", trustregistry.DisableAccountOp("bob2", "left"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := bobAdmin.Reject(ctx, p2.ID, "no"); !isCode(err, "separation_of_duties") {
+		t.Fatalf("an admin rejects its own disabling: %v", err)
+	}
+	if ap, err := root.Approve(ctx, p.ID, ""); err != nil || ap.Status != trustregistry.ProposalApplied {
+		t.Fatalf("the disabling: %+v %v", ap, err)
+	}
+	// The proposer still withdraws their own proposal, and other admins reject.
+	if rp, err := e.auditor.Reject(ctx, p2.ID, "withdrawn"); err != nil || rp.Status != trustregistry.ProposalRejected {
+		t.Fatalf("proposer withdraws: %+v %v", rp, err)
+	}
+}
