@@ -6,8 +6,11 @@ package trustregistry_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"slices"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -229,5 +232,59 @@ func TestAttackSubjectCannotRejectItsOwnDisabling(t *testing.T) {
 	// The proposer still withdraws their own proposal, and other admins reject.
 	if rp, err := e.auditor.Reject(ctx, p2.ID, "withdrawn"); err != nil || rp.Status != trustregistry.ProposalRejected {
 		t.Fatalf("proposer withdraws: %+v %v", rp, err)
+	}
+}
+
+// Approvers and the proposer race on one proposal: approvals by several accounts and the
+// proposer's withdrawal at once. It applies at most once (one version, one audit record), and
+// never after it was withdrawn.
+func TestAttackRacingApprovalsAndWithdrawalOfOneProposal(t *testing.T) {
+	e := newEnv(t, nil)
+	ctx := context.Background()
+	var approvers []*adminclient.Client
+	for _, n := range []string{"dave", "erin", "frank", "grace"} {
+		_, tok, err := e.svc.CreateAccount(ctx, n, []trustregistry.Role{trustregistry.RoleApprover})
+		if err != nil {
+			t.Fatal(err)
+		}
+		approvers = append(approvers, adminclient.New(e.srv.URL, tok))
+	}
+	approvers = append(approvers, e.bob)
+	for round := range 10 {
+		p, err := e.alice.Propose(ctx, demoseed.ChangeSet(fmt.Sprintf("did:web:r%d.example.sg", round), time.Now()), "seed", "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		v := e.svc.Index().Version()
+		var applied, withdrawn atomic.Int32
+		var wg sync.WaitGroup
+		for _, c := range approvers {
+			wg.Go(func() {
+				ap, err := c.Approve(ctx, p.ID, "")
+				switch {
+				case err == nil && ap.Status == trustregistry.ProposalApplied:
+					applied.Add(1)
+				case err == nil, isCode(err, "proposal_closed"):
+				default:
+					t.Errorf("approve: %v", err)
+				}
+			})
+		}
+		wg.Go(func() {
+			if _, err := e.alice.Reject(ctx, p.ID, "withdrawn"); err == nil {
+				withdrawn.Add(1)
+			} else if !isCode(err, "proposal_closed") {
+				t.Errorf("withdraw: %v", err)
+			}
+		})
+		wg.Wait()
+		got, _ := e.bob.GetProposal(ctx, p.ID)
+		if applied.Load()+withdrawn.Load() != 1 || (applied.Load() == 1) != (got.Status == trustregistry.ProposalApplied) ||
+			e.svc.Index().Version() != v+uint64(applied.Load()) {
+			t.Fatalf("round %d: applied %d, withdrawn %d, status %s, version %d (was %d)", round, applied.Load(), withdrawn.Load(), got.Status, e.svc.Index().Version(), v)
+		}
+	}
+	if rep, err := e.auditor.VerifyAudit(ctx); err != nil || !rep.OK {
+		t.Fatalf("audit after the races: %+v %v", rep, err)
 	}
 }
