@@ -288,3 +288,44 @@ func TestAttackRacingApprovalsAndWithdrawalOfOneProposal(t *testing.T) {
 		t.Fatalf("audit after the races: %+v %v", rep, err)
 	}
 }
+
+// Roles do not stand in for each other: an admin without the approver role cannot approve a
+// registry change, an approver cannot approve a governance change, and a proposal mixing both
+// needs both roles of each account that counts.
+func TestAttackApprovingWithARoleThatDoesNotAllowIt(t *testing.T) {
+	e := newEnv(t, nil)
+	ctx := context.Background()
+	p, err := e.alice.Propose(ctx, demoseed.ChangeSet(demoDID, time.Now()), "seed", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.auditor.Approve(ctx, p.ID, ""); !isCode(err, "forbidden") {
+		t.Fatalf("an admin without the approver role approves a registry change: %v", err)
+	}
+	_, en := newToken(t)
+	g, err := e.auditor.ProposeGovernance(ctx, "new staff", trustregistry.CreateAccountOp("dora", []trustregistry.Role{trustregistry.RoleApprover}, en))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.bob.Approve(ctx, g.ID, ""); !isCode(err, "forbidden") {
+		t.Fatalf("an approver approves a governance change: %v", err)
+	}
+	// A mixed proposal: an admin who is no proposer cannot file it, and an approver who is
+	// no admin cannot approve it.
+	root := e.admin(t, "root", trustregistry.RoleProposer)
+	mixed := demoseed.ChangeSet(demoDID, time.Now())
+	mixed.Ops = append(mixed.Ops, trustregistry.SetPolicyOp(trustregistry.Policy{CoolingOff: "1h"}))
+	if _, err := e.auditor.Propose(ctx, mixed, "both", ""); !isCode(err, "forbidden") {
+		t.Fatalf("an admin without the proposer role files registry changes: %v", err)
+	}
+	mp, err := root.Propose(ctx, mixed, "both", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.carol.Approve(ctx, mp.ID, ""); !isCode(err, "forbidden") {
+		t.Fatalf("an approver without admin approves a mixed proposal: %v", err)
+	}
+	if v := e.svc.Index().Version(); v != 0 {
+		t.Fatalf("something applied: v%d", v)
+	}
+}
