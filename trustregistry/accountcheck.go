@@ -21,11 +21,11 @@ import (
 // secret can neither grant roles, nor swap a token, nor add an account.
 
 // secretSeeded names the signed list of accounts seeded in-process: a JSON array of compact JWS
-// (typ SeededAccountsType) over seededAccounts, one per registry key during a rotation.
+// (typ seededAccountsType) over seededAccounts, one per registry key during a rotation.
 const secretSeeded = "seeded-accounts"
 
-// SeededAccountsType is the JWS typ of the signed list of in-process seeded accounts.
-const SeededAccountsType = "idport-registry-seeded-accounts+jwt"
+// seededAccountsType is the JWS typ of the signed list of in-process seeded accounts.
+const seededAccountsType = "idport-registry-seeded-accounts+jwt"
 
 // seededAccounts maps each in-process seeded account to its audit view when it was created.
 type seededAccounts struct {
@@ -59,7 +59,7 @@ func readSeeded(ctx context.Context, st Store, pub crypto.PublicKey) (map[string
 	for i := len(signed) - 1; i >= 0; i-- {
 		var payload []byte
 		if pub != nil {
-			if payload, _, err = VerifyJWS([]byte(signed[i]), SeededAccountsType, pub); err != nil {
+			if payload, _, err = VerifyJWS([]byte(signed[i]), seededAccountsType, pub); err != nil {
 				continue
 			}
 		} else if payload, err = unverifiedPayload(signed[i]); err != nil {
@@ -91,7 +91,7 @@ func signSeeded(ctx context.Context, st Store, accounts map[string]json.RawMessa
 	}
 	var signed []string
 	for _, k := range ks {
-		jws, err := SignJWS(k, SeededAccountsType, payload)
+		jws, err := SignJWS(k, seededAccountsType, payload)
 		if err != nil {
 			return err
 		}
