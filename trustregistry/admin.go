@@ -13,6 +13,10 @@ import (
 	"github.com/idport/idport/pkg/errs"
 )
 
+// maxReason bounds a proposal's reason, an approval's comment and a rejection's reason: they
+// are stored with the proposal and written to the audit record.
+const maxReason = 4096
+
 func newProposalID(now time.Time) string {
 	b := make([]byte, 6)
 	rand.Read(b)
@@ -33,8 +37,8 @@ func (s *Service) Propose(ctx context.Context, actor Account, cs ChangeSet, reas
 	if strings.TrimSpace(reason) == "" {
 		return nil, verr(ErrInvalid, "reason", "a reason is required")
 	}
-	if len(reason) > 4096 {
-		return nil, verr(ErrInvalid, "reason", "reason longer than 4096 characters")
+	if len(reason) > maxReason {
+		return nil, verr(ErrInvalid, "reason", "reason longer than %d characters", maxReason)
 	}
 	if err := s.brokenErr(); err != nil {
 		return nil, err
@@ -74,10 +78,14 @@ func (s *Service) ListProposals(ctx context.Context, f ProposalFilter) ([]*Propo
 // Approve records actor's approval. When the proposer and the distinct approvers that count
 // (see countingApprovers) reach the quorum, the change set is applied atomically with its audit
 // record, the index is swapped and a new snapshot is published before Approve returns. A
-// proposal whose proposer was disabled is withdrawn instead.
+// proposal whose proposer was disabled, or no longer holds the role it needs, is withdrawn
+// instead.
 func (s *Service) Approve(ctx context.Context, actor Account, id, comment string) (*Proposal, error) {
 	if !actor.Has(RoleApprover) && !actor.Has(RoleAdmin) {
 		return nil, errs.Errorf(CodeForbidden, "approving needs the approver role (or admin for governance operations): %w", ErrForbidden)
+	}
+	if len(comment) > maxReason {
+		return nil, verr(ErrInvalid, "comment", "comment longer than %d characters", maxReason)
 	}
 	if err := s.brokenErr(); err != nil {
 		return nil, err
@@ -110,6 +118,14 @@ func (s *Service) Approve(ctx context.Context, actor Account, id, comment string
 			return nil, err
 		}
 		return nil, errs.Errorf(CodeProposalClosed, "proposal %s is withdrawn: its proposer %q is disabled: %w", id, p.Proposer, ErrProposalClosed)
+	}
+	if checkRoles(proposer, p.ChangeSet, RoleProposer) != nil {
+		// The proposer counts towards the quorum: one who lost the role the change set needs
+		// would otherwise let a single approver apply it.
+		if err := s.withdrawLocked(ctx, p, now, "proposer no longer holds the role the change set needs"); err != nil {
+			return nil, err
+		}
+		return nil, errs.Errorf(CodeProposalClosed, "proposal %s is withdrawn: its proposer %q no longer holds the role it needs: %w", id, p.Proposer, ErrProposalClosed)
 	}
 	if err := s.checkApprover(p, proposer, actor, now); err != nil {
 		return nil, err
@@ -288,8 +304,9 @@ func (s *Service) pendingLocked(ctx context.Context, id string) (*Proposal, erro
 	return p, nil
 }
 
-// Reject closes a pending proposal. Approvers and admins may reject any proposal; a proposer
-// may withdraw their own.
+// Reject closes a pending proposal. Whoever may approve it may reject it (the approver role
+// for registry changes, admin for governance operations), except the account it changes; a
+// proposer may withdraw their own.
 func (s *Service) Reject(ctx context.Context, actor Account, id, reason string) (*Proposal, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -297,11 +314,19 @@ func (s *Service) Reject(ctx context.Context, actor Account, id, reason string) 
 	if err != nil {
 		return nil, err
 	}
-	if !actor.Has(RoleApprover) && !actor.Has(RoleAdmin) && actor.Name != p.Proposer {
-		return nil, errs.Errorf(CodeForbidden, "rejecting needs the approver or admin role (or withdrawing one's own proposal): %w", ErrForbidden)
+	if actor.Name != p.Proposer {
+		if err := checkRoles(actor, p.ChangeSet, RoleApprover); err != nil {
+			return nil, fmt.Errorf("rejecting (it needs the roles approving needs, or withdrawing one's own proposal): %w", err)
+		}
+		if slices.Contains(subjects(p.ChangeSet), actor.Name) {
+			return nil, errs.Errorf(CodeSeparationOfDuties, "proposal %s changes account %q: its owner may not reject it: %w", p.ID, actor.Name, ErrSeparationOfDuties)
+		}
 	}
 	if strings.TrimSpace(reason) == "" {
 		return nil, verr(ErrInvalid, "reason", "a reason is required")
+	}
+	if len(reason) > maxReason {
+		return nil, verr(ErrInvalid, "reason", "reason longer than %d characters", maxReason)
 	}
 	now := s.now().UTC()
 	p.Status, p.DecidedAt, p.DecidedBy, p.DecisionReason = ProposalRejected, &now, actor.Name, reason

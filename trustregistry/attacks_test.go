@@ -53,7 +53,8 @@ func newLiveRegistry(t *testing.T) *liveRegistry {
 	return l
 }
 
-// start opens the registry on the file (the accounts alice and bob get fresh tokens).
+// start opens the registry on the file (alice and bob are created at the first start; their
+// tokens are kept for later starts).
 func (l *liveRegistry) start(t *testing.T) {
 	t.Helper()
 	svc, err := newService(trustregistry.Config{DataDir: l.dir, KeySecret: secret, Logger: quietLogger()})
@@ -64,29 +65,18 @@ func (l *liveRegistry) start(t *testing.T) {
 	h := handler(svc)
 	l.handler.Store(&h)
 	ctx := context.Background()
-	tok := func(name string, role trustregistry.Role) *adminclient.Client {
-		a, err := svc.Store().GetAccount(ctx, name)
-		if err != nil {
-			if _, tk, err := svc.CreateAccount(ctx, name, []trustregistry.Role{role}); err == nil {
-				return adminclient.New(l.front.URL, tk)
-			}
-			t.Fatal(err)
+	tok := func(name string, role trustregistry.Role, c *adminclient.Client) *adminclient.Client {
+		if c != nil {
+			return c
 		}
-		// The token was shown once: seed a fresh one directly in the store, as CreateAccount does.
-		tk, err := trustregistry.NewToken()
+		_, tk, err := svc.CreateAccount(ctx, name, []trustregistry.Role{role})
 		if err != nil {
-			t.Fatal(err)
-		}
-		id, _ := trustregistry.TokenID(tk)
-		now := time.Now().UTC()
-		a.TokenHash, a.TokenID, a.TokenCreatedAt, a.TokenExpiresAt = trustregistry.HashToken(tk), id, now, now.Add(time.Hour)
-		if err := svc.Store().PutAccount(ctx, a, false); err != nil {
 			t.Fatal(err)
 		}
 		return adminclient.New(l.front.URL, tk)
 	}
 	if svc.Ready() == nil {
-		l.alice, l.bob = tok("alice", trustregistry.RoleProposer), tok("bob", trustregistry.RoleApprover)
+		l.alice, l.bob = tok("alice", trustregistry.RoleProposer, l.alice), tok("bob", trustregistry.RoleApprover, l.bob)
 	}
 }
 

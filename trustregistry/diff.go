@@ -19,7 +19,8 @@ const (
 
 // FieldChange is one field-level difference a change set makes to one object. Path is the JSON
 // path in the object ("dids", "keys[0].thumbprint"); lists of plain values are compared as sets,
-// so an added DID is one "added" entry whose After is the DID.
+// so an added DID is one "added" entry whose After is the DID, and a list whose values only
+// changed order (a scheme's ordered assurance levels) is one "changed" entry with both lists.
 type FieldChange struct {
 	Kind   Kind            `json:"kind"`
 	ID     string          `json:"id"`
@@ -123,6 +124,7 @@ func diffValue(k Kind, id, path string, a, b any, out *[]FieldChange) {
 	bl, blok := b.([]any)
 	if alok && blok {
 		if scalars(al) && scalars(bl) {
+			n := len(*out)
 			for _, v := range al {
 				if !containsValue(bl, v) {
 					add(path, FieldRemoved, v, nil)
@@ -132,6 +134,11 @@ func diffValue(k Kind, id, path string, a, b any, out *[]FieldChange) {
 				if !containsValue(al, v) {
 					add(path, FieldAdded, nil, v)
 				}
+			}
+			if len(*out) == n && !reflect.DeepEqual(al, bl) {
+				// Same values in another order (or repeated): some lists are ordered, such as
+				// a scheme's assurance levels, lowest first.
+				add(path, FieldChanged, al, bl)
 			}
 			return
 		}

@@ -2,6 +2,7 @@ package trustregistry
 
 import (
 	"context"
+	"crypto/subtle"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -148,6 +149,25 @@ func (s *Service) planGovernance(ctx context.Context, cs ChangeSet, now time.Tim
 		order = append(order, name)
 		return &a, nil
 	}
+	enrolled := map[string]string{}
+	// fingerprintFree refuses a token fingerprint another account holds, or another operation
+	// of cs enrols: a fingerprint names one account.
+	fingerprintFree := func(i int, name, fp string) error {
+		other, ok := enrolled[fp]
+		if !ok {
+			if a, err := s.store.AccountByTokenHash(ctx, fp); err == nil {
+				other, ok = a.Name, true
+			} else if !errors.Is(err, ErrNotFound) {
+				return err
+			}
+		}
+		if ok && other != name {
+			return errs.Errorf(CodeAlreadyExists, "ops[%d].account.token_fingerprint: the token is enrolled for another account: %w", i, ErrExists).
+				WithField(FieldPath, fmt.Sprintf("ops[%d].account.token_fingerprint", i))
+		}
+		enrolled[fp] = name
+		return nil
+	}
 	needSpec := func(i int, op Op) error {
 		if op.Account == nil {
 			return invalidf(i, "account", "operation %s needs \"account\"", op.Op)
@@ -176,6 +196,9 @@ func (s *Service) planGovernance(ctx context.Context, cs ChangeSet, now time.Tim
 			}
 			if _, err := s.store.GetAccount(ctx, sp.Name); err == nil || work[sp.Name] != nil {
 				return nil, errs.Errorf(CodeAlreadyExists, "ops[%d]: account %q: %w", i, sp.Name, ErrExists)
+			}
+			if err := fingerprintFree(i, sp.Name, e.Fingerprint); err != nil {
+				return nil, err
 			}
 			a := &Account{Name: sp.Name, Roles: sortedRoles(sp.Roles), CreatedAt: now, CreatedBy: proposer,
 				EnrolledBy: slices.Clone(enrollers), EnrolledAt: now}
@@ -224,6 +247,9 @@ func (s *Service) planGovernance(ctx context.Context, cs ChangeSet, now time.Tim
 			}
 			a, err := load(i, op.Account.Name)
 			if err != nil {
+				return nil, err
+			}
+			if err := fingerprintFree(i, a.Name, e.Fingerprint); err != nil {
 				return nil, err
 			}
 			a.setToken(e, now, pol.tokenTTL)
@@ -424,6 +450,15 @@ func (s *Service) tokenInfo(a Account) TokenInfo {
 	exp := a.tokenExpiry(s.pol.Load().tokenTTL)
 	return TokenInfo{Account: a.Name, ID: a.TokenID, CreatedAt: a.tokenCreated(), ExpiresAt: exp,
 		LastUsedAt: a.TokenLastUsedAt, Expired: !s.now().Before(exp)}
+}
+
+// TokenCurrent reports whether fingerprint (HashToken of a token) is a's token now: not
+// replaced, revoked or expired, and the account enabled. A session opened with a token (the
+// console's) ends when this stops holding, as the admin API refuses the token at once.
+func (s *Service) TokenCurrent(a Account, fingerprint string) bool {
+	return !a.Disabled && a.TokenHash != "" &&
+		subtle.ConstantTimeCompare([]byte(a.TokenHash), []byte(fingerprint)) == 1 &&
+		s.now().Before(a.tokenExpiry(s.pol.Load().tokenTTL))
 }
 
 // ListTokens lists the accounts' tokens without secrets: all of them for the admin and auditor

@@ -49,6 +49,8 @@ type chainState struct {
 	applied []time.Time
 	// policies are the set_policy changes of the chain, in order.
 	policies []policyChange
+	// accounts maps each account the chain wrote to its audit view after the last write.
+	accounts map[string]json.RawMessage
 	// signed is the number of records that carry a checkpoint; bootstrapOnly says that every
 	// record is an offline bootstrap (see unanchoredBootstrap).
 	signed        int
@@ -82,7 +84,7 @@ func replayChain(ctx context.Context, st Store) (*chainState, error) {
 	if err != nil {
 		return nil, err
 	}
-	cs := &chainState{sums: map[string][32]byte{}, revs: map[string]uint64{}, bootstrapOnly: true}
+	cs := &chainState{sums: map[string][32]byte{}, revs: map[string]uint64{}, accounts: map[string]json.RawMessage{}, bootstrapOnly: true}
 	var v AuditVerifier
 	var after uint64
 	next := func(r AuditRecord) error {
@@ -110,6 +112,9 @@ func replayChain(ctx context.Context, st Store) (*chainState, error) {
 		for _, g := range r.Governance {
 			if g.Op == OpSetPolicy {
 				cs.policies = append(cs.policies, policyChange{seq: r.Seq, After: g.After})
+			}
+			if isAccountOp(g.Op) && g.After != nil {
+				cs.accounts[g.Subject] = g.After
 			}
 		}
 		if r.Checkpoint != "" {
@@ -238,8 +243,8 @@ func (cs *chainState) unanchoredBootstrap(storedCheckpoint []byte) bool {
 	return cs.head != nil && cs.bootstrapOnly && cs.signed == 0 && len(storedCheckpoint) == 0
 }
 
-// verifyIntegrity checks st: the hash chain, the stored state (cur, or loaded when nil)
-// against the chain, and, when pub is not nil, the head against the registry's signed
+// verifyIntegrity checks st: the hash chain, the stored state (cur, or loaded when nil) and the
+// stored accounts against the chain, and, when pub is not nil, the head against the registry's signed
 // checkpoint.
 func verifyIntegrity(ctx context.Context, st Store, cur *State, pub crypto.PublicKey) (verifiedChain, error) {
 	cs, err := replayChain(ctx, st)
@@ -253,6 +258,9 @@ func verifyIntegrity(ctx context.Context, st Store, cur *State, pub crypto.Publi
 		}
 	}
 	if err := checkStoredState(cur, cs); err != nil {
+		return vc, err
+	}
+	if err := checkStoredAccounts(ctx, st, cs, pub); err != nil {
 		return vc, err
 	}
 	if pub == nil {

@@ -72,7 +72,7 @@ func (c *Console) signin(w http.ResponseWriter, r *http.Request, q *request) {
 	}
 	id := c.sessions.rotate(q.sess)
 	c.sessions.update(func() {
-		q.sess.account = acct.Name
+		q.sess.account, q.sess.token = acct.Name, trustregistry.HashToken(token)
 		q.sess.pending = len(creds) > 0 || c.cfg.RequirePasskey
 	})
 	c.setSessionCookie(w, r, id)

@@ -223,8 +223,9 @@ func (c *Console) withSession(h handler, allowed func(*session) bool) http.Handl
 		}
 		if q.sess.account != "" {
 			a, err := c.svc.Account(r.Context(), q.sess.account)
-			if err != nil || a.Disabled {
-				// Disabled or deleted since sign-in: the session ends with the account.
+			if err != nil || !c.svc.TokenCurrent(a, q.sess.token) {
+				// Disabled or deleted since sign-in, or the token it signed in with revoked,
+				// replaced or expired: the session ends with the account or the token.
 				c.sessions.drop(q.sess)
 				http.Redirect(w, r, Prefix+"/signin", http.StatusSeeOther)
 				return

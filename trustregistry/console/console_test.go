@@ -22,7 +22,7 @@ import (
 )
 
 // registry is a registry with the console, on loopback, with alice (proposer), bob
-// (approver) and carol (auditor).
+// (approver) and carol (auditor). The registry runs on the console's clock (cfg.Now).
 type registry struct {
 	URL    string
 	Svc    *trustregistry.Service
@@ -32,7 +32,7 @@ type registry struct {
 func startRegistry(t testing.TB, authorityDID string, cfg console.Config) *registry {
 	t.Helper()
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	svc, err := trustregistry.NewService(trustregistry.Config{Store: memstore.New(), Dev: true, Logger: log})
+	svc, err := trustregistry.NewService(trustregistry.Config{Store: memstore.New(), Dev: true, Logger: log, Now: cfg.Now})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -351,5 +351,72 @@ func TestGuessingThroughTheConsoleIsLimitedButNeverLocksOutAValidToken(t *testin
 	victim.signIn(reg.Tokens["alice"])
 	if res, page := victim.get("/console/"); res.StatusCode != http.StatusOK || !strings.Contains(page, `id="whoami">alice<`) {
 		t.Fatalf("alice's valid token was locked out: %d", res.StatusCode)
+	}
+}
+
+// A console session is worth no more than the token that opened it: once that token is
+// revoked, replaced or expired, the session ends, as the API refuses the token at once.
+func TestSessionEndsWithItsToken(t *testing.T) {
+	now := time.Now()
+	clock := func() time.Time { return now }
+	reg := startRegistry(t, "did:example:sg", console.Config{Now: clock})
+	ctx := context.Background()
+	b := newBrowser(t, reg.URL)
+	b.signIn(reg.Tokens["carol"])
+	carol, err := reg.Svc.Authenticate(ctx, reg.Tokens["carol"])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := reg.Svc.RevokeOwnToken(ctx, carol, "carol"); err != nil {
+		t.Fatal(err)
+	}
+	if res, _ := b.get("/console/audit"); res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("a session opened with a revoked token: %d", res.StatusCode)
+	}
+
+	// A token the owner replaced (it leaked) ends the sessions it opened too.
+	b = newBrowser(t, reg.URL)
+	b.signIn(reg.Tokens["bob"])
+	bob, _ := reg.Svc.Authenticate(ctx, reg.Tokens["bob"])
+	tok, _ := trustregistry.NewToken()
+	en, _ := trustregistry.EnrolmentOf(tok)
+	if _, err := reg.Svc.RotateOwnToken(ctx, bob, "bob", en); err != nil {
+		t.Fatal(err)
+	}
+	if res, _ := b.get("/console/proposals"); res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("a session opened with a replaced token: %d", res.StatusCode)
+	}
+	b.signIn(tok)
+	if res, _ := b.get("/console/proposals"); res.StatusCode != http.StatusOK {
+		t.Fatalf("a session of the new token: %d", res.StatusCode)
+	}
+
+	// And one whose token expired within the session's lifetime.
+	now = now.Add(trustregistry.DefaultTokenTTL - time.Minute)
+	b = newBrowser(t, reg.URL)
+	b.signIn(reg.Tokens["alice"])
+	now = now.Add(2 * time.Minute)
+	if res, _ := b.get("/console/"); res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("a session past its token's expiry: %d", res.StatusCode)
+	}
+}
+
+// A CSRF token of another session (the attacker's own, signed in or not) is refused.
+func TestCSRFTokenOfAnotherSessionIsRefused(t *testing.T) {
+	reg := startRegistry(t, "did:example:sg", console.Config{})
+	victim := newBrowser(t, reg.URL)
+	victim.signIn(reg.Tokens["alice"])
+	attacker := newBrowser(t, reg.URL)
+	_, page := attacker.get("/console/signin")
+	anon := csrfOf(t, page)
+	signed := attacker.signIn(reg.Tokens["carol"])
+	for _, tok := range []string{anon, signed} {
+		form := url.Values{"csrf": {tok}, "authority": {demoseed.AuthorityID}, "status": {"suspended"}, "reason": {"forged"}}
+		if res, _ := victim.post("/console/proposals/new/suspension", form, reg.URL); res.StatusCode != http.StatusForbidden {
+			t.Fatalf("another session's CSRF token: %d", res.StatusCode)
+		}
+	}
+	if ps, _ := reg.Svc.ListProposals(context.Background(), trustregistry.ProposalFilter{Status: trustregistry.ProposalPending}); len(ps) != 0 {
+		t.Fatalf("a forged form created %d proposals", len(ps))
 	}
 }

@@ -20,9 +20,10 @@ type proposalListData struct {
 func (c *Console) proposalList(w http.ResponseWriter, r *http.Request, q *request) {
 	st := trustregistry.ProposalStatus(r.URL.Query().Get("status"))
 	switch st {
-	case "", trustregistry.ProposalPending, trustregistry.ProposalApplied, trustregistry.ProposalRejected, trustregistry.ProposalExpired:
+	case "", trustregistry.ProposalPending, trustregistry.ProposalApplied, trustregistry.ProposalRejected, trustregistry.ProposalExpired,
+		trustregistry.ProposalWithdrawn, trustregistry.ProposalStale:
 	default:
-		c.errorPage(w, r, q, errs.Errorf(trustregistry.CodeBadParameter, "status %q is not pending, applied, rejected or expired", st))
+		c.errorPage(w, r, q, errs.Errorf(trustregistry.CodeBadParameter, "status %q is not pending, applied, rejected, expired, withdrawn or stale", st))
 		return
 	}
 	ps, err := c.svc.ListProposals(r.Context(), trustregistry.ProposalFilter{Status: st})

@@ -27,6 +27,9 @@ type session struct {
 	csrf string
 	// account is the signed-in account name ("" before sign-in).
 	account string
+	// token is the fingerprint (HashToken) of the token the account signed in with: the
+	// session ends once it is no longer the account's token.
+	token string
 	// pending is true between a valid token and the passkey that account still owes.
 	pending bool
 	// webauthn holds a ceremony in progress (registration or login).

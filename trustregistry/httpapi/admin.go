@@ -92,9 +92,10 @@ func (a *api) listProposals(c *gin.Context) {
 	}
 	st := trustregistry.ProposalStatus(c.Query("status"))
 	switch st {
-	case "", trustregistry.ProposalPending, trustregistry.ProposalApplied, trustregistry.ProposalRejected, trustregistry.ProposalExpired, trustregistry.ProposalWithdrawn:
+	case "", trustregistry.ProposalPending, trustregistry.ProposalApplied, trustregistry.ProposalRejected, trustregistry.ProposalExpired,
+		trustregistry.ProposalWithdrawn, trustregistry.ProposalStale:
 	default:
-		statuses.Write(c, badParam("status %q is not pending, applied, rejected, expired or withdrawn", st))
+		statuses.Write(c, badParam("status %q is not pending, applied, rejected, expired, withdrawn or stale", st))
 		return
 	}
 	ps, err := a.svc.ListProposals(c, trustregistry.ProposalFilter{Status: st, After: after, Limit: limit})

@@ -311,3 +311,29 @@ func TestRetryPausesCappedByPollInterval(t *testing.T) {
 		t.Errorf("12 failed syncs took %v to recover from, want pauses of at most 40 ms", took)
 	}
 }
+
+// A registry rolled back to an older state (its file restored or cut) keeps numbering its
+// snapshots: a later sequence carrying an older version must not take the replica back, e.g. to
+// before a suspension.
+func TestRollbackToAnOlderVersionIsRefused(t *testing.T) {
+	k, _ := keys.Generate(keys.EdDSA)
+	old := demo(t)
+	suspended, _, err := trustregistry.Apply(old, trustregistry.SuspendAuthority(demoseed.AuthorityID, "key leaked", time.Now().Add(-time.Minute)), time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := replica.New(replica.Config{PinnedKey: pin(t, k), Logger: quiet})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ok, err := r.Accept(snapshot(t, k, 5, suspended, nil), nil); !ok || err != nil {
+		t.Fatalf("accept: %v %v", ok, err)
+	}
+	if _, err := r.Accept(snapshot(t, k, 6, old, nil), nil); !errors.Is(err, replica.ErrOlder) {
+		t.Fatalf("rolled-back state under a newer sequence: %v", err)
+	}
+	d := r.Decide(trustregistry.Query{Entity: demoDID, CredentialType: demoseed.Type, LocalScheme: demoseed.LocalScheme})
+	if d.Recognised || d.Code != trustregistry.CodeAuthoritySuspended || r.Status().Version != suspended.Version {
+		t.Fatalf("after a rollback attempt: %+v %+v", d, r.Status())
+	}
+}
