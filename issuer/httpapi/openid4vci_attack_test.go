@@ -1,0 +1,149 @@
+package httpapi_test
+
+import (
+	"context"
+	"encoding/json"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/idport/idport/issuer/openid4vci"
+	"github.com/idport/idport/pkg/keys"
+	"github.com/idport/idport/pkg/vc"
+)
+
+// TestOpenID4VCITxCodeBruteForce: wrong transaction codes sent at once, as a wallet guessing
+// in parallel would, lock the pre-authorized code after MaxTxFailures of them; the right code
+// afterwards gets no access token.
+func TestOpenID4VCITxCodeBruteForce(t *testing.T) {
+	s := newVCIServer(t)
+	o := s.offer(t, nil, 4)
+	code := s.preAuthCode(t, o)
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	tokens := 0
+	for i := range 20 {
+		wg.Go(func() {
+			guess := strings.Repeat(string(rune('0'+i%10)), 4)
+			if guess == o.TxCode {
+				return
+			}
+			if st, e := s.token(t, code, guess); st == 200 || e.AccessToken != "" {
+				mu.Lock()
+				tokens++
+				mu.Unlock()
+			}
+		})
+	}
+	wg.Wait()
+	if tokens != 0 {
+		t.Fatalf("%d wrong tx_codes got an access token", tokens)
+	}
+	st, e := s.token(t, code, o.TxCode)
+	if st != 400 || e.Error != "invalid_grant" || !strings.Contains(e.Description, "locked") || e.AccessToken != "" {
+		t.Fatalf("the right tx_code after %d wrong ones: %d %+v", openid4vci.MaxTxFailures, st, e)
+	}
+}
+
+// TestOpenID4VCIConfigurationNotOffered: an access token for an offer of one configuration
+// gets neither another format of the same type nor another type, and such a request spends
+// nothing.
+func TestOpenID4VCIConfigurationNotOffered(t *testing.T) {
+	s := newVCIServer(t)
+	holder := newKey(t, keys.EdDSA)
+	o := s.offer(t, []string{"dc+sd-jwt"}, 0)
+	st, tok := s.token(t, s.preAuthCode(t, o), "")
+	if st != 200 {
+		t.Fatalf("token: %d %+v", st, tok)
+	}
+	n := s.nonce(t)
+	before := s.issuedCount(t)
+	for _, conf := range []string{
+		openid4vci.ConfigurationID("PersonIdentity", vc.FormatDI),
+		openid4vci.ConfigurationID("BusinessRegistration", vc.FormatSDJWT),
+		"personidentity_sd_jwt",
+	} {
+		st, res := s.credential(t, tok.AccessToken, conf, proof(t, holder, nil, map[string]any{"aud": s.URL, "nonce": n}))
+		if st != 400 || res.Error != "unknown_credential_configuration" {
+			t.Errorf("%s under a token for %v: %d %+v", conf, o.Configurations, st, res)
+		}
+	}
+	if got := s.issuedCount(t); got != before {
+		t.Fatalf("refused requests recorded %d credentials", got-before)
+	}
+	if st, res := s.credential(t, tok.AccessToken, o.Configurations[0], proof(t, holder, nil, map[string]any{"aud": s.URL, "nonce": n})); st != 200 {
+		t.Fatalf("the offered configuration with the same nonce: %d %+v", st, res)
+	}
+}
+
+// TestOpenID4VCICredentialManagedByRotatedKey: a credential issued over OpenID4VCI belongs
+// to the client of the API key that made the offer, like one issued over the VC-API: the
+// key that made the offer changes its status, and so does the key rotated from it, even
+// when the offer's key is itself a rotated one.
+func TestOpenID4VCICredentialManagedByRotatedKey(t *testing.T) {
+	s := newVCIServer(t)
+	ctx := context.Background()
+	holder := newKey(t, keys.EdDSA)
+	conf := openid4vci.ConfigurationID("PersonIdentity", vc.FormatDI)
+	issueOver := func(apiKey string) string {
+		t.Helper()
+		saved := s.APIKey
+		s.APIKey = apiKey
+		o := s.offer(t, []string{"ldp_vc"}, 0)
+		s.APIKey = saved
+		st, tok := s.token(t, s.preAuthCode(t, o), "")
+		if st != 200 {
+			t.Fatalf("token: %d %+v", st, tok)
+		}
+		st, res := s.credential(t, tok.AccessToken, conf, proof(t, holder, nil, map[string]any{"aud": s.URL, "nonce": s.nonce(t)}))
+		if st != 200 || len(res.Credentials) != 1 {
+			t.Fatalf("credential: %d %+v", st, res)
+		}
+		var doc struct {
+			ID string `json:"id"`
+		}
+		if err := json.Unmarshal(res.Credentials[0].Credential, &doc); err != nil || doc.ID == "" {
+			t.Fatalf("credential id: %v %s", err, res.Credentials[0].Credential)
+		}
+		return doc.ID
+	}
+	revoke := func(apiKey, id string) int {
+		t.Helper()
+		var p struct {
+			Code string `json:"code"`
+		}
+		st := s.do(t, "POST", "/credentials/status", "application/json", apiKey, []byte(js(map[string]any{"credentialId": id, "action": "suspend"})), &p)
+		if st != 200 {
+			t.Logf("suspend %s: %d %s", id, st, p.Code)
+		}
+		return st
+	}
+	is := s.svc.Issuer()
+	first := s.APIKey
+	byFirst := issueOver(first)
+	second, _, err := is.RotateAPIKey(ctx, first[:13])
+	if err != nil {
+		t.Fatal(err)
+	}
+	bySecond := issueOver(second)
+	if st := revoke(second, bySecond); st != 200 {
+		t.Errorf("the rotated key suspends the credential its own offer issued: %d", st)
+	}
+	if st := revoke(second, byFirst); st != 200 {
+		t.Errorf("the rotated key suspends what its predecessor's offer issued: %d", st)
+	}
+	third, _, err := is.RotateAPIKey(ctx, second[:13])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st := revoke(third, bySecond); st != 200 {
+		t.Errorf("a key rotated twice suspends what the middle key's offer issued: %d", st)
+	}
+	other, err := is.CreateAPIKey(ctx, "other", []string{"*"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st := revoke(other, bySecond); st != 403 {
+		t.Errorf("another client's key suspends the credential: %d", st)
+	}
+}
