@@ -92,6 +92,12 @@ type Issuer struct {
 	// tenant is Config.Tenant; disabled is set for a disabled tenant.
 	tenant   string
 	disabled bool
+	// typesLimited is set for a tenant created for some credential types only: it signs no
+	// client-supplied credential asserting another type.
+	typesLimited bool
+	// root is the deployment's base URL (the default issuer's, also for a tenant): status
+	// lists under it are the deployment's own, which clients never point at.
+	root string
 }
 
 // New opens an issuer over cfg.Store: it loads (or, the first time, generates) the keys, the
@@ -122,6 +128,7 @@ func New(ctx context.Context, cfg Config) (*Issuer, error) {
 		cfg.StatusTTL = 5 * time.Minute
 	}
 	var tenant *TenantRecord
+	root := strings.TrimRight(cfg.BaseURL, "/")
 	if cfg.Tenant != "" {
 		if err := CheckTenantName(cfg.Tenant); err != nil {
 			return nil, err
@@ -165,7 +172,7 @@ func New(ctx context.Context, cfg Config) (*Issuer, error) {
 		return nil, err
 	}
 	is := &Issuer{cfg: cfg, types: map[string]*CredentialType{}, log: cfg.Logger, check: check, tenant: cfg.Tenant,
-		disabled: tenant != nil && tenant.Disabled != nil,
+		disabled: tenant != nil && tenant.Disabled != nil, typesLimited: tenant != nil && len(tenant.Types) > 0, root: root,
 		status:   newStatusTable(cfg.MaxStatusSets),
 		apiKeys:  &apiKeys{store: cfg.Store, clock: cfg.Clock, ttl: cfg.APIKeyTTL, byID: map[string]APIKeyRecord{}, tenant: cfg.Tenant}}
 	is.inline = map[string]json.RawMessage{}

@@ -6,6 +6,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net/url"
+	"path"
 	"slices"
 	"strconv"
 	"strings"
@@ -312,6 +314,9 @@ func (is *Issuer) issueCredential(ctx context.Context, req Request) (*Issued, er
 	if !req.Client.AllowsTypes(c.Type) {
 		return nil, errs.Errorf(CodeForbidden, "forbidden: API key %s may not issue %v (its scopes must cover every type)", req.Client.ID, c.Type)
 	}
+	if err := is.checkTenantTypes(c.Type); err != nil {
+		return nil, err
+	}
 	if typ == "" {
 		typ = vc.TypeCredential
 	}
@@ -412,8 +417,55 @@ func (is *Issuer) checkClientStatus(entries []map[string]any) error {
 		if !vc.IsURL(list) {
 			return errs.Errorf(CodeInvalidStatus, "invalid credentialStatus: credentialStatus[%d].statusListCredential must be a URL", i)
 		}
-		if strings.HasPrefix(list, is.cfg.BaseURL+"/") {
-			return errs.Errorf(CodeInvalidStatus, "invalid credentialStatus: credentialStatus[%d] points at this issuer's own status list; the issuer allocates its entries", i)
+	}
+	for i, e := range entries {
+		for _, m := range []string{"statusListCredential", "id"} {
+			if u, _ := e[m].(string); u != "" && underURL(u, is.root) {
+				return errs.Errorf(CodeInvalidStatus, "invalid credentialStatus: credentialStatus[%d] points at a status list of this deployment; the issuer allocates its entries", i)
+			}
+		}
+	}
+	return nil
+}
+
+// underURL reports whether u names a resource under base (an absolute http(s) URL without a
+// trailing slash) however it is spelt: scheme, host case and trailing dot, default port,
+// user info, escaped characters, dot segments and repeated slashes do not matter.
+func underURL(u, base string) bool {
+	pu, err := url.Parse(u)
+	if err != nil {
+		return strings.HasPrefix(strings.ToLower(u), strings.ToLower(base)+"/")
+	}
+	pb, err := url.Parse(base)
+	if err != nil {
+		return false
+	}
+	if hostPort(pu) != hostPort(pb) {
+		return false
+	}
+	bp := strings.TrimRight(path.Clean("/"+pb.Path), "/")
+	return strings.HasPrefix(path.Clean("/"+pu.Path)+"/", bp+"/")
+}
+
+// hostPort is a URL's host in lower case without a trailing dot, with its port or the
+// scheme's default one.
+func hostPort(u *url.URL) string {
+	port := u.Port()
+	if port == "" {
+		port = map[string]string{"http": "80", "https": "443"}[strings.ToLower(u.Scheme)]
+	}
+	return strings.TrimSuffix(strings.ToLower(u.Hostname()), ".") + ":" + port
+}
+
+// checkTenantTypes refuses, at a tenant created for some credential types only, a
+// client-supplied credential asserting any other type (the base type aside).
+func (is *Issuer) checkTenantTypes(types []string) error {
+	if !is.typesLimited {
+		return nil
+	}
+	for _, t := range types {
+		if _, ok := is.types[t]; !ok && t != vc.TypeCredential {
+			return errs.Errorf(CodeUnknownType, "unknown credential type: %q is not a type tenant %s issues (its types: %s)", t, is.tenant, strings.Join(is.order, ", "))
 		}
 	}
 	return nil

@@ -1,0 +1,108 @@
+package issuer_test
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/idport/idport/issuer"
+	"github.com/idport/idport/issuer/boltstore"
+	"github.com/idport/idport/pkg/vc"
+)
+
+// TestTenantTypesHoldForClientCredentials: a tenant created for some credential types issues
+// no other type, whether the client names a type or sends a complete credential, even with
+// a key of every scope.
+func TestTenantTypesHoldForClientCredentials(t *testing.T) {
+	e := start(t, func(c *config) {
+		st, err := boltstore.Open(filepath.Join(c.DataDir, boltstore.DBFile), boltstore.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer st.Close()
+		if _, err := issuer.CreateTenant(context.Background(), st, issuer.TenantRecord{Name: "narrow", Types: []string{"BusinessRegistration"}}, time.Now()); err != nil {
+			t.Fatal(err)
+		}
+	})
+	narrow := e.svc.Tenants()[0]
+	tok, err := narrow.CreateAPIKey(context.Background(), "all", []string{"*"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	credential := func(types ...string) map[string]any {
+		return map[string]any{"credential": map[string]any{
+			"@context":          []any{vc.ContextV2, issuer.ContextUndefinedTermsV2},
+			"type":              append([]string{"VerifiableCredential"}, types...),
+			"issuer":            narrow.DID(),
+			"credentialSubject": map[string]any{"id": "did:example:123", "givenName": "Mei"},
+		}}
+	}
+	for name, body := range map[string]map[string]any{
+		"template":                 {"type": "PersonIdentity", "credentialSubject": map[string]any{"givenName": "Mei"}},
+		"credential":               credential("PersonIdentity"),
+		"credential, allowed too":  credential("BusinessRegistration", "PersonIdentity"),
+		"credential, another case": credential("businessregistration"),
+	} {
+		code, out, _ := e.post(t, "/tenants/narrow/credentials/issue", tok, body)
+		if code != http.StatusBadRequest || problemCode(t, out) != string(issuer.CodeUnknownType) {
+			t.Errorf("%s: %d %s", name, code, problemCode(t, out))
+		}
+	}
+	if code, out, _ := e.post(t, "/tenants/narrow/credentials/issue", tok, credential("BusinessRegistration")); code != http.StatusCreated {
+		t.Fatalf("a credential of the tenant's type: %d %s", code, out)
+	}
+}
+
+// TestClientStatusNeverPointsIntoTheDeployment: a client-supplied credentialStatus may name
+// a status list elsewhere, never one of this deployment's (the default issuer's or any
+// tenant's), however the URL is spelt.
+func TestClientStatusNeverPointsIntoTheDeployment(t *testing.T) {
+	te := startTenants(t)
+	u, _ := url.Parse(te.srv.URL)
+	host, port := u.Hostname(), u.Port()
+	entry := func(list string) map[string]any {
+		return map[string]any{"type": "BitstringStatusListEntry", "statusPurpose": "revocation",
+			"statusListIndex": "7", "statusListCredential": list, "id": list + "#7"}
+	}
+	lists := []string{
+		te.srv.URL + "/status/bitstring/revocation-1",
+		te.srv.URL + "/tenants/alpha/status/bitstring/revocation-1",
+		te.srv.URL + "/tenants/beta/status/bitstring/revocation-1",
+		"HTTP://" + strings.ToUpper(host) + ":" + port + "/status/bitstring/revocation-1",
+		"http://" + host + ":" + port + "/x/../status/bitstring/revocation-1",
+		"http://" + host + ":" + port + "//status/bitstring/revocation-1",
+		"http://" + host + ":" + port + "/%73tatus/bitstring/revocation-1",
+		"https://" + host + ":" + port + "/tenants/alpha/status/bitstring/revocation-1",
+		"http://user@" + host + ":" + port + "/tenants/alpha/status/bitstring/revocation-1",
+	}
+	for _, tenant := range []string{"", "alpha"} {
+		issuerDID := te.eng[tenant].DID()
+		for _, list := range lists {
+			body := map[string]any{"credential": map[string]any{
+				"@context":          []any{vc.ContextV2},
+				"type":              []string{"VerifiableCredential"},
+				"issuer":            issuerDID,
+				"credentialSubject": map[string]any{"id": "did:example:123"},
+				"credentialStatus":  []any{entry(list)},
+			}}
+			code, out, _ := te.post(t, prefix(tenant)+"/credentials/issue", te.keys[tenant], body)
+			if code != http.StatusBadRequest || problemCode(t, out) != string(issuer.CodeInvalidStatus) {
+				t.Errorf("%q with a status entry on %s: %d %s", tenant, list, code, problemCode(t, out))
+			}
+		}
+		body := map[string]any{"credential": map[string]any{
+			"@context":          []any{vc.ContextV2},
+			"type":              []string{"VerifiableCredential"},
+			"issuer":            issuerDID,
+			"credentialSubject": map[string]any{"id": "did:example:123"},
+			"credentialStatus":  []any{entry("https://status.example/lists/1")},
+		}}
+		if code, out, _ := te.post(t, prefix(tenant)+"/credentials/issue", te.keys[tenant], body); code != http.StatusCreated {
+			t.Errorf("%q with a status entry elsewhere: %d %s", tenant, code, out)
+		}
+	}
+}
