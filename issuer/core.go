@@ -173,8 +173,8 @@ func New(ctx context.Context, cfg Config) (*Issuer, error) {
 	}
 	is := &Issuer{cfg: cfg, types: map[string]*CredentialType{}, log: cfg.Logger, check: check, tenant: cfg.Tenant,
 		disabled: tenant != nil && tenant.Disabled != nil, typesLimited: tenant != nil && len(tenant.Types) > 0, root: root,
-		status:   newStatusTable(cfg.MaxStatusSets),
-		apiKeys:  &apiKeys{store: cfg.Store, clock: cfg.Clock, ttl: cfg.APIKeyTTL, byID: map[string]APIKeyRecord{}, tenant: cfg.Tenant}}
+		status:  newStatusTable(cfg.MaxStatusSets),
+		apiKeys: &apiKeys{store: cfg.Store, clock: cfg.Clock, ttl: cfg.APIKeyTTL, byID: map[string]APIKeyRecord{}, tenant: cfg.Tenant}}
 	is.inline = map[string]json.RawMessage{}
 	for i := range ts {
 		is.types[ts[i].Name] = &ts[i]
