@@ -76,7 +76,7 @@ type OfferResponse struct {
 
 func (v *vciAPI) createOffer(c *gin.Context) {
 	var req OfferRequest
-	if err := httpx.DecodeJSON(c, &req); err != nil {
+	if err := httpx.DecodeJSONStrict(c, &req); err != nil {
 		statuses.Write(c, err)
 		return
 	}

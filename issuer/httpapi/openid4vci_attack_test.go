@@ -147,3 +147,24 @@ func TestOpenID4VCICredentialManagedByRotatedKey(t *testing.T) {
 		t.Errorf("another client's key suspends the credential: %d", st)
 	}
 }
+
+// TestOpenID4VCIOfferDecodedStrictly: the back end's offer request is decoded like every
+// other idport request body, so that a misspelt member (a format restriction, a transaction
+// code) is refused instead of silently offering more than asked.
+func TestOpenID4VCIOfferDecodedStrictly(t *testing.T) {
+	s := newVCIServer(t)
+	for field, body := range map[string]map[string]any{
+		"formts": {"type": "PersonIdentity", "credentialSubject": personSubject(), "formts": []string{"dc+sd-jwt"}},
+		"tx_code": {"type": "PersonIdentity", "credentialSubject": personSubject(), "tx_code": map[string]any{"length": 6}},
+		"lenght": {"type": "PersonIdentity", "credentialSubject": personSubject(), "txCode": map[string]any{"lenght": 6}},
+	} {
+		var p struct {
+			Code   string `json:"code"`
+			Detail string `json:"detail"`
+		}
+		st := s.do(t, "POST", openid4vci.PathOffers, "application/json", s.APIKey, []byte(js(body)), &p)
+		if st != 400 || p.Code != "unknown_field" || !strings.Contains(p.Detail, field) {
+			t.Errorf("%s: %d %+v", field, st, p)
+		}
+	}
+}
