@@ -154,9 +154,9 @@ func TestOpenID4VCICredentialManagedByRotatedKey(t *testing.T) {
 func TestOpenID4VCIOfferDecodedStrictly(t *testing.T) {
 	s := newVCIServer(t)
 	for field, body := range map[string]map[string]any{
-		"formts": {"type": "PersonIdentity", "credentialSubject": personSubject(), "formts": []string{"dc+sd-jwt"}},
+		"formts":  {"type": "PersonIdentity", "credentialSubject": personSubject(), "formts": []string{"dc+sd-jwt"}},
 		"tx_code": {"type": "PersonIdentity", "credentialSubject": personSubject(), "tx_code": map[string]any{"length": 6}},
-		"lenght": {"type": "PersonIdentity", "credentialSubject": personSubject(), "txCode": map[string]any{"lenght": 6}},
+		"lenght":  {"type": "PersonIdentity", "credentialSubject": personSubject(), "txCode": map[string]any{"lenght": 6}},
 	} {
 		var p struct {
 			Code   string `json:"code"`
