@@ -168,3 +168,57 @@ func TestOpenID4VCIOfferDecodedStrictly(t *testing.T) {
 		}
 	}
 }
+
+// TestOpenID4VCIProofEdges: key proofs a malicious wallet might send, each refused without
+// spending the token's configuration or the nonce: a batch beyond the issuer's limit, a
+// private key in the header, a critical header extension the issuer does not understand, a
+// did:web kid (the issuer fetches nothing for a proof), an expired proof.
+func TestOpenID4VCIProofEdges(t *testing.T) {
+	s := newVCIServer(t)
+	holder := newKey(t, keys.EdDSA)
+	pub, _ := keys.PublicJWK(holder.Public, "")
+	var private map[string]any
+	_ = json.Unmarshal(pub, &private)
+	private["d"] = b64(strings.Repeat("k", 32)) // any private member
+	for name, c := range map[string]struct {
+		code   string
+		proofs func(aud, n string) []string
+	}{
+		"batch beyond the limit": {"invalid_credential_request", func(aud, n string) []string {
+			out := make([]string, openid4vci.DefaultBatchSize+1)
+			for i := range out {
+				out[i] = proof(t, holder, nil, map[string]any{"aud": aud, "nonce": n})
+			}
+			return out
+		}},
+		"private jwk": {"invalid_proof", func(aud, n string) []string {
+			return []string{proof(t, holder, map[string]any{"jwk": private}, map[string]any{"aud": aud, "nonce": n})}
+		}},
+		"crit": {"invalid_proof", func(aud, n string) []string {
+			return []string{proof(t, holder, map[string]any{"crit": []string{"x-bind"}, "x-bind": true}, map[string]any{"aud": aud, "nonce": n})}
+		}},
+		"did:web kid": {"invalid_proof", func(aud, n string) []string {
+			return []string{proof(t, holder, map[string]any{"jwk": nil, "kid": "did:web:127.0.0.1%3A1#key-1"}, map[string]any{"aud": aud, "nonce": n})}
+		}},
+		"expired": {"invalid_proof", func(aud, n string) []string {
+			return []string{proof(t, holder, nil, map[string]any{"aud": aud, "nonce": n, "exp": 1})}
+		}},
+	} {
+		t.Run(name, func(t *testing.T) {
+			tok, conf, n := redeemed(t, s)
+			before := s.issuedCount(t)
+			var out credResp
+			body := map[string]any{"credential_configuration_id": conf, "proofs": map[string]any{"jwt": c.proofs(s.URL, n)}}
+			st := s.do(t, "POST", openid4vci.PathCredential, "application/json", tok.AccessToken, []byte(js(body)), &out)
+			if st != 400 || out.Error != c.code {
+				t.Fatalf("%d %+v", st, out.oauthErr)
+			}
+			if got := s.issuedCount(t); got != before {
+				t.Fatalf("a refused request recorded %d credentials", got-before)
+			}
+			if st, res := s.credential(t, tok.AccessToken, conf, proof(t, holder, nil, map[string]any{"aud": s.URL, "nonce": n})); st != 200 {
+				t.Fatalf("the token and nonce after the refusal: %d %+v", st, res)
+			}
+		})
+	}
+}
