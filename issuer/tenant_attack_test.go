@@ -2,6 +2,9 @@ package issuer_test
 
 import (
 	"context"
+	"encoding/json"
+	"fmt"
+	"github.com/idport/idport/pkg/keys"
 	"net/http"
 	"net/url"
 	"path/filepath"
@@ -103,6 +106,69 @@ func TestClientStatusNeverPointsIntoTheDeployment(t *testing.T) {
 		}}
 		if code, out, _ := te.post(t, prefix(tenant)+"/credentials/issue", te.keys[tenant], body); code != http.StatusCreated {
 			t.Errorf("%q with a status entry elsewhere: %d %s", tenant, code, out)
+		}
+	}
+}
+
+// TestPublishedDocumentsHoldNoPrivateKey: every document the deployment publishes about its
+// keys (DID documents, JWKS, SD-JWT VC issuer metadata, OpenID4VCI metadata), of the default
+// issuer and of a tenant, with Ed25519 and P-256 keys and a retired key still published after
+// a rotation, holds no private JWK member anywhere.
+func TestPublishedDocumentsHoldNoPrivateKey(t *testing.T) {
+	te := startTenants(t)
+	ctx := context.Background()
+	for _, name := range []string{"", "alpha"} {
+		if code, pc, _, _ := te.issueAs(t, name, te.keys[name]); code != http.StatusCreated { // keeps the key published
+			t.Fatalf("%q issues: %d %s", name, code, pc)
+		}
+		if _, err := te.eng[name].Rotate(ctx, keys.ES256); err != nil {
+			t.Fatal(err)
+		}
+	}
+	private := map[string]bool{"d": true, "p": true, "q": true, "dp": true, "dq": true, "qi": true, "oth": true, "k": true}
+	var walk func(path string, v any) string
+	walk = func(path string, v any) string {
+		switch x := v.(type) {
+		case map[string]any:
+			for k, e := range x {
+				if private[k] {
+					return path + "." + k
+				}
+				if p := walk(path+"."+k, e); p != "" {
+					return p
+				}
+			}
+		case []any:
+			for i, e := range x {
+				if p := walk(fmt.Sprintf("%s[%d]", path, i), e); p != "" {
+					return p
+				}
+			}
+		}
+		return ""
+	}
+	for _, path := range []string{
+		"/.well-known/did.json", "/did.json", "/.well-known/jwks.json", "/.well-known/jwt-vc-issuer",
+		"/.well-known/openid-credential-issuer",
+		"/tenants/alpha/did.json", "/tenants/alpha/.well-known/did.json", "/tenants/alpha/.well-known/jwks.json",
+		"/.well-known/jwt-vc-issuer/tenants/alpha",
+	} {
+		code, body, _ := te.get(t, path)
+		if code != http.StatusOK {
+			t.Errorf("%s: %d", path, code)
+			continue
+		}
+		var doc any
+		if err := json.Unmarshal(body, &doc); err != nil {
+			t.Errorf("%s: %v", path, err)
+			continue
+		}
+		keysSeen := strings.Count(string(body), `"kty"`)
+		if keysSeen < 2 && path != "/.well-known/openid-credential-issuer" {
+			t.Errorf("%s publishes %d keys, want the retired and the current one", path, keysSeen)
+		}
+		if p := walk("$", doc); p != "" {
+			t.Errorf("%s holds a private key member at %s", path, p)
 		}
 	}
 }
