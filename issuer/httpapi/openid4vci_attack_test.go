@@ -222,3 +222,40 @@ func TestOpenID4VCIProofEdges(t *testing.T) {
 		})
 	}
 }
+
+// TestHostileBodiesNeverFailTheServer: every POST route, given bodies that are too large, too
+// deep, not JSON, not UTF-8, of the wrong shape or of the wrong content type, answers a client
+// error, never a server error.
+func TestHostileBodiesNeverFailTheServer(t *testing.T) {
+	s := newVCIServer(t)
+	deep := strings.Repeat(`{"a":`, 5000) + "1" + strings.Repeat("}", 5000)
+	deepArr := strings.Repeat("[", 100000) + strings.Repeat("]", 100000)
+	bodies := map[string]struct{ ctype, body string }{
+		"huge":          {"application/json", `{"type":"` + strings.Repeat("a", 2<<20) + `"}`},
+		"deep object":   {"application/json", deep},
+		"deep array":    {"application/json", deepArr},
+		"deep member":   {"application/json", `{"credentialSubject":` + deep + `,"credential":` + deepArr + `}`},
+		"not json":      {"application/json", `{"type":`},
+		"not utf-8":     {"application/json", "{\"type\":\"\xff\xfe\"}"},
+		"null":          {"application/json", `null`},
+		"array":         {"application/json", `[1,2,3]`},
+		"wrong types":   {"application/json", `{"type":1,"credentialSubject":[],"credential":7,"proofs":{"jwt":[1]},"txCode":{"length":"six"},"credential_configuration_id":{}}`},
+		"form":          {"application/x-www-form-urlencoded", "grant_type=" + strings.Repeat("%", 1000)},
+		"huge form":     {"application/x-www-form-urlencoded", "pre-authorized_code=" + strings.Repeat("a", 2<<20)},
+		"text":          {"text/plain", `{"type":"BusinessRegistration"}`},
+		"empty":         {"application/json", ``},
+		"proof garbage": {"application/json", `{"credential_configuration_id":"PersonIdentity_sd_jwt","proofs":{"jwt":["` + b64(deep) + "." + b64(deepArr) + `.AA"]}}`},
+	}
+	routes := []string{"/credentials/issue", "/credentials/status", "/onboarding", "/onboarding/challenges",
+		openid4vci.PathOffers, openid4vci.PathToken, openid4vci.PathNonce, openid4vci.PathCredential, openid4vci.PathNotification}
+	access, _, _ := redeemed(t, s)
+	for _, route := range routes {
+		for name, b := range bodies {
+			for _, auth := range []string{s.APIKey, access.AccessToken} {
+				if st := s.do(t, "POST", route, b.ctype, auth, []byte(b.body), nil); st >= 500 {
+					t.Errorf("%s, %s: %d", route, name, st)
+				}
+			}
+		}
+	}
+}
