@@ -283,6 +283,13 @@ func (is *Issuer) CreateAPIKey(ctx context.Context, name string, scopes []string
 // APIKeys lists the API keys, oldest first, without their secrets.
 func (is *Issuer) APIKeys() []APIKeyInfo { return is.apiKeys.list() }
 
+// APIKeyActive reports whether the API key with that id authenticates now: known to this
+// issuer (or tenant), neither revoked nor expired.
+func (is *Issuer) APIKeyActive(id string) bool {
+	rec, err := is.apiKeys.get(id)
+	return err == nil && rec.Revoked == nil && is.cfg.Clock().Before(expires(rec))
+}
+
 // RevokeAPIKey revokes the API key with that id: it stops authenticating at once. Revoking a
 // revoked key changes nothing.
 func (is *Issuer) RevokeAPIKey(ctx context.Context, id string) error {

@@ -259,3 +259,39 @@ func TestHostileBodiesNeverFailTheServer(t *testing.T) {
 		}
 	}
 }
+
+// TestOpenID4VCIRevokedKeyOffers: an offer lives no longer than the API key that made it: once
+// the key is revoked (leaked, say), its offers yield neither an access token nor, for a code
+// redeemed before, a credential.
+func TestOpenID4VCIRevokedKeyOffers(t *testing.T) {
+	s := newVCIServer(t)
+	ctx := context.Background()
+	is := s.svc.Issuer()
+	holder := newKey(t, keys.EdDSA)
+	leaked, err := is.CreateAPIKey(ctx, "leaked", []string{"*"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.APIKey = leaked
+	unredeemed := s.offer(t, nil, 0)
+	redeemedOffer := s.offer(t, nil, 0)
+	st, tok := s.token(t, s.preAuthCode(t, redeemedOffer), "")
+	if st != 200 {
+		t.Fatalf("token: %d %+v", st, tok)
+	}
+	code := s.preAuthCode(t, unredeemed)
+	if err := is.RevokeAPIKey(ctx, leaked[:13]); err != nil {
+		t.Fatal(err)
+	}
+	before := s.issuedCount(t)
+	if st, e := s.token(t, code, ""); st != 400 || e.Error != "invalid_grant" || e.AccessToken != "" {
+		t.Errorf("token for an offer of a revoked key: %d %+v", st, e)
+	}
+	n := s.nonce(t)
+	if st, res := s.credential(t, tok.AccessToken, redeemedOffer.Configurations[0], proof(t, holder, nil, map[string]any{"aud": s.URL, "nonce": n})); st != 400 || res.Error != "credential_request_denied" {
+		t.Errorf("credential for an offer of a revoked key: %d %+v", st, res.oauthErr)
+	}
+	if got := s.issuedCount(t); got != before {
+		t.Fatalf("%d credentials issued for offers of a revoked key", got-before)
+	}
+}
