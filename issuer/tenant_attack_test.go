@@ -3,6 +3,7 @@ package issuer_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"github.com/idport/idport/pkg/keys"
 	"net/http"
@@ -170,5 +171,50 @@ func TestPublishedDocumentsHoldNoPrivateKey(t *testing.T) {
 		if p := walk("$", doc); p != "" {
 			t.Errorf("%s holds a private key member at %s", path, p)
 		}
+	}
+}
+
+// TestTypeVariantsNeitherScopedNorRecognised: a credential type spelt like a recognised one
+// (case, invisible or confusable characters, spaces, the full vocabulary IRI) is neither
+// covered by a key scoped to the recognised type nor authorised by the registry check, which
+// both compare names exactly; nothing is stored for it.
+func TestTypeVariantsNeitherScopedNorRecognised(t *testing.T) {
+	ctx := context.Background()
+	is, st := newAuthorisedIssuerStore(t, issuer.CheckEnforce, activeRegistry(t))
+	scoped, err := is.CreateAPIKey(ctx, "br", []string{"BusinessRegistration"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	scopedClient, err := is.Authenticate(scoped)
+	if err != nil {
+		t.Fatal(err)
+	}
+	all, err := is.CreateAPIKey(ctx, "all", []string{"*"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	allClient, err := is.Authenticate(all)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, variant := range []string{
+		"businessregistration", "BUSINESSREGISTRATION", "BusinessRegistration\u200b", "\u0412usinessRegistration",
+		"BusinessRegistration ", "Business\u00adRegistration", "BusinessRegistrat\u0131on", issuer.Vocab + "BusinessRegistration",
+	} {
+		cred, _ := json.Marshal(map[string]any{"@context": []string{vc.ContextV2, issuer.ContextUndefinedTermsV2},
+			"type": []string{"VerifiableCredential", variant}, "issuer": is.DID(),
+			"credentialSubject": map[string]any{"id": "did:example:123", "uen": "1"}})
+		if _, err := is.Issue(ctx, issuer.Request{Credential: cred, Client: scopedClient}); !errors.Is(err, issuer.ErrScope) {
+			t.Errorf("%q with a key scoped to BusinessRegistration: %v", variant, err)
+		}
+		if _, err := is.Issue(ctx, issuer.Request{Credential: cred, Client: allClient}); !errors.Is(err, issuer.ErrIssuerNotAuthorised) && !errors.Is(err, issuer.ErrInvalidCredential) {
+			t.Errorf("%q with a key of every scope: %v", variant, err)
+		}
+		if _, err := is.Issue(ctx, issuer.Request{Type: variant, Subject: benchSubject, Client: allClient}); !errors.Is(err, issuer.ErrUnknownType) {
+			t.Errorf("template of %q: %v", variant, err)
+		}
+	}
+	if n := st.n.Load(); n != 0 {
+		t.Fatalf("%d credentials recorded for type variants", n)
 	}
 }
