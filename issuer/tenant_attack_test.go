@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"github.com/idport/idport/pkg/keys"
+	"io"
 	"net/http"
 	"net/url"
 	"path/filepath"
@@ -216,5 +217,72 @@ func TestTypeVariantsNeitherScopedNorRecognised(t *testing.T) {
 	}
 	if n := st.n.Load(); n != 0 {
 		t.Fatalf("%d credentials recorded for type variants", n)
+	}
+}
+
+// fakeForeign verifies every foreign credential, naming a fixed subject.
+type fakeForeign struct{}
+
+func (fakeForeign) VerifyForeign(context.Context, json.RawMessage) (issuer.ForeignResult, error) {
+	return issuer.ForeignResult{Verified: true, Issuer: "did:example:foreign", Types: []string{"ForeignRegistration"},
+		Claims: business, Grounds: issuer.RecognitionGrounds{Authority: "foreign-registrar", RegistryVersion: 3}}, nil
+}
+
+func (fakeForeign) RecognitionNow(context.Context, string, []string) (issuer.RecognitionState, error) {
+	return issuer.RecognitionState{Recognised: true, Code: "recognised", RegistryVersion: 3}, nil
+}
+
+// TestOnboardingRecordOnlyForItsClient: an onboarding record carries the local credential
+// issued for it; like a status change, it is read only by the client that onboarded (its key
+// or one rotated from it) or by an admin key. To any other key of the issuer it does not exist.
+func TestOnboardingRecordOnlyForItsClient(t *testing.T) {
+	e := start(t, func(c *config) {
+		c.Onboarding = &issuer.OnboardingConfig{Verifier: fakeForeign{}, Type: "BusinessRegistration"}
+	})
+	ctx := context.Background()
+	is := e.svc.Issuer()
+	mk := func(scopes ...string) string {
+		tok, err := is.CreateAPIKey(ctx, "k", scopes)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return tok
+	}
+	owner, other, narrow, admin := mk("BusinessRegistration"), mk("*"), mk("PersonIdentity"), mk(issuer.ScopeAdmin)
+	code, out, _ := e.post(t, "/onboarding", owner, map[string]any{"credential": "eyJhbGciOiJFUzI1NiJ9.e30.c2ln"})
+	if code != http.StatusCreated {
+		t.Fatalf("onboard: %d %s", code, out)
+	}
+	var rec struct {
+		ID         string          `json:"id"`
+		Credential json.RawMessage `json:"credential"`
+	}
+	if err := json.Unmarshal(out, &rec); err != nil || rec.ID == "" || len(rec.Credential) == 0 {
+		t.Fatalf("onboarding record %s: %v", out, err)
+	}
+	read := func(tok string) (int, []byte) {
+		req, _ := http.NewRequest(http.MethodGet, e.srv.URL+"/onboarding/"+rec.ID, nil)
+		req.Header.Set("Authorization", "Bearer "+tok)
+		resp, err := e.srv.Client().Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, b
+	}
+	for name, tok := range map[string]string{"another client": other, "a key for another type": narrow} {
+		if code, b := read(tok); code != http.StatusNotFound || problemCode(t, b) != string(issuer.CodeOnboardingNotFound) || strings.Contains(string(b), "credential\"") {
+			t.Errorf("%s reads the record: %d %.80s", name, code, b)
+		}
+	}
+	rotated, _, err := is.RotateAPIKey(ctx, owner[:13])
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, tok := range map[string]string{"the rotated key": rotated, "an admin key": admin} {
+		if code, b := read(tok); code != http.StatusOK {
+			t.Errorf("%s reads the record: %d %s", name, code, b)
+		}
 	}
 }

@@ -83,7 +83,7 @@ func (a *api) onboard(c *gin.Context) {
 }
 
 func (a *api) onboardingRecord(c *gin.Context) {
-	out, err := a.is.OnboardingRecord(c.Request.Context(), c.Param("id"))
+	out, err := a.is.OnboardingRecord(c.Request.Context(), c.Param("id"), client(c))
 	if err != nil {
 		statuses.Write(c, err)
 		return
