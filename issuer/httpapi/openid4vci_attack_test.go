@@ -3,6 +3,8 @@ package httpapi_test
 import (
 	"context"
 	"encoding/json"
+	"github.com/idport/idport/issuer/httpapi"
+	"github.com/idport/idport/pkg/did"
 	"strings"
 	"sync"
 	"testing"
@@ -293,5 +295,39 @@ func TestOpenID4VCIRevokedKeyOffers(t *testing.T) {
 	}
 	if got := s.issuedCount(t); got != before {
 		t.Fatalf("%d credentials issued for offers of a revoked key", got-before)
+	}
+}
+
+// TestOpenID4VCIHolderIsTheProvenKey: a W3C credential issued over OpenID4VCI names as its
+// subject the key the wallet proved (its did:jwk, or the DID of its kid), whatever subject id
+// the offer carried: a credential is never bound to an identifier its holder did not prove.
+func TestOpenID4VCIHolderIsTheProvenKey(t *testing.T) {
+	s := newVCIServer(t)
+	holder := newKey(t, keys.EdDSA)
+	sub := personSubject()
+	sub["id"] = "did:example:someone-else"
+	var o httpapi.OfferResponse
+	if st := s.do(t, "POST", openid4vci.PathOffers, "application/json", s.APIKey,
+		[]byte(js(map[string]any{"type": "PersonIdentity", "credentialSubject": sub, "formats": []string{"ldp_vc"}})), &o); st != 201 {
+		t.Fatalf("offer: %d", st)
+	}
+	st, tok := s.token(t, s.preAuthCode(t, o), "")
+	if st != 200 {
+		t.Fatalf("token: %d", st)
+	}
+	st, res := s.credential(t, tok.AccessToken, o.Configurations[0], proof(t, holder, nil, map[string]any{"aud": s.URL, "nonce": s.nonce(t)}))
+	if st != 200 {
+		t.Fatalf("credential: %d %+v", st, res.oauthErr)
+	}
+	var doc struct {
+		Subject map[string]any `json:"credentialSubject"`
+	}
+	_ = json.Unmarshal(res.Credentials[0].Credential, &doc)
+	want, _, err := did.JWKDID(holder.Public)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if doc.Subject["id"] != want {
+		t.Fatalf("subject id %v, want the proven key's %s", doc.Subject["id"], want)
 	}
 }

@@ -253,12 +253,17 @@ func (r *CredentialResponse) add(iss issuedOne) {
 // the issuance record (issuer.Request.Record).
 func (s *Service) issue(ctx context.Context, rec *OfferRecord, conf configuration, hk holderKey, record func(context.Context, issuer.IssueRecord) error) (issuedOne, error) {
 	subject := rec.Subject
-	if hk.did != "" && conf.format != vc.FormatSDJWT {
+	if conf.format != vc.FormatSDJWT {
+		// A W3C credential binds its holder by credentialSubject.id: the proven key's DID
+		// (its kid), else the engine names the key's did:jwk; never an id the offer carried.
 		subject = maps.Clone(rec.Subject)
 		if subject == nil {
 			subject = map[string]any{}
 		}
-		subject["id"] = hk.did
+		delete(subject, "id")
+		if hk.did != "" {
+			subject["id"] = hk.did
+		}
 	}
 	out, err := s.is.Issue(ctx, issuer.Request{Type: rec.Type, Subject: subject, Format: string(conf.format),
 		HolderJWK: hk.jwk, Client: &issuer.Client{ID: rec.Client, Scopes: []string{rec.Type}}, Record: record})
