@@ -24,6 +24,10 @@ import (
 // a BitstringStatusListEntry (VC 2.0's base context defines the terms already).
 const ContextStatusV1 = "https://www.w3.org/ns/credentials/status/v1"
 
+// MaxCredentialIDBytes bounds a credential id: a client-supplied one longer than this is refused
+// at issuance, and a status change names at most this many bytes.
+const MaxCredentialIDBytes = 2048
+
 // ContextUndefinedTermsV2 maps terms no other context defines to the issuer-dependent
 // vocabulary of VC 2.0 (https://www.w3.org/ns/credentials/issuer-dependent#).
 const ContextUndefinedTermsV2 = "https://www.w3.org/ns/credentials/undefined-terms/v2"
@@ -359,6 +363,9 @@ func (is *Issuer) issueCredential(ctx context.Context, req Request) (*Issued, er
 	}
 	if c.ID == "" {
 		c.ID = newID()
+	}
+	if len(c.ID) > MaxCredentialIDBytes {
+		return nil, errs.Errorf(CodeInvalidCredential, "invalid credential: the id has %d bytes; at most %d, so that its status can be changed", len(c.ID), MaxCredentialIDBytes)
 	}
 	p := &plan{format: format, typ: typ, sk: sk, issuedAt: now, cred: &c, credID: c.ID}
 	if c.ValidUntil != nil {
