@@ -219,6 +219,13 @@ func (is *Issuer) issueTemplateWith(ctx context.Context, req Request, evidence j
 				return nil, errs.Errorf(CodeUnknownClaim, "unknown claim: disclosable claim %q is not a claim of %s", n, t.Name)
 			}
 		}
+		// The type metadata says the type's disclosable claims are always selectively
+		// disclosable: a request may add claims, never drop one of those.
+		for _, n := range disclosable {
+			if !slices.Contains(req.Disclosable, n) {
+				return nil, errs.Errorf(CodeInvalidRequest, "invalid request: disclosable must keep %q, which %s always discloses selectively", n, t.Name)
+			}
+		}
 		disclosable = req.Disclosable
 	}
 	sk := is.ring.signer()
