@@ -286,3 +286,20 @@ func TestOnboardingRecordOnlyForItsClient(t *testing.T) {
 		}
 	}
 }
+
+// TestTenantKeyMakesNoOffer: OpenID4VCI is the default issuer's; a tenant's key, whatever its
+// scopes, is unknown to its offer API, so no wallet receives a credential under the default
+// issuer's name on a tenant's say.
+func TestTenantKeyMakesNoOffer(t *testing.T) {
+	te := startTenants(t)
+	body := map[string]any{"type": "BusinessRegistration", "credentialSubject": business}
+	if code, out, _ := te.post(t, "/oid4vci/offers", te.keys["alpha"], body); code != http.StatusUnauthorized {
+		t.Fatalf("a tenant's key makes an offer: %d %s", code, out)
+	}
+	if code, out, _ := te.post(t, "/tenants/alpha/oid4vci/offers", te.keys["alpha"], body); code != http.StatusNotFound {
+		t.Fatalf("a tenant's offer route: %d %s", code, out)
+	}
+	if code, out, _ := te.post(t, "/oid4vci/offers", te.keys[""], body); code != http.StatusCreated {
+		t.Fatalf("the default issuer's key: %d %s", code, out)
+	}
+}
