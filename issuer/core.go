@@ -283,6 +283,12 @@ func (is *Issuer) CreateAPIKey(ctx context.Context, name string, scopes []string
 // APIKeys lists the API keys, oldest first, without their secrets.
 func (is *Issuer) APIKeys() []APIKeyInfo { return is.apiKeys.list() }
 
+// HasType reports whether name is a credential type configured for this issuer (or tenant).
+func (is *Issuer) HasType(name string) bool {
+	_, ok := is.types[name]
+	return ok
+}
+
 // APIKeyActive reports whether the API key with that id authenticates now: known to this
 // issuer (or tenant), neither revoked nor expired.
 func (is *Issuer) APIKeyActive(id string) bool {

@@ -75,7 +75,7 @@ func (a *api) onboard(c *gin.Context) {
 	if out.Existing {
 		code = http.StatusOK
 	} else {
-		a.issued.WithLabelValues(out.Type, out.Format).Inc()
+		a.issued.WithLabelValues(typeLabel(a.is, out.Type), out.Format).Inc()
 	}
 	c.Header(CredentialIDHeader, out.CredentialID)
 	c.Header("Location", "/onboarding/"+out.ID)

@@ -1,6 +1,7 @@
 package httpapi_test
 
 import (
+	"io"
 	"strings"
 	"testing"
 )
@@ -51,5 +52,41 @@ func TestDisclosableKeepsTheTypesAlways(t *testing.T) {
 	if st, _, b := post(t, srv, tok, "/credentials/issue", js(map[string]any{"type": "BusinessRegistration", "format": "dc+sd-jwt",
 		"credentialSubject": subject(nil), "disclosable": append([]string{"uen"}, always...)})); st != 201 {
 		t.Fatalf("adding a disclosable claim: %d %.200s", st, b)
+	}
+}
+
+// TestMetricsLabelsStayClosed: a client naming its own credential types (VC-API) makes no new
+// metric series per name, for issuance or status changes: unconfigured types are counted as
+// "other", so that a client cannot grow the metrics without bound.
+func TestMetricsLabelsStayClosed(t *testing.T) {
+	srv, svc, tok := serverWith(t, nil)
+	for i := range 3 {
+		typ := "SpamType" + strings.Repeat("x", i)
+		st, _, b := post(t, srv, tok, "/credentials/issue", js(map[string]any{"credential": v2cred(svc.DID(), func(m map[string]any) {
+			m["@context"] = []any{"https://www.w3.org/ns/credentials/v2", "https://www.w3.org/ns/credentials/undefined-terms/v2"}
+			m["type"] = []any{"VerifiableCredential", typ}
+			m["id"] = "urn:example:spam-" + typ
+		})}))
+		if st != 201 {
+			t.Fatalf("issue %s: %d %.200s", typ, st, b)
+		}
+		if st, _, b := post(t, srv, tok, "/credentials/status", js(map[string]any{"credentialId": "urn:example:spam-" + typ, "action": "suspend"})); st != 200 {
+			t.Fatalf("suspend %s: %d %.200s", typ, st, b)
+		}
+	}
+	resp, err := srv.Client().Get(srv.URL + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	m := string(b)
+	if strings.Contains(m, "SpamType") {
+		t.Errorf("client-chosen type names became metric labels")
+	}
+	for _, want := range []string{`idport_issuer_credentials_issued_total{format="vc+jwt",type="other"} 3`, `idport_issuer_status_changes_total{state="suspended",type="other"} 3`} {
+		if !strings.Contains(m, want) {
+			t.Errorf("missing %s", want)
+		}
 	}
 }
