@@ -90,6 +90,10 @@ func (c *Client) Manages(issuedBy string) bool {
 	return issuedBy != "" && issuedBy == c.principal()
 }
 
+// Owner is the principal the issuance log records the client's credentials under: Principal,
+// or ID for a client without one ("" for nil, the in-process caller).
+func (c *Client) Owner() string { return c.principal() }
+
 func (c *Client) principal() string {
 	if c == nil {
 		return ""

@@ -92,6 +92,12 @@ type Issuer struct {
 	// tenant is Config.Tenant; disabled is set for a disabled tenant.
 	tenant   string
 	disabled bool
+	// typesLimited is set for a tenant created for some credential types only: it signs no
+	// client-supplied credential asserting another type.
+	typesLimited bool
+	// root is the deployment's base URL (the default issuer's, also for a tenant): status
+	// lists under it are the deployment's own, which clients never point at.
+	root string
 }
 
 // New opens an issuer over cfg.Store: it loads (or, the first time, generates) the keys, the
@@ -122,6 +128,7 @@ func New(ctx context.Context, cfg Config) (*Issuer, error) {
 		cfg.StatusTTL = 5 * time.Minute
 	}
 	var tenant *TenantRecord
+	root := strings.TrimRight(cfg.BaseURL, "/")
 	if cfg.Tenant != "" {
 		if err := CheckTenantName(cfg.Tenant); err != nil {
 			return nil, err
@@ -165,9 +172,9 @@ func New(ctx context.Context, cfg Config) (*Issuer, error) {
 		return nil, err
 	}
 	is := &Issuer{cfg: cfg, types: map[string]*CredentialType{}, log: cfg.Logger, check: check, tenant: cfg.Tenant,
-		disabled: tenant != nil && tenant.Disabled != nil,
-		status:   newStatusTable(cfg.MaxStatusSets),
-		apiKeys:  &apiKeys{store: cfg.Store, clock: cfg.Clock, ttl: cfg.APIKeyTTL, byID: map[string]APIKeyRecord{}, tenant: cfg.Tenant}}
+		disabled: tenant != nil && tenant.Disabled != nil, typesLimited: tenant != nil && len(tenant.Types) > 0, root: root,
+		status:  newStatusTable(cfg.MaxStatusSets),
+		apiKeys: &apiKeys{store: cfg.Store, clock: cfg.Clock, ttl: cfg.APIKeyTTL, byID: map[string]APIKeyRecord{}, tenant: cfg.Tenant}}
 	is.inline = map[string]json.RawMessage{}
 	for i := range ts {
 		is.types[ts[i].Name] = &ts[i]
@@ -275,6 +282,19 @@ func (is *Issuer) CreateAPIKey(ctx context.Context, name string, scopes []string
 
 // APIKeys lists the API keys, oldest first, without their secrets.
 func (is *Issuer) APIKeys() []APIKeyInfo { return is.apiKeys.list() }
+
+// HasType reports whether name is a credential type configured for this issuer (or tenant).
+func (is *Issuer) HasType(name string) bool {
+	_, ok := is.types[name]
+	return ok
+}
+
+// APIKeyActive reports whether the API key with that id authenticates now: known to this
+// issuer (or tenant), neither revoked nor expired.
+func (is *Issuer) APIKeyActive(id string) bool {
+	rec, err := is.apiKeys.get(id)
+	return err == nil && rec.Revoked == nil && is.cfg.Clock().Before(expires(rec))
+}
 
 // RevokeAPIKey revokes the API key with that id: it stops authenticating at once. Revoking a
 // revoked key changes nothing.

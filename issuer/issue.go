@@ -6,6 +6,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net/url"
+	"path"
 	"slices"
 	"strconv"
 	"strings"
@@ -21,6 +23,10 @@ import (
 // ContextStatusV1 is the Bitstring Status List context, added to VC 1.1 credentials that get
 // a BitstringStatusListEntry (VC 2.0's base context defines the terms already).
 const ContextStatusV1 = "https://www.w3.org/ns/credentials/status/v1"
+
+// MaxCredentialIDBytes bounds a credential id: a client-supplied one longer than this is refused
+// at issuance, and a status change names at most this many bytes.
+const MaxCredentialIDBytes = 2048
 
 // ContextUndefinedTermsV2 maps terms no other context defines to the issuer-dependent
 // vocabulary of VC 2.0 (https://www.w3.org/ns/credentials/issuer-dependent#).
@@ -213,6 +219,13 @@ func (is *Issuer) issueTemplateWith(ctx context.Context, req Request, evidence j
 				return nil, errs.Errorf(CodeUnknownClaim, "unknown claim: disclosable claim %q is not a claim of %s", n, t.Name)
 			}
 		}
+		// The type metadata says the type's disclosable claims are always selectively
+		// disclosable: a request may add claims, never drop one of those.
+		for _, n := range disclosable {
+			if !slices.Contains(req.Disclosable, n) {
+				return nil, errs.Errorf(CodeInvalidRequest, "invalid request: disclosable must keep %q, which %s always discloses selectively", n, t.Name)
+			}
+		}
 		disclosable = req.Disclosable
 	}
 	sk := is.ring.signer()
@@ -312,6 +325,9 @@ func (is *Issuer) issueCredential(ctx context.Context, req Request) (*Issued, er
 	if !req.Client.AllowsTypes(c.Type) {
 		return nil, errs.Errorf(CodeForbidden, "forbidden: API key %s may not issue %v (its scopes must cover every type)", req.Client.ID, c.Type)
 	}
+	if err := is.checkTenantTypes(c.Type); err != nil {
+		return nil, err
+	}
 	if typ == "" {
 		typ = vc.TypeCredential
 	}
@@ -354,6 +370,9 @@ func (is *Issuer) issueCredential(ctx context.Context, req Request) (*Issued, er
 	}
 	if c.ID == "" {
 		c.ID = newID()
+	}
+	if len(c.ID) > MaxCredentialIDBytes {
+		return nil, errs.Errorf(CodeInvalidCredential, "invalid credential: the id has %d bytes; at most %d, so that its status can be changed", len(c.ID), MaxCredentialIDBytes)
 	}
 	p := &plan{format: format, typ: typ, sk: sk, issuedAt: now, cred: &c, credID: c.ID}
 	if c.ValidUntil != nil {
@@ -412,8 +431,55 @@ func (is *Issuer) checkClientStatus(entries []map[string]any) error {
 		if !vc.IsURL(list) {
 			return errs.Errorf(CodeInvalidStatus, "invalid credentialStatus: credentialStatus[%d].statusListCredential must be a URL", i)
 		}
-		if strings.HasPrefix(list, is.cfg.BaseURL+"/") {
-			return errs.Errorf(CodeInvalidStatus, "invalid credentialStatus: credentialStatus[%d] points at this issuer's own status list; the issuer allocates its entries", i)
+	}
+	for i, e := range entries {
+		for _, m := range []string{"statusListCredential", "id"} {
+			if u, _ := e[m].(string); u != "" && underURL(u, is.root) {
+				return errs.Errorf(CodeInvalidStatus, "invalid credentialStatus: credentialStatus[%d] points at a status list of this deployment; the issuer allocates its entries", i)
+			}
+		}
+	}
+	return nil
+}
+
+// underURL reports whether u names a resource under base (an absolute http(s) URL without a
+// trailing slash) however it is spelt: scheme, host case and trailing dot, default port,
+// user info, escaped characters, dot segments and repeated slashes do not matter.
+func underURL(u, base string) bool {
+	pu, err := url.Parse(u)
+	if err != nil {
+		return strings.HasPrefix(strings.ToLower(u), strings.ToLower(base)+"/")
+	}
+	pb, err := url.Parse(base)
+	if err != nil {
+		return false
+	}
+	if hostPort(pu) != hostPort(pb) {
+		return false
+	}
+	bp := strings.TrimRight(path.Clean("/"+pb.Path), "/")
+	return strings.HasPrefix(path.Clean("/"+pu.Path)+"/", bp+"/")
+}
+
+// hostPort is a URL's host in lower case without a trailing dot, with its port or the
+// scheme's default one.
+func hostPort(u *url.URL) string {
+	port := u.Port()
+	if port == "" {
+		port = map[string]string{"http": "80", "https": "443"}[strings.ToLower(u.Scheme)]
+	}
+	return strings.TrimSuffix(strings.ToLower(u.Hostname()), ".") + ":" + port
+}
+
+// checkTenantTypes refuses, at a tenant created for some credential types only, a
+// client-supplied credential asserting any other type (the base type aside).
+func (is *Issuer) checkTenantTypes(types []string) error {
+	if !is.typesLimited {
+		return nil
+	}
+	for _, t := range types {
+		if _, ok := is.types[t]; !ok && t != vc.TypeCredential {
+			return errs.Errorf(CodeUnknownType, "unknown credential type: %q is not a type tenant %s issues (its types: %s)", t, is.tenant, strings.Join(is.order, ", "))
 		}
 	}
 	return nil

@@ -330,8 +330,10 @@ func (o *onboarding) localSubject(claims map[string]any) (map[string]any, []stri
 }
 
 // OnboardingRecord returns an onboarding record with the current recognition of its foreign
-// issuer (nil Current when the question could not be asked).
-func (is *Issuer) OnboardingRecord(ctx context.Context, id string) (*Onboarding, error) {
+// issuer (nil Current when the question could not be asked). The record carries the local
+// credential, so only the client that onboarded (its key or one rotated from it) or an admin
+// client reads it; to any other it does not exist.
+func (is *Issuer) OnboardingRecord(ctx context.Context, id string, client *Client) (*Onboarding, error) {
 	o := is.onboard
 	if o == nil {
 		return nil, errs.Errorf(CodeOnboardingDisabled, "onboarding disabled: this issuer onboards no foreign credentials")
@@ -340,7 +342,7 @@ func (is *Issuer) OnboardingRecord(ctx context.Context, id string) (*Onboarding,
 	if err != nil {
 		return nil, errs.Wrap(CodeStore, "store failed: reading onboarding record", err)
 	}
-	if !ok {
+	if !ok || !client.Manages(rec.Client) {
 		return nil, errs.Errorf(CodeOnboardingNotFound, "onboarding record not found: %q", id)
 	}
 	out := &Onboarding{OnboardingRecord: rec}

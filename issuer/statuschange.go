@@ -52,8 +52,8 @@ func (is *Issuer) ChangeStatus(ctx context.Context, client *Client, credentialID
 	default:
 		return StatusResult{}, errs.Errorf(CodeInvalidRequest, "invalid request: action %q (want revoke, suspend or reinstate)", action)
 	}
-	if credentialID == "" || len(credentialID) > 2048 {
-		return StatusResult{}, errs.Errorf(CodeInvalidRequest, "invalid request: credentialId is required (at most 2048 bytes)")
+	if credentialID == "" || len(credentialID) > MaxCredentialIDBytes {
+		return StatusResult{}, errs.Errorf(CodeInvalidRequest, "invalid request: credentialId is required (at most %d bytes)", MaxCredentialIDBytes)
 	}
 	rec, ok, err := is.credential(ctx, credentialID)
 	if err != nil {

@@ -76,7 +76,7 @@ type OfferResponse struct {
 
 func (v *vciAPI) createOffer(c *gin.Context) {
 	var req OfferRequest
-	if err := httpx.DecodeJSON(c, &req); err != nil {
+	if err := httpx.DecodeJSONStrict(c, &req); err != nil {
 		statuses.Write(c, err)
 		return
 	}
@@ -184,7 +184,7 @@ func (v *vciAPI) credential(c *gin.Context) {
 		statuses.WriteOAuth(c, err)
 		return
 	}
-	v.issued.WithLabelValues(res.Type, string(res.Format)).Add(float64(len(res.IDs)))
+	v.issued.WithLabelValues(typeLabel(v.is, res.Type), string(res.Format)).Add(float64(len(res.IDs)))
 	setRegistryWarning(c, res.Warnings)
 	c.Header("Cache-Control", "no-store")
 	c.JSON(http.StatusOK, res)

@@ -75,7 +75,7 @@ func (a *api) onboard(c *gin.Context) {
 	if out.Existing {
 		code = http.StatusOK
 	} else {
-		a.issued.WithLabelValues(out.Type, out.Format).Inc()
+		a.issued.WithLabelValues(typeLabel(a.is, out.Type), out.Format).Inc()
 	}
 	c.Header(CredentialIDHeader, out.CredentialID)
 	c.Header("Location", "/onboarding/"+out.ID)
@@ -83,7 +83,7 @@ func (a *api) onboard(c *gin.Context) {
 }
 
 func (a *api) onboardingRecord(c *gin.Context) {
-	out, err := a.is.OnboardingRecord(c.Request.Context(), c.Param("id"))
+	out, err := a.is.OnboardingRecord(c.Request.Context(), c.Param("id"), client(c))
 	if err != nil {
 		statuses.Write(c, err)
 		return

@@ -69,17 +69,32 @@ func (a *api) tenant(c *gin.Context) {
 }
 
 func (a *api) countIssued(c *gin.Context, out *issuer.Issued) {
+	typ := typeLabel(a.eng(c), out.Type)
 	if t := a.eng(c).Tenant(); t != "" {
-		a.tenantIssued.WithLabelValues(t, out.Type, string(out.Format)).Inc()
+		a.tenantIssued.WithLabelValues(t, typ, string(out.Format)).Inc()
 		return
 	}
-	a.issued.WithLabelValues(out.Type, string(out.Format)).Inc()
+	a.issued.WithLabelValues(typ, string(out.Format)).Inc()
 }
 
 func (a *api) countStatus(c *gin.Context, res issuer.StatusResult) {
+	typ := typeLabel(a.eng(c), res.Type)
 	if t := a.eng(c).Tenant(); t != "" {
-		a.tenantStatus.WithLabelValues(t, res.Type, res.State).Inc()
+		a.tenantStatus.WithLabelValues(t, typ, res.State).Inc()
 		return
 	}
-	a.status.WithLabelValues(res.Type, res.State).Inc()
+	a.status.WithLabelValues(typ, res.State).Inc()
+}
+
+// otherType is the type label of credentials whose type the issuer does not configure
+// (client-supplied VC-API credentials name any type they like).
+const otherType = "other"
+
+// typeLabel is the metric label of a credential type: the type when is configures it, else
+// otherType, so that clients cannot add label values without bound.
+func typeLabel(is *issuer.Issuer, typ string) string {
+	if is.HasType(typ) {
+		return typ
+	}
+	return otherType
 }

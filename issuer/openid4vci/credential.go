@@ -130,11 +130,13 @@ func (s *Service) Credential(ctx context.Context, accessToken string, req Creden
 // it. It marks the configuration issued, registers the notification id, appends ids to the
 // offer's credentials, and drops the claims once everything offered is issued. rec receives
 // the offer as it was (claims included).
-func reserve(now time.Time, conf configuration, count int, notification string, ids []string, rec *OfferRecord) UpdateFunc {
+func (s *Service) reserve(now time.Time, conf configuration, count int, notification string, ids []string, rec *OfferRecord) UpdateFunc {
 	return func(r *OfferRecord) (bool, error) {
 		switch {
 		case !now.Before(r.TokenExpires):
 			return false, errs.Errorf(CodeInvalidToken, "invalid access token: expired")
+		case !s.keyActive(r):
+			return false, errs.Errorf(CodeRequestDenied, "credential request denied: the offer was withdrawn (the API key that made it no longer works)")
 		case !slices.Contains(r.Configurations, conf.id):
 			return false, errs.Errorf(CodeUnknownConfiguration, "unknown credential configuration: %q is not offered to this access token", conf.id)
 		case r.Issued[conf.id] > 0:
@@ -178,7 +180,7 @@ func (s *Service) credentialOneTransaction(ctx context.Context, rs RecordingStor
 		return nil, tokenErr(err)
 	}
 	var rec OfferRecord
-	if _, err := reserve(now, conf, len(holders), "", nil, &rec)(pre); err != nil {
+	if _, err := s.reserve(now, conf, len(holders), "", nil, &rec)(pre); err != nil {
 		return nil, err
 	}
 	var recs []issuer.IssueRecord
@@ -194,7 +196,7 @@ func (s *Service) credentialOneTransaction(ctx context.Context, rs RecordingStor
 		}
 		out.add(iss)
 	}
-	if err := rs.UpdateOfferRecording(ctx, l, nonce, now, reserve(now, conf, len(holders), out.NotificationID, out.IDs, &rec), recs); err != nil {
+	if err := rs.UpdateOfferRecording(ctx, l, nonce, now, s.reserve(now, conf, len(holders), out.NotificationID, out.IDs, &rec), recs); err != nil {
 		return nil, tokenErr(err)
 	}
 	s.log.Info("OpenID4VCI credentials issued", "offer", rec.ID, "configuration", conf.id, "count", len(out.IDs))
@@ -207,7 +209,7 @@ func (s *Service) credentialOneTransaction(ctx context.Context, rs RecordingStor
 func (s *Service) credentialThreeTransactions(ctx context.Context, accessToken string, conf configuration, holders []holderKey, nonce string, now time.Time) (*CredentialResponse, error) {
 	notification := randomToken(16)
 	var rec OfferRecord
-	err := s.store.UpdateOffer(ctx, Lookup{Kind: ByToken, Value: hash(accessToken)}, nonce, now, reserve(now, conf, len(holders), notification, nil, &rec))
+	err := s.store.UpdateOffer(ctx, Lookup{Kind: ByToken, Value: hash(accessToken)}, nonce, now, s.reserve(now, conf, len(holders), notification, nil, &rec))
 	if err != nil {
 		return nil, tokenErr(err)
 	}
@@ -251,12 +253,17 @@ func (r *CredentialResponse) add(iss issuedOne) {
 // the issuance record (issuer.Request.Record).
 func (s *Service) issue(ctx context.Context, rec *OfferRecord, conf configuration, hk holderKey, record func(context.Context, issuer.IssueRecord) error) (issuedOne, error) {
 	subject := rec.Subject
-	if hk.did != "" && conf.format != vc.FormatSDJWT {
+	if conf.format != vc.FormatSDJWT {
+		// A W3C credential binds its holder by credentialSubject.id: the proven key's DID
+		// (its kid), else the engine names the key's did:jwk; never an id the offer carried.
 		subject = maps.Clone(rec.Subject)
 		if subject == nil {
 			subject = map[string]any{}
 		}
-		subject["id"] = hk.did
+		delete(subject, "id")
+		if hk.did != "" {
+			subject["id"] = hk.did
+		}
 	}
 	out, err := s.is.Issue(ctx, issuer.Request{Type: rec.Type, Subject: subject, Format: string(conf.format),
 		HolderJWK: hk.jwk, Client: &issuer.Client{ID: rec.Client, Scopes: []string{rec.Type}}, Record: record})

@@ -107,7 +107,7 @@ func (s *Service) CreateOffer(ctx context.Context, req OfferRequest) (*Offer, er
 	rec := &OfferRecord{ID: randomToken(24), CodeHash: hash(code), Type: t.Name, Subject: req.Subject,
 		Configurations: ids, Created: now, Expires: now.Add(s.cfg.OfferTTL)}
 	if req.Client != nil {
-		rec.Client = req.Client.ID
+		rec.Client, rec.Key = req.Client.Owner(), req.Client.ID
 	}
 	out := &Offer{ID: rec.ID, URI: s.OfferURI(rec.ID), Expires: rec.Expires, Configurations: ids}
 	if req.TxCodeLength > 0 {

@@ -36,6 +36,9 @@ type proofHeader struct {
 	// TrustChain and KeyAttestation name keys this issuer does not accept.
 	TrustChain     json.RawMessage `json:"trust_chain"`
 	KeyAttestation json.RawMessage `json:"key_attestation"`
+	// Crit names header extensions the recipient must understand (RFC 7515 section
+	// 4.1.11); this issuer understands none, so a proof with crit is refused.
+	Crit json.RawMessage `json:"crit"`
 }
 
 // proofClaims are the claims of a key proof.
@@ -73,6 +76,9 @@ func (s *Service) verifyProof(ctx context.Context, jwt string, now time.Time) (h
 	}
 	if h.Typ != ProofTyp {
 		return holderKey{}, "", proofErr("typ %q, want %q", h.Typ, ProofTyp)
+	}
+	if len(h.Crit) > 0 {
+		return holderKey{}, "", proofErr("crit names header extensions this issuer does not understand")
 	}
 	if len(h.X5C) > 0 || len(h.TrustChain) > 0 || len(h.KeyAttestation) > 0 {
 		return holderKey{}, "", proofErr("x5c, trust_chain and key_attestation are not supported; send a jwk or a did:key / did:jwk kid")

@@ -31,8 +31,13 @@ type OfferRecord struct {
 	Subject map[string]any `json:"subject,omitempty"`
 	// Configurations are the offered credential configuration ids.
 	Configurations []string `json:"configurations"`
-	// Client is the id of the API key that made the offer.
+	// Client is the principal of the API key that made the offer (issuer.Client.Owner): the
+	// credentials issued for the offer are recorded under it, so that the key, and every key
+	// rotated from its client's, manages them.
 	Client string `json:"client,omitempty"`
+	// Key is the id of the API key that made the offer: once it is revoked or expired, the
+	// offer yields neither an access token nor a credential ("" for an in-process offer).
+	Key string `json:"key,omitempty"`
 	// Created and Expires bound the offer and its pre-authorized code.
 	Created time.Time `json:"created"`
 	Expires time.Time `json:"expires"`

@@ -46,6 +46,8 @@ func (s *Service) Token(ctx context.Context, req TokenRequest) (*TokenResponse, 
 				return false, errs.Errorf(CodeInvalidGrant, "invalid grant: the pre-authorized code expired")
 			case rec.TxFailures >= MaxTxFailures:
 				return false, errs.Errorf(CodeInvalidGrant, "invalid grant: the pre-authorized code is locked after %d wrong transaction codes", MaxTxFailures)
+			case !s.keyActive(rec):
+				return false, errs.Errorf(CodeInvalidGrant, "invalid grant: the offer was withdrawn (the API key that made it no longer works)")
 			}
 			if rec.TxCodeHash != "" {
 				if req.TxCode == "" {
@@ -84,4 +86,10 @@ func (s *Service) Nonce(ctx context.Context) (*NonceResponse, error) {
 		return nil, err
 	}
 	return &NonceResponse{CNonce: n}, nil
+}
+
+// keyActive reports whether the API key that made an offer still authenticates (an offer
+// made in process names none).
+func (s *Service) keyActive(rec *OfferRecord) bool {
+	return rec.Key == "" || s.is.APIKeyActive(rec.Key)
 }
