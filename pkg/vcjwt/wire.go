@@ -248,8 +248,10 @@ func (c *credWire) fill(v *Verified) error {
 	} else if c.Issuer != v.Issuer {
 		return fmt.Errorf("%w: iss %q and credential issuer %q differ", ErrMalformed, v.Issuer, c.Issuer)
 	}
+	// The dates are read under the names of the credential's version, as pkg/vc reads them:
+	// validFrom and validUntil are each optional in VC 2.0, so one never stands for the other.
 	from, until := c.ValidFrom, c.ValidUntil
-	if from == "" {
+	if c.version == 1 {
 		from, until = c.IssuanceDate, c.ExpirationDate
 	}
 	for _, d := range []struct {
