@@ -506,6 +506,9 @@ func (p *Processor) expand(ctx context.Context, doc map[string]any) (_ []any, er
 	if nr, ne := countRaw(doc, active.idAliases), countExpanded(expanded); nr != ne {
 		return nil, fmt.Errorf("vcld: %d properties in the document but %d after JSON-LD expansion (a term maps to nothing or two terms collide): %w", nr, ne, ErrUnsafeDocument)
 	}
+	if err := checkTermsRead(doc, expanded); err != nil {
+		return nil, err
+	}
 	return expanded, nil
 }
 

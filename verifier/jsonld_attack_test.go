@@ -1,0 +1,116 @@
+package verifier_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/idport/idport/pkg/keys"
+	"github.com/idport/idport/pkg/vcld"
+	"github.com/idport/idport/verifier"
+	"github.com/idport/idport/verifier/internal/testutil"
+)
+
+// TestDataIntegrityTermsSpeltAsIRIs: a holder of a signed Data Integrity credential rewrites a
+// member the verifier reads by its JSON name (credentialStatus, validUntil) under the absolute
+// IRI the name expands to. The RDF dataset, and so the signature, stays the same; the verifier
+// must not then read the credential as having no status or no end of validity.
+func TestDataIntegrityTermsSpeltAsIRIs(t *testing.T) {
+	ctx := context.Background()
+	is := testutil.NewParty(t, keys.EdDSA)
+	st := &fakeStatus{Values: map[string]uint8{"https://status.example/list/1#42": 1}}
+	v := newVerifier(t, verifier.NewStaticTrust(2, is.Authority()), st, verifier.Policy{})
+	sign := func(c testutil.Cred) string {
+		c.Issuer, c.LD = is.DID, true
+		signed, err := vcld.SignCredential(ctx, c.JSON(), vcld.SignOptions{Signer: is.Key.Signer, VerificationMethod: is.Kid, Created: testNow.Add(-48 * time.Hour)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(signed)
+	}
+	revoked := sign(testutil.Cred{From: testNow.Add(-48 * time.Hour), Status: statusEntry("revocation", "42")})
+	expired := sign(testutil.Cred{From: testNow.Add(-48 * time.Hour), Until: testNow.Add(-time.Hour)})
+	early := sign(testutil.Cred{From: testNow.Add(24 * time.Hour)})
+	until := testNow.Add(-time.Hour).UTC().Format(time.RFC3339)
+	typedUntil := `{"@value":"` + until + `","@type":"http://www.w3.org/2001/XMLSchema#dateTime"}`
+	from := testNow.Add(24 * time.Hour).UTC().Format(time.RFC3339)
+	entry := func(doc string) string { // the credentialStatus member's value, as signed
+		i := strings.Index(doc, `"credentialStatus":`) + len(`"credentialStatus":`)
+		return doc[i : i+strings.IndexByte(doc[i:], '}')+1]
+	}
+	status := entry(revoked)
+	replace := func(old, new string) func(string) string {
+		return func(doc string) string {
+			out := strings.Replace(doc, old, new, 1)
+			if out == doc {
+				t.Fatalf("%q not found in %s", old, doc)
+			}
+			return out
+		}
+	}
+	then := func(f, g func(string) string) func(string) string {
+		return func(doc string) string { return g(f(doc)) }
+	}
+	dropStatus := replace(`"credentialStatus":`+status+`,`, "")
+	addContext := func(term string) func(string) string {
+		return replace(`"https://www.w3.org/ns/credentials/v2",{`, `"https://www.w3.org/ns/credentials/v2",`+term+`,{`)
+	}
+	const credID = `"id":"urn:uuid:5e8f5a44-7b0c-4f4e-9a1c-000000000001"`
+	tests := []struct {
+		name string
+		doc  string
+		edit func(string) string
+		want verifier.Code
+	}{
+		{"revoked as signed", revoked, nil, verifier.CodeRevoked},
+		{"credentialStatus as an IRI", revoked, replace(`"credentialStatus":`, `"https://www.w3.org/2018/credentials#credentialStatus":`), verifier.CodeMalformed},
+		{"credentialStatus under an added alias", revoked, then(replace(`"credentialStatus":`, `"cs":`), addContext(`{"cs":"https://www.w3.org/2018/credentials#credentialStatus"}`)), verifier.CodeMalformed},
+		{"credentialStatus under @nest", revoked, then(dropStatus, replace(credID, `"@nest":{"https://www.w3.org/2018/credentials#credentialStatus":`+status+`},`+credID)), verifier.CodeMalformed},
+		{"credentialStatus moved to @included", revoked, then(dropStatus, replace(credID, `"@included":[{`+credID+`,"https://www.w3.org/2018/credentials#credentialStatus":`+status+`}],`+credID)), verifier.CodeMalformed},
+		{"credentialStatus both spelt and an IRI", revoked, replace(`"credentialStatus":`, `"https://www.w3.org/2018/credentials#credentialStatus":[],"credentialStatus":`), verifier.CodeMalformed},
+		{"expired as signed", expired, nil, verifier.CodeExpired},
+		{"validUntil as an IRI with a typed value", expired, replace(`"validUntil":"`+until+`"`, `"https://www.w3.org/2018/credentials#validUntil":`+typedUntil), verifier.CodeMalformed},
+		{"not yet valid as signed", early, nil, verifier.CodeNotYetValid},
+		{"validFrom as an IRI with a typed value", early, replace(`"validFrom":"`+from+`"`,
+			`"https://www.w3.org/2018/credentials#validFrom":{"@value":"`+from+`","@type":"http://www.w3.org/2001/XMLSchema#dateTime"}`), verifier.CodeMalformed},
+	}
+	edit := func(doc string, f func(string) string) string {
+		if f == nil {
+			return doc
+		}
+		return f(doc)
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			res, err := v.VerifyCredential(ctx, []byte(edit(tt.doc, tt.edit)))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if res.Verified || !res.HasError(tt.want) {
+				t.Fatalf("verified=%v errors=%+v, want %s", res.Verified, res.Errors, tt.want)
+			}
+		})
+	}
+
+	// The same inside a Data Integrity presentation, where the credential's expanded form is
+	// taken from the presentation's.
+	holder := testutil.NewParty(t, keys.EdDSA)
+	pv := newVerifier(t, verifier.NewStaticTrust(2, is.Authority()), st, verifier.Policy{HolderBinding: verifier.HolderBindingHolderSigned})
+	for _, tt := range tests {
+		t.Run("presented/"+tt.name, func(t *testing.T) {
+			nonce, _, err := pv.IssueChallenge(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			vp := edit(string(holder.PresentLD(t, nonce, "verifier.example", []byte(tt.doc))), tt.edit)
+			res, err := pv.VerifyPresentation(ctx, []byte(vp), verifier.PresentationOptions{Domain: "verifier.example"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if res.Verified || !res.HasError(tt.want) {
+				t.Fatalf("verified=%v errors=%+v, want %s", res.Verified, res.Errors, tt.want)
+			}
+		})
+	}
+}
