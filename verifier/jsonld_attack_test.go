@@ -114,3 +114,81 @@ func TestDataIntegrityTermsSpeltAsIRIs(t *testing.T) {
 		})
 	}
 }
+
+// TestDataIntegrityContextRedefinesClaims: a holder appends a context to a signed Data
+// Integrity credential that gives the issuer's claim names each other's IRIs and swaps the
+// values, so the statements, and the signature, stay the same while the claims read by name
+// change meaning.
+func TestDataIntegrityContextRedefinesClaims(t *testing.T) {
+	ctx := context.Background()
+	is := testutil.NewParty(t, keys.EdDSA)
+	v := newVerifier(t, verifier.NewStaticTrust(2, is.Authority()), nil, verifier.Policy{})
+	signed := string(is.SignLD(t, testutil.Cred{Issuer: is.DID, From: testNow.Add(-time.Hour), LD: true}.JSON(), testNow.Add(-time.Hour)))
+	res, err := v.VerifyCredential(ctx, []byte(signed))
+	if err != nil || !res.Verified || res.Claims["registrationNumber"] != "201912345K" {
+		t.Fatalf("as signed: %v %+v %v", err, res.Errors, res.Claims)
+	}
+	swapped := strings.NewReplacer(
+		`"uen":"201912345K"`, `"uen":"ACME Pte Ltd"`,
+		`"legalName":"ACME Pte Ltd"`, `"legalName":"201912345K"`,
+	).Replace(signed)
+	i := strings.Index(swapped, `"@context":[`) + len(`"@context":[`)
+	j := i + strings.Index(swapped[i:], "]")
+	swapped = swapped[:j] + `,{"uen":"https://idport.dev/ns#legalName","legalName":"https://idport.dev/ns#uen"}` + swapped[j:]
+	if swapped == signed {
+		t.Fatal("nothing swapped")
+	}
+	res, err = v.VerifyCredential(ctx, []byte(swapped))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Verified {
+		t.Fatalf("verified with claims %v", res.Claims)
+	}
+	if !res.HasError(verifier.CodeMalformed) {
+		t.Fatalf("errors %+v, want malformed", res.Errors)
+	}
+}
+
+// TestDataIntegritySubjectIDRespelt: someone other than the subject presents a Data Integrity
+// credential after spelling its subject's "id" as the keyword "@id" (or an alias of it), which
+// states the same and so keeps the signature: the credential must not pass for one without a
+// subject, which the subject holder binding lets anyone present.
+func TestDataIntegritySubjectIDRespelt(t *testing.T) {
+	ctx := context.Background()
+	is := testutil.NewParty(t, keys.EdDSA)
+	subject := testutil.NewParty(t, keys.EdDSA)
+	thief := testutil.NewParty(t, keys.EdDSA)
+	v := newVerifier(t, verifier.NewStaticTrust(2, is.Authority()), nil, verifier.Policy{CrossBorder: verifier.ClaimsStrip})
+	signed := string(is.SignLD(t, testutil.Cred{Issuer: is.DID, Subject: subject.DID, From: testNow.Add(-time.Hour), LD: true}.JSON(), testNow.Add(-time.Hour)))
+	subjectID := `"id":"` + subject.DID + `"`
+	for name, edit := range map[string]func(string) string{
+		"as signed": func(doc string) string { return doc },
+		"@id":       func(doc string) string { return strings.Replace(doc, subjectID, `"@id":"`+subject.DID+`"`, 1) },
+		"alias of @id": func(doc string) string {
+			doc = strings.Replace(doc, subjectID, `"ident":"`+subject.DID+`"`, 1)
+			return strings.Replace(doc, `"https://www.w3.org/ns/credentials/v2",{`, `"https://www.w3.org/ns/credentials/v2",{"ident":"@id"},{`, 1)
+		},
+		"subject as an IRI": func(doc string) string {
+			return strings.Replace(doc, `"credentialSubject":`, `"https://www.w3.org/2018/credentials#credentialSubject":`, 1)
+		},
+	} {
+		t.Run(name, func(t *testing.T) {
+			nonce, _, err := v.IssueChallenge(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			vp := []byte(edit(string(thief.PresentLD(t, nonce, "verifier.example", []byte(signed)))))
+			if name != "as signed" && !strings.Contains(string(vp), subject.DID) {
+				t.Fatal("edit lost the subject")
+			}
+			res, err := v.VerifyPresentation(ctx, vp, verifier.PresentationOptions{Domain: "verifier.example"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if res.Verified {
+				t.Fatalf("a thief's presentation verified: subject %q", res.Credentials[0].Subject)
+			}
+		})
+	}
+}

@@ -383,6 +383,9 @@ func (p *Processor) processContext(ctxVal any) (*ld.Context, error) {
 	if err := checkContextValue(ctxVal); err != nil {
 		return nil, err
 	}
+	if err := p.checkNoRedefinition(ctxVal); err != nil {
+		return nil, err
+	}
 	opts := p.ldOptions()
 	base := ld.NewContext(nil, opts)
 	active, err := base.Parse(ctxVal)

@@ -1,6 +1,9 @@
 package vcld
 
-import "fmt"
+import (
+	"fmt"
+	"strings"
+)
 
 // termsRead are members that readers of a document take from its JSON by name, not from its
 // RDF statements, and whose absence loosens a check: a credential's status and validity
@@ -65,6 +68,11 @@ func checkTermsRead(doc map[string]any, expanded []any) error {
 	var top map[string]any
 	if len(expanded) == 1 {
 		top, _ = expanded[0].(map[string]any)
+	}
+	if top != nil {
+		if err := checkSubjectIDs(doc["credentialSubject"], top[credNS+"credentialSubject"]); err != nil {
+			return err
+		}
 	}
 	for i, t := range termsRead {
 		if exp[i] > raw[i] {
@@ -150,4 +158,40 @@ func countTermsExpanded(v any, n *[len(termsRead)]int) {
 			countTermsExpanded(e, n)
 		}
 	}
+}
+
+// checkSubjectIDs checks that each credential subject names its identifier under "id": readers
+// take the subject from that member (holder binding compares it with the presenter), and a
+// subject written with "@id" or another alias of it would state the same, keep the signature,
+// and pass for a subject without an identifier. raw is the credentialSubject member of the
+// document, nodes the expanded values of the property.
+func checkSubjectIDs(raw, nodes any) error {
+	expanded, _ := nodes.([]any)
+	if len(expanded) == 0 {
+		return nil
+	}
+	var items []any
+	for _, it := range asSlice(raw) {
+		if it != nil {
+			items = append(items, it)
+		}
+	}
+	if len(items) != len(expanded) {
+		return fmt.Errorf("vcld: %d credential subjects stated but %d in the credentialSubject member: %w", len(expanded), len(items), ErrUnsafeDocument)
+	}
+	for i, it := range items {
+		m, ok := it.(map[string]any)
+		if !ok {
+			continue
+		}
+		n, _ := expanded[i].(map[string]any)
+		id, _ := n["@id"].(string)
+		if id == "" || strings.HasPrefix(id, "_:") {
+			continue
+		}
+		if s, _ := m["id"].(string); s != id {
+			return fmt.Errorf("vcld: credential subject %q is not named by its id member: %w", id, ErrUnsafeDocument)
+		}
+	}
+	return nil
 }
