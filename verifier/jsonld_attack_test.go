@@ -115,38 +115,58 @@ func TestDataIntegrityTermsSpeltAsIRIs(t *testing.T) {
 	}
 }
 
-// TestDataIntegrityContextRedefinesClaims: a holder appends a context to a signed Data
-// Integrity credential that gives the issuer's claim names each other's IRIs and swaps the
-// values, so the statements, and the signature, stay the same while the claims read by name
-// change meaning.
+// TestDataIntegrityContextRedefinesClaims: a holder changes the contexts of a signed Data
+// Integrity credential so that the issuer's claim names take each other's IRIs, and swaps the
+// values: the statements, and the signature, stay the same while the claims read by name
+// change meaning. Every way to do it must be refused.
 func TestDataIntegrityContextRedefinesClaims(t *testing.T) {
 	ctx := context.Background()
 	is := testutil.NewParty(t, keys.EdDSA)
 	v := newVerifier(t, verifier.NewStaticTrust(2, is.Authority()), nil, verifier.Policy{})
-	signed := string(is.SignLD(t, testutil.Cred{Issuer: is.DID, From: testNow.Add(-time.Hour), LD: true}.JSON(), testNow.Add(-time.Hour)))
-	res, err := v.VerifyCredential(ctx, []byte(signed))
-	if err != nil || !res.Verified || res.Claims["registrationNumber"] != "201912345K" {
-		t.Fatalf("as signed: %v %+v %v", err, res.Errors, res.Claims)
+	cred := testutil.Cred{Issuer: is.DID, From: testNow.Add(-time.Hour), LD: true}
+	inline := string(is.SignLD(t, cred.JSON(), testNow.Add(-time.Hour)))
+	cred.LD = false
+	vocab := string(is.SignLD(t, []byte(strings.Replace(string(cred.JSON()), `"@context":["https://www.w3.org/ns/credentials/v2"]`,
+		`"@context":["https://www.w3.org/ns/credentials/v2","https://www.w3.org/ns/credentials/undefined-terms/v2"]`, 1)), testNow.Add(-time.Hour)))
+	swapValues := strings.NewReplacer(`"uen":"201912345K"`, `"uen":"ACME Pte Ltd"`, `"legalName":"ACME Pte Ltd"`, `"legalName":"201912345K"`)
+	appendContext := func(doc, c string) string {
+		i := strings.Index(doc, `"@context":[`) + len(`"@context":[`)
+		j := i + strings.Index(doc[i:], "]")
+		return doc[:j] + "," + c + doc[j:]
 	}
-	swapped := strings.NewReplacer(
-		`"uen":"201912345K"`, `"uen":"ACME Pte Ltd"`,
-		`"legalName":"ACME Pte Ltd"`, `"legalName":"201912345K"`,
-	).Replace(signed)
-	i := strings.Index(swapped, `"@context":[`) + len(`"@context":[`)
-	j := i + strings.Index(swapped[i:], "]")
-	swapped = swapped[:j] + `,{"uen":"https://idport.dev/ns#legalName","legalName":"https://idport.dev/ns#uen"}` + swapped[j:]
-	if swapped == signed {
-		t.Fatal("nothing swapped")
+	const (
+		ns        = "https://idport.dev/ns#"
+		dependent = "https://www.w3.org/ns/credentials/issuer-dependent#"
+	)
+	tests := []struct{ name, signed, doc string }{
+		{"a context appended that redefines the issuer's terms", inline,
+			appendContext(swapValues.Replace(inline), `{"uen":"`+ns+`legalName","legalName":"`+ns+`uen"}`)},
+		{"the issuer's inline context rewritten", inline, strings.NewReplacer(
+			`"uen":"201912345K"`, `"uen":"ACME Pte Ltd"`, `"legalName":"ACME Pte Ltd"`, `"legalName":"201912345K"`,
+			`"uen":"`+ns+`uen"`, `"uen":"`+ns+`legalName"`, `"legalName":"`+ns+`legalName"`, `"legalName":"`+ns+`uen"`,
+		).Replace(inline)},
+		{"a context embedded in the subject", inline, strings.Replace(swapValues.Replace(inline), `"credentialSubject":{`,
+			`"credentialSubject":{"@context":{"uen":"`+ns+`legalName","legalName":"`+ns+`uen"},`, 1)},
+		{"terms of the issuer-dependent vocabulary aliased", vocab,
+			appendContext(swapValues.Replace(vocab), `{"uen":"`+dependent+`legalName","legalName":"`+dependent+`uen"}`)},
 	}
-	res, err = v.VerifyCredential(ctx, []byte(swapped))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if res.Verified {
-		t.Fatalf("verified with claims %v", res.Claims)
-	}
-	if !res.HasError(verifier.CodeMalformed) {
-		t.Fatalf("errors %+v, want malformed", res.Errors)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			res, err := v.VerifyCredential(ctx, []byte(tt.signed))
+			if err != nil || !res.Verified || res.Claims["registrationNumber"] != "201912345K" {
+				t.Fatalf("as signed: %v %+v %v", err, res.Errors, res.Claims)
+			}
+			if tt.doc == tt.signed || !strings.Contains(tt.doc, `"uen":"ACME Pte Ltd"`) {
+				t.Fatal("nothing swapped")
+			}
+			res, err = v.VerifyCredential(ctx, []byte(tt.doc))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if res.Verified || !res.HasError(verifier.CodeMalformed) {
+				t.Fatalf("verified=%v claims %v errors %+v, want malformed", res.Verified, res.Claims, res.Errors)
+			}
+		})
 	}
 }
 
