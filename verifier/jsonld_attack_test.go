@@ -212,3 +212,36 @@ func TestDataIntegritySubjectIDRespelt(t *testing.T) {
 		})
 	}
 }
+
+// TestDataIntegrityTypeRelabelled: an issuer recognised for BusinessRegistration only signs a
+// PersonIdentity credential; a holder relabels its type in the JSON with a context mapping the
+// name BusinessRegistration to the signed type's IRI. Recognition must not see the label (the
+// inline context is refused before anything is read).
+func TestDataIntegrityTypeRelabelled(t *testing.T) {
+	ctx := context.Background()
+	is := testutil.NewParty(t, keys.EdDSA)
+	v := newVerifier(t, verifier.NewStaticTrust(2, is.Authority()), nil, verifier.Policy{})
+	const dependent = "https://www.w3.org/ns/credentials/issuer-dependent#"
+	unsigned := strings.NewReplacer(
+		`"@context":["https://www.w3.org/ns/credentials/v2"]`, `"@context":["https://www.w3.org/ns/credentials/v2","https://www.w3.org/ns/credentials/undefined-terms/v2"]`,
+		`"BusinessRegistration"`, `"PersonIdentity"`,
+	).Replace(string(testutil.Cred{Issuer: is.DID, From: testNow.Add(-time.Hour)}.JSON()))
+	signed := string(is.SignLD(t, []byte(unsigned), testNow.Add(-time.Hour)))
+	res, err := v.VerifyCredential(ctx, []byte(signed))
+	if err != nil || res.Verified || !res.HasError(verifier.CodeTypeNotRecognised) {
+		t.Fatalf("as signed: %v verified=%v %+v", err, res.Verified, res.Errors)
+	}
+	relabelled := strings.Replace(signed, `"PersonIdentity"`, `"BusinessRegistration"`, 1)
+	relabelled = strings.Replace(relabelled, `"https://www.w3.org/ns/credentials/undefined-terms/v2"]`,
+		`"https://www.w3.org/ns/credentials/undefined-terms/v2",{"BusinessRegistration":"`+dependent+`PersonIdentity"}]`, 1)
+	if !strings.Contains(relabelled, `"type":["VerifiableCredential","BusinessRegistration"]`) || !strings.Contains(relabelled, dependent+`PersonIdentity`) {
+		t.Fatalf("not relabelled: %s", relabelled)
+	}
+	res, err = v.VerifyCredential(ctx, []byte(relabelled))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Verified || res.Recognition != nil {
+		t.Fatalf("verified=%v types %v recognition %+v", res.Verified, res.Types, res.Recognition)
+	}
+}
