@@ -52,6 +52,12 @@ func TestValidityPeriodAttacks(t *testing.T) {
 			m["validUntil"] = testNow.Add(-2 * time.Hour).UTC().Format(time.RFC3339Nano[:len(time.RFC3339)-1] + ".999999999Z")
 		}), verifier.CodeExpired},
 		{"validFrom far future", base(func(m map[string]any) { m["validFrom"] = "9999-12-31T23:59:59Z" }), verifier.CodeNotYetValid},
+		// NumericDates beyond what int64 seconds hold: a nbf far in the future must not wrap
+		// round to the far past.
+		{"nbf claim beyond int64 seconds", base(func(m map[string]any) { m["nbf"] = 1e19 }), verifier.CodeNotYetValid},
+		{"iat claim beyond int64 seconds, no validFrom", base(func(m map[string]any) { delete(m, "validFrom"); m["iat"] = 1e19 }), verifier.CodeNotYetValid},
+		{"exp claim beyond int64 seconds", base(func(m map[string]any) { m["exp"] = 1e19 }), ""},
+		{"exp claim far in the past", base(func(m map[string]any) { m["exp"] = -1e19 }), verifier.CodeExpired},
 		{"leap second in validUntil", base(func(m map[string]any) { m["validUntil"] = "2016-12-31T23:59:60Z" }), verifier.CodeMalformed},
 	}
 	for _, tt := range tests {
