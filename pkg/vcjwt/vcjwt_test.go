@@ -165,6 +165,11 @@ func TestParseRejects(t *testing.T) {
 		{"x5c", forge(t, hdr(`,"x5c":["MIIB"]`), payload, k), ErrHeaderNotAllowed},
 		{"crit unknown", forge(t, hdr(`,"crit":["exp"],"exp":1`), payload, k), ErrHeaderNotAllowed},
 		{"crit b64", forge(t, hdr(`,"crit":["b64"],"b64":false`), payload, k), ErrHeaderNotAllowed},
+		// Names are compared decoded, as every JSON reader sees them: an escaped crit or jku is
+		// still crit or jku.
+		{"crit escaped", forge(t, hdr(`,"\u0063rit":["exp"],"exp":1`), payload, k), ErrHeaderNotAllowed},
+		{"jku escaped", forge(t, hdr(`,"j\u006bu":"https://evil.example/jwks"`), payload, k), ErrHeaderNotAllowed},
+		{"alg escaped twice", forge(t, `{"alg":"ES256","\u0061lg":"EdDSA","typ":"vc+jwt"}`, payload, k), ErrMalformed},
 		{"kid dot-dot", forge(t, `{"alg":"EdDSA","typ":"vc+jwt","kid":"../../etc/passwd"}`, payload, k), ErrMalformed},
 		{"kid encoded dot-dot", forge(t, `{"alg":"EdDSA","typ":"vc+jwt","kid":"%2e%2e/keys"}`, payload, k), ErrMalformed},
 		{"kid backslash", forge(t, `{"alg":"EdDSA","typ":"vc+jwt","kid":"a\\b"}`, payload, k), ErrMalformed},

@@ -60,12 +60,30 @@ func (r *idRef) UnmarshalJSON(b []byte) error {
 // numericDate is a JWT NumericDate (seconds since the epoch, may be fractional).
 type numericDate float64
 
+// Bounds of the NumericDates time converts exactly: years 1 to 9999 (RFC 3339's range), the
+// first second of year 1 left out since it is the zero time, which stands for "absent". A value
+// beyond them stands for the bound, so that a date far in the future stays in the future and
+// one far in the past in the past: converted as it is, a float64 beyond int64 seconds gives an
+// implementation-defined integer (a nbf of 1e19 became a date in the far past, and the
+// credential valid at once).
+const (
+	minNumericDate = -62135596799 // 0001-01-01T00:00:01Z
+	maxNumericDate = 253402300799 // 9999-12-31T23:59:59Z
+)
+
 // time converts a NumericDate; nil gives the zero time.
 func (n *numericDate) time() time.Time {
 	if n == nil {
 		return time.Time{}
 	}
-	sec, frac := math.Modf(float64(*n))
+	f := float64(*n)
+	switch {
+	case f >= maxNumericDate:
+		return time.Unix(maxNumericDate, 0).UTC()
+	case f <= minNumericDate:
+		return time.Unix(minNumericDate, 0).UTC()
+	}
+	sec, frac := math.Modf(f)
 	return time.Unix(int64(sec), int64(frac*1e9)).UTC()
 }
 
@@ -248,8 +266,10 @@ func (c *credWire) fill(v *Verified) error {
 	} else if c.Issuer != v.Issuer {
 		return fmt.Errorf("%w: iss %q and credential issuer %q differ", ErrMalformed, v.Issuer, c.Issuer)
 	}
+	// The dates are read under the names of the credential's version, as pkg/vc reads them:
+	// validFrom and validUntil are each optional in VC 2.0, so one never stands for the other.
 	from, until := c.ValidFrom, c.ValidUntil
-	if from == "" {
+	if c.version == 1 {
 		from, until = c.IssuanceDate, c.ExpirationDate
 	}
 	for _, d := range []struct {

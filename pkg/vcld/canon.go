@@ -383,6 +383,9 @@ func (p *Processor) processContext(ctxVal any) (*ld.Context, error) {
 	if err := checkContextValue(ctxVal); err != nil {
 		return nil, err
 	}
+	if err := p.checkNoRedefinition(ctxVal); err != nil {
+		return nil, err
+	}
 	opts := p.ldOptions()
 	base := ld.NewContext(nil, opts)
 	active, err := base.Parse(ctxVal)
@@ -505,6 +508,9 @@ func (p *Processor) expand(ctx context.Context, doc map[string]any) (_ []any, er
 	}
 	if nr, ne := countRaw(doc, active.idAliases), countExpanded(expanded); nr != ne {
 		return nil, fmt.Errorf("vcld: %d properties in the document but %d after JSON-LD expansion (a term maps to nothing or two terms collide): %w", nr, ne, ErrUnsafeDocument)
+	}
+	if err := checkTermsRead(doc, expanded); err != nil {
+		return nil, err
 	}
 	return expanded, nil
 }

@@ -193,6 +193,9 @@ func (p *Processor) VerifyCredential(ctx context.Context, doc []byte, keys KeyRe
 	if err != nil {
 		return nil, err
 	}
+	if err := checkInlineContexts(m); err != nil {
+		return nil, err
+	}
 	return p.verifyCredentialMap(ctx, m, keys, nil)
 }
 

@@ -141,6 +141,9 @@ func (p *Processor) VerifyPresentation(ctx context.Context, doc []byte, keys Key
 	if err != nil {
 		return nil, err
 	}
+	if err := checkInlineContexts(m); err != nil {
+		return nil, err
+	}
 	version, holder, err := presentationShape(m)
 	if err != nil {
 		return nil, err

@@ -181,7 +181,7 @@ func (p *Processor) unsecuredFromEmbedded(unsecured map[string]any, node map[str
 		// place: the presentation's canonicalisation changed them.
 		return nil
 	}
-	if countRaw(unsecured, pc.idAliases) != countExpanded(derived) {
+	if countRaw(unsecured, pc.idAliases) != countExpanded(derived) || checkTermsRead(unsecured, derived) != nil {
 		return nil
 	}
 	p.reused.Add(1)

@@ -73,6 +73,17 @@ func TestDocumentsVerify(t *testing.T) {
 	if code, m := post(`{"document":` + string(b) + `}`); code != 400 || m["errors"].([]any)[0].(map[string]any)["code"] != "target_hash_mismatch" {
 		t.Fatalf("%d %v", code, m)
 	}
+	// The request rules of the credential endpoints: a document given twice (a gateway reading
+	// the first, the verifier the last) and twin or case-folded options are refused.
+	for _, body := range []string{
+		`{"document":` + string(b) + `,"document":` + string(raw) + `}`,
+		`{"document":` + string(raw) + `,"options":{"minAssurance":"high","minAssurance":""}}`,
+		`{"document":` + string(raw) + `,"options":{"MinAssurance":"high"}}`,
+	} {
+		if code, m := post(body); code != 400 || m["code"] != "malformed_json" {
+			t.Fatalf("%.80s: %d %v", body, code, m)
+		}
+	}
 	for _, body := range []string{`{}`, `{"document":"x"}`, `{"document":[1]}`} {
 		if code, m := post(body); code != 422 || m["code"] != "not_a_credential" {
 			t.Fatalf("%s: %d %v", body, code, m)

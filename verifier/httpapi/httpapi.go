@@ -190,8 +190,8 @@ type requestOptions struct {
 
 // readVerifyRequest reads the body of a verify request, {member: <credential or
 // presentation>, "options": {...}}, and returns the credential or presentation as the bytes of
-// the request (see payload) with the options decoded. Members other than these two are
-// ignored. The credential is not decoded here: the verifier reads it once, from these bytes.
+// the request (see payload) with the options decoded (see decodeOptions). Members other than
+// these two are ignored. The credential is not decoded here: the verifier reads it once, from these bytes.
 func readVerifyRequest(c *gin.Context, member string) ([]byte, requestOptions, error) {
 	var opts requestOptions
 	members, err := httpx.DecodeMembers(c)
@@ -204,7 +204,7 @@ func readVerifyRequest(c *gin.Context, member string) ([]byte, requestOptions, e
 		case member:
 			doc = m.Value
 		case "options":
-			if err := httpx.UnmarshalJSON(c, m.Value, &opts); err != nil {
+			if err := decodeOptions(c, m.Value, &opts); err != nil {
 				return nil, opts, err
 			}
 		}

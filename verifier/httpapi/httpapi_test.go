@@ -123,6 +123,14 @@ func TestCredentialsVerify(t *testing.T) {
 		{"credential given twice, once escaped", "application/json", []byte(`{"verifiableCredential":"` + revoked + `","verifiable\u0043redential":"` + good + `"}`), 400, "malformed_json"},
 		// Names match exactly: a case-folded twin is not the credential.
 		{"name in another case", "application/json", []byte(`{"VerifiableCredential":"` + good + `"}`), 422, "not_a_credential"},
+		// The same rules inside options: a gateway reading the first minAssurance and the
+		// verifier the last, or the verifier folding a name's case, would not apply the
+		// narrowing the gateway saw.
+		{"option given twice", "application/json", []byte(`{"verifiableCredential":"` + good + `","options":{"minAssurance":"high","minAssurance":""}}`), 400, "malformed_json"},
+		{"option given twice, once escaped", "application/json", []byte(`{"verifiableCredential":"` + good + `","options":{"minAssurance":"high","min\u0041ssurance":""}}`), 400, "malformed_json"},
+		{"option name in another case", "application/json", []byte(`{"verifiableCredential":"` + good + `","options":{"minAssurance":"","MinAssurance":"high"}}`), 400, "malformed_json"},
+		{"option name folded by Unicode", "application/json", []byte(`{"verifiableCredential":"` + good + `","options":{"credentialTypes":["BusinessRegistration"],"credentialType\u017f":["Passport"]}}`), 400, "malformed_json"},
+		{"unknown option ignored", "application/json", []byte(`{"verifiableCredential":"` + good + `","options":{"checks":["proof"]}}`), 200, ""},
 		{"options not an object", "application/json", []byte(`{"verifiableCredential":"` + good + `","options":"high"}`), 400, "malformed_json"},
 		{"options null", "application/json", []byte(`{"verifiableCredential":"` + good + `","options":null}`), 200, ""},
 		{"unknown member ignored", "application/json", []byte(`{"verifiableCredential":"` + good + `","note":{"a":[1]}}`), 200, ""},
