@@ -21,6 +21,16 @@ import (
 // missing or unknown 401 unauthorized, unknown profile 404
 // profile_not_found, a profile of another relying party 403
 // profile_forbidden. The plain routes keep the service's policy.
+//
+// OpenID4VP under a profile (openid4vp.go), with the same authentication:
+//
+//	POST /profiles/{name}/openid4vp/requests
+//	GET  /profiles/{name}/openid4vp/requests/{id}[/qr.png|/qr.svg]
+//
+// creates a presentation request whose answer is verified under the
+// profile's policy, owned by the relying party and profile: any other
+// caller (another relying party or profile, the service's API key on the
+// plain routes) reads it as an unknown transaction (404).
 
 const profilePolicyKey = "idport.verifier.profile"
 
