@@ -25,6 +25,11 @@ const (
 	CodeClaimNotAllowedAcrossBorder Code = "claim_not_allowed_across_border"
 	CodeChallengeInvalid            Code = "challenge_invalid"
 	CodeChallengeReused             Code = "challenge_reused"
+	// CodeChallengeWrongAudience (error): the challenge was issued by this
+	// verifier for another audience (PresentationOptions.ChallengeAudience):
+	// a presentation made for one relying-party profile relayed to another,
+	// or between a profile and the plain route. Nothing is recorded.
+	CodeChallengeWrongAudience Code = "challenge_wrong_audience"
 	CodeHolderBindingFailed         Code = "holder_binding_failed"
 	CodeRegistryStale               Code = "registry_stale"
 	CodeRecognitionNotChecked       Code = "recognition_not_checked"

@@ -355,7 +355,7 @@ func (h *handlers) verifyPresentation(c *gin.Context) {
 		return
 	}
 	res, err := h.v.VerifyPresentation(c.Request.Context(), raw, verifier.PresentationOptions{
-		Challenge: opts.Challenge, Domain: opts.Domain, Policy: p,
+		Challenge: opts.Challenge, Domain: opts.Domain, Policy: p, ChallengeAudience: challengeAudience(c),
 	})
 	h.answer(c, "presentation", res, err)
 }
@@ -374,7 +374,7 @@ func (h *handlers) answer(c *gin.Context, kind string, res *verifier.Result, err
 }
 
 func (h *handlers) challenge(c *gin.Context) {
-	ch, exp, err := h.v.IssueChallenge(c.Request.Context())
+	ch, exp, err := h.v.IssueChallengeFor(c.Request.Context(), challengeAudience(c))
 	if err != nil {
 		statuses.Write(c, errs.Wrap(CodeChallengeUnavailable, "a challenge could not be issued", err))
 		return

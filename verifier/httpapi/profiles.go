@@ -14,10 +14,15 @@ import (
 //
 //	POST /profiles/{name}/credentials/verify
 //	POST /profiles/{name}/presentations/verify
+//	POST /profiles/{name}/challenges
 //
 // take the same bodies and give the same answers as the plain routes, under
 // the profile's policy instead of the service's (request options still
-// narrow it). The caller authenticates with its relying party's bearer key:
+// narrow it). A challenge of /profiles/{name}/challenges is bound to the
+// profile: only /profiles/{name}/presentations/verify accepts it, and that
+// route accepts no other of this verifier's challenges (a plain one, or
+// another profile's, fails challenge_wrong_audience), so that a
+// presentation made for one relying party cannot be relayed to another. The caller authenticates with its relying party's bearer key:
 // missing or unknown 401 unauthorized, unknown profile 404
 // profile_not_found, a profile of another relying party 403
 // profile_forbidden. The plain routes keep the service's policy.
@@ -32,28 +37,47 @@ import (
 // caller (another relying party or profile, the service's API key on the
 // plain routes) reads it as an unknown transaction (404).
 
-const profilePolicyKey = "idport.verifier.profile"
+const (
+	profilePolicyKey     = "idport.verifier.profile"
+	challengeAudienceKey = "idport.verifier.challenge_audience"
+)
 
 func (h *handlers) routesProfiles(e *gin.Engine, set *profiles.Set) {
 	h.profiles = set
 	g := e.Group("/profiles/:profile", h.selectProfile)
 	g.POST("/credentials/verify", h.verifyCredential)
 	g.POST("/presentations/verify", h.verifyPresentation)
+	g.POST("/challenges", h.challenge)
 }
 
 // selectProfile authenticates the relying party and puts its profile's
 // policy on the request.
 func (h *handlers) selectProfile(c *gin.Context) {
-	p, err := h.profiles.Select(c.Param("profile"), httpx.BearerToken(c))
+	sel, err := h.profiles.Authorize(c.Param("profile"), httpx.BearerToken(c))
 	if err != nil {
 		if errors.Is(err, profiles.ErrUnauthorized) {
 			c.Header("WWW-Authenticate", `Bearer realm="idport-verifier"`)
 		}
 		statuses.Write(c, err)
+		c.Abort()
 		return
 	}
-	c.Set(profilePolicyKey, p)
+	c.Set(profilePolicyKey, sel.Policy)
+	c.Set(challengeAudienceKey, profileAudience(sel))
 	c.Next()
+}
+
+// profileAudience is the challenge audience of a profile: its relying
+// party and its name.
+func profileAudience(sel profiles.Selection) string {
+	return "profile:" + sel.RelyingParty + "/" + sel.Profile
+}
+
+// challengeAudience is the audience of the request's challenges: its
+// profile's, or none on the plain routes.
+func challengeAudience(c *gin.Context) string {
+	a, _ := c.Value(challengeAudienceKey).(string)
+	return a
 }
 
 // basePolicy is the policy a request starts from: its profile's, or the
