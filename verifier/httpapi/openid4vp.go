@@ -5,7 +5,6 @@ import (
 	"context"
 	"crypto/subtle"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -99,13 +98,8 @@ func (h *vpHandlers) profileAuth(c *gin.Context) {
 		c.Abort()
 		return
 	}
-	sel, err := h.profiles.Authorize(c.Param("profile"), httpx.BearerToken(c))
-	if err != nil {
-		if errors.Is(err, profiles.ErrUnauthorized) {
-			c.Header("WWW-Authenticate", `Bearer realm="idport-verifier"`)
-		}
-		statuses.Write(c, err)
-		c.Abort()
+	sel, ok := authorizeProfile(c, h.profiles)
+	if !ok {
 		return
 	}
 	c.Set(profilePolicyKey, sel.Policy)
@@ -131,10 +125,11 @@ func (h *vpHandlers) requestsURL(owner openid4vp.Owner) string {
 	return h.o.BaseURL + "/profiles/" + owner.Profile + "/openid4vp/requests/"
 }
 
-// ownTransaction returns the transaction id of the request's caller: one
-// of another owner (another relying party or profile, or the API key's
-// for a profile and the other way round) is openid4vp.ErrTransactionUnknown,
-// the very answer to an unknown id, so that its existence does not leak.
+// ownTransaction returns the transaction the request's :id names if the
+// caller owns it. One of another owner (another relying party or profile,
+// the API key's read under a profile or the other way round) is
+// openid4vp.ErrTransactionUnknown, the very answer to an unknown id, so
+// that its existence does not leak.
 func (h *vpHandlers) ownTransaction(c *gin.Context) (*openid4vp.Transaction, error) {
 	owner, _ := h.caller(c)
 	tx, err := h.store.Get(c.Request.Context(), c.Param("id"), time.Now())

@@ -166,4 +166,24 @@ func TestOpenID4VPProfilePolicy(t *testing.T) {
 	if w.Code != 400 || code(w) != "holder_binding_not_allowed" {
 		t.Fatalf("loosening options: %d %s", w.Code, w.Body)
 	}
+
+	// A profile removed from the file before the wallet answers: the
+	// answer is refused (no policy to verify it under), the request stays
+	// open.
+	orphan := f.createAt("/profiles/bank-high/openid4vp/requests", bankVPKey, "")
+	_, claims := f.requestObject(orphan)
+	smaller, err := profiles.New(profiles.Config{
+		RelyingParties: []profiles.RelyingParty{{Name: "bank", APIKeySHA256: keyHash(bankVPKey)}},
+		Profiles:       []profiles.Profile{{Name: "bank-kyc", RelyingParty: "bank"}},
+	}, verifier.Policy{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.profiles = smaller
+	f.restart()
+	vp := f.presentation([]string{"given_name", "resident"}, claims["nonce"].(string), orphan.ClientID)
+	form := url.Values{"vp_token": {`{"resident":["` + vp + `"]}`}, "state": {claims["state"].(string)}}
+	if w := f.postResponse(claims["response_uri"].(string), form); w.Code != 404 || code(w) != "profile_not_found" {
+		t.Fatalf("answer to a request of a removed profile: %d %s", w.Code, w.Body)
+	}
 }

@@ -94,6 +94,11 @@ func TestProfileChallengesNotRelayed(t *testing.T) {
 		t.Fatalf("a plain challenge on the plain route: %d %s", status, code)
 	}
 
+	// This verifier does not serve OpenID4VP: not under a profile either.
+	if status, m := postAs(t, srv.URL+"/profiles/bank-kyc/openid4vp/requests", bankKey, []byte(`{}`)); status != 503 || m["code"] != "openid4vp_disabled" {
+		t.Errorf("OpenID4VP under a profile of a verifier without it: %d %v", status, m)
+	}
+
 	// The profile's challenge route authenticates as its verify routes do.
 	for _, tc := range []struct {
 		key    string

@@ -53,18 +53,29 @@ func (h *handlers) routesProfiles(e *gin.Engine, set *profiles.Set) {
 // selectProfile authenticates the relying party and puts its profile's
 // policy on the request.
 func (h *handlers) selectProfile(c *gin.Context) {
-	sel, err := h.profiles.Authorize(c.Param("profile"), httpx.BearerToken(c))
+	sel, ok := authorizeProfile(c, h.profiles)
+	if !ok {
+		return
+	}
+	c.Set(profilePolicyKey, sel.Policy)
+	c.Set(challengeAudienceKey, profileAudience(sel))
+	c.Next()
+}
+
+// authorizeProfile authenticates the request's relying party for its
+// :profile; on failure it answers (401 with WWW-Authenticate, 404, 403),
+// aborts and reports false.
+func authorizeProfile(c *gin.Context, set *profiles.Set) (profiles.Selection, bool) {
+	sel, err := set.Authorize(c.Param("profile"), httpx.BearerToken(c))
 	if err != nil {
 		if errors.Is(err, profiles.ErrUnauthorized) {
 			c.Header("WWW-Authenticate", `Bearer realm="idport-verifier"`)
 		}
 		statuses.Write(c, err)
 		c.Abort()
-		return
+		return sel, false
 	}
-	c.Set(profilePolicyKey, sel.Policy)
-	c.Set(challengeAudienceKey, profileAudience(sel))
-	c.Next()
+	return sel, true
 }
 
 // profileAudience is the challenge audience of a profile: its relying
