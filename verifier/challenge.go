@@ -36,9 +36,34 @@ type ChallengeStore interface {
 	Consume(ctx context.Context, challenge string, now time.Time) error
 }
 
+// AudienceChallengeStore is a ChallengeStore that also issues challenges
+// bound to an audience (a relying-party profile, say), accepted only when
+// consumed for that same audience. Its Consume is ConsumeFor with no
+// audience: it refuses a challenge issued for one. The stores of this
+// module (MemoryChallenges, verifier/boltstore, verifier/etcdstore)
+// implement it.
+type AudienceChallengeStore interface {
+	ChallengeStore
+	// IssueFor is Issue for audience ("": Issue's challenge, for no
+	// audience).
+	IssueFor(ctx context.Context, audience string, now time.Time, ttl time.Duration) (challenge string, expires time.Time, err error)
+	// ConsumeFor is Consume for audience: a challenge of this store issued
+	// for another audience (or for one when audience is "", or for none
+	// when it is not) yields ErrChallengeWrongAudience and records nothing.
+	ConsumeFor(ctx context.Context, challenge, audience string, now time.Time) error
+}
+
 // Challenge layout: version || expiry (unix seconds, big-endian) || random
-// || first 16 bytes of HMAC-SHA256(key, the preceding bytes).
+// || first 16 bytes of HMAC-SHA256(key, the preceding bytes). A challenge
+// for an audience (version 2) carries the audience's tag after the random
+// bytes, under the MAC.
 const (
+	challengeAudVersion = 2
+	challengeAudTagLen  = 16
+	challengeAudBodyLen = challengeBodyLen + challengeAudTagLen
+	challengeAudRawLen  = challengeAudBodyLen + challengeMACLen
+	challengeAudTextLen = (challengeAudRawLen*8 + 5) / 6
+
 	challengeVersion  = 1
 	challengeRandLen  = 16
 	challengeMACLen   = 16
@@ -53,6 +78,10 @@ const (
 // ChallengeKey mints and checks stateless challenges:
 // base64url(0x01 || expiry unix seconds (8 bytes) || 16 random bytes ||
 // first 16 bytes of HMAC-SHA256(key, the preceding 25 bytes)).
+// A challenge for an audience (IssueFor) is base64url(0x02 || expiry ||
+// 16 random bytes || audience tag || MAC of the preceding 41 bytes), the
+// tag being the first 16 bytes of HMAC-SHA256(key, "idport challenge
+// audience" 0x00 audience): Check accepts it only for that audience.
 // A challenge carries its own proof of origin and expiry, so that issuing
 // one needs no storage; single use is enforced by recording consumed
 // challenges until they expire (MemoryChallenges, verifier/boltstore).
@@ -89,9 +118,22 @@ func (k *ChallengeKey) mac(body []byte) []byte {
 	return m.Sum(nil)[:challengeMACLen]
 }
 
+// audienceTag is the tag of audience in its challenges. Its MAC input
+// starts with a letter, a challenge body with its version byte: the two
+// never collide.
+func (k *ChallengeKey) audienceTag(audience string) []byte {
+	return k.mac([]byte("idport challenge audience\x00" + audience))
+}
+
 // Issue returns a new challenge valid from now for ttl (DefaultChallengeTTL
 // when ttl <= 0, at most 24 hours) and its expiry, truncated to the second.
 func (k *ChallengeKey) Issue(now time.Time, ttl time.Duration) (string, time.Time, error) {
+	return k.IssueFor(now, ttl, "")
+}
+
+// IssueFor is Issue for audience: the challenge is accepted only by
+// CheckFor of the same audience. An empty audience is Issue's challenge.
+func (k *ChallengeKey) IssueFor(now time.Time, ttl time.Duration, audience string) (string, time.Time, error) {
 	if ttl <= 0 {
 		ttl = DefaultChallengeTTL
 	}
@@ -102,10 +144,14 @@ func (k *ChallengeKey) Issue(now time.Time, ttl time.Duration) (string, time.Tim
 	if exp <= now.Unix() {
 		exp = now.Unix() + 1
 	}
-	raw := make([]byte, challengeBodyLen, challengeRawLen)
+	raw := make([]byte, challengeBodyLen, challengeAudRawLen)
 	raw[0] = challengeVersion
 	binary.BigEndian.PutUint64(raw[1:9], uint64(exp))
 	rand.Read(raw[9:challengeBodyLen]) // never fails (Go >= 1.24)
+	if audience != "" {
+		raw[0] = challengeAudVersion
+		raw = append(raw, k.audienceTag(audience)...)
+	}
 	raw = append(raw, k.mac(raw)...)
 	return base64.RawURLEncoding.EncodeToString(raw), time.Unix(exp, 0).UTC(), nil
 }
@@ -114,23 +160,45 @@ func (k *ChallengeKey) Issue(now time.Time, ttl time.Duration) (string, time.Tim
 // without recording anything. It returns the challenge's canonical form
 // (the decoded bytes, the key to record it under) and its expiry, or an
 // error wrapping ErrChallengeUnknown for a challenge not made with this
-// key, malformed, or expired (now at or after its expiry).
+// key, malformed, or expired (now at or after its expiry). A challenge
+// issued for an audience is ErrChallengeWrongAudience here (see CheckFor).
 func (k *ChallengeKey) Check(challenge string, now time.Time) (id []byte, expires time.Time, err error) {
-	if len(challenge) != challengeTextLen {
+	return k.CheckFor(challenge, "", now)
+}
+
+// CheckFor is Check for audience: a challenge of this key issued for
+// another audience, for one when audience is "", or for none when it is
+// not, is ErrChallengeWrongAudience (after its MAC and expiry were found
+// good).
+func (k *ChallengeKey) CheckFor(challenge, audience string, now time.Time) (id []byte, expires time.Time, err error) {
+	var bodyLen int
+	var version byte
+	switch len(challenge) {
+	case challengeTextLen:
+		bodyLen, version = challengeBodyLen, challengeVersion
+	case challengeAudTextLen:
+		bodyLen, version = challengeAudBodyLen, challengeAudVersion
+	default:
 		return nil, time.Time{}, fmt.Errorf("%w: not a challenge of this verifier (length %d)", ErrChallengeUnknown, len(challenge))
 	}
 	// Strict decoding: one encoding per challenge, so that a used record
 	// cannot be bypassed by a variant spelling of the same bytes.
 	raw, err := base64.RawURLEncoding.Strict().DecodeString(challenge)
-	if err != nil || len(raw) != challengeRawLen {
+	if err != nil || len(raw) != bodyLen+challengeMACLen {
 		return nil, time.Time{}, fmt.Errorf("%w: not a challenge of this verifier (encoding)", ErrChallengeUnknown)
 	}
-	if !hmac.Equal(raw[challengeBodyLen:], k.mac(raw[:challengeBodyLen])) || raw[0] != challengeVersion {
+	if !hmac.Equal(raw[bodyLen:], k.mac(raw[:bodyLen])) || raw[0] != version {
 		return nil, time.Time{}, fmt.Errorf("%w: not issued by this verifier (MAC mismatch)", ErrChallengeUnknown)
 	}
 	exp := time.Unix(int64(binary.BigEndian.Uint64(raw[1:9])), 0).UTC()
 	if !now.Before(exp) {
 		return nil, time.Time{}, fmt.Errorf("%w: expired at %s", ErrChallengeUnknown, exp.Format(time.RFC3339))
+	}
+	switch {
+	case version == challengeVersion && audience != "":
+		return nil, time.Time{}, fmt.Errorf("%w: issued for no audience, presented for one", ErrChallengeWrongAudience)
+	case version == challengeAudVersion && (audience == "" || !hmac.Equal(raw[challengeBodyLen:bodyLen], k.audienceTag(audience))):
+		return nil, time.Time{}, fmt.Errorf("%w: issued for another audience", ErrChallengeWrongAudience)
 	}
 	return raw, exp, nil
 }
@@ -173,9 +241,19 @@ func (s *MemoryChallenges) Issue(_ context.Context, now time.Time, ttl time.Dura
 	return s.key.Issue(now, ttl)
 }
 
+// IssueFor implements AudienceChallengeStore; it stores nothing.
+func (s *MemoryChallenges) IssueFor(_ context.Context, audience string, now time.Time, ttl time.Duration) (string, time.Time, error) {
+	return s.key.IssueFor(now, ttl, audience)
+}
+
 // Consume implements ChallengeStore.
-func (s *MemoryChallenges) Consume(_ context.Context, c string, now time.Time) error {
-	id, exp, err := s.key.Check(c, now)
+func (s *MemoryChallenges) Consume(ctx context.Context, c string, now time.Time) error {
+	return s.ConsumeFor(ctx, c, "", now)
+}
+
+// ConsumeFor implements AudienceChallengeStore.
+func (s *MemoryChallenges) ConsumeFor(_ context.Context, c, audience string, now time.Time) error {
+	id, exp, err := s.key.CheckFor(c, audience, now)
 	if err != nil {
 		return err
 	}

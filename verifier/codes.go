@@ -25,15 +25,20 @@ const (
 	CodeClaimNotAllowedAcrossBorder Code = "claim_not_allowed_across_border"
 	CodeChallengeInvalid            Code = "challenge_invalid"
 	CodeChallengeReused             Code = "challenge_reused"
-	CodeHolderBindingFailed         Code = "holder_binding_failed"
-	CodeRegistryStale               Code = "registry_stale"
-	CodeRecognitionNotChecked       Code = "recognition_not_checked"
-	CodeJurisdictionNotAccepted     Code = "jurisdiction_not_accepted"
-	CodeSchemeNotAccepted           Code = "scheme_not_accepted"
-	CodeCredentialTypeNotAccepted   Code = "credential_type_not_accepted"
-	CodeRequiredClaimMissing        Code = "required_claim_missing"
-	CodeClaimStripped               Code = "claim_stripped"
-	CodeStatusNotChecked            Code = "status_not_checked"
+	// CodeChallengeWrongAudience (error): the challenge was issued by this
+	// verifier for another audience (PresentationOptions.ChallengeAudience):
+	// a presentation made for one relying-party profile relayed to another,
+	// or between a profile and the plain route. Nothing is recorded.
+	CodeChallengeWrongAudience    Code = "challenge_wrong_audience"
+	CodeHolderBindingFailed       Code = "holder_binding_failed"
+	CodeRegistryStale             Code = "registry_stale"
+	CodeRecognitionNotChecked     Code = "recognition_not_checked"
+	CodeJurisdictionNotAccepted   Code = "jurisdiction_not_accepted"
+	CodeSchemeNotAccepted         Code = "scheme_not_accepted"
+	CodeCredentialTypeNotAccepted Code = "credential_type_not_accepted"
+	CodeRequiredClaimMissing      Code = "required_claim_missing"
+	CodeClaimStripped             Code = "claim_stripped"
+	CodeStatusNotChecked          Code = "status_not_checked"
 
 	// CodeStatusListIssuerMismatch (error): the status list a credential
 	// points at is issued (signed) by someone other than the credential's

@@ -14,6 +14,10 @@ var (
 	ErrChallengeUnknown = errs.New("challenge_unknown", "verifier: challenge unknown or expired")
 	// ErrChallengeUsed: the challenge was already consumed once.
 	ErrChallengeUsed = errs.New("challenge_used", "verifier: challenge already used")
+	// ErrChallengeWrongAudience: the challenge is this verifier's, unexpired,
+	// but issued for another audience (AudienceChallengeStore): a challenge
+	// of one relying-party profile presented to another, or to none.
+	ErrChallengeWrongAudience = errs.New(errs.Code(CodeChallengeWrongAudience), "verifier: challenge issued for another audience")
 	// ErrNotCredential: the input is not a credential or presentation at
 	// all (empty, not JSON, not a JWT).
 	ErrNotCredential = errs.New("not_a_credential", "verifier: input is not a credential")

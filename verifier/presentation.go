@@ -21,6 +21,11 @@ type PresentationOptions struct {
 	Challenge string
 	// Domain is the expected audience / proof domain (empty: not checked).
 	Domain string
+	// ChallengeAudience is the audience the challenge must have been
+	// issued for (IssueChallengeFor), for example a relying-party profile;
+	// empty: a challenge of IssueChallenge. A challenge of this verifier
+	// issued for another audience fails challenge_wrong_audience, unused.
+	ChallengeAudience string
 	// Policy replaces the verifier's policy for this request when set.
 	Policy *Policy
 }
@@ -179,6 +184,19 @@ func (v *Verifier) checkHolderBinding(r *Result, p *Policy, holder string, unbou
 	}
 }
 
+// consumeChallenge consumes nonce for audience: through the store's
+// ConsumeFor when it binds audiences, else Consume (which cannot honour an
+// audience).
+func (v *Verifier) consumeChallenge(ctx context.Context, nonce, audience string, now time.Time) error {
+	if s, ok := v.challenges.(AudienceChallengeStore); ok {
+		return s.ConsumeFor(ctx, nonce, audience, now)
+	}
+	if audience != "" {
+		return fmt.Errorf("%w: the challenge store does not bind challenges to an audience", ErrConfig)
+	}
+	return v.challenges.Consume(ctx, nonce, now)
+}
+
 // checkChallenge checks nonce and audience and consumes the challenge.
 //
 // Order. Callers run it only once the presentation's own proof (the
@@ -211,11 +229,17 @@ func (v *Verifier) checkChallenge(ctx context.Context, nonce string, aud []strin
 		r.fail(CheckChallenge, CodeChallengeInvalid, "presentation challenge does not match the expected one")
 		return false
 	}
-	err := v.challenges.Consume(ctx, nonce, now)
+	err := v.consumeChallenge(ctx, nonce, o.ChallengeAudience, now)
 	switch {
 	case err == nil:
 	case errors.Is(err, ErrChallengeUsed):
 		r.fail(CheckChallenge, CodeChallengeReused, "challenge already used")
+		return false
+	case errors.Is(err, ErrChallengeWrongAudience):
+		// Ours, but for another relying party's profile (or the plain
+		// route): a relayed presentation. Not a caller-supplied challenge
+		// either, since it carries our MAC.
+		r.fail(CheckChallenge, CodeChallengeWrongAudience, "challenge was issued for another audience: "+err.Error())
 		return false
 	case errors.Is(err, ErrChallengeUnknown) && o.Challenge != "" && p.AllowCallerChallenge:
 		// A caller-supplied challenge (not one of ours: no MAC): compared

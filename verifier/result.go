@@ -100,7 +100,8 @@ type Result struct {
 	// suspended, status_unavailable, status_list_issuer_mismatch,
 	// issuer_not_recognised, authority_suspended, type_not_recognised,
 	// assurance_too_low, claim_not_allowed_across_border,
-	// challenge_invalid, challenge_reused, holder_binding_failed,
+	// challenge_invalid, challenge_reused, challenge_wrong_audience,
+	// holder_binding_failed,
 	// registry_stale, jurisdiction_not_accepted, scheme_not_accepted,
 	// credential_type_not_accepted, required_claim_missing,
 	// proof_chain_invalid, proof_missing.

@@ -172,6 +172,27 @@ func (v *Verifier) IssueChallenge(ctx context.Context) (string, time.Time, error
 	return IssueChallenge(ctx, v.challenges, v.now(), v.challTTL)
 }
 
+// IssueChallengeFor is IssueChallenge for audience: the challenge is
+// accepted only by a presentation verified with that ChallengeAudience
+// (PresentationOptions), so that a presentation made for one relying party
+// cannot be relayed to another. The challenge store must be an
+// AudienceChallengeStore (ErrConfig otherwise); an empty audience is
+// IssueChallenge.
+func (v *Verifier) IssueChallengeFor(ctx context.Context, audience string) (string, time.Time, error) {
+	if audience == "" {
+		return v.IssueChallenge(ctx)
+	}
+	s, ok := v.challenges.(AudienceChallengeStore)
+	if !ok {
+		return "", time.Time{}, fmt.Errorf("%w: the challenge store does not bind challenges to an audience", ErrConfig)
+	}
+	c, exp, err := s.IssueFor(ctx, audience, v.now(), v.challTTL)
+	if err != nil {
+		return "", time.Time{}, fmt.Errorf("verifier: issue challenge: %w", err)
+	}
+	return c, exp, nil
+}
+
 // CredentialOptions are per-request options of VerifyCredentialWith.
 type CredentialOptions struct {
 	// Policy replaces the verifier's policy for this request when set.

@@ -29,7 +29,8 @@ registry, whose signed snapshot it keeps in sync (pinned registry key).
 
   POST /credentials/verify    POST /presentations/verify    POST /challenges
   POST /openid4vp/requests    (OpenID4VP 1.0 with DCQL; --openid4vp-api-key)
-  POST /profiles/{name}/credentials/verify, /profiles/{name}/presentations/verify
+  POST /profiles/{name}/credentials/verify, /profiles/{name}/presentations/verify,
+       /profiles/{name}/challenges, /profiles/{name}/openid4vp/requests
                               (relying-party profiles; --profiles FILE)
 
 Without --registry it starts only with --dev, reports unready on /readyz and
@@ -77,10 +78,10 @@ func (f *verifierFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.holderBinding, "holder-binding", string(verifier.HolderBindingSubject), "how presented credentials are tied to the presenter: subject (every subject id is the holder), holder-signed (the presentation proof is the holder's; subjects may differ) or none")
 	fs.BoolVar(&f.allowWeakerBinding, "allow-request-holder-binding", false, "let a verify request ask for a weaker holder binding than --holder-binding (options.holderBinding); without it such a request fails with 400 holder_binding_not_allowed")
 	fs.BoolVar(&f.allowHTTP, "allow-http", false, "let did:web and status-list fetches use plain http:// (tests and the demo only; never in production)")
-	fs.StringVar(&f.vpAPIKey, "openid4vp-api-key", "", "bearer API key of relying-party back ends creating OpenID4VP presentation requests (empty: OpenID4VP requests disabled; prefer IDPORT_OPENID4VP_API_KEY)")
+	fs.StringVar(&f.vpAPIKey, "openid4vp-api-key", "", "bearer API key of relying-party back ends creating OpenID4VP presentation requests (empty: /openid4vp/requests is disabled, profiles still serve /profiles/{name}/openid4vp/requests; prefer IDPORT_OPENID4VP_API_KEY)")
 	fs.StringVar(&f.publicURL, "public-url", "", "the verifier's public base URL as wallets reach it (OpenID4VP request and response URIs; default http://<addr>)")
 	fs.StringVar(&f.vpSigningSecret, "openid4vp-signing-secret", "", "secret (16+ bytes) sealing the verifier's request-signing key in verifier.db; set, requests are signed as decentralized_identifier:did:jwk (prefer IDPORT_OPENID4VP_SIGNING_SECRET)")
-	fs.StringVar(&f.profilesFile, "profiles", "", "YAML file of relying parties (name, apiKeySHA256) and their named profiles, served at /profiles/{name}/credentials/verify and /profiles/{name}/presentations/verify")
+	fs.StringVar(&f.profilesFile, "profiles", "", "YAML file of relying parties (name, apiKeySHA256) and their named profiles, served at /profiles/{name}/credentials/verify, /profiles/{name}/presentations/verify, /profiles/{name}/challenges and /profiles/{name}/openid4vp/requests")
 	f.store.registerFor(fs, "verifier", "verifier.db", etcdstore.DefaultPrefix)
 	fs.StringVar(&f.registryCA, "registry-ca", "", "CA bundle (PEM) the registry's HTTPS certificate must chain to (default: the system's CAs)")
 	fs.StringVar(&f.fetchCA, "fetch-ca", "", "PEM file of CA certificates that did:web, status-list and federation fetches trust besides the system's CAs (issuers and federations under a private CA)")

@@ -34,7 +34,7 @@ type Store struct {
 	key *verifier.ChallengeKey
 }
 
-var _ verifier.ChallengeStore = (*Store)(nil)
+var _ verifier.AudienceChallengeStore = (*Store)(nil)
 
 // Open opens (or creates) the challenge store in db, which the caller owns
 // and closes. The challenge key is created on first use and read back on
@@ -71,15 +71,29 @@ func (s *Store) Issue(_ context.Context, now time.Time, ttl time.Duration) (stri
 	return c, exp, nil
 }
 
-// Consume implements verifier.ChallengeStore. The MAC and expiry are checked
-// first, without touching the file: a forged or expired challenge causes no
-// write. The used check and the record then happen in one write
+// IssueFor implements verifier.AudienceChallengeStore: it writes nothing.
+func (s *Store) IssueFor(_ context.Context, audience string, now time.Time, ttl time.Duration) (string, time.Time, error) {
+	c, exp, err := s.key.IssueFor(now, ttl, audience)
+	if err != nil {
+		return "", time.Time{}, fmt.Errorf("boltstore: %w", err)
+	}
+	return c, exp, nil
+}
+
+// Consume implements verifier.ChallengeStore: ConsumeFor with no audience.
+func (s *Store) Consume(ctx context.Context, challenge string, now time.Time) error {
+	return s.ConsumeFor(ctx, challenge, "", now)
+}
+
+// ConsumeFor implements verifier.AudienceChallengeStore. The MAC, expiry and audience are checked
+// first, without touching the file: a forged, expired or wrong-audience
+// challenge causes no write. The used check and the record then happen in one write
 // transaction, so two concurrent presentations of the same challenge cannot
 // both succeed. Concurrent consumes share an fsync through db.Batch; a batch
 // member that fails is re-run alone, so each answer reflects the committed
 // state.
-func (s *Store) Consume(_ context.Context, challenge string, now time.Time) error {
-	id, exp, err := s.key.Check(challenge, now)
+func (s *Store) ConsumeFor(_ context.Context, challenge, audience string, now time.Time) error {
+	id, exp, err := s.key.CheckFor(challenge, audience, now)
 	if err != nil {
 		return err
 	}

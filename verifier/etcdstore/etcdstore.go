@@ -45,8 +45,8 @@ type Store struct {
 }
 
 var (
-	_ verifier.ChallengeStore    = (*Store)(nil)
-	_ openid4vp.TransactionStore = (*Store)(nil)
+	_ verifier.AudienceChallengeStore = (*Store)(nil)
+	_ openid4vp.TransactionStore      = (*Store)(nil)
 )
 
 // Open connects to the cluster and reads the challenge key, creating it when this is the
@@ -111,11 +111,25 @@ func (s *Store) Issue(_ context.Context, now time.Time, ttl time.Duration) (stri
 	return c, exp, nil
 }
 
-// Consume implements verifier.ChallengeStore. The MAC and expiry are checked first, without a
+// IssueFor implements verifier.AudienceChallengeStore: it writes nothing.
+func (s *Store) IssueFor(_ context.Context, audience string, now time.Time, ttl time.Duration) (string, time.Time, error) {
+	c, exp, err := s.key.IssueFor(now, ttl, audience)
+	if err != nil {
+		return "", time.Time{}, fmt.Errorf("verifier etcdstore: %w", err)
+	}
+	return c, exp, nil
+}
+
+// Consume implements verifier.ChallengeStore: ConsumeFor with no audience.
+func (s *Store) Consume(ctx context.Context, challenge string, now time.Time) error {
+	return s.ConsumeFor(ctx, challenge, "", now)
+}
+
+// ConsumeFor implements verifier.AudienceChallengeStore. The MAC, expiry and audience are checked first, without a
 // round trip; the record is then created only if absent, in one transaction, so of concurrent
 // consumes on any processes exactly one succeeds.
-func (s *Store) Consume(ctx context.Context, challenge string, now time.Time) error {
-	id, exp, err := s.key.Check(challenge, now)
+func (s *Store) ConsumeFor(ctx context.Context, challenge, audience string, now time.Time) error {
+	id, exp, err := s.key.CheckFor(challenge, audience, now)
 	if err != nil {
 		return err
 	}

@@ -14,11 +14,13 @@ import (
 	"github.com/idport/idport/verifier/profiles"
 )
 
-// TestChallengeOnceAcrossProfiles: a challenge is one verifier's, not one
-// route's: a presentation bound to it, posted at once to the plain route
-// and to two relying parties' profiles (a relay by another relying party),
-// is verified exactly once; every other copy is challenge_reused, and so
-// is a copy posted afterwards to any route.
+// TestChallengeOnceAcrossProfiles: a challenge is used once, and only on
+// the route it was issued for. A presentation bound to it, posted at once
+// to the plain route and to two relying parties' profiles (a relay by
+// another relying party), is verified exactly once, on its own route;
+// every other copy there is challenge_reused, every copy elsewhere
+// challenge_wrong_audience, and so are copies posted afterwards. This holds
+// for a challenge of the plain route and for one of a profile.
 func TestChallengeOnceAcrossProfiles(t *testing.T) {
 	is, holder := testutil.NewParty(t, keys.EdDSA), testutil.NewParty(t, keys.EdDSA)
 	const bankKey, shopKey = "bank-key-0123456789abcdef", "shop-key-0123456789abcdef"
@@ -40,44 +42,51 @@ func TestChallengeOnceAcrossProfiles(t *testing.T) {
 	srv := httptest.NewServer(svc.Handler())
 	t.Cleanup(func() { srv.Close(); _ = svc.Close() })
 
-	_, ch := post(t, srv.URL+"/challenges", "application/json", []byte(`{}`))
-	nonce := ch["challenge"].(string)
 	cred := is.JOSE(t, testutil.Cred{Issuer: is.DID, Subject: holder.DID, From: testutil.Now.Add(-time.Hour)}.JSON())
-	body := jsonBody(map[string]any{"verifiablePresentation": holder.JWTVP(t, nonce, "https://verifier.example", cred)})
-	routes := []struct{ path, key string }{
-		{"/presentations/verify", ""}, {"/profiles/bank-login/presentations/verify", bankKey}, {"/profiles/shop-login/presentations/verify", shopKey},
-	}
-	var (
-		mu            sync.Mutex
-		verified      int
-		reused, other []string
-		wg            sync.WaitGroup
-	)
-	for i := range 3 * len(routes) {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			r := routes[i%len(routes)]
-			status, m := postAs(t, srv.URL+r.path, r.key, body)
-			mu.Lock()
-			defer mu.Unlock()
-			switch {
-			case status == 200 && m["verified"] == true:
-				verified++
-			case status == 400 && firstCode(m) == "challenge_reused":
-				reused = append(reused, r.path)
-			default:
-				other = append(other, r.path+": "+firstCode(m))
+	type route struct{ prefix, key string }
+	routes := []route{{"", ""}, {"/profiles/bank-login", bankKey}, {"/profiles/shop-login", shopKey}}
+	for _, home := range routes {
+		t.Run("challenge of "+home.prefix+"/challenges", func(t *testing.T) {
+			_, ch := postAs(t, srv.URL+home.prefix+"/challenges", home.key, []byte(`{}`))
+			nonce := ch["challenge"].(string)
+			body := jsonBody(map[string]any{"verifiablePresentation": holder.JWTVP(t, nonce, "https://verifier.example", cred)})
+			// want is the refusal of a copy on r once the challenge is used.
+			want := func(r route) string {
+				if r == home {
+					return "challenge_reused"
+				}
+				return "challenge_wrong_audience"
 			}
-		}()
-	}
-	wg.Wait()
-	if verified != 1 || len(reused) != 3*len(routes)-1 || len(other) > 0 {
-		t.Fatalf("%d verified, %d challenge_reused, others %v; want 1 and %d", verified, len(reused), other, 3*len(routes)-1)
-	}
-	for _, r := range routes {
-		if status, m := postAs(t, srv.URL+r.path, r.key, body); status != 400 || firstCode(m) != "challenge_reused" {
-			t.Fatalf("%s afterwards: %d %v", r.path, status, m)
-		}
+			var (
+				mu       sync.Mutex
+				verified []string
+				other    []string
+				wg       sync.WaitGroup
+			)
+			for i := range 3 * len(routes) {
+				wg.Go(func() {
+					r := routes[i%len(routes)]
+					status, m := postAs(t, srv.URL+r.prefix+"/presentations/verify", r.key, body)
+					mu.Lock()
+					defer mu.Unlock()
+					switch {
+					case status == 200 && m["verified"] == true:
+						verified = append(verified, r.prefix)
+					case status == 400 && firstCode(m) == want(r):
+					default:
+						other = append(other, r.prefix+": "+firstCode(m))
+					}
+				})
+			}
+			wg.Wait()
+			if len(verified) != 1 || verified[0] != home.prefix || len(other) > 0 {
+				t.Fatalf("verified on %q, other answers %v; want verified once on %q", verified, other, home.prefix)
+			}
+			for _, r := range routes {
+				if status, m := postAs(t, srv.URL+r.prefix+"/presentations/verify", r.key, body); status != 400 || firstCode(m) != want(r) {
+					t.Fatalf("%s afterwards: %d %v, want %s", r.prefix, status, m, want(r))
+				}
+			}
+		})
 	}
 }

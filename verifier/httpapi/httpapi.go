@@ -106,10 +106,12 @@ type Options struct {
 	MaxBodyBytes int64
 	MaxJSONDepth int
 	// OpenID4VP configures the OpenID4VP endpoints (openid4vp.go); nil
-	// (or no API key) leaves them answering 503 openid4vp_disabled.
+	// leaves them answering 503 openid4vp_disabled. Without an API key only
+	// the profile routes (/profiles/{name}/openid4vp/...) create requests.
 	OpenID4VP *OpenID4VPOptions
 	// Profiles are the relying-party profiles served under
-	// /profiles/{name}/ (profiles.go); nil answers 404 profile_not_found.
+	// /profiles/{name}/ (profiles.go, and OpenID4VP under
+	// /profiles/{name}/openid4vp/); nil answers 404 profile_not_found.
 	Profiles *profiles.Set
 	// Ready reports readiness for /readyz (default: the verifier's Ready).
 	Ready func() error
@@ -150,11 +152,7 @@ func New(v *verifier.Verifier, o Options) *gin.Engine {
 	e.POST("/documents/verify", h.verifyDocument)
 	e.POST("/challenges", h.challenge)
 	h.routesProfiles(e, o.Profiles)
-	vp := OpenID4VPOptions{}
-	if o.OpenID4VP != nil {
-		vp = *o.OpenID4VP
-	}
-	mountOpenID4VP(e, v, vp)
+	mountOpenID4VP(e, v, o.OpenID4VP, o.Profiles)
 	return e
 }
 
@@ -357,7 +355,7 @@ func (h *handlers) verifyPresentation(c *gin.Context) {
 		return
 	}
 	res, err := h.v.VerifyPresentation(c.Request.Context(), raw, verifier.PresentationOptions{
-		Challenge: opts.Challenge, Domain: opts.Domain, Policy: p,
+		Challenge: opts.Challenge, Domain: opts.Domain, Policy: p, ChallengeAudience: challengeAudience(c),
 	})
 	h.answer(c, "presentation", res, err)
 }
@@ -376,7 +374,7 @@ func (h *handlers) answer(c *gin.Context, kind string, res *verifier.Result, err
 }
 
 func (h *handlers) challenge(c *gin.Context) {
-	ch, exp, err := h.v.IssueChallenge(c.Request.Context())
+	ch, exp, err := h.v.IssueChallengeFor(c.Request.Context(), challengeAudience(c))
 	if err != nil {
 		statuses.Write(c, errs.Wrap(CodeChallengeUnavailable, "a challenge could not be issued", err))
 		return

@@ -20,6 +20,7 @@ import (
 	"github.com/idport/idport/verifier"
 	"github.com/idport/idport/verifier/dcql"
 	"github.com/idport/idport/verifier/openid4vp"
+	"github.com/idport/idport/verifier/profiles"
 )
 
 // Problem codes of the OpenID4VP endpoints (besides the SDK's).
@@ -51,25 +52,104 @@ type OpenID4VPOptions struct {
 }
 
 type vpHandlers struct {
-	v     *verifier.Verifier
-	o     OpenID4VPOptions
-	store openid4vp.TransactionStore
-	poll  time.Duration
+	v        *verifier.Verifier
+	o        OpenID4VPOptions
+	enabled  bool // OpenID4VP is configured (profile routes need no API key)
+	profiles *profiles.Set
+	store    openid4vp.TransactionStore
+	poll     time.Duration
 }
 
-// mountOpenID4VP registers the OpenID4VP routes on e.
-func mountOpenID4VP(e *gin.Engine, v *verifier.Verifier, o OpenID4VPOptions) {
-	h := &vpHandlers{v: v, o: o, store: o.Store, poll: 100 * time.Millisecond}
+// vpOwnerKey holds the openid4vp.Owner of a request under a profile.
+const vpOwnerKey = "idport.verifier.openid4vp.owner"
+
+// mountOpenID4VP registers the OpenID4VP routes on e: the relying party's
+// (create a request, read its outcome and QR code) under /openid4vp with
+// the service's API key and under /profiles/{profile}/openid4vp with a
+// relying party's profile key, and the wallet's (request object,
+// response). o nil: the relying party's routes answer 503
+// openid4vp_disabled.
+func mountOpenID4VP(e *gin.Engine, v *verifier.Verifier, o *OpenID4VPOptions, set *profiles.Set) {
+	h := &vpHandlers{v: v, enabled: o != nil, profiles: set, poll: 100 * time.Millisecond}
+	if o != nil {
+		h.o = *o
+	}
+	h.store = h.o.Store
 	if h.store == nil {
 		h.store = openid4vp.NewMemoryTransactions()
 	}
-	h.o.BaseURL = strings.TrimRight(o.BaseURL, "/")
-	e.POST("/openid4vp/requests", h.auth, h.create)
-	e.GET("/openid4vp/requests/:id", h.auth, h.outcome)
-	e.GET("/openid4vp/requests/:id/qr.png", h.auth, h.qr)
-	e.GET("/openid4vp/requests/:id/qr.svg", h.auth, h.qr)
+	h.o.BaseURL = strings.TrimRight(h.o.BaseURL, "/")
+	for _, g := range []*gin.RouterGroup{e.Group("/openid4vp", h.auth), e.Group("/profiles/:profile/openid4vp", h.profileAuth)} {
+		g.POST("/requests", h.create)
+		g.GET("/requests/:id", h.outcome)
+		g.GET("/requests/:id/qr.png", h.qr)
+		g.GET("/requests/:id/qr.svg", h.qr)
+	}
 	e.GET("/openid4vp/request-objects/:id", h.requestObject)
 	e.POST("/openid4vp/responses/:id", h.response)
+}
+
+// profileAuth authenticates a relying party by its profile key (the rules
+// of selectProfile: 401, 404 profile_not_found, 403 profile_forbidden) and
+// puts its profile's policy and the transaction owner on the request.
+func (h *vpHandlers) profileAuth(c *gin.Context) {
+	if !h.enabled {
+		statuses.Write(c, errs.New(CodeOpenID4VPDisabled, "OpenID4VP is not configured on this verifier"))
+		c.Abort()
+		return
+	}
+	sel, ok := authorizeProfile(c, h.profiles)
+	if !ok {
+		return
+	}
+	c.Set(profilePolicyKey, sel.Policy)
+	c.Set(vpOwnerKey, openid4vp.Owner{RelyingParty: sel.RelyingParty, Profile: sel.Profile})
+	c.Next()
+}
+
+// caller returns the owner a request acts for (zero on the API key's
+// routes) and the policy its transactions start from.
+func (h *vpHandlers) caller(c *gin.Context) (openid4vp.Owner, verifier.Policy) {
+	owner, _ := c.Value(vpOwnerKey).(openid4vp.Owner)
+	if p, ok := c.Value(profilePolicyKey).(verifier.Policy); ok {
+		return owner, p
+	}
+	return owner, h.v.Policy()
+}
+
+// requestsURL is where owner reads its transactions.
+func (h *vpHandlers) requestsURL(owner openid4vp.Owner) string {
+	if owner.IsZero() {
+		return h.o.BaseURL + "/openid4vp/requests/"
+	}
+	return h.o.BaseURL + "/profiles/" + owner.Profile + "/openid4vp/requests/"
+}
+
+// ownTransaction returns the transaction the request's :id names if the
+// caller owns it. One of another owner (another relying party or profile,
+// the API key's read under a profile or the other way round) is
+// openid4vp.ErrTransactionUnknown, the very answer to an unknown id, so
+// that its existence does not leak.
+func (h *vpHandlers) ownTransaction(c *gin.Context) (*openid4vp.Transaction, error) {
+	owner, _ := h.caller(c)
+	tx, err := h.store.Get(c.Request.Context(), c.Param("id"), time.Now())
+	if err != nil {
+		return nil, err
+	}
+	if tx.Owner != owner {
+		return nil, openid4vp.ErrTransactionUnknown
+	}
+	return tx, nil
+}
+
+// transactionPolicy is the policy a transaction's answer is verified
+// under: its profile's (looked up again: the profile file is the truth),
+// or the service's.
+func (h *vpHandlers) transactionPolicy(tx *openid4vp.Transaction) (verifier.Policy, error) {
+	if tx.Owner.IsZero() {
+		return h.v.Policy(), nil
+	}
+	return h.profiles.Policy(tx.Owner.Profile, tx.Owner.RelyingParty)
 }
 
 func (h *vpHandlers) auth(c *gin.Context) {
@@ -132,7 +212,8 @@ func (h *vpHandlers) create(c *gin.Context) {
 	// The options are checked as /presentations/verify checks its own: an
 	// unknown or a disallowed weaker holder binding is refused now, not
 	// dropped when the wallet answers.
-	if _, err := h.v.Policy().NarrowChecked(body.Options.RequestPolicy); err != nil {
+	owner, base := h.caller(c)
+	if _, err := base.NarrowChecked(body.Options.RequestPolicy); err != nil {
 		statuses.Write(c, err)
 		return
 	}
@@ -164,15 +245,15 @@ func (h *vpHandlers) create(c *gin.Context) {
 		statuses.Write(c, err)
 		return
 	}
-	if err := h.store.Create(c.Request.Context(), &openid4vp.Transaction{ID: id, Request: *req, Options: opts}); err != nil {
+	if err := h.store.Create(c.Request.Context(), &openid4vp.Transaction{ID: id, Request: *req, Options: opts, Owner: owner}); err != nil {
 		statuses.Write(c, err)
 		return
 	}
-	base := h.o.BaseURL + "/openid4vp/requests/" + id
+	self := h.requestsURL(owner) + id
 	requestURI := h.o.BaseURL + "/openid4vp/request-objects/" + id
 	c.JSON(http.StatusCreated, CreatedRequest{
 		TransactionID: id, ClientID: req.ClientID, RequestURI: requestURI, DeepLink: req.DeepLink(requestURI),
-		QRPNG: base + "/qr.png", QRSVG: base + "/qr.svg", Expires: req.Expires,
+		QRPNG: self + "/qr.png", QRSVG: self + "/qr.svg", Expires: req.Expires,
 	})
 }
 
@@ -233,7 +314,12 @@ func (h *vpHandlers) response(c *gin.Context) {
 			return
 		}
 	}
-	p, err := h.v.Policy().NarrowChecked(o.RequestPolicy)
+	base, err := h.transactionPolicy(tx)
+	if err != nil {
+		statuses.Write(c, err)
+		return
+	}
+	p, err := base.NarrowChecked(o.RequestPolicy)
 	if err != nil {
 		statuses.Write(c, err)
 		return
@@ -267,7 +353,7 @@ func (h *vpHandlers) outcome(c *gin.Context) {
 	wait, _ := strconv.Atoi(c.Query("wait"))
 	deadline := time.Now().Add(min(time.Duration(max(wait, 0))*time.Second, MaxOutcomeWait))
 	for {
-		tx, err := h.store.Get(ctx, c.Param("id"), time.Now())
+		tx, err := h.ownTransaction(c)
 		if err != nil {
 			statuses.Write(c, err)
 			return
@@ -305,7 +391,7 @@ func sleep(ctx context.Context, d time.Duration) bool {
 
 // qr renders the deep link of a pending request as a QR code (PNG or SVG).
 func (h *vpHandlers) qr(c *gin.Context) {
-	tx, err := h.store.Get(c.Request.Context(), c.Param("id"), time.Now())
+	tx, err := h.ownTransaction(c)
 	if err != nil {
 		statuses.Write(c, err)
 		return

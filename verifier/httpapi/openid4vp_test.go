@@ -14,6 +14,7 @@ import (
 	"github.com/idport/idport/verifier"
 	"github.com/idport/idport/verifier/httpapi"
 	"github.com/idport/idport/verifier/internal/testutil"
+	"github.com/idport/idport/verifier/profiles"
 )
 
 const (
@@ -31,10 +32,15 @@ type vpFixture struct {
 	handler http.Handler
 	// lifetime of the requests (openid4vp.DefaultLifetime when 0).
 	lifetime time.Duration
+	// profiles are the relying-party profiles (none when nil).
+	profiles *profiles.Set
 }
 
-func newVPFixture(t testing.TB) *vpFixture {
-	f := &vpFixture{t: t, dir: t.TempDir(), issuer: testutil.NewParty(t, keys.EdDSA), holder: testutil.NewParty(t, keys.EdDSA)}
+func newVPFixture(t testing.TB) *vpFixture { return newVPFixtureWith(t, nil) }
+
+// newVPFixtureWith is newVPFixture serving the relying-party profiles set.
+func newVPFixtureWith(t testing.TB, set *profiles.Set) *vpFixture {
+	f := &vpFixture{t: t, dir: t.TempDir(), issuer: testutil.NewParty(t, keys.EdDSA), holder: testutil.NewParty(t, keys.EdDSA), profiles: set}
 	f.trust = verifier.NewStaticTrust(4, f.issuer.Authority())
 	f.start()
 	return f
@@ -43,7 +49,7 @@ func newVPFixture(t testing.TB) *vpFixture {
 // start opens the service on the fixture's data directory (again after stop).
 func (f *vpFixture) start() {
 	svc, err := httpapi.NewService(httpapi.ServiceConfig{
-		DataDir: f.dir,
+		DataDir: f.dir, Profiles: f.profiles,
 		Verifier: verifier.Config{TrustSource: f.trust, Clock: testutil.Clock,
 			StatusFetcher: &testutil.Status{Values: map[string]uint8{}}},
 		OpenID4VP: &httpapi.ServiceOpenID4VP{APIKey: vpAPIKey, BaseURL: vpBaseURL, SigningSecret: []byte("0123456789abcdef0123456789abcdef"), Lifetime: f.lifetime},

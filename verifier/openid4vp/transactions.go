@@ -34,7 +34,24 @@ type Transaction struct {
 	Result json.RawMessage `json:"result,omitempty"`
 	// Answered is when the answer was stored.
 	Answered time.Time `json:"answered,omitzero"`
+	// Owner is who created the transaction and alone may read its
+	// outcome; zero for a transaction of the service's own API key.
+	Owner Owner `json:"owner,omitzero"`
 }
+
+// Owner names the relying party (and its profile) that created a
+// transaction. The store keeps it as given; the HTTP service answers a
+// reader that is not the owner as if the transaction did not exist.
+type Owner struct {
+	// RelyingParty is the relying party's name (verifier/profiles).
+	RelyingParty string `json:"relyingParty,omitempty"`
+	// Profile is the profile the transaction was created under.
+	Profile string `json:"profile,omitempty"`
+}
+
+// IsZero reports whether o names nobody (a transaction of the service's
+// own API key).
+func (o Owner) IsZero() bool { return o == Owner{} }
 
 // Gone reports whether the transaction can no longer be read at now: a
 // pending one once its request expired, an answered one the request's

@@ -230,21 +230,51 @@ func (s *Set) Names() []string {
 // name: ErrUnauthorized when the token matches no relying party, ErrProfileNotFound for an
 // unknown profile, ErrProfileForbidden for another relying party's profile.
 func (s *Set) Select(name, token string) (verifier.Policy, error) {
+	sel, err := s.Authorize(name, token)
+	return sel.Policy, err
+}
+
+// Selection is a profile selected by its relying party.
+type Selection struct {
+	// RelyingParty is the authenticated relying party's name.
+	RelyingParty string
+	// Profile is the profile's name.
+	Profile string
+	// Policy is the profile's policy.
+	Policy verifier.Policy
+}
+
+// Authorize is Select, also naming the relying party and the profile: what a request under a
+// profile records as its owner.
+func (s *Set) Authorize(name, token string) (Selection, error) {
 	if s == nil || len(s.profiles) == 0 {
-		return verifier.Policy{}, errs.Errorf(CodeProfileNotFound, "profile not found: %q (this verifier has no profiles)", name)
+		return Selection{}, errs.Errorf(CodeProfileNotFound, "profile not found: %q (this verifier has no profiles)", name)
 	}
 	rp := s.authenticate(token)
 	if rp == "" {
-		return verifier.Policy{}, ErrUnauthorized
+		return Selection{}, ErrUnauthorized
 	}
 	p, ok := s.profiles[name]
 	if !ok {
-		return verifier.Policy{}, errs.Errorf(CodeProfileNotFound, "profile not found: %q", name)
+		return Selection{}, errs.Errorf(CodeProfileNotFound, "profile not found: %q", name)
 	}
 	if p.owner != rp {
-		return verifier.Policy{}, errs.Errorf(CodeProfileForbidden, "profile forbidden: %s is not a profile of relying party %s", name, rp)
+		return Selection{}, errs.Errorf(CodeProfileForbidden, "profile forbidden: %s is not a profile of relying party %s", name, rp)
 	}
-	return p.policy, nil
+	return Selection{RelyingParty: rp, Profile: name, Policy: p.policy}, nil
+}
+
+// Policy returns the policy of profile name if relyingParty owns it, without authenticating
+// anyone: for work a relying party started under its profile and a third party completes (an
+// OpenID4VP wallet's answer). ErrProfileNotFound when there is no such profile of that
+// relying party (any more: the file changed since).
+func (s *Set) Policy(name, relyingParty string) (verifier.Policy, error) {
+	if s != nil {
+		if p, ok := s.profiles[name]; ok && p.owner == relyingParty {
+			return p.policy, nil
+		}
+	}
+	return verifier.Policy{}, errs.Errorf(CodeProfileNotFound, "profile not found: %q of relying party %q", name, relyingParty)
 }
 
 // authenticate returns the relying party whose key hash matches token's, comparing every

@@ -10,7 +10,10 @@
 // once; a second use is ErrChallengeUsed; an expired, forged, malformed,
 // foreign or never-issued challenge is ErrChallengeUnknown and records
 // nothing; of concurrent consumes of one challenge exactly one succeeds;
-// lifetimes default and are capped. RunTransactionStore is the suite of
+// lifetimes default and are capped; a store that binds challenges to an
+// audience (verifier.AudienceChallengeStore) accepts one only for its
+// audience, refusing it elsewhere with ErrChallengeWrongAudience and
+// recording nothing, and it is still single use. RunTransactionStore is the suite of
 // openid4vp.TransactionStore (OpenID4VP transactions). The suites import
 // only the standard library, package verifier and verifier/openid4vp.
 package storetest
@@ -51,6 +54,7 @@ func RunChallengeStore(t *testing.T, newStore NewStore) {
 		{"refused challenge records nothing", testRefusedRecordsNothing},
 		{"independent challenges", testIndependent},
 		{"concurrent consume", testConcurrentConsume},
+		{"audience", testAudience},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) { tt.run(t, newStore) })
@@ -212,4 +216,48 @@ func testConcurrentConsume(t *testing.T, newStore NewStore) {
 			t.Fatalf("round %d: %d concurrent consumes of one challenge: %d succeeded, %d used, %d other; want exactly one success", round, workers, ok, used, unwanted)
 		}
 	}
+}
+
+// testAudience: for an AudienceChallengeStore, a challenge issued for an
+// audience is accepted once for it alone; one issued for none only for
+// none (Consume); the refusals record nothing; a tampered audience-bound
+// challenge is unknown. Stores that do not bind audiences skip it.
+func testAudience(t *testing.T, newStore NewStore) {
+	s, ok := newStore(t).(verifier.AudienceChallengeStore)
+	if !ok {
+		t.Skip("the store does not bind challenges to an audience")
+	}
+	ctx := context.Background()
+	consumeFor := func(c, aud string, want error) {
+		t.Helper()
+		err := s.ConsumeFor(ctx, c, aud, epoch.Add(time.Second))
+		if want == nil && err != nil || want != nil && !errors.Is(err, want) {
+			t.Fatalf("ConsumeFor(%.12q..., %q) = %v, want %v", c, aud, err, want)
+		}
+	}
+	a, _, err := s.IssueFor(ctx, "profile:bank/kyc", epoch, time.Minute)
+	if err != nil {
+		t.Fatal(err)
+	}
+	consumeFor(a, "profile:shop/any", verifier.ErrChallengeWrongAudience)
+	consumeFor(a, "", verifier.ErrChallengeWrongAudience)
+	consume(t, s, a, epoch.Add(time.Second), verifier.ErrChallengeWrongAudience)
+	raw, err := base64.RawURLEncoding.DecodeString(a)
+	if err == nil {
+		raw[len(raw)/2] ^= 0x01
+		consumeFor(base64.RawURLEncoding.EncodeToString(raw), "profile:bank/kyc", verifier.ErrChallengeUnknown)
+	}
+	consumeFor(a, "profile:bank/kyc", nil)
+	consumeFor(a, "profile:bank/kyc", verifier.ErrChallengeUsed)
+
+	plain, _ := issue(t, s, epoch, time.Minute)
+	consumeFor(plain, "profile:bank/kyc", verifier.ErrChallengeWrongAudience)
+	consumeFor(plain, "", nil)
+	consume(t, s, plain, epoch.Add(time.Second), verifier.ErrChallengeUsed)
+
+	none, _, err := s.IssueFor(ctx, "", epoch, time.Minute)
+	if err != nil {
+		t.Fatal(err)
+	}
+	consume(t, s, none, epoch.Add(time.Second), nil)
 }

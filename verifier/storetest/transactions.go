@@ -20,7 +20,8 @@ type NewTransactionStore func(t *testing.T) openid4vp.TransactionStore
 // answered once (a second answer, concurrent or not, is
 // ErrTransactionDone and changes nothing); unknown and expired
 // transactions are ErrTransactionUnknown; an answer stays readable for the
-// request's lifetime after it was given (openid4vp.Transaction.Gone).
+// request's lifetime after it was given (openid4vp.Transaction.Gone); a
+// transaction's owner reads back, pending and answered.
 func RunTransactionStore(t *testing.T, newStore NewTransactionStore) {
 	t.Helper()
 	tests := []struct {
@@ -32,6 +33,7 @@ func RunTransactionStore(t *testing.T, newStore NewTransactionStore) {
 		{"unknown and expired", testTxUnknownExpired},
 		{"answered at the last moment", testTxAnsweredLate},
 		{"concurrent completion", testTxConcurrent},
+		{"owner kept", testTxOwner},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) { tt.run(t, newStore(t)) })
@@ -146,5 +148,35 @@ func testTxConcurrent(t *testing.T, s openid4vp.TransactionStore) {
 	}
 	if ok != 1 {
 		t.Fatalf("%d completions succeeded, want exactly 1", ok)
+	}
+}
+
+// testTxOwner: the owner of a transaction (the relying party and profile
+// that alone may read it) reads back as stored, before and after the
+// answer; a transaction without one reads back without one.
+func testTxOwner(t *testing.T, s openid4vp.TransactionStore) {
+	ctx := context.Background()
+	owner := openid4vp.Owner{RelyingParty: "bank", Profile: "bank-kyc"}
+	tx := &openid4vp.Transaction{ID: openid4vp.NewTransactionID(), Owner: owner, Request: openid4vp.Request{
+		ClientID: "redirect_uri:https://rp.example/cb", ResponseURI: "https://rp.example/cb", ResponseMode: openid4vp.DirectPost,
+		Nonce: "n-" + openid4vp.NewTransactionID(), State: "s", Query: json.RawMessage(`{"credentials":[]}`),
+		Created: epoch, Expires: epoch.Add(5 * time.Minute),
+	}}
+	if err := s.Create(ctx, tx); err != nil {
+		t.Fatalf("Create: %v", err)
+	}
+	at := epoch.Add(time.Minute)
+	if got, err := s.Get(ctx, tx.ID, at); err != nil || got.Owner != owner {
+		t.Fatalf("pending: owner %+v, %v; want %+v", got, err, owner)
+	}
+	if err := s.Complete(ctx, tx.ID, json.RawMessage(`{"verified":true}`), at); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := s.Get(ctx, tx.ID, at); err != nil || got.Owner != owner {
+		t.Fatalf("answered: owner %+v, %v; want %+v", got, err, owner)
+	}
+	plain := newTx(t, s)
+	if got, err := s.Get(ctx, plain.ID, at); err != nil || !got.Owner.IsZero() {
+		t.Fatalf("a transaction without an owner reads back with %+v, %v", got, err)
 	}
 }
