@@ -83,8 +83,14 @@ type Verified struct {
 	Status []StatusRef
 	// HolderKey is the cnf.jwk holder key, if any.
 	HolderKey crypto.PublicKey
-	// Disclosed lists the paths of the disclosed SD-JWT claims ("a", "address.street").
+	// Disclosed lists the paths of the disclosed SD-JWT claims as dotted
+	// names for display ("a", "address.street", "nationalities[]"). A
+	// dotted name does not tell a claim named "a.b" from member b of a,
+	// nor which array element was disclosed: compare DisclosedPaths.
 	Disclosed []string
+	// DisclosedPaths lists the same disclosures as structured paths, in
+	// the same order: names, and array indexes into Claims.
+	DisclosedPaths []ClaimPath
 	// Payload is the JWS payload as signed.
 	Payload []byte
 }

@@ -10,6 +10,7 @@ import (
 	"math"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -266,8 +267,52 @@ type Disclosure struct {
 	Name string
 	// Value is the disclosed value.
 	Value any
-	// Path is where the disclosure was found in the payload ("a.b", "list[]").
+	// Path is where the disclosure was found in the payload, as a dotted
+	// name for display and for Present ("a.b", "list[]"). It is ambiguous
+	// (a claim named "a.b", which array element): compare ClaimPath.
 	Path string
+	// ClaimPath is what the disclosure revealed, component by component:
+	// object members by name, array elements by their index in the array
+	// after disclosure processing (as in Verified.Claims).
+	ClaimPath ClaimPath
+}
+
+// ClaimPath locates a claim in a JSON value: each component is a string
+// (an object member) or an int (an array index). It has the shape of a
+// DCQL claims path without the null wildcard.
+type ClaimPath []any
+
+// String renders the path for messages: names joined by dots, indexes in
+// brackets ("address.street", "nationalities[1]"); a name that is empty
+// or holds '.', '[', ']' or '"' is quoted in brackets (`a["b.c"]`), so
+// that distinct paths render distinctly.
+func (p ClaimPath) String() string {
+	var b strings.Builder
+	for i, e := range p {
+		switch v := e.(type) {
+		case string:
+			if v == "" || strings.ContainsAny(v, `.[]"`) {
+				b.WriteByte('[')
+				b.WriteString(strconv.Quote(v))
+				b.WriteByte(']')
+				continue
+			}
+			if i > 0 {
+				b.WriteByte('.')
+			}
+			b.WriteString(v)
+		case int:
+			b.WriteString("[" + strconv.Itoa(v) + "]")
+		default:
+			fmt.Fprintf(&b, "[%v]", v)
+		}
+	}
+	return b.String()
+}
+
+// child returns p extended by e, never sharing p's backing array.
+func (p ClaimPath) child(e any) ClaimPath {
+	return append(p[:len(p):len(p)], e)
 }
 
 // SDJWT is a parsed SD-JWT: the issuer-signed JWT, its disclosures and an
@@ -423,8 +468,9 @@ func (s *sdState) reference(dig string) (*Disclosure, error) {
 	return d, nil
 }
 
-// disclose puts the claim behind digest dig, if disclosed, into obj.
-func (s *sdState) disclose(obj map[string]any, dig, path string) error {
+// disclose puts the claim behind digest dig, if disclosed, into obj (at
+// path, cp).
+func (s *sdState) disclose(obj map[string]any, dig, path string, cp ClaimPath) error {
 	d, err := s.reference(dig)
 	if err != nil || d == nil {
 		return err // nil, nil: a decoy, or a claim not disclosed
@@ -436,13 +482,13 @@ func (s *sdState) disclose(obj map[string]any, dig, path string) error {
 		return fmt.Errorf("%w: claim %q is both plain and disclosed", ErrDisclosure, path+d.Name)
 	}
 	obj[d.Name] = d.Value
-	d.Path = path + d.Name
+	d.Path, d.ClaimPath = path+d.Name, cp.child(d.Name)
 	return nil
 }
 
 // object replaces the _sd digests of obj with the disclosed claims and
 // walks into its object and array members.
-func (s *sdState) object(obj map[string]any, path string) error {
+func (s *sdState) object(obj map[string]any, path string, cp ClaimPath) error {
 	if raw, ok := obj["_sd"]; ok {
 		list, ok := raw.([]any)
 		if !ok {
@@ -454,24 +500,24 @@ func (s *sdState) object(obj map[string]any, path string) error {
 			if !ok {
 				return fmt.Errorf("%w: a digest is not a string", ErrMalformed)
 			}
-			if err := s.disclose(obj, ds, path); err != nil {
+			if err := s.disclose(obj, ds, path, cp); err != nil {
 				return err
 			}
 		}
 	}
-	return s.members(obj, path)
+	return s.members(obj, path, cp)
 }
 
 // members walks into the object and array members of obj.
-func (s *sdState) members(obj map[string]any, path string) error {
+func (s *sdState) members(obj map[string]any, path string, cp ClaimPath) error {
 	for name, v := range obj {
 		switch x := v.(type) {
 		case map[string]any:
-			if err := s.object(x, path+name+"."); err != nil {
+			if err := s.object(x, path+name+".", cp.child(name)); err != nil {
 				return err
 			}
 		case []any:
-			list, err := s.array(x, path+name+"[]")
+			list, err := s.array(x, path+name+"[]", cp.child(name))
 			if err != nil {
 				return err
 			}
@@ -482,10 +528,12 @@ func (s *sdState) members(obj map[string]any, path string) error {
 }
 
 // array replaces {"...": digest} elements by the disclosed values, drops
-// undisclosed ones, and walks into the rest.
-func (s *sdState) array(x []any, path string) ([]any, error) {
+// undisclosed ones, and walks into the rest. An element's ClaimPath index
+// is its index in the returned array.
+func (s *sdState) array(x []any, path string, cp ClaimPath) ([]any, error) {
 	out := x[:0]
 	for _, el := range x {
+		i := len(out) // the element's index once disclosures are applied
 		if m, ok := el.(map[string]any); ok && len(m) == 1 {
 			if dig, ok := m["..."]; ok {
 				ds, ok := dig.(string)
@@ -502,17 +550,17 @@ func (s *sdState) array(x []any, path string) ([]any, error) {
 				if d.Name != "" {
 					return nil, fmt.Errorf("%w: object property disclosure referenced from an array", ErrDisclosure)
 				}
-				d.Path = path
+				d.Path, d.ClaimPath = path, cp.child(i)
 				el = d.Value
 			}
 		}
 		switch y := el.(type) {
 		case map[string]any:
-			if err := s.object(y, path+"."); err != nil {
+			if err := s.object(y, path+".", cp.child(i)); err != nil {
 				return nil, err
 			}
 		case []any:
-			list, err := s.array(y, path+"[]")
+			list, err := s.array(y, path+"[]", cp.child(i))
 			if err != nil {
 				return nil, err
 			}
@@ -528,11 +576,11 @@ func (s *sdState) array(x []any, path string) ([]any, error) {
 func (sd *SDJWT) resolve(payload map[string]any, topSD []string) error {
 	st := sdState{byDigest: sd.byDigest, seen: make(map[string]struct{}, len(topSD)+len(sd.Disclosures))}
 	for _, dig := range topSD {
-		if err := st.disclose(payload, dig, ""); err != nil {
+		if err := st.disclose(payload, dig, "", nil); err != nil {
 			return err
 		}
 	}
-	if err := st.object(payload, ""); err != nil {
+	if err := st.object(payload, "", nil); err != nil {
 		return err
 	}
 	if st.used != len(sd.Disclosures) {
@@ -686,11 +734,13 @@ func parseSDJWTCredential(raw string) (*Parsed, error) {
 	}
 	v.Claims = claims
 	v.Disclosed = make([]string, 0, len(sd.Disclosures))
+	v.DisclosedPaths = make([]ClaimPath, 0, len(sd.Disclosures))
 	for _, d := range sd.Disclosures {
 		if slices.Contains(reservedSD, d.Path) {
 			return nil, fmt.Errorf("%w: registered claim %q must not be selectively disclosed", ErrDisclosure, d.Path)
 		}
 		v.Disclosed = append(v.Disclosed, d.Path)
+		v.DisclosedPaths = append(v.DisclosedPaths, d.ClaimPath)
 	}
 	if v.Kid, err = resolveKid(v.Issuer, tok.Kid); err != nil {
 		return nil, err

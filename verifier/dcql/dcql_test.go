@@ -219,13 +219,34 @@ func TestCheckPresentation(t *testing.T) {
 
 func TestPathCovers(t *testing.T) {
 	p := dcql.Path{"address", "country"}
-	for name, want := range map[string]bool{"address": true, "address.country": true, "address.locality": false, "given_name": false} {
-		if got := p.Covers(name); got != want {
-			t.Errorf("Covers(%q) = %v, want %v", name, got, want)
+	for _, tc := range []struct {
+		claim []any
+		want  bool
+	}{
+		{[]any{"address"}, true}, {[]any{"address", "country"}, true}, {[]any{"address", "locality"}, false}, {[]any{"given_name"}, false},
+		{[]any{"address.country"}, false}, {[]any{"address", 0}, false},
+	} {
+		if got := p.Covers(tc.claim); got != tc.want {
+			t.Errorf("Covers(%v) = %v, want %v", tc.claim, got, tc.want)
 		}
 	}
 	n := dcql.Path{"nationalities", nil}
-	if !n.Covers("nationalities[]") || !n.Covers("nationalities") {
+	if !n.Covers([]any{"nationalities", 0}) || !n.Covers([]any{"nationalities", 3}) || !n.Covers([]any{"nationalities"}) {
 		t.Error("array disclosures not covered")
+	}
+	if n.Covers([]any{"nationalities", "0"}) {
+		t.Error("a member named \"0\" covered as an array element")
+	}
+	first := dcql.Path{"nationalities", 0}
+	if !first.Covers([]any{"nationalities", 0}) || first.Covers([]any{"nationalities", 1}) {
+		t.Error("an index covers another element")
+	}
+	dotted := dcql.Path{"a.b"}
+	if dotted.Covers([]any{"a", "b"}) || !dotted.Covers([]any{"a.b"}) || (dcql.Path{"a", "b"}).Covers([]any{"a.b"}) {
+		t.Error("a dotted name confused with a nested path")
+	}
+	city := dcql.Path{"addresses", 0, "city"}
+	if !city.Covers([]any{"addresses", 0, "city"}) || !city.Covers([]any{"addresses", 0}) || city.Covers([]any{"addresses", 1, "city"}) {
+		t.Error("another element's member covered")
 	}
 }

@@ -89,15 +89,16 @@ func (p Path) Select(root any) []any {
 	return cur
 }
 
-// Covers reports whether the disclosed claim at name (a dotted path as
-// pkg/vcjwt reports disclosures: "address.street", "nationalities[]") lies
-// under p or on the way to it: the disclosure is needed to present p.
-func (p Path) Covers(name string) bool {
-	want := p.names()
-	got := splitDotted(name)
-	n := min(len(want), len(got))
-	for i := 0; i < n; i++ {
-		if want[i] != "[]" && got[i] != "[]" && want[i] != got[i] {
+// Covers reports whether the disclosed claim at claim (a structured path
+// as pkg/vcjwt reports disclosures: string member names and int array
+// indexes into the claims after disclosure) lies under p or on the way to
+// it: the disclosure is needed to present p. Components compare by kind
+// and value: a name matches the same name only (a claim named "a.b" is not
+// member b of a), an index the same index only, and a nil component of p
+// any index.
+func (p Path) Covers(claim []any) bool {
+	for i := 0; i < min(len(p), len(claim)); i++ {
+		if !componentCovers(p[i], claim[i]) {
 			return false
 		}
 	}
@@ -106,33 +107,19 @@ func (p Path) Covers(name string) bool {
 	return true
 }
 
-// names returns the path as segments, array selectors as "[]".
-func (p Path) names() []string {
-	out := make([]string, len(p))
-	for i, e := range p {
-		if s, ok := e.(string); ok {
-			out[i] = s
-		} else {
-			out[i] = "[]"
-		}
+// componentCovers compares one component of a query path with one of a
+// disclosed path.
+func componentCovers(want, got any) bool {
+	switch w := want.(type) {
+	case string:
+		g, ok := got.(string)
+		return ok && g == w
+	case int:
+		g, ok := got.(int)
+		return ok && g == w
+	case nil:
+		_, ok := got.(int)
+		return ok
 	}
-	return out
-}
-
-func splitDotted(name string) []string {
-	var out []string
-	for _, part := range strings.Split(name, ".") {
-		for strings.HasSuffix(part, "[]") {
-			part = strings.TrimSuffix(part, "[]")
-			if part != "" {
-				out = append(out, part)
-			}
-			part = ""
-			out = append(out, "[]")
-		}
-		if part != "" {
-			out = append(out, part)
-		}
-	}
-	return out
+	return false
 }

@@ -73,7 +73,7 @@ func VerifyResponse(ctx context.Context, v *verifier.Verifier, req *Request, res
 	}
 	views := make(map[string][]dcql.Credential, len(resp.VPToken))
 	var results []*verifier.Result
-	var disclosed [][]string
+	var disclosed [][]vcjwt.ClaimPath
 	for id := range resp.VPToken {
 		if !slices.Contains(ids, id) {
 			return nil, errs.New(dcql.ErrNotSatisfied.Code, fmt.Sprintf("openid4vp: vp_token answers %q, which the query does not ask for", id))
@@ -107,7 +107,7 @@ func VerifyResponse(ctx context.Context, v *verifier.Verifier, req *Request, res
 			extra := overDisclosed(disclosed[k], m.Paths)
 			if len(extra) > 0 {
 				if o.OverDisclosure != WithholdOverDisclosure {
-					return nil, errs.New(ErrOverDisclosure.Code, fmt.Sprintf("openid4vp: the presentation for %q discloses %s, which the query did not ask for", id, strings.Join(extra, ", ")))
+					return nil, errs.New(ErrOverDisclosure.Code, fmt.Sprintf("openid4vp: the presentation for %q discloses %s, which the query did not ask for", id, joinPaths(extra)))
 				}
 				withhold(results[k], extra, views[id][k-start(ids, id, matches)].Claims)
 			}
@@ -144,7 +144,7 @@ func problemError(r *verifier.Result) error {
 // credentialView reads what the DCQL evaluator needs of a presentation
 // that the verifier accepted as bound: its format, type and claims, and
 // for SD-JWT the disclosed claim paths.
-func credentialView(raw json.RawMessage) (dcql.Credential, []string, error) {
+func credentialView(raw json.RawMessage) (dcql.Credential, []vcjwt.ClaimPath, error) {
 	var s string
 	if err := json.Unmarshal(raw, &s); err != nil {
 		return dcql.Credential{}, nil, errors.New("a presentation is not a compact string (dc+sd-jwt or jwt_vc_json)")
@@ -155,7 +155,7 @@ func credentialView(raw json.RawMessage) (dcql.Credential, []string, error) {
 			return dcql.Credential{}, nil, err
 		}
 		u := p.Unverified()
-		return dcql.Credential{Format: dcql.FormatSDJWT, VCT: u.VCT, Claims: u.Claims, HolderBound: true}, u.Disclosed, nil
+		return dcql.Credential{Format: dcql.FormatSDJWT, VCT: u.VCT, Claims: u.Claims, HolderBound: true}, u.DisclosedPaths, nil
 	}
 	vp, err := vcjwt.ParseVPJWT(s)
 	if err != nil {
@@ -188,8 +188,8 @@ func credentialView(raw json.RawMessage) (dcql.Credential, []string, error) {
 }
 
 // overDisclosed returns the disclosed paths no requested path needs.
-func overDisclosed(disclosed []string, asked []dcql.Path) []string {
-	var extra []string
+func overDisclosed(disclosed []vcjwt.ClaimPath, asked []dcql.Path) []vcjwt.ClaimPath {
+	var extra []vcjwt.ClaimPath
 	for _, d := range disclosed {
 		if !slices.ContainsFunc(asked, func(p dcql.Path) bool { return p.Covers(d) }) {
 			extra = append(extra, d)
@@ -198,29 +198,101 @@ func overDisclosed(disclosed []string, asked []dcql.Path) []string {
 	return extra
 }
 
-// withhold removes over-disclosed claims from r: under their own top-level
-// name, and under any local name the recognition's claim mapping gave the
-// same value.
-// A claim is withheld whole: an extra "address.street" withholds "address".
-func withhold(r *verifier.Result, extra []string, presented map[string]any) {
+// joinPaths renders paths for a message.
+func joinPaths(paths []vcjwt.ClaimPath) string {
+	s := make([]string, len(paths))
+	for i, p := range paths {
+		s[i] = p.String()
+	}
+	return strings.Join(s, ", ")
+}
+
+// withhold removes over-disclosed claims from r, precisely: an extra
+// top-level claim goes whole, an extra member or array element goes from
+// a copy of its top-level claim, so that the elements and members the
+// query asked for stay. The copy replaces the claim under its own
+// top-level name and under any local name the recognition's claim mapping
+// gave the same value.
+func withhold(r *verifier.Result, extra []vcjwt.ClaimPath, presented map[string]any) {
+	byTop := map[string][]vcjwt.ClaimPath{}
+	var tops []string
 	for _, e := range extra {
-		top := e
-		if i := strings.IndexAny(top, ".["); i >= 0 {
-			top = top[:i]
+		top, _ := e[0].(string)
+		if _, seen := byTop[top]; !seen {
+			tops = append(tops, top)
 		}
-		delete(r.Claims, top)
-		if val, ok := presented[top]; ok {
+		byTop[top] = append(byTop[top], e[1:])
+		r.Stripped = append(r.Stripped, e.String())
+	}
+	for _, top := range tops {
+		val, ok := presented[top]
+		var pruned any // nil: withhold the claim whole
+		if ok && !slices.ContainsFunc(byTop[top], func(p vcjwt.ClaimPath) bool { return len(p) == 0 }) {
+			pruned = prune(val, byTop[top])
+		}
+		replace := func(name string) {
+			if pruned == nil {
+				delete(r.Claims, name)
+			} else {
+				r.Claims[name] = pruned
+			}
+		}
+		if _, has := r.Claims[top]; has {
+			replace(top)
+		}
+		if ok {
 			for name, local := range r.Claims {
-				if reflect.DeepEqual(local, val) {
-					delete(r.Claims, name)
+				if name != top && reflect.DeepEqual(local, val) {
+					replace(name)
 				}
 			}
 		}
-		r.Stripped = append(r.Stripped, e)
 	}
 	r.Checks = append(r.Checks, verifier.Check{Name: verifier.CheckDisclosures, Outcome: verifier.Warned, Code: verifier.CodeClaimStripped})
 	r.Warnings = append(r.Warnings, verifier.Problem{Code: verifier.CodeClaimStripped,
-		Message: "claims disclosed beyond the request were withheld: " + strings.Join(extra, ", ")})
+		Message: "claims disclosed beyond the request were withheld: " + joinPaths(extra)})
+}
+
+// prune returns a deep copy of v without the values at paths (relative to
+// v, none empty). Array elements removed leave no gap.
+func prune(v any, paths []vcjwt.ClaimPath) any {
+	here := map[any]bool{}
+	below := map[any][]vcjwt.ClaimPath{}
+	for _, p := range paths {
+		if len(p) == 1 {
+			here[p[0]] = true
+		} else {
+			below[p[0]] = append(below[p[0]], p[1:])
+		}
+	}
+	switch x := v.(type) {
+	case map[string]any:
+		out := make(map[string]any, len(x))
+		for k, el := range x {
+			if !here[k] {
+				out[k] = pruneOrCopy(el, below[k])
+			}
+		}
+		return out
+	case []any:
+		out := make([]any, 0, len(x))
+		for i, el := range x {
+			if !here[i] {
+				out = append(out, pruneOrCopy(el, below[i]))
+			}
+		}
+		return out
+	}
+	return v
+}
+
+// pruneOrCopy prunes v at paths, or returns v itself (shared, read only)
+// when no path lies under it.
+func pruneOrCopy(v any, paths []vcjwt.ClaimPath) any {
+	if len(paths) == 0 {
+		return v
+	}
+	return prune(v, paths)
 }
 
 // start returns the index, in the flat list of presentations, of the
