@@ -65,7 +65,10 @@ func joseError(err error) error {
 func (c *credential) fillVerified(v *vcjwt.Verified) error {
 	c.issuer, c.subject, c.types, c.claims = v.Issuer, v.Subject, v.Types, v.Claims
 	c.issuedAt, c.validFrom, c.validUntil = v.IssuedAt, v.NotBefore, v.Expiry
-	c.holderKey, c.disclosed = v.HolderKey, v.Disclosed
+	c.holderKey, c.disclosed = v.HolderKey, nil
+	for _, d := range v.DisclosedPaths {
+		c.disclosed = append(c.disclosed, d.String())
+	}
 	if len(v.Status) > maxStatusEntries {
 		return fmt.Errorf("%d status entries, at most %d", len(v.Status), maxStatusEntries)
 	}

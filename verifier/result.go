@@ -132,7 +132,10 @@ type Result struct {
 	// Statuses reports every status entry of the credential, in order:
 	// each is checked.
 	Statuses []StatusInfo `json:"statuses,omitempty"`
-	// Disclosed lists the names of SD-JWT claims disclosed by the holder.
+	// Disclosed lists the paths of the SD-JWT claims disclosed by the
+	// holder, rendered as vcjwt.ClaimPath does: "address.street", an array
+	// element by its index ("nationalities[1]"), a name holding a dot
+	// quoted (`["a.b"]`).
 	Disclosed []string `json:"disclosed,omitempty"`
 	// Stripped lists, by name (under local names), the claims withheld
 	// from Claims with a claim_stripped warning: outside the cross-border

@@ -3,6 +3,7 @@ package vcjwt
 import (
 	"encoding/json"
 	"errors"
+	"reflect"
 	"slices"
 	"sort"
 	"strings"
@@ -239,5 +240,47 @@ func TestSDJWTArrayElements(t *testing.T) {
 	got, _ := json.Marshal(v.Claims["nationalities"])
 	if string(got) != `["CN","HK"]` || !slices.Equal(v.Disclosed, []string{"nationalities[]"}) {
 		t.Fatalf("nationalities %s disclosed %v", got, v.Disclosed)
+	}
+}
+
+// TestSDJWTClaimPaths: each disclosure's structured path names members by
+// name and array elements by their index after disclosure processing.
+func TestSDJWTClaimPaths(t *testing.T) {
+	k := mustKey(t, keys.EdDSA)
+	dHK, dSG := disc(`["s1","HK"]`), disc(`["s2","SG"]`)
+	dDotted, dB, dCity := disc(`["s3","a.b",1]`), disc(`["s4","b",2]`), disc(`["s5","city","Kowloon"]`)
+	payload := `{"iss":"did:web:x","vct":"v","_sd_alg":"sha-256","_sd":["` + sdDigest(dDotted) + `"],"a":{"_sd":["` + sdDigest(dB) + `"]},` +
+		`"nationalities":["CN",{"...":"` + sdDigest(dHK) + `"},{"...":"` + sdDigest(dSG) + `"}],` +
+		`"addresses":[{"country":"HK"},{"_sd":["` + sdDigest(dCity) + `"]}]}`
+	for _, tc := range []struct {
+		show []string
+		want []string
+	}{
+		{[]string{dSG}, []string{"nationalities[1]"}}, // HK withheld: SG moves up
+		{[]string{dHK, dSG}, []string{"nationalities[1]", "nationalities[2]"}},
+		{[]string{dDotted, dB}, []string{`["a.b"]`, "a.b"}},
+		{[]string{dCity}, []string{"addresses[1].city"}},
+	} {
+		p, err := ParseCredential(sdForge(t, k, TypSDJWT, payload, tc.show...))
+		if err != nil {
+			t.Fatal(err)
+		}
+		v, err := p.Verify(k.Public)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for _, cp := range v.DisclosedPaths {
+			got = append(got, cp.String())
+		}
+		if !slices.Equal(got, tc.want) || len(v.Disclosed) != len(v.DisclosedPaths) {
+			t.Errorf("disclosed %v, want %v (dotted %v)", got, tc.want, v.Disclosed)
+		}
+	}
+	p, _ := ParseCredential(sdForge(t, k, TypSDJWT, payload, dDotted, dB, dCity))
+	v, _ := p.Verify(k.Public)
+	want := []ClaimPath{{"a.b"}, {"a", "b"}, {"addresses", 1, "city"}}
+	if !reflect.DeepEqual(v.DisclosedPaths, want) {
+		t.Fatalf("paths %#v, want %#v", v.DisclosedPaths, want)
 	}
 }
