@@ -2,18 +2,13 @@ package openid4vp_test
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"net/url"
 	"slices"
 	"strings"
 	"testing"
-	"time"
 
-	"github.com/idport/idport/pkg/keys"
-	"github.com/idport/idport/pkg/vcjwt"
 	"github.com/idport/idport/verifier"
 	"github.com/idport/idport/verifier/dcql"
 	"github.com/idport/idport/verifier/internal/testutil"
@@ -25,56 +20,18 @@ import (
 // than was asked: the over-disclosure check compares structured paths
 // (names and indexes), not dotted strings.
 
-var b64 = base64.RawURLEncoding
+type disc = testutil.Disclosure
 
-// disc is one hand-made disclosure: [salt, name, value] or [salt, value].
-type disc struct{ raw, digest string }
+func mkDisc(t testing.TB, parts ...any) disc { return testutil.NewDisclosure(t, parts...) }
 
-func mkDisc(t testing.TB, parts ...any) disc {
-	t.Helper()
-	b, err := json.Marshal(parts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	raw := b64.EncodeToString(b)
-	sum := sha256.Sum256([]byte(raw))
-	return disc{raw, b64.EncodeToString(sum[:])}
-}
+func elem(d disc) map[string]any { return d.Element() }
 
-// elem is an array element standing for the disclosure d.
-func elem(d disc) map[string]any { return map[string]any{"...": d.digest} }
-
-// sdIssuer signs, as the fixture's issuer, an SD-JWT VC with the given
-// claims (digests already in place), bound to the fixture's holder.
 func (f *fixture) sdIssue(t testing.TB, claims map[string]any) string {
-	t.Helper()
-	jwk, err := keys.MinimalJWK(f.holder.Key.Public)
-	if err != nil {
-		t.Fatal(err)
-	}
-	payload := map[string]any{"iss": f.issuer.DID, "vct": vct, "_sd_alg": "sha-256", "cnf": map[string]any{"jwk": json.RawMessage(jwk)},
-		"iat": testutil.Now.Add(-time.Hour).Unix(), "exp": testutil.Now.Add(24 * time.Hour).Unix()}
-	for k, v := range claims {
-		payload[k] = v
-	}
-	b, _ := json.Marshal(payload)
-	return testutil.SignJWS(t, f.issuer.Key, map[string]any{"alg": string(f.issuer.Key.Alg), "kid": f.issuer.Kid, "typ": vcjwt.TypSDJWT}, b)
+	return f.issuer.SDJWTIssuerJWT(t, vct, claims, f.holder)
 }
 
-// wallet presents the issuer JWT with the disclosures show, key-bound to
-// the request.
 func (f *fixture) wallet(t testing.TB, jwt string, req *openid4vp.Request, show ...disc) string {
-	t.Helper()
-	var sb strings.Builder
-	sb.WriteString(jwt + "~")
-	for _, d := range show {
-		sb.WriteString(d.raw + "~")
-	}
-	out, err := vcjwt.SignKeyBinding(f.holder.Key, sb.String(), req.Nonce, req.ClientID, testutil.Now)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return out
+	return f.holder.PresentDisclosures(t, jwt, req.Nonce, req.ClientID, show...)
 }
 
 // pathRequest is a direct_post request whose query asks for the claims
@@ -166,8 +123,8 @@ func TestNestedArrayElementOverDisclosure(t *testing.T) {
 	f := structFixture(t)
 	c0, c1 := mkDisc(t, "s0", "city", "Hong Kong"), mkDisc(t, "s1", "city", "Singapore")
 	jwt := f.sdIssue(t, map[string]any{"addresses": []any{
-		map[string]any{"country": "HK", "_sd": []any{c0.digest}},
-		map[string]any{"country": "SG", "_sd": []any{c1.digest}},
+		map[string]any{"country": "HK", "_sd": []any{c0.Digest}},
+		map[string]any{"country": "SG", "_sd": []any{c1.Digest}},
 	}})
 	req := f.pathRequest(t, `["addresses",0,"city"]`)
 	if res, err := f.answer(t, req, f.wallet(t, jwt, req, c0), openid4vp.RefuseOverDisclosure); err != nil || !res.Verified {
@@ -189,7 +146,7 @@ func TestNestedArrayElementOverDisclosure(t *testing.T) {
 func TestDottedNameOverDisclosure(t *testing.T) {
 	f := structFixture(t)
 	dotted, member := mkDisc(t, "s0", "a.b", "dotted"), mkDisc(t, "s1", "b", "member")
-	jwt := f.sdIssue(t, map[string]any{"_sd": []any{dotted.digest}, "a": map[string]any{"_sd": []any{member.digest}}})
+	jwt := f.sdIssue(t, map[string]any{"_sd": []any{dotted.Digest}, "a": map[string]any{"_sd": []any{member.Digest}}})
 	for _, tc := range []struct {
 		name, path string
 		asked      disc
