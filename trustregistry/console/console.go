@@ -107,7 +107,7 @@ func New(cfg Config) (*Console, error) {
 	}
 	c := &Console{cfg: cfg, svc: cfg.Service, log: cfg.Logger, pages: p,
 		sessions: newSessions(cfg.IdleTimeout, cfg.AbsoluteTimeout, cfg.Now),
-		passkeys: &passkeyStore{store: cfg.Service.Store()}}
+		passkeys: &passkeyStore{svc: cfg.Service}}
 	c.routes()
 	return c, nil
 }

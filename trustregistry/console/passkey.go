@@ -9,7 +9,6 @@ import (
 	"net"
 	"net/http"
 	"net/url"
-	"sync"
 
 	"github.com/go-webauthn/webauthn/protocol"
 	"github.com/go-webauthn/webauthn/webauthn"
@@ -17,57 +16,59 @@ import (
 	"github.com/idport/idport/trustregistry"
 )
 
-// passkeyPrefix names the registry secrets that hold an account's passkeys (public keys and
-// counters only: nothing secret, but kept with the registry's data so they survive restarts
-// and backups).
-const passkeyPrefix = "console-passkeys/"
-
-// passkeyStore keeps the WebAuthn credentials of each account in the registry's store.
+// passkeyStore keeps the WebAuthn credentials of each account with the account in the
+// registry (Service.AddPasskey): each enrolment is audited, and the registry's integrity check
+// covers the credentials' ids and public keys.
 type passkeyStore struct {
-	store trustregistry.Store
-	mu    sync.Mutex
+	svc *trustregistry.Service
 }
 
+// load returns the account's credentials; a credential's id and public key come from the fields
+// the audit chain covers, never from the console's own record of it.
 func (p *passkeyStore) load(ctx context.Context, account string) ([]webauthn.Credential, error) {
-	b, err := p.store.GetSecret(ctx, passkeyPrefix+account)
-	if errors.Is(err, trustregistry.ErrNotFound) {
-		return nil, nil
-	}
+	pks, err := p.svc.Passkeys(ctx, account)
 	if err != nil {
 		return nil, fmt.Errorf("loading passkeys of %s: %w", account, err)
 	}
-	var creds []webauthn.Credential
-	if err := json.Unmarshal(b, &creds); err != nil {
-		return nil, fmt.Errorf("decoding passkeys of %s: %w", account, err)
+	creds := make([]webauthn.Credential, len(pks))
+	for i, pk := range pks {
+		if len(pk.Credential) > 0 {
+			if err := json.Unmarshal(pk.Credential, &creds[i]); err != nil {
+				return nil, fmt.Errorf("decoding passkeys of %s: %w", account, err)
+			}
+		}
+		creds[i].ID, creds[i].PublicKey = pk.ID, pk.PublicKey
 	}
 	return creds, nil
 }
 
-// save adds cred or replaces the credential with its id.
-func (p *passkeyStore) save(ctx context.Context, account string, cred webauthn.Credential) error {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	creds, err := p.load(ctx, account)
+func toPasskey(cred webauthn.Credential) (trustregistry.Passkey, error) {
+	b, err := json.Marshal(cred)
+	if err != nil {
+		return trustregistry.Passkey{}, err
+	}
+	return trustregistry.Passkey{ID: cred.ID, PublicKey: cred.PublicKey, Credential: b}, nil
+}
+
+// add enrols a new credential (audited by the registry).
+func (p *passkeyStore) add(ctx context.Context, account string, cred webauthn.Credential) error {
+	pk, err := toPasskey(cred)
 	if err != nil {
 		return err
 	}
-	replaced := false
-	for i := range creds {
-		if string(creds[i].ID) == string(cred.ID) {
-			creds[i], replaced = cred, true
-		}
-	}
-	if !replaced {
-		creds = append(creds, cred)
-	}
-	b, err := json.Marshal(creds)
-	if err != nil {
-		return err
-	}
-	if err := p.store.PutSecret(ctx, passkeyPrefix+account, b); err != nil {
+	if err := p.svc.AddPasskey(ctx, account, pk); err != nil {
 		return fmt.Errorf("storing passkeys of %s: %w", account, err)
 	}
 	return nil
+}
+
+// used stores a credential after a sign-in with it (its new sign counter).
+func (p *passkeyStore) used(ctx context.Context, account string, cred webauthn.Credential) error {
+	pk, err := toPasskey(cred)
+	if err != nil {
+		return err
+	}
+	return p.svc.RecordPasskeyUse(ctx, account, pk)
 }
 
 // waUser is an account as WebAuthn sees it.
@@ -177,7 +178,7 @@ func (c *Console) passkeyRegisterFinish(w http.ResponseWriter, r *http.Request, 
 		c.jsonError(w, passkeyErr(err))
 		return
 	}
-	if err := c.passkeys.save(r.Context(), u.name, *cred); err != nil {
+	if err := c.passkeys.add(r.Context(), u.name, *cred); err != nil {
 		c.jsonError(w, err)
 		return
 	}
@@ -227,7 +228,7 @@ func (c *Console) passkeyLoginFinish(w http.ResponseWriter, r *http.Request, q *
 		c.jsonError(w, passkeyErr(err))
 		return
 	}
-	if err := c.passkeys.save(r.Context(), u.name, *cred); err != nil { // the new sign counter
+	if err := c.passkeys.used(r.Context(), u.name, *cred); err != nil { // the new sign counter
 		c.jsonError(w, err)
 		return
 	}
