@@ -71,12 +71,14 @@ func TestAttackPasskeyRemovedFromRegistryFileOffline(t *testing.T) {
 	l.stop()
 
 	for name, edit := range map[string]func(a map[string]any){
-		"all passkeys":    func(a map[string]any) { delete(a, "passkeys") },
-		"one passkey":     func(a map[string]any) { a["passkeys"] = a["passkeys"].([]any)[:1] },
-		"a swapped key":   func(a map[string]any) { a["passkeys"].([]any)[0].(map[string]any)["public_key"] = "AAAA" },
-		"a swapped id":    func(a map[string]any) { a["passkeys"].([]any)[1].(map[string]any)["id"] = "AAAA" },
-		"an added one":    func(a map[string]any) { a["passkeys"] = append(a["passkeys"].([]any), passkeyJSON(t)) },
-		"one, the record": func(a map[string]any) { a["passkeys"].([]any)[0].(map[string]any)["credential"] = map[string]any{"x": 1} },
+		"all passkeys":  func(a map[string]any) { delete(a, "passkeys") },
+		"one passkey":   func(a map[string]any) { a["passkeys"] = a["passkeys"].([]any)[:1] },
+		"a swapped key": func(a map[string]any) { a["passkeys"].([]any)[0].(map[string]any)["public_key"] = "AAAA" },
+		"a swapped id":  func(a map[string]any) { a["passkeys"].([]any)[1].(map[string]any)["id"] = "AAAA" },
+		"an added one":  func(a map[string]any) { a["passkeys"] = append(a["passkeys"].([]any), passkeyJSON(t)) },
+		"one, the record": func(a map[string]any) {
+			a["passkeys"].([]any)[0].(map[string]any)["credential"] = map[string]any{"x": 1}
+		},
 	} {
 		original := editAccount(t, l.file(), "alice", edit)
 		if name == "one, the record" {
