@@ -125,6 +125,7 @@ func (c *Console) routes() {
 	m.HandleFunc("POST "+Prefix+"/passkey/register/finish", c.halfSignedIn(c.passkeyRegisterFinish))
 	m.HandleFunc("POST "+Prefix+"/passkey/login/begin", c.halfSignedIn(c.passkeyLoginBegin))
 	m.HandleFunc("POST "+Prefix+"/passkey/login/finish", c.halfSignedIn(c.passkeyLoginFinish))
+	m.HandleFunc("POST "+Prefix+"/passkey/remove", c.signedIn(c.passkeyRemove))
 
 	m.HandleFunc("GET "+Prefix+"/{$}", c.signedIn(c.overview))
 	m.HandleFunc("GET "+Prefix+"/objects/{kind}", c.signedIn(c.objectList))

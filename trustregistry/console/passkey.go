@@ -3,6 +3,7 @@ package console
 import (
 	"context"
 	"crypto/sha256"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -108,6 +109,8 @@ type passkeyData struct {
 	Count   int
 	// Enrol is true when the account owes a passkey it has not registered yet.
 	Enrol bool
+	// IDs are the credential ids (base64url) of the account's passkeys, once fully signed in.
+	IDs []string
 }
 
 func (c *Console) passkeyPage(w http.ResponseWriter, r *http.Request, q *request) {
@@ -118,6 +121,11 @@ func (c *Console) passkeyPage(w http.ResponseWriter, r *http.Request, q *request
 	}
 	d := passkeyData{Next: localNext(r.URL.Query().Get("next")), Pending: q.sess.pending, Count: len(creds),
 		Enrol: q.sess.pending && len(creds) == 0}
+	if !q.sess.pending {
+		for _, cr := range creds {
+			d.IDs = append(d.IDs, base64.RawURLEncoding.EncodeToString(cr.ID))
+		}
+	}
 	c.render(w, r, q, http.StatusOK, "passkey", &view{Title: translator(q.lang).T("passkeys"), Nav: "passkey", Data: d})
 }
 
@@ -185,6 +193,21 @@ func (c *Console) passkeyRegisterFinish(w http.ResponseWriter, r *http.Request, 
 	c.finishSecondFactor(w, r, q)
 	c.log.Info("console: passkey registered", "account", u.name)
 	writeJSON(w, map[string]string{"next": localNext(r.URL.Query().Get("next"))})
+}
+
+// passkeyRemove removes one of the signed-in account's passkeys (audited by the registry).
+func (c *Console) passkeyRemove(w http.ResponseWriter, r *http.Request, q *request) {
+	id, err := base64.RawURLEncoding.DecodeString(r.PostFormValue("id"))
+	if err != nil || len(id) == 0 {
+		c.errorPage(w, r, q, errs.Errorf(trustregistry.CodeBadParameter, "id: not a passkey id"))
+		return
+	}
+	if err := c.svc.RemovePasskey(r.Context(), q.sess.account, id); err != nil {
+		c.errorPage(w, r, q, err)
+		return
+	}
+	c.log.Info("console: passkey removed", "account", q.sess.account)
+	http.Redirect(w, r, Prefix+"/passkey", http.StatusSeeOther)
 }
 
 func (c *Console) passkeyLoginBegin(w http.ResponseWriter, r *http.Request, q *request) {
