@@ -12,6 +12,7 @@
 package console
 
 import (
+	"context"
 	"embed"
 	"errors"
 	"io/fs"
@@ -108,6 +109,7 @@ func New(cfg Config) (*Console, error) {
 	c := &Console{cfg: cfg, svc: cfg.Service, log: cfg.Logger, pages: p,
 		sessions: newSessions(cfg.IdleTimeout, cfg.AbsoluteTimeout, cfg.Now),
 		passkeys: &passkeyStore{svc: cfg.Service}}
+	c.passkeys.warnUnaudited(context.Background(), c.log)
 	c.routes()
 	return c, nil
 }

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net"
 	"net/http"
 	"net/url"
@@ -41,6 +42,33 @@ func (p *passkeyStore) load(ctx context.Context, account string) ([]webauthn.Cre
 		creds[i].ID, creds[i].PublicKey = pk.ID, pk.PublicKey
 	}
 	return creds, nil
+}
+
+// legacyPasskeyPrefix names the registry secrets where earlier versions kept an account's
+// passkeys, outside the audit chain. They are no longer read.
+const legacyPasskeyPrefix = "console-passkeys/"
+
+// legacy reports whether an earlier version kept passkeys for account outside the audit chain:
+// the account then owes a passkey, registered again at its next sign-in, rather than fall back
+// to its token alone.
+func (p *passkeyStore) legacy(ctx context.Context, account string) bool {
+	b, err := p.svc.Store().GetSecret(ctx, legacyPasskeyPrefix+account)
+	return err == nil && len(b) > 2 // "[]" or "null" hold none
+}
+
+// warnUnaudited logs the accounts whose passkeys were registered by an earlier version (kept
+// outside the audit chain, so nothing proves them): their owners register them again.
+func (p *passkeyStore) warnUnaudited(ctx context.Context, log *slog.Logger) {
+	accounts, err := p.svc.Store().ListAccounts(ctx)
+	if err != nil {
+		return
+	}
+	for _, a := range accounts {
+		if len(a.Passkeys) == 0 && p.legacy(ctx, a.Name) {
+			log.Warn("console: passkeys registered before passkeys were audited are no longer accepted; the account's owner registers one again at the next sign-in",
+				"account", a.Name)
+		}
+	}
 }
 
 func toPasskey(cred webauthn.Credential) (trustregistry.Passkey, error) {

@@ -265,3 +265,25 @@ func TestPasskeysThroughTheConsoleSurviveARestart(t *testing.T) {
 		t.Fatal("the token alone signed in once the passkey was deleted offline")
 	}
 }
+
+// Passkeys an earlier version kept outside the audit chain are not accepted, nor does the
+// account fall back to its token alone: it registers a passkey again at its next sign-in.
+func TestUnauditedPasskeysAreRegisteredAgain(t *testing.T) {
+	reg := startRegistry(t, "did:example:sg", console.Config{})
+	if err := reg.Svc.Store().PutSecret(context.Background(), "console-passkeys/alice", []byte(`[{"id":"AAAA","publicKey":"AAAA"}]`)); err != nil {
+		t.Fatal(err)
+	}
+	b := newBrowser(t, reg.URL)
+	_, page := b.get("/console/signin")
+	res, _ := b.post("/console/signin", url.Values{"csrf": {csrfOf(t, page)}, "token": {reg.Tokens["alice"]}, "next": {"/console/"}}, reg.URL)
+	if loc := res.Header.Get("Location"); !strings.HasPrefix(loc, "/console/passkey") {
+		t.Fatalf("the token alone signed in: %d %s", res.StatusCode, loc)
+	}
+	if _, page := b.get("/console/passkey"); !strings.Contains(page, `id="passkey-register"`) {
+		t.Fatal("the passkey page does not offer enrolment")
+	}
+	b = newBrowser(t, reg.URL)
+	if csrf := b.signIn(reg.Tokens["bob"]); csrf == "" {
+		t.Fatal("bob, who never had a passkey, does not sign in with his token")
+	}
+}
