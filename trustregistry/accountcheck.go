@@ -13,12 +13,13 @@ import (
 )
 
 // Accounts prove themselves like registry objects: every account write that matters to
-// governance (roles, disabled, token fingerprint and expiry, enrollers, passkeys) is a governance change of
-// the audit chain, whose After is the account as the write left it. An account the chain never
-// wrote is one seeded in-process (Service.CreateAccount: tests, the demo stack), listed in a
-// stored list signed with the registry key. The integrity check refuses any other account, and
-// any account that differs from its last write: someone holding registry.db without the key
-// secret can neither grant roles, nor swap a token, nor add an account.
+// governance (roles, disabled, token fingerprint and expiry, enrollers, passkeys: passkeys.go)
+// is a governance change of the audit chain, whose After is the account as the write left it.
+// An account the chain never wrote is one seeded in-process (Service.CreateAccount: tests, the
+// demo stack), listed in a stored list signed with the registry key. The integrity check
+// refuses any other account, and any account that differs from its last write: someone holding
+// registry.db without the key secret can neither grant roles, nor swap a token, nor add an
+// account, nor remove or add a passkey.
 
 // secretSeeded names the signed list of accounts seeded in-process: a JSON array of compact JWS
 // (typ seededAccountsType) over seededAccounts, one per registry key during a rotation.

@@ -74,6 +74,9 @@ func (s *Service) AddPasskey(ctx context.Context, name string, p Passkey) error 
 	if len(p.ID) == 0 || len(p.PublicKey) == 0 {
 		return verr(ErrInvalid, "passkey", "a passkey needs its credential id and public key")
 	}
+	if len(p.Credential) > 0 && !json.Valid(p.Credential) {
+		return verr(ErrInvalid, "passkey.credential", "the credential record is not JSON")
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	a, err := s.ownerLocked(ctx, name)
@@ -125,6 +128,9 @@ func (s *Service) RecordPasskeyUse(ctx context.Context, name string, p Passkey) 
 	a, err := s.store.GetAccount(ctx, name)
 	if err != nil {
 		return err
+	}
+	if len(p.Credential) > 0 && !json.Valid(p.Credential) {
+		return verr(ErrInvalid, "passkey.credential", "the credential record is not JSON")
 	}
 	i := slices.IndexFunc(a.Passkeys, func(q Passkey) bool { return bytes.Equal(q.ID, p.ID) })
 	if i < 0 || !bytes.Equal(a.Passkeys[i].PublicKey, p.PublicKey) {
