@@ -13,12 +13,13 @@ import (
 )
 
 // Accounts prove themselves like registry objects: every account write that matters to
-// governance (roles, disabled, token fingerprint and expiry, enrollers) is a governance change of
-// the audit chain, whose After is the account as the write left it. An account the chain never
-// wrote is one seeded in-process (Service.CreateAccount: tests, the demo stack), listed in a
-// stored list signed with the registry key. The integrity check refuses any other account, and
-// any account that differs from its last write: someone holding registry.db without the key
-// secret can neither grant roles, nor swap a token, nor add an account.
+// governance (roles, disabled, token fingerprint and expiry, enrollers, passkeys: passkeys.go)
+// is a governance change of the audit chain, whose After is the account as the write left it.
+// An account the chain never wrote is one seeded in-process (Service.CreateAccount: tests, the
+// demo stack), listed in a stored list signed with the registry key. The integrity check
+// refuses any other account, and any account that differs from its last write: someone holding
+// registry.db without the key secret can neither grant roles, nor swap a token, nor add an
+// account, nor remove or add a passkey.
 
 // secretSeeded names the signed list of accounts seeded in-process: a JSON array of compact JWS
 // (typ seededAccountsType) over seededAccounts, one per registry key during a rotation.
@@ -36,7 +37,7 @@ type seededAccounts struct {
 func isAccountOp(op OpKind) bool {
 	switch op {
 	case OpCreateAccount, OpSetAccountRoles, OpDisableAccount, OpResetAccountToken, OpRevokeAccountToken,
-		OpBootstrapAccount, OpRotateOwnToken, OpRevokeOwnToken:
+		OpBootstrapAccount, OpRotateOwnToken, OpRevokeOwnToken, OpAddOwnPasskey, OpRemoveOwnPasskey:
 		return true
 	}
 	return false
@@ -160,8 +161,16 @@ func checkStoredAccounts(ctx context.Context, st Store, cs *chainState, pub cryp
 		}
 		wb, _ := json.Marshal(w)
 		if !bytes.Equal(wb, a.auditJSON()) {
+			if pk, _ := json.Marshal(passkeyRefs(a.Passkeys)); !bytes.Equal(pk, mustJSON(w.Passkeys)) {
+				return &IntegrityError{Object: "account/" + a.Name, Reason: "stored passkeys differ from those the audit log wrote (a second factor removed or added behind the registry's back)"}
+			}
 			return &IntegrityError{Object: "account/" + a.Name, Reason: "stored account differs from the one the audit log wrote (altered behind the registry's back)"}
 		}
 	}
 	return nil
+}
+
+func mustJSON(v any) []byte {
+	b, _ := json.Marshal(v)
+	return b
 }

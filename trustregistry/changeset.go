@@ -53,6 +53,10 @@ const (
 	OpRotateOwnToken OpKind = "rotate_own_token"
 	// OpRevokeOwnToken: an owner revoked their own token.
 	OpRevokeOwnToken OpKind = "revoke_own_token"
+	// OpAddOwnPasskey: an owner registered a passkey (console second factor).
+	OpAddOwnPasskey OpKind = "add_own_passkey"
+	// OpRemoveOwnPasskey: an owner removed one of their passkeys.
+	OpRemoveOwnPasskey OpKind = "remove_own_passkey"
 	// OpWithdrawProposal: a pending proposal withdrawn because its proposer was disabled.
 	OpWithdrawProposal OpKind = "withdraw_proposal"
 )

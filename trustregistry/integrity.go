@@ -321,3 +321,30 @@ func integrityReport(ctx context.Context, st Store, vc verifiedChain, err error)
 func integrityErr(err error) error {
 	return errs.Wrap(CodeStateIntegrity, "the registry's stored state does not prove itself against its audit chain and signed checkpoint: "+err.Error(), err)
 }
+
+// checkStateAt compares the state st rebuilt from the stored history for version v with the
+// state digest the audit record of v committed to (the chain itself proved itself at start).
+// The history is not checked at start (rebuilding every version would cost too much), so a
+// difference found here means it was altered behind the registry's back: the registry stops
+// serving, as it would had the start-up check found it.
+func (s *Service) checkStateAt(ctx context.Context, v uint64, st *State) error {
+	recs, err := s.store.Audit(ctx, v-1, 1) // record n leaves version n
+	if err != nil {
+		return err
+	}
+	if len(recs) == 0 || recs[0].Version != v || recs[0].StateDigest == "" {
+		return nil // no record commits to that version's state (records of older releases)
+	}
+	got, err := StateDigest(st)
+	if err != nil {
+		return err
+	}
+	if got == recs[0].StateDigest {
+		return nil
+	}
+	ie := &IntegrityError{Object: fmt.Sprintf("version/%d", v), Reason: fmt.Sprintf("the state the stored history rebuilds differs from the one audit record %d committed to (history altered behind the registry's back)", recs[0].Seq)}
+	e := integrityErr(ie)
+	s.broken.Store(&e)
+	s.log.Error("the stored registry history does not prove itself; refusing to serve", "err", ie)
+	return e
+}

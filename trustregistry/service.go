@@ -690,6 +690,9 @@ func (s *Service) indexAt(ctx context.Context, v uint64) (*Index, error) {
 	if err != nil {
 		return nil, fmt.Errorf("state at version %d: %w", v, err)
 	}
+	if err := s.checkStateAt(ctx, v, st); err != nil {
+		return nil, err
+	}
 	x = NewIndex(st)
 	s.asOfM.Lock()
 	if len(s.asOf) >= 16 {

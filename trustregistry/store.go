@@ -45,6 +45,9 @@ type Account struct {
 	// proposals during the cooling-off period.
 	EnrolledBy []string  `json:"enrolled_by,omitempty"`
 	EnrolledAt time.Time `json:"enrolled_at,omitzero"`
+	// Passkeys are the account's WebAuthn credentials, the console's second factor (see
+	// passkeys.go: their ids and public keys are covered by the audit chain).
+	Passkeys []Passkey `json:"passkeys,omitempty"`
 }
 
 // Has reports whether the account holds role r.

@@ -149,9 +149,11 @@ func (a *Account) clearToken() {
 type auditAccount struct {
 	AccountView
 	TokenFingerprint string `json:"token_fingerprint,omitempty"`
+	// Passkeys are the ids and public key hashes of the account's passkeys.
+	Passkeys []passkeyRef `json:"passkeys,omitempty"`
 }
 
 func (a Account) auditJSON() []byte {
-	b, _ := jsonMarshal(auditAccount{AccountView: a.View(), TokenFingerprint: a.TokenHash})
+	b, _ := jsonMarshal(auditAccount{AccountView: a.View(), TokenFingerprint: a.TokenHash, Passkeys: passkeyRefs(a.Passkeys)})
 	return b
 }

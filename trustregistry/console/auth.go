@@ -75,6 +75,9 @@ func (c *Console) signin(w http.ResponseWriter, r *http.Request, q *request) {
 		q.sess.account, q.sess.token = acct.Name, trustregistry.HashToken(token)
 		q.sess.pending = len(creds) > 0 || c.cfg.RequirePasskey
 	})
+	if !q.sess.pending && c.passkeys.legacy(r.Context(), acct.Name) {
+		c.sessions.update(func() { q.sess.pending = true })
+	}
 	c.setSessionCookie(w, r, id)
 	c.log.Info("console: signed in", "account", acct.Name, "passkey_owed", q.sess.pending)
 	if q.sess.pending {

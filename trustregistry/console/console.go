@@ -12,6 +12,7 @@
 package console
 
 import (
+	"context"
 	"embed"
 	"errors"
 	"io/fs"
@@ -107,7 +108,8 @@ func New(cfg Config) (*Console, error) {
 	}
 	c := &Console{cfg: cfg, svc: cfg.Service, log: cfg.Logger, pages: p,
 		sessions: newSessions(cfg.IdleTimeout, cfg.AbsoluteTimeout, cfg.Now),
-		passkeys: &passkeyStore{store: cfg.Service.Store()}}
+		passkeys: &passkeyStore{svc: cfg.Service}}
+	c.passkeys.warnUnaudited(context.Background(), c.log)
 	c.routes()
 	return c, nil
 }
@@ -125,6 +127,7 @@ func (c *Console) routes() {
 	m.HandleFunc("POST "+Prefix+"/passkey/register/finish", c.halfSignedIn(c.passkeyRegisterFinish))
 	m.HandleFunc("POST "+Prefix+"/passkey/login/begin", c.halfSignedIn(c.passkeyLoginBegin))
 	m.HandleFunc("POST "+Prefix+"/passkey/login/finish", c.halfSignedIn(c.passkeyLoginFinish))
+	m.HandleFunc("POST "+Prefix+"/passkey/remove", c.signedIn(c.passkeyRemove))
 
 	m.HandleFunc("GET "+Prefix+"/{$}", c.signedIn(c.overview))
 	m.HandleFunc("GET "+Prefix+"/objects/{kind}", c.signedIn(c.objectList))

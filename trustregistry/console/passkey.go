@@ -3,13 +3,14 @@ package console
 import (
 	"context"
 	"crypto/sha256"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net"
 	"net/http"
 	"net/url"
-	"sync"
 
 	"github.com/go-webauthn/webauthn/protocol"
 	"github.com/go-webauthn/webauthn/webauthn"
@@ -17,57 +18,86 @@ import (
 	"github.com/idport/idport/trustregistry"
 )
 
-// passkeyPrefix names the registry secrets that hold an account's passkeys (public keys and
-// counters only: nothing secret, but kept with the registry's data so they survive restarts
-// and backups).
-const passkeyPrefix = "console-passkeys/"
-
-// passkeyStore keeps the WebAuthn credentials of each account in the registry's store.
+// passkeyStore keeps the WebAuthn credentials of each account with the account in the
+// registry (Service.AddPasskey): each enrolment is audited, and the registry's integrity check
+// covers the credentials' ids and public keys.
 type passkeyStore struct {
-	store trustregistry.Store
-	mu    sync.Mutex
+	svc *trustregistry.Service
 }
 
+// load returns the account's credentials; a credential's id and public key come from the fields
+// the audit chain covers, never from the console's own record of it.
 func (p *passkeyStore) load(ctx context.Context, account string) ([]webauthn.Credential, error) {
-	b, err := p.store.GetSecret(ctx, passkeyPrefix+account)
-	if errors.Is(err, trustregistry.ErrNotFound) {
-		return nil, nil
-	}
+	pks, err := p.svc.Passkeys(ctx, account)
 	if err != nil {
 		return nil, fmt.Errorf("loading passkeys of %s: %w", account, err)
 	}
-	var creds []webauthn.Credential
-	if err := json.Unmarshal(b, &creds); err != nil {
-		return nil, fmt.Errorf("decoding passkeys of %s: %w", account, err)
+	creds := make([]webauthn.Credential, len(pks))
+	for i, pk := range pks {
+		if len(pk.Credential) > 0 {
+			if err := json.Unmarshal(pk.Credential, &creds[i]); err != nil {
+				return nil, fmt.Errorf("decoding passkeys of %s: %w", account, err)
+			}
+		}
+		creds[i].ID, creds[i].PublicKey = pk.ID, pk.PublicKey
 	}
 	return creds, nil
 }
 
-// save adds cred or replaces the credential with its id.
-func (p *passkeyStore) save(ctx context.Context, account string, cred webauthn.Credential) error {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	creds, err := p.load(ctx, account)
+// legacyPasskeyPrefix names the registry secrets where earlier versions kept an account's
+// passkeys, outside the audit chain. They are no longer read.
+const legacyPasskeyPrefix = "console-passkeys/"
+
+// legacy reports whether an earlier version kept passkeys for account outside the audit chain:
+// the account then owes a passkey, registered again at its next sign-in, rather than fall back
+// to its token alone.
+func (p *passkeyStore) legacy(ctx context.Context, account string) bool {
+	b, err := p.svc.Store().GetSecret(ctx, legacyPasskeyPrefix+account)
+	return err == nil && len(b) > 2 // "[]" or "null" hold none
+}
+
+// warnUnaudited logs the accounts whose passkeys were registered by an earlier version (kept
+// outside the audit chain, so nothing proves them): their owners register them again.
+func (p *passkeyStore) warnUnaudited(ctx context.Context, log *slog.Logger) {
+	accounts, err := p.svc.Store().ListAccounts(ctx)
 	if err != nil {
-		return err
+		return
 	}
-	replaced := false
-	for i := range creds {
-		if string(creds[i].ID) == string(cred.ID) {
-			creds[i], replaced = cred, true
+	for _, a := range accounts {
+		if len(a.Passkeys) == 0 && p.legacy(ctx, a.Name) {
+			log.Warn("console: passkeys registered before passkeys were audited are no longer accepted; the account's owner registers one again at the next sign-in",
+				"account", a.Name)
 		}
 	}
-	if !replaced {
-		creds = append(creds, cred)
+}
+
+func toPasskey(cred webauthn.Credential) (trustregistry.Passkey, error) {
+	b, err := json.Marshal(cred)
+	if err != nil {
+		return trustregistry.Passkey{}, err
 	}
-	b, err := json.Marshal(creds)
+	return trustregistry.Passkey{ID: cred.ID, PublicKey: cred.PublicKey, Credential: b}, nil
+}
+
+// add enrols a new credential (audited by the registry).
+func (p *passkeyStore) add(ctx context.Context, account string, cred webauthn.Credential) error {
+	pk, err := toPasskey(cred)
 	if err != nil {
 		return err
 	}
-	if err := p.store.PutSecret(ctx, passkeyPrefix+account, b); err != nil {
+	if err := p.svc.AddPasskey(ctx, account, pk); err != nil {
 		return fmt.Errorf("storing passkeys of %s: %w", account, err)
 	}
 	return nil
+}
+
+// used stores a credential after a sign-in with it (its new sign counter).
+func (p *passkeyStore) used(ctx context.Context, account string, cred webauthn.Credential) error {
+	pk, err := toPasskey(cred)
+	if err != nil {
+		return err
+	}
+	return p.svc.RecordPasskeyUse(ctx, account, pk)
 }
 
 // waUser is an account as WebAuthn sees it.
@@ -107,6 +137,8 @@ type passkeyData struct {
 	Count   int
 	// Enrol is true when the account owes a passkey it has not registered yet.
 	Enrol bool
+	// IDs are the credential ids (base64url) of the account's passkeys, once fully signed in.
+	IDs []string
 }
 
 func (c *Console) passkeyPage(w http.ResponseWriter, r *http.Request, q *request) {
@@ -117,6 +149,11 @@ func (c *Console) passkeyPage(w http.ResponseWriter, r *http.Request, q *request
 	}
 	d := passkeyData{Next: localNext(r.URL.Query().Get("next")), Pending: q.sess.pending, Count: len(creds),
 		Enrol: q.sess.pending && len(creds) == 0}
+	if !q.sess.pending {
+		for _, cr := range creds {
+			d.IDs = append(d.IDs, base64.RawURLEncoding.EncodeToString(cr.ID))
+		}
+	}
 	c.render(w, r, q, http.StatusOK, "passkey", &view{Title: translator(q.lang).T("passkeys"), Nav: "passkey", Data: d})
 }
 
@@ -177,13 +214,28 @@ func (c *Console) passkeyRegisterFinish(w http.ResponseWriter, r *http.Request, 
 		c.jsonError(w, passkeyErr(err))
 		return
 	}
-	if err := c.passkeys.save(r.Context(), u.name, *cred); err != nil {
+	if err := c.passkeys.add(r.Context(), u.name, *cred); err != nil {
 		c.jsonError(w, err)
 		return
 	}
 	c.finishSecondFactor(w, r, q)
 	c.log.Info("console: passkey registered", "account", u.name)
 	writeJSON(w, map[string]string{"next": localNext(r.URL.Query().Get("next"))})
+}
+
+// passkeyRemove removes one of the signed-in account's passkeys (audited by the registry).
+func (c *Console) passkeyRemove(w http.ResponseWriter, r *http.Request, q *request) {
+	id, err := base64.RawURLEncoding.DecodeString(r.PostFormValue("id"))
+	if err != nil || len(id) == 0 {
+		c.errorPage(w, r, q, errs.Errorf(trustregistry.CodeBadParameter, "id: not a passkey id"))
+		return
+	}
+	if err := c.svc.RemovePasskey(r.Context(), q.sess.account, id); err != nil {
+		c.errorPage(w, r, q, err)
+		return
+	}
+	c.log.Info("console: passkey removed", "account", q.sess.account)
+	http.Redirect(w, r, Prefix+"/passkey", http.StatusSeeOther)
 }
 
 func (c *Console) passkeyLoginBegin(w http.ResponseWriter, r *http.Request, q *request) {
@@ -227,7 +279,7 @@ func (c *Console) passkeyLoginFinish(w http.ResponseWriter, r *http.Request, q *
 		c.jsonError(w, passkeyErr(err))
 		return
 	}
-	if err := c.passkeys.save(r.Context(), u.name, *cred); err != nil { // the new sign counter
+	if err := c.passkeys.used(r.Context(), u.name, *cred); err != nil { // the new sign counter
 		c.jsonError(w, err)
 		return
 	}
