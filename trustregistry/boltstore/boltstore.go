@@ -201,8 +201,11 @@ func (s *Store) Apply(ctx context.Context, c trustregistry.Commit) (trustregistr
 		if err := boltkv.PutJSON(tx, BucketAudit, boltkv.Uint64Key(rec.Seq), rec); err != nil {
 			return err
 		}
-		if c.Proposal != nil {
-			if err := putProposal(tx, c.Proposal); err != nil {
+		for _, p := range append([]*trustregistry.Proposal{c.Proposal}, c.Closed...) {
+			if p == nil {
+				continue
+			}
+			if err := putProposal(tx, p); err != nil {
 				return err
 			}
 		}
@@ -320,10 +323,14 @@ func putProposal(tx *bolt.Tx, p *trustregistry.Proposal) error {
 	if err != nil {
 		return err
 	}
-	if !ok {
+	switch {
+	case p.Rev == 0 && ok:
+		return errs.Errorf(trustregistry.CodeAlreadyExists, "proposal %q: %w", p.ID, trustregistry.ErrExists)
+	case p.Rev == 0:
+		// A new proposal filed with its audit record.
+	case !ok:
 		return errs.Errorf(trustregistry.CodeNotFound, "proposal %q: %w", p.ID, trustregistry.ErrNotFound)
-	}
-	if cur.Rev != p.Rev {
+	case cur.Rev != p.Rev:
 		return errs.Errorf(trustregistry.CodeConflict, "proposal %q changed concurrently (rev %d, expected %d): %w", p.ID, cur.Rev, p.Rev, trustregistry.ErrVersionConflict)
 	}
 	p.Rev++
