@@ -205,7 +205,7 @@ func (s *Store) Apply(ctx context.Context, c trustregistry.Commit) (trustregistr
 			if p == nil {
 				continue
 			}
-			if err := putProposal(tx, p); err != nil {
+			if err := putProposal(tx, p, true); err != nil {
 				return err
 			}
 		}
@@ -317,17 +317,18 @@ func (s *Store) ListProposals(ctx context.Context, f trustregistry.ProposalFilte
 	return out, err
 }
 
-func putProposal(tx *bolt.Tx, p *trustregistry.Proposal) error {
+// putProposal replaces p when its stored Rev matches, or, when create is set and p.Rev is 0,
+// creates it (a proposal filed with its audit record).
+func putProposal(tx *bolt.Tx, p *trustregistry.Proposal, create bool) error {
 	var cur trustregistry.Proposal
 	ok, err := boltkv.GetJSON(tx, BucketProposals, []byte(p.ID), &cur)
 	if err != nil {
 		return err
 	}
 	switch {
-	case p.Rev == 0 && ok:
+	case create && p.Rev == 0 && ok:
 		return errs.Errorf(trustregistry.CodeAlreadyExists, "proposal %q: %w", p.ID, trustregistry.ErrExists)
-	case p.Rev == 0:
-		// A new proposal filed with its audit record.
+	case create && p.Rev == 0:
 	case !ok:
 		return errs.Errorf(trustregistry.CodeNotFound, "proposal %q: %w", p.ID, trustregistry.ErrNotFound)
 	case cur.Rev != p.Rev:
@@ -344,7 +345,7 @@ func putProposal(tx *bolt.Tx, p *trustregistry.Proposal) error {
 // UpdateProposal implements trustregistry.Store.
 func (s *Store) UpdateProposal(ctx context.Context, p *trustregistry.Proposal) error {
 	rev := p.Rev
-	err := s.db.Update(func(tx *bolt.Tx) error { return putProposal(tx, p) })
+	err := s.db.Update(func(tx *bolt.Tx) error { return putProposal(tx, p, false) })
 	if err != nil {
 		p.Rev = rev
 	}
