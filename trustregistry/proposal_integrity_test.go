@@ -17,6 +17,7 @@ import (
 	"github.com/idport/idport/pkg/errs"
 	"github.com/idport/idport/trustregistry"
 	"github.com/idport/idport/trustregistry/boltstore"
+	"github.com/idport/idport/trustregistry/storeconfig"
 	bolt "go.etcd.io/bbolt"
 )
 
@@ -314,4 +315,69 @@ func TestProposalLifecycleAcrossKeyRotation(t *testing.T) {
 	})
 	r.start(t)
 	assertProposalRefused(t, r, p2.ID, "differs from the one audit record")
+}
+
+// A registry whose chain predates the proposal lifecycle records (older release) adopts the
+// proposals it stores at its first start, in one audit record; from then on they are covered.
+func TestLegacyProposalsAdoptedAtFirstStart(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	for _, n := range []string{"root", "ruth"} {
+		if err := forgeAccount(ctx, dir, n); err != nil { // bootstrap records as an older release wrote them
+			t.Fatal(err)
+		}
+	}
+	st, err := storeconfig.Open(ctx, storeconfig.Config{DataDir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now().UTC()
+	for _, id := range []string{"p-legacy", "p-legacy-closed"} {
+		p := &trustregistry.Proposal{ID: id, ChangeSet: trustregistry.ChangeSet{Ops: []trustregistry.Op{trustregistry.SetPolicyOp(trustregistry.Policy{CoolingOff: "48h"})}},
+			Reason: "filed by an older release", Proposer: "root", CreatedAt: now, ExpiresAt: now.Add(24 * time.Hour), Status: trustregistry.ProposalPending}
+		if id == "p-legacy-closed" {
+			p.Status = trustregistry.ProposalRejected
+		}
+		if err := st.Store.CreateProposal(ctx, p); err != nil {
+			t.Fatal(err)
+		}
+	}
+	st.Close()
+	if rep, err := checkAudit(ctx, dir); err != nil || !rep.OK {
+		t.Fatalf("offline check of the older chain: %+v %v", rep, err)
+	}
+	r := &proposalRegistry{dir: dir, quorum: 2}
+	r.start(t)
+	t.Cleanup(r.stop)
+	if err := r.svc.Ready(); err != nil {
+		t.Fatalf("first start: %v", err)
+	}
+	recs := auditLog(t, r.svc)
+	if last := recs[len(recs)-1]; !last.Lifecycle() || len(last.Proposals) != 2 || last.Proposals[0].Op != trustregistry.OpAdoptProposal {
+		t.Fatalf("adoption record: %+v", last)
+	}
+	r.restart(t)
+	if err := r.svc.Ready(); err != nil || len(auditLog(t, r.svc)) != len(recs) {
+		t.Fatalf("second start adopts again or refuses: %v", err)
+	}
+	// Adopted, the legacy proposal is covered like any other.
+	r.stop()
+	before := rawProposal(t, r.file(), "p-legacy")
+	editProposal(t, r.file(), "p-legacy", func(p *trustregistry.Proposal) {
+		p.ChangeSet = trustregistry.ChangeSet{Ops: []trustregistry.Op{trustregistry.SetPolicyOp(trustregistry.Policy{Quorum: 2, CoolingOff: "0s"})}}
+	})
+	r.start(t)
+	if err := r.svc.Ready(); err == nil || !strings.Contains(err.Error(), "proposal/p-legacy") {
+		t.Fatalf("swapped legacy change set: %v", err)
+	}
+	r.stop()
+	putRawProposal(t, r.file(), "p-legacy", before)
+	r.start(t)
+	if got := r.approve(t, "ruth", "p-legacy"); got.Status != trustregistry.ProposalApplied {
+		t.Fatalf("legacy proposal after adoption: %s", got.Status)
+	}
+	r.restart(t)
+	if err := r.svc.Ready(); err != nil {
+		t.Fatalf("restart after applying the legacy proposal: %v", err)
+	}
 }
