@@ -58,7 +58,10 @@ func (s *Service) Propose(ctx context.Context, actor Account, cs ChangeSet, reas
 	}
 	p := &Proposal{ID: newProposalID(now), ChangeSet: cs, Reason: reason, Proposer: actor.Name,
 		CreatedAt: now, ExpiresAt: now.Add(ttl), Status: ProposalPending, BaseVersion: cur.Version, BaseRevisions: base}
-	if err := s.store.CreateProposal(ctx, p); err != nil {
+	s.mu.Lock()
+	err := s.commitProposalLocked(ctx, p, OpFileProposal, actor.Name, reason)
+	s.mu.Unlock()
+	if err != nil {
 		return nil, err
 	}
 	s.log.Info("proposal created", "proposal", p.ID, "proposer", actor.Name, "ops", len(p.ChangeSet.Ops))
@@ -140,7 +143,7 @@ func (s *Service) Approve(ctx context.Context, actor Account, id, comment string
 		agree++ // the proposer counts unless the change is to their own account
 	}
 	if agree < s.pol.Load().quorum {
-		if err := s.store.UpdateProposal(ctx, p); err != nil {
+		if err := s.commitProposalLocked(ctx, p, OpApproveProposal, actor.Name, comment); err != nil {
 			return nil, err
 		}
 		return p, nil
@@ -172,13 +175,24 @@ func (s *Service) applyLocked(ctx context.Context, p *Proposal, by string, appro
 	if err != nil {
 		return err
 	}
+	p.Status, p.AppliedVersion, p.DecidedAt, p.DecidedBy = ProposalApplied, next.Version, &now, by
+	ch, err := ledgerChange(OpApplyProposal, p)
+	if err != nil {
+		return err
+	}
+	lifecycle := []GovernanceChange{ch}
 	for _, w := range withdrawn {
 		plan.changes = append(plan.changes, GovernanceChange{Op: OpWithdrawProposal, Subject: w.ID})
+		w.Status, w.DecidedAt, w.DecidedBy, w.DecisionReason = ProposalWithdrawn, &now, "system", "proposer account disabled by "+p.ID
+		ch, err := ledgerChange(OpWithdrawProposal, w)
+		if err != nil {
+			return err
+		}
+		lifecycle = append(lifecycle, ch)
 	}
-	p.Status, p.AppliedVersion, p.DecidedAt, p.DecidedBy = ProposalApplied, next.Version, &now, by
 	rec := AuditRecord{ProposalID: p.ID, Proposer: p.Proposer, Approvers: approvers, ProposedAt: p.CreatedAt, AppliedAt: now,
-		Reason: p.Reason, Governance: plan.changes, Approvals: countedApprovals(p.Approvals, approvers)}
-	if err := s.commitLocked(ctx, cur, next, changes, &rec, p, plan.writes); err != nil {
+		Reason: p.Reason, Governance: plan.changes, Proposals: lifecycle, Approvals: countedApprovals(p.Approvals, approvers)}
+	if err := s.commitLocked(ctx, cur, next, changes, &rec, p, plan.writes, withdrawn); err != nil {
 		return err
 	}
 	if plan.policy != nil {
@@ -186,9 +200,7 @@ func (s *Service) applyLocked(ctx context.Context, p *Proposal, by string, appro
 	}
 	s.log.Info("change set applied", "proposal", p.ID, "version", next.Version, "audit_seq", rec.Seq, "approvers", approvers)
 	for _, w := range withdrawn {
-		if err := s.withdrawLocked(ctx, w, now, "proposer account disabled by "+p.ID); err != nil {
-			s.log.Error("withdrawing proposal", "proposal", w.ID, "err", err)
-		}
+		s.log.Info("proposal withdrawn", "proposal", w.ID, "reason", w.DecisionReason)
 	}
 	if plan.rotate {
 		// The record is signed under the old key; the rotation then stores the new key, announces
@@ -220,11 +232,11 @@ func countedApprovals(all []Approval, counted []string) []Approval {
 // version) and carries the checkpoint of itself signed with the registry key, all written in
 // the same store transaction. On success next is the current state, its index derived from
 // the previous one (Index.Next), and its signed delta published to long-polling replicas.
-func (s *Service) commitLocked(ctx context.Context, cur, next *State, changes []Change, rec *AuditRecord, p *Proposal, accounts []AccountWrite) error {
+func (s *Service) commitLocked(ctx context.Context, cur, next *State, changes []Change, rec *AuditRecord, p *Proposal, accounts []AccountWrite, closed []*Proposal) error {
 	base := s.sum
 	s.digest.Update(changes)
 	digest := s.digest.Sum()
-	rec.Version, rec.Diff, rec.StateDigest = next.Version, changes, digest
+	rec.Version, rec.Diff, rec.StateDigest, rec.ProposalsAudited = next.Version, changes, digest, true
 	var prev *AuditRecord
 	if s.chain.seq > 0 {
 		prev = &AuditRecord{Seq: s.chain.seq, Hash: s.chain.hash}
@@ -240,7 +252,7 @@ func (s *Service) commitLocked(ctx context.Context, cur, next *State, changes []
 		return err
 	}
 	rec.Checkpoint = string(jws)
-	got, err := s.store.Apply(ctx, Commit{BaseVersion: cur.Version, RecordedAt: rec.AppliedAt, Changes: changes, Proposal: p, Audit: *rec, Accounts: accounts})
+	got, err := s.store.Apply(ctx, Commit{BaseVersion: cur.Version, RecordedAt: rec.AppliedAt, Changes: changes, Proposal: p, Audit: *rec, Accounts: accounts, Closed: closed})
 	if err != nil {
 		s.digest.revert(changes)
 		return err
@@ -278,7 +290,7 @@ func (s *Service) closeIfStaleLocked(ctx context.Context, p *Proposal) error {
 	}
 	now := s.now().UTC()
 	p.Status, p.DecidedAt, p.DecidedBy, p.DecisionReason = ProposalStale, &now, "system", why
-	if err := s.store.UpdateProposal(ctx, p); err != nil {
+	if err := s.commitProposalLocked(ctx, p, OpCloseStaleProposal, "system", why); err != nil {
 		return err
 	}
 	s.log.Info("proposal closed as stale", "proposal", p.ID, "why", why)
@@ -296,7 +308,7 @@ func (s *Service) pendingLocked(ctx context.Context, id string) (*Proposal, erro
 	}
 	if now := s.now(); !now.Before(p.ExpiresAt) {
 		p.Status, p.DecidedAt, p.DecidedBy = ProposalExpired, &now, "system"
-		if err := s.store.UpdateProposal(ctx, p); err != nil {
+		if err := s.commitProposalLocked(ctx, p, OpExpireProposal, "system", "expired"); err != nil {
 			return nil, err
 		}
 		return nil, errs.Errorf(CodeProposalExpired, "proposal %s expired at %s: %w", id, p.ExpiresAt.Format(time.RFC3339), ErrProposalExpired)
@@ -330,7 +342,7 @@ func (s *Service) Reject(ctx context.Context, actor Account, id, reason string) 
 	}
 	now := s.now().UTC()
 	p.Status, p.DecidedAt, p.DecidedBy, p.DecisionReason = ProposalRejected, &now, actor.Name, reason
-	if err := s.store.UpdateProposal(ctx, p); err != nil {
+	if err := s.commitProposalLocked(ctx, p, OpRejectProposal, actor.Name, reason); err != nil {
 		return nil, err
 	}
 	s.log.Info("proposal rejected", "proposal", id, "by", actor.Name)

@@ -34,8 +34,15 @@ type AuditRecord struct {
 	// Governance lists the governance operations of the record (accounts, tokens, registry
 	// key, policy, withdrawn proposals); records of registry changes only have none.
 	Governance []GovernanceChange `json:"governance,omitempty"`
+	// Proposals are the proposal lifecycle changes of the record (proposalcheck.go): subject a
+	// proposal id, After its ledger entry (status and digest of the proposal as written).
+	Proposals []GovernanceChange `json:"proposals,omitempty"`
 	// Approvals are the approvals that reached the quorum, with their comments.
 	Approvals []Approval `json:"approvals,omitempty"`
+	// ProposalsAudited marks a record of a registry that records every proposal's lifecycle in
+	// the chain (proposalcheck.go): from the first such record on, every stored proposal must be
+	// the one its last lifecycle change wrote.
+	ProposalsAudited bool `json:"proposals_audited,omitempty"`
 	// StateDigest is the digest of the registry state this record leaves (see Digest).
 	StateDigest string `json:"state_digest,omitempty"`
 	PrevHash    string `json:"prev_hash"`
@@ -43,6 +50,13 @@ type AuditRecord struct {
 	// Checkpoint is the registry's signed Checkpoint of this record (compact JWS). It signs the
 	// record's hash, so it is not part of it.
 	Checkpoint string `json:"checkpoint,omitempty"`
+}
+
+// Lifecycle reports whether r only records proposal lifecycle changes (a proposal filed,
+// approved short of the quorum, rejected, withdrawn, expired or closed as stale): it changes no
+// registry object, account, key or policy, and moves the version only.
+func (r AuditRecord) Lifecycle() bool {
+	return len(r.Diff) == 0 && len(r.Governance) == 0 && len(r.Proposals) > 0
 }
 
 // GenesisHash is the PrevHash of the first record.

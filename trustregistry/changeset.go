@@ -57,8 +57,25 @@ const (
 	OpAddOwnPasskey OpKind = "add_own_passkey"
 	// OpRemoveOwnPasskey: an owner removed one of their passkeys.
 	OpRemoveOwnPasskey OpKind = "remove_own_passkey"
-	// OpWithdrawProposal: a pending proposal withdrawn because its proposer was disabled.
+	// OpWithdrawProposal: a pending proposal withdrawn because its proposer was disabled, or
+	// lost the role it needs.
 	OpWithdrawProposal OpKind = "withdraw_proposal"
+	// Proposal lifecycle (proposalcheck.go): each change's After is the proposal's ledger entry.
+	// OpFileProposal: a proposal filed.
+	OpFileProposal OpKind = "file_proposal"
+	// OpApproveProposal: an approval recorded that did not reach the quorum.
+	OpApproveProposal OpKind = "approve_proposal"
+	// OpRejectProposal: a proposal rejected, or withdrawn by its proposer.
+	OpRejectProposal OpKind = "reject_proposal"
+	// OpExpireProposal: a proposal closed as expired.
+	OpExpireProposal OpKind = "expire_proposal"
+	// OpCloseStaleProposal: a proposal closed as stale.
+	OpCloseStaleProposal OpKind = "close_stale_proposal"
+	// OpApplyProposal: the proposal the record applies, as it stands applied.
+	OpApplyProposal OpKind = "apply_proposal"
+	// OpAdoptProposal: a proposal stored before the registry recorded the proposal lifecycle,
+	// adopted as it stood at the first start that did.
+	OpAdoptProposal OpKind = "adopt_proposal"
 )
 
 // Governance reports whether k is a governance operation.

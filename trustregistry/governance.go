@@ -353,7 +353,7 @@ func checkRoles(a Account, cs ChangeSet, base Role) error {
 // withdrawLocked marks p withdrawn because its proposer is disabled.
 func (s *Service) withdrawLocked(ctx context.Context, p *Proposal, now time.Time, why string) error {
 	p.Status, p.DecidedAt, p.DecidedBy, p.DecisionReason = ProposalWithdrawn, &now, "system", why
-	if err := s.store.UpdateProposal(ctx, p); err != nil {
+	if err := s.commitProposalLocked(ctx, p, OpWithdrawProposal, "system", why); err != nil {
 		return err
 	}
 	s.log.Info("proposal withdrawn", "proposal", p.ID, "reason", why)
@@ -390,7 +390,7 @@ func (s *Service) commitGovernanceLocked(ctx context.Context, actor string, reas
 	next := cur.clone()
 	next.Version, next.UpdatedAt = cur.Version+1, now
 	rec := AuditRecord{Proposer: actor, ProposedAt: now, AppliedAt: now, Reason: reason, Governance: []GovernanceChange{ch}}
-	if err := s.commitLocked(ctx, cur, next, nil, &rec, nil, []AccountWrite{w}); err != nil {
+	if err := s.commitLocked(ctx, cur, next, nil, &rec, nil, []AccountWrite{w}, nil); err != nil {
 		return err
 	}
 	s.publishLocked(ctx)

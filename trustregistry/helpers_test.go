@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"testing"
 	"time"
 
 	"github.com/idport/idport/trustregistry"
@@ -110,4 +111,26 @@ func postJSON(ctx context.Context, url string, in, out any) error {
 		return fmt.Errorf("POST %s: %s", url, resp.Status)
 	}
 	return json.NewDecoder(resp.Body).Decode(out)
+}
+
+// appliedRecords returns the records of recs that apply a change (registry objects, accounts,
+// key or policy), leaving out those that only record a proposal's lifecycle.
+func appliedRecords(recs []trustregistry.AuditRecord) []trustregistry.AuditRecord {
+	var out []trustregistry.AuditRecord
+	for _, r := range recs {
+		if !r.Lifecycle() {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// appliedCount returns how many records of svc's audit log apply a change.
+func appliedCount(t *testing.T, svc *trustregistry.Service) int {
+	t.Helper()
+	recs, err := svc.Store().Audit(context.Background(), 0, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return len(appliedRecords(recs))
 }

@@ -15,14 +15,15 @@ import (
 )
 
 // An attacker edits the stored history (the revisions an earlier version is rebuilt from) so
-// that the registry would answer "what did you say at version 1" with a DID it never held. The
-// current state is untouched, so the registry starts; the question as of version 1 is refused
+// that the registry would answer "what did you say at version 2" (the seed; version 1 records
+// its filing) with a DID it never held. The current state is untouched, so the registry starts;
+// the question as of version 2 is refused
 // with state_integrity, and from then on the registry refuses to serve.
 func TestAttackHistoryEditedInRegistryFileOffline(t *testing.T) {
 	l := newLiveRegistry(t)
 	seedAndSync(t, l)
 	ctx := context.Background()
-	q := trustregistry.Query{Entity: forgedDID, CredentialType: demoseed.Type, LocalScheme: demoseed.LocalScheme, AsOfVersion: 1}
+	q := trustregistry.Query{Entity: forgedDID, CredentialType: demoseed.Type, LocalScheme: demoseed.LocalScheme, AsOfVersion: 2}
 	if d, err := l.svc.Decide(ctx, q); err != nil || d.Recognised {
 		t.Fatalf("before the edit: %+v %v", d, err)
 	}
@@ -36,14 +37,14 @@ func TestAttackHistoryEditedInRegistryFileOffline(t *testing.T) {
 			if err := json.Unmarshal(v, &rv); err != nil {
 				return err
 			}
-			if rv.Version != 1 {
+			if rv.Version != 2 {
 				continue
 			}
 			rv.Object = addDID(t, rv.Object)
 			b, _ := json.Marshal(rv)
 			return revs.Put(slices.Clone(k), b)
 		}
-		t.Fatal("no revision of the authority at version 1")
+		t.Fatal("no revision of the authority at version 2")
 		return nil
 	})
 	l.start(t)
@@ -52,9 +53,9 @@ func TestAttackHistoryEditedInRegistryFileOffline(t *testing.T) {
 	}
 	d, err := l.svc.Decide(ctx, q)
 	if errs.CodeOf(err) != trustregistry.CodeStateIntegrity || d.Recognised {
-		t.Fatalf("as of version 1 after the edit: %+v %v", d, err)
+		t.Fatalf("as of version 2 after the edit: %+v %v", d, err)
 	}
-	if err := l.svc.Ready(); err == nil || !strings.Contains(err.Error(), "version/1") {
+	if err := l.svc.Ready(); err == nil || !strings.Contains(err.Error(), "version/2") {
 		t.Fatalf("Ready() after the history was found altered: %v", err)
 	}
 }

@@ -55,6 +55,10 @@ type chainState struct {
 	// record is an offline bootstrap (see unanchoredBootstrap).
 	signed        int
 	bootstrapOnly bool
+	// proposals maps each proposal the chain wrote to its last lifecycle entry;
+	// proposalsAudited says that the chain records the proposal lifecycle (proposalcheck.go).
+	proposals        map[string]proposalWrite
+	proposalsAudited bool
 }
 
 // policyChange is a set_policy change of the audit chain and the record that holds it.
@@ -84,7 +88,8 @@ func replayChain(ctx context.Context, st Store) (*chainState, error) {
 	if err != nil {
 		return nil, err
 	}
-	cs := &chainState{sums: map[string][32]byte{}, revs: map[string]uint64{}, accounts: map[string]json.RawMessage{}, bootstrapOnly: true}
+	cs := &chainState{sums: map[string][32]byte{}, revs: map[string]uint64{}, accounts: map[string]json.RawMessage{},
+		proposals: map[string]proposalWrite{}, bootstrapOnly: true}
 	var v AuditVerifier
 	var after uint64
 	next := func(r AuditRecord) error {
@@ -116,6 +121,9 @@ func replayChain(ctx context.Context, st Store) (*chainState, error) {
 			if isAccountOp(g.Op) && g.After != nil {
 				cs.accounts[g.Subject] = g.After
 			}
+		}
+		if err := cs.replayProposals(&r); err != nil {
+			return err
 		}
 		if r.Checkpoint != "" {
 			cs.signed++
@@ -261,6 +269,9 @@ func verifyIntegrity(ctx context.Context, st Store, cur *State, pub crypto.Publi
 		return vc, err
 	}
 	if err := checkStoredAccounts(ctx, st, cs, pub); err != nil {
+		return vc, err
+	}
+	if err := checkStoredProposals(ctx, st, cs); err != nil {
 		return vc, err
 	}
 	if pub == nil {

@@ -289,6 +289,14 @@ func (s *Service) open(ctx context.Context) error {
 	if err := s.resumeRotationProposal(ctx, vc.head); err != nil {
 		return err
 	}
+	if !vc.proposalsAudited {
+		s.mu.Lock()
+		err := s.adoptProposalsLocked(ctx)
+		s.mu.Unlock()
+		if err != nil {
+			return err
+		}
+	}
 	return s.refreshSnapshot(ctx, false)
 }
 
@@ -935,7 +943,7 @@ func bootstrap(ctx context.Context, st Store, name string, roles []Role, k *keys
 			return "", fmt.Errorf("bootstrap account %q: %w", name, ErrBootstrapNeedsKey)
 		}
 	}
-	rec := AuditRecord{Version: cur.Version + 1, Proposer: "bootstrap", ProposedAt: now, AppliedAt: now, Reason: "offline bootstrap of account " + name,
+	rec := AuditRecord{Version: cur.Version + 1, ProposalsAudited: true, Proposer: "bootstrap", ProposedAt: now, AppliedAt: now, Reason: "offline bootstrap of account " + name,
 		Governance: []GovernanceChange{{Op: OpBootstrapAccount, Subject: name, After: a.auditJSON()}}, StateDigest: vc.digest.Sum()}
 	if k != nil {
 		if err := Chain(vc.head, &rec); err != nil {

@@ -105,10 +105,10 @@ func TestStoryOverHTTP(t *testing.T) {
 		t.Log("replica may have synced the empty snapshot already")
 	}
 	v, err := demoseed.Seed(ctx, e.alice, e.bob, demoDID, time.Now().Add(-time.Hour))
-	if err != nil || v != 1 {
+	if err != nil || v != 2 { // version 1 records the proposal's filing
 		t.Fatalf("seed: v%d %v", v, err)
 	}
-	waitVersion(t, r, 1)
+	waitVersion(t, r, 2)
 	q := trustregistry.Query{Entity: demoDID, CredentialType: demoseed.Type, LocalScheme: demoseed.LocalScheme}
 	d := r.Decide(q)
 	if !d.Recognised || d.ClaimMapping["uen"] != "registrationNumber" || d.LocalAssurance != "L3" {
@@ -128,11 +128,11 @@ func TestStoryOverHTTP(t *testing.T) {
 	}
 	start := time.Now()
 	ap, err := e.bob.Approve(ctx, p.ID, "agreed")
-	if err != nil || ap.Status != trustregistry.ProposalApplied || ap.AppliedVersion != 2 {
+	if err != nil || ap.Status != trustregistry.ProposalApplied || ap.AppliedVersion != 4 { // filed at 3
 		t.Fatalf("approve: %+v %v", ap, err)
 	}
-	waitVersion(t, r, 2)
-	t.Logf("propagation: approval answered -> replica at version 2 in %v", time.Since(start))
+	waitVersion(t, r, 4)
+	t.Logf("propagation: approval answered -> replica at version 4 in %v", time.Since(start))
 	if d := r.Decide(q); d.Code != trustregistry.CodeAuthoritySuspended {
 		t.Fatalf("after suspension: %+v", d)
 	}
@@ -146,11 +146,11 @@ func TestStoryOverHTTP(t *testing.T) {
 		t.Fatalf("audit by approver: %v", err)
 	}
 	recs, err := e.auditor.Audit(ctx)
-	if err != nil || len(recs) != 2 || recs[1].Proposer != "alice" || recs[1].Approvers[0] != "bob" || recs[1].Reason != "licence under review" {
+	if err != nil || len(recs) != 4 || !recs[2].Lifecycle() || recs[3].Proposer != "alice" || recs[3].Approvers[0] != "bob" || recs[3].Reason != "licence under review" {
 		t.Fatalf("audit: %+v %v", recs, err)
 	}
 	rep, err := e.auditor.VerifyAudit(ctx)
-	if err != nil || !rep.OK || rep.Records != 2 {
+	if err != nil || !rep.OK || rep.Records != 4 {
 		t.Fatalf("verify: %+v %v", rep, err)
 	}
 
@@ -161,7 +161,7 @@ func TestStoryOverHTTP(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if d := off.Decide(q); d.Code != trustregistry.CodeAuthoritySuspended || d.RegistryVersion != 2 {
+	if d := off.Decide(q); d.Code != trustregistry.CodeAuthoritySuspended || d.RegistryVersion != 4 {
 		t.Fatalf("offline: %+v", d)
 	}
 }
@@ -188,13 +188,13 @@ func TestMakerChecker(t *testing.T) {
 	if _, err := e.bob.Approve(ctx, p.ID, ""); !isCode(err, "duplicate_approval") {
 		t.Fatalf("second approval by bob: %v", err)
 	}
-	if v := e.svc.Index().Version(); v != 0 {
-		t.Fatalf("applied before quorum: v%d", v)
+	if n := appliedCount(t, e.svc); n != 0 {
+		t.Fatalf("applied before quorum: %d change sets", n)
 	}
 	// A third distinct account completes the quorum.
 	_, tok, _ := e.svc.CreateAccount(ctx, "dave", []trustregistry.Role{trustregistry.RoleApprover})
 	ap, err = adminclient.New(e.srv.URL, tok).Approve(ctx, p.ID, "")
-	if err != nil || ap.Status != trustregistry.ProposalApplied || e.svc.Index().Version() != 1 {
+	if err != nil || ap.Status != trustregistry.ProposalApplied || appliedCount(t, e.svc) != 1 {
 		t.Fatalf("quorum approval: %+v %v", ap, err)
 	}
 	if _, err := e.bob.Approve(ctx, p.ID, ""); !isCode(err, "proposal_closed") {
@@ -275,23 +275,24 @@ func TestAsOfVersionAndBackdating(t *testing.T) {
 	}
 	q := trustregistry.Query{Entity: demoDID, CredentialType: demoseed.Type, LocalScheme: demoseed.LocalScheme, At: leak.Add(time.Hour)}
 	now, _ := e.svc.Decide(ctx, q)
-	q.AsOfVersion = 1
+	q.AsOfVersion = 2 // version 1 records the seed's filing
 	then, _ := e.svc.Decide(ctx, q)
 	q.AsOfVersion = 9
 	future, _ := e.svc.Decide(ctx, q)
-	if now.Code != trustregistry.CodeAuthoritySuspended || !then.Recognised || then.RegistryVersion != 1 || future.Code != trustregistry.CodeVersionUnknown {
+	if now.Code != trustregistry.CodeAuthoritySuspended || !then.Recognised || then.RegistryVersion != 2 || future.Code != trustregistry.CodeVersionUnknown {
 		t.Fatalf("now %+v\nthen %+v\nfuture %+v", now, then, future)
 	}
-	// "As known at" a recorded time: between the two applies the registry knew version 1.
+	// "As known at" a recorded time: between the two applies the registry knew version 2 (the
+	// odd versions record the filings).
 	recs, _ := e.auditor.Audit(ctx)
 	q.AsOfVersion = 0
-	q.AsKnownAt = recs[0].AppliedAt.Add(time.Nanosecond)
-	if d, _ := e.svc.Decide(ctx, q); !d.Recognised || d.RegistryVersion != 1 {
-		t.Fatalf("as known after v1: %+v", d)
+	q.AsKnownAt = recs[1].AppliedAt.Add(time.Nanosecond)
+	if d, _ := e.svc.Decide(ctx, q); !d.Recognised || d.RegistryVersion != 2 {
+		t.Fatalf("as known after v2: %+v", d)
 	}
-	q.AsKnownAt = recs[1].AppliedAt
-	if d, _ := e.svc.Decide(ctx, q); d.Code != trustregistry.CodeAuthoritySuspended || d.RegistryVersion != 2 {
-		t.Fatalf("as known at v2: %+v", d)
+	q.AsKnownAt = recs[3].AppliedAt
+	if d, _ := e.svc.Decide(ctx, q); d.Code != trustregistry.CodeAuthoritySuspended || d.RegistryVersion != 4 {
+		t.Fatalf("as known at v4: %+v", d)
 	}
 	q.AsKnownAt = recs[0].AppliedAt.Add(-time.Second)
 	if d, _ := e.svc.Decide(ctx, q); d.Code != trustregistry.CodeVersionUnknown {
@@ -299,12 +300,12 @@ func TestAsOfVersionAndBackdating(t *testing.T) {
 	}
 	// The same over TRQP.
 	body := map[string]any{"entity_id": demoDID, "authority_id": demoseed.LocalScheme, "resource": demoseed.Type,
-		"context": map[string]any{"time": leak.Add(time.Hour), "as_known_at": recs[0].AppliedAt.Add(time.Nanosecond)}}
+		"context": map[string]any{"time": leak.Add(time.Hour), "as_known_at": recs[1].AppliedAt.Add(time.Nanosecond)}}
 	var ans struct {
 		Authorized bool                   `json:"authorized"`
 		Grounds    trustregistry.Decision `json:"grounds"`
 	}
-	if err := postJSON(ctx, e.srv.URL+"/authorization", body, &ans); err != nil || !ans.Authorized || ans.Grounds.RegistryVersion != 1 {
+	if err := postJSON(ctx, e.srv.URL+"/authorization", body, &ans); err != nil || !ans.Authorized || ans.Grounds.RegistryVersion != 2 {
 		t.Fatalf("TRQP as_known_at: %+v %v", ans, err)
 	}
 }
@@ -336,7 +337,7 @@ func TestKeyRotationFollowedByReplica(t *testing.T) {
 	if ok, err := r.Sync(ctx, 0); err != nil || !ok {
 		t.Fatalf("sync after rotation: %v %v", ok, err)
 	}
-	if st := r.Status(); st.KeyID == oldKid || st.Version != 2 { // the audited rotation is version 1
+	if st := r.Status(); st.KeyID == oldKid || st.Version != 4 { // the rotation is filed at 1, applied at 2; the seed at 3 and 4
 		t.Fatalf("status: %+v", st)
 	}
 	// A replica pinned to an unrelated key refuses everything.
@@ -369,12 +370,12 @@ func TestRestartKeepsKeyStateAndAudit(t *testing.T) {
 	}
 	defer svc.Close()
 	jwk2, _ := svc.PublicKeyJWK()
-	if string(jwk) != string(jwk2) || svc.Index().Version() != 1 {
+	if string(jwk) != string(jwk2) || svc.Index().Version() != 2 { // the seed is filed at 1, applied at 2
 		t.Fatalf("restart changed key or version")
 	}
 	svc.Close()
 	rep, err := checkAudit(ctx, e.dir)
-	if err != nil || !rep.OK || rep.Records != 1 {
+	if err != nil || !rep.OK || rep.Records != 2 { // the seed's filing and its application
 		t.Fatalf("offline verify: %+v %v", rep, err)
 	}
 	// The registry has signed its audit log: a bootstrap needs the registry key now.
@@ -386,7 +387,7 @@ func TestRestartKeepsKeyStateAndAudit(t *testing.T) {
 		t.Fatalf("bootstrap: %q %v", tok, err)
 	}
 	// The offline bootstrap is in the audit chain.
-	if rep, err := checkAudit(ctx, e.dir); err != nil || !rep.OK || rep.Records != 2 {
+	if rep, err := checkAudit(ctx, e.dir); err != nil || !rep.OK || rep.Records != 3 {
 		t.Fatalf("audit after bootstrap: %+v %v", rep, err)
 	}
 	if _, err := bootstrapSigned(ctx, e.dir, "eve", []trustregistry.Role{trustregistry.RoleAuditor}); !errors.Is(err, trustregistry.ErrExists) {

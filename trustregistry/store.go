@@ -127,7 +127,11 @@ type Commit struct {
 	RecordedAt  time.Time
 	Changes     []Change
 	Audit       AuditRecord // Seq, PrevHash and Hash are set by the store via Chain
-	Proposal    *Proposal   // optional; stored with Rev+1 when its Rev matches
+	// Proposal is optional: stored with Rev+1 when its Rev matches, or created with Rev 1 when
+	// its Rev is 0 (ErrExists when present).
+	Proposal *Proposal
+	// Closed are further proposals the commit closes (withdrawn), stored like Proposal.
+	Closed []*Proposal
 	// Accounts are written in the same transaction (governance operations): each is created
 	// (Create: ErrExists when present) or replaced (ErrNotFound when absent), with its token
 	// index.

@@ -22,7 +22,7 @@ func TestDemoTellsTheWholeStory(t *testing.T) {
 		t.Fatalf("demo failed: %v\n%s", err, out.String())
 	}
 	for _, want := range []string{
-		"bob approved it: applied atomically as registry version 4", // after the 3 audited bootstraps
+		"bob approved it: applied atomically as registry version 5", // after the 3 audited bootstraps and its filing
 		"/credentials/verify -> 200 verified",
 		"/credentials/issue PersonIdentity -> 403 issuer_not_authorised",
 		"authority sg-demo-registrar, scheme sg.corporate (SG), agreement sg-cn-sh-lg-dea, local assurance L3",

@@ -178,7 +178,7 @@ func TestRegulatorGuideRunsAsWritten(t *testing.T) {
 		"## 2. Propose a recognition", "## 3. Review and approve (maker-checker)", "## 4. Suspend an authority, back-dated",
 		"## 5. What did the registry say, and when?", "## 6. Audit", "## 7. Export a signed snapshot",
 		"## 8. Rotating the registry key", "## 9. Accounts, tokens and policy (two-person rule)"))
-	for _, want := range []string{`{"status":"ready"}`, "alice  roles: proposer", "applied as registry version 6",
+	for _, want := range []string{`{"status":"ready"}`, "alice  roles: proposer", "applied as registry version 7",
 		"rejected p-", `"authorized": true`, `"authorized": false`, "is suspended since 2026-11-20T08:00:00Z",
 		"audit chain OK", "signed checkpoint covers record", "checkpoint OK", "dave  roles: approver", "dave is disabled", "quorum       2"} {
 		if !strings.Contains(got, want) {

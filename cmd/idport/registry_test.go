@@ -124,7 +124,7 @@ func TestRegistryAndAdminCommands(t *testing.T) {
 		t.Fatal("alice (proposer only) approved")
 	}
 	out, err = adminCmd(t, as("bob"), "approve", p.ID, "--comment", "checked")
-	if err != nil || !strings.Contains(out, "applied as registry version 5") { // after 4 audited bootstraps
+	if err != nil || !strings.Contains(out, "applied as registry version 6") { // after 4 audited bootstraps and its filing
 		t.Fatalf("approve: %q %v", out, err)
 	}
 	out, err = adminCmd(t, as("alice"), "suspend", "--authority", demoseed.AuthorityID, "--reason", "licence under review", "--json")
@@ -138,16 +138,16 @@ func TestRegistryAndAdminCommands(t *testing.T) {
 	if out, err = adminCmd(t, as("bob"), "proposals", "show", p.ID); err != nil || !strings.Contains(out, "set_authority_status") {
 		t.Fatalf("show: %q %v", out, err)
 	}
-	if out, err = adminCmd(t, as("bob"), "approve", p.ID, "--json"); err != nil || !strings.Contains(out, `"applied_version": 6`) {
+	if out, err = adminCmd(t, as("bob"), "approve", p.ID, "--json"); err != nil || !strings.Contains(out, `"applied_version": 8`) {
 		t.Fatalf("approve suspension: %q %v", out, err)
 	}
 	if out, err = adminCmd(t, as("bob"), "history", "authority", demoseed.AuthorityID); err != nil || strings.Count(out, "\n") != 3 {
 		t.Fatalf("history: %q %v", out, err)
 	}
-	if out, err = adminCmd(t, as("audrey"), "audit", "export"); err != nil || strings.Count(out, "\n") != 6 || !strings.Contains(out, "licence under review") {
+	if out, err = adminCmd(t, as("audrey"), "audit", "export"); err != nil || strings.Count(out, "\n") != 8 || !strings.Contains(out, "licence under review") {
 		t.Fatalf("audit export: %q %v", out, err)
 	}
-	if out, err = adminCmd(t, as("audrey"), "audit", "verify"); err != nil || !strings.Contains(out, "audit chain OK: 6 records") {
+	if out, err = adminCmd(t, as("audrey"), "audit", "verify"); err != nil || !strings.Contains(out, "audit chain OK: 8 records") {
 		t.Fatalf("audit verify: %q %v", out, err)
 	}
 	// carol generates her token; audrey proposes her account with its enrolment; root approves.

@@ -201,8 +201,11 @@ func (s *Store) Apply(ctx context.Context, c trustregistry.Commit) (trustregistr
 		if err := boltkv.PutJSON(tx, BucketAudit, boltkv.Uint64Key(rec.Seq), rec); err != nil {
 			return err
 		}
-		if c.Proposal != nil {
-			if err := putProposal(tx, c.Proposal); err != nil {
+		for _, p := range append([]*trustregistry.Proposal{c.Proposal}, c.Closed...) {
+			if p == nil {
+				continue
+			}
+			if err := putProposal(tx, p, true); err != nil {
 				return err
 			}
 		}
@@ -314,16 +317,21 @@ func (s *Store) ListProposals(ctx context.Context, f trustregistry.ProposalFilte
 	return out, err
 }
 
-func putProposal(tx *bolt.Tx, p *trustregistry.Proposal) error {
+// putProposal replaces p when its stored Rev matches, or, when create is set and p.Rev is 0,
+// creates it (a proposal filed with its audit record).
+func putProposal(tx *bolt.Tx, p *trustregistry.Proposal, create bool) error {
 	var cur trustregistry.Proposal
 	ok, err := boltkv.GetJSON(tx, BucketProposals, []byte(p.ID), &cur)
 	if err != nil {
 		return err
 	}
-	if !ok {
+	switch {
+	case create && p.Rev == 0 && ok:
+		return errs.Errorf(trustregistry.CodeAlreadyExists, "proposal %q: %w", p.ID, trustregistry.ErrExists)
+	case create && p.Rev == 0:
+	case !ok:
 		return errs.Errorf(trustregistry.CodeNotFound, "proposal %q: %w", p.ID, trustregistry.ErrNotFound)
-	}
-	if cur.Rev != p.Rev {
+	case cur.Rev != p.Rev:
 		return errs.Errorf(trustregistry.CodeConflict, "proposal %q changed concurrently (rev %d, expected %d): %w", p.ID, cur.Rev, p.Rev, trustregistry.ErrVersionConflict)
 	}
 	p.Rev++
@@ -337,7 +345,7 @@ func putProposal(tx *bolt.Tx, p *trustregistry.Proposal) error {
 // UpdateProposal implements trustregistry.Store.
 func (s *Store) UpdateProposal(ctx context.Context, p *trustregistry.Proposal) error {
 	rev := p.Rev
-	err := s.db.Update(func(tx *bolt.Tx) error { return putProposal(tx, p) })
+	err := s.db.Update(func(tx *bolt.Tx) error { return putProposal(tx, p, false) })
 	if err != nil {
 		p.Rev = rev
 	}

@@ -347,16 +347,23 @@ func (s *Store) apply(ctx context.Context, c trustregistry.Commit) (trustregistr
 		}
 		ops = append(ops, op)
 	}
-	if p := c.Proposal; p != nil {
+	props := append([]*trustregistry.Proposal{c.Proposal}, c.Closed...)
+	for _, p := range props {
+		if p == nil {
+			continue
+		}
 		var cur trustregistry.Proposal
 		ok, modRev, err := s.get(ctx, s.proposalKey(p.ID), &cur)
 		if err != nil {
 			return trustregistry.AuditRecord{}, err
 		}
-		if !ok {
+		if p.Rev == 0 && ok {
+			return trustregistry.AuditRecord{}, errs.Errorf(trustregistry.CodeAlreadyExists, "proposal %q: %w", p.ID, trustregistry.ErrExists)
+		}
+		if !ok && p.Rev != 0 {
 			return trustregistry.AuditRecord{}, errs.Errorf(trustregistry.CodeNotFound, "proposal %q: %w", p.ID, trustregistry.ErrNotFound)
 		}
-		if cur.Rev != p.Rev {
+		if ok && cur.Rev != p.Rev {
 			return trustregistry.AuditRecord{}, errs.Errorf(trustregistry.CodeConflict, "proposal %q changed concurrently (rev %d, expected %d): %w", p.ID, cur.Rev, p.Rev, trustregistry.ErrVersionConflict)
 		}
 		stored := *p
@@ -382,8 +389,10 @@ func (s *Store) apply(ctx context.Context, c trustregistry.Commit) (trustregistr
 	if !ok {
 		return trustregistry.AuditRecord{}, errs.Errorf(trustregistry.CodeConflict, "registry head or proposal changed during the commit on version %d: %w", c.BaseVersion, trustregistry.ErrVersionConflict)
 	}
-	if c.Proposal != nil {
-		c.Proposal.Rev++
+	for _, p := range props {
+		if p != nil {
+			p.Rev++
+		}
 	}
 	return rec, nil
 }

@@ -198,7 +198,7 @@ func TestServiceOnEtcd(t *testing.T) {
 	alice, bob, audrey := admin("alice", trustregistry.RoleProposer), admin("bob", trustregistry.RoleApprover), admin("audrey", trustregistry.RoleAuditor)
 
 	v, err := demoseed.Seed(ctx, alice, bob, demoDID, time.Now().Add(-time.Hour))
-	if err != nil || v != 1 {
+	if err != nil || v != 2 { // version 1 records the filing
 		t.Fatalf("seed: v%d %v", v, err)
 	}
 	q := trustregistry.Query{Entity: demoDID, CredentialType: demoseed.Type, LocalScheme: demoseed.LocalScheme}
@@ -212,7 +212,7 @@ func TestServiceOnEtcd(t *testing.T) {
 	if _, err := alice.Approve(ctx, p.ID, ""); err == nil {
 		t.Fatal("the proposer approved its own proposal")
 	}
-	if ap, err := bob.Approve(ctx, p.ID, "agreed"); err != nil || ap.Status != trustregistry.ProposalApplied || ap.AppliedVersion != 2 {
+	if ap, err := bob.Approve(ctx, p.ID, "agreed"); err != nil || ap.Status != trustregistry.ProposalApplied || ap.AppliedVersion != 4 { // filed at 3
 		t.Fatalf("approve: %+v %v", ap, err)
 	}
 	if d, err := svc.Decide(ctx, q); err != nil || d.Code != trustregistry.CodeAuthoritySuspended {
@@ -222,7 +222,7 @@ func TestServiceOnEtcd(t *testing.T) {
 		t.Fatalf("history: %d %v", len(h), err)
 	}
 	rep, err := audrey.VerifyAudit(ctx)
-	if err != nil || !rep.OK || rep.Records != 2 || rep.Version != 2 {
+	if err != nil || !rep.OK || rep.Records != 4 || rep.Version != 4 {
 		t.Fatalf("audit verify: %+v %v", rep, err)
 	}
 
@@ -236,7 +236,7 @@ func TestServiceOnEtcd(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer svc2.Close()
-	if d, err := svc2.Decide(ctx, q); err != nil || d.Code != trustregistry.CodeAuthoritySuspended || d.RegistryVersion != 2 {
+	if d, err := svc2.Decide(ctx, q); err != nil || d.Code != trustregistry.CodeAuthoritySuspended || d.RegistryVersion != 4 {
 		t.Fatalf("second process decision: %+v %v", d, err)
 	}
 	k1, _ := svc.PublicKeyJWK()
@@ -244,7 +244,7 @@ func TestServiceOnEtcd(t *testing.T) {
 	if string(k1) != string(k2) {
 		t.Fatal("second process signs with another registry key")
 	}
-	if n, last, err := trustregistry.VerifyStoreAudit(ctx, st2); err != nil || n != 2 || last != rep.LastHash {
+	if n, last, err := trustregistry.VerifyStoreAudit(ctx, st2); err != nil || n != 4 || last != rep.LastHash {
 		t.Fatalf("second process audit: %d %q %v (want %q)", n, last, err, rep.LastHash)
 	}
 }

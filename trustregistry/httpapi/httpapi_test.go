@@ -367,7 +367,7 @@ func TestTRQP(t *testing.T) {
 	if resp, body = f.do(t, "GET", "/v1/authorities?entity=did:web:none", "", "", nil); resp.StatusCode != 200 || !strings.Contains(string(body), `"items":[]`) {
 		t.Fatalf("by unknown entity: %s", body)
 	}
-	if resp, body = f.do(t, "GET", "/metrics", "", "", nil); resp.StatusCode != 200 || !strings.Contains(string(body), "idport_registry_version 1") ||
+	if resp, body = f.do(t, "GET", "/metrics", "", "", nil); resp.StatusCode != 200 || !strings.Contains(string(body), "idport_registry_version 2") /* filed at 1, applied at 2 */ ||
 		!strings.Contains(string(body), "idport_http_requests_total") {
 		t.Fatalf("metrics: %s", body)
 	}

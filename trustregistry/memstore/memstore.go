@@ -112,19 +112,26 @@ func (s *Store) Apply(ctx context.Context, c trustregistry.Commit) (trustregistr
 	if s.version != c.BaseVersion {
 		return trustregistry.AuditRecord{}, errs.Errorf(trustregistry.CodeConflict, "store at version %d, commit based on %d: %w", s.version, c.BaseVersion, trustregistry.ErrVersionConflict)
 	}
-	var newProposal []byte
-	if c.Proposal != nil {
-		cur, ok := s.proposals[c.Proposal.ID]
-		if !ok {
-			return trustregistry.AuditRecord{}, errs.Errorf(trustregistry.CodeNotFound, "proposal %q: %w", c.Proposal.ID, trustregistry.ErrNotFound)
+	var props []*trustregistry.Proposal
+	for _, p := range append([]*trustregistry.Proposal{c.Proposal}, c.Closed...) {
+		if p == nil {
+			continue
 		}
-		var p trustregistry.Proposal
-		json.Unmarshal(cur, &p)
-		if p.Rev != c.Proposal.Rev {
-			return trustregistry.AuditRecord{}, errs.Errorf(trustregistry.CodeConflict, "proposal %q changed concurrently: %w", p.ID, trustregistry.ErrVersionConflict)
+		cur, ok := s.proposals[p.ID]
+		switch {
+		case p.Rev == 0 && ok:
+			return trustregistry.AuditRecord{}, errs.Errorf(trustregistry.CodeAlreadyExists, "proposal %q: %w", p.ID, trustregistry.ErrExists)
+		case p.Rev == 0:
+		case !ok:
+			return trustregistry.AuditRecord{}, errs.Errorf(trustregistry.CodeNotFound, "proposal %q: %w", p.ID, trustregistry.ErrNotFound)
+		default:
+			var q trustregistry.Proposal
+			json.Unmarshal(cur, &q)
+			if q.Rev != p.Rev {
+				return trustregistry.AuditRecord{}, errs.Errorf(trustregistry.CodeConflict, "proposal %q changed concurrently: %w", p.ID, trustregistry.ErrVersionConflict)
+			}
 		}
-		c.Proposal.Rev++
-		newProposal = enc(c.Proposal)
+		props = append(props, p)
 	}
 	for _, w := range c.Accounts {
 		if err := s.checkAccountLocked(w.Account, w.Create); err != nil {
@@ -151,8 +158,9 @@ func (s *Store) Apply(ctx context.Context, c trustregistry.Commit) (trustregistr
 	for _, w := range c.Accounts {
 		s.putAccountLocked(w.Account)
 	}
-	if newProposal != nil {
-		s.proposals[c.Proposal.ID] = newProposal
+	for _, p := range props {
+		p.Rev++
+		s.proposals[p.ID] = enc(p)
 	}
 	s.version = next
 	return rec, nil

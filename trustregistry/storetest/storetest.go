@@ -35,6 +35,7 @@ func Run(t *testing.T, newStore func(t *testing.T) trustregistry.Store) {
 		{"AuditChain", testAuditChain},
 		{"Proposals", testProposals},
 		{"ApplyWithStaleProposalIsAtomic", testApplyStaleProposal},
+		{"ApplyFilesAndClosesProposals", testApplyFilesProposals},
 		{"Accounts", testAccounts},
 		{"ApplyWithAccountsIsAtomic", testApplyAccounts},
 		{"Idempotency", testIdempotency},
@@ -275,6 +276,37 @@ func testApplyStaleProposal(t *testing.T, s trustregistry.Store) {
 	got, _ := s.GetProposal(ctx, "p1")
 	if got.Status != trustregistry.ProposalApplied || got.Rev != 2 || got.AppliedVersion != 1 {
 		t.Fatalf("proposal after apply = %+v", got)
+	}
+}
+
+// testApplyFilesProposals: a commit creates a proposal given with Rev 0 (ErrExists when present,
+// and nothing of the commit is written), and stores the proposals it closes.
+func testApplyFilesProposals(t *testing.T, s trustregistry.Store) {
+	ctx := context.Background()
+	rec := trustregistry.AuditRecord{Proposer: "alice", AppliedAt: t0, Reason: "filed"}
+	p := newProposal("p1")
+	if _, err := s.Apply(ctx, trustregistry.Commit{BaseVersion: 0, RecordedAt: t0, Audit: rec, Proposal: p}); err != nil || p.Rev != 1 {
+		t.Fatalf("filing commit: rev %d %v", p.Rev, err)
+	}
+	if got, err := s.GetProposal(ctx, "p1"); err != nil || got.Rev != 1 || got.Status != trustregistry.ProposalPending {
+		t.Fatalf("filed proposal: %+v %v", got, err)
+	}
+	if _, err := s.Apply(ctx, trustregistry.Commit{BaseVersion: 1, RecordedAt: t0, Audit: rec, Proposal: newProposal("p1")}); !errors.Is(err, trustregistry.ErrExists) {
+		t.Fatalf("filing an existing proposal: %v", err)
+	}
+	if v, _ := s.Version(ctx); v != 1 {
+		t.Fatalf("a refused commit moved the version to %d", v)
+	}
+	q := newProposal("p2")
+	if _, err := s.Apply(ctx, trustregistry.Commit{BaseVersion: 1, RecordedAt: t0, Audit: rec, Proposal: q}); err != nil {
+		t.Fatal(err)
+	}
+	p.Status, q.Status = trustregistry.ProposalApplied, trustregistry.ProposalWithdrawn
+	if _, err := s.Apply(ctx, trustregistry.Commit{BaseVersion: 2, RecordedAt: t0, Audit: rec, Proposal: p, Closed: []*trustregistry.Proposal{q}}); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := s.GetProposal(ctx, "p2"); got.Status != trustregistry.ProposalWithdrawn || got.Rev != 2 || q.Rev != 2 {
+		t.Fatalf("closed proposal: %+v (rev %d)", got, q.Rev)
 	}
 }
 
