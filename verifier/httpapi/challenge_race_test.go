@@ -1,15 +1,12 @@
 package httpapi_test
 
 import (
-	"log/slog"
-	"net/http/httptest"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/idport/idport/pkg/keys"
 	"github.com/idport/idport/verifier"
-	"github.com/idport/idport/verifier/httpapi"
 	"github.com/idport/idport/verifier/internal/testutil"
 	"github.com/idport/idport/verifier/profiles"
 )
@@ -31,16 +28,7 @@ func TestChallengeOnceAcrossProfiles(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	svc, err := httpapi.NewService(httpapi.ServiceConfig{
-		DataDir: t.TempDir(), Logger: slog.New(slog.DiscardHandler), Profiles: set,
-		Verifier: verifier.Config{TrustSource: verifier.NewStaticTrust(4, is.Authority()), Clock: testutil.Clock,
-			StatusFetcher: &testutil.Status{}},
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(svc.Handler())
-	t.Cleanup(func() { srv.Close(); _ = svc.Close() })
+	srv := newProfileServer(t, set, verifier.NewStaticTrust(4, is.Authority()))
 
 	cred := is.JOSE(t, testutil.Cred{Issuer: is.DID, Subject: holder.DID, From: testutil.Now.Add(-time.Hour)}.JSON())
 	type route struct{ prefix, key string }

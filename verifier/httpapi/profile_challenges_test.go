@@ -1,14 +1,11 @@
 package httpapi_test
 
 import (
-	"log/slog"
-	"net/http/httptest"
 	"testing"
 	"time"
 
 	"github.com/idport/idport/pkg/keys"
 	"github.com/idport/idport/verifier"
-	"github.com/idport/idport/verifier/httpapi"
 	"github.com/idport/idport/verifier/internal/testutil"
 	"github.com/idport/idport/verifier/profiles"
 )
@@ -36,16 +33,7 @@ func TestProfileChallengesNotRelayed(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	svc, err := httpapi.NewService(httpapi.ServiceConfig{
-		DataDir: t.TempDir(), Logger: slog.New(slog.DiscardHandler), Profiles: set,
-		Verifier: verifier.Config{TrustSource: verifier.NewStaticTrust(4, is.Authority()), Clock: testutil.Clock,
-			StatusFetcher: &testutil.Status{}},
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(svc.Handler())
-	t.Cleanup(func() { srv.Close(); _ = svc.Close() })
+	srv := newProfileServer(t, set, verifier.NewStaticTrust(4, is.Authority()))
 
 	const aud = "https://verifier.example"
 	cred := is.JOSE(t, testutil.Cred{Issuer: is.DID, Subject: holder.DID, From: testutil.Now.Add(-time.Hour)}.JSON())

@@ -58,16 +58,7 @@ func TestProfiles(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	svc, err := httpapi.NewService(httpapi.ServiceConfig{
-		DataDir: t.TempDir(), Logger: slog.New(slog.DiscardHandler), Profiles: set,
-		Verifier: verifier.Config{TrustSource: verifier.NewStaticTrust(4, is.Authority()), Clock: testutil.Clock,
-			StatusFetcher: &testutil.Status{}},
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(svc.Handler())
-	t.Cleanup(func() { srv.Close(); _ = svc.Close() })
+	srv := newProfileServer(t, set, verifier.NewStaticTrust(4, is.Authority()))
 	cred := is.JOSE(t, testutil.Cred{Issuer: is.DID, From: testutil.Now.Add(-time.Hour)}.JSON())
 	body := jsonBody(map[string]any{"verifiableCredential": cred})
 
@@ -118,4 +109,20 @@ func TestProfilesConfigChecked(t *testing.T) {
 			t.Errorf("%s: accepted", name)
 		}
 	}
+}
+
+// newProfileServer serves a verifier with the relying-party profiles set, trusting trust, on a
+// real loopback listener closed with the test.
+func newProfileServer(t *testing.T, set *profiles.Set, trust verifier.TrustSource) *httptest.Server {
+	t.Helper()
+	svc, err := httpapi.NewService(httpapi.ServiceConfig{
+		DataDir: t.TempDir(), Logger: slog.New(slog.DiscardHandler), Profiles: set,
+		Verifier: verifier.Config{TrustSource: trust, Clock: testutil.Clock, StatusFetcher: &testutil.Status{}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(svc.Handler())
+	t.Cleanup(func() { srv.Close(); _ = svc.Close() })
+	return srv
 }
