@@ -274,7 +274,7 @@ func (s *Service) commitLocked(ctx context.Context, cur, next *State, changes []
 	s.asOfM.Lock()
 	s.applied = append(s.applied, rec.AppliedAt)
 	s.asOfM.Unlock()
-	if appliedHook != nil && len(changes) > 0 { // a change set applied, not a lifecycle step
+	if appliedHook != nil && p != nil && p.Status == ProposalApplied { // not a lifecycle step
 		appliedHook()
 	}
 	s.publishDeltaLocked(cur.Version, base, next, changes, ck, jws)

@@ -1,14 +1,12 @@
 package trustregistry_test
 
 import (
-	"bufio"
 	"context"
 	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -423,28 +421,7 @@ func TestAttackKillDuringKeyRotation(t *testing.T) {
 	k1 := r.Status().KeyID
 	l.stop()
 
-	cmd := exec.Command(os.Args[0], "-test.run=^TestRotationChildProcess$", "-test.v")
-	cmd.Env = append(os.Environ(), "IDPORT_ROTATION_CHILD_DIR="+l.dir)
-	out, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	sc := bufio.NewScanner(out)
-	reached := false
-	for sc.Scan() {
-		if sc.Text() == "ROTATION-KEY-STORED" {
-			reached = true
-			break
-		}
-	}
-	cmd.Process.Kill()
-	cmd.Wait()
-	if !reached {
-		t.Fatal("the child registry never reached the rotation")
-	}
+	killDuringRotation(t, l.dir)
 
 	l.start(t)
 	if err := l.svc.Ready(); err != nil {
