@@ -37,7 +37,7 @@ type seededAccounts struct {
 func isAccountOp(op OpKind) bool {
 	switch op {
 	case OpCreateAccount, OpSetAccountRoles, OpDisableAccount, OpResetAccountToken, OpRevokeAccountToken,
-		OpBootstrapAccount, OpRotateOwnToken, OpRevokeOwnToken, OpAddOwnPasskey, OpRemoveOwnPasskey:
+		OpResetAccountPasskeys, OpBootstrapAccount, OpRotateOwnToken, OpRevokeOwnToken, OpAddOwnPasskey, OpRemoveOwnPasskey:
 		return true
 	}
 	return false

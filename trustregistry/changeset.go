@@ -38,6 +38,9 @@ const (
 	OpResetAccountToken OpKind = "reset_account_token"
 	// OpRevokeAccountToken revokes the token of account ID (with Reason).
 	OpRevokeAccountToken OpKind = "revoke_account_token"
+	// OpResetAccountPasskeys removes every passkey (console second factor) of account ID (with
+	// Reason): the owner lost them and enrols a new one at the next console sign-in.
+	OpResetAccountPasskeys OpKind = "reset_account_passkeys"
 	// OpRotateRegistryKey rotates the registry signing key once the change set applies.
 	OpRotateRegistryKey OpKind = "rotate_registry_key"
 	// OpSetPolicy changes the governance policy (quorum, cooling-off, token TTL).
@@ -81,7 +84,8 @@ const (
 // Governance reports whether k is a governance operation.
 func (k OpKind) Governance() bool {
 	switch k {
-	case OpCreateAccount, OpSetAccountRoles, OpDisableAccount, OpResetAccountToken, OpRevokeAccountToken, OpRotateRegistryKey, OpSetPolicy:
+	case OpCreateAccount, OpSetAccountRoles, OpDisableAccount, OpResetAccountToken, OpRevokeAccountToken,
+		OpResetAccountPasskeys, OpRotateRegistryKey, OpSetPolicy:
 		return true
 	}
 	return false

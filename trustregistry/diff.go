@@ -41,6 +41,9 @@ type ProposalDetail struct {
 	Stale string `json:"stale,omitempty"`
 	// DiffError says why a pending change set does not apply to the current state.
 	DiffError string `json:"diff_error,omitempty"`
+	// PasskeyResets are the passkeys its reset_account_passkeys operations remove (pending,
+	// against the accounts as they are) or removed (applied).
+	PasskeyResets []PasskeyReset `json:"passkey_resets,omitempty"`
 }
 
 // DiffChanges returns the field-level differences of object changes.
@@ -190,21 +193,22 @@ func (s *Service) ProposalDetail(ctx context.Context, id string) (*ProposalDetai
 		d.Stale = s.objRev.staleReason(p, cur.Version)
 		s.mu.Unlock()
 		_, ch, err := Apply(cur, p.ChangeSet, s.now())
+		var plan *govPlan
 		if err == nil {
-			_, err = s.planGovernance(ctx, p.ChangeSet, s.now().UTC(), p.Proposer, nil)
+			plan, err = s.planGovernance(ctx, p.ChangeSet, s.now().UTC(), p.Proposer, nil)
 		}
 		if err != nil {
 			d.DiffError = strings.TrimSpace(err.Error())
 			return d, nil
 		}
-		changes = ch
+		changes, d.PasskeyResets = ch, passkeyResets(p.ChangeSet, plan.changes)
 	case ProposalApplied:
 		recs, err := s.store.Audit(ctx, p.AppliedVersion-1, 1)
 		if err != nil {
 			return nil, err
 		}
 		if len(recs) == 1 && recs[0].ProposalID == p.ID {
-			changes = recs[0].Diff
+			changes, d.PasskeyResets = recs[0].Diff, passkeyResets(p.ChangeSet, recs[0].Governance)
 		}
 	}
 	if d.Changes, err = DiffChanges(changes); err != nil {

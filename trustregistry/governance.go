@@ -24,6 +24,8 @@ import (
 //     account's proposals for the cooling-off period.
 //   - Disabling an account withdraws its pending proposals and voids its approvals.
 //   - An owner rotates or revokes their own token alone (audited): nothing is gained by it.
+//   - An owner adds or removes their own passkeys alone (audited, passkeys.go); a lost passkey is
+//     removed by a reset_account_passkeys proposal of another admin, never of the owner.
 
 // Policy is the governance policy as set_policy carries it: members left empty keep their
 // value. Durations are Go durations ("168h").
@@ -99,7 +101,7 @@ func subjects(cs ChangeSet) []string {
 			if op.Account != nil {
 				n = op.Account.Name
 			}
-		case OpDisableAccount, OpRevokeAccountToken:
+		case OpDisableAccount, OpRevokeAccountToken, OpResetAccountPasskeys:
 			n = op.ID
 		}
 		if n != "" && !slices.Contains(out, n) {
@@ -237,6 +239,12 @@ func (s *Service) planGovernance(ctx context.Context, cs ChangeSet, now time.Tim
 				}
 				a.clearToken()
 			}
+		case OpResetAccountPasskeys:
+			a, err := planPasskeyReset(i, op, proposer, load)
+			if err != nil {
+				return nil, err
+			}
+			a.Passkeys = nil
 		case OpResetAccountToken:
 			if err := needSpec(i, op); err != nil {
 				return nil, err
@@ -521,6 +529,12 @@ func ResetAccountTokenOp(name string, e Enrolment) Op {
 // RevokeAccountTokenOp is the operation revoking the token of account name.
 func RevokeAccountTokenOp(name, reason string) Op {
 	return Op{Op: OpRevokeAccountToken, ID: name, Reason: reason}
+}
+
+// ResetAccountPasskeysOp is the operation removing every passkey of account name, whose owner
+// lost them.
+func ResetAccountPasskeysOp(name, reason string) Op {
+	return Op{Op: OpResetAccountPasskeys, ID: name, Reason: reason}
 }
 
 // RotateRegistryKeyOp is the operation rotating the registry signing key.

@@ -158,3 +158,61 @@ func (s *Service) ownerLocked(ctx context.Context, name string) (Account, error)
 	}
 	return a, nil
 }
+
+// planPasskeyReset checks reset_account_passkeys operation i (op) proposed by proposer and
+// loads the account it targets: an account never resets its own passkeys by proposal (its
+// owner removes them in the console, signed in with one of them), and there must be passkeys to
+// remove.
+func planPasskeyReset(i int, op Op, proposer string, load func(int, string) (*Account, error)) (*Account, error) {
+	if op.Reason == "" {
+		return nil, invalidf(i, "reason", "a reason is required to %s", op.Op)
+	}
+	if op.ID == proposer {
+		return nil, errs.Errorf(CodeSeparationOfDuties, "ops[%d]: account %q may not propose removing its own passkeys; another admin proposes it: %w",
+			i, op.ID, ErrSeparationOfDuties).WithField(FieldPath, fmt.Sprintf("ops[%d].id", i))
+	}
+	a, err := load(i, op.ID)
+	if err != nil {
+		return nil, err
+	}
+	if len(a.Passkeys) == 0 {
+		return nil, verr(ErrTransition, fmt.Sprintf("ops[%d].id", i), "account %q has no passkeys", op.ID)
+	}
+	return a, nil
+}
+
+// PasskeyReset is what a reset_account_passkeys operation of a proposal does: the passkeys of
+// Account it removes (pending) or removed (applied).
+type PasskeyReset struct {
+	Account string `json:"account"`
+	Removed int    `json:"removed"`
+}
+
+// passkeyResets returns the passkey resets of cs as the governance changes (planned or
+// audited) write them.
+func passkeyResets(cs ChangeSet, changes []GovernanceChange) []PasskeyReset {
+	var out []PasskeyReset
+	for _, op := range cs.Ops {
+		if op.Op != OpResetAccountPasskeys {
+			continue
+		}
+		for _, ch := range changes {
+			if ch.Subject == op.ID && isAccountOp(ch.Op) {
+				out = append(out, PasskeyReset{Account: op.ID, Removed: max(0, countPasskeys(ch.Before)-countPasskeys(ch.After))})
+				break
+			}
+		}
+	}
+	return out
+}
+
+// countPasskeys counts the passkeys of an account's audit view.
+func countPasskeys(view json.RawMessage) int {
+	var a struct {
+		Passkeys []passkeyRef `json:"passkeys"`
+	}
+	if len(view) == 0 || json.Unmarshal(view, &a) != nil {
+		return 0
+	}
+	return len(a.Passkeys)
+}
