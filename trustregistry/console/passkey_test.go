@@ -157,6 +157,12 @@ func (b *browser) ceremony(kind string, answer func(opts []byte) []byte) int {
 // consoleOnFile runs the registry with the console on a bbolt file in dir.
 func consoleOnFile(t *testing.T, dir string) (*trustregistry.Service, *httptest.Server) {
 	t.Helper()
+	return consoleOnFileWith(t, dir, console.Config{})
+}
+
+// consoleOnFileWith is consoleOnFile with the console configured by cfg.
+func consoleOnFileWith(t *testing.T, dir string, cfg console.Config) (*trustregistry.Service, *httptest.Server) {
+	t.Helper()
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	st, err := boltstore.Open(filepath.Join(dir, "registry.db"), boltstore.Options{})
 	if err != nil {
@@ -166,7 +172,7 @@ func consoleOnFile(t *testing.T, dir string) (*trustregistry.Service, *httptest.
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := httptest.NewServer(httpapi.New(svc, httpapi.Options{Console: &console.Config{}}, log))
+	srv := httptest.NewServer(httpapi.New(svc, httpapi.Options{Console: &cfg}, log))
 	// WebAuthn wants a domain, not an IP address, for its relying party id.
 	srv.URL = strings.Replace(srv.URL, "127.0.0.1", "localhost", 1)
 	return svc, srv

@@ -223,7 +223,9 @@ type proposalData struct {
 	Diff      []objectDiff
 	DiffError string
 	// Stale names the object that changed since the proposal was made: it can no longer apply.
-	Stale      string
+	Stale string
+	// Passkeys are the passkeys its reset_account_passkeys operations remove (or removed).
+	Passkeys   []trustregistry.PasskeyReset
 	Quorum     int
 	Agreed     int
 	CanApprove bool
@@ -243,7 +245,8 @@ func (c *Console) showProposal(w http.ResponseWriter, r *http.Request, q *reques
 	}
 	p := &detail.Proposal
 	d := proposalData{P: p, Quorum: c.svc.Quorum(), Agreed: 1 + len(p.Approvals),
-		Diff: objectDiffs(detail.Changes), DiffError: detail.DiffError, Stale: detail.Stale}
+		Diff: objectDiffs(detail.Changes), DiffError: detail.DiffError, Stale: detail.Stale,
+		Passkeys: detail.PasskeyResets}
 	if p.Status == trustregistry.ProposalPending {
 		a := q.account
 		d.CanApprove = a.Has(trustregistry.RoleApprover) && p.Proposer != a.Name && awaitsMe(a, p)
