@@ -69,6 +69,8 @@ func adminCommands() []adminCommand {
 		{name: "account disable", synopsis: "--name NAME --reason TEXT                (admin) propose disabling an account", flags: nameReasonFlags, run: adminAccountDisable},
 		{name: "account reset-token", synopsis: "--name NAME --enrolment FILE --reason TEXT   (admin) propose enrolling an owner's new token",
 			flags: accountFlags, run: adminAccountResetToken},
+		{name: "account reset-passkeys", synopsis: "--name NAME --reason TEXT          (admin) propose removing a lost passkey: all of an account's passkeys",
+			flags: nameReasonFlags, run: adminAccountResetPasskeys},
 		{name: "account rotate-token", synopsis: "                                    replace your own token; prints the new one last", run: adminRotateToken},
 		{name: "rotate-key", synopsis: "--reason TEXT                                 (admin) propose a new registry key", flags: reasonFlag, run: adminRotateKey},
 		{name: "policy show", synopsis: "                                             the governance policy in force", run: adminPolicyShow},
@@ -718,6 +720,9 @@ func showProposal(w io.Writer, d *trustregistry.ProposalDetail) {
 	}
 	if d.DiffError != "" {
 		fmt.Fprintf(w, "does not apply\t%s\n", d.DiffError)
+	}
+	for _, r := range d.PasskeyResets {
+		fmt.Fprintf(w, "passkeys of %s removed: %d\n", r.Account, r.Removed)
 	}
 	for _, c := range d.Changes {
 		fmt.Fprintf(w, "%s %s/%s\t%s", c.Change, c.Kind, c.ID, c.Path)

@@ -151,6 +151,15 @@ func adminAccountResetToken(ctx context.Context, x *adminRun, _ []string) error 
 	return x.proposeGovernance(ctx, trustregistry.ResetAccountTokenOp(x.o.name, e))
 }
 
+// adminAccountResetPasskeys proposes removing every passkey of another account, whose owner
+// lost them; the owner enrols a new one at the next console sign-in.
+func adminAccountResetPasskeys(ctx context.Context, x *adminRun, _ []string) error {
+	if err := x.needName(); err != nil {
+		return err
+	}
+	return x.proposeGovernance(ctx, trustregistry.ResetAccountPasskeysOp(x.o.name, x.o.reason))
+}
+
 func adminRotateKey(ctx context.Context, x *adminRun, _ []string) error {
 	return x.proposeGovernance(ctx, trustregistry.RotateRegistryKeyOp())
 }
