@@ -117,13 +117,20 @@ func (s *Service) Run(ctx context.Context) error {
 		case <-ctx.Done():
 			return nil
 		case <-t.C:
-			if n, err := s.store.Purge(ctx, s.cfg.Clock()); err != nil {
+			if n, err := s.Purge(ctx); err != nil {
 				s.log.Warn("purging expired OpenID4VCI state", "err", err)
 			} else if n > 0 {
 				s.log.Debug("purged expired OpenID4VCI state", "entries", n)
 			}
 		}
 	}
+}
+
+// Purge deletes the state expired at the service's current time: offers whose code and token
+// both expired, and the records of used c_nonces past their expiry. It returns how many
+// entries it deleted. Run calls it every minute.
+func (s *Service) Purge(ctx context.Context) (int, error) {
+	return s.store.Purge(ctx, s.cfg.Clock())
 }
 
 // randomToken returns n random bytes in base64url.
