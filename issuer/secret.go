@@ -80,3 +80,15 @@ func rotateSecret(ctx context.Context, store Store, oldSecret, newSecret []byte)
 	}
 	return len(todo), nil
 }
+
+// DerivedKey returns a 32-byte key for purpose (an HMAC key of a protocol layered on the
+// issuer, say) derived from the key-sealing secret by keys.DeriveKey: every process configured
+// with that secret derives the same key, before and after a restart, and the secret itself
+// stays inside the engine.
+func (is *Issuer) DerivedKey(purpose string) ([]byte, error) {
+	k, err := keys.DeriveKey(is.cfg.Secret, purpose)
+	if err != nil {
+		return nil, errs.Wrap(CodeNoSecret, "key-sealing secret missing or wrong: deriving a key", err)
+	}
+	return k, nil
+}

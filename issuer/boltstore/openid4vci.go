@@ -14,16 +14,19 @@ import (
 )
 
 // Buckets of the OpenID4VCI state, created on first use: offers by id, the indexes from the
-// hashes of pre-authorized codes and access tokens to offer ids, and c_nonce expiries.
+// hashes of pre-authorized codes and access tokens to offer ids, and the c_nonces consumed
+// (each with its expiry). bucketVCILegacyNonces held issued c_nonces when issuing one wrote a
+// record; none of them is valid any more, and Purge drops the bucket.
 var (
-	bucketVCIOffers = []byte("oid4vci_offers")
-	bucketVCICodes  = []byte("oid4vci_codes")
-	bucketVCITokens = []byte("oid4vci_tokens")
-	bucketVCINonces = []byte("oid4vci_nonces")
+	bucketVCIOffers       = []byte("oid4vci_offers")
+	bucketVCICodes        = []byte("oid4vci_codes")
+	bucketVCITokens       = []byte("oid4vci_tokens")
+	bucketVCIUsedNonces   = []byte("oid4vci_used_nonces")
+	bucketVCILegacyNonces = []byte("oid4vci_nonces")
 )
 
 // VCIStore is the openid4vci.Store in the issuer's bbolt file, so that offers, codes, tokens
-// and nonces survive a restart and share the issuer's one writer process. Single-use rules
+// and used nonces survive a restart and share the issuer's one writer process. Single-use rules
 // hold because each UpdateOffer is one bbolt transaction.
 type VCIStore struct {
 	db *bolt.DB
@@ -112,7 +115,7 @@ func (s *VCIStore) Offer(ctx context.Context, l openid4vci.Lookup) (*openid4vci.
 }
 
 // UpdateOffer implements openid4vci.Store in one read-write transaction.
-func (s *VCIStore) UpdateOffer(ctx context.Context, l openid4vci.Lookup, nonce string, now time.Time, fn openid4vci.UpdateFunc) error {
+func (s *VCIStore) UpdateOffer(ctx context.Context, l openid4vci.Lookup, nonce openid4vci.Nonce, now time.Time, fn openid4vci.UpdateFunc) error {
 	return s.UpdateOfferRecording(ctx, l, nonce, now, fn, nil)
 }
 
@@ -121,7 +124,7 @@ var _ openid4vci.RecordingStore = (*VCIStore)(nil)
 // UpdateOfferRecording implements openid4vci.RecordingStore: the offer update, the nonce and
 // the engine's issuance records (as Store.Record writes them) in one read-write transaction,
 // so one credential request costs one fsync. The records are written only when fn accepts.
-func (s *VCIStore) UpdateOfferRecording(ctx context.Context, l openid4vci.Lookup, nonce string, now time.Time, fn openid4vci.UpdateFunc, recs []issuer.IssueRecord) error {
+func (s *VCIStore) UpdateOfferRecording(ctx context.Context, l openid4vci.Lookup, nonce openid4vci.Nonce, now time.Time, fn openid4vci.UpdateFunc, recs []issuer.IssueRecord) error {
 	vals := make([][]byte, len(recs))
 	for i, r := range recs {
 		v, err := json.Marshal(r)
@@ -138,16 +141,17 @@ func (s *VCIStore) UpdateOfferRecording(ctx context.Context, l openid4vci.Lookup
 		}
 		save, err := fn(rec)
 		ferr = err
-		if err == nil && nonce != "" {
-			nonces, berr := bucket(tx, bucketVCINonces)
+		if err == nil && nonce.Value != "" {
+			used, berr := bucket(tx, bucketVCIUsedNonces)
 			if berr != nil {
 				return berr
 			}
-			v := nonces.Get([]byte(nonce))
-			if len(v) != 8 || !now.Before(time.Unix(0, int64(binary.BigEndian.Uint64(v)))) {
+			if used.Get([]byte(nonce.Value)) != nil || !now.Before(nonce.Expires) {
 				return errs.Errorf(openid4vci.CodeInvalidNonce, "invalid nonce: the c_nonce is unknown, expired or already used")
 			}
-			if err := nonces.Delete([]byte(nonce)); err != nil {
+			var v [8]byte
+			binary.BigEndian.PutUint64(v[:], uint64(nonce.Expires.UnixNano()))
+			if err := used.Put([]byte(nonce.Value), v[:]); err != nil {
 				return err
 			}
 		}
@@ -189,19 +193,6 @@ func (s *VCIStore) UpdateOfferRecording(ctx context.Context, l openid4vci.Lookup
 	return ferr
 }
 
-// PutNonce implements openid4vci.Store.
-func (s *VCIStore) PutNonce(ctx context.Context, nonce string, expires time.Time) error {
-	var v [8]byte
-	binary.BigEndian.PutUint64(v[:], uint64(expires.UnixNano()))
-	return vciErr("put nonce", s.db.Batch(func(tx *bolt.Tx) error {
-		b, err := bucket(tx, bucketVCINonces)
-		if err != nil {
-			return err
-		}
-		return b.Put([]byte(nonce), v[:])
-	}))
-}
-
 // Purge implements openid4vci.Store.
 func (s *VCIStore) Purge(ctx context.Context, now time.Time) (int, error) {
 	n := 0
@@ -213,7 +204,12 @@ func (s *VCIStore) Purge(ctx context.Context, now time.Time) (int, error) {
 		}
 		codes, _ := bucket(tx, bucketVCICodes)
 		tokens, _ := bucket(tx, bucketVCITokens)
-		nonces, _ := bucket(tx, bucketVCINonces)
+		nonces, _ := bucket(tx, bucketVCIUsedNonces)
+		if tx.Bucket(bucketVCILegacyNonces) != nil {
+			if err := tx.DeleteBucket(bucketVCILegacyNonces); err != nil {
+				return err
+			}
+		}
 		var dead []openid4vci.OfferRecord
 		if err := offers.ForEach(func(k, v []byte) error {
 			var rec openid4vci.OfferRecord

@@ -20,7 +20,7 @@
 //	S apikey/<id>               issuer.APIKeyRecord
 //	P tenant/<name>             issuer.TenantRecord
 //	P onboarding/<id>           issuer.OnboardingRecord
-//	P vci/offer/<id>, vci/code/<hash>, vci/token/<hash>, vci/nonce/<nonce>
+//	P vci/offer/<id>, vci/code/<hash>, vci/token/<hash>, vci/usednonce/<nonce>
 //
 // The store implements neither issuer.Backupper (back the cluster up with etcd's own
 // snapshots) nor issuer.GenerationStore.

@@ -15,8 +15,9 @@ import (
 )
 
 // VCIStore is the openid4vci.Store in etcd: offers, the indexes from code and token hashes to
-// offer ids, and c_nonces. Single-use rules hold across processes because UpdateOffer is one
-// transaction that compares the revisions of the offer and the nonce it read.
+// offer ids, and the c_nonces consumed. Single-use rules hold across processes because
+// UpdateOffer is one transaction that compares the revision of the offer it read and requires
+// the nonce's used record not to exist yet.
 type VCIStore struct{ s *Store }
 
 var _ openid4vci.Store = (*VCIStore)(nil)
@@ -27,7 +28,11 @@ func (s *Store) OpenID4VCIStore() openid4vci.Store { return &VCIStore{s: s} }
 func (v *VCIStore) offerKey(id string) string { return v.s.root("vci/offer/", id) }
 func (v *VCIStore) codeKey(h string) string   { return v.s.root("vci/code/", h) }
 func (v *VCIStore) tokenKey(h string) string  { return v.s.root("vci/token/", h) }
-func (v *VCIStore) nonceKey(n string) string  { return v.s.root("vci/nonce/", n) }
+func (v *VCIStore) nonceKey(n string) string  { return v.s.root("vci/usednonce/", n) }
+
+// legacyNoncePrefix held issued c_nonces when issuing one wrote a record; none of them is
+// valid any more, and Purge deletes them.
+const legacyNoncePrefix = "vci/nonce/"
 
 // PutOffer implements openid4vci.Store.
 func (v *VCIStore) PutOffer(ctx context.Context, rec *openid4vci.OfferRecord) error {
@@ -79,9 +84,9 @@ func (v *VCIStore) Offer(ctx context.Context, l openid4vci.Lookup) (*openid4vci.
 	return rec, wrap("offer", err)
 }
 
-// UpdateOffer implements openid4vci.Store: read the offer (and the nonce), run fn, and write
+// UpdateOffer implements openid4vci.Store: read the offer (and the nonce's used record), run fn, and write
 // in one transaction that holds only if neither changed meanwhile; on a race, start again.
-func (v *VCIStore) UpdateOffer(ctx context.Context, l openid4vci.Lookup, nonce string, now time.Time, fn openid4vci.UpdateFunc) error {
+func (v *VCIStore) UpdateOffer(ctx context.Context, l openid4vci.Lookup, nonce openid4vci.Nonce, now time.Time, fn openid4vci.UpdateFunc) error {
 	for range maxRetries {
 		ferr, err := v.updateOnce(ctx, l, nonce, now, fn)
 		if err == errConflict {
@@ -95,7 +100,7 @@ func (v *VCIStore) UpdateOffer(ctx context.Context, l openid4vci.Lookup, nonce s
 	return wrap("update offer", fmt.Errorf("%w: gave up after %d tries", errConflict, maxRetries))
 }
 
-func (v *VCIStore) updateOnce(ctx context.Context, l openid4vci.Lookup, nonce string, now time.Time, fn openid4vci.UpdateFunc) (ferr, err error) {
+func (v *VCIStore) updateOnce(ctx context.Context, l openid4vci.Lookup, nonce openid4vci.Nonce, now time.Time, fn openid4vci.UpdateFunc) (ferr, err error) {
 	rec, rev, err := v.find(ctx, l)
 	if err != nil {
 		return nil, err
@@ -103,21 +108,18 @@ func (v *VCIStore) updateOnce(ctx context.Context, l openid4vci.Lookup, nonce st
 	save, ferr := fn(rec)
 	cmps := []clientv3.Cmp{clientv3.Compare(clientv3.ModRevision(v.offerKey(rec.ID)), "=", rev)}
 	var ops []clientv3.Op
-	if ferr == nil && nonce != "" {
-		nk := v.nonceKey(nonce)
-		r, err := v.s.cli.Get(ctx, nk)
+	if ferr == nil && nonce.Value != "" {
+		nk := v.nonceKey(nonce.Value)
+		r, err := v.s.cli.Get(ctx, nk, clientv3.WithCountOnly())
 		if err != nil {
 			return nil, err
 		}
-		if len(r.Kvs) == 0 {
+		if r.Count > 0 || !now.Before(nonce.Expires) {
 			return nil, errs.Errorf(openid4vci.CodeInvalidNonce, "invalid nonce: the c_nonce is unknown, expired or already used")
 		}
-		exp, perr := strconv.ParseInt(string(r.Kvs[0].Value), 10, 64)
-		if perr != nil || !now.Before(time.Unix(0, exp)) {
-			return nil, errs.Errorf(openid4vci.CodeInvalidNonce, "invalid nonce: the c_nonce is unknown, expired or already used")
-		}
-		cmps = append(cmps, clientv3.Compare(clientv3.ModRevision(nk), "=", r.Kvs[0].ModRevision))
-		ops = append(ops, clientv3.OpDelete(nk))
+		// Consumed by another process meanwhile: the transaction fails, the retry reads the record.
+		cmps = append(cmps, clientv3.Compare(clientv3.CreateRevision(nk), "=", 0))
+		ops = append(ops, clientv3.OpPut(nk, strconv.FormatInt(nonce.Expires.UnixNano(), 10)))
 	}
 	if save {
 		val, err := json.Marshal(rec)
@@ -142,12 +144,6 @@ func (v *VCIStore) updateOnce(ctx context.Context, l openid4vci.Lookup, nonce st
 	return ferr, nil
 }
 
-// PutNonce implements openid4vci.Store.
-func (v *VCIStore) PutNonce(ctx context.Context, nonce string, expires time.Time) error {
-	_, err := v.s.cli.Put(ctx, v.nonceKey(nonce), strconv.FormatInt(expires.UnixNano(), 10))
-	return wrap("put nonce", err)
-}
-
 // Purge implements openid4vci.Store.
 func (v *VCIStore) Purge(ctx context.Context, now time.Time) (int, error) {
 	n := 0
@@ -168,7 +164,10 @@ func (v *VCIStore) Purge(ctx context.Context, now time.Time) (int, error) {
 		}
 		n++
 	}
-	r, err := v.s.cli.Get(ctx, v.s.root("vci/nonce/"), clientv3.WithPrefix())
+	if _, err := v.s.cli.Delete(ctx, v.s.root(legacyNoncePrefix), clientv3.WithPrefix()); err != nil {
+		return n, wrap("purge", err)
+	}
+	r, err := v.s.cli.Get(ctx, v.s.root("vci/usednonce/"), clientv3.WithPrefix())
 	if err != nil {
 		return n, wrap("purge", err)
 	}

@@ -108,13 +108,13 @@ func (s *Service) Credential(ctx context.Context, accessToken string, req Creden
 		return nil, err
 	}
 	holders := make([]holderKey, len(jwts))
-	nonce := ""
+	var nonce Nonce
 	for i, j := range jwts {
 		hk, n, err := s.verifyProof(ctx, j, now)
 		if err != nil {
 			return nil, err
 		}
-		if i > 0 && n != nonce {
+		if i > 0 && n.Value != nonce.Value {
 			return nil, errs.Errorf(CodeInvalidNonce, "invalid nonce: every proof of a request carries the same c_nonce")
 		}
 		holders[i], nonce = hk, n
@@ -173,7 +173,7 @@ func tokenErr(err error) error {
 // records in one transaction. A request that loses a race (nonce or configuration taken
 // meanwhile) is refused there and its signed credentials are dropped: their status entries
 // stay unallocated in the store.
-func (s *Service) credentialOneTransaction(ctx context.Context, rs RecordingStore, accessToken string, conf configuration, holders []holderKey, nonce string, now time.Time) (*CredentialResponse, error) {
+func (s *Service) credentialOneTransaction(ctx context.Context, rs RecordingStore, accessToken string, conf configuration, holders []holderKey, nonce Nonce, now time.Time) (*CredentialResponse, error) {
 	l := Lookup{Kind: ByToken, Value: hash(accessToken)}
 	pre, err := rs.Offer(ctx, l)
 	if err != nil {
@@ -206,7 +206,7 @@ func (s *Service) credentialOneTransaction(ctx context.Context, rs RecordingStor
 // credentialThreeTransactions serves a request over a Store that does not keep the engine's
 // records: reserve (taking the nonce), issue through the engine (its own durable record), then
 // note the credential ids on the offer; a failed issuance releases the reservation.
-func (s *Service) credentialThreeTransactions(ctx context.Context, accessToken string, conf configuration, holders []holderKey, nonce string, now time.Time) (*CredentialResponse, error) {
+func (s *Service) credentialThreeTransactions(ctx context.Context, accessToken string, conf configuration, holders []holderKey, nonce Nonce, now time.Time) (*CredentialResponse, error) {
 	notification := randomToken(16)
 	var rec OfferRecord
 	err := s.store.UpdateOffer(ctx, Lookup{Kind: ByToken, Value: hash(accessToken)}, nonce, now, s.reserve(now, conf, len(holders), notification, nil, &rec))
@@ -222,7 +222,7 @@ func (s *Service) credentialThreeTransactions(ctx context.Context, accessToken s
 		}
 		out.add(iss)
 	}
-	if err := s.store.UpdateOffer(ctx, Lookup{Kind: ByToken, Value: hash(accessToken)}, "", now, func(r *OfferRecord) (bool, error) {
+	if err := s.store.UpdateOffer(ctx, Lookup{Kind: ByToken, Value: hash(accessToken)}, Nonce{}, now, func(r *OfferRecord) (bool, error) {
 		r.Credentials = append(r.Credentials, out.IDs...)
 		return true, nil
 	}); err != nil {
@@ -280,7 +280,7 @@ func (s *Service) issue(ctx context.Context, rec *OfferRecord, conf configuratio
 // release undoes the reservation of a configuration whose issuance failed, so the wallet can
 // retry with a fresh nonce.
 func (s *Service) release(ctx context.Context, token, conf, notification string, subject map[string]any) {
-	err := s.store.UpdateOffer(ctx, Lookup{Kind: ByToken, Value: hash(token)}, "", s.cfg.Clock(), func(r *OfferRecord) (bool, error) {
+	err := s.store.UpdateOffer(ctx, Lookup{Kind: ByToken, Value: hash(token)}, Nonce{}, s.cfg.Clock(), func(r *OfferRecord) (bool, error) {
 		delete(r.Issued, conf)
 		delete(r.Notifications, notification)
 		if r.Subject == nil {
@@ -313,7 +313,7 @@ func (s *Service) Notify(ctx context.Context, accessToken string, req Notificati
 	}
 	now := s.cfg.Clock()
 	var offer string
-	err := s.store.UpdateOffer(ctx, Lookup{Kind: ByToken, Value: hash(accessToken)}, "", now, func(r *OfferRecord) (bool, error) {
+	err := s.store.UpdateOffer(ctx, Lookup{Kind: ByToken, Value: hash(accessToken)}, Nonce{}, now, func(r *OfferRecord) (bool, error) {
 		if !now.Before(r.TokenExpires) {
 			return false, errs.Errorf(CodeInvalidToken, "invalid access token: expired")
 		}

@@ -34,7 +34,9 @@ const (
 	DefaultOfferTTL = 10 * time.Minute
 	// DefaultTokenTTL is how long an access token lives.
 	DefaultTokenTTL = 5 * time.Minute
-	// DefaultNonceTTL is how long a c_nonce lives (and how old a proof's iat may be).
+	// DefaultNonceTTL is how long a c_nonce lives (and how old a proof's iat may be). A c_nonce
+	// is stateless (a MAC'd expiry and random bytes): issuing one writes nothing, and the store
+	// records it only once a credential request consumes it, until it expires.
 	DefaultNonceTTL = 5 * time.Minute
 	// DefaultBatchSize is the most proofs (credentials) one credential request may carry.
 	DefaultBatchSize = 10
@@ -48,7 +50,7 @@ const (
 type Config struct {
 	// Issuer is the issuance engine. Required.
 	Issuer *issuer.Issuer
-	// Store keeps offers, codes, tokens and nonces. Required.
+	// Store keeps offers, codes, tokens and the c_nonces used. Required.
 	Store Store
 	// OfferTTL, TokenTTL and NonceTTL default to DefaultOfferTTL, DefaultTokenTTL and
 	// DefaultNonceTTL.
@@ -68,6 +70,8 @@ type Service struct {
 	store    Store
 	resolver *did.CachingResolver
 	log      *slog.Logger
+	// nonces mints and checks the stateless c_nonces.
+	nonces nonceCodec
 }
 
 // New returns a Service over an engine and a Store.
@@ -93,8 +97,12 @@ func New(cfg Config) (*Service, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
+	key, err := cfg.Issuer.DerivedKey(NonceKeyPurpose)
+	if err != nil {
+		return nil, err
+	}
 	return &Service{cfg: cfg, is: cfg.Issuer, store: cfg.Store, log: cfg.Logger,
-		resolver: did.NewResolver(did.ResolverOptions{})}, nil
+		resolver: did.NewResolver(did.ResolverOptions{}), nonces: nonceCodec{key: key, issuerID: cfg.Issuer.BaseURL()}}, nil
 }
 
 // IssuerID is the credential issuer identifier: the issuer's base URL.
@@ -109,13 +117,20 @@ func (s *Service) Run(ctx context.Context) error {
 		case <-ctx.Done():
 			return nil
 		case <-t.C:
-			if n, err := s.store.Purge(ctx, s.cfg.Clock()); err != nil {
+			if n, err := s.Purge(ctx); err != nil {
 				s.log.Warn("purging expired OpenID4VCI state", "err", err)
 			} else if n > 0 {
 				s.log.Debug("purged expired OpenID4VCI state", "entries", n)
 			}
 		}
 	}
+}
+
+// Purge deletes the state expired at the service's current time: offers whose code and token
+// both expired, and the records of used c_nonces past their expiry. It returns how many
+// entries it deleted. Run calls it every minute.
+func (s *Service) Purge(ctx context.Context) (int, error) {
+	return s.store.Purge(ctx, s.cfg.Clock())
 }
 
 // randomToken returns n random bytes in base64url.

@@ -57,72 +57,77 @@ func proofErr(format string, args ...any) error {
 // verifyProof checks a jwt key proof (OpenID4VCI 1.0 appendix F.1): typ openid4vci-proof+jwt,
 // alg EdDSA or ES256, the key in a jwk header or a did:key / did:jwk kid, the signature, aud =
 // the credential issuer identifier, iat not in the future nor older than the nonce lifetime,
-// and a nonce (returned for the caller to take). It reads nothing from the store.
-func (s *Service) verifyProof(ctx context.Context, jwt string, now time.Time) (holderKey, string, error) {
+// and a c_nonce of this issuer, unexpired by its MAC'd expiry (returned for the caller to
+// consume). It reads nothing from the store: a forged or expired c_nonce costs no store access.
+func (s *Service) verifyProof(ctx context.Context, jwt string, now time.Time) (holderKey, Nonce, error) {
 	if len(jwt) > MaxProofBytes {
-		return holderKey{}, "", proofErr("the proof is larger than %d bytes", MaxProofBytes)
+		return holderKey{}, Nonce{}, proofErr("the proof is larger than %d bytes", MaxProofBytes)
 	}
 	parts := strings.Split(jwt, ".")
 	if len(parts) != 3 {
-		return holderKey{}, "", proofErr("not a compact JWS")
+		return holderKey{}, Nonce{}, proofErr("not a compact JWS")
 	}
 	var h proofHeader
 	if err := decodeSegment(parts[0], &h); err != nil {
-		return holderKey{}, "", proofErr("header: %v", err)
+		return holderKey{}, Nonce{}, proofErr("header: %v", err)
 	}
 	alg := keys.Alg(h.Alg)
 	if !slices.Contains(ProofAlgs, alg) {
-		return holderKey{}, "", proofErr("algorithm %q not allowed (allowed: %v)", h.Alg, ProofAlgs)
+		return holderKey{}, Nonce{}, proofErr("algorithm %q not allowed (allowed: %v)", h.Alg, ProofAlgs)
 	}
 	if h.Typ != ProofTyp {
-		return holderKey{}, "", proofErr("typ %q, want %q", h.Typ, ProofTyp)
+		return holderKey{}, Nonce{}, proofErr("typ %q, want %q", h.Typ, ProofTyp)
 	}
 	if len(h.Crit) > 0 {
-		return holderKey{}, "", proofErr("crit names header extensions this issuer does not understand")
+		return holderKey{}, Nonce{}, proofErr("crit names header extensions this issuer does not understand")
 	}
 	if len(h.X5C) > 0 || len(h.TrustChain) > 0 || len(h.KeyAttestation) > 0 {
-		return holderKey{}, "", proofErr("x5c, trust_chain and key_attestation are not supported; send a jwk or a did:key / did:jwk kid")
+		return holderKey{}, Nonce{}, proofErr("x5c, trust_chain and key_attestation are not supported; send a jwk or a did:key / did:jwk kid")
 	}
 	hk, pub, err := s.proofKey(ctx, h)
 	if err != nil {
-		return holderKey{}, "", err
+		return holderKey{}, Nonce{}, err
 	}
 	if ka, err := keys.AlgOf(pub); err != nil || ka != alg {
-		return holderKey{}, "", proofErr("the key is not a %s key", alg)
+		return holderKey{}, Nonce{}, proofErr("the key is not a %s key", alg)
 	}
 	sig, err := base64.RawURLEncoding.DecodeString(parts[2])
 	if err != nil {
-		return holderKey{}, "", proofErr("signature base64url: %v", err)
+		return holderKey{}, Nonce{}, proofErr("signature base64url: %v", err)
 	}
 	if err := keys.Verify(alg, pub, []byte(parts[0]+"."+parts[1]), sig); err != nil {
-		return holderKey{}, "", proofErr("the signature does not verify with the key the header names")
+		return holderKey{}, Nonce{}, proofErr("the signature does not verify with the key the header names")
 	}
 	var c proofClaims
 	if err := decodeSegment(parts[1], &c); err != nil {
-		return holderKey{}, "", proofErr("payload: %v", err)
+		return holderKey{}, Nonce{}, proofErr("payload: %v", err)
 	}
 	if !audience(c.Aud, s.IssuerID()) {
-		return holderKey{}, "", proofErr("aud must be the credential issuer identifier %s", s.IssuerID())
+		return holderKey{}, Nonce{}, proofErr("aud must be the credential issuer identifier %s", s.IssuerID())
 	}
 	if c.Iat == nil {
-		return holderKey{}, "", proofErr("iat is missing")
+		return holderKey{}, Nonce{}, proofErr("iat is missing")
 	}
 	iat, err := c.Iat.Int64()
 	if err != nil {
-		return holderKey{}, "", proofErr("iat is not an integer")
+		return holderKey{}, Nonce{}, proofErr("iat is not an integer")
 	}
 	if t := time.Unix(iat, 0); t.After(now.Add(ClockSkew)) || t.Before(now.Add(-s.cfg.NonceTTL-ClockSkew)) {
-		return holderKey{}, "", proofErr("iat %s is out of the accepted window", t.UTC().Format(time.RFC3339))
+		return holderKey{}, Nonce{}, proofErr("iat %s is out of the accepted window", t.UTC().Format(time.RFC3339))
 	}
 	if c.Exp != nil {
 		if exp, err := c.Exp.Int64(); err != nil || !now.Before(time.Unix(exp, 0).Add(ClockSkew)) {
-			return holderKey{}, "", proofErr("the proof expired")
+			return holderKey{}, Nonce{}, proofErr("the proof expired")
 		}
 	}
 	if c.Nonce == "" {
-		return holderKey{}, "", errs.Errorf(CodeInvalidNonce, "invalid nonce: the proof has no nonce; get a c_nonce from the nonce endpoint")
+		return holderKey{}, Nonce{}, errs.Errorf(CodeInvalidNonce, "invalid nonce: the proof has no nonce; get a c_nonce from the nonce endpoint")
 	}
-	return hk, c.Nonce, nil
+	n, err := s.nonces.check(c.Nonce, now)
+	if err != nil {
+		return holderKey{}, Nonce{}, err
+	}
+	return hk, n, nil
 }
 
 // proofKey returns the key a proof header names: a public jwk, or a did:key / did:jwk kid.

@@ -89,7 +89,7 @@ type Lookup struct {
 
 // UpdateFunc changes an offer inside a store transaction. The store writes rec when save is
 // true, even when err is not nil (a wrong transaction code is counted and refused at once);
-// the transaction's nonce is taken only when err is nil. It may run more than once.
+// the transaction's nonce is consumed only when err is nil. It may run more than once.
 type UpdateFunc func(rec *OfferRecord) (save bool, err error)
 
 // Store keeps the protocol state. Every method is durable when it returns nil, and safe for
@@ -100,25 +100,27 @@ type Store interface {
 	// Offer returns the offer found by l, or ErrOfferNotFound.
 	Offer(ctx context.Context, l Lookup) (*OfferRecord, error)
 	// UpdateOffer runs fn on the offer found by l in one transaction (ErrOfferNotFound when
-	// there is none). When nonce is not empty and fn returns no error, the nonce is taken in
-	// the same transaction: a nonce unknown, used or expired at now fails the update with
-	// ErrInvalidNonce and nothing changes. A new TokenHash is indexed.
-	UpdateOffer(ctx context.Context, l Lookup, nonce string, now time.Time, fn UpdateFunc) error
-	// PutNonce stores a fresh c_nonce valid until expires.
-	PutNonce(ctx context.Context, nonce string, expires time.Time) error
-	// Purge deletes offers whose code and token both expired before now, and expired nonces.
+	// there is none). When nonce is not the zero Nonce and fn returns no error, the nonce is
+	// consumed in the same transaction: it is recorded as used until nonce.Expires, and a
+	// nonce already recorded, or expired at now, fails the update with ErrInvalidNonce and
+	// nothing changes. The store never sees a nonce the Service has not checked (MAC and
+	// expiry), so only a wallet's genuine credential request writes a nonce record. A new
+	// TokenHash is indexed.
+	UpdateOffer(ctx context.Context, l Lookup, nonce Nonce, now time.Time, fn UpdateFunc) error
+	// Purge deletes offers whose code and token both expired before now, and the records of
+	// used nonces that expired.
 	Purge(ctx context.Context, now time.Time) (int, error)
 }
 
 // RecordingStore is a Store that keeps the issuer engine's records too (issuer/boltstore: one
 // bbolt file). UpdateOfferRecording is UpdateOffer that also logs recs as issuer.Store.Record
-// does, in the same transaction and only when fn returns no error (and the nonce is taken): a
-// credential request then reserves its configuration, takes its c_nonce and logs its
+// does, in the same transaction and only when fn returns no error (and the nonce is consumed):
+// a credential request then reserves its configuration, consumes its c_nonce and logs its
 // credentials in one durable transaction. A record refused (a status index taken) fails the
 // whole update and nothing changes.
 type RecordingStore interface {
 	Store
-	UpdateOfferRecording(ctx context.Context, l Lookup, nonce string, now time.Time, fn UpdateFunc, recs []issuer.IssueRecord) error
+	UpdateOfferRecording(ctx context.Context, l Lookup, nonce Nonce, now time.Time, fn UpdateFunc, recs []issuer.IssueRecord) error
 }
 
 // MemStore is a Store in memory (tests, and an issuer whose engine Store keeps no OpenID4VCI
@@ -128,13 +130,14 @@ type MemStore struct {
 	offers map[string][]byte
 	codes  map[string]string
 	tokens map[string]string
-	nonces map[string]time.Time
+	// used maps the nonces consumed to their expiries.
+	used map[string]time.Time
 }
 
 // NewMemStore returns an empty MemStore.
 func NewMemStore() *MemStore {
 	return &MemStore{offers: map[string][]byte{}, codes: map[string]string{}, tokens: map[string]string{},
-		nonces: map[string]time.Time{}}
+		used: map[string]time.Time{}}
 }
 
 var _ Store = (*MemStore)(nil)
@@ -179,7 +182,7 @@ func (m *MemStore) Offer(_ context.Context, l Lookup) (*OfferRecord, error) {
 }
 
 // UpdateOffer implements Store.
-func (m *MemStore) UpdateOffer(_ context.Context, l Lookup, nonce string, now time.Time, fn UpdateFunc) error {
+func (m *MemStore) UpdateOffer(_ context.Context, l Lookup, nonce Nonce, now time.Time, fn UpdateFunc) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	rec, err := m.find(l)
@@ -187,12 +190,11 @@ func (m *MemStore) UpdateOffer(_ context.Context, l Lookup, nonce string, now ti
 		return err
 	}
 	save, ferr := fn(rec)
-	if ferr == nil && nonce != "" {
-		exp, ok := m.nonces[nonce]
-		if !ok || !now.Before(exp) {
-			return errs.Errorf(CodeInvalidNonce, "invalid nonce: the c_nonce is unknown, expired or already used")
+	if ferr == nil && nonce.Value != "" {
+		if _, used := m.used[nonce.Value]; used || !now.Before(nonce.Expires) {
+			return errBadNonce()
 		}
-		delete(m.nonces, nonce)
+		m.used[nonce.Value] = nonce.Expires
 	}
 	if save {
 		b, err := json.Marshal(rec)
@@ -205,14 +207,6 @@ func (m *MemStore) UpdateOffer(_ context.Context, l Lookup, nonce string, now ti
 		}
 	}
 	return ferr
-}
-
-// PutNonce implements Store.
-func (m *MemStore) PutNonce(_ context.Context, nonce string, expires time.Time) error {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	m.nonces[nonce] = expires
-	return nil
 }
 
 // Purge implements Store.
@@ -229,9 +223,9 @@ func (m *MemStore) Purge(_ context.Context, now time.Time) (int, error) {
 			n++
 		}
 	}
-	for k, exp := range m.nonces {
+	for k, exp := range m.used {
 		if !now.Before(exp) {
-			delete(m.nonces, k)
+			delete(m.used, k)
 			n++
 		}
 	}

@@ -36,7 +36,7 @@ func (s *Service) Token(ctx context.Context, req TokenRequest) (*TokenResponse, 
 	now := s.cfg.Clock()
 	token := randomToken(32)
 	var offerID string
-	err := s.store.UpdateOffer(ctx, Lookup{Kind: ByCode, Value: hash(req.PreAuthorizedCode)}, "", now,
+	err := s.store.UpdateOffer(ctx, Lookup{Kind: ByCode, Value: hash(req.PreAuthorizedCode)}, Nonce{}, now,
 		func(rec *OfferRecord) (bool, error) {
 			offerID = rec.ID
 			switch {
@@ -79,13 +79,11 @@ type NonceResponse struct {
 	CNonce string `json:"c_nonce"`
 }
 
-// Nonce makes a fresh single-use c_nonce for key proofs.
+// Nonce makes a fresh single-use c_nonce for key proofs. It writes nothing: the c_nonce
+// carries its expiry under a MAC keyed from the issuer's key secret, and only a credential
+// request that consumes it records it in the store.
 func (s *Service) Nonce(ctx context.Context) (*NonceResponse, error) {
-	n := randomToken(24)
-	if err := s.store.PutNonce(ctx, n, s.cfg.Clock().Add(s.cfg.NonceTTL)); err != nil {
-		return nil, err
-	}
-	return &NonceResponse{CNonce: n}, nil
+	return &NonceResponse{CNonce: s.nonces.mint(s.cfg.Clock().Add(s.cfg.NonceTTL))}, nil
 }
 
 // keyActive reports whether the API key that made an offer still authenticates (an offer

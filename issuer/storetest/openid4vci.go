@@ -22,7 +22,8 @@ type VCIStores struct {
 }
 
 // RunOpenID4VCI runs the conformance suite of openid4vci.Store: lookups by id, code and token;
-// single-use nonces taken only by an accepted update; a refused update saving only what its
+// single-use nonces consumed (recorded as used) only by an accepted update and refused once
+// used or expired; a refused update saving only what its
 // function asks (a counted wrong tx_code) and taking nothing; one winner among concurrent
 // takers of a nonce or a configuration; purging; and, for a RecordingStore, issuance records
 // written in the update's transaction only when it is accepted. newStores returns empty stores.
@@ -41,6 +42,11 @@ func offer(id string) *openid4vci.OfferRecord {
 		Created: t0, Expires: t0.Add(10 * time.Minute)}
 }
 
+// nonce is a c_nonce (already checked by the Service) living until t0 plus a minute.
+func nonce(v string) openid4vci.Nonce {
+	return openid4vci.Nonce{Value: v, Expires: t0.Add(time.Minute)}
+}
+
 func mustPut(t *testing.T, s openid4vci.Store, rec *openid4vci.OfferRecord) {
 	t.Helper()
 	if err := s.PutOffer(context.Background(), rec); err != nil {
@@ -51,7 +57,7 @@ func mustPut(t *testing.T, s openid4vci.Store, rec *openid4vci.OfferRecord) {
 // redeem gives the offer an access token (indexed by the store).
 func redeem(t *testing.T, s openid4vci.Store, id, token string) {
 	t.Helper()
-	err := s.UpdateOffer(context.Background(), openid4vci.Lookup{Kind: openid4vci.ByID, Value: id}, "", t0, func(r *openid4vci.OfferRecord) (bool, error) {
+	err := s.UpdateOffer(context.Background(), openid4vci.Lookup{Kind: openid4vci.ByID, Value: id}, openid4vci.Nonce{}, t0, func(r *openid4vci.OfferRecord) (bool, error) {
 		r.Redeemed, r.TokenHash, r.TokenExpires = true, token, t0.Add(5*time.Minute)
 		return true, nil
 	})
@@ -104,21 +110,15 @@ func testVCINonce(t *testing.T, st VCIStores) {
 	ctx, s := context.Background(), st.VCI
 	mustPut(t, s, offer("o1"))
 	redeem(t, s, "o1", "tok")
-	if err := s.PutNonce(ctx, "n1", t0.Add(time.Minute)); err != nil {
-		t.Fatal(err)
-	}
 	l := openid4vci.Lookup{Kind: openid4vci.ByToken, Value: "tok"}
 	accept := func(*openid4vci.OfferRecord) (bool, error) { return true, nil }
-	if err := s.UpdateOffer(ctx, l, "unknown", t0, accept); errs.CodeOf(err) != openid4vci.CodeInvalidNonce {
-		t.Fatalf("unknown nonce: %v", err)
-	}
-	if err := s.UpdateOffer(ctx, l, "n1", t0.Add(time.Minute), accept); errs.CodeOf(err) != openid4vci.CodeInvalidNonce {
+	if err := s.UpdateOffer(ctx, l, nonce("n1"), t0.Add(time.Minute), accept); errs.CodeOf(err) != openid4vci.CodeInvalidNonce {
 		t.Fatalf("expired nonce: %v", err)
 	}
-	if err := s.UpdateOffer(ctx, l, "n1", t0, accept); err != nil {
+	if err := s.UpdateOffer(ctx, l, nonce("n1"), t0, accept); err != nil {
 		t.Fatalf("fresh nonce: %v", err)
 	}
-	if err := s.UpdateOffer(ctx, l, "n1", t0, accept); errs.CodeOf(err) != openid4vci.CodeInvalidNonce {
+	if err := s.UpdateOffer(ctx, l, nonce("n1"), t0, accept); errs.CodeOf(err) != openid4vci.CodeInvalidNonce {
 		t.Fatalf("nonce used twice: %v", err)
 	}
 }
@@ -126,13 +126,10 @@ func testVCINonce(t *testing.T, st VCIStores) {
 func testVCIRefused(t *testing.T, st VCIStores) {
 	ctx, s := context.Background(), st.VCI
 	mustPut(t, s, offer("o1"))
-	if err := s.PutNonce(ctx, "n1", t0.Add(time.Minute)); err != nil {
-		t.Fatal(err)
-	}
 	wrong := errs.New(openid4vci.CodeInvalidGrant, "wrong tx_code")
 	l := openid4vci.Lookup{Kind: openid4vci.ByCode, Value: "code-o1"}
 	// A refusal that counts (save true): the count is kept, the nonce is not taken.
-	err := s.UpdateOffer(ctx, l, "n1", t0, func(r *openid4vci.OfferRecord) (bool, error) {
+	err := s.UpdateOffer(ctx, l, nonce("n1"), t0, func(r *openid4vci.OfferRecord) (bool, error) {
 		r.TxFailures++
 		return true, wrong
 	})
@@ -144,15 +141,15 @@ func testVCIRefused(t *testing.T, st VCIStores) {
 		t.Fatalf("the refusal was not counted: %d", got.TxFailures)
 	}
 	// A refusal that saves nothing changes nothing.
-	_ = s.UpdateOffer(ctx, l, "n1", t0, func(r *openid4vci.OfferRecord) (bool, error) {
+	_ = s.UpdateOffer(ctx, l, nonce("n1"), t0, func(r *openid4vci.OfferRecord) (bool, error) {
 		r.TxFailures = 99
 		return false, wrong
 	})
 	if got, _ := s.Offer(ctx, l); got.TxFailures != 1 {
 		t.Fatalf("an unsaved refusal changed the offer: %d", got.TxFailures)
 	}
-	// The nonce is still there for the accepted update.
-	if err := s.UpdateOffer(ctx, l, "n1", t0, func(*openid4vci.OfferRecord) (bool, error) { return false, nil }); err != nil {
+	// The nonce is still unused for the accepted update.
+	if err := s.UpdateOffer(ctx, l, nonce("n1"), t0, func(*openid4vci.OfferRecord) (bool, error) { return false, nil }); err != nil {
 		t.Fatalf("the refused updates took the nonce: %v", err)
 	}
 }
@@ -162,11 +159,6 @@ func testVCIConcurrent(t *testing.T, st VCIStores) {
 	mustPut(t, s, offer("o1"))
 	redeem(t, s, "o1", "tok")
 	const n = 16
-	for i := range n {
-		if err := s.PutNonce(ctx, fmt.Sprintf("n%d", i), t0.Add(time.Minute)); err != nil {
-			t.Fatal(err)
-		}
-	}
 	l := openid4vci.Lookup{Kind: openid4vci.ByToken, Value: "tok"}
 	var nonceWins, confWins atomic.Int32
 	var wg sync.WaitGroup
@@ -174,13 +166,13 @@ func testVCIConcurrent(t *testing.T, st VCIStores) {
 		wg.Add(2)
 		go func() { // all race for one nonce
 			defer wg.Done()
-			if s.UpdateOffer(ctx, l, "n0", t0, func(*openid4vci.OfferRecord) (bool, error) { return false, nil }) == nil {
+			if s.UpdateOffer(ctx, l, nonce("n0"), t0, func(*openid4vci.OfferRecord) (bool, error) { return false, nil }) == nil {
 				nonceWins.Add(1)
 			}
 		}()
 		go func() { // all race for one configuration, each with its own nonce
 			defer wg.Done()
-			if s.UpdateOffer(ctx, l, fmt.Sprintf("n%d", 1+i%(n-1)), t0, issueOnce) == nil {
+			if s.UpdateOffer(ctx, l, nonce(fmt.Sprintf("n%d", 1+i%(n-1))), t0, issueOnce) == nil {
 				confWins.Add(1)
 			}
 		}()
@@ -196,14 +188,17 @@ func testVCIPurge(t *testing.T, st VCIStores) {
 	mustPut(t, s, offer("old"))
 	mustPut(t, s, offer("live"))
 	redeem(t, s, "live", "tok") // token lives to t0+5m, code to t0+10m
-	if err := s.PutNonce(ctx, "n-old", t0.Add(time.Minute)); err != nil {
+	// Consume two nonces: one expiring before the purge, one after it.
+	keep := func(*openid4vci.OfferRecord) (bool, error) { return false, nil }
+	live := openid4vci.Lookup{Kind: openid4vci.ByID, Value: "live"}
+	if err := s.UpdateOffer(ctx, live, nonce("n-old"), t0, keep); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.PutNonce(ctx, "n-live", t0.Add(time.Hour)); err != nil {
+	if err := s.UpdateOffer(ctx, live, openid4vci.Nonce{Value: "n-live", Expires: t0.Add(time.Hour)}, t0, keep); err != nil {
 		t.Fatal(err)
 	}
 	// Move "old" into the past: its code expired and it never had a token.
-	_ = s.UpdateOffer(ctx, openid4vci.Lookup{Kind: openid4vci.ByID, Value: "old"}, "", t0, func(r *openid4vci.OfferRecord) (bool, error) {
+	_ = s.UpdateOffer(ctx, openid4vci.Lookup{Kind: openid4vci.ByID, Value: "old"}, openid4vci.Nonce{}, t0, func(r *openid4vci.OfferRecord) (bool, error) {
 		r.Expires = t0.Add(time.Minute)
 		return true, nil
 	})
@@ -217,9 +212,9 @@ func testVCIPurge(t *testing.T, st VCIStores) {
 	if _, err := s.Offer(ctx, openid4vci.Lookup{Kind: openid4vci.ByToken, Value: "tok"}); err != nil {
 		t.Fatalf("live offer purged: %v", err)
 	}
-	if err := s.UpdateOffer(ctx, openid4vci.Lookup{Kind: openid4vci.ByID, Value: "live"}, "n-live", t0.Add(2*time.Minute),
-		func(*openid4vci.OfferRecord) (bool, error) { return false, nil }); err != nil {
-		t.Fatalf("live nonce purged: %v", err)
+	// The record of a used nonce that has not expired survives the purge: it stays refused.
+	if err := s.UpdateOffer(ctx, live, openid4vci.Nonce{Value: "n-live", Expires: t0.Add(time.Hour)}, t0.Add(2*time.Minute), keep); errs.CodeOf(err) != openid4vci.CodeInvalidNonce {
+		t.Fatalf("a used, unexpired nonce after a purge: %v, want invalid_nonce", err)
 	}
 }
 
@@ -234,14 +229,9 @@ func testVCIRecording(t *testing.T, st VCIStores) {
 	ctx := context.Background()
 	mustPut(t, rs, offer("o1"))
 	redeem(t, rs, "o1", "tok")
-	for _, n := range []string{"n1", "n2"} {
-		if err := rs.PutNonce(ctx, n, t0.Add(time.Minute)); err != nil {
-			t.Fatal(err)
-		}
-	}
 	l := openid4vci.Lookup{Kind: openid4vci.ByToken, Value: "tok"}
 	r1 := rec("urn:uuid:vci-1", 1, 7, "k1", t0.Add(time.Hour))
-	if err := rs.UpdateOfferRecording(ctx, l, "n1", t0, issueOnce, []issuer.IssueRecord{r1}); err != nil {
+	if err := rs.UpdateOfferRecording(ctx, l, nonce("n1"), t0, issueOnce, []issuer.IssueRecord{r1}); err != nil {
 		t.Fatal(err)
 	}
 	if got, found, err := st.Engine.Credential(ctx, r1.ID); err != nil || !found || got.Status != r1.Status {
@@ -249,7 +239,7 @@ func testVCIRecording(t *testing.T, st VCIStores) {
 	}
 	// Refused by fn (already issued): no record, nonce kept.
 	r2 := rec("urn:uuid:vci-2", 1, 8, "k1", t0.Add(time.Hour))
-	if err := rs.UpdateOfferRecording(ctx, l, "n2", t0, issueOnce, []issuer.IssueRecord{r2}); errs.CodeOf(err) != openid4vci.CodeRequestDenied {
+	if err := rs.UpdateOfferRecording(ctx, l, nonce("n2"), t0, issueOnce, []issuer.IssueRecord{r2}); errs.CodeOf(err) != openid4vci.CodeRequestDenied {
 		t.Fatalf("second issuance: %v", err)
 	}
 	if _, found, _ := st.Engine.Credential(ctx, r2.ID); found {
@@ -258,7 +248,7 @@ func testVCIRecording(t *testing.T, st VCIStores) {
 	// Refused for the nonce (used): no record.
 	r3 := rec("urn:uuid:vci-3", 1, 9, "k1", t0.Add(time.Hour))
 	accept := func(*openid4vci.OfferRecord) (bool, error) { return true, nil }
-	if err := rs.UpdateOfferRecording(ctx, l, "n1", t0, accept, []issuer.IssueRecord{r3}); errs.CodeOf(err) != openid4vci.CodeInvalidNonce {
+	if err := rs.UpdateOfferRecording(ctx, l, nonce("n1"), t0, accept, []issuer.IssueRecord{r3}); errs.CodeOf(err) != openid4vci.CodeInvalidNonce {
 		t.Fatalf("used nonce: %v", err)
 	}
 	if _, found, _ := st.Engine.Credential(ctx, r3.ID); found {
@@ -266,10 +256,10 @@ func testVCIRecording(t *testing.T, st VCIStores) {
 	}
 	// A record whose status index is taken fails the whole update: the nonce stays.
 	taken := rec("urn:uuid:vci-4", 1, 7, "k1", t0.Add(time.Hour))
-	if err := rs.UpdateOfferRecording(ctx, l, "n2", t0, accept, []issuer.IssueRecord{taken}); !errors.Is(err, issuer.ErrIndexTaken) && errs.CodeOf(err) != issuer.CodeIndexTaken {
+	if err := rs.UpdateOfferRecording(ctx, l, nonce("n2"), t0, accept, []issuer.IssueRecord{taken}); !errors.Is(err, issuer.ErrIndexTaken) && errs.CodeOf(err) != issuer.CodeIndexTaken {
 		t.Fatalf("taken index: %v", err)
 	}
-	if err := rs.UpdateOffer(ctx, l, "n2", t0, accept); err != nil {
+	if err := rs.UpdateOffer(ctx, l, nonce("n2"), t0, accept); err != nil {
 		t.Fatalf("the failed update took the nonce: %v", err)
 	}
 }

@@ -129,3 +129,22 @@ func (s *Sealer) OpenKey(b []byte) (*Key, error) {
 	k.RetiredAt = p.RetiredAt
 	return k, nil
 }
+
+// deriveSalt is the fixed, public HKDF salt of DeriveKey; it differs from sealSalt, so a
+// derived key never equals the sealing key.
+var deriveSalt = []byte("idport/keys/derive")
+
+// DeriveKey returns a 32-byte key for one purpose (an HMAC key, say) derived from secret with
+// HKDF-SHA256, the purpose in the info: keys of different purposes, and the sealing key, are
+// independent. The same secret and purpose always give the same key, so that several
+// processes configured with one secret agree on it.
+func DeriveKey(secret []byte, purpose string) ([]byte, error) {
+	if len(secret) < minSealerSecretBytes {
+		return nil, fmt.Errorf("%w: secret of %d bytes, need at least %d", ErrInvalidKey, len(secret), minSealerSecretBytes)
+	}
+	key, err := hkdf.Key(sha256.New, secret, deriveSalt, "idport derived key v1\x00"+purpose, 32)
+	if err != nil {
+		return nil, fmt.Errorf("keys: derive key for %s: %w", purpose, err)
+	}
+	return key, nil
+}
