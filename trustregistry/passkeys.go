@@ -117,6 +117,13 @@ func (s *Service) RemovePasskey(ctx context.Context, name string, id []byte) err
 		GovernanceChange{Op: OpRemoveOwnPasskey, Subject: name, Before: before, After: a.auditJSON()})
 }
 
+// PasskeyCurrent reports whether the passkey with credential id is still one of a's passkeys:
+// not removed by its owner nor by a reset_account_passkeys operation since a console sign-in
+// completed with it.
+func (s *Service) PasskeyCurrent(a Account, id []byte) bool {
+	return len(id) > 0 && slices.ContainsFunc(a.Passkeys, func(p Passkey) bool { return bytes.Equal(p.ID, id) })
+}
+
 // RecordPasskeyUse stores the console's record of an enrolled passkey after a sign-in with it
 // (its new sign counter). The id and public key must be those enrolled; nothing is audited.
 func (s *Service) RecordPasskeyUse(ctx context.Context, name string, p Passkey) error {

@@ -226,9 +226,11 @@ func (c *Console) withSession(h handler, allowed func(*session) bool) http.Handl
 		}
 		if q.sess.account != "" {
 			a, err := c.svc.Account(r.Context(), q.sess.account)
-			if err != nil || !c.svc.TokenCurrent(a, q.sess.token) {
-				// Disabled or deleted since sign-in, or the token it signed in with revoked,
-				// replaced or expired: the session ends with the account or the token.
+			if err != nil || !c.svc.TokenCurrent(a, q.sess.token) ||
+				q.sess.passkey != nil && !c.svc.PasskeyCurrent(a, q.sess.passkey) {
+				// Disabled or deleted since sign-in, the token it signed in with revoked,
+				// replaced or expired, or the passkey it signed in with removed (by its owner
+				// or a reset): the session ends with the account, the token or the passkey.
 				c.sessions.drop(q.sess)
 				http.Redirect(w, r, Prefix+"/signin", http.StatusSeeOther)
 				return

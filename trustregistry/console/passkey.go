@@ -1,6 +1,7 @@
 package console
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/base64"
@@ -218,7 +219,7 @@ func (c *Console) passkeyRegisterFinish(w http.ResponseWriter, r *http.Request, 
 		c.jsonError(w, err)
 		return
 	}
-	c.finishSecondFactor(w, r, q)
+	c.finishSecondFactor(w, r, q, cred.ID)
 	c.log.Info("console: passkey registered", "account", u.name)
 	writeJSON(w, map[string]string{"next": localNext(r.URL.Query().Get("next"))})
 }
@@ -283,18 +284,19 @@ func (c *Console) passkeyLoginFinish(w http.ResponseWriter, r *http.Request, q *
 		c.jsonError(w, err)
 		return
 	}
-	c.finishSecondFactor(w, r, q)
+	c.finishSecondFactor(w, r, q, cred.ID)
 	c.log.Info("console: passkey sign-in", "account", u.name)
 	writeJSON(w, map[string]string{"next": localNext(r.URL.Query().Get("next"))})
 }
 
-// finishSecondFactor completes a pending sign-in (with a fresh session id).
-func (c *Console) finishSecondFactor(w http.ResponseWriter, r *http.Request, q *request) {
+// finishSecondFactor completes a pending sign-in with the passkey of credential id (with a
+// fresh session id); the session lasts only as long as that passkey stays the account's.
+func (c *Console) finishSecondFactor(w http.ResponseWriter, r *http.Request, q *request, passkey []byte) {
 	if !q.sess.pending {
 		return
 	}
 	id := c.sessions.rotate(q.sess)
-	c.sessions.update(func() { q.sess.pending = false })
+	c.sessions.update(func() { q.sess.pending, q.sess.passkey = false, bytes.Clone(passkey) })
 	c.setSessionCookie(w, r, id)
 }
 

@@ -30,6 +30,9 @@ type session struct {
 	// token is the fingerprint (HashToken) of the token the account signed in with: the
 	// session ends once it is no longer the account's token.
 	token string
+	// passkey is the credential id of the passkey that completed the sign-in, if one did: the
+	// session ends once it is no longer one of the account's passkeys.
+	passkey []byte
 	// pending is true between a valid token and the passkey that account still owes.
 	pending bool
 	// webauthn holds a ceremony in progress (registration or login).
