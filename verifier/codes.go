@@ -59,6 +59,12 @@ const (
 	// assertionMethod proof by the issuer among a credential's proofs (only
 	// others'), or none by a DID of Policy.RequiredProofsBy.
 	CodeProofMissing Code = "proof_missing"
+	// CodeAmbiguousSubject (error): a Data Integrity credential has several
+	// different credential subjects. The order of credentialSubject is not
+	// signed (not part of the RDF dataset), so no one of them can be read
+	// as the credential's subject, claims or holder binding: a holder
+	// could reorder them. Such a credential is refused.
+	CodeAmbiguousSubject Code = "ambiguous_subject"
 )
 
 // Codes of OpenAttestation document verification (VerifyDocument).

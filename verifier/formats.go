@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"reflect"
 	"strings"
 	"time"
 
@@ -173,15 +174,8 @@ func fillFromCredential(c *credential, cred *vc.Credential) error {
 	if cred.ValidUntil != nil {
 		c.validUntil = *cred.ValidUntil
 	}
-	if len(cred.Subject) > 0 {
-		c.claims = make(map[string]any, len(cred.Subject[0]))
-		for k, v := range cred.Subject[0] {
-			if k == "id" {
-				c.subject, _ = v.(string)
-				continue
-			}
-			c.claims[k] = v
-		}
+	if err := c.readSubject(cred.Subject); err != nil {
+		return perr(CodeAmbiguousSubject, "%v", err)
 	}
 	if len(cred.Status) > 0 {
 		refs, err := statusRefs(cred.Status)
@@ -189,6 +183,33 @@ func fillFromCredential(c *credential, cred *vc.Credential) error {
 			return perr(CodeMalformed, "%v", err)
 		}
 		c.status = refs
+	}
+	return nil
+}
+
+// readSubject sets the subject id and claims of c, a Data Integrity
+// credential, from its credential subjects. The order of credentialSubject
+// is not signed (not part of the RDF dataset): with several subjects that
+// differ, which one comes first is the holder's choice, so none is read
+// and it fails (the caller reports ambiguous_subject). Copies of one
+// subject read the same in any order.
+func (c *credential) readSubject(subjects []map[string]any) error {
+	c.claims, c.subject = nil, ""
+	if len(subjects) == 0 {
+		return nil
+	}
+	for i, s := range subjects[1:] {
+		if !reflect.DeepEqual(s, subjects[0]) {
+			return fmt.Errorf("credential subjects 0 and %d differ: the order of several credential subjects is not signed, so none is read as the credential's", i+1)
+		}
+	}
+	c.claims = make(map[string]any, len(subjects[0]))
+	for k, v := range subjects[0] {
+		if k == "id" {
+			c.subject, _ = v.(string)
+			continue
+		}
+		c.claims[k] = v
 	}
 	return nil
 }

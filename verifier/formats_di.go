@@ -132,16 +132,8 @@ func (v *Verifier) checkDataIntegrity(ctx context.Context, c *credential, p *Pol
 	case len(res.Proofs) > 0:
 		c.issuedAt = res.IssuerProof().Created
 	}
-	c.claims, c.subject = nil, ""
-	if len(res.Subject) > 0 {
-		c.claims = make(map[string]any, len(res.Subject[0]))
-		for k, val := range res.Subject[0] {
-			if k == "id" {
-				c.subject, _ = val.(string)
-				continue
-			}
-			c.claims[k] = val
-		}
+	if err := c.readSubject(res.Subject); err != nil {
+		return "", CodeAmbiguousSubject, err
 	}
 	c.status = nil
 	if len(res.Status) > 0 {

@@ -104,7 +104,7 @@ type Result struct {
 	// holder_binding_failed,
 	// registry_stale, jurisdiction_not_accepted, scheme_not_accepted,
 	// credential_type_not_accepted, required_claim_missing,
-	// proof_chain_invalid, proof_missing.
+	// proof_chain_invalid, proof_missing, ambiguous_subject.
 	Errors []Problem `json:"errors"`
 	// Warnings lists what passed with a reservation: recognition_not_checked,
 	// claim_stripped, status_not_checked, status_stale, and
