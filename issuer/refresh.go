@@ -43,7 +43,9 @@ func (is *Issuer) Follow(ctx context.Context, every time.Duration) error {
 }
 
 // refresh records a stored entry: allocated here too, in the stored state (a changed state
-// bumps the set's version so that its status lists are signed again).
+// bumps the set's version so that its status lists are signed again). The read may predate a
+// status change this process made meanwhile: a revocation is final, so an entry revoked in
+// memory stays revoked whatever the read says.
 func (t *statusTable) refresh(ref StatusRef, st State) error {
 	if ref.Set == 0 || ref.Index >= ListSize {
 		return errs.Errorf(CodeStore, "store failed: stored status entry %d/%d out of range", ref.Set, ref.Index)
@@ -56,7 +58,7 @@ func (t *statusTable) refresh(ref StatusRef, st State) error {
 		t.sets[ref.Set] = s
 	}
 	s.mark(ref.Index)
-	if s.states[ref.Index] != st {
+	if s.states[ref.Index] != st && s.states[ref.Index] != StateRevoked {
 		s.states[ref.Index] = st
 		s.version++
 	}
