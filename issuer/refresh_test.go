@@ -190,3 +190,48 @@ func TestRefreshKeepsCredentialRevocation(t *testing.T) {
 		t.Fatalf("credential %s after an older reload, want revoked", res.State)
 	}
 }
+
+// A reload that read the status entries before a suspension or a reinstatement made here
+// leaves it alone, and later reloads still apply the changes other replicas store.
+func TestRefreshKeepsStatusChange(t *testing.T) {
+	ctx := context.Background()
+	is, st := newStaleIssuer(t)
+	out, err := is.Issue(ctx, issuer.Request{Type: "BusinessRegistration", Subject: benchSubject})
+	if err != nil {
+		t.Fatal(err)
+	}
+	state := func(want issuer.State, when string) {
+		t.Helper()
+		res, err := is.Status(ctx, out.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.State != want.String() {
+			t.Fatalf("credential %s %s, want %s", res.State, when, want)
+		}
+	}
+	change := func(a issuer.Action) func() {
+		return func() {
+			if _, err := is.ChangeStatus(ctx, nil, out.ID, a); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	staleRefresh(t, is, st, "status", change(issuer.ActionSuspend))
+	state(issuer.StateSuspended, "after an older reload than its suspension")
+	staleRefresh(t, is, st, "status", change(issuer.ActionReinstate))
+	state(issuer.StateValid, "after an older reload than its reinstatement")
+
+	// Another replica suspends it: the next reload shows it here.
+	rec, ok, err := st.Credential(ctx, out.ID)
+	if err != nil || !ok {
+		t.Fatalf("credential record: %v %v", ok, err)
+	}
+	if err := st.Store.SetState(ctx, rec.Status, issuer.StateSuspended); err != nil {
+		t.Fatal(err)
+	}
+	if err := is.Refresh(ctx); err != nil {
+		t.Fatal(err)
+	}
+	state(issuer.StateSuspended, "after a reload of another replica's suspension")
+}
