@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/base64"
+	"maps"
 	"slices"
 	"sort"
 	"strings"
@@ -136,21 +137,31 @@ type apiKeys struct {
 	tenant string
 }
 
+// load reads every API key of the tenant from the store and merges them into memory. It also
+// reloads the keys (Issuer.Refresh), concurrently with revocations and creations on this
+// process: the store read may predate a change this process applied meanwhile, so the merge
+// never undoes one. A revocation is final (a key revoked in memory stays revoked whatever an
+// older read says), and a key created here after the read stays known. The store never
+// deletes a key record, so keeping records the read lacks loses nothing.
 func (a *apiKeys) load(ctx context.Context) error {
 	recs, err := a.store.APIKeys(ctx)
 	if err != nil {
 		return errs.Wrap(CodeStore, "store failed: loading API keys", err)
 	}
-	m := make(map[string]APIKeyRecord, len(recs))
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	m := make(map[string]APIKeyRecord, max(len(recs), len(a.byID)))
+	maps.Copy(m, a.byID)
 	for _, r := range recs {
 		if r.Tenant != a.tenant {
 			continue // never authenticates here, whatever its store says
 		}
+		if old, ok := m[r.ID]; ok && old.Revoked != nil && r.Revoked == nil {
+			continue // revoked here after the read: the read is older
+		}
 		m[r.ID] = r
 	}
-	a.mu.Lock()
 	a.byID = m
-	a.mu.Unlock()
 	return nil
 }
 

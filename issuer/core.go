@@ -98,6 +98,8 @@ type Issuer struct {
 	// root is the deployment's base URL (the default issuer's, also for a tenant): status
 	// lists under it are the deployment's own, which clients never point at.
 	root string
+	// refreshing serialises Refresh.
+	refreshing sync.Mutex
 }
 
 // New opens an issuer over cfg.Store: it loads (or, the first time, generates) the keys, the

@@ -107,7 +107,11 @@ func (r *keyRing) wrap(k *keys.Key, rec KeyRecord) (*signingKey, error) {
 }
 
 // load opens every stored key; it generates the first key when there is none. It also
-// reloads the ring (Issuer.Refresh).
+// reloads the ring (Issuer.Refresh), concurrently with rotations on this process: the store
+// read may predate a rotation applied meanwhile, so the reload merges instead of replacing.
+// A retirement is final (a key retired in memory stays retired whatever an older read says),
+// a key added here after the read stays in the ring, and the current key is the newest
+// unretired key of the merged ring. The store never deletes a key record.
 func (r *keyRing) load(ctx context.Context) error {
 	recs, err := r.store.Keys(ctx)
 	if err != nil {
@@ -118,7 +122,6 @@ func (r *keyRing) load(ctx context.Context) error {
 		return errs.Wrap(CodeStore, "store failed: loading key expiries", err)
 	}
 	var all []*signingKey
-	var current *signingKey
 	for _, rec := range recs {
 		if rec.Tenant != r.tenant {
 			return errs.Errorf(CodeStore, "store failed: key %s belongs to tenant %q, not %q", rec.ID, rec.Tenant, r.tenant)
@@ -135,16 +138,13 @@ func (r *keyRing) load(ctx context.Context) error {
 			sk.raiseExpiry(t)
 		}
 		all = append(all, sk)
-		if rec.RetiredAt == nil && (current == nil || rec.Created.After(current.rec.Created)) {
-			current = sk
-		}
 	}
 	r.mu.Lock()
-	for _, sk := range all { // a reload keeps the marks this process raised meanwhile
-		for _, old := range r.all {
-			if old.local == sk.local {
-				sk.raiseExpiry(time.Unix(old.lastExp.Load(), 0))
-			}
+	all = mergeRing(r.all, all)
+	var current *signingKey
+	for _, sk := range all {
+		if sk.rec.RetiredAt == nil && (current == nil || sk.rec.Created.After(current.rec.Created)) {
+			current = sk
 		}
 	}
 	r.all, r.current = all, current
@@ -154,6 +154,38 @@ func (r *keyRing) load(ctx context.Context) error {
 		return err
 	}
 	return nil
+}
+
+// mergeRing merges the keys read from the store (read) into the ring in memory (mem): a key
+// of both keeps the higher last-expiry mark (this process may have raised it meanwhile) and
+// stays retired if either says so; a key only in memory (added after the read) is kept.
+func mergeRing(mem, read []*signingKey) []*signingKey {
+	byLocal := make(map[string]*signingKey, len(mem))
+	for _, k := range mem {
+		byLocal[k.local] = k
+	}
+	out := make([]*signingKey, 0, max(len(mem), len(read)))
+	seen := make(map[string]bool, len(read))
+	for _, sk := range read {
+		seen[sk.local] = true
+		old := byLocal[sk.local]
+		if old == nil {
+			out = append(out, sk)
+			continue
+		}
+		sk.raiseExpiry(time.Unix(old.lastExp.Load(), 0))
+		if old.rec.RetiredAt != nil && sk.rec.RetiredAt == nil {
+			old.raiseExpiry(time.Unix(sk.lastExp.Load(), 0))
+			sk = old // retired here after the read: the read is older
+		}
+		out = append(out, sk)
+	}
+	for _, k := range mem {
+		if !seen[k.local] {
+			out = append(out, k)
+		}
+	}
+	return out
 }
 
 // rotate generates a new current key and retires the old one. The new key is stored before
