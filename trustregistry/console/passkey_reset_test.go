@@ -40,18 +40,7 @@ func TestLostPasskeyIsResetByProposalInTheConsole(t *testing.T) {
 	cfg := console.Config{RequirePasskey: true}
 	svc, srv := consoleOnFileWith(t, dir, cfg)
 	ctx := context.Background()
-	toks := map[string]string{}
-	for name, roles := range map[string][]trustregistry.Role{
-		"alice": {trustregistry.RoleProposer},
-		"root":  {trustregistry.RoleAdmin},
-		"rex":   {trustregistry.RoleAdmin, trustregistry.RoleApprover},
-	} {
-		_, tok, err := svc.CreateAccount(ctx, name, roles)
-		if err != nil {
-			t.Fatal(err)
-		}
-		toks[name] = tok
-	}
+	toks := resetAccounts(t, svc)
 	alice := newBrowser(t, srv.URL)
 	signInWithNewPasskey(t, alice, srv.URL, toks["alice"])
 	if pks, _ := svc.Passkeys(ctx, "alice"); len(pks) != 1 {
@@ -95,4 +84,24 @@ func TestLostPasskeyIsResetByProposalInTheConsole(t *testing.T) {
 	if pks, _ := svc.Passkeys(ctx, "alice"); len(pks) != 1 {
 		t.Fatalf("alice's passkeys after enrolling again: %d", len(pks))
 	}
+}
+
+// resetAccounts creates the accounts of the passkey-reset stories (alice, a proposer whose
+// passkeys are reset; root, the admin who proposes it; rex, the admin and approver who approves
+// it) and returns their tokens by name.
+func resetAccounts(t *testing.T, svc *trustregistry.Service) map[string]string {
+	t.Helper()
+	toks := map[string]string{}
+	for name, roles := range map[string][]trustregistry.Role{
+		"alice": {trustregistry.RoleProposer},
+		"root":  {trustregistry.RoleAdmin},
+		"rex":   {trustregistry.RoleAdmin, trustregistry.RoleApprover},
+	} {
+		_, tok, err := svc.CreateAccount(context.Background(), name, roles)
+		if err != nil {
+			t.Fatal(err)
+		}
+		toks[name] = tok
+	}
+	return toks
 }

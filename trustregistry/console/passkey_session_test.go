@@ -95,18 +95,7 @@ func TestPasskeyResetEndsTheSessionsOfThePasskeys(t *testing.T) {
 	defer svc.Close()
 	defer srv.Close()
 	ctx := context.Background()
-	toks := map[string]string{}
-	for name, roles := range map[string][]trustregistry.Role{
-		"alice": {trustregistry.RoleProposer},
-		"root":  {trustregistry.RoleAdmin},
-		"rex":   {trustregistry.RoleAdmin, trustregistry.RoleApprover},
-	} {
-		_, tok, err := svc.CreateAccount(ctx, name, roles)
-		if err != nil {
-			t.Fatal(err)
-		}
-		toks[name] = tok
-	}
+	toks := resetAccounts(t, svc)
 	p := newAuthenticator(t)
 	enrolPasskeys(t, srv.URL, toks["alice"], p)
 	lost := newBrowser(t, srv.URL)
