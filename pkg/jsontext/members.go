@@ -1,6 +1,7 @@
 package jsontext
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -127,12 +128,7 @@ func trimStart(b []byte) int {
 
 // memberName decodes a quoted name that str has checked.
 func memberName(quoted []byte) (string, error) {
-	content := quoted[1 : len(quoted)-1]
-	plain := PlainRun(content)
-	if plain == len(content) {
-		return string(content), nil
-	}
-	if !containsBackslash(content[plain:]) && utf8.Valid(content[plain:]) {
+	if content := quoted[1 : len(quoted)-1]; bytes.IndexByte(content, '\\') < 0 && utf8.Valid(content) {
 		return string(content), nil
 	}
 	var s string
@@ -140,13 +136,4 @@ func memberName(quoted []byte) (string, error) {
 		return "", fmt.Errorf("member name: %w", err)
 	}
 	return s, nil
-}
-
-func containsBackslash(b []byte) bool {
-	for _, c := range b {
-		if c == '\\' {
-			return true
-		}
-	}
-	return false
 }

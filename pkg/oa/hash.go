@@ -32,7 +32,6 @@ func Keccak256(b ...[]byte) []byte {
 // Go's encoding/json differs (it escapes <, >, & and U+2028/9), and the
 // hashes of OpenAttestation are over JSON.stringify's bytes.
 func appendJSString(b []byte, s string) []byte {
-	const hexDigits = "0123456789abcdef"
 	b = append(b, '"')
 	for i := 0; i < len(s); {
 		c := s[i]
@@ -48,24 +47,7 @@ func appendJSString(b []byte, s string) []byte {
 			i += size
 			continue
 		}
-		switch c {
-		case '"':
-			b = append(b, '\\', '"')
-		case '\\':
-			b = append(b, '\\', '\\')
-		case '\b':
-			b = append(b, '\\', 'b')
-		case '\f':
-			b = append(b, '\\', 'f')
-		case '\n':
-			b = append(b, '\\', 'n')
-		case '\r':
-			b = append(b, '\\', 'r')
-		case '\t':
-			b = append(b, '\\', 't')
-		default:
-			b = append(b, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xf])
-		}
+		b = jsontext.AppendByteEscape(b, c)
 		i++
 	}
 	return append(b, '"')
