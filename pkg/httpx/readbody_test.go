@@ -20,17 +20,7 @@ import (
 // otherwise pin the limit's worth of memory each).
 func TestReadBodyAnnouncedLengths(t *testing.T) {
 	const limit = 1 << 20
-	e := NewEngine(Options{Name: "test", MaxBodyBytes: limit})
-	e.POST("/body", func(c *gin.Context) {
-		b, err := ReadBody(c)
-		if err != nil {
-			WriteError(c, err)
-			return
-		}
-		c.String(http.StatusOK, "%d", len(b))
-	})
-	srv := httptest.NewServer(e)
-	defer srv.Close()
+	srv := bodyServer(t, limit)
 
 	resp, err := http.Post(srv.URL+"/body", "application/json", strings.NewReader(`{"a":1}`))
 	if err != nil {
@@ -41,23 +31,8 @@ func TestReadBodyAnnouncedLengths(t *testing.T) {
 		t.Fatalf("a whole body: %d", resp.StatusCode)
 	}
 
-	conn, err := net.Dial("tcp", strings.TrimPrefix(srv.URL, "http://"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
-	_ = conn.SetDeadline(time.Now().Add(10 * time.Second))
-	if _, err := conn.Write([]byte("POST /body HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 1048576\r\n\r\n{\"a\":1}")); err != nil {
-		t.Fatal(err)
-	}
-	_ = conn.(*net.TCPConn).CloseWrite()
-	short, err := http.ReadResponse(bufio.NewReader(conn), nil)
-	if err != nil {
-		t.Fatalf("no answer to a body shorter than announced: %v", err)
-	}
-	short.Body.Close()
-	if short.StatusCode != http.StatusBadRequest {
-		t.Fatalf("a body shorter than announced: %d, want 400", short.StatusCode)
+	if got := sendRaw(t, srv.URL, "POST /body HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 1048576\r\n\r\n{\"a\":1}"); got != http.StatusBadRequest {
+		t.Fatalf("a body shorter than announced: %d, want 400", got)
 	}
 
 	// The allocation itself, on one request announcing the limit and carrying 8 bytes.
@@ -81,36 +56,7 @@ func TestReadBodyAnnouncedLengths(t *testing.T) {
 // fewer bytes behind it is a 400 once the client stops sending.
 func TestReadBodyUnannouncedAndShortBodies(t *testing.T) {
 	const limit = 1000
-	e := NewEngine(Options{Name: "test", MaxBodyBytes: limit})
-	e.POST("/body", func(c *gin.Context) {
-		b, err := ReadBody(c)
-		if err != nil {
-			WriteError(c, err)
-			return
-		}
-		c.String(http.StatusOK, "%d", len(b))
-	})
-	srv := httptest.NewServer(e)
-	defer srv.Close()
-	send := func(raw string) int {
-		t.Helper()
-		conn, err := net.Dial("tcp", strings.TrimPrefix(srv.URL, "http://"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer conn.Close()
-		_ = conn.SetDeadline(time.Now().Add(10 * time.Second))
-		if _, err := conn.Write([]byte(raw)); err != nil {
-			t.Fatal(err)
-		}
-		_ = conn.(*net.TCPConn).CloseWrite()
-		resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
-		if err != nil {
-			t.Fatalf("no answer: %v", err)
-		}
-		resp.Body.Close()
-		return resp.StatusCode
-	}
+	srv := bodyServer(t, limit)
 	chunked := func(sizes ...int) string {
 		var b strings.Builder
 		b.WriteString("POST /body HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n")
@@ -131,8 +77,48 @@ func TestReadBodyUnannouncedAndShortBodies(t *testing.T) {
 		{"announced 100, sent 10", "POST /body HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n0123456789", http.StatusBadRequest},
 		{"announced 10, sent 10", "POST /body HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 10\r\n\r\n0123456789", http.StatusOK},
 	} {
-		if got := send(c.raw); got != c.want {
+		if got := sendRaw(t, srv.URL, c.raw); got != c.want {
 			t.Errorf("%s: %d, want %d", c.name, got, c.want)
 		}
 	}
+}
+
+// bodyServer serves POST /body on an engine with the body limit, answering the length ReadBody
+// read (or its error), on a real listener closed with the test.
+func bodyServer(t *testing.T, limit int64) *httptest.Server {
+	t.Helper()
+	e := NewEngine(Options{Name: "test", MaxBodyBytes: limit})
+	e.POST("/body", func(c *gin.Context) {
+		b, err := ReadBody(c)
+		if err != nil {
+			WriteError(c, err)
+			return
+		}
+		c.String(http.StatusOK, "%d", len(b))
+	})
+	srv := httptest.NewServer(e)
+	t.Cleanup(srv.Close)
+	return srv
+}
+
+// sendRaw writes raw on a new connection to srvURL, closes its sending side (so a body
+// shorter than announced ends) and returns the answer's status.
+func sendRaw(t *testing.T, srvURL, raw string) int {
+	t.Helper()
+	conn, err := net.Dial("tcp", strings.TrimPrefix(srvURL, "http://"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	_ = conn.SetDeadline(time.Now().Add(10 * time.Second))
+	if _, err := conn.Write([]byte(raw)); err != nil {
+		t.Fatal(err)
+	}
+	_ = conn.(*net.TCPConn).CloseWrite()
+	resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
+	if err != nil {
+		t.Fatalf("no answer: %v", err)
+	}
+	resp.Body.Close()
+	return resp.StatusCode
 }
