@@ -13,7 +13,7 @@ import (
 // that share one Store (issuer/etcdstore) call it periodically (Follow); an issuer alone on
 // its Store never needs it.
 func (is *Issuer) Refresh(ctx context.Context) error {
-	is.refreshing.Lock() // one reload at a time (see statusTable.endRefresh)
+	is.refreshing.Lock() // one reload at a time (see statusTable.startRefresh)
 	defer is.refreshing.Unlock()
 	if err := is.ring.load(ctx); err != nil {
 		return err
@@ -21,13 +21,11 @@ func (is *Issuer) Refresh(ctx context.Context) error {
 	if err := is.apiKeys.load(ctx); err != nil {
 		return err
 	}
-	since := is.status.startRefresh()
-	if err := is.cfg.Store.LoadStatus(ctx, func(ref StatusRef, st State) error {
-		return is.status.refresh(ref, st, since)
-	}); err != nil {
+	is.status.startRefresh()
+	defer is.status.endRefresh()
+	if err := is.cfg.Store.LoadStatus(ctx, is.status.refresh); err != nil {
 		return errs.Wrap(CodeStore, "store failed: reloading status entries", err)
 	}
-	is.status.endRefresh(since)
 	return nil
 }
 
@@ -48,31 +46,26 @@ func (is *Issuer) Follow(ctx context.Context, every time.Duration) error {
 	}
 }
 
-// startRefresh returns the count of state changes made here before a reload reads the store:
-// the read sees them all.
-func (t *statusTable) startRefresh() uint64 {
+// startRefresh starts recording the state changes made here while a reload reads the store
+// (one reload at a time: Issuer.Refresh serialises them).
+func (t *statusTable) startRefresh() {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	t.following = true
-	return t.changes
+	t.reloading = map[StatusRef]bool{}
 }
 
-// endRefresh forgets the changes the reload that started at since has seen.
-func (t *statusTable) endRefresh(since uint64) {
+// endRefresh stops recording: the next reload reads every change made so far.
+func (t *statusTable) endRefresh() {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	for ref, n := range t.changed {
-		if n <= since {
-			delete(t.changed, ref)
-		}
-	}
+	t.reloading = nil
 }
 
 // refresh records a stored entry: allocated here too, in the stored state (a changed state
-// bumps the set's version so that its status lists are signed again). The read, which started
-// when this process had made since changes, may predate a later change made here: such an
-// entry keeps the state set here, and a revoked entry stays revoked (revocation is final).
-func (t *statusTable) refresh(ref StatusRef, st State, since uint64) error {
+// bumps the set's version so that its status lists are signed again). The read may predate a
+// change made here since the reload started: such an entry keeps the state set here, and a
+// revoked entry stays revoked (revocation is final).
+func (t *statusTable) refresh(ref StatusRef, st State) error {
 	if ref.Set == 0 || ref.Index >= ListSize {
 		return errs.Errorf(CodeStore, "store failed: stored status entry %d/%d out of range", ref.Set, ref.Index)
 	}
@@ -84,7 +77,7 @@ func (t *statusTable) refresh(ref StatusRef, st State, since uint64) error {
 		t.sets[ref.Set] = s
 	}
 	s.mark(ref.Index)
-	if t.changed[ref] > since || s.states[ref.Index] == StateRevoked {
+	if t.reloading[ref] || s.states[ref.Index] == StateRevoked {
 		return nil
 	}
 	if s.states[ref.Index] != st {

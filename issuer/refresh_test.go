@@ -79,6 +79,28 @@ func newStaleIssuer(t *testing.T) (*issuer.Issuer, *staleStore) {
 	return is, st
 }
 
+// issueOne issues one BusinessRegistration credential.
+func issueOne(t *testing.T, is *issuer.Issuer) *issuer.Issued {
+	t.Helper()
+	out, err := is.Issue(context.Background(), issuer.Request{Type: "BusinessRegistration", Subject: benchSubject})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// wantState fails the test unless the credential id is in state want (when says when).
+func wantState(t *testing.T, is *issuer.Issuer, id string, want issuer.State, when string) {
+	t.Helper()
+	res, err := is.Status(context.Background(), id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.State != want.String() {
+		t.Fatalf("credential %s %s, want %s", res.State, when, want)
+	}
+}
+
 // staleRefresh runs a Refresh whose read of what (see staleStore) happens before change and
 // whose result is applied after it.
 func staleRefresh(t *testing.T, is *issuer.Issuer, st *staleStore, what string, change func()) {
@@ -159,11 +181,7 @@ func TestRefreshKeepsKeyRetirement(t *testing.T) {
 			t.Fatalf("the rotated-out key is active again after an older reload: %+v", k)
 		}
 	}
-	out, err := is.Issue(ctx, issuer.Request{Type: "BusinessRegistration", Subject: benchSubject})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if out.Token == "" {
+	if out := issueOne(t, is); out.Token == "" {
 		t.Fatal("no credential")
 	}
 }
@@ -173,22 +191,13 @@ func TestRefreshKeepsKeyRetirement(t *testing.T) {
 func TestRefreshKeepsCredentialRevocation(t *testing.T) {
 	ctx := context.Background()
 	is, st := newStaleIssuer(t)
-	out, err := is.Issue(ctx, issuer.Request{Type: "BusinessRegistration", Subject: benchSubject})
-	if err != nil {
-		t.Fatal(err)
-	}
+	out := issueOne(t, is)
 	staleRefresh(t, is, st, "status", func() {
 		if _, err := is.ChangeStatus(ctx, nil, out.ID, issuer.ActionRevoke); err != nil {
 			t.Fatal(err)
 		}
 	})
-	res, err := is.Status(ctx, out.ID)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if res.State != issuer.StateRevoked.String() {
-		t.Fatalf("credential %s after an older reload, want revoked", res.State)
-	}
+	wantState(t, is, out.ID, issuer.StateRevoked, "after an older reload")
 }
 
 // A reload that read the status entries before a suspension or a reinstatement made here
@@ -196,19 +205,10 @@ func TestRefreshKeepsCredentialRevocation(t *testing.T) {
 func TestRefreshKeepsStatusChange(t *testing.T) {
 	ctx := context.Background()
 	is, st := newStaleIssuer(t)
-	out, err := is.Issue(ctx, issuer.Request{Type: "BusinessRegistration", Subject: benchSubject})
-	if err != nil {
-		t.Fatal(err)
-	}
+	out := issueOne(t, is)
 	state := func(want issuer.State, when string) {
 		t.Helper()
-		res, err := is.Status(ctx, out.ID)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if res.State != want.String() {
-			t.Fatalf("credential %s %s, want %s", res.State, when, want)
-		}
+		wantState(t, is, out.ID, want, when)
 	}
 	change := func(a issuer.Action) func() {
 		return func() {

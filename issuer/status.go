@@ -46,20 +46,18 @@ type statusTable struct {
 	cur     uint32 // set being allocated from
 	base    uint32 // first set of the current generation: allocation never goes below it
 	maxSets uint32 // per generation; 0 = GenerationSets
-	// changes counts the state changes made here (set). Once the issuer reloads (following
-	// is set), changed holds, per entry changed since the start of the last reload, the count
-	// of its latest change, so that a reload that read the store before that change leaves it
-	// alone (see refresh).
-	changes   uint64
-	changed   map[StatusRef]uint64
-	following bool
+	// reloading is non-nil while a reload (Issuer.Refresh) reads the store: it holds the
+	// entries changed here meanwhile, which the read may predate, so that the reload leaves
+	// them alone (see refresh). A change made before the reload started is in the store
+	// already (set follows the store write), so the read sees it.
+	reloading map[StatusRef]bool
 }
 
 func newStatusTable(maxSets uint32) *statusTable {
 	if maxSets == 0 || maxSets > GenerationSets {
 		maxSets = GenerationSets
 	}
-	return &statusTable{sets: map[uint32]*statusSet{}, maxSets: maxSets, base: 1, changed: map[StatusRef]uint64{}}
+	return &statusTable{sets: map[uint32]*statusSet{}, maxSets: maxSets, base: 1}
 }
 
 // setGeneration makes allocation use only the sets of generation gen (startup).
@@ -136,9 +134,8 @@ func (t *statusTable) set(ref StatusRef, st State) {
 	if s == nil {
 		return
 	}
-	t.changes++
-	if t.following {
-		t.changed[ref] = t.changes
+	if t.reloading != nil {
+		t.reloading[ref] = true
 	}
 	if s.states[ref.Index] != st {
 		s.states[ref.Index] = st

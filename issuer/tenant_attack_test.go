@@ -83,20 +83,29 @@ func TestClientStatusNeverPointsIntoTheDeployment(t *testing.T) {
 		"http://" + host + ":" + port + "/%73tatus/bitstring/revocation-1",
 		"https://" + host + ":" + port + "/tenants/alpha/status/bitstring/revocation-1",
 		"http://user@" + host + ":" + port + "/tenants/alpha/status/bitstring/revocation-1",
+		"http://" + host + ".:" + port + "/status/bitstring/revocation-1",
 	}
 	for _, tenant := range []string{"", "alpha"} {
 		issuerDID := te.eng[tenant].DID()
+		// Each list as the entry's statusListCredential, and as its id alone (the list it
+		// names being elsewhere).
+		var entries []map[string]any
 		for _, list := range lists {
+			e := entry("https://status.example/lists/1")
+			e["id"] = list + "#7"
+			entries = append(entries, entry(list), e)
+		}
+		for _, e := range entries {
 			body := map[string]any{"credential": map[string]any{
 				"@context":          []any{vc.ContextV2},
 				"type":              []string{"VerifiableCredential"},
 				"issuer":            issuerDID,
 				"credentialSubject": map[string]any{"id": "did:example:123"},
-				"credentialStatus":  []any{entry(list)},
+				"credentialStatus":  []any{e},
 			}}
 			code, out, _ := te.post(t, prefix(tenant)+"/credentials/issue", te.keys[tenant], body)
 			if code != http.StatusBadRequest || problemCode(t, out) != string(issuer.CodeInvalidStatus) {
-				t.Errorf("%q with a status entry on %s: %d %s", tenant, list, code, problemCode(t, out))
+				t.Errorf("%q with a status entry %v: %d %s", tenant, e, code, problemCode(t, out))
 			}
 		}
 		body := map[string]any{"credential": map[string]any{

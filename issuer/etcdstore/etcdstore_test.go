@@ -6,6 +6,9 @@ import (
 	"os"
 	"sync/atomic"
 	"testing"
+	"time"
+
+	clientv3 "go.etcd.io/etcd/client/v3"
 
 	"github.com/idport/idport/internal/etcdtest"
 	"github.com/idport/idport/issuer"
@@ -75,4 +78,34 @@ func TestOpenID4VCIConformance(t *testing.T) {
 		s := fresh(t)
 		return storetest.VCIStores{VCI: s.OpenID4VCIStore(), Engine: s}
 	})
+}
+
+// TestOpenID4VCIPurgeDropsLegacyNonces: the records of issued c_nonces an older version wrote
+// are deleted by the first Purge; the used-nonce records are kept until they expire.
+func TestOpenID4VCIPurgeDropsLegacyNonces(t *testing.T) {
+	ctx := context.Background()
+	s := fresh(t)
+	cli, err := clientv3.New(clientv3.Config{Endpoints: []string{endpoint}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = cli.Close() })
+	legacy := s.Prefix() + "vci/nonce/old-nonce"
+	if _, err := cli.Put(ctx, legacy, "1"); err != nil {
+		t.Fatal(err)
+	}
+	vci := s.OpenID4VCIStore()
+	if _, err := vci.Purge(ctx, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	r, err := cli.Get(ctx, legacy)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Count != 0 {
+		t.Fatal("a legacy c_nonce record survives a purge")
+	}
+	if _, err := vci.Purge(ctx, time.Now()); err != nil {
+		t.Fatal(err)
+	}
 }

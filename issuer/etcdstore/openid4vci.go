@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"strconv"
+	"sync/atomic"
 	"time"
 
 	clientv3 "go.etcd.io/etcd/client/v3"
@@ -18,7 +19,12 @@ import (
 // offer ids, and the c_nonces consumed. Single-use rules hold across processes because
 // UpdateOffer is one transaction that compares the revision of the offer it read and requires
 // the nonce's used record not to exist yet.
-type VCIStore struct{ s *Store }
+type VCIStore struct {
+	s *Store
+	// legacyGone is set once a Purge deleted the legacy c_nonce records: later purges skip
+	// that delete, a write through the cluster's consensus even when nothing matches.
+	legacyGone atomic.Bool
+}
 
 var _ openid4vci.Store = (*VCIStore)(nil)
 
@@ -31,7 +37,7 @@ func (v *VCIStore) tokenKey(h string) string  { return v.s.root("vci/token/", h)
 func (v *VCIStore) nonceKey(n string) string  { return v.s.root("vci/usednonce/", n) }
 
 // legacyNoncePrefix held issued c_nonces when issuing one wrote a record; none of them is
-// valid any more, and Purge deletes them.
+// valid any more, and the first Purge of a VCIStore deletes them.
 const legacyNoncePrefix = "vci/nonce/"
 
 // PutOffer implements openid4vci.Store.
@@ -164,8 +170,11 @@ func (v *VCIStore) Purge(ctx context.Context, now time.Time) (int, error) {
 		}
 		n++
 	}
-	if _, err := v.s.cli.Delete(ctx, v.s.root(legacyNoncePrefix), clientv3.WithPrefix()); err != nil {
-		return n, wrap("purge", err)
+	if !v.legacyGone.Load() {
+		if _, err := v.s.cli.Delete(ctx, v.s.root(legacyNoncePrefix), clientv3.WithPrefix()); err != nil {
+			return n, wrap("purge", err)
+		}
+		v.legacyGone.Store(true)
 	}
 	r, err := v.s.cli.Get(ctx, v.s.root("vci/usednonce/"), clientv3.WithPrefix())
 	if err != nil {

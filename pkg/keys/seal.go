@@ -31,12 +31,9 @@ type Sealer struct {
 // so that keys sealed under an older secret can be sealed again under a new one; a service
 // checks a secret it is configured with by CheckSecret first.
 func NewSealer(secret []byte) (*Sealer, error) {
-	if len(secret) < minSealerSecretBytes {
-		return nil, fmt.Errorf("%w: sealing secret of %d bytes, need at least %d", ErrInvalidKey, len(secret), minSealerSecretBytes)
-	}
-	key, err := hkdf.Key(sha256.New, secret, sealSalt, sealInfo, 32)
+	key, err := hkdfKey(secret, sealSalt, sealInfo, "sealing key")
 	if err != nil {
-		return nil, fmt.Errorf("keys: derive sealing key: %w", err)
+		return nil, err
 	}
 	block, err := aes.NewCipher(key)
 	if err != nil {
@@ -139,12 +136,18 @@ var deriveSalt = []byte("idport/keys/derive")
 // independent. The same secret and purpose always give the same key, so that several
 // processes configured with one secret agree on it.
 func DeriveKey(secret []byte, purpose string) ([]byte, error) {
+	return hkdfKey(secret, deriveSalt, "idport derived key v1\x00"+purpose, "key for "+purpose)
+}
+
+// hkdfKey derives a 32-byte key (what, for errors) from secret with HKDF-SHA256 under salt
+// and info; it refuses a secret shorter than NewSealer opens with.
+func hkdfKey(secret, salt []byte, info, what string) ([]byte, error) {
 	if len(secret) < minSealerSecretBytes {
-		return nil, fmt.Errorf("%w: secret of %d bytes, need at least %d", ErrInvalidKey, len(secret), minSealerSecretBytes)
+		return nil, fmt.Errorf("%w: secret of %d bytes for the %s, need at least %d", ErrInvalidKey, len(secret), what, minSealerSecretBytes)
 	}
-	key, err := hkdf.Key(sha256.New, secret, deriveSalt, "idport derived key v1\x00"+purpose, 32)
+	key, err := hkdf.Key(sha256.New, secret, salt, info, 32)
 	if err != nil {
-		return nil, fmt.Errorf("keys: derive key for %s: %w", purpose, err)
+		return nil, fmt.Errorf("keys: derive %s: %w", what, err)
 	}
 	return key, nil
 }

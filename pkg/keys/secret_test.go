@@ -38,3 +38,28 @@ func TestCheckSecret(t *testing.T) {
 		}
 	}
 }
+
+// DeriveKey is deterministic per secret and purpose, separates purposes and secrets, never
+// gives the sealing key, and refuses a secret shorter than the sealer's minimum.
+func TestDeriveKey(t *testing.T) {
+	secret := []byte("a secret of enough bytes for sealing")
+	a, err := DeriveKey(secret, "purpose a")
+	if err != nil || len(a) != 32 {
+		t.Fatalf("DeriveKey: %d bytes, %v", len(a), err)
+	}
+	again, _ := DeriveKey(secret, "purpose a")
+	other, _ := DeriveKey(secret, "purpose b")
+	otherSecret, _ := DeriveKey([]byte("another secret, also long enough"), "purpose a")
+	sealing, _ := hkdfKey(secret, sealSalt, sealInfo, "sealing key")
+	if string(again) != string(a) {
+		t.Fatal("one secret and purpose derive two keys")
+	}
+	for name, k := range map[string][]byte{"another purpose": other, "another secret": otherSecret, "the sealing key": sealing} {
+		if string(k) == string(a) {
+			t.Errorf("%s derives the same key", name)
+		}
+	}
+	if _, err := DeriveKey(secret[:minSealerSecretBytes-1], "purpose a"); !errors.Is(err, ErrInvalidKey) {
+		t.Fatalf("short secret: %v, want ErrInvalidKey", err)
+	}
+}
