@@ -225,9 +225,6 @@ func (s *Store) Complete(ctx context.Context, id string, result json.RawMessage,
 	if t.Done {
 		return openid4vp.ErrTransactionDone
 	}
-	if t.Request.Expired(now) {
-		return openid4vp.ErrTransactionUnknown
-	}
 	t.Done, t.Result, t.Answered = true, result, now.UTC()
 	t.Request.EncryptionKey = nil
 	b, err := json.Marshal(t)
