@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/idport/idport/pkg/keys"
-	"github.com/idport/idport/verifier"
 	"github.com/idport/idport/verifier/internal/testutil"
 )
 
@@ -146,9 +145,7 @@ func TestOpenID4VPStolenCredential(t *testing.T) {
 // openid4vp_transaction_unknown), while an answer given just before the
 // expiry is still read by the relying party after it.
 func TestOpenID4VPExpiryEdges(t *testing.T) {
-	f := &vpFixture{t: t, dir: t.TempDir(), issuer: testutil.NewParty(t, keys.EdDSA), holder: testutil.NewParty(t, keys.EdDSA), lifetime: 2 * time.Second}
-	f.trust = verifier.NewStaticTrust(4, f.issuer.Authority())
-	f.start()
+	f := newVPFixtureSetup(t, func(f *vpFixture) { f.lifetime = 2 * time.Second })
 	answered, open := f.create("direct_post", "redirect_uri"), f.create("direct_post", "redirect_uri")
 	_, ac := f.requestObject(answered)
 	_, oc := f.requestObject(open)
