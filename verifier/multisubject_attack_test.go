@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -33,19 +34,7 @@ func multiSubjectLD(issuer string, subjects ...map[string]any) []byte {
 // still verifies.
 func reverseSubjects(t *testing.T, signed []byte) []byte {
 	t.Helper()
-	var m map[string]any
-	if err := json.Unmarshal(signed, &m); err != nil {
-		t.Fatal(err)
-	}
-	subs := m["credentialSubject"].([]any)
-	for i, j := 0, len(subs)-1; i < j; i, j = i+1, j-1 {
-		subs[i], subs[j] = subs[j], subs[i]
-	}
-	out, err := json.Marshal(m)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return out
+	return edit(t, signed, func(m map[string]any) { slices.Reverse(m["credentialSubject"].([]any)) })
 }
 
 // TestDataIntegrityMultiSubjectReorder: a holder reverses the subjects of a

@@ -2,7 +2,6 @@ package verifier_test
 
 import (
 	"context"
-	"encoding/json"
 	"testing"
 	"time"
 
@@ -18,18 +17,8 @@ func TestValidityPeriodAttacks(t *testing.T) {
 	ctx := context.Background()
 	ed := newIssuer(t, keys.EdDSA)
 	v := newVerifier(t, verifier.NewStaticTrust(7, ed.authority()), nil, verifier.Policy{})
-	base := func(edit func(m map[string]any)) []byte {
-		m := map[string]any{}
-		if err := json.Unmarshal(credentialJSON(ed.DID, testNow.Add(-24*time.Hour), time.Time{}, nil), &m); err != nil {
-			t.Fatal(err)
-		}
-		edit(m)
-		b, err := json.Marshal(m)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return b
-	}
+	cred := credentialJSON(ed.DID, testNow.Add(-24*time.Hour), time.Time{}, nil)
+	base := func(fn func(m map[string]any)) []byte { return edit(t, cred, fn) }
 	past := testNow.Add(-2 * time.Hour).UTC().Format(time.RFC3339)
 	future := testNow.Add(2 * time.Hour).UTC().Format(time.RFC3339)
 	tests := []struct {

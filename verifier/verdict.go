@@ -322,17 +322,10 @@ func filterClaims(claims map[string]any, d TrustDecision, r *Result, p *Policy, 
 	out := make(map[string]any, len(claims))
 	var other, outside []string
 	for k, val := range claims {
-		// One mapping lookup per claim serves the local name, the type
-		// test and the allow-list test.
-		mapped, isMapped := d.ClaimMapping[k]
-		local := k
-		if isMapped && mapped != "" {
-			local = mapped
-		}
-		switch {
-		case restrict && !isMapped && !slices.Contains(d.AllowedClaims, k):
+		switch local, fate := claimRelease(k, d.ClaimMapping, d.AllowedClaims, restrict, check); fate {
+		case claimOtherType:
 			other = append(other, local)
-		case check && !slices.Contains(d.AllowedClaims, k) && !(isMapped && slices.Contains(d.AllowedClaims, mapped)):
+		case claimOutsideAllowList:
 			outside = append(outside, local)
 		default:
 			out[local] = val
@@ -363,21 +356,42 @@ func filterClaims(claims map[string]any, d TrustDecision, r *Result, p *Policy, 
 
 // keepsAll reports whether filterClaims would keep every claim under its
 // own name: none renamed by mapping, none withheld as another type's
-// (restrict) or as outside the allow-list allowed (check). It asks what
-// filterClaims's loop asks of each claim, without building a map.
+// (restrict) or as outside the allow-list allowed (check). It asks
+// claimRelease what filterClaims asks, without building a map.
 func keepsAll(claims map[string]any, mapping map[string]string, allowed []string, restrict, check bool) bool {
 	for k := range claims {
-		mapped, isMapped := mapping[k]
-		switch {
-		case isMapped && mapped != "" && mapped != k:
-			return false
-		case restrict && !isMapped && !slices.Contains(allowed, k):
-			return false
-		case check && !slices.Contains(allowed, k) && !(isMapped && slices.Contains(allowed, mapped)):
+		if local, fate := claimRelease(k, mapping, allowed, restrict, check); fate != claimKept || local != k {
 			return false
 		}
 	}
 	return true
+}
+
+// claimFate is what releaseClaims does with one claim.
+type claimFate int
+
+const (
+	claimKept             claimFate = iota // released under its local name
+	claimOtherType                         // withheld: another credential type's (restrict)
+	claimOutsideAllowList                  // outside the cross-border allow-list (check)
+)
+
+// claimRelease decides the claim k: its local name under mapping and its
+// fate under restrict and check. One mapping lookup serves the local
+// name, the type test and the allow-list test.
+func claimRelease(k string, mapping map[string]string, allowed []string, restrict, check bool) (string, claimFate) {
+	mapped, isMapped := mapping[k]
+	local := k
+	if isMapped && mapped != "" {
+		local = mapped
+	}
+	switch {
+	case restrict && !isMapped && !slices.Contains(allowed, k):
+		return local, claimOtherType
+	case check && !slices.Contains(allowed, k) && !(isMapped && slices.Contains(allowed, mapped)):
+		return local, claimOutsideAllowList
+	}
+	return local, claimKept
 }
 
 // handOver returns the credential's own claims as the released ones (an

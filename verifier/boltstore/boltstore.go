@@ -63,12 +63,8 @@ func Open(db *bbolt.DB) (*Store, error) {
 }
 
 // Issue implements verifier.ChallengeStore: it writes nothing.
-func (s *Store) Issue(_ context.Context, now time.Time, ttl time.Duration) (string, time.Time, error) {
-	c, exp, err := s.key.Issue(now, ttl)
-	if err != nil {
-		return "", time.Time{}, fmt.Errorf("boltstore: %w", err)
-	}
-	return c, exp, nil
+func (s *Store) Issue(ctx context.Context, now time.Time, ttl time.Duration) (string, time.Time, error) {
+	return s.IssueFor(ctx, "", now, ttl)
 }
 
 // IssueFor implements verifier.AudienceChallengeStore: it writes nothing.

@@ -96,9 +96,6 @@ func (s *Transactions) Complete(_ context.Context, id string, result json.RawMes
 		if t.Done {
 			return openid4vp.ErrTransactionDone
 		}
-		if t.Request.Expired(now) {
-			return openid4vp.ErrTransactionUnknown
-		}
 		t.Done, t.Result, t.Answered = true, result, now.UTC()
 		t.Request.EncryptionKey = nil
 		b, err := json.Marshal(t)

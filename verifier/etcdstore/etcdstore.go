@@ -103,12 +103,8 @@ func (s *Store) createOnce(ctx context.Context, key string, make func() ([]byte,
 }
 
 // Issue implements verifier.ChallengeStore: it writes nothing.
-func (s *Store) Issue(_ context.Context, now time.Time, ttl time.Duration) (string, time.Time, error) {
-	c, exp, err := s.key.Issue(now, ttl)
-	if err != nil {
-		return "", time.Time{}, fmt.Errorf("verifier etcdstore: %w", err)
-	}
-	return c, exp, nil
+func (s *Store) Issue(ctx context.Context, now time.Time, ttl time.Duration) (string, time.Time, error) {
+	return s.IssueFor(ctx, "", now, ttl)
 }
 
 // IssueFor implements verifier.AudienceChallengeStore: it writes nothing.
@@ -224,9 +220,6 @@ func (s *Store) Complete(ctx context.Context, id string, result json.RawMessage,
 	}
 	if t.Done {
 		return openid4vp.ErrTransactionDone
-	}
-	if t.Request.Expired(now) {
-		return openid4vp.ErrTransactionUnknown
 	}
 	t.Done, t.Result, t.Answered = true, result, now.UTC()
 	t.Request.EncryptionKey = nil

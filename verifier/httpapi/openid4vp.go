@@ -194,9 +194,37 @@ type CreatedRequest struct {
 	Expires       time.Time `json:"expires"`
 }
 
-func (h *vpHandlers) create(c *gin.Context) {
+// readCreateRequest reads the body of POST /openid4vp/requests under the rules of the verify
+// requests (readVerifyRequest): names match exactly, and a member, or an option, given twice
+// or named like an option but not exactly is refused (400 malformed_json), so that a gateway
+// and the verifier read the same narrowing. Unknown members are ignored.
+func readCreateRequest(c *gin.Context) (createRequest, error) {
 	var body createRequest
-	if err := httpx.DecodeJSON(c, &body); err != nil {
+	members, err := httpx.DecodeMembers(c)
+	if err != nil {
+		return body, err
+	}
+	for _, m := range members {
+		switch m.Name {
+		case "dcql_query":
+			body.DCQLQuery = m.Value
+		case "response_mode":
+			err = httpx.UnmarshalJSON(c, m.Value, &body.ResponseMode)
+		case "client_id_prefix":
+			err = httpx.UnmarshalJSON(c, m.Value, &body.ClientIDPrefix)
+		case "options":
+			err = decodeExactly(c, m.Value, &body.Options, txOptionNames())
+		}
+		if err != nil {
+			return body, err
+		}
+	}
+	return body, nil
+}
+
+func (h *vpHandlers) create(c *gin.Context) {
+	body, err := readCreateRequest(c)
+	if err != nil {
 		statuses.Write(c, err)
 		return
 	}

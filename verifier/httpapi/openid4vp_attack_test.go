@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/idport/idport/pkg/keys"
-	"github.com/idport/idport/verifier"
 	"github.com/idport/idport/verifier/internal/testutil"
 )
 
@@ -146,9 +145,7 @@ func TestOpenID4VPStolenCredential(t *testing.T) {
 // openid4vp_transaction_unknown), while an answer given just before the
 // expiry is still read by the relying party after it.
 func TestOpenID4VPExpiryEdges(t *testing.T) {
-	f := &vpFixture{t: t, dir: t.TempDir(), issuer: testutil.NewParty(t, keys.EdDSA), holder: testutil.NewParty(t, keys.EdDSA), lifetime: 2 * time.Second}
-	f.trust = verifier.NewStaticTrust(4, f.issuer.Authority())
-	f.start()
+	f := newVPFixtureSetup(t, func(f *vpFixture) { f.lifetime = 2 * time.Second })
 	answered, open := f.create("direct_post", "redirect_uri"), f.create("direct_post", "redirect_uri")
 	_, ac := f.requestObject(answered)
 	_, oc := f.requestObject(open)
@@ -171,5 +168,35 @@ func TestOpenID4VPExpiryEdges(t *testing.T) {
 		if w.Code != http.StatusNotFound || code(w) != "openid4vp_transaction_unknown" {
 			t.Errorf("%s after the expiry: %d %s, want 404 openid4vp_transaction_unknown", name, w.Code, w.Body)
 		}
+	}
+}
+
+// TestOpenID4VPCreateRequestNames: a request to create a transaction is
+// read under the rules of the verify requests, so that a gateway and the
+// verifier read the same query and narrowing: a member or an option given
+// twice (however it is escaped), or an option named like one but not
+// exactly, is refused with 400 malformed_json and creates nothing.
+func TestOpenID4VPCreateRequestNames(t *testing.T) {
+	f := newVPFixture(t)
+	const mode = `"response_mode":"direct_post"`
+	for name, body := range map[string]string{
+		"dcql_query twice":           `{"dcql_query":` + vpQuery + `,"dcql_query":` + vpQuery + `,` + mode + `}`,
+		"response_mode twice":        `{"dcql_query":` + vpQuery + `,` + mode + `,"response_mode":"direct_post.jwt"}`,
+		"option twice":               `{"dcql_query":` + vpQuery + `,` + mode + `,"options":{"jurisdictions":["SG"],"jurisdictions":["HK"]}}`,
+		"option twice, once escaped": `{"dcql_query":` + vpQuery + `,` + mode + `,"options":{"jurisdictions":["SG"],"jurisdiction\u0073":["HK"]}}`,
+		"option in another case":     `{"dcql_query":` + vpQuery + `,` + mode + `,"options":{"jurisdictions":["SG"],"Jurisdictions":["HK"]}}`,
+		"option folded by Unicode":   `{"dcql_query":` + vpQuery + `,` + mode + `,"options":{"overDisclosure":"refuse","overDi\u017fclosure":"withhold"}}`,
+		"options not an object":      `{"dcql_query":` + vpQuery + `,` + mode + `,"options":"withhold"}`,
+		"response_mode not a string": `{"dcql_query":` + vpQuery + `,"response_mode":1}`,
+	} {
+		w := f.do("POST", "/openid4vp/requests", "application/json", vpAPIKey, body)
+		if w.Code != http.StatusBadRequest || code(w) != "malformed_json" {
+			t.Errorf("%s: %d %s, want 400 malformed_json", name, w.Code, w.Body)
+		}
+	}
+	// A member named like another in another case is not a twin: unknown, and ignored.
+	body := `{"dcql_query":` + vpQuery + `,` + mode + `,"options":null,"DCQL_QUERY":{"a":[1]}}`
+	if w := f.do("POST", "/openid4vp/requests", "application/json", vpAPIKey, body); w.Code != http.StatusCreated {
+		t.Fatalf("null options and an unknown member: %d %s", w.Code, w.Body)
 	}
 }

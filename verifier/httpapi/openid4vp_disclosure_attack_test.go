@@ -8,7 +8,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/idport/idport/pkg/keys"
 	"github.com/idport/idport/verifier"
 	"github.com/idport/idport/verifier/httpapi"
 	"github.com/idport/idport/verifier/internal/testutil"
@@ -20,11 +19,11 @@ import (
 // stays open; under "withhold" the outcome keeps the first element only
 // and names the second in stripped.
 func TestOpenID4VPArrayElementOverDisclosure(t *testing.T) {
-	f := &vpFixture{t: t, dir: t.TempDir(), issuer: testutil.NewParty(t, keys.EdDSA), holder: testutil.NewParty(t, keys.EdDSA)}
-	auth := f.issuer.Authority()
-	auth.AllowedClaims = append(auth.AllowedClaims, "nationalities")
-	f.trust = verifier.NewStaticTrust(4, auth)
-	f.start()
+	f := newVPFixtureSetup(t, func(f *vpFixture) {
+		auth := f.issuer.Authority()
+		auth.AllowedClaims = append(auth.AllowedClaims, "nationalities")
+		f.trust = verifier.NewStaticTrust(4, auth)
+	})
 	cn, hk := testutil.NewDisclosure(t, "s0", "CN"), testutil.NewDisclosure(t, "s1", "HK")
 	jwt := f.issuer.SDJWTIssuerJWT(t, "HKResidentIdentity", map[string]any{"nationalities": []any{cn.Element(), hk.Element()}}, f.holder)
 	query := `{"credentials":[{"id":"resident","format":"dc+sd-jwt","meta":{"vct_values":["HKResidentIdentity"]},"claims":[{"path":["nationalities",0]}]}]}`

@@ -36,12 +36,21 @@ type vpFixture struct {
 	profiles *profiles.Set
 }
 
-func newVPFixture(t testing.TB) *vpFixture { return newVPFixtureWith(t, nil) }
+func newVPFixture(t testing.TB) *vpFixture { return newVPFixtureSetup(t, nil) }
 
 // newVPFixtureWith is newVPFixture serving the relying-party profiles set.
 func newVPFixtureWith(t testing.TB, set *profiles.Set) *vpFixture {
-	f := &vpFixture{t: t, dir: t.TempDir(), issuer: testutil.NewParty(t, keys.EdDSA), holder: testutil.NewParty(t, keys.EdDSA), profiles: set}
+	return newVPFixtureSetup(t, func(f *vpFixture) { f.profiles = set })
+}
+
+// newVPFixtureSetup is newVPFixture with setup (when not nil) applied before
+// the service starts: the fixture's trust recognises its issuer by then.
+func newVPFixtureSetup(t testing.TB, setup func(f *vpFixture)) *vpFixture {
+	f := &vpFixture{t: t, dir: t.TempDir(), issuer: testutil.NewParty(t, keys.EdDSA), holder: testutil.NewParty(t, keys.EdDSA)}
 	f.trust = verifier.NewStaticTrust(4, f.issuer.Authority())
+	if setup != nil {
+		setup(f)
+	}
 	f.start()
 	return f
 }

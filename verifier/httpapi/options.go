@@ -20,12 +20,17 @@ import (
 // "schemes" to it), so a member named like an option but not exactly is refused as well; other
 // unknown members are ignored. The literal null is no options.
 func decodeOptions(c *gin.Context, raw []byte, opts *requestOptions) error {
+	return decodeExactly(c, raw, opts, optionNames())
+}
+
+// decodeExactly decodes raw, a JSON object, into v, a pointer to a struct whose JSON member
+// names are names, under decodeOptions' rules.
+func decodeExactly(c *gin.Context, raw []byte, v any, names map[string]bool) error {
 	// The depth of the whole body is checked already: no limit of its own here.
 	members, err := jsontext.Members(raw, math.MaxInt)
 	if err != nil {
 		return httpx.Errorf(http.StatusBadRequest, httpx.CodeMalformedJSON, "malformed options: %v", err)
 	}
-	names := optionNames()
 	for _, m := range members {
 		if names[m.Name] {
 			continue
@@ -37,11 +42,17 @@ func decodeOptions(c *gin.Context, raw []byte, opts *requestOptions) error {
 			}
 		}
 	}
-	return httpx.UnmarshalJSON(c, raw, opts)
+	return httpx.UnmarshalJSON(c, raw, v)
 }
 
 // optionNames are the JSON names of requestOptions' members, embedded structs' included.
-var optionNames = sync.OnceValue(func() map[string]bool {
+var optionNames = sync.OnceValue(func() map[string]bool { return jsonNames(reflect.TypeFor[requestOptions]()) })
+
+// txOptionNames are the JSON names of txOptions' members.
+var txOptionNames = sync.OnceValue(func() map[string]bool { return jsonNames(reflect.TypeFor[txOptions]()) })
+
+// jsonNames are the JSON names of the members of struct type t, embedded structs' included.
+func jsonNames(t reflect.Type) map[string]bool {
 	names := map[string]bool{}
 	var walk func(t reflect.Type)
 	walk = func(t reflect.Type) {
@@ -59,6 +70,6 @@ var optionNames = sync.OnceValue(func() map[string]bool {
 			}
 		}
 	}
-	walk(reflect.TypeFor[requestOptions]())
+	walk(t)
 	return names
-})
+}

@@ -69,6 +69,7 @@ func TestResponseShapeAttacks(t *testing.T) {
 		"an empty answer":                       {`{"resident":[]}`, openid4vp.ErrInvalidResponse},
 		"no answer at all":                      {`{}`, dcql.ErrNotSatisfied},
 		"null":                                  {`null`, openid4vp.ErrInvalidResponse},
+		"null amid white space":                 {" null\n", openid4vp.ErrInvalidResponse},
 		"a presentation that is an object":      {`{"resident":[{"type":"VerifiablePresentation"}]}`, nil},
 	} {
 		resp, err := openid4vp.ParseResponse(url.Values{"vp_token": {tc.vpToken}, "state": {req.State}}, req)

@@ -109,8 +109,8 @@ func decryptResponse(compact string, req *Request) (Response, error) {
 	if err != nil {
 		return Response{}, errs.Wrap(ErrInvalidResponse.Code, "openid4vp: the response does not decrypt with this request's key", err)
 	}
-	members, err := jsontext.Members(plain, maxJSONDepth)
-	if err != nil || bytes.Equal(bytes.TrimSpace(plain), []byte("null")) {
+	members, err := objectMembers(plain)
+	if err != nil {
 		return Response{}, errs.Wrap(ErrInvalidResponse.Code, "openid4vp: the decrypted response is not a JSON object with each member once", err)
 	}
 	var (
@@ -146,8 +146,8 @@ func parseVPToken(b []byte) (map[string][]json.RawMessage, error) {
 	}
 	// Each query id once: encoding/json would keep the last of two, and
 	// another reader of the same vp_token the first.
-	raw, err := jsontext.Members(b, maxJSONDepth)
-	if err != nil || bytes.Equal(b, []byte("null")) {
+	raw, err := objectMembers(b)
+	if err != nil {
 		return nil, errs.Wrap(ErrInvalidResponse.Code, "openid4vp: vp_token is not a JSON object naming each credential query id once", err)
 	}
 	out := make(map[string][]json.RawMessage, len(raw))
@@ -165,4 +165,14 @@ func parseVPToken(b []byte) (map[string][]json.RawMessage, error) {
 		out[id] = list
 	}
 	return out, nil
+}
+
+// objectMembers reads b, one JSON object naming each member once (see
+// jsontext.Members); unlike Members it refuses the literal null.
+func objectMembers(b []byte) ([]jsontext.Member, error) {
+	members, err := jsontext.Members(b, maxJSONDepth)
+	if err == nil && bytes.Equal(bytes.TrimSpace(b), []byte("null")) {
+		err = jsontext.ErrNotObject
+	}
+	return members, err
 }

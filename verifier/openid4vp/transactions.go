@@ -133,8 +133,6 @@ func (m *MemoryTransactions) Complete(_ context.Context, id string, result json.
 		return ErrTransactionUnknown
 	case t.Done:
 		return ErrTransactionDone
-	case t.Request.Expired(now):
-		return ErrTransactionUnknown
 	}
 	t.Done, t.Result, t.Answered = true, append(json.RawMessage(nil), result...), now.UTC()
 	m.txs[id] = t
