@@ -81,25 +81,14 @@ func TestAttackAccountEditedInRegistryFileOffline(t *testing.T) {
 	r := seedAndSync(t, l)
 	seq := r.Status().Sequence
 	l.stop()
-	var original []byte
-	editDB(t, l.file(), func(tx *bolt.Tx) error {
-		b := tx.Bucket(boltstore.BucketAccounts)
-		original = slices.Clone(b.Get([]byte("alice")))
-		var a map[string]any
-		if err := json.Unmarshal(original, &a); err != nil {
-			return err
-		}
-		a["roles"] = []string{"admin", "approver", "proposer"}
-		raw, _ := json.Marshal(a)
-		return b.Put([]byte("alice"), raw)
-	})
+	original := editAccount(t, l.file(), "alice", func(a map[string]any) { a["roles"] = []string{"admin", "approver", "proposer"} })
 	l.start(t)
 	assertRefuses(t, l, r, seq, "account/alice")
 	l.stop()
 	if rep := offlineReport(t, l.file(), nil); rep.OK || rep.Object != "account/alice" {
 		t.Fatalf("offline audit verify: %+v", rep)
 	}
-	editDB(t, l.file(), func(tx *bolt.Tx) error { return tx.Bucket(boltstore.BucketAccounts).Put([]byte("alice"), original) })
+	putAccountRaw(t, l.file(), "alice", original)
 	l.start(t)
 	if err := l.svc.Ready(); err != nil {
 		t.Fatalf("the file as the registry left it: %v", err)
