@@ -110,14 +110,14 @@ func checkStoredProposals(ctx context.Context, st Store, cs *chainState) error {
 		stored[p.ID] = true
 		w, ok := cs.proposals[p.ID]
 		if !ok {
-			return &IntegrityError{Object: "proposal/" + p.ID, Reason: "stored but filed by no audit record (written behind the registry's back)"}
+			return unwrittenErr("proposal/"+p.ID, "filed")
 		}
 		d, err := proposalDigest(p)
 		if err != nil {
 			return &IntegrityError{Object: "proposal/" + p.ID, Reason: err.Error()}
 		}
 		if d != w.SHA256 || p.Status != w.Status {
-			return &IntegrityError{Object: "proposal/" + p.ID, Reason: fmt.Sprintf("stored proposal (%s) differs from the one audit record %d wrote (%s: approvals, change set or status altered behind the registry's back)", p.Status, w.seq, w.Status)}
+			return alteredErr("proposal/"+p.ID, fmt.Sprintf("proposal (%s)", p.Status), byRecord(w.seq), fmt.Sprintf("%s: approvals, change set or status altered", w.Status))
 		}
 	}
 	for id, w := range cs.proposals {
