@@ -167,7 +167,7 @@ func checkStoredAccounts(ctx context.Context, st Store, cs *chainState, pub cryp
 			continue
 		}
 		if !slices.Equal(passkeyRefs(a.Passkeys), want.Passkeys) {
-			return alteredErr(obj, "account", by, "a passkey, its second factor, removed or added")
+			return alteredErr(obj, "account", by, "its passkeys, the second factor, removed or added")
 		}
 		return alteredErr(obj, "account", by, "altered")
 	}
