@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 
 	"github.com/idport/idport/pkg/keys"
 )
@@ -142,7 +143,9 @@ func checkStoredAccounts(ctx context.Context, st Store, cs *chainState, pub cryp
 	var seeded map[string]json.RawMessage
 	seededRead := false
 	for _, a := range accounts {
-		want, ok := cs.accounts[a.Name]
+		obj := "account/" + a.Name
+		w, ok := cs.accounts[a.Name]
+		by := byRecord(w.seq)
 		if !ok {
 			if !seededRead {
 				if seeded, err = readSeeded(ctx, st, pub); err != nil {
@@ -150,27 +153,23 @@ func checkStoredAccounts(ctx context.Context, st Store, cs *chainState, pub cryp
 				}
 				seededRead = true
 			}
-			want, ok = seeded[a.Name]
+			w.after, ok = seeded[a.Name]
+			by = "the signed list of seeded accounts"
 		}
 		if !ok {
-			return &IntegrityError{Object: "account/" + a.Name, Reason: "stored but created by no audit record (written behind the registry's back)"}
+			return unwrittenErr(obj, "created")
 		}
-		var w auditAccount
-		if err := json.Unmarshal(want, &w); err != nil {
-			return &IntegrityError{Object: "account/" + a.Name, Reason: "its audit record is unreadable"}
+		var want auditAccount
+		if err := json.Unmarshal(w.after, &want); err != nil {
+			return &IntegrityError{Object: obj, Reason: "its audit record is unreadable"}
 		}
-		wb, _ := json.Marshal(w)
-		if !bytes.Equal(wb, a.auditJSON()) {
-			if pk, _ := json.Marshal(passkeyRefs(a.Passkeys)); !bytes.Equal(pk, mustJSON(w.Passkeys)) {
-				return &IntegrityError{Object: "account/" + a.Name, Reason: "stored passkeys differ from those the audit log wrote (a second factor removed or added behind the registry's back)"}
-			}
-			return &IntegrityError{Object: "account/" + a.Name, Reason: "stored account differs from the one the audit log wrote (altered behind the registry's back)"}
+		if wb, _ := json.Marshal(want); bytes.Equal(wb, a.auditJSON()) {
+			continue
 		}
+		if !slices.Equal(passkeyRefs(a.Passkeys), want.Passkeys) {
+			return alteredErr(obj, "account", by, "its passkeys, the second factor, removed or added")
+		}
+		return alteredErr(obj, "account", by, "altered")
 	}
 	return nil
-}
-
-func mustJSON(v any) []byte {
-	b, _ := json.Marshal(v)
-	return b
 }

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/idport/idport/internal/demoseed"
+	"github.com/idport/idport/pkg/keys"
 	"github.com/idport/idport/trustregistry"
 	"github.com/idport/idport/trustregistry/adminclient"
 	"github.com/idport/idport/trustregistry/boltstore"
@@ -80,25 +81,14 @@ func TestAttackAccountEditedInRegistryFileOffline(t *testing.T) {
 	r := seedAndSync(t, l)
 	seq := r.Status().Sequence
 	l.stop()
-	var original []byte
-	editDB(t, l.file(), func(tx *bolt.Tx) error {
-		b := tx.Bucket(boltstore.BucketAccounts)
-		original = slices.Clone(b.Get([]byte("alice")))
-		var a map[string]any
-		if err := json.Unmarshal(original, &a); err != nil {
-			return err
-		}
-		a["roles"] = []string{"admin", "approver", "proposer"}
-		raw, _ := json.Marshal(a)
-		return b.Put([]byte("alice"), raw)
-	})
+	original := editAccount(t, l.file(), "alice", func(a map[string]any) { a["roles"] = []string{"admin", "approver", "proposer"} })
 	l.start(t)
 	assertRefuses(t, l, r, seq, "account/alice")
 	l.stop()
 	if rep := offlineReport(t, l.file(), nil); rep.OK || rep.Object != "account/alice" {
 		t.Fatalf("offline audit verify: %+v", rep)
 	}
-	editDB(t, l.file(), func(tx *bolt.Tx) error { return tx.Bucket(boltstore.BucketAccounts).Put([]byte("alice"), original) })
+	putAccountRaw(t, l.file(), "alice", original)
 	l.start(t)
 	if err := l.svc.Ready(); err != nil {
 		t.Fatalf("the file as the registry left it: %v", err)
@@ -107,15 +97,7 @@ func TestAttackAccountEditedInRegistryFileOffline(t *testing.T) {
 	// A whole account added behind the registry's back, with a token the operator made.
 	l.stop()
 	tok, en := newToken(t)
-	editDB(t, l.file(), func(tx *bolt.Tx) error {
-		now := time.Now().UTC()
-		raw, _ := json.Marshal(trustregistry.Account{Name: "mallory", Roles: []trustregistry.Role{trustregistry.RoleApprover},
-			CreatedAt: now, CreatedBy: "system", TokenHash: en.Fingerprint, TokenID: en.TokenID, TokenCreatedAt: now, TokenExpiresAt: now.Add(time.Hour)})
-		if err := tx.Bucket(boltstore.BucketTokens).Put([]byte(en.Fingerprint), []byte("mallory")); err != nil {
-			return err
-		}
-		return tx.Bucket(boltstore.BucketAccounts).Put([]byte("mallory"), raw)
-	})
+	editDB(t, l.file(), func(tx *bolt.Tx) error { return putAccount(tx, "mallory", en) })
 	l.start(t)
 	assertRefuses(t, l, r, seq, "account/mallory")
 	p, err := l.alice.Propose(context.Background(), trustregistry.SuspendAuthority(demoseed.AuthorityID, "x", time.Now()), "x", "")
@@ -124,6 +106,72 @@ func TestAttackAccountEditedInRegistryFileOffline(t *testing.T) {
 	}
 	if !isCode(err, "state_integrity") {
 		t.Fatalf("the forged account's approval: %v", err)
+	}
+}
+
+// putAccount writes an approver account holding the token of en straight into the bbolt file,
+// as an operator holding registry.db can.
+func putAccount(tx *bolt.Tx, name string, en trustregistry.Enrolment) error {
+	now := time.Now().UTC()
+	raw, _ := json.Marshal(trustregistry.Account{Name: name, Roles: []trustregistry.Role{trustregistry.RoleApprover},
+		CreatedAt: now, CreatedBy: "system", TokenHash: en.Fingerprint, TokenID: en.TokenID, TokenCreatedAt: now, TokenExpiresAt: now.Add(time.Hour)})
+	if err := tx.Bucket(boltstore.BucketTokens).Put([]byte(en.Fingerprint), []byte(name)); err != nil {
+		return err
+	}
+	return tx.Bucket(boltstore.BucketAccounts).Put([]byte(name), raw)
+}
+
+// The operator adds an account and lists it as seeded in-process, in a list signed with a key
+// of their own: appended beside the registry's signed list, or in its place. The registry
+// refuses to serve either way (only the registry key signs that list).
+func TestAttackForgedSeededAccountsList(t *testing.T) {
+	l := newLiveRegistry(t)
+	r := seedAndSync(t, l)
+	seq := r.Status().Sequence
+	own, err := keys.Generate(keys.EdDSA)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, en := newToken(t)
+	view, _ := json.Marshal(trustregistry.Account{Name: "mallory", Roles: []trustregistry.Role{trustregistry.RoleApprover}, TokenHash: en.Fingerprint}.View())
+	payload, _ := json.Marshal(map[string]any{"accounts": map[string]json.RawMessage{"mallory": view}})
+	forged, err := trustregistry.SignJWS(own, "idport-registry-seeded-accounts+jwt", payload)
+	if err != nil {
+		t.Fatal(err)
+	}
+	l.stop()
+	var original []byte
+	editDB(t, l.file(), func(tx *bolt.Tx) error {
+		original = slices.Clone(tx.Bucket(boltstore.BucketSecrets).Get([]byte("seeded-accounts")))
+		return nil
+	})
+	if len(original) == 0 {
+		t.Fatal("no signed list of seeded accounts stored")
+	}
+	var genuine []string
+	if err := json.Unmarshal(original, &genuine); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name  string
+		list  []string
+		where string
+	}{
+		{"appended", append(slices.Clone(genuine), string(forged)), "account/mallory"},
+		{"replaced", []string{string(forged)}, "seeded accounts is not signed by the registry key"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			blob, _ := json.Marshal(tc.list)
+			editDB(t, l.file(), func(tx *bolt.Tx) error {
+				if err := putAccount(tx, "mallory", en); err != nil {
+					return err
+				}
+				return tx.Bucket(boltstore.BucketSecrets).Put([]byte("seeded-accounts"), blob)
+			})
+			l.start(t)
+			assertRefuses(t, l, r, seq, tc.where)
+			l.stop()
+		})
 	}
 }
 

@@ -50,7 +50,7 @@ type chainState struct {
 	// policies are the set_policy changes of the chain, in order.
 	policies []policyChange
 	// accounts maps each account the chain wrote to its audit view after the last write.
-	accounts map[string]json.RawMessage
+	accounts map[string]chainWrite
 	// signed is the number of records that carry a checkpoint; bootstrapOnly says that every
 	// record is an offline bootstrap (see unanchoredBootstrap).
 	signed        int
@@ -60,6 +60,28 @@ type chainState struct {
 	proposals        map[string]proposalWrite
 	proposalsAudited bool
 }
+
+// chainWrite is what the audit chain last wrote of a stored record (the After of its last
+// change) and the record that wrote it.
+type chainWrite struct {
+	after json.RawMessage
+	seq   uint64
+}
+
+// unwrittenErr reports a stored record (object "kind/id") that no audit record wrote; verb says
+// how the chain would have written it ("created", "filed").
+func unwrittenErr(object, verb string) error {
+	return &IntegrityError{Object: object, Reason: "stored but " + verb + " by no audit record (written behind the registry's back)"}
+}
+
+// alteredErr reports a stored record (object "kind/id", what it is) that differs from the one
+// by (an audit record, see byRecord) last wrote; how says what was altered.
+func alteredErr(object, what, by, how string) error {
+	return &IntegrityError{Object: object, Reason: fmt.Sprintf("stored %s differs from the one %s wrote (%s behind the registry's back)", what, by, how)}
+}
+
+// byRecord names audit record seq as the writer of a record, for alteredErr.
+func byRecord(seq uint64) string { return fmt.Sprintf("audit record %d", seq) }
 
 // policyChange is a set_policy change of the audit chain and the record that holds it.
 type policyChange struct {
@@ -88,7 +110,7 @@ func replayChain(ctx context.Context, st Store) (*chainState, error) {
 	if err != nil {
 		return nil, err
 	}
-	cs := &chainState{sums: map[string][32]byte{}, revs: map[string]uint64{}, accounts: map[string]json.RawMessage{},
+	cs := &chainState{sums: map[string][32]byte{}, revs: map[string]uint64{}, accounts: map[string]chainWrite{},
 		proposals: map[string]proposalWrite{}, bootstrapOnly: true}
 	var v AuditVerifier
 	var after uint64
@@ -119,7 +141,7 @@ func replayChain(ctx context.Context, st Store) (*chainState, error) {
 				cs.policies = append(cs.policies, policyChange{seq: r.Seq, After: g.After})
 			}
 			if isAccountOp(g.Op) && g.After != nil {
-				cs.accounts[g.Subject] = g.After
+				cs.accounts[g.Subject] = chainWrite{after: g.After, seq: r.Seq}
 			}
 		}
 		if err := cs.replayProposals(&r); err != nil {
@@ -183,10 +205,10 @@ func checkStoredState(cur *State, cs *chainState) error {
 			}
 			want, ok := cs.sums[objectKey(k, id)]
 			if !ok {
-				return &IntegrityError{Object: string(k) + "/" + id, Reason: "stored but created by no audit record (written behind the registry's back)"}
+				return unwrittenErr(string(k)+"/"+id, "created")
 			}
 			if ObjectHash(k, id, b) != want {
-				return &IntegrityError{Object: string(k) + "/" + id, Reason: fmt.Sprintf("stored object differs from the one audit record %d wrote (altered behind the registry's back)", cs.revs[objectKey(k, id)])}
+				return alteredErr(string(k)+"/"+id, "object", byRecord(cs.revs[objectKey(k, id)]), "altered")
 			}
 			seen++
 		}

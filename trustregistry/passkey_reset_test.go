@@ -9,6 +9,7 @@ import (
 	"context"
 	"testing"
 
+	"github.com/idport/idport/pkg/errs"
 	"github.com/idport/idport/trustregistry"
 )
 
@@ -153,5 +154,42 @@ func TestPasskeyResetAppliesSurvivesRestartAndReenrols(t *testing.T) {
 	}
 	if pks, err := svc.Passkeys(ctx, "alice"); err != nil || len(pks) != 1 {
 		t.Fatalf("alice's passkeys after re-enrolment: %d %v", len(pks), err)
+	}
+}
+
+// A disabled account's owner (a stolen session, a token not yet revoked) can neither add a
+// passkey of their own nor remove one; and an owner cannot grow the account's passkeys beyond
+// MaxPasskeys, each of them written to the audit log.
+func TestAttackPasskeysOfADisabledOrFullAccount(t *testing.T) {
+	e := resetEnv(t)
+	ctx := context.Background()
+	root := e.admin(t, "root")
+	for range trustregistry.MaxPasskeys {
+		if err := e.svc.AddPasskey(ctx, "carol", newPasskey(t)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := e.svc.AddPasskey(ctx, "carol", newPasskey(t)); errs.CodeOf(err) != trustregistry.CodeValidationFailed {
+		t.Fatalf("a passkey beyond MaxPasskeys: %v", err)
+	}
+	pks, err := e.svc.Passkeys(ctx, "alice")
+	if err != nil || len(pks) != 2 {
+		t.Fatalf("alice's passkeys: %d %v", len(pks), err)
+	}
+	disable, err := e.auditor.ProposeGovernance(ctx, "left", trustregistry.DisableAccountOp("alice", "left"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ap, err := root.Approve(ctx, disable.ID, ""); err != nil || ap.Status != trustregistry.ProposalApplied {
+		t.Fatalf("disable: %+v %v", ap, err)
+	}
+	if err := e.svc.AddPasskey(ctx, "alice", newPasskey(t)); errs.CodeOf(err) != trustregistry.CodeUnauthorized {
+		t.Fatalf("a disabled account adding a passkey: %v", err)
+	}
+	if err := e.svc.RemovePasskey(ctx, "alice", pks[0].ID); errs.CodeOf(err) != trustregistry.CodeUnauthorized {
+		t.Fatalf("a disabled account removing a passkey: %v", err)
+	}
+	if got, err := e.svc.Passkeys(ctx, "alice"); err != nil || len(got) != 2 {
+		t.Fatalf("alice's passkeys once disabled: %d %v", len(got), err)
 	}
 }

@@ -110,14 +110,14 @@ func checkStoredProposals(ctx context.Context, st Store, cs *chainState) error {
 		stored[p.ID] = true
 		w, ok := cs.proposals[p.ID]
 		if !ok {
-			return &IntegrityError{Object: "proposal/" + p.ID, Reason: "stored but filed by no audit record (written behind the registry's back)"}
+			return unwrittenErr("proposal/"+p.ID, "filed")
 		}
 		d, err := proposalDigest(p)
 		if err != nil {
 			return &IntegrityError{Object: "proposal/" + p.ID, Reason: err.Error()}
 		}
 		if d != w.SHA256 || p.Status != w.Status {
-			return &IntegrityError{Object: "proposal/" + p.ID, Reason: fmt.Sprintf("stored proposal (%s) differs from the one audit record %d wrote (%s: approvals, change set or status altered behind the registry's back)", p.Status, w.seq, w.Status)}
+			return alteredErr("proposal/"+p.ID, fmt.Sprintf("proposal (%s)", p.Status), byRecord(w.seq), fmt.Sprintf("%s: approvals, change set or status altered", w.Status))
 		}
 	}
 	for id, w := range cs.proposals {
@@ -129,7 +129,7 @@ func checkStoredProposals(ctx context.Context, st Store, cs *chainState) error {
 }
 
 // commitProposalLocked writes p (created when p.Rev is 0) with the audit record of its
-// lifecycle change op, in one commit: the next registry version, state unchanged.
+// lifecycle change op, in one commit (commitRecordLocked).
 func (s *Service) commitProposalLocked(ctx context.Context, p *Proposal, op OpKind, actor, reason string) error {
 	if err := s.brokenErr(); err != nil {
 		return err
@@ -138,12 +138,8 @@ func (s *Service) commitProposalLocked(ctx context.Context, p *Proposal, op OpKi
 	if err != nil {
 		return err
 	}
-	now := s.now().UTC()
-	cur := s.idx.Load().State()
-	next := cur.clone()
-	next.Version, next.UpdatedAt = cur.Version+1, now
-	rec := AuditRecord{Proposer: actor, ProposedAt: p.CreatedAt, AppliedAt: now, Reason: reason, Proposals: []GovernanceChange{ch}}
-	if err := s.commitLocked(ctx, cur, next, nil, &rec, p, nil, nil); err != nil {
+	rec := AuditRecord{Proposer: actor, ProposedAt: p.CreatedAt, AppliedAt: s.now().UTC(), Reason: reason, Proposals: []GovernanceChange{ch}}
+	if err := s.commitRecordLocked(ctx, &rec, p, nil); err != nil {
 		return fmt.Errorf("recording %s of proposal %s: %w", op, p.ID, err)
 	}
 	s.publishLocked(ctx)
@@ -166,12 +162,9 @@ func (s *Service) adoptProposalsLocked(ctx context.Context) error {
 		changes = append(changes, ch)
 	}
 	now := s.now().UTC()
-	cur := s.idx.Load().State()
-	next := cur.clone()
-	next.Version, next.UpdatedAt = cur.Version+1, now
 	rec := AuditRecord{Proposer: "system", ProposedAt: now, AppliedAt: now,
 		Reason: "proposals stored before the audit log recorded their lifecycle, adopted as they stand", Proposals: changes}
-	if err := s.commitLocked(ctx, cur, next, nil, &rec, nil, nil, nil); err != nil {
+	if err := s.commitRecordLocked(ctx, &rec, nil, nil); err != nil {
 		return fmt.Errorf("adopting the stored proposals: %w", err)
 	}
 	s.log.Warn("adopted the stored proposals into the audit log", "proposals", len(ps), "audit_seq", rec.Seq)

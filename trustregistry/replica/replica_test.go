@@ -10,6 +10,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -187,49 +188,64 @@ func TestRegistryDownKeepsLastGood(t *testing.T) {
 	}
 }
 
-// TestRetryBacksOffFromRetryMin: a registry that fails (say, while it restarts) is tried
-// again after RetryMin, not after the full poll interval, and the pauses double while it
-// keeps failing. With a one-hour PollInterval, only the backoff can bring the replica in sync.
-func TestRetryBacksOffFromRetryMin(t *testing.T) {
-	k, _ := keys.Generate(keys.EdDSA)
-	good := snapshot(t, k, 1, demo(t), nil)
+// restartingRegistry serves good once it has answered the first failures requests with 503 (a
+// registry restarting); hits returns when each request came.
+func restartingRegistry(t *testing.T, good []byte, failures int) (url string, hits func() []time.Time) {
 	var mu sync.Mutex
-	var hits []time.Time
+	var at []time.Time
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		mu.Lock()
-		hits = append(hits, time.Now())
-		n := len(hits)
+		at = append(at, time.Now())
+		n := len(at)
 		mu.Unlock()
-		if n <= 4 {
+		if n <= failures {
 			http.Error(w, "restarting", http.StatusServiceUnavailable)
 			return
 		}
 		w.Header().Set("Content-Type", "application/jose")
 		w.Write(good)
 	}))
-	defer srv.Close()
-	r, _ := replica.New(replica.Config{URL: srv.URL, PinnedKey: pin(t, k), Logger: quiet,
-		PollInterval: time.Hour, RetryMin: 20 * time.Millisecond})
+	t.Cleanup(srv.Close)
+	return srv.URL, func() []time.Time {
+		mu.Lock()
+		defer mu.Unlock()
+		return slices.Clone(at)
+	}
+}
+
+// awaitSequence runs r until it holds sequence seq, failing t after 30 s (hits tells how many
+// attempts it made).
+func awaitSequence(t *testing.T, r *replica.Replica, seq uint64, hits func() []time.Time) {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	go r.Run(ctx)
-	for r.Status().Sequence != 1 {
+	for r.Status().Sequence != seq {
 		if ctx.Err() != nil {
-			t.Fatalf("not in sync after %d attempts: %+v", len(hits), r.Status())
+			t.Fatalf("not in sync after %d attempts: %+v", len(hits()), r.Status())
 		}
 		time.Sleep(5 * time.Millisecond)
 	}
-	cancel()
-	mu.Lock()
-	defer mu.Unlock()
+}
+
+// TestRetryBacksOffFromRetryMin: a registry that fails (say, while it restarts) is tried
+// again after RetryMin, not after the full poll interval, and the pauses double while it
+// keeps failing. With a one-hour PollInterval, only the backoff can bring the replica in sync.
+func TestRetryBacksOffFromRetryMin(t *testing.T) {
+	k, _ := keys.Generate(keys.EdDSA)
+	url, hits := restartingRegistry(t, snapshot(t, k, 1, demo(t), nil), 4)
+	r, _ := replica.New(replica.Config{URL: url, PinnedKey: pin(t, k), Logger: quiet,
+		PollInterval: time.Hour, RetryMin: 20 * time.Millisecond})
+	awaitSequence(t, r, 1, hits)
+	at := hits()
 	// Pauses after failures 1..4: 20, 40, 80, 160 ms, each less up to a fifth of jitter.
 	for i, want := range []time.Duration{20, 40, 80, 160} {
-		got := hits[i+1].Sub(hits[i])
+		got := at[i+1].Sub(at[i])
 		if low := want * time.Millisecond * 4 / 5; got < low {
 			t.Errorf("pause after failure %d: %v, want at least %v", i+1, got, low)
 		}
 	}
-	if total := hits[4].Sub(hits[0]); total > 10*time.Second {
+	if total := at[4].Sub(at[0]); total > 10*time.Second {
 		t.Errorf("four retries took %v", total)
 	}
 }
@@ -277,36 +293,11 @@ func BenchmarkReplicaDecideHit(b *testing.B) {
 // without the cap would wait about 40 s before the thirteenth attempt.
 func TestRetryPausesCappedByPollInterval(t *testing.T) {
 	k, _ := keys.Generate(keys.EdDSA)
-	good := snapshot(t, k, 1, demo(t), nil)
-	var mu sync.Mutex
-	hits := 0
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		mu.Lock()
-		hits++
-		n := hits
-		mu.Unlock()
-		if n <= 12 {
-			http.Error(w, "restarting", http.StatusServiceUnavailable)
-			return
-		}
-		w.Header().Set("Content-Type", "application/jose")
-		w.Write(good)
-	}))
-	defer srv.Close()
-	r, _ := replica.New(replica.Config{URL: srv.URL, PinnedKey: pin(t, k), Logger: quiet,
+	url, hits := restartingRegistry(t, snapshot(t, k, 1, demo(t), nil), 12)
+	r, _ := replica.New(replica.Config{URL: url, PinnedKey: pin(t, k), Logger: quiet,
 		PollInterval: 40 * time.Millisecond, RetryMin: 10 * time.Millisecond})
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
 	start := time.Now()
-	go r.Run(ctx)
-	for r.Status().Sequence != 1 {
-		if ctx.Err() != nil {
-			mu.Lock()
-			defer mu.Unlock()
-			t.Fatalf("not in sync after %d attempts: %+v", hits, r.Status())
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
+	awaitSequence(t, r, 1, hits)
 	if took := time.Since(start); took > 10*time.Second {
 		t.Errorf("12 failed syncs took %v to recover from, want pauses of at most 40 ms", took)
 	}
